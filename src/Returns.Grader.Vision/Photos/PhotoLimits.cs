@@ -1,0 +1,17 @@
+namespace Returns.Grader.Vision.Photos;
+
+/// <summary>What an uploaded photo may be, checked before its pixels are decoded, and how the kept copy is made.</summary>
+/// <param name="MaxBytes">Largest accepted file.</param>
+/// <param name="MaxPixels">Largest accepted width × height, read from the header before decoding (decompression bombs).</param>
+/// <param name="MaxSide">Longest accepted side, read from the header (absurd dimensions).</param>
+/// <param name="StoredMaxLongSide">The kept copy is scaled down so that its longer side is at most this.</param>
+/// <param name="JpegQuality">Quality of the re-encoded JPEG that is kept.</param>
+public sealed record PhotoLimits(long MaxBytes, long MaxPixels, int MaxSide, int StoredMaxLongSide, int JpegQuality)
+{
+    public static PhotoLimits Default { get; } = new(
+        MaxBytes: 25 * 1024 * 1024,
+        MaxPixels: 60_000_000,
+        MaxSide: 16_384,
+        StoredMaxLongSide: 2048,
+        JpegQuality: 88);
+}

@@ -1,0 +1,125 @@
+using SkiaSharp;
+
+namespace Returns.Grader.Vision.Photos;
+
+/// <summary>
+/// Turns untrusted upload bytes into the photo that is kept: the content (not the name or the declared type)
+/// decides the format, limits are checked from the header before any pixel is decoded, EXIF orientation is applied,
+/// and the re-encode drops every metadata block (EXIF, GPS, XMP, ICC comments) because Skia's encoder writes none.
+/// </summary>
+public static class PhotoSanitizer
+{
+    private static readonly SKSamplingOptions Sampling = new(SKCubicResampler.Mitchell);
+
+    public static SanitizedPhoto Sanitize(ReadOnlySpan<byte> bytes, PhotoLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (bytes.IsEmpty)
+        {
+            throw new PhotoRejectedException(PhotoRejection.Empty, "The file is empty.");
+        }
+        if (bytes.Length > limits.MaxBytes)
+        {
+            throw new PhotoRejectedException(
+                PhotoRejection.TooManyBytes,
+                $"The file is {bytes.Length / (1024.0 * 1024.0):0.#} MB; photos may be at most {limits.MaxBytes / (1024.0 * 1024.0):0.#} MB.");
+        }
+
+        using var data = SKData.CreateCopy(bytes);
+        using var stream = new SKMemoryStream(data);
+        using var codec = SKCodec.Create(stream, out var openResult);
+        if (codec is null)
+        {
+            throw openResult == SKCodecResult.IncompleteInput
+                ? new PhotoRejectedException(PhotoRejection.Corrupt, "The file is cut short or damaged; it is not a readable image.")
+                : new PhotoRejectedException(PhotoRejection.UnsupportedFormat, "The file is not a JPEG, PNG or WebP photo.");
+        }
+
+        var format = codec.EncodedFormat switch
+        {
+            SKEncodedImageFormat.Jpeg => PhotoFormat.Jpeg,
+            SKEncodedImageFormat.Png => PhotoFormat.Png,
+            SKEncodedImageFormat.Webp => PhotoFormat.Webp,
+            var other => throw new PhotoRejectedException(
+                PhotoRejection.UnsupportedFormat, $"The file is a {other} image; only JPEG, PNG and WebP photos are accepted."),
+        };
+
+        var (sourceWidth, sourceHeight) = (codec.Info.Width, codec.Info.Height);
+        if (sourceWidth <= 0 || sourceHeight <= 0)
+        {
+            throw new PhotoRejectedException(PhotoRejection.Corrupt, "The image has no pixels.");
+        }
+        if (Math.Max(sourceWidth, sourceHeight) > limits.MaxSide || (long)sourceWidth * sourceHeight > limits.MaxPixels)
+        {
+            throw new PhotoRejectedException(
+                PhotoRejection.TooManyPixels,
+                $"The image is {sourceWidth}×{sourceHeight} pixels; photos may have at most {limits.MaxPixels / 1_000_000.0:0.#} megapixels and {limits.MaxSide} pixels a side.");
+        }
+
+        using var decoded = DecodeAtLeast(codec, limits.StoredMaxLongSide);
+        var origin = codec.EncodedOrigin;
+        var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, sourceWidth, sourceHeight);
+        var (width, height) = FitWithin(uprightWidth, uprightHeight, limits.StoredMaxLongSide);
+
+        using var output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(output))
+        using (var image = SKImage.FromBitmap(decoded))
+        {
+            // Transparent PNG/WebP areas become white rather than JPEG's black.
+            canvas.Clear(SKColors.White);
+            var toUpright = Orientation.ToUpright(origin, decoded.Width, decoded.Height);
+            var (decodedUprightWidth, decodedUprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
+            var scale = SKMatrix.CreateScale((float)width / decodedUprightWidth, (float)height / decodedUprightHeight);
+            canvas.SetMatrix(scale.PreConcat(toUpright));
+            canvas.DrawImage(image, 0, 0, Sampling);
+        }
+
+        using var encoded = output.Encode(SKEncodedImageFormat.Jpeg, limits.JpegQuality)
+            ?? throw new InvalidOperationException("The JPEG encoder produced nothing.");
+        return new SanitizedPhoto(encoded.ToArray(), width, height, format, sourceWidth, sourceHeight);
+    }
+
+    /// <summary>
+    /// Decodes at the smallest scale the codec offers (JPEG: n/8 steps, done during decoding, so a 12 MP photo
+    /// is never fully expanded) that still covers <paramref name="longSide"/>.
+    /// </summary>
+    private static SKBitmap DecodeAtLeast(SKCodec codec, int longSide)
+    {
+        var full = codec.Info;
+        var size = full.Size;
+        var sourceLong = Math.Max(full.Width, full.Height);
+        if (sourceLong > longSide)
+        {
+            var scaled = codec.GetScaledDimensions((float)longSide / sourceLong);
+            if (Math.Max(scaled.Width, scaled.Height) >= longSide)
+            {
+                size = scaled;
+            }
+        }
+
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+        {
+            bitmap.Dispose();
+            throw new PhotoRejectedException(
+                PhotoRejection.Corrupt,
+                result == SKCodecResult.IncompleteInput
+                    ? "The file is cut short; it may not have finished uploading or saving. Please take the photo again."
+                    : "The image is damaged and cannot be read.");
+        }
+        return bitmap;
+    }
+
+    private static (int Width, int Height) FitWithin(int width, int height, int maxLongSide)
+    {
+        var longSide = Math.Max(width, height);
+        if (longSide <= maxLongSide)
+        {
+            return (width, height);
+        }
+        var factor = (double)maxLongSide / longSide;
+        return (Math.Max(1, (int)Math.Round(width * factor)), Math.Max(1, (int)Math.Round(height * factor)));
+    }
+}

@@ -1,0 +1,166 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authentication.OpenIdConnect;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Identity.Web;
+
+namespace Returns.Grader.Web.Auth;
+
+/// <summary>
+/// Sign-in: Entra ID (Microsoft.Identity.Web: OpenID Connect for people, bearer tokens for the API) when the
+/// "AzureAd" section is configured; otherwise, and only in Development, a local sign-in where a person picks a
+/// name and role, plus development API keys. The app refuses to start rather than run with weaker sign-in.
+/// </summary>
+public static class AuthRegistration
+{
+    private const string SelectorScheme = "Grader";
+    public const string LocalSignInPath = "/account/login";
+
+    public static bool IsApiRequest(HttpRequest request) => request.Path.StartsWithSegments("/api");
+
+    public static WebApplicationBuilder AddGraderAuth(this WebApplicationBuilder builder)
+    {
+        var entraConfigured = !string.IsNullOrWhiteSpace(builder.Configuration["AzureAd:ClientId"]);
+        var devAuthConfigured = builder.Configuration.GetValue<bool>("DevAuth:Enabled");
+        var isDevelopment = builder.Environment.IsDevelopment();
+
+        if (devAuthConfigured && !isDevelopment)
+        {
+            throw new InvalidOperationException(
+                $"DevAuth:Enabled is set in the {builder.Environment.EnvironmentName} environment. The local sign-in and the development API keys exist only in Development; remove the setting.");
+        }
+        if (!entraConfigured && !isDevelopment)
+        {
+            throw new InvalidOperationException(
+                "No Entra ID settings (AzureAd:Instance, AzureAd:TenantId, AzureAd:ClientId). Outside Development the app only signs people in with Entra ID; configure the AzureAd section.");
+        }
+        if (!entraConfigured && !devAuthConfigured)
+        {
+            throw new InvalidOperationException("No sign-in is configured: set the AzureAd section, or DevAuth:Enabled=true in Development.");
+        }
+
+        var useLocal = !entraConfigured;
+        builder.Services.AddSingleton(new SignInMode(useLocal));
+        if (useLocal)
+        {
+            AddLocal(builder.Services);
+        }
+        else
+        {
+            AddEntra(builder);
+        }
+
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(Policies.Grading, p => p.RequireAuthenticatedUser().RequireRole(Roles.Grader, Roles.Supervisor, Roles.Admin))
+            .AddPolicy(Policies.Staff, p => p.RequireAuthenticatedUser().RequireRole(Roles.All))
+            // Anything that forgets to state its roles still needs a signed-in person.
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+        builder.Services.AddCascadingAuthenticationState();
+        return builder;
+    }
+
+    private static void AddLocal(IServiceCollection services)
+    {
+        services.AddAuthentication(SelectorScheme)
+            .AddPolicyScheme(SelectorScheme, "Local sign-in or development API key", o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.ContainsKey(DevApiKeyHandler.HeaderName)
+                    ? DevApiKeyHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, ConfigureCookie)
+            .AddScheme<AuthenticationSchemeOptions, DevApiKeyHandler>(DevApiKeyHandler.SchemeName, _ => { });
+    }
+
+    private static void AddEntra(WebApplicationBuilder builder)
+    {
+        var section = builder.Configuration.GetSection("AzureAd");
+        builder.Services.AddAuthentication(SelectorScheme)
+            .AddPolicyScheme(SelectorScheme, "Entra ID (browser or bearer token)", o => o.ForwardDefaultSelector = context =>
+            {
+                string? authorization = context.Request.Headers.Authorization;
+                if (authorization?.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) == true)
+                {
+                    return JwtBearerDefaults.AuthenticationScheme;
+                }
+                // The station's own calls to the API carry the sign-in cookie; they get 401, not a redirect.
+                return IsApiRequest(context.Request) ? CookieAuthenticationDefaults.AuthenticationScheme : OpenIdConnectDefaults.AuthenticationScheme;
+            })
+            .AddMicrosoftIdentityWebApp(section, OpenIdConnectDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme);
+        builder.Services.AddAuthentication().AddMicrosoftIdentityWebApi(section, JwtBearerDefaults.AuthenticationScheme);
+        builder.Services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, ConfigureCookie);
+    }
+
+    private static void ConfigureCookie(CookieAuthenticationOptions cookie)
+    {
+        cookie.Cookie.Name = "grader.auth";
+        cookie.Cookie.HttpOnly = true;
+        cookie.Cookie.SameSite = SameSiteMode.Lax;
+        cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        cookie.LoginPath = LocalSignInPath;
+        cookie.AccessDeniedPath = "/account/denied";
+        cookie.ExpireTimeSpan = TimeSpan.FromHours(12); // a shift
+        cookie.SlidingExpiration = true;
+        cookie.Events.OnRedirectToLogin = context => StatusInsteadOfRedirectForApi(context, StatusCodes.Status401Unauthorized);
+        cookie.Events.OnRedirectToAccessDenied = context => StatusInsteadOfRedirectForApi(context, StatusCodes.Status403Forbidden);
+    }
+
+    private static Task StatusInsteadOfRedirectForApi(RedirectContext<CookieAuthenticationOptions> context, int status)
+    {
+        if (IsApiRequest(context.Request))
+        {
+            context.Response.StatusCode = status;
+            return Task.CompletedTask;
+        }
+        context.Response.Redirect(context.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The local sign-in form posts here (Development only); sign-out works in both modes.</summary>
+    public static IEndpointRouteBuilder MapAccountEndpoints(this IEndpointRouteBuilder app)
+    {
+        var account = app.MapGroup("/account").ExcludeFromDescription();
+
+        account.MapPost("/local-sign-in", async ([FromForm] string name, [FromForm] string role, [FromForm] string? returnUrl, HttpContext http, SignInMode mode) =>
+        {
+            if (!mode.IsLocal)
+            {
+                return Results.NotFound();
+            }
+            name = name?.Trim() ?? "";
+            if (name.Length is 0 or > 100 || !Roles.All.Contains(role))
+            {
+                return Results.Redirect($"{LocalSignInPath}?error=1");
+            }
+            var identity = new ClaimsIdentity(
+                [
+                    new Claim(ClaimTypes.NameIdentifier, $"local:{name.ToLowerInvariant()}"),
+                    new Claim(ClaimTypes.Name, name),
+                    new Claim(ClaimTypes.Role, role),
+                ],
+                CookieAuthenticationDefaults.AuthenticationScheme);
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+            return Results.LocalRedirect(IsLocalUrl(returnUrl) ? returnUrl! : "/station");
+        }).AllowAnonymous();
+
+        account.MapPost("/logout", async (HttpContext http, SignInMode mode) =>
+        {
+            await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+            if (!mode.IsLocal)
+            {
+                await http.SignOutAsync(OpenIdConnectDefaults.AuthenticationScheme, new AuthenticationProperties { RedirectUri = "/" });
+                return Results.Empty;
+            }
+            return Results.LocalRedirect(LocalSignInPath);
+        }).RequireAuthorization();
+
+        return app;
+    }
+
+    private static bool IsLocalUrl(string? url) =>
+        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+}
+
+/// <summary>Which sign-in the app runs with, for pages that show the local form or a "Sign in with Microsoft" link.</summary>
+public sealed record SignInMode(bool IsLocal);

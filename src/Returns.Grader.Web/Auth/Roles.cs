@@ -1,0 +1,42 @@
+using System.Security.Claims;
+
+namespace Returns.Grader.Web.Auth;
+
+/// <summary>The app roles (Entra ID app roles in production; picked at the local sign-in in Development).</summary>
+public static class Roles
+{
+    public const string Grader = "Grader";
+    public const string Supervisor = "Supervisor";
+    public const string DataScientist = "DataScientist";
+    public const string Admin = "Admin";
+
+    public static readonly string[] All = [Grader, Supervisor, DataScientist, Admin];
+
+    /// <summary>Comma lists for [Authorize(Roles = ...)] on pages.</summary>
+    public const string Graders = $"{Grader},{Supervisor},{Admin}";
+    public const string Staff = $"{Grader},{Supervisor},{DataScientist},{Admin}";
+}
+
+/// <summary>Named authorization policies that endpoints and pages state.</summary>
+public static class Policies
+{
+    /// <summary>May grade items and add photos: Grader, Supervisor, Admin.</summary>
+    public const string Grading = nameof(Grading);
+
+    /// <summary>May read items and photos: every role.</summary>
+    public const string Staff = nameof(Staff);
+}
+
+/// <summary>Who did something, as stamped on decisions and audit events.</summary>
+public sealed record Actor(string Id, string Name, string Role)
+{
+    public static Actor From(ClaimsPrincipal user)
+    {
+        var id = user.FindFirstValue("oid") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
+            ?? throw new InvalidOperationException("A signed-in user has no identifier claim.");
+        var name = user.FindFirstValue("name") ?? user.Identity?.Name ?? id;
+        // The most senior role the person holds is the one their decision is made in.
+        var role = new[] { Roles.Admin, Roles.Supervisor, Roles.Grader, Roles.DataScientist }.FirstOrDefault(user.IsInRole) ?? "None";
+        return new Actor(id, name, role);
+    }
+}

@@ -1,0 +1,115 @@
+using System.ComponentModel.DataAnnotations;
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Data;
+
+public enum DatabaseProvider
+{
+    Sqlite,
+    SqlServer,
+}
+
+/// <summary>Section "Database".</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    [EnumDataType(typeof(DatabaseProvider))]
+    public DatabaseProvider Provider { get; set; } = DatabaseProvider.Sqlite;
+
+    /// <summary>Apply pending migrations at start (the embedded default). Turn off where a release step migrates.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+}
+
+public static class DataRegistration
+{
+    public const string ConnectionStringName = "Grader";
+
+    public static WebApplicationBuilder AddGraderData(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        var provider = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
+        var configured = builder.Configuration.GetConnectionString(ConnectionStringName);
+        if (provider == DatabaseProvider.SqlServer)
+        {
+            if (string.IsNullOrWhiteSpace(configured))
+            {
+                throw new OptionsValidationException(ConnectionStringName, typeof(DatabaseOptions),
+                    ["Database:Provider is SqlServer but ConnectionStrings:Grader is empty."]);
+            }
+            builder.Services.AddDbContextFactory<SqlServerGraderDb>(o => o.UseSqlServer(configured, sql => sql.EnableRetryOnFailure()));
+            builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<SqlServerGraderDb>>();
+        }
+        else
+        {
+            var connectionString = configured ?? SqliteConnectionString(builder);
+            builder.Services.AddDbContextFactory<SqliteGraderDb>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteDurabilityInterceptor()));
+            builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<SqliteGraderDb>>();
+        }
+        return builder;
+    }
+
+    private static string SqliteConnectionString(WebApplicationBuilder builder)
+    {
+        var options = builder.Configuration.GetSection(GraderOptions.Section).Get<GraderOptions>() ?? new GraderOptions();
+        var directory = options.ResolveDataDirectory(builder.Environment.ContentRootPath);
+        Directory.CreateDirectory(directory);
+        return new SqliteConnectionStringBuilder
+        {
+            DataSource = Path.Combine(directory, "grader.db"),
+            Cache = SqliteCacheMode.Private,
+            DefaultTimeout = 30,
+            Pooling = true,
+        }.ToString();
+    }
+
+    public static async Task MigrateGraderDatabaseAsync(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
+        {
+            return;
+        }
+        var factory = app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        await db.Database.MigrateAsync();
+    }
+
+    /// <summary>The app asks for GraderDb; the registered provider's subclass (and its migrations) answers.</summary>
+    private sealed class GraderDbFactory<TProviderDb>(IDbContextFactory<TProviderDb> inner) : IDbContextFactory<GraderDb>
+        where TProviderDb : GraderDb
+    {
+        public GraderDb CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<GraderDb> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+            await inner.CreateDbContextAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Write-ahead logging lets readers (the station, the queue) work while a grade is written; synchronous=FULL makes
+    /// each committed grade durable on disk before the API acknowledges it, power loss included.
+    /// </summary>
+    private sealed class SqliteDurabilityInterceptor : DbConnectionInterceptor
+    {
+        private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Returns.Grader.Web.Data;
+
+/// <summary>
+/// The product's database. One model, two providers: each provider has its own subclass so that EF keeps a
+/// migration set per provider in Data/Migrations/Sqlite and Data/Migrations/SqlServer (see ADR 0003).
+/// </summary>
+public abstract class GraderDb(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<ReturnItem> ReturnItems => Set<ReturnItem>();
+    public DbSet<Photo> Photos => Set<Photo>();
+    public DbSet<Prediction> Predictions => Set<Prediction>();
+    public DbSet<GradeDecision> GradeDecisions => Set<GradeDecision>();
+    public DbSet<DamageRegion> DamageRegions => Set<DamageRegion>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder) =>
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(GraderDb).Assembly);
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        // Every time is UTC; SQLite hands DateTime back as Unspecified, so say so on the way out.
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+    }
+
+    /// <summary>Renews the concurrency token of every changed versioned row, so a stale copy's save fails on both providers.</summary>
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        foreach (var entry in ChangeTracker.Entries<IVersioned>())
+        {
+            if (entry.State is EntityState.Added or EntityState.Modified)
+            {
+                entry.Entity.Version = Guid.NewGuid();
+            }
+        }
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
+        throw new InvalidOperationException("Use SaveChangesAsync: it renews concurrency tokens.");
+
+    private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
+        v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
+        v => DateTime.SpecifyKind(v, DateTimeKind.Utc));
+}
+
+public sealed class SqliteGraderDb(DbContextOptions<SqliteGraderDb> options) : GraderDb(options)
+{
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        base.ConfigureConventions(configurationBuilder);
+        // SQLite has no decimal type; EF would store text and refuse to compare or sum it in SQL.
+        // Money is kept to the cent, which a double holds exactly far beyond any unit value.
+        configurationBuilder.Properties<decimal>().HaveConversion<double>();
+    }
+}
+
+public sealed class SqlServerGraderDb(DbContextOptions<SqlServerGraderDb> options) : GraderDb(options);

@@ -1,0 +1,181 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Grading;
+
+public sealed record DamageInput(Guid? PhotoId, string? Type, int[]? Box, string? Source);
+
+/// <summary>A grade as the station or an API client sends it. Strings, so that a wrong value gets a plain-words error.</summary>
+public sealed record GradeRequest(
+    string? Grade,
+    string? Disposition,
+    IReadOnlyList<DamageInput>? Damage,
+    string? Notes,
+    string? ContradictionReason = null,
+    bool? FlagForReview = null,
+    Guid? ItemVersion = null);
+
+public sealed class GradeValidationException(IDictionary<string, string[]> errors) : Exception("The grade is not valid.")
+{
+    public IDictionary<string, string[]> Errors { get; } = errors;
+}
+
+/// <summary>Someone else changed the item since it was opened; nothing was saved.</summary>
+public sealed class ConcurrencyConflictException(string message) : Exception(message);
+
+public sealed class ItemNotFoundException(Guid id) : Exception($"There is no return item {id}.");
+
+/// <summary>
+/// Records grade decisions. Decisions are append-only: a correction is a new decision that supersedes the item's
+/// current one. The item's current decision and status move in the same transaction, guarded by its version.
+/// </summary>
+public sealed class GradingService(
+    IDbContextFactory<GraderDb> dbFactory,
+    RubricCatalog rubrics,
+    IOptionsMonitor<DispositionOptions> dispositions,
+    TimeProvider clock)
+{
+    public const int NotesMaxLength = 2000;
+    public const int ReasonMaxLength = 500;
+
+    public Rubric Rubric => rubrics.Active;
+
+    public Disposition SuggestDisposition(Grade grade, string category) => DispositionSuggester.Suggest(dispositions.CurrentValue, grade, category);
+
+    public async Task<DecisionSummary> DecideAsync(Guid itemId, GradeRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!Enum.TryParse<Grade>(request.Grade, ignoreCase: true, out var grade) || !Enum.IsDefined(grade) || int.TryParse(request.Grade, out _))
+        {
+            errors["grade"] = [$"'{request.Grade}' is not a grade; use one of {string.Join(", ", Enum.GetNames<Grade>())}."];
+        }
+        if (!WireName<Disposition>.TryParse(request.Disposition, out var disposition))
+        {
+            errors["disposition"] = [$"'{request.Disposition}' is not a disposition; use one of {string.Join(", ", WireName<Disposition>.All)}."];
+        }
+        if (request.Notes?.Length > NotesMaxLength)
+        {
+            errors["notes"] = [$"Notes may be at most {NotesMaxLength} characters."];
+        }
+        if (request.ContradictionReason?.Length > ReasonMaxLength)
+        {
+            errors["contradictionReason"] = [$"The reason may be at most {ReasonMaxLength} characters."];
+        }
+
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var item = await db.ReturnItems.SingleOrDefaultAsync(i => i.Id == itemId, cancellationToken) ?? throw new ItemNotFoundException(itemId);
+        var photos = await db.Photos.Where(p => p.ReturnItemId == itemId)
+            .Select(p => new { p.Id, p.Width, p.Height }).ToDictionaryAsync(p => p.Id, cancellationToken);
+
+        var regions = new List<DamageRegion>();
+        var damage = request.Damage ?? [];
+        for (var i = 0; i < damage.Count; i++)
+        {
+            var input = damage[i];
+            var field = $"damage[{i}]";
+            if (!WireName<DamageType>.TryParse(input.Type, out var type))
+            {
+                errors[$"{field}.type"] = [$"'{input.Type}' is not a damage type; use one of {string.Join(", ", WireName<DamageType>.All)}."];
+                continue;
+            }
+            var source = RegionSource.Added;
+            if (input.Source is not null && (!Enum.TryParse(input.Source, ignoreCase: true, out source) || source == RegionSource.Model))
+            {
+                errors[$"{field}.source"] = ["The source must be accepted, edited, deleted or added."];
+                continue;
+            }
+            var region = new DamageRegion { Id = Guid.CreateVersion7(), Type = type, Source = source };
+            if (input.PhotoId is { } photoId)
+            {
+                if (!photos.TryGetValue(photoId, out var photo))
+                {
+                    errors[$"{field}.photoId"] = [$"Photo {photoId} does not belong to this item."];
+                    continue;
+                }
+                region.PhotoId = photoId;
+                if (input.Box is { } box)
+                {
+                    if (box.Length != 4 || box[2] <= 0 || box[3] <= 0 || box[0] < 0 || box[1] < 0
+                        || box[0] + box[2] > photo.Width || box[1] + box[3] > photo.Height)
+                    {
+                        errors[$"{field}.box"] = [$"The box must be [x, y, width, height] inside the {photo.Width}×{photo.Height} photo."];
+                        continue;
+                    }
+                    (region.X, region.Y, region.Width, region.Height) = (box[0], box[1], box[2], box[3]);
+                }
+            }
+            else if (input.Box is not null)
+            {
+                errors[$"{field}.photoId"] = ["A box needs the photo it is drawn on."];
+                continue;
+            }
+            regions.Add(region);
+        }
+        if (errors.Count > 0)
+        {
+            throw new GradeValidationException(errors);
+        }
+
+        if (request.ItemVersion is { } expected && expected != item.Version)
+        {
+            throw new ConcurrencyConflictException(
+                $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
+        }
+
+        // Deleted suggestions are kept as a record of what the associate rejected; they are not damage on the item.
+        var rubric = rubrics.Active;
+        var rubricGrade = rubric.GradeFor(regions.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type));
+        var now = clock.GetUtcNow().UtcDateTime;
+        var decision = new GradeDecision
+        {
+            Id = Guid.CreateVersion7(),
+            ReturnItemId = item.Id,
+            Kind = item.CurrentDecisionId is null ? DecisionKind.Station : DecisionKind.Correction,
+            Grade = grade,
+            Disposition = disposition,
+            Notes = string.IsNullOrWhiteSpace(request.Notes) ? null : request.Notes.Trim(),
+            RubricVersion = rubric.Version,
+            RubricGrade = rubricGrade,
+            ContradictsRubric = rubricGrade != grade,
+            ContradictionReason = string.IsNullOrWhiteSpace(request.ContradictionReason) ? null : request.ContradictionReason.Trim(),
+            FlaggedForReview = request.FlagForReview ?? false,
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            ActorRole = actor.Role,
+            DecidedAt = now,
+            SupersedesId = item.CurrentDecisionId,
+        };
+        decision.Damage.AddRange(regions);
+        db.GradeDecisions.Add(decision);
+
+        item.CurrentDecisionId = decision.Id;
+        item.Status = ItemStatus.Graded;
+        item.UpdatedAt = now;
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = now,
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            Action = decision.Kind == DecisionKind.Correction ? "grade.corrected" : "grade.decided",
+            EntityType = nameof(ReturnItem),
+            EntityId = item.Id.ToString(),
+            DataJson = JsonSerializer.Serialize(new { DecisionId = decision.Id, Grade = grade, decision.RubricGrade, decision.SupersedesId }),
+        });
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new ConcurrencyConflictException(
+                $"Item {item.ReturnId} was graded by someone else at the same moment. Open it again to see the latest grade.");
+        }
+        return ReturnItems.ToSummary(decision);
+    }
+}

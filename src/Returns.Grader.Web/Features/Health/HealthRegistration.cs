@@ -1,0 +1,80 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Photos;
+
+namespace Returns.Grader.Web.Features.Health;
+
+/// <summary>/healthz: the process answers. /readyz: the database and the photo store can be used. Both anonymous.</summary>
+public static class HealthRegistration
+{
+    private const string ReadyTag = "ready";
+
+    public static WebApplicationBuilder AddGraderHealth(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddHealthChecks()
+            .AddCheck<DatabaseCheck>("database", tags: [ReadyTag])
+            .AddCheck<PhotoStoreCheck>("photo-store", tags: [ReadyTag]);
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapGraderHealth(this IEndpointRouteBuilder app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions
+        {
+            Predicate = check => check.Tags.Contains(ReadyTag),
+            ResponseWriter = WriteReport,
+        }).AllowAnonymous();
+        return app;
+    }
+
+    private static Task WriteReport(HttpContext context, HealthReport report)
+    {
+        context.Response.ContentType = "application/json";
+        return context.Response.WriteAsJsonAsync(new
+        {
+            status = report.Status.ToString(),
+            checks = report.Entries.ToDictionary(e => e.Key, e => new { status = e.Value.Status.ToString(), description = e.Value.Description }),
+        });
+    }
+
+    private sealed class DatabaseCheck(IDbContextFactory<GraderDb> dbFactory) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                if (!await db.Database.CanConnectAsync(cancellationToken))
+                {
+                    return HealthCheckResult.Unhealthy("The database cannot be reached.");
+                }
+                // A query on a real table also proves the schema is there.
+                await db.ReturnItems.AnyAsync(cancellationToken);
+                return HealthCheckResult.Healthy("The database answers.");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                return HealthCheckResult.Unhealthy($"The database cannot be used: {e.Message}");
+            }
+        }
+    }
+
+    private sealed class PhotoStoreCheck(IPhotoStore store) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                await store.CheckWritableAsync(cancellationToken);
+                return HealthCheckResult.Healthy("The photo store is writable.");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return HealthCheckResult.Unhealthy($"The photo store cannot be written: {e.Message}");
+            }
+        }
+    }
+}

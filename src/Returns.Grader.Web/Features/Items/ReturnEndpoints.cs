@@ -1,0 +1,54 @@
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Items;
+
+public static class ReturnEndpoints
+{
+    public static IEndpointRouteBuilder MapReturnEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/returns").WithTags("Returns");
+
+        api.MapPost("/", async (CreateReturnRequest request, ReturnItems items, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            var errors = ReturnItems.Validate(request);
+            if (errors.Count > 0)
+            {
+                return Results.ValidationProblem(errors, title: "The return item is not valid");
+            }
+            try
+            {
+                var item = await items.CreateAsync(request, Actor.From(http.User), cancellationToken);
+                return Results.Created($"/api/v1/returns/{item.Id}", await items.GetAsync(item.Id, cancellationToken));
+            }
+            catch (DuplicateReturnIdException e)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Duplicate licence plate", detail: e.Message,
+                    extensions: new Dictionary<string, object?> { ["returnId"] = e.ReturnId });
+            }
+        })
+            .RequireAuthorization(Policies.Grading)
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .Produces<ReturnItemDetails>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Announces a returned item by its licence plate (returnId).");
+
+        api.MapGet("/{id:guid}", async (Guid id, ReturnItems items, CancellationToken cancellationToken) =>
+            await items.GetAsync(id, cancellationToken) is { } item ? Results.Ok(item) : ApiProblems.ItemNotFound(id))
+            .RequireAuthorization(Policies.Staff)
+            .Produces<ReturnItemDetails>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The item, its photos, its suggestion (null until a model exists), its decisions and status.");
+
+        api.MapGet("/", async (string returnId, ReturnItems items, CancellationToken cancellationToken) =>
+            await items.FindIdByReturnIdAsync(returnId, cancellationToken) is { } id
+                ? Results.Ok(await items.GetAsync(id, cancellationToken))
+                : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such return item", detail: $"No item has licence plate {returnId}."))
+            .RequireAuthorization(Policies.Staff)
+            .Produces<ReturnItemDetails>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("Looks an item up by its licence plate: ?returnId=LP123.");
+        return app;
+    }
+}

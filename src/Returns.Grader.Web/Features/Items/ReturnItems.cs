@@ -1,0 +1,171 @@
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Features.Items;
+
+public sealed record CreateReturnRequest(string? ReturnId, string? Sku, string? Title, string? Category, decimal? UnitValue);
+
+public sealed record PhotoSummary(Guid PhotoId, int Width, int Height, string Url, DateTime UploadedAt);
+
+public sealed record ActorSummary(string Id, string Name, string Role);
+
+public sealed record DamageSummary(Guid? PhotoId, DamageType Type, int[]? Box, RegionSource Source);
+
+public sealed record DecisionSummary(
+    Guid Id, DecisionKind Kind, Grade Grade, Disposition Disposition, string? Notes, string RubricVersion, Grade RubricGrade,
+    bool ContradictsRubric, string? ContradictionReason, bool FlaggedForReview, ActorSummary Actor, DateTime DecidedAt,
+    Guid? Supersedes, IReadOnlyList<DamageSummary> Damage);
+
+public sealed record ReturnItemDetails(
+    Guid Id, string ReturnId, string Sku, string Title, string Category, decimal UnitValue, ItemStatus Status, Guid Version,
+    DateTime CreatedAt, IReadOnlyList<PhotoSummary> Photos, object? Suggestion, Guid? CurrentDecisionId,
+    IReadOnlyList<DecisionSummary> Decisions);
+
+public sealed class DuplicateReturnIdException(string returnId) : Exception($"A return item with licence plate {returnId} already exists.")
+{
+    public string ReturnId { get; } = returnId;
+}
+
+/// <summary>Return items: announced by upstream systems through the API, or created at the station by licence plate.</summary>
+public sealed partial class ReturnItems(IDbContextFactory<GraderDb> dbFactory, TimeProvider clock)
+{
+    public const int ReturnIdMaxLength = 64;
+
+    /// <summary>Checks a create request; returns field errors in plain words (empty when valid).</summary>
+    public static Dictionary<string, string[]> Validate(CreateReturnRequest request)
+    {
+        var errors = new Dictionary<string, string[]>();
+        var returnId = request.ReturnId?.Trim();
+        if (string.IsNullOrEmpty(returnId))
+        {
+            errors["returnId"] = ["The licence plate (returnId) is required."];
+        }
+        else if (returnId.Length > ReturnIdMaxLength || !LicencePlatePattern().IsMatch(returnId))
+        {
+            errors["returnId"] = [$"The licence plate may use letters, digits, '-', '_' and '.', up to {ReturnIdMaxLength} characters."];
+        }
+        Require(errors, "sku", request.Sku, 64);
+        Require(errors, "title", request.Title, 300);
+        Require(errors, "category", request.Category, 100);
+        if (request.UnitValue is null)
+        {
+            errors["unitValue"] = ["The unit value is required."];
+        }
+        else if (request.UnitValue < 0 || request.UnitValue > 10_000_000 || decimal.Round(request.UnitValue.Value, 2) != request.UnitValue)
+        {
+            errors["unitValue"] = ["The unit value must be between 0 and 10,000,000 with at most two decimals."];
+        }
+        return errors;
+    }
+
+    private static void Require(Dictionary<string, string[]> errors, string field, string? value, int maxLength)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            errors[field] = [$"The {field} is required."];
+        }
+        else if (value.Trim().Length > maxLength)
+        {
+            errors[field] = [$"The {field} may be at most {maxLength} characters."];
+        }
+    }
+
+    public static string NormalizeReturnId(string returnId) => returnId.Trim().ToUpperInvariant();
+
+    /// <summary>Creates the item; throws <see cref="DuplicateReturnIdException"/> if the licence plate is known.</summary>
+    public async Task<ReturnItem> CreateAsync(CreateReturnRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        var errors = Validate(request);
+        if (errors.Count > 0)
+        {
+            throw new ValidationException(string.Join(" ", errors.Values.SelectMany(v => v)));
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        var item = new ReturnItem
+        {
+            Id = Guid.CreateVersion7(),
+            ReturnId = NormalizeReturnId(request.ReturnId!),
+            Sku = request.Sku!.Trim(),
+            Title = request.Title!.Trim(),
+            Category = request.Category!.Trim(),
+            UnitValue = request.UnitValue!.Value,
+            Status = ItemStatus.Received,
+            CreatedAt = now,
+            CreatedBy = actor.Id,
+            UpdatedAt = now,
+        };
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.ReturnItems.AnyAsync(i => i.ReturnId == item.ReturnId, cancellationToken))
+        {
+            throw new DuplicateReturnIdException(item.ReturnId);
+        }
+        db.ReturnItems.Add(item);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = now,
+            ActorId = actor.Id,
+            ActorName = actor.Name,
+            Action = "item.created",
+            EntityType = nameof(ReturnItem),
+            EntityId = item.Id.ToString(),
+            DataJson = JsonSerializer.Serialize(new { item.ReturnId, item.Sku, item.Category, item.UnitValue }),
+        });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Two creators raced; the unique index kept one.
+            if (await ExistsAsync(item.ReturnId, cancellationToken))
+            {
+                throw new DuplicateReturnIdException(item.ReturnId);
+            }
+            throw;
+        }
+        return item;
+    }
+
+    private async Task<bool> ExistsAsync(string returnId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ReturnItems.AnyAsync(i => i.ReturnId == returnId, cancellationToken);
+    }
+
+    public async Task<Guid?> FindIdByReturnIdAsync(string returnId, CancellationToken cancellationToken)
+    {
+        var normalized = NormalizeReturnId(returnId);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ReturnItems.Where(i => i.ReturnId == normalized).Select(i => (Guid?)i.Id).SingleOrDefaultAsync(cancellationToken);
+    }
+
+    public async Task<ReturnItemDetails?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var item = await db.ReturnItems.AsNoTracking().SingleOrDefaultAsync(i => i.Id == id, cancellationToken);
+        if (item is null)
+        {
+            return null;
+        }
+        var photos = await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == id).OrderBy(p => p.UploadedAt).ThenBy(p => p.Id)
+            .Select(p => new PhotoSummary(p.Id, p.Width, p.Height, "/api/v1/photos/" + p.Id, p.UploadedAt))
+            .ToListAsync(cancellationToken);
+        var decisions = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).Where(d => d.ReturnItemId == id)
+            .OrderBy(d => d.DecidedAt).ThenBy(d => d.Id).ToListAsync(cancellationToken);
+        return new ReturnItemDetails(
+            item.Id, item.ReturnId, item.Sku, item.Title, item.Category, item.UnitValue, item.Status, item.Version, item.CreatedAt,
+            photos, Suggestion: null, item.CurrentDecisionId, decisions.Select(ToSummary).ToList());
+    }
+
+    public static DecisionSummary ToSummary(GradeDecision d) => new(
+        d.Id, d.Kind, d.Grade, d.Disposition, d.Notes, d.RubricVersion, d.RubricGrade, d.ContradictsRubric, d.ContradictionReason,
+        d.FlaggedForReview, new ActorSummary(d.ActorId, d.ActorName, d.ActorRole), d.DecidedAt, d.SupersedesId,
+        d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList());
+
+    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    private static partial Regex LicencePlatePattern();
+}

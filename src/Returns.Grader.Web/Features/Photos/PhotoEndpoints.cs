@@ -1,0 +1,143 @@
+using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Vision.Photos;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Photos;
+
+public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, string Url, object? Suggestion);
+
+public sealed record PhotoUploadResponse(IReadOnlyList<PhotoUploadResult> Photos);
+
+public static class PhotoEndpoints
+{
+    public static IEndpointRouteBuilder MapPhotoEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1").WithTags("Photos");
+        var limits = app.ServiceProvider.GetRequiredService<IOptions<PhotoOptions>>().Value;
+
+        api.MapPost("/returns/{id:guid}/photos", UploadAsync)
+            .RequireAuthorization(Policies.Grading)
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .DisableAntiforgery() // checked by CookieAntiforgeryFilter for cookie callers only; key/bearer callers carry no ambient credentials
+            .Accepts<IFormFileCollection>("multipart/form-data")
+            .Produces<PhotoUploadResponse>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .WithSummary("Adds one or more photos (multipart parts named \"file\"); each is decoded, checked and re-encoded before it is kept.")
+            .WithMetadata(new UploadSizeLimit(limits.MaxRequestBytes));
+
+        api.MapGet("/photos/{photoId:guid}", GetAsync)
+            .RequireAuthorization(Policies.Staff)
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("The stored, sanitized photo.");
+        return app;
+    }
+
+    private static async Task<IResult> UploadAsync(
+        Guid id, HttpRequest request, PhotoIntake intake, IOptions<PhotoOptions> options, HttpContext http, CancellationToken cancellationToken)
+    {
+        var limits = options.Value;
+        if (!request.HasFormContentType)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send photos as multipart/form-data",
+                detail: "Photos are uploaded as multipart/form-data with one or more parts named \"file\".");
+        }
+
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
+                detail: $"The upload is larger than allowed ({limits.MaxFilesPerRequest} photos of at most {limits.MaxBytes / (1024 * 1024)} MB each).");
+        }
+
+        var files = form.Files.GetFiles("file");
+        if (files.Count == 0)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No photo in the upload",
+                detail: "Add at least one multipart part named \"file\".");
+        }
+        if (files.Count > limits.MaxFilesPerRequest)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Too many photos at once",
+                detail: $"Send at most {limits.MaxFilesPerRequest} photos per request.");
+        }
+
+        var incoming = new List<IncomingPhoto>(files.Count);
+        foreach (var file in files)
+        {
+            if (file.Length > limits.MaxBytes)
+            {
+                return Rejected(new PhotoUploadRejectedException(file.FileName, PhotoRejection.TooManyBytes,
+                    $"The file is {file.Length / (1024.0 * 1024.0):0.#} MB; photos may be at most {limits.MaxBytes / (1024.0 * 1024.0):0.#} MB."));
+            }
+            using var buffer = new MemoryStream((int)file.Length);
+            await file.CopyToAsync(buffer, cancellationToken);
+            incoming.Add(new IncomingPhoto(file.FileName, buffer.ToArray()));
+        }
+
+        try
+        {
+            var photos = await intake.AddAsync(id, incoming, Actor.From(http.User), cancellationToken);
+            if (photos is null)
+            {
+                return ApiProblems.ItemNotFound(id);
+            }
+            var body = new PhotoUploadResponse(photos.Select(p => new PhotoUploadResult(p.Id, p.Width, p.Height, PhotoUrl(p.Id), Suggestion: null)).ToList());
+            return Results.Created($"/api/v1/returns/{id}", body);
+        }
+        catch (PhotoUploadRejectedException e)
+        {
+            return Rejected(e);
+        }
+    }
+
+    public static string PhotoUrl(Guid photoId) => $"/api/v1/photos/{photoId}";
+
+    private static IResult Rejected(PhotoUploadRejectedException e)
+    {
+        var (status, title) = e.Reason switch
+        {
+            PhotoRejection.TooManyBytes => (StatusCodes.Status413PayloadTooLarge, "Photo file too large"),
+            PhotoRejection.UnsupportedFormat => (StatusCodes.Status415UnsupportedMediaType, "Not a supported photo format"),
+            PhotoRejection.TooManyPixels => (StatusCodes.Status400BadRequest, "Photo dimensions too large"),
+            PhotoRejection.Empty => (StatusCodes.Status400BadRequest, "Empty file"),
+            _ => (StatusCodes.Status400BadRequest, "Unreadable photo"),
+        };
+        return Results.Problem(statusCode: status, title: title, detail: $"{e.FileName}: {e.Detail}",
+            extensions: new Dictionary<string, object?> { ["fileName"] = e.FileName, ["reason"] = e.Reason.ToString() });
+    }
+
+    private static async Task<IResult> GetAsync(Guid photoId, IDbContextFactory<GraderDb> dbFactory, IPhotoStore store, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var photo = await db.Photos.AsNoTracking().Where(p => p.Id == photoId)
+            .Select(p => new { p.StorageKey, p.ContentType, p.Sha256 }).SingleOrDefaultAsync(cancellationToken);
+        if (photo is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such photo", detail: $"There is no photo {photoId}.");
+        }
+        var stream = await store.OpenReadAsync(photo.StorageKey, cancellationToken);
+        if (stream is null)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Photo file missing",
+                detail: $"Photo {photoId} is recorded but its file is not in the photo store.");
+        }
+        // Stored photos never change: cache privately (signed-in content) and revalidate by content hash.
+        return Results.Stream(stream, photo.ContentType, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{photo.Sha256}\""),
+            enableRangeProcessing: false);
+    }
+
+    /// <summary>Kestrel's body limit for this endpoint: the most photos a request may carry, at their largest.</summary>
+    private sealed record UploadSizeLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
+}

@@ -1,0 +1,146 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Vision.Photos;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Features.Photos;
+
+public sealed record IncomingPhoto(string FileName, byte[] Content);
+
+/// <summary>A file that was not kept, named so the sender knows which one and why.</summary>
+public sealed class PhotoUploadRejectedException(string fileName, PhotoRejection reason, string message)
+    : Exception($"{fileName}: {message}")
+{
+    public string FileName { get; } = fileName;
+    public PhotoRejection Reason { get; } = reason;
+    public string Detail { get; } = message;
+}
+
+/// <summary>
+/// Takes uploaded photos for an item: every file is decoded, checked and re-encoded (Vision.PhotoSanitizer) before
+/// anything is kept. A request is all or nothing: if one file is rejected, none of its files is stored.
+/// </summary>
+public sealed partial class PhotoIntake(
+    IDbContextFactory<GraderDb> dbFactory,
+    IPhotoStore store,
+    IOptions<PhotoOptions> options,
+    TimeProvider clock,
+    ILogger<PhotoIntake> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _decodeSlots = new(options.Value.MaxConcurrentDecodes);
+
+    /// <summary>Returns the stored photos, or null when there is no such item.</summary>
+    public async Task<IReadOnlyList<Photo>?> AddAsync(Guid itemId, IReadOnlyList<IncomingPhoto> files, Actor actor, CancellationToken cancellationToken)
+    {
+        await using (var lookup = await dbFactory.CreateDbContextAsync(cancellationToken))
+        {
+            if (!await lookup.ReturnItems.AnyAsync(i => i.Id == itemId, cancellationToken))
+            {
+                return null;
+            }
+        }
+
+        var limits = options.Value.ToLimits();
+        var sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, cancellationToken)));
+
+        var now = clock.GetUtcNow().UtcDateTime;
+        var photos = sanitized.Select((photo, index) => new Photo
+        {
+            Id = Guid.CreateVersion7(),
+            ReturnItemId = itemId,
+            StorageKey = $"{now:yyyy/MM/dd}/{Guid.NewGuid():N}.jpg",
+            ContentType = "image/jpeg",
+            Width = photo.Width,
+            Height = photo.Height,
+            ByteSize = photo.Jpeg.Length,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(photo.Jpeg)),
+            OriginalFileName = TrimFileName(files[index].FileName),
+            SourceFormat = photo.SourceFormat.ToString().ToLowerInvariant(),
+            SourceWidth = photo.SourceWidth,
+            SourceHeight = photo.SourceHeight,
+            UploadedBy = actor.Id,
+            UploadedAt = now,
+        }).ToList();
+
+        var stored = new List<string>();
+        try
+        {
+            for (var i = 0; i < photos.Count; i++)
+            {
+                await store.SaveAsync(photos[i].StorageKey, sanitized[i].Jpeg, cancellationToken);
+                stored.Add(photos[i].StorageKey);
+            }
+
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            db.Photos.AddRange(photos);
+            db.AuditEvents.Add(new AuditEvent
+            {
+                At = now,
+                ActorId = actor.Id,
+                ActorName = actor.Name,
+                Action = "photos.added",
+                EntityType = nameof(ReturnItem),
+                EntityId = itemId.ToString(),
+                DataJson = JsonSerializer.Serialize(photos.Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName })),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            return photos;
+        }
+        catch
+        {
+            // Nothing half-kept: files whose rows did not commit are removed.
+            foreach (var key in stored)
+            {
+                try
+                {
+                    await store.DeleteAsync(key, CancellationToken.None);
+                }
+                catch (IOException e)
+                {
+                    LogCleanupFailed(logger, e, key);
+                }
+            }
+            throw;
+        }
+    }
+
+    private async Task<SanitizedPhoto> SanitizeAsync(IncomingPhoto file, PhotoLimits limits, CancellationToken cancellationToken)
+    {
+        await _decodeSlots.WaitAsync(cancellationToken);
+        try
+        {
+            return await Task.Run(() => PhotoSanitizer.Sanitize(file.Content, limits), cancellationToken);
+        }
+        catch (PhotoRejectedException e)
+        {
+            var fileName = TrimFileName(file.FileName) ?? "(unnamed file)";
+            LogRejected(logger, fileName, e.Reason);
+            throw new PhotoUploadRejectedException(fileName, e.Reason, e.Message);
+        }
+        finally
+        {
+            _decodeSlots.Release();
+        }
+    }
+
+    private static string? TrimFileName(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return null;
+        }
+        var bare = Path.GetFileName(name.Replace('\\', '/'));
+        return bare.Length > 255 ? bare[..255] : bare;
+    }
+
+    public void Dispose() => _decodeSlots.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rejected upload {FileName}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string fileName, PhotoRejection reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove photo {Key} after a failed upload")]
+    private static partial void LogCleanupFailed(ILogger logger, Exception exception, string key);
+}

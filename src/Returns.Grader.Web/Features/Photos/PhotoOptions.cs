@@ -1,0 +1,37 @@
+using System.ComponentModel.DataAnnotations;
+using Returns.Grader.Vision.Photos;
+
+namespace Returns.Grader.Web.Features.Photos;
+
+/// <summary>Section "Grader:Photos": what an upload may be and how the kept copy is made.</summary>
+public sealed class PhotoOptions
+{
+    public const string Section = "Grader:Photos";
+
+    [Range(1024, 200L * 1024 * 1024)]
+    public long MaxBytes { get; set; } = PhotoLimits.Default.MaxBytes;
+
+    [Range(1, 500_000_000)]
+    public long MaxPixels { get; set; } = PhotoLimits.Default.MaxPixels;
+
+    [Range(16, 65_535)]
+    public int MaxSide { get; set; } = PhotoLimits.Default.MaxSide;
+
+    [Range(256, 16_384)]
+    public int StoredMaxLongSide { get; set; } = PhotoLimits.Default.StoredMaxLongSide;
+
+    [Range(50, 100)]
+    public int JpegQuality { get; set; } = PhotoLimits.Default.JpegQuality;
+
+    [Range(1, 50)]
+    public int MaxFilesPerRequest { get; set; } = 10;
+
+    /// <summary>Photos decoded at once; more wait their turn (decoding a 12 MP photo takes a core for ~50–250 ms).</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentDecodes { get; set; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>The largest multipart request that can be legitimate (all files at their limit, plus headers).</summary>
+    public long MaxRequestBytes => MaxFilesPerRequest * MaxBytes + 1024 * 1024;
+
+    public PhotoLimits ToLimits() => new(MaxBytes, MaxPixels, MaxSide, StoredMaxLongSide, JpegQuality);
+}

@@ -1,0 +1,11 @@
+namespace Returns.Grader.Web.Features.Station;
+
+/// <summary>One file going from the station's browser to the upload endpoint.</summary>
+public sealed class PhotoUpload(string id, string fileName)
+{
+    public string Id { get; } = id;
+    public string FileName { get; } = fileName;
+    public double Percent { get; set; }
+    public bool Done { get; set; }
+    public string? Error { get; set; }
+}

@@ -1,0 +1,368 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.JSInterop;
+using MudBlazor;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Items;
+
+namespace Returns.Grader.Web.Features.Station;
+
+/// <summary>
+/// The grading station: scan → item → photos → grade → Enter → next scan. Everything that matters is saved by the
+/// services as it happens (photos by the upload endpoint, grades by GradingService); the page only holds the
+/// unsaved form, so a dropped connection loses at most what was not yet submitted.
+/// </summary>
+public sealed partial class Station : IAsyncDisposable
+{
+    private MudTextField<string>? _scanField;
+    private IJSObjectReference? _module;
+    private DotNetObjectReference<Station>? _self;
+    private bool _busy;
+    private bool _focusScan;
+
+    private ReturnItemDetails? _item;
+    private string? _unknownReturnId;
+    private NewItemForm _newItem = new();
+    private StationMessage? _message;
+
+    private Grade? _grade;
+    private List<DamageType> _damage = [];
+    private Disposition? _disposition;
+    private bool _dispositionChosen;
+    private string? _notes;
+    private string? _contradictionReason;
+    private bool _flagForReview;
+    private readonly List<PhotoUpload> _uploads = [];
+
+    [Inject] private ReturnItems Items { get; set; } = default!;
+    [Inject] private GradingService Grading { get; set; } = default!;
+    [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private ISnackbar Snackbar { get; set; } = default!;
+
+    [CascadingParameter]
+    private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
+
+    public string? ScanText { get; set; }
+
+    private DecisionSummary? CurrentDecision => _item?.Decisions.FirstOrDefault(d => d.Id == _item.CurrentDecisionId);
+
+    private bool Contradicts => _grade is { } grade && Grading.Rubric.Contradicts(grade, _damage);
+
+    /// <summary>Why Save is not possible yet, in plain words; null when it is.</summary>
+    private string? SubmitBlocker =>
+        _item is null ? "Open an item first."
+        : _uploads.Any(u => !u.Done && u.Error is null) ? "Wait for the photos to finish uploading."
+        : _grade is null ? "Pick a grade (keys 1–5)."
+        : _disposition is null ? "Choose a disposition."
+        : Contradicts && string.IsNullOrWhiteSpace(_contradictionReason) ? "Say why the grade differs from the rubric."
+        : null;
+
+    private bool CanSubmit => !_busy && SubmitBlocker is null;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (firstRender)
+        {
+            _self = DotNetObjectReference.Create(this);
+            _module = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/station.js");
+            await _module.InvokeVoidAsync("attach", _self);
+        }
+        if (_focusScan && _scanField is not null)
+        {
+            _focusScan = false;
+            await _scanField.FocusAsync();
+        }
+    }
+
+    private async Task OpenAsync()
+    {
+        var plate = ScanText?.Trim();
+        if (string.IsNullOrEmpty(plate) || _busy)
+        {
+            return;
+        }
+        await RunBusyAsync(async () =>
+        {
+            ResetForm();
+            _message = null;
+            var id = await Items.FindIdByReturnIdAsync(plate, CancellationToken.None);
+            if (id is null)
+            {
+                _item = null;
+                _unknownReturnId = ReturnItems.NormalizeReturnId(plate);
+                _newItem = new NewItemForm();
+                return;
+            }
+            _unknownReturnId = null;
+            _item = await Items.GetAsync(id.Value, CancellationToken.None);
+            PrefillFromCurrentDecision();
+            ScanText = "";
+        });
+    }
+
+    private async Task CreateAsync()
+    {
+        if (_unknownReturnId is null || _busy)
+        {
+            return;
+        }
+        var request = new CreateReturnRequest(_unknownReturnId, _newItem.Sku, _newItem.Title, _newItem.Category, _newItem.UnitValue);
+        var errors = ReturnItems.Validate(request);
+        if (errors.Count > 0)
+        {
+            _message = new StationMessage(Severity.Warning, string.Join(" ", errors.Values.SelectMany(v => v)));
+            return;
+        }
+        await RunBusyAsync(async () =>
+        {
+            try
+            {
+                var created = await Items.CreateAsync(request, await ActorAsync(), CancellationToken.None);
+                _item = await Items.GetAsync(created.Id, CancellationToken.None);
+                _unknownReturnId = null;
+                _message = null;
+                ScanText = "";
+            }
+            catch (DuplicateReturnIdException)
+            {
+                // Someone announced it meanwhile: open theirs.
+                ScanText = _unknownReturnId;
+                _unknownReturnId = null;
+                _busy = false;
+                await OpenAsync();
+            }
+        });
+    }
+
+    private void PrefillFromCurrentDecision()
+    {
+        if (CurrentDecision is { } current)
+        {
+            _grade = current.Grade;
+            _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted).Select(d => d.Type).ToList();
+            _disposition = current.Disposition;
+            _dispositionChosen = true;
+        }
+    }
+
+    private void SelectGrade(Grade grade)
+    {
+        _grade = grade;
+        if (!_dispositionChosen && _item is not null)
+        {
+            _disposition = Grading.SuggestDisposition(grade, _item.Category);
+        }
+    }
+
+    private void MarkDamage(IReadOnlyList<DamageType> damage) => _damage = damage.ToList();
+
+    private void ChooseDisposition(Disposition? disposition)
+    {
+        _disposition = disposition;
+        _dispositionChosen = disposition is not null;
+    }
+
+    private async Task SubmitAsync()
+    {
+        if (!CanSubmit || _item is null)
+        {
+            return;
+        }
+        var item = _item;
+        var request = new GradeRequest(
+            _grade!.Value.ToString(),
+            Infrastructure.WireName<Disposition>.Of(_disposition!.Value),
+            _damage.Select(type => new DamageInput(null, Infrastructure.WireName<DamageType>.Of(type), null, null)).ToList(),
+            _notes,
+            Contradicts ? _contradictionReason : null,
+            _flagForReview,
+            item.Version);
+        await RunBusyAsync(async () =>
+        {
+            try
+            {
+                var decision = await Grading.DecideAsync(item.Id, request, await ActorAsync(), CancellationToken.None);
+                Snackbar.Add($"{item.ReturnId} saved as {GradePicker.Label(decision.Grade)}.", Severity.Success);
+                _message = null;
+                CloseItem();
+            }
+            catch (ConcurrencyConflictException e)
+            {
+                _message = new StationMessage(Severity.Error, e.Message);
+                _item = await Items.GetAsync(item.Id, CancellationToken.None);
+            }
+            catch (GradeValidationException e)
+            {
+                _message = new StationMessage(Severity.Error, string.Join(" ", e.Errors.Values.SelectMany(v => v)));
+            }
+            catch (ItemNotFoundException)
+            {
+                _message = new StationMessage(Severity.Error, $"{item.ReturnId} no longer exists. Scan it again.");
+                CloseItem();
+            }
+        });
+    }
+
+    private Task CloseItemAsync()
+    {
+        CloseItem();
+        return Task.CompletedTask;
+    }
+
+    private void CloseItem()
+    {
+        _item = null;
+        _unknownReturnId = null;
+        ScanText = "";
+        ResetForm();
+        _focusScan = true;
+    }
+
+    private void ResetForm()
+    {
+        _grade = null;
+        _damage = [];
+        _disposition = null;
+        _dispositionChosen = false;
+        _notes = null;
+        _contradictionReason = null;
+        _flagForReview = false;
+        _uploads.Clear();
+    }
+
+    private async Task RunBusyAsync(Func<Task> work)
+    {
+        _busy = true;
+        try
+        {
+            await work();
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            _message = new StationMessage(Severity.Error, "Something went wrong and nothing was saved. Try again; if it keeps happening, call a supervisor.");
+            throw;
+        }
+        finally
+        {
+            _busy = false;
+        }
+    }
+
+    private async Task<Actor> ActorAsync() => Actor.From((await AuthenticationState).User);
+
+    // ---- Called by station.js -------------------------------------------------------------
+
+    [JSInvokable]
+    public async Task OnGradeKey(int key)
+    {
+        if (_item is not null && GradePicker.FromKey(key) is { } grade)
+        {
+            SelectGrade(grade);
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    [JSInvokable]
+    public async Task OnSubmitKey()
+    {
+        if (_item is not null)
+        {
+            await InvokeAsync(SubmitAsync);
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    [JSInvokable]
+    public async Task OnUploadStarted(string uploadId, string fileName)
+    {
+        _uploads.Add(new PhotoUpload(uploadId, fileName));
+        await InvokeAsync(StateHasChanged);
+    }
+
+    [JSInvokable]
+    public async Task OnUploadProgress(string uploadId, double percent)
+    {
+        if (_uploads.Find(u => u.Id == uploadId) is { } upload)
+        {
+            upload.Percent = percent;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>The endpoint answered: on success the photos are already stored, so the item is reloaded from the database.</summary>
+    [JSInvokable]
+    public async Task OnUploadFinished(string uploadId, int status, string body)
+    {
+        var upload = _uploads.Find(u => u.Id == uploadId);
+        if (upload is null || _item is null)
+        {
+            return;
+        }
+        if (status == 201)
+        {
+            upload.Done = true;
+            upload.Percent = 100;
+            _item = await Items.GetAsync(_item.Id, CancellationToken.None) ?? _item;
+            _uploads.Remove(upload);
+        }
+        else
+        {
+            upload.Error = UploadErrorText(status, body);
+        }
+        await InvokeAsync(StateHasChanged);
+    }
+
+    /// <summary>Turns the endpoint's problem response into words for the associate.</summary>
+    public static string UploadErrorText(int status, string body)
+    {
+        string? detail = null;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("detail", out var d))
+            {
+                detail = d.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return status switch
+        {
+            0 => "The photo did not reach the server (network). Try again.",
+            401 => "You have been signed out. Reload the page and sign in again.",
+            413 or 415 or 400 when detail is not null => $"Photo not kept: {detail}",
+            _ => $"Photo not kept (error {status}). Try again or take the photo again.",
+        };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.InvokeVoidAsync("detach");
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // The browser is gone; nothing to detach.
+            }
+        }
+        _self?.Dispose();
+    }
+
+    private sealed class NewItemForm
+    {
+        public string? Sku { get; set; }
+        public string? Title { get; set; }
+        public string? Category { get; set; }
+        public decimal? UnitValue { get; set; }
+    }
+
+    private sealed record StationMessage(Severity Severity, string Text);
+}

@@ -1,0 +1,42 @@
+using Microsoft.Extensions.FileProviders;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+
+namespace Returns.Grader.Web.Infrastructure;
+
+public static class InfrastructureRegistration
+{
+    public static WebApplicationBuilder AddGraderInfrastructure(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<GraderOptions>().BindConfiguration(GraderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi();
+        builder.Services.AddHttpContextAccessor();
+        return builder;
+    }
+
+    /// <summary>Work that must succeed before the app takes requests: migrations, and loading the rubric (a bad one stops the start).</summary>
+    public static async Task PrepareGraderAsync(this WebApplication app)
+    {
+        _ = app.Services.GetRequiredService<RubricCatalog>();
+        await app.MigrateGraderDatabaseAsync();
+    }
+
+    /// <summary>Serves wwwroot-assets/ (the app's own JS modules, CSS, icons), copied beside the binaries at build, under /assets.</summary>
+    public static WebApplication UseGraderAssets(this WebApplication app)
+    {
+        var root = Path.Combine(AppContext.BaseDirectory, "wwwroot-assets");
+        if (!Directory.Exists(root))
+        {
+            throw new DirectoryNotFoundException($"The static assets folder {root} is missing; it is copied from wwwroot-assets/ at build.");
+        }
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = new PhysicalFileProvider(root),
+            RequestPath = "/assets",
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        return app;
+    }
+}

@@ -1,0 +1,46 @@
+using MudBlazor.Services;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Components;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Health;
+using Returns.Grader.Web.Features.Photos;
+using Returns.Grader.Web.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddGraderInfrastructure();
+builder.AddGraderData();
+builder.AddGraderAuth();
+builder.AddGraderPhotos();
+builder.AddGraderGrading();
+builder.AddGraderHealth();
+builder.Services.AddMudServices();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
+var app = builder.Build();
+
+await app.PrepareGraderAsync();
+
+if (!app.Environment.IsDevelopment())
+{
+    app.UseHsts();
+}
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseGraderAssets();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapGraderHealth();
+app.MapAccountEndpoints();
+app.MapGraderApi();
+app.MapOpenApi().RequireAuthorization(Policies.Staff);
+app.MapStaticAssets().AllowAnonymous();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Run();
+
+/// <summary>Entry point; public so that tests can host the real app (WebApplicationFactory).</summary>
+public partial class Program;

@@ -1,0 +1,116 @@
+// Grading station helpers that must not wait for a server round trip:
+// keyboard (grades 1–5, Enter to save) and photo uploads straight to the HTTP API with per-file progress.
+// Photos go over plain HTTP rather than Blazor's InputFile, which streams through the circuit in small chunks
+// and slows to a crawl on high-latency warehouse Wi-Fi (dotnet/aspnetcore#58447).
+
+let station = null;
+let uploadCounter = 0;
+
+function isTypingTarget(target) {
+  if (!(target instanceof Element)) return false;
+  if (target.isContentEditable) return true;
+  const tag = target.tagName;
+  if (tag === "TEXTAREA" || tag === "SELECT") return true;
+  if (tag !== "INPUT") return false;
+  const type = (target.getAttribute("type") || "text").toLowerCase();
+  return !["checkbox", "radio", "button", "submit", "file"].includes(type);
+}
+
+function onKeyDown(event) {
+  if (!station || event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey) return;
+  const target = event.target instanceof Element ? event.target : null;
+  if (target && target.closest("[data-no-enter-submit]")) return; // the scan and new-item forms handle their own Enter
+  if (!document.querySelector("[data-grading-form]")) return;      // no item open
+
+  if (event.key >= "1" && event.key <= "5" && !isTypingTarget(target)) {
+    event.preventDefault();
+    station.invokeMethodAsync("OnGradeKey", Number(event.key));
+  } else if (event.key === "Enter" && !(target && target.tagName === "TEXTAREA")) {
+    // Enter in the note or the reason field saves too; a MudSelect that is open keeps its own Enter.
+    if (target && target.closest(".mud-popover-open")) return;
+    event.preventDefault();
+    station.invokeMethodAsync("OnSubmitKey");
+  }
+}
+
+function antiforgeryToken() {
+  const meta = document.querySelector('meta[name="grader-antiforgery"]');
+  return meta ? meta.getAttribute("content") : "";
+}
+
+export function uploadFile(itemId, file) {
+  const uploadId = `u${++uploadCounter}`;
+  const name = file.name || "photo";
+  station.invokeMethodAsync("OnUploadStarted", uploadId, name);
+  const form = new FormData();
+  form.append("file", file, name);
+  const request = new XMLHttpRequest();
+  request.open("POST", `/api/v1/returns/${itemId}/photos`);
+  request.setRequestHeader("RequestVerificationToken", antiforgeryToken());
+  request.setRequestHeader("Accept", "application/json");
+  let lastReported = -1;
+  request.upload.onprogress = (e) => {
+    if (!e.lengthComputable) return;
+    const percent = Math.floor((e.loaded / e.total) * 100);
+    if (percent >= lastReported + 5 || percent === 100) { // a few updates, not thousands, over the circuit
+      lastReported = percent;
+      station.invokeMethodAsync("OnUploadProgress", uploadId, percent);
+    }
+  };
+  request.onload = () => station.invokeMethodAsync("OnUploadFinished", uploadId, request.status, request.responseText || "");
+  request.onerror = () => station.invokeMethodAsync("OnUploadFinished", uploadId, 0, "");
+  request.send(form);
+  return uploadId;
+}
+
+function uploadAll(zone, files) {
+  const itemId = zone && zone.getAttribute("data-item-id");
+  if (!itemId || !station) return;
+  for (const file of files) uploadFile(itemId, file);
+}
+
+function onChange(event) {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-photo-input")) return;
+  uploadAll(input.closest("[data-photo-drop]"), Array.from(input.files || []));
+  input.value = ""; // the same file can be picked again after a failure
+}
+
+function onDragOver(event) {
+  const zone = event.target instanceof Element ? event.target.closest("[data-photo-drop]") : null;
+  if (!zone) return;
+  event.preventDefault();
+  zone.classList.add("photo-drop-active");
+}
+
+function onDragLeave(event) {
+  const zone = event.target instanceof Element ? event.target.closest("[data-photo-drop]") : null;
+  if (zone) zone.classList.remove("photo-drop-active");
+}
+
+function onDrop(event) {
+  const zone = event.target instanceof Element ? event.target.closest("[data-photo-drop]") : null;
+  if (!zone) return;
+  event.preventDefault();
+  zone.classList.remove("photo-drop-active");
+  uploadAll(zone, Array.from(event.dataTransfer ? event.dataTransfer.files : []));
+}
+
+export function attach(dotNetStation) {
+  detach();
+  station = dotNetStation;
+  document.addEventListener("keydown", onKeyDown);
+  document.addEventListener("change", onChange);
+  document.addEventListener("dragover", onDragOver);
+  document.addEventListener("dragleave", onDragLeave);
+  document.addEventListener("drop", onDrop);
+}
+
+export function detach() {
+  document.removeEventListener("keydown", onKeyDown);
+  document.removeEventListener("change", onChange);
+  document.removeEventListener("dragover", onDragOver);
+  document.removeEventListener("dragleave", onDragLeave);
+  document.removeEventListener("drop", onDrop);
+  station = null;
+}
