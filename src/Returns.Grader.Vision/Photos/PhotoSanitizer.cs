@@ -25,14 +25,16 @@ public static class PhotoSanitizer
                 $"The file is {bytes.Length / (1024.0 * 1024.0):0.#} MB; photos may be at most {limits.MaxBytes / (1024.0 * 1024.0):0.#} MB.");
         }
 
+        // The leading bytes decide the format, never the file name or the declared content type.
+        var sniffed = Sniff(bytes) ?? throw new PhotoRejectedException(
+            PhotoRejection.UnsupportedFormat, "The file is not a JPEG, PNG or WebP photo.");
+
         using var data = SKData.CreateCopy(bytes);
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream, out var openResult);
         if (codec is null)
         {
-            throw openResult == SKCodecResult.IncompleteInput
-                ? new PhotoRejectedException(PhotoRejection.Corrupt, "The file is cut short or damaged; it is not a readable image.")
-                : new PhotoRejectedException(PhotoRejection.UnsupportedFormat, "The file is not a JPEG, PNG or WebP photo.");
+            throw new PhotoRejectedException(PhotoRejection.Corrupt, $"The file starts like a {sniffed} image but is cut short or damaged ({openResult}).");
         }
 
         var format = codec.EncodedFormat switch
@@ -43,6 +45,10 @@ public static class PhotoSanitizer
             var other => throw new PhotoRejectedException(
                 PhotoRejection.UnsupportedFormat, $"The file is a {other} image; only JPEG, PNG and WebP photos are accepted."),
         };
+        if (format != sniffed)
+        {
+            throw new PhotoRejectedException(PhotoRejection.Corrupt, $"The file starts like a {sniffed} image but does not decode as one.");
+        }
 
         var (sourceWidth, sourceHeight) = (codec.Info.Width, codec.Info.Height);
         if (sourceWidth <= 0 || sourceHeight <= 0)
@@ -77,6 +83,24 @@ public static class PhotoSanitizer
         using var encoded = output.Encode(SKEncodedImageFormat.Jpeg, limits.JpegQuality)
             ?? throw new InvalidOperationException("The JPEG encoder produced nothing.");
         return new SanitizedPhoto(encoded.ToArray(), width, height, format, sourceWidth, sourceHeight);
+    }
+
+    /// <summary>The format named by the file's signature, or null when it is none of the accepted ones.</summary>
+    public static PhotoFormat? Sniff(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
+        {
+            return PhotoFormat.Jpeg;
+        }
+        if (bytes.StartsWith((ReadOnlySpan<byte>)[0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]))
+        {
+            return PhotoFormat.Png;
+        }
+        if (bytes.Length >= 12 && bytes.StartsWith("RIFF"u8) && bytes[8..12].SequenceEqual("WEBP"u8))
+        {
+            return PhotoFormat.Webp;
+        }
+        return null;
     }
 
     /// <summary>

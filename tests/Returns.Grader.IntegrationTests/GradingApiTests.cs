@@ -1,0 +1,169 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.IntegrationTests;
+
+public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    private async Task<(HttpClient Client, string ItemId, JsonElement Photo)> ItemWithPhotoAsync()
+    {
+        var client = app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate(), category: "Electronics")).GetProperty("id").GetString()!;
+        var upload = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(640, 480), "image/jpeg")));
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        return (client, id, (await upload.ReadJsonAsync()).GetProperty("photos")[0]);
+    }
+
+    [Fact]
+    public async Task Grade_WithDamageBoxes_IsRecordedWithRubricVerdictAndActor()
+    {
+        var (client, id, photo) = await ItemWithPhotoAsync();
+        var photoId = photo.GetProperty("photoId").GetString();
+
+        var response = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "Good",
+            disposition = "resell_used",
+            damage = new object[]
+            {
+                new { photoId, type = "scratch", box = new[] { 10, 20, 100, 40 } },
+                new { photoId, type = "stain", box = new[] { 300, 200, 50, 50 } },
+            },
+            notes = "Scuffs on the lid",
+        });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var decision = await response.ReadJsonAsync();
+        Assert.Equal("Good", decision.GetProperty("grade").GetString());
+        Assert.Equal("Good", decision.GetProperty("rubricGrade").GetString()); // 1 + 1 points
+        Assert.False(decision.GetProperty("contradictsRubric").GetBoolean());
+        Assert.Equal("v1", decision.GetProperty("rubricVersion").GetString());
+        Assert.Equal("Grader", decision.GetProperty("actor").GetProperty("role").GetString());
+        Assert.Equal("Station", decision.GetProperty("kind").GetString());
+        var damage = decision.GetProperty("damage");
+        Assert.Equal(2, damage.GetArrayLength());
+        Assert.Equal("[10,20,100,40]", damage[0].GetProperty("box").GetRawText());
+        Assert.Equal("added", damage[0].GetProperty("source").GetString(), ignoreCase: true);
+
+        var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal("Graded", item.GetProperty("status").GetString());
+        Assert.Equal(decision.GetProperty("id").GetString(), item.GetProperty("currentDecisionId").GetString());
+    }
+
+    [Fact]
+    public async Task Grade_ThatContradictsTheRubric_IsAcceptedAndFlagged()
+    {
+        var (client, id, _) = await ItemWithPhotoAsync();
+
+        var response = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "LikeNew",
+            disposition = "restock",
+            damage = new[] { new { type = "crack" } },
+            contradictionReason = "Crack is on the packaging only",
+        });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var decision = await response.ReadJsonAsync();
+        Assert.True(decision.GetProperty("contradictsRubric").GetBoolean());
+        Assert.Equal("Acceptable", decision.GetProperty("rubricGrade").GetString());
+        Assert.Equal("Crack is on the packaging only", decision.GetProperty("contradictionReason").GetString());
+    }
+
+    [Fact]
+    public async Task Correction_IsANewDecisionThatSupersedesTheFirst_AndNothingIsOverwritten()
+    {
+        var (client, id, _) = await ItemWithPhotoAsync();
+        var first = await (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })).ReadJsonAsync();
+
+        var response = await app.ApiClient("dev-supervisor").PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "VeryGood", disposition = "resell_used", damage = new[] { new { type = "scratch" } } });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var second = await response.ReadJsonAsync();
+        Assert.Equal("Correction", second.GetProperty("kind").GetString());
+        Assert.Equal(first.GetProperty("id").GetString(), second.GetProperty("supersedes").GetString());
+        var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        var decisions = item.GetProperty("decisions");
+        Assert.Equal(2, decisions.GetArrayLength());
+        Assert.Equal("LikeNew", decisions[0].GetProperty("grade").GetString());
+        Assert.Equal("VeryGood", decisions[1].GetProperty("grade").GetString());
+        Assert.Equal(second.GetProperty("id").GetString(), item.GetProperty("currentDecisionId").GetString());
+    }
+
+    [Fact]
+    public async Task Grade_WithUnknownValuesAndABoxOutsideThePhoto_IsValidationProblemNamingEachField()
+    {
+        var (client, id, photo) = await ItemWithPhotoAsync();
+
+        var response = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "Great",
+            disposition = "sell",
+            damage = new object[]
+            {
+                new { type = "smudge" },
+                new { photoId = photo.GetProperty("photoId").GetString(), type = "dent", box = new[] { 600, 0, 100, 10 } },
+                new { photoId = Guid.NewGuid(), type = "dent" },
+            },
+        });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ReadJsonAsync()).GetProperty("errors");
+        foreach (var field in new[] { "grade", "disposition", "damage[0].type", "damage[1].box", "damage[2].photoId" })
+        {
+            Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}: {errors}");
+        }
+        var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal(0, item.GetProperty("decisions").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Grade_WithAStaleItemVersion_IsConflict_AndKeepsTheAcceptedGrade()
+    {
+        var (client, id, _) = await ItemWithPhotoAsync();
+        var opened = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        var version = opened.GetProperty("version").GetString();
+        var first = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used", itemVersion = version });
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+
+        var stale = await app.ApiClient("dev-supervisor").PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Unsellable", disposition = "recycle", itemVersion = version });
+
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Equal("application/problem+json", stale.Content.Headers.ContentType?.MediaType);
+        var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal(1, item.GetProperty("decisions").GetArrayLength());
+        Assert.Equal("Good", item.GetProperty("decisions")[0].GetProperty("grade").GetString());
+    }
+
+    [Fact]
+    public async Task ConcurrencyToken_RejectsTheSecondOfTwoSavesFromTheSameVersion()
+    {
+        var id = Guid.Parse((await app.ApiClient().CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString()!);
+        var factory = app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
+        await using var first = await factory.CreateDbContextAsync();
+        await using var second = await factory.CreateDbContextAsync();
+        var a = await first.ReturnItems.SingleAsync(i => i.Id == id);
+        var b = await second.ReturnItems.SingleAsync(i => i.Id == id);
+
+        a.Title = "Changed by A";
+        await first.SaveChangesAsync();
+        b.Title = "Changed by B";
+
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => second.SaveChangesAsync());
+    }
+
+    [Fact]
+    public async Task Grade_ForUnknownItem_IsNotFoundProblem()
+    {
+        var response = await app.ApiClient().PostAsJsonAsync($"/api/v1/returns/{Guid.NewGuid()}/grade", new { grade = "Good", disposition = "restock" });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+}

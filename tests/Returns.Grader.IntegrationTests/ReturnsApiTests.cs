@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Http.Json;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.IntegrationTests;
+
+public sealed class ReturnsApiTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    [Fact]
+    public async Task CreateReturn_ThenGet_ReturnsTheItemAsReceived()
+    {
+        var client = app.ApiClient();
+        var plate = ApiJson.UniquePlate();
+
+        var created = await client.CreateItemAsync(plate, unitValue: 129.99m, category: "Electronics");
+        var id = created.GetProperty("id").GetString();
+        var response = await client.GetAsync($"/api/v1/returns/{id}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var item = await response.ReadJsonAsync();
+        Assert.Equal(plate, item.GetProperty("returnId").GetString());
+        Assert.Equal(129.99m, item.GetProperty("unitValue").GetDecimal());
+        Assert.Equal("Electronics", item.GetProperty("category").GetString());
+        Assert.Equal("Received", item.GetProperty("status").GetString());
+        Assert.Equal(0, item.GetProperty("photos").GetArrayLength());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, item.GetProperty("suggestion").ValueKind);
+        Assert.Equal(0, item.GetProperty("decisions").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task CreateReturn_DuplicateReturnId_IsConflictProblem()
+    {
+        var client = app.ApiClient();
+        var plate = ApiJson.UniquePlate();
+        await client.CreateItemAsync(plate);
+
+        var response = await client.PostAsJsonAsync("/api/v1/returns", new { returnId = plate.ToLowerInvariant(), sku = "S", title = "T", category = "C", unitValue = 1 });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Contains(plate, (await response.ReadJsonAsync()).GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task CreateReturn_MissingAndBadFields_IsValidationProblemNamingEachField()
+    {
+        var response = await app.ApiClient().PostAsJsonAsync("/api/v1/returns", new { returnId = "has space", sku = "", unitValue = -5 });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var errors = (await response.ReadJsonAsync()).GetProperty("errors");
+        foreach (var field in new[] { "returnId", "sku", "title", "category", "unitValue" })
+        {
+            Assert.True(errors.TryGetProperty(field, out _), $"no error for {field}");
+        }
+    }
+
+    [Fact]
+    public async Task GetReturn_UnknownId_IsNotFoundProblem()
+    {
+        var response = await app.ApiClient().GetAsync($"/api/v1/returns/{Guid.NewGuid()}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task LookupByLicencePlate_FindsTheItemWhateverTheCase()
+    {
+        var client = app.ApiClient();
+        var plate = ApiJson.UniquePlate();
+        var created = await client.CreateItemAsync(plate);
+
+        var response = await client.GetAsync($"/api/v1/returns?returnId={plate.ToLowerInvariant()}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(created.GetProperty("id").GetString(), (await response.ReadJsonAsync()).GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task OpenApiDocument_DescribesTheV1Endpoints()
+    {
+        var response = await app.ApiClient("dev-data").GetAsync("/openapi/v1.json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var paths = (await response.ReadJsonAsync()).GetProperty("paths");
+        foreach (var path in new[] { "/api/v1/returns", "/api/v1/returns/{id}", "/api/v1/returns/{id}/photos", "/api/v1/photos/{photoId}", "/api/v1/returns/{id}/grade" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"{path} missing from the OpenAPI document");
+        }
+    }
+
+    [Fact]
+    public async Task HealthAndReadiness_AreAnonymousAndHealthy()
+    {
+        var client = app.CreateClient();
+
+        var live = await client.GetAsync("/healthz");
+        var ready = await client.GetAsync("/readyz");
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        var checks = (await ready.ReadJsonAsync()).GetProperty("checks");
+        Assert.Equal("Healthy", checks.GetProperty("database").GetProperty("status").GetString());
+        Assert.Equal("Healthy", checks.GetProperty("photo-store").GetProperty("status").GetString());
+    }
+}

@@ -1,0 +1,111 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.IntegrationTests;
+
+public sealed class StartupAndPersistenceTests
+{
+    [Fact]
+    public async Task Restart_KeepsItemsPhotosAndDecisions()
+    {
+        var directory = GraderAppFactory.NewTemporaryDirectory();
+        try
+        {
+            string id;
+            string photoId;
+            using (var first = new GraderAppFactory { DataDirectory = directory, DeleteDataOnDispose = false })
+            {
+                var client = first.ApiClient();
+                id = (await client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString()!;
+                var upload = await (await client.PostAsync($"/api/v1/returns/{id}/photos",
+                    ApiJson.PhotoForm(("p.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")))).ReadJsonAsync();
+                photoId = upload.GetProperty("photos")[0].GetProperty("photoId").GetString()!;
+                var graded = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Acceptable", disposition = "liquidate", damage = new[] { new { type = "tear" } } });
+                Assert.Equal(HttpStatusCode.Created, graded.StatusCode);
+            }
+
+            using var second = new GraderAppFactory { DataDirectory = directory, DeleteDataOnDispose = false };
+            var again = second.ApiClient();
+            var item = await (await again.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+            Assert.Equal("Graded", item.GetProperty("status").GetString());
+            Assert.Equal("Acceptable", item.GetProperty("decisions")[0].GetProperty("grade").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await again.GetAsync($"/api/v1/photos/{photoId}")).StatusCode);
+        }
+        finally
+        {
+            GraderAppFactory.TryDelete(directory);
+        }
+    }
+
+    [Fact]
+    public void OutsideDevelopment_WithoutEntraSettings_TheAppRefusesToStart()
+    {
+        using var app = new GraderAppFactory { EnvironmentName = "Production" };
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("AzureAd", Flatten(error));
+    }
+
+    [Fact]
+    public void OutsideDevelopment_WithDevSignInConfigured_TheAppRefusesToStart()
+    {
+        using var app = new GraderAppFactory { EnvironmentName = "Staging" };
+        app.Settings["DevAuth:Enabled"] = "true";
+        app.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        app.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("DevAuth:Enabled", Flatten(error));
+    }
+
+    [Fact]
+    public void AWrongSetting_StopsTheStartWithTheKeyNamed()
+    {
+        using var app = new GraderAppFactory();
+        app.Settings["Grader:Photos:JpegQuality"] = "5";
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("JpegQuality", Flatten(error));
+    }
+
+    [Fact]
+    public void SqliteMigrations_CoverTheWholeModel()
+    {
+        using var db = new SqliteGraderDb(new DbContextOptionsBuilder<SqliteGraderDb>().UseSqlite("Data Source=:memory:").Options);
+
+        Assert.False(db.Database.HasPendingModelChanges(), "The model has changes no SQLite migration covers: run dotnet ef migrations add --context SqliteGraderDb.");
+    }
+
+    [Fact]
+    public void SqlServerMigrations_CoverTheWholeModel()
+    {
+        // No SQL Server runs here; comparing the model with the migrations' snapshot needs no connection.
+        using var db = new SqlServerGraderDb(new DbContextOptionsBuilder<SqlServerGraderDb>().UseSqlServer("Server=unused;Database=unused").Options);
+
+        Assert.False(db.Database.HasPendingModelChanges(), "The model has changes no SQL Server migration covers: run dotnet ef migrations add --context SqlServerGraderDb.");
+        Assert.Contains(db.Database.GetMigrations(), m => m.EndsWith("_Initial", StringComparison.Ordinal));
+    }
+
+    private static string Flatten(Exception error)
+    {
+        var text = new System.Text.StringBuilder();
+        for (var e = error; e is not null; e = e.InnerException)
+        {
+            text.AppendLine(e.Message);
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    text.AppendLine(Flatten(inner));
+                }
+            }
+        }
+        return text.ToString();
+    }
+}

@@ -1,0 +1,69 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Returns.Grader.TestSupport;
+
+/// <summary>
+/// The real app (Program), in Development, on its own data directory: a real SQLite file and photo folder that no
+/// other test class sees. Pass a directory to reopen an earlier app's data (restart tests).
+/// </summary>
+public class GraderAppFactory : WebApplicationFactory<Program>
+{
+    /// <summary>Defaults to a fresh temporary folder that is deleted with the factory.</summary>
+    public string DataDirectory { get; init; } = NewTemporaryDirectory();
+
+    /// <summary>False where a test reopens the same data with a second app (restart).</summary>
+    public bool DeleteDataOnDispose { get; init; } = true;
+
+    public static string NewTemporaryDirectory() => Path.Combine(Path.GetTempPath(), "grader-tests", Guid.NewGuid().ToString("N"));
+
+    public string DatabasePath => Path.Combine(DataDirectory, "grader.db");
+
+    /// <summary>Extra settings, applied over appsettings (e.g. to test a limit).</summary>
+    public Dictionary<string, string?> Settings { get; } = [];
+
+    public string EnvironmentName { get; init; } = "Development";
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        Directory.CreateDirectory(DataDirectory);
+        builder.UseEnvironment(EnvironmentName);
+        builder.UseSetting("Grader:DataDirectory", DataDirectory);
+        foreach (var (key, value) in Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    /// <summary>An API client authenticated with a development key (dev-grader, dev-supervisor, dev-data, dev-admin).</summary>
+    public HttpClient ApiClient(string key = "dev-grader")
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Add("X-Api-Key", key);
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (disposing && DeleteDataOnDispose)
+        {
+            TryDelete(DataDirectory);
+        }
+    }
+
+    public static void TryDelete(string directory)
+    {
+        try
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A leftover temp folder is harmless; never fail a test over cleanup.
+        }
+    }
+}

@@ -1,0 +1,143 @@
+using System.Buffers.Binary;
+using SkiaSharp;
+
+namespace Returns.Grader.TestSupport;
+
+/// <summary>Photos made in code for tests: real encoders, with hand-built EXIF where a test needs orientation or GPS.</summary>
+public static class TestPhotos
+{
+    /// <summary>A JPEG whose stored pixels are red on the left half and blue on the right half.</summary>
+    public static byte[] HalfRedHalfBlueJpeg(int width = 400, int height = 200, int quality = 90)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            canvas.Clear(SKColors.Blue);
+            using var red = new SKPaint { Color = SKColors.Red };
+            canvas.DrawRect(0, 0, width / 2f, height, red);
+        }
+        return Encode(bitmap, SKEncodedImageFormat.Jpeg, quality);
+    }
+
+    /// <summary>A photo-like JPEG (noise and shapes, so it compresses like a real photo) of the given size.</summary>
+    public static byte[] PhotoLikeJpeg(int width, int height, int quality = 90, int seed = 1)
+    {
+        var random = new Random(seed);
+        using var bitmap = new SKBitmap(width, height);
+        using (var canvas = new SKCanvas(bitmap))
+        {
+            using var gradient = SKShader.CreateLinearGradient(new SKPoint(0, 0), new SKPoint(width, height),
+                [new SKColor(200, 190, 170), new SKColor(90, 110, 140)], SKShaderTileMode.Clamp);
+            using var background = new SKPaint { Shader = gradient };
+            canvas.DrawRect(0, 0, width, height, background);
+            using var shape = new SKPaint { IsAntialias = true };
+            for (var i = 0; i < 60; i++)
+            {
+                shape.Color = new SKColor((byte)random.Next(256), (byte)random.Next(256), (byte)random.Next(256), 180);
+                canvas.DrawCircle(random.Next(width), random.Next(height), random.Next(10, Math.Max(11, width / 6)), shape);
+            }
+        }
+        // Sensor-like noise so the JPEG is as large as a real photo of that size.
+        var pixels = bitmap.GetPixelSpan();
+        var noise = new byte[pixels.Length];
+        random.NextBytes(noise);
+        var span = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.InteropServices.MemoryMarshal.GetReference(pixels), pixels.Length);
+        for (var i = 0; i < span.Length; i++)
+        {
+            if (i % 4 != 3)
+            {
+                span[i] = (byte)Math.Clamp(span[i] + (noise[i] % 24) - 12, 0, 255);
+            }
+        }
+        return Encode(bitmap, SKEncodedImageFormat.Jpeg, quality);
+    }
+
+    public static byte[] SolidPng(int width, int height, SKColor color)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        bitmap.Erase(color);
+        return Encode(bitmap, SKEncodedImageFormat.Png, 100);
+    }
+
+    public static byte[] SolidWebp(int width, int height, SKColor color)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        bitmap.Erase(color);
+        return Encode(bitmap, SKEncodedImageFormat.Webp, 90);
+    }
+
+    /// <summary>The smallest valid GIF (1×1): a real image in a format the app does not accept.</summary>
+    public static byte[] TinyGif() =>
+        Convert.FromBase64String("R0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==");
+
+    /// <summary>A valid small PNG whose header claims <paramref name="width"/>×<paramref name="height"/> (a decompression bomb's header).</summary>
+    public static byte[] PngClaiming(int width, int height)
+    {
+        var png = SolidPng(8, 8, SKColors.White);
+        // IHDR starts at byte 8: length(4) "IHDR"(4) width(4) height(4) ... CRC over type+data.
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(16), width);
+        BinaryPrimitives.WriteInt32BigEndian(png.AsSpan(20), height);
+        var crc = Crc32(png.AsSpan(12, 4 + 13));
+        BinaryPrimitives.WriteUInt32BigEndian(png.AsSpan(29), crc);
+        return png;
+    }
+
+    public static byte[] Truncated(byte[] image, double keep = 0.5) => image[..(int)(image.Length * keep)];
+
+    /// <summary>Inserts an EXIF block (orientation, and a GPS latitude) right after the JPEG's start marker.</summary>
+    public static byte[] WithExif(byte[] jpeg, ushort orientation)
+    {
+        var tiff = new byte[56];
+        "II"u8.CopyTo(tiff);
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(2), 42);
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(4), 8);
+        // IFD0: two entries: Orientation, and the pointer to the GPS IFD.
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(8), 2);
+        WriteEntry(tiff.AsSpan(10), tag: 0x0112, type: 3, count: 1, value: orientation);
+        WriteEntry(tiff.AsSpan(22), tag: 0x8825, type: 4, count: 1, value: 38);
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(34), 0);
+        // GPS IFD: GPSLatitudeRef = "N".
+        BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(38), 1);
+        WriteEntry(tiff.AsSpan(40), tag: 0x0001, type: 2, count: 2, value: 'N');
+        BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(52), 0);
+
+        var app1 = new List<byte> { 0xFF, 0xE1 };
+        var length = (ushort)(2 + 6 + tiff.Length);
+        app1.Add((byte)(length >> 8));
+        app1.Add((byte)length);
+        app1.AddRange("Exif\0\0"u8.ToArray());
+        app1.AddRange(tiff);
+        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
+    }
+
+    public static bool ContainsExif(byte[] image) => image.AsSpan().IndexOf("Exif\0\0"u8) >= 0;
+
+    /// <summary>PNG's chunk checksum (CRC-32, polynomial 0xEDB88320).</summary>
+    private static uint Crc32(ReadOnlySpan<byte> bytes)
+    {
+        var crc = 0xFFFFFFFFu;
+        foreach (var b in bytes)
+        {
+            crc ^= b;
+            for (var bit = 0; bit < 8; bit++)
+            {
+                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320u : crc >> 1;
+            }
+        }
+        return ~crc;
+    }
+
+    private static void WriteEntry(Span<byte> entry, ushort tag, ushort type, uint count, uint value)
+    {
+        BinaryPrimitives.WriteUInt16LittleEndian(entry, tag);
+        BinaryPrimitives.WriteUInt16LittleEndian(entry[2..], type);
+        BinaryPrimitives.WriteUInt32LittleEndian(entry[4..], count);
+        BinaryPrimitives.WriteUInt32LittleEndian(entry[8..], value);
+    }
+
+    private static byte[] Encode(SKBitmap bitmap, SKEncodedImageFormat format, int quality)
+    {
+        using var data = bitmap.Encode(format, quality);
+        return data.ToArray();
+    }
+}
