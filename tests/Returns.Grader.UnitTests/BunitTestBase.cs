@@ -1,0 +1,25 @@
+using System.Security.Claims;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using MudBlazor.Services;
+
+namespace Returns.Grader.UnitTests;
+
+/// <summary>bUnit with MudBlazor's services, loose JS interop (MudBlazor calls JS we do not assert on) and a signed-in grader.</summary>
+public abstract class BunitTestBase : BunitContext, IAsyncLifetime
+{
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    // MudBlazor's services are only IAsyncDisposable: dispose the context asynchronously (xunit calls this first).
+    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
+
+    protected BunitTestBase()
+    {
+        JSInterop.Mode = JSRuntimeMode.Loose;
+        Services.AddMudServices();
+        var authorization = AddAuthorization();
+        authorization.SetAuthorized("Test Grader");
+        authorization.SetRoles("Grader");
+        authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, "test:grader"));
+    }
+}

@@ -1,0 +1,38 @@
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using System.ComponentModel.DataAnnotations;
+
+namespace Returns.Grader.UnitTests.Grading;
+
+public sealed class DispositionSuggesterTests
+{
+    private static readonly DispositionOptions Rules = new()
+    {
+        Fallback = "liquidate",
+        Rules =
+        [
+            new DispositionRule { Grades = ["LikeNew"], Disposition = "restock" },
+            new DispositionRule { Grades = ["Unsellable"], Categories = ["Electronics"], Disposition = "recycle" },
+            new DispositionRule { Grades = ["Unsellable"], Disposition = "donate" },
+        ],
+    };
+
+    [Theory]
+    [InlineData(Grade.LikeNew, "Kitchen", Disposition.Restock)]
+    [InlineData(Grade.Unsellable, "electronics", Disposition.Recycle)]
+    [InlineData(Grade.Unsellable, "Apparel", Disposition.Donate)]
+    [InlineData(Grade.Good, "Kitchen", Disposition.Liquidate)]
+    public void FirstMatchingRuleWins_ElseTheFallback(Grade grade, string category, Disposition expected) =>
+        Assert.Equal(expected, DispositionSuggester.Suggest(Rules, grade, category));
+
+    [Fact]
+    public void UnknownDispositionOrGradeInARule_FailsValidationNamingTheKey()
+    {
+        var options = new DispositionOptions { Rules = [new DispositionRule { Grades = ["Shiny"], Disposition = "sell" }] };
+
+        var errors = options.Validate(new ValidationContext(options)).Select(e => e.ErrorMessage).ToList();
+
+        Assert.Contains(errors, e => e!.Contains("Rules:0:Disposition", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e!.Contains("Rules:0:Grades", StringComparison.Ordinal));
+    }
+}

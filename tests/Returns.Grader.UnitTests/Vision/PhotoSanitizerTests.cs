@@ -1,0 +1,111 @@
+using Returns.Grader.TestSupport;
+using Returns.Grader.Vision.Photos;
+using SkiaSharp;
+
+namespace Returns.Grader.UnitTests.Vision;
+
+public sealed class PhotoSanitizerTests
+{
+    private static readonly PhotoLimits Limits = PhotoLimits.Default;
+
+    // Stored pixels: 400×200, red left half, blue right half. Each EXIF orientation says how to turn that to view it;
+    // the expected colours are those at the upright picture's top-left and bottom-right corners.
+    [Theory]
+    [InlineData(1, 400, 200, "red", "blue")]
+    [InlineData(2, 400, 200, "blue", "red")]   // mirrored
+    [InlineData(3, 400, 200, "blue", "red")]   // 180°
+    [InlineData(4, 400, 200, "red", "blue")]   // flipped vertically
+    [InlineData(5, 200, 400, "red", "blue")]   // transposed
+    [InlineData(6, 200, 400, "red", "blue")]   // 90° clockwise: the left half becomes the top
+    [InlineData(7, 200, 400, "blue", "red")]   // transverse
+    [InlineData(8, 200, 400, "blue", "red")]   // 90° counter-clockwise: the right half becomes the top
+    public void EveryExifOrientation_IsAppliedAndTheTagIsGone(int orientation, int width, int height, string topLeft, string bottomRight)
+    {
+        var jpeg = TestPhotos.WithExif(TestPhotos.HalfRedHalfBlueJpeg(400, 200), (ushort)orientation);
+
+        var photo = PhotoSanitizer.Sanitize(jpeg, Limits);
+
+        Assert.Equal((width, height), (photo.Width, photo.Height));
+        Assert.False(TestPhotos.ContainsExif(photo.Jpeg));
+        using var bitmap = SKBitmap.Decode(photo.Jpeg);
+        Assert.Equal(topLeft, ColourName(bitmap.GetPixel(20, 20)));
+        Assert.Equal(bottomRight, ColourName(bitmap.GetPixel(width - 20, height - 20)));
+    }
+
+    [Fact]
+    public void LargePhoto_IsKeptScaledToTheStoredLongSide_WithItsAspect()
+    {
+        var jpeg = TestPhotos.PhotoLikeJpeg(4032, 3024);
+
+        var photo = PhotoSanitizer.Sanitize(jpeg, Limits);
+
+        Assert.Equal((2048, 1536), (photo.Width, photo.Height));
+        Assert.Equal((4032, 3024), (photo.SourceWidth, photo.SourceHeight));
+        Assert.Equal(PhotoFormat.Jpeg, photo.SourceFormat);
+    }
+
+    [Fact]
+    public void TransparentPng_IsFlattenedOnWhite()
+    {
+        var png = TestPhotos.SolidPng(50, 50, SKColors.Transparent);
+
+        var photo = PhotoSanitizer.Sanitize(png, Limits);
+
+        using var bitmap = SKBitmap.Decode(photo.Jpeg);
+        var pixel = bitmap.GetPixel(25, 25);
+        Assert.True(pixel.Red > 245 && pixel.Green > 245 && pixel.Blue > 245, $"expected white, got {pixel}");
+        Assert.Equal(PhotoFormat.Png, photo.SourceFormat);
+    }
+
+    [Fact]
+    public void Webp_IsAccepted() => Assert.Equal(PhotoFormat.Webp, PhotoSanitizer.Sanitize(TestPhotos.SolidWebp(10, 10, SKColors.Gray), Limits).SourceFormat);
+
+    [Fact]
+    public void PixelLimit_IsCheckedFromTheHeaderBeforeDecoding()
+    {
+        // The header claims 50 000 × 50 000 (2.5 gigapixels, 10 GB decoded): refused without allocating it.
+        var error = Assert.Throws<PhotoRejectedException>(() => PhotoSanitizer.Sanitize(TestPhotos.PngClaiming(50_000, 50_000), Limits));
+
+        Assert.Equal(PhotoRejection.TooManyPixels, error.Reason);
+        Assert.Contains("50000×50000", error.Message);
+    }
+
+    [Fact]
+    public void LongSideLimit_IsChecked() =>
+        Assert.Equal(PhotoRejection.TooManyPixels,
+            Assert.Throws<PhotoRejectedException>(() => PhotoSanitizer.Sanitize(TestPhotos.PngClaiming(20_000, 10), Limits)).Reason);
+
+    [Fact]
+    public void ByteLimit_IsChecked() =>
+        Assert.Equal(PhotoRejection.TooManyBytes,
+            Assert.Throws<PhotoRejectedException>(() => PhotoSanitizer.Sanitize(TestPhotos.HalfRedHalfBlueJpeg(), Limits with { MaxBytes = 100 })).Reason);
+
+    [Theory]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    public void TruncatedJpeg_IsRejectedAsCorrupt(double keep)
+    {
+        var truncated = TestPhotos.Truncated(TestPhotos.PhotoLikeJpeg(800, 600), keep);
+
+        Assert.Equal(PhotoRejection.Corrupt, Assert.Throws<PhotoRejectedException>(() => PhotoSanitizer.Sanitize(truncated, Limits)).Reason);
+    }
+
+    [Fact]
+    public void Gif_IsRejectedAsUnsupported() =>
+        Assert.Equal(PhotoRejection.UnsupportedFormat, Assert.Throws<PhotoRejectedException>(() => PhotoSanitizer.Sanitize(TestPhotos.TinyGif(), Limits)).Reason);
+
+    [Fact]
+    public void PngSignatureWithGarbage_IsCorruptNotUnsupported()
+    {
+        byte[] bytes = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 1, 2, 3, 4, 5];
+
+        Assert.Equal(PhotoRejection.Corrupt, Assert.Throws<PhotoRejectedException>(() => PhotoSanitizer.Sanitize(bytes, Limits)).Reason);
+    }
+
+    [Fact]
+    public void EmptyFile_IsRejected() =>
+        Assert.Equal(PhotoRejection.Empty, Assert.Throws<PhotoRejectedException>(() => PhotoSanitizer.Sanitize([], Limits)).Reason);
+
+    private static string ColourName(SKColor c) =>
+        c.Red > 180 && c.Blue < 80 ? "red" : c.Blue > 180 && c.Red < 80 ? "blue" : $"other {c}";
+}
