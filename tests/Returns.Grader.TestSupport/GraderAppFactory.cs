@@ -39,7 +39,7 @@ public class GraderAppFactory : WebApplicationFactory<Program>
     /// <summary>An API client authenticated with a development key (dev-grader, dev-supervisor, dev-data, dev-admin).</summary>
     public HttpClient ApiClient(string key = "dev-grader")
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientOptions.BaseAddress });
         client.DefaultRequestHeaders.Add("X-Api-Key", key);
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         return client;

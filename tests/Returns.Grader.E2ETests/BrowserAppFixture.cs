@@ -1,0 +1,57 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.E2ETests;
+
+/// <summary>
+/// The real app on real Kestrel (a free port), with its own data directory, and headless Chromium from Debian's package
+/// driven by Playwright. Playwright's own browser download cannot work here, so the browser path is given.
+/// </summary>
+public sealed class BrowserAppFixture : IAsyncLifetime
+{
+    public const string ChromiumPathVariable = "GRADER_CHROMIUM";
+
+    private IPlaywright? _playwright;
+
+    public GraderAppFactory App { get; } = new();
+
+    public IBrowser Browser { get; private set; } = default!;
+
+    public Uri BaseAddress { get; private set; } = default!;
+
+    public async Task InitializeAsync()
+    {
+        App.UseKestrel(0);
+        App.StartServer();
+        var addresses = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        BaseAddress = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        App.ClientOptions.BaseAddress = BaseAddress; // API helpers then talk to the same Kestrel over real HTTP
+
+        var chromium = Environment.GetEnvironmentVariable(ChromiumPathVariable) ?? "/usr/bin/chromium";
+        if (!File.Exists(chromium))
+        {
+            throw new InvalidOperationException($"Chromium is not at {chromium}. Install it with `apt-get install chromium` (the README's test command does) or set {ChromiumPathVariable}.");
+        }
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = chromium,
+            Headless = true,
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--no-first-run", "--disable-dev-shm-usage"],
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.CloseAsync();
+        }
+        _playwright?.Dispose();
+        await App.DisposeAsync();
+    }
+}
