@@ -1,0 +1,133 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.IntegrationTests;
+
+/// <summary>
+/// The app as its own process, killed without warning (SIGKILL) right after acknowledging a grade, then started again
+/// on the same data directory: every acknowledged grade and photo must be there.
+/// </summary>
+public sealed class CrashRecoveryTests : IDisposable
+{
+    private readonly string _dataDirectory = GraderAppFactory.NewTemporaryDirectory();
+
+    [Fact]
+    public async Task AcknowledgedGrades_SurviveTheProcessBeingKilled()
+    {
+        var acknowledged = new List<(string ItemId, string Grade, string PhotoId)>();
+        using (var first = await AppProcess.StartAsync(_dataDirectory))
+        {
+            var grades = new[] { "LikeNew", "Good", "Unsellable" };
+            foreach (var grade in grades)
+            {
+                var item = await first.Client.CreateItemAsync(ApiJson.UniquePlate("CRASH"));
+                var id = item.GetProperty("id").GetString()!;
+                var upload = await first.Client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")));
+                Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+                var photoId = (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("photoId").GetString()!;
+                var graded = await first.Client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade, disposition = "liquidate" });
+                Assert.Equal(HttpStatusCode.Created, graded.StatusCode);
+                acknowledged.Add((id, grade, photoId));
+            }
+            first.Kill();
+        }
+
+        using var second = await AppProcess.StartAsync(_dataDirectory);
+        foreach (var (itemId, grade, photoId) in acknowledged)
+        {
+            var item = await (await second.Client.GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync();
+            Assert.Equal(grade, item.GetProperty("decisions")[0].GetProperty("grade").GetString());
+            Assert.Equal(HttpStatusCode.OK, (await second.Client.GetAsync($"/api/v1/photos/{photoId}")).StatusCode);
+        }
+    }
+
+    public void Dispose() => GraderAppFactory.TryDelete(_dataDirectory);
+
+    /// <summary>Returns.Grader.Web.dll from this build, run by the dotnet host on a free loopback port.</summary>
+    private sealed class AppProcess : IDisposable
+    {
+        private readonly Process _process;
+
+        private AppProcess(Process process, HttpClient client)
+        {
+            _process = process;
+            Client = client;
+        }
+
+        public HttpClient Client { get; }
+
+        public static async Task<AppProcess> StartAsync(string dataDirectory)
+        {
+            var port = FreePort();
+            var app = Path.Combine(AppContext.BaseDirectory, "Returns.Grader.Web.dll");
+            var start = new ProcessStartInfo("dotnet", [app, "--urls", $"http://127.0.0.1:{port}"])
+            {
+                WorkingDirectory = AppContext.BaseDirectory,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+            start.Environment["Grader__DataDirectory"] = dataDirectory;
+            var process = Process.Start(start)!;
+            process.OutputDataReceived += (_, _) => { };
+            process.ErrorDataReceived += (_, _) => { };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+
+            var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            client.DefaultRequestHeaders.Add("X-Api-Key", "dev-grader");
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                if (process.HasExited)
+                {
+                    throw new InvalidOperationException($"The app exited at start with code {process.ExitCode}.");
+                }
+                try
+                {
+                    if ((await client.GetAsync("/readyz")).IsSuccessStatusCode)
+                    {
+                        return new AppProcess(process, client);
+                    }
+                }
+                catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+                {
+                    // Not listening yet.
+                }
+                if (DateTime.UtcNow >= deadline)
+                {
+                    process.Kill(entireProcessTree: true);
+                    throw new TimeoutException("The app did not become ready within 60 s.");
+                }
+                await Task.Delay(100);
+            }
+        }
+
+        /// <summary>SIGKILL: no shutdown hooks, no flushing; what was committed must already be on disk.</summary>
+        public void Kill()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                Kill();
+            }
+            _process.Dispose();
+            Client.Dispose();
+        }
+
+        private static int FreePort()
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, 0);
+            listener.Start();
+            return ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+    }
+}
