@@ -26,6 +26,7 @@ if (!app.Environment.IsDevelopment())
 {
     app.UseHsts();
 }
+app.UseGraderSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseGraderAssets();

@@ -109,6 +109,25 @@ public sealed class PhotoUploadTests : IClassFixture<PhotoUploadTests.SmallLimit
     }
 
     [Fact]
+    public async Task Thumbnail_HasTheAskedLongSide_AndOtherSizesAreRefused()
+    {
+        var client = _app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString();
+        var upload = await (await client.PostAsync($"/api/v1/returns/{id}/photos",
+            ApiJson.PhotoForm(("big.jpg", TestPhotos.PhotoLikeJpeg(1600, 1200), "image/jpeg")))).ReadJsonAsync();
+        var url = $"/api/v1/photos/{upload.GetProperty("photos")[0].GetProperty("photoId").GetString()}";
+
+        var thumbnail = await client.GetAsync(url + "?size=320");
+        var odd = await client.GetAsync(url + "?size=333");
+
+        Assert.Equal(HttpStatusCode.OK, thumbnail.StatusCode);
+        Assert.Equal("nosniff", thumbnail.Headers.GetValues("X-Content-Type-Options").Single());
+        using var bitmap = SKBitmap.Decode(await thumbnail.Content.ReadAsByteArrayAsync());
+        Assert.Equal((320, 240), (bitmap.Width, bitmap.Height));
+        Assert.Equal(HttpStatusCode.BadRequest, odd.StatusCode);
+    }
+
+    [Fact]
     public async Task Upload_ToUnknownItem_IsNotFoundProblem()
     {
         var response = await _app.ApiClient().PostAsync($"/api/v1/returns/{Guid.NewGuid()}/photos",

@@ -62,10 +62,29 @@ public static class PhotoSanitizer
                 $"The image is {sourceWidth}×{sourceHeight} pixels; photos may have at most {limits.MaxPixels / 1_000_000.0:0.#} megapixels and {limits.MaxSide} pixels a side.");
         }
 
-        using var decoded = DecodeAtLeast(codec, limits.StoredMaxLongSide);
+        var (jpeg, width, height) = RenderUpright(codec, limits.StoredMaxLongSide, limits.JpegQuality);
+        return new SanitizedPhoto(jpeg, width, height, format, sourceWidth, sourceHeight);
+    }
+
+    /// <summary>
+    /// A smaller JPEG of an already sanitized photo (the station's thumbnails): decoded at a reduced scale, so a
+    /// 2048 px photo becomes a 320 px thumbnail without being fully expanded.
+    /// </summary>
+    public static (byte[] Jpeg, int Width, int Height) Thumbnail(ReadOnlySpan<byte> storedJpeg, int maxLongSide, int quality)
+    {
+        using var data = SKData.CreateCopy(storedJpeg);
+        using var stream = new SKMemoryStream(data);
+        using var codec = SKCodec.Create(stream) ?? throw new InvalidDataException("The stored photo cannot be read.");
+        return RenderUpright(codec, maxLongSide, quality);
+    }
+
+    /// <summary>Decode (shrink-on-load), apply EXIF orientation, fit within <paramref name="maxLongSide"/>, flatten, re-encode.</summary>
+    private static (byte[] Jpeg, int Width, int Height) RenderUpright(SKCodec codec, int maxLongSide, int quality)
+    {
+        using var decoded = DecodeAtLeast(codec, maxLongSide);
         var origin = codec.EncodedOrigin;
-        var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, sourceWidth, sourceHeight);
-        var (width, height) = FitWithin(uprightWidth, uprightHeight, limits.StoredMaxLongSide);
+        var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, codec.Info.Width, codec.Info.Height);
+        var (width, height) = FitWithin(uprightWidth, uprightHeight, maxLongSide);
 
         using var output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
         using (var canvas = new SKCanvas(output))
@@ -80,9 +99,9 @@ public static class PhotoSanitizer
             canvas.DrawImage(image, 0, 0, Sampling);
         }
 
-        using var encoded = output.Encode(SKEncodedImageFormat.Jpeg, limits.JpegQuality)
+        using var encoded = output.Encode(SKEncodedImageFormat.Jpeg, quality)
             ?? throw new InvalidOperationException("The JPEG encoder produced nothing.");
-        return new SanitizedPhoto(encoded.ToArray(), width, height, format, sourceWidth, sourceHeight);
+        return (encoded.ToArray(), width, height);
     }
 
     /// <summary>The format named by the file's signature, or null when it is none of the accepted ones.</summary>

@@ -36,7 +36,8 @@ public static class PhotoEndpoints
             .RequireAuthorization(Policies.Staff)
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("The stored, sanitized photo.");
+            .ProducesValidationProblem()
+            .WithSummary("The stored, sanitized photo; ?size=160|320|640 gives a thumbnail with that long side.");
         return app;
     }
 
@@ -118,8 +119,16 @@ public static class PhotoEndpoints
             extensions: new Dictionary<string, object?> { ["fileName"] = e.FileName, ["reason"] = e.Reason.ToString() });
     }
 
-    private static async Task<IResult> GetAsync(Guid photoId, IDbContextFactory<GraderDb> dbFactory, IPhotoStore store, CancellationToken cancellationToken)
+    /// <summary>Thumbnail sizes the endpoint makes (long side, px); anything else gets the stored photo.</summary>
+    public static readonly int[] ThumbnailSizes = [160, 320, 640];
+
+    private static async Task<IResult> GetAsync(
+        Guid photoId, int? size, IDbContextFactory<GraderDb> dbFactory, IPhotoStore store, CancellationToken cancellationToken)
     {
+        if (size is { } requested && !ThumbnailSizes.Contains(requested))
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]> { ["size"] = [$"Use one of {string.Join(", ", ThumbnailSizes)}, or no size for the stored photo."] });
+        }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var photo = await db.Photos.AsNoTracking().Where(p => p.Id == photoId)
             .Select(p => new { p.StorageKey, p.ContentType, p.Sha256 }).SingleOrDefaultAsync(cancellationToken);
@@ -134,8 +143,18 @@ public static class PhotoEndpoints
                 detail: $"Photo {photoId} is recorded but its file is not in the photo store.");
         }
         // Stored photos never change: cache privately (signed-in content) and revalidate by content hash.
-        return Results.Stream(stream, photo.ContentType, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{photo.Sha256}\""),
-            enableRangeProcessing: false);
+        var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{photo.Sha256}{(size is null ? "" : $"-{size}")}\"");
+        if (size is not { } thumbnailSize)
+        {
+            return Results.Stream(stream, photo.ContentType, entityTag: etag, enableRangeProcessing: false);
+        }
+        await using (stream)
+        {
+            using var buffer = new MemoryStream();
+            await stream.CopyToAsync(buffer, cancellationToken);
+            var thumbnail = PhotoSanitizer.Thumbnail(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), thumbnailSize, quality: 80);
+            return Results.File(thumbnail.Jpeg, "image/jpeg", entityTag: etag);
+        }
     }
 
     /// <summary>Kestrel's body limit for this endpoint: the most photos a request may carry, at their largest.</summary>
