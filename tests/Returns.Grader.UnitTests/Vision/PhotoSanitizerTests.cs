@@ -45,6 +45,17 @@ public sealed class PhotoSanitizerTests
     }
 
     [Fact]
+    public void TwelveMegapixelJpeg_IsDecodedAtTheSmallestEighthThatCoversTheStoredSize()
+    {
+        using var codec = SKCodec.Create(new SKMemoryStream(TestPhotos.PhotoLikeJpeg(4032, 3024)));
+
+        using var decoded = PhotoSanitizer.DecodeAtLeast(codec, 2048);
+
+        // 4/8 would be 2016 px (too small), so 5/8: the photo is never expanded to its full 12 megapixels.
+        Assert.Equal((2520, 1890), (decoded.Width, decoded.Height));
+    }
+
+    [Fact]
     public void TransparentPng_IsFlattenedOnWhite()
     {
         var png = TestPhotos.SolidPng(50, 50, SKColors.Transparent);
