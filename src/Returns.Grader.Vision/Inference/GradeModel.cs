@@ -1,0 +1,200 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Returns.Grader.Vision.Inference;
+
+/// <summary>How inference uses the machine. Threads are set deliberately: a server must not spin.</summary>
+public sealed record InferenceSettings(int IntraOpThreads, int MaxConcurrentRuns, int MaxBatch)
+{
+    public static InferenceSettings Default { get; } = new(Math.Max(1, Environment.ProcessorCount), 1, 8);
+}
+
+/// <summary>What the network said about one input, before interpretation.</summary>
+public sealed record RawOutput(float[] GradeLogits, float[]? DamageLogits);
+
+/// <summary>One photo's suggestion: calibrated grade probabilities (manifest order), the top grade, and damage regions.</summary>
+public sealed record PhotoSuggestion(string Grade, double Confidence, IReadOnlyDictionary<string, double> Probabilities, IReadOnlyList<SuggestedRegion> Regions);
+
+/// <summary>
+/// One loaded model: its manifest and the single InferenceSession shared by every request (Run is thread-safe).
+/// At most <see cref="InferenceSettings.MaxConcurrentRuns"/> runs at once; callers wait their turn, none is dropped.
+/// </summary>
+public sealed class GradeModel : IDisposable
+{
+    private readonly InferenceSession _session;
+    private readonly SemaphoreSlim _gate;
+    private readonly InferenceSettings _settings;
+
+    private GradeModel(ModelManifest manifest, InferenceSession session, InferenceSettings settings)
+    {
+        Manifest = manifest;
+        _session = session;
+        _settings = settings;
+        _gate = new SemaphoreSlim(settings.MaxConcurrentRuns);
+    }
+
+    public ModelManifest Manifest { get; }
+
+    public static GradeModel Load(string directory, InferenceSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var (manifest, onnxPath) = ModelPackage.Read(directory);
+        using var options = new SessionOptions
+        {
+            IntraOpNumThreads = settings.IntraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+        };
+        // Spinning threads burn ~3× the CPU per request for a few ms of latency; a shared server cannot afford that.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        options.AddSessionConfigEntry("session.inter_op.allow_spinning", "0");
+        InferenceSession session;
+        try
+        {
+            session = new InferenceSession(onnxPath, options);
+        }
+        catch (OnnxRuntimeException e)
+        {
+            throw new ModelLoadException($"ONNX Runtime cannot load {onnxPath}: {e.Message}", e);
+        }
+        try
+        {
+            CheckShapes(manifest, session);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+        return new GradeModel(manifest, session, settings);
+    }
+
+    private static void CheckShapes(ModelManifest manifest, InferenceSession session)
+    {
+        if (!session.InputMetadata.TryGetValue(manifest.Input.Name, out var input))
+        {
+            throw new ModelLoadException($"The network has no input '{manifest.Input.Name}' (it has {string.Join(", ", session.InputMetadata.Keys)}).");
+        }
+        var dims = input.Dimensions;
+        if (dims.Length != 4 || dims[1] != 3 || (dims[2] > 0 && dims[2] != manifest.Input.Height) || (dims[3] > 0 && dims[3] != manifest.Input.Width))
+        {
+            throw new ModelLoadException($"Input '{manifest.Input.Name}' is [{string.Join(", ", dims)}]; the manifest says [N, 3, {manifest.Input.Height}, {manifest.Input.Width}].");
+        }
+        if (!session.OutputMetadata.TryGetValue(manifest.GradeOutputName, out var grades) || grades.Dimensions[^1] != manifest.Grades.Count)
+        {
+            throw new ModelLoadException($"The network has no output '{manifest.GradeOutputName}' with {manifest.Grades.Count} grades.");
+        }
+        if (manifest.HasDamageMap)
+        {
+            var map = manifest.DamageMap!;
+            if (!session.OutputMetadata.TryGetValue(manifest.DamageOutputName, out var damage)
+                || damage.Dimensions.Length != 3
+                || damage.Dimensions[1] != map.GridHeight * map.GridWidth
+                || damage.Dimensions[2] != manifest.DamageTypes.Count)
+            {
+                throw new ModelLoadException($"The network's '{manifest.DamageOutputName}' does not match a {map.GridHeight}×{map.GridWidth} map of {manifest.DamageTypes.Count} types.");
+            }
+        }
+    }
+
+    /// <summary>Runs the network on preprocessed tensors (each <see cref="Preprocessing.TensorLength"/> floats), in batches.</summary>
+    public async Task<IReadOnlyList<RawOutput>> RunAsync(IReadOnlyList<float[]> tensors, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(tensors);
+        var results = new List<RawOutput>(tensors.Count);
+        for (var start = 0; start < tensors.Count; start += _settings.MaxBatch)
+        {
+            var batch = tensors.Skip(start).Take(_settings.MaxBatch).ToList();
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                results.AddRange(Run(batch));
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+        return results;
+    }
+
+    /// <summary>One batch through the session with the OrtValue API (no copies into NamedOnnxValue).</summary>
+    public IReadOnlyList<RawOutput> Run(IReadOnlyList<float[]> batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var input = Manifest.Input;
+        var length = Preprocessing.TensorLength(input);
+        var data = new float[batch.Count * length];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (batch[i].Length != length)
+            {
+                throw new ArgumentException($"Tensor {i} has {batch[i].Length} floats; the model takes {length}.");
+            }
+            batch[i].CopyTo(data, i * length);
+        }
+
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(data, [batch.Count, 3, input.Height, input.Width]);
+        var outputNames = Manifest.HasDamageMap ? new[] { Manifest.GradeOutputName, Manifest.DamageOutputName } : [Manifest.GradeOutputName];
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, [input.Name], [inputValue], outputNames);
+
+        var grades = outputs[0].GetTensorDataAsSpan<float>();
+        var gradeCount = Manifest.Grades.Count;
+        var damage = Manifest.HasDamageMap ? outputs[1].GetTensorDataAsSpan<float>() : default;
+        var damageLength = Manifest.HasDamageMap ? Manifest.DamageMap!.GridHeight * Manifest.DamageMap.GridWidth * Manifest.DamageTypes.Count : 0;
+        var results = new RawOutput[batch.Count];
+        for (var i = 0; i < batch.Count; i++)
+        {
+            results[i] = new RawOutput(
+                grades.Slice(i * gradeCount, gradeCount).ToArray(),
+                Manifest.HasDamageMap ? damage.Slice(i * damageLength, damageLength).ToArray() : null);
+        }
+        return results;
+    }
+
+    /// <summary>Calibrated probabilities (softmax of logits / temperature) and regions in the photo's pixels.</summary>
+    public PhotoSuggestion Interpret(RawOutput output, int photoWidth, int photoHeight)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var probabilities = Softmax(output.GradeLogits, Manifest.Calibration.Temperature);
+        var best = 0;
+        for (var i = 1; i < probabilities.Length; i++)
+        {
+            if (probabilities[i] > probabilities[best])
+            {
+                best = i;
+            }
+        }
+        IReadOnlyList<SuggestedRegion> regions = [];
+        if (Manifest.HasDamageMap && output.DamageLogits is { } logits)
+        {
+            var sigmoid = new float[logits.Length];
+            for (var i = 0; i < logits.Length; i++)
+            {
+                sigmoid[i] = 1f / (1f + MathF.Exp(-logits[i]));
+            }
+            regions = DamageRegions.Extract(sigmoid, Manifest.DamageMap!.GridHeight, Manifest.DamageMap.GridWidth,
+                Manifest.DamageTypes, Manifest.Regions!, photoWidth, photoHeight);
+        }
+        return new PhotoSuggestion(
+            Manifest.Grades[best], probabilities[best],
+            Manifest.Grades.Select((grade, i) => (grade, p: probabilities[i])).ToDictionary(x => x.grade, x => x.p),
+            regions);
+    }
+
+    public static double[] Softmax(IReadOnlyList<float> logits, double temperature)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        var max = logits.Max();
+        var exp = logits.Select(l => Math.Exp((l - max) / temperature)).ToArray();
+        var sum = exp.Sum();
+        return exp.Select(e => e / sum).ToArray();
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Returns.Grader.Vision.Inference;
+
+/// <summary>
+/// model.json beside model.onnx (schema "returns-grader-model-manifest", documented in docs/model-manifest.md):
+/// everything the app needs to feed the network and read its outputs. Nothing about a model is a constant in code.
+/// </summary>
+public sealed record ModelManifest
+{
+    public const string SchemaName = "returns-grader-model-manifest";
+
+    public static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        PropertyNameCaseInsensitive = true,
+        NumberHandling = JsonNumberHandling.AllowReadingFromString,
+    };
+
+    public string Schema { get; init; } = "";
+    public string SchemaVersion { get; init; } = "";
+    public required string Name { get; init; }
+    public required string Version { get; init; }
+    public string File { get; init; } = "model.onnx";
+    public string? Sha256 { get; init; }
+    public string RubricVersion { get; init; } = "v1";
+    public required ManifestInput Input { get; init; }
+    public IReadOnlyList<ManifestOutput> Outputs { get; init; } = [];
+    public required IReadOnlyList<string> Grades { get; init; }
+    public IReadOnlyList<string> DamageTypes { get; init; } = [];
+    public IReadOnlyDictionary<string, int> SeverityPoints { get; init; } = new Dictionary<string, int>();
+    public DamageMapSettings? DamageMap { get; init; }
+    public CalibrationSettings Calibration { get; init; } = new();
+    public RegionSettings? Regions { get; init; }
+    public JsonElement? Metrics { get; init; }
+
+    /// <summary>Name and version as stamped on every prediction.</summary>
+    [JsonIgnore]
+    public string ModelVersion => $"{Name}@{Version}";
+
+    /// <summary>A model with a damage map suggests regions; a plain classifier suggests a grade only.</summary>
+    [JsonIgnore]
+    public bool HasDamageMap => DamageMap is not null && Regions is not null && DamageTypes.Count > 0;
+
+    [JsonIgnore]
+    public string GradeOutputName => Outputs.FirstOrDefault(o => o.Name is "grade_logits" or "logits")?.Name ?? "grade_logits";
+
+    [JsonIgnore]
+    public string DamageOutputName => Outputs.FirstOrDefault(o => o.Name == "damage_logits")?.Name ?? "damage_logits";
+}
+
+public sealed record ManifestInput
+{
+    public string Name { get; init; } = "pixel_values";
+    public string Layout { get; init; } = "NCHW";
+    public int Height { get; init; }
+    public int Width { get; init; }
+    public string ChannelOrder { get; init; } = "RGB";
+    public ResizeSettings Resize { get; init; } = new();
+    public float Scale { get; init; } = 1f / 255f;
+    public IReadOnlyList<float> Mean { get; init; } = [0.5f, 0.5f, 0.5f];
+    public IReadOnlyList<float> Std { get; init; } = [0.5f, 0.5f, 0.5f];
+}
+
+public sealed record ResizeSettings
+{
+    public string Mode { get; init; } = "stretch";
+    public string Filter { get; init; } = "bilinear";
+}
+
+public sealed record ManifestOutput
+{
+    public required string Name { get; init; }
+    public IReadOnlyList<JsonElement> Shape { get; init; } = [];
+}
+
+public sealed record DamageMapSettings
+{
+    public int GridHeight { get; init; }
+    public int GridWidth { get; init; }
+    public string CellOrder { get; init; } = "row-major";
+    public string Activation { get; init; } = "sigmoid";
+}
+
+public sealed record CalibrationSettings
+{
+    public string Method { get; init; } = "none";
+    public double Temperature { get; init; } = 1.0;
+}
+
+public sealed record RegionSettings
+{
+    public string Algorithm { get; init; } = "threshold-components-v1";
+    public int Connectivity { get; init; } = 8;
+    public IReadOnlyDictionary<string, double> Thresholds { get; init; } = new Dictionary<string, double>();
+    public IReadOnlyDictionary<string, int> MinCells { get; init; } = new Dictionary<string, int>();
+}

@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Returns.Grader.Vision.Inference;
+
+/// <summary>
+/// Finds and reads a model folder: our own manifest (model.json + model.onnx), or a plain Hugging Face ViT classifier
+/// exported to ONNX (config.json with id2label, preprocessor_config.json, model.onnx), which becomes a grade-only model.
+/// </summary>
+public static class ModelPackage
+{
+    public static (ModelManifest Manifest, string OnnxPath) Read(string directory)
+    {
+        if (!Directory.Exists(directory))
+        {
+            throw new ModelLoadException($"The model folder {directory} does not exist.");
+        }
+        var manifestPath = Path.Combine(directory, "model.json");
+        var manifest = File.Exists(manifestPath)
+            ? ReadManifest(manifestPath)
+            : File.Exists(Path.Combine(directory, "config.json")) && File.Exists(Path.Combine(directory, "preprocessor_config.json"))
+                ? ReadHuggingFace(directory)
+                : throw new ModelLoadException($"{directory} has neither model.json nor a Hugging Face config.json + preprocessor_config.json.");
+
+        var onnxPath = Path.Combine(directory, manifest.File);
+        if (!File.Exists(onnxPath) && File.Exists(Path.Combine(directory, "onnx", manifest.File)))
+        {
+            onnxPath = Path.Combine(directory, "onnx", manifest.File);
+        }
+        if (!File.Exists(onnxPath))
+        {
+            throw new ModelLoadException($"The model file {onnxPath} is missing.");
+        }
+        if (!string.IsNullOrEmpty(manifest.Sha256))
+        {
+            using var file = File.OpenRead(onnxPath);
+            var actual = Convert.ToHexStringLower(SHA256.HashData(file));
+            if (!string.Equals(actual, manifest.Sha256, StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ModelLoadException($"{onnxPath} does not match its manifest (sha256 {actual[..12]}…, manifest says {manifest.Sha256[..Math.Min(12, manifest.Sha256.Length)]}…).");
+            }
+        }
+        Validate(manifest);
+        return (manifest, onnxPath);
+    }
+
+    public static ModelManifest ReadManifest(string path)
+    {
+        try
+        {
+            var manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), ModelManifest.JsonOptions)
+                ?? throw new ModelLoadException($"{path} is empty.");
+            if (manifest.Schema != ModelManifest.SchemaName || !manifest.SchemaVersion.StartsWith("1.", StringComparison.Ordinal))
+            {
+                throw new ModelLoadException($"{path} is not a manifest this app understands (schema '{manifest.Schema}' {manifest.SchemaVersion}; expected {ModelManifest.SchemaName} 1.x).");
+            }
+            return manifest;
+        }
+        catch (JsonException e)
+        {
+            throw new ModelLoadException($"{path} is not valid JSON: {e.Message}", e);
+        }
+    }
+
+    private static ModelManifest ReadHuggingFace(string directory)
+    {
+        try
+        {
+            var config = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "config.json")))!;
+            var preprocessor = JsonNode.Parse(File.ReadAllText(Path.Combine(directory, "preprocessor_config.json")))!;
+            var labels = config["id2label"]?.AsObject()
+                .Select(pair => (Id: int.Parse(pair.Key, System.Globalization.CultureInfo.InvariantCulture), Label: pair.Value!.GetValue<string>()))
+                .OrderBy(pair => pair.Id).Select(pair => pair.Label).ToList()
+                ?? throw new ModelLoadException("config.json has no id2label.");
+            var size = preprocessor["size"];
+            var (height, width) = size switch
+            {
+                JsonObject o when o["height"] is not null => (o["height"]!.GetValue<int>(), o["width"]!.GetValue<int>()),
+                JsonObject o when o["shortest_edge"] is not null => (o["shortest_edge"]!.GetValue<int>(), o["shortest_edge"]!.GetValue<int>()),
+                JsonValue v => (v.GetValue<int>(), v.GetValue<int>()),
+                _ => (224, 224),
+            };
+            var doNormalize = preprocessor["do_normalize"]?.GetValue<bool>() ?? true;
+            float[] Floats(string key, float fallback) =>
+                preprocessor[key]?.AsArray().Select(n => n!.GetValue<float>()).ToArray() ?? [fallback, fallback, fallback];
+            return new ModelManifest
+            {
+                Schema = "huggingface-vit",
+                Name = config["_name_or_path"]?.GetValue<string>() is { Length: > 0 } name ? Path.GetFileName(name) : Path.GetFileName(Path.GetFullPath(directory)),
+                Version = config["transformers_version"]?.GetValue<string>() is { } transformers ? $"hf-{transformers}" : "hf",
+                File = "model.onnx",
+                Input = new ManifestInput
+                {
+                    Name = "pixel_values",
+                    Height = height,
+                    Width = width,
+                    Scale = preprocessor["rescale_factor"]?.GetValue<float>() ?? 1f / 255f,
+                    Mean = doNormalize ? Floats("image_mean", 0.5f) : [0f, 0f, 0f],
+                    Std = doNormalize ? Floats("image_std", 0.5f) : [1f, 1f, 1f],
+                },
+                Outputs = [new ManifestOutput { Name = "logits" }],
+                Grades = labels,
+            };
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException or KeyNotFoundException)
+        {
+            throw new ModelLoadException($"The Hugging Face config in {directory} cannot be read: {e.Message}", e);
+        }
+    }
+
+    private static void Validate(ModelManifest manifest)
+    {
+        var problems = new List<string>();
+        if (manifest.Input.Height <= 0 || manifest.Input.Width <= 0)
+        {
+            problems.Add("input height/width must be positive");
+        }
+        if (manifest.Input.Mean.Count != 3 || manifest.Input.Std.Count != 3 || manifest.Input.Std.Any(s => s == 0))
+        {
+            problems.Add("input mean and std need three values, std non-zero");
+        }
+        if (manifest.Input.ChannelOrder is not ("RGB" or "BGR"))
+        {
+            problems.Add($"channel order {manifest.Input.ChannelOrder} is not RGB or BGR");
+        }
+        if (manifest.Grades.Count < 2)
+        {
+            problems.Add("at least two grades");
+        }
+        if (manifest.Calibration.Temperature <= 0)
+        {
+            problems.Add("calibration temperature must be positive");
+        }
+        if (manifest.DamageMap is { } map && (map.GridHeight <= 0 || map.GridWidth <= 0 || map.CellOrder != "row-major" || map.Activation != "sigmoid"))
+        {
+            problems.Add("damage map must be a positive row-major sigmoid grid");
+        }
+        if (manifest.HasDamageMap && manifest.DamageTypes.Any(t => !manifest.Regions!.Thresholds.ContainsKey(t)))
+        {
+            problems.Add("every damage type needs a region threshold");
+        }
+        if (problems.Count > 0)
+        {
+            throw new ModelLoadException($"Model {manifest.ModelVersion}: {string.Join("; ", problems)}.");
+        }
+    }
+}
