@@ -4,6 +4,7 @@ using Returns.Grader.Web.Components;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Health;
+using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Photos;
 using Returns.Grader.Web.Infrastructure;
 
@@ -12,6 +13,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddGraderInfrastructure();
 builder.AddGraderData();
 builder.AddGraderAuth();
+builder.AddGraderVision();
 builder.AddGraderPhotos();
 builder.AddGraderGrading();
 builder.AddGraderHealth();

@@ -5,8 +5,9 @@ public static class RepositoryPaths
 {
     public static string Root { get; } = FindRoot();
 
-    /// <summary>The shipped model folder (models/grader-vit-v1), the one the app loads by default.</summary>
-    public static string ShippedModel => Path.Combine(Root, "models", "grader-vit-v1");
+    /// <summary>The shipped model folder (models/grader-vit-v1), the one the app loads by default. GRADER_TEST_MODEL_DIR
+    /// points the tests at another model folder (e.g. a candidate being trained).</summary>
+    public static string ShippedModel => Environment.GetEnvironmentVariable("GRADER_TEST_MODEL_DIR") ?? Path.Combine(Root, "models", "grader-vit-v1");
 
     private static string FindRoot()
     {

@@ -11,4 +11,8 @@ public enum PhotoFormat
 /// A photo that passed intake: upright, stripped of all metadata and re-encoded as JPEG.
 /// Width and height are those of <see cref="Jpeg"/>, the copy that is kept and that damage boxes refer to.
 /// </summary>
-public sealed record SanitizedPhoto(byte[] Jpeg, int Width, int Height, PhotoFormat SourceFormat, int SourceWidth, int SourceHeight);
+public sealed record SanitizedPhoto(byte[] Jpeg, int Width, int Height, PhotoFormat SourceFormat, int SourceWidth, int SourceHeight)
+{
+    /// <summary>The model's input tensor made from the same decoded pixels, when a model was given.</summary>
+    public float[]? ModelInput { get; init; }
+}

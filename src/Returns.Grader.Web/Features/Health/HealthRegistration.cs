@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Photos;
 
 namespace Returns.Grader.Web.Features.Health;
@@ -15,7 +16,8 @@ public static class HealthRegistration
     {
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseCheck>("database", tags: [ReadyTag])
-            .AddCheck<PhotoStoreCheck>("photo-store", tags: [ReadyTag]);
+            .AddCheck<PhotoStoreCheck>("photo-store", tags: [ReadyTag])
+            .AddCheck<VisionCheck>("vision", tags: [ReadyTag]);
         return builder;
     }
 
@@ -60,6 +62,15 @@ public static class HealthRegistration
                 return HealthCheckResult.Unhealthy($"The database cannot be used: {e.Message}");
             }
         }
+    }
+
+    /// <summary>Manual mode is "Degraded", not "Unhealthy": the app stays ready because grading goes on without suggestions.</summary>
+    private sealed class VisionCheck(ModelRegistry models) : IHealthCheck
+    {
+        public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+            Task.FromResult(models.Active is { } model
+                ? HealthCheckResult.Healthy($"Suggestions from {model.Manifest.ModelVersion}.")
+                : HealthCheckResult.Degraded($"Manual mode: {models.ManualModeReason}"));
     }
 
     private sealed class PhotoStoreCheck(IPhotoStore store) : IHealthCheck

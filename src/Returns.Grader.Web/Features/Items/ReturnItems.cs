@@ -3,7 +3,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Web.Auth;
+using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Models;
 
 namespace Returns.Grader.Web.Features.Items;
 
@@ -22,7 +25,7 @@ public sealed record DecisionSummary(
 
 public sealed record ReturnItemDetails(
     Guid Id, string ReturnId, string Sku, string Title, string Category, decimal UnitValue, ItemStatus Status, Guid Version,
-    DateTime CreatedAt, IReadOnlyList<PhotoSummary> Photos, object? Suggestion, Guid? CurrentDecisionId,
+    DateTime CreatedAt, IReadOnlyList<PhotoSummary> Photos, Suggestion? Suggestion, Guid? CurrentDecisionId,
     IReadOnlyList<DecisionSummary> Decisions);
 
 public sealed class DuplicateReturnIdException(string returnId) : Exception($"A return item with licence plate {returnId} already exists.")
@@ -31,7 +34,8 @@ public sealed class DuplicateReturnIdException(string returnId) : Exception($"A 
 }
 
 /// <summary>Return items: announced by upstream systems through the API, or created at the station by licence plate.</summary>
-public sealed partial class ReturnItems(IDbContextFactory<GraderDb> dbFactory, TimeProvider clock)
+public sealed partial class ReturnItems(
+    IDbContextFactory<GraderDb> dbFactory, RubricCatalog rubrics, IOptionsMonitor<VisionOptions> vision, TimeProvider clock)
 {
     public const int ReturnIdMaxLength = 64;
 
@@ -154,11 +158,19 @@ public sealed partial class ReturnItems(IDbContextFactory<GraderDb> dbFactory, T
         var photos = await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == id).OrderBy(p => p.UploadedAt).ThenBy(p => p.Id)
             .Select(p => new PhotoSummary(p.Id, p.Width, p.Height, "/api/v1/photos/" + p.Id, p.UploadedAt))
             .ToListAsync(cancellationToken);
+        // The suggestion graders see: the newest non-shadow model's predictions for this item's photos.
+        var predictions = await db.Predictions.AsNoTracking()
+            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == id)
+            .OrderByDescending(p => p.CreatedAt).ToListAsync(cancellationToken);
+        var newestModel = predictions.FirstOrDefault()?.ModelVersion;
+        var suggestion = Suggestions.ForItem(
+            predictions.Where(p => p.ModelVersion == newestModel).GroupBy(p => p.PhotoId).Select(g => g.First()).ToList(),
+            rubrics.Active, vision.CurrentValue.ConfidentDamageScore);
         var decisions = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).Where(d => d.ReturnItemId == id)
             .OrderBy(d => d.DecidedAt).ThenBy(d => d.Id).ToListAsync(cancellationToken);
         return new ReturnItemDetails(
             item.Id, item.ReturnId, item.Sku, item.Title, item.Category, item.UnitValue, item.Status, item.Version, item.CreatedAt,
-            photos, Suggestion: null, item.CurrentDecisionId, decisions.Select(ToSummary).ToList());
+            photos, suggestion, item.CurrentDecisionId, decisions.Select(ToSummary).ToList());
     }
 
     public static DecisionSummary ToSummary(GradeDecision d) => new(

@@ -4,11 +4,12 @@ using Microsoft.Extensions.Options;
 using Returns.Grader.Vision.Photos;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Photos;
 
-public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, string Url, object? Suggestion);
+public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, string Url, Suggestion? Suggestion);
 
 public sealed record PhotoUploadResponse(IReadOnlyList<PhotoUploadResult> Photos);
 
@@ -89,12 +90,12 @@ public static class PhotoEndpoints
 
         try
         {
-            var photos = await intake.AddAsync(id, incoming, Actor.From(http.User), cancellationToken);
-            if (photos is null)
+            var results = await intake.AddAsync(id, incoming, Actor.From(http.User), cancellationToken);
+            if (results is null)
             {
                 return ApiProblems.ItemNotFound(id);
             }
-            var body = new PhotoUploadResponse(photos.Select(p => new PhotoUploadResult(p.Id, p.Width, p.Height, PhotoUrl(p.Id), Suggestion: null)).ToList());
+            var body = new PhotoUploadResponse(results.Select(r => new PhotoUploadResult(r.Photo.Id, r.Photo.Width, r.Photo.Height, PhotoUrl(r.Photo.Id), r.Suggestion)).ToList());
             return Results.Created($"/api/v1/returns/{id}", body);
         }
         catch (PhotoUploadRejectedException e)

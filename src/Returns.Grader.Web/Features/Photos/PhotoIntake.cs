@@ -1,14 +1,22 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
+using Returns.Grader.Vision.Inference;
 using Returns.Grader.Vision.Photos;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Models;
 
 namespace Returns.Grader.Web.Features.Photos;
 
 public sealed record IncomingPhoto(string FileName, byte[] Content);
+
+/// <summary>A kept photo and what the active model suggested for it (null in manual mode).</summary>
+public sealed record IntakeResult(Photo Photo, Suggestion? Suggestion);
 
 /// <summary>A file that was not kept, named so the sender knows which one and why.</summary>
 public sealed class PhotoUploadRejectedException(string fileName, PhotoRejection reason, string message)
@@ -27,13 +35,14 @@ public sealed partial class PhotoIntake(
     IDbContextFactory<GraderDb> dbFactory,
     IPhotoStore store,
     IOptions<PhotoOptions> options,
+    ModelRegistry models,
     TimeProvider clock,
     ILogger<PhotoIntake> logger) : IDisposable
 {
     private readonly SemaphoreSlim _decodeSlots = new(options.Value.MaxConcurrentDecodes);
 
-    /// <summary>Returns the stored photos, or null when there is no such item.</summary>
-    public async Task<IReadOnlyList<Photo>?> AddAsync(Guid itemId, IReadOnlyList<IncomingPhoto> files, Actor actor, CancellationToken cancellationToken)
+    /// <summary>Returns the stored photos with their suggestions, or null when there is no such item.</summary>
+    public async Task<IReadOnlyList<IntakeResult>?> AddAsync(Guid itemId, IReadOnlyList<IncomingPhoto> files, Actor actor, CancellationToken cancellationToken)
     {
         await using (var lookup = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
@@ -44,7 +53,8 @@ public sealed partial class PhotoIntake(
         }
 
         var limits = options.Value.ToLimits();
-        var sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, cancellationToken)));
+        var model = models.Active;
+        var sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, model?.Manifest.Input, cancellationToken)));
 
         var now = clock.GetUtcNow().UtcDateTime;
         var photos = sanitized.Select((photo, index) => new Photo
@@ -74,8 +84,11 @@ public sealed partial class PhotoIntake(
                 stored.Add(photos[i].StorageKey);
             }
 
+            var predictions = model is null ? [] : await PredictAsync(model, photos, sanitized, now, cancellationToken);
+
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             db.Photos.AddRange(photos);
+            db.Predictions.AddRange(predictions);
             db.AuditEvents.Add(new AuditEvent
             {
                 At = now,
@@ -87,7 +100,8 @@ public sealed partial class PhotoIntake(
                 DataJson = JsonSerializer.Serialize(photos.Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName })),
             });
             await db.SaveChangesAsync(cancellationToken);
-            return photos;
+            return photos.Select(photo => new IntakeResult(photo,
+                predictions.FirstOrDefault(p => p.PhotoId == photo.Id) is { } prediction ? Suggestions.ForPhoto(prediction) : null)).ToList();
         }
         catch
         {
@@ -107,12 +121,35 @@ public sealed partial class PhotoIntake(
         }
     }
 
-    private async Task<SanitizedPhoto> SanitizeAsync(IncomingPhoto file, PhotoLimits limits, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the active model on the tensors made during sanitizing (one batch for the request). A failing model never
+    /// costs the associate the photo: it is kept without a suggestion.
+    /// </summary>
+    private async Task<List<Prediction>> PredictAsync(
+        GradeModel model, List<Photo> photos, SanitizedPhoto[] sanitized, DateTime now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var outputs = await model.RunAsync(sanitized.Select(s => s.ModelInput!).ToList(), cancellationToken);
+            var suggestions = outputs.Select((output, i) => model.Interpret(output, photos[i].Width, photos[i].Height)).ToList();
+            var latencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds / photos.Count;
+            return suggestions.Select((suggestion, i) =>
+                Suggestions.ToPrediction(photos[i].Id, suggestion, model.Manifest.ModelVersion, isShadow: false, latencyMs, now)).ToList();
+        }
+        catch (OnnxRuntimeException e)
+        {
+            LogInferenceFailed(logger, e, model.Manifest.ModelVersion);
+            return [];
+        }
+    }
+
+    private async Task<SanitizedPhoto> SanitizeAsync(IncomingPhoto file, PhotoLimits limits, ManifestInput? modelInput, CancellationToken cancellationToken)
     {
         await _decodeSlots.WaitAsync(cancellationToken);
         try
         {
-            return await Task.Run(() => PhotoSanitizer.Sanitize(file.Content, limits), cancellationToken);
+            return await Task.Run(() => PhotoSanitizer.Sanitize(file.Content, limits, modelInput), cancellationToken);
         }
         catch (PhotoRejectedException e)
         {
@@ -137,6 +174,9 @@ public sealed partial class PhotoIntake(
     }
 
     public void Dispose() => _decodeSlots.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} failed; photos kept without a suggestion")]
+    private static partial void LogInferenceFailed(ILogger logger, Exception exception, string modelVersion);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected upload {FileName}: {Reason}")]
     private static partial void LogRejected(ILogger logger, string fileName, PhotoRejection reason);

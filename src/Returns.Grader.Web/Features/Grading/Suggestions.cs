@@ -1,0 +1,74 @@
+using System.Text.Json;
+using Returns.Grader.Vision.Inference;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Grading;
+
+/// <summary>A damage region the model suggests: type, score, box [x, y, w, h] in the stored photo's pixels.</summary>
+public sealed record SuggestedDamage(string Type, double Score, int[] Box, Guid? PhotoId = null);
+
+/// <summary>What the model suggests for a photo or, combined over its photos, for an item.</summary>
+public sealed record Suggestion(
+    Grade Grade, double Confidence, IReadOnlyDictionary<string, double> Probabilities, IReadOnlyList<SuggestedDamage> Damage,
+    string ModelVersion, Grade? RubricGradeOfDamage = null);
+
+public static class Suggestions
+{
+    private static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+
+    public static Prediction ToPrediction(Guid photoId, PhotoSuggestion suggestion, string modelVersion, bool isShadow, double latencyMs, DateTime now) => new()
+    {
+        Id = Guid.CreateVersion7(),
+        PhotoId = photoId,
+        ModelVersion = modelVersion,
+        IsShadow = isShadow,
+        Grade = Enum.Parse<Grade>(suggestion.Grade),
+        Confidence = suggestion.Confidence,
+        ProbabilitiesJson = JsonSerializer.Serialize(suggestion.Probabilities, Json),
+        RegionsJson = JsonSerializer.Serialize(suggestion.Regions.Select(r => new SuggestedDamage(r.Type, r.Score, [r.X, r.Y, r.Width, r.Height])), Json),
+        LatencyMs = latencyMs,
+        CreatedAt = now,
+    };
+
+    public static Suggestion ForPhoto(Prediction prediction) => new(
+        prediction.Grade, prediction.Confidence, Probabilities(prediction),
+        JsonSerializer.Deserialize<List<SuggestedDamage>>(prediction.RegionsJson, Json)!.Select(d => d with { PhotoId = prediction.PhotoId }).ToList(),
+        prediction.ModelVersion);
+
+    /// <summary>
+    /// The item's suggestion from its photos' predictions (one model version): grade probabilities averaged over the
+    /// photos; and the rubric grade implied by the confidently detected damage (each type counted as often as it was
+    /// found on the photo that shows most of it, so one dent seen from two sides counts once). When that implied grade is
+    /// worse than the grade head's, it wins: missing a defect costs more than a cautious grade.
+    /// </summary>
+    public static Suggestion? ForItem(IReadOnlyList<Prediction> predictions, Rubric rubric, double confidentDamageScore)
+    {
+        ArgumentNullException.ThrowIfNull(rubric);
+        if (predictions.Count == 0)
+        {
+            return null;
+        }
+        var perPhoto = predictions.Select(ForPhoto).ToList();
+        var probabilities = Enum.GetNames<Grade>().ToDictionary(
+            grade => grade, grade => perPhoto.Average(s => s.Probabilities.GetValueOrDefault(grade)));
+        var modelGrade = Enum.Parse<Grade>(probabilities.MaxBy(p => p.Value).Key);
+        var damage = perPhoto.SelectMany(s => s.Damage).ToList();
+
+        var confident = perPhoto.SelectMany(s => s.Damage.Where(d => d.Score >= confidentDamageScore)
+                .Select(d => (s, Type: WireName<DamageType>.TryParse(d.Type, out var t) ? t : (DamageType?)null, d.Score)))
+            .Where(x => x.Type is not null).ToList();
+        var implied = confident
+            .GroupBy(x => x.Type!.Value)
+            .SelectMany(type => Enumerable.Repeat(type.Key, type.GroupBy(x => x.s).Max(onePhoto => onePhoto.Count())))
+            .ToList();
+        var impliedGrade = rubric.GradeFor(implied);
+
+        return impliedGrade > modelGrade
+            ? new Suggestion(impliedGrade, confident.Max(x => x.Score), probabilities, damage, predictions[0].ModelVersion, impliedGrade)
+            : new Suggestion(modelGrade, probabilities[modelGrade.ToString()], probabilities, damage, predictions[0].ModelVersion, impliedGrade);
+    }
+
+    private static Dictionary<string, double> Probabilities(Prediction prediction) =>
+        JsonSerializer.Deserialize<Dictionary<string, double>>(prediction.ProbabilitiesJson, Json)!;
+}

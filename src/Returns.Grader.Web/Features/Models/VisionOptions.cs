@@ -1,0 +1,35 @@
+using System.ComponentModel.DataAnnotations;
+using Returns.Grader.Vision.Inference;
+
+namespace Returns.Grader.Web.Features.Models;
+
+/// <summary>Section "Grader:Vision": which model suggests grades, and how inference may use the machine.</summary>
+public sealed class VisionOptions
+{
+    public const string Section = "Grader:Vision";
+
+    /// <summary>Folder with model.onnx + model.json (or a Hugging Face ViT export). Relative paths are under the app's binaries,
+    /// where the build copies models/grader-vit-v1. Empty means manual mode on purpose.</summary>
+    public string ModelDirectory { get; set; } = "models/grader-vit-v1";
+
+    [Range(1, 64)]
+    public int IntraOpThreads { get; set; } = InferenceSettings.Default.IntraOpThreads;
+
+    /// <summary>Inferences at once; more callers wait (none is dropped).</summary>
+    [Range(1, 64)]
+    public int MaxConcurrentRuns { get; set; } = 1;
+
+    [Range(1, 64)]
+    public int MaxBatch { get; set; } = 8;
+
+    /// <summary>A detected damage region at least this sure may make the item's suggestion more severe than the grade head says.</summary>
+    [Range(0.0, 1.0)]
+    public double ConfidentDamageScore { get; set; } = 0.6;
+
+    public string? ResolveModelDirectory() =>
+        string.IsNullOrWhiteSpace(ModelDirectory) ? null
+        : Path.IsPathRooted(ModelDirectory) ? ModelDirectory
+        : Path.Combine(AppContext.BaseDirectory, ModelDirectory);
+
+    public InferenceSettings ToSettings() => new(IntraOpThreads, MaxConcurrentRuns, MaxBatch);
+}
