@@ -36,11 +36,13 @@ public sealed partial class Station : IAsyncDisposable
     private string? _contradictionReason;
     private bool _flagForReview;
     private readonly List<PhotoUpload> _uploads = [];
+    private List<RegionEdit> _regions = [];
 
     [Inject] private ReturnItems Items { get; set; } = default!;
     [Inject] private GradingService Grading { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
+    [Inject] private Models.ModelRegistry Models { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -49,7 +51,10 @@ public sealed partial class Station : IAsyncDisposable
 
     private DecisionSummary? CurrentDecision => _item?.Decisions.FirstOrDefault(d => d.Id == _item.CurrentDecisionId);
 
-    private bool Contradicts => _grade is { } grade && Grading.Rubric.Contradicts(grade, _damage);
+    /// <summary>Everything the associate says is damage: the model's regions they kept, and the types they marked.</summary>
+    private IReadOnlyList<DamageType> AllDamage => [.. _regions.Where(r => !r.Deleted).Select(r => r.Type), .. _damage];
+
+    private bool Contradicts => _grade is { } grade && Grading.Rubric.Contradicts(grade, AllDamage);
 
     /// <summary>Why Save is not possible yet, in plain words; null when it is.</summary>
     private string? SubmitBlocker =>
@@ -99,6 +104,7 @@ public sealed partial class Station : IAsyncDisposable
             _unknownReturnId = null;
             _item = await Items.GetAsync(id.Value, CancellationToken.None);
             PrefillFromCurrentDecision();
+            PrefillFromSuggestion();
             ScanText = "";
         });
     }
@@ -148,6 +154,28 @@ public sealed partial class Station : IAsyncDisposable
         }
     }
 
+    /// <summary>An item not graded yet starts from the model's suggestion: its grade preselected, its regions to review.</summary>
+    private void PrefillFromSuggestion()
+    {
+        if (_item?.Suggestion is not { } suggestion || CurrentDecision is not null)
+        {
+            return;
+        }
+        _grade ??= suggestion.Grade;
+        if (!_dispositionChosen && _grade is { } grade)
+        {
+            _disposition = Grading.SuggestDisposition(grade, _item.Category);
+        }
+        var known = _regions.Select(r => (r.PhotoId, r.SuggestedType, string.Join(',', r.SuggestedBox))).ToHashSet();
+        foreach (var damage in suggestion.Damage)
+        {
+            if (RegionEdit.From(damage) is { } region && known.Add((region.PhotoId, region.SuggestedType, string.Join(',', region.SuggestedBox))))
+            {
+                _regions.Add(region);
+            }
+        }
+    }
+
     private void SelectGrade(Grade grade)
     {
         _grade = grade;
@@ -175,7 +203,7 @@ public sealed partial class Station : IAsyncDisposable
         var request = new GradeRequest(
             _grade!.Value.ToString(),
             Infrastructure.WireName<Disposition>.Of(_disposition!.Value),
-            _damage.Select(type => new DamageInput(null, Infrastructure.WireName<DamageType>.Of(type), null, null)).ToList(),
+            [.. _regions.Select(r => r.ToInput()), .. _damage.Select(type => new DamageInput(null, Infrastructure.WireName<DamageType>.Of(type), null, null))],
             _notes,
             Contradicts ? _contradictionReason : null,
             _flagForReview,
@@ -231,6 +259,7 @@ public sealed partial class Station : IAsyncDisposable
         _contradictionReason = null;
         _flagForReview = false;
         _uploads.Clear();
+        _regions = [];
     }
 
     private async Task RunBusyAsync(Func<Task> work)
@@ -307,6 +336,7 @@ public sealed partial class Station : IAsyncDisposable
             upload.Percent = 100;
             _item = await Items.GetAsync(_item.Id, CancellationToken.None) ?? _item;
             _uploads.Remove(upload);
+            PrefillFromSuggestion();
         }
         else
         {

@@ -1,0 +1,54 @@
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Station;
+
+/// <summary>
+/// A damage region the model suggested, as the associate left it: accepted as is, retyped or moved (edited), or
+/// deleted. What they did is stored with the decision.
+/// </summary>
+public sealed class RegionEdit
+{
+    private RegionEdit(Guid photoId, DamageType type, int[] box, double score)
+    {
+        PhotoId = photoId;
+        SuggestedType = type;
+        Type = type;
+        SuggestedBox = box;
+        Box = box;
+        Score = score;
+    }
+
+    public Guid PhotoId { get; }
+    public DamageType SuggestedType { get; }
+    public DamageType Type { get; set; }
+    public int[] SuggestedBox { get; }
+    public int[] Box { get; set; }
+    public double Score { get; }
+    public bool Deleted { get; set; }
+
+    public RegionSource Source =>
+        Deleted ? RegionSource.Deleted
+        : Type != SuggestedType || !Box.SequenceEqual(SuggestedBox) ? RegionSource.Edited
+        : RegionSource.Accepted;
+
+    public static RegionEdit? From(SuggestedDamage damage) =>
+        damage.PhotoId is { } photoId && WireName<DamageType>.TryParse(damage.Type, out var type) && damage.Box.Length == 4
+            ? new RegionEdit(photoId, type, damage.Box, damage.Score)
+            : null;
+
+    public DamageInput ToInput() => new(PhotoId, WireName<DamageType>.Of(Type), Box, Source.ToString().ToLowerInvariant());
+
+    /// <summary>Colour per damage type, the same on the photo overlay and in the list.</summary>
+    public static string Colour(DamageType type) => type switch
+    {
+        DamageType.Scratch => "#1e88e5",
+        DamageType.Stain => "#8e24aa",
+        DamageType.Dent => "#fb8c00",
+        DamageType.Tear => "#e53935",
+        DamageType.Crack => "#d81b60",
+        DamageType.MissingPart => "#212121",
+        _ => "#757575",
+    };
+}
