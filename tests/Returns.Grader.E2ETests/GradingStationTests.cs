@@ -113,6 +113,48 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(1);
     }
 
+    [Fact]
+    public async Task Associate_DrawsAndMovesADamageBox_AndItIsStoredInPhotoPixels()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync("Eve Boxes");
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "p.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.PhotoLikeJpeg(1280, 960) });
+        await page.GetByTestId("open-photo").ClickAsync();
+        var editor = page.Locator("[data-region-editor] svg");
+        await Assertions.Expect(editor).ToBeVisibleAsync();
+        var frame = (await editor.BoundingBoxAsync())!; // 640 px on screen for a 1280 px stored photo: 2 photo px per screen px
+
+        // Draw from 25 %/25 % to 50 %/50 % of the photo, then move the box right by 10 % of the width.
+        await page.Mouse.MoveAsync(frame.X + frame.Width * 0.25f, frame.Y + frame.Height * 0.25f);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(frame.X + frame.Width * 0.4f, frame.Y + frame.Height * 0.4f, new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.MoveAsync(frame.X + frame.Width * 0.5f, frame.Y + frame.Height * 0.5f, new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(page.Locator("[data-region-source=added]")).ToHaveCountAsync(1);
+        await page.Mouse.MoveAsync(frame.X + frame.Width * 0.3f, frame.Y + frame.Height * 0.3f);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(frame.X + frame.Width * 0.4f, frame.Y + frame.Height * 0.3f, new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(page.Locator("[data-region-editor] .region-box")).ToHaveAttributeAsync("x", new System.Text.RegularExpressions.Regex("^4[4-8][0-9]$"));
+
+        await page.Locator("[data-grade=VeryGood]").ClickAsync(); // one scratch (the default new type) = 1 point = VeryGood
+        await page.GetByTestId("submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+
+        var damage = Assert.Single((await GetItemAsync(plate)).GetProperty("decisions")[0].GetProperty("damage").EnumerateArray());
+        Assert.Equal("scratch", damage.GetProperty("type").GetString());
+        Assert.Equal("Added", damage.GetProperty("source").GetString());
+        var box = damage.GetProperty("box").EnumerateArray().Select(b => b.GetInt32()).ToArray();
+        Assert.InRange(box[0], 440, 490);  // 25 % + 10 % of 1280, give or take a few screen pixels
+        Assert.InRange(box[1], 225, 255);  // 25 % of 960
+        Assert.InRange(box[2], 300, 340);  // 25 % of 1280
+        Assert.InRange(box[3], 225, 255);
+    }
+
     /// <summary>
     /// Measures (does not assert) how long a 4 MB photo takes to appear at the station on emulated warehouse Wi-Fi:
     /// 50 ms round trip, 50 Mbit/s. The figure goes to the test output and to docs/benchmarks.md.

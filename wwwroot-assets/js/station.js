@@ -114,3 +114,74 @@ export function detach() {
   document.removeEventListener("drop", onDrop);
   station = null;
 }
+
+// ---- Region editor: move, resize and draw damage boxes on a photo with mouse or touch (pointer events).
+// The box follows the pointer locally; .NET hears about it once, when the pointer is released.
+
+let drag = null;
+
+function photoPoint(svg, event) {
+  const point = svg.createSVGPoint();
+  point.x = event.clientX;
+  point.y = event.clientY;
+  return point.matrixTransform(svg.getScreenCTM().inverse());
+}
+
+function onPointerDown(event) {
+  const editor = event.target instanceof Element ? event.target.closest("[data-region-editor]") : null;
+  if (!editor || !station || event.button > 0) return;
+  const svg = editor.querySelector("svg");
+  const start = photoPoint(svg, event);
+  const group = event.target.closest("[data-region-index]");
+  event.preventDefault();
+  svg.setPointerCapture(event.pointerId);
+  if (group) {
+    const box = group.querySelector(".region-box");
+    const initial = ["x", "y", "width", "height"].map((a) => Number(box.getAttribute(a)));
+    drag = { svg, group, box, handle: group.querySelector(".region-handle"), start, initial,
+             mode: event.target.classList.contains("region-handle") ? "resize" : "move" };
+  } else {
+    const box = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+    box.setAttribute("class", "region-box region-drawing");
+    svg.appendChild(box);
+    drag = { svg, box, start, mode: "draw", photoId: editor.getAttribute("data-photo-id") };
+  }
+}
+
+function currentBox(event) {
+  const p = photoPoint(drag.svg, event);
+  const dx = p.x - drag.start.x, dy = p.y - drag.start.y;
+  if (drag.mode === "draw") {
+    return [Math.min(p.x, drag.start.x), Math.min(p.y, drag.start.y), Math.abs(dx), Math.abs(dy)];
+  }
+  const [x, y, w, h] = drag.initial;
+  return drag.mode === "move" ? [x + dx, y + dy, w, h] : [x, y, Math.max(1, w + dx), Math.max(1, h + dy)];
+}
+
+function onPointerMove(event) {
+  if (!drag) return;
+  const [x, y, w, h] = currentBox(event);
+  drag.box.setAttribute("x", x); drag.box.setAttribute("y", y);
+  drag.box.setAttribute("width", w); drag.box.setAttribute("height", h);
+  if (drag.handle) {
+    const size = Number(drag.handle.getAttribute("width"));
+    drag.handle.setAttribute("x", x + w - size); drag.handle.setAttribute("y", y + h - size);
+  }
+}
+
+function onPointerUp(event) {
+  if (!drag) return;
+  const [x, y, w, h] = currentBox(event).map(Math.round);
+  const done = drag;
+  drag = null;
+  if (done.mode === "draw") {
+    done.box.remove();
+    station.invokeMethodAsync("OnRegionDrawn", done.photoId, x, y, w, h);
+  } else {
+    station.invokeMethodAsync("OnRegionMoved", Number(done.group.getAttribute("data-region-index")), x, y, w, h);
+  }
+}
+
+document.addEventListener("pointerdown", onPointerDown);
+document.addEventListener("pointermove", onPointerMove);
+document.addEventListener("pointerup", onPointerUp);

@@ -10,7 +10,7 @@ namespace Returns.Grader.Web.Features.Station;
 /// </summary>
 public sealed class RegionEdit
 {
-    private RegionEdit(Guid photoId, DamageType type, int[] box, double score)
+    private RegionEdit(Guid photoId, DamageType type, int[] box, double? score)
     {
         PhotoId = photoId;
         SuggestedType = type;
@@ -25,11 +25,14 @@ public sealed class RegionEdit
     public DamageType Type { get; set; }
     public int[] SuggestedBox { get; }
     public int[] Box { get; set; }
-    public double Score { get; }
+    /// <summary>The model's score; null for a region the associate drew.</summary>
+    public double? Score { get; }
     public bool Deleted { get; set; }
+    public bool DrawnByAssociate => Score is null;
 
     public RegionSource Source =>
-        Deleted ? RegionSource.Deleted
+        DrawnByAssociate ? RegionSource.Added
+        : Deleted ? RegionSource.Deleted
         : Type != SuggestedType || !Box.SequenceEqual(SuggestedBox) ? RegionSource.Edited
         : RegionSource.Accepted;
 
@@ -37,6 +40,9 @@ public sealed class RegionEdit
         damage.PhotoId is { } photoId && WireName<DamageType>.TryParse(damage.Type, out var type) && damage.Box.Length == 4
             ? new RegionEdit(photoId, type, damage.Box, damage.Score)
             : null;
+
+    /// <summary>A region the associate drew on a photo.</summary>
+    public static RegionEdit Drawn(Guid photoId, DamageType type, int[] box) => new(photoId, type, box, score: null);
 
     public DamageInput ToInput() => new(PhotoId, WireName<DamageType>.Of(Type), Box, Source.ToString().ToLowerInvariant());
 

@@ -37,6 +37,8 @@ public sealed partial class Station : IAsyncDisposable
     private bool _flagForReview;
     private readonly List<PhotoUpload> _uploads = [];
     private List<RegionEdit> _regions = [];
+    private Guid? _editingPhotoId;
+    private DamageType _newRegionType = DamageType.Scratch;
 
     [Inject] private ReturnItems Items { get; set; } = default!;
     [Inject] private GradingService Grading { get; set; } = default!;
@@ -260,6 +262,7 @@ public sealed partial class Station : IAsyncDisposable
         _flagForReview = false;
         _uploads.Clear();
         _regions = [];
+        _editingPhotoId = null;
     }
 
     private async Task RunBusyAsync(Func<Task> work)
@@ -319,6 +322,43 @@ public sealed partial class Station : IAsyncDisposable
             upload.Percent = percent;
             await InvokeAsync(StateHasChanged);
         }
+    }
+
+    /// <summary>station.js moved or resized a region on the photo editor (box in stored-photo pixels).</summary>
+    [JSInvokable]
+    public async Task OnRegionMoved(int index, int x, int y, int width, int height)
+    {
+        if (index >= 0 && index < _regions.Count && ClampToPhoto(_regions[index].PhotoId, x, y, width, height) is { } box)
+        {
+            _regions[index].Box = box;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>station.js reports a box the associate drew on a photo.</summary>
+    [JSInvokable]
+    public async Task OnRegionDrawn(string photoId, int x, int y, int width, int height)
+    {
+        if (Guid.TryParse(photoId, out var id) && ClampToPhoto(id, x, y, width, height) is { } box)
+        {
+            _regions.Add(RegionEdit.Drawn(id, _newRegionType, box));
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>Keeps a box inside its photo; too small to mean anything (a click, not a drag) gives null.</summary>
+    private int[]? ClampToPhoto(Guid photoId, int x, int y, int width, int height)
+    {
+        if (_item?.Photos.FirstOrDefault(p => p.PhotoId == photoId) is not { } photo)
+        {
+            return null;
+        }
+        var left = Math.Clamp(x, 0, photo.Width - 1);
+        var top = Math.Clamp(y, 0, photo.Height - 1);
+        var right = Math.Clamp(x + width, left + 1, photo.Width);
+        var bottom = Math.Clamp(y + height, top + 1, photo.Height);
+        var minimum = Math.Max(4, Math.Max(photo.Width, photo.Height) / 200);
+        return right - left < minimum || bottom - top < minimum ? null : [left, top, right - left, bottom - top];
     }
 
     /// <summary>The endpoint answered: on success the photos are already stored, so the item is reloaded from the database.</summary>
