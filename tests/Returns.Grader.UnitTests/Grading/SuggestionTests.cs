@@ -1,0 +1,89 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Station;
+
+namespace Returns.Grader.UnitTests.Grading;
+
+public sealed class SuggestionTests
+{
+    private static readonly Rubric V1 = new RubricCatalog(Options.Create(new RubricOptions())).Active;
+
+    private static Prediction Photo(Guid photoId, double[] probabilities, params (string Type, double Score)[] damage) => new()
+    {
+        PhotoId = photoId,
+        ModelVersion = "m@1",
+        Grade = (Grade)Array.IndexOf(probabilities, probabilities.Max()),
+        Confidence = probabilities.Max(),
+        ProbabilitiesJson = JsonSerializer.Serialize(Enum.GetNames<Grade>().Zip(probabilities).ToDictionary(p => p.First, p => p.Second)),
+        RegionsJson = JsonSerializer.Serialize(damage.Select(d => new { type = d.Type, score = d.Score, box = new[] { 1, 2, 3, 4 } })),
+    };
+
+    [Fact]
+    public void ItemProbabilities_AreTheAverageOfItsPhotos()
+    {
+        var suggestion = Suggestions.ForItem(
+        [
+            Photo(Guid.NewGuid(), [0.8, 0.2, 0, 0, 0]),
+            Photo(Guid.NewGuid(), [0.2, 0.6, 0.2, 0, 0]),
+        ], V1, 0.6)!;
+
+        Assert.Equal(0.5, suggestion.Probabilities["LikeNew"], 9);
+        Assert.Equal(0.4, suggestion.Probabilities["VeryGood"], 9);
+        Assert.Equal(Grade.LikeNew, suggestion.Grade);
+        Assert.Equal(0.5, suggestion.Confidence, 9);
+    }
+
+    [Fact]
+    public void ConfidentDamageThatScoresWorse_Wins_AndIsCountedOncePerPhotoNotPerView()
+    {
+        var front = Guid.NewGuid();
+        var back = Guid.NewGuid();
+        var suggestion = Suggestions.ForItem(
+        [
+            // The same dent seen from two sides: counted once (2 points = Good), not twice (4 = Acceptable).
+            Photo(front, [0.7, 0.3, 0, 0, 0], ("dent", 0.9)),
+            Photo(back, [0.7, 0.3, 0, 0, 0], ("dent", 0.8), ("scratch", 0.3)),
+        ], V1, 0.6)!;
+
+        Assert.Equal(Grade.Good, suggestion.Grade);
+        Assert.Equal(Grade.Good, suggestion.RubricGradeOfDamage);
+        Assert.Equal(0.9, suggestion.Confidence, 9);
+        Assert.Equal(3, suggestion.Damage.Count); // every region is still shown, with its photo
+        Assert.Equal(2, suggestion.Damage.Count(d => d.PhotoId == back));
+    }
+
+    [Fact]
+    public void UnsureDamage_DoesNotOverrideTheGradeHead()
+    {
+        var suggestion = Suggestions.ForItem([Photo(Guid.NewGuid(), [0.1, 0.9, 0, 0, 0], ("missing_part", 0.4))], V1, 0.6)!;
+
+        Assert.Equal(Grade.VeryGood, suggestion.Grade);
+        Assert.Equal(Grade.LikeNew, suggestion.RubricGradeOfDamage);
+    }
+
+    [Fact]
+    public void NoPredictions_NoSuggestion() => Assert.Null(Suggestions.ForItem([], V1, 0.6));
+
+    [Fact]
+    public void RegionEdit_RecordsWhatTheAssociateDid()
+    {
+        var photo = Guid.NewGuid();
+        var kept = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
+        var retyped = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
+        var moved = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
+        var rejected = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
+        var drawn = RegionEdit.Drawn(photo, DamageType.Tear, [0, 0, 5, 5]);
+
+        retyped.Type = DamageType.Crack;
+        moved.Box = [12, 10, 50, 50];
+        rejected.Deleted = true;
+
+        Assert.Equal(
+            [RegionSource.Accepted, RegionSource.Edited, RegionSource.Edited, RegionSource.Deleted, RegionSource.Added],
+            new[] { kept, retyped, moved, rejected, drawn }.Select(r => r.Source));
+        Assert.Equal("deleted", rejected.ToInput().Source);
+        Assert.Null(RegionEdit.From(new SuggestedDamage("smudge", 0.9, [1, 1, 1, 1], photo)));
+    }
+}
