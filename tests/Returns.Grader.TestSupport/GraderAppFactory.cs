@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Returns.Grader.TestSupport;
 
@@ -25,14 +27,23 @@ public class GraderAppFactory : WebApplicationFactory<Program>
 
     public string EnvironmentName { get; init; } = "Development";
 
+    /// <summary>Replaces services for a test (e.g. a fake clock); applied after the app's own registrations.</summary>
+    public Action<IServiceCollection>? TestServices { get; init; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         Directory.CreateDirectory(DataDirectory);
         builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("Grader:DataDirectory", DataDirectory);
+        // The random audit sample would send ~5 % of any test's items to review; tests about it set the share.
+        builder.UseSetting("Grader:Review:AuditShare", "0");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
+        }
+        if (TestServices is not null)
+        {
+            builder.ConfigureTestServices(TestServices);
         }
     }
 

@@ -15,6 +15,7 @@ public static class Roles
     /// <summary>Comma lists for [Authorize(Roles = ...)] on pages.</summary>
     public const string Graders = $"{Grader},{Supervisor},{Admin}";
     public const string Staff = $"{Grader},{Supervisor},{DataScientist},{Admin}";
+    public const string Reviewers = $"{Supervisor},{Admin}";
 }
 
 /// <summary>Named authorization policies that endpoints and pages state.</summary>
@@ -22,6 +23,9 @@ public static class Policies
 {
     /// <summary>May grade items and add photos: Grader, Supervisor, Admin.</summary>
     public const string Grading = nameof(Grading);
+
+    /// <summary>May work the review queue: Supervisor, Admin.</summary>
+    public const string Reviewing = nameof(Reviewing);
 
     /// <summary>May read items and photos: every role.</summary>
     public const string Staff = nameof(Staff);

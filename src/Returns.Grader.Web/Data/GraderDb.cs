@@ -15,6 +15,7 @@ public abstract class GraderDb(DbContextOptions options) : DbContext(options)
     public DbSet<GradeDecision> GradeDecisions => Set<GradeDecision>();
     public DbSet<DamageRegion> DamageRegions => Set<DamageRegion>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<ReviewTask> ReviewTasks => Set<ReviewTask>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GraderDb).Assembly);

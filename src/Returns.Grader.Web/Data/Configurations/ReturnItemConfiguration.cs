@@ -69,6 +69,7 @@ internal sealed class GradeDecisionConfiguration : IEntityTypeConfiguration<Grad
         decision.Property(d => d.ActorName).HasMaxLength(200);
         decision.Property(d => d.ActorRole).HasMaxLength(32);
         decision.Property(d => d.SuggestedByModel).HasMaxLength(100);
+        decision.Property(d => d.ReasonCode).HasMaxLength(40);
         decision.HasIndex(d => new { d.ReturnItemId, d.DecidedAt });
         decision.HasIndex(d => new { d.ActorId, d.DecidedAt });
         decision.HasIndex(d => d.DecidedAt);

@@ -8,7 +8,9 @@ public static class GradingRegistration
     {
         builder.Services.AddOptions<RubricOptions>().BindConfiguration(RubricOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DispositionOptions>().BindConfiguration(DispositionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<Review.ReviewOptions>().BindConfiguration(Review.ReviewOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RubricCatalog>();
+        builder.Services.AddSingleton<Review.ReviewDesk>();
         builder.Services.AddSingleton<GradingService>();
         builder.Services.AddSingleton<ReturnItems>();
         return builder;
@@ -19,6 +21,7 @@ public static class GradingRegistration
         app.MapReturnEndpoints();
         Photos.PhotoEndpoints.MapPhotoEndpoints(app);
         app.MapGradingEndpoints();
+        Review.ReviewEndpoints.MapReviewEndpoints(app);
         return app;
     }
 }

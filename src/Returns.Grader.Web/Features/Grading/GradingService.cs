@@ -4,6 +4,8 @@ using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Models;
+using Returns.Grader.Web.Features.Review;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Grading;
@@ -38,6 +40,8 @@ public sealed class GradingService(
     IDbContextFactory<GraderDb> dbFactory,
     RubricCatalog rubrics,
     IOptionsMonitor<DispositionOptions> dispositions,
+    IOptionsMonitor<VisionOptions> vision,
+    IOptionsMonitor<ReviewOptions> review,
     TimeProvider clock)
 {
     public const int NotesMaxLength = 2000;
@@ -47,7 +51,44 @@ public sealed class GradingService(
 
     public Disposition SuggestDisposition(Grade grade, string category) => DispositionSuggester.Suggest(dispositions.CurrentValue, grade, category);
 
+    /// <summary>A grade from the station or the API: appended, routed to review when a reason holds.</summary>
     public async Task<DecisionSummary> DecideAsync(Guid itemId, GradeRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var item = await db.ReturnItems.SingleOrDefaultAsync(i => i.Id == itemId, cancellationToken) ?? throw new ItemNotFoundException(itemId);
+        var decision = await BuildDecisionAsync(db, item, request, actor, reasonCode: null, cancellationToken);
+        if (item.Status == ItemStatus.Final)
+        {
+            throw new ConcurrencyConflictException(
+                $"Item {item.ReturnId} has a supervisor's final grade; ask a supervisor if it needs changing.");
+        }
+        if (request.ItemVersion is { } expected && expected != item.Version)
+        {
+            throw new ConcurrencyConflictException(
+                $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
+        }
+
+        var suggestion = await Suggestions.LoadForItemAsync(db, item.Id, rubrics.Active, vision.CurrentValue.ConfidentDamageScore, cancellationToken);
+        decision.Kind = item.CurrentDecisionId is null ? DecisionKind.Station : DecisionKind.Correction;
+        decision.SuggestedByModel = suggestion?.ModelVersion;
+        decision.SuggestedGrade = suggestion?.Grade;
+        Append(db, item, decision, ItemStatus.Graded);
+
+        var reasons = ReviewRouter.Reasons(decision, item.UnitValue, suggestion, review.CurrentValue);
+        if (reasons.Count > 0)
+        {
+            await OpenReviewAsync(db, item, decision, reasons, cancellationToken);
+        }
+        await SaveAsync(db, item, cancellationToken);
+        return ReturnItems.ToSummary(decision);
+    }
+
+    /// <summary>
+    /// Checks a grade request in plain words and builds the decision (not yet added). Shared by the station and the
+    /// supervisor's review, so both validate the same way.
+    /// </summary>
+    internal async Task<GradeDecision> BuildDecisionAsync(
+        GraderDb db, ReturnItem item, GradeRequest request, Actor actor, string? reasonCode, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
         if (!Enum.TryParse<Grade>(request.Grade, ignoreCase: true, out var grade) || !Enum.IsDefined(grade) || int.TryParse(request.Grade, out _))
@@ -67,9 +108,7 @@ public sealed class GradingService(
             errors["contradictionReason"] = [$"The reason may be at most {ReasonMaxLength} characters."];
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var item = await db.ReturnItems.SingleOrDefaultAsync(i => i.Id == itemId, cancellationToken) ?? throw new ItemNotFoundException(itemId);
-        var photos = await db.Photos.Where(p => p.ReturnItemId == itemId)
+        var photos = await db.Photos.Where(p => p.ReturnItemId == item.Id)
             .Select(p => new { p.Id, p.Width, p.Height }).ToDictionaryAsync(p => p.Id, cancellationToken);
 
         var regions = new List<DamageRegion>();
@@ -121,21 +160,13 @@ public sealed class GradingService(
             throw new GradeValidationException(errors);
         }
 
-        if (request.ItemVersion is { } expected && expected != item.Version)
-        {
-            throw new ConcurrencyConflictException(
-                $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
-        }
-
         // Deleted suggestions are kept as a record of what the associate rejected; they are not damage on the item.
         var rubric = rubrics.Active;
         var rubricGrade = rubric.GradeFor(regions.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type));
-        var now = clock.GetUtcNow().UtcDateTime;
         var decision = new GradeDecision
         {
             Id = Guid.CreateVersion7(),
             ReturnItemId = item.Id,
-            Kind = item.CurrentDecisionId is null ? DecisionKind.Station : DecisionKind.Correction,
             Grade = grade,
             Disposition = disposition,
             Notes = string.IsNullOrWhiteSpace(request.Notes) ? null : request.Notes.Trim(),
@@ -144,29 +175,69 @@ public sealed class GradingService(
             ContradictsRubric = rubricGrade != grade,
             ContradictionReason = string.IsNullOrWhiteSpace(request.ContradictionReason) ? null : request.ContradictionReason.Trim(),
             FlaggedForReview = request.FlagForReview ?? false,
+            ReasonCode = reasonCode,
             ActorId = actor.Id,
             ActorName = actor.Name,
             ActorRole = actor.Role,
-            DecidedAt = now,
+            DecidedAt = clock.GetUtcNow().UtcDateTime,
             SupersedesId = item.CurrentDecisionId,
         };
         decision.Damage.AddRange(regions);
-        db.GradeDecisions.Add(decision);
+        return decision;
+    }
 
+    /// <summary>Adds the decision, makes it the item's current one, and audits it (the caller saves).</summary>
+    internal static void Append(GraderDb db, ReturnItem item, GradeDecision decision, ItemStatus status)
+    {
+        db.GradeDecisions.Add(decision);
         item.CurrentDecisionId = decision.Id;
-        item.Status = ItemStatus.Graded;
-        item.UpdatedAt = now;
+        item.Status = status;
+        item.UpdatedAt = decision.DecidedAt;
         db.AuditEvents.Add(new AuditEvent
         {
-            At = now,
-            ActorId = actor.Id,
-            ActorName = actor.Name,
-            Action = decision.Kind == DecisionKind.Correction ? "grade.corrected" : "grade.decided",
+            At = decision.DecidedAt,
+            ActorId = decision.ActorId,
+            ActorName = decision.ActorName,
+            Action = decision.Kind switch
+            {
+                DecisionKind.Review => "grade.reviewed",
+                DecisionKind.Correction => "grade.corrected",
+                _ => "grade.decided",
+            },
             EntityType = nameof(ReturnItem),
             EntityId = item.Id.ToString(),
-            DataJson = JsonSerializer.Serialize(new { DecisionId = decision.Id, Grade = grade, decision.RubricGrade, decision.SupersedesId }),
+            DataJson = JsonSerializer.Serialize(new { DecisionId = decision.Id, decision.Grade, decision.RubricGrade, decision.SupersedesId, decision.ReasonCode }),
         });
+    }
 
+    /// <summary>One open task per item: a new reason joins the open task instead of queuing the item twice.</summary>
+    private static async Task OpenReviewAsync(GraderDb db, ReturnItem item, GradeDecision decision, IReadOnlyList<ReviewReason> reasons, CancellationToken cancellationToken)
+    {
+        var task = await db.ReviewTasks.SingleOrDefaultAsync(t => t.ReturnItemId == item.Id && t.Status == ReviewStatus.Open, cancellationToken);
+        if (task is null)
+        {
+            task = new ReviewTask
+            {
+                Id = Guid.CreateVersion7(),
+                ReturnItemId = item.Id,
+                Reasons = "",
+                Status = ReviewStatus.Open,
+                CreatedAt = decision.DecidedAt,
+                Category = item.Category,
+                GradedById = decision.ActorId,
+            };
+            db.ReviewTasks.Add(task);
+        }
+        var all = task.ReasonList.Union(reasons).Order().ToList();
+        task.Reasons = string.Join(',', all);
+        task.Priority = ReviewRouter.Priority(all, item.UnitValue);
+        task.TriggerDecisionId = decision.Id;
+        task.GradedById = decision.ActorId;
+        item.Status = ItemStatus.InReview;
+    }
+
+    internal static async Task SaveAsync(GraderDb db, ReturnItem item, CancellationToken cancellationToken)
+    {
         try
         {
             await db.SaveChangesAsync(cancellationToken);
@@ -174,8 +245,7 @@ public sealed class GradingService(
         catch (DbUpdateConcurrencyException)
         {
             throw new ConcurrencyConflictException(
-                $"Item {item.ReturnId} was graded by someone else at the same moment. Open it again to see the latest grade.");
+                $"Item {item.ReturnId} was changed by someone else at the same moment. Open it again to see the latest grade.");
         }
-        return ReturnItems.ToSummary(decision);
     }
 }

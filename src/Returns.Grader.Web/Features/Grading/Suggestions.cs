@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Vision.Inference;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Infrastructure;
@@ -67,6 +68,19 @@ public static class Suggestions
         return impliedGrade > modelGrade
             ? new Suggestion(impliedGrade, confident.Max(x => x.Score), probabilities, damage, predictions[0].ModelVersion, impliedGrade)
             : new Suggestion(modelGrade, probabilities[modelGrade.ToString()], probabilities, damage, predictions[0].ModelVersion, impliedGrade);
+    }
+
+    /// <summary>The suggestion graders see for an item: its photos' newest non-shadow model predictions, combined.</summary>
+    public static async Task<Suggestion?> LoadForItemAsync(GraderDb db, Guid itemId, Rubric rubric, double confidentDamageScore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var predictions = await db.Predictions.AsNoTracking()
+            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == itemId)
+            .OrderByDescending(p => p.CreatedAt).ToListAsync(cancellationToken);
+        var newestModel = predictions.FirstOrDefault()?.ModelVersion;
+        return ForItem(
+            predictions.Where(p => p.ModelVersion == newestModel).GroupBy(p => p.PhotoId).Select(g => g.First()).ToList(),
+            rubric, confidentDamageScore);
     }
 
     private static Dictionary<string, double> Probabilities(Prediction prediction) =>

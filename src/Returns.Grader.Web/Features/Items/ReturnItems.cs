@@ -21,12 +21,14 @@ public sealed record DamageSummary(Guid? PhotoId, DamageType Type, int[]? Box, R
 public sealed record DecisionSummary(
     Guid Id, DecisionKind Kind, Grade Grade, Disposition Disposition, string? Notes, string RubricVersion, Grade RubricGrade,
     bool ContradictsRubric, string? ContradictionReason, bool FlaggedForReview, ActorSummary Actor, DateTime DecidedAt,
-    Guid? Supersedes, IReadOnlyList<DamageSummary> Damage);
+    Guid? Supersedes, IReadOnlyList<DamageSummary> Damage, string? ReasonCode = null, string? SuggestedByModel = null, Grade? SuggestedGrade = null);
+
+public sealed record ReviewSummary(Guid TaskId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt, DateTime? DecidedAt);
 
 public sealed record ReturnItemDetails(
     Guid Id, string ReturnId, string Sku, string Title, string Category, decimal UnitValue, ItemStatus Status, Guid Version,
     DateTime CreatedAt, IReadOnlyList<PhotoSummary> Photos, Suggestion? Suggestion, Guid? CurrentDecisionId,
-    IReadOnlyList<DecisionSummary> Decisions);
+    IReadOnlyList<DecisionSummary> Decisions, IReadOnlyList<ReviewSummary> Reviews);
 
 public sealed class DuplicateReturnIdException(string returnId) : Exception($"A return item with licence plate {returnId} already exists.")
 {
@@ -158,25 +160,21 @@ public sealed partial class ReturnItems(
         var photos = await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == id).OrderBy(p => p.UploadedAt).ThenBy(p => p.Id)
             .Select(p => new PhotoSummary(p.Id, p.Width, p.Height, "/api/v1/photos/" + p.Id, p.UploadedAt))
             .ToListAsync(cancellationToken);
-        // The suggestion graders see: the newest non-shadow model's predictions for this item's photos.
-        var predictions = await db.Predictions.AsNoTracking()
-            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == id)
-            .OrderByDescending(p => p.CreatedAt).ToListAsync(cancellationToken);
-        var newestModel = predictions.FirstOrDefault()?.ModelVersion;
-        var suggestion = Suggestions.ForItem(
-            predictions.Where(p => p.ModelVersion == newestModel).GroupBy(p => p.PhotoId).Select(g => g.First()).ToList(),
-            rubrics.Active, vision.CurrentValue.ConfidentDamageScore);
+        var suggestion = await Suggestions.LoadForItemAsync(db, id, rubrics.Active, vision.CurrentValue.ConfidentDamageScore, cancellationToken);
         var decisions = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).Where(d => d.ReturnItemId == id)
             .OrderBy(d => d.DecidedAt).ThenBy(d => d.Id).ToListAsync(cancellationToken);
+        var reviews = await db.ReviewTasks.AsNoTracking().Where(t => t.ReturnItemId == id).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken);
         return new ReturnItemDetails(
             item.Id, item.ReturnId, item.Sku, item.Title, item.Category, item.UnitValue, item.Status, item.Version, item.CreatedAt,
-            photos, suggestion, item.CurrentDecisionId, decisions.Select(ToSummary).ToList());
+            photos, suggestion, item.CurrentDecisionId, decisions.Select(ToSummary).ToList(),
+            reviews.Select(t => new ReviewSummary(t.Id, t.ReasonList, t.Status, t.CreatedAt, t.DecidedAt)).ToList());
     }
 
     public static DecisionSummary ToSummary(GradeDecision d) => new(
         d.Id, d.Kind, d.Grade, d.Disposition, d.Notes, d.RubricVersion, d.RubricGrade, d.ContradictsRubric, d.ContradictionReason,
         d.FlaggedForReview, new ActorSummary(d.ActorId, d.ActorName, d.ActorRole), d.DecidedAt, d.SupersedesId,
-        d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList());
+        d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList(),
+        d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade);
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex LicencePlatePattern();

@@ -169,6 +169,10 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .HasMaxLength(2000)
                         .HasColumnType("nvarchar(2000)");
 
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(40)
+                        .HasColumnType("nvarchar(40)");
+
                     b.Property<Guid>("ReturnItemId")
                         .HasColumnType("uniqueidentifier");
 
@@ -383,6 +387,79 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                     b.ToTable("ReturnItems");
                 });
 
+            modelBuilder.Entity("Returns.Grader.Web.Data.ReviewTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("ClaimedById")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("ClaimedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<Guid?>("ClaimedItemVersion")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("GradedById")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<double>("Priority")
+                        .HasColumnType("float");
+
+                    b.Property<string>("Reasons")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<Guid?>("ResolutionDecisionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("ReturnItemId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
+                    b.Property<Guid>("TriggerDecisionId")
+                        .HasColumnType("uniqueidentifier");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("uniqueidentifier");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReturnItemId", "Status");
+
+                    b.HasIndex("Status", "CreatedAt");
+
+                    b.HasIndex("Status", "Priority");
+
+                    b.ToTable("ReviewTasks");
+                });
+
             modelBuilder.Entity("Returns.Grader.Web.Data.DamageRegion", b =>
                 {
                     b.HasOne("Returns.Grader.Web.Data.GradeDecision", "Decision")
@@ -435,6 +512,17 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .IsRequired();
 
                     b.Navigation("Photo");
+                });
+
+            modelBuilder.Entity("Returns.Grader.Web.Data.ReviewTask", b =>
+                {
+                    b.HasOne("Returns.Grader.Web.Data.ReturnItem", "ReturnItem")
+                        .WithMany()
+                        .HasForeignKey("ReturnItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("ReturnItem");
                 });
 
             modelBuilder.Entity("Returns.Grader.Web.Data.GradeDecision", b =>

@@ -162,6 +162,10 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReasonCode")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
                     b.Property<Guid>("ReturnItemId")
                         .HasColumnType("TEXT");
 
@@ -376,6 +380,79 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                     b.ToTable("ReturnItems");
                 });
 
+            modelBuilder.Entity("Returns.Grader.Web.Data.ReviewTask", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Category")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClaimedById")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClaimedByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ClaimedItemVersion")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("DecidedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("GradedById")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<double>("Priority")
+                        .HasColumnType("REAL");
+
+                    b.Property<string>("Reasons")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ResolutionDecisionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ReturnItemId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("TriggerDecisionId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("Version")
+                        .IsConcurrencyToken()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ReturnItemId", "Status");
+
+                    b.HasIndex("Status", "CreatedAt");
+
+                    b.HasIndex("Status", "Priority");
+
+                    b.ToTable("ReviewTasks");
+                });
+
             modelBuilder.Entity("Returns.Grader.Web.Data.DamageRegion", b =>
                 {
                     b.HasOne("Returns.Grader.Web.Data.GradeDecision", "Decision")
@@ -428,6 +505,17 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                         .IsRequired();
 
                     b.Navigation("Photo");
+                });
+
+            modelBuilder.Entity("Returns.Grader.Web.Data.ReviewTask", b =>
+                {
+                    b.HasOne("Returns.Grader.Web.Data.ReturnItem", "ReturnItem")
+                        .WithMany()
+                        .HasForeignKey("ReturnItemId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+
+                    b.Navigation("ReturnItem");
                 });
 
             modelBuilder.Entity("Returns.Grader.Web.Data.GradeDecision", b =>

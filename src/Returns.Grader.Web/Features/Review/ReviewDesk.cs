@@ -1,0 +1,157 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Items;
+
+namespace Returns.Grader.Web.Features.Review;
+
+public sealed record QueueEntry(
+    Guid TaskId, Guid ItemId, string ReturnId, string Title, string Category, decimal UnitValue, IReadOnlyList<ReviewReason> Reasons,
+    double Priority, DateTime CreatedAt, double AgeHours, bool OverTarget, string? ClaimedBy, DateTime? LeaseExpiresAt, string GradedBy);
+
+public sealed record QueueFilter(ReviewReason? Reason = null, string? Category = null, string? Associate = null, double? MinAgeHours = null, int Take = 100);
+
+public sealed record ReviewDecisionRequest(
+    string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode);
+
+/// <summary>Reason codes a supervisor gives with a decision.</summary>
+public static class ReviewReasonCodes
+{
+    public static readonly IReadOnlyList<string> All =
+        ["approved", "wrong_grade", "missed_damage", "false_damage", "wrong_disposition", "photo_quality", "other"];
+}
+
+/// <summary>
+/// The supervisors' queue: open tasks by priority; claiming leases a task (it frees itself when the lease runs out);
+/// deciding needs the lease and an item unchanged since the claim, and makes the supervisor's grade the final label.
+/// </summary>
+public sealed class ReviewDesk(
+    IDbContextFactory<GraderDb> dbFactory, GradingService grading, IOptionsMonitor<ReviewOptions> options, TimeProvider clock)
+{
+    public async Task<IReadOnlyList<QueueEntry>> ListAsync(QueueFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var target = options.CurrentValue.TargetHours;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = db.ReviewTasks.AsNoTracking().Where(t => t.Status == ReviewStatus.Open);
+        if (filter.Reason is { } reason)
+        {
+            var name = reason.ToString();
+            query = query.Where(t => ("," + t.Reasons + ",").Contains("," + name + ","));
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Category))
+        {
+            query = query.Where(t => t.Category == filter.Category);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Associate))
+        {
+            query = query.Where(t => t.GradedById == filter.Associate);
+        }
+        if (filter.MinAgeHours is { } age)
+        {
+            var before = now.AddHours(-age);
+            query = query.Where(t => t.CreatedAt <= before);
+        }
+        var rows = await query
+            .OrderByDescending(t => t.Priority).ThenBy(t => t.CreatedAt)
+            .Take(Math.Clamp(filter.Take, 1, 500))
+            .Select(t => new
+            {
+                Task = t,
+                t.ReturnItem!.ReturnId,
+                t.ReturnItem.Title,
+                t.ReturnItem.UnitValue,
+            })
+            .ToListAsync(cancellationToken);
+        return rows.Select(r =>
+        {
+            var ageHours = (now - r.Task.CreatedAt).TotalHours;
+            var leased = r.Task.LeaseExpiresAt > now;
+            return new QueueEntry(r.Task.Id, r.Task.ReturnItemId, r.ReturnId, r.Title, r.Task.Category, r.UnitValue, r.Task.ReasonList,
+                r.Task.Priority, r.Task.CreatedAt, Math.Round(ageHours, 2), ageHours > target,
+                leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById);
+        }).ToList();
+    }
+
+    /// <summary>Leases the task to the supervisor. Refused while someone else's lease runs.</summary>
+    public async Task<QueueEntry> ClaimAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var task = await db.ReviewTasks.Include(t => t.ReturnItem).SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken)
+            ?? throw new ReviewTaskNotFoundException(taskId);
+        if (task.Status != ReviewStatus.Open)
+        {
+            throw new ConcurrencyConflictException("This review has already been decided.");
+        }
+        if (task.LeaseExpiresAt > now && task.ClaimedById != actor.Id)
+        {
+            throw new ConcurrencyConflictException($"{task.ClaimedByName} is reviewing this item until {task.LeaseExpiresAt:HH:mm} UTC.");
+        }
+        task.ClaimedById = actor.Id;
+        task.ClaimedByName = actor.Name;
+        task.LeaseExpiresAt = now.AddMinutes(options.CurrentValue.LeaseMinutes);
+        task.ClaimedItemVersion = task.ReturnItem!.Version;
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            throw new ConcurrencyConflictException("Another supervisor claimed this item at the same moment.");
+        }
+        return (await ListAsync(new QueueFilter(Take: 500), cancellationToken)).Single(e => e.TaskId == taskId);
+    }
+
+    /// <summary>
+    /// The supervisor's decision: needs their live lease and an item nobody changed since the claim; it becomes the
+    /// item's final label (a new decision superseding the grader's, nothing overwritten).
+    /// </summary>
+    public async Task<DecisionSummary> DecideAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (request.ReasonCode is null || !ReviewReasonCodes.All.Contains(request.ReasonCode))
+        {
+            throw new GradeValidationException(new Dictionary<string, string[]>
+            {
+                ["reasonCode"] = [$"Give a reason code: one of {string.Join(", ", ReviewReasonCodes.All)}."],
+            });
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var task = await db.ReviewTasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken) ?? throw new ReviewTaskNotFoundException(taskId);
+        var item = await db.ReturnItems.SingleAsync(i => i.Id == task.ReturnItemId, cancellationToken);
+        if (task.Status != ReviewStatus.Open)
+        {
+            throw new ConcurrencyConflictException("This review has already been decided.");
+        }
+        if (task.ClaimedById != actor.Id || !(task.LeaseExpiresAt > now))
+        {
+            throw new ConcurrencyConflictException(task.ClaimedById == actor.Id || task.LeaseExpiresAt <= now
+                ? "Your claim on this item has expired. Claim it again to decide."
+                : $"{task.ClaimedByName} is reviewing this item; claim it first.");
+        }
+        if (task.ClaimedItemVersion != item.Version)
+        {
+            throw new ConcurrencyConflictException($"Item {item.ReturnId} was graded again after you claimed it. Claim it again to see the latest grade.");
+        }
+
+        var decision = await grading.BuildDecisionAsync(db, item,
+            new GradeRequest(request.Grade, request.Disposition, request.Damage, request.Notes), actor, request.ReasonCode, cancellationToken);
+        decision.Kind = DecisionKind.Review;
+        GradingService.Append(db, item, decision, ItemStatus.Final);
+        task.Status = ReviewStatus.Decided;
+        task.DecidedAt = now;
+        task.ResolutionDecisionId = decision.Id;
+        task.LeaseExpiresAt = null;
+        await GradingService.SaveAsync(db, item, cancellationToken);
+        return ReturnItems.ToSummary(decision);
+    }
+}
+
+public sealed class ReviewTaskNotFoundException(Guid id) : Exception($"There is no review task {id}.");

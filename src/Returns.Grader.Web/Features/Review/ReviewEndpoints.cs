@@ -1,0 +1,68 @@
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Review;
+
+public static class ReviewEndpoints
+{
+    public static IEndpointRouteBuilder MapReviewEndpoints(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/v1/review-queue").WithTags("Review").RequireAuthorization(Policies.Reviewing);
+
+        api.MapGet("/", async (ReviewReason? reason, string? category, string? associate, double? minAgeHours, ReviewDesk queue, CancellationToken cancellationToken) =>
+            Results.Ok(await queue.ListAsync(new QueueFilter(reason, category, associate, minAgeHours), cancellationToken)))
+            .Produces<IReadOnlyList<QueueEntry>>()
+            .WithSummary("Open review tasks, highest priority first; filter by reason, category, associate (grader id), minimum age.");
+
+        api.MapPost("/{taskId:guid}/claim", async (Guid taskId, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            try
+            {
+                return Results.Ok(await queue.ClaimAsync(taskId, Actor.From(http.User), cancellationToken));
+            }
+            catch (ReviewTaskNotFoundException e)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such review task", detail: e.Message);
+            }
+            catch (ConcurrencyConflictException e)
+            {
+                return ApiProblems.Conflict(e.Message);
+            }
+        })
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .Produces<QueueEntry>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Leases the task to the caller for Grader:Review:LeaseMinutes; 409 while someone else holds it.");
+
+        api.MapPost("/{taskId:guid}/decision", async (Guid taskId, ReviewDecisionRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            try
+            {
+                return Results.Created($"/api/v1/review-queue/{taskId}", await queue.DecideAsync(taskId, request, Actor.From(http.User), cancellationToken));
+            }
+            catch (GradeValidationException e)
+            {
+                return Results.ValidationProblem(e.Errors, title: "The review decision is not valid");
+            }
+            catch (ReviewTaskNotFoundException e)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such review task", detail: e.Message);
+            }
+            catch (ConcurrencyConflictException e)
+            {
+                return ApiProblems.Conflict(e.Message);
+            }
+        })
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .Produces<DecisionSummary>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("The supervisor's decision (grade body of the station + reasonCode): the item's final label. 409 without the lease or if the item changed since the claim.");
+        return app;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+
+namespace Returns.Grader.Web.Features.Review;
+
+/// <summary>Decides whether a station decision goes to a supervisor, and why. Pure: same inputs, same reasons.</summary>
+public static class ReviewRouter
+{
+    public static IReadOnlyList<ReviewReason> Reasons(GradeDecision decision, decimal unitValue, Suggestion? suggestion, ReviewOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        ArgumentNullException.ThrowIfNull(options);
+        var reasons = new List<ReviewReason>();
+        if (suggestion is not null)
+        {
+            if (suggestion.Confidence < options.LowConfidenceThreshold)
+            {
+                reasons.Add(ReviewReason.LowConfidence);
+            }
+            var top = suggestion.Probabilities.Values.OrderByDescending(p => p).Take(2).ToArray();
+            if (top.Length == 2 && top[0] - top[1] < options.SmallMarginThreshold)
+            {
+                reasons.Add(ReviewReason.SmallMargin);
+            }
+            if (Math.Abs((int)decision.Grade - (int)suggestion.Grade) >= options.DisagreementGrades)
+            {
+                reasons.Add(ReviewReason.DisagreesWithModel);
+            }
+        }
+        if (decision.ContradictsRubric)
+        {
+            reasons.Add(ReviewReason.ContradictsRubric);
+        }
+        if (unitValue >= options.HighValueThreshold)
+        {
+            reasons.Add(ReviewReason.HighValue);
+        }
+        if (decision.FlaggedForReview)
+        {
+            reasons.Add(ReviewReason.Flagged);
+        }
+        if (IsAuditSample(decision.Id, options.AuditShare))
+        {
+            reasons.Add(ReviewReason.AuditSample);
+        }
+        return reasons;
+    }
+
+    /// <summary>
+    /// A random draw that can be replayed: the decision's id (random itself) decides, so every associate's items are
+    /// sampled at the same share, and a test or an auditor gets the same answer every time.
+    /// </summary>
+    public static bool IsAuditSample(Guid decisionId, double share)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(decisionId.ToByteArray(), hash);
+        return BinaryPrimitives.ReadUInt32LittleEndian(hash) / (double)uint.MaxValue < share;
+    }
+
+    /// <summary>Higher first: what is costly to get wrong comes before what is merely checked.</summary>
+    public static double Priority(IReadOnlyList<ReviewReason> reasons, decimal unitValue)
+    {
+        ArgumentNullException.ThrowIfNull(reasons);
+        var weight = reasons.Sum(reason => reason switch
+        {
+            ReviewReason.Flagged => 3.0,
+            ReviewReason.DisagreesWithModel => 2.5,
+            ReviewReason.ContradictsRubric => 2.0,
+            ReviewReason.HighValue => 2.0,
+            ReviewReason.LowConfidence => 1.0,
+            ReviewReason.SmallMargin => 1.0,
+            ReviewReason.AuditSample => 0.5,
+            _ => 0.0,
+        });
+        return Math.Round(weight + Math.Log10(1 + (double)unitValue), 3);
+    }
+}

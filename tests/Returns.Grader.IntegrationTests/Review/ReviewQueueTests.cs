@@ -1,0 +1,150 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.IntegrationTests.Review;
+
+/// <summary>The queue, claims and their leases (on a fake clock), conflicts, and the final-label rule, on the real app.</summary>
+public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp>
+{
+    public sealed class ClockedApp : GraderAppFactory
+    {
+        public ClockedApp()
+        {
+            Clock = new FakeTimeProvider(new DateTimeOffset(2026, 11, 25, 8, 0, 0, TimeSpan.Zero));
+            TestServices = services => services.AddSingleton<TimeProvider>(Clock);
+        }
+
+        public FakeTimeProvider Clock { get; }
+    }
+
+    private readonly ClockedApp _app;
+    private readonly HttpClient _grader;
+    private readonly HttpClient _supervisor;
+    private readonly HttpClient _admin;
+
+    public ReviewQueueTests(ClockedApp app)
+    {
+        _app = app;
+        _grader = app.ApiClient("dev-grader");
+        _supervisor = app.ApiClient("dev-supervisor");
+        _admin = app.ApiClient("dev-admin");
+    }
+
+    /// <summary>A high-value item graded at the station, so it waits in the queue; returns (itemId, taskId).</summary>
+    private async Task<(string ItemId, string TaskId)> QueuedItemAsync(decimal unitValue = 800m)
+    {
+        var id = (await _grader.CreateItemAsync(ApiJson.UniquePlate("RQ"), unitValue)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await _grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "dent" } } })).StatusCode);
+        var item = await (await _grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        return (id, item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
+    }
+
+    private static object Override(string grade = "Acceptable", string reasonCode = "missed_damage") =>
+        new { grade, disposition = "liquidate", damage = new[] { new { type = "tear" } }, reasonCode };
+
+    [Fact]
+    public async Task Queue_IsForSupervisors_SortedByPriority()
+    {
+        var (_, cheap) = await QueuedItemAsync(600m);
+        var (_, dear) = await QueuedItemAsync(60_000m);
+
+        var forbidden = await _grader.GetAsync("/api/v1/review-queue");
+        var queue = await (await _supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+
+        Assert.Equal(HttpStatusCode.Forbidden, forbidden.StatusCode);
+        var ids = queue.EnumerateArray().Select(t => t.GetProperty("taskId").GetString()).ToList();
+        Assert.True(ids.IndexOf(dear) < ids.IndexOf(cheap), "the dearer item comes first");
+        var first = queue[0];
+        foreach (var field in new[] { "taskId", "itemId", "returnId", "reasons", "priority", "createdAt", "claimedBy" })
+        {
+            Assert.True(first.TryGetProperty(field, out _), $"queue entries carry {field}");
+        }
+    }
+
+    [Fact]
+    public async Task Claim_LeasesTheTask_OthersAreRefusedUntilTheLeaseExpires()
+    {
+        var (_, task) = await QueuedItemAsync();
+
+        var claimed = await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null);
+        var second = await _admin.PostAsync($"/api/v1/review-queue/{task}/claim", null);
+        var decideWithoutLease = await _admin.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", Override());
+        _app.Clock.Advance(TimeSpan.FromMinutes(16)); // default lease: 15 minutes
+        var afterExpiry = await _admin.PostAsync($"/api/v1/review-queue/{task}/claim", null);
+        var staleDecision = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", Override());
+
+        Assert.Equal(HttpStatusCode.OK, claimed.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, second.StatusCode);
+        Assert.Contains("reviewing this item", (await second.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, decideWithoutLease.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, afterExpiry.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, staleDecision.StatusCode);
+    }
+
+    [Fact]
+    public async Task Decision_OnAnItemGradedAgainAfterTheClaim_IsRefusedNotOverwritten()
+    {
+        var (item, task) = await QueuedItemAsync();
+        await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null);
+        Assert.Equal(HttpStatusCode.Created, (await _grader.PostAsJsonAsync($"/api/v1/returns/{item}/grade", new { grade = "VeryGood", disposition = "resell_used", damage = new[] { new { type = "scratch" } } })).StatusCode);
+
+        var decision = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", Override());
+
+        Assert.Equal(HttpStatusCode.Conflict, decision.StatusCode);
+        Assert.Contains("graded again", (await decision.ReadJsonAsync()).GetProperty("detail").GetString());
+        var details = await (await _grader.GetAsync($"/api/v1/returns/{item}")).ReadJsonAsync();
+        Assert.Equal("VeryGood", details.GetProperty("decisions").EnumerateArray().Last().GetProperty("grade").GetString());
+    }
+
+    [Fact]
+    public async Task SupervisorsDecision_IsTheFinalLabel_AndTheStationCannotOverwriteIt()
+    {
+        var (item, task) = await QueuedItemAsync();
+        await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null);
+
+        var decision = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", Override());
+        var laterStationGrade = await _grader.PostAsJsonAsync($"/api/v1/returns/{item}/grade", new { grade = "LikeNew", disposition = "restock" });
+
+        Assert.Equal(HttpStatusCode.Created, decision.StatusCode);
+        var body = await decision.ReadJsonAsync();
+        Assert.Equal("Review", body.GetProperty("kind").GetString());
+        Assert.Equal("missed_damage", body.GetProperty("reasonCode").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, laterStationGrade.StatusCode);
+        var details = await (await _grader.GetAsync($"/api/v1/returns/{item}")).ReadJsonAsync();
+        Assert.Equal("Final", details.GetProperty("status").GetString());
+        Assert.Equal("Decided", details.GetProperty("reviews")[0].GetProperty("status").GetString());
+        Assert.Equal(body.GetProperty("id").GetString(), details.GetProperty("currentDecisionId").GetString());
+        Assert.Equal(2, details.GetProperty("decisions").GetArrayLength()); // the grader's decision is kept, superseded
+        var queue = await (await _supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.DoesNotContain(queue.EnumerateArray(), t => t.GetProperty("taskId").GetString() == task);
+    }
+
+    [Fact]
+    public async Task Decision_WithoutAReasonCode_IsAValidationProblem()
+    {
+        var (_, task) = await QueuedItemAsync();
+        await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null);
+
+        var response = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new { grade = "Good", disposition = "resell_used" });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.ReadJsonAsync()).GetProperty("errors").TryGetProperty("reasonCode", out _));
+    }
+
+    [Fact]
+    public async Task Queue_ShowsAgeAgainstTheTarget()
+    {
+        var (_, task) = await QueuedItemAsync();
+        _app.Clock.Advance(TimeSpan.FromHours(9)); // target: 8 hours
+
+        var queue = await (await _supervisor.GetAsync("/api/v1/review-queue?minAgeHours=9")).ReadJsonAsync();
+
+        var entry = queue.EnumerateArray().Single(t => t.GetProperty("taskId").GetString() == task);
+        Assert.True(entry.GetProperty("overTarget").GetBoolean());
+        Assert.True(entry.GetProperty("ageHours").GetDouble() >= 9);
+    }
+}

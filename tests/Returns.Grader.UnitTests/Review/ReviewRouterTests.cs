@@ -1,0 +1,72 @@
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Review;
+
+namespace Returns.Grader.UnitTests.Review;
+
+public sealed class ReviewRouterTests
+{
+    private static readonly ReviewOptions Options = new() { AuditShare = 0 };
+
+    private static GradeDecision Decision(Grade grade, bool contradicts = false, bool flagged = false) => new()
+    {
+        Id = Guid.NewGuid(), Grade = grade, ContradictsRubric = contradicts, FlaggedForReview = flagged,
+        RubricVersion = "v1", ActorId = "a", ActorName = "A", ActorRole = "Grader",
+    };
+
+    private static Suggestion Suggested(Grade grade, params double[] probabilities) => new(
+        grade, probabilities.Max(), Enum.GetNames<Grade>().Zip(probabilities).ToDictionary(p => p.First, p => p.Second), [], "m@1");
+
+    [Fact]
+    public void SureAgreeingModel_AndAnOrdinaryItem_GiveNoReason() =>
+        Assert.Empty(ReviewRouter.Reasons(Decision(Grade.Good), 20m, Suggested(Grade.Good, 0.05, 0.05, 0.8, 0.05, 0.05), Options));
+
+    [Fact]
+    public void UnsureModel_GivesLowConfidenceAndSmallMargin() =>
+        Assert.Equal([ReviewReason.LowConfidence, ReviewReason.SmallMargin],
+            ReviewRouter.Reasons(Decision(Grade.Good), 20m, Suggested(Grade.Good, 0.1, 0.4, 0.45, 0.05, 0), Options));
+
+    [Theory]
+    [InlineData(Grade.Good, Grade.VeryGood, false)]
+    [InlineData(Grade.Good, Grade.LikeNew, true)]
+    [InlineData(Grade.Unsellable, Grade.Acceptable, false)]
+    [InlineData(Grade.LikeNew, Grade.Unsellable, true)]
+    public void GraderTwoOrMoreGradesFromTheModel_IsADisagreement(Grade grader, Grade model, bool expected)
+    {
+        var probabilities = new double[5];
+        probabilities[(int)model] = 0.9;
+        probabilities[(int)grader == (int)model ? 0 : (int)grader] += 0.1;
+
+        var reasons = ReviewRouter.Reasons(Decision(grader), 20m, Suggested(model, probabilities), Options);
+
+        Assert.Equal(expected, reasons.Contains(ReviewReason.DisagreesWithModel));
+    }
+
+    [Fact]
+    public void RubricValueAndFlag_AreReasonsWithoutAModel() =>
+        Assert.Equal([ReviewReason.ContradictsRubric, ReviewReason.HighValue, ReviewReason.Flagged],
+            ReviewRouter.Reasons(Decision(Grade.LikeNew, contradicts: true, flagged: true), 500m, null, Options));
+
+    [Fact]
+    public void AuditSample_HitsAboutItsShare_AndIsRepeatable()
+    {
+        var ids = Enumerable.Range(0, 20_000).Select(i => new Guid(i, 7, 7, [1, 2, 3, 4, 5, 6, 7, 8])).ToList();
+
+        var share = ids.Count(id => ReviewRouter.IsAuditSample(id, 0.05)) / (double)ids.Count;
+
+        Assert.InRange(share, 0.045, 0.055);
+        Assert.All(ids.Take(100), id => Assert.Equal(ReviewRouter.IsAuditSample(id, 0.05), ReviewRouter.IsAuditSample(id, 0.05)));
+        Assert.DoesNotContain(ids, id => ReviewRouter.IsAuditSample(id, 0));
+    }
+
+    [Fact]
+    public void Priority_RanksCostlyReasonsAndValueFirst()
+    {
+        var flaggedCheap = ReviewRouter.Priority([ReviewReason.Flagged], 10m);
+        var auditCheap = ReviewRouter.Priority([ReviewReason.AuditSample], 10m);
+        var auditDear = ReviewRouter.Priority([ReviewReason.AuditSample], 10_000m);
+
+        Assert.True(flaggedCheap > auditCheap);
+        Assert.True(auditDear > auditCheap);
+    }
+}
