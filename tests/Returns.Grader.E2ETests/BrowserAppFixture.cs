@@ -35,6 +35,8 @@ public sealed class BrowserAppFixture : IAsyncLifetime
         {
             throw new InvalidOperationException($"Chromium is not at {chromium}. Install it with `apt-get install chromium` (the README's test command does) or set {ChromiumPathVariable}.");
         }
+        // A shared 2-core CI box can be slow to render after a navigation; waiting longer for a condition is not a retry.
+        Assertions.SetDefaultExpectTimeout(15_000);
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {

@@ -155,6 +155,38 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.InRange(box[3], 225, 255);
     }
 
+    [Fact]
+    public async Task Supervisor_OverridesAGradeInTheBrowser_AndTheAssociatesHistoryShowsIt()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 900m); // high value: always reviewed
+        var associate = await SignedInStationAsync("Fay Associate");
+        await associate.Keyboard.TypeAsync(plate);
+        await associate.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(associate.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await associate.Locator("[data-grade=LikeNew]").ClickAsync();
+        await associate.GetByTestId("submit").ClickAsync();
+        await Assertions.Expect(associate.GetByTestId("item")).ToHaveCountAsync(0);
+
+        var supervisor = await SignedInStationAsync("Gus Supervisor", "Supervisor");
+        await supervisor.GotoAsync("/review");
+        await supervisor.Locator($"[data-testid=claim][data-return-id={plate}]").ClickAsync();
+        await Assertions.Expect(supervisor.GetByTestId("review-item")).ToContainTextAsync(plate);
+        await Assertions.Expect(supervisor.GetByTestId("grader-grade")).ToContainTextAsync("Like new by Fay Associate");
+        await supervisor.Locator("[data-testid=review-form] [data-grade=Acceptable]").ClickAsync();
+        await supervisor.Locator("[data-testid=review-form] [data-damage=tear]").ClickAsync();
+        await supervisor.Locator("[data-testid=reason-code]").First.ClickAsync();
+        await supervisor.Locator(".mud-popover-open .mud-list-item", new() { HasText = "missed_damage" }).ClickAsync();
+        await supervisor.GetByTestId("override").ClickAsync();
+        await supervisor.WaitForURLAsync("**/review");
+
+        await associate.GotoAsync("/history");
+        await Assertions.Expect(associate.Locator($"[data-testid=outcome][data-return-id={plate}]"))
+            .ToContainTextAsync("Changed to Acceptable by Gus Supervisor (missed_damage)");
+        var item = await GetItemAsync(plate);
+        Assert.Equal("Final", item.GetProperty("status").GetString());
+    }
+
     /// <summary>
     /// Measures (does not assert) how long a 4 MB photo takes to appear at the station on emulated warehouse Wi-Fi:
     /// 50 ms round trip, 50 Mbit/s. The figure goes to the test output and to docs/benchmarks.md.

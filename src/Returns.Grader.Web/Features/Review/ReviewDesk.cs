@@ -11,6 +11,15 @@ public sealed record QueueEntry(
     Guid TaskId, Guid ItemId, string ReturnId, string Title, string Category, decimal UnitValue, IReadOnlyList<ReviewReason> Reasons,
     double Priority, DateTime CreatedAt, double AgeHours, bool OverTarget, string? ClaimedBy, DateTime? LeaseExpiresAt, string GradedBy);
 
+public sealed record ReviewTaskView(
+    Guid TaskId, Guid ItemId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt,
+    string? ClaimedById, string? ClaimedBy, DateTime? LeaseExpiresAt, Guid TriggerDecisionId);
+
+/// <summary>One of an associate's grades and what became of it.</summary>
+public sealed record HistoryEntry(
+    Guid ItemId, string ReturnId, string Title, Grade MyGrade, DateTime DecidedAt, ItemStatus ItemStatus,
+    Grade? ReviewedGrade, string? ReviewReasonCode, string? ReviewedBy, bool StillCurrent);
+
 public sealed record QueueFilter(ReviewReason? Reason = null, string? Category = null, string? Associate = null, double? MinAgeHours = null, int Take = 100);
 
 public sealed record ReviewDecisionRequest(
@@ -73,6 +82,43 @@ public sealed class ReviewDesk(
             return new QueueEntry(r.Task.Id, r.Task.ReturnItemId, r.ReturnId, r.Title, r.Task.Category, r.UnitValue, r.Task.ReasonList,
                 r.Task.Priority, r.Task.CreatedAt, Math.Round(ageHours, 2), ageHours > target,
                 leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById);
+        }).ToList();
+    }
+
+    /// <summary>One task as the review screen needs it (also decided ones, for the record), or null.</summary>
+    public async Task<ReviewTaskView?> FindAsync(Guid taskId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var task = await db.ReviewTasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
+        if (task is null)
+        {
+            return null;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        return new ReviewTaskView(task.Id, task.ReturnItemId, task.ReasonList, task.Status, task.CreatedAt,
+            task.LeaseExpiresAt > now ? task.ClaimedById : null, task.LeaseExpiresAt > now ? task.ClaimedByName : null,
+            task.LeaseExpiresAt > now ? task.LeaseExpiresAt : null, task.TriggerDecisionId);
+    }
+
+    /// <summary>A person's own decisions, newest first, with what review made of them (the associate's history page).</summary>
+    public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string actorId, int take, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var mine = await db.GradeDecisions.AsNoTracking()
+            .Where(d => d.ActorId == actorId && d.Kind != DecisionKind.Review)
+            .OrderByDescending(d => d.DecidedAt).Take(Math.Clamp(take, 1, 500))
+            .Select(d => new { d.Id, d.ReturnItemId, d.ReturnItem!.ReturnId, d.ReturnItem.Title, d.Grade, d.DecidedAt, d.ReturnItem.Status, d.ReturnItem.CurrentDecisionId })
+            .ToListAsync(cancellationToken);
+        var itemIds = mine.Select(d => d.ReturnItemId).Distinct().ToList();
+        var reviews = await db.GradeDecisions.AsNoTracking()
+            .Where(d => itemIds.Contains(d.ReturnItemId) && d.Kind == DecisionKind.Review)
+            .Select(d => new { d.ReturnItemId, d.Grade, d.ReasonCode, d.ActorName, d.DecidedAt })
+            .ToListAsync(cancellationToken);
+        return mine.Select(d =>
+        {
+            var review = reviews.Where(r => r.ReturnItemId == d.ReturnItemId && r.DecidedAt >= d.DecidedAt).OrderBy(r => r.DecidedAt).FirstOrDefault();
+            return new HistoryEntry(d.ReturnItemId, d.ReturnId, d.Title, d.Grade, d.DecidedAt, d.Status,
+                review?.Grade, review?.ReasonCode, review?.ActorName, d.CurrentDecisionId == d.Id);
         }).ToList();
     }
 
