@@ -35,8 +35,9 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         Directory.CreateDirectory(DataDirectory);
         builder.UseEnvironment(EnvironmentName);
         builder.UseSetting("Grader:DataDirectory", DataDirectory);
-        // The random audit sample would send ~5 % of any test's items to review; tests about it set the share.
+        // The random audit and blind draws would touch ~5-10 % of any test's items; the tests about them set the shares.
         builder.UseSetting("Grader:Review:AuditShare", "0");
+        builder.UseSetting("Grader:Review:BlindShare", "0");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -27,6 +27,9 @@ public static class Policies
     /// <summary>May work the review queue: Supervisor, Admin.</summary>
     public const string Reviewing = nameof(Reviewing);
 
+    /// <summary>May see the quality figures: Supervisor, DataScientist, Admin.</summary>
+    public const string Quality = nameof(Quality);
+
     /// <summary>May read items and photos: every role.</summary>
     public const string Staff = nameof(Staff);
 }

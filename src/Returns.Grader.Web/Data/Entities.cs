@@ -164,6 +164,8 @@ public sealed class GradeDecision
     public required string ActorRole { get; set; }
     public DateTime DecidedAt { get; set; }
     public Guid? SupersedesId { get; set; }
+    /// <summary>Graded blind: the station showed no suggestion (the suggestion fields still say what the model thought).</summary>
+    public bool Blind { get; set; }
     /// <summary>The model version whose suggestion was on screen, if any.</summary>
     public string? SuggestedByModel { get; set; }
     public Grade? SuggestedGrade { get; set; }

@@ -60,6 +60,18 @@ public sealed class ReviewRouterTests
     }
 
     [Fact]
+    public void BlindDraw_HitsItsShare_IndependentlyOfTheAuditDraw()
+    {
+        var ids = Enumerable.Range(0, 20_000).Select(i => new Guid(i, 9, 9, [8, 7, 6, 5, 4, 3, 2, 1])).ToList();
+
+        var blind = ids.Where(id => ReviewRouter.IsBlind(id, 0.10)).ToList();
+        var both = blind.Count(id => ReviewRouter.IsAuditSample(id, 0.10));
+
+        Assert.InRange(blind.Count / 20_000.0, 0.09, 0.11);
+        Assert.InRange(both / (double)blind.Count, 0.07, 0.13); // about 10 % of the blind ones, as for any item
+    }
+
+    [Fact]
     public void Priority_RanksCostlyReasonsAndValueFirst()
     {
         var flaggedCheap = ReviewRouter.Priority([ReviewReason.Flagged], 10m);

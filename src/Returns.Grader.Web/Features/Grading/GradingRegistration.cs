@@ -22,6 +22,7 @@ public static class GradingRegistration
         Photos.PhotoEndpoints.MapPhotoEndpoints(app);
         app.MapGradingEndpoints();
         Review.ReviewEndpoints.MapReviewEndpoints(app);
+        Quality.QualityEndpoints.MapQualityEndpoints(app);
         return app;
     }
 }

@@ -72,6 +72,7 @@ public sealed class GradingService(
         decision.Kind = item.CurrentDecisionId is null ? DecisionKind.Station : DecisionKind.Correction;
         decision.SuggestedByModel = suggestion?.ModelVersion;
         decision.SuggestedGrade = suggestion?.Grade;
+        decision.Blind = suggestion is not null && ReviewRouter.IsBlind(item.Id, review.CurrentValue.BlindShare);
         Append(db, item, decision, ItemStatus.Graded);
 
         var reasons = ReviewRouter.Reasons(decision, item.UnitValue, suggestion, review.CurrentValue);

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
+using Returns.Grader.Web.Features.Review;
 
 namespace Returns.Grader.Web.Features.Items;
 
@@ -21,14 +22,19 @@ public sealed record DamageSummary(Guid? PhotoId, DamageType Type, int[]? Box, R
 public sealed record DecisionSummary(
     Guid Id, DecisionKind Kind, Grade Grade, Disposition Disposition, string? Notes, string RubricVersion, Grade RubricGrade,
     bool ContradictsRubric, string? ContradictionReason, bool FlaggedForReview, ActorSummary Actor, DateTime DecidedAt,
-    Guid? Supersedes, IReadOnlyList<DamageSummary> Damage, string? ReasonCode = null, string? SuggestedByModel = null, Grade? SuggestedGrade = null);
+    Guid? Supersedes, IReadOnlyList<DamageSummary> Damage, string? ReasonCode = null, string? SuggestedByModel = null, Grade? SuggestedGrade = null,
+    bool Blind = false);
 
 public sealed record ReviewSummary(Guid TaskId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt, DateTime? DecidedAt);
 
 public sealed record ReturnItemDetails(
     Guid Id, string ReturnId, string Sku, string Title, string Category, decimal UnitValue, ItemStatus Status, Guid Version,
     DateTime CreatedAt, IReadOnlyList<PhotoSummary> Photos, Suggestion? Suggestion, Guid? CurrentDecisionId,
-    IReadOnlyList<DecisionSummary> Decisions, IReadOnlyList<ReviewSummary> Reviews);
+    IReadOnlyList<DecisionSummary> Decisions, IReadOnlyList<ReviewSummary> Reviews)
+{
+    /// <summary>True when the station hides the suggestion for this item (blind grading).</summary>
+    public bool Blind { get; init; }
+}
 
 public sealed class DuplicateReturnIdException(string returnId) : Exception($"A return item with licence plate {returnId} already exists.")
 {
@@ -37,7 +43,8 @@ public sealed class DuplicateReturnIdException(string returnId) : Exception($"A 
 
 /// <summary>Return items: announced by upstream systems through the API, or created at the station by licence plate.</summary>
 public sealed partial class ReturnItems(
-    IDbContextFactory<GraderDb> dbFactory, RubricCatalog rubrics, IOptionsMonitor<VisionOptions> vision, TimeProvider clock)
+    IDbContextFactory<GraderDb> dbFactory, RubricCatalog rubrics, IOptionsMonitor<VisionOptions> vision,
+    IOptionsMonitor<ReviewOptions> review, TimeProvider clock)
 {
     public const int ReturnIdMaxLength = 64;
 
@@ -149,6 +156,13 @@ public sealed partial class ReturnItems(
         return await db.ReturnItems.Where(i => i.ReturnId == normalized).Select(i => (Guid?)i.Id).SingleOrDefaultAsync(cancellationToken);
     }
 
+    /// <summary>The item as the station shows it: for items drawn for blind grading, without the model's suggestion.</summary>
+    public async Task<ReturnItemDetails?> GetForStationAsync(Guid id, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(id, cancellationToken);
+        return item is not null && ReviewRouter.IsBlind(id, review.CurrentValue.BlindShare) ? item with { Suggestion = null, Blind = true } : item;
+    }
+
     public async Task<ReturnItemDetails?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -174,7 +188,7 @@ public sealed partial class ReturnItems(
         d.Id, d.Kind, d.Grade, d.Disposition, d.Notes, d.RubricVersion, d.RubricGrade, d.ContradictsRubric, d.ContradictionReason,
         d.FlaggedForReview, new ActorSummary(d.ActorId, d.ActorName, d.ActorRole), d.DecidedAt, d.SupersedesId,
         d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList(),
-        d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade);
+        d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade, d.Blind);
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]
     private static partial Regex LicencePlatePattern();

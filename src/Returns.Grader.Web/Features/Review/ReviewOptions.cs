@@ -27,6 +27,10 @@ public sealed class ReviewOptions
     [Range(0.0, 1.0)]
     public double AuditShare { get; set; } = 0.05;
 
+    /// <summary>Share of items graded blind: the station shows no suggestion, to measure how much graders lean on the model.</summary>
+    [Range(0.0, 1.0)]
+    public double BlindShare { get; set; } = 0.10;
+
     /// <summary>How long a claim holds a task before it frees itself.</summary>
     [Range(1, 480)]
     public int LeaseMinutes { get; set; } = 15;

@@ -52,11 +52,20 @@ public static class ReviewRouter
     /// A random draw that can be replayed: the decision's id (random itself) decides, so every associate's items are
     /// sampled at the same share, and a test or an auditor gets the same answer every time.
     /// </summary>
-    public static bool IsAuditSample(Guid decisionId, double share)
+    public static bool IsAuditSample(Guid decisionId, double share) => Draw(decisionId, "audit") < share;
+
+    /// <summary>Whether the station grades this item blind (no suggestion shown); fixed per item, so a reload shows the same.</summary>
+    public static bool IsBlind(Guid itemId, double share) => Draw(itemId, "blind") < share;
+
+    /// <summary>A uniform number in [0, 1) from an id and a purpose, so the audit and blind draws are independent.</summary>
+    private static double Draw(Guid id, string purpose)
     {
+        Span<byte> input = stackalloc byte[16 + 8];
+        id.TryWriteBytes(input);
+        System.Text.Encoding.ASCII.GetBytes(purpose.AsSpan(0, Math.Min(8, purpose.Length)), input[16..]);
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(decisionId.ToByteArray(), hash);
-        return BinaryPrimitives.ReadUInt32LittleEndian(hash) / (double)uint.MaxValue < share;
+        SHA256.HashData(input, hash);
+        return BinaryPrimitives.ReadUInt32LittleEndian(hash) / ((double)uint.MaxValue + 1);
     }
 
     /// <summary>Higher first: what is costly to get wrong comes before what is merely checked.</summary>

@@ -104,7 +104,7 @@ public sealed partial class Station : IAsyncDisposable
                 return;
             }
             _unknownReturnId = null;
-            _item = await Items.GetAsync(id.Value, CancellationToken.None);
+            _item = await Items.GetForStationAsync(id.Value, CancellationToken.None);
             PrefillFromCurrentDecision();
             PrefillFromSuggestion();
             ScanText = "";
@@ -129,7 +129,7 @@ public sealed partial class Station : IAsyncDisposable
             try
             {
                 var created = await Items.CreateAsync(request, await ActorAsync(), CancellationToken.None);
-                _item = await Items.GetAsync(created.Id, CancellationToken.None);
+                _item = await Items.GetForStationAsync(created.Id, CancellationToken.None);
                 _unknownReturnId = null;
                 _message = null;
                 ScanText = "";
@@ -222,7 +222,7 @@ public sealed partial class Station : IAsyncDisposable
             catch (ConcurrencyConflictException e)
             {
                 _message = new StationMessage(Severity.Error, e.Message);
-                _item = await Items.GetAsync(item.Id, CancellationToken.None);
+                _item = await Items.GetForStationAsync(item.Id, CancellationToken.None);
             }
             catch (GradeValidationException e)
             {
@@ -374,7 +374,7 @@ public sealed partial class Station : IAsyncDisposable
         {
             upload.Done = true;
             upload.Percent = 100;
-            _item = await Items.GetAsync(_item.Id, CancellationToken.None) ?? _item;
+            _item = await Items.GetForStationAsync(_item.Id, CancellationToken.None) ?? _item;
             _uploads.Remove(upload);
             PrefillFromSuggestion();
         }

@@ -137,6 +137,9 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .HasMaxLength(32)
                         .HasColumnType("nvarchar(32)");
 
+                    b.Property<bool>("Blind")
+                        .HasColumnType("bit");
+
                     b.Property<string>("ContradictionReason")
                         .HasMaxLength(500)
                         .HasColumnType("nvarchar(500)");

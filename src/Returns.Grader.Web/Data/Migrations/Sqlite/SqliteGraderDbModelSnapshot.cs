@@ -130,6 +130,9 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                         .HasMaxLength(32)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("Blind")
+                        .HasColumnType("INTEGER");
+
                     b.Property<string>("ContradictionReason")
                         .HasMaxLength(500)
                         .HasColumnType("TEXT");
