@@ -11,6 +11,7 @@ public static class GradingRegistration
         builder.Services.AddOptions<Review.ReviewOptions>().BindConfiguration(Review.ReviewOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RubricCatalog>();
         builder.Services.AddSingleton<Review.ReviewDesk>();
+        builder.Services.AddSingleton<Quality.QualityMetrics>();
         builder.Services.AddSingleton<GradingService>();
         builder.Services.AddSingleton<ReturnItems>();
         return builder;

@@ -46,6 +46,13 @@ public static class QualityEndpoints
             .RequireAuthorization(Policies.Quality)
             .Produces<IReadOnlyList<SuggestionAcceptance>>()
             .WithSummary("Per associate: suggestions shown and kept unchanged, and agreement with the model when grading blind.");
+
+        app.MapGet("/api/v1/quality/report", async (DateTime? from, DateTime? to, string? category, string? associate, string? modelVersion, QualityMetrics metrics, CancellationToken cancellationToken) =>
+            Results.Ok(await metrics.ReportAsync(new QualityFilter(from, to, category, associate, modelVersion), cancellationToken)))
+            .WithTags("Quality")
+            .RequireAuthorization(Policies.Quality)
+            .Produces<QualityReport>()
+            .WithSummary("Model vs final, grader vs final, grader vs model (confusion, accuracy, off-by-one, QWK, over/under-grading, cost), calibration, throughput, queue.");
         return app;
     }
 }

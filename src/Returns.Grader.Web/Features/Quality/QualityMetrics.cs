@@ -1,0 +1,207 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Review;
+
+namespace Returns.Grader.Web.Features.Quality;
+
+public sealed record QualityFilter(DateTime? From = null, DateTime? To = null, string? Category = null, string? Associate = null, string? ModelVersion = null);
+
+/// <summary>
+/// Agreement of two graders of the same items over the ordered grades. <see cref="Counts"/>[a][b] = items graded a by
+/// the first and b by the second (grade order LikeNew … Unsellable).
+/// </summary>
+public sealed record Agreement(
+    string Name, long[][] Counts, long Total, double Accuracy, double OffByOneRate, double QuadraticWeightedKappa,
+    long OverGraded, long UnderGraded, double EstimatedCost);
+
+public sealed record CalibrationBin(double From, double To, long Count, double MeanConfidence, double Accuracy);
+
+public sealed record ThroughputRow(string Associate, DateTime Hour, long Decisions);
+
+public sealed record QueueStats(long Open, double OldestHours, double MeanAgeHours, long OverTarget, IReadOnlyDictionary<string, long> OpenByReason);
+
+public sealed record QualityReport(
+    QualityFilter Filter, Agreement ModelVsFinal, Agreement GraderVsFinal, Agreement GraderVsModel,
+    IReadOnlyList<CalibrationBin> Calibration, double ExpectedCalibrationError, IReadOnlyList<ThroughputRow> Throughput, QueueStats Queue);
+
+/// <summary>
+/// The quality figures, computed by the database (grouped counts over indexed columns; rows are never loaded), so a
+/// month of a busy site stays fast. Final label = a supervisor's review decision; the grader's is the one it superseded.
+/// </summary>
+public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptionsMonitor<ReviewOptions> review, TimeProvider clock)
+{
+    /// <summary>Share of the unit value lost per grade of error (an estimate for the cost figure; a business setting).</summary>
+    public const double ValueLostPerGrade = 0.15;
+
+    private static readonly int GradeCount = Enum.GetValues<Grade>().Length;
+
+    public async Task<QualityReport> ReportAsync(QualityFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+
+        // Reviewed pairs: a review decision and the grader decision it superseded.
+        var reviewed =
+            from final in Decisions(db, filter, DecisionKind.Review)
+            join graded in db.GradeDecisions on final.SupersedesId equals graded.Id
+            select new { Final = final.Grade, Graded = graded.Grade, Suggested = graded.SuggestedGrade, graded.ActorId, graded.SuggestedByModel, Value = (double)final.ReturnItem!.UnitValue };
+        if (!string.IsNullOrWhiteSpace(filter.Associate))
+        {
+            reviewed = reviewed.Where(p => p.ActorId == filter.Associate);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.ModelVersion))
+        {
+            reviewed = reviewed.Where(p => p.SuggestedByModel == filter.ModelVersion);
+        }
+
+        var graderCells = await reviewed.GroupBy(p => new { A = p.Graded, B = p.Final })
+            .Select(g => new Cell(g.Key.A, g.Key.B, g.LongCount(), g.Sum(p => p.Value))).ToListAsync(cancellationToken);
+        var modelCells = await reviewed.Where(p => p.Suggested != null).GroupBy(p => new { A = p.Suggested!.Value, B = p.Final })
+            .Select(g => new Cell(g.Key.A, g.Key.B, g.LongCount(), g.Sum(p => p.Value))).ToListAsync(cancellationToken);
+
+        var station = Decisions(db, filter, null).Where(d => d.Kind != DecisionKind.Review);
+        if (!string.IsNullOrWhiteSpace(filter.Associate))
+        {
+            station = station.Where(d => d.ActorId == filter.Associate);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.ModelVersion))
+        {
+            station = station.Where(d => d.SuggestedByModel == filter.ModelVersion);
+        }
+        var graderModelCells = await station.Where(d => d.SuggestedGrade != null)
+            .GroupBy(d => new { A = d.Grade, B = d.SuggestedGrade!.Value })
+            .Select(g => new Cell(g.Key.A, g.Key.B, g.LongCount(), g.Sum(d => (double)d.ReturnItem!.UnitValue))).ToListAsync(cancellationToken);
+
+        var (calibration, ece) = await CalibrationAsync(db, filter, cancellationToken);
+        var throughput = await station
+            .GroupBy(d => new { d.ActorName, d.DecidedAt.Date, d.DecidedAt.Hour })
+            .Select(g => new { g.Key.ActorName, g.Key.Date, g.Key.Hour, Count = g.LongCount() })
+            .OrderBy(r => r.Date).ThenBy(r => r.Hour).ThenBy(r => r.ActorName)
+            .Take(5000)
+            .ToListAsync(cancellationToken);
+
+        return new QualityReport(
+            filter,
+            Compute("Model vs final label", modelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
+            Compute("Grader vs final label", graderCells.Select(c => (c.A, c.B, c.Count, c.Value))),
+            Compute("Grader vs model", graderModelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
+            calibration, ece,
+            throughput.Select(r => new ThroughputRow(r.ActorName, DateTime.SpecifyKind(r.Date.AddHours(r.Hour), DateTimeKind.Utc), r.Count)).ToList(),
+            await QueueAsync(db, cancellationToken));
+    }
+
+    private static IQueryable<GradeDecision> Decisions(GraderDb db, QualityFilter filter, DecisionKind? kind)
+    {
+        var query = db.GradeDecisions.AsNoTracking();
+        if (kind is { } k)
+        {
+            query = query.Where(d => d.Kind == k);
+        }
+        if (filter.From is { } from)
+        {
+            var start = from.ToUniversalTime();
+            query = query.Where(d => d.DecidedAt >= start);
+        }
+        if (filter.To is { } to)
+        {
+            var end = to.ToUniversalTime();
+            query = query.Where(d => d.DecidedAt < end);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Category))
+        {
+            query = query.Where(d => d.ReturnItem!.Category == filter.Category);
+        }
+        return query;
+    }
+
+    /// <summary>Reliability of the model's confidence on reviewed photos: ten bins of confidence, accuracy against the final label.</summary>
+    private static async Task<(IReadOnlyList<CalibrationBin>, double)> CalibrationAsync(GraderDb db, QualityFilter filter, CancellationToken cancellationToken)
+    {
+        var finals = Decisions(db, filter, DecisionKind.Review);
+        var predictions = db.Predictions.AsNoTracking().Where(p => !p.IsShadow);
+        if (!string.IsNullOrWhiteSpace(filter.ModelVersion))
+        {
+            predictions = predictions.Where(p => p.ModelVersion == filter.ModelVersion);
+        }
+        var rows = await (
+                from p in predictions
+                join final in finals on p.Photo!.ReturnItemId equals final.ReturnItemId
+                where final.ReturnItem!.CurrentDecisionId == final.Id
+                group new { p.Confidence, Correct = p.Grade == final.Grade ? 1 : 0 } by (int)(p.Confidence * 10) into bin
+                select new { Bin = bin.Key, Count = bin.LongCount(), Confidence = bin.Sum(x => x.Confidence), Correct = bin.Sum(x => x.Correct) })
+            .ToListAsync(cancellationToken);
+        var total = rows.Sum(r => r.Count);
+        var bins = rows.OrderBy(r => r.Bin).Select(r => new CalibrationBin(
+            Math.Min(r.Bin, 9) / 10.0, Math.Min(r.Bin, 9) / 10.0 + 0.1, r.Count, r.Confidence / r.Count, (double)r.Correct / r.Count)).ToList();
+        var ece = total == 0 ? 0 : bins.Sum(b => b.Count / (double)total * Math.Abs(b.Accuracy - b.MeanConfidence));
+        return (bins, Math.Round(ece, 4));
+    }
+
+    private async Task<QueueStats> QueueAsync(GraderDb db, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        var open = db.ReviewTasks.AsNoTracking().Where(t => t.Status == ReviewStatus.Open);
+        var count = await open.LongCountAsync(cancellationToken);
+        var oldest = await open.OrderBy(t => t.CreatedAt).Select(t => (DateTime?)t.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        var overTargetBefore = now.AddHours(-review.CurrentValue.TargetHours);
+        var overTarget = await open.LongCountAsync(t => t.CreatedAt <= overTargetBefore, cancellationToken);
+        var byReason = new Dictionary<string, long>();
+        foreach (var reason in Enum.GetNames<ReviewReason>())
+        {
+            byReason[reason] = await open.LongCountAsync(t => ("," + t.Reasons + ",").Contains("," + reason + ","), cancellationToken);
+        }
+        // The mean age needs the creation times' mean; ticks are averaged by the database.
+        var meanTicks = count == 0 ? 0 : await open.Select(t => (double)t.CreatedAt.Ticks).AverageAsync(cancellationToken);
+        return new QueueStats(count, oldest is null ? 0 : Math.Round((now - oldest.Value).TotalHours, 2),
+            count == 0 ? 0 : Math.Round((now.Ticks - meanTicks) / TimeSpan.TicksPerHour, 2), overTarget, byReason);
+    }
+
+    private sealed record Cell(Grade A, Grade B, long Count, double Value);
+
+    internal static Agreement Compute(string name, IEnumerable<(Grade A, Grade B, long Count, double Value)> cells)
+    {
+        var counts = Enumerable.Range(0, GradeCount).Select(_ => new long[GradeCount]).ToArray();
+        long over = 0, under = 0, total = 0, exact = 0, offByOne = 0;
+        double cost = 0;
+        foreach (var (a, b, count, value) in cells)
+        {
+            counts[(int)a][(int)b] += count;
+            total += count;
+            var distance = (int)a - (int)b;
+            exact += distance == 0 ? count : 0;
+            offByOne += Math.Abs(distance) == 1 ? count : 0;
+            // First grader better than the second (lower grade number): graded too well, the item comes back.
+            over += distance < 0 ? count : 0;
+            under += distance > 0 ? count : 0;
+            cost += value * Math.Abs(distance) * ValueLostPerGrade;
+        }
+        return new Agreement(name, counts, total, total == 0 ? 0 : Math.Round((double)exact / total, 4),
+            total == 0 ? 0 : Math.Round((double)offByOne / total, 4), Math.Round(QuadraticWeightedKappa(counts), 4), over, under, Math.Round(cost, 2));
+    }
+
+    /// <summary>Cohen's kappa with quadratic weights over the ordered grades (1 = perfect, 0 = chance).</summary>
+    public static double QuadraticWeightedKappa(long[][] counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var k = counts.Length;
+        double total = counts.Sum(row => row.Sum());
+        if (total == 0)
+        {
+            return 0;
+        }
+        var rows = counts.Select(row => row.Sum() / total).ToArray();
+        var columns = Enumerable.Range(0, k).Select(j => counts.Sum(row => row[j]) / total).ToArray();
+        double observed = 0, expected = 0;
+        for (var i = 0; i < k; i++)
+        {
+            for (var j = 0; j < k; j++)
+            {
+                var weight = (i - j) * (i - j) / (double)((k - 1) * (k - 1));
+                observed += weight * counts[i][j] / total;
+                expected += weight * rows[i] * columns[j];
+            }
+        }
+        return expected == 0 ? 1 : 1 - observed / expected;
+    }
+}

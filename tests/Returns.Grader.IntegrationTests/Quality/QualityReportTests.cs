@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.IntegrationTests.Quality;
+
+/// <summary>The quality report over grades and reviews made through the real API, computed by SQLite.</summary>
+public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    private static readonly string[] Grades = ["LikeNew", "VeryGood", "Good", "Acceptable", "Unsellable"];
+
+    private async Task GradeAndReviewAsync(string category, string graderGrade, string finalGrade, decimal value)
+    {
+        var grader = app.ApiClient("dev-grader");
+        var supervisor = app.ApiClient("dev-supervisor");
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("QR"), value, category)).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = graderGrade, disposition = "liquidate", flagForReview = true })).StatusCode);
+        var task = (await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade = finalGrade, disposition = "liquidate", reasonCode = graderGrade == finalGrade ? "approved" : "wrong_grade" })).StatusCode);
+    }
+
+    [Fact]
+    public async Task GraderVsFinal_ConfusionAccuracyOffByOneKappaAndCost_AreComputedByTheDatabase()
+    {
+        var category = "Cat" + Guid.NewGuid().ToString("N")[..6]; // this test's items only
+        await GradeAndReviewAsync(category, "LikeNew", "LikeNew", 100m);
+        await GradeAndReviewAsync(category, "Good", "Acceptable", 200m);   // graded too well by one grade
+        await GradeAndReviewAsync(category, "Unsellable", "Unsellable", 50m);
+        await GradeAndReviewAsync(category, "VeryGood", "LikeNew", 40m);   // graded too harshly by one grade
+
+        var response = await app.ApiClient("dev-data").GetAsync($"/api/v1/quality/report?category={category}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var grader = (await response.ReadJsonAsync()).GetProperty("graderVsFinal");
+        Assert.Equal(4, grader.GetProperty("total").GetInt64());
+        Assert.Equal(0.5, grader.GetProperty("accuracy").GetDouble());
+        Assert.Equal(0.5, grader.GetProperty("offByOneRate").GetDouble());
+        Assert.Equal(1, grader.GetProperty("overGraded").GetInt64());
+        Assert.Equal(1, grader.GetProperty("underGraded").GetInt64());
+        Assert.Equal((200 + 40) * 0.15, grader.GetProperty("estimatedCost").GetDouble(), 6);
+        var counts = grader.GetProperty("counts");
+        Assert.Equal(1, counts[Array.IndexOf(Grades, "Good")][Array.IndexOf(Grades, "Acceptable")].GetInt64());
+        Assert.Equal(1, counts[Array.IndexOf(Grades, "VeryGood")][Array.IndexOf(Grades, "LikeNew")].GetInt64());
+        var kappa = grader.GetProperty("quadraticWeightedKappa").GetDouble();
+        Assert.InRange(kappa, 0.8, 0.99); // close but not perfect agreement
+    }
+
+    [Fact]
+    public async Task Report_IsForSupervisorsDataScientistsAndAdmins()
+    {
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.ApiClient("dev-grader").GetAsync("/api/v1/quality/report")).StatusCode);
+        var report = await (await app.ApiClient("dev-admin").GetAsync("/api/v1/quality/report")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Object, report.GetProperty("queue").ValueKind);
+        Assert.Equal(JsonValueKind.Array, report.GetProperty("throughput").ValueKind);
+    }
+}
