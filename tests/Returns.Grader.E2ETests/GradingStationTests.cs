@@ -185,6 +185,12 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
             .ToContainTextAsync("Changed to Acceptable by Gus Supervisor (missed_damage)");
         var item = await GetItemAsync(plate);
         Assert.Equal("Final", item.GetProperty("status").GetString());
+
+        // The dashboard counts the override: the grader said Like new, the final label is Acceptable.
+        await supervisor.GotoAsync("/quality");
+        await Assertions.Expect(supervisor.GetByTestId("agreement")).ToHaveCountAsync(3);
+        await Assertions.Expect(supervisor.GetByTestId("agreement").Nth(1)).ToContainTextAsync("Grader vs final label");
+        await Assertions.Expect(supervisor.GetByTestId("agreement").Nth(1)).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\b[1-9][0-9]* items"));
     }
 
     /// <summary>
