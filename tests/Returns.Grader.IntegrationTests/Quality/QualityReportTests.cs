@@ -10,17 +10,17 @@ public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<Gra
 {
     private static readonly string[] Grades = ["LikeNew", "VeryGood", "Good", "Acceptable", "Unsellable"];
 
-    private async Task GradeAndReviewAsync(string category, string graderGrade, string finalGrade, decimal value)
+    private async Task GradeAndReviewAsync(string category, string graderGrade, string finalGrade, decimal value, string[]? graderDamage = null, string[]? finalDamage = null)
     {
         var grader = app.ApiClient("dev-grader");
         var supervisor = app.ApiClient("dev-supervisor");
         var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("QR"), value, category)).GetProperty("id").GetString();
         Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
-            new { grade = graderGrade, disposition = "liquidate", flagForReview = true })).StatusCode);
+            new { grade = graderGrade, disposition = "liquidate", flagForReview = true, damage = (graderDamage ?? []).Select(t => new { type = t }), contradictionReason = "test" })).StatusCode);
         var task = (await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
         Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
-            new { grade = finalGrade, disposition = "liquidate", reasonCode = graderGrade == finalGrade ? "approved" : "wrong_grade" })).StatusCode);
+            new { grade = finalGrade, disposition = "liquidate", damage = (finalDamage ?? []).Select(t => new { type = t }), reasonCode = graderGrade == finalGrade ? "approved" : "wrong_grade" })).StatusCode);
     }
 
     [Fact]
@@ -47,6 +47,25 @@ public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<Gra
         Assert.Equal(1, counts[Array.IndexOf(Grades, "VeryGood")][Array.IndexOf(Grades, "LikeNew")].GetInt64());
         var kappa = grader.GetProperty("quadraticWeightedKappa").GetDouble();
         Assert.InRange(kappa, 0.8, 0.99); // close but not perfect agreement
+    }
+
+    [Fact]
+    public async Task DamageTypeAgreement_AndReviewRatesByReason_AreReported()
+    {
+        var category = "Dmg" + Guid.NewGuid().ToString("N")[..6];
+        await GradeAndReviewAsync(category, "Good", "Acceptable", 80m, graderDamage: ["dent"], finalDamage: ["dent", "scratch"]);
+        await GradeAndReviewAsync(category, "VeryGood", "VeryGood", 80m, graderDamage: ["stain"], finalDamage: ["scratch"]);
+
+        var report = await (await app.ApiClient("dev-supervisor").GetAsync($"/api/v1/quality/report?category={category}")).ReadJsonAsync();
+
+        var damage = report.GetProperty("damageTypeAgreement").EnumerateArray().ToDictionary(d => d.GetProperty("type").GetString()!);
+        Assert.Equal((1, 1, 1, 1.0), (damage["dent"].GetProperty("grader").GetInt64(), damage["dent"].GetProperty("final").GetInt64(), damage["dent"].GetProperty("both").GetInt64(), damage["dent"].GetProperty("agreement").GetDouble()));
+        Assert.Equal((0, 2, 0, 0.0), (damage["scratch"].GetProperty("grader").GetInt64(), damage["scratch"].GetProperty("final").GetInt64(), damage["scratch"].GetProperty("both").GetInt64(), damage["scratch"].GetProperty("agreement").GetDouble()));
+        Assert.Equal(1, damage["stain"].GetProperty("grader").GetInt64());
+        var rates = report.GetProperty("reviewRates").EnumerateArray().ToDictionary(r => r.GetProperty("reason").GetString()!);
+        Assert.Equal(2, rates["Flagged"].GetProperty("tasks").GetInt64());
+        Assert.Equal(1.0, rates["Flagged"].GetProperty("shareOfDecisions").GetDouble());
+        Assert.Equal(0, rates["HighValue"].GetProperty("tasks").GetInt64());
     }
 
     [Fact]

@@ -21,9 +21,16 @@ public sealed record ThroughputRow(string Associate, DateTime Hour, long Decisio
 
 public sealed record QueueStats(long Open, double OldestHours, double MeanAgeHours, long OverTarget, IReadOnlyDictionary<string, long> OpenByReason);
 
+/// <summary>Per damage type, over reviewed items: marked by the grader, by the supervisor, by both; Jaccard agreement.</summary>
+public sealed record DamageAgreement(string Type, long Grader, long Final, long Both, double Agreement);
+
+/// <summary>Review tasks opened in the period for a reason, and their share of the period's station decisions.</summary>
+public sealed record ReviewRate(string Reason, long Tasks, double ShareOfDecisions);
+
 public sealed record QualityReport(
     QualityFilter Filter, Agreement ModelVsFinal, Agreement GraderVsFinal, Agreement GraderVsModel,
-    IReadOnlyList<CalibrationBin> Calibration, double ExpectedCalibrationError, IReadOnlyList<ThroughputRow> Throughput, QueueStats Queue);
+    IReadOnlyList<CalibrationBin> Calibration, double ExpectedCalibrationError, IReadOnlyList<ThroughputRow> Throughput, QueueStats Queue,
+    IReadOnlyList<DamageAgreement> DamageTypeAgreement, IReadOnlyList<ReviewRate> ReviewRates);
 
 /// <summary>
 /// The quality figures, computed by the database (grouped counts over indexed columns; rows are never loaded), so a
@@ -45,7 +52,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var reviewed =
             from final in Decisions(db, filter, DecisionKind.Review)
             join graded in db.GradeDecisions on final.SupersedesId equals graded.Id
-            select new { Final = final.Grade, Graded = graded.Grade, Suggested = graded.SuggestedGrade, graded.ActorId, graded.SuggestedByModel, Value = (double)final.ReturnItem!.UnitValue };
+            select new { FinalId = final.Id, GradedId = graded.Id, Final = final.Grade, Graded = graded.Grade, Suggested = graded.SuggestedGrade, graded.ActorId, graded.SuggestedByModel, Value = (double)final.ReturnItem!.UnitValue };
         if (!string.IsNullOrWhiteSpace(filter.Associate))
         {
             reviewed = reviewed.Where(p => p.ActorId == filter.Associate);
@@ -81,6 +88,10 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             .Take(5000)
             .ToListAsync(cancellationToken);
 
+        var damageAgreement = await DamageAgreementAsync(db, reviewed.Select(p => new Pair { GradedId = p.GradedId, FinalId = p.FinalId }), cancellationToken);
+        var stationCount = await station.LongCountAsync(cancellationToken);
+        var reviewRates = await ReviewRatesAsync(db, filter, stationCount, cancellationToken);
+
         return new QualityReport(
             filter,
             Compute("Model vs final label", modelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
@@ -88,7 +99,68 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             Compute("Grader vs model", graderModelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
             calibration, ece,
             throughput.Select(r => new ThroughputRow(r.ActorName, DateTime.SpecifyKind(r.Date.AddHours(r.Hour), DateTimeKind.Utc), r.Count)).ToList(),
-            await QueueAsync(db, cancellationToken));
+            await QueueAsync(db, cancellationToken),
+            damageAgreement, reviewRates);
+    }
+
+    // A settable class, not a positional record: EF composes member-init projections into later joins.
+    private sealed class Pair
+    {
+        public Guid GradedId { get; init; }
+        public Guid FinalId { get; init; }
+    }
+
+    /// <summary>Three grouped counts over the damage rows of reviewed pairs (deleted suggestions are not damage).</summary>
+    private static async Task<IReadOnlyList<DamageAgreement>> DamageAgreementAsync(GraderDb db, IQueryable<Pair> pairs, CancellationToken cancellationToken)
+    {
+        var regions = db.DamageRegions.AsNoTracking().Where(r => r.Source != RegionSource.Deleted);
+        var grader = await (from p in pairs join r in regions on p.GradedId equals r.DecisionId
+                            group p.GradedId by r.Type into g select new { Type = g.Key, Count = g.Distinct().LongCount() }).ToListAsync(cancellationToken);
+        var final = await (from p in pairs join r in regions on p.FinalId equals r.DecisionId
+                           group p.FinalId by r.Type into g select new { Type = g.Key, Count = g.Distinct().LongCount() }).ToListAsync(cancellationToken);
+        var both = await (from p in pairs
+                          join g in regions on p.GradedId equals g.DecisionId
+                          join f in regions on p.FinalId equals f.DecisionId
+                          where g.Type == f.Type
+                          group p.FinalId by g.Type into t select new { Type = t.Key, Count = t.Distinct().LongCount() }).ToListAsync(cancellationToken);
+        return Enum.GetValues<DamageType>().Select(type =>
+        {
+            var a = grader.FirstOrDefault(x => x.Type == type)?.Count ?? 0;
+            var b = final.FirstOrDefault(x => x.Type == type)?.Count ?? 0;
+            var ab = both.FirstOrDefault(x => x.Type == type)?.Count ?? 0;
+            var union = a + b - ab;
+            return new DamageAgreement(Infrastructure.WireName<DamageType>.Of(type), a, b, ab, union == 0 ? 1 : Math.Round((double)ab / union, 4));
+        }).ToList();
+    }
+
+    /// <summary>Tasks grouped by their reason list (few distinct lists), then counted per reason here.</summary>
+    private static async Task<IReadOnlyList<ReviewRate>> ReviewRatesAsync(GraderDb db, QualityFilter filter, long stationDecisions, CancellationToken cancellationToken)
+    {
+        var tasks = db.ReviewTasks.AsNoTracking();
+        if (filter.From is { } from)
+        {
+            var start = from.ToUniversalTime();
+            tasks = tasks.Where(t => t.CreatedAt >= start);
+        }
+        if (filter.To is { } to)
+        {
+            var end = to.ToUniversalTime();
+            tasks = tasks.Where(t => t.CreatedAt < end);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Category))
+        {
+            tasks = tasks.Where(t => t.Category == filter.Category);
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Associate))
+        {
+            tasks = tasks.Where(t => t.GradedById == filter.Associate);
+        }
+        var lists = await tasks.GroupBy(t => t.Reasons).Select(g => new { Reasons = g.Key, Count = g.LongCount() }).ToListAsync(cancellationToken);
+        return Enum.GetNames<ReviewReason>().Select(reason =>
+        {
+            var count = lists.Where(l => l.Reasons.Split(',').Contains(reason)).Sum(l => l.Count);
+            return new ReviewRate(reason, count, stationDecisions == 0 ? 0 : Math.Round((double)count / stationDecisions, 4));
+        }).ToList();
     }
 
     private static IQueryable<GradeDecision> Decisions(GraderDb db, QualityFilter filter, DecisionKind? kind)
