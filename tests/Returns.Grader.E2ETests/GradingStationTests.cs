@@ -170,6 +170,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
 
         var supervisor = await SignedInStationAsync("Gus Supervisor", "Supervisor");
         await supervisor.GotoAsync("/review");
+        await Assertions.Expect(supervisor.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await supervisor.Locator($"[data-testid=claim][data-return-id={plate}]").ClickAsync();
         await Assertions.Expect(supervisor.GetByTestId("review-item")).ToContainTextAsync(plate);
         await Assertions.Expect(supervisor.GetByTestId("grader-grade")).ToContainTextAsync("Like new by Fay Associate");
@@ -181,6 +182,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await supervisor.WaitForURLAsync("**/review");
 
         await associate.GotoAsync("/history");
+        await Assertions.Expect(associate.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await Assertions.Expect(associate.Locator($"[data-testid=outcome][data-return-id={plate}]"))
             .ToContainTextAsync("Changed to Acceptable by Gus Supervisor (missed_damage)");
         var item = await GetItemAsync(plate);
@@ -188,6 +190,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
 
         // The dashboard counts the override: the grader said Like new, the final label is Acceptable.
         await supervisor.GotoAsync("/quality");
+        await Assertions.Expect(supervisor.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await Assertions.Expect(supervisor.GetByTestId("agreement")).ToHaveCountAsync(3);
         await Assertions.Expect(supervisor.GetByTestId("agreement").Nth(1)).ToContainTextAsync("Grader vs final label");
         await Assertions.Expect(supervisor.GetByTestId("agreement").Nth(1)).ToContainTextAsync(new System.Text.RegularExpressions.Regex(@"\b[1-9][0-9]* items"));

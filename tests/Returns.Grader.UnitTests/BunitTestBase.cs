@@ -21,5 +21,7 @@ public abstract class BunitTestBase : BunitContext, IAsyncLifetime
         authorization.SetAuthorized("Test Grader");
         authorization.SetRoles("Grader");
         authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, "test:grader"));
+        // Last, because it builds the service provider: components render as on a live Blazor Server circuit.
+        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }
 }

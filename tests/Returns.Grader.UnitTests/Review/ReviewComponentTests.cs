@@ -34,6 +34,16 @@ public sealed class ReviewComponentTests : BunitTestBase
     }
 
     [Fact]
+    public void QueueTable_BeforeThePageIsLive_ClaimButtonsAreDisabled()
+    {
+        Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Static", isInteractive: false));
+
+        var table = Render<QueueTable>(p => p.Add(c => c.Entries, [Entry("LP-3", 2, false)]));
+
+        Assert.True(table.Find("[data-testid=claim]").HasAttribute("disabled"));
+    }
+
+    [Fact]
     public void QueueTable_WhenEmpty_SaysNothingWaits() =>
         Assert.Contains("Nothing waits for review.", Render<QueueTable>(p => p.Add(c => c.Entries, [])).Markup);
 
