@@ -76,6 +76,9 @@ public sealed partial class Station : IAsyncDisposable
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/station.js");
             await _module.InvokeVoidAsync("attach", _self);
+            // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now.
+            _focusScan = true;
+            StateHasChanged();
         }
         if (_focusScan && _scanField is not null)
         {
