@@ -1,0 +1,208 @@
+"""Export a trained checkpoint as a shipped model folder: model.onnx, model.pt, model.json, golden.json.
+
+    OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 export.py --ckpt runs/v1/final.pt \
+        --metrics runs/v1/metrics.json --data data/synth-v1 --out ../grader-vit-v1 --name grader-vit-v1
+
+* model.onnx: opset 17, input ``pixel_values`` float32 [N,3,S,S] (N dynamic), outputs ``grade_logits``
+  [N,5] (uncalibrated: divide by the manifest's temperature before softmax) and ``damage_logits``
+  [N,G*G,6] (sigmoid per type; row-major cells of a G x G grid).
+* model.pt: the same weights (float16) + config, for fine-tuning (train.py --init <folder>).
+* model.json: the manifest (docs/model-manifest.md).
+* golden.json: 3 fixed inputs (uint8 RGB pixels of the already-resized image) and PyTorch eager
+  outputs, so other runtimes can prove they compute the same thing (tolerance 1e-4).
+The ONNX file is checked with onnx.checker and its input/output shapes are verified.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import json
+import os
+from datetime import datetime, timezone
+
+import numpy as np
+import onnx
+import torch
+
+from dataset import MEAN, STD, preprocess_image, to_tensor
+from package import open_package
+from regions import regions_from_probs, sigmoid
+from rubric import DAMAGE_TYPES, GRADE_POINT_RANGES, GRADES, RUBRIC_VERSION, SEVERITY_POINTS
+from train import load_checkpoint
+
+INPUT_NAME = "pixel_values"
+OUTPUT_NAMES = ["grade_logits", "damage_logits"]
+OPSET = 17
+
+
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def export_onnx(model, path: str):
+    model.eval()
+    s = model.cfg.image_size
+    dummy = torch.zeros(2, 3, s, s)
+    torch.onnx.export(model, dummy, path, opset_version=OPSET, input_names=[INPUT_NAME],
+                      output_names=OUTPUT_NAMES, do_constant_folding=True,
+                      dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAMES[0]: {0: "batch"},
+                                    OUTPUT_NAMES[1]: {0: "batch"}})
+    check_onnx(path, model.cfg)
+
+
+def check_onnx(path: str, cfg) -> dict:
+    m = onnx.load(path)
+    onnx.checker.check_model(m)
+
+    def dims(v):
+        return [d.dim_param if d.dim_param else d.dim_value for d in v.type.tensor_type.shape.dim]
+
+    ins = {i.name: dims(i) for i in m.graph.input}
+    outs = {o.name: dims(o) for o in m.graph.output}
+    g = cfg.damage_grid
+    assert ins == {INPUT_NAME: ["batch", 3, cfg.image_size, cfg.image_size]}, ins
+    assert outs[OUTPUT_NAMES[0]] == ["batch", len(GRADES)], outs
+    assert outs[OUTPUT_NAMES[1]] == ["batch", g * g, len(DAMAGE_TYPES)], outs
+    assert m.opset_import[0].version == OPSET
+    return {"inputs": ins, "outputs": outs}
+
+
+def pattern_image(size: int) -> np.ndarray:
+    """A deterministic test card: u8[y, x, c] = (7*x + 13*y + 50*c + (x*y) % 31) % 256."""
+    y, x = np.mgrid[0:size, 0:size]
+    chans = [(7 * x + 13 * y + 50 * c + (x * y) % 31) % 256 for c in range(3)]
+    return np.stack(chans, -1).astype(np.uint8)
+
+
+def golden(model, cal: dict, data: str | None) -> dict:
+    cfg = model.cfg
+    s, g = cfg.image_size, cfg.damage_grid
+    cases = []
+    if data:
+        pkg = open_package(data)
+        test = pkg.samples("test")
+        damaged = max(test, key=lambda x: len(x["annotations"]), default=None)
+        clean = next((x for x in test if not x["annotations"]), None)
+        for smp, label in ((damaged, "damaged test photo"), (clean, "undamaged test photo")):
+            if smp is None:
+                continue
+            cases.append((f"{label} {smp['file_name']} (true grade {GRADES[smp['grade_index']]})",
+                          preprocess_image(pkg.read_image(smp["file_name"]), s), smp["width"], smp["height"]))
+    while len(cases) < 3:
+        cases.append(("pattern: u8[y,x,c] = (7x + 13y + 50c + (x*y) % 31) % 256", pattern_image(s), 1024, 768))
+    pixels = np.stack([c[1] for c in cases])
+    model.eval()
+    with torch.no_grad():
+        gl, dl = model(to_tensor(pixels))
+    t = cal["temperature"]
+    out = {"description": "Fixed inputs and PyTorch eager (float32, CPU) outputs of model.onnx's network. "
+                          "pixel_values[n,c,y,x] = (pixels_u8[n][(y*W + x)*3 + c] / 255 - mean[c]) / std[c], "
+                          "computed in float32. Compare grade_logits and damage_logits element-wise; "
+                          "expected regions use the manifest thresholds and the given photo size.",
+           "tolerance": 1e-4, "input_name": INPUT_NAME, "input_shape": [1, 3, s, s], "mean": MEAN, "std": STD,
+           "pixel_layout": "HWC row-major, RGB, uint8", "temperature": t, "cases": []}
+    for i, (name, px, w, h) in enumerate(cases):
+        dprob = sigmoid(dl[i].numpy())
+        gp = torch.softmax(gl[i] / t, -1).numpy()
+        out["cases"].append({
+            "name": name, "height": s, "width": s, "pixels_u8": px.reshape(-1).tolist(),
+            "grade_logits": [round(float(v), 6) for v in gl[i]],
+            "grade_probabilities": [round(float(v), 6) for v in gp],
+            "damage_logits_shape": [g * g, len(DAMAGE_TYPES)],
+            "damage_logits": [round(float(v), 6) for v in dl[i].reshape(-1)],
+            "regions_photo_size": [w, h],
+            "regions": [{k: r[k] for k in ("type", "score", "box")}
+                        for r in regions_from_probs(dprob, g, g, w, h, cal["thresholds"], cal["min_cells"])],
+        })
+    return out
+
+
+def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path) -> dict:
+    g = cfg.damage_grid
+    return {
+        "schema": "returns-grader-model-manifest", "schema_version": "1.0",
+        "name": name, "version": version, "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "architecture": {"family": "vit", "description": "conv-stem ViT (stride-16 patch tokens), class token -> grade "
+                                                         "head, patch tokens -> damage-map head",
+                         "config": cfg.to_dict(), "parameters": int(sum(v.numel() for v in
+                                                                     load_checkpoint(pt_path)[0].parameters()))},
+        "file": "model.onnx", "sha256": sha256_file(onnx_path), "size_bytes": os.path.getsize(onnx_path),
+        "opset": OPSET, "rubric_version": RUBRIC_VERSION,
+        "input": {"name": INPUT_NAME, "dtype": "float32", "layout": "NCHW", "shape": ["batch", 3, cfg.image_size,
+                                                                                     cfg.image_size],
+                  "height": cfg.image_size, "width": cfg.image_size, "channel_order": "RGB",
+                  "orientation": "apply EXIF orientation before resizing",
+                  "resize": {"mode": "stretch", "keep_aspect_ratio": False, "filter": "bilinear",
+                             "antialias": True,
+                             "shrink_on_load": "JPEG DCT scaling allowed while the decoded image stays >= 2x the input size"},
+                  "scale": 1.0 / 255.0, "mean": MEAN, "std": STD,
+                  "formula": "pixel_values[c,y,x] = (rgb_u8[y,x,c] / 255 - mean[c]) / std[c]"},
+        "outputs": [
+            {"name": OUTPUT_NAMES[0], "dtype": "float32", "shape": ["batch", len(GRADES)],
+             "meaning": "grade logits in the order of 'grades'; probabilities = softmax(logits / calibration.temperature)"},
+            {"name": OUTPUT_NAMES[1], "dtype": "float32", "shape": ["batch", g * g, len(DAMAGE_TYPES)],
+             "meaning": "damage-map logits: cell index = row * grid_width + col over the input image; "
+                        "channel order of 'damage_types'; probability = sigmoid(logit), multi-label"}],
+        "grades": GRADES, "damage_types": DAMAGE_TYPES, "severity_points": SEVERITY_POINTS,
+        "grade_point_ranges": {k: list(v) for k, v in GRADE_POINT_RANGES.items()},
+        "damage_map": {"grid_height": g, "grid_width": g, "cell_order": "row-major", "activation": "sigmoid",
+                       "cell_size_input_px": cfg.image_size // g},
+        "calibration": {"method": "temperature", "temperature": round(cal["temperature"], 6),
+                        "fitted_on": "validation split"},
+        "regions": {"algorithm": "threshold-components-v1", "connectivity": 8,
+                    "thresholds": {t: cal["thresholds"][i] for i, t in enumerate(DAMAGE_TYPES)},
+                    "min_cells": {t: cal["min_cells"][i] for i, t in enumerate(DAMAGE_TYPES)},
+                    "score": "max cell probability in the component",
+                    "box": "component cell extent scaled to the photo's pixel size (after orientation)"},
+        "training_data": training,
+        "metrics": metrics,
+        "files": {"golden": "golden.json", "pytorch_weights": "model.pt", "pytorch_weights_sha256": sha256_file(pt_path),
+                  "model_card": "MODEL_CARD.md"},
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--name", default="grader-vit-v1")
+    ap.add_argument("--version", default="1.0.0")
+    ap.add_argument("--metrics", help="metrics.json from evaluate.py (test split)")
+    ap.add_argument("--data", help="package used for golden sample photos")
+    a = ap.parse_args()
+    torch.set_num_threads(2)
+    model, ck = load_checkpoint(a.ckpt)
+    cal = ck["calibration"]
+    os.makedirs(a.out, exist_ok=True)
+    onnx_path = os.path.join(a.out, "model.onnx")
+    pt_path = os.path.join(a.out, "model.pt")
+    export_onnx(model, onnx_path)
+    torch.save({"config": model.cfg.to_dict(), "calibration": cal,
+                "state_dict": {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}},
+               pt_path)
+    # golden outputs come from the fp16-rounded weights that model.pt holds, which is also what ONNX gets:
+    model, _ = load_checkpoint(pt_path)
+    export_onnx(model, onnx_path)
+    metrics = json.load(open(a.metrics)) if a.metrics else {}
+    tr = ck.get("training", {})
+    training = {k: tr.get(k) for k in ("package_source", "package_fingerprint", "package_counts", "generator",
+                                        "train_images", "validation_images", "steps", "batch", "epochs_completed",
+                                        "train_minutes", "init", "threads")}
+    man = manifest(a.name, a.version, model.cfg, cal, training, metrics, onnx_path, pt_path)
+    with open(os.path.join(a.out, "model.json"), "w") as f:
+        json.dump(man, f, indent=2)
+    gold = golden(model, cal, a.data)
+    gold["model_sha256"] = man["sha256"]
+    with open(os.path.join(a.out, "golden.json"), "w") as f:
+        json.dump(gold, f, separators=(",", ":"))
+    print(f"wrote {a.out}: model.onnx {os.path.getsize(onnx_path) / 1e6:.2f} MB, sha256 {man['sha256'][:16]}..., "
+          f"golden.json {os.path.getsize(os.path.join(a.out, 'golden.json')) / 1e6:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,177 @@
+"""A small vision transformer with a grade head and a coarse damage-map head.
+
+Architecture (all sizes come from ``ModelConfig``):
+
+* conv stem: four 3x3 stride-2 convolutions (BatchNorm + GELU) bring the image to a
+  stride-16 feature map; each cell of that map is one *patch token*. A convolutional
+  stem instead of a single 16x16 linear patch projection trains much faster from scratch
+  (Xiao et al. 2021, "Early convolutions help transformers see better") and keeps thin
+  lines (scratches) visible, because the first layer sees the full input resolution.
+* a class token plus learned position embeddings, then ``depth`` pre-norm transformer blocks.
+* grade head: LayerNorm(class token) -> Linear -> 5 grade logits (best -> worst).
+* grade readout (``grade_readout``): per damage type, the max and the mean of the damage map's
+  probabilities go through a small MLP whose output is added to the grade logits. The rubric grade is a
+  function of which damage is present, so this gives the class-token head direct access to the damage
+  evidence; its last layer starts at zero, so it can be added to a trained model without changing it.
+* damage head: LayerNorm(patch token) -> Linear -> ``6 * s * s`` logits, i.e. each patch token
+  predicts the 6 damage-type logits of its ``s x s`` sub-cells. With ``s = 2`` the damage map
+  has twice the token grid's resolution. Output is ``[N, (gh*s) * (gw*s), 6]`` in row-major cell
+  order (cell index = row * grid_w + col), multi-label (sigmoid per type).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from rubric import DAMAGE_TYPES, GRADES
+
+
+@dataclass
+class ModelConfig:
+    image_size: int = 256          # square input, pixels
+    patch_size: int = 16           # stride of the conv stem = size of one patch token
+    dim: int = 192
+    depth: int = 6
+    heads: int = 3
+    mlp_ratio: float = 3.0
+    stem_channels: list = field(default_factory=lambda: [24, 48, 96])
+    damage_subdiv: int = 2         # damage cells per token side
+    grade_readout: bool = True     # add pooled damage-map evidence to the class-token grade logits
+    num_grades: int = len(GRADES)
+    num_damage: int = len(DAMAGE_TYPES)
+    dropout: float = 0.0
+
+    @property
+    def token_grid(self) -> int:
+        return self.image_size // self.patch_size
+
+    @property
+    def damage_grid(self) -> int:
+        return self.token_grid * self.damage_subdiv
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @staticmethod
+    def from_dict(d: dict) -> "ModelConfig":
+        known = {k: v for k, v in d.items() if k in ModelConfig.__dataclass_fields__}
+        return ModelConfig(**known)
+
+
+class ConvStem(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        n_down = int(round(math.log2(cfg.patch_size)))
+        assert 2 ** n_down == cfg.patch_size, "patch_size must be a power of two"
+        chans = list(cfg.stem_channels)
+        while len(chans) < n_down - 1:
+            chans.append(chans[-1] * 2)
+        chans = chans[: n_down - 1]
+        layers, c_in = [], 3
+        for c in chans:
+            layers += [nn.Conv2d(c_in, c, 3, 2, 1, bias=False), nn.BatchNorm2d(c), nn.GELU()]
+            c_in = c
+        layers += [nn.Conv2d(c_in, cfg.dim, 3, 2, 1)]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Attention(nn.Module):
+    def __init__(self, dim: int, heads: int):
+        super().__init__()
+        self.heads = heads
+        self.scale = (dim // heads) ** -0.5
+        self.qkv = nn.Linear(dim, dim * 3)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        b, n, c = x.shape
+        qkv = self.qkv(x).reshape(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        q, k, v = qkv[0], qkv[1], qkv[2]
+        attn = torch.softmax((q * self.scale) @ k.transpose(-2, -1), dim=-1)
+        out = (attn @ v).transpose(1, 2).reshape(b, n, c)
+        return self.proj(out)
+
+
+class Block(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(cfg.dim, eps=1e-6)
+        self.attn = Attention(cfg.dim, cfg.heads)
+        self.norm2 = nn.LayerNorm(cfg.dim, eps=1e-6)
+        hidden = int(cfg.dim * cfg.mlp_ratio)
+        self.mlp = nn.Sequential(nn.Linear(cfg.dim, hidden), nn.GELU(), nn.Dropout(cfg.dropout),
+                                 nn.Linear(hidden, cfg.dim))
+
+    def forward(self, x):
+        x = x + self.attn(self.norm1(x))
+        return x + self.mlp(self.norm2(x))
+
+
+class GraderViT(nn.Module):
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        self.cfg = cfg
+        g = cfg.token_grid
+        self.stem = ConvStem(cfg)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, cfg.dim))
+        self.pos_embed = nn.Parameter(torch.zeros(1, g * g + 1, cfg.dim))
+        self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
+        self.norm = nn.LayerNorm(cfg.dim, eps=1e-6)
+        self.grade_head = nn.Linear(cfg.dim, cfg.num_grades)
+        self.damage_norm = nn.LayerNorm(cfg.dim, eps=1e-6)
+        s = cfg.damage_subdiv
+        self.damage_head = nn.Linear(cfg.dim, cfg.num_damage * s * s)
+        if cfg.grade_readout:
+            self.grade_readout = nn.Sequential(nn.Linear(2 * cfg.num_damage, 64), nn.GELU(),
+                                               nn.Linear(64, cfg.num_grades))
+        nn.init.trunc_normal_(self.pos_embed, std=0.02)
+        nn.init.trunc_normal_(self.cls_token, std=0.02)
+        self.apply(self._init)
+        # damage is rare: start the damage head at a low prior probability (~1%)
+        nn.init.constant_(self.damage_head.bias, -4.6)
+        if cfg.grade_readout:
+            nn.init.zeros_(self.grade_readout[2].weight)
+            nn.init.zeros_(self.grade_readout[2].bias)
+
+    @staticmethod
+    def _init(m):
+        if isinstance(m, nn.Linear):
+            nn.init.trunc_normal_(m.weight, std=0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.LayerNorm):
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+
+    def forward(self, pixel_values):
+        cfg = self.cfg
+        x = self.stem(pixel_values)                     # [N, D, g, g]
+        n = x.shape[0]
+        x = x.flatten(2).transpose(1, 2)                # [N, g*g, D]
+        cls = self.cls_token.expand(n, -1, -1)
+        x = torch.cat([cls, x], dim=1) + self.pos_embed
+        for blk in self.blocks:
+            x = blk(x)
+        x = self.norm(x)
+        grade_logits = self.grade_head(x[:, 0])
+        patches = self.damage_norm(x[:, 1:])            # [N, g*g, D]
+        s, g, k = cfg.damage_subdiv, cfg.token_grid, cfg.num_damage
+        d = self.damage_head(patches)                   # [N, g*g, k*s*s], layout (k, sy, sx)
+        d = d.reshape(n, g, g, k, s, s).permute(0, 1, 4, 2, 5, 3)   # [N, g, sy, g, sx, k]
+        damage_logits = d.reshape(n, g * s * g * s, k)  # row-major over the (g*s) x (g*s) grid
+        if self.cfg.grade_readout:
+            p = torch.sigmoid(damage_logits)
+            pooled = torch.cat([p.max(dim=1).values, p.mean(dim=1) * 10.0], dim=1)   # [N, 2k]
+            grade_logits = grade_logits + self.grade_readout(pooled)
+        return grade_logits, damage_logits
+
+
+def count_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,291 @@
+"""Dataset package: writer and reader (folder or zip). The format is specified in docs/dataset-package.md.
+
+The same package is written by synth.py (synthetic photos) and by the app's label export (real photos),
+and read by dataset.py for training, so this module is the single Python definition of the format.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import posixpath
+import shutil
+import zipfile
+from datetime import datetime, timezone
+
+import numpy as np
+
+from rubric import DAMAGE_TYPES, GRADE_POINT_RANGES, GRADES, RUBRIC_VERSION, SEVERITY_POINTS
+
+FORMAT_NAME = "returns-grader-dataset"
+FORMAT_VERSION = "1.0"
+SPLITS = ["train", "validation", "test"]
+
+
+def split_for(item_id: str) -> str:
+    """Deterministic split of an item: first 8 hex digits of sha256(UTF-8 item id) as an unsigned
+    integer, modulo 100: 0-79 train, 80-89 validation, 90-99 test. All photos of an item share it."""
+    bucket = int(hashlib.sha256(item_id.encode("utf-8")).hexdigest()[:8], 16) % 100
+    return "train" if bucket < 80 else ("validation" if bucket < 90 else "test")
+
+
+# ----------------------------------------------------------------------------- COCO RLE (uncompressed)
+
+def rle_encode(mask: np.ndarray) -> dict:
+    """COCO uncompressed RLE: run lengths over the mask in column-major order, starting with a run of 0s."""
+    h, w = mask.shape
+    flat = np.asarray(mask, dtype=bool).T.reshape(-1)
+    change = np.flatnonzero(flat[1:] != flat[:-1]) + 1
+    bounds = np.concatenate([[0], change, [flat.size]])
+    runs = np.diff(bounds).tolist()
+    if flat.size and flat[0]:
+        runs = [0] + runs
+    return {"size": [int(h), int(w)], "counts": [int(r) for r in runs]}
+
+
+def rle_decode(rle: dict) -> np.ndarray:
+    h, w = rle["size"]
+    counts = rle["counts"]
+    if isinstance(counts, str):
+        raise ValueError("compressed RLE strings are not supported; write uncompressed counts")
+    flat = np.zeros(h * w, dtype=bool)
+    pos, val = 0, False
+    for c in counts:
+        if val:
+            flat[pos:pos + c] = True
+        pos += c
+        val = not val
+    return flat.reshape(w, h).T
+
+
+def mask_bbox(mask: np.ndarray):
+    ys, xs = np.nonzero(mask)
+    x0, y0 = int(xs.min()), int(ys.min())
+    return [x0, y0, int(xs.max()) - x0 + 1, int(ys.max()) - y0 + 1]
+
+
+# ----------------------------------------------------------------------------- writer
+
+class PackageWriter:
+    def __init__(self, out: str, source: str = "synthetic", generator: dict | None = None):
+        self.out = out
+        if os.path.exists(out):
+            shutil.rmtree(out)
+        for s in SPLITS:
+            os.makedirs(os.path.join(out, "images", s), exist_ok=True)
+        os.makedirs(os.path.join(out, "annotations"), exist_ok=True)
+        self.source = source
+        self.generator = generator
+        self.images, self.annotations, self.rows = [], [], {s: [] for s in SPLITS}
+
+    def add_item(self, item_id: str, grade: str, photos: list, extra: dict | None = None):
+        """photos: [{"jpeg": bytes, "width", "height", "annotations": [{"type", "mask"| "bbox"}], "extra": {}}]"""
+        if grade not in GRADES:
+            raise ValueError(f"unknown grade {grade!r}")
+        split = split_for(item_id)
+        names = []
+        for v, ph in enumerate(photos):
+            image_id = len(self.images) + 1
+            rel = f"{split}/{item_id}_{v}.jpg"
+            with open(os.path.join(self.out, "images", rel), "wb") as f:
+                f.write(ph["jpeg"])
+            img = {"id": image_id, "file_name": rel, "width": int(ph["width"]), "height": int(ph["height"]),
+                   "item_id": item_id, "grade": grade, "split": split, "view": v}
+            img.update(ph.get("extra") or {})
+            self.images.append(img)
+            names.append(f"{item_id}_{v}.jpg")
+            for a in ph["annotations"]:
+                ann = {"id": len(self.annotations) + 1, "image_id": image_id,
+                       "category_id": DAMAGE_TYPES.index(a["type"]) + 1, "iscrowd": 0}
+                if "mask" in a:
+                    m = a["mask"]
+                    ann["bbox"] = mask_bbox(m)
+                    ann["area"] = int(m.sum())
+                    ann["segmentation"] = rle_encode(m)
+                else:
+                    x, y, w, h = a["bbox"]
+                    ann["bbox"] = [x, y, w, h]
+                    ann["area"] = w * h
+                self.annotations.append(ann)
+        counts = {t: 0 for t in DAMAGE_TYPES}
+        # item-level damage = damage annotated on its first photo (synthetic views all show everything)
+        first_id = len(self.images) - len(photos) + 1
+        for a in self.annotations:
+            if a["image_id"] == first_id:
+                counts[DAMAGE_TYPES[a["category_id"] - 1]] += 1
+        row = {"file_names": names, "item_id": item_id, "grade": grade, "grade_index": GRADES.index(grade),
+               "severity_points": sum(SEVERITY_POINTS[t] * n for t, n in counts.items()),
+               "damage_counts": counts}
+        row.update(extra or {})
+        self.rows[split].append(row)
+
+    def finish(self, zip_output: bool = False) -> dict:
+        categories = [{"id": i + 1, "name": t, "supercategory": "damage", "severity_points": SEVERITY_POINTS[t]}
+                      for i, t in enumerate(DAMAGE_TYPES)]
+        now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+        coco = {"info": {"description": "Returns.Grader dataset package", "version": FORMAT_VERSION,
+                         "date_created": now, "rubric_version": RUBRIC_VERSION},
+                "licenses": [], "images": self.images, "annotations": self.annotations, "categories": categories}
+        with open(os.path.join(self.out, "annotations", "coco.json"), "w") as f:
+            json.dump(coco, f, separators=(",", ":"))
+        for s in SPLITS:
+            with open(os.path.join(self.out, "images", s, "metadata.jsonl"), "w") as f:
+                for r in self.rows[s]:
+                    f.write(json.dumps(r) + "\n")
+        counts = summarize(self.images, self.annotations, self.rows)
+        pkg = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION, "rubric_version": RUBRIC_VERSION,
+               "created_utc": now, "source": self.source, "grades": GRADES, "damage_types": DAMAGE_TYPES,
+               "severity_points": SEVERITY_POINTS,
+               "grade_point_ranges": {g: list(r) for g, r in GRADE_POINT_RANGES.items()},
+               "split_rule": "sha256(item_id utf-8) first 8 hex digits as uint32 % 100: 0-79 train, "
+                             "80-89 validation, 90-99 test",
+               "counts": counts}
+        if self.generator:
+            pkg["generator"] = self.generator
+        with open(os.path.join(self.out, "package.json"), "w") as f:
+            json.dump(pkg, f, indent=2)
+        with open(os.path.join(self.out, "dataset_card.md"), "w") as f:
+            f.write(dataset_card(pkg))
+        if zip_output:
+            zpath = self.out.rstrip("/") + ".zip"
+            with zipfile.ZipFile(zpath, "w", zipfile.ZIP_STORED) as z:
+                for root, _, files in os.walk(self.out):
+                    for fn in sorted(files):
+                        full = os.path.join(root, fn)
+                        z.write(full, os.path.relpath(full, self.out).replace(os.sep, "/"))
+        return pkg
+
+
+def summarize(images, annotations, rows) -> dict:
+    img_split = {im["id"]: im["split"] for im in images}
+    per_split = {}
+    for s in SPLITS:
+        per_split[s] = {"items": len(rows[s]), "images": sum(1 for im in images if im["split"] == s),
+                        "annotations": sum(1 for a in annotations if img_split[a["image_id"]] == s)}
+    per_grade = {g: sum(1 for s in SPLITS for r in rows[s] if r["grade"] == g) for g in GRADES}
+    per_type = {t: sum(1 for a in annotations if a["category_id"] == i + 1) for i, t in enumerate(DAMAGE_TYPES)}
+    return {"items": sum(len(rows[s]) for s in SPLITS), "images": len(images), "annotations": len(annotations),
+            "per_split": per_split, "items_per_grade": per_grade, "annotations_per_damage_type": per_type}
+
+
+def dataset_card(pkg: dict) -> str:
+    c = pkg["counts"]
+    lines = [f"# Dataset card ({pkg['source']})", "",
+             f"Format `{pkg['format']}` {pkg['format_version']}, rubric {pkg['rubric_version']}, "
+             f"created {pkg['created_utc']}. Layout: see docs/dataset-package.md in the Returns.Grader repository.", ""]
+    if pkg["source"] == "synthetic":
+        lines += ["Synthetic returned-item photos rendered by `models/training/synth.py` "
+                  f"(generator settings: `{json.dumps(pkg.get('generator', {}))}`). Products (box, device, bowl, "
+                  "shoe, bag, bottle, book) with random colours and materials on varied backgrounds, 2-3 views per item "
+                  "(pose, scale, lighting, shadow, blur, noise, JPEG quality vary). Damage is painted with its exact mask "
+                  "(COCO uncompressed RLE). Every view shows all of the item's damage. No real photos.", ""]
+    lines += [f"- items: {c['items']}, images: {c['images']}, damage annotations: {c['annotations']}",
+              "- per split: " + ", ".join(f"{s} {v['items']} items / {v['images']} images" for s, v in c["per_split"].items()),
+              "- items per grade: " + ", ".join(f"{g} {n}" for g, n in c["items_per_grade"].items()),
+              "- annotations per damage type: " + ", ".join(f"{t} {n}" for t, n in c["annotations_per_damage_type"].items()),
+              "", "Grades follow rubric v1: severity points " +
+              ", ".join(f"{t} {p}" for t, p in pkg["severity_points"].items()) +
+              "; sum 0 LikeNew, 1 VeryGood, 2-3 Good, 4-5 Acceptable, >=6 Unsellable.", ""]
+    return "\n".join(lines)
+
+
+# ----------------------------------------------------------------------------- reader
+
+class Package:
+    """Read access to a dataset package given as a folder or a .zip (optionally with one top folder)."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self._zip = None
+        if os.path.isdir(path):
+            root = path
+            if not os.path.exists(os.path.join(root, "package.json")):
+                raise FileNotFoundError(f"{path}: no package.json")
+            self._root = root
+        elif zipfile.is_zipfile(path):
+            self._zip = zipfile.ZipFile(path)
+            cands = [n for n in self._zip.namelist() if posixpath.basename(n) == "package.json"]
+            if not cands:
+                raise FileNotFoundError(f"{path}: zip has no package.json")
+            self._root = posixpath.dirname(min(cands, key=len))
+        else:
+            raise FileNotFoundError(f"{path}: not a package folder or zip")
+        self.manifest = json.loads(self.read("package.json"))
+        if self.manifest.get("format") != FORMAT_NAME:
+            raise ValueError(f"{path}: format {self.manifest.get('format')!r} is not {FORMAT_NAME}")
+        major = str(self.manifest.get("format_version", "0")).split(".")[0]
+        if major != FORMAT_VERSION.split(".")[0]:
+            raise ValueError(f"{path}: unsupported format_version {self.manifest.get('format_version')}")
+        self.coco = json.loads(self.read("annotations/coco.json"))
+        self._check_categories()
+
+    def _check_categories(self):
+        names = {c["id"]: c["name"] for c in self.coco["categories"]}
+        for cid, name in names.items():
+            if name not in DAMAGE_TYPES:
+                raise ValueError(f"unknown damage category {name!r}")
+        self.category_to_type = {cid: DAMAGE_TYPES.index(name) for cid, name in names.items()}
+
+    def read(self, rel: str) -> bytes:
+        if self._zip is not None:
+            return self._zip.read(posixpath.join(self._root, rel) if self._root else rel)
+        with open(os.path.join(self._root, *rel.split("/")), "rb") as f:
+            return f.read()
+
+    def read_image(self, file_name: str) -> bytes:
+        return self.read("images/" + file_name)
+
+    def metadata_rows(self, split: str) -> list:
+        try:
+            text = self.read(f"images/{split}/metadata.jsonl").decode("utf-8")
+        except (KeyError, FileNotFoundError):
+            return []
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+    def samples(self, split: str | None = None) -> list:
+        """One dict per image: file_name, width, height, item_id, grade_index, annotations (type, bbox, mask rle)."""
+        by_image = {}
+        for a in self.coco["annotations"]:
+            by_image.setdefault(a["image_id"], []).append(a)
+        out = []
+        for im in self.coco["images"]:
+            s = im.get("split") or split_for(im["item_id"])
+            if split is not None and s != split:
+                continue
+            grade = im["grade"]
+            if grade not in GRADES:
+                raise ValueError(f"image {im['id']}: unknown grade {grade!r}")
+            anns = [{"type": self.category_to_type[a["category_id"]], "bbox": a["bbox"],
+                     "area": a.get("area", a["bbox"][2] * a["bbox"][3]), "segmentation": a.get("segmentation")} for a in by_image.get(im["id"], [])]
+            out.append({"id": im["id"], "file_name": im["file_name"], "width": im["width"], "height": im["height"],
+                        "item_id": im["item_id"], "split": s, "grade_index": GRADES.index(grade), "annotations": anns})
+        return out
+
+    def fingerprint(self) -> str:
+        """Short content hash of the annotations (identifies the package for caches)."""
+        return hashlib.sha256(self.read("annotations/coco.json")).hexdigest()[:16]
+
+
+def open_package(path: str) -> Package:
+    return Package(path)
+
+
+def annotation_mask(ann: dict, height: int, width: int) -> np.ndarray:
+    """Full-resolution mask of one annotation: RLE or polygon segmentation if present, else its bbox."""
+    seg = ann.get("segmentation")
+    if isinstance(seg, dict) and "counts" in seg:
+        m = rle_decode(seg)
+        if m.shape != (height, width):
+            raise ValueError(f"RLE size {m.shape} != image size {(height, width)}")
+        return m
+    from PIL import Image, ImageDraw
+    im = Image.new("L", (width, height), 0)
+    d = ImageDraw.Draw(im)
+    if isinstance(seg, list) and seg:
+        for poly in seg:
+            d.polygon([(poly[i], poly[i + 1]) for i in range(0, len(poly) - 1, 2)], fill=1)
+    else:
+        x, y, w, h = ann["bbox"]
+        d.rectangle([x, y, x + w - 1, y + h - 1], fill=1)
+    return np.asarray(im, dtype=bool)

@@ -1,0 +1,202 @@
+"""Train (from scratch or fine-tune), then calibrate on the validation split.
+
+From scratch on a package:
+    OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 train.py --data data/synth-v1 --out runs/v1 \
+        --max-minutes 45
+Fine-tune the shipped model on an export (folder or zip):
+    ... train.py --data export.zip --init ../grader-vit-v1 --out runs/ft1 --lr 2e-4 --max-minutes 20
+
+Writes OUT/last.pt (every epoch) and OUT/final.pt: weights, model config, temperature fitted on the
+validation split, per-type region thresholds chosen on the validation split, training summary.
+The learning-rate schedule (warmup + cosine) follows max(step progress, wall-clock progress), so a
+--max-minutes budget always ends with a fully decayed learning rate.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from dataset import augment, load_split, to_tensor
+from metrics import fit_temperature, grade_metrics
+from model import GraderViT, ModelConfig, count_params
+from package import open_package
+from regions import choose_thresholds, region_metrics, sigmoid
+from rubric import DAMAGE_TYPES, GRADES
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def load_checkpoint(path: str):
+    """A checkpoint file (.pt) or a shipped model folder (uses its model.pt). Returns (model, ckpt dict)."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "model.pt")
+    ck = torch.load(path, map_location="cpu")
+    cfg = ModelConfig.from_dict(ck["config"])
+    model = GraderViT(cfg)
+    missing, unexpected = model.load_state_dict({k: v.float() for k, v in ck["state_dict"].items()}, strict=False)
+    # a checkpoint from before the grade readout existed: the readout starts at zero (same function)
+    if unexpected or any(not k.startswith("grade_readout.") for k in missing):
+        raise ValueError(f"{path}: weights do not fit the model (missing {missing}, unexpected {unexpected})")
+    return model, ck
+
+
+@torch.no_grad()
+def predict(model, pixels: np.ndarray, batch: int = 64):
+    model.eval()
+    gl, dl = [], []
+    for i in range(0, len(pixels), batch):
+        g, d = model(to_tensor(pixels[i:i + batch]))
+        gl.append(g.numpy())
+        dl.append(d.numpy())
+    return np.concatenate(gl), np.concatenate(dl)
+
+
+def losses(model, x, grade, damage, pos_weight: float, damage_weight: float):
+    g, d = model(x)
+    lg = F.cross_entropy(g, grade)
+    pw = torch.full((d.shape[-1],), pos_weight)
+    ld = F.binary_cross_entropy_with_logits(d, damage.float(), pos_weight=pw) * d.shape[-1]
+    return lg + damage_weight * ld, lg, ld
+
+
+def calibrate(model, val: dict, grid: int) -> dict:
+    """Temperature on validation grade logits; per-type region thresholds on validation damage maps."""
+    g, d = predict(model, val["pixels"])
+    t = fit_temperature(g, val["grade"])
+    probs = sigmoid(d)
+    thr = choose_thresholds(probs, val["meta"], grid)
+    min_cells = [1] * len(DAMAGE_TYPES)
+    regs, _ = region_metrics(probs, val["meta"], grid, thr, min_cells)
+    return {"temperature": t, "thresholds": thr, "min_cells": min_cells,
+            "validation": {"grade": grade_metrics(g, val["grade"], t, len(GRADES)), "regions": regs}}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data", required=True, help="dataset package folder or zip")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--init", help="checkpoint .pt or shipped model folder to fine-tune from")
+    ap.add_argument("--epochs", type=int, default=8)
+    ap.add_argument("--max-minutes", type=float, default=0, help="wall-clock budget for the training loop")
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--weight-decay", type=float, default=0.05)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--pos-weight", type=float, default=3.0)
+    ap.add_argument("--damage-weight", type=float, default=1.0)
+    ap.add_argument("--image-size", type=int, default=256)
+    ap.add_argument("--dim", type=int, default=192)
+    ap.add_argument("--depth", type=int, default=6)
+    ap.add_argument("--heads", type=int, default=3)
+    ap.add_argument("--limit", type=int, default=0, help="use at most N train images (smoke tests)")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
+    a = ap.parse_args()
+
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    if a.init:
+        model, ck = load_checkpoint(a.init)
+        cfg = model.cfg
+        print(f"fine-tuning from {a.init}")
+    else:
+        cfg = ModelConfig(image_size=a.image_size, dim=a.dim, depth=a.depth, heads=a.heads)
+        model = GraderViT(cfg)
+    grid = cfg.damage_grid
+    print(f"model: {count_params(model) / 1e6:.2f} M parameters, input {cfg.image_size}, damage grid {grid}x{grid}",
+          flush=True)
+
+    t0 = time.time()
+    train = load_split(a.data, "train", cfg.image_size, grid, a.cache, limit=a.limit or None)
+    val = load_split(a.data, "validation", cfg.image_size, grid, a.cache)
+    print(f"data: {len(train['grade'])} train / {len(val['grade'])} validation images "
+          f"(loaded in {time.time() - t0:.0f}s)", flush=True)
+    if len(train["grade"]) == 0 or len(val["grade"]) == 0:
+        raise SystemExit("the package needs train and validation images")
+
+    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+    n = len(train["grade"])
+    steps_per_epoch = max(1, n // a.batch)
+    total = steps_per_epoch * a.epochs
+    budget = a.max_minutes * 60
+    gen = torch.Generator().manual_seed(a.seed)
+    step, t_start, history = 0, time.time(), []
+    done = False
+    for epoch in range(a.epochs):
+        model.train()
+        perm = torch.randperm(n, generator=gen).numpy()
+        run = {"loss": 0.0, "grade": 0.0, "damage": 0.0, "n": 0}
+        for b in range(steps_per_epoch):
+            elapsed = time.time() - t_start
+            progress = max(step / total, elapsed / budget if budget else 0.0)
+            if progress >= 1.0:
+                done = True
+                break
+            lr = a.lr * min(1.0, (step + 1) / a.warmup) * 0.5 * (1 + math.cos(math.pi * progress))
+            for pg in opt.param_groups:
+                pg["lr"] = lr
+            idx = perm[b * a.batch:(b + 1) * a.batch]
+            x = to_tensor(train["pixels"][idx])
+            dmg = torch.from_numpy(train["damage"][idx])
+            x, dmg = augment(x, dmg, grid, gen)
+            loss, lg, ld = losses(model, x, torch.from_numpy(train["grade"][idx]), dmg, a.pos_weight, a.damage_weight)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            step += 1
+            run["loss"] += loss.item()
+            run["grade"] += lg.item()
+            run["damage"] += ld.item()
+            run["n"] += 1
+            if step % 25 == 0:
+                el = time.time() - t_start
+                print(f"step {step} ep {epoch} lr {lr:.2e} loss {run['loss'] / run['n']:.4f} "
+                      f"(grade {run['grade'] / run['n']:.4f} damage {run['damage'] / run['n']:.4f}) "
+                      f"{step * a.batch / el:.1f} img/s {el / 60:.1f} min", flush=True)
+                run = {"loss": 0.0, "grade": 0.0, "damage": 0.0, "n": 0}
+        g, _ = predict(model, val["pixels"])
+        acc = float((g.argmax(1) == val["grade"]).mean())
+        history.append({"epoch": epoch, "step": step, "minutes": (time.time() - t_start) / 60, "val_accuracy": acc})
+        print(f"epoch {epoch} done: step {step}, validation grade accuracy {acc:.4f}", flush=True)
+        torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(), "history": history},
+                   os.path.join(a.out, "last.pt"))
+        if done:
+            break
+    train_minutes = (time.time() - t_start) / 60
+
+    cal = calibrate(model, val, grid)
+    print(f"temperature {cal['temperature']:.3f}, thresholds {cal['thresholds']}", flush=True)
+    print("validation:", json.dumps({"grade": {k: v for k, v in cal["validation"]["grade"].items() if k != "confusion"},
+                                     "region_recall": cal["validation"]["regions"]["recall"]}), flush=True)
+    pkg = open_package(a.data)
+    summary = {"package": os.path.abspath(a.data), "package_fingerprint": pkg.fingerprint(),
+               "package_source": pkg.manifest.get("source"), "package_counts": pkg.manifest.get("counts"),
+               "generator": pkg.manifest.get("generator"), "train_images": int(n),
+               "validation_images": int(len(val["grade"])), "steps": step, "batch": a.batch,
+               "epochs_completed": round(step / steps_per_epoch, 2), "train_minutes": round(train_minutes, 1),
+               "lr": a.lr, "init": a.init, "threads": a.threads, "history": history}
+    if a.init and "history" in ck:   # continuing a run: carry the earlier phase's record and time
+        prior = ck.get("training", {}).get("train_minutes_total") or (ck["history"][-1]["minutes"] if ck["history"] else 0)
+        summary["prior_phase"] = {"checkpoint": a.init, "history": ck["history"], "minutes": round(prior, 1)}
+        summary["train_minutes_total"] = round(prior + train_minutes, 1)
+    else:
+        summary["train_minutes_total"] = summary["train_minutes"]
+    torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(), "calibration": cal, "training": summary},
+               os.path.join(a.out, "final.pt"))
+    with open(os.path.join(a.out, "train_summary.json"), "w") as f:
+        json.dump({"training": summary, "calibration": cal}, f, indent=2)
+    print(f"wrote {os.path.join(a.out, 'final.pt')} after {train_minutes:.1f} min of training", flush=True)
+
+
+if __name__ == "__main__":
+    main()
