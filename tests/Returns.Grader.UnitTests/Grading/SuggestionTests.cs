@@ -86,4 +86,19 @@ public sealed class SuggestionTests
         Assert.Equal("deleted", rejected.ToInput().Source);
         Assert.Null(RegionEdit.From(new SuggestedDamage("smudge", 0.9, [1, 1, 1, 1], photo)));
     }
+
+    [Fact]
+    public void GradersBoxes_BecomeRegionsASupervisorCanKeepOrReject_UnboxedMarksDoNot()
+    {
+        var photo = Guid.NewGuid();
+        var boxed = RegionEdit.FromDecision(new Web.Features.Items.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Added))!;
+        var unboxed = RegionEdit.FromDecision(new Web.Features.Items.DamageSummary(null, DamageType.Stain, null, RegionSource.Added));
+        var rejected = RegionEdit.FromDecision(new Web.Features.Items.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Deleted));
+
+        Assert.Equal(RegionSource.Accepted, boxed.Source);
+        boxed.Deleted = true;
+        Assert.Equal(RegionSource.Deleted, boxed.Source);
+        Assert.Null(unboxed);
+        Assert.Null(rejected);
+    }
 }

@@ -1,5 +1,6 @@
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Items;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Station;
@@ -39,6 +40,12 @@ public sealed class RegionEdit
     public static RegionEdit? From(SuggestedDamage damage) =>
         damage.PhotoId is { } photoId && WireName<DamageType>.TryParse(damage.Type, out var type) && damage.Box.Length == 4
             ? new RegionEdit(photoId, type, damage.Box, damage.Score)
+            : null;
+
+    /// <summary>A boxed region of an earlier decision (the grader's), for a supervisor to keep, retype or reject.</summary>
+    public static RegionEdit? FromDecision(DamageSummary damage) =>
+        damage.PhotoId is { } photoId && damage.Box is { Length: 4 } box && damage.Source != RegionSource.Deleted
+            ? new RegionEdit(photoId, damage.Type, box, score: 1.0)
             : null;
 
     /// <summary>A region the associate drew on a photo.</summary>
