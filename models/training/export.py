@@ -192,7 +192,11 @@ def main():
     tr = ck.get("training", {})
     training = {k: tr.get(k) for k in ("package_source", "package_fingerprint", "package_counts", "generator",
                                         "train_images", "validation_images", "steps", "batch", "epochs_completed",
-                                        "train_minutes", "init", "threads")}
+                                        "train_minutes", "train_cpu_minutes", "images_seen", "train_minutes_total",
+                                        "init", "threads")}
+    if tr.get("prior_phase"):
+        training["prior_phase_minutes"] = tr["prior_phase"]["minutes"]
+        training["prior_phase_steps"] = tr["prior_phase"]["history"][-1]["step"] if tr["prior_phase"]["history"] else 0
     man = manifest(a.name, a.version, model.cfg, cal, training, metrics, onnx_path, pt_path)
     with open(os.path.join(a.out, "model.json"), "w") as f:
         json.dump(man, f, indent=2)

@@ -123,7 +123,7 @@ def region_metrics(all_probs, metas, grid: int, thresholds, min_cells, iou_min: 
 
 
 def choose_thresholds(all_probs, metas, grid: int, iou_min: float = 0.3, min_cells: int = 1,
-                      grid_values=(0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7), beta: float = 2.0):
+                      grid_values=(0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7), beta: float = 2.0):
     """Per-type probability threshold maximising that type's region F-beta on the given (validation) data.
     beta = 2 weighs recall above precision: a missed damage costs more than a suggested region the
     associate deletes with one tap."""

@@ -78,8 +78,8 @@ def main():
             row += f" {GRADES[int(p.argmax())]} ({p.max():.2f}); {rtxt} |"
         lines.append(row)
         print(row)
-    lines += ["", f"Source: `{s['file_name']}`-style paths in the package; regenerate with "
-              "`cd models/training && /usr/bin/python3 samples.py --data data/synth-v1 --out ../samples --model ../grader-vit-v1`.", ""]
+    lines += ["", "The suggestions show the weak baseline's real behaviour (see models/grader-vit-v1/MODEL_CARD.md). "
+              "Regenerate with `cd models/training && /usr/bin/python3 samples.py --data data/synth-v1 --out ../samples --model ../grader-vit-v1`.", ""]
     with open(os.path.join(a.out, "README.md"), "w") as f:
         f.write("\n".join(lines))
 

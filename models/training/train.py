@@ -99,7 +99,19 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
+    ap.add_argument("--calibrate-only", action="store_true",
+                    help="no training: refit temperature and thresholds of --init on --data's validation split")
     a = ap.parse_args()
+    if a.calibrate_only:
+        torch.set_num_threads(a.threads)
+        model, ck = load_checkpoint(a.init)
+        val = load_split(a.data, "validation", model.cfg.image_size, model.cfg.damage_grid, a.cache)
+        ck["calibration"] = calibrate(model, val, model.cfg.damage_grid)
+        ck["state_dict"] = model.state_dict()
+        os.makedirs(a.out, exist_ok=True)
+        torch.save(ck, os.path.join(a.out, "final.pt"))
+        print(f"temperature {ck['calibration']['temperature']:.3f}, thresholds {ck['calibration']['thresholds']}")
+        return
 
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -130,6 +142,7 @@ def main():
     budget = a.max_minutes * 60
     gen = torch.Generator().manual_seed(a.seed)
     step, t_start, history = 0, time.time(), []
+    cpu_start = time.process_time()   # CPU seconds of all threads: shows how much of the machine we got
     done = False
     for epoch in range(a.epochs):
         model.train()
@@ -162,7 +175,8 @@ def main():
                 el = time.time() - t_start
                 print(f"step {step} ep {epoch} lr {lr:.2e} loss {run['loss'] / run['n']:.4f} "
                       f"(grade {run['grade'] / run['n']:.4f} damage {run['damage'] / run['n']:.4f}) "
-                      f"{step * a.batch / el:.1f} img/s {el / 60:.1f} min", flush=True)
+                      f"{step * a.batch / el:.1f} img/s {el / 60:.1f} min "
+                      f"(cpu {(time.process_time() - cpu_start) / 60:.1f} min)", flush=True)
                 run = {"loss": 0.0, "grade": 0.0, "damage": 0.0, "n": 0}
         g, _ = predict(model, val["pixels"])
         acc = float((g.argmax(1) == val["grade"]).mean())
@@ -173,6 +187,7 @@ def main():
         if done:
             break
     train_minutes = (time.time() - t_start) / 60
+    cpu_minutes = (time.process_time() - cpu_start) / 60
 
     cal = calibrate(model, val, grid)
     print(f"temperature {cal['temperature']:.3f}, thresholds {cal['thresholds']}", flush=True)
@@ -184,6 +199,7 @@ def main():
                "generator": pkg.manifest.get("generator"), "train_images": int(n),
                "validation_images": int(len(val["grade"])), "steps": step, "batch": a.batch,
                "epochs_completed": round(step / steps_per_epoch, 2), "train_minutes": round(train_minutes, 1),
+               "train_cpu_minutes": round(cpu_minutes, 1), "images_seen": int(step * a.batch),
                "lr": a.lr, "init": a.init, "threads": a.threads, "history": history}
     if a.init and "history" in ck:   # continuing a run: carry the earlier phase's record and time
         prior = ck.get("training", {}).get("train_minutes_total") or (ck["history"][-1]["minutes"] if ck["history"] else 0)

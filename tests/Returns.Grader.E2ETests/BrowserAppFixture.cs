@@ -10,7 +10,7 @@ namespace Returns.Grader.E2ETests;
 /// The real app on real Kestrel (a free port), with its own data directory, and headless Chromium from Debian's package
 /// driven by Playwright. Playwright's own browser download cannot work here, so the browser path is given.
 /// </summary>
-public sealed class BrowserAppFixture : IAsyncLifetime
+public class BrowserAppFixture : IAsyncLifetime
 {
     public const string ChromiumPathVariable = "GRADER_CHROMIUM";
 
@@ -18,12 +18,16 @@ public sealed class BrowserAppFixture : IAsyncLifetime
 
     public GraderAppFactory App { get; } = new();
 
+    /// <summary>Which model the app runs; empty = manual mode (the station flow without suggestions).</summary>
+    protected virtual string ModelDirectory => "";
+
     public IBrowser Browser { get; private set; } = default!;
 
     public Uri BaseAddress { get; private set; } = default!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
+        App.Settings["Grader:Vision:ModelDirectory"] = ModelDirectory;
         App.UseKestrel(0);
         App.StartServer();
         var addresses = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
@@ -47,7 +51,7 @@ public sealed class BrowserAppFixture : IAsyncLifetime
         });
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (Browser is not null)
         {
@@ -56,4 +60,10 @@ public sealed class BrowserAppFixture : IAsyncLifetime
         _playwright?.Dispose();
         await App.DisposeAsync();
     }
+}
+
+/// <summary>The same, with the shipped model suggesting grades and regions.</summary>
+public sealed class BrowserAppWithModelFixture : BrowserAppFixture
+{
+    protected override string ModelDirectory => RepositoryPaths.ShippedModel;
 }

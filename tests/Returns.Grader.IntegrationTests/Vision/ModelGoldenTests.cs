@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Vision.Inference;
+
+namespace Returns.Grader.IntegrationTests.Vision;
+
+/// <summary>
+/// The shipped ONNX model, run by ONNX Runtime from C#, gives PyTorch's outputs for golden.json's fixed inputs
+/// (within its tolerance, 1e-4), and the C# region algorithm finds the regions the Python reference found.
+/// </summary>
+public sealed class ModelGoldenTests : IDisposable
+{
+    private readonly GradeModel _model = GradeModel.Load(ModelDirectory, new InferenceSettings(2, 1, 8));
+    private readonly JsonElement _golden = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelDirectory, "golden.json"))).RootElement;
+
+    private static string ModelDirectory => RepositoryPaths.ShippedModel;
+
+    [Fact]
+    public void CSharpOutputs_EqualPyTorchs_ForEveryGoldenInput()
+    {
+        var tolerance = _golden.GetProperty("tolerance").GetDouble();
+        var cases = _golden.GetProperty("cases").EnumerateArray().ToList();
+        Assert.NotEmpty(cases);
+        var tensors = cases.Select(TensorOf).ToList();
+
+        var outputs = _model.Run(tensors); // one batch: the dynamic batch axis is exercised too
+
+        for (var i = 0; i < cases.Count; i++)
+        {
+            AssertClose(Floats(cases[i].GetProperty("grade_logits")), outputs[i].GradeLogits, tolerance, $"case {i} grade logits");
+            AssertClose(Floats(cases[i].GetProperty("damage_logits")), outputs[i].DamageLogits!, tolerance, $"case {i} damage logits");
+        }
+    }
+
+    [Fact]
+    public void CalibratedProbabilitiesAndRegions_MatchTheReference()
+    {
+        foreach (var golden in _golden.GetProperty("cases").EnumerateArray())
+        {
+            var output = _model.Run([TensorOf(golden)])[0];
+            var size = golden.GetProperty("regions_photo_size");
+            var suggestion = _model.Interpret(output, size[0].GetInt32(), size[1].GetInt32());
+
+            AssertClose(Floats(golden.GetProperty("grade_probabilities")), _model.Manifest.Grades.Select(g => (float)suggestion.Probabilities[g]).ToArray(), 1e-4, "probabilities");
+            var expected = golden.GetProperty("regions").EnumerateArray().ToList();
+            Assert.Equal(expected.Count, suggestion.Regions.Count);
+            for (var r = 0; r < expected.Count; r++)
+            {
+                var box = expected[r].GetProperty("box").EnumerateArray().Select(b => b.GetDouble()).ToArray();
+                var actual = suggestion.Regions[r];
+                Assert.Equal(expected[r].GetProperty("type").GetString(), actual.Type);
+                Assert.Equal(expected[r].GetProperty("score").GetDouble(), actual.Score, 1e-4);
+                // The reference keeps fractional pixels; the app rounds box edges to whole pixels.
+                Assert.InRange(actual.X, box[0] - 1, box[0] + 1);
+                Assert.InRange(actual.Y, box[1] - 1, box[1] + 1);
+                Assert.InRange(actual.Width, box[2] - 2, box[2] + 2);
+                Assert.InRange(actual.Height, box[3] - 2, box[3] + 2);
+            }
+        }
+    }
+
+    [Fact]
+    public void Manifest_DescribesTheNetworkTheAppRuns()
+    {
+        var manifest = _model.Manifest;
+
+        Assert.Equal(["LikeNew", "VeryGood", "Good", "Acceptable", "Unsellable"], manifest.Grades);
+        Assert.Equal(["scratch", "stain", "dent", "tear", "crack", "missing_part"], manifest.DamageTypes);
+        Assert.Equal("v1", manifest.RubricVersion);
+        Assert.True(manifest.HasDamageMap);
+        Assert.True(new FileInfo(Path.Combine(ModelDirectory, "model.onnx")).Length <= 12 * 1024 * 1024, "model.onnx must stay within 12 MB");
+    }
+
+    private float[] TensorOf(JsonElement golden)
+    {
+        var pixels = golden.GetProperty("pixels_u8").EnumerateArray().Select(p => (byte)p.GetInt32()).ToArray();
+        var tensor = new float[Preprocessing.TensorLength(_model.Manifest.Input)];
+        Preprocessing.Normalize(pixels, 3, _model.Manifest.Input, tensor);
+        return tensor;
+    }
+
+    private static float[] Floats(JsonElement array) => array.EnumerateArray().Select(v => (float)v.GetDouble()).ToArray();
+
+    private static void AssertClose(float[] expected, float[] actual, double tolerance, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        var worst = expected.Zip(actual).Select(p => Math.Abs(p.First - p.Second)).Max();
+        Assert.True(worst <= tolerance, $"{what}: largest difference {worst:E2} exceeds {tolerance:E0}");
+    }
+
+    public void Dispose() => _model.Dispose();
+}
