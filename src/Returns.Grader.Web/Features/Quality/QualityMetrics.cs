@@ -49,18 +49,24 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
         // Reviewed pairs: a review decision and the grader decision it superseded.
-        var reviewed =
+        var pairs =
             from final in Decisions(db, filter, DecisionKind.Review)
             join graded in db.GradeDecisions on final.SupersedesId equals graded.Id
-            select new { FinalId = final.Id, GradedId = graded.Id, Final = final.Grade, Graded = graded.Grade, Suggested = graded.SuggestedGrade, graded.ActorId, graded.SuggestedByModel, Value = (double)final.ReturnItem!.UnitValue };
+            select new { FinalId = final.Id, GradedId = graded.Id, final.ReturnItemId, Final = final.Grade, Graded = graded.Grade, Suggested = graded.SuggestedGrade, graded.ActorId, graded.SuggestedByModel };
         if (!string.IsNullOrWhiteSpace(filter.Associate))
         {
-            reviewed = reviewed.Where(p => p.ActorId == filter.Associate);
+            pairs = pairs.Where(p => p.ActorId == filter.Associate);
         }
         if (!string.IsNullOrWhiteSpace(filter.ModelVersion))
         {
-            reviewed = reviewed.Where(p => p.SuggestedByModel == filter.ModelVersion);
+            pairs = pairs.Where(p => p.SuggestedByModel == filter.ModelVersion);
         }
+        // The item's value by an explicit join, not the navigation: a navigation inside a grouped Sum becomes a correlated
+        // subquery that rescans the period once per matrix cell (docs/benchmarks.md, issue 4).
+        var reviewed =
+            from p in pairs
+            join item in db.ReturnItems on p.ReturnItemId equals item.Id
+            select new { p.Final, p.Graded, p.Suggested, Value = (double)item.UnitValue };
 
         var graderCells = await reviewed.GroupBy(p => new { A = p.Graded, B = p.Final })
             .Select(g => new Cell(g.Key.A, g.Key.B, g.LongCount(), g.Sum(p => p.Value))).ToListAsync(cancellationToken);
@@ -76,19 +82,24 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         {
             station = station.Where(d => d.SuggestedByModel == filter.ModelVersion);
         }
-        var graderModelCells = await station.Where(d => d.SuggestedGrade != null)
-            .GroupBy(d => new { A = d.Grade, B = d.SuggestedGrade!.Value })
-            .Select(g => new Cell(g.Key.A, g.Key.B, g.LongCount(), g.Sum(d => (double)d.ReturnItem!.UnitValue))).ToListAsync(cancellationToken);
+        var graderModelCells = await (
+                from d in station.Where(d => d.SuggestedGrade != null)
+                join item in db.ReturnItems on d.ReturnItemId equals item.Id
+                select new { d.Grade, Suggested = d.SuggestedGrade!.Value, Value = (double)item.UnitValue })
+            .GroupBy(d => new { A = d.Grade, B = d.Suggested })
+            .Select(g => new Cell(g.Key.A, g.Key.B, g.LongCount(), g.Sum(d => d.Value))).ToListAsync(cancellationToken);
 
         var (calibration, ece) = await CalibrationAsync(db, filter, cancellationToken);
         var throughput = await station
             .GroupBy(d => new { d.ActorName, d.DecidedAt.Date, d.DecidedAt.Hour })
             .Select(g => new { g.Key.ActorName, g.Key.Date, g.Key.Hour, Count = g.LongCount() })
-            .OrderBy(r => r.Date).ThenBy(r => r.Hour).ThenBy(r => r.ActorName)
+            // The newest hours matter most: keep the last 5,000 associate-hours, then put them back in time order.
+            .OrderByDescending(r => r.Date).ThenByDescending(r => r.Hour).ThenBy(r => r.ActorName)
             .Take(5000)
             .ToListAsync(cancellationToken);
+        throughput.Reverse();
 
-        var damageAgreement = await DamageAgreementAsync(db, reviewed.Select(p => new Pair { GradedId = p.GradedId, FinalId = p.FinalId }), cancellationToken);
+        var damageAgreement = await DamageAgreementAsync(db, pairs.Select(p => new Pair { GradedId = p.GradedId, FinalId = p.FinalId }), cancellationToken);
         var stationCount = await station.LongCountAsync(cancellationToken);
         var reviewRates = await ReviewRatesAsync(db, filter, stationCount, cancellationToken);
 

@@ -1,0 +1,103 @@
+using System.Data.Common;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Bench.Quality.Measurement;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Models;
+using Returns.Grader.Web.Features.Quality;
+using Returns.Grader.Web.Features.Review;
+
+namespace Returns.Grader.Bench.Quality;
+
+/// <summary>
+/// The app's review desk and quality metrics built by hand over the seeded file: a pooled context factory behind the
+/// same IDbContextFactory&lt;GraderDb&gt; adapter the app registers, the app's connection settings and pragmas (WAL,
+/// synchronous=FULL, foreign keys), default options, the system clock.
+/// </summary>
+public sealed class BenchServices
+{
+    /// <summary>The same pragmas as DataRegistration's SqliteDurabilityInterceptor (private there).</summary>
+    public const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+
+    public BenchServices(string databasePath)
+    {
+        ConnectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = databasePath,
+            Cache = SqliteCacheMode.Private,
+            DefaultTimeout = 30,
+            Pooling = true,
+        }.ToString();
+        var review = new StaticOptionsMonitor<ReviewOptions>(new ReviewOptions());
+        Desk = BuildDesk(Factory(record: false), review);
+        Metrics = new QualityMetrics(Factory(record: false), review, TimeProvider.System);
+        // A second pair whose commands are captured, so the timed pair carries no recording cost.
+        RecordedDesk = BuildDesk(Factory(record: true), review);
+        RecordedMetrics = new QualityMetrics(Factory(record: true), review, TimeProvider.System);
+    }
+
+    public string ConnectionString { get; }
+    public SqlCapture Capture { get; } = new();
+    public ReviewDesk Desk { get; }
+    public QualityMetrics Metrics { get; }
+    public ReviewDesk RecordedDesk { get; }
+    public QualityMetrics RecordedMetrics { get; }
+
+    private static ReviewDesk BuildDesk(IDbContextFactory<GraderDb> factory, IOptionsMonitor<ReviewOptions> review)
+    {
+        var grading = new GradingService(factory, new RubricCatalog(Options.Create(new RubricOptions())),
+            new StaticOptionsMonitor<DispositionOptions>(new DispositionOptions()), new StaticOptionsMonitor<VisionOptions>(new VisionOptions()),
+            review, TimeProvider.System);
+        return new ReviewDesk(factory, grading, review, TimeProvider.System);
+    }
+
+    private GraderDbFactory Factory(bool record)
+    {
+        var builder = new DbContextOptionsBuilder<SqliteGraderDb>().UseSqlite(ConnectionString).AddInterceptors(new DurabilityPragmas());
+        if (record)
+        {
+            builder.AddInterceptors(Capture);
+        }
+        return new GraderDbFactory(new PooledDbContextFactory<SqliteGraderDb>(builder.Options));
+    }
+
+    /// <summary>The app asks for GraderDb; the SQLite subclass answers (DataRegistration's adapter is private).</summary>
+    private sealed class GraderDbFactory(IDbContextFactory<SqliteGraderDb> inner) : IDbContextFactory<GraderDb>
+    {
+        public GraderDb CreateDbContext() => inner.CreateDbContext();
+
+        public async Task<GraderDb> CreateDbContextAsync(CancellationToken cancellationToken = default) =>
+            await inner.CreateDbContextAsync(cancellationToken);
+    }
+
+    private sealed class DurabilityPragmas : DbConnectionInterceptor
+    {
+        public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            command.ExecuteNonQuery();
+        }
+
+        public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = Pragmas;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>Fixed options: the bench uses the defaults the app ships with.</summary>
+    private sealed class StaticOptionsMonitor<T>(T value) : IOptionsMonitor<T>
+    {
+        public T CurrentValue => value;
+
+        public T Get(string? name) => value;
+
+        public IDisposable? OnChange(Action<T, string?> listener) => null;
+    }
+}
