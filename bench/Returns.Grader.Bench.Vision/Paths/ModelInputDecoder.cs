@@ -1,0 +1,85 @@
+using Returns.Grader.Vision.Inference;
+using Returns.Grader.Vision.Photos;
+using SkiaSharp;
+
+namespace Returns.Grader.Bench.Vision.Paths;
+
+/// <summary>
+/// Encoded photo → the network's input tensor, decoding no more pixels than the model needs. This is the piece that
+/// Vision lacks as a public API (PhotoSanitizer.DecodeAtLeast is internal and aims at the stored copy's long side);
+/// written here so that Vision can take it over as-is (e.g. <c>Preprocessing.FromEncoded</c>).
+/// </summary>
+public static class ModelInputDecoder
+{
+    // Same sampling as Preprocessing.FromBitmap: bilinear with mipmaps, so the last ≤ 2× shrink is anti-aliased.
+    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
+
+    /// <summary>Writes the tensor into <paramref name="destination"/>; returns the upright size of the full photo
+    /// (the coordinate space of the damage boxes).</summary>
+    public static (int Width, int Height) Decode(ReadOnlySpan<byte> bytes, ManifestInput input, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        using var data = SKData.CreateCopy(bytes);
+        using var stream = new SKMemoryStream(data);
+        using var codec = SKCodec.Create(stream) ?? throw new InvalidDataException("Not a decodable image.");
+        var origin = codec.EncodedOrigin;
+        using var decoded = DecodeForModel(codec, input);
+        Resize(decoded, origin, input, destination);
+        return Orientation.UprightSize(origin, codec.Info.Width, codec.Info.Height);
+    }
+
+    /// <summary>
+    /// The smallest n/8 scale at which the upright picture is still at least twice the input on both axes (the
+    /// manifest's shrink-on-load rule, the same as PIL's draft(2 × size) on the training side). A 4032×3024 photo for a
+    /// 256 px input decodes at 2/8 = 1008×756: 0.76 MP instead of 12.2 MP.
+    /// </summary>
+    public static SKSizeI ChooseDecodeSize(SKCodec codec, ManifestInput input)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        ArgumentNullException.ThrowIfNull(input);
+        for (var eighths = 1; eighths < 8; eighths++)
+        {
+            var scaled = codec.GetScaledDimensions(eighths / 8f);
+            var (width, height) = Orientation.UprightSize(codec.EncodedOrigin, scaled.Width, scaled.Height);
+            if (width >= 2 * input.Width && height >= 2 * input.Height)
+            {
+                return scaled;
+            }
+        }
+        return codec.Info.Size;
+    }
+
+    public static SKBitmap DecodeForModel(SKCodec codec, ManifestInput input)
+    {
+        var size = ChooseDecodeSize(codec, input);
+        var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
+        var bitmap = new SKBitmap(info);
+        var result = codec.GetPixels(info, bitmap.GetPixels());
+        if (result != SKCodecResult.Success)
+        {
+            bitmap.Dispose();
+            throw new InvalidDataException($"Decoding failed: {result}.");
+        }
+        return bitmap;
+    }
+
+    /// <summary>Orientation and resize in one draw (stored pixels → upright input-sized pixels), then normalize.</summary>
+    public static void Resize(SKBitmap decoded, SKEncodedOrigin origin, ManifestInput input, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(decoded);
+        ArgumentNullException.ThrowIfNull(input);
+        var info = new SKImageInfo(input.Width, input.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var resized = new SKBitmap(info);
+        using (var canvas = new SKCanvas(resized))
+        using (var pixels = decoded.PeekPixels())
+        using (var image = SKImage.FromPixels(pixels))
+        {
+            canvas.Clear(SKColors.White);
+            var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
+            var scale = SKMatrix.CreateScale((float)input.Width / uprightWidth, (float)input.Height / uprightHeight);
+            canvas.SetMatrix(scale.PreConcat(Orientation.ToUpright(origin, decoded.Width, decoded.Height)));
+            canvas.DrawImage(image, 0, 0, Sampling);
+        }
+        Preprocessing.Normalize(resized.GetPixelSpan(), 4, input, destination);
+    }
+}
