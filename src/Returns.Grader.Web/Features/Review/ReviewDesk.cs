@@ -43,7 +43,6 @@ public sealed class ReviewDesk(
     {
         ArgumentNullException.ThrowIfNull(filter);
         var now = clock.GetUtcNow().UtcDateTime;
-        var target = options.CurrentValue.TargetHours;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var query = db.ReviewTasks.AsNoTracking().Where(t => t.Status == ReviewStatus.Open);
         if (filter.Reason is { } reason)
@@ -64,9 +63,13 @@ public sealed class ReviewDesk(
             var before = now.AddHours(-age);
             query = query.Where(t => t.CreatedAt <= before);
         }
-        var rows = await query
-            .OrderByDescending(t => t.Priority).ThenBy(t => t.CreatedAt)
-            .Take(Math.Clamp(filter.Take, 1, 500))
+        return await EntriesAsync(query.OrderByDescending(t => t.Priority).ThenBy(t => t.CreatedAt).Take(Math.Clamp(filter.Take, 1, 500)), now, cancellationToken);
+    }
+
+    private async Task<IReadOnlyList<QueueEntry>> EntriesAsync(IQueryable<ReviewTask> tasks, DateTime now, CancellationToken cancellationToken)
+    {
+        var target = options.CurrentValue.TargetHours;
+        var rows = await tasks
             .Select(t => new
             {
                 Task = t,
@@ -150,7 +153,7 @@ public sealed class ReviewDesk(
         {
             throw new ConcurrencyConflictException("Another supervisor claimed this item at the same moment.");
         }
-        return (await ListAsync(new QueueFilter(Take: 500), cancellationToken)).Single(e => e.TaskId == taskId);
+        return (await EntriesAsync(db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
     }
 
     /// <summary>
