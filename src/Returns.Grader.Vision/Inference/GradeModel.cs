@@ -124,14 +124,21 @@ public sealed class GradeModel : IDisposable
         ArgumentNullException.ThrowIfNull(batch);
         var input = Manifest.Input;
         var length = Preprocessing.TensorLength(input);
-        var data = new float[batch.Count * length];
         for (var i = 0; i < batch.Count; i++)
         {
             if (batch[i].Length != length)
             {
                 throw new ArgumentException($"Tensor {i} has {batch[i].Length} floats; the model takes {length}.");
             }
-            batch[i].CopyTo(data, i * length);
+        }
+        // A single photo's tensor is used as it is; only a real batch is laid out into one array.
+        var data = batch.Count == 1 ? batch[0] : new float[batch.Count * length];
+        if (batch.Count > 1)
+        {
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].CopyTo(data, i * length);
+            }
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(data, [batch.Count, 3, input.Height, input.Width]);
