@@ -16,6 +16,7 @@ public static class Roles
     public const string Graders = $"{Grader},{Supervisor},{Admin}";
     public const string Staff = $"{Grader},{Supervisor},{DataScientist},{Admin}";
     public const string Reviewers = $"{Supervisor},{Admin}";
+    public const string QualityReaders = $"{Supervisor},{DataScientist},{Admin}";
 }
 
 /// <summary>Named authorization policies that endpoints and pages state.</summary>

@@ -166,12 +166,24 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         {
             tasks = tasks.Where(t => t.GradedById == filter.Associate);
         }
+        var byReason = await CountByReasonAsync(tasks, cancellationToken);
+        return byReason.Select(pair =>
+            new ReviewRate(pair.Key, pair.Value, stationDecisions == 0 ? 0 : Math.Round((double)pair.Value / stationDecisions, 4))).ToList();
+    }
+
+    /// <summary>
+    /// Tasks per reason in one grouped query: grouped by their whole reason list (few distinct lists), then split here.
+    /// Ordered as the <see cref="ReviewReason"/> enum, every reason present (0 when none).
+    /// </summary>
+    private static async Task<IReadOnlyDictionary<string, long>> CountByReasonAsync(IQueryable<ReviewTask> tasks, CancellationToken cancellationToken)
+    {
         var lists = await tasks.GroupBy(t => t.Reasons).Select(g => new { Reasons = g.Key, Count = g.LongCount() }).ToListAsync(cancellationToken);
-        return Enum.GetNames<ReviewReason>().Select(reason =>
+        var counts = new Dictionary<string, long>();
+        foreach (var reason in Enum.GetNames<ReviewReason>())
         {
-            var count = lists.Where(l => l.Reasons.Split(',').Contains(reason)).Sum(l => l.Count);
-            return new ReviewRate(reason, count, stationDecisions == 0 ? 0 : Math.Round((double)count / stationDecisions, 4));
-        }).ToList();
+            counts[reason] = lists.Where(l => l.Reasons.Split(',').Contains(reason)).Sum(l => l.Count);
+        }
+        return counts;
     }
 
     private static IQueryable<GradeDecision> Decisions(GraderDb db, QualityFilter filter, DecisionKind? kind)
@@ -229,11 +241,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var oldest = await open.OrderBy(t => t.CreatedAt).Select(t => (DateTime?)t.CreatedAt).FirstOrDefaultAsync(cancellationToken);
         var overTargetBefore = now.AddHours(-review.CurrentValue.TargetHours);
         var overTarget = await open.LongCountAsync(t => t.CreatedAt <= overTargetBefore, cancellationToken);
-        var byReason = new Dictionary<string, long>();
-        foreach (var reason in Enum.GetNames<ReviewReason>())
-        {
-            byReason[reason] = await open.LongCountAsync(t => ("," + t.Reasons + ",").Contains("," + reason + ","), cancellationToken);
-        }
+        var byReason = await CountByReasonAsync(open, cancellationToken);
         // The mean age needs the creation times' mean; ticks are averaged by the database.
         var meanTicks = count == 0 ? 0 : await open.Select(t => (double)t.CreatedAt.Ticks).AverageAsync(cancellationToken);
         return new QueueStats(count, oldest is null ? 0 : Math.Round((now - oldest.Value).TotalHours, 2),
