@@ -33,14 +33,16 @@ public sealed class BenchServices
             Pooling = true,
         }.ToString();
         var review = new StaticOptionsMonitor<ReviewOptions>(new ReviewOptions());
-        Desk = BuildDesk(Factory(record: false), review);
-        Metrics = new QualityMetrics(Factory(record: false), review, TimeProvider.System);
+        Factory = CreateFactory(record: false);
+        Desk = BuildDesk(Factory, review);
+        Metrics = new QualityMetrics(Factory, review, TimeProvider.System);
         // A second pair whose commands are captured, so the timed pair carries no recording cost.
-        RecordedDesk = BuildDesk(Factory(record: true), review);
-        RecordedMetrics = new QualityMetrics(Factory(record: true), review, TimeProvider.System);
+        RecordedDesk = BuildDesk(CreateFactory(record: true), review);
+        RecordedMetrics = new QualityMetrics(CreateFactory(record: true), review, TimeProvider.System);
     }
 
     public string ConnectionString { get; }
+    public IDbContextFactory<GraderDb> Factory { get; }
     public SqlCapture Capture { get; } = new();
     public ReviewDesk Desk { get; }
     public QualityMetrics Metrics { get; }
@@ -55,7 +57,7 @@ public sealed class BenchServices
         return new ReviewDesk(factory, grading, review, TimeProvider.System);
     }
 
-    private GraderDbFactory Factory(bool record)
+    private GraderDbFactory CreateFactory(bool record)
     {
         var builder = new DbContextOptionsBuilder<SqliteGraderDb>().UseSqlite(ConnectionString).AddInterceptors(new DurabilityPragmas());
         if (record)

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Bench.Quality;
 using Returns.Grader.Bench.Quality.Measurement;
 using Returns.Grader.Bench.Quality.Seeding;
@@ -74,6 +75,18 @@ if (options.Analyze)
 
 var services = new BenchServices(databasePath);
 var ct = CancellationToken.None;
+// The seed writes decisions as raw rows, so the dashboard's daily counts (ADR 0008) are built the way the app builds them
+// on its first start after the upgrade that added them: one rebuild from the decisions, timed.
+await using (var db = await services.Factory.CreateDbContextAsync(ct))
+{
+    var rebuildStart = Stopwatch.GetTimestamp();
+    if (await QualityCountRebuild.RebuildIfMissingAsync(db, ct))
+    {
+        var rows = await db.QualityDailyCounts.LongCountAsync(ct);
+        var hourly = await db.QualityHourlyCounts.LongCountAsync(ct);
+        Md($"- Daily counts rebuilt from the decisions in {QueryPlans.Seconds(rebuildStart):F1} s (the app's first start after the upgrade): {rows:N0} daily rows, {hourly:N0} hourly rows");
+    }
+}
 // The dashboard's default range: the last 30 days (QualityPage starts at today − 30 days, no end).
 var month = new QualityFilter(From: DateTime.UtcNow.Date.AddDays(-30));
 var topCategory = SeedShape.Categories[0];
@@ -87,6 +100,9 @@ var scenarios = new List<Scenario>
     new("Dashboard: last 30 days, no filter (the page's default)", (s, r) => Metrics(s, r).ReportAsync(month, ct)),
     new($"Dashboard: last 30 days, category {topCategory} (largest)", (s, r) => Metrics(s, r).ReportAsync(month with { Category = topCategory }, ct)),
     new($"Dashboard: last 30 days, associate {associate}", (s, r) => Metrics(s, r).ReportAsync(month with { Associate = associate }, ct)),
+    new($"Dashboard: last 30 days, model {SeedShape.ModelVersion}", (s, r) => Metrics(s, r).ReportAsync(month with { ModelVersion = SeedShape.ModelVersion }, ct)),
+    new($"Dashboard, live (combined filters): last 30 days, category {topCategory} + associate {associate}",
+        (s, r) => Metrics(s, r).ReportAsync(month with { Category = topCategory, Associate = associate }, ct)),
 };
 
 // Read the seed back through the app before timing anything.
@@ -97,7 +113,16 @@ QualityReport[] reports =
     await services.Metrics.ReportAsync(month with { Associate = associate }, ct),
 ];
 var checks = SeedChecks.Run(seed,
-    await services.Desk.ListAsync(new QueueFilter(), ct), await services.Desk.ListAsync(queueFilter, ct), queueFilter, reports[0], reports[1], reports[2]);
+    await services.Desk.ListAsync(new QueueFilter(), ct), await services.Desk.ListAsync(queueFilter, ct), queueFilter, reports[0], reports[1], reports[2]).ToList();
+// The daily counts must say what the live queries over the same decisions say (every figure but the live queue).
+var slices = new[] { month, month with { Category = topCategory }, month with { Associate = associate }, month with { ModelVersion = SeedShape.ModelVersion } };
+foreach (var slice in slices)
+{
+    var counted = await services.Metrics.ReportAsync(slice, ct);
+    var live = await services.Metrics.LiveReportAsync(slice, ct);
+    checks.Add((counted.Source == QualityMetrics.FromDailyCounts && Figures(counted) == Figures(live),
+        $"daily counts = live queries, every figure ({slice.Category ?? slice.Associate ?? slice.ModelVersion ?? "no filter"})"));
+}
 if (options.DumpReports is { } dumpPath)
 {
     await File.WriteAllTextAsync(dumpPath, JsonSerializer.Serialize(reports, new JsonSerializerOptions { WriteIndented = true }));
@@ -188,6 +213,11 @@ else if (seed is not null)
     Console.WriteLine($"Kept {databasePath} (reuse with --db, delete it when done)");
 }
 return passed ? 0 : 1;
+
+static string Figures(QualityReport report) => JsonSerializer.Serialize(report with
+{
+    Source = "", Filter = new QualityFilter(), Queue = new QueueStats(0, 0, 0, 0, new Dictionary<string, long>()),
+});
 
 static ReviewDesk Desk(BenchServices services, bool recorded) => recorded ? services.RecordedDesk : services.Desk;
 

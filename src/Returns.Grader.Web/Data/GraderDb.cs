@@ -16,6 +16,8 @@ public abstract class GraderDb(DbContextOptions options) : DbContext(options)
     public DbSet<DamageRegion> DamageRegions => Set<DamageRegion>();
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<ReviewTask> ReviewTasks => Set<ReviewTask>();
+    public DbSet<QualityDailyCount> QualityDailyCounts => Set<QualityDailyCount>();
+    public DbSet<QualityHourlyCount> QualityHourlyCounts => Set<QualityHourlyCount>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GraderDb).Assembly);

@@ -5,6 +5,7 @@ using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Items;
 using Returns.Grader.Web.Features.Models;
+using Returns.Grader.Web.Features.Quality;
 using Returns.Grader.Web.Features.Review;
 using Returns.Grader.Web.Infrastructure;
 
@@ -74,13 +75,16 @@ public sealed class GradingService(
         decision.SuggestedGrade = suggestion?.Grade;
         decision.Blind = suggestion is not null && ReviewRouter.IsBlind(item.Id, review.CurrentValue.BlindShare);
         Append(db, item, decision, ItemStatus.Graded);
+        var counts = new QualityCountChanges();
+        counts.AddStation(new StationFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, decision.ActorId, decision.ActorName,
+            decision.SuggestedByModel, decision.Grade, decision.SuggestedGrade));
 
         var reasons = ReviewRouter.Reasons(decision, item.UnitValue, suggestion, review.CurrentValue);
         if (reasons.Count > 0)
         {
-            await OpenReviewAsync(db, item, decision, reasons, cancellationToken);
+            await OpenReviewAsync(db, item, decision, reasons, counts, cancellationToken);
         }
-        await SaveAsync(db, item, cancellationToken);
+        await SaveAsync(db, item, counts, cancellationToken);
         return ReturnItems.ToSummary(decision);
     }
 
@@ -212,10 +216,15 @@ public sealed class GradingService(
     }
 
     /// <summary>One open task per item: a new reason joins the open task instead of queuing the item twice.</summary>
-    private static async Task OpenReviewAsync(GraderDb db, ReturnItem item, GradeDecision decision, IReadOnlyList<ReviewReason> reasons, CancellationToken cancellationToken)
+    private static async Task OpenReviewAsync(
+        GraderDb db, ReturnItem item, GradeDecision decision, IReadOnlyList<ReviewReason> reasons, QualityCountChanges counts, CancellationToken cancellationToken)
     {
         var task = await db.ReviewTasks.SingleOrDefaultAsync(t => t.ReturnItemId == item.Id && t.Status == ReviewStatus.Open, cancellationToken);
-        if (task is null)
+        if (task is not null)
+        {
+            counts.AddTask(new TaskFacts(task.CreatedAt, task.Category, task.GradedById, task.Reasons), -1);
+        }
+        else
         {
             task = new ReviewTask
             {
@@ -234,14 +243,19 @@ public sealed class GradingService(
         task.Priority = ReviewRouter.Priority(all, item.UnitValue);
         task.TriggerDecisionId = decision.Id;
         task.GradedById = decision.ActorId;
+        counts.AddTask(new TaskFacts(task.CreatedAt, task.Category, task.GradedById, task.Reasons), +1);
         item.Status = ItemStatus.InReview;
     }
 
-    internal static async Task SaveAsync(GraderDb db, ReturnItem item, CancellationToken cancellationToken)
+    /// <summary>Saves the decision and the dashboard's counts it changes in one transaction: both or neither.</summary>
+    internal static async Task SaveAsync(GraderDb db, ReturnItem item, QualityCountChanges counts, CancellationToken cancellationToken)
     {
         try
         {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await db.SaveChangesAsync(cancellationToken);
+            await counts.ApplyAsync(db, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
         }
         catch (DbUpdateConcurrencyException)
         {

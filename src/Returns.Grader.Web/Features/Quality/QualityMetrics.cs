@@ -27,14 +27,18 @@ public sealed record DamageAgreement(string Type, long Grader, long Final, long 
 /// <summary>Review tasks opened in the period for a reason, and their share of the period's station decisions.</summary>
 public sealed record ReviewRate(string Reason, long Tasks, double ShareOfDecisions);
 
+/// <param name="Source">Where the figures came from: <c>daily-counts</c> (the pre-aggregated counts, ADR 0008) or <c>live</c>
+/// (grouped queries over the decisions: combined filters, or a range that does not start and end on whole UTC days).</param>
 public sealed record QualityReport(
-    QualityFilter Filter, Agreement ModelVsFinal, Agreement GraderVsFinal, Agreement GraderVsModel,
+    QualityFilter Filter, string Source, Agreement ModelVsFinal, Agreement GraderVsFinal, Agreement GraderVsModel,
     IReadOnlyList<CalibrationBin> Calibration, double ExpectedCalibrationError, IReadOnlyList<ThroughputRow> Throughput, QueueStats Queue,
     IReadOnlyList<DamageAgreement> DamageTypeAgreement, IReadOnlyList<ReviewRate> ReviewRates);
 
 /// <summary>
-/// The quality figures, computed by the database (grouped counts over indexed columns; rows are never loaded), so a
-/// month of a busy site stays fast. Final label = a supervisor's review decision; the grader's is the one it superseded.
+/// The quality figures, computed by the database; rows are never loaded. Final label = a supervisor's review decision;
+/// the grader's is the one it superseded. Whole-day ranges with at most one of category, associate or model are read from
+/// the daily counts kept with each decision (ADR 0008: a month is a few thousand rows); anything else is computed live by
+/// grouped queries over the decisions, which is exact but takes seconds over a month of a busy site.
 /// </summary>
 public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptionsMonitor<ReviewOptions> review, TimeProvider clock)
 {
@@ -43,9 +47,118 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
 
     private static readonly int GradeCount = Enum.GetValues<Grade>().Length;
 
-    public async Task<QualityReport> ReportAsync(QualityFilter filter, CancellationToken cancellationToken)
+    public const string FromDailyCounts = "daily-counts";
+    public const string Live = "live";
+
+    public Task<QualityReport> ReportAsync(QualityFilter filter, CancellationToken cancellationToken)
+    {
+        filter = Normalize(filter);
+        return Slice(filter) is { } slice ? CountsReportAsync(filter, slice, cancellationToken) : LiveReportAsync(filter, cancellationToken);
+    }
+
+    /// <summary>Times without a zone are UTC (the dashboard's days are UTC days); blank filters are no filters.</summary>
+    private static QualityFilter Normalize(QualityFilter filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
+        static DateTime? Utc(DateTime? t) => t is not { } v ? null : v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime();
+        static string? Text(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+        return new QualityFilter(Utc(filter.From), Utc(filter.To), Text(filter.Category), Text(filter.Associate), Text(filter.ModelVersion));
+    }
+
+    /// <summary>The daily counts' slice that answers this filter, or null when only the live queries can.</summary>
+    private static (QualityScope Scope, string Value)? Slice(QualityFilter filter)
+    {
+        if (filter.From is { TimeOfDay.Ticks: not 0 } || filter.To is { TimeOfDay.Ticks: not 0 })
+        {
+            return null;
+        }
+        return (filter.Category, filter.Associate, filter.ModelVersion) switch
+        {
+            (null, null, null) => (QualityScope.All, ""),
+            ({ } category, null, null) => (QualityScope.Category, category),
+            (null, { } associate, null) => (QualityScope.Associate, associate),
+            (null, null, { } model) => (QualityScope.Model, model),
+            _ => null,
+        };
+    }
+
+    /// <summary>The report from the daily counts: one grouped read of the slice's days, one of its hours, and the queue.</summary>
+    private async Task<QualityReport> CountsReportAsync(QualityFilter filter, (QualityScope Scope, string Value) slice, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var fromDay = filter.From is { } from ? QualityCountChanges.DayOf(from) : int.MinValue;
+        var toDay = filter.To is { } to ? QualityCountChanges.DayOf(to) : int.MaxValue;
+        var days = db.QualityDailyCounts.AsNoTracking().Where(c => c.Day >= fromDay && c.Day < toDay);
+        var cells = await days.Where(c => c.Scope == slice.Scope && c.ScopeValue == slice.Value)
+            .GroupBy(c => new { c.Figure, c.A, c.B })
+            .Select(g => new FigureCell(g.Key.Figure, g.Key.A, g.Key.B, g.Sum(c => c.Count), g.Sum(c => c.Sum)))
+            .ToListAsync(cancellationToken);
+        if (slice.Scope == QualityScope.Model)
+        {
+            // Review tasks carry no model: under a model filter the rates are of all tasks (as the live report has them).
+            cells.RemoveAll(c => c.Figure == QualityFigure.ReviewTasks);
+            cells.AddRange(await days.Where(c => c.Scope == QualityScope.All && c.Figure == QualityFigure.ReviewTasks)
+                .GroupBy(c => c.A)
+                .Select(g => new FigureCell(QualityFigure.ReviewTasks, g.Key, 0, g.Sum(c => c.Count), 0))
+                .ToListAsync(cancellationToken));
+        }
+        IEnumerable<FigureCell> Figure(QualityFigure figure) => cells.Where(c => c.Figure == figure);
+        (Grade, Grade, long, double) Matrix(FigureCell c) => ((Grade)c.A, (Grade)c.B, c.Count, c.Sum);
+
+        var (calibration, ece) = CalibrationFrom(Figure(QualityFigure.Calibration).Select(c =>
+            new BinCounts(c.A, c.Count, c.Sum, Figure(QualityFigure.CalibrationCorrect).Where(k => k.A == c.A).Sum(k => k.Count))));
+        var damage = DamageAgreementFrom(
+            Figure(QualityFigure.DamageGrader).ToDictionary(c => (DamageType)c.A, c => c.Count),
+            Figure(QualityFigure.DamageFinal).ToDictionary(c => (DamageType)c.A, c => c.Count),
+            Figure(QualityFigure.DamageBoth).ToDictionary(c => (DamageType)c.A, c => c.Count));
+        var stationCount = Figure(QualityFigure.StationDecisions).Sum(c => c.Count);
+        var tasksByReason = Enum.GetValues<ReviewReason>().ToDictionary(r => r.ToString(), r => Figure(QualityFigure.ReviewTasks).Where(c => c.A == (int)r).Sum(c => c.Count));
+
+        var hours = db.QualityHourlyCounts.AsNoTracking();
+        if (filter.From is { } start)
+        {
+            var fromHour = QualityCountChanges.HourOf(start);
+            hours = hours.Where(h => h.Hour >= fromHour);
+        }
+        if (filter.To is { } end)
+        {
+            var toHour = QualityCountChanges.HourOf(end);
+            hours = hours.Where(h => h.Hour < toHour);
+        }
+        hours = slice.Scope switch
+        {
+            QualityScope.Category => hours.Where(h => h.Category == slice.Value),
+            QualityScope.Associate => hours.Where(h => h.ActorId == slice.Value),
+            QualityScope.Model => hours.Where(h => h.ModelVersion == slice.Value),
+            _ => hours,
+        };
+        var throughput = await hours.GroupBy(h => new { h.ActorName, h.Hour })
+            .Select(g => new { g.Key.ActorName, g.Key.Hour, Count = g.Sum(h => h.Count) })
+            .OrderByDescending(r => r.Hour).ThenBy(r => r.ActorName)
+            .Take(ThroughputRows)
+            .ToListAsync(cancellationToken);
+        throughput.Reverse();
+
+        return new QualityReport(
+            filter, FromDailyCounts,
+            Compute("Model vs final label", Figure(QualityFigure.ModelVsFinal).Select(Matrix)),
+            Compute("Grader vs final label", Figure(QualityFigure.GraderVsFinal).Select(Matrix)),
+            Compute("Grader vs model", Figure(QualityFigure.GraderVsModel).Select(Matrix)),
+            calibration, ece,
+            throughput.Select(r => new ThroughputRow(r.ActorName, QualityCountChanges.StartOfHour(r.Hour), r.Count)).ToList(),
+            await QueueAsync(db, cancellationToken),
+            damage, ReviewRatesFrom(tasksByReason, stationCount));
+    }
+
+    private sealed record FigureCell(QualityFigure Figure, int A, int B, long Count, double Sum);
+
+    /// <summary>The newest associate-hours kept for the throughput chart.</summary>
+    private const int ThroughputRows = 5000;
+
+    /// <summary>The report by grouped queries over the decisions themselves: any filter, exact, slower on long ranges.</summary>
+    public async Task<QualityReport> LiveReportAsync(QualityFilter filter, CancellationToken cancellationToken)
+    {
+        filter = Normalize(filter);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 
         // Reviewed pairs: a review decision and the grader decision it superseded.
@@ -57,6 +170,8 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         {
             pairs = pairs.Where(p => p.ActorId == filter.Associate);
         }
+        // Calibration is the model's: the model filter picks its predictions, not the pairs (below).
+        var calibrationPairs = pairs.Select(p => new Pair { GradedId = p.GradedId, FinalId = p.FinalId });
         if (!string.IsNullOrWhiteSpace(filter.ModelVersion))
         {
             pairs = pairs.Where(p => p.SuggestedByModel == filter.ModelVersion);
@@ -89,13 +204,13 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             .GroupBy(d => new { A = d.Grade, B = d.Suggested })
             .Select(g => new Cell(g.Key.A, g.Key.B, g.LongCount(), g.Sum(d => d.Value))).ToListAsync(cancellationToken);
 
-        var (calibration, ece) = await CalibrationAsync(db, filter, cancellationToken);
+        var (calibration, ece) = await CalibrationAsync(db, filter, calibrationPairs, cancellationToken);
         var throughput = await station
             .GroupBy(d => new { d.ActorName, d.DecidedAt.Date, d.DecidedAt.Hour })
             .Select(g => new { g.Key.ActorName, g.Key.Date, g.Key.Hour, Count = g.LongCount() })
             // The newest hours matter most: keep the last 5,000 associate-hours, then put them back in time order.
             .OrderByDescending(r => r.Date).ThenByDescending(r => r.Hour).ThenBy(r => r.ActorName)
-            .Take(5000)
+            .Take(ThroughputRows)
             .ToListAsync(cancellationToken);
         throughput.Reverse();
 
@@ -104,7 +219,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var reviewRates = await ReviewRatesAsync(db, filter, stationCount, cancellationToken);
 
         return new QualityReport(
-            filter,
+            filter, Live,
             Compute("Model vs final label", modelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
             Compute("Grader vs final label", graderCells.Select(c => (c.A, c.B, c.Count, c.Value))),
             Compute("Grader vs model", graderModelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
@@ -126,36 +241,38 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
     {
         var regions = db.DamageRegions.AsNoTracking().Where(r => r.Source != RegionSource.Deleted);
         var grader = await (from p in pairs join r in regions on p.GradedId equals r.DecisionId
-                            group p.GradedId by r.Type into g select new { Type = g.Key, Count = g.Distinct().LongCount() }).ToListAsync(cancellationToken);
+                            group p.GradedId by r.Type into g select new { Type = g.Key, Count = g.Distinct().LongCount() }).ToDictionaryAsync(x => x.Type, x => x.Count, cancellationToken);
         var final = await (from p in pairs join r in regions on p.FinalId equals r.DecisionId
-                           group p.FinalId by r.Type into g select new { Type = g.Key, Count = g.Distinct().LongCount() }).ToListAsync(cancellationToken);
+                           group p.FinalId by r.Type into g select new { Type = g.Key, Count = g.Distinct().LongCount() }).ToDictionaryAsync(x => x.Type, x => x.Count, cancellationToken);
         var both = await (from p in pairs
                           join g in regions on p.GradedId equals g.DecisionId
                           join f in regions on p.FinalId equals f.DecisionId
                           where g.Type == f.Type
-                          group p.FinalId by g.Type into t select new { Type = t.Key, Count = t.Distinct().LongCount() }).ToListAsync(cancellationToken);
-        return Enum.GetValues<DamageType>().Select(type =>
+                          group p.FinalId by g.Type into t select new { Type = t.Key, Count = t.Distinct().LongCount() }).ToDictionaryAsync(x => x.Type, x => x.Count, cancellationToken);
+        return DamageAgreementFrom(grader, final, both);
+    }
+
+    private static List<DamageAgreement> DamageAgreementFrom(
+        Dictionary<DamageType, long> grader, Dictionary<DamageType, long> final, Dictionary<DamageType, long> both) =>
+        Enum.GetValues<DamageType>().Select(type =>
         {
-            var a = grader.FirstOrDefault(x => x.Type == type)?.Count ?? 0;
-            var b = final.FirstOrDefault(x => x.Type == type)?.Count ?? 0;
-            var ab = both.FirstOrDefault(x => x.Type == type)?.Count ?? 0;
+            var a = grader.GetValueOrDefault(type);
+            var b = final.GetValueOrDefault(type);
+            var ab = both.GetValueOrDefault(type);
             var union = a + b - ab;
             return new DamageAgreement(Infrastructure.WireName<DamageType>.Of(type), a, b, ab, union == 0 ? 1 : Math.Round((double)ab / union, 4));
         }).ToList();
-    }
 
     /// <summary>Tasks grouped by their reason list (few distinct lists), then counted per reason here.</summary>
     private static async Task<IReadOnlyList<ReviewRate>> ReviewRatesAsync(GraderDb db, QualityFilter filter, long stationDecisions, CancellationToken cancellationToken)
     {
         var tasks = db.ReviewTasks.AsNoTracking();
-        if (filter.From is { } from)
+        if (filter.From is { } start)
         {
-            var start = from.ToUniversalTime();
             tasks = tasks.Where(t => t.CreatedAt >= start);
         }
-        if (filter.To is { } to)
+        if (filter.To is { } end)
         {
-            var end = to.ToUniversalTime();
             tasks = tasks.Where(t => t.CreatedAt < end);
         }
         if (!string.IsNullOrWhiteSpace(filter.Category))
@@ -166,10 +283,12 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         {
             tasks = tasks.Where(t => t.GradedById == filter.Associate);
         }
-        var byReason = await CountByReasonAsync(tasks, cancellationToken);
-        return byReason.Select(pair =>
-            new ReviewRate(pair.Key, pair.Value, stationDecisions == 0 ? 0 : Math.Round((double)pair.Value / stationDecisions, 4))).ToList();
+        return ReviewRatesFrom(await CountByReasonAsync(tasks, cancellationToken), stationDecisions);
     }
+
+    private static List<ReviewRate> ReviewRatesFrom(IReadOnlyDictionary<string, long> tasksByReason, long stationDecisions) =>
+        tasksByReason.Select(pair =>
+            new ReviewRate(pair.Key, pair.Value, stationDecisions == 0 ? 0 : Math.Round((double)pair.Value / stationDecisions, 4))).ToList();
 
     /// <summary>
     /// Tasks per reason in one grouped query: grouped by their whole reason list (few distinct lists), then split here.
@@ -193,14 +312,12 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         {
             query = query.Where(d => d.Kind == k);
         }
-        if (filter.From is { } from)
+        if (filter.From is { } start)
         {
-            var start = from.ToUniversalTime();
             query = query.Where(d => d.DecidedAt >= start);
         }
-        if (filter.To is { } to)
+        if (filter.To is { } end)
         {
-            var end = to.ToUniversalTime();
             query = query.Where(d => d.DecidedAt < end);
         }
         if (!string.IsNullOrWhiteSpace(filter.Category))
@@ -210,10 +327,15 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         return query;
     }
 
-    /// <summary>Reliability of the model's confidence on reviewed photos: ten bins of confidence, accuracy against the final label.</summary>
-    private static async Task<(IReadOnlyList<CalibrationBin>, double)> CalibrationAsync(GraderDb db, QualityFilter filter, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reliability of the model's confidence on the photos supervisors saw (predictions made before the review): ten bins
+    /// of confidence, accuracy against the final label. The associate filter keeps the items that associate graded.
+    /// </summary>
+    private static async Task<(IReadOnlyList<CalibrationBin>, double)> CalibrationAsync(GraderDb db, QualityFilter filter, IQueryable<Pair> reviewed, CancellationToken cancellationToken)
     {
-        var finals = Decisions(db, filter, DecisionKind.Review);
+        var finals = !string.IsNullOrWhiteSpace(filter.Associate)
+            ? from pair in reviewed join final in db.GradeDecisions on pair.FinalId equals final.Id select final
+            : Decisions(db, filter, DecisionKind.Review);
         var predictions = db.Predictions.AsNoTracking().Where(p => !p.IsShadow);
         if (!string.IsNullOrWhiteSpace(filter.ModelVersion))
         {
@@ -222,13 +344,26 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var rows = await (
                 from p in predictions
                 join final in finals on p.Photo!.ReturnItemId equals final.ReturnItemId
-                where final.ReturnItem!.CurrentDecisionId == final.Id
+                where p.CreatedAt <= final.DecidedAt
                 group new { p.Confidence, Correct = p.Grade == final.Grade ? 1 : 0 } by (int)(p.Confidence * 10) into bin
-                select new { Bin = bin.Key, Count = bin.LongCount(), Confidence = bin.Sum(x => x.Confidence), Correct = bin.Sum(x => x.Correct) })
+                select new BinCounts(bin.Key, bin.LongCount(), bin.Sum(x => x.Confidence), bin.Sum(x => (long)x.Correct)))
             .ToListAsync(cancellationToken);
-        var total = rows.Sum(r => r.Count);
-        var bins = rows.OrderBy(r => r.Bin).Select(r => new CalibrationBin(
-            Math.Min(r.Bin, 9) / 10.0, Math.Min(r.Bin, 9) / 10.0 + 0.1, r.Count, r.Confidence / r.Count, (double)r.Correct / r.Count)).ToList();
+        return CalibrationFrom(rows);
+    }
+
+    private sealed record BinCounts(int Bin, long Count, double Confidence, long Correct);
+
+    /// <summary>Bins and expected calibration error; a confidence of exactly 1 joins the last bin.</summary>
+    private static (IReadOnlyList<CalibrationBin>, double) CalibrationFrom(IEnumerable<BinCounts> rows)
+    {
+        var merged = rows.GroupBy(r => Math.Clamp(r.Bin, 0, 9))
+            .Select(g => new BinCounts(g.Key, g.Sum(r => r.Count), g.Sum(r => r.Confidence), g.Sum(r => r.Correct)))
+            .Where(r => r.Count > 0)
+            .OrderBy(r => r.Bin)
+            .ToList();
+        var total = merged.Sum(r => r.Count);
+        var bins = merged.Select(r => new CalibrationBin(
+            r.Bin / 10.0, r.Bin / 10.0 + 0.1, r.Count, r.Confidence / r.Count, (double)r.Correct / r.Count)).ToList();
         var ece = total == 0 ? 0 : bins.Sum(b => b.Count / (double)total * Math.Abs(b.Accuracy - b.MeanConfidence));
         return (bins, Math.Round(ece, 4));
     }

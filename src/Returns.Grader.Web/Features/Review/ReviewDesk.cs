@@ -4,6 +4,7 @@ using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Quality;
 
 namespace Returns.Grader.Web.Features.Review;
 
@@ -193,13 +194,37 @@ public sealed class ReviewDesk(
         var decision = await grading.BuildDecisionAsync(db, item,
             new GradeRequest(request.Grade, request.Disposition, request.Damage, request.Notes), actor, request.ReasonCode, cancellationToken);
         decision.Kind = DecisionKind.Review;
+        var counts = await CountReviewAsync(db, item, decision, cancellationToken);
         GradingService.Append(db, item, decision, ItemStatus.Final);
         task.Status = ReviewStatus.Decided;
         task.DecidedAt = now;
         task.ResolutionDecisionId = decision.Id;
         task.LeaseExpiresAt = null;
-        await GradingService.SaveAsync(db, item, cancellationToken);
+        await GradingService.SaveAsync(db, item, counts, cancellationToken);
         return ReturnItems.ToSummary(decision);
+    }
+
+    /// <summary>The dashboard's view of this review: the pair it closes and the model's predictions on the photos it saw.</summary>
+    private static async Task<QualityCountChanges> CountReviewAsync(GraderDb db, ReturnItem item, GradeDecision decision, CancellationToken cancellationToken)
+    {
+        var counts = new QualityCountChanges();
+        var graded = decision.SupersedesId is { } gradedId
+            ? await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == gradedId, cancellationToken)
+            : null;
+        if (graded is null)
+        {
+            return counts;
+        }
+        var predictions = await db.Predictions.AsNoTracking()
+            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == item.Id && p.CreatedAt <= decision.DecidedAt)
+            .Select(p => new PredictionFacts(p.ModelVersion, p.Grade, p.Confidence))
+            .ToListAsync(cancellationToken);
+        counts.AddReview(new ReviewFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, graded.ActorId, graded.SuggestedByModel,
+            graded.Grade, graded.SuggestedGrade, decision.Grade,
+            QualityCountChanges.DamageMask(graded.Damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type)),
+            QualityCountChanges.DamageMask(decision.Damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type)),
+            predictions));
+        return counts;
     }
 }
 

@@ -327,6 +327,74 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                     b.ToTable("Predictions");
                 });
 
+            modelBuilder.Entity("Returns.Grader.Web.Data.QualityDailyCount", b =>
+                {
+                    b.Property<int>("Scope")
+                        .HasColumnType("int");
+
+                    b.Property<string>("ScopeValue")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("int");
+
+                    b.Property<int>("Figure")
+                        .HasColumnType("int");
+
+                    b.Property<int>("A")
+                        .HasColumnType("int");
+
+                    b.Property<int>("B")
+                        .HasColumnType("int");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.Property<double>("Sum")
+                        .HasColumnType("float");
+
+                    b.HasKey("Scope", "ScopeValue", "Day", "Figure", "A", "B");
+
+                    b.ToTable("QualityDailyCounts");
+                });
+
+            modelBuilder.Entity("Returns.Grader.Web.Data.QualityHourlyCount", b =>
+                {
+                    b.Property<int>("Hour")
+                        .HasColumnType("int");
+
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("ModelVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Hour", "ActorId", "Category", "ModelVersion");
+
+                    b.HasIndex("ActorId", "Hour");
+
+                    b.HasIndex("Category", "Hour");
+
+                    b.HasIndex("ModelVersion", "Hour");
+
+                    b.ToTable("QualityHourlyCounts");
+                });
+
             modelBuilder.Entity("Returns.Grader.Web.Data.ReturnItem", b =>
                 {
                     b.Property<Guid>("Id")

@@ -320,6 +320,74 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                     b.ToTable("Predictions");
                 });
 
+            modelBuilder.Entity("Returns.Grader.Web.Data.QualityDailyCount", b =>
+                {
+                    b.Property<int>("Scope")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ScopeValue")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Day")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("Figure")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("A")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("B")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double>("Sum")
+                        .HasColumnType("REAL");
+
+                    b.HasKey("Scope", "ScopeValue", "Day", "Figure", "A", "B");
+
+                    b.ToTable("QualityDailyCounts");
+                });
+
+            modelBuilder.Entity("Returns.Grader.Web.Data.QualityHourlyCount", b =>
+                {
+                    b.Property<int>("Hour")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("ActorId")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Category")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ModelVersion")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ActorName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Hour", "ActorId", "Category", "ModelVersion");
+
+                    b.HasIndex("ActorId", "Hour");
+
+                    b.HasIndex("Category", "Hour");
+
+                    b.HasIndex("ModelVersion", "Hour");
+
+                    b.ToTable("QualityHourlyCounts");
+                });
+
             modelBuilder.Entity("Returns.Grader.Web.Data.ReturnItem", b =>
                 {
                     b.Property<Guid>("Id")

@@ -1,0 +1,305 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Features.Quality;
+
+/// <summary>What the dashboard counts of one station decision (corrections included).</summary>
+public readonly record struct StationFacts(
+    DateTime DecidedAt, string Category, double UnitValue, string ActorId, string ActorName, string? Model, Grade Grade, Grade? Suggested);
+
+/// <summary>One of the model's (non-shadow) predictions on a photo the supervisor saw.</summary>
+public readonly record struct PredictionFacts(string ModelVersion, Grade Grade, double Confidence);
+
+/// <summary>What the dashboard counts of one review decision and the decision it superseded.</summary>
+/// <param name="GradedDamage">Bit per <see cref="DamageType"/> the grader marked (deleted suggestions are not damage).</param>
+/// <param name="FinalDamage">Bit per <see cref="DamageType"/> the supervisor marked.</param>
+public sealed record ReviewFacts(
+    DateTime DecidedAt, string Category, double UnitValue, string GradedBy, string? GradedModel, Grade Graded, Grade? Suggested, Grade Final,
+    int GradedDamage, int FinalDamage, IReadOnlyList<PredictionFacts> Predictions);
+
+/// <summary>What the dashboard counts of one review task: its reasons, on the day it opened.</summary>
+public readonly record struct TaskFacts(DateTime CreatedAt, string Category, string GradedById, string Reasons);
+
+/// <summary>
+/// Changes to the dashboard's pre-aggregated counts (ADR 0008). Collected while a decision is built, written by
+/// <see cref="ApplyAsync"/> in the same transaction as the decision, so a count never disagrees with the rows it counts.
+/// The rebuild feeds the same methods, so incremental and rebuilt counts follow one definition.
+/// </summary>
+public sealed class QualityCountChanges
+{
+    private readonly Dictionary<DailyKey, (long Count, double Sum)> _daily = [];
+    private readonly Dictionary<HourlyKey, (long Count, string ActorName)> _hourly = [];
+
+    private readonly record struct DailyKey(QualityScope Scope, string ScopeValue, int Day, QualityFigure Figure, int A, int B);
+
+    private readonly record struct HourlyKey(int Hour, string ActorId, string Category, string ModelVersion);
+
+    public int Count => _daily.Count + _hourly.Count;
+
+    public static int DayOf(DateTime utc) => DateOnly.FromDateTime(utc).DayNumber;
+
+    public static int HourOf(DateTime utc) => DayOf(utc) * 24 + utc.Hour;
+
+    public static DateTime StartOfHour(int hour) =>
+        DateOnly.FromDayNumber(hour / 24).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(hour % 24);
+
+    /// <summary>Confidence bins of the reliability diagram: tenths, 1.0 in a bin of its own (merged into the last when shown).</summary>
+    public static int BinOf(double confidence) => (int)(confidence * 10);
+
+    public static int DamageMask(IEnumerable<DamageType> types) => types.Aggregate(0, (mask, type) => mask | 1 << (int)type);
+
+    public void AddStation(StationFacts d)
+    {
+        var day = DayOf(d.DecidedAt);
+        foreach (var (scope, value) in Slices(d.Category, d.ActorId, d.Model))
+        {
+            Add(new DailyKey(scope, value, day, QualityFigure.StationDecisions, 0, 0), 1, 0);
+            if (d.Suggested is { } suggested)
+            {
+                Add(new DailyKey(scope, value, day, QualityFigure.GraderVsModel, (int)d.Grade, (int)suggested), 1, d.UnitValue);
+            }
+        }
+        var key = new HourlyKey(HourOf(d.DecidedAt), d.ActorId, d.Category, d.Model ?? "");
+        _hourly[key] = (_hourly.GetValueOrDefault(key).Count + 1, d.ActorName);
+    }
+
+    public void AddReview(ReviewFacts r)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        var day = DayOf(r.DecidedAt);
+        foreach (var (scope, value) in Slices(r.Category, r.GradedBy, r.GradedModel))
+        {
+            Add(new DailyKey(scope, value, day, QualityFigure.GraderVsFinal, (int)r.Graded, (int)r.Final), 1, r.UnitValue);
+            if (r.Suggested is { } suggested)
+            {
+                Add(new DailyKey(scope, value, day, QualityFigure.ModelVsFinal, (int)suggested, (int)r.Final), 1, r.UnitValue);
+            }
+            foreach (var type in Enum.GetValues<DamageType>())
+            {
+                var bit = 1 << (int)type;
+                AddIf((r.GradedDamage & bit) != 0, new DailyKey(scope, value, day, QualityFigure.DamageGrader, (int)type, 0));
+                AddIf((r.FinalDamage & bit) != 0, new DailyKey(scope, value, day, QualityFigure.DamageFinal, (int)type, 0));
+                AddIf((r.GradedDamage & r.FinalDamage & bit) != 0, new DailyKey(scope, value, day, QualityFigure.DamageBoth, (int)type, 0));
+            }
+        }
+        // Calibration is the model's: its model slice is the prediction's model, not the one the grader saw.
+        foreach (var p in r.Predictions)
+        {
+            foreach (var (scope, value) in Slices(r.Category, r.GradedBy, p.ModelVersion))
+            {
+                var bin = BinOf(p.Confidence);
+                Add(new DailyKey(scope, value, day, QualityFigure.Calibration, bin, 0), 1, p.Confidence);
+                AddIf(p.Grade == r.Final, new DailyKey(scope, value, day, QualityFigure.CalibrationCorrect, bin, 0));
+            }
+        }
+    }
+
+    /// <summary>A task's reasons counted (+1) or uncounted (−1): a task that gains a reason or changes hands is moved, not added twice.</summary>
+    public void AddTask(TaskFacts t, int sign)
+    {
+        var day = DayOf(t.CreatedAt);
+        foreach (var reason in t.Reasons.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(Enum.Parse<ReviewReason>))
+        {
+            // Tasks carry no model: the model slice reads the tasks of all models (as the live report does).
+            foreach (var (scope, value) in Slices(t.Category, t.GradedById, model: null))
+            {
+                Add(new DailyKey(scope, value, day, QualityFigure.ReviewTasks, (int)reason, 0), sign, 0);
+            }
+        }
+    }
+
+    private static IEnumerable<(QualityScope, string)> Slices(string category, string associate, string? model)
+    {
+        yield return (QualityScope.All, "");
+        yield return (QualityScope.Category, category);
+        yield return (QualityScope.Associate, associate);
+        if (model is not null)
+        {
+            yield return (QualityScope.Model, model);
+        }
+    }
+
+    private void AddIf(bool condition, DailyKey key)
+    {
+        if (condition)
+        {
+            Add(key, 1, 0);
+        }
+    }
+
+    private void Add(DailyKey key, long count, double sum)
+    {
+        var (c, s) = _daily.GetValueOrDefault(key);
+        _daily[key] = (c + count, s + sum);
+    }
+
+    /// <summary>
+    /// Adds the changes to the stored counts inside the caller's transaction (one prepared upsert per changed cell), so
+    /// two stations grading at once both count: the database adds, nobody reads-then-writes.
+    /// </summary>
+    public async Task ApplyAsync(GraderDb db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (Count == 0)
+        {
+            return;
+        }
+        var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
+            ?? throw new InvalidOperationException("Quality counts are written in the decision's transaction.");
+        var connection = transaction.Connection!;
+        var sqlServer = db.Database.IsSqlServer();
+
+        await using (var daily = connection.CreateCommand())
+        {
+            daily.Transaction = transaction;
+            daily.CommandText = sqlServer ? SqlServerDailyUpsert : SqliteDailyUpsert;
+            var p = Parameters(daily, "scope", "value", "day", "figure", "a", "b", "count", "sum");
+            foreach (var (key, (count, sum)) in _daily.Where(c => c.Value.Count != 0 || c.Value.Sum != 0))
+            {
+                (p[0].Value, p[1].Value, p[2].Value, p[3].Value, p[4].Value, p[5].Value, p[6].Value, p[7].Value) =
+                    ((int)key.Scope, key.ScopeValue, key.Day, (int)key.Figure, key.A, key.B, count, sum);
+                await daily.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+        await using (var hourly = connection.CreateCommand())
+        {
+            hourly.Transaction = transaction;
+            hourly.CommandText = sqlServer ? SqlServerHourlyUpsert : SqliteHourlyUpsert;
+            var p = Parameters(hourly, "hour", "actor", "name", "category", "model", "count");
+            foreach (var (key, (count, name)) in _hourly)
+            {
+                (p[0].Value, p[1].Value, p[2].Value, p[3].Value, p[4].Value, p[5].Value) =
+                    (key.Hour, key.ActorId, name, key.Category, key.ModelVersion, count);
+                await hourly.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }
+    }
+
+    private static DbParameter[] Parameters(DbCommand command, params string[] names) => names.Select(name =>
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@" + name;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }).ToArray();
+
+    private const string SqliteDailyUpsert = """
+        INSERT INTO "QualityDailyCounts" ("Scope", "ScopeValue", "Day", "Figure", "A", "B", "Count", "Sum")
+        VALUES (@scope, @value, @day, @figure, @a, @b, @count, @sum)
+        ON CONFLICT ("Scope", "ScopeValue", "Day", "Figure", "A", "B")
+        DO UPDATE SET "Count" = "Count" + excluded."Count", "Sum" = "Sum" + excluded."Sum";
+        """;
+
+    private const string SqliteHourlyUpsert = """
+        INSERT INTO "QualityHourlyCounts" ("Hour", "ActorId", "ActorName", "Category", "ModelVersion", "Count")
+        VALUES (@hour, @actor, @name, @category, @model, @count)
+        ON CONFLICT ("Hour", "ActorId", "Category", "ModelVersion")
+        DO UPDATE SET "Count" = "Count" + excluded."Count", "ActorName" = excluded."ActorName";
+        """;
+
+    // Not run here (no SQL Server engine on the build machine): UPDLOCK + SERIALIZABLE make update-else-insert atomic.
+    private const string SqlServerDailyUpsert = """
+        UPDATE [QualityDailyCounts] WITH (UPDLOCK, SERIALIZABLE) SET [Count] = [Count] + @count, [Sum] = [Sum] + @sum
+        WHERE [Scope] = @scope AND [ScopeValue] = @value AND [Day] = @day AND [Figure] = @figure AND [A] = @a AND [B] = @b;
+        IF @@ROWCOUNT = 0
+            INSERT INTO [QualityDailyCounts] ([Scope], [ScopeValue], [Day], [Figure], [A], [B], [Count], [Sum])
+            VALUES (@scope, @value, @day, @figure, @a, @b, @count, @sum);
+        """;
+
+    private const string SqlServerHourlyUpsert = """
+        UPDATE [QualityHourlyCounts] WITH (UPDLOCK, SERIALIZABLE) SET [Count] = [Count] + @count, [ActorName] = @name
+        WHERE [Hour] = @hour AND [ActorId] = @actor AND [Category] = @category AND [ModelVersion] = @model;
+        IF @@ROWCOUNT = 0
+            INSERT INTO [QualityHourlyCounts] ([Hour], [ActorId], [ActorName], [Category], [ModelVersion], [Count])
+            VALUES (@hour, @actor, @name, @category, @model, @count);
+        """;
+}
+
+/// <summary>Rebuilds the dashboard's counts from the decisions themselves: after the upgrade that adds them, or to repair.</summary>
+public static class QualityCountRebuild
+{
+    /// <summary>Rebuilds when there are decisions but no counts (the first start after the upgrade that added them).</summary>
+    public static async Task<bool> RebuildIfMissingAsync(GraderDb db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (await db.QualityDailyCounts.AnyAsync(cancellationToken) || !await db.GradeDecisions.AnyAsync(cancellationToken))
+        {
+            return false;
+        }
+        await RebuildAsync(db, cancellationToken);
+        return true;
+    }
+
+    /// <summary>
+    /// Replaces every count in one transaction, streaming the decisions (rows are read one at a time; what is held is
+    /// the damage types per decision and the predictions per reviewed item).
+    /// </summary>
+    public static async Task RebuildAsync(GraderDb db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var changes = new QualityCountChanges();
+
+        var station =
+            from d in db.GradeDecisions.AsNoTracking()
+            where d.Kind != DecisionKind.Review
+            join i in db.ReturnItems on d.ReturnItemId equals i.Id
+            select new StationFacts(d.DecidedAt, i.Category, (double)i.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade);
+        await foreach (var facts in station.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            changes.AddStation(facts);
+        }
+
+        var damage = new Dictionary<Guid, int>();
+        var regions = db.DamageRegions.AsNoTracking().Where(r => r.Source != RegionSource.Deleted).Select(r => new { r.DecisionId, r.Type });
+        await foreach (var region in regions.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            damage[region.DecisionId] = damage.GetValueOrDefault(region.DecisionId) | 1 << (int)region.Type;
+        }
+
+        var predictions = new Dictionary<Guid, List<(PredictionFacts Facts, DateTime At)>>();
+        var modelSaid =
+            from p in db.Predictions.AsNoTracking()
+            where !p.IsShadow
+            join photo in db.Photos on p.PhotoId equals photo.Id
+            select new { photo.ReturnItemId, p.ModelVersion, p.Grade, p.Confidence, p.CreatedAt };
+        await foreach (var p in modelSaid.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            if (!predictions.TryGetValue(p.ReturnItemId, out var list))
+            {
+                predictions[p.ReturnItemId] = list = [];
+            }
+            list.Add((new PredictionFacts(p.ModelVersion, p.Grade, p.Confidence), p.CreatedAt));
+        }
+
+        var reviews =
+            from final in db.GradeDecisions.AsNoTracking()
+            where final.Kind == DecisionKind.Review
+            join graded in db.GradeDecisions on final.SupersedesId equals graded.Id
+            join i in db.ReturnItems on final.ReturnItemId equals i.Id
+            select new
+            {
+                final.Id, GradedId = graded.Id, final.ReturnItemId, final.DecidedAt, i.Category, Value = (double)i.UnitValue,
+                graded.ActorId, graded.SuggestedByModel, Graded = graded.Grade, graded.SuggestedGrade, Final = final.Grade,
+            };
+        await foreach (var r in reviews.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            var seen = predictions.GetValueOrDefault(r.ReturnItemId)?.Where(p => p.At <= r.DecidedAt).Select(p => p.Facts).ToList() ?? [];
+            changes.AddReview(new ReviewFacts(r.DecidedAt, r.Category, r.Value, r.ActorId, r.SuggestedByModel, r.Graded, r.SuggestedGrade, r.Final,
+                damage.GetValueOrDefault(r.GradedId), damage.GetValueOrDefault(r.Id), seen));
+        }
+
+        var tasks = db.ReviewTasks.AsNoTracking().Select(t => new TaskFacts(t.CreatedAt, t.Category, t.GradedById, t.Reasons));
+        await foreach (var task in tasks.AsAsyncEnumerable().WithCancellation(cancellationToken))
+        {
+            changes.AddTask(task, +1);
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.QualityDailyCounts.ExecuteDeleteAsync(cancellationToken);
+        await db.QualityHourlyCounts.ExecuteDeleteAsync(cancellationToken);
+        await changes.ApplyAsync(db, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,176 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Quality;
+
+namespace Returns.Grader.IntegrationTests.Quality;
+
+/// <summary>
+/// The dashboard's daily counts (ADR 0008) against the live queries over the same decisions: grades, corrections that
+/// move a review task between associates, photos with the real model's suggestions, and supervisors' reviews, all made
+/// through the real API on a real SQLite file.
+/// </summary>
+public sealed class QualityCountsTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    private static readonly string[] Categories = ["Kitchen", "Toys"];
+    private static readonly string[] Grades = ["LikeNew", "VeryGood", "Good", "Acceptable", "Unsellable"];
+    private static readonly string[][] DamageSets = [[], ["scratch"], ["dent", "stain"], ["tear"], ["missing_part", "crack"]];
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task CountsGiveTheSameReportAsTheLiveQueries_ForEverySingleFilter_AndAfterARebuild()
+    {
+        var modelVersion = await SeedAsync();
+        var today = DateTime.UtcNow.Date;
+        var filters = new[]
+        {
+            new QualityFilter(today.AddDays(-1), today.AddDays(1)),
+            new QualityFilter(),
+            new QualityFilter(today.AddDays(-1), null, Category: "Toys"),
+            new QualityFilter(today, today.AddDays(1), Associate: "dev-grader"),
+            new QualityFilter(null, null, ModelVersion: modelVersion),
+            new QualityFilter(today.AddDays(1), null), // a range with nothing in it
+        };
+
+        using var scope = app.Services.CreateScope();
+        var metrics = scope.ServiceProvider.GetRequiredService<QualityMetrics>();
+        var before = new List<string>();
+        foreach (var filter in filters)
+        {
+            var counted = await metrics.ReportAsync(filter, CancellationToken.None);
+            var live = await metrics.LiveReportAsync(filter, CancellationToken.None);
+            Assert.Equal(QualityMetrics.FromDailyCounts, counted.Source);
+            Assert.Equal(QualityMetrics.Live, live.Source);
+            Assert.Equal(Figures(live), Figures(counted));
+            before.Add(Figures(counted));
+        }
+        // The seed is not trivially empty: each figure the comparison covers has something in it.
+        var all = await metrics.ReportAsync(filters[0], CancellationToken.None);
+        Assert.Equal(12, all.GraderVsFinal.Total);
+        Assert.True(all.ModelVsFinal.Total > 0 && all.GraderVsModel.Total > 0 && all.Calibration.Count > 0);
+        Assert.Contains(all.DamageTypeAgreement, d => d.Both > 0);
+        Assert.Contains(all.ReviewRates, r => r.Reason == "Flagged" && r.Tasks == 12);
+        Assert.NotEmpty(all.Throughput);
+
+        var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<GraderDb>>();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            await QualityCountRebuild.RebuildAsync(db, CancellationToken.None);
+        }
+        for (var i = 0; i < filters.Length; i++)
+        {
+            Assert.Equal(before[i], Figures(await metrics.ReportAsync(filters[i], CancellationToken.None)));
+        }
+    }
+
+    [Fact]
+    public async Task CombinedFiltersAndPartDayRanges_AreComputedLive()
+    {
+        using var scope = app.Services.CreateScope();
+        var metrics = scope.ServiceProvider.GetRequiredService<QualityMetrics>();
+
+        var combined = await metrics.ReportAsync(new QualityFilter(Category: "Toys", Associate: "dev-grader"), CancellationToken.None);
+        var partDay = await metrics.ReportAsync(new QualityFilter(DateTime.UtcNow.AddHours(-3)), CancellationToken.None);
+
+        Assert.Equal(QualityMetrics.Live, combined.Source);
+        Assert.Equal(QualityMetrics.Live, partDay.Source);
+    }
+
+    [Fact]
+    public async Task GradesSavedAtTheSameMoment_AreAllCounted()
+    {
+        var category = "Burst" + Guid.NewGuid().ToString("N")[..6];
+        var client = app.ApiClient("dev-grader");
+        var ids = new List<string>();
+        for (var i = 0; i < 16; i++)
+        {
+            ids.Add((await client.CreateItemAsync(ApiJson.UniquePlate("QC"), 20m, category)).GetProperty("id").GetString()!);
+        }
+
+        var responses = await Task.WhenAll(ids.Select(id =>
+            app.ApiClient("dev-grader").PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        using var scope = app.Services.CreateScope();
+        var report = await scope.ServiceProvider.GetRequiredService<QualityMetrics>().ReportAsync(new QualityFilter(Category: category), CancellationToken.None);
+        Assert.Equal(QualityMetrics.FromDailyCounts, report.Source);
+        Assert.Equal(16, report.Throughput.Sum(t => t.Decisions));
+    }
+
+    [Fact]
+    public async Task MissingCounts_AreRebuiltFromTheDecisions()
+    {
+        var category = "Rebuild" + Guid.NewGuid().ToString("N")[..6];
+        var client = app.ApiClient("dev-grader");
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("QC"), 20m, category)).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+        using var scope = app.Services.CreateScope();
+        var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<GraderDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        await db.QualityDailyCounts.ExecuteDeleteAsync();
+        await db.QualityHourlyCounts.ExecuteDeleteAsync();
+
+        Assert.True(await QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None));
+        Assert.False(await QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None));
+        var report = await scope.ServiceProvider.GetRequiredService<QualityMetrics>().ReportAsync(new QualityFilter(Category: category), CancellationToken.None);
+        Assert.Equal(1, report.Throughput.Sum(t => t.Decisions));
+    }
+
+    /// <summary>Everything the report says except where it came from and the queue (read live by both).</summary>
+    private static string Figures(QualityReport report) =>
+        JsonSerializer.Serialize(report with { Source = "", Filter = new QualityFilter(), Queue = NoQueue }, Json);
+
+    private static readonly QueueStats NoQueue = new(0, 0, 0, 0, new Dictionary<string, long>());
+
+    /// <summary>
+    /// Twelve reviewed items over two categories, photographed (the model suggests), graded by dev-grader, four of them
+    /// corrected by dev-supervisor at the station (the open task moves to them), then decided by a supervisor; and a few
+    /// graded items that are never reviewed. Returns the model version that suggested.
+    /// </summary>
+    private async Task<string> SeedAsync()
+    {
+        var grader = app.ApiClient("dev-grader");
+        var corrector = app.ApiClient("dev-supervisor");
+        var supervisor = app.ApiClient("dev-supervisor");
+        string? modelVersion = null;
+        for (var i = 0; i < 16; i++)
+        {
+            var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("QC"), 10m + 7 * i, Categories[i % 2])).GetProperty("id").GetString();
+            var upload = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(
+                ("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: i), "image/jpeg")));
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+            modelVersion ??= (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("suggestion").GetProperty("modelVersion").GetString();
+            var reviewed = i < 12;
+            Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+            {
+                grade = Grades[i % 5], disposition = "liquidate", flagForReview = reviewed, contradictionReason = "test",
+                damage = DamageSets[i % 5].Select(t => new { type = t }),
+            })).StatusCode);
+            if (i % 3 == 0)
+            {
+                Assert.Equal(HttpStatusCode.Created, (await corrector.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+                {
+                    grade = Grades[(i + 1) % 5], disposition = "liquidate", contradictionReason = "test",
+                    damage = DamageSets[(i + 1) % 5].Select(t => new { type = t }),
+                })).StatusCode);
+            }
+            if (!reviewed)
+            {
+                continue;
+            }
+            var task = (await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
+            Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+            Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new
+            {
+                grade = Grades[(i + i / 5) % 5], disposition = "liquidate", reasonCode = "wrong_grade",
+                damage = DamageSets[(i + i / 5) % 5].Select(t => new { type = t }),
+            })).StatusCode);
+        }
+        return modelVersion ?? throw new InvalidOperationException("The model gave no suggestion.");
+    }
+}
