@@ -18,6 +18,7 @@ public abstract class GraderDb(DbContextOptions options) : DbContext(options)
     public DbSet<ReviewTask> ReviewTasks => Set<ReviewTask>();
     public DbSet<QualityDailyCount> QualityDailyCounts => Set<QualityDailyCount>();
     public DbSet<QualityHourlyCount> QualityHourlyCounts => Set<QualityHourlyCount>();
+    public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GraderDb).Assembly);

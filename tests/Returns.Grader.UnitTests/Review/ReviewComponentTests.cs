@@ -1,5 +1,7 @@
 using Bunit;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Items;
 using Returns.Grader.Web.Features.Quality;
 using Returns.Grader.Web.Features.Review;
 
@@ -64,4 +66,44 @@ public sealed class ReviewComponentTests : BunitTestBase
         Assert.Contains("background", panel.Find("[data-cell='0-0']").GetAttribute("style"));
         Assert.True(string.IsNullOrEmpty(panel.Find("[data-cell='3-3']").GetAttribute("style")));
     }
+
+    [Fact]
+    public void ReviewComparison_ShowsBothGrades_AndEachPhotosModelAndGraderBoxesSideBySide()
+    {
+        var front = Guid.NewGuid();
+        var back = Guid.NewGuid();
+        var suggestion = new Suggestion(Grade.Acceptable, 0.81, new Dictionary<string, double>(),
+            [new SuggestedDamage("tear", 0.9, [10, 20, 30, 40], front), new SuggestedDamage("stain", 0.6, [5, 5, 10, 10], back)], "grader-vit-v1@1.0.0");
+        var graded = new DecisionSummary(Guid.NewGuid(), DecisionKind.Station, Grade.VeryGood, Disposition.ResellUsed, null, "v1", Grade.Acceptable,
+            true, "looks fine", false, new ActorSummary("local:ana", "Ana", "Grader"), DateTime.UtcNow, null,
+            [
+                new DamageSummary(front, DamageType.Scratch, [50, 60, 20, 10], RegionSource.Added),
+                new DamageSummary(front, DamageType.Tear, [10, 20, 30, 40], RegionSource.Deleted), // rejected suggestion: not drawn
+                new DamageSummary(null, DamageType.Stain, null, RegionSource.Added),              // no box: nothing to draw
+            ]);
+        var item = new ReturnItemDetails(Guid.NewGuid(), "LP-9", "SKU", "Kettle", "Kitchen", 40m, ItemStatus.InReview, Guid.NewGuid(), DateTime.UtcNow,
+            [new PhotoSummary(front, 2048, 1536, "/api/v1/photos/a", DateTime.UtcNow), new PhotoSummary(back, 2048, 1536, "/api/v1/photos/b", DateTime.UtcNow)],
+            suggestion, graded.Id, [graded], []);
+
+        var view = Render<ReviewComparison>(p => p.Add(c => c.Item, item).Add(c => c.Graded, graded));
+
+        Assert.Contains("Model: Acceptable (81", view.Find("[data-testid=model-grade]").TextContent);
+        Assert.Contains("Grader: Very good by Ana", view.Find("[data-testid=grader-grade]").TextContent);
+        Assert.Contains("rubric says Acceptable", view.Find("[data-testid=grader-grade]").TextContent);
+        var pairs = view.FindAll(".review-pair");
+        Assert.Equal(2, pairs.Count);
+        var frontModel = view.FindAll($"[data-photo-id='{front}'] [data-side=model] rect");
+        var frontGrader = view.FindAll($"[data-photo-id='{front}'] [data-side=grader] rect");
+        Assert.Equal(["tear"], frontModel.Select(r => r.GetAttribute("data-type")));
+        Assert.Equal(["scratch"], frontGrader.Select(r => r.GetAttribute("data-type")));
+        Assert.Equal("50", frontGrader[0].GetAttribute("x"));
+        Assert.Equal("0 0 2048 1536", view.Find($"[data-photo-id='{front}'] [data-side=grader] svg").GetAttribute("viewBox"));
+        Assert.Equal(["stain"], view.FindAll($"[data-photo-id='{back}'] [data-side=model] rect").Select(r => r.GetAttribute("data-type")));
+        Assert.Empty(view.FindAll($"[data-photo-id='{back}'] [data-side=grader] rect"));
+    }
+
+    [Fact]
+    public void ReviewComparison_WithoutASuggestion_SaysSo() =>
+        Assert.Contains("Model: no suggestion", Render<ReviewComparison>(p => p.Add(c => c.Item, new ReturnItemDetails(
+            Guid.NewGuid(), "LP-10", "SKU", "Mug", "Kitchen", 5m, ItemStatus.InReview, Guid.NewGuid(), DateTime.UtcNow, [], null, null, [], []))).Markup);
 }

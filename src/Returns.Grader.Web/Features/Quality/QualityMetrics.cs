@@ -389,7 +389,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
     {
         var counts = Enumerable.Range(0, GradeCount).Select(_ => new long[GradeCount]).ToArray();
         long over = 0, under = 0, total = 0, exact = 0, offByOne = 0;
-        double cost = 0;
+        decimal cost = 0;
         foreach (var (a, b, count, value) in cells)
         {
             counts[(int)a][(int)b] += count;
@@ -400,10 +400,12 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             // First grader better than the second (lower grade number): graded too well, the item comes back.
             over += distance < 0 ? count : 0;
             under += distance > 0 ? count : 0;
-            cost += value * Math.Abs(distance) * ValueLostPerGrade;
+            // Unit values are cents: a cell's sum is rounded back to cents before it is weighed, in decimal, so the figure
+            // does not depend on the order the database added the doubles in (the daily counts and the live query differ).
+            cost += (decimal)Math.Round(value, 2) * Math.Abs(distance) * (decimal)ValueLostPerGrade;
         }
         return new Agreement(name, counts, total, total == 0 ? 0 : Math.Round((double)exact / total, 4),
-            total == 0 ? 0 : Math.Round((double)offByOne / total, 4), Math.Round(QuadraticWeightedKappa(counts), 4), over, under, Math.Round(cost, 2));
+            total == 0 ? 0 : Math.Round((double)offByOne / total, 4), Math.Round(QuadraticWeightedKappa(counts), 4), over, under, (double)Math.Round(cost, 2));
     }
 
     /// <summary>Cohen's kappa with quadratic weights over the ordered grades (1 = perfect, 0 = chance).</summary>
