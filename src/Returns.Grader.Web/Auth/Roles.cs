@@ -17,6 +17,7 @@ public static class Roles
     public const string Staff = $"{Grader},{Supervisor},{DataScientist},{Admin}";
     public const string Reviewers = $"{Supervisor},{Admin}";
     public const string QualityReaders = $"{Supervisor},{DataScientist},{Admin}";
+    public const string DataTeam = $"{DataScientist},{Admin}";
 }
 
 /// <summary>Named authorization policies that endpoints and pages state.</summary>
@@ -30,6 +31,9 @@ public static class Policies
 
     /// <summary>May see the quality figures: Supervisor, DataScientist, Admin.</summary>
     public const string Quality = nameof(Quality);
+
+    /// <summary>May export labels (and, with issue 5's registry, manage models): DataScientist, Admin.</summary>
+    public const string Exports = nameof(Exports);
 
     /// <summary>May read items and photos: every role.</summary>
     public const string Staff = nameof(Staff);

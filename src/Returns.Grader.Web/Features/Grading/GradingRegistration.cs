@@ -24,6 +24,7 @@ public static class GradingRegistration
         app.MapGradingEndpoints();
         Review.ReviewEndpoints.MapReviewEndpoints(app);
         Quality.QualityEndpoints.MapQualityEndpoints(app);
+        Exports.ExportRegistration.MapExportEndpoints(app);
         return app;
     }
 }

@@ -1,0 +1,81 @@
+using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Exports;
+
+public static class ExportRegistration
+{
+    public static WebApplicationBuilder AddGraderExports(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(sp => new ExportStorage(Path.GetFullPath(Path.Combine(
+            sp.GetRequiredService<IOptions<GraderOptions>>().Value.ResolveDataDirectory(sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath),
+            sp.GetRequiredService<IOptions<ExportOptions>>().Value.Directory))));
+        builder.Services.AddSingleton<DatasetPackageWriter>();
+        builder.Services.AddSingleton<ExportWorker>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ExportWorker>());
+        builder.Services.AddSingleton<ExportJobs>();
+        return builder;
+    }
+
+    public static IEndpointRouteBuilder MapExportEndpoints(this IEndpointRouteBuilder app)
+    {
+        var exports = app.MapGroup("/api/v1/exports").WithTags("Exports").RequireAuthorization(Policies.Exports);
+
+        exports.MapPost("", async (ExportRequest? request, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            var filter = ExportFilter.Parse(request, out var errors);
+            if (errors.Count > 0)
+            {
+                return Results.ValidationProblem(errors, title: "The export's filters are not valid");
+            }
+            var export = await jobs.CreateAsync(filter, Actor.From(http.User), cancellationToken);
+            return Results.Accepted($"/api/v1/exports/{export.Id}", export);
+        })
+            .Produces<ExportView>(StatusCodes.Status202Accepted)
+            .ProducesValidationProblem()
+            .WithSummary("Starts an export in the background: a versioned dataset package (zip) of the confirmed labels that match the filters.");
+
+        exports.MapGet("", async (ExportJobs jobs, CancellationToken cancellationToken) => Results.Ok(await jobs.ListAsync(50, cancellationToken)))
+            .Produces<IReadOnlyList<ExportView>>()
+            .WithSummary("The latest 50 exports, newest first.");
+
+        exports.MapGet("/{id:guid}", async (Guid id, ExportJobs jobs, CancellationToken cancellationToken) =>
+            await jobs.FindAsync(id, cancellationToken) is { } export ? Results.Ok(export) : NotFound(id))
+            .Produces<ExportView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("An export's status (queued, running, completed, failed), progress, counts and sha256.");
+
+        exports.MapGet("/{id:guid}/download", async (Guid id, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            if (await jobs.FindAsync(id, cancellationToken) is not { } export)
+            {
+                return NotFound(id);
+            }
+            if (export.Status != ExportStatus.Completed)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The export is not ready",
+                    detail: $"Export {export.Name} is {WireName<ExportStatus>.Of(export.Status)}; download it once it is completed.");
+            }
+            if (jobs.PackagePath(export) is not { } path)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status410Gone, title: "The package file is gone",
+                    detail: $"Export {export.Name} completed, but its file is no longer in the exports folder. Start a new export.");
+            }
+            // RFC 9530: the receiver can check the bytes it got against the sha256 the export recorded.
+            http.Response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(export.Sha256!))}:";
+            return Results.File(path, "application/zip", export.Name + ".zip", enableRangeProcessing: true,
+                entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{export.Sha256}\""));
+        })
+            .Produces(StatusCodes.Status200OK, contentType: "application/zip")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("The completed package (zip); Repr-Digest and ETag carry its sha256.");
+        return app;
+    }
+
+    private static IResult NotFound(Guid id) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such export", detail: $"There is no export {id}.");
+}

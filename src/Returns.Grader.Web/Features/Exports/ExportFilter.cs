@@ -1,0 +1,99 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Returns.Grader.Web.Features.Exports;
+
+/// <summary>
+/// What to export (the body of <c>POST /api/v1/exports</c>). Every field is optional; times without a zone are UTC.
+/// </summary>
+/// <param name="From">Labels decided at or after this time.</param>
+/// <param name="To">Labels decided before this time.</param>
+/// <param name="Categories">Only items of these categories.</param>
+/// <param name="Labels"><c>all</c> (default): every graded item with its current label, final or not; <c>final</c>: only
+/// items a supervisor decided.</param>
+/// <param name="ModelVersion">Only items with a photo this model made a (non-shadow) prediction on.</param>
+/// <param name="RubricVersion">Only labels decided under this rubric version.</param>
+public sealed record ExportRequest(
+    DateTime? From = null, DateTime? To = null, IReadOnlyList<string>? Categories = null, string? Labels = null,
+    string? ModelVersion = null, string? RubricVersion = null);
+
+/// <summary>An <see cref="ExportRequest"/> checked and normalized; stored on the job as JSON.</summary>
+public sealed record ExportFilter(
+    DateTime? From, DateTime? To, IReadOnlyList<string> Categories, bool FinalOnly, string? ModelVersion, string? RubricVersion)
+{
+    public const string AllLabels = "all";
+    public const string FinalLabels = "final";
+
+    /// <summary>Checks a request; the errors are in plain words, keyed by field (an RFC 7807 validation problem).</summary>
+    public static ExportFilter Parse(ExportRequest? request, out Dictionary<string, string[]> errors)
+    {
+        request ??= new ExportRequest();
+        errors = [];
+        static DateTime? Utc(DateTime? t) => t is not { } v ? null : v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime();
+        var from = Utc(request.From);
+        var to = Utc(request.To);
+        if (from is { } f && to is { } t && t <= f)
+        {
+            errors["to"] = ["'to' must be after 'from'."];
+        }
+        var labels = string.IsNullOrWhiteSpace(request.Labels) ? AllLabels : request.Labels.Trim().ToLowerInvariant();
+        if (labels is not (AllLabels or FinalLabels))
+        {
+            errors["labels"] = [$"'labels' is '{AllLabels}' (every graded item) or '{FinalLabels}' (supervisor-decided items only)."];
+        }
+        var categories = (request.Categories ?? []).Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => c.Trim()).Distinct().Order(StringComparer.Ordinal).ToList();
+        if (categories.Count > 100 || categories.Any(c => c.Length > 100))
+        {
+            errors["categories"] = ["At most 100 categories of at most 100 characters each."];
+        }
+        static string? Text(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+        return new ExportFilter(from, to, categories, labels == FinalLabels, Text(request.ModelVersion), Text(request.RubricVersion));
+    }
+
+    /// <summary>One line for the card and package.json.</summary>
+    public string Describe()
+    {
+        var parts = new List<string> { FinalOnly ? "final labels only" : "all current labels" };
+        if (From is { } f)
+        {
+            parts.Add($"decided from {f:yyyy-MM-ddTHH:mm:ssZ}");
+        }
+        if (To is { } t)
+        {
+            parts.Add($"decided before {t:yyyy-MM-ddTHH:mm:ssZ}");
+        }
+        if (Categories.Count > 0)
+        {
+            parts.Add($"categories {string.Join(", ", Categories)}");
+        }
+        if (ModelVersion is not null)
+        {
+            parts.Add($"photos seen by model {ModelVersion}");
+        }
+        if (RubricVersion is not null)
+        {
+            parts.Add($"rubric {RubricVersion}");
+        }
+        return string.Join("; ", parts);
+    }
+}
+
+/// <summary>The split rule of docs/dataset-package.md: a pure function of the item id, the same in Python and C#.</summary>
+public static class DatasetSplits
+{
+    public const string Train = "train";
+    public const string Validation = "validation";
+    public const string Test = "test";
+
+    public static readonly string[] All = [Train, Validation, Test];
+
+    public static string Of(string itemId)
+    {
+        ArgumentNullException.ThrowIfNull(itemId);
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(itemId), hash);
+        // The first 8 hex digits are the first 4 bytes, big-endian.
+        var bucket = ((uint)hash[0] << 24 | (uint)hash[1] << 16 | (uint)hash[2] << 8 | hash[3]) % 100;
+        return bucket < 80 ? Train : bucket < 90 ? Validation : Test;
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Features.Exports;
+
+/// <summary>An export as the API and the page show it.</summary>
+public sealed record ExportView(
+    Guid Id, int Number, string Name, ExportStatus Status, ExportFilter Filter, string Description, string RequestedBy,
+    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, int Attempts, long ItemsTotal, long ItemsDone, double Progress,
+    long Images, long Annotations, string? Sha256, long? ByteSize, string? Error, string? DownloadUrl);
+
+/// <summary>Where packages, their partial files and their work folders live (<c>Grader:Exports:Directory</c>).</summary>
+public sealed class ExportStorage(string directory)
+{
+    public string Directory { get; } = directory;
+
+    public string PackagePath(string name) => Path.Combine(Directory, name + ".zip");
+
+    /// <summary>Written here, renamed to <see cref="PackagePath"/> only once complete and hashed: no half file looks complete.</summary>
+    public string PartialPath(string name) => Path.Combine(Directory, name + ".zip.partial");
+
+    public string WorkPath(string name) => Path.Combine(Directory, name + ".work");
+}
+
+/// <summary>Asks for exports and reads them back; the <see cref="ExportWorker"/> does the writing.</summary>
+public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWorker worker, ExportStorage storage, TimeProvider clock)
+{
+    internal static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+
+    /// <summary>Queues an export (version = the next number) and wakes the worker; audited.</summary>
+    public async Task<ExportView> CreateAsync(ExportFilter filter, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        // The number is taken inside the insert's transaction; the unique index refuses a duplicate from a racing request.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var number = (await db.ExportJobs.MaxAsync(j => (int?)j.Number, cancellationToken) ?? 0) + 1;
+        var job = new ExportJob
+        {
+            Id = Guid.CreateVersion7(),
+            Number = number,
+            Status = ExportStatus.Queued,
+            FilterJson = JsonSerializer.Serialize(filter, Json),
+            RequestedById = actor.Id,
+            RequestedByName = actor.Name,
+            CreatedAt = now,
+        };
+        db.ExportJobs.Add(job);
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = now, ActorId = actor.Id, ActorName = actor.Name, Action = "export.requested", EntityType = nameof(ExportJob),
+            EntityId = job.Id.ToString(), DataJson = job.FilterJson,
+        });
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        worker.Wake();
+        return ToView(job);
+    }
+
+    public async Task<ExportView?> FindAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var job = await db.ExportJobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == id, cancellationToken);
+        return job is null ? null : ToView(job);
+    }
+
+    public async Task<IReadOnlyList<ExportView>> ListAsync(int take, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var jobs = await db.ExportJobs.AsNoTracking().OrderByDescending(j => j.Number).Take(take).ToListAsync(cancellationToken);
+        return jobs.Select(ToView).ToList();
+    }
+
+    /// <summary>The completed package's file, or null when the export is not completed (or its file is gone).</summary>
+    public string? PackagePath(ExportView export)
+    {
+        ArgumentNullException.ThrowIfNull(export);
+        if (export.Status != ExportStatus.Completed)
+        {
+            return null;
+        }
+        var path = storage.PackagePath(export.Name);
+        return File.Exists(path) ? path : null;
+    }
+
+    internal static ExportView ToView(ExportJob job)
+    {
+        var filter = JsonSerializer.Deserialize<ExportFilter>(job.FilterJson, Json)!;
+        return new ExportView(
+            job.Id, job.Number, DatasetPackageWriter.PackageName(job.Number), job.Status, filter, filter.Describe(), job.RequestedByName,
+            job.CreatedAt, job.StartedAt, job.FinishedAt, job.Attempts, job.ItemsTotal, job.ItemsDone,
+            job.Status == ExportStatus.Completed ? 1 : job.ItemsTotal == 0 ? 0 : Math.Round((double)job.ItemsDone / job.ItemsTotal, 4),
+            job.Images, job.Annotations, job.Sha256, job.ByteSize, job.Error,
+            job.Status == ExportStatus.Completed ? $"/api/v1/exports/{job.Id}/download" : null);
+    }
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Returns.Grader.Web.Features.Exports;
+
+/// <summary>Section "Grader:Exports".</summary>
+public sealed class ExportOptions
+{
+    public const string Section = "Grader:Exports";
+
+    /// <summary>Where packages are written; relative paths are under the data directory.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Directory { get; set; } = "exports";
+
+    /// <summary>
+    /// Where the package's images will be in S3 for SageMaker: each manifest line's <c>source-ref</c> is this prefix, the
+    /// package name, <c>/images/</c>, then the photo's path in the package. Upload the unzipped package there.
+    /// </summary>
+    [Required(AllowEmptyStrings = false), RegularExpression("^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/.*)?$",
+        ErrorMessage = "Grader:Exports:SageMakerPrefix must be an s3:// URI of a bucket (and optional folder).")]
+    public string SageMakerPrefix { get; set; } = "s3://returns-grader-datasets";
+
+    /// <summary>A run cut short by a restart is started again; after this many starts the export fails visibly.</summary>
+    [Range(1, 10)]
+    public int MaxAttempts { get; set; } = 3;
+}

@@ -1,0 +1,181 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Features.Exports;
+
+/// <summary>
+/// Runs exports one at a time, oldest first. A job found running when the app starts was cut short by a restart: it is
+/// started again from the beginning (its partial file deleted) up to <see cref="ExportOptions.MaxAttempts"/> times, then
+/// failed visibly. One app instance runs the worker (the embedded default); several instances would need a lease.
+/// </summary>
+public sealed partial class ExportWorker(
+    IDbContextFactory<GraderDb> dbFactory, DatasetPackageWriter writer, ExportStorage storage, IOptions<ExportOptions> options,
+    TimeProvider clock, ILogger<ExportWorker> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>A new job is waiting: start now rather than at the next poll.</summary>
+    public void Wake() => _wake.Release();
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Let the app finish starting (migrations, the first requests) before a long export takes a core.
+        await Task.Yield();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (!await RunNextAsync(stoppingToken))
+                {
+                    await _wake.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return; // the job stays "running" and is started again at the next start
+            }
+            catch (Exception e) when (e is DbUpdateException or InvalidOperationException or IOException)
+            {
+                LogWorkerError(logger, e);
+                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+            }
+        }
+    }
+
+    /// <summary>Runs the oldest waiting job; false when there is none.</summary>
+    internal async Task<bool> RunNextAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var job = await db.ExportJobs
+            .Where(j => j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running)
+            .OrderBy(j => j.Number)
+            .FirstOrDefaultAsync(cancellationToken);
+        if (job is null)
+        {
+            return false;
+        }
+        var name = DatasetPackageWriter.PackageName(job.Number);
+        Directory.CreateDirectory(storage.Directory);
+        CleanUp(name, includingPackage: true);
+        if (job.Attempts >= options.Value.MaxAttempts)
+        {
+            await FinishAsync(db, job, ExportStatus.Failed,
+                $"The export was interrupted {job.Attempts} times (the app stopped while it ran) and is not retried. Start a new export.", cancellationToken);
+            return true;
+        }
+
+        var filter = JsonSerializer.Deserialize<ExportFilter>(job.FilterJson, ExportJobs.Json)!;
+        job.Status = ExportStatus.Running;
+        job.Attempts++;
+        job.StartedAt = clock.GetUtcNow().UtcDateTime;
+        job.ItemsDone = 0;
+        job.Images = 0;
+        job.ItemsTotal = await DatasetPackageWriter.Query(db, filter, job.CreatedAt).LongCountAsync(cancellationToken);
+        await db.SaveChangesAsync(cancellationToken);
+        LogStarted(logger, name, job.Attempts, job.ItemsTotal);
+
+        try
+        {
+            var partial = storage.PartialPath(name);
+            var counts = await writer.WriteAsync(job, filter, partial, storage.WorkPath(name), options.Value.SageMakerPrefix,
+                async (items, images, ct) =>
+                {
+                    await using var progressDb = await dbFactory.CreateDbContextAsync(ct);
+                    await progressDb.ExportJobs.Where(j => j.Id == job.Id)
+                        .ExecuteUpdateAsync(u => u.SetProperty(j => j.ItemsDone, items).SetProperty(j => j.Images, images), ct);
+                },
+                cancellationToken);
+
+            string sha256;
+            await using (var file = File.OpenRead(partial))
+            {
+                sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
+            }
+            var package = storage.PackagePath(name);
+            File.Move(partial, package);
+            SetReadOnly(package, readOnly: true); // immutable: readable, never written again
+            CleanUp(name, includingPackage: false);
+
+            await db.Entry(job).ReloadAsync(cancellationToken);
+            job.ItemsDone = counts.Items;
+            job.Images = counts.Images;
+            job.Annotations = counts.Annotations;
+            job.Sha256 = sha256;
+            job.ByteSize = new FileInfo(package).Length;
+            job.FileName = Path.GetFileName(package);
+            await FinishAsync(db, job, ExportStatus.Completed, null, cancellationToken);
+            LogCompleted(logger, name, counts.Items, counts.Images, job.ByteSize.Value, sha256);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;
+        }
+        catch (Exception e) when (e is ExportFailedException or IOException or UnauthorizedAccessException or DbUpdateException or InvalidDataException)
+        {
+            LogFailed(logger, e, name);
+            CleanUp(name, includingPackage: true);
+            await db.Entry(job).ReloadAsync(cancellationToken);
+            await FinishAsync(db, job, ExportStatus.Failed, e is ExportFailedException ? e.Message : $"The export failed: {e.Message}", cancellationToken);
+        }
+        return true;
+    }
+
+    private async Task FinishAsync(GraderDb db, ExportJob job, ExportStatus status, string? error, CancellationToken cancellationToken)
+    {
+        var now = clock.GetUtcNow().UtcDateTime;
+        job.Status = status;
+        job.Error = error;
+        job.FinishedAt = now;
+        db.AuditEvents.Add(new AuditEvent
+        {
+            At = now, ActorId = job.RequestedById, ActorName = job.RequestedByName,
+            Action = status == ExportStatus.Completed ? "export.completed" : "export.failed",
+            EntityType = nameof(ExportJob), EntityId = job.Id.ToString(),
+            DataJson = JsonSerializer.Serialize(new { job.Number, job.ItemsDone, job.Images, job.Sha256, job.Error }),
+        });
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Removes what an interrupted or failed run left: the partial zip, the work folder (and a package no job vouches for).</summary>
+    private void CleanUp(string name, bool includingPackage)
+    {
+        File.Delete(storage.PartialPath(name));
+        if (Directory.Exists(storage.WorkPath(name)))
+        {
+            Directory.Delete(storage.WorkPath(name), recursive: true);
+        }
+        var package = storage.PackagePath(name);
+        if (includingPackage && File.Exists(package))
+        {
+            SetReadOnly(package, readOnly: false);
+            File.Delete(package);
+        }
+    }
+
+    private static void SetReadOnly(string path, bool readOnly)
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            File.SetAttributes(path, readOnly ? FileAttributes.ReadOnly : FileAttributes.Normal);
+        }
+        else
+        {
+            File.SetUnixFileMode(path, readOnly ? UnixFileMode.UserRead | UnixFileMode.GroupRead : UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export {Name} started (attempt {Attempt}, {Items} items)")]
+    private static partial void LogStarted(ILogger logger, string name, int attempt, long items);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export {Name} completed: {Items} items, {Images} photos, {Bytes} bytes, sha256 {Sha256}")]
+    private static partial void LogCompleted(ILogger logger, string name, long items, long images, long bytes, string sha256);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Export {Name} failed")]
+    private static partial void LogFailed(ILogger logger, Exception exception, string name);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The export worker hit an error; retrying in 5 s")]
+    private static partial void LogWorkerError(ILogger logger, Exception exception);
+}

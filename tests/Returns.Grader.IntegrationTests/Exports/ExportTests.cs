@@ -1,0 +1,296 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Exports;
+
+namespace Returns.Grader.IntegrationTests.Exports;
+
+/// <summary>
+/// Label export end to end: items graded (and some reviewed) through the API, an export asked for over HTTP, run by the
+/// background worker, downloaded, and each format read back the way its consumer reads it — the training code reads
+/// coco.json and metadata.jsonl (Python, the real loader), the SageMaker manifest is checked line by line.
+/// </summary>
+public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    private sealed record Seeded(string ItemId, string ReturnId, string Category, string Grade, bool Final, List<(string PhotoId, string Type, int[] Box)> Boxes, int Photos);
+
+    [Fact]
+    public async Task Export_RunsInTheBackground_AndThePackageReadsBackInEveryFormat()
+    {
+        var category = "Exp" + Guid.NewGuid().ToString("N")[..6];
+        var seeded = await SeedAsync(category);
+        var data = app.ApiClient("dev-data");
+
+        var started = await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } });
+
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var id = (await started.ReadJsonAsync()).GetProperty("id").GetString();
+        Assert.Equal($"/api/v1/exports/{id}", started.Headers.Location?.OriginalString);
+        var export = await WaitForAsync(data, id!);
+        Assert.Equal("completed", export.GetProperty("status").GetString());
+        Assert.Equal(seeded.Count, export.GetProperty("itemsDone").GetInt64());
+        Assert.Equal(1.0, export.GetProperty("progress").GetDouble());
+
+        var download = await data.GetAsync($"/api/v1/exports/{id}/download");
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal("application/zip", download.Content.Headers.ContentType?.MediaType);
+        var bytes = await download.Content.ReadAsByteArrayAsync();
+        var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
+        Assert.Equal(export.GetProperty("sha256").GetString(), sha);
+        Assert.Equal($"sha-256=:{Convert.ToBase64String(SHA256.HashData(bytes))}:", download.Headers.GetValues("Repr-Digest").Single());
+
+        var zipPath = Path.Combine(app.DataDirectory, $"downloaded-{id}.zip");
+        await File.WriteAllBytesAsync(zipPath, bytes);
+        using var zip = ZipFile.OpenRead(zipPath);
+        var name = export.GetProperty("name").GetString()!;
+        JsonElement Json(string path) => JsonDocument.Parse(zip.GetEntry($"{name}/{path}")!.Open()).RootElement;
+        string Text(string path) => new StreamReader(zip.GetEntry($"{name}/{path}")!.Open()).ReadToEnd();
+
+        // package.json and the card
+        var package = Json("package.json");
+        Assert.Equal("returns-grader-dataset", package.GetProperty("format").GetString());
+        Assert.Equal("export", package.GetProperty("source").GetString());
+        Assert.Equal(seeded.Count, package.GetProperty("counts").GetProperty("items").GetInt32());
+        Assert.Contains(category, package.GetProperty("export").GetProperty("filter").GetString());
+        Assert.Contains("| split | items | photos | boxes |", Text("dataset_card.md"));
+
+        // COCO: every photo, the item's grade and split, every kept box exactly as drawn
+        var coco = Json("annotations/coco.json");
+        Assert.Equal(["scratch", "stain", "dent", "tear", "crack", "missing_part"], coco.GetProperty("categories").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        var images = coco.GetProperty("images").EnumerateArray().ToList();
+        Assert.Equal(seeded.Sum(s => s.Photos), images.Count);
+        foreach (var image in images)
+        {
+            var item = seeded.Single(s => s.ItemId == image.GetProperty("item_id").GetString());
+            Assert.Equal(item.Grade, image.GetProperty("grade").GetString());
+            Assert.Equal(DatasetSplits.Of(item.ItemId), image.GetProperty("split").GetString());
+            Assert.NotNull(zip.GetEntry($"{name}/images/{image.GetProperty("file_name").GetString()}"));
+        }
+        var annotations = coco.GetProperty("annotations").EnumerateArray().ToList();
+        var expectedBoxes = seeded.SelectMany(s => s.Boxes).ToList();
+        Assert.Equal(expectedBoxes.Count, annotations.Count);
+        foreach (var (photoId, type, box) in expectedBoxes)
+        {
+            var image = images.Single(i => i.GetProperty("photo_id").GetString() == photoId);
+            var annotation = annotations.Single(a => a.GetProperty("image_id").GetInt64() == image.GetProperty("id").GetInt64());
+            Assert.Equal(box, annotation.GetProperty("bbox").EnumerateArray().Select(v => v.GetInt32()));
+            Assert.Equal(box[2] * box[3], annotation.GetProperty("area").GetInt32());
+            Assert.Equal(type, coco.GetProperty("categories")[annotation.GetProperty("category_id").GetInt32() - 1].GetProperty("name").GetString());
+        }
+
+        // SageMaker Ground Truth augmented manifest: one line per photo, each in the documented shape
+        var lines = Text("annotations/sagemaker.manifest").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(images.Count, lines.Length);
+        foreach (var line in lines)
+        {
+            var row = JsonDocument.Parse(line).RootElement;
+            Assert.StartsWith($"s3://returns-grader-datasets/{name}/images/", row.GetProperty("source-ref").GetString());
+            var size = row.GetProperty("damage").GetProperty("image_size")[0];
+            Assert.True(size.GetProperty("width").GetInt32() > 0 && size.GetProperty("height").GetInt32() > 0);
+            Assert.Equal(3, size.GetProperty("depth").GetInt32());
+            var boxes = row.GetProperty("damage").GetProperty("annotations").EnumerateArray().ToList();
+            Assert.All(boxes, b => Assert.All(new[] { "class_id", "left", "top", "width", "height" }, k => Assert.Equal(JsonValueKind.Number, b.GetProperty(k).ValueKind)));
+            var meta = row.GetProperty("damage-metadata");
+            Assert.Equal(boxes.Count, meta.GetProperty("objects").GetArrayLength());
+            Assert.Equal("scratch", meta.GetProperty("class-map").GetProperty("0").GetString());
+            Assert.Equal("groundtruth/object-detection", meta.GetProperty("type").GetString());
+            Assert.Equal("yes", meta.GetProperty("human-annotated").GetString());
+            Assert.True(DateTime.TryParse(meta.GetProperty("creation-date").GetString(), out _));
+            var grade = row.GetProperty("grade").GetInt32();
+            var gradeMeta = row.GetProperty("grade-metadata");
+            Assert.Equal(Enum.GetName((Grade)grade), gradeMeta.GetProperty("class-name").GetString());
+            Assert.Equal("groundtruth/image-classification", gradeMeta.GetProperty("type").GetString());
+            Assert.Equal("yes", gradeMeta.GetProperty("human-annotated").GetString());
+            Assert.Equal(1, gradeMeta.GetProperty("confidence").GetInt32());
+        }
+
+        // The flat CSV: a header and a row per photo
+        var csv = Text("labels.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("item_id,return_id,category,split,file_name,", csv[0]);
+        Assert.Equal(images.Count, csv.Length - 1);
+
+        // The training code's own reader: coco.json + metadata.jsonl + the photos, decoded into tensors
+        var python = await PythonCheckAsync(zipPath);
+        var splits = python.GetProperty("splits");
+        Assert.Equal(seeded.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("items").GetInt32()));
+        Assert.Equal(images.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("images").GetInt32()));
+        Assert.Equal(expectedBoxes.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("annotations").GetInt32()));
+        Assert.True(DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("damage_cells").GetInt32()) > 0);
+        foreach (var item in seeded)
+        {
+            Assert.Equal(item.Grade, splits.GetProperty(DatasetSplits.Of(item.ItemId)).GetProperty("grades").GetProperty(item.ItemId).GetString());
+        }
+    }
+
+    [Fact]
+    public async Task FinalLabelsOnly_ExportsTheSupervisorsDecidedItems_WithTheirFinalGrade()
+    {
+        var category = "Fin" + Guid.NewGuid().ToString("N")[..6];
+        var seeded = await SeedAsync(category);
+        var data = app.ApiClient("dev-data");
+
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category }, labels = "final" })).ReadJsonAsync()).GetProperty("id").GetString()!;
+        var export = await WaitForAsync(data, id);
+
+        var finals = seeded.Where(s => s.Final).ToList();
+        Assert.Equal(finals.Count, export.GetProperty("itemsDone").GetInt64());
+        var bytes = await data.GetByteArrayAsync($"/api/v1/exports/{id}/download");
+        using var zip = new ZipArchive(new MemoryStream(bytes));
+        var coco = JsonDocument.Parse(zip.Entries.Single(e => e.FullName.EndsWith("annotations/coco.json", StringComparison.Ordinal)).Open()).RootElement;
+        var items = coco.GetProperty("images").EnumerateArray().Select(i => (Item: i.GetProperty("item_id").GetString(), Grade: i.GetProperty("grade").GetString(), Kind: i.GetProperty("label_kind").GetString())).Distinct().ToList();
+        Assert.Equal(finals.Select(f => (f.ItemId, f.Grade, "final")).Order(), items.Select(i => (i.Item!, i.Grade!, i.Kind!)).Order());
+    }
+
+    [Fact]
+    public async Task SplitsFollowTheDocumentedRule()
+    {
+        // docs/dataset-package.md's worked example, shared with models/training/package.py
+        Assert.Equal("test", DatasetSplits.Of("syn-000000"));
+        Assert.Equal("train", DatasetSplits.Of("syn-000001"));
+        var shares = Enumerable.Range(0, 10_000).Select(i => DatasetSplits.Of(Guid.NewGuid().ToString())).GroupBy(s => s).ToDictionary(g => g.Key, g => g.Count() / 10_000.0);
+        Assert.InRange(shares["train"], 0.77, 0.83);
+        Assert.InRange(shares["validation"], 0.08, 0.12);
+        await Task.CompletedTask;
+    }
+
+    [Fact]
+    public async Task BadFiltersRolesAndUnknownExports_AreRefusedClearly()
+    {
+        var data = app.ApiClient("dev-data");
+        var bad = await data.PostAsJsonAsync("/api/v1/exports", new { labels = "some", from = "2026-11-20T00:00:00Z", to = "2026-11-10T00:00:00Z" });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Equal("application/problem+json", bad.Content.Headers.ContentType?.MediaType);
+        var errors = (await bad.ReadJsonAsync()).GetProperty("errors");
+        Assert.Contains("final", errors.GetProperty("labels")[0].GetString());
+        Assert.Contains("after", errors.GetProperty("to")[0].GetString());
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.ApiClient("dev-grader").PostAsJsonAsync("/api/v1/exports", new { })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.ApiClient("dev-supervisor").GetAsync("/api/v1/exports")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await data.GetAsync($"/api/v1/exports/{Guid.NewGuid()}/download")).StatusCode);
+    }
+
+    [Fact]
+    public async Task AnExportCutShortByARestart_IsRunAgainFromTheStart_AndLeavesNoPartialFile()
+    {
+        using var scope = app.Services.CreateScope();
+        var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<GraderDb>>();
+        var storage = scope.ServiceProvider.GetRequiredService<ExportStorage>();
+        var (interrupted, exhausted) = (Guid.CreateVersion7(), Guid.CreateVersion7());
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var number = (await db.ExportJobs.MaxAsync(j => (int?)j.Number) ?? 0) + 1;
+            // What a crash leaves: a job still "running", its partial zip on disk.
+            db.ExportJobs.Add(Job(interrupted, number, attempts: 1));
+            db.ExportJobs.Add(Job(exhausted, number + 1, attempts: 3));
+            await db.SaveChangesAsync();
+            Directory.CreateDirectory(storage.Directory);
+            await File.WriteAllTextAsync(storage.PartialPath(DatasetPackageWriter.PackageName(number)), "half a zip");
+        }
+
+        scope.ServiceProvider.GetRequiredService<ExportWorker>().Wake();
+        var data = app.ApiClient("dev-data");
+        var rerun = await WaitForAsync(data, interrupted.ToString());
+        var failed = await WaitForAsync(data, exhausted.ToString());
+
+        Assert.Equal("completed", rerun.GetProperty("status").GetString());
+        Assert.Equal(2, rerun.GetProperty("attempts").GetInt32());
+        Assert.Empty(Directory.GetFiles(storage.Directory, "*.partial"));
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Contains("interrupted 3 times", failed.GetProperty("error").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await data.GetAsync($"/api/v1/exports/{exhausted}/download")).StatusCode);
+    }
+
+    private static ExportJob Job(Guid id, int number, int attempts) => new()
+    {
+        Id = id, Number = number, Status = ExportStatus.Running, Attempts = attempts, CreatedAt = DateTime.UtcNow,
+        FilterJson = """{"categories":["none-such"],"finalOnly":false}""", RequestedById = "dev-data", RequestedByName = "Dev data",
+    };
+
+    private static async Task<JsonElement> WaitForAsync(HttpClient client, string id)
+    {
+        var clock = Stopwatch.StartNew();
+        while (true)
+        {
+            var export = await (await client.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync();
+            var status = export.GetProperty("status").GetString();
+            if (status is "completed" or "failed" || clock.Elapsed > TimeSpan.FromSeconds(90))
+            {
+                return export;
+            }
+            await Task.Delay(100);
+        }
+    }
+
+    private static async Task<JsonElement> PythonCheckAsync(string zipPath)
+    {
+        var training = Path.Combine(RepositoryPaths.Root, "models", "training");
+        var start = new ProcessStartInfo("/usr/bin/python3", ["check_package.py", zipPath])
+        {
+            WorkingDirectory = training, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.Environment["OPENBLAS_NUM_THREADS"] = "1";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.True(process.ExitCode == 0, $"check_package.py exited {process.ExitCode}: {await error}");
+        return JsonDocument.Parse(await output).RootElement;
+    }
+
+    /// <summary>
+    /// Six items of one category with photos and boxes; two of them reviewed (the supervisor's grade differs) and one
+    /// with a box the grader deleted (not exported). Returns what the export must contain.
+    /// </summary>
+    private async Task<List<Seeded>> SeedAsync(string category)
+    {
+        var grader = app.ApiClient("dev-grader");
+        var supervisor = app.ApiClient("dev-supervisor");
+        string[] grades = ["LikeNew", "VeryGood", "Good", "Acceptable", "Unsellable", "Good"];
+        var seeded = new List<Seeded>();
+        for (var i = 0; i < grades.Length; i++)
+        {
+            var plate = ApiJson.UniquePlate("EX");
+            var id = (await grader.CreateItemAsync(plate, 30m, category)).GetProperty("id").GetString()!;
+            var photoCount = i == 0 ? 0 : 1 + i % 2;
+            var photoIds = new List<string>();
+            if (photoCount > 0)
+            {
+                var files = Enumerable.Range(0, photoCount).Select(k => ($"p{k}.jpg", TestPhotos.PhotoLikeJpeg(800, 600, seed: 10 * i + k), "image/jpeg")).ToArray();
+                var upload = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(files));
+                Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+                photoIds.AddRange((await upload.ReadJsonAsync()).GetProperty("photos").EnumerateArray().Select(p => p.GetProperty("photoId").GetString()!));
+            }
+            var boxes = photoIds.Select((p, k) => (PhotoId: p, Type: k == 0 ? "scratch" : "dent", Box: new[] { 10 + 5 * i, 20, 100, 40 + k })).ToList();
+            var damage = boxes.Select(b => (object)new { photoId = b.PhotoId, type = b.Type, box = b.Box, source = "added" }).ToList();
+            if (photoIds.Count > 0 && i == 3)
+            {
+                damage.Add(new { photoId = photoIds[0], type = "tear", box = new[] { 300, 300, 50, 50 }, source = "deleted" });
+            }
+            var final = i is 2 or 4;
+            Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+            {
+                grade = grades[i], disposition = "resell_used", damage, flagForReview = final, contradictionReason = "test",
+            })).StatusCode);
+            var grade = grades[i];
+            if (final)
+            {
+                var task = (await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
+                Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+                grade = i == 2 ? "Acceptable" : "Unsellable";
+                Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new
+                {
+                    grade, disposition = "liquidate", reasonCode = "wrong_grade", damage,
+                })).StatusCode);
+            }
+            seeded.Add(new Seeded(id, plate, category, grade, final, boxes, photoCount));
+        }
+        return seeded;
+    }
+}
