@@ -1,0 +1,46 @@
+using System.IO.Compression;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.E2ETests;
+
+/// <summary>A data scientist exports labels from the page, watches it finish, and downloads the package in the browser.</summary>
+public sealed class ExportsPageTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
+{
+    [Fact]
+    public async Task DataScientist_StartsAnExport_SeesItComplete_AndDownloadsThePackage()
+    {
+        var category = "Web" + Guid.NewGuid().ToString("N")[..6];
+        var grader = fixture.App.ApiClient();
+        for (var i = 0; i < 3; i++)
+        {
+            var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("E2X"), 20m, category)).GetProperty("id").GetString();
+            (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).EnsureSuccessStatusCode();
+        }
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), AcceptDownloads = true });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        await page.GotoAsync("/exports");
+        await page.WaitForURLAsync("**/account/login**");
+        await page.FillAsync("#name", "Dee Data");
+        await page.SelectOptionAsync("#role", "DataScientist");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/exports");
+        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+
+        await page.Locator("input[data-testid=export-categories], [data-testid=export-categories] input").First.FillAsync(category);
+        await page.GetByTestId("export-start").ClickAsync();
+
+        var row = page.Locator("[data-testid=exports] tbody tr").First;
+        await Assertions.Expect(row).ToHaveAttributeAsync("data-status", "completed");
+        await Assertions.Expect(row).ToContainTextAsync(category);
+        var download = await page.RunAndWaitForDownloadAsync(() => row.GetByTestId("export-download").ClickAsync());
+        Assert.Matches(@"^returns-grader-labels-\d{4}\.zip$", download.SuggestedFilename);
+        var path = Path.Combine(fixture.App.DataDirectory, "browser-" + download.SuggestedFilename);
+        await download.SaveAsAsync(path);
+        using var zip = ZipFile.OpenRead(path);
+        Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/package.json", StringComparison.Ordinal));
+        Assert.Equal(3, zip.Entries.Count(e => e.FullName.EndsWith("metadata.jsonl", StringComparison.Ordinal)));
+    }
+}
