@@ -15,8 +15,14 @@ public static class PhotoSanitizer
 
     /// <param name="modelInput">When given, the network's input tensor is also made from the same decoded pixels
     /// (decode once: the photo is never decoded a second time for the model).</param>
-    public static SanitizedPhoto Sanitize(ReadOnlySpan<byte> bytes, PhotoLimits limits, ManifestInput? modelInput = null)
+    public static SanitizedPhoto Sanitize(ReadOnlySpan<byte> bytes, PhotoLimits limits, ManifestInput? modelInput = null) =>
+        Sanitize(bytes, limits, modelInput is null ? [] : [modelInput]);
+
+    /// <param name="modelInputs">One tensor per network input spec (the active model's and a shadow model's), all made from
+    /// the same decoded pixels: the photo is decoded once whatever the number of models.</param>
+    public static SanitizedPhoto Sanitize(ReadOnlySpan<byte> bytes, PhotoLimits limits, IReadOnlyList<ManifestInput> modelInputs)
     {
+        ArgumentNullException.ThrowIfNull(modelInputs);
         ArgumentNullException.ThrowIfNull(limits);
         if (bytes.IsEmpty)
         {
@@ -66,16 +72,16 @@ public static class PhotoSanitizer
                 $"The image is {sourceWidth}×{sourceHeight} pixels; photos may have at most {limits.MaxPixels / 1_000_000.0:0.#} megapixels and {limits.MaxSide} pixels a side.");
         }
 
-        float[]? tensor = null;
+        var tensors = new float[modelInputs.Count][];
         var (jpeg, width, height) = RenderUpright(codec, limits.StoredMaxLongSide, limits.JpegQuality, upright =>
         {
-            if (modelInput is not null)
+            for (var i = 0; i < modelInputs.Count; i++)
             {
-                tensor = new float[Preprocessing.TensorLength(modelInput)];
-                Preprocessing.FromBitmap(upright, modelInput, tensor);
+                tensors[i] = new float[Preprocessing.TensorLength(modelInputs[i])];
+                Preprocessing.FromBitmap(upright, modelInputs[i], tensors[i]);
             }
         });
-        return new SanitizedPhoto(jpeg, width, height, format, sourceWidth, sourceHeight) { ModelInput = tensor };
+        return new SanitizedPhoto(jpeg, width, height, format, sourceWidth, sourceHeight) { ModelInputs = tensors };
     }
 
     /// <summary>

@@ -13,6 +13,9 @@ public enum PhotoFormat
 /// </summary>
 public sealed record SanitizedPhoto(byte[] Jpeg, int Width, int Height, PhotoFormat SourceFormat, int SourceWidth, int SourceHeight)
 {
-    /// <summary>The model's input tensor made from the same decoded pixels, when a model was given.</summary>
-    public float[]? ModelInput { get; init; }
+    /// <summary>The models' input tensors made from the same decoded pixels, one per input spec given (in that order).</summary>
+    public IReadOnlyList<float[]> ModelInputs { get; init; } = [];
+
+    /// <summary>The first model's tensor, when a model was given.</summary>
+    public float[]? ModelInput => ModelInputs.Count > 0 ? ModelInputs[0] : null;
 }

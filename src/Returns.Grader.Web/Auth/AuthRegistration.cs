@@ -57,7 +57,7 @@ public static class AuthRegistration
             .AddPolicy(Policies.Grading, p => p.RequireAuthenticatedUser().RequireRole(Roles.Grader, Roles.Supervisor, Roles.Admin))
             .AddPolicy(Policies.Reviewing, p => p.RequireAuthenticatedUser().RequireRole(Roles.Supervisor, Roles.Admin))
             .AddPolicy(Policies.Quality, p => p.RequireAuthenticatedUser().RequireRole(Roles.Supervisor, Roles.DataScientist, Roles.Admin))
-            .AddPolicy(Policies.Exports, p => p.RequireAuthenticatedUser().RequireRole(Roles.DataScientist, Roles.Admin))
+            .AddPolicy(Policies.DataTeam, p => p.RequireAuthenticatedUser().RequireRole(Roles.DataScientist, Roles.Admin))
             .AddPolicy(Policies.Staff, p => p.RequireAuthenticatedUser().RequireRole(Roles.All))
             // Anything that forgets to state its roles still needs a signed-in person.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());

@@ -32,8 +32,8 @@ public static class Policies
     /// <summary>May see the quality figures: Supervisor, DataScientist, Admin.</summary>
     public const string Quality = nameof(Quality);
 
-    /// <summary>May export labels (and, with issue 5's registry, manage models): DataScientist, Admin.</summary>
-    public const string Exports = nameof(Exports);
+    /// <summary>May export labels and manage models (registry, shadow, promotion): DataScientist, Admin.</summary>
+    public const string DataTeam = nameof(DataTeam);
 
     /// <summary>May read items and photos: every role.</summary>
     public const string Staff = nameof(Staff);

@@ -19,6 +19,7 @@ public abstract class GraderDb(DbContextOptions options) : DbContext(options)
     public DbSet<QualityDailyCount> QualityDailyCounts => Set<QualityDailyCount>();
     public DbSet<QualityHourlyCount> QualityHourlyCounts => Set<QualityHourlyCount>();
     public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
+    public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GraderDb).Assembly);

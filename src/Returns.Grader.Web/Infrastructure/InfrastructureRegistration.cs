@@ -21,6 +21,7 @@ public static class InfrastructureRegistration
     {
         _ = app.Services.GetRequiredService<RubricCatalog>();
         await app.MigrateGraderDatabaseAsync();
+        await app.Services.GetRequiredService<Features.Models.ModelRegistry>().InitializeAsync(CancellationToken.None);
     }
 
     /// <summary>Serves wwwroot-assets/ (the app's own JS modules, CSS, icons), copied beside the binaries at build, under /assets.</summary>

@@ -22,7 +22,7 @@ public static class ExportRegistration
 
     public static IEndpointRouteBuilder MapExportEndpoints(this IEndpointRouteBuilder app)
     {
-        var exports = app.MapGroup("/api/v1/exports").WithTags("Exports").RequireAuthorization(Policies.Exports);
+        var exports = app.MapGroup("/api/v1/exports").WithTags("Exports").RequireAuthorization(Policies.DataTeam);
 
         exports.MapPost("", async (ExportRequest? request, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
         {

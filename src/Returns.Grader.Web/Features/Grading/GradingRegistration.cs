@@ -25,6 +25,7 @@ public static class GradingRegistration
         Review.ReviewEndpoints.MapReviewEndpoints(app);
         Quality.QualityEndpoints.MapQualityEndpoints(app);
         Exports.ExportRegistration.MapExportEndpoints(app);
+        Models.ModelEndpoints.MapModelEndpoints(app);
         return app;
     }
 }

@@ -1,57 +1,559 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Vision.Inference;
+using Returns.Grader.Vision.Photos;
+using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Models;
 
 /// <summary>
-/// Holds the active model (one InferenceSession for the whole app). If the model is missing or broken the app runs in
-/// manual mode: grading goes on without suggestions, the station says so, and /readyz reports it.
+/// A loaded model and how many are using it: the registry holds one reference while the model is in its slot, each
+/// upload request one while it infers. The session is disposed when the last reference goes, so a switch never pulls a
+/// model out from under a photo in flight.
 /// </summary>
-public sealed partial class ModelRegistry : IDisposable
+public sealed class LoadedModel(GradeModel model, Guid registrationId)
 {
-    private readonly ILogger<ModelRegistry> _logger;
+    private int _references = 1;
 
-    public ModelRegistry(IOptions<VisionOptions> options, ILogger<ModelRegistry> logger)
+    public GradeModel Model { get; } = model;
+    public Guid RegistrationId { get; } = registrationId;
+    public string Version => Model.Manifest.ModelVersion;
+
+    internal LoadedModel Acquire()
     {
-        _logger = logger;
-        var directory = options.Value.ResolveModelDirectory();
-        if (directory is null)
+        Interlocked.Increment(ref _references);
+        return this;
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
         {
-            ManualModeReason = "No model is configured (Grader:Vision:ModelDirectory is empty).";
-            return;
+            Model.Dispose();
         }
+    }
+}
+
+/// <summary>The models one request uses, held until it is disposed (see <see cref="LoadedModel"/>).</summary>
+public sealed class ModelLease(LoadedModel? active, LoadedModel? shadow) : IDisposable
+{
+    public GradeModel? Active => active?.Model;
+    public GradeModel? Shadow => shadow?.Model;
+
+    public void Dispose()
+    {
+        active?.Release();
+        shadow?.Release();
+    }
+}
+
+/// <summary>A model as the registry's API and page show it.</summary>
+public sealed record RegisteredModelView(
+    Guid Id, string ModelVersion, ModelState State, string Sha256, long ByteSize, string RegisteredBy, DateTime RegisteredAt,
+    DateTime? ActivatedAt, JsonElement? Summary, JsonElement? Validation);
+
+/// <summary>The upload was read but is not a model this app can use; the message says why in plain words.</summary>
+public sealed class ModelRejectedException(string message) : Exception(message);
+
+/// <summary>A state change that would break a rule (one active model; the active one cannot just be retired).</summary>
+public sealed class ModelStateConflictException(string message) : Exception(message);
+
+public sealed class RegisteredModelNotFoundException(Guid id) : Exception($"There is no registered model {id}.");
+
+/// <summary>
+/// The model registry (ADR 0009): which model is active (graders see its suggestions), which one runs in shadow (its
+/// predictions are stored, never shown), and every model ever registered. Models live in the models folder under the
+/// data directory; the configured model (Grader:Vision:ModelDirectory) is registered on first start. Switching loads the
+/// new session first and swaps it in: no restart, and a request in flight finishes on the model it started with. If no
+/// model can be loaded the app runs in manual mode: grading goes on without suggestions, the station and /readyz say so.
+/// </summary>
+public sealed partial class ModelRegistry(
+    IOptions<VisionOptions> options, IOptions<GraderOptions> grader, IWebHostEnvironment environment, IDbContextFactory<GraderDb> dbFactory,
+    TimeProvider clock, ILogger<ModelRegistry> logger) : IDisposable
+{
+    private readonly Lock _slots = new();
+    private readonly SemaphoreSlim _changes = new(1);
+    private LoadedModel? _active;
+    private LoadedModel? _shadow;
+
+    /// <summary>Where registered models' folders are.</summary>
+    public string Directory { get; } = Path.Combine(grader.Value.ResolveDataDirectory(environment.ContentRootPath), "models");
+
+    /// <summary>The model whose suggestions graders see, or null in manual mode (for display; inference uses <see cref="Acquire"/>).</summary>
+    public GradeModel? Active => _active?.Model;
+
+    public string? ShadowVersion => _shadow?.Version;
+
+    public string? ManualModeReason { get; private set; } = "The model registry has not started yet.";
+
+    public bool IsManualMode => _active is null;
+
+    /// <summary>The active and shadow models for one request; dispose the lease when the request is done with them.</summary>
+    public ModelLease Acquire()
+    {
+        lock (_slots)
+        {
+            return new ModelLease(_active?.Acquire(), _shadow?.Acquire());
+        }
+    }
+
+    /// <summary>At start, after the migrations: registers the configured model if it is new, then loads the active and shadow models.</summary>
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
         try
         {
-            Active = GradeModel.Load(directory, options.Value.ToSettings());
-            var unknown = Active.Manifest.Grades.Where(g => !Enum.TryParse<Grade>(g, out _)).ToList();
-            if (unknown.Count > 0)
+            ManualModeReason = null;
+            await RegisterConfiguredAsync(cancellationToken);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var active = await db.RegisteredModels.AsNoTracking().SingleOrDefaultAsync(m => m.State == ModelState.Active, cancellationToken);
+            var shadow = await db.RegisteredModels.AsNoTracking().SingleOrDefaultAsync(m => m.State == ModelState.Shadow, cancellationToken);
+            var reason = active is null ? ManualModeReason ?? "No model is active." : null;
+            LoadedModel? loadedActive = null, loadedShadow = null;
+            if (active is not null)
             {
-                Active.Dispose();
-                Active = null;
-                throw new ModelLoadException($"The model's grades {string.Join(", ", unknown)} are not this app's grades.");
+                try
+                {
+                    loadedActive = new LoadedModel(LoadChecked(Path.Combine(Directory, active.Folder)), active.Id);
+                    LogLoaded(logger, active.ModelVersion, "active");
+                }
+                catch (ModelLoadException e)
+                {
+                    reason = $"The active model {active.ModelVersion} cannot be loaded: {e.Message}";
+                }
             }
-            LogLoaded(_logger, Active.Manifest.ModelVersion, directory);
+            if (shadow is not null)
+            {
+                try
+                {
+                    loadedShadow = new LoadedModel(LoadChecked(Path.Combine(Directory, shadow.Folder)), shadow.Id);
+                    LogLoaded(logger, shadow.ModelVersion, "shadow");
+                }
+                catch (ModelLoadException e)
+                {
+                    LogShadowFailed(logger, shadow.ModelVersion, e.Message);
+                }
+            }
+            Swap(loadedActive, loadedShadow, reason);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>
+    /// The configured model joins the registry the first time its version is seen: active if nothing is, else retired
+    /// (a deploy never overrides a model someone promoted). A missing or broken configured model is manual mode's reason.
+    /// </summary>
+    private async Task RegisterConfiguredAsync(CancellationToken cancellationToken)
+    {
+        var source = options.Value.ResolveModelDirectory();
+        if (source is null)
+        {
+            ManualModeReason = "No model is configured (Grader:Vision:ModelDirectory is empty) and none is active in the registry.";
+            return;
+        }
+        ModelManifest manifest;
+        string onnx;
+        try
+        {
+            (manifest, onnx) = ModelPackage.Read(source);
         }
         catch (ModelLoadException e)
         {
             ManualModeReason = e.Message;
-            LogManualMode(_logger, e.Message);
+            LogManualMode(logger, e.Message);
+            return;
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        if (await db.RegisteredModels.AnyAsync(m => m.ModelVersion == manifest.ModelVersion, cancellationToken))
+        {
+            return;
+        }
+        try
+        {
+            using var check = LoadChecked(source);
+        }
+        catch (ModelLoadException e)
+        {
+            ManualModeReason = e.Message;
+            LogManualMode(logger, e.Message);
+            return;
+        }
+        var folder = FolderFor(manifest.ModelVersion);
+        CopyModelFiles(source, Path.Combine(Directory, folder));
+        var now = clock.GetUtcNow().UtcDateTime;
+        var anyActive = await db.RegisteredModels.AnyAsync(m => m.State == ModelState.Active, cancellationToken);
+        db.RegisteredModels.Add(new RegisteredModel
+        {
+            Id = Guid.CreateVersion7(), ModelVersion = manifest.ModelVersion, State = anyActive ? ModelState.Retired : ModelState.Active,
+            Folder = folder, Sha256 = Sha256Of(onnx), ByteSize = new FileInfo(onnx).Length, ManifestSummaryJson = Summary(manifest),
+            RegisteredBy = "configuration", RegisteredAt = now, ActivatedAt = anyActive ? null : now, StateChangedAt = now,
+        });
+        db.AuditEvents.Add(Audit(now, "configuration", "Configuration", "model.registered", manifest.ModelVersion, new { source, state = anyActive ? "retired" : "active" }));
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Registers an uploaded model after checking it: it loads, its input and outputs match its manifest, its grades and
+    /// damage types are this app's, its sha256 matches, and it runs on a sample photo to a sane suggestion.
+    /// </summary>
+    public async Task<RegisteredModelView> RegisterAsync(
+        Stream onnx, Stream manifestJson, Stream? card, ModelState state, Actor actor, ReadOnlyMemory<byte> samplePhoto, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(onnx);
+        ArgumentNullException.ThrowIfNull(manifestJson);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (state == ModelState.Active)
+        {
+            throw new ModelStateConflictException("A new model starts in shadow or retired; promote it once the comparison shows it is better.");
+        }
+        var staging = Path.Combine(Directory, $".staging-{Guid.NewGuid():N}");
+        System.IO.Directory.CreateDirectory(staging);
+        try
+        {
+            await using (var file = File.Create(Path.Combine(staging, "model.onnx")))
+            {
+                await onnx.CopyToAsync(file, cancellationToken);
+            }
+            await using (var file = File.Create(Path.Combine(staging, "model.json")))
+            {
+                await manifestJson.CopyToAsync(file, cancellationToken);
+            }
+            if (card is not null)
+            {
+                await using var file = File.Create(Path.Combine(staging, "MODEL_CARD.md"));
+                await card.CopyToAsync(file, cancellationToken);
+            }
+            ModelManifest manifest;
+            try
+            {
+                manifest = ModelPackage.ReadManifest(Path.Combine(staging, "model.json"));
+            }
+            catch (ModelLoadException e)
+            {
+                throw new ModelRejectedException(e.Message);
+            }
+            if (string.IsNullOrEmpty(manifest.Sha256))
+            {
+                throw new ModelRejectedException("The manifest carries no sha256 of model.onnx; export.py writes it.");
+            }
+            var validation = await ValidateAsync(staging, samplePhoto, cancellationToken);
+
+            await _changes.WaitAsync(cancellationToken);
+            try
+            {
+                await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+                if (await db.RegisteredModels.AnyAsync(m => m.ModelVersion == manifest.ModelVersion, cancellationToken))
+                {
+                    throw new ModelStateConflictException($"{manifest.ModelVersion} is already registered; give the new model a new version.");
+                }
+                var folder = FolderFor(manifest.ModelVersion);
+                var target = Path.Combine(Directory, folder);
+                if (System.IO.Directory.Exists(target))
+                {
+                    System.IO.Directory.Delete(target, recursive: true); // left by a registration that did not commit
+                }
+                System.IO.Directory.Move(staging, target);
+                var now = clock.GetUtcNow().UtcDateTime;
+                var onnxPath = Path.Combine(target, "model.onnx");
+                var row = new RegisteredModel
+                {
+                    Id = Guid.CreateVersion7(), ModelVersion = manifest.ModelVersion, State = ModelState.Retired, Folder = folder,
+                    Sha256 = Sha256Of(onnxPath), ByteSize = new FileInfo(onnxPath).Length, ManifestSummaryJson = Summary(manifest),
+                    ValidationJson = JsonSerializer.Serialize(validation, ExportJson), RegisteredBy = actor.Name, RegisteredAt = now, StateChangedAt = now,
+                };
+                db.RegisteredModels.Add(row);
+                db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, "model.registered", row.ModelVersion, new { row.Sha256, row.ByteSize, validation }));
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            finally
+            {
+                _changes.Release();
+            }
+            var registered = await FindByVersionAsync(manifest.ModelVersion, cancellationToken);
+            return state == ModelState.Shadow ? await ChangeStateAsync(registered.Id, ModelState.Shadow, actor, cancellationToken) : registered;
+        }
+        finally
+        {
+            if (System.IO.Directory.Exists(staging))
+            {
+                System.IO.Directory.Delete(staging, recursive: true);
+            }
         }
     }
 
-    /// <summary>The model whose suggestions graders see, or null in manual mode.</summary>
-    public GradeModel? Active { get; private set; }
+    /// <summary>What the upload check measured.</summary>
+    public sealed record ValidationResult(string SampleGrade, double SampleConfidence, int SampleRegions, double LatencyMs, int InputWidth, int InputHeight);
 
-    public string? ManualModeReason { get; }
+    private static readonly JsonSerializerOptions ExportJson = JsonSerializerOptions.Web;
 
-    public bool IsManualMode => Active is null;
+    private async Task<ValidationResult> ValidateAsync(string directory, ReadOnlyMemory<byte> samplePhoto, CancellationToken cancellationToken)
+    {
+        GradeModel model;
+        try
+        {
+            model = LoadChecked(directory);
+        }
+        catch (ModelLoadException e)
+        {
+            throw new ModelRejectedException(e.Message);
+        }
+        using (model)
+        {
+            var photo = PhotoSanitizer.Sanitize(samplePhoto.Span, PhotoLimits.Default, model.Manifest.Input);
+            var started = Stopwatch.GetTimestamp();
+            RawOutput output;
+            try
+            {
+                output = (await model.RunAsync([photo.ModelInput!], cancellationToken))[0];
+            }
+            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+            {
+                throw new ModelRejectedException($"The model loads but fails on a sample photo: {e.Message}");
+            }
+            var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var suggestion = model.Interpret(output, photo.Width, photo.Height);
+            var total = suggestion.Probabilities.Values.Sum();
+            if (suggestion.Probabilities.Values.Any(p => !double.IsFinite(p) || p < 0) || Math.Abs(total - 1) > 1e-3)
+            {
+                throw new ModelRejectedException($"The model's grade probabilities on a sample photo are not a distribution (they sum to {total:0.####}).");
+            }
+            return new ValidationResult(suggestion.Grade, Math.Round(suggestion.Confidence, 4), suggestion.Regions.Count, Math.Round(latency, 1),
+                model.Manifest.Input.Width, model.Manifest.Input.Height);
+        }
+    }
 
-    public void Dispose() => Active?.Dispose();
+    /// <summary>Loads a model and checks that it speaks this app's grades and damage types.</summary>
+    private GradeModel LoadChecked(string directory)
+    {
+        var model = GradeModel.Load(directory, options.Value.ToSettings());
+        var unknownGrades = model.Manifest.Grades.Where(g => !Enum.TryParse<Grade>(g, out _)).ToList();
+        var unknownTypes = model.Manifest.DamageTypes.Where(t => !WireName<DamageType>.TryParse(t, out _)).ToList();
+        if (unknownGrades.Count > 0 || unknownTypes.Count > 0)
+        {
+            model.Dispose();
+            throw new ModelLoadException(unknownGrades.Count > 0
+                ? $"The model's grades {string.Join(", ", unknownGrades)} are not this app's grades."
+                : $"The model's damage types {string.Join(", ", unknownTypes)} are not this app's damage types.");
+        }
+        return model;
+    }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Vision model {ModelVersion} loaded from {Directory}")]
-    private static partial void LogLoaded(ILogger logger, string modelVersion, string directory);
+    /// <summary>
+    /// Moves a model to a state: shadow (the previous shadow retires), active (the previous active retires; a promotion
+    /// or, for a retired model, a rollback), or retired (not the active one). The new session is loaded before anything
+    /// is saved, so a model that cannot load changes nothing. Audited.
+    /// </summary>
+    public async Task<RegisteredModelView> ChangeStateAsync(Guid id, ModelState state, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var model = await db.RegisteredModels.SingleOrDefaultAsync(m => m.Id == id, cancellationToken) ?? throw new RegisteredModelNotFoundException(id);
+            if (model.State == state)
+            {
+                return ToView(model);
+            }
+            if (model.State == ModelState.Active)
+            {
+                throw new ModelStateConflictException($"{model.ModelVersion} is the active model; promote another model (or roll back) to replace it.");
+            }
+            var now = clock.GetUtcNow().UtcDateTime;
+            LoadedModel? loaded = null;
+            if (state != ModelState.Retired)
+            {
+                try
+                {
+                    loaded = new LoadedModel(LoadChecked(Path.Combine(Directory, model.Folder)), model.Id);
+                }
+                catch (ModelLoadException e)
+                {
+                    throw new ModelRejectedException($"{model.ModelVersion} cannot be loaded: {e.Message}");
+                }
+            }
+            var previous = state == ModelState.Retired ? null
+                : await db.RegisteredModels.SingleOrDefaultAsync(m => m.State == state && m.Id != model.Id, cancellationToken);
+            if (previous is not null)
+            {
+                previous.State = ModelState.Retired;
+                previous.StateChangedAt = now;
+            }
+            var wasRetired = model.State == ModelState.Retired;
+            var action = state switch
+            {
+                ModelState.Active => wasRetired && model.ActivatedAt is not null ? "model.rolled_back" : "model.promoted",
+                ModelState.Shadow => "model.shadowed",
+                _ => "model.retired",
+            };
+            model.State = state;
+            model.StateChangedAt = now;
+            if (state == ModelState.Active)
+            {
+                model.ActivatedAt = now;
+            }
+            db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, action, model.ModelVersion, new { replaced = previous?.ModelVersion }));
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+            }
+            catch
+            {
+                loaded?.Release();
+                throw;
+            }
+            LogStateChanged(logger, model.ModelVersion, action, actor.Name);
+
+            // Swap the slots: the replaced sessions are released once their last request is done with them.
+            lock (_slots)
+            {
+                switch (state)
+                {
+                    case ModelState.Active:
+                        var oldActive = _active;
+                        _active = loaded;
+                        ManualModeReason = null;
+                        oldActive?.Release();
+                        if (_shadow?.RegistrationId == model.Id)
+                        {
+                            var oldShadow = _shadow;
+                            _shadow = null;
+                            oldShadow.Release();
+                        }
+                        break;
+                    case ModelState.Shadow:
+                        var replaced = _shadow;
+                        _shadow = loaded;
+                        replaced?.Release();
+                        break;
+                    default:
+                        if (_shadow?.RegistrationId == model.Id)
+                        {
+                            var retired = _shadow;
+                            _shadow = null;
+                            retired.Release();
+                        }
+                        break;
+                }
+            }
+            return ToView(model);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    /// <summary>Re-activates the model that was active before the current one.</summary>
+    public async Task<RegisteredModelView> RollbackAsync(Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var previous = await db.RegisteredModels.AsNoTracking()
+            .Where(m => m.State != ModelState.Active && m.ActivatedAt != null)
+            .OrderByDescending(m => m.ActivatedAt)
+            .FirstOrDefaultAsync(cancellationToken)
+            ?? throw new ModelStateConflictException("No model was active before the current one; there is nothing to roll back to.");
+        return await ChangeStateAsync(previous.Id, ModelState.Active, actor, cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<RegisteredModelView>> ListAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var models = await db.RegisteredModels.AsNoTracking().OrderByDescending(m => m.RegisteredAt).ToListAsync(cancellationToken);
+        return models.OrderBy(m => m.State).ThenByDescending(m => m.RegisteredAt).Select(ToView).ToList();
+    }
+
+    private async Task<RegisteredModelView> FindByVersionAsync(string version, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return ToView(await db.RegisteredModels.AsNoTracking().SingleAsync(m => m.ModelVersion == version, cancellationToken));
+    }
+
+    private void Swap(LoadedModel? active, LoadedModel? shadow, string? manualModeReason)
+    {
+        lock (_slots)
+        {
+            var (oldActive, oldShadow) = (_active, _shadow);
+            (_active, _shadow) = (active, shadow);
+            ManualModeReason = active is null ? manualModeReason : null;
+            oldActive?.Release();
+            oldShadow?.Release();
+        }
+        if (active is null)
+        {
+            LogManualMode(logger, manualModeReason ?? "no model");
+        }
+    }
+
+    private static RegisteredModelView ToView(RegisteredModel m) => new(
+        m.Id, m.ModelVersion, m.State, m.Sha256, m.ByteSize, m.RegisteredBy, m.RegisteredAt, m.ActivatedAt,
+        m.ManifestSummaryJson is null ? null : JsonDocument.Parse(m.ManifestSummaryJson).RootElement,
+        m.ValidationJson is null ? null : JsonDocument.Parse(m.ValidationJson).RootElement);
+
+    private static string Summary(ModelManifest manifest) => JsonSerializer.Serialize(new
+    {
+        manifest.Name, manifest.Version, manifest.RubricVersion, input = new { manifest.Input.Width, manifest.Input.Height },
+        regions = manifest.HasDamageMap, metrics = manifest.Metrics,
+    }, ExportJson);
+
+    private static AuditEvent Audit(DateTime at, string actorId, string actorName, string action, string version, object data) => new()
+    {
+        At = at, ActorId = actorId, ActorName = actorName, Action = action, EntityType = nameof(RegisteredModel), EntityId = version,
+        DataJson = JsonSerializer.Serialize(data),
+    };
+
+    private static string FolderFor(string version) =>
+        new(version.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_').ToArray());
+
+    private static string Sha256Of(string path)
+    {
+        using var file = File.OpenRead(path);
+        return Convert.ToHexStringLower(SHA256.HashData(file));
+    }
+
+    /// <summary>The files a model needs (the network, its manifest or Hugging Face configs, its card); not training extras.</summary>
+    private static void CopyModelFiles(string source, string target)
+    {
+        System.IO.Directory.CreateDirectory(target);
+        foreach (var file in System.IO.Directory.EnumerateFiles(source))
+        {
+            var name = Path.GetFileName(file);
+            if (name.EndsWith(".onnx", StringComparison.Ordinal) || (name.EndsWith(".json", StringComparison.Ordinal) && name != "golden.json")
+                || name.EndsWith(".md", StringComparison.Ordinal))
+            {
+                File.Copy(file, Path.Combine(target, name), overwrite: true);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_slots)
+        {
+            _active?.Release();
+            _shadow?.Release();
+            (_active, _shadow) = (null, null);
+        }
+        _changes.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Vision model {ModelVersion} loaded ({Slot})")]
+    private static partial void LogLoaded(ILogger logger, string modelVersion, string slot);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Manual mode, no suggestions: {Reason}")]
     private static partial void LogManualMode(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Shadow model {ModelVersion} cannot be loaded and does not run: {Reason}")]
+    private static partial void LogShadowFailed(ILogger logger, string modelVersion, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelVersion}: {Action} by {Actor}")]
+    private static partial void LogStateChanged(ILogger logger, string modelVersion, string action, string actor);
 }

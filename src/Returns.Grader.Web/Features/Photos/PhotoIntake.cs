@@ -53,8 +53,10 @@ public sealed partial class PhotoIntake(
         }
 
         var limits = options.Value.ToLimits();
-        var model = models.Active;
-        var sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, model?.Manifest.Input, cancellationToken)));
+        // The models this request started with stay loaded until it is done, even if someone switches them meanwhile.
+        using var lease = models.Acquire();
+        ManifestInput[] inputs = [.. new[] { lease.Active, lease.Shadow }.OfType<GradeModel>().Select(m => m.Manifest.Input)];
+        var sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, inputs, cancellationToken)));
 
         var now = clock.GetUtcNow().UtcDateTime;
         var photos = sanitized.Select((photo, index) => new Photo
@@ -84,7 +86,12 @@ public sealed partial class PhotoIntake(
                 stored.Add(photos[i].StorageKey);
             }
 
-            var predictions = model is null ? [] : await PredictAsync(model, photos, sanitized, now, cancellationToken);
+            var predictions = lease.Active is { } active ? await PredictAsync(active, 0, isShadow: false, photos, sanitized, now, cancellationToken) : [];
+            if (lease.Shadow is { } shadow)
+            {
+                // Stored for the comparison, never shown; a failing shadow costs nothing but its own predictions.
+                predictions.AddRange(await PredictAsync(shadow, lease.Active is null ? 0 : 1, isShadow: true, photos, sanitized, now, cancellationToken));
+            }
 
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             db.Photos.AddRange(photos);
@@ -101,7 +108,7 @@ public sealed partial class PhotoIntake(
             });
             await db.SaveChangesAsync(cancellationToken);
             return photos.Select(photo => new IntakeResult(photo,
-                predictions.FirstOrDefault(p => p.PhotoId == photo.Id) is { } prediction ? Suggestions.ForPhoto(prediction) : null)).ToList();
+                predictions.FirstOrDefault(p => p.PhotoId == photo.Id && !p.IsShadow) is { } prediction ? Suggestions.ForPhoto(prediction) : null)).ToList();
         }
         catch
         {
@@ -126,16 +133,16 @@ public sealed partial class PhotoIntake(
     /// costs the associate the photo: it is kept without a suggestion.
     /// </summary>
     private async Task<List<Prediction>> PredictAsync(
-        GradeModel model, List<Photo> photos, SanitizedPhoto[] sanitized, DateTime now, CancellationToken cancellationToken)
+        GradeModel model, int input, bool isShadow, List<Photo> photos, SanitizedPhoto[] sanitized, DateTime now, CancellationToken cancellationToken)
     {
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var outputs = await model.RunAsync(sanitized.Select(s => s.ModelInput!).ToList(), cancellationToken);
+            var outputs = await model.RunAsync(sanitized.Select(s => s.ModelInputs[input]).ToList(), cancellationToken);
             var suggestions = outputs.Select((output, i) => model.Interpret(output, photos[i].Width, photos[i].Height)).ToList();
             var latencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds / photos.Count;
             return suggestions.Select((suggestion, i) =>
-                Suggestions.ToPrediction(photos[i].Id, suggestion, model.Manifest.ModelVersion, isShadow: false, latencyMs, now)).ToList();
+                Suggestions.ToPrediction(photos[i].Id, suggestion, model.Manifest.ModelVersion, isShadow, latencyMs, now)).ToList();
         }
         catch (OnnxRuntimeException e)
         {
@@ -144,12 +151,12 @@ public sealed partial class PhotoIntake(
         }
     }
 
-    private async Task<SanitizedPhoto> SanitizeAsync(IncomingPhoto file, PhotoLimits limits, ManifestInput? modelInput, CancellationToken cancellationToken)
+    private async Task<SanitizedPhoto> SanitizeAsync(IncomingPhoto file, PhotoLimits limits, IReadOnlyList<ManifestInput> modelInputs, CancellationToken cancellationToken)
     {
         await _decodeSlots.WaitAsync(cancellationToken);
         try
         {
-            return await Task.Run(() => PhotoSanitizer.Sanitize(file.Content, limits, modelInput), cancellationToken);
+            return await Task.Run(() => PhotoSanitizer.Sanitize(file.Content, limits, modelInputs), cancellationToken);
         }
         catch (PhotoRejectedException e)
         {

@@ -252,7 +252,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         return DamageAgreementFrom(grader, final, both);
     }
 
-    private static List<DamageAgreement> DamageAgreementFrom(
+    internal static List<DamageAgreement> DamageAgreementFrom(
         Dictionary<DamageType, long> grader, Dictionary<DamageType, long> final, Dictionary<DamageType, long> both) =>
         Enum.GetValues<DamageType>().Select(type =>
         {
@@ -351,10 +351,10 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         return CalibrationFrom(rows);
     }
 
-    private sealed record BinCounts(int Bin, long Count, double Confidence, long Correct);
+    internal sealed record BinCounts(int Bin, long Count, double Confidence, long Correct);
 
     /// <summary>Bins and expected calibration error; a confidence of exactly 1 joins the last bin.</summary>
-    private static (IReadOnlyList<CalibrationBin>, double) CalibrationFrom(IEnumerable<BinCounts> rows)
+    internal static (IReadOnlyList<CalibrationBin>, double) CalibrationFrom(IEnumerable<BinCounts> rows)
     {
         var merged = rows.GroupBy(r => Math.Clamp(r.Bin, 0, 9))
             .Select(g => new BinCounts(g.Key, g.Sum(r => r.Count), g.Sum(r => r.Confidence), g.Sum(r => r.Correct)))

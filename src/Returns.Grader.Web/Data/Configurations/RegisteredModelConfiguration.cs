@@ -1,0 +1,19 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace Returns.Grader.Web.Data.Configurations;
+
+internal sealed class RegisteredModelConfiguration : IEntityTypeConfiguration<RegisteredModel>
+{
+    public void Configure(EntityTypeBuilder<RegisteredModel> model)
+    {
+        model.HasKey(m => m.Id);
+        model.Property(m => m.ModelVersion).HasMaxLength(100);
+        model.HasIndex(m => m.ModelVersion).IsUnique();
+        model.Property(m => m.State).HasConversion<string>().HasMaxLength(16);
+        model.HasIndex(m => m.State);
+        model.Property(m => m.Folder).HasMaxLength(200);
+        model.Property(m => m.Sha256).HasMaxLength(64);
+        model.Property(m => m.RegisteredBy).HasMaxLength(200);
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Quality;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Models;
+
+/// <summary>One model's figures in a comparison.</summary>
+public sealed record ModelFigures(
+    string ModelVersion, Agreement VsLabel, IReadOnlyList<CalibrationBin> Calibration, double ExpectedCalibrationError,
+    IReadOnlyList<DamageAgreement> DamageAgreement, double MeanDamageAgreement);
+
+/// <summary>
+/// Two models on the same photos against the human label: only photos both models predicted count, so the figures are
+/// comparable. <see cref="Labels"/>: <c>final</c> (supervisor-decided items) or <c>all</c> (every item's current label).
+/// </summary>
+public sealed record ModelComparisonReport(string Labels, long Photos, long Items, ModelFigures Baseline, ModelFigures Candidate, bool Truncated);
+
+/// <summary>Compares two models' predictions with the labels people gave the same items (the promotion decision's evidence).</summary>
+public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
+{
+    /// <summary>The newest photos compared at most (a shadow period is days, not years; the figures say when they were cut).</summary>
+    public const int MaxPhotos = 50_000;
+
+    public async Task<ModelComparisonReport> CompareAsync(string baseline, string candidate, bool finalOnly, DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(baseline);
+        ArgumentException.ThrowIfNullOrWhiteSpace(candidate);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var pairs =
+            from a in db.Predictions.AsNoTracking()
+            where a.ModelVersion == baseline
+            join b in db.Predictions on a.PhotoId equals b.PhotoId
+            where b.ModelVersion == candidate
+            join photo in db.Photos on a.PhotoId equals photo.Id
+            join item in db.ReturnItems on photo.ReturnItemId equals item.Id
+            join label in db.GradeDecisions on item.CurrentDecisionId equals label.Id
+            select new
+            {
+                a.PhotoId, item.Id, Value = (double)item.UnitValue, LabelId = label.Id, Label = label.Grade, label.Kind, label.DecidedAt,
+                AGrade = a.Grade, AConfidence = a.Confidence, ARegions = a.RegionsJson, BGrade = b.Grade, BConfidence = b.Confidence, BRegions = b.RegionsJson,
+                a.CreatedAt,
+            };
+        if (finalOnly)
+        {
+            pairs = pairs.Where(p => p.Kind == DecisionKind.Review);
+        }
+        if (from is { } start)
+        {
+            var utc = start.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(start, DateTimeKind.Utc) : start.ToUniversalTime();
+            pairs = pairs.Where(p => p.DecidedAt >= utc);
+        }
+        if (to is { } end)
+        {
+            var utc = end.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(end, DateTimeKind.Utc) : end.ToUniversalTime();
+            pairs = pairs.Where(p => p.DecidedAt < utc);
+        }
+        var rows = await pairs.OrderByDescending(p => p.CreatedAt).Take(MaxPhotos + 1).ToListAsync(cancellationToken);
+        var truncated = rows.Count > MaxPhotos;
+        if (truncated)
+        {
+            rows.RemoveAt(rows.Count - 1);
+        }
+        // The label's damage types per item (deleted suggestions are not damage), read for the compared items only.
+        var labelIds = rows.Select(r => r.LabelId).Distinct().ToList();
+        var labelDamage = new Dictionary<Guid, HashSet<DamageType>>();
+        foreach (var chunk in labelIds.Chunk(500))
+        {
+            var ids = chunk.ToList();
+            foreach (var region in await db.DamageRegions.AsNoTracking().Where(r => ids.Contains(r.DecisionId) && r.Source != RegionSource.Deleted)
+                         .Select(r => new { r.DecisionId, r.Type }).ToListAsync(cancellationToken))
+            {
+                (labelDamage.TryGetValue(region.DecisionId, out var set) ? set : labelDamage[region.DecisionId] = []).Add(region.Type);
+            }
+        }
+        ModelFigures Figures(string version, Func<int, (Grade Grade, double Confidence, string Regions)> of)
+        {
+            var cells = rows.Select((r, i) => (of(i).Grade, r.Label, 1L, r.Value));
+            var bins = rows.Select((r, i) => (Bin: QualityCountChanges.BinOf(of(i).Confidence), of(i).Confidence, Correct: of(i).Grade == r.Label))
+                .GroupBy(x => x.Bin)
+                .Select(g => new QualityMetrics.BinCounts(g.Key, g.LongCount(), g.Sum(x => x.Confidence), g.LongCount(x => x.Correct)));
+            var (calibration, ece) = QualityMetrics.CalibrationFrom(bins);
+            var said = new Dictionary<DamageType, long>();
+            var labelled = new Dictionary<DamageType, long>();
+            var both = new Dictionary<DamageType, long>();
+            for (var i = 0; i < rows.Count; i++)
+            {
+                var model = TypesIn(of(i).Regions);
+                var truth = labelDamage.GetValueOrDefault(rows[i].LabelId) ?? [];
+                foreach (var type in Enum.GetValues<DamageType>())
+                {
+                    var (m, t) = (model.Contains(type), truth.Contains(type));
+                    said[type] = said.GetValueOrDefault(type) + (m ? 1 : 0);
+                    labelled[type] = labelled.GetValueOrDefault(type) + (t ? 1 : 0);
+                    both[type] = both.GetValueOrDefault(type) + (m && t ? 1 : 0);
+                }
+            }
+            var damage = QualityMetrics.DamageAgreementFrom(said, labelled, both);
+            return new ModelFigures(version, QualityMetrics.Compute($"{version} vs label", cells), calibration, ece, damage,
+                damage.Count == 0 ? 0 : Math.Round(damage.Average(d => d.Agreement), 4));
+        }
+        return new ModelComparisonReport(finalOnly ? "final" : "all", rows.Count, rows.Select(r => r.Id).Distinct().LongCount(),
+            Figures(baseline, i => (rows[i].AGrade, rows[i].AConfidence, rows[i].ARegions)),
+            Figures(candidate, i => (rows[i].BGrade, rows[i].BConfidence, rows[i].BRegions)), truncated);
+    }
+
+    private static HashSet<DamageType> TypesIn(string regionsJson)
+    {
+        var types = new HashSet<DamageType>();
+        foreach (var region in JsonSerializer.Deserialize<List<SuggestedDamage>>(regionsJson, JsonSerializerOptions.Web) ?? [])
+        {
+            if (WireName<DamageType>.TryParse(region.Type, out var type))
+            {
+                types.Add(type);
+            }
+        }
+        return types;
+    }
+}

@@ -1,0 +1,148 @@
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Models;
+
+public static class ModelEndpoints
+{
+    /// <summary>The largest model upload accepted (the shipped model is 7 MB; issue 3 caps models at 12 MB).</summary>
+    public const long MaxUploadBytes = 128L * 1024 * 1024;
+
+    public static IEndpointRouteBuilder MapModelEndpoints(this IEndpointRouteBuilder app)
+    {
+        var models = app.MapGroup("/api/v1/models").WithTags("Models").RequireAuthorization(Policies.DataTeam);
+
+        models.MapGet("", async (ModelRegistry registry, CancellationToken cancellationToken) => Results.Ok(await registry.ListAsync(cancellationToken)))
+            .Produces<IReadOnlyList<RegisteredModelView>>()
+            .WithSummary("Every registered model with its state (active, shadow, retired), sha256, manifest summary and upload check.");
+
+        models.MapPost("", async (HttpRequest request, ModelRegistry registry, SamplePhoto sample, CancellationToken cancellationToken) =>
+        {
+            if (!request.HasFormContentType)
+            {
+                return Invalid("form", "Send multipart/form-data with the files 'model' (model.onnx) and 'manifest' (model.json), optionally 'card'.");
+            }
+            var form = await request.ReadFormAsync(cancellationToken);
+            var onnx = form.Files.GetFile("model");
+            var manifest = form.Files.GetFile("manifest");
+            if (onnx is null || manifest is null || onnx.Length == 0 || manifest.Length == 0)
+            {
+                return Invalid("model", "Both files are needed: 'model' (model.onnx) and 'manifest' (model.json).");
+            }
+            var stateText = form["state"].ToString();
+            ModelState state;
+            if (string.IsNullOrWhiteSpace(stateText))
+            {
+                state = ModelState.Shadow;
+            }
+            else if (stateText is "shadow" or "retired")
+            {
+                state = stateText == "shadow" ? ModelState.Shadow : ModelState.Retired;
+            }
+            else
+            {
+                return Invalid("state", "'state' is 'shadow' (runs beside the active model, default) or 'retired' (registered only).");
+            }
+            var card = form.Files.GetFile("card");
+            await using var onnxStream = onnx.OpenReadStream();
+            await using var manifestStream = manifest.OpenReadStream();
+            await using var cardStream = card?.OpenReadStream();
+            try
+            {
+                var registered = await registry.RegisterAsync(onnxStream, manifestStream, cardStream, state, Actor.From(request.HttpContext.User), sample.Bytes, cancellationToken);
+                return Results.Created($"/api/v1/models/{registered.Id}", registered);
+            }
+            catch (ModelRejectedException e)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The model was not accepted", detail: e.Message);
+            }
+            catch (ModelStateConflictException e)
+            {
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The model was not accepted", detail: e.Message);
+            }
+        })
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .DisableAntiforgery() // checked by CookieAntiforgeryFilter for cookie callers only; key/bearer callers carry no ambient credentials
+            .WithMetadata(new UploadSizeLimit(MaxUploadBytes))
+            .Accepts<IFormFile>("multipart/form-data")
+            .Produces<RegisteredModelView>(StatusCodes.Status201Created)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithSummary("Registers a model (ONNX + manifest) after checking that it loads, matches its manifest and runs on a sample photo; it starts in shadow unless state=retired.");
+
+        models.MapPost("/{id:guid}/promote", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
+            ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Active, Actor.From(http.User), cancellationToken)))
+            .WithSummary("Makes the model active (the active one retires): no restart, photos in flight finish on the model they started with.");
+        models.MapPost("/{id:guid}/shadow", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
+            ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Shadow, Actor.From(http.User), cancellationToken)))
+            .WithSummary("Runs the model in shadow on every new photo (the previous shadow retires).");
+        models.MapPost("/{id:guid}/retire", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
+            ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Retired, Actor.From(http.User), cancellationToken)))
+            .WithSummary("Stops running a shadow model (the active model cannot be retired: promote another).");
+        models.MapPost("/rollback", (ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
+            ChangeAsync(() => registry.RollbackAsync(Actor.From(http.User), cancellationToken)))
+            .WithSummary("Re-activates the model that was active before the current one.");
+
+        models.MapGet("/comparison", async (string? baseline, string? candidate, string? labels, DateTime? from, DateTime? to,
+            ModelRegistry registry, ModelComparison comparison, CancellationToken cancellationToken) =>
+        {
+            baseline ??= registry.Active?.Manifest.ModelVersion;
+            candidate ??= registry.ShadowVersion;
+            if (baseline is null || candidate is null)
+            {
+                return Invalid("candidate", "Name the two models (baseline, candidate); by default they are the active and the shadow model, and one of them is missing.");
+            }
+            if (labels is not (null or "final" or "all"))
+            {
+                return Invalid("labels", "'labels' is 'final' (supervisor-decided items, default) or 'all' (every item's current label).");
+            }
+            return Results.Ok(await comparison.CompareAsync(baseline, candidate, labels != "all", from, to, cancellationToken));
+        })
+            .Produces<ModelComparisonReport>()
+            .ProducesValidationProblem()
+            .WithSummary("Two models on the same photos against the labels people gave: accuracy, kappa, calibration, damage agreement.");
+        return app;
+    }
+
+    private static async Task<IResult> ChangeAsync(Func<Task<RegisteredModelView>> change)
+    {
+        try
+        {
+            return Results.Ok(await change());
+        }
+        catch (RegisteredModelNotFoundException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such model", detail: e.Message);
+        }
+        catch (ModelStateConflictException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible in the model's state", detail: e.Message);
+        }
+        catch (ModelRejectedException e)
+        {
+            return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The model cannot run", detail: e.Message);
+        }
+    }
+
+    private sealed record UploadSizeLimit(long? MaxRequestBodySize) : Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata;
+
+    private static IResult Invalid(string field, string message) =>
+        Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid");
+}
+
+/// <summary>The photo every uploaded model must handle sanely before it is accepted (a held-out synthetic sample, embedded).</summary>
+public sealed class SamplePhoto
+{
+    public ReadOnlyMemory<byte> Bytes { get; } = Load();
+
+    private static byte[] Load()
+    {
+        using var stream = typeof(SamplePhoto).Assembly.GetManifestResourceStream("validation-sample.jpg")
+            ?? throw new InvalidOperationException("The embedded validation sample photo is missing.");
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+}

@@ -1,0 +1,163 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Vision.Photos;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Models;
+
+namespace Returns.Grader.IntegrationTests.Vision;
+
+/// <summary>
+/// The model registry on the real app: upload and checks, shadow predictions stored beside the active ones, the
+/// comparison, promotion and rollback without a restart, and a photo in flight keeping its model across a switch.
+/// The "new" models here are the shipped network under a new version with another calibration temperature (so their
+/// confidences differ); a model actually retrained on an export is the end-to-end test's business.
+/// </summary>
+public sealed class ModelRegistryTests : IDisposable
+{
+    private readonly GraderAppFactory _app = new();
+    private static readonly string Shipped = RepositoryPaths.ShippedModel;
+
+    public void Dispose() => _app.Dispose();
+
+    private static string ShippedVersion =>
+        $"{JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["name"]}@{JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["version"]}";
+
+    /// <summary>The shipped model's files as an upload, its manifest given a new version (and optionally other changes).</summary>
+    private static MultipartFormDataContent Upload(string version, Action<JsonNode>? change = null, byte[]? onnx = null, string? state = null)
+    {
+        var manifest = JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!;
+        manifest["version"] = version;
+        manifest["calibration"]!["temperature"] = 2.5;
+        change?.Invoke(manifest);
+        var form = new MultipartFormDataContent();
+        var model = new ByteArrayContent(onnx ?? File.ReadAllBytes(Path.Combine(Shipped, "model.onnx")));
+        model.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(model, "model", "model.onnx");
+        form.Add(new StringContent(manifest.ToJsonString()), "manifest", "model.json");
+        if (state is not null)
+        {
+            form.Add(new StringContent(state), "state");
+        }
+        return form;
+    }
+
+    [Fact]
+    public async Task ShadowRunsBesideTheActiveModel_ThenPromotionAndRollbackSwitchSuggestions_WithoutARestart()
+    {
+        var data = _app.ApiClient("dev-data");
+        var registered = await (await data.GetAsync("/api/v1/models")).ReadJsonAsync();
+        var shipped = registered.EnumerateArray().Single();
+        Assert.Equal(ShippedVersion, shipped.GetProperty("modelVersion").GetString());
+        Assert.Equal("active", shipped.GetProperty("state").GetString());
+
+        var upload = await data.PostAsync("/api/v1/models", Upload("1.0.1-shadow"));
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var candidate = await upload.ReadJsonAsync();
+        var candidateVersion = candidate.GetProperty("modelVersion").GetString()!;
+        Assert.Equal("shadow", candidate.GetProperty("state").GetString());
+        Assert.True(candidate.GetProperty("validation").GetProperty("latencyMs").GetDouble() > 0);
+
+        // A photo now gets the active model's suggestion, and the shadow's prediction is stored, never shown.
+        var (itemId, photo) = await PhotographedItemAsync("Kitchen");
+        Assert.Equal(ShippedVersion, photo.GetProperty("suggestion").GetProperty("modelVersion").GetString());
+        await using (var db = await _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            var photoId = Guid.Parse(photo.GetProperty("photoId").GetString()!);
+            var predictions = await db.Predictions.Where(p => p.PhotoId == photoId).OrderBy(p => p.IsShadow).ToListAsync();
+            Assert.Equal([(ShippedVersion, false), (candidateVersion, true)], predictions.Select(p => (p.ModelVersion, p.IsShadow)));
+            Assert.NotEqual(predictions[0].Confidence, predictions[1].Confidence);
+        }
+        var item = await (await data.GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync();
+        Assert.Equal(ShippedVersion, item.GetProperty("suggestion").GetProperty("modelVersion").GetString());
+
+        // Graded: the comparison has both models on the same photo against the label.
+        var grade = await _app.ApiClient("dev-grader").PostAsJsonAsync($"/api/v1/returns/{itemId}/grade", new { grade = "Good", disposition = "resell_used", contradictionReason = "test" });
+        Assert.Equal(HttpStatusCode.Created, grade.StatusCode);
+        var comparison = await (await data.GetAsync("/api/v1/models/comparison?labels=all")).ReadJsonAsync();
+        Assert.Equal(1, comparison.GetProperty("photos").GetInt64());
+        Assert.Equal(ShippedVersion, comparison.GetProperty("baseline").GetProperty("modelVersion").GetString());
+        Assert.Equal(candidateVersion, comparison.GetProperty("candidate").GetProperty("modelVersion").GetString());
+        Assert.Equal(1, comparison.GetProperty("candidate").GetProperty("vsLabel").GetProperty("total").GetInt64());
+        var finalOnly = await (await data.GetAsync("/api/v1/models/comparison")).ReadJsonAsync();
+        Assert.Equal(0, finalOnly.GetProperty("photos").GetInt64()); // nobody reviewed it yet
+
+        // Promote: new photos get the candidate's suggestions; the old active retires.
+        var promoted = await data.PostAsync($"/api/v1/models/{candidate.GetProperty("id").GetString()}/promote", null);
+        Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
+        var (_, afterPromotion) = await PhotographedItemAsync("Kitchen");
+        Assert.Equal(candidateVersion, afterPromotion.GetProperty("suggestion").GetProperty("modelVersion").GetString());
+        var states = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()
+            .ToDictionary(m => m.GetProperty("modelVersion").GetString()!, m => m.GetProperty("state").GetString());
+        Assert.Equal("active", states[candidateVersion]);
+        Assert.Equal("retired", states[ShippedVersion]);
+
+        // Roll back: the shipped model is active again.
+        Assert.Equal(HttpStatusCode.OK, (await data.PostAsync("/api/v1/models/rollback", null)).StatusCode);
+        var (_, afterRollback) = await PhotographedItemAsync("Kitchen");
+        Assert.Equal(ShippedVersion, afterRollback.GetProperty("suggestion").GetProperty("modelVersion").GetString());
+        await using (var db = await _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            var actions = await db.AuditEvents.Where(a => a.EntityType == nameof(RegisteredModel)).OrderBy(a => a.Id).Select(a => a.Action).ToListAsync();
+            Assert.Equal(["model.registered", "model.registered", "model.shadowed", "model.promoted", "model.rolled_back"], actions);
+        }
+    }
+
+    [Fact]
+    public async Task BadUploadsAndForbiddenChanges_AreRefusedInPlainWords()
+    {
+        var data = _app.ApiClient("dev-data");
+
+        var garbage = await data.PostAsync("/api/v1/models", Upload("2.0.0-garbage", m => m["sha256"] = new string('0', 64), onnx: new byte[4096]));
+        var wrongSha = await data.PostAsync("/api/v1/models", Upload("2.0.0-sha", m => m["sha256"] = new string('a', 64)));
+        var wrongGrades = await data.PostAsync("/api/v1/models", Upload("2.0.0-grades", m => m["grades"] = new JsonArray("A", "B", "C", "D", "E")));
+        var duplicate = await data.PostAsync("/api/v1/models", Upload(ShippedVersion.Split('@')[1]));
+        var grader = await _app.ApiClient("dev-grader").PostAsync("/api/v1/models", Upload("2.0.0-grader"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, garbage.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongSha.StatusCode);
+        Assert.Contains("does not match its manifest", (await wrongSha.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongGrades.StatusCode);
+        Assert.Contains("not this app's grades", (await wrongGrades.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, grader.StatusCode);
+        var active = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray().Single(m => m.GetProperty("state").GetString() == "active");
+        Assert.Equal(HttpStatusCode.Conflict, (await data.PostAsync($"/api/v1/models/{active.GetProperty("id").GetString()}/retire", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await data.PostAsync($"/api/v1/models/{Guid.NewGuid()}/promote", null)).StatusCode);
+        Assert.Single((await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray());
+        Assert.Empty(Directory.GetDirectories(_app.Services.GetRequiredService<ModelRegistry>().Directory, ".staging-*"));
+    }
+
+    [Fact]
+    public async Task APhotoInFlight_FinishesOnTheModelItStartedWith_WhenTheActiveModelIsSwitched()
+    {
+        var data = _app.ApiClient("dev-data");
+        var candidate = await (await data.PostAsync("/api/v1/models", Upload("1.0.2-switch", state: "retired"))).ReadJsonAsync();
+        var registry = _app.Services.GetRequiredService<ModelRegistry>();
+        var tensor = PhotoSanitizer.Sanitize(TestPhotos.PhotoLikeJpeg(800, 600), PhotoLimits.Default, registry.Active!.Manifest.Input).ModelInput!;
+
+        var lease = registry.Acquire();
+        await registry.ChangeStateAsync(Guid.Parse(candidate.GetProperty("id").GetString()!), ModelState.Active, new Actor("t", "Test", Roles.Admin), CancellationToken.None);
+
+        Assert.NotSame(lease.Active, registry.Active);
+        Assert.Single(await lease.Active!.RunAsync([tensor], CancellationToken.None)); // the switched-out session still runs
+        var switchedOut = lease.Active;
+        lease.Dispose();
+        await Assert.ThrowsAnyAsync<ObjectDisposedException>(() => switchedOut.RunAsync([tensor], CancellationToken.None)); // released once unused
+    }
+
+    private async Task<(string ItemId, JsonElement Photo)> PhotographedItemAsync(string category)
+    {
+        var grader = _app.ApiClient("dev-grader");
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("MR"), 40m, category)).GetProperty("id").GetString()!;
+        var response = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("a.jpg", TestPhotos.PhotoLikeJpeg(900, 700, seed: 7), "image/jpeg")));
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (id, (await response.ReadJsonAsync()).GetProperty("photos")[0]);
+    }
+}
