@@ -1,0 +1,118 @@
+"""Retrain on a label export: fine-tune (or train from scratch), evaluate on the package's test split, export, write the card.
+
+    OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 retrain.py --data returns-grader-labels-0007.zip \
+        --init ../grader-vit-v1 --out ../grader-vit-v1.1 --version 1.1.0 --max-minutes 20
+
+Writes OUT/model.onnx, OUT/model.json, OUT/MODEL_CARD.md (and model.pt, golden.json), ready for the app's model
+registry (Models page, or POST /api/v1/models with model.onnx + model.json + MODEL_CARD.md). Runs the project's own
+steps as they are run by hand: train.py, evaluate.py, export.py; the work folder keeps their checkpoints and logs.
+Without --init it trains from scratch (then give --epochs/--max-minutes for a real run).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+from package import open_package
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def run(step: list[str], log) -> None:
+    print("+", " ".join(step), flush=True)
+    log.write("+ " + " ".join(step) + "\n")
+    log.flush()
+    result = subprocess.run([sys.executable, *step], cwd=HERE, stdout=log, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        raise SystemExit(f"{step[0]} failed (exit {result.returncode}); see {log.name}")
+
+
+def card(manifest: dict, metrics: dict, package: dict, data: str, init: str | None, minutes: float, extra: list[str]) -> str:
+    g, r = metrics["grade"], metrics["regions"]
+    counts = package.get("counts", {})
+    split = counts.get("per_split", {})
+    lines = [
+        f"# {manifest['name']} {manifest['version']}",
+        "",
+        f"Retrained by `models/training/retrain.py` on {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}"
+        + (f", fine-tuned from `{os.path.basename(os.path.normpath(init))}`." if init else ", trained from scratch."),
+        "",
+        "## Training data",
+        f"- Package: `{os.path.basename(data)}` ({package.get('source')}, format {package.get('format_version')}, rubric "
+        f"{package.get('rubric_version')}); {counts.get('items', '?')} items, {counts.get('images', '?')} photos, "
+        f"{counts.get('annotations', '?')} boxes.",
+        "- Splits (by item): " + ", ".join(f"{k} {v.get('items', 0)} items / {v.get('images', 0)} photos" for k, v in split.items()) + ".",
+    ]
+    export = package.get("export")
+    if export:
+        lines.append(f"- Export filter: {export.get('filter')}; exported {export.get('exported_utc')}.")
+    lines += [
+        f"- Training wall time: {minutes:.1f} min on this machine; arguments: `{' '.join(extra) or '(defaults)'}`.",
+        "",
+        f"## Held-out metrics ({metrics['split']} split: {metrics['images']} photos of {metrics['items']} items)",
+        "",
+        "| metric | value |",
+        "|---|--:|",
+        f"| grade accuracy | {g['accuracy']:.4f} |",
+        f"| quadratic weighted kappa | {g['quadratic_weighted_kappa']:.4f} |",
+        f"| expected calibration error | {g['ece']:.4f} |",
+        f"| damage-region recall at IoU ≥ 0.3 | {r['recall']:.4f} |",
+        f"| damage-region precision | {r['precision']:.4f} |",
+        "",
+        "## Limits",
+        "- The test split is small when the export is small: read the figures with their counts, and compare models on the",
+        "  same photos with the app's comparison page (shadow mode) before promoting.",
+        "- Labels are people's grades of whole items; a photo may not show all of an item's damage.",
+    ]
+    if metrics["images"] < 100:
+        lines.append(f"- Only {metrics['images']} test photos: these metrics are not evidence on their own.")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", required=True, help="the export package (zip or folder)")
+    ap.add_argument("--out", required=True, help="folder for the new model")
+    ap.add_argument("--version", required=True, help="the new model's version (name@version must be new to the registry)")
+    ap.add_argument("--name", default="grader-vit-v1")
+    ap.add_argument("--init", help="model folder or checkpoint to fine-tune from (omit: from scratch)")
+    ap.add_argument("--work", help="folder for checkpoints and logs (default: a temporary folder)")
+    a, extra = ap.parse_known_args()   # anything else goes to train.py (--epochs, --max-minutes, --lr, --limit, ...)
+
+    pkg = open_package(a.data)
+    for split in ("train", "validation", "test"):
+        if not pkg.samples(split):
+            raise SystemExit(f"{a.data}: the {split} split has no photos; export more items (splits are 80/10/10 by item)")
+    work = a.work or tempfile.mkdtemp(prefix="retrain-")
+    os.makedirs(work, exist_ok=True)
+    with open(os.path.join(work, "retrain.log"), "w") as log:
+        started = time.time()
+        train = ["train.py", "--data", a.data, "--out", os.path.join(work, "run"), "--cache", os.path.join(work, "cache"), *extra]
+        if a.init:
+            train += ["--init", a.init]
+        run(train, log)
+        minutes = (time.time() - started) / 60
+        ckpt = os.path.join(work, "run", "final.pt")
+        metrics_path = os.path.join(work, "metrics.json")
+        run(["evaluate.py", "--ckpt", ckpt, "--data", a.data, "--out", metrics_path, "--cache", os.path.join(work, "cache")], log)
+        run(["export.py", "--ckpt", ckpt, "--metrics", metrics_path, "--data", a.data, "--out", a.out,
+             "--name", a.name, "--version", a.version], log)
+    with open(os.path.join(a.out, "model.json")) as f:
+        manifest = json.load(f)
+    with open(metrics_path) as f:
+        metrics = json.load(f)
+    with open(os.path.join(a.out, "MODEL_CARD.md"), "w") as f:
+        f.write(card(manifest, metrics, pkg.manifest, a.data, a.init, minutes, extra))
+    print(json.dumps({"model": os.path.abspath(a.out), "version": f"{manifest['name']}@{manifest['version']}",
+                      "accuracy": metrics["grade"]["accuracy"], "qwk": metrics["grade"]["quadratic_weighted_kappa"],
+                      "region_recall": metrics["regions"]["recall"], "work": work}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
