@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -17,9 +16,9 @@ public sealed class ExportFailedException(string message) : Exception(message);
 
 /// <summary>
 /// Writes one dataset package (docs/dataset-package.md) as a zip, streaming: items are read in id order by one query,
-/// their photos, regions and predictions a batch at a time, each photo is copied from the store straight into the zip,
-/// and the text files grow in a work folder on disk until they are appended at the end. Memory stays flat whatever the
-/// number of items; the work folder holds the text, never the photos.
+/// their photos, regions and predictions a batch at a time, each photo is copied from the store straight into the zip
+/// (<see cref="StreamingZipWriter"/>), and the text files grow in a work folder on disk until they are appended at the
+/// end. Memory stays flat whatever the number of items; the work folder holds the text, never the photos.
 /// </summary>
 public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, IPhotoStore photos, RubricCatalog rubrics)
 {
@@ -52,7 +51,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
 
         await using (var zipFile = new FileStream(zipPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
         {
-            await using (var zip = new ZipArchive(zipFile, ZipArchiveMode.Create, leaveOpen: true))
+            await using (var zip = new StreamingZipWriter(zipFile, Path.Combine(workDirectory, "central-directory.spool"), job.CreatedAt))
             {
                 await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
                 var batch = new List<ItemRow>(BatchSize);
@@ -71,6 +70,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
                 await progress(state.Items, state.Images, cancellationToken);
                 await state.FinishPartsAsync();
                 await WriteTextEntriesAsync(zip, state, job, filter, cancellationToken);
+                await zip.FinishAsync(cancellationToken);
             }
             await zipFile.FlushAsync(cancellationToken);
             zipFile.Flush(flushToDisk: true);
@@ -142,7 +142,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         Query(db, filter, snapshot).Select(r => new ItemRow(
             r.Id, r.ReturnId, r.Category, r.DecisionId, r.Kind, r.Grade, r.Disposition, r.RubricVersion, r.ActorId, r.ActorName, r.DecidedAt));
 
-    private async Task WriteBatchAsync(ZipArchive zip, State state, List<ItemRow> batch, DateTime snapshot, CancellationToken cancellationToken)
+    private async Task WriteBatchAsync(StreamingZipWriter zip, State state, List<ItemRow> batch, DateTime snapshot, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {
@@ -178,7 +178,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
     }
 
     private async Task WriteItemAsync(
-        ZipArchive zip, State state, ItemRow item, List<PhotoRow> itemPhotos, List<RegionRow> itemRegions, Dictionary<Guid, string> models,
+        StreamingZipWriter zip, State state, ItemRow item, List<PhotoRow> itemPhotos, List<RegionRow> itemRegions, Dictionary<Guid, string> models,
         CancellationToken cancellationToken)
     {
         var itemId = item.Id.ToString();
@@ -198,8 +198,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
                 ?? throw new ExportFailedException($"Photo {photo.Id} of item {item.ReturnId} is missing from the photo store; nothing was exported."))
             {
                 // Photos are JPEG already: stored, not deflated again.
-                await using var entry = await zip.CreateEntry($"{state.Root}images/{split}/{fileName}", CompressionLevel.NoCompression).OpenAsync(cancellationToken);
-                await source.CopyToAsync(entry, cancellationToken);
+                await zip.AddAsync($"{state.Root}images/{split}/{fileName}", compress: false, entry => source.CopyToAsync(entry, cancellationToken), cancellationToken);
             }
             var imageId = state.NextImageId(split);
             var boxes = itemRegions.Where(r => r.PhotoId == photo.Id && r.X is not null && r.Y is not null && r.Width > 0 && r.Height > 0)
@@ -348,12 +347,12 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
     private static string Csv(string value) =>
         value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
-    private async Task WriteTextEntriesAsync(ZipArchive zip, State state, ExportJob job, ExportFilter filter, CancellationToken cancellationToken)
+    private async Task WriteTextEntriesAsync(StreamingZipWriter zip, State state, ExportJob job, ExportFilter filter, CancellationToken cancellationToken)
     {
         var created = job.CreatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
         var rubric = filter.RubricVersion is { } v ? rubrics.Find(v) ?? rubrics.Active : rubrics.Active;
 
-        await using (var coco = await zip.CreateEntry(state.Root + "annotations/coco.json", CompressionLevel.Fastest).OpenAsync(cancellationToken))
+        await zip.AddAsync(state.Root + "annotations/coco.json", compress: true, async coco =>
         {
             var head = new StringBuilder();
             head.Append(CultureInfo.InvariantCulture, $$"""{"info":{"description":"Returns.Grader dataset package","version":"1.0","date_created":"{{created}}","rubric_version":"{{rubric.Version}}","dataset":"{{state.Name}}"},"licenses":[],"categories":[""");
@@ -365,20 +364,15 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             await coco.WriteAsync(",\"annotations\":"u8.ToArray(), cancellationToken);
             await state.CopyPartAsync(State.CocoAnnotationsPart, coco, cancellationToken);
             await coco.WriteAsync("}"u8.ToArray(), cancellationToken);
-        }
+        }, cancellationToken);
         foreach (var split in DatasetSplits.All)
         {
-            await using var metadata = await zip.CreateEntry($"{state.Root}images/{split}/metadata.jsonl", CompressionLevel.Fastest).OpenAsync(cancellationToken);
-            await state.CopyPartAsync(State.MetadataPart(split), metadata, cancellationToken);
+            await zip.AddAsync($"{state.Root}images/{split}/metadata.jsonl", compress: true,
+                metadata => state.CopyPartAsync(State.MetadataPart(split), metadata, cancellationToken), cancellationToken);
         }
-        await using (var manifest = await zip.CreateEntry(state.Root + "annotations/sagemaker.manifest", CompressionLevel.Fastest).OpenAsync(cancellationToken))
-        {
-            await state.CopyPartAsync(State.SageMakerPart, manifest, cancellationToken);
-        }
-        await using (var csv = await zip.CreateEntry(state.Root + "labels.csv", CompressionLevel.Fastest).OpenAsync(cancellationToken))
-        {
-            await state.CopyPartAsync(State.CsvPart, csv, cancellationToken);
-        }
+        await zip.AddAsync(state.Root + "annotations/sagemaker.manifest", compress: true,
+            manifest => state.CopyPartAsync(State.SageMakerPart, manifest, cancellationToken), cancellationToken);
+        await zip.AddAsync(state.Root + "labels.csv", compress: true, csv => state.CopyPartAsync(State.CsvPart, csv, cancellationToken), cancellationToken);
 
         var package = new Dictionary<string, object?>
         {
@@ -406,14 +400,9 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
                 ["sagemaker_source_ref_prefix"] = state.SageMakerImages,
             },
         };
-        await using (var entry = await zip.CreateEntry(state.Root + "package.json", CompressionLevel.Fastest).OpenAsync(cancellationToken))
-        {
-            await JsonSerializer.SerializeAsync(entry, package, Indented, cancellationToken);
-        }
-        await using (var card = await zip.CreateEntry(state.Root + "dataset_card.md", CompressionLevel.Fastest).OpenAsync(cancellationToken))
-        {
-            await card.WriteAsync(Encoding.UTF8.GetBytes(state.Card(job, filter, rubric.Version)), cancellationToken);
-        }
+        await zip.AddAsync(state.Root + "package.json", compress: true, entry => JsonSerializer.SerializeAsync(entry, package, Indented, cancellationToken), cancellationToken);
+        await zip.AddAsync(state.Root + "dataset_card.md", compress: true,
+            async card => await card.WriteAsync(Encoding.UTF8.GetBytes(state.Card(job, filter, rubric.Version)), cancellationToken), cancellationToken);
     }
 
     private static Dictionary<string, int?[]> GradePointRanges(Rubric rubric)
