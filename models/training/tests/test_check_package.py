@@ -1,0 +1,34 @@
+"""check_package.py: reads a package as training does and refuses one whose parts disagree."""
+import json
+import os
+import shutil
+
+import pytest
+
+from check_package import check
+
+
+def test_a_generated_package_checks_out_and_is_summarized(tiny_package):
+    summary = check(tiny_package, 32, 4)
+    splits = summary["splits"]
+    with open(os.path.join(tiny_package, "package.json")) as f:
+        counts = json.load(f)["counts"]
+    assert sum(s["items"] for s in splits.values()) == counts["items"]
+    assert sum(s["images"] for s in splits.values()) == counts["images"]
+    assert sum(s["annotations"] for s in splits.values()) == counts["annotations"]
+    for split in splits.values():
+        if split["images"]:
+            assert split["pixels_shape"][1:] == [32, 32, 3]
+
+
+def test_a_metadata_row_that_disagrees_with_coco_is_refused(tiny_package, tmp_path):
+    broken = str(tmp_path / "broken")
+    shutil.copytree(tiny_package, broken)
+    path = os.path.join(broken, "images", "train", "metadata.jsonl")
+    with open(path) as f:
+        rows = [json.loads(line) for line in f if line.strip()]
+    rows[0]["file_names"] = rows[0]["file_names"][:-1] + ["not-there.jpg"]
+    with open(path, "w") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in rows))
+    with pytest.raises(ValueError, match="metadata row"):
+        check(broken, 32, 4)
