@@ -286,6 +286,14 @@ public enum QualityFigure
     DamageBoth = 8,
     /// <summary>Review tasks opened with reason A (<see cref="ReviewReason"/>).</summary>
     ReviewTasks = 9,
+    /// <summary>Station decisions where a suggestion was shown (not blind).</summary>
+    SuggestionShown = 10,
+    /// <summary>Of those, the ones that kept the suggested grade unchanged.</summary>
+    SuggestionKept = 11,
+    /// <summary>Station decisions graded blind (a suggestion existed but was hidden).</summary>
+    SuggestionBlind = 12,
+    /// <summary>Of those, the ones whose grade equals the hidden suggestion.</summary>
+    SuggestionBlindAgreed = 13,
 }
 
 /// <summary>

@@ -13,9 +13,20 @@ namespace Returns.Grader.IntegrationTests.Quality;
 /// move a review task between associates, photos with the real model's suggestions, and supervisors' reviews, all made
 /// through the real API on a real SQLite file.
 /// </summary>
-public sealed class QualityCountsTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
 {
+    private readonly GraderAppFactory app;
+
+    public QualityCountsTests(GraderAppFactory app)
+    {
+        this.app = app;
+        // Half the items graded blind, so the acceptance figures have both kinds (set before the shared app starts).
+        app.Settings["Grader:Review:BlindShare"] = "0.5";
+    }
+
     private static readonly string[] Categories = ["Kitchen", "Toys"];
+    /// <summary>The actor id the dev-grader key signs in as.</summary>
+    private const string Grader = "apikey:dev-grader";
     private static readonly string[] Grades = ["LikeNew", "VeryGood", "Good", "Acceptable", "Unsellable"];
     private static readonly string[][] DamageSets = [[], ["scratch"], ["dent", "stain"], ["tear"], ["missing_part", "crack"]];
 
@@ -29,7 +40,7 @@ public sealed class QualityCountsTests(GraderAppFactory app) : IClassFixture<Gra
             new QualityFilter(today.AddDays(-1), today.AddDays(1)),
             new QualityFilter(),
             new QualityFilter(today.AddDays(-1), null, Category: "Toys"),
-            new QualityFilter(today, today.AddDays(1), Associate: "dev-grader"),
+            new QualityFilter(today, today.AddDays(1), Associate: Grader),
             new QualityFilter(null, null, ModelVersion: modelVersion),
             new QualityFilter(today.AddDays(1), null), // a range with nothing in it
         };
@@ -53,6 +64,11 @@ public sealed class QualityCountsTests(GraderAppFactory app) : IClassFixture<Gra
         Assert.Contains(all.DamageTypeAgreement, d => d.Both > 0);
         Assert.Contains(all.ReviewRates, r => r.Reason == "Flagged" && r.Tasks == 12);
         Assert.NotEmpty(all.Throughput);
+        var byGrader = await metrics.ReportAsync(filters[3], CancellationToken.None);
+        Assert.True(byGrader.GraderVsFinal.Total > 0 && byGrader.GraderVsModel.Total > 0); // the associate slice is not empty
+        var acceptance = Assert.Single(byGrader.SuggestionAcceptance);
+        Assert.Equal(Grader, acceptance.AssociateId);
+        Assert.Equal(byGrader.GraderVsModel.Total, acceptance.Shown + acceptance.Blind);
 
         var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<GraderDb>>();
         await using (var db = await factory.CreateDbContextAsync())
@@ -71,7 +87,7 @@ public sealed class QualityCountsTests(GraderAppFactory app) : IClassFixture<Gra
         using var scope = app.Services.CreateScope();
         var metrics = scope.ServiceProvider.GetRequiredService<QualityMetrics>();
 
-        var combined = await metrics.ReportAsync(new QualityFilter(Category: "Toys", Associate: "dev-grader"), CancellationToken.None);
+        var combined = await metrics.ReportAsync(new QualityFilter(Category: "Toys", Associate: Grader), CancellationToken.None);
         var partDay = await metrics.ReportAsync(new QualityFilter(DateTime.UtcNow.AddHours(-3)), CancellationToken.None);
 
         Assert.Equal(QualityMetrics.Live, combined.Source);

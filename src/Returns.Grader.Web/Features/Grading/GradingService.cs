@@ -77,7 +77,7 @@ public sealed class GradingService(
         Append(db, item, decision, ItemStatus.Graded);
         var counts = new QualityCountChanges();
         counts.AddStation(new StationFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, decision.ActorId, decision.ActorName,
-            decision.SuggestedByModel, decision.Grade, decision.SuggestedGrade));
+            decision.SuggestedByModel, decision.Grade, decision.SuggestedGrade, decision.Blind));
 
         var reasons = ReviewRouter.Reasons(decision, item.UnitValue, suggestion, review.CurrentValue);
         if (reasons.Count > 0)

@@ -7,7 +7,7 @@ namespace Returns.Grader.Web.Features.Quality;
 
 /// <summary>What the dashboard counts of one station decision (corrections included).</summary>
 public readonly record struct StationFacts(
-    DateTime DecidedAt, string Category, double UnitValue, string ActorId, string ActorName, string? Model, Grade Grade, Grade? Suggested);
+    DateTime DecidedAt, string Category, double UnitValue, string ActorId, string ActorName, string? Model, Grade Grade, Grade? Suggested, bool Blind);
 
 /// <summary>One of the model's (non-shadow) predictions on a photo the supervisor saw.</summary>
 public readonly record struct PredictionFacts(string ModelVersion, Grade Grade, double Confidence);
@@ -59,6 +59,8 @@ public sealed class QualityCountChanges
             if (d.Suggested is { } suggested)
             {
                 Add(new DailyKey(scope, value, day, QualityFigure.GraderVsModel, (int)d.Grade, (int)suggested), 1, d.UnitValue);
+                Add(new DailyKey(scope, value, day, d.Blind ? QualityFigure.SuggestionBlind : QualityFigure.SuggestionShown, 0, 0), 1, 0);
+                AddIf(d.Grade == suggested, new DailyKey(scope, value, day, d.Blind ? QualityFigure.SuggestionBlindAgreed : QualityFigure.SuggestionKept, 0, 0));
             }
         }
         var key = new HourlyKey(HourOf(d.DecidedAt), d.ActorId, d.Category, d.Model ?? "");
@@ -245,7 +247,7 @@ public static class QualityCountRebuild
             from d in db.GradeDecisions.AsNoTracking()
             where d.Kind != DecisionKind.Review
             join i in db.ReturnItems on d.ReturnItemId equals i.Id
-            select new StationFacts(d.DecidedAt, i.Category, (double)i.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade);
+            select new StationFacts(d.DecidedAt, i.Category, (double)i.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade, d.Blind);
         await foreach (var facts in station.AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             changes.AddStation(facts);

@@ -4,44 +4,12 @@ using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.Web.Features.Quality;
 
-/// <summary>How much graders lean on the model: of their decisions where a suggestion existed and was shown, the share
-/// that kept the suggested grade unchanged; blind decisions are the baseline.</summary>
-public sealed record SuggestionAcceptance(
-    string AssociateId, string AssociateName, int Shown, int AcceptedUnchanged, double AcceptedShare, int Blind, int BlindAgreed, double BlindAgreedShare);
-
 public static class QualityEndpoints
 {
     public static IEndpointRouteBuilder MapQualityEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/v1/quality/suggestion-acceptance", async (DateTime? from, DateTime? to, IDbContextFactory<GraderDb> dbFactory, CancellationToken cancellationToken) =>
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var decisions = db.GradeDecisions.AsNoTracking().Where(d => d.Kind != DecisionKind.Review && d.SuggestedGrade != null);
-            if (from is { } start)
-            {
-                decisions = decisions.Where(d => d.DecidedAt >= start.ToUniversalTime());
-            }
-            if (to is { } end)
-            {
-                decisions = decisions.Where(d => d.DecidedAt < end.ToUniversalTime());
-            }
-            // Counted by the database: grouped sums, never the rows themselves.
-            var rows = await decisions
-                .GroupBy(d => new { d.ActorId, d.ActorName })
-                .Select(g => new
-                {
-                    g.Key.ActorId,
-                    g.Key.ActorName,
-                    Shown = g.Count(d => !d.Blind),
-                    Accepted = g.Count(d => !d.Blind && d.Grade == d.SuggestedGrade),
-                    Blind = g.Count(d => d.Blind),
-                    BlindAgreed = g.Count(d => d.Blind && d.Grade == d.SuggestedGrade),
-                })
-                .ToListAsync(cancellationToken);
-            return Results.Ok(rows.OrderBy(r => r.ActorName).Select(r => new SuggestionAcceptance(
-                r.ActorId, r.ActorName, r.Shown, r.Accepted, r.Shown == 0 ? 0 : Math.Round((double)r.Accepted / r.Shown, 4),
-                r.Blind, r.BlindAgreed, r.Blind == 0 ? 0 : Math.Round((double)r.BlindAgreed / r.Blind, 4))).ToList());
-        })
+        app.MapGet("/api/v1/quality/suggestion-acceptance", async (DateTime? from, DateTime? to, QualityMetrics metrics, CancellationToken cancellationToken) =>
+            Results.Ok(await metrics.SuggestionAcceptanceAsync(new QualityFilter(from, to), cancellationToken)))
             .WithTags("Quality")
             .RequireAuthorization(Policies.Quality)
             .Produces<IReadOnlyList<SuggestionAcceptance>>()

@@ -24,6 +24,11 @@ public sealed record QueueStats(long Open, double OldestHours, double MeanAgeHou
 /// <summary>Per damage type, over reviewed items: marked by the grader, by the supervisor, by both; Jaccard agreement.</summary>
 public sealed record DamageAgreement(string Type, long Grader, long Final, long Both, double Agreement);
 
+/// <summary>How much graders lean on the model: of their decisions where a suggestion existed and was shown, the share
+/// that kept the suggested grade unchanged; blind decisions (suggestion hidden) are the baseline.</summary>
+public sealed record SuggestionAcceptance(
+    string AssociateId, string AssociateName, long Shown, long AcceptedUnchanged, double AcceptedShare, long Blind, long BlindAgreed, double BlindAgreedShare);
+
 /// <summary>Review tasks opened in the period for a reason, and their share of the period's station decisions.</summary>
 public sealed record ReviewRate(string Reason, long Tasks, double ShareOfDecisions);
 
@@ -32,7 +37,8 @@ public sealed record ReviewRate(string Reason, long Tasks, double ShareOfDecisio
 public sealed record QualityReport(
     QualityFilter Filter, string Source, Agreement ModelVsFinal, Agreement GraderVsFinal, Agreement GraderVsModel,
     IReadOnlyList<CalibrationBin> Calibration, double ExpectedCalibrationError, IReadOnlyList<ThroughputRow> Throughput, QueueStats Queue,
-    IReadOnlyList<DamageAgreement> DamageTypeAgreement, IReadOnlyList<ReviewRate> ReviewRates);
+    IReadOnlyList<DamageAgreement> DamageTypeAgreement, IReadOnlyList<ReviewRate> ReviewRates,
+    IReadOnlyList<SuggestionAcceptance> SuggestionAcceptance);
 
 /// <summary>
 /// The quality figures, computed by the database; rows are never loaded. Final label = a supervisor's review decision;
@@ -147,8 +153,78 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             calibration, ece,
             throughput.Select(r => new ThroughputRow(r.ActorName, QualityCountChanges.StartOfHour(r.Hour), r.Count)).ToList(),
             await QueueAsync(db, cancellationToken),
-            damage, ReviewRatesFrom(tasksByReason, stationCount));
+            damage, ReviewRatesFrom(tasksByReason, stationCount), await AcceptanceFromCountsAsync(db, filter, cancellationToken));
     }
+
+    /// <summary>
+    /// Suggestion acceptance per associate over the filter's dates (and associate, if one is chosen; category and model
+    /// filters do not apply): from the daily counts when the range is whole days, else from the decisions.
+    /// </summary>
+    public async Task<IReadOnlyList<SuggestionAcceptance>> SuggestionAcceptanceAsync(QualityFilter filter, CancellationToken cancellationToken)
+    {
+        filter = Normalize(filter);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return Slice(filter with { Category = null, ModelVersion = null }) is not null
+            ? await AcceptanceFromCountsAsync(db, filter, cancellationToken)
+            : await AcceptanceLiveAsync(db, filter, cancellationToken);
+    }
+
+    private static async Task<IReadOnlyList<SuggestionAcceptance>> AcceptanceFromCountsAsync(GraderDb db, QualityFilter filter, CancellationToken cancellationToken)
+    {
+        var fromDay = filter.From is { } from ? QualityCountChanges.DayOf(from) : int.MinValue;
+        var toDay = filter.To is { } to ? QualityCountChanges.DayOf(to) : int.MaxValue;
+        QualityFigure[] figures = [QualityFigure.SuggestionShown, QualityFigure.SuggestionKept, QualityFigure.SuggestionBlind, QualityFigure.SuggestionBlindAgreed];
+        var rows = db.QualityDailyCounts.AsNoTracking()
+            .Where(c => c.Scope == QualityScope.Associate && c.Day >= fromDay && c.Day < toDay && figures.Contains(c.Figure));
+        if (filter.Associate is { } associate)
+        {
+            rows = rows.Where(c => c.ScopeValue == associate);
+        }
+        var sums = await rows.GroupBy(c => new { c.ScopeValue, c.Figure }).Select(g => new { g.Key.ScopeValue, g.Key.Figure, Count = g.Sum(c => c.Count) })
+            .ToListAsync(cancellationToken);
+        var ids = sums.Select(s => s.ScopeValue).Distinct().ToList();
+        var hours = db.QualityHourlyCounts.AsNoTracking().Where(h => ids.Contains(h.ActorId));
+        if (filter.From is { } start)
+        {
+            var fromHour = QualityCountChanges.HourOf(start);
+            hours = hours.Where(h => h.Hour >= fromHour);
+        }
+        var names = (await hours.Select(h => new { h.ActorId, h.ActorName }).Distinct().ToListAsync(cancellationToken))
+            .GroupBy(n => n.ActorId).ToDictionary(g => g.Key, g => g.Max(n => n.ActorName)!);
+        long Sum(string id, QualityFigure figure) => sums.Where(s => s.ScopeValue == id && s.Figure == figure).Sum(s => s.Count);
+        return Acceptance(ids.Select(id => (id, names.GetValueOrDefault(id) ?? id,
+            Sum(id, QualityFigure.SuggestionShown), Sum(id, QualityFigure.SuggestionKept), Sum(id, QualityFigure.SuggestionBlind), Sum(id, QualityFigure.SuggestionBlindAgreed))));
+    }
+
+    private static async Task<IReadOnlyList<SuggestionAcceptance>> AcceptanceLiveAsync(GraderDb db, QualityFilter filter, CancellationToken cancellationToken)
+    {
+        var decisions = Decisions(db, filter with { Category = null }, null).Where(d => d.Kind != DecisionKind.Review && d.SuggestedGrade != null);
+        if (filter.Associate is { } associate)
+        {
+            decisions = decisions.Where(d => d.ActorId == associate);
+        }
+        // Counted by the database: grouped sums, never the rows themselves.
+        var rows = await decisions
+            .GroupBy(d => new { d.ActorId, d.ActorName })
+            .Select(g => new
+            {
+                g.Key.ActorId,
+                g.Key.ActorName,
+                Shown = g.LongCount(d => !d.Blind),
+                Accepted = g.LongCount(d => !d.Blind && d.Grade == d.SuggestedGrade),
+                Blind = g.LongCount(d => d.Blind),
+                BlindAgreed = g.LongCount(d => d.Blind && d.Grade == d.SuggestedGrade),
+            })
+            .ToListAsync(cancellationToken);
+        return Acceptance(rows.Select(r => (r.ActorId, r.ActorName, r.Shown, r.Accepted, r.Blind, r.BlindAgreed)));
+    }
+
+    private static List<SuggestionAcceptance> Acceptance(IEnumerable<(string Id, string Name, long Shown, long Kept, long Blind, long BlindAgreed)> rows) =>
+        rows.Where(r => r.Shown + r.Blind > 0)
+            .OrderBy(r => r.Name, StringComparer.Ordinal).ThenBy(r => r.Id, StringComparer.Ordinal)
+            .Select(r => new SuggestionAcceptance(r.Id, r.Name, r.Shown, r.Kept, r.Shown == 0 ? 0 : Math.Round((double)r.Kept / r.Shown, 4),
+                r.Blind, r.BlindAgreed, r.Blind == 0 ? 0 : Math.Round((double)r.BlindAgreed / r.Blind, 4)))
+            .ToList();
 
     private sealed record FigureCell(QualityFigure Figure, int A, int B, long Count, double Sum);
 
@@ -226,7 +302,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             calibration, ece,
             throughput.Select(r => new ThroughputRow(r.ActorName, DateTime.SpecifyKind(r.Date.AddHours(r.Hour), DateTimeKind.Utc), r.Count)).ToList(),
             await QueueAsync(db, cancellationToken),
-            damageAgreement, reviewRates);
+            damageAgreement, reviewRates, await AcceptanceLiveAsync(db, filter, cancellationToken));
     }
 
     // A settable class, not a positional record: EF composes member-init projections into later joins.
