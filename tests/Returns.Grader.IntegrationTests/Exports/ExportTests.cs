@@ -59,7 +59,13 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal("export", package.GetProperty("source").GetString());
         Assert.Equal(seeded.Count, package.GetProperty("counts").GetProperty("items").GetInt32());
         Assert.Contains(category, package.GetProperty("export").GetProperty("filter").GetString());
-        Assert.Contains("| split | items | photos | boxes |", Text("dataset_card.md"));
+        var card = Text("dataset_card.md");
+        Assert.Contains("| split | items | photos | boxes |", card);
+        Assert.Contains("| damage type | boxes |", card);
+        Assert.Contains($"| {category} | {seeded.Count} |", card);
+        var modelVersion = package.GetProperty("counts").GetProperty("images_per_model_version").EnumerateObject().Single().Name;
+        Assert.StartsWith("grader-vit-v1@", modelVersion); // every photo got the shipped model's suggestion
+        Assert.Contains($"| {modelVersion} | {seeded.Sum(s => s.Photos)} |", card);
 
         // COCO: every photo, the item's grade and split, every kept box exactly as drawn
         var coco = Json("annotations/coco.json");

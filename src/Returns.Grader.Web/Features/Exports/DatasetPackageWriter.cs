@@ -204,6 +204,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             var boxes = itemRegions.Where(r => r.PhotoId == photo.Id && r.X is not null && r.Y is not null && r.Width > 0 && r.Height > 0)
                 .Select(r => (r.Type, Box: Clamp(r, photo))).Where(b => b.Box.W > 0 && b.Box.H > 0).ToList();
             var model = models.GetValueOrDefault(photo.Id);
+            state.CountModel(model);
 
             var image = state.CocoImages;
             image.WriteStartObject();
@@ -437,6 +438,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         private readonly Dictionary<string, long> _perGrade = GradeNames.ToDictionary(g => g, _ => 0L);
         private readonly Dictionary<DamageType, long> _perType = DamageTypes.ToDictionary(t => t, _ => 0L);
         private readonly SortedDictionary<string, long> _perCategory = new(StringComparer.Ordinal);
+        private readonly SortedDictionary<string, long> _perModel = new(StringComparer.Ordinal);
         private long _imageId;
         private long _annotationId;
         private readonly DateTime _snapshot;
@@ -480,6 +482,13 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             _perSplit[split] = (s.Items + 1, s.Images, s.Annotations);
             _perGrade[grade]++;
             _perCategory[category] = _perCategory.GetValueOrDefault(category) + 1;
+        }
+
+        /// <summary>Which model's suggestion the photo got (the active model when it was uploaded), or none.</summary>
+        public void CountModel(string? modelVersion)
+        {
+            var key = modelVersion ?? "(no suggestion)";
+            _perModel[key] = _perModel.GetValueOrDefault(key) + 1;
         }
 
         public long NextImageId(string split)
@@ -556,6 +565,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             ["items_per_grade"] = _perGrade,
             ["annotations_per_damage_type"] = _perType.ToDictionary(t => WireName<DamageType>.Of(t.Key), t => t.Value),
             ["items_per_category"] = _perCategory,
+            ["images_per_model_version"] = _perModel,
         };
 
         public string Card(ExportJob job, ExportFilter filter, string rubricVersion)
@@ -602,6 +612,13 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             foreach (var (category, n) in _perCategory)
             {
                 card.AppendLine(c, $"| {category} | {n:N0} |");
+            }
+            card.AppendLine();
+            card.AppendLine("| suggested by model version | photos |");
+            card.AppendLine("|---|--:|");
+            foreach (var (model, n) in _perModel)
+            {
+                card.AppendLine(c, $"| {model} | {n:N0} |");
             }
             card.AppendLine();
             card.AppendLine("## Splits");

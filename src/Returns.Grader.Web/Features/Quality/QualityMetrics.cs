@@ -183,14 +183,13 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var sums = await rows.GroupBy(c => new { c.ScopeValue, c.Figure }).Select(g => new { g.Key.ScopeValue, g.Key.Figure, Count = g.Sum(c => c.Count) })
             .ToListAsync(cancellationToken);
         var ids = sums.Select(s => s.ScopeValue).Distinct().ToList();
-        var hours = db.QualityHourlyCounts.AsNoTracking().Where(h => ids.Contains(h.ActorId));
-        if (filter.From is { } start)
+        // Each associate's latest name: one index seek per associate (IX_GradeDecisions_ActorId_DecidedAt), a few ms for a site.
+        var names = new Dictionary<string, string>();
+        foreach (var id in ids)
         {
-            var fromHour = QualityCountChanges.HourOf(start);
-            hours = hours.Where(h => h.Hour >= fromHour);
+            names[id] = await db.GradeDecisions.AsNoTracking().Where(d => d.ActorId == id).OrderByDescending(d => d.DecidedAt)
+                .Select(d => d.ActorName).FirstOrDefaultAsync(cancellationToken) ?? id;
         }
-        var names = (await hours.Select(h => new { h.ActorId, h.ActorName }).Distinct().ToListAsync(cancellationToken))
-            .GroupBy(n => n.ActorId).ToDictionary(g => g.Key, g => g.Max(n => n.ActorName)!);
         long Sum(string id, QualityFigure figure) => sums.Where(s => s.ScopeValue == id && s.Figure == figure).Sum(s => s.Count);
         return Acceptance(ids.Select(id => (id, names.GetValueOrDefault(id) ?? id,
             Sum(id, QualityFigure.SuggestionShown), Sum(id, QualityFigure.SuggestionKept), Sum(id, QualityFigure.SuggestionBlind), Sum(id, QualityFigure.SuggestionBlindAgreed))));
