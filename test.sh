@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Returns.Grader on a fresh Debian machine: installs what the tests need (Chromium for the browser
-# tests, PyTorch for the training-code tests), then the .NET unit, bUnit, integration and Playwright tests, then pytest.
+# tests, PyTorch for the training-code tests and for the .NET tests that read exported packages with the training code
+# and retrain on one), then the .NET unit, bUnit, integration and Playwright tests, then pytest.
 # Usage: ./test.sh            (everything)
 #        ./test.sh --no-install  (skip apt; for a machine that already has the packages)
 set -euo pipefail

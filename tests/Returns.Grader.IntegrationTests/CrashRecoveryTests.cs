@@ -44,6 +44,46 @@ public sealed class CrashRecoveryTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task AnExportAskedForJustBeforeACrash_CompletesAfterTheRestart_WithNoPartialFileLeft()
+    {
+        string exportId;
+        using (var first = await AppProcess.StartAsync(_dataDirectory))
+        {
+            for (var i = 0; i < 20; i++)
+            {
+                var id = (await first.Client.CreateItemAsync(ApiJson.UniquePlate("CRASHX"), 10m, "CrashExport")).GetProperty("id").GetString();
+                Assert.Equal(HttpStatusCode.Created, (await first.Client.PostAsync($"/api/v1/returns/{id}/photos",
+                    ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(1600, 1200, seed: i), "image/jpeg")))).StatusCode);
+                Assert.Equal(HttpStatusCode.Created, (await first.Client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "liquidate" })).StatusCode);
+            }
+            first.Client.DefaultRequestHeaders.Remove("X-Api-Key");
+            first.Client.DefaultRequestHeaders.Add("X-Api-Key", "dev-data");
+            var started = await first.Client.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { "CrashExport" } });
+            Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+            exportId = (await started.ReadJsonAsync()).GetProperty("id").GetString()!;
+            first.Kill(); // the export is queued or running: it is acknowledged, not finished
+        }
+
+        using var second = await AppProcess.StartAsync(_dataDirectory);
+        second.Client.DefaultRequestHeaders.Remove("X-Api-Key");
+        second.Client.DefaultRequestHeaders.Add("X-Api-Key", "dev-data");
+        var clock = Stopwatch.StartNew();
+        System.Text.Json.JsonElement export;
+        do
+        {
+            await Task.Delay(200);
+            export = await (await second.Client.GetAsync($"/api/v1/exports/{exportId}")).ReadJsonAsync();
+        }
+        while (export.GetProperty("status").GetString() is "queued" or "running" && clock.Elapsed < TimeSpan.FromSeconds(60));
+        Assert.Equal("completed", export.GetProperty("status").GetString());
+        Assert.Equal(20, export.GetProperty("itemsDone").GetInt64());
+        var bytes = await second.Client.GetByteArrayAsync($"/api/v1/exports/{exportId}/download");
+        Assert.Equal(export.GetProperty("sha256").GetString(), Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        Assert.Empty(Directory.GetFiles(Path.Combine(_dataDirectory, "exports"), "*.partial"));
+        Assert.Empty(Directory.GetDirectories(Path.Combine(_dataDirectory, "exports"), "*.work"));
+    }
+
     public void Dispose() => GraderAppFactory.TryDelete(_dataDirectory);
 
     /// <summary>Returns.Grader.Web.dll from this build, run by the dotnet host on a free loopback port.</summary>
