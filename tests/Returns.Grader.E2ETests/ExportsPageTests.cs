@@ -16,6 +16,7 @@ public sealed class ExportsPageTests(BrowserAppFixture fixture) : IClassFixture<
         for (var i = 0; i < 3; i++)
         {
             var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("E2X"), 20m, category)).GetProperty("id").GetString();
+            (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")))).EnsureSuccessStatusCode();
             (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).EnsureSuccessStatusCode();
         }
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), AcceptDownloads = true });
@@ -40,7 +41,10 @@ public sealed class ExportsPageTests(BrowserAppFixture fixture) : IClassFixture<
         var path = Path.Combine(fixture.App.DataDirectory, "browser-" + download.SuggestedFilename);
         await download.SaveAsAsync(path);
         using var zip = ZipFile.OpenRead(path);
-        Assert.Contains(zip.Entries, e => e.FullName.EndsWith("/package.json", StringComparison.Ordinal));
-        Assert.Equal(3, zip.Entries.Count(e => e.FullName.EndsWith("metadata.jsonl", StringComparison.Ordinal)));
+        using var package = System.Text.Json.JsonDocument.Parse(zip.Entries.Single(e => e.FullName.EndsWith("/package.json", StringComparison.Ordinal)).Open());
+        var counts = package.RootElement.GetProperty("counts");
+        Assert.Equal(3, counts.GetProperty("items").GetInt32());
+        Assert.Equal(3, counts.GetProperty("items_per_category").GetProperty(category).GetInt32());
+        Assert.Equal(3, counts.GetProperty("images").GetInt32());
     }
 }

@@ -94,6 +94,10 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
         Assert.Equal(QualityMetrics.Live, partDay.Source);
     }
 
+    /// <summary>
+    /// SQLite serializes writers, so this shows that every concurrently acknowledged grade is counted (in its own
+    /// transaction, daily and hourly), not that the upsert would win a race on SQL Server (no engine here).
+    /// </summary>
     [Fact]
     public async Task GradesSavedAtTheSameMoment_AreAllCounted()
     {
@@ -113,6 +117,9 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
         var report = await scope.ServiceProvider.GetRequiredService<QualityMetrics>().ReportAsync(new QualityFilter(Category: category), CancellationToken.None);
         Assert.Equal(QualityMetrics.FromDailyCounts, report.Source);
         Assert.Equal(16, report.Throughput.Sum(t => t.Decisions));
+        await using var db = await scope.ServiceProvider.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        Assert.Equal(16, await db.QualityDailyCounts
+            .Where(c => c.Scope == QualityScope.Category && c.ScopeValue == category && c.Figure == QualityFigure.StationDecisions).SumAsync(c => c.Count));
     }
 
     [Fact]

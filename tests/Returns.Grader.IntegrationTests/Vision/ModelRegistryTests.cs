@@ -88,7 +88,7 @@ public sealed class ModelRegistryTests : IDisposable
         var finalOnly = await (await data.GetAsync("/api/v1/models/comparison")).ReadJsonAsync();
         Assert.Equal(0, finalOnly.GetProperty("photos").GetInt64()); // nobody reviewed it yet
 
-        // Promote: new photos get the candidate's suggestions; the old active retires.
+        // Promote the shadow itself: it leaves the shadow slot (no model runs twice); the old active retires.
         var promoted = await data.PostAsync($"/api/v1/models/{candidate.GetProperty("id").GetString()}/promote", null);
         Assert.Equal(HttpStatusCode.OK, promoted.StatusCode);
         var (_, afterPromotion) = await PhotographedItemAsync("Kitchen");
@@ -97,6 +97,7 @@ public sealed class ModelRegistryTests : IDisposable
             .ToDictionary(m => m.GetProperty("modelVersion").GetString()!, m => m.GetProperty("state").GetString());
         Assert.Equal("active", states[candidateVersion]);
         Assert.Equal("retired", states[ShippedVersion]);
+        Assert.Null(_app.Services.GetRequiredService<ModelRegistry>().ShadowVersion);
 
         // Roll back: the shipped model is active again.
         Assert.Equal(HttpStatusCode.OK, (await data.PostAsync("/api/v1/models/rollback", null)).StatusCode);
@@ -119,6 +120,9 @@ public sealed class ModelRegistryTests : IDisposable
         var wrongGrades = await data.PostAsync("/api/v1/models", Upload("2.0.0-grades", m => m["grades"] = new JsonArray("A", "B", "C", "D", "E")));
         var duplicate = await data.PostAsync("/api/v1/models", Upload(ShippedVersion.Split('@')[1]));
         var grader = await _app.ApiClient("dev-grader").PostAsync("/api/v1/models", Upload("2.0.0-grader"));
+        var badState = await data.PostAsync("/api/v1/models", Upload("2.0.0-state", state: "active"));
+        var badVersion = await data.PostAsync("/api/v1/models", Upload("2.0.0 with spaces/../x"));
+        var noManifest = await data.PostAsync("/api/v1/models", new MultipartFormDataContent { { new ByteArrayContent(new byte[10]), "model", "model.onnx" } });
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, garbage.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongSha.StatusCode);
@@ -127,6 +131,10 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Contains("not this app's grades", (await wrongGrades.ReadJsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, grader.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, badState.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, badVersion.StatusCode);
+        Assert.Contains("at most 100 characters of letters", (await badVersion.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.BadRequest, noManifest.StatusCode);
         var active = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray().Single(m => m.GetProperty("state").GetString() == "active");
         Assert.Equal(HttpStatusCode.Conflict, (await data.PostAsync($"/api/v1/models/{active.GetProperty("id").GetString()}/retire", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await data.PostAsync($"/api/v1/models/{Guid.NewGuid()}/promote", null)).StatusCode);

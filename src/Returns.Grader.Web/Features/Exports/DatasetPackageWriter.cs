@@ -85,10 +85,15 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(filter);
+        // Each item's label as of the snapshot: its latest decision made by then (decisions are append-only, so a later
+        // review does not take the item out of an export asked for before it, nor out of a re-run after a restart).
+        // Items without a photo by then are left out: an image dataset needs images.
         var query =
             from i in db.ReturnItems.AsNoTracking()
-            join d in db.GradeDecisions on i.CurrentDecisionId equals d.Id
+            join d in db.GradeDecisions on i.Id equals d.ReturnItemId
             where d.DecidedAt <= snapshot
+                && !db.GradeDecisions.Any(o => o.ReturnItemId == d.ReturnItemId && o.DecidedAt <= snapshot && o.DecidedAt > d.DecidedAt)
+                && db.Photos.Any(p => p.ReturnItemId == i.Id && p.UploadedAt <= snapshot)
             select new ItemRowProjection
             {
                 Id = i.Id, ReturnId = i.ReturnId, Category = i.Category, DecisionId = d.Id, Kind = d.Kind, Grade = d.Grade,
@@ -345,8 +350,15 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         return (x, y, Math.Min(r.Width!.Value, photo.Width - x), Math.Min(r.Height!.Value, photo.Height - y));
     }
 
-    private static string Csv(string value) =>
-        value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    /// <summary>RFC 4180 quoting; a text that a spreadsheet would run as a formula (= + - @ first) gets a leading quote.</summary>
+    private static string Csv(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
+        {
+            value = "'" + value;
+        }
+        return value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+    }
 
     private async Task WriteTextEntriesAsync(StreamingZipWriter zip, State state, ExportJob job, ExportFilter filter, CancellationToken cancellationToken)
     {
@@ -580,7 +592,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             card.AppendLine(c, $"- Filter: {filter.Describe()}.");
             card.AppendLine(c, $"- Snapshot: labels decided and photos uploaded up to {_snapshot:yyyy-MM-dd HH:mm:ss} UTC.");
             card.AppendLine(c, $"- Rubric: {rubricVersion}. Labels: the item's current grade — a supervisor's final label where there is one (`label_kind` final), else the associate's (`station`).");
-            card.AppendLine("- Photos: the stored, sanitized copies (upright, no metadata), as graders saw them; boxes are in their pixels.");
+            card.AppendLine("- Photos: the stored, sanitized copies (upright, no metadata), as graders saw them; boxes are in their pixels. Items without a photo are left out.");
             card.AppendLine("- Damage: the regions the grader or supervisor kept, edited or drew; regions they deleted are not exported. Damage marked without a box counts in `damage_counts` and `severity_points` but has no annotation.");
             card.AppendLine("- Formats: `annotations/coco.json` (COCO detection + item grade), `images/<split>/metadata.jsonl` (Hugging Face imagefolder), `annotations/sagemaker.manifest` (SageMaker Ground Truth augmented manifest; `source-ref` under the prefix in package.json), `labels.csv` (one row per photo).");
             card.AppendLine();

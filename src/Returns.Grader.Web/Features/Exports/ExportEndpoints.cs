@@ -34,6 +34,7 @@ public static class ExportRegistration
             var export = await jobs.CreateAsync(filter, Actor.From(http.User), cancellationToken);
             return Results.Accepted($"/api/v1/exports/{export.Id}", export);
         })
+            .AddEndpointFilter<CookieAntiforgeryFilter>() // a cookie caller must carry the antiforgery token (ADR 0005)
             .Produces<ExportView>(StatusCodes.Status202Accepted)
             .ProducesValidationProblem()
             .WithSummary("Starts an export in the background: a versioned dataset package (zip) of the confirmed labels that match the filters.");

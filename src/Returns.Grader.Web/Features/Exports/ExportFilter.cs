@@ -42,11 +42,19 @@ public sealed record ExportFilter(
             errors["labels"] = [$"'labels' is '{AllLabels}' (every graded item) or '{FinalLabels}' (supervisor-decided items only)."];
         }
         var categories = (request.Categories ?? []).Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => c.Trim()).Distinct().Order(StringComparer.Ordinal).ToList();
-        if (categories.Count > 100 || categories.Any(c => c.Length > 100))
+        if (categories.Count > 50 || categories.Any(c => c.Length > 100) || categories.Sum(c => c.Length + 3) > 3000)
         {
-            errors["categories"] = ["At most 100 categories of at most 100 characters each."];
+            errors["categories"] = ["At most 50 categories of at most 100 characters each (3,000 characters in all)."];
         }
         static string? Text(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
+        if (Text(request.ModelVersion) is { Length: > 100 })
+        {
+            errors["modelVersion"] = ["A model version is at most 100 characters (name@version)."];
+        }
+        if (Text(request.RubricVersion) is { Length: > 20 })
+        {
+            errors["rubricVersion"] = ["A rubric version is at most 20 characters (e.g. v1)."];
+        }
         return new ExportFilter(from, to, categories, labels == FinalLabels, Text(request.ModelVersion), Text(request.RubricVersion));
     }
 

@@ -34,31 +34,51 @@ public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWork
     {
         ArgumentNullException.ThrowIfNull(filter);
         ArgumentNullException.ThrowIfNull(actor);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
-        // The number is taken inside the insert's transaction; the unique index refuses a duplicate from a racing request.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var number = (await db.ExportJobs.MaxAsync(j => (int?)j.Number, cancellationToken) ?? 0) + 1;
-        var job = new ExportJob
+        var filterJson = JsonSerializer.Serialize(filter, Json);
+        // The version number is the next one; two requests at the same moment can pick the same number, and the unique
+        // index refuses the second: it simply takes the next number.
+        for (var attempt = 1; ; attempt++)
         {
-            Id = Guid.CreateVersion7(),
-            Number = number,
-            Status = ExportStatus.Queued,
-            FilterJson = JsonSerializer.Serialize(filter, Json),
-            RequestedById = actor.Id,
-            RequestedByName = actor.Name,
-            CreatedAt = now,
-        };
-        db.ExportJobs.Add(job);
-        db.AuditEvents.Add(new AuditEvent
-        {
-            At = now, ActorId = actor.Id, ActorName = actor.Name, Action = "export.requested", EntityType = nameof(ExportJob),
-            EntityId = job.Id.ToString(), DataJson = job.FilterJson,
-        });
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        worker.Wake();
-        return ToView(job);
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var number = (await db.ExportJobs.MaxAsync(j => (int?)j.Number, cancellationToken) ?? 0) + 1;
+            var job = new ExportJob
+            {
+                Id = Guid.CreateVersion7(),
+                Number = number,
+                Status = ExportStatus.Queued,
+                FilterJson = filterJson,
+                RequestedById = actor.Id,
+                RequestedByName = actor.Name,
+                CreatedAt = now,
+            };
+            db.ExportJobs.Add(job);
+            db.AuditEvents.Add(new AuditEvent
+            {
+                At = now, ActorId = actor.Id, ActorName = actor.Name, Action = "export.requested", EntityType = nameof(ExportJob),
+                EntityId = job.Id.ToString(), DataJson = filterJson,
+            });
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken); // one statement batch, one transaction
+            }
+            catch (DbUpdateException) when (attempt < 5)
+            {
+                if (!await NumberTakenAsync(number, cancellationToken))
+                {
+                    throw;
+                }
+                continue;
+            }
+            worker.Wake();
+            return ToView(job);
+        }
+    }
+
+    private async Task<bool> NumberTakenAsync(int number, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ExportJobs.AnyAsync(j => j.Number == number, cancellationToken);
     }
 
     public async Task<ExportView?> FindAsync(Guid id, CancellationToken cancellationToken)

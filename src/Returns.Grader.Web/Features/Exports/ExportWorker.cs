@@ -20,6 +20,12 @@ public sealed partial class ExportWorker(
     /// <summary>A new job is waiting: start now rather than at the next poll.</summary>
     public void Wake() => _wake.Release();
 
+    public override void Dispose()
+    {
+        base.Dispose();
+        _wake.Dispose();
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Let the app finish starting (migrations, the first requests) before a long export takes a core.
@@ -37,8 +43,9 @@ public sealed partial class ExportWorker(
             {
                 return; // the job stays "running" and is started again at the next start
             }
-            catch (Exception e) when (e is DbUpdateException or InvalidOperationException or IOException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Whatever went wrong with one export must not stop the host (and with it grading): log, back off, go on.
                 LogWorkerError(logger, e);
                 await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
             }
@@ -67,7 +74,17 @@ public sealed partial class ExportWorker(
             return true;
         }
 
-        var filter = JsonSerializer.Deserialize<ExportFilter>(job.FilterJson, ExportJobs.Json)!;
+        ExportFilter filter;
+        try
+        {
+            filter = JsonSerializer.Deserialize<ExportFilter>(job.FilterJson, ExportJobs.Json)
+                ?? throw new JsonException("The stored filter is empty.");
+        }
+        catch (JsonException e)
+        {
+            await FinishAsync(db, job, ExportStatus.Failed, $"The export's stored filter cannot be read: {e.Message}", cancellationToken);
+            return true;
+        }
         job.Status = ExportStatus.Running;
         job.Attempts++;
         job.StartedAt = clock.GetUtcNow().UtcDateTime;
@@ -113,8 +130,9 @@ public sealed partial class ExportWorker(
         {
             throw;
         }
-        catch (Exception e) when (e is ExportFailedException or IOException or UnauthorizedAccessException or DbUpdateException or InvalidDataException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
+            // Any failure of this export (a missing photo, a full disk, a database error) fails it visibly; never the app.
             LogFailed(logger, e, name);
             CleanUp(name, includingPackage: true);
             await db.Entry(job).ReloadAsync(cancellationToken);

@@ -247,15 +247,23 @@ public sealed class GradingService(
         item.Status = ItemStatus.InReview;
     }
 
-    /// <summary>Saves the decision and the dashboard's counts it changes in one transaction: both or neither.</summary>
+    /// <summary>
+    /// Saves the decision and the dashboard's counts it changes in one transaction: both or neither. The unit runs inside
+    /// the provider's execution strategy (SQL Server retries transient faults; a retry re-runs all of it, so the counts
+    /// are applied once), and the tracked changes are accepted only after the commit.
+    /// </summary>
     internal static async Task SaveAsync(GraderDb db, ReturnItem item, QualityCountChanges counts, CancellationToken cancellationToken)
     {
         try
         {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.SaveChangesAsync(cancellationToken);
-            await counts.ApplyAsync(db, cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+            {
+                await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken);
+                await counts.ApplyAsync(db, cancellationToken);
+                await transaction.CommitAsync(cancellationToken);
+            });
+            db.ChangeTracker.AcceptAllChanges();
         }
         catch (DbUpdateConcurrencyException)
         {

@@ -42,13 +42,19 @@ public sealed class LoadedModel(GradeModel model, Guid registrationId)
 /// <summary>The models one request uses, held until it is disposed (see <see cref="LoadedModel"/>).</summary>
 public sealed class ModelLease(LoadedModel? active, LoadedModel? shadow) : IDisposable
 {
+    private int _disposed;
+
     public GradeModel? Active => active?.Model;
     public GradeModel? Shadow => shadow?.Model;
 
+    /// <summary>Releases the models once, however often it is called (a double release would dispose a model in use).</summary>
     public void Dispose()
     {
-        active?.Release();
-        shadow?.Release();
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            active?.Release();
+            shadow?.Release();
+        }
     }
 }
 
@@ -66,7 +72,7 @@ public sealed class ModelStateConflictException(string message) : Exception(mess
 public sealed class RegisteredModelNotFoundException(Guid id) : Exception($"There is no registered model {id}.");
 
 /// <summary>
-/// The model registry (ADR 0009): which model is active (graders see its suggestions), which one runs in shadow (its
+/// The model registry (ADR 0010): which model is active (graders see its suggestions), which one runs in shadow (its
 /// predictions are stored, never shown), and every model ever registered. Models live in the models folder under the
 /// data directory; the configured model (Grader:Vision:ModelDirectory) is registered on first start. Switching loads the
 /// new session first and swaps it in: no restart, and a request in flight finishes on the model it started with. If no
@@ -244,6 +250,11 @@ public sealed partial class ModelRegistry(
             {
                 throw new ModelRejectedException("The manifest carries no sha256 of model.onnx; export.py writes it.");
             }
+            if (manifest.ModelVersion.Length > 100 || !manifest.ModelVersion.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '+' or '@'))
+            {
+                throw new ModelRejectedException(
+                    $"The model's name@version '{manifest.ModelVersion}' must be at most 100 characters of letters, digits and . - _ + (one @).");
+            }
             var validation = await ValidateAsync(staging, samplePhoto, cancellationToken);
 
             await _changes.WaitAsync(cancellationToken);
@@ -254,12 +265,9 @@ public sealed partial class ModelRegistry(
                 {
                     throw new ModelStateConflictException($"{manifest.ModelVersion} is already registered; give the new model a new version.");
                 }
+                // A folder of its own, never reused: two versions that look alike as folder names can never share one.
                 var folder = FolderFor(manifest.ModelVersion);
                 var target = Path.Combine(Directory, folder);
-                if (System.IO.Directory.Exists(target))
-                {
-                    System.IO.Directory.Delete(target, recursive: true); // left by a registration that did not commit
-                }
                 System.IO.Directory.Move(staging, target);
                 var now = clock.GetUtcNow().UtcDateTime;
                 var onnxPath = Path.Combine(target, "model.onnx");
@@ -307,19 +315,24 @@ public sealed partial class ModelRegistry(
         }
         using (model)
         {
-            var photo = PhotoSanitizer.Sanitize(samplePhoto.Span, PhotoLimits.Default, model.Manifest.Input);
+            if (model.Manifest.Input.Width is < 16 or > 2048 || model.Manifest.Input.Height is < 16 or > 2048)
+            {
+                throw new ModelRejectedException($"The manifest's input size {model.Manifest.Input.Width}×{model.Manifest.Input.Height} is not a photo size this app runs (16–2048 px a side).");
+            }
             var started = Stopwatch.GetTimestamp();
-            RawOutput output;
+            SanitizedPhoto photo;
+            PhotoSuggestion suggestion;
             try
             {
-                output = (await model.RunAsync([photo.ModelInput!], cancellationToken))[0];
+                photo = PhotoSanitizer.Sanitize(samplePhoto.Span, PhotoLimits.Default, model.Manifest.Input);
+                var output = (await model.RunAsync([photo.ModelInput!], cancellationToken))[0];
+                suggestion = model.Interpret(output, photo.Width, photo.Height);
             }
-            catch (Microsoft.ML.OnnxRuntime.OnnxRuntimeException e)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
                 throw new ModelRejectedException($"The model loads but fails on a sample photo: {e.Message}");
             }
             var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var suggestion = model.Interpret(output, photo.Width, photo.Height);
             var total = suggestion.Probabilities.Values.Sum();
             if (suggestion.Probabilities.Values.Any(p => !double.IsFinite(p) || p < 0) || Math.Abs(total - 1) > 1e-3)
             {
@@ -510,8 +523,10 @@ public sealed partial class ModelRegistry(
         DataJson = JsonSerializer.Serialize(data),
     };
 
+    /// <summary>A new folder name for a version: readable, safe, and unique (a registration never reuses another's folder).</summary>
     private static string FolderFor(string version) =>
-        new(version.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_').ToArray());
+        new string(version.Select(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@' ? c : '_').ToArray())
+        + "-" + Guid.NewGuid().ToString("N")[..12];
 
     private static string Sha256Of(string path)
     {

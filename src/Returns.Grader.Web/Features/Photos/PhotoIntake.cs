@@ -144,8 +144,9 @@ public sealed partial class PhotoIntake(
             return suggestions.Select((suggestion, i) =>
                 Suggestions.ToPrediction(photos[i].Id, suggestion, model.Manifest.ModelVersion, isShadow, latencyMs, now)).ToList();
         }
-        catch (OnnxRuntimeException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // Whatever the model does wrong (ONNX Runtime, an output the interpreter cannot read), the photo is kept.
             LogInferenceFailed(logger, e, model.Manifest.ModelVersion);
             return [];
         }

@@ -158,7 +158,10 @@ public sealed class QualityCountChanges
             daily.Transaction = transaction;
             daily.CommandText = sqlServer ? SqlServerDailyUpsert : SqliteDailyUpsert;
             var p = Parameters(daily, "scope", "value", "day", "figure", "a", "b", "count", "sum");
-            foreach (var (key, (count, sum)) in _daily.Where(c => c.Value.Count != 0 || c.Value.Sum != 0))
+            // In key order, so that two transactions touching the same cells lock them in the same order (SQL Server).
+            foreach (var (key, (count, sum)) in _daily.Where(c => c.Value.Count != 0 || c.Value.Sum != 0)
+                         .OrderBy(c => c.Key.Scope).ThenBy(c => c.Key.ScopeValue, StringComparer.Ordinal).ThenBy(c => c.Key.Day)
+                         .ThenBy(c => c.Key.Figure).ThenBy(c => c.Key.A).ThenBy(c => c.Key.B))
             {
                 (p[0].Value, p[1].Value, p[2].Value, p[3].Value, p[4].Value, p[5].Value, p[6].Value, p[7].Value) =
                     ((int)key.Scope, key.ScopeValue, key.Day, (int)key.Figure, key.A, key.B, count, sum);
@@ -170,7 +173,8 @@ public sealed class QualityCountChanges
             hourly.Transaction = transaction;
             hourly.CommandText = sqlServer ? SqlServerHourlyUpsert : SqliteHourlyUpsert;
             var p = Parameters(hourly, "hour", "actor", "name", "category", "model", "count");
-            foreach (var (key, (count, name)) in _hourly)
+            foreach (var (key, (count, name)) in _hourly.OrderBy(h => h.Key.Hour).ThenBy(h => h.Key.ActorId, StringComparer.Ordinal)
+                         .ThenBy(h => h.Key.Category, StringComparer.Ordinal).ThenBy(h => h.Key.ModelVersion, StringComparer.Ordinal))
             {
                 (p[0].Value, p[1].Value, p[2].Value, p[3].Value, p[4].Value, p[5].Value) =
                     (key.Hour, key.ActorId, name, key.Category, key.ModelVersion, count);
@@ -298,10 +302,13 @@ public static class QualityCountRebuild
             changes.AddTask(task, +1);
         }
 
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.QualityDailyCounts.ExecuteDeleteAsync(cancellationToken);
-        await db.QualityHourlyCounts.ExecuteDeleteAsync(cancellationToken);
-        await changes.ApplyAsync(db, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await db.QualityDailyCounts.ExecuteDeleteAsync(cancellationToken);
+            await db.QualityHourlyCounts.ExecuteDeleteAsync(cancellationToken);
+            await changes.ApplyAsync(db, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        });
     }
 }
