@@ -192,7 +192,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         var rubric = rubrics.Find(item.RubricVersion) ?? rubrics.Active;
         var labelledUtc = item.DecidedAt.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture);
         var fileNames = new List<string>(itemPhotos.Count);
-        state.CountItem(split, grade, item.Category);
+        state.CountItem(split, grade, item.Category, item.RubricVersion);
 
         for (var view = 0; view < itemPhotos.Count; view++)
         {
@@ -363,7 +363,11 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
     private async Task WriteTextEntriesAsync(StreamingZipWriter zip, State state, ExportJob job, ExportFilter filter, CancellationToken cancellationToken)
     {
         var created = job.CreatedAt.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        var rubric = filter.RubricVersion is { } v ? rubrics.Find(v) ?? rubrics.Active : rubrics.Active;
+        // The rubric that produced the grades: the filter's, else the one every exported label was decided under; labels
+        // from several rubrics are said so in the counts and the card (the package's field names the active one then).
+        var rubric = (filter.RubricVersion ?? (state.PerRubric.Count == 1 ? state.PerRubric.Keys.Single() : null)) is { } v
+            ? rubrics.Find(v) ?? rubrics.Active
+            : rubrics.Active;
 
         await zip.AddAsync(state.Root + "annotations/coco.json", compress: true, async coco =>
         {
@@ -488,8 +492,11 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         private FileStream Create(string part) =>
             new(Path.Combine(_directory, part), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 1 << 16, FileOptions.Asynchronous);
 
-        public void CountItem(string split, string grade, string category)
+        public SortedDictionary<string, long> PerRubric { get; } = new(StringComparer.Ordinal);
+
+        public void CountItem(string split, string grade, string category, string rubricVersion)
         {
+            PerRubric[rubricVersion] = PerRubric.GetValueOrDefault(rubricVersion) + 1;
             var s = _perSplit[split];
             _perSplit[split] = (s.Items + 1, s.Images, s.Annotations);
             _perGrade[grade]++;
@@ -578,6 +585,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             ["annotations_per_damage_type"] = _perType.ToDictionary(t => WireName<DamageType>.Of(t.Key), t => t.Value),
             ["items_per_category"] = _perCategory,
             ["images_per_model_version"] = _perModel,
+            ["items_per_rubric_version"] = PerRubric,
         };
 
         public string Card(ExportJob job, ExportFilter filter, string rubricVersion)
@@ -591,7 +599,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             card.AppendLine("## What is in it");
             card.AppendLine(c, $"- Filter: {filter.Describe()}.");
             card.AppendLine(c, $"- Snapshot: labels decided and photos uploaded up to {_snapshot:yyyy-MM-dd HH:mm:ss} UTC.");
-            card.AppendLine(c, $"- Rubric: {rubricVersion}. Labels: the item's current grade — a supervisor's final label where there is one (`label_kind` final), else the associate's (`station`).");
+            card.AppendLine(c, $"- Rubric: {rubricVersion}{(PerRubric.Count > 1 ? $" — **labels from several rubrics: {string.Join(", ", PerRubric.Select(r => $"{r.Key} {r.Value:N0} items"))}**" : "")}. Labels: the item's latest grade as of the snapshot — a supervisor's final label where there is one (`label_kind` final), else the associate's (`station`).");
             card.AppendLine("- Photos: the stored, sanitized copies (upright, no metadata), as graders saw them; boxes are in their pixels. Items without a photo are left out.");
             card.AppendLine("- Damage: the regions the grader or supervisor kept, edited or drew; regions they deleted are not exported. Damage marked without a box counts in `damage_counts` and `severity_points` but has no annotation.");
             card.AppendLine("- Formats: `annotations/coco.json` (COCO detection + item grade), `images/<split>/metadata.jsonl` (Hugging Face imagefolder), `annotations/sagemaker.manifest` (SageMaker Ground Truth augmented manifest; `source-ref` under the prefix in package.json), `labels.csv` (one row per photo).");

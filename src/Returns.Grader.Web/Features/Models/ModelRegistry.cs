@@ -117,8 +117,12 @@ public sealed partial class ModelRegistry(
             ManualModeReason = null;
             await RegisterConfiguredAsync(cancellationToken);
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var active = await db.RegisteredModels.AsNoTracking().SingleOrDefaultAsync(m => m.State == ModelState.Active, cancellationToken);
-            var shadow = await db.RegisteredModels.AsNoTracking().SingleOrDefaultAsync(m => m.State == ModelState.Shadow, cancellationToken);
+            // One of each by the registry's own rule; should the table say otherwise (a hand edit, a second instance),
+            // the most recently changed one wins rather than the app refusing to start.
+            var active = await db.RegisteredModels.AsNoTracking().Where(m => m.State == ModelState.Active)
+                .OrderByDescending(m => m.StateChangedAt).FirstOrDefaultAsync(cancellationToken);
+            var shadow = await db.RegisteredModels.AsNoTracking().Where(m => m.State == ModelState.Shadow)
+                .OrderByDescending(m => m.StateChangedAt).FirstOrDefaultAsync(cancellationToken);
             var reason = active is null ? ManualModeReason ?? "No model is active." : null;
             LoadedModel? loadedActive = null, loadedShadow = null;
             if (active is not null)
@@ -393,13 +397,14 @@ public sealed partial class ModelRegistry(
                     throw new ModelRejectedException($"{model.ModelVersion} cannot be loaded: {e.Message}");
                 }
             }
-            var previous = state == ModelState.Retired ? null
-                : await db.RegisteredModels.SingleOrDefaultAsync(m => m.State == state && m.Id != model.Id, cancellationToken);
-            if (previous is not null)
+            var replacedModels = state == ModelState.Retired ? []
+                : await db.RegisteredModels.Where(m => m.State == state && m.Id != model.Id).ToListAsync(cancellationToken);
+            foreach (var replacedModel in replacedModels)
             {
-                previous.State = ModelState.Retired;
-                previous.StateChangedAt = now;
+                replacedModel.State = ModelState.Retired;
+                replacedModel.StateChangedAt = now;
             }
+            var previous = replacedModels.FirstOrDefault();
             var wasRetired = model.State == ModelState.Retired;
             var action = state switch
             {
