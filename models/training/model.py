@@ -13,6 +13,9 @@ Architecture (all sizes come from ``ModelConfig``):
   probabilities go through a small MLP whose output is added to the grade logits. The rubric grade is a
   function of which damage is present, so this gives the class-token head direct access to the damage
   evidence; its last layer starts at zero, so it can be added to a trained model without changing it.
+* count head (``count_head``, an auxiliary signal): class token -> for each damage type, logits of
+  0 / 1 / 2 / 3+ instances. The rubric grade is a function of these counts (severity points add up), so
+  their softmax is also fed to the grade readout. Not an ONNX output; trained with its own cross-entropy.
 * damage head: LayerNorm(patch token) -> Linear -> ``6 * s * s`` logits, i.e. each patch token
   predicts the 6 damage-type logits of its ``s x s`` sub-cells. With ``s = 2`` the damage map
   has twice the token grid's resolution. Output is ``[N, (gh*s) * (gw*s), 6]`` in row-major cell
@@ -29,6 +32,8 @@ import torch.nn.functional as F
 
 from rubric import DAMAGE_TYPES, GRADES
 
+COUNT_CLASSES = 4   # per damage type: 0, 1, 2, 3 or more instances
+
 
 @dataclass
 class ModelConfig:
@@ -41,6 +46,7 @@ class ModelConfig:
     stem_channels: list = field(default_factory=lambda: [24, 48, 96])
     damage_subdiv: int = 2         # damage cells per token side
     grade_readout: bool = True     # add pooled damage-map evidence to the class-token grade logits
+    count_head: bool = False       # class token -> per-type instance counts (0, 1, 2, 3+), fed to the readout
     num_grades: int = len(GRADES)
     num_damage: int = len(DAMAGE_TYPES)
     dropout: float = 0.0
@@ -128,15 +134,18 @@ class GraderViT(nn.Module):
         self.damage_norm = nn.LayerNorm(cfg.dim, eps=1e-6)
         s = cfg.damage_subdiv
         self.damage_head = nn.Linear(cfg.dim, cfg.num_damage * s * s)
+        if cfg.count_head:
+            self.count_head = nn.Linear(cfg.dim, cfg.num_damage * COUNT_CLASSES)
         if cfg.grade_readout:
-            self.grade_readout = nn.Sequential(nn.Linear(2 * cfg.num_damage, 64), nn.GELU(),
+            n_in = 2 * cfg.num_damage + (cfg.num_damage * COUNT_CLASSES if cfg.count_head else 0)
+            self.grade_readout = nn.Sequential(nn.Linear(n_in, 64), nn.GELU(),
                                                nn.Linear(64, cfg.num_grades))
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
         nn.init.trunc_normal_(self.cls_token, std=0.02)
         self.apply(self._init)
         # damage is rare: start the damage head at a low prior probability (~1%)
         nn.init.constant_(self.damage_head.bias, -4.6)
-        if cfg.grade_readout:
+        if cfg.grade_readout and not cfg.count_head:
             nn.init.zeros_(self.grade_readout[2].weight)
             nn.init.zeros_(self.grade_readout[2].bias)
 
@@ -150,7 +159,7 @@ class GraderViT(nn.Module):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
 
-    def forward(self, pixel_values):
+    def forward(self, pixel_values, return_counts: bool = False):
         cfg = self.cfg
         x = self.stem(pixel_values)                     # [N, D, g, g]
         n = x.shape[0]
@@ -166,10 +175,17 @@ class GraderViT(nn.Module):
         d = self.damage_head(patches)                   # [N, g*g, k*s*s], layout (k, sy, sx)
         d = d.reshape(n, g, g, k, s, s).permute(0, 1, 4, 2, 5, 3)   # [N, g, sy, g, sx, k]
         damage_logits = d.reshape(n, g * s * g * s, k)  # row-major over the (g*s) x (g*s) grid
+        count_logits = None
+        if cfg.count_head:
+            count_logits = self.count_head(x[:, 0]).reshape(n, k, COUNT_CLASSES)
         if self.cfg.grade_readout:
             p = torch.sigmoid(damage_logits)
-            pooled = torch.cat([p.max(dim=1).values, p.mean(dim=1) * 10.0], dim=1)   # [N, 2k]
-            grade_logits = grade_logits + self.grade_readout(pooled)
+            feats = [p.max(dim=1).values, p.mean(dim=1) * 10.0]                      # [N, 2k]
+            if count_logits is not None:
+                feats.append(torch.softmax(count_logits, dim=-1).reshape(n, k * COUNT_CLASSES))
+            grade_logits = grade_logits + self.grade_readout(torch.cat(feats, dim=1))
+        if return_counts:
+            return grade_logits, damage_logits, count_logits
         return grade_logits, damage_logits
 
 

@@ -20,22 +20,22 @@ def components(binary: np.ndarray):
     h, w = binary.shape
     seen = np.zeros_like(binary, dtype=bool)
     comps = []
-    for r in range(h):
-        for c in range(w):
-            if not binary[r, c] or seen[r, c]:
-                continue
-            stack, cells = [(r, c)], []
-            seen[r, c] = True
-            while stack:
-                y, x = stack.pop()
-                cells.append((y, x))
-                for dy in (-1, 0, 1):
-                    for dx in (-1, 0, 1):
-                        yy, xx = y + dy, x + dx
-                        if 0 <= yy < h and 0 <= xx < w and binary[yy, xx] and not seen[yy, xx]:
-                            seen[yy, xx] = True
-                            stack.append((yy, xx))
-            comps.append(cells)
+    rows, cols = np.nonzero(binary)          # row-major order, same as scanning every cell
+    for r, c in zip(rows.tolist(), cols.tolist()):
+        if seen[r, c]:
+            continue
+        stack, cells = [(r, c)], []
+        seen[r, c] = True
+        while stack:
+            y, x = stack.pop()
+            cells.append((y, x))
+            for dy in (-1, 0, 1):
+                for dx in (-1, 0, 1):
+                    yy, xx = y + dy, x + dx
+                    if 0 <= yy < h and 0 <= xx < w and binary[yy, xx] and not seen[yy, xx]:
+                        seen[yy, xx] = True
+                        stack.append((yy, xx))
+        comps.append(cells)
     return comps
 
 
@@ -123,7 +123,7 @@ def region_metrics(all_probs, metas, grid: int, thresholds, min_cells, iou_min: 
 
 
 def choose_thresholds(all_probs, metas, grid: int, iou_min: float = 0.3, min_cells: int = 1,
-                      grid_values=(0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7), beta: float = 2.0):
+                      grid_values=(0.05, 0.08, 0.1, 0.12, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6, 0.7, 0.8, 0.9), beta: float = 2.0):
     """Per-type probability threshold maximising that type's region F-beta on the given (validation) data.
     beta = 2 weighs recall above precision: a missed damage costs more than a suggested region the
     associate deletes with one tap."""

@@ -25,7 +25,7 @@ import torch.nn.functional as F
 
 from dataset import augment, load_split, to_tensor
 from metrics import fit_temperature, grade_metrics
-from model import GraderViT, ModelConfig, count_params
+from model import COUNT_CLASSES, GraderViT, ModelConfig, count_params
 from package import open_package
 from regions import choose_thresholds, region_metrics, sigmoid
 from rubric import DAMAGE_TYPES, GRADES
@@ -58,12 +58,28 @@ def predict(model, pixels: np.ndarray, batch: int = 64):
     return np.concatenate(gl), np.concatenate(dl)
 
 
-def losses(model, x, grade, damage, pos_weight: float, damage_weight: float):
-    g, d = model(x)
+def count_targets(meta: list) -> np.ndarray:
+    """Per image and damage type: number of annotated instances, capped at COUNT_CLASSES - 1. [N, 6] int64."""
+    out = np.zeros((len(meta), len(DAMAGE_TYPES)), np.int64)
+    for i, m in enumerate(meta):
+        for b in m["boxes"]:
+            out[i, b[0]] += 1
+    return np.minimum(out, COUNT_CLASSES - 1)
+
+
+def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, counts=None,
+           count_weight: float = 0.5):
+    """grade cross-entropy + damage_weight * damage-map BCE (summed over types)
+    [+ count_weight * per-type count cross-entropy (summed over types) when the model has a count head]."""
+    g, d, c = model(x, return_counts=True)
     lg = F.cross_entropy(g, grade)
     pw = torch.full((d.shape[-1],), pos_weight)
     ld = F.binary_cross_entropy_with_logits(d, damage.float(), pos_weight=pw) * d.shape[-1]
-    return lg + damage_weight * ld, lg, ld
+    loss = lg + damage_weight * ld
+    if c is not None and counts is not None and count_weight > 0:
+        lc = F.cross_entropy(c.reshape(-1, c.shape[-1]), counts.reshape(-1)) * c.shape[1]
+        loss = loss + count_weight * lc
+    return loss, lg, ld
 
 
 def calibrate(model, val: dict, grid: int) -> dict:
@@ -91,6 +107,10 @@ def main():
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--pos-weight", type=float, default=3.0)
     ap.add_argument("--damage-weight", type=float, default=1.0)
+    ap.add_argument("--count-weight", type=float, default=0.5,
+                    help="weight of the per-type instance-count loss (models with a count head)")
+    ap.add_argument("--no-count-head", action="store_true", help="from scratch: no count head (v1 architecture)")
+    ap.add_argument("--damage-subdiv", type=int, default=2, help="damage cells per patch token side")
     ap.add_argument("--image-size", type=int, default=256)
     ap.add_argument("--dim", type=int, default=192)
     ap.add_argument("--depth", type=int, default=6)
@@ -121,7 +141,8 @@ def main():
         cfg = model.cfg
         print(f"fine-tuning from {a.init}")
     else:
-        cfg = ModelConfig(image_size=a.image_size, dim=a.dim, depth=a.depth, heads=a.heads)
+        cfg = ModelConfig(image_size=a.image_size, dim=a.dim, depth=a.depth, heads=a.heads,
+                          damage_subdiv=a.damage_subdiv, count_head=not a.no_count_head)
         model = GraderViT(cfg)
     grid = cfg.damage_grid
     print(f"model: {count_params(model) / 1e6:.2f} M parameters, input {cfg.image_size}, damage grid {grid}x{grid}",
@@ -135,6 +156,7 @@ def main():
     if len(train["grade"]) == 0 or len(val["grade"]) == 0:
         raise SystemExit("the package needs train and validation images")
 
+    train_counts = count_targets(train["meta"])
     opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
     n = len(train["grade"])
     steps_per_epoch = max(1, n // a.batch)
@@ -161,7 +183,8 @@ def main():
             x = to_tensor(train["pixels"][idx])
             dmg = torch.from_numpy(train["damage"][idx])
             x, dmg = augment(x, dmg, grid, gen)
-            loss, lg, ld = losses(model, x, torch.from_numpy(train["grade"][idx]), dmg, a.pos_weight, a.damage_weight)
+            loss, lg, ld = losses(model, x, torch.from_numpy(train["grade"][idx]), dmg, a.pos_weight, a.damage_weight,
+                                  torch.from_numpy(train_counts[idx]), a.count_weight)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -178,10 +201,17 @@ def main():
                       f"{step * a.batch / el:.1f} img/s {el / 60:.1f} min "
                       f"(cpu {(time.process_time() - cpu_start) / 60:.1f} min)", flush=True)
                 run = {"loss": 0.0, "grade": 0.0, "damage": 0.0, "n": 0}
-        g, _ = predict(model, val["pixels"])
+        if done and run["n"] == 0 and history and history[-1]["step"] == step:
+            break   # the budget ran out at the start of this epoch: already validated at this step
+        g, dv = predict(model, val["pixels"])
         acc = float((g.argmax(1) == val["grade"]).mean())
-        history.append({"epoch": epoch, "step": step, "minutes": (time.time() - t_start) / 60, "val_accuracy": acc})
-        print(f"epoch {epoch} done: step {step}, validation grade accuracy {acc:.4f}", flush=True)
+        quick, _ = region_metrics(sigmoid(dv[:300]), val["meta"][:300], grid, [0.3] * len(DAMAGE_TYPES),
+                                  [1] * len(DAMAGE_TYPES))
+        history.append({"epoch": epoch, "step": step, "minutes": (time.time() - t_start) / 60, "val_accuracy": acc,
+                        "val_region_recall_at_0.3_first300": quick["recall"]})
+        print(f"epoch {epoch} done: step {step}, validation grade accuracy {acc:.4f}, region recall "
+              f"(threshold 0.3, first 300) {quick['recall']:.4f} "
+              + " ".join(f"{k} {v['recall']:.2f}" for k, v in quick["per_type"].items()), flush=True)
         torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(), "history": history},
                    os.path.join(a.out, "last.pt"))
         if done:
@@ -200,7 +230,8 @@ def main():
                "validation_images": int(len(val["grade"])), "steps": step, "batch": a.batch,
                "epochs_completed": round(step / steps_per_epoch, 2), "train_minutes": round(train_minutes, 1),
                "train_cpu_minutes": round(cpu_minutes, 1), "images_seen": int(step * a.batch),
-               "lr": a.lr, "init": a.init, "threads": a.threads, "history": history}
+               "lr": a.lr, "warmup": a.warmup, "pos_weight": a.pos_weight,
+               "damage_weight": a.damage_weight, "count_weight": a.count_weight, "init": a.init, "threads": a.threads, "history": history}
     if a.init and "history" in ck:   # continuing a run: carry the earlier phase's record and time
         prior = ck.get("training", {}).get("train_minutes_total") or (ck["history"][-1]["minutes"] if ck["history"] else 0)
         summary["prior_phase"] = {"checkpoint": a.init, "history": ck["history"], "minutes": round(prior, 1)}
