@@ -29,9 +29,8 @@ public sealed record ExportFilter(
     {
         request ??= new ExportRequest();
         errors = [];
-        static DateTime? Utc(DateTime? t) => t is not { } v ? null : v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime();
-        var from = Utc(request.From);
-        var to = Utc(request.To);
+        var from = Infrastructure.ApiTimes.AssumeUtc(request.From);
+        var to = Infrastructure.ApiTimes.AssumeUtc(request.To);
         if (from is { } f && to is { } t && t <= f)
         {
             errors["to"] = ["'to' must be after 'from'."];

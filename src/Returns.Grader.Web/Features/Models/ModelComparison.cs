@@ -47,15 +47,13 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
         {
             pairs = pairs.Where(p => p.Kind == DecisionKind.Review);
         }
-        if (from is { } start)
+        if (ApiTimes.AssumeUtc(from) is { } start)
         {
-            var utc = start.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(start, DateTimeKind.Utc) : start.ToUniversalTime();
-            pairs = pairs.Where(p => p.DecidedAt >= utc);
+            pairs = pairs.Where(p => p.DecidedAt >= start);
         }
-        if (to is { } end)
+        if (ApiTimes.AssumeUtc(to) is { } end)
         {
-            var utc = end.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(end, DateTimeKind.Utc) : end.ToUniversalTime();
-            pairs = pairs.Where(p => p.DecidedAt < utc);
+            pairs = pairs.Where(p => p.DecidedAt < end);
         }
         var rows = await pairs.OrderByDescending(p => p.CreatedAt).Take(MaxPhotos + 1).ToListAsync(cancellationToken);
         var truncated = rows.Count > MaxPhotos;

@@ -159,5 +159,4 @@ public static class PhotoEndpoints
     }
 
     /// <summary>Kestrel's body limit for this endpoint: the most photos a request may carry, at their largest.</summary>
-    private sealed record UploadSizeLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
 }

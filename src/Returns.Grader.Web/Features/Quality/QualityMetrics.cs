@@ -66,9 +66,8 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
     private static QualityFilter Normalize(QualityFilter filter)
     {
         ArgumentNullException.ThrowIfNull(filter);
-        static DateTime? Utc(DateTime? t) => t is not { } v ? null : v.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(v, DateTimeKind.Utc) : v.ToUniversalTime();
         static string? Text(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
-        return new QualityFilter(Utc(filter.From), Utc(filter.To), Text(filter.Category), Text(filter.Associate), Text(filter.ModelVersion));
+        return new QualityFilter(Infrastructure.ApiTimes.AssumeUtc(filter.From), Infrastructure.ApiTimes.AssumeUtc(filter.To), Text(filter.Category), Text(filter.Associate), Text(filter.ModelVersion));
     }
 
     /// <summary>The daily counts' slice that answers this filter, or null when only the live queries can.</summary>
