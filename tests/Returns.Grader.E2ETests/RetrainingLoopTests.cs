@@ -38,14 +38,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         var started = await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } });
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var exportId = (await started.ReadJsonAsync()).GetProperty("id").GetString();
-        JsonElement export;
-        var clock = Stopwatch.StartNew();
-        do
-        {
-            await Task.Delay(200);
-            export = await (await data.GetAsync($"/api/v1/exports/{exportId}")).ReadJsonAsync();
-        }
-        while (export.GetProperty("status").GetString() is "queued" or "running" && clock.Elapsed < TimeSpan.FromSeconds(60));
+        var export = await data.WaitForExportAsync(exportId!, seconds: 60);
         Assert.Equal("completed", export.GetProperty("status").GetString());
         var work = Path.Combine(fixture.App.DataDirectory, "retrain");
         Directory.CreateDirectory(work);

@@ -68,14 +68,7 @@ public sealed class CrashRecoveryTests : IDisposable
         using var second = await AppProcess.StartAsync(_dataDirectory);
         second.Client.DefaultRequestHeaders.Remove("X-Api-Key");
         second.Client.DefaultRequestHeaders.Add("X-Api-Key", "dev-data");
-        var clock = Stopwatch.StartNew();
-        System.Text.Json.JsonElement export;
-        do
-        {
-            await Task.Delay(200);
-            export = await (await second.Client.GetAsync($"/api/v1/exports/{exportId}")).ReadJsonAsync();
-        }
-        while (export.GetProperty("status").GetString() is "queued" or "running" && clock.Elapsed < TimeSpan.FromSeconds(60));
+        var export = await second.Client.WaitForExportAsync(exportId, seconds: 60);
         Assert.Equal("completed", export.GetProperty("status").GetString());
         Assert.Equal(20, export.GetProperty("itemsDone").GetInt64());
         var bytes = await second.Client.GetByteArrayAsync($"/api/v1/exports/{exportId}/download");

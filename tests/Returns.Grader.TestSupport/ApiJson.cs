@@ -6,6 +6,24 @@ namespace Returns.Grader.TestSupport;
 /// <summary>Small helpers for reading API answers as JSON documents (tests assert on the wire shape, not on app types).</summary>
 public static class ApiJson
 {
+    /// <summary>
+    /// An export's status once it has ended (completed or failed), polled until then; after the deadline its latest
+    /// status is returned as it is, for the caller's assertion to report.
+    /// </summary>
+    public static async Task<JsonElement> WaitForExportAsync(this HttpClient client, string id, int seconds = 90)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var export = await (await client.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync();
+            if (export.GetProperty("status").GetString() is "completed" or "failed" || DateTime.UtcNow > deadline)
+            {
+                return export;
+            }
+            await Task.Delay(100);
+        }
+    }
+
     public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
     {
         var text = await response.Content.ReadAsStringAsync();

@@ -35,7 +35,7 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
         var id = (await started.ReadJsonAsync()).GetProperty("id").GetString();
         Assert.Equal($"/api/v1/exports/{id}", started.Headers.Location?.OriginalString);
-        var export = await WaitForAsync(data, id!);
+        var export = await data.WaitForExportAsync(id!);
         Assert.Equal("completed", export.GetProperty("status").GetString());
         Assert.Equal(seeded.Count, export.GetProperty("itemsDone").GetInt64());
         Assert.Equal(1.0, export.GetProperty("progress").GetDouble());
@@ -145,7 +145,7 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         var data = app.ApiClient("dev-data");
 
         var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category }, labels = "final" })).ReadJsonAsync()).GetProperty("id").GetString()!;
-        var export = await WaitForAsync(data, id);
+        var export = await data.WaitForExportAsync(id);
 
         var finals = seeded.Where(s => s.Final && s.Photos > 0).ToList();
         Assert.Equal(finals.Count, export.GetProperty("itemsDone").GetInt64());
@@ -203,8 +203,8 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
 
         scope.ServiceProvider.GetRequiredService<ExportWorker>().Wake();
         var data = app.ApiClient("dev-data");
-        var rerun = await WaitForAsync(data, interrupted.ToString());
-        var failed = await WaitForAsync(data, exhausted.ToString());
+        var rerun = await data.WaitForExportAsync(interrupted.ToString());
+        var failed = await data.WaitForExportAsync(exhausted.ToString());
 
         Assert.Equal("completed", rerun.GetProperty("status").GetString());
         Assert.Equal(2, rerun.GetProperty("attempts").GetInt32());
@@ -219,21 +219,6 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Id = id, Number = number, Status = ExportStatus.Running, Attempts = attempts, CreatedAt = DateTime.UtcNow,
         FilterJson = """{"categories":["none-such"],"finalOnly":false}""", RequestedById = "dev-data", RequestedByName = "Dev data",
     };
-
-    private static async Task<JsonElement> WaitForAsync(HttpClient client, string id)
-    {
-        var clock = Stopwatch.StartNew();
-        while (true)
-        {
-            var export = await (await client.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync();
-            var status = export.GetProperty("status").GetString();
-            if (status is "completed" or "failed" || clock.Elapsed > TimeSpan.FromSeconds(90))
-            {
-                return export;
-            }
-            await Task.Delay(100);
-        }
-    }
 
     private static async Task<JsonElement> PythonCheckAsync(string zipPath)
     {
