@@ -3,6 +3,9 @@ using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Bench.Quality.Measurement;
 using Returns.Grader.Web.Data;
@@ -10,6 +13,7 @@ using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Quality;
 using Returns.Grader.Web.Features.Review;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Bench.Quality;
 
@@ -34,26 +38,32 @@ public sealed class BenchServices
         }.ToString();
         var review = new StaticOptionsMonitor<ReviewOptions>(new ReviewOptions());
         Factory = CreateFactory(record: false);
-        Desk = BuildDesk(Factory, review);
+        // Never initialised: no model is loaded, and the seeded predictions' versions are not registered, so item
+        // suggestions use the grade head alone, as the app does for a model without an item rule.
+        Models = new ModelRegistry(
+            Options.Create(new VisionOptions()),
+            Options.Create(new GraderOptions { DataDirectory = Path.GetDirectoryName(Path.GetFullPath(databasePath))! }),
+            new BenchHostEnvironment(), Factory, TimeProvider.System, NullLogger<ModelRegistry>.Instance);
+        Desk = BuildDesk(Factory, review, Models);
         Metrics = new QualityMetrics(Factory, review, TimeProvider.System);
         // A second pair whose commands are captured, so the timed pair carries no recording cost.
-        RecordedDesk = BuildDesk(CreateFactory(record: true), review);
+        RecordedDesk = BuildDesk(CreateFactory(record: true), review, Models);
         RecordedMetrics = new QualityMetrics(CreateFactory(record: true), review, TimeProvider.System);
     }
 
     public string ConnectionString { get; }
     public IDbContextFactory<GraderDb> Factory { get; }
+    public ModelRegistry Models { get; }
     public SqlCapture Capture { get; } = new();
     public ReviewDesk Desk { get; }
     public QualityMetrics Metrics { get; }
     public ReviewDesk RecordedDesk { get; }
     public QualityMetrics RecordedMetrics { get; }
 
-    private static ReviewDesk BuildDesk(IDbContextFactory<GraderDb> factory, IOptionsMonitor<ReviewOptions> review)
+    private static ReviewDesk BuildDesk(IDbContextFactory<GraderDb> factory, IOptionsMonitor<ReviewOptions> review, ModelRegistry models)
     {
         var grading = new GradingService(factory, new RubricCatalog(Options.Create(new RubricOptions())),
-            new StaticOptionsMonitor<DispositionOptions>(new DispositionOptions()), new StaticOptionsMonitor<VisionOptions>(new VisionOptions()),
-            review, TimeProvider.System);
+            new StaticOptionsMonitor<DispositionOptions>(new DispositionOptions()), models, review, TimeProvider.System);
         return new ReviewDesk(factory, grading, review, TimeProvider.System);
     }
 
@@ -65,6 +75,16 @@ public sealed class BenchServices
             builder.AddInterceptors(Capture);
         }
         return new GraderDbFactory(new PooledDbContextFactory<SqliteGraderDb>(builder.Options));
+    }
+
+    private sealed class BenchHostEnvironment : IWebHostEnvironment
+    {
+        public string WebRootPath { get; set; } = AppContext.BaseDirectory;
+        public IFileProvider WebRootFileProvider { get; set; } = new NullFileProvider();
+        public string ApplicationName { get; set; } = "Returns.Grader.Bench.Quality";
+        public IFileProvider ContentRootFileProvider { get; set; } = new NullFileProvider();
+        public string ContentRootPath { get; set; } = AppContext.BaseDirectory;
+        public string EnvironmentName { get; set; } = "Production";
     }
 
     /// <summary>The app asks for GraderDb; the SQLite subclass answers (DataRegistration's adapter is private).</summary>

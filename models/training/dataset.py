@@ -92,8 +92,12 @@ def to_tensor(pixels: np.ndarray) -> torch.Tensor:
     return (x - mean) / std
 
 
-def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generator):
-    """Photometric jitter and flips (flips also move the damage target). x normalized NCHW."""
+def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generator, rotate: bool = True):
+    """Photometric jitter, flips and (rotate) quarter turns; flips and turns move the damage target too, exactly,
+    because input and damage grid are both square. x normalized NCHW.
+
+    Quarter turns make all eight symmetries of the square: a photo turned by 90 degrees is still a photo of the
+    same item with the same grade, and the station's photos come in either orientation."""
     n = x.shape[0]
     k = damage.shape[-1]
     d = damage.view(n, grid, grid, k)
@@ -103,6 +107,10 @@ def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generat
     d = torch.where(hf.view(n, 1, 1, 1), d.flip(2), d)
     x = torch.where(vf.view(n, 1, 1, 1), x.flip(2), x)
     d = torch.where(vf.view(n, 1, 1, 1), d.flip(1), d)
+    if rotate:
+        rot = torch.rand(n, generator=gen) < 0.5
+        x = torch.where(rot.view(n, 1, 1, 1), x.rot90(1, (2, 3)), x)
+        d = torch.where(rot.view(n, 1, 1, 1), d.rot90(1, (1, 2)), d)
     gain = 1 + 0.15 * (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1)
     chan = 1 + 0.05 * (torch.rand(n, 3, 1, 1, generator=gen) * 2 - 1)
     bias = 0.1 * (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1)

@@ -5,7 +5,8 @@
 
 Grade: accuracy, quadratic weighted kappa, expected calibration error (15 bins) with the checkpoint's
 temperature. Regions: recall / precision at IoU >= 0.3 with the checkpoint's thresholds (regions.py),
-recall by damage size (to state the smallest damage detected reliably), PyTorch CPU latency.
+recall by damage size (to state the smallest damage detected reliably), PyTorch CPU latency. Per item: the
+item's photos combined the way the station combines them (``item_metrics``).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import numpy as np
 import torch
 
 from dataset import load_split, to_tensor
+from item_rule import item_metrics, item_views
 from metrics import grade_metrics
 from regions import region_metrics, sigmoid
 from rubric import DAMAGE_TYPES, GRADES
@@ -94,9 +96,10 @@ def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None =
     probs = sigmoid(dm)
     gm = grade_metrics(g, d["grade"], cal["temperature"], len(GRADES))
     regs, per_gt = region_metrics(probs, d["meta"], grid, cal["thresholds"], cal["min_cells"], 0.3)
-    items = len({m["item_id"] for m in d["meta"]})
-    return {"split": split, "images": int(len(d["grade"])), "items": items,
-            "temperature": cal["temperature"], "grade": gm, "regions": regs,
+    items = item_views(g, probs, d["meta"], d["grade"], cal["temperature"], cal["thresholds"], cal["min_cells"], grid)
+    per_item = item_metrics(items, cal.get("item_rule", {}).get("confident_damage_score"))
+    return {"split": split, "images": int(len(d["grade"])), "items": len(items),
+            "temperature": cal["temperature"], "grade": gm, "item_grade": per_item, "regions": regs,
             "region_recall_by_size": size_buckets(per_gt, d["meta"], cfg.image_size),
             "pytorch_cpu_latency": latency(model, cfg.image_size)}
 
@@ -118,6 +121,11 @@ def main():
           f"(uncalibrated {g['ece_uncalibrated']:.4f})")
     print(f"regions @IoU0.3: recall {r['recall']:.4f} precision {r['precision']:.4f}  per type: " +
           ", ".join(f"{k} {v['recall']:.2f}/{v['precision']:.2f}" for k, v in r["per_type"].items()))
+    for name in ("grade_head_mean", "station_rule"):
+        if (v := res["item_grade"].get(name)) is not None:
+            print(f"per item ({name}): accuracy {v['accuracy']:.4f}  QWK {v['quadratic_weighted_kappa']:.4f}")
+    print("per item, station rule accuracy by confident-damage score:",
+          json.dumps(res["item_grade"]["accuracy_by_confident_damage_score"]))
     print("scratch recall by stroke width:", json.dumps(res["region_recall_by_size"]["scratch_by_stroke_width"]))
     print("latency:", res["pytorch_cpu_latency"])
     if a.out:

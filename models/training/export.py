@@ -159,6 +159,11 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path) -> 
                     "min_cells": {t: cal["min_cells"][i] for i, t in enumerate(DAMAGE_TYPES)},
                     "score": "max cell probability in the component",
                     "box": "component cell extent scaled to the photo's pixel size (after orientation)"},
+        "item_rule": {"confident_damage_score": cal.get("item_rule", {}).get("confident_damage_score"),
+                      "rule": "an item's grade probabilities are the mean over its photos; the rubric grade implied by "
+                              "the regions scoring >= confident_damage_score (each type counted as often as on the "
+                              "photo that shows most of it) wins when worse; null = off (the grade head decides)",
+                      "fitted_on": "validation split, item accuracy (item_rule.py)"},
         "training_data": training,
         "metrics": metrics,
         "files": {"golden": "golden.json", "pytorch_weights": "model.pt", "pytorch_weights_sha256": sha256_file(pt_path),
@@ -193,7 +198,7 @@ def main():
     training = {k: tr.get(k) for k in ("package_source", "package_fingerprint", "package_counts", "generator",
                                         "train_images", "validation_images", "steps", "batch", "epochs_completed",
                                         "train_minutes", "train_cpu_minutes", "images_seen", "train_minutes_total",
-                                        "init", "threads")}
+                                        "init", "threads", "bf16", "extra_train_packages")}
     if tr.get("prior_phase"):
         training["prior_phase_minutes"] = tr["prior_phase"]["minutes"]
         training["prior_phase_steps"] = tr["prior_phase"]["history"][-1]["step"] if tr["prior_phase"]["history"] else 0

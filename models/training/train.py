@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from dataset import augment, load_split, to_tensor
+from item_rule import choose_item_rule, item_views
 from metrics import fit_temperature, grade_metrics
 from model import COUNT_CLASSES, GraderViT, ModelConfig, count_params
 from package import open_package
@@ -68,10 +69,17 @@ def count_targets(meta: list) -> np.ndarray:
 
 
 def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, counts=None,
-           count_weight: float = 0.5):
+           count_weight: float = 0.5, bf16: bool = False):
     """grade cross-entropy + damage_weight * damage-map BCE (summed over types)
-    [+ count_weight * per-type count cross-entropy (summed over types) when the model has a count head]."""
-    g, d, c = model(x, return_counts=True)
+    [+ count_weight * per-type count cross-entropy (summed over types) when the model has a count head].
+
+    bf16: run the network's forward pass under bfloat16 autocast (mixed precision: weights, optimizer state and
+    the losses stay float32). On this machine's CPU (AVX512-BF16) a training step is 3.8x faster than float32
+    (179 vs 47 photos/s, batch 32, 2 threads); the exported model is float32 either way."""
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        g, d, c = model(x, return_counts=True)
+    g, d = g.float(), d.float()
+    c = c.float() if c is not None else None
     lg = F.cross_entropy(g, grade)
     pw = torch.full((d.shape[-1],), pos_weight)
     ld = F.binary_cross_entropy_with_logits(d, damage.float(), pos_weight=pw) * d.shape[-1]
@@ -83,14 +91,17 @@ def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, cou
 
 
 def calibrate(model, val: dict, grid: int) -> dict:
-    """Temperature on validation grade logits; per-type region thresholds on validation damage maps."""
+    """Temperature on validation grade logits; per-type region thresholds on validation damage maps; the
+    confident-damage score of the station's item rule on validation items (item_rule.py)."""
     g, d = predict(model, val["pixels"])
     t = fit_temperature(g, val["grade"])
     probs = sigmoid(d)
     thr = choose_thresholds(probs, val["meta"], grid)
     min_cells = [1] * len(DAMAGE_TYPES)
     regs, _ = region_metrics(probs, val["meta"], grid, thr, min_cells)
+    items = item_views(g, probs, val["meta"], val["grade"], t, thr, min_cells, grid)
     return {"temperature": t, "thresholds": thr, "min_cells": min_cells,
+            "item_rule": {"confident_damage_score": choose_item_rule(items)},
             "validation": {"grade": grade_metrics(g, val["grade"], t, len(GRADES)), "regions": regs}}
 
 
@@ -98,6 +109,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", required=True, help="dataset package folder or zip")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--extra-train", action="append", default=[],
+                    help="another package whose train split is added to the training photos (repeatable)")
     ap.add_argument("--init", help="checkpoint .pt or shipped model folder to fine-tune from")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--max-minutes", type=float, default=0, help="wall-clock budget for the training loop")
@@ -117,6 +130,8 @@ def main():
     ap.add_argument("--heads", type=int, default=3)
     ap.add_argument("--limit", type=int, default=0, help="use at most N train images (smoke tests)")
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--validate-every", type=int, default=1, help="quick validation every N epochs (and at the end)")
+    ap.add_argument("--bf16", action="store_true", help="bfloat16 mixed-precision forward pass (CPUs with AVX512-BF16)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
     ap.add_argument("--calibrate-only", action="store_true",
@@ -130,7 +145,8 @@ def main():
         ck["state_dict"] = model.state_dict()
         os.makedirs(a.out, exist_ok=True)
         torch.save(ck, os.path.join(a.out, "final.pt"))
-        print(f"temperature {ck['calibration']['temperature']:.3f}, thresholds {ck['calibration']['thresholds']}")
+        print(f"temperature {ck['calibration']['temperature']:.3f}, thresholds {ck['calibration']['thresholds']}, "
+              f"item rule {ck['calibration']['item_rule']}")
         return
 
     torch.set_num_threads(a.threads)
@@ -150,6 +166,9 @@ def main():
 
     t0 = time.time()
     train = load_split(a.data, "train", cfg.image_size, grid, a.cache, limit=a.limit or None)
+    for extra in a.extra_train:   # more training photos; validation (and so calibration) stays --data's
+        more = load_split(extra, "train", cfg.image_size, grid, a.cache)
+        train = {k: (train[k] + more[k]) if k == "meta" else np.concatenate([train[k], more[k]]) for k in train}
     val = load_split(a.data, "validation", cfg.image_size, grid, a.cache)
     print(f"data: {len(train['grade'])} train / {len(val['grade'])} validation images "
           f"(loaded in {time.time() - t0:.0f}s)", flush=True)
@@ -184,7 +203,7 @@ def main():
             dmg = torch.from_numpy(train["damage"][idx])
             x, dmg = augment(x, dmg, grid, gen)
             loss, lg, ld = losses(model, x, torch.from_numpy(train["grade"][idx]), dmg, a.pos_weight, a.damage_weight,
-                                  torch.from_numpy(train_counts[idx]), a.count_weight)
+                                  torch.from_numpy(train_counts[idx]), a.count_weight, a.bf16)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -203,6 +222,8 @@ def main():
                 run = {"loss": 0.0, "grade": 0.0, "damage": 0.0, "n": 0}
         if done and run["n"] == 0 and history and history[-1]["step"] == step:
             break   # the budget ran out at the start of this epoch: already validated at this step
+        if not done and (epoch + 1) % a.validate_every:
+            continue   # fast (bf16) runs see many short epochs: validating each one would cost minutes
         g, dv = predict(model, val["pixels"])
         acc = float((g.argmax(1) == val["grade"]).mean())
         quick, _ = region_metrics(sigmoid(dv[:300]), val["meta"][:300], grid, [0.3] * len(DAMAGE_TYPES),
@@ -220,18 +241,21 @@ def main():
     cpu_minutes = (time.process_time() - cpu_start) / 60
 
     cal = calibrate(model, val, grid)
-    print(f"temperature {cal['temperature']:.3f}, thresholds {cal['thresholds']}", flush=True)
+    print(f"temperature {cal['temperature']:.3f}, thresholds {cal['thresholds']}, item rule {cal['item_rule']}",
+          flush=True)
     print("validation:", json.dumps({"grade": {k: v for k, v in cal["validation"]["grade"].items() if k != "confusion"},
                                      "region_recall": cal["validation"]["regions"]["recall"]}), flush=True)
     pkg = open_package(a.data)
     summary = {"package": os.path.abspath(a.data), "package_fingerprint": pkg.fingerprint(),
+               "extra_train_packages": [{"package": os.path.abspath(e), "fingerprint": open_package(e).fingerprint(),
+                                         "counts": open_package(e).manifest.get("counts")} for e in a.extra_train],
                "package_source": pkg.manifest.get("source"), "package_counts": pkg.manifest.get("counts"),
                "generator": pkg.manifest.get("generator"), "train_images": int(n),
                "validation_images": int(len(val["grade"])), "steps": step, "batch": a.batch,
                "epochs_completed": round(step / steps_per_epoch, 2), "train_minutes": round(train_minutes, 1),
                "train_cpu_minutes": round(cpu_minutes, 1), "images_seen": int(step * a.batch),
                "lr": a.lr, "warmup": a.warmup, "pos_weight": a.pos_weight,
-               "damage_weight": a.damage_weight, "count_weight": a.count_weight, "init": a.init, "threads": a.threads, "history": history}
+               "damage_weight": a.damage_weight, "count_weight": a.count_weight, "bf16": a.bf16, "init": a.init, "threads": a.threads, "history": history}
     if a.init and "history" in ck:   # continuing a run: carry the earlier phase's record and time
         prior = ck.get("training", {}).get("train_minutes_total") or (ck["history"][-1]["minutes"] if ck["history"] else 0)
         summary["prior_phase"] = {"checkpoint": a.init, "history": ck["history"], "minutes": round(prior, 1)}

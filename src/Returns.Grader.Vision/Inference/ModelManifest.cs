@@ -33,6 +33,7 @@ public sealed record ModelManifest
     public DamageMapSettings? DamageMap { get; init; }
     public CalibrationSettings Calibration { get; init; } = new();
     public RegionSettings? Regions { get; init; }
+    public ItemRuleSettings? ItemRule { get; init; }
     public JsonElement? Metrics { get; init; }
 
     /// <summary>Name and version as stamped on every prediction.</summary>
@@ -87,6 +88,16 @@ public sealed record CalibrationSettings
 {
     public string Method { get; init; } = "none";
     public double Temperature { get; init; } = 1.0;
+}
+
+/// <summary>
+/// How an item's photos combine into its suggestion: the score a damage region needs before the rubric grade that the
+/// confident regions imply may overrule the averaged grade head. Chosen by the training code on its validation items;
+/// null (or absent, as in older manifests and plain classifiers) means the rule is off and the grade head decides.
+/// </summary>
+public sealed record ItemRuleSettings
+{
+    public double? ConfidentDamageScore { get; init; }
 }
 
 public sealed record RegionSettings

@@ -111,6 +111,25 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task EachModelsItemRule_TravelsInItsManifest_ToTheItemSuggestionsOfItsPredictions()
+    {
+        var data = _app.ApiClient("dev-data");
+        var registry = _app.Services.GetRequiredService<ModelRegistry>();
+        var shippedRule = JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["item_rule"]?["confident_damage_score"]?.GetValue<double>();
+
+        var ruled = await data.PostAsync("/api/v1/models", Upload("3.0.0-ruled", m => m["item_rule"] = new JsonObject { ["confident_damage_score"] = 0.42 }, state: "retired"));
+        var unruled = await data.PostAsync("/api/v1/models", Upload("3.0.0-unruled", m => m.AsObject().Remove("item_rule")));
+        Assert.Equal(HttpStatusCode.Created, ruled.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, unruled.StatusCode);
+
+        // The active model's from memory; a retired or shadow model's from its folder; none for a model without one or unknown.
+        Assert.Equal(shippedRule, await registry.ConfidentDamageScoreForAsync(ShippedVersion, CancellationToken.None));
+        Assert.Equal(0.42, await registry.ConfidentDamageScoreForAsync((await ruled.ReadJsonAsync()).GetProperty("modelVersion").GetString()!, CancellationToken.None));
+        Assert.Null(await registry.ConfidentDamageScoreForAsync((await unruled.ReadJsonAsync()).GetProperty("modelVersion").GetString()!, CancellationToken.None));
+        Assert.Null(await registry.ConfidentDamageScoreForAsync("never-registered@1.0.0", CancellationToken.None));
+    }
+
+    [Fact]
     public async Task BadUploadsAndForbiddenChanges_AreRefusedInPlainWords()
     {
         var data = _app.ApiClient("dev-data");

@@ -64,6 +64,17 @@ public sealed class SuggestionTests
     }
 
     [Fact]
+    public void WithoutAnItemRule_TheGradeHeadDecides_AndTheDamagesGradeIsStillReported()
+    {
+        // A model whose manifest has no item_rule (its regions did not make item grades better on validation).
+        var suggestion = Suggestions.ForItem([Photo(Guid.NewGuid(), [0.1, 0.9, 0, 0, 0], ("missing_part", 0.99))], V1, null)!;
+
+        Assert.Equal(Grade.VeryGood, suggestion.Grade);
+        Assert.Equal(0.9, suggestion.Confidence, 9);
+        Assert.Equal(Grade.Unsellable, suggestion.RubricGradeOfDamage);
+    }
+
+    [Fact]
     public void NoPredictions_NoSuggestion() => Assert.Null(Suggestions.ForItem([], V1, 0.6));
 
     [Fact]

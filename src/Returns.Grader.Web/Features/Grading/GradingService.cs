@@ -41,7 +41,7 @@ public sealed class GradingService(
     IDbContextFactory<GraderDb> dbFactory,
     RubricCatalog rubrics,
     IOptionsMonitor<DispositionOptions> dispositions,
-    IOptionsMonitor<VisionOptions> vision,
+    ModelRegistry models,
     IOptionsMonitor<ReviewOptions> review,
     TimeProvider clock)
 {
@@ -69,7 +69,7 @@ public sealed class GradingService(
                 $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
         }
 
-        var suggestion = await Suggestions.LoadForItemAsync(db, item.Id, rubrics.Active, vision.CurrentValue.ConfidentDamageScore, cancellationToken);
+        var suggestion = await Suggestions.LoadForItemAsync(db, item.Id, rubrics.Active, models, cancellationToken);
         decision.Kind = item.CurrentDecisionId is null ? DecisionKind.Station : DecisionKind.Correction;
         decision.SuggestedByModel = suggestion?.ModelVersion;
         decision.SuggestedGrade = suggestion?.Grade;

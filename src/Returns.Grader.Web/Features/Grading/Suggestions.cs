@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Vision.Inference;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Grading;
@@ -39,11 +40,13 @@ public static class Suggestions
 
     /// <summary>
     /// The item's suggestion from its photos' predictions (one model version): grade probabilities averaged over the
-    /// photos; and the rubric grade implied by the confidently detected damage (each type counted as often as it was
-    /// found on the photo that shows most of it, so one dent seen from two sides counts once). When that implied grade is
-    /// worse than the grade head's, it wins: missing a defect costs more than a cautious grade.
+    /// photos; and the rubric grade implied by the damage detected with at least <paramref name="confidentDamageScore"/>
+    /// (each type counted as often as it was found on the photo that shows most of it, so one dent seen from two sides
+    /// counts once). When that implied grade is worse than the grade head's, it wins: missing a defect costs more than a
+    /// cautious grade. A null score turns the overruling off (the implied grade is still reported): a model whose regions
+    /// are not precise enough would make most suggestions worse (models/training/item_rule.py chooses the score).
     /// </summary>
-    public static Suggestion? ForItem(IReadOnlyList<Prediction> predictions, Rubric rubric, double confidentDamageScore)
+    public static Suggestion? ForItem(IReadOnlyList<Prediction> predictions, Rubric rubric, double? confidentDamageScore)
     {
         ArgumentNullException.ThrowIfNull(rubric);
         if (predictions.Count == 0)
@@ -56,7 +59,7 @@ public static class Suggestions
         var modelGrade = Enum.Parse<Grade>(probabilities.MaxBy(p => p.Value).Key);
         var damage = perPhoto.SelectMany(s => s.Damage).ToList();
 
-        var confident = perPhoto.SelectMany(s => s.Damage.Where(d => d.Score >= confidentDamageScore)
+        var confident = perPhoto.SelectMany(s => s.Damage.Where(d => d.Score >= (confidentDamageScore ?? 0.0))
                 .Select(d => (s, Type: WireName<DamageType>.TryParse(d.Type, out var t) ? t : (DamageType?)null, d.Score)))
             .Where(x => x.Type is not null).ToList();
         var implied = confident
@@ -65,22 +68,27 @@ public static class Suggestions
             .ToList();
         var impliedGrade = rubric.GradeFor(implied);
 
-        return impliedGrade > modelGrade
+        return confidentDamageScore is not null && impliedGrade > modelGrade
             ? new Suggestion(impliedGrade, confident.Max(x => x.Score), probabilities, damage, predictions[0].ModelVersion, impliedGrade)
             : new Suggestion(modelGrade, probabilities[modelGrade.ToString()], probabilities, damage, predictions[0].ModelVersion, impliedGrade);
     }
 
     /// <summary>The suggestion graders see for an item: its photos' newest non-shadow model predictions, combined.</summary>
-    public static async Task<Suggestion?> LoadForItemAsync(GraderDb db, Guid itemId, Rubric rubric, double confidentDamageScore, CancellationToken cancellationToken)
+    public static async Task<Suggestion?> LoadForItemAsync(GraderDb db, Guid itemId, Rubric rubric, ModelRegistry models, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(models);
         var predictions = await db.Predictions.AsNoTracking()
             .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == itemId)
             .OrderByDescending(p => p.CreatedAt).ToListAsync(cancellationToken);
-        var newestModel = predictions.FirstOrDefault()?.ModelVersion;
+        if (predictions.Count == 0)
+        {
+            return null;
+        }
+        var newestModel = predictions[0].ModelVersion;
         return ForItem(
             predictions.Where(p => p.ModelVersion == newestModel).GroupBy(p => p.PhotoId).Select(g => g.First()).ToList(),
-            rubric, confidentDamageScore);
+            rubric, await models.ConfidentDamageScoreForAsync(newestModel, cancellationToken));
     }
 
     private static Dictionary<string, double> Probabilities(Prediction prediction) =>

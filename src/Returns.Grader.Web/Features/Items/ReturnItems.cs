@@ -43,7 +43,7 @@ public sealed class DuplicateReturnIdException(string returnId) : Exception($"A 
 
 /// <summary>Return items: announced by upstream systems through the API, or created at the station by licence plate.</summary>
 public sealed partial class ReturnItems(
-    IDbContextFactory<GraderDb> dbFactory, RubricCatalog rubrics, IOptionsMonitor<VisionOptions> vision,
+    IDbContextFactory<GraderDb> dbFactory, RubricCatalog rubrics, ModelRegistry models,
     IOptionsMonitor<ReviewOptions> review, TimeProvider clock)
 {
     public const int ReturnIdMaxLength = 64;
@@ -174,7 +174,7 @@ public sealed partial class ReturnItems(
         var photos = await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == id).OrderBy(p => p.UploadedAt).ThenBy(p => p.Id)
             .Select(p => new PhotoSummary(p.Id, p.Width, p.Height, "/api/v1/photos/" + p.Id, p.UploadedAt))
             .ToListAsync(cancellationToken);
-        var suggestion = await Suggestions.LoadForItemAsync(db, id, rubrics.Active, vision.CurrentValue.ConfidentDamageScore, cancellationToken);
+        var suggestion = await Suggestions.LoadForItemAsync(db, id, rubrics.Active, models, cancellationToken);
         var decisions = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).Where(d => d.ReturnItemId == id)
             .OrderBy(d => d.DecidedAt).ThenBy(d => d.Id).ToListAsync(cancellationToken);
         var reviews = await db.ReviewTasks.AsNoTracking().Where(t => t.ReturnItemId == id).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken);

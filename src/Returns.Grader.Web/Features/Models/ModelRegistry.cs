@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -86,6 +87,7 @@ public sealed partial class ModelRegistry(
     private readonly SemaphoreSlim _changes = new(1);
     private LoadedModel? _active;
     private LoadedModel? _shadow;
+    private readonly ConcurrentDictionary<string, double?> _confidentDamageScores = new(StringComparer.Ordinal);
 
     /// <summary>Where registered models' folders are.</summary>
     public string Directory { get; } = Path.Combine(grader.Value.ResolveDataDirectory(environment.ContentRootPath), "models");
@@ -98,6 +100,43 @@ public sealed partial class ModelRegistry(
     public string? ManualModeReason { get; private set; } = "The model registry has not started yet.";
 
     public bool IsManualMode => _active is null;
+
+    /// <summary>
+    /// How sure a damage region must be before the rubric grade it implies may overrule the grade head in an item's
+    /// suggestion from this model version's predictions: <c>Grader:Vision:ConfidentDamageScore</c> when set, else the
+    /// model's own <c>item_rule</c>; null (the grade head decides) for a model without one or no longer on disk.
+    /// </summary>
+    public async Task<double?> ConfidentDamageScoreForAsync(string modelVersion, CancellationToken cancellationToken)
+    {
+        if (options.Value.ConfidentDamageScore is { } configured)
+        {
+            return configured;
+        }
+        if (_active is { } active && active.Version == modelVersion)
+        {
+            return active.Model.Manifest.ItemRule?.ConfidentDamageScore;
+        }
+        if (_confidentDamageScores.TryGetValue(modelVersion, out var known))
+        {
+            return known;
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var folder = await db.RegisteredModels.AsNoTracking().Where(m => m.ModelVersion == modelVersion)
+            .Select(m => m.Folder).FirstOrDefaultAsync(cancellationToken);
+        double? score = null;
+        if (folder is not null)
+        {
+            try
+            {
+                score = ModelPackage.ReadManifest(Path.Combine(Directory, folder, "model.json")).ItemRule?.ConfidentDamageScore;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ModelLoadException)
+            {
+                LogItemRuleUnreadable(logger, modelVersion, e.Message);
+            }
+        }
+        return _confidentDamageScores.GetOrAdd(modelVersion, score);
+    }
 
     /// <summary>The active and shadow models for one request; dispose the lease when the request is done with them.</summary>
     public ModelLease Acquire()
@@ -564,6 +603,9 @@ public sealed partial class ModelRegistry(
         }
         _changes.Dispose();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The item rule of model {ModelVersion} cannot be read, so its grade head decides alone: {Reason}")]
+    private static partial void LogItemRuleUnreadable(ILogger logger, string modelVersion, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Vision model {ModelVersion} loaded ({Slot})")]
     private static partial void LogLoaded(ILogger logger, string modelVersion, string slot);

@@ -22,9 +22,13 @@ public sealed class VisionOptions
     [Range(1, 64)]
     public int MaxBatch { get; set; } = 8;
 
-    /// <summary>A detected damage region at least this sure may make the item's suggestion more severe than the grade head says.</summary>
+    /// <summary>
+    /// When set, a detected damage region at least this sure may make the item's suggestion more severe than the grade
+    /// head says, whatever the model. Unset (the default): each model's own score from its manifest (<c>item_rule</c>,
+    /// chosen on its validation items), or no overruling where the model has none.
+    /// </summary>
     [Range(0.0, 1.0)]
-    public double ConfidentDamageScore { get; set; } = 0.6;
+    public double? ConfidentDamageScore { get; set; }
 
     public string? ResolveModelDirectory() =>
         string.IsNullOrWhiteSpace(ModelDirectory) ? null
