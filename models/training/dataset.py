@@ -84,6 +84,19 @@ def load_split(package_path: str, split: str, image_size: int, grid: int, cache_
     return out
 
 
+def concat_splits(splits: list) -> dict:
+    """Several loaded splits (same image size and grid) as one."""
+    if len(splits) == 1:
+        return splits[0]
+    return {k: [m for sp in splits for m in sp[k]] if k == "meta" else np.concatenate([sp[k] for sp in splits])
+            for k in splits[0]}
+
+
+def load_splits(package_paths: list, split: str, image_size: int, grid: int, cache_dir: str | None = None) -> dict:
+    """The same split of several packages, concatenated (e.g. a second generated package's validation photos)."""
+    return concat_splits([load_split(p, split, image_size, grid, cache_dir) for p in package_paths])
+
+
 def to_tensor(pixels: np.ndarray) -> torch.Tensor:
     """uint8 [N, S, S, 3] -> normalized float32 NCHW (the model's ``pixel_values``)."""
     x = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0)

@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from dataset import load_split, to_tensor
+from dataset import load_splits, to_tensor
 from item_rule import item_metrics, item_views
 from metrics import grade_metrics
 from regions import region_metrics, sigmoid
@@ -86,12 +86,12 @@ def latency(model, image_size: int) -> dict:
     return res
 
 
-def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None = None) -> dict:
+def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None = None, extra: list | None = None) -> dict:
     model, ck = load_checkpoint(ckpt_path)
     cfg = model.cfg
     cal = ck["calibration"]
     grid = cfg.damage_grid
-    d = load_split(data, split, cfg.image_size, grid, cache)
+    d = load_splits([data] + list(extra or []), split, cfg.image_size, grid, cache)
     g, dm = predict(model, d["pixels"])
     probs = sigmoid(dm)
     gm = grade_metrics(g, d["grade"], cal["temperature"], len(GRADES))
@@ -109,12 +109,14 @@ def main():
     ap.add_argument("--ckpt", required=True, help="final.pt or a shipped model folder")
     ap.add_argument("--data", required=True)
     ap.add_argument("--split", default="test")
+    ap.add_argument("--extra-data", action="append", default=[], help="another package whose same split is added (repeatable)")
     ap.add_argument("--out")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    res = evaluate(a.ckpt, a.data, a.split, a.cache)
+    res = evaluate(a.ckpt, a.data, a.split, a.cache, a.extra_data)
+    res["packages"] = [a.data] + a.extra_data
     g, r = res["grade"], res["regions"]
     print(f"{res['split']}: {res['images']} images / {res['items']} items")
     print(f"grade accuracy {g['accuracy']:.4f}  QWK {g['quadratic_weighted_kappa']:.4f}  ECE {g['ece']:.4f} "

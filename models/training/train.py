@@ -23,7 +23,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dataset import augment, load_split, to_tensor
+from dataset import augment, concat_splits, load_split, load_splits, to_tensor
 from item_rule import choose_item_rule, item_views
 from metrics import fit_temperature, grade_metrics
 from model import COUNT_CLASSES, GraderViT, ModelConfig, count_params
@@ -111,6 +111,9 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--extra-train", action="append", default=[],
                     help="another package whose train split is added to the training photos (repeatable)")
+    ap.add_argument("--extra-validation", action="append", default=[],
+                    help="another package whose validation split is added to --data's for validation and calibration "
+                         "(temperature, region thresholds, item rule) (repeatable)")
     ap.add_argument("--init", help="checkpoint .pt or shipped model folder to fine-tune from")
     ap.add_argument("--epochs", type=int, default=8)
     ap.add_argument("--max-minutes", type=float, default=0, help="wall-clock budget for the training loop")
@@ -140,7 +143,7 @@ def main():
     if a.calibrate_only:
         torch.set_num_threads(a.threads)
         model, ck = load_checkpoint(a.init)
-        val = load_split(a.data, "validation", model.cfg.image_size, model.cfg.damage_grid, a.cache)
+        val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.image_size, model.cfg.damage_grid, a.cache)
         ck["calibration"] = calibrate(model, val, model.cfg.damage_grid)
         ck["state_dict"] = model.state_dict()
         os.makedirs(a.out, exist_ok=True)
@@ -166,10 +169,9 @@ def main():
 
     t0 = time.time()
     train = load_split(a.data, "train", cfg.image_size, grid, a.cache, limit=a.limit or None)
-    for extra in a.extra_train:   # more training photos; validation (and so calibration) stays --data's
-        more = load_split(extra, "train", cfg.image_size, grid, a.cache)
-        train = {k: (train[k] + more[k]) if k == "meta" else np.concatenate([train[k], more[k]]) for k in train}
-    val = load_split(a.data, "validation", cfg.image_size, grid, a.cache)
+    if a.extra_train:
+        train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache) for e in a.extra_train])
+    val = load_splits([a.data] + a.extra_validation, "validation", cfg.image_size, grid, a.cache)
     print(f"data: {len(train['grade'])} train / {len(val['grade'])} validation images "
           f"(loaded in {time.time() - t0:.0f}s)", flush=True)
     if len(train["grade"]) == 0 or len(val["grade"]) == 0:
@@ -247,6 +249,8 @@ def main():
                                      "region_recall": cal["validation"]["regions"]["recall"]}), flush=True)
     pkg = open_package(a.data)
     summary = {"package": os.path.abspath(a.data), "package_fingerprint": pkg.fingerprint(),
+               "extra_validation_packages": [{"package": os.path.abspath(e), "fingerprint": open_package(e).fingerprint()}
+                                             for e in a.extra_validation],
                "extra_train_packages": [{"package": os.path.abspath(e), "fingerprint": open_package(e).fingerprint(),
                                          "counts": open_package(e).manifest.get("counts")} for e in a.extra_train],
                "package_source": pkg.manifest.get("source"), "package_counts": pkg.manifest.get("counts"),

@@ -22,8 +22,8 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
 
-        // A damaged sample photo shipped for newcomers (models/samples) on which the shipped model finds regions (its
-        // README lists what the model suggests for each; 2.2.0 misses the missing part on 09-unsellable.jpg).
+        // A damaged sample photo shipped for newcomers (models/samples) on which every model since 2.0.0 finds regions
+        // (the samples README lists what the shipped model suggests for each; 2.2.0 found none on 09-unsellable.jpg).
         var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
         await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");

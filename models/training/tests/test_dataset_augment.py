@@ -28,3 +28,17 @@ def test_augment_moves_damage_target_with_the_pixels():
     # with flips and quarter turns over 64 images, the block lands in several of its 8 symmetric places
     assert len(seen) >= 5
     assert da.sum().item() == n
+
+
+def test_concat_splits_keeps_each_photo_with_its_labels():
+    from dataset import concat_splits
+    a = {"pixels": np.zeros((2, 4, 4, 3), np.uint8), "grade": np.array([0, 1]), "damage": np.zeros((2, 4, 6), np.uint8),
+         "meta": [{"item_id": "a0"}, {"item_id": "a1"}]}
+    b = {"pixels": np.full((1, 4, 4, 3), 7, np.uint8), "grade": np.array([4]), "damage": np.ones((1, 4, 6), np.uint8),
+         "meta": [{"item_id": "b0"}]}
+    c = concat_splits([a, b])
+    assert c["pixels"].shape == (3, 4, 4, 3) and c["pixels"][2, 0, 0, 0] == 7
+    assert c["grade"].tolist() == [0, 1, 4]
+    assert c["damage"][2].all() and not c["damage"][:2].any()
+    assert [m["item_id"] for m in c["meta"]] == ["a0", "a1", "b0"]
+    assert concat_splits([a]) is a
