@@ -136,6 +136,10 @@ public static class ModelPackage
         {
             problems.Add("damage map must be a positive row-major sigmoid grid");
         }
+        if (manifest.ItemRule?.ConfidentDamageScore is { } score && score is < 0 or > 1)
+        {
+            problems.Add("item_rule confident_damage_score must be between 0 and 1 (or null for no rule)");
+        }
         if (manifest.HasDamageMap && manifest.DamageTypes.Any(t => !manifest.Regions!.Thresholds.ContainsKey(t)))
         {
             problems.Add("every damage type needs a region threshold");
