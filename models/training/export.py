@@ -52,6 +52,16 @@ def export_onnx(model, path: str):
                       output_names=OUTPUT_NAMES, do_constant_folding=True,
                       dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAMES[0]: {0: "batch"},
                                     OUTPUT_NAMES[1]: {0: "batch"}})
+    if model.cfg.test_time_hflip:
+        # torch 1.13's exporter loses the static sizes through the [2N] -> [2, N] reshapes of the mirror averaging;
+        # the sizes are fixed by the config, so state them on the outputs (the C# golden test checks the numbers)
+        m = onnx.load(path)
+        sizes = {OUTPUT_NAMES[0]: [len(GRADES)], OUTPUT_NAMES[1]: [model.cfg.damage_grid ** 2, len(DAMAGE_TYPES)]}
+        for out in m.graph.output:
+            for dim, size in zip(list(out.type.tensor_type.shape.dim)[1:], sizes[out.name]):
+                dim.Clear()
+                dim.dim_value = size
+        onnx.save(m, path)
     check_onnx(path, model.cfg)
 
 

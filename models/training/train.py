@@ -137,12 +137,18 @@ def main():
     ap.add_argument("--bf16", action="store_true", help="bfloat16 mixed-precision forward pass (CPUs with AVX512-BF16)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
+    ap.add_argument("--test-time-hflip", action="store_true",
+                    help="with --calibrate-only: the model averages each image with its mirror image from now on "
+                         "(saved in its config, so evaluate.py and export.py use it too)")
     ap.add_argument("--calibrate-only", action="store_true",
                     help="no training: refit temperature and thresholds of --init on --data's validation split")
     a = ap.parse_args()
     if a.calibrate_only:
         torch.set_num_threads(a.threads)
         model, ck = load_checkpoint(a.init)
+        if a.test_time_hflip:
+            model.cfg.test_time_hflip = True
+            ck["config"] = model.cfg.to_dict()
         val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.image_size, model.cfg.damage_grid, a.cache)
         ck["calibration"] = calibrate(model, val, model.cfg.damage_grid)
         ck["state_dict"] = model.state_dict()
