@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from dataset import load_splits, to_tensor
+from dataset import load_splits
 from item_rule import item_metrics, item_views
 from metrics import grade_metrics
 from regions import region_metrics, sigmoid
