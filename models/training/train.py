@@ -90,6 +90,12 @@ def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, cou
     return loss, lg, ld
 
 
+def package_record(path: str) -> dict:
+    """Where a package is, its content fingerprint and counts, for the training summary (opened once)."""
+    pkg = open_package(path)
+    return {"package": os.path.abspath(path), "fingerprint": pkg.fingerprint(), "counts": pkg.manifest.get("counts")}
+
+
 def calibrate(model, val: dict, grid: int) -> dict:
     """Temperature on validation grade logits; per-type region thresholds on validation damage maps; the
     confident-damage score of the station's item rule on validation items (item_rule.py)."""
@@ -255,10 +261,8 @@ def main():
                                      "region_recall": cal["validation"]["regions"]["recall"]}), flush=True)
     pkg = open_package(a.data)
     summary = {"package": os.path.abspath(a.data), "package_fingerprint": pkg.fingerprint(),
-               "extra_validation_packages": [{"package": os.path.abspath(e), "fingerprint": open_package(e).fingerprint()}
-                                             for e in a.extra_validation],
-               "extra_train_packages": [{"package": os.path.abspath(e), "fingerprint": open_package(e).fingerprint(),
-                                         "counts": open_package(e).manifest.get("counts")} for e in a.extra_train],
+               "extra_validation_packages": [package_record(e) for e in a.extra_validation],
+               "extra_train_packages": [package_record(e) for e in a.extra_train],
                "package_source": pkg.manifest.get("source"), "package_counts": pkg.manifest.get("counts"),
                "generator": pkg.manifest.get("generator"), "train_images": int(n),
                "validation_images": int(len(val["grade"])), "steps": step, "batch": a.batch,
