@@ -9,7 +9,8 @@ Per run, from the JPEG's bytes to the suggestion:
   --threads torch threads; set OPENBLAS_NUM_THREADS to the same) -> softmax(logits / temperature), sigmoid, regions
   (models/training/regions.py). The C# bench runs it with 2 threads (the issue's setup) and with 1: on a 2-vCPU box
   PyTorch's 2-thread pool stalls right after single-threaded PIL work, so 1 thread is the faster Python.
-A second variant adds im.draft("RGB", (2W, 2H)) (libjpeg DCT shrink-on-load, what models/training/dataset.py does):
+A second variant adds im.draft("RGB", (fW, fH)) with f the manifest's input.resize.min_decoded_factor (2 where absent;
+libjpeg DCT shrink-on-load, what models/training/dataset.py does):
 the best a Python pipeline does with PIL, reported beside the usual one.
 
 Also: inference alone at batch 1 and 8, and the network's FLOPs per image counted by torch.profiler (conv2d,
@@ -21,6 +22,7 @@ import argparse
 import ctypes
 import io
 import json
+import math
 import os
 import statistics
 import sys
@@ -65,6 +67,8 @@ class Pipeline:
         self.model.eval()
         inp = self.manifest["input"]
         self.size = (inp["width"], inp["height"])
+        factor = float(inp.get("resize", {}).get("min_decoded_factor", 2.0))
+        self.draft_size = tuple(math.ceil(factor * s) for s in self.size)
         self.scale = float(inp["scale"])
         self.mean = np.array(inp["mean"], dtype=np.float32).reshape(1, 1, 3)
         self.std = np.array(inp["std"], dtype=np.float32).reshape(1, 1, 3)
@@ -81,7 +85,7 @@ class Pipeline:
         if im.getexif().get(0x0112, 1) in (5, 6, 7, 8):
             width, height = height, width
         if draft:
-            im.draft("RGB", (2 * self.size[0], 2 * self.size[1]))
+            im.draft("RGB", self.draft_size)
         im = ImageOps.exif_transpose(im)
         im = im.convert("RGB")
         return im.resize(self.size, Image.BILINEAR), (width, height)

@@ -25,7 +25,7 @@ import numpy as np
 import onnx
 import torch
 
-from dataset import MEAN, STD, preprocess_image, to_tensor
+from dataset import MEAN, MIN_DECODED_FACTOR, STD, preprocess_image, to_tensor
 from package import open_package
 from regions import regions_from_probs, sigmoid
 from rubric import DAMAGE_TYPES, GRADE_POINT_RANGES, GRADES, RUBRIC_VERSION, SEVERITY_POINTS
@@ -149,7 +149,9 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path) -> 
                   "orientation": "apply EXIF orientation before resizing",
                   "resize": {"mode": "stretch", "keep_aspect_ratio": False, "filter": "bilinear",
                              "antialias": True,
-                             "shrink_on_load": "JPEG DCT scaling allowed while the decoded image stays >= 2x the input size"},
+                             "min_decoded_factor": MIN_DECODED_FACTOR,
+                             "shrink_on_load": "JPEG DCT scaling allowed while the decoded image stays >= "
+                                               "min_decoded_factor x the input size on both sides"},
                   "scale": 1.0 / 255.0, "mean": MEAN, "std": STD,
                   "formula": "pixel_values[c,y,x] = (rgb_u8[y,x,c] / 255 - mean[c]) / std[c]"},
         "outputs": [

@@ -497,7 +497,8 @@ def render_view(spec: dict, rng: np.random.Generator):
     arr = np.asarray(im).astype(np.float32)
     sigma = rng.uniform(0.5, 5.0)
     arr = np.clip(arr + rng.normal(0, sigma, arr.shape).astype(np.float32), 0, 255).astype(np.uint8)
-    info = {"width": W, "height": H, "blur": blur, "noise_sigma": round(float(sigma), 2), "angle": round(angle, 1)}
+    info = {"width": W, "height": H, "blur": blur, "noise_sigma": round(float(sigma), 2), "angle": round(angle, 1),
+            "item_box": [px, py, w, h]}   # the item's extent in the photo, for a model that crops to the item first
     return arr, full_masks, info
 
 
@@ -547,7 +548,8 @@ def generate_package(out: str, items: int, seed: int = 1, workers: int = 1, pref
             anns = [{"type": d["type"], "mask": m} for d, m in zip(spec["damage"], view["masks"])]
             photos.append({"jpeg": view["jpeg"], "width": view["info"]["width"], "height": view["info"]["height"],
                            "annotations": anns, "extra": {"view": v, "product": spec["product"],
-                                                          "material": spec["material"]}})
+                                                          "material": spec["material"],
+                                                          "item_box": view["info"]["item_box"]}})
         writer.add_item(spec["item_id"], spec["grade"], photos, extra={"product": spec["product"]})
         if log_every and (k + 1) % log_every == 0:
             print(f"  {k + 1}/{items} items, {time.time() - t0:.0f}s", flush=True)

@@ -6,7 +6,8 @@ namespace Returns.Grader.Bench.Vision.Measurement;
 /// FLOPs per image of the GraderViT network (models/training/model.py), counted from model.json's
 /// architecture.config: the matrix work only (convolutions, linear layers, the two attention matmuls), 2 FLOPs per
 /// multiply-add. LayerNorm, GELU, softmax and additions are left out (under 0.1 % here). The Python baseline counts
-/// the same with torch.profiler as a check.
+/// the same with torch.profiler as a check. A model with mirror averaging (test_time_hflip) runs the network twice per
+/// image inside its graph, so its count doubles.
 /// </summary>
 public sealed record ModelFlops(long StemFlops, long LinearFlops, long AttentionFlops, string Config)
 {
@@ -54,7 +55,9 @@ public sealed record ModelFlops(long StemFlops, long LinearFlops, long Attention
             + (dim * grades) + (grid * grid * dim * damage * subdiv * subdiv)
             + (c.TryGetProperty("grade_readout", out var readout) && readout.GetBoolean() ? (2 * damage * 64) + (64 * grades) : 0); // pooled damage → 64 → grades
         var attentionMacs = depth * 2 * tokens * tokens * dim; // q·kᵀ and attention·v over all heads
-        return new ModelFlops(2 * stemMacs, 2 * linearMacs, 2 * attentionMacs,
-            $"{size} px, patch {patch}, dim {dim}, depth {depth}, MLP {hidden}, stem [{string.Join(", ", channels.SkipLast(1))}] → {dim}, {tokens} tokens");
+        var passes = c.TryGetProperty("test_time_hflip", out var mirror) && mirror.GetBoolean() ? 2 : 1;
+        return new ModelFlops(2 * passes * stemMacs, 2 * passes * linearMacs, 2 * passes * attentionMacs,
+            $"{size} px, patch {patch}, dim {dim}, depth {depth}, MLP {hidden}, stem [{string.Join(", ", channels.SkipLast(1))}] → {dim}, {tokens} tokens"
+            + (passes == 2 ? "; mirror averaging: every image runs twice, image and mirror image" : ""));
     }
 }

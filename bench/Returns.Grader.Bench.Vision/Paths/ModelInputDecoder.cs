@@ -29,19 +29,20 @@ public static class ModelInputDecoder
     }
 
     /// <summary>
-    /// The smallest n/8 scale at which the upright picture is still at least twice the input on both axes (the
-    /// manifest's shrink-on-load rule, the same as PIL's draft(2 × size) on the training side). A 4032×3024 photo for a
-    /// 256 px input decodes at 2/8 = 1008×756: 0.76 MP instead of 12.2 MP.
+    /// The smallest n/8 scale at which the upright picture is still at least the manifest's min_decoded_factor times
+    /// the input on both axes (its shrink-on-load rule, the same as PIL's draft on the training side). A 4032×3024
+    /// photo for a 192 px input decodes at 1/8 = 504×378 with factor 1.5 (0.19 MP instead of 12.2 MP), at 2/8 with 2.
     /// </summary>
     public static SKSizeI ChooseDecodeSize(SKCodec codec, ManifestInput input)
     {
         ArgumentNullException.ThrowIfNull(codec);
         ArgumentNullException.ThrowIfNull(input);
+        var factor = input.Resize.MinDecodedFactor;
         for (var eighths = 1; eighths < 8; eighths++)
         {
             var scaled = codec.GetScaledDimensions(eighths / 8f);
             var (width, height) = Orientation.UprightSize(codec.EncodedOrigin, scaled.Width, scaled.Height);
-            if (width >= 2 * input.Width && height >= 2 * input.Height)
+            if (width >= factor * input.Width && height >= factor * input.Height)
             {
                 return scaled;
             }

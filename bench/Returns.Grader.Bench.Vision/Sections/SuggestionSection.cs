@@ -173,7 +173,7 @@ public sealed class SuggestionSection(BenchContext context)
                 .Select(m => m.Nanoseconds / 1e6 / m.Operations).ToList();
             var allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) is { } bytes ? $"managed alloc. {bytes / 1024.0:F0} KB/photo" : "";
             var name = report.BenchmarkCase.Descriptor.WorkloadMethod.Name == nameof(SuggestionBenchmarks.InferencePath)
-                ? "C# a. inference path: 2/8 decode → orient + resize → tensor → Run → regions"
+                ? "C# a. inference path: n/8 decode (manifest factor; see Checks) → orient + resize → tensor → Run → regions"
                 : "C# b. app intake path: Sanitize (5/8 decode, 1536×2048 JPEG + tensor) → Run → regions";
             rows.Add(($"{name}", new Timing(measured), allocated));
         }

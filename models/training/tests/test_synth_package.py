@@ -49,6 +49,10 @@ def test_images_are_large_jpegs_and_masks_bboxes_lie_inside(tiny_package):
         ys, xs = np.nonzero(m)
         assert m.sum() == a["area"] > 0
         assert [xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1] == [x, y, w, h]
+        # the item's box (recorded for cropping to the item) holds all of its damage and lies inside the photo
+        ix, iy, iw, ih = im["item_box"]
+        assert 0 <= ix and 0 <= iy and ix + iw <= im["width"] and iy + ih <= im["height"]
+        assert ix <= x and iy <= y and x + w <= ix + iw and y + h <= iy + ih
 
 
 def test_grades_follow_rubric_from_annotations_and_views_agree(tiny_package):

@@ -66,8 +66,17 @@ public sealed record ManifestInput
 
 public sealed record ResizeSettings
 {
+    /// <summary>What manifests without the field (and Hugging Face models) get: the rule before it was a number.</summary>
+    public const double DefaultMinDecodedFactor = 2.0;
+
     public string Mode { get; init; } = "stretch";
     public string Filter { get; init; } = "bilinear";
+
+    /// <summary>
+    /// How small a JPEG may get while it is decoded (DCT scaling by 1/2, 1/4, 1/8), as a multiple of the input size on
+    /// both sides; the antialiased resize does the rest. The training loader decodes with the same rule (PIL draft).
+    /// </summary>
+    public double MinDecodedFactor { get; init; } = DefaultMinDecodedFactor;
 }
 
 public sealed record ManifestOutput

@@ -120,6 +120,10 @@ public static class ModelPackage
         {
             problems.Add("input mean and std need three values, std non-zero");
         }
+        if (manifest.Input.Resize.MinDecodedFactor < 1)
+        {
+            problems.Add("input resize min_decoded_factor must be at least 1 (a decoded image smaller than the input loses detail)");
+        }
         if (manifest.Input.ChannelOrder is not ("RGB" or "BGR"))
         {
             problems.Add($"channel order {manifest.Input.ChannelOrder} is not RGB or BGR");

@@ -23,6 +23,7 @@ public sealed class HuggingFaceModelTests
         Assert.Equal(["LikeNew", "VeryGood", "Good", "Acceptable", "Unsellable"], model.Manifest.Grades);
         Assert.Equal((32, 32), (model.Manifest.Input.Height, model.Manifest.Input.Width));
         Assert.False(model.Manifest.HasDamageMap);
+        Assert.Equal(ResizeSettings.DefaultMinDecodedFactor, model.Manifest.Input.Resize.MinDecodedFactor); // Hugging Face says nothing: the conservative rule
         Assert.Equal(expected.Length, output.GradeLogits.Length);
         Assert.All(expected.Zip(output.GradeLogits), pair => Assert.Equal(pair.First, pair.Second, 1e-4f));
         Assert.Null(output.DamageLogits);

@@ -138,6 +138,7 @@ public sealed class ModelRegistryTests : IDisposable
         var wrongSha = await data.PostAsync("/api/v1/models", Upload("2.0.0-sha", m => m["sha256"] = new string('a', 64)));
         var wrongGrades = await data.PostAsync("/api/v1/models", Upload("2.0.0-grades", m => m["grades"] = new JsonArray("A", "B", "C", "D", "E")));
         var wrongRule = await data.PostAsync("/api/v1/models", Upload("2.0.0-rule", m => m["item_rule"] = new JsonObject { ["confident_damage_score"] = 1.5 }));
+        var wrongDecode = await data.PostAsync("/api/v1/models", Upload("2.0.0-decode", m => m["input"]!["resize"]!["min_decoded_factor"] = 0.5));
         var duplicate = await data.PostAsync("/api/v1/models", Upload(ShippedVersion.Split('@')[1]));
         var grader = await _app.ApiClient("dev-grader").PostAsync("/api/v1/models", Upload("2.0.0-grader"));
         var badState = await data.PostAsync("/api/v1/models", Upload("2.0.0-state", state: "active"));
@@ -151,6 +152,8 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Contains("not this app's grades", (await wrongGrades.ReadJsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongRule.StatusCode);
         Assert.Contains("confident_damage_score must be between 0 and 1", (await wrongRule.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongDecode.StatusCode);
+        Assert.Contains("min_decoded_factor must be at least 1", (await wrongDecode.ReadJsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.Conflict, duplicate.StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, grader.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badState.StatusCode);

@@ -1,0 +1,103 @@
+"""Does the model care how far a big JPEG is shrunk while it is decoded? (the measurement behind the manifest's
+``shrink_on_load.min_decoded_factor``)
+
+A phone photo is 12 MP; the model sees 192 x 192. JPEG decoders can shrink by 1/2, 1/4 or 1/8 while decoding (DCT
+scaling, an exact block average), which is most of the saving, and the rest is one antialiased resize. The manifest
+says how small the decoded image may get, as a multiple of the input size. Training photos (about 1024 x 768) decode
+at 1/2 under any factor from 1.0 to 2.67, so the factor only changes what happens to larger photos.
+
+For held-out test photos this script makes the 12 MP photo a phone would have taken of the same scene (the generated
+photo upscaled to 4032 x 3024 or 3024 x 4032 with Lanczos, JPEG q90), then preprocesses it as the app would with each
+factor (PIL ``draft`` + antialiased bilinear, the training loader's steps), and compares the model's answers with those
+it gives on the original photo: grade accuracy, agreement, mean absolute tensor difference.
+
+    OPENBLAS_NUM_THREADS=1 /usr/bin/python3 decode_study.py --ckpt runs/v6/final.pt --data data/synth-v1 \
+        --photos 300 --factors 2.0 1.5 --out runs/decode_study.json
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from dataset import preprocess_image
+from metrics import softmax
+from package import open_package
+from train import load_checkpoint, predict
+
+
+def as_phone_photo(data: bytes) -> bytes:
+    im = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    size = (4032, 3024) if im.width >= im.height else (3024, 4032)
+    buf = io.BytesIO()
+    im.resize(size, Image.LANCZOS).save(buf, format="JPEG", quality=90)
+    return buf.getvalue()
+
+
+def preprocess_with_factor(data: bytes, size: int, factor: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The loader's steps with ``draft`` at ``factor`` x the input size; also returns the decoded size."""
+    im = Image.open(io.BytesIO(data))
+    target = int(np.ceil(factor * size))
+    im.draft("RGB", (target, target))
+    decoded = im.size
+    im = ImageOps.exif_transpose(im).convert("RGB").resize((size, size), Image.BILINEAR)
+    return np.asarray(im, dtype=np.uint8), decoded
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--data", required=True)
+    ap.add_argument("--photos", type=int, default=300)
+    ap.add_argument("--factors", type=float, nargs="+", default=[2.0, 1.5])
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--out")
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model, ck = load_checkpoint(a.ckpt)
+    size, temperature = model.cfg.image_size, ck["calibration"]["temperature"]
+    pkg = open_package(a.data)
+    samples = pkg.samples("test")[: a.photos]
+    truth = np.array([s["grade_index"] for s in samples])
+    original = np.zeros((len(samples), size, size, 3), np.uint8)
+    per_factor = {f: np.zeros_like(original) for f in a.factors}
+    decoded_sizes = {f: set() for f in a.factors}
+    for i, s in enumerate(samples):
+        data = pkg.read_image(s["file_name"])
+        original[i] = preprocess_image(data, size)
+        phone = as_phone_photo(data)
+        for f in a.factors:
+            per_factor[f][i], dec = preprocess_with_factor(phone, size, f)
+            decoded_sizes[f].add(dec)
+    grades = {}
+    for name, pixels in [("original", original)] + [(f"phone@{f}", p) for f, p in per_factor.items()]:
+        logits, _ = predict(model, pixels)
+        grades[name] = softmax(logits / temperature)
+    result = {"photos": len(samples), "checkpoint": a.ckpt, "rows": {}}
+    for name, probs in grades.items():
+        row = {"accuracy": float((probs.argmax(1) == truth).mean()),
+               "agreement_with_original": float((probs.argmax(1) == grades["original"].argmax(1)).mean()),
+               "mean_abs_probability_change": float(np.abs(probs - grades["original"]).sum(1).mean() / 2)}
+        if name.startswith("phone@"):
+            f = float(name.split("@")[1])
+            row["decoded_sizes"] = sorted(decoded_sizes[f])
+            row["mean_abs_tensor_diff_u8"] = float(np.abs(per_factor[f].astype(np.int16) - original).mean())
+        result["rows"][name] = row
+    if len(a.factors) >= 2:
+        f0, f1 = a.factors[0], a.factors[1]
+        result[f"mean_abs_tensor_diff_u8_{f0}_vs_{f1}"] = float(
+            np.abs(per_factor[f0].astype(np.int16) - per_factor[f1]).mean())
+        result[f"agreement_{f0}_vs_{f1}"] = float(
+            (grades[f"phone@{f0}"].argmax(1) == grades[f"phone@{f1}"].argmax(1)).mean())
+    print(json.dumps(result, indent=2))
+    if a.out:
+        with open(a.out, "w") as fh:
+            json.dump(result, fh, indent=2)
+
+
+if __name__ == "__main__":
+    main()
