@@ -31,17 +31,17 @@ COVER_MIN = 0.02
 MIN_DECODED_FACTOR = 1.5
 
 
-def preprocess_image(data: bytes, size: int) -> np.ndarray:
+def preprocess_image(data: bytes, size: int, min_decoded_factor: float | None = None) -> np.ndarray:
     """JPEG/PNG bytes -> uint8 [size, size, 3] RGB.
 
     Same steps as the C# pipeline: apply EXIF orientation, convert to RGB, resize the whole photo to
     size x size (aspect ratio NOT preserved) with an antialiased bilinear (triangle) filter. JPEG
     decoding may first shrink by a power of two (DCT scaling) as long as the decoded image stays at
-    least MIN_DECODED_FACTOR x size on both sides.
+    least ``min_decoded_factor`` (default MIN_DECODED_FACTOR) x size on both sides.
     """
     im = Image.open(io.BytesIO(data))
     if im.format == "JPEG":
-        target = math.ceil(MIN_DECODED_FACTOR * size)
+        target = math.ceil((min_decoded_factor or MIN_DECODED_FACTOR) * size)
         im.draft("RGB", (target, target))
     im = ImageOps.exif_transpose(im).convert("RGB")
     im = im.resize((size, size), Image.BILINEAR)

@@ -38,14 +38,11 @@ def as_phone_photo(data: bytes) -> bytes:
     return buf.getvalue()
 
 
-def preprocess_with_factor(data: bytes, size: int, factor: float) -> tuple[np.ndarray, tuple[int, int]]:
-    """The loader's steps with ``draft`` at ``factor`` x the input size; also returns the decoded size."""
+def decoded_size(data: bytes, size: int, factor: float) -> tuple[int, int]:
+    """The size PIL's ``draft`` decodes to under ``factor`` (what preprocess_image does first)."""
     im = Image.open(io.BytesIO(data))
-    target = int(np.ceil(factor * size))
-    im.draft("RGB", (target, target))
-    decoded = im.size
-    im = ImageOps.exif_transpose(im).convert("RGB").resize((size, size), Image.BILINEAR)
-    return np.asarray(im, dtype=np.uint8), decoded
+    im.draft("RGB", (int(np.ceil(factor * size)),) * 2)
+    return im.size
 
 
 def main():
@@ -71,8 +68,8 @@ def main():
         original[i] = preprocess_image(data, size)
         phone = as_phone_photo(data)
         for f in a.factors:
-            per_factor[f][i], dec = preprocess_with_factor(phone, size, f)
-            decoded_sizes[f].add(dec)
+            per_factor[f][i] = preprocess_image(phone, size, f)
+            decoded_sizes[f].add(decoded_size(phone, size, f))
     grades = {}
     for name, pixels in [("original", original)] + [(f"phone@{f}", p) for f, p in per_factor.items()]:
         logits, _ = predict(model, pixels)
