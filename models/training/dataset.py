@@ -31,6 +31,14 @@ COVER_MIN = 0.02
 MIN_DECODED_FACTOR = 1.5
 
 
+def shrink_on_load(im: Image.Image, size: int, min_decoded_factor: float | None = None) -> None:
+    """Lets a JPEG decode shrunk (PIL draft) while it stays >= min_decoded_factor x size on both sides; no-op for
+    other formats. im.size tells the decoded size afterwards."""
+    if im.format == "JPEG":
+        target = math.ceil((min_decoded_factor or MIN_DECODED_FACTOR) * size)
+        im.draft("RGB", (target, target))
+
+
 def preprocess_image(data: bytes, size: int, min_decoded_factor: float | None = None) -> np.ndarray:
     """JPEG/PNG bytes -> uint8 [size, size, 3] RGB.
 
@@ -40,9 +48,7 @@ def preprocess_image(data: bytes, size: int, min_decoded_factor: float | None = 
     least ``min_decoded_factor`` (default MIN_DECODED_FACTOR) x size on both sides.
     """
     im = Image.open(io.BytesIO(data))
-    if im.format == "JPEG":
-        target = math.ceil((min_decoded_factor or MIN_DECODED_FACTOR) * size)
-        im.draft("RGB", (target, target))
+    shrink_on_load(im, size, min_decoded_factor)
     im = ImageOps.exif_transpose(im).convert("RGB")
     im = im.resize((size, size), Image.BILINEAR)
     return np.asarray(im, dtype=np.uint8)

@@ -1,5 +1,5 @@
 """Does the model care how far a big JPEG is shrunk while it is decoded? (the measurement behind the manifest's
-``shrink_on_load.min_decoded_factor``)
+``input.resize.min_decoded_factor``)
 
 A phone photo is 12 MP; the model sees 192 x 192. JPEG decoders can shrink by 1/2, 1/4 or 1/8 while decoding (DCT
 scaling, an exact block average), which is most of the saving, and the rest is one antialiased resize. The manifest
@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from dataset import preprocess_image
+from dataset import preprocess_image, shrink_on_load
 from metrics import softmax
 from package import open_package
 from train import load_checkpoint, predict
@@ -39,9 +39,9 @@ def as_phone_photo(data: bytes) -> bytes:
 
 
 def decoded_size(data: bytes, size: int, factor: float) -> tuple[int, int]:
-    """The size PIL's ``draft`` decodes to under ``factor`` (what preprocess_image does first)."""
+    """The size the loader's shrink-on-load decodes to under ``factor``."""
     im = Image.open(io.BytesIO(data))
-    im.draft("RGB", (int(np.ceil(factor * size)),) * 2)
+    shrink_on_load(im, size, factor)
     return im.size
 
 
