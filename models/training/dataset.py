@@ -8,6 +8,11 @@ Each image becomes
     segmentation when present, else from the bbox, which is what hand-drawn export labels have);
   * ground-truth boxes (type, [x, y, w, h] in photo pixels) for region evaluation.
 Preprocessed splits are cached as .npz under a cache folder keyed by the package's content hash.
+
+For a crop-to-item model (``ModelConfig.crop_to_item``) ``load_crop_split`` makes the training views instead: each
+photo is stretched to the model's input size and cropped around its (jittered) item box the way the exported graph
+crops (``model.crop_pixels``), a few variants per photo; each crop's damage target is computed from the annotation
+masks over exactly the crop's area; the localizer's view (the whole photo shrunk) and the item box come along.
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ import os
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 from package import annotation_mask, open_package
@@ -54,26 +60,41 @@ def preprocess_image(data: bytes, size: int, min_decoded_factor: float | None = 
     return np.asarray(im, dtype=np.uint8)
 
 
-def damage_target(anns: list, height: int, width: int, grid: int) -> np.ndarray:
+def damage_target(anns: list, height: int, width: int, grid: int, box: tuple | None = None) -> np.ndarray:
+    """[grid*grid, 6] 0/1: a cell is set for a type when that type's masks cover at least COVER_MIN of it. The grid
+    spans the whole photo, or ``box`` (x0, y0, x1, y1 in photo pixels, fractional: a crop) when given."""
     t = np.zeros((grid, grid, len(DAMAGE_TYPES)), np.uint8)
     for a in anns:
         m = annotation_mask(a, height, width).astype(np.float32)
-        cover = np.asarray(Image.fromarray(m, mode="F").resize((grid, grid), Image.BOX))
+        cover = np.asarray(Image.fromarray(m, mode="F").resize((grid, grid), Image.BOX, box=box))
         t[..., a["type"]] |= (cover >= COVER_MIN).astype(np.uint8)
     return t.reshape(grid * grid, len(DAMAGE_TYPES))
 
 
+def normalized_item_box(sample: dict) -> np.ndarray:
+    """The sample's item box as (x0, y0, x1, y1) fractions of the photo, or NaNs when the package has none."""
+    b = sample.get("item_box")
+    if not b:
+        return np.full(4, np.nan, np.float32)
+    x, y, w, h = b
+    W, H = sample["width"], sample["height"]
+    return np.array([x / W, y / H, (x + w) / W, (y + h) / H], np.float32)
+
+
 def load_split(package_path: str, split: str, image_size: int, grid: int, cache_dir: str | None = None,
                limit: int | None = None, verbose: bool = True) -> dict:
-    """All images of one split as numpy arrays (cached). Keys: pixels, grade, damage, meta."""
+    """All images of one split as numpy arrays (cached). Keys: pixels, grade, damage ([N, G*G, 6] 0/1), item_box
+    (normalized, NaN where the package has none), meta."""
     pkg = open_package(package_path)
     cache = None
+    keys = ("pixels", "grade", "damage", "item_box")
     if cache_dir:
         os.makedirs(cache_dir, exist_ok=True)
         cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_{image_size}_{grid}_{limit or 'all'}.npz")
         if os.path.exists(cache):
             z = np.load(cache, allow_pickle=True)
-            return {"pixels": z["pixels"], "grade": z["grade"], "damage": z["damage"], "meta": list(z["meta"])}
+            if all(k in z for k in keys):
+                return {**{k: z[k] for k in keys}, "meta": list(z["meta"])}
     samples = pkg.samples(split)
     if limit:
         samples = samples[:limit]
@@ -81,18 +102,20 @@ def load_split(package_path: str, split: str, image_size: int, grid: int, cache_
     pixels = np.zeros((n, image_size, image_size, 3), np.uint8)
     grade = np.zeros(n, np.int64)
     damage = np.zeros((n, grid * grid, len(DAMAGE_TYPES)), np.uint8)
+    item_box = np.zeros((n, 4), np.float32)
     meta = []
     for i, s in enumerate(samples):
         pixels[i] = preprocess_image(pkg.read_image(s["file_name"]), image_size)
         grade[i] = s["grade_index"]
         damage[i] = damage_target(s["annotations"], s["height"], s["width"], grid)
+        item_box[i] = normalized_item_box(s)
         meta.append({"file_name": s["file_name"], "item_id": s["item_id"], "width": s["width"],
                      "height": s["height"], "boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"]]})
         if verbose and (i + 1) % 1000 == 0:
             print(f"  preprocessed {i + 1}/{n} {split} images", flush=True)
-    out = {"pixels": pixels, "grade": grade, "damage": damage, "meta": meta}
+    out = {"pixels": pixels, "grade": grade, "damage": damage, "item_box": item_box, "meta": meta}
     if cache:
-        np.savez(cache, pixels=pixels, grade=grade, damage=damage, meta=np.array(meta, dtype=object))
+        np.savez(cache, pixels=pixels, grade=grade, damage=damage, item_box=item_box, meta=np.array(meta, dtype=object))
     return out
 
 
@@ -142,3 +165,104 @@ def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generat
     noise = torch.randn(x.shape, generator=gen) * (0.03 * torch.rand(n, 1, 1, 1, generator=gen))
     x = (x * gain * chan + bias + noise).clamp(-1.0, 1.0)
     return x, d.reshape(n, grid * grid, k)
+
+
+# ----------------------------------------------------------------------------- crop-to-item training
+
+def jitter_box(box: torch.Tensor, gen: torch.Generator, sigma: float = 0.04) -> torch.Tensor:
+    """Item boxes (normalized x0, y0, x1, y1, [N, 4]) with each edge moved by N(0, sigma x the box's size): training
+    crops vary the way the localizer's boxes will."""
+    size = (box[:, 2:4] - box[:, 0:2]).repeat(1, 2)
+    b = box + torch.randn(box.shape, generator=gen) * sigma * size
+    return torch.cat([torch.minimum(b[:, 0:2], b[:, 2:4]), torch.maximum(b[:, 0:2], b[:, 2:4])], 1).clamp(0.0, 1.0)
+
+
+def to_u8(x: torch.Tensor) -> np.ndarray:
+    """Normalized NCHW (``to_tensor``'s output) back to uint8 NHWC."""
+    mean = torch.tensor(MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(STD).view(1, 3, 1, 1)
+    return ((x * std + mean) * 255).round().clamp(0, 255).to(torch.uint8).permute(0, 2, 3, 1).numpy()
+
+
+def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitter: float = 0.04, seed: int = 0,
+                    cache_dir: str | None = None, limit: int | None = None, locate=None, verbose: bool = True) -> dict:
+    """Training views of one split for a crop-to-item model (``cfg``: its ModelConfig). Keys:
+      pixels [N, V, S, S, 3] uint8: V crops per photo at the network's size S, each made like the exported graph does
+        (photo stretched to cfg.frame_size, bilinear crop of expand_box(jittered item box));
+      damage [N, V, G*G, 6] 0/1: each crop's target from the annotation masks over exactly the crop's area;
+      small [N, L, L, 3] uint8: the whole photo as the localizer sees it (average-pooled to cfg.localizer_size);
+      item_box [N, 4]: the recorded box (normalized x0, y0, x1, y1), NaN where the package has none; grade; meta.
+    Photos without a recorded box are cropped around ``locate(frames)`` (a trained localizer, when fine-tuning) or
+    the whole photo; such splits are not cached (the crops depend on the model)."""
+    from model import crop_pixels, expand_box
+    pkg = open_package(package_path)
+    samples = pkg.samples(split)
+    if limit:
+        samples = samples[:limit]
+    boxes = np.stack([normalized_item_box(s) for s in samples]) if samples else np.zeros((0, 4), np.float32)
+    complete = not np.isnan(boxes).any()
+    keys = ("pixels", "grade", "damage", "small", "item_box")
+    cache = None
+    if cache_dir and complete:
+        os.makedirs(cache_dir, exist_ok=True)
+        cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_crop{cfg.frame_size}-{cfg.image_size}-"
+                                        f"{cfg.damage_grid}-{cfg.localizer_size}-{cfg.crop_margin:g}-"
+                                        f"{cfg.crop_min_size:g}-v{variants}-j{jitter:g}-s{seed}_{limit or 'all'}.npz")
+        if os.path.exists(cache):
+            z = np.load(cache, allow_pickle=True)
+            return {**{k: z[k] for k in keys}, "meta": list(z["meta"])}
+    n, S, G, L = len(samples), cfg.image_size, cfg.damage_grid, cfg.localizer_size
+    out = {"pixels": np.zeros((n, variants, S, S, 3), np.uint8), "grade": np.zeros(n, np.int64),
+           "damage": np.zeros((n, variants, G * G, len(DAMAGE_TYPES)), np.uint8),
+           "small": np.zeros((n, L, L, 3), np.uint8), "item_box": boxes, "meta": []}
+    gen = torch.Generator().manual_seed(seed)
+    chunk = 64
+    for c0 in range(0, n, chunk):
+        part = samples[c0:c0 + chunk]
+        frames = to_tensor(np.stack([preprocess_image(pkg.read_image(s["file_name"]), cfg.frame_size) for s in part]))
+        out["small"][c0:c0 + len(part)] = to_u8(F.avg_pool2d(frames, cfg.frame_size // L))
+        b = torch.from_numpy(boxes[c0:c0 + len(part)].copy())
+        missing = torch.isnan(b[:, 0])
+        if bool(missing.any()):
+            with torch.no_grad():
+                b[missing] = locate(frames[missing]) if locate is not None else torch.tensor([0.0, 0.0, 1.0, 1.0])
+        for v in range(variants):
+            crop = expand_box(jitter_box(b, gen, jitter), cfg.crop_margin, cfg.crop_min_size)
+            out["pixels"][c0:c0 + len(part), v] = to_u8(crop_pixels(frames, crop, S))
+            for j, s in enumerate(part):
+                x0, y0, x1, y1 = crop[j].tolist()
+                W, H = s["width"], s["height"]
+                out["damage"][c0 + j, v] = damage_target(s["annotations"], H, W, G, (x0 * W, y0 * H, x1 * W, y1 * H))
+        for j, s in enumerate(part):
+            out["grade"][c0 + j] = s["grade_index"]
+            out["meta"].append({"file_name": s["file_name"], "item_id": s["item_id"], "width": s["width"],
+                                "height": s["height"],
+                                "boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"]]})
+        if verbose and (c0 // chunk) % 16 == 15:
+            print(f"  cropped {c0 + len(part)}/{n} {split} images", flush=True)
+    if cache:
+        np.savez(cache, **{k: out[k] for k in keys}, meta=np.array(out["meta"], dtype=object))
+    return out
+
+
+def augment_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, rotate: bool = True):
+    """The localizer's augmentation: flips, quarter turns and photometric jitter of whole photos x (normalized NCHW,
+    square), with their item boxes (normalized x0, y0, x1, y1) moved to match exactly."""
+    n = x.shape[0]
+    x0, y0, x1, y1 = box.unbind(1)
+    hf = torch.rand(n, generator=gen) < 0.5
+    vf = torch.rand(n, generator=gen) < 0.3
+    x = torch.where(hf.view(n, 1, 1, 1), x.flip(3), x)
+    x0, x1 = torch.where(hf, 1 - x1, x0), torch.where(hf, 1 - x0, x1)
+    x = torch.where(vf.view(n, 1, 1, 1), x.flip(2), x)
+    y0, y1 = torch.where(vf, 1 - y1, y0), torch.where(vf, 1 - y0, y1)
+    if rotate:
+        # torch.rot90(k=1, dims=(2, 3)): the pixel at (x, y) moves to (y, 1 - x)
+        rot = torch.rand(n, generator=gen) < 0.5
+        x = torch.where(rot.view(n, 1, 1, 1), x.rot90(1, (2, 3)), x)
+        x0, y0, x1, y1 = (torch.where(rot, y0, x0), torch.where(rot, 1 - x1, y0),
+                          torch.where(rot, y1, x1), torch.where(rot, 1 - x0, y1))
+    gain = 1 + 0.15 * (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1)
+    bias = 0.1 * (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1)
+    x = (x * gain + bias).clamp(-1.0, 1.0)
+    return x, torch.stack([x0, y0, x1, y1], 1)

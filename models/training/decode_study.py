@@ -56,7 +56,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, ck = load_checkpoint(a.ckpt)
-    size, temperature = model.cfg.image_size, ck["calibration"]["temperature"]
+    size, temperature = model.cfg.input_size, ck["calibration"]["temperature"]
     pkg = open_package(a.data)
     samples = pkg.samples("test")[: a.photos]
     truth = np.array([s["grade_index"] for s in samples])

@@ -90,8 +90,8 @@ def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None =
     model, ck = load_checkpoint(ckpt_path)
     cfg = model.cfg
     cal = ck["calibration"]
-    grid = cfg.damage_grid
-    d = load_splits([data] + list(extra or []), split, cfg.image_size, grid, cache)
+    grid = cfg.output_grid
+    d = load_splits([data] + list(extra or []), split, cfg.input_size, grid, cache)
     g, dm = predict(model, d["pixels"])
     probs = sigmoid(dm)
     gm = grade_metrics(g, d["grade"], cal["temperature"], len(GRADES))
@@ -100,8 +100,8 @@ def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None =
     per_item = item_metrics(items, cal.get("item_rule", {}).get("confident_damage_score"))
     return {"split": split, "images": int(len(d["grade"])), "items": len(items),
             "temperature": cal["temperature"], "grade": gm, "item_grade": per_item, "regions": regs,
-            "region_recall_by_size": size_buckets(per_gt, d["meta"], cfg.image_size),
-            "pytorch_cpu_latency": latency(model, cfg.image_size)}
+            "region_recall_by_size": size_buckets(per_gt, d["meta"], cfg.input_size),
+            "pytorch_cpu_latency": latency(model, cfg.input_size)}
 
 
 def main():

@@ -46,17 +46,18 @@ def sha256_file(path: str) -> str:
 
 def export_onnx(model, path: str):
     model.eval()
-    s = model.cfg.image_size
+    s = model.cfg.input_size
     dummy = torch.zeros(2, 3, s, s)
     torch.onnx.export(model, dummy, path, opset_version=OPSET, input_names=[INPUT_NAME],
                       output_names=OUTPUT_NAMES, do_constant_folding=True,
                       dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAMES[0]: {0: "batch"},
                                     OUTPUT_NAMES[1]: {0: "batch"}})
-    if model.cfg.test_time_hflip:
-        # torch 1.13's exporter loses the static sizes through the [2N] -> [2, N] reshapes of the mirror averaging;
-        # the sizes are fixed by the config, so state them on the outputs (the C# golden test checks the numbers)
+    if model.cfg.test_time_hflip or model.cfg.crop_to_item:
+        # torch 1.13's exporter loses the static sizes through the [2N] -> [2, N] reshapes of the mirror averaging and
+        # the crop's resampling; the sizes are fixed by the config, so state them on the outputs (the C# golden test
+        # checks the numbers)
         m = onnx.load(path)
-        sizes = {OUTPUT_NAMES[0]: [len(GRADES)], OUTPUT_NAMES[1]: [model.cfg.damage_grid ** 2, len(DAMAGE_TYPES)]}
+        sizes = {OUTPUT_NAMES[0]: [len(GRADES)], OUTPUT_NAMES[1]: [model.cfg.output_grid ** 2, len(DAMAGE_TYPES)]}
         for out in m.graph.output:
             for dim, size in zip(list(out.type.tensor_type.shape.dim)[1:], sizes[out.name]):
                 dim.Clear()
@@ -74,8 +75,8 @@ def check_onnx(path: str, cfg) -> dict:
 
     ins = {i.name: dims(i) for i in m.graph.input}
     outs = {o.name: dims(o) for o in m.graph.output}
-    g = cfg.damage_grid
-    assert ins == {INPUT_NAME: ["batch", 3, cfg.image_size, cfg.image_size]}, ins
+    g = cfg.output_grid
+    assert ins == {INPUT_NAME: ["batch", 3, cfg.input_size, cfg.input_size]}, ins
     assert outs[OUTPUT_NAMES[0]] == ["batch", len(GRADES)], outs
     assert outs[OUTPUT_NAMES[1]] == ["batch", g * g, len(DAMAGE_TYPES)], outs
     assert m.opset_import[0].version == OPSET
@@ -91,7 +92,7 @@ def pattern_image(size: int) -> np.ndarray:
 
 def golden(model, cal: dict, data: str | None) -> dict:
     cfg = model.cfg
-    s, g = cfg.image_size, cfg.damage_grid
+    s, g = cfg.input_size, cfg.output_grid
     cases = []
     if data:
         pkg = open_package(data)
@@ -133,19 +134,24 @@ def golden(model, cal: dict, data: str | None) -> dict:
 
 
 def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path) -> dict:
-    g = cfg.damage_grid
+    g, s = cfg.output_grid, cfg.input_size
+    description = ("conv-stem ViT (stride-16 patch tokens), class token -> grade head, patch tokens -> damage-map head")
+    if cfg.crop_to_item:
+        description = (f"crop to the item, then a conv-stem ViT: a convolutional localizer finds the item on the whole "
+                       f"photo ({s} px, seen at {cfg.localizer_size} px), the photo is cropped to it (margin "
+                       f"{cfg.crop_margin:g} per side) and resampled to {cfg.image_size} px inside the graph; the ViT's "
+                       f"class token -> grade head, patch tokens -> damage map over the crop, resampled onto a {g}x{g} "
+                       f"grid over the whole photo")
     return {
         "schema": "returns-grader-model-manifest", "schema_version": "1.0",
         "name": name, "version": version, "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "architecture": {"family": "vit", "description": "conv-stem ViT (stride-16 patch tokens), class token -> grade "
-                                                         "head, patch tokens -> damage-map head",
+        "architecture": {"family": "vit", "description": description,
                          "config": cfg.to_dict(), "parameters": int(sum(v.numel() for v in
                                                                      load_checkpoint(pt_path)[0].parameters()))},
         "file": "model.onnx", "sha256": sha256_file(onnx_path), "size_bytes": os.path.getsize(onnx_path),
         "opset": OPSET, "rubric_version": RUBRIC_VERSION,
-        "input": {"name": INPUT_NAME, "dtype": "float32", "layout": "NCHW", "shape": ["batch", 3, cfg.image_size,
-                                                                                     cfg.image_size],
-                  "height": cfg.image_size, "width": cfg.image_size, "channel_order": "RGB",
+        "input": {"name": INPUT_NAME, "dtype": "float32", "layout": "NCHW", "shape": ["batch", 3, s, s],
+                  "height": s, "width": s, "channel_order": "RGB",
                   "orientation": "apply EXIF orientation before resizing",
                   "resize": {"mode": "stretch", "keep_aspect_ratio": False, "filter": "bilinear",
                              "antialias": True,
@@ -163,7 +169,7 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path) -> 
         "grades": GRADES, "damage_types": DAMAGE_TYPES, "severity_points": SEVERITY_POINTS,
         "grade_point_ranges": {k: list(v) for k, v in GRADE_POINT_RANGES.items()},
         "damage_map": {"grid_height": g, "grid_width": g, "cell_order": "row-major", "activation": "sigmoid",
-                       "cell_size_input_px": cfg.image_size // g},
+                       "cell_size_input_px": s // g},
         "calibration": {"method": "temperature", "temperature": round(cal["temperature"], 6),
                         "fitted_on": "validation split"},
         "regions": {"algorithm": "threshold-components-v1", "connectivity": 8,

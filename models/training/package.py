@@ -244,7 +244,8 @@ class Package:
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     def samples(self, split: str | None = None) -> list:
-        """One dict per image: file_name, width, height, item_id, grade_index, annotations (type, bbox, mask rle)."""
+        """One dict per image: file_name, width, height, item_id, grade_index, annotations (type, bbox, mask rle),
+        item_box ([x, y, w, h] in pixels where the generator recorded it, else None)."""
         by_image = {}
         for a in self.coco["annotations"]:
             by_image.setdefault(a["image_id"], []).append(a)
@@ -259,7 +260,8 @@ class Package:
             anns = [{"type": self.category_to_type[a["category_id"]], "bbox": a["bbox"],
                      "area": a.get("area", a["bbox"][2] * a["bbox"][3]), "segmentation": a.get("segmentation")} for a in by_image.get(im["id"], [])]
             out.append({"id": im["id"], "file_name": im["file_name"], "width": im["width"], "height": im["height"],
-                        "item_id": im["item_id"], "split": s, "grade_index": GRADES.index(grade), "annotations": anns})
+                        "item_id": im["item_id"], "split": s, "grade_index": GRADES.index(grade), "annotations": anns,
+                        "item_box": im.get("item_box")})
         return out
 
     def fingerprint(self) -> str:

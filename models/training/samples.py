@@ -70,9 +70,9 @@ def main():
         row = f"| `{name}` | {s['width']}×{s['height']}, {len(data) // 1024} KB | {g} | {dmg} |"
         if model:
             with torch.no_grad():
-                gl, dl = model(to_tensor(preprocess_image(data, model.cfg.image_size)[None]))
+                gl, dl = model(to_tensor(preprocess_image(data, model.cfg.input_size)[None]))
             p = softmax(gl.numpy(), cal["temperature"])[0]
-            regs = regions_from_probs(sigmoid(dl[0].numpy()), model.cfg.damage_grid, model.cfg.damage_grid,
+            regs = regions_from_probs(sigmoid(dl[0].numpy()), model.cfg.output_grid, model.cfg.output_grid,
                                       s["width"], s["height"], cal["thresholds"], cal["min_cells"])
             rtxt = ", ".join(f"{r['type']} {r['score']:.2f}" for r in regs) or "no regions"
             row += f" {GRADES[int(p.argmax())]} ({p.max():.2f}); {rtxt} |"

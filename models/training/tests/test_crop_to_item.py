@@ -1,0 +1,201 @@
+"""Crop to the item (ModelConfig.crop_to_item): the geometry of the crop and of the damage map's way back onto the
+whole photo, the training crops' targets, the localizer's augmentation, training steps, export and the train.py run
+on a package without item boxes (an export from the app)."""
+import io
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+import torch
+from PIL import Image
+
+from dataset import (augment_frames, damage_target, jitter_box, load_crop_split, normalized_item_box,
+                     preprocess_image, to_tensor)
+from model import OUTSIDE_CROP_LOGIT, GraderViT, ModelConfig, crop_map_to_frame, crop_pixels, expand_box
+from package import PackageWriter, open_package
+from train import HERE, localizer_loss, losses
+
+
+def tiny_crop_cfg(**kw) -> ModelConfig:
+    return ModelConfig(image_size=64, patch_size=16, dim=48, depth=2, heads=2, stem_channels=[8, 16, 32],
+                       damage_subdiv=2, count_head=True, crop_to_item=True, frame_size=96, frame_grid=24,
+                       localizer_size=48, **kw)
+
+
+def test_expand_box_adds_the_margin_keeps_a_minimum_size_and_stays_on_the_photo():
+    box = torch.tensor([[0.2, 0.3, 0.6, 0.6], [0.45, 0.45, 0.5, 0.5], [0.0, 0.8, 0.4, 1.0]])
+    crop = expand_box(box, margin=0.1, min_size=0.25)
+    assert torch.allclose(crop[0], torch.tensor([0.16, 0.27, 0.64, 0.63]), atol=1e-6)
+    assert torch.allclose(crop[1], torch.tensor([0.35, 0.35, 0.6, 0.6]), atol=1e-6)    # grown to the minimum
+    assert torch.allclose(crop[2], torch.tensor([0.0, 0.775, 0.44, 1.0]), atol=1e-6)   # clipped at the photo's edges
+
+
+def test_cropping_the_whole_photo_at_its_own_size_changes_nothing():
+    x = torch.randn(2, 3, 40, 40)
+    out = crop_pixels(x, torch.tensor([[0.0, 0.0, 1.0, 1.0]] * 2), 40)
+    assert torch.allclose(out, x, atol=1e-5)
+
+
+def test_a_crop_takes_the_pixels_of_its_box():
+    x = torch.arange(40 * 40, dtype=torch.float32).view(1, 1, 40, 40)
+    out = crop_pixels(x, torch.tensor([[0.25, 0.5, 0.75, 1.0]]), 20)   # columns 10..29, rows 20..39 at scale 1
+    assert torch.allclose(out[0, 0], x[0, 0, 20:40, 10:30], atol=1e-4)
+
+
+def test_the_crop_damage_map_lands_where_the_crop_is_on_the_photo():
+    g, G = 8, 16
+    crop = torch.tensor([[0.25, 0.5, 0.75, 1.0]])                       # photo cells cols 4..11, rows 8..15
+    logits = torch.full((1, g * g, 6), -5.0)
+    logits[0, 3 * g + 5, 2] = 5.0                                        # crop cell row 3, col 5, type dent
+    frame = crop_map_to_frame(logits, crop, g, G).view(G, G, 6)
+    assert torch.all(frame[:8, :, :] == OUTSIDE_CROP_LOGIT)            # rows above the crop
+    assert torch.all(frame[:, :4, :] == OUTSIDE_CROP_LOGIT) and torch.all(frame[:, 12:, :] == OUTSIDE_CROP_LOGIT)
+    inside = frame[8:16, 4:12, 2]
+    assert inside.argmax().item() == 3 * 8 + 5 and inside.max().item() == 5.0   # same cell: the grids align 1:1
+    assert torch.all(frame[8:16, 4:12, 0] == -5.0)
+
+
+def test_the_whole_photo_crop_maps_back_unchanged():
+    g = 12
+    logits = torch.randn(2, g * g, 6)
+    crop = torch.tensor([[0.0, 0.0, 1.0, 1.0]] * 2)
+    assert torch.allclose(crop_map_to_frame(logits, crop, g, g), logits, atol=1e-5)
+
+
+def test_a_crops_damage_target_covers_exactly_the_crops_area():
+    """A stain box on a 400 x 400 photo: the target over the crop (200..400 both ways) is the target of the cropped
+    photo."""
+    ann = {"type": 1, "bbox": [220, 250, 60, 40]}
+    target = damage_target([ann], 400, 400, 10, box=(200.0, 200.0, 400.0, 400.0)).reshape(10, 10, 6)
+    direct = damage_target([{"type": 1, "bbox": [20, 50, 60, 40]}], 200, 200, 10).reshape(10, 10, 6)
+    assert target[..., 1].sum() > 0 and np.array_equal(target, direct)
+
+
+def test_crop_views_are_the_graphs_crops_of_each_photo(tiny_package):
+    cfg = tiny_crop_cfg()
+    d = load_crop_split(tiny_package, "train", cfg, variants=2, jitter=0.0, verbose=False)
+    samples = open_package(tiny_package).samples("train")
+    n = len(samples)
+    assert d["pixels"].shape == (n, 2, 64, 64, 3) and d["damage"].shape == (n, 2, 8 * 8, 6)
+    assert d["small"].shape == (n, 48, 48, 3) and not np.isnan(d["item_box"]).any()
+    pkg = open_package(tiny_package)
+    frames = to_tensor(np.stack([preprocess_image(pkg.read_image(s["file_name"]), 96) for s in samples[:3]]))
+    boxes = torch.from_numpy(np.stack([normalized_item_box(s) for s in samples[:3]]))
+    crops = crop_pixels(frames, expand_box(boxes, cfg.crop_margin, cfg.crop_min_size), 64)
+    assert np.abs(to_tensor(d["pixels"][:3, 0]).numpy() - crops.numpy()).max() <= 1.01 / 127.5   # uint8 rounding
+    assert np.array_equal(d["pixels"][:, 0], d["pixels"][:, 1])        # no jitter: both variants alike
+    for dm, meta in zip(d["damage"][:, 0], d["meta"]):
+        assert bool(dm.any()) == bool(meta["boxes"])                   # the item box holds all of its damage
+
+
+def test_localizer_augmentation_moves_the_box_with_the_photo():
+    gen = torch.Generator().manual_seed(0)
+    for _ in range(10):
+        x = -torch.ones(8, 3, 40, 40)
+        x[:, :, 8:36, 4:20] = 1.0                                          # the "item": x 0.1-0.5, y 0.2-0.9
+        box = torch.tensor([[0.1, 0.2, 0.5, 0.9]]).repeat(8, 1)
+        xa, ba = augment_frames(x, box, gen)
+        for i in range(8):
+            ys, xs = torch.nonzero(xa[i, 0] > 0.5, as_tuple=True)
+            seen = torch.tensor([xs.min() / 40, ys.min() / 40, (xs.max() + 1) / 40, (ys.max() + 1) / 40])
+            assert torch.allclose(seen, ba[i], atol=1e-6)
+
+
+def test_jittered_boxes_stay_ordered_and_on_the_photo():
+    gen = torch.Generator().manual_seed(1)
+    b = jitter_box(torch.tensor([[0.0, 0.1, 0.3, 1.0]]).repeat(500, 1), gen, sigma=0.3)
+    assert torch.all(b[:, 0] <= b[:, 2]) and torch.all(b[:, 1] <= b[:, 3])
+    assert b.min() >= 0 and b.max() <= 1
+
+
+def test_the_whole_model_takes_photos_and_answers_over_the_whole_photo():
+    cfg = tiny_crop_cfg(test_time_hflip=True)
+    m = GraderViT(cfg).eval()
+    with torch.no_grad():
+        g, d = m(torch.randn(3, 3, 96, 96))
+    assert cfg.input_size == 96 and cfg.output_grid == 24
+    assert g.shape == (3, 5) and d.shape == (3, 24 * 24, 6)
+
+
+def test_a_few_crop_training_steps_lower_the_loss(tiny_package):
+    torch.manual_seed(0)
+    cfg = tiny_crop_cfg()
+    d = load_crop_split(tiny_package, "train", cfg, variants=1, verbose=False)
+    xc = to_tensor(d["pixels"][:16, 0])
+    dm = torch.from_numpy(d["damage"][:16, 0])
+    small, boxes = to_tensor(d["small"][:16]), torch.from_numpy(d["item_box"][:16])
+    y = torch.from_numpy(d["grade"][:16])
+    model = GraderViT(cfg)
+    opt = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    gen = torch.Generator().manual_seed(0)
+    first = None
+    for _ in range(25):
+        loss, _, _ = losses(model, xc, y, dm, 3.0, 1.0)
+        loss = loss + 5 * localizer_loss(model, small, boxes, gen)
+        first = first if first is not None else loss.item()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    with torch.no_grad():
+        final, _, _ = losses(model, xc, y, dm, 3.0, 1.0)
+        final = final + 5 * localizer_loss(model, small, boxes, gen)
+    assert final.item() < 0.7 * first
+
+
+def test_export_keeps_the_contract_with_the_crop_inside_the_graph(tmp_path):
+    from export import check_onnx, export_onnx
+    cfg = tiny_crop_cfg(test_time_hflip=True)
+    model = GraderViT(cfg).eval()
+    path = str(tmp_path / "m.onnx")
+    export_onnx(model, path)
+    info = check_onnx(path, cfg)
+    assert info["inputs"]["pixel_values"] == ["batch", 3, 96, 96]
+    assert info["outputs"]["damage_logits"] == ["batch", 24 * 24, 6]
+    assert "GridSample" in {n.op_type for n in onnx.load(path).graph.node}
+
+
+def _export_without_item_boxes(folder, items: int = 30) -> str:
+    w = PackageWriter(str(folder), source="export")
+    rng = np.random.default_rng(0)
+    for i in range(items):
+        buf = io.BytesIO()
+        Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(buf, "JPEG")
+        w.add_item(f"ret-{i}", "Good" if i % 2 else "LikeNew",
+                   [{"jpeg": buf.getvalue(), "width": 160, "height": 120,
+                     "annotations": [{"type": "dent", "bbox": [40, 30, 50, 40]}] if i % 2 else []}])
+    w.finish()
+    return str(folder)
+
+
+def test_photos_without_item_boxes_are_cropped_by_the_localizer_or_whole(tmp_path):
+    pkg = _export_without_item_boxes(tmp_path / "export", 12)
+    cfg = tiny_crop_cfg()
+    whole = load_crop_split(pkg, "train", cfg, variants=1, jitter=0.0, verbose=False)
+    assert np.isnan(whole["item_box"]).all()                           # nothing for the localizer to learn from
+    frames = to_tensor(np.stack([preprocess_image(open_package(pkg).read_image(m["file_name"]), 96)
+                                 for m in whole["meta"]]))
+    expected = crop_pixels(frames, expand_box(torch.tensor([[0.0, 0.0, 1.0, 1.0]] * len(frames)), cfg.crop_margin,
+                                              cfg.crop_min_size), 64)
+    assert np.abs(to_tensor(whole["pixels"][:, 0]).numpy() - expected.numpy()).max() <= 1.01 / 127.5
+    box = torch.tensor([0.25, 0.25, 0.75, 0.75])
+    located = load_crop_split(pkg, "train", cfg, variants=1, jitter=0.0, verbose=False,
+                              locate=lambda f: box.expand(len(f), 4))
+    expected = crop_pixels(frames, expand_box(box.expand(len(frames), 4), cfg.crop_margin, cfg.crop_min_size), 64)
+    assert np.abs(to_tensor(located["pixels"][:, 0]).numpy() - expected.numpy()).max() <= 1.01 / 127.5
+
+
+def test_train_py_fine_tunes_a_crop_model_on_an_export_without_item_boxes(tmp_path):
+    """The retraining loop: an export from the app has no item boxes; train.py crops with the model's localizer."""
+    init = tmp_path / "init.pt"
+    cfg = tiny_crop_cfg()
+    torch.save({"config": cfg.to_dict(), "state_dict": GraderViT(cfg).state_dict()}, str(init))
+    export = _export_without_item_boxes(tmp_path / "export")
+    out = tmp_path / "run"
+    res = subprocess.run([sys.executable, "train.py", "--data", export, "--init", str(init),
+                          "--out", str(out), "--epochs", "1", "--batch", "4", "--cache", str(tmp_path / "cache")],
+                         cwd=HERE, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert "have no item box: cropped where the localizer puts the item" in res.stdout
+    ck = torch.load(str(out / "final.pt"))
+    assert ck["config"]["crop_to_item"] and "temperature" in ck["calibration"]
