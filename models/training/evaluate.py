@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from dataset import load_splits
+from dataset import load_splits, to_tensor
 from item_rule import item_metrics, item_views
 from metrics import grade_metrics
 from regions import region_metrics, sigmoid
@@ -69,6 +69,39 @@ def size_buckets(per_gt, metas, image_size: int) -> dict:
     return out
 
 
+@torch.no_grad()
+def localizer_metrics(model, pixels: np.ndarray, item_box: np.ndarray, metas: list, batch: int = 64) -> dict | None:
+    """A crop-to-item model's localizer against the recorded item boxes: IoU, and how often the crop the graph makes
+    holds the whole item and each annotated damage box (0.5 % of the photo's side of tolerance). None when the model
+    does not crop or the photos have no recorded box."""
+    from model import expand_box
+    known = ~np.isnan(item_box[:, 0])
+    if not model.cfg.crop_to_item or not known.any():
+        return None
+    model.eval()
+    boxes = np.concatenate([model.locate(to_tensor(pixels[i:i + batch])).numpy() for i in range(0, len(pixels), batch)])
+    crops = expand_box(torch.from_numpy(boxes), model.cfg.crop_margin, model.cfg.crop_min_size).numpy()
+    gt = item_box[known]
+    p = boxes[known]
+    inter = (np.clip(np.minimum(p[:, 2:], gt[:, 2:]) - np.maximum(p[:, :2], gt[:, :2]), 0, None)).prod(1)
+    union = (p[:, 2:] - p[:, :2]).prod(1) + (gt[:, 2:] - gt[:, :2]).prod(1) - inter
+    iou = inter / np.maximum(union, 1e-9)
+    tol = 0.005
+
+    def inside(c, b):
+        return bool(c[0] <= b[0] + tol and c[1] <= b[1] + tol and c[2] >= b[2] - tol and c[3] >= b[3] - tol)
+    item_inside = [inside(c, b) for c, b in zip(crops[known], gt)]
+    damage_inside = []
+    for c, m in zip(crops, metas):
+        for _, (x, y, w, h), _ in m["boxes"]:
+            W, H = m["width"], m["height"]
+            damage_inside.append(inside(c, (x / W, y / H, (x + w) / W, (y + h) / H)))
+    return {"photos": int(known.sum()), "iou_mean": float(iou.mean()), "iou_p05": float(np.quantile(iou, 0.05)),
+            "crop_holds_whole_item": float(np.mean(item_inside)),
+            "crop_holds_damage_box": float(np.mean(damage_inside)) if damage_inside else None,
+            "crop_side_mean": [float((crops[:, 2] - crops[:, 0]).mean()), float((crops[:, 3] - crops[:, 1]).mean())]}
+
+
 def latency(model, image_size: int) -> dict:
     model.eval()
     res = {}
@@ -101,6 +134,7 @@ def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None =
     return {"split": split, "images": int(len(d["grade"])), "items": len(items),
             "temperature": cal["temperature"], "grade": gm, "item_grade": per_item, "regions": regs,
             "region_recall_by_size": size_buckets(per_gt, d["meta"], cfg.input_size),
+            "localizer": localizer_metrics(model, d["pixels"], d["item_box"], d["meta"]),
             "pytorch_cpu_latency": latency(model, cfg.input_size)}
 
 
@@ -129,6 +163,8 @@ def main():
     print("per item, station rule accuracy by confident-damage score:",
           json.dumps(res["item_grade"]["accuracy_by_confident_damage_score"]))
     print("scratch recall by stroke width:", json.dumps(res["region_recall_by_size"]["scratch_by_stroke_width"]))
+    if res["localizer"]:
+        print("localizer:", json.dumps(res["localizer"]))
     print("latency:", res["pytorch_cpu_latency"])
     if a.out:
         with open(a.out, "w") as f:

@@ -7,7 +7,9 @@ namespace Returns.Grader.Bench.Vision.Measurement;
 /// architecture.config: the matrix work only (convolutions, linear layers, the two attention matmuls), 2 FLOPs per
 /// multiply-add. LayerNorm, GELU, softmax and additions are left out (under 0.1 % here). The Python baseline counts
 /// the same with torch.profiler as a check. A model with mirror averaging (test_time_hflip) runs the network twice per
-/// image inside its graph, so its count doubles.
+/// image inside its graph, so its count doubles. A crop-to-item model (crop_to_item) first runs its localizer once
+/// per image (3×3 stride-2 convolutions over the photo shrunk to localizer_size, then a two-layer MLP); its ViT sees
+/// the crop at image_size. The bilinear resampling of the crop and of the damage map back is not matrix work.
 /// </summary>
 public sealed record ModelFlops(long StemFlops, long LinearFlops, long AttentionFlops, string Config)
 {
@@ -56,8 +58,28 @@ public sealed record ModelFlops(long StemFlops, long LinearFlops, long Attention
             + (c.TryGetProperty("grade_readout", out var readout) && readout.GetBoolean() ? (2 * damage * 64) + (64 * grades) : 0); // pooled damage → 64 → grades
         var attentionMacs = depth * 2 * tokens * tokens * dim; // q·kᵀ and attention·v over all heads
         var passes = c.TryGetProperty("test_time_hflip", out var mirror) && mirror.GetBoolean() ? 2 : 1;
-        return new ModelFlops(2 * passes * stemMacs, 2 * passes * linearMacs, 2 * passes * attentionMacs,
+        var (localizerConvMacs, localizerLinearMacs, localizer) = LocalizerMacs(c);
+        return new ModelFlops(2 * ((passes * stemMacs) + localizerConvMacs), 2 * ((passes * linearMacs) + localizerLinearMacs), 2 * passes * attentionMacs,
             $"{size} px, patch {patch}, dim {dim}, depth {depth}, MLP {hidden}, stem [{string.Join(", ", channels.SkipLast(1))}] → {dim}, {tokens} tokens"
-            + (passes == 2 ? "; mirror averaging: every image runs twice, image and mirror image" : ""));
+            + (passes == 2 ? "; mirror averaging: every image runs twice, image and mirror image" : "") + localizer);
+    }
+
+    private static (long Conv, long Linear, string Description) LocalizerMacs(JsonElement c)
+    {
+        if (!c.TryGetProperty("crop_to_item", out var crop) || !crop.GetBoolean())
+        {
+            return (0, 0, "");
+        }
+        long side = c.GetProperty("localizer_size").GetInt32(), inChannels = 3, conv = 0;
+        var channels = c.GetProperty("localizer_channels").EnumerateArray().Select(e => e.GetInt64()).ToList();
+        foreach (var outChannels in channels)
+        {
+            side = (side + 1) / 2;
+            conv += side * side * outChannels * inChannels * 9;
+            inChannels = outChannels;
+        }
+        var hidden = c.GetProperty("localizer_hidden").GetInt64();
+        var linear = (inChannels * side * side * hidden) + (hidden * 4);
+        return (conv, linear, $"; crop to the item: localizer on {c.GetProperty("localizer_size").GetInt32()} px of the {c.GetProperty("frame_size").GetInt32()} px photo, then the network on the crop");
     }
 }

@@ -199,3 +199,34 @@ def test_train_py_fine_tunes_a_crop_model_on_an_export_without_item_boxes(tmp_pa
     assert "have no item box: cropped where the localizer puts the item" in res.stdout
     ck = torch.load(str(out / "final.pt"))
     assert ck["config"]["crop_to_item"] and "temperature" in ck["calibration"]
+
+
+def test_localizer_metrics_say_how_often_the_crop_holds_the_item_and_its_damage():
+    from evaluate import localizer_metrics
+    model = GraderViT(tiny_crop_cfg())
+    truth = np.array([[0.2, 0.2, 0.6, 0.7], [0.1, 0.3, 0.5, 0.9], [np.nan] * 4], np.float32)
+    metas = [{"width": 100, "height": 100, "boxes": [(1, [25, 25, 10, 10], 100)]},
+             {"width": 100, "height": 100, "boxes": [(2, [80, 80, 10, 10], 100)]},   # outside the crop
+             {"width": 100, "height": 100, "boxes": []}]
+    model.locate = lambda frames: torch.from_numpy(np.nan_to_num(truth[:len(frames)], nan=0.5))
+    res = localizer_metrics(model, np.zeros((3, 96, 96, 3), np.uint8), truth, metas)
+    assert res["photos"] == 2 and abs(res["iou_mean"] - 1.0) < 1e-6
+    assert res["crop_holds_whole_item"] == 1.0 and res["crop_holds_damage_box"] == 0.5
+
+
+def test_the_way_back_onto_the_photo_is_grid_samples_bilinear_interpolation():
+    """crop_map_to_frame's explicit weights compute what grid_sample (bilinear, border) computes."""
+    import torch.nn.functional as F
+    torch.manual_seed(0)
+    g, G = 12, 30
+    logits = torch.randn(2, g * g, 6) * 10
+    crop = torch.tensor([[0.13, 0.2, 0.71, 0.93], [0.0, 0.05, 0.5, 0.6]])
+    ours = crop_map_to_frame(logits, crop, g, G).view(2, G, G, 6)
+    maps = logits.transpose(1, 2).reshape(2, 6, g, g)
+    u = (torch.arange(G, dtype=torch.float32) + 0.5) / G
+    tx = (u[None] - crop[:, 0:1]) / (crop[:, 2:3] - crop[:, 0:1])
+    ty = (u[None] - crop[:, 1:2]) / (crop[:, 3:4] - crop[:, 1:2])
+    grid = torch.stack([(tx * 2 - 1)[:, None, :].expand(2, G, G), (ty * 2 - 1)[:, :, None].expand(2, G, G)], -1)
+    ref = F.grid_sample(maps, grid, mode="bilinear", padding_mode="border", align_corners=False).permute(0, 2, 3, 1)
+    inside = ours != OUTSIDE_CROP_LOGIT
+    assert inside.any() and torch.allclose(ours[inside], ref[inside], atol=1e-4)
