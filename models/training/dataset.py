@@ -22,7 +22,6 @@ import os
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 from package import annotation_mask, open_package
@@ -81,6 +80,12 @@ def normalized_item_box(sample: dict) -> np.ndarray:
     return np.array([x / W, y / H, (x + w) / W, (y + h) / H], np.float32)
 
 
+def sample_meta(s: dict) -> dict:
+    """What evaluation keeps of a sample: its file, item, photo size and ground-truth boxes (type, [x, y, w, h], area)."""
+    return {"file_name": s["file_name"], "item_id": s["item_id"], "width": s["width"], "height": s["height"],
+            "boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"]]}
+
+
 def load_split(package_path: str, split: str, image_size: int, grid: int, cache_dir: str | None = None,
                limit: int | None = None, verbose: bool = True) -> dict:
     """All images of one split as numpy arrays (cached). Keys: pixels, grade, damage ([N, G*G, 6] 0/1), item_box
@@ -109,8 +114,7 @@ def load_split(package_path: str, split: str, image_size: int, grid: int, cache_
         grade[i] = s["grade_index"]
         damage[i] = damage_target(s["annotations"], s["height"], s["width"], grid)
         item_box[i] = normalized_item_box(s)
-        meta.append({"file_name": s["file_name"], "item_id": s["item_id"], "width": s["width"],
-                     "height": s["height"], "boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"]]})
+        meta.append(sample_meta(s))
         if verbose and (i + 1) % 1000 == 0:
             print(f"  preprocessed {i + 1}/{n} {split} images", flush=True)
     out = {"pixels": pixels, "grade": grade, "damage": damage, "item_box": item_box, "meta": meta}
@@ -140,6 +144,25 @@ def to_tensor(pixels: np.ndarray) -> torch.Tensor:
     return (x - mean) / std
 
 
+def draw_symmetries(n: int, gen: torch.Generator, rotate: bool = True):
+    """Per sample: horizontal flip (p 0.5), vertical flip (p 0.3), quarter turn (p 0.5, when rotate; else None)."""
+    hf = torch.rand(n, generator=gen) < 0.5
+    vf = torch.rand(n, generator=gen) < 0.3
+    rot = torch.rand(n, generator=gen) < 0.5 if rotate else None
+    return hf, vf, rot
+
+
+def apply_symmetries(t: torch.Tensor, sym, h_dim: int, w_dim: int) -> torch.Tensor:
+    """The drawn flips, then the quarter turn (torch.rot90(k=1) over (h_dim, w_dim)), of a batch t (batch first)."""
+    hf, vf, rot = sym
+    shape = (t.shape[0],) + (1,) * (t.dim() - 1)
+    t = torch.where(hf.view(shape), t.flip(w_dim), t)
+    t = torch.where(vf.view(shape), t.flip(h_dim), t)
+    if rot is not None:
+        t = torch.where(rot.view(shape), t.rot90(1, (h_dim, w_dim)), t)
+    return t
+
+
 def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generator, rotate: bool = True):
     """Photometric jitter, flips and (rotate) quarter turns; flips and turns move the damage target too, exactly,
     because input and damage grid are both square. x normalized NCHW.
@@ -148,17 +171,9 @@ def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generat
     same item with the same grade, and the station's photos come in either orientation."""
     n = x.shape[0]
     k = damage.shape[-1]
-    d = damage.view(n, grid, grid, k)
-    hf = torch.rand(n, generator=gen) < 0.5
-    vf = torch.rand(n, generator=gen) < 0.3
-    x = torch.where(hf.view(n, 1, 1, 1), x.flip(3), x)
-    d = torch.where(hf.view(n, 1, 1, 1), d.flip(2), d)
-    x = torch.where(vf.view(n, 1, 1, 1), x.flip(2), x)
-    d = torch.where(vf.view(n, 1, 1, 1), d.flip(1), d)
-    if rotate:
-        rot = torch.rand(n, generator=gen) < 0.5
-        x = torch.where(rot.view(n, 1, 1, 1), x.rot90(1, (2, 3)), x)
-        d = torch.where(rot.view(n, 1, 1, 1), d.rot90(1, (1, 2)), d)
+    sym = draw_symmetries(n, gen, rotate)
+    x = apply_symmetries(x, sym, 2, 3)
+    d = apply_symmetries(damage.view(n, grid, grid, k), sym, 1, 2)
     gain = 1 + 0.15 * (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1)
     chan = 1 + 0.05 * (torch.rand(n, 3, 1, 1, generator=gen) * 2 - 1)
     bias = 0.1 * (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1)
@@ -173,8 +188,8 @@ def jitter_box(box: torch.Tensor, gen: torch.Generator, sigma: float = 0.04) -> 
     """Item boxes (normalized x0, y0, x1, y1, [N, 4]) with each edge moved by N(0, sigma x the box's size): training
     crops vary the way the localizer's boxes will."""
     size = (box[:, 2:4] - box[:, 0:2]).repeat(1, 2)
-    b = box + torch.randn(box.shape, generator=gen) * sigma * size
-    return torch.cat([torch.minimum(b[:, 0:2], b[:, 2:4]), torch.maximum(b[:, 0:2], b[:, 2:4])], 1).clamp(0.0, 1.0)
+    from model import ordered_corners
+    return ordered_corners(box + torch.randn(box.shape, generator=gen) * sigma * size).clamp(0.0, 1.0)
 
 
 def to_u8(x: torch.Tensor) -> np.ndarray:
@@ -194,7 +209,7 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
       item_box [N, 4]: the recorded box (normalized x0, y0, x1, y1), NaN where the package has none; grade; meta.
     Photos without a recorded box are cropped around ``locate(frames)`` (a trained localizer, when fine-tuning) or
     the whole photo; such splits are not cached (the crops depend on the model)."""
-    from model import crop_pixels, expand_box
+    from model import crop_pixels, expand_box, localizer_view
     pkg = open_package(package_path)
     samples = pkg.samples(split)
     if limit:
@@ -220,7 +235,7 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
     for c0 in range(0, n, chunk):
         part = samples[c0:c0 + chunk]
         frames = to_tensor(np.stack([preprocess_image(pkg.read_image(s["file_name"]), cfg.frame_size) for s in part]))
-        out["small"][c0:c0 + len(part)] = to_u8(F.avg_pool2d(frames, cfg.frame_size // L))
+        out["small"][c0:c0 + len(part)] = to_u8(localizer_view(frames, cfg))
         b = torch.from_numpy(boxes[c0:c0 + len(part)].copy())
         missing = torch.isnan(b[:, 0])
         if bool(missing.any()):
@@ -235,9 +250,7 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
                 out["damage"][c0 + j, v] = damage_target(s["annotations"], H, W, G, (x0 * W, y0 * H, x1 * W, y1 * H))
         for j, s in enumerate(part):
             out["grade"][c0 + j] = s["grade_index"]
-            out["meta"].append({"file_name": s["file_name"], "item_id": s["item_id"], "width": s["width"],
-                                "height": s["height"],
-                                "boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"]]})
+            out["meta"].append(sample_meta(s))
         if verbose and (c0 // chunk) % 16 == 15:
             print(f"  cropped {c0 + len(part)}/{n} {split} images", flush=True)
     if cache:
@@ -249,17 +262,14 @@ def augment_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, rot
     """The localizer's augmentation: flips, quarter turns and photometric jitter of whole photos x (normalized NCHW,
     square), with their item boxes (normalized x0, y0, x1, y1) moved to match exactly."""
     n = x.shape[0]
+    sym = draw_symmetries(n, gen, rotate)
+    hf, vf, rot = sym
+    x = apply_symmetries(x, sym, 2, 3)
     x0, y0, x1, y1 = box.unbind(1)
-    hf = torch.rand(n, generator=gen) < 0.5
-    vf = torch.rand(n, generator=gen) < 0.3
-    x = torch.where(hf.view(n, 1, 1, 1), x.flip(3), x)
     x0, x1 = torch.where(hf, 1 - x1, x0), torch.where(hf, 1 - x0, x1)
-    x = torch.where(vf.view(n, 1, 1, 1), x.flip(2), x)
     y0, y1 = torch.where(vf, 1 - y1, y0), torch.where(vf, 1 - y0, y1)
-    if rotate:
+    if rot is not None:
         # torch.rot90(k=1, dims=(2, 3)): the pixel at (x, y) moves to (y, 1 - x)
-        rot = torch.rand(n, generator=gen) < 0.5
-        x = torch.where(rot.view(n, 1, 1, 1), x.rot90(1, (2, 3)), x)
         x0, y0, x1, y1 = (torch.where(rot, y0, x0), torch.where(rot, 1 - x1, y0),
                           torch.where(rot, y1, x1), torch.where(rot, 1 - x0, y1))
     gain = 1 + 0.15 * (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1)

@@ -21,6 +21,7 @@ import torch
 from dataset import load_splits, to_tensor
 from item_rule import item_metrics, item_views
 from metrics import grade_metrics
+from regions import iou as box_iou
 from regions import region_metrics, sigmoid
 from rubric import DAMAGE_TYPES, GRADES
 from train import HERE, load_checkpoint, predict
@@ -74,18 +75,21 @@ def localizer_metrics(model, pixels: np.ndarray, item_box: np.ndarray, metas: li
     """A crop-to-item model's localizer against the recorded item boxes: IoU, and how often the crop the graph makes
     holds the whole item and each annotated damage box (0.5 % of the photo's side of tolerance). None when the model
     does not crop or the photos have no recorded box."""
-    from model import expand_box
     known = ~np.isnan(item_box[:, 0])
     if not model.cfg.crop_to_item or not known.any():
         return None
     model.eval()
-    boxes = np.concatenate([model.locate(to_tensor(pixels[i:i + batch])).numpy() for i in range(0, len(pixels), batch)])
-    crops = expand_box(torch.from_numpy(boxes), model.cfg.crop_margin, model.cfg.crop_min_size).numpy()
+    boxes, crops = [], []
+    for i in range(0, len(pixels), batch):
+        frames = to_tensor(pixels[i:i + batch])
+        boxes.append(model.locate(frames).numpy())
+        crops.append(model.crop_box(frames).numpy())   # the crop exactly as the exported graph makes it
+    boxes, crops = np.concatenate(boxes), np.concatenate(crops)
     gt = item_box[known]
-    p = boxes[known]
-    inter = (np.clip(np.minimum(p[:, 2:], gt[:, 2:]) - np.maximum(p[:, :2], gt[:, :2]), 0, None)).prod(1)
-    union = (p[:, 2:] - p[:, :2]).prod(1) + (gt[:, 2:] - gt[:, :2]).prod(1) - inter
-    iou = inter / np.maximum(union, 1e-9)
+
+    def xywh(b):
+        return (b[0], b[1], b[2] - b[0], b[3] - b[1])
+    iou = np.array([box_iou(xywh(p), xywh(t)) for p, t in zip(boxes[known], gt)])
     tol = 0.005
 
     def inside(c, b):

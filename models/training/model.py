@@ -166,9 +166,18 @@ class Localizer(nn.Module):
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(c_in * side * side, hidden), nn.GELU(), nn.Linear(hidden, 4))
 
     def forward(self, small):
-        b = torch.sigmoid(self.head(self.net(small)))
-        # corners in either order come out as (min, min, max, max)
-        return torch.cat([torch.minimum(b[:, 0:2], b[:, 2:4]), torch.maximum(b[:, 0:2], b[:, 2:4])], dim=1)
+        return ordered_corners(torch.sigmoid(self.head(self.net(small))))
+
+
+def ordered_corners(b):
+    """Boxes [N, 4] whose two corners may come in either order -> (min x, min y, max x, max y)."""
+    return torch.cat([torch.minimum(b[:, 0:2], b[:, 2:4]), torch.maximum(b[:, 0:2], b[:, 2:4])], dim=1)
+
+
+def localizer_view(frames, cfg: ModelConfig):
+    """What the localizer sees of whole-photo inputs [N, 3, F, F]: the photo average-pooled to localizer_size."""
+    k = cfg.frame_size // cfg.localizer_size
+    return F.avg_pool2d(frames, k) if k > 1 else frames
 
 
 def expand_box(box, margin: float, min_size: float):
@@ -275,19 +284,22 @@ class GraderViT(nn.Module):
 
     def locate(self, frames):
         """The item box (x0, y0, x1, y1 in [0, 1]) the localizer sees on whole-photo inputs [N, 3, F, F]."""
-        k = self.cfg.frame_size // self.cfg.localizer_size
-        return self.localizer(F.avg_pool2d(frames, k) if k > 1 else frames)
+        return self.localizer(localizer_view(frames, self.cfg))
+
+    def crop_box(self, frames):
+        """The crop the graph makes of whole-photo inputs: the located item box, expanded (expand_box), snapped to
+        whole input pixels. Snapped because the localizer's box differs between runtimes in its last bits, and a crop
+        moved by 1e-5 px moved damage logits by 2e-4 (measured against ONNX Runtime); snapped, both runtimes crop at
+        the same place (training crops are jittered by ~4 % of the box, so half a pixel changes nothing)."""
+        crop = expand_box(self.locate(frames), self.cfg.crop_margin, self.cfg.crop_min_size)
+        size = float(self.cfg.frame_size)
+        return torch.round(crop * size) / size
 
     def forward(self, pixel_values, return_counts: bool = False):
         """The model as exported: whole photo in, grade logits and damage logits over the whole photo out."""
         if not self.cfg.crop_to_item:
             return self.forward_crop(pixel_values, return_counts)
-        crop = expand_box(self.locate(pixel_values), self.cfg.crop_margin, self.cfg.crop_min_size)
-        # snapped to whole input pixels: the localizer's box differs between runtimes in its last bits, and a crop
-        # moved by 1e-5 px moved damage logits by 2e-4 (measured against ONNX Runtime); snapped, both runtimes crop
-        # at the same place (training crops are jittered by ~4 % of the box, so half a pixel changes nothing)
-        size = float(self.cfg.frame_size)
-        crop = torch.round(crop * size) / size
+        crop = self.crop_box(pixel_values)
         out = self.forward_crop(crop_pixels(pixel_values, crop, self.cfg.image_size), return_counts)
         damage = crop_map_to_frame(out[1], crop, self.cfg.damage_grid, self.cfg.frame_grid)
         return (out[0], damage) + tuple(out[2:])
