@@ -9,7 +9,9 @@ at 1/2 under any factor from 1.0 to 2.67, so the factor only changes what happen
 For held-out test photos this script makes the 12 MP photo a phone would have taken of the same scene (the generated
 photo upscaled to 4032 x 3024 or 3024 x 4032 with Lanczos, JPEG q90), then preprocesses it as the app would with each
 factor (PIL ``draft`` + antialiased bilinear, the training loader's steps), and compares the model's answers with those
-it gives on the original photo: grade accuracy, agreement, mean absolute tensor difference.
+it gives on the original photo: grade accuracy, agreement, mean absolute tensor difference, and region recall /
+precision at IoU >= 0.3 with the checkpoint's calibrated thresholds (boxes in the original photo's pixels, the
+same boxes whatever the decode, since the phone photo is the same scene stretched).
 
     OPENBLAS_NUM_THREADS=1 /usr/bin/python3 decode_study.py --ckpt runs/v6/final.pt --data data/synth-v1 \
         --photos 300 --factors 2.0 1.5 --out runs/decode_study.json
@@ -24,9 +26,10 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from dataset import preprocess_image, shrink_on_load
+from dataset import preprocess_image, sample_meta, shrink_on_load
 from metrics import softmax
 from package import open_package
+from regions import region_metrics, sigmoid
 from train import load_checkpoint, predict
 
 
@@ -56,10 +59,12 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, ck = load_checkpoint(a.ckpt)
-    size, temperature = model.cfg.input_size, ck["calibration"]["temperature"]
+    cal = ck["calibration"]
+    size, temperature, grid = model.cfg.input_size, cal["temperature"], model.cfg.output_grid
     pkg = open_package(a.data)
     samples = pkg.samples("test")[: a.photos]
     truth = np.array([s["grade_index"] for s in samples])
+    metas = [sample_meta(s) for s in samples]
     original = np.zeros((len(samples), size, size, 3), np.uint8)
     per_factor = {f: np.zeros_like(original) for f in a.factors}
     decoded_sizes = {f: set() for f in a.factors}
@@ -70,15 +75,18 @@ def main():
         for f in a.factors:
             per_factor[f][i] = preprocess_image(phone, size, f)
             decoded_sizes[f].add(decoded_size(phone, size, f))
-    grades = {}
+    grades, regions = {}, {}
     for name, pixels in [("original", original)] + [(f"phone@{f}", p) for f, p in per_factor.items()]:
-        logits, _ = predict(model, pixels)
+        logits, damage = predict(model, pixels)
         grades[name] = softmax(logits / temperature)
+        regions[name], _ = region_metrics(sigmoid(damage), metas, grid, cal["thresholds"], cal["min_cells"], 0.3)
     result = {"photos": len(samples), "checkpoint": a.ckpt, "rows": {}}
     for name, probs in grades.items():
         row = {"accuracy": float((probs.argmax(1) == truth).mean()),
                "agreement_with_original": float((probs.argmax(1) == grades["original"].argmax(1)).mean()),
-               "mean_abs_probability_change": float(np.abs(probs - grades["original"]).sum(1).mean() / 2)}
+               "mean_abs_probability_change": float(np.abs(probs - grades["original"]).sum(1).mean() / 2),
+               "region_recall": regions[name]["recall"], "region_precision": regions[name]["precision"],
+               "region_recall_per_type": {t: v["recall"] for t, v in regions[name]["per_type"].items()}}
         if name.startswith("phone@"):
             f = float(name.split("@")[1])
             row["decoded_sizes"] = sorted(decoded_sizes[f])

@@ -133,7 +133,8 @@ def golden(model, cal: dict, data: str | None) -> dict:
     return out
 
 
-def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path) -> dict:
+def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path,
+             min_decoded_factor: float = MIN_DECODED_FACTOR) -> dict:
     g, s = cfg.output_grid, cfg.input_size
     description = ("conv-stem ViT (stride-16 patch tokens), class token -> grade head, patch tokens -> damage-map head")
     if cfg.crop_to_item:
@@ -155,7 +156,7 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path) -> 
                   "orientation": "apply EXIF orientation before resizing",
                   "resize": {"mode": "stretch", "keep_aspect_ratio": False, "filter": "bilinear",
                              "antialias": True,
-                             "min_decoded_factor": MIN_DECODED_FACTOR,
+                             "min_decoded_factor": min_decoded_factor,
                              "shrink_on_load": "JPEG DCT scaling allowed while the decoded image stays >= "
                                                "min_decoded_factor x the input size on both sides"},
                   "scale": 1.0 / 255.0, "mean": MEAN, "std": STD,
@@ -197,7 +198,12 @@ def main():
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--metrics", help="metrics.json from evaluate.py (test split)")
     ap.add_argument("--data", help="package used for golden sample photos")
+    ap.add_argument("--min-decoded-factor", type=float, default=MIN_DECODED_FACTOR,
+                    help="the manifest's shrink-on-load rule for inference (default: the training loader's); measure "
+                         "its effect on 12 MP photos with decode_study.py before lowering it")
     a = ap.parse_args()
+    if a.min_decoded_factor < 1:
+        ap.error("--min-decoded-factor must be at least 1 (a decoded image smaller than the input loses detail)")
     torch.set_num_threads(2)
     model, ck = load_checkpoint(a.ckpt)
     cal = ck["calibration"]
@@ -220,7 +226,7 @@ def main():
     if tr.get("prior_phase"):
         training["prior_phase_minutes"] = tr["prior_phase"]["minutes"]
         training["prior_phase_steps"] = tr["prior_phase"]["history"][-1]["step"] if tr["prior_phase"]["history"] else 0
-    man = manifest(a.name, a.version, model.cfg, cal, training, metrics, onnx_path, pt_path)
+    man = manifest(a.name, a.version, model.cfg, cal, training, metrics, onnx_path, pt_path, a.min_decoded_factor)
     with open(os.path.join(a.out, "model.json"), "w") as f:
         json.dump(man, f, indent=2)
     gold = golden(model, cal, a.data)

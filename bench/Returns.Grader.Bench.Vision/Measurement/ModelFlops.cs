@@ -9,7 +9,9 @@ namespace Returns.Grader.Bench.Vision.Measurement;
 /// the same with torch.profiler as a check. A model with mirror averaging (test_time_hflip) runs the network twice per
 /// image inside its graph, so its count doubles. A crop-to-item model (crop_to_item) first runs its localizer once
 /// per image (3×3 stride-2 convolutions over the photo shrunk to localizer_size, then a two-layer MLP); its ViT sees
-/// the crop at image_size. The bilinear resampling of the crop and of the damage map back is not matrix work.
+/// the crop at image_size. Cropping (GridSample) is not matrix work; bringing the damage map back onto the photo's grid
+/// is: two small matrix products with explicit bilinear weights (model.py crop_map_to_frame), once per image after
+/// the mirror average: damage types × frame_grid × crop map side × (crop map side + frame_grid) multiply-adds.
 /// </summary>
 public sealed record ModelFlops(long StemFlops, long LinearFlops, long AttentionFlops, string Config)
 {
@@ -58,13 +60,13 @@ public sealed record ModelFlops(long StemFlops, long LinearFlops, long Attention
             + (c.TryGetProperty("grade_readout", out var readout) && readout.GetBoolean() ? (2 * damage * 64) + (64 * grades) : 0); // pooled damage → 64 → grades
         var attentionMacs = depth * 2 * tokens * tokens * dim; // q·kᵀ and attention·v over all heads
         var passes = c.TryGetProperty("test_time_hflip", out var mirror) && mirror.GetBoolean() ? 2 : 1;
-        var (localizerConvMacs, localizerLinearMacs, localizer) = LocalizerMacs(c);
+        var (localizerConvMacs, localizerLinearMacs, localizer) = LocalizerMacs(c, damage, grid * subdiv);
         return new ModelFlops(2 * ((passes * stemMacs) + localizerConvMacs), 2 * ((passes * linearMacs) + localizerLinearMacs), 2 * passes * attentionMacs,
             $"{size} px, patch {patch}, dim {dim}, depth {depth}, MLP {hidden}, stem [{string.Join(", ", channels.SkipLast(1))}] → {dim}, {tokens} tokens"
             + (passes == 2 ? "; mirror averaging: every image runs twice, image and mirror image" : "") + localizer);
     }
 
-    private static (long Conv, long Linear, string Description) LocalizerMacs(JsonElement c)
+    private static (long Conv, long Linear, string Description) LocalizerMacs(JsonElement c, long damageTypes, long cropMapSide)
     {
         if (!c.TryGetProperty("crop_to_item", out var crop) || !crop.GetBoolean())
         {
@@ -79,7 +81,9 @@ public sealed record ModelFlops(long StemFlops, long LinearFlops, long Attention
             inChannels = outChannels;
         }
         var hidden = c.GetProperty("localizer_hidden").GetInt64();
-        var linear = (inChannels * side * side * hidden) + (hidden * 4);
+        var frameGrid = c.GetProperty("frame_grid").GetInt64();
+        var mapBack = damageTypes * frameGrid * cropMapSide * (cropMapSide + frameGrid);
+        var linear = (inChannels * side * side * hidden) + (hidden * 4) + mapBack;
         return (conv, linear, $"; crop to the item: localizer on {c.GetProperty("localizer_size").GetInt32()} px of the {c.GetProperty("frame_size").GetInt32()} px photo, then the network on the crop");
     }
 }

@@ -11,9 +11,6 @@ namespace Returns.Grader.Bench.Vision.Paths;
 /// </summary>
 public static class ModelInputDecoder
 {
-    // Same sampling as Preprocessing.FromBitmap: bilinear with mipmaps, so the last ≤ 2× shrink is anti-aliased.
-    private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.Linear);
-
     /// <summary>Writes the tensor into <paramref name="destination"/>; returns the upright size of the full photo
     /// (the coordinate space of the damage boxes).</summary>
     public static (int Width, int Height) Decode(ReadOnlySpan<byte> bytes, ManifestInput input, Span<float> destination)
@@ -64,23 +61,8 @@ public static class ModelInputDecoder
         return bitmap;
     }
 
-    /// <summary>Orientation and resize in one draw (stored pixels → upright input-sized pixels), then normalize.</summary>
-    public static void Resize(SKBitmap decoded, SKEncodedOrigin origin, ManifestInput input, Span<float> destination)
-    {
-        ArgumentNullException.ThrowIfNull(decoded);
-        ArgumentNullException.ThrowIfNull(input);
-        var info = new SKImageInfo(input.Width, input.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var resized = new SKBitmap(info);
-        using (var canvas = new SKCanvas(resized))
-        using (var pixels = decoded.PeekPixels())
-        using (var image = SKImage.FromPixels(pixels))
-        {
-            canvas.Clear(SKColors.White);
-            var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
-            var scale = SKMatrix.CreateScale((float)input.Width / uprightWidth, (float)input.Height / uprightHeight);
-            canvas.SetMatrix(scale.PreConcat(Orientation.ToUpright(origin, decoded.Width, decoded.Height)));
-            canvas.DrawImage(image, 0, 0, Sampling);
-        }
-        Preprocessing.Normalize(resized.GetPixelSpan(), 4, input, destination);
-    }
+    /// <summary>Orientation and resize in one pass over the stored pixels (Preprocessing.FromBitmap with the EXIF
+    /// origin: Pillow's antialiased bilinear), then normalize.</summary>
+    public static void Resize(SKBitmap decoded, SKEncodedOrigin origin, ManifestInput input, Span<float> destination) =>
+        Preprocessing.FromBitmap(decoded, input, destination, origin);
 }

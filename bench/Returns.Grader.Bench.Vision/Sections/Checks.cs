@@ -41,7 +41,7 @@ public static class Checks
         ok &= Expect(context, MarkerAtTopRight(tensorA, input), "path (a) tensor: the red marker of the stored top-left is at the upright top-right");
         ok &= Expect(context, MarkerAtTopRight(tensorB, input), "path (b) tensor: the same");
         var levels = MeanAbsLevels(tensorA, tensorB, input);
-        context.Md($"- Tensors (a) and (b) differ by {F(levels, "F2")} of 255 levels on average (n/8 decode → one mipmapped draw, vs 5/8 decode → 1536×2048 bilinear → mipmapped draw).");
+        context.Md($"- Tensors (a) and (b) differ by {F(levels, "F2")} of 255 levels on average (n/8 decode → antialiased resize, vs 5/8 decode → 1536×2048 bilinear draw → antialiased resize).");
 
         var a = SuggestionPaths.InferencePath(model, jpeg);
         var (b, _) = SuggestionPaths.IntakePath(model, jpeg, PhotoLimits.Default);

@@ -138,3 +138,29 @@ def test_export_folder_roundtrip_and_finetune_init(tmp_path, tiny_package):
     with torch.no_grad():
         g, _ = loaded(x)
     assert np.allclose(g[0].numpy(), case["grade_logits"], atol=1e-5)
+
+
+def test_export_py_writes_the_decode_factor_it_is_given_and_refuses_one_under_1(tmp_path):
+    """The manifest's decode rule is an export choice (3.0.1 ships 1.0 while training decodes with 1.5)."""
+    import subprocess
+    import sys
+    cfg = tiny_cfg()
+    model = GraderViT(cfg).eval()
+    ckpt = tmp_path / "final.pt"
+    torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict(),
+                "calibration": {"temperature": 1.2, "thresholds": [0.5] * 6, "min_cells": [1] * 6}}, str(ckpt))
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+    def export(out, *extra):
+        return subprocess.run([sys.executable, "export.py", "--ckpt", str(ckpt), "--out", str(out), *extra],
+                              cwd=here, capture_output=True, text=True)
+
+    default = export(tmp_path / "default")
+    assert default.returncode == 0, default.stderr
+    lowered = export(tmp_path / "lowered", "--min-decoded-factor", "1.0")
+    assert lowered.returncode == 0, lowered.stderr
+    factor = lambda d: json.load(open(tmp_path / d / "model.json"))["input"]["resize"]["min_decoded_factor"]
+    from dataset import MIN_DECODED_FACTOR
+    assert factor("default") == MIN_DECODED_FACTOR and factor("lowered") == 1.0
+    refused = export(tmp_path / "refused", "--min-decoded-factor", "0.5")
+    assert refused.returncode != 0 and "at least 1" in refused.stderr

@@ -1,3 +1,4 @@
+using System.Buffers;
 using SkiaSharp;
 
 namespace Returns.Grader.Vision.Inference;
@@ -10,21 +11,29 @@ public static class Preprocessing
 {
     public static int TensorLength(ManifestInput input) => 3 * input.Height * input.Width;
 
-    /// <summary>Resizes the whole upright photo to the input size (stretch, bilinear with mipmaps so a big shrink is
-    /// anti-aliased) and writes the normalized CHW tensor into <paramref name="destination"/>.</summary>
-    public static void FromBitmap(SKBitmap upright, ManifestInput input, Span<float> destination)
+    /// <summary>Resizes the whole photo to the input size (stretch, antialiased bilinear exactly as the training side's
+    /// Pillow does it: <see cref="AntialiasedResize"/>) and writes the normalized CHW tensor into
+    /// <paramref name="destination"/>. <paramref name="origin"/> is how the bitmap is stored (EXIF orientation); the
+    /// tensor is always of the upright picture.</summary>
+    public static void FromBitmap(SKBitmap bitmap, ManifestInput input, Span<float> destination, SKEncodedOrigin origin = SKEncodedOrigin.TopLeft)
     {
-        ArgumentNullException.ThrowIfNull(upright);
-        var info = new SKImageInfo(input.Width, input.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var resized = new SKBitmap(info);
-        using (var canvas = new SKCanvas(resized))
-        using (var pixels = upright.PeekPixels())
-        using (var image = SKImage.FromPixels(pixels))
+        ArgumentNullException.ThrowIfNull(bitmap);
+        ArgumentNullException.ThrowIfNull(input);
+        if (bitmap.ColorType is not (SKColorType.Rgba8888 or SKColorType.Bgra8888))
         {
-            canvas.Clear(SKColors.White);
-            canvas.DrawImage(image, new SKRect(0, 0, input.Width, input.Height), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+            throw new ArgumentException($"Expected 8-bit RGBA or BGRA pixels, got {bitmap.ColorType}.", nameof(bitmap));
         }
-        Normalize(resized.GetPixelSpan(), 4, input, destination);
+        var rgb = ArrayPool<byte>.Shared.Rent(3 * input.Width * input.Height);
+        try
+        {
+            AntialiasedResize.Resize(bitmap.GetPixelSpan(), bitmap.Width, bitmap.Height, bitmap.RowBytes, origin,
+                input.Width, input.Height, rgb, bgra: bitmap.ColorType == SKColorType.Bgra8888);
+            Normalize(rgb, 3, input, destination);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(rgb);
+        }
     }
 
     /// <summary>Interleaved 8-bit RGB(A) pixels (row-major, <paramref name="channels"/> per pixel) → normalized CHW floats.</summary>
