@@ -85,6 +85,7 @@ public static class Checks
             t = Stopwatch.GetTimestamp();
             var stored = PhotoSanitizer.Sanitize(jpeg, PhotoLimits.Default);
             Add("b1. Sanitize without the model (stored copy only)", t);
+            SanitizeStages(jpeg, Add);
             t = Stopwatch.GetTimestamp();
             PhotoSanitizer.Sanitize(jpeg, PhotoLimits.Default, input);
             Add("b2. Sanitize with the model input (the app's call)", t);
@@ -103,6 +104,39 @@ public static class Checks
             context.Md($"| {name} | {F(new Timing(ms.Skip(2).ToList()).Median)} ms |");
         }
         context.Md();
+    }
+
+    /// <summary>b1's steps redone with Skia's public API, the way PhotoSanitizer does them (its helpers are internal).</summary>
+    private static void SanitizeStages(byte[] jpeg, Action<string, long> add)
+    {
+        var limits = PhotoLimits.Default;
+        var t = Stopwatch.GetTimestamp();
+        using var data = SKData.CreateCopy(jpeg);
+        using var codec = SKCodec.Create(data);
+        var eighths = Enumerable.Range(1, 8).First(e => e == 8 || Math.Max(codec.GetScaledDimensions(e / 8f).Width, codec.GetScaledDimensions(e / 8f).Height) >= limits.StoredMaxLongSide);
+        var size = eighths == 8 ? codec.Info.Size : codec.GetScaledDimensions(eighths / 8f);
+        using var decoded = new SKBitmap(new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        codec.GetPixels(decoded.Info, decoded.GetPixels());
+        add($"b1a. of which decode at {eighths}/8 = {size.Width}×{size.Height}", t);
+        t = Stopwatch.GetTimestamp();
+        var origin = codec.EncodedOrigin;
+        var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
+        var shrink = Math.Min(1.0, (double)limits.StoredMaxLongSide / Math.Max(uprightWidth, uprightHeight));
+        var (width, height) = ((int)Math.Round(uprightWidth * shrink), (int)Math.Round(uprightHeight * shrink));
+        using var output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(output))
+        using (var pixels = decoded.PeekPixels())
+        using (var image = SKImage.FromPixels(pixels))
+        {
+            canvas.Clear(SKColors.White);
+            var scale = SKMatrix.CreateScale((float)width / uprightWidth, (float)height / uprightHeight);
+            canvas.SetMatrix(scale.PreConcat(Orientation.ToUpright(origin, decoded.Width, decoded.Height)));
+            canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
+        }
+        add($"b1b. of which orient + bilinear draw to {width}×{height}", t);
+        t = Stopwatch.GetTimestamp();
+        using var encoded = output.Encode(SKEncodedImageFormat.Jpeg, limits.JpegQuality);
+        add($"b1c. of which JPEG encode at quality {limits.JpegQuality}", t);
     }
 
     /// <summary>Red (R high, G and B low) at the upright top-right, not at the top-left.</summary>
