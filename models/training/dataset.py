@@ -31,8 +31,10 @@ MEAN = [0.5, 0.5, 0.5]
 STD = [0.5, 0.5, 0.5]
 COVER_MIN = 0.02
 # A JPEG may shrink while it decodes (DCT scaling: an exact block average) down to this multiple of the input size;
-# the antialiased resize does the rest. Training photos (about 1024 px) decode at 1/2 under any factor from 1.0 to
-# 2.67; the factor matters for 12 MP phone photos (1/8 at 1.5, 2/8 at 2.0). decode_study.py measured 1.5 against 2.0.
+# the antialiased resize does the rest. For a 192 px input, training photos (about 1024 px) decode at 1/2 under any
+# factor from 1.0 to 2.67; for 320 px (3.0.x) they decode whole under 1.5 and at 1/2 under 1.0. This is the training
+# rule (the caches' keys do not include it: change it only with the caches rebuilt); a model's manifest may carry a
+# lower one for inference (export.py --min-decoded-factor, measured with decode_study.py: ADR 0011, ADR 0013).
 MIN_DECODED_FACTOR = 1.5
 
 

@@ -1,10 +1,11 @@
 """Does the model care how far a big JPEG is shrunk while it is decoded? (the measurement behind the manifest's
 ``input.resize.min_decoded_factor``)
 
-A phone photo is 12 MP; the model sees 192 x 192. JPEG decoders can shrink by 1/2, 1/4 or 1/8 while decoding (DCT
-scaling, an exact block average), which is most of the saving, and the rest is one antialiased resize. The manifest
-says how small the decoded image may get, as a multiple of the input size. Training photos (about 1024 x 768) decode
-at 1/2 under any factor from 1.0 to 2.67, so the factor only changes what happens to larger photos.
+A phone photo is 12 MP; the model sees its input size (192 px up to 2.4.0, 320 px from 3.0.0). JPEG decoders can
+shrink by 1/2, 1/4 or 1/8 while decoding (DCT scaling, an exact block average), which is most of the saving, and the
+rest is one antialiased resize. The manifest says how small the decoded image may get, as a multiple of the input size.
+For 192 px, training photos (about 1024 x 768) decode at 1/2 under any factor from 1.0 to 2.67; for 320 px they decode
+whole under 1.5 and at 1/2 under 1.0, so the study also runs the original photos under each factor.
 
 For held-out test photos this script makes the 12 MP photo a phone would have taken of the same scene (the generated
 photo upscaled to 4032 x 3024 or 3024 x 4032 with Lanczos, JPEG q90), then preprocesses it as the app would with each
@@ -68,15 +69,19 @@ def main():
     original = np.zeros((len(samples), size, size, 3), np.uint8)
     per_factor = {f: np.zeros_like(original) for f in a.factors}
     decoded_sizes = {f: set() for f in a.factors}
+    originals = {f: np.zeros_like(original) for f in a.factors}
     for i, s in enumerate(samples):
         data = pkg.read_image(s["file_name"])
         original[i] = preprocess_image(data, size)
+        for f in a.factors:
+            originals[f][i] = preprocess_image(data, size, f)
         phone = as_phone_photo(data)
         for f in a.factors:
             per_factor[f][i] = preprocess_image(phone, size, f)
             decoded_sizes[f].add(decoded_size(phone, size, f))
     grades, regions = {}, {}
-    for name, pixels in [("original", original)] + [(f"phone@{f}", p) for f, p in per_factor.items()]:
+    rows = [("original", original)] + [(f"original@{f}", p) for f, p in originals.items()]
+    for name, pixels in rows + [(f"phone@{f}", p) for f, p in per_factor.items()]:
         logits, damage = predict(model, pixels)
         grades[name] = softmax(logits / temperature)
         regions[name], _ = region_metrics(sigmoid(damage), metas, grid, cal["thresholds"], cal["min_cells"], 0.3)

@@ -27,8 +27,10 @@ public static class ModelInputDecoder
 
     /// <summary>
     /// The smallest n/8 scale at which the upright picture is still at least the manifest's min_decoded_factor times
-    /// the input on both axes (its shrink-on-load rule, the same as PIL's draft on the training side). A 4032×3024
-    /// photo for a 192 px input decodes at 1/8 = 504×378 with factor 1.5 (0.19 MP instead of 12.2 MP), at 2/8 with 2.
+    /// the input on both axes (its shrink-on-load rule; PIL's draft on the training side takes powers of two only, so
+    /// the two agree on a 12 MP photo (1/8 both) but not on every size: an 896 px photo for 320 px decodes at 3/8 =
+    /// 336 here, 1/2 = 448 in PIL). A 4032×3024 photo for model 3.0.1 (320 px, factor 1.0) decodes at 1/8 = 504×378
+    /// (0.19 MP instead of 12.2 MP); under 3.0.0's factor 1.5 it took 2/8.
     /// </summary>
     public static SKSizeI ChooseDecodeSize(SKCodec codec, ManifestInput input)
     {
@@ -49,6 +51,13 @@ public static class ModelInputDecoder
 
     public static SKBitmap DecodeForModel(SKCodec codec, ManifestInput input)
     {
+        ArgumentNullException.ThrowIfNull(codec);
+        if (codec.Info.AlphaType != SKAlphaType.Opaque)
+        {
+            // The resize reads colour only; a transparent photo would need flattening onto white first, as the app's
+            // sanitizer does. The bench feeds a JPEG.
+            throw new InvalidDataException("This path takes opaque photos only (JPEG).");
+        }
         var size = ChooseDecodeSize(codec, input);
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul);
         var bitmap = new SKBitmap(info);

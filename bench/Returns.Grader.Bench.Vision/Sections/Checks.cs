@@ -112,12 +112,15 @@ public static class Checks
         var limits = PhotoLimits.Default;
         var t = Stopwatch.GetTimestamp();
         using var data = SKData.CreateCopy(jpeg);
-        using var codec = SKCodec.Create(data);
+        using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("The bench photo does not decode.");
         var eighths = Enumerable.Range(1, 8).First(e => e == 8 || Math.Max(codec.GetScaledDimensions(e / 8f).Width, codec.GetScaledDimensions(e / 8f).Height) >= limits.StoredMaxLongSide);
         var size = eighths == 8 ? codec.Info.Size : codec.GetScaledDimensions(eighths / 8f);
         using var decoded = new SKBitmap(new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        codec.GetPixels(decoded.Info, decoded.GetPixels());
-        add($"b1a. of which decode at {eighths}/8 = {size.Width}×{size.Height}", t);
+        if (codec.GetPixels(decoded.Info, decoded.GetPixels()) != SKCodecResult.Success)
+        {
+            throw new InvalidDataException("The bench photo does not decode.");
+        }
+        add($"b1a. of which copy bytes + decode at {eighths}/8 = {size.Width}×{size.Height}", t);
         t = Stopwatch.GetTimestamp();
         var origin = codec.EncodedOrigin;
         var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);

@@ -11,10 +11,12 @@ namespace Returns.Grader.Vision.Inference;
 /// The manifest's resize ("filter": "bilinear", "antialias": true) computed the way the training side computes it:
 /// Pillow's <c>Image.resize(size, BILINEAR)</c>, a separable triangle filter whose support widens with the shrink,
 /// horizontal pass then vertical, 8-bit between the passes, fixed-point weights with 22 fraction bits. Doing the same
-/// integer arithmetic gives the same bytes (a unit test compares with Pillow's output), so the network sees in the app
-/// what it saw in training. It is also several times faster than a Skia draw with mipmaps, which went through Skia's
-/// general raster pipeline (~0.2 µs per output pixel here: 19 ms for 320×320; see docs/benchmarks.md).
-/// EXIF orientation is applied while reading, so a rotated photo is never copied upright first.
+/// integer arithmetic gives the same bytes (a unit test compares with Pillow's output): the last step before the
+/// network is the training side's, byte for byte. (What comes before it still differs: the app resizes its stored
+/// copy, which Skia decoded at 5/8 and drew to 2048 px; training photos are decoded whole.) It is also much faster
+/// than the Skia draw with mipmaps it replaced, which went through Skia's general raster pipeline (~0.2 µs per output
+/// pixel here: 19 ms for 320×320; docs/benchmarks.md). EXIF orientation is applied while reading, so a rotated photo
+/// is never copied upright first.
 /// </summary>
 public static class AntialiasedResize
 {
@@ -34,13 +36,14 @@ public static class AntialiasedResize
         ArgumentOutOfRangeException.ThrowIfLessThan(outWidth, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(outHeight, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(rowBytes, 4 * width);
-        if (rgba.Length < (long)rowBytes * (height - 1) + 4L * width || destination.Length < 3 * outWidth * outHeight)
+        if (rgba.Length < (long)rowBytes * (height - 1) + 4L * width || destination.Length < 3L * outWidth * outHeight)
         {
             throw new ArgumentException("The pixel spans are smaller than the sizes say.");
         }
 
         var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, width, height);
-        var firstPass = ArrayPool<byte>.Shared.Rent(uprightHeight * outWidth * 3); // 2 MB for the app's 1536×2048 copy
+        // 2 MB for the app's 1536×2048 copy; checked, so an absurd size throws instead of wrapping around
+        var firstPass = ArrayPool<byte>.Shared.Rent(checked(uprightHeight * outWidth * 3));
         try
         {
             TwoPasses(rgba, UprightReader.For(origin, width, height, rowBytes), bgra, uprightWidth, uprightHeight,

@@ -14,7 +14,8 @@ public static class Preprocessing
     /// <summary>Resizes the whole photo to the input size (stretch, antialiased bilinear exactly as the training side's
     /// Pillow does it: <see cref="AntialiasedResize"/>) and writes the normalized CHW tensor into
     /// <paramref name="destination"/>. <paramref name="origin"/> is how the bitmap is stored (EXIF orientation); the
-    /// tensor is always of the upright picture.</summary>
+    /// tensor is always of the upright picture. The pixels must be opaque (alpha is not read): the sanitizer's copy is,
+    /// because it is flattened onto white.</summary>
     public static void FromBitmap(SKBitmap bitmap, ManifestInput input, Span<float> destination, SKEncodedOrigin origin = SKEncodedOrigin.TopLeft)
     {
         ArgumentNullException.ThrowIfNull(bitmap);

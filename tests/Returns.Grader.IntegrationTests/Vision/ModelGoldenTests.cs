@@ -68,7 +68,7 @@ public sealed class ModelGoldenTests : IDisposable
         Assert.Equal(["scratch", "stain", "dent", "tear", "crack", "missing_part"], manifest.DamageTypes);
         Assert.Equal("v1", manifest.RubricVersion);
         Assert.True(manifest.HasDamageMap);
-        // The decode rule the training loader used reaches the app (absent in a manifest = the old 2x rule).
+        // The manifest's decode rule reaches the app as written (absent in a manifest = the old 2x rule).
         var resize = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelDirectory, "model.json"))).RootElement.GetProperty("input").GetProperty("resize");
         var written = resize.TryGetProperty("min_decoded_factor", out var factor) ? factor.GetDouble() : ResizeSettings.DefaultMinDecodedFactor;
         Assert.Equal(written, manifest.Input.Resize.MinDecodedFactor);

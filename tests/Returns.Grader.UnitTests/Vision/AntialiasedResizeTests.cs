@@ -7,7 +7,7 @@ namespace Returns.Grader.UnitTests.Vision;
 /// <summary>
 /// The C# resize must give the network the bytes Pillow gave it in training. Fixtures/pil-antialiased-resize.json is
 /// Pillow's own output (make_pil_resize.py beside it) for a formula-made picture stored in each EXIF orientation,
-/// shrunk, enlarged, on one axis only, and shrunk 15×.
+/// shrunk, enlarged, on one axis only (with and without a quarter turn), and shrunk 15×; each case is also read as BGRA.
 /// </summary>
 public sealed class AntialiasedResizeTests
 {
@@ -36,18 +36,19 @@ public sealed class AntialiasedResizeTests
         return JsonSerializer.Deserialize<Fixture>(File.ReadAllText(path), SnakeCase)!;
     }
 
-    /// <summary>Same formula as make_pil_resize.py, as RGBA with a padded row (rowBytes > 4·width) to prove the stride is honoured.</summary>
-    private static (byte[] Pixels, int RowBytes) StoredPixels(int width, int height)
+    /// <summary>Same formula as make_pil_resize.py, as RGBA (or BGRA) with padded rows (rowBytes > 4·width) to prove the
+    /// stride is honoured, in a buffer that ends exactly at the last pixel, so a read past it would throw.</summary>
+    private static (byte[] Pixels, int RowBytes) StoredPixels(int width, int height, bool bgra = false)
     {
         var rowBytes = width * 4 + 12;
-        var pixels = new byte[rowBytes * height];
+        var pixels = new byte[rowBytes * (height - 1) + width * 4];
         for (var y = 0; y < height; y++)
         {
             for (var x = 0; x < width; x++)
             {
                 for (var c = 0; c < 3; c++)
                 {
-                    pixels[y * rowBytes + x * 4 + c] = (byte)((37 * x + 101 * y + 59 * c + 13 * (x * y % 17)) % 256);
+                    pixels[y * rowBytes + x * 4 + (bgra ? 2 - c : c)] = (byte)((37 * x + 101 * y + 59 * c + 13 * (x * y % 17)) % 256);
                 }
                 pixels[y * rowBytes + x * 4 + 3] = 255;
             }
@@ -61,9 +62,13 @@ public sealed class AntialiasedResizeTests
     {
         var c = LoadFixture().Cases[index];
         var (pixels, rowBytes) = StoredPixels(c.Width, c.Height);
+        var (bgraPixels, _) = StoredPixels(c.Width, c.Height, bgra: true);
         var actual = new byte[3 * c.OutWidth * c.OutHeight];
+        var fromBgra = new byte[actual.Length];
 
         AntialiasedResize.Resize(pixels, c.Width, c.Height, rowBytes, (SKEncodedOrigin)c.Orientation, c.OutWidth, c.OutHeight, actual);
+        AntialiasedResize.Resize(bgraPixels, c.Width, c.Height, rowBytes, (SKEncodedOrigin)c.Orientation, c.OutWidth, c.OutHeight, fromBgra, bgra: true);
+        Assert.Equal(actual, fromBgra);
 
         var expected = Convert.FromBase64String(c.RgbBase64);
         var differing = Enumerable.Range(0, expected.Length).Where(i => expected[i] != actual[i]).ToList();

@@ -31,6 +31,8 @@ CASES = [(37, 23, o, 11, 17) for o in range(1, 9)] + [
     (37, 23, 1, 16, 12),     # shrink both axes
     (7, 5, 1, 15, 9),        # enlarge both axes
     (20, 30, 1, 20, 12),     # width unchanged: no horizontal pass
+    (20, 30, 1, 11, 30),     # height unchanged: no vertical pass
+    (30, 20, 6, 20, 12),     # rotated, upright width unchanged: no horizontal pass
     (200, 150, 6, 13, 11),   # a large shrink (wide support), rotated
 ]
 
