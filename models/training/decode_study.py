@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from dataset import preprocess_image, sample_meta, shrink_on_load
+from dataset import MIN_DECODED_FACTOR, preprocess_image, sample_meta, shrink_on_load
 from metrics import softmax
 from package import open_package
 from regions import region_metrics, sigmoid
@@ -69,11 +69,12 @@ def main():
     original = np.zeros((len(samples), size, size, 3), np.uint8)
     per_factor = {f: np.zeros_like(original) for f in a.factors}
     decoded_sizes = {f: set() for f in a.factors}
-    originals = {f: np.zeros_like(original) for f in a.factors}
+    # "original" is the photo under the training loader's own rule; the other factors are extra rows
+    originals = {f: np.zeros_like(original) for f in a.factors if f != MIN_DECODED_FACTOR}
     for i, s in enumerate(samples):
         data = pkg.read_image(s["file_name"])
         original[i] = preprocess_image(data, size)
-        for f in a.factors:
+        for f in originals:
             originals[f][i] = preprocess_image(data, size, f)
         phone = as_phone_photo(data)
         for f in a.factors:

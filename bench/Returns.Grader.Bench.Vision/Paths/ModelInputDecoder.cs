@@ -21,7 +21,7 @@ public static class ModelInputDecoder
         using var codec = SKCodec.Create(stream) ?? throw new InvalidDataException("Not a decodable image.");
         var origin = codec.EncodedOrigin;
         using var decoded = DecodeForModel(codec, input);
-        Resize(decoded, origin, input, destination);
+        Preprocessing.FromBitmap(decoded, input, destination, origin); // orient + Pillow's resize in one pass, normalize
         return Orientation.UprightSize(origin, codec.Info.Width, codec.Info.Height);
     }
 
@@ -69,9 +69,4 @@ public static class ModelInputDecoder
         }
         return bitmap;
     }
-
-    /// <summary>Orientation and resize in one pass over the stored pixels (Preprocessing.FromBitmap with the EXIF
-    /// origin: Pillow's antialiased bilinear), then normalize.</summary>
-    public static void Resize(SKBitmap decoded, SKEncodedOrigin origin, ManifestInput input, Span<float> destination) =>
-        Preprocessing.FromBitmap(decoded, input, destination, origin);
 }

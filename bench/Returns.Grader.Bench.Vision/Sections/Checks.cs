@@ -70,7 +70,7 @@ public static class Checks
             using var decoded = ModelInputDecoder.DecodeForModel(codec, input);
             Add($"a2. decode at {decoded.Width}×{decoded.Height}", t);
             t = Stopwatch.GetTimestamp();
-            ModelInputDecoder.Resize(decoded, codec.EncodedOrigin, input, tensor);
+            Preprocessing.FromBitmap(decoded, input, tensor, codec.EncodedOrigin);
             Add($"a3. orient + resize to {input.Width}×{input.Height} + normalize", t);
             t = Stopwatch.GetTimestamp();
             Preprocessing.Normalize(pixels, 4, input, tensor);
@@ -106,21 +106,16 @@ public static class Checks
         context.Md();
     }
 
-    /// <summary>b1's steps redone with Skia's public API, the way PhotoSanitizer does them (its helpers are internal).</summary>
+    /// <summary>b1's steps one at a time: PhotoSanitizer's own shrink-on-load decode, then its draw and encode redone
+    /// here (they are one private method there).</summary>
     private static void SanitizeStages(byte[] jpeg, Action<string, long> add)
     {
         var limits = PhotoLimits.Default;
         var t = Stopwatch.GetTimestamp();
         using var data = SKData.CreateCopy(jpeg);
         using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("The bench photo does not decode.");
-        var eighths = Enumerable.Range(1, 8).First(e => e == 8 || Math.Max(codec.GetScaledDimensions(e / 8f).Width, codec.GetScaledDimensions(e / 8f).Height) >= limits.StoredMaxLongSide);
-        var size = eighths == 8 ? codec.Info.Size : codec.GetScaledDimensions(eighths / 8f);
-        using var decoded = new SKBitmap(new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        if (codec.GetPixels(decoded.Info, decoded.GetPixels()) != SKCodecResult.Success)
-        {
-            throw new InvalidDataException("The bench photo does not decode.");
-        }
-        add($"b1a. of which copy bytes + decode at {eighths}/8 = {size.Width}×{size.Height}", t);
+        using var decoded = PhotoSanitizer.DecodeAtLeast(codec, limits.StoredMaxLongSide);
+        add($"b1a. of which copy bytes + decode to {decoded.Width}×{decoded.Height}", t);
         t = Stopwatch.GetTimestamp();
         var origin = codec.EncodedOrigin;
         var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
