@@ -164,3 +164,29 @@ def test_export_py_writes_the_decode_factor_it_is_given_and_refuses_one_under_1(
     assert factor("default") == MIN_DECODED_FACTOR and factor("lowered") == 1.0
     refused = export(tmp_path / "refused", "--min-decoded-factor", "0.5")
     assert refused.returncode != 0 and "at least 1" in refused.stderr
+
+
+def test_a_relu_stem_trained_channels_last_reloads_and_exports_as_the_same_network(tmp_path):
+    """3.2.0's stem: ReLU, trained in channels-last layout (train.py). Layout must not change what the network computes
+    or what a checkpoint holds, and a manifest written before the option existed still means GELU."""
+    from dataclasses import replace
+    from export import export_onnx
+    cfg = replace(tiny_cfg(), stem_activation="relu")
+    torch.manual_seed(0)
+    trained = GraderViT(cfg).eval()
+    trained.stem.to(memory_format=torch.channels_last)
+    x = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        g_cl, d_cl = trained(x.contiguous(memory_format=torch.channels_last))
+    reloaded = GraderViT(cfg).eval()
+    reloaded.load_state_dict(trained.state_dict())
+    with torch.no_grad():
+        g, d = reloaded(x)
+    assert torch.allclose(g, g_cl, atol=1e-5) and torch.allclose(d, d_cl, atol=1e-5)
+    acts = {type(m).__name__ for m in reloaded.stem.net}
+    assert "ReLU" in acts and "GELU" not in acts
+    path = str(tmp_path / "m.onnx")
+    export_onnx(reloaded, path)
+    assert "Relu" in {n.op_type for n in onnx.load(path).graph.node}
+    old = {k: v for k, v in tiny_cfg().to_dict().items() if k != "stem_activation"}
+    assert ModelConfig.from_dict(old).stem_activation == "gelu"
