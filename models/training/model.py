@@ -52,7 +52,7 @@ class ModelConfig:
     heads: int = 3
     mlp_ratio: float = 3.0
     stem_channels: list = field(default_factory=lambda: [24, 48, 96])
-    stem_activation: str = "gelu"  # "gelu" (models up to 3.1.0) or "relu": see ConvStem
+    stem_activation: str = "gelu"  # "gelu" (every shipped model) or "relu" (an experiment): see ConvStem
     damage_subdiv: int = 2         # damage cells per token side
     grade_readout: bool = True     # add pooled damage-map evidence to the class-token grade logits
     count_head: bool = False       # class token -> per-type instance counts (0, 1, 2, 3+), fed to the readout
@@ -98,10 +98,11 @@ class ModelConfig:
 
 
 class ConvStem(nn.Module):
-    """stem_activation "relu" (3.2.0): Xiao et al.'s stem uses ReLU too, and on this CPU it is what makes the stem
-    cheap to train. The stem was half of a bf16 training step (convolution backward 105 ms, GELU 30 ms of a ~400 ms
-    step, batch 32); in channels-last layout oneDNN's convolutions take a third of that, but bf16 GELU in that layout
-    takes 5x longer (72 vs 13 ms forward + backward on the first map), while ReLU takes 3 ms."""
+    """stem_activation "relu" (tried 2026-12-02, not shipped: REPORT.md "v11"): Xiao et al.'s stem uses ReLU, and on
+    this CPU it makes the stem cheaper to train. The stem was about half of a bf16 training step in torch.profiler
+    (convolution backward 105 ms, GELU 30 ms, batch 32); in channels-last layout oneDNN's convolutions take about a
+    third of that, but bf16 GELU in that layout is ~5x slower (72 vs 13 ms forward + backward on the first map) while
+    ReLU is 3 ms. Measured in 3-minute runs: 82 photos/s (ReLU, channels-last) vs 72 (GELU, default layout)."""
 
     def __init__(self, cfg: ModelConfig):
         super().__init__()

@@ -167,7 +167,7 @@ def main():
     ap.add_argument("--frame-size", type=int, default=320, help="--crop-to-item: input size (the whole photo)")
     ap.add_argument("--frame-grid", type=int, default=80, help="--crop-to-item: damage-map grid over the whole photo")
     ap.add_argument("--stem-activation", choices=["gelu", "relu"], default="gelu",
-                    help="from scratch: the conv stem's activation (relu trains ~25%% faster here; see model.ConvStem)")
+                    help="from scratch: the conv stem's activation (relu: 82 vs 72 photos/s here, see model.ConvStem; not used by the shipped model)")
     ap.add_argument("--localizer-weight", type=float, default=5.0, help="--crop-to-item: weight of the box loss")
     ap.add_argument("--crop-jitter", type=float, default=0.04,
                     help="--crop-to-item: training crops move each box edge by N(0, this x the box size)")
