@@ -41,7 +41,7 @@ public static class Checks
         ok &= Expect(context, MarkerAtTopRight(tensorA, input), "path (a) tensor: the red marker of the stored top-left is at the upright top-right");
         ok &= Expect(context, MarkerAtTopRight(tensorB, input), "path (b) tensor: the same");
         var levels = MeanAbsLevels(tensorA, tensorB, input);
-        context.Md($"- Tensors (a) and (b) differ by {F(levels, "F2")} of 255 levels on average (n/8 decode → antialiased resize, vs 5/8 decode → 1536×2048 bilinear draw → antialiased resize).");
+        context.Md($"- Tensors (a) and (b) differ by {F(levels, "F2")} of 255 levels on average (n/8 decode → antialiased resize, vs the kept copy's decode → upright copy → antialiased resize).");
 
         var a = SuggestionPaths.InferencePath(model, jpeg);
         var (b, _) = SuggestionPaths.IntakePath(model, jpeg, PhotoLimits.Default);
@@ -106,35 +106,27 @@ public static class Checks
         context.Md();
     }
 
-    /// <summary>b1's steps one at a time: PhotoSanitizer's own shrink-on-load decode, then its draw and encode redone
-    /// here (they are one private method there).</summary>
+    /// <summary>b1's steps one at a time, each PhotoSanitizer's own: shrink-on-load decode, upright (draw), encode.</summary>
     private static void SanitizeStages(byte[] jpeg, Action<string, long> add)
     {
         var limits = PhotoLimits.Default;
         var t = Stopwatch.GetTimestamp();
         using var data = SKData.CreateCopy(jpeg);
         using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("The bench photo does not decode.");
-        using var decoded = PhotoSanitizer.DecodeAtLeast(codec, limits.StoredMaxLongSide);
+        using var decoded = PhotoSanitizer.DecodeForKeeping(codec, limits.StoredMaxLongSide);
         add($"b1a. of which copy bytes + decode to {decoded.Width}×{decoded.Height}", t);
         t = Stopwatch.GetTimestamp();
-        var origin = codec.EncodedOrigin;
-        var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
-        var shrink = Math.Min(1.0, (double)limits.StoredMaxLongSide / Math.Max(uprightWidth, uprightHeight));
-        var (width, height) = ((int)Math.Round(uprightWidth * shrink), (int)Math.Round(uprightHeight * shrink));
-        using var output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        using (var canvas = new SKCanvas(output))
-        using (var pixels = decoded.PeekPixels())
-        using (var image = SKImage.FromPixels(pixels))
-        {
-            canvas.Clear(SKColors.White);
-            var scale = SKMatrix.CreateScale((float)width / uprightWidth, (float)height / uprightHeight);
-            canvas.SetMatrix(scale.PreConcat(Orientation.ToUpright(origin, decoded.Width, decoded.Height)));
-            canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
-        }
-        add($"b1b. of which orient + bilinear draw to {width}×{height}", t);
+        var upright = PhotoSanitizer.Upright(decoded, codec.EncodedOrigin, codec.Info.IsOpaque, limits.StoredMaxLongSide);
+        add(ReferenceEquals(upright, decoded)
+            ? "b1b. of which upright: nothing to draw"
+            : $"b1b. of which orient{(upright.Width * upright.Height != decoded.Width * decoded.Height ? " + bilinear resize" : "")} to {upright.Width}×{upright.Height}", t);
         t = Stopwatch.GetTimestamp();
-        using var encoded = output.Encode(SKEncodedImageFormat.Jpeg, limits.JpegQuality);
+        using var encoded = upright.Encode(SKEncodedImageFormat.Jpeg, limits.JpegQuality);
         add($"b1c. of which JPEG encode at quality {limits.JpegQuality}", t);
+        if (!ReferenceEquals(upright, decoded))
+        {
+            upright.Dispose();
+        }
     }
 
     /// <summary>Red (R high, G and B low) at the upright top-right, not at the top-left.</summary>

@@ -174,7 +174,7 @@ public sealed class SuggestionSection(BenchContext context)
             var allocated = report.GcStats.GetBytesAllocatedPerOperation(report.BenchmarkCase) is { } bytes ? $"managed alloc. {bytes / 1024.0:F0} KB/photo" : "";
             var name = report.BenchmarkCase.Descriptor.WorkloadMethod.Name == nameof(SuggestionBenchmarks.InferencePath)
                 ? "C# a. inference path: n/8 decode (manifest factor; see Checks) → orient + resize → tensor → Run → regions"
-                : "C# b. app intake path: Sanitize (5/8 decode, 1536×2048 JPEG + tensor) → Run → regions";
+                : "C# b. app intake path: Sanitize (kept copy + tensor) → Run → regions";
             rows.Add(($"{name}", new Timing(measured), allocated));
         }
         return rows;

@@ -13,7 +13,8 @@ namespace Returns.Grader.Vision.Inference;
 /// horizontal pass then vertical, 8-bit between the passes, fixed-point weights with 22 fraction bits. Doing the same
 /// integer arithmetic gives the same bytes (a unit test compares with Pillow's output): the last step before the
 /// network is the training side's, byte for byte. (What comes before it still differs: the app resizes its stored
-/// copy, which Skia decoded at 5/8 and drew to 2048 px; training photos are decoded whole.) It is also much faster
+/// copy, which Skia decoded at an n/8 scale and turned upright, drawn down to 2048 px where that scale is larger;
+/// training photos are decoded whole.) It is also much faster
 /// than the Skia draw with mipmaps it replaced, which went through Skia's general raster pipeline (~0.2 µs per output
 /// pixel here: 19 ms for 320×320; docs/benchmarks.md). EXIF orientation is applied while reading, so a rotated photo
 /// is never copied upright first.

@@ -4,7 +4,8 @@ namespace Returns.Grader.Vision.Photos;
 /// <param name="MaxBytes">Largest accepted file.</param>
 /// <param name="MaxPixels">Largest accepted width × height, read from the header before decoding (decompression bombs).</param>
 /// <param name="MaxSide">Longest accepted side, read from the header (absurd dimensions).</param>
-/// <param name="StoredMaxLongSide">The kept copy is scaled down so that its longer side is at most this.</param>
+/// <param name="StoredMaxLongSide">The kept copy's longer side is at most this; a JPEG decoder scale up to 2 % under it is
+/// kept as decoded rather than resampled (PhotoSanitizer.StoredSizeTolerance: a 4032 px photo is kept at 2016 px).</param>
 /// <param name="JpegQuality">Quality of the re-encoded JPEG that is kept.</param>
 public sealed record PhotoLimits(long MaxBytes, long MaxPixels, int MaxSide, int StoredMaxLongSide, int JpegQuality)
 {

@@ -13,6 +13,16 @@ public static class PhotoSanitizer
     // Bilinear is enough: the decode already shrank the photo to less than twice the target (bench: 42 dB PSNR vs libvips).
     private static readonly SKSamplingOptions Sampling = new(SKFilterMode.Linear, SKMipmapMode.None);
 
+    // Turning without scaling moves whole pixels: nearest is exact there, and cheaper than bilinear.
+    private static readonly SKSamplingOptions TurnOnly = new(SKFilterMode.Nearest, SKMipmapMode.None);
+
+    /// <summary>
+    /// A decoder scale that lands at most this share under the kept copy's size is kept as it is, rather than decoding
+    /// the next larger scale and resampling it down: a 4032×3024 phone photo is kept at 2016×1512 (its 4/8 decode)
+    /// instead of being decoded at 2520×1890 (5/8) and drawn to 2048×1536. ADR 0014 has the measurements.
+    /// </summary>
+    internal const double StoredSizeTolerance = 0.02;
+
     /// <param name="modelInput">When given, the network's input tensor is also made from the same decoded pixels
     /// (decode once: the photo is never decoded a second time for the model).</param>
     public static SanitizedPhoto Sanitize(ReadOnlySpan<byte> bytes, PhotoLimits limits, ManifestInput? modelInput = null) =>
@@ -99,29 +109,54 @@ public static class PhotoSanitizer
     /// <summary>Decode (shrink-on-load), apply EXIF orientation, fit within <paramref name="maxLongSide"/>, flatten, re-encode.</summary>
     private static (byte[] Jpeg, int Width, int Height) RenderUpright(SKCodec codec, int maxLongSide, int quality, Action<SKBitmap>? onUpright)
     {
-        using var decoded = DecodeAtLeast(codec, maxLongSide);
-        var origin = codec.EncodedOrigin;
-        var (uprightWidth, uprightHeight) = Orientation.UprightSize(origin, codec.Info.Width, codec.Info.Height);
-        var (width, height) = FitWithin(uprightWidth, uprightHeight, maxLongSide);
-
-        using var output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        using (var canvas = new SKCanvas(output))
-        using (var pixels = decoded.PeekPixels())
-        using (var image = SKImage.FromPixels(pixels)) // borrows the decoded pixels; FromBitmap would copy them
+        using var decoded = DecodeForKeeping(codec, maxLongSide);
+        var upright = Upright(decoded, codec.EncodedOrigin, codec.Info.IsOpaque, maxLongSide);
+        try
         {
-            // Transparent PNG/WebP areas become white rather than JPEG's black.
-            canvas.Clear(SKColors.White);
-            var toUpright = Orientation.ToUpright(origin, decoded.Width, decoded.Height);
-            var (decodedUprightWidth, decodedUprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
-            var scale = SKMatrix.CreateScale((float)width / decodedUprightWidth, (float)height / decodedUprightHeight);
-            canvas.SetMatrix(scale.PreConcat(toUpright));
-            canvas.DrawImage(image, 0, 0, Sampling);
+            onUpright?.Invoke(upright);
+            using var encoded = upright.Encode(SKEncodedImageFormat.Jpeg, quality)
+                ?? throw new InvalidOperationException("The JPEG encoder produced nothing.");
+            return (encoded.ToArray(), upright.Width, upright.Height);
+        }
+        finally
+        {
+            if (!ReferenceEquals(upright, decoded))
+            {
+                upright.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The decode a kept copy of at most <paramref name="maxLongSide"/> is made from (see <see cref="StoredSizeTolerance"/>).</summary>
+    internal static SKBitmap DecodeForKeeping(SKCodec codec, int maxLongSide) =>
+        DecodeAtLeast(codec, (int)Math.Ceiling(maxLongSide * (1 - StoredSizeTolerance)));
+
+    /// <summary>
+    /// The photo upright, within <paramref name="maxLongSide"/>, on white: <paramref name="decoded"/> itself when it is
+    /// opaque, already upright and small enough (nothing to draw), else a new bitmap the caller disposes.
+    /// </summary>
+    internal static SKBitmap Upright(SKBitmap decoded, SKEncodedOrigin origin, bool opaque, int maxLongSide)
+    {
+        var (decodedUprightWidth, decodedUprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
+        var (width, height) = FitWithin(decodedUprightWidth, decodedUprightHeight, maxLongSide);
+        var scaled = (width, height) != (decodedUprightWidth, decodedUprightHeight);
+        if (!scaled && origin == SKEncodedOrigin.TopLeft && opaque)
+        {
+            return decoded;
         }
 
-        onUpright?.Invoke(output);
-        using var encoded = output.Encode(SKEncodedImageFormat.Jpeg, quality)
-            ?? throw new InvalidOperationException("The JPEG encoder produced nothing.");
-        return (encoded.ToArray(), width, height);
+        var output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(output);
+        using var pixels = decoded.PeekPixels();
+        using var image = SKImage.FromPixels(pixels); // borrows the decoded pixels; FromBitmap would copy them
+        // Transparent PNG/WebP areas become white rather than JPEG's black.
+        canvas.Clear(SKColors.White);
+        var toUpright = Orientation.ToUpright(origin, decoded.Width, decoded.Height);
+        var scale = SKMatrix.CreateScale((float)width / decodedUprightWidth, (float)height / decodedUprightHeight);
+        canvas.SetMatrix(scale.PreConcat(toUpright));
+        canvas.DrawImage(image, 0, 0, scaled ? Sampling : TurnOnly);
+        canvas.Flush();
+        return output;
     }
 
     /// <summary>The format named by the file's signature, or null when it is none of the accepted ones.</summary>

@@ -35,13 +35,30 @@ public sealed class PhotoSanitizerTests
     [Fact]
     public void LargePhoto_IsKeptScaledToTheStoredLongSide_WithItsAspect()
     {
-        var jpeg = TestPhotos.PhotoLikeJpeg(4032, 3024);
+        // 4600 px: the decoder's 4/8 is 2300 px, over the 2048 limit, so the kept copy is drawn down to it.
+        var jpeg = TestPhotos.PhotoLikeJpeg(4600, 3450);
 
         var photo = PhotoSanitizer.Sanitize(jpeg, Limits);
 
         Assert.Equal((2048, 1536), (photo.Width, photo.Height));
-        Assert.Equal((4032, 3024), (photo.SourceWidth, photo.SourceHeight));
+        Assert.Equal((4600, 3450), (photo.SourceWidth, photo.SourceHeight));
         Assert.Equal(PhotoFormat.Jpeg, photo.SourceFormat);
+    }
+
+    [Theory]
+    [InlineData(1, 2016, 1512)]
+    [InlineData(6, 1512, 2016)]
+    public void TwelveMegapixelPhoto_IsKeptAtTheDecodersHalfScale_NotResampledUpToTheLimit(int orientation, int width, int height)
+    {
+        // 4/8 of 4032 is 2016 px: 1.6 % under 2048, within StoredSizeTolerance, so it is kept as decoded (turned when
+        // EXIF says so) instead of decoding 5/8 (2520 px) and drawing it down to 2048.
+        var jpeg = TestPhotos.WithExif(TestPhotos.PhotoLikeJpeg(4032, 3024), (ushort)orientation);
+
+        var photo = PhotoSanitizer.Sanitize(jpeg, Limits);
+
+        Assert.Equal((width, height), (photo.Width, photo.Height));
+        Assert.Equal((4032, 3024), (photo.SourceWidth, photo.SourceHeight));
+        Assert.False(TestPhotos.ContainsExif(photo.Jpeg));
     }
 
     [Fact]
