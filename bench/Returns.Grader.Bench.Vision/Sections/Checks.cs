@@ -116,17 +116,14 @@ public static class Checks
         using var decoded = PhotoSanitizer.DecodeForKeeping(codec, limits.StoredMaxLongSide);
         add($"b1a. of which copy bytes + decode to {decoded.Width}×{decoded.Height}", t);
         t = Stopwatch.GetTimestamp();
-        var upright = PhotoSanitizer.Upright(decoded, codec.EncodedOrigin, codec.Info.IsOpaque, limits.StoredMaxLongSide);
-        add(ReferenceEquals(upright, decoded)
+        using var drawn = PhotoSanitizer.DrawUpright(decoded, codec.EncodedOrigin, codec.Info.IsOpaque, limits.StoredMaxLongSide);
+        var upright = drawn ?? decoded;
+        add(drawn is null
             ? "b1b. of which upright: nothing to draw"
             : $"b1b. of which orient{(upright.Width * upright.Height != decoded.Width * decoded.Height ? " + bilinear resize" : "")} to {upright.Width}×{upright.Height}", t);
         t = Stopwatch.GetTimestamp();
         using var encoded = upright.Encode(SKEncodedImageFormat.Jpeg, limits.JpegQuality);
         add($"b1c. of which JPEG encode at quality {limits.JpegQuality}", t);
-        if (!ReferenceEquals(upright, decoded))
-        {
-            upright.Dispose();
-        }
     }
 
     /// <summary>Red (R high, G and B low) at the upright top-right, not at the top-left.</summary>

@@ -167,7 +167,7 @@ def test_export_py_writes_the_decode_factor_it_is_given_and_refuses_one_under_1(
 
 
 def test_a_relu_stem_trained_channels_last_reloads_and_exports_as_the_same_network(tmp_path):
-    """3.2.0's stem: ReLU, trained in channels-last layout (train.py). Layout must not change what the network computes
+    """--stem-activation relu: a ReLU stem, trained in channels-last layout (train.py). Layout must not change what the network computes
     or what a checkpoint holds, and a manifest written before the option existed still means GELU."""
     from dataclasses import replace
     from export import export_onnx

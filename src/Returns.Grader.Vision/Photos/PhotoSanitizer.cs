@@ -110,21 +110,12 @@ public static class PhotoSanitizer
     private static (byte[] Jpeg, int Width, int Height) RenderUpright(SKCodec codec, int maxLongSide, int quality, Action<SKBitmap>? onUpright)
     {
         using var decoded = DecodeForKeeping(codec, maxLongSide);
-        var upright = Upright(decoded, codec.EncodedOrigin, codec.Info.IsOpaque, maxLongSide);
-        try
-        {
-            onUpright?.Invoke(upright);
-            using var encoded = upright.Encode(SKEncodedImageFormat.Jpeg, quality)
-                ?? throw new InvalidOperationException("The JPEG encoder produced nothing.");
-            return (encoded.ToArray(), upright.Width, upright.Height);
-        }
-        finally
-        {
-            if (!ReferenceEquals(upright, decoded))
-            {
-                upright.Dispose();
-            }
-        }
+        using var drawn = DrawUpright(decoded, codec.EncodedOrigin, codec.Info.IsOpaque, maxLongSide);
+        var upright = drawn ?? decoded;
+        onUpright?.Invoke(upright);
+        using var encoded = upright.Encode(SKEncodedImageFormat.Jpeg, quality)
+            ?? throw new InvalidOperationException("The JPEG encoder produced nothing.");
+        return (encoded.ToArray(), upright.Width, upright.Height);
     }
 
     /// <summary>The decode a kept copy of at most <paramref name="maxLongSide"/> is made from (see <see cref="StoredSizeTolerance"/>).</summary>
@@ -132,17 +123,17 @@ public static class PhotoSanitizer
         DecodeAtLeast(codec, (int)Math.Ceiling(maxLongSide * (1 - StoredSizeTolerance)));
 
     /// <summary>
-    /// The photo upright, within <paramref name="maxLongSide"/>, on white: <paramref name="decoded"/> itself when it is
-    /// opaque, already upright and small enough (nothing to draw), else a new bitmap the caller disposes.
+    /// The photo drawn upright, within <paramref name="maxLongSide"/>, on white (the caller disposes it); null when
+    /// there is nothing to draw: <paramref name="decoded"/> is opaque, already upright and small enough as it is.
     /// </summary>
-    internal static SKBitmap Upright(SKBitmap decoded, SKEncodedOrigin origin, bool opaque, int maxLongSide)
+    internal static SKBitmap? DrawUpright(SKBitmap decoded, SKEncodedOrigin origin, bool opaque, int maxLongSide)
     {
         var (decodedUprightWidth, decodedUprightHeight) = Orientation.UprightSize(origin, decoded.Width, decoded.Height);
         var (width, height) = FitWithin(decodedUprightWidth, decodedUprightHeight, maxLongSide);
         var scaled = (width, height) != (decodedUprightWidth, decodedUprightHeight);
         if (!scaled && origin == SKEncodedOrigin.TopLeft && opaque)
         {
-            return decoded;
+            return null;
         }
 
         var output = new SKBitmap(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul));
