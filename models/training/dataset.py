@@ -139,8 +139,10 @@ def load_splits(package_paths: list, split: str, image_size: int, grid: int, cac
 
 
 def to_tensor(pixels: np.ndarray) -> torch.Tensor:
-    """uint8 [N, S, S, 3] -> normalized float32 NCHW (the model's ``pixel_values``)."""
-    x = torch.from_numpy(pixels).permute(0, 3, 1, 2).float().div_(255.0)
+    """uint8 [N, S, S, 3] -> normalized float32 NCHW (the model's ``pixel_values``), contiguous: the bytes are put in
+    NCHW order before they become floats (converting the permuted view kept channels-last strides: a training batch,
+    32 x 192 px, took 6.2 ms median instead of 3.1; same values)."""
+    x = torch.from_numpy(pixels).permute(0, 3, 1, 2).contiguous().float().div_(255.0)
     mean = torch.tensor(MEAN).view(1, 3, 1, 1)
     std = torch.tensor(STD).view(1, 3, 1, 1)
     return (x - mean) / std
@@ -182,6 +184,19 @@ def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generat
     noise = torch.randn(x.shape, generator=gen) * (0.03 * torch.rand(n, 1, 1, 1, generator=gen))
     x = (x * gain * chan + bias + noise).clamp(-1.0, 1.0)
     return x, d.reshape(n, grid * grid, k)
+
+
+def lower_resolution_view(x: torch.Tensor, damage: torch.Tensor, grid: int, size: int):
+    """A batch of network views (normalized NCHW, damage targets [N, grid*grid, K]) at a lower resolution ``size``:
+    pixels resampled with antialiasing, damage targets max-pooled onto the proportionally smaller grid, so a damaged
+    cell stays damaged. For training at a lower resolution first (train.py --low-res-size). Returns (x, damage, grid)."""
+    n, k = damage.shape[0], damage.shape[-1]
+    low_grid = grid * size // x.shape[-1]
+    assert low_grid * x.shape[-1] == grid * size, "the lower resolution must keep whole damage cells"
+    x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
+    d = damage.view(n, grid, grid, k).permute(0, 3, 1, 2).float()
+    d = torch.nn.functional.adaptive_max_pool2d(d, low_grid).permute(0, 2, 3, 1)
+    return x, d.reshape(n, low_grid * low_grid, k).to(damage.dtype), low_grid
 
 
 # ----------------------------------------------------------------------------- crop-to-item training

@@ -312,7 +312,7 @@ class GraderViT(nn.Module):
         damage = crop_map_to_frame(out[1], crop, self.cfg.damage_grid, self.cfg.frame_grid)
         return (out[0], damage) + tuple(out[2:])
 
-    def forward_crop(self, pixel_values, return_counts: bool = False):
+    def forward_crop(self, pixel_values, return_counts: bool = False, token_grid: int | None = None):
         """The ViT on its own view (the crop when cropping; the whole photo otherwise). In eval mode with ``test_time_hflip``: the image and its mirror image go through the network as one batch,
         the mirror's damage map is flipped back, and the two grade and damage logits are averaged. Measured on 1 533
         held-out photos with 2.3.0's weights: grade accuracy 0.780 -> 0.807, region recall 0.711 -> 0.742, precision
@@ -329,21 +329,33 @@ class GraderViT(nn.Module):
                 counts = None if out[2] is None else out[2].reshape(2, -1, k, out[2].shape[-1]).mean(0)
                 return averaged + (counts,)
             return averaged
-        return self._forward(pixel_values, return_counts)
+        return self._forward(pixel_values, return_counts, token_grid)
 
-    def _forward(self, pixel_values, return_counts: bool = False):
+    def pos_embed_for(self, grid: int):
+        """Position embeddings for a view of grid x grid tokens other than the configured one: the patch embeddings
+        resampled bilinearly (the class token's kept). Used only while training at a lower resolution first
+        (train.py --low-res-size); the exported graph runs at the configured size and never takes this path."""
+        g, d = self.cfg.token_grid, self.cfg.dim
+        patches = self.pos_embed[:, 1:].reshape(1, g, g, d).permute(0, 3, 1, 2)
+        patches = F.interpolate(patches, size=(grid, grid), mode="bilinear", align_corners=False, antialias=True)
+        return torch.cat([self.pos_embed[:, :1], patches.permute(0, 2, 3, 1).reshape(1, grid * grid, d)], dim=1)
+
+    def _forward(self, pixel_values, return_counts: bool = False, token_grid: int | None = None):
+        """token_grid: the view's grid of tokens when it is not the configured one (training at a lower resolution
+        first); a Python int, so that the exported graph's sizes stay static."""
         cfg = self.cfg
+        g = token_grid or cfg.token_grid
         x = self.stem(pixel_values)                     # [N, D, g, g]
         n = x.shape[0]
         x = x.flatten(2).transpose(1, 2)                # [N, g*g, D]
         cls = self.cls_token.expand(n, -1, -1)
-        x = torch.cat([cls, x], dim=1) + self.pos_embed
+        x = torch.cat([cls, x], dim=1) + (self.pos_embed if g == cfg.token_grid else self.pos_embed_for(g))
         for blk in self.blocks:
             x = blk(x)
         x = self.norm(x)
         grade_logits = self.grade_head(x[:, 0])
         patches = self.damage_norm(x[:, 1:])            # [N, g*g, D]
-        s, g, k = cfg.damage_subdiv, cfg.token_grid, cfg.num_damage
+        s, k = cfg.damage_subdiv, cfg.num_damage
         d = self.damage_head(patches)                   # [N, g*g, k*s*s], layout (k, sy, sx)
         d = d.reshape(n, g, g, k, s, s).permute(0, 1, 4, 2, 5, 3)   # [N, g, sy, g, sx, k]
         damage_logits = d.reshape(n, g * s * g * s, k)  # row-major over the (g*s) x (g*s) grid

@@ -23,7 +23,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dataset import augment, augment_frames, concat_splits, load_crop_split, load_split, load_splits, to_tensor
+from dataset import (augment, augment_frames, concat_splits, load_crop_split, load_split, load_splits,
+                     lower_resolution_view, to_tensor)
 from item_rule import choose_item_rule, item_views
 from metrics import fit_temperature, grade_metrics
 from model import COUNT_CLASSES, GraderViT, ModelConfig, count_params
@@ -69,7 +70,7 @@ def count_targets(meta: list) -> np.ndarray:
 
 
 def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, counts=None,
-           count_weight: float = 0.5, bf16: bool = False):
+           count_weight: float = 0.5, bf16: bool = False, token_grid: int | None = None):
     """grade cross-entropy + damage_weight * damage-map BCE (summed over types)
     [+ count_weight * per-type count cross-entropy (summed over types) when the model has a count head].
     x is the network's own view: the crop for a crop-to-item model (``forward_crop``); its localizer has a loss of its
@@ -79,7 +80,7 @@ def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, cou
     the losses stay float32). On this machine's CPU (AVX512-BF16) a training step is 3.8x faster than float32
     (179 vs 47 photos/s, batch 32, 2 threads); the exported model is float32 either way."""
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        g, d, c = model.forward_crop(x, return_counts=True)
+        g, d, c = model.forward_crop(x, return_counts=True, token_grid=token_grid)
     g, d = g.float(), d.float()
     c = c.float() if c is not None else None
     lg = F.cross_entropy(g, grade)
@@ -168,6 +169,12 @@ def main():
     ap.add_argument("--frame-grid", type=int, default=80, help="--crop-to-item: damage-map grid over the whole photo")
     ap.add_argument("--stem-activation", choices=["gelu", "relu"], default="gelu",
                     help="from scratch: the conv stem's activation (relu: 82 vs 72 photos/s here, see model.ConvStem; not used by the shipped model)")
+    ap.add_argument("--low-res-size", type=int, default=0,
+                    help="train the network's view at this lower size (a multiple of the patch size) for the first "
+                         "--low-res-share of the run, then at --image-size: about 2.3x cheaper steps at 128 vs 192 "
+                         "(REPORT.md v13); position embeddings are resampled meanwhile, the model is unchanged")
+    ap.add_argument("--low-res-share", type=float, default=0.5,
+                    help="--low-res-size: the share of the run (the schedule's progress) trained at the lower size")
     ap.add_argument("--localizer-weight", type=float, default=5.0, help="--crop-to-item: weight of the box loss")
     ap.add_argument("--crop-jitter", type=float, default=0.04,
                     help="--crop-to-item: training crops move each box edge by N(0, this x the box size)")
@@ -206,6 +213,9 @@ def main():
                           damage_subdiv=a.damage_subdiv, count_head=not a.no_count_head, crop_to_item=a.crop_to_item,
                           frame_size=a.frame_size, frame_grid=a.frame_grid, stem_activation=a.stem_activation)
         model = GraderViT(cfg)
+    if a.low_res_size and (a.low_res_size % cfg.patch_size or a.low_res_size >= cfg.image_size):
+        raise SystemExit(f"--low-res-size must be a multiple of {cfg.patch_size} (the patch size) under --image-size "
+                         f"{cfg.image_size}")
     # oneDNN's convolutions are much faster in channels-last layout, but bf16 GELU is slower there (measured; see
     # model.ConvStem), so only a ReLU stem trains channels-last. Layout only: the checkpoint loads into a fresh model.
     channels_last = cfg.stem_activation == "relu"
@@ -252,6 +262,7 @@ def main():
     budget = a.max_minutes * 60
     gen = torch.Generator().manual_seed(a.seed)
     step, t_start, history = 0, time.time(), []
+    low_res_steps = 0
     cpu_start = time.process_time()   # CPU seconds of all threads: shows how much of the machine we got
     done = False
     for epoch in range(a.epochs):
@@ -278,11 +289,19 @@ def main():
             else:
                 x = to_tensor(train["pixels"][idx])
                 dmg = torch.from_numpy(train["damage"][idx])
-            x, dmg = augment(x, dmg, grid, gen)
+            view_grid, token_grid = grid, None
+            if a.low_res_size and progress < a.low_res_share:
+                x, dmg, view_grid = lower_resolution_view(x, dmg, grid, a.low_res_size)
+                token_grid = a.low_res_size // cfg.patch_size
+                low_res_steps += 1
+            elif a.low_res_size and low_res_steps and step == low_res_steps:
+                print(f"step {step}: from here on the network trains at {cfg.image_size} px "
+                      f"({(time.time() - t_start) / 60:.1f} min)", flush=True)
+            x, dmg = augment(x, dmg, view_grid, gen)
             if channels_last:
                 x = x.contiguous(memory_format=torch.channels_last)
             loss, lg, ld = losses(model, x, torch.from_numpy(train["grade"][idx]), dmg, a.pos_weight, a.damage_weight,
-                                  torch.from_numpy(train_counts[idx]), a.count_weight, a.bf16)
+                                  torch.from_numpy(train_counts[idx]), a.count_weight, a.bf16, token_grid)
             if lloc is not None:
                 loss = loss + a.localizer_weight * lloc
                 run["box"] = run.get("box", 0.0) + lloc.item()
@@ -339,7 +358,8 @@ def main():
                "epochs_completed": round(step / steps_per_epoch, 2), "train_minutes": round(train_minutes, 1),
                "train_cpu_minutes": round(cpu_minutes, 1), "images_seen": int(step * a.batch),
                "lr": a.lr, "warmup": a.warmup, "pos_weight": a.pos_weight,
-               "damage_weight": a.damage_weight, "count_weight": a.count_weight, "bf16": a.bf16, "init": a.init, "threads": a.threads, "history": history}
+               "damage_weight": a.damage_weight, "count_weight": a.count_weight,
+               "low_res": {"size": a.low_res_size, "share": a.low_res_share, "steps": low_res_steps} if a.low_res_size else None, "bf16": a.bf16, "init": a.init, "threads": a.threads, "history": history}
     if a.init and "history" in ck:   # continuing a run: carry the earlier phase's record and time
         prior = ck.get("training", {}).get("train_minutes_total") or (ck["history"][-1]["minutes"] if ck["history"] else 0)
         summary["prior_phase"] = {"checkpoint": a.init, "history": ck["history"], "minutes": round(prior, 1)}
