@@ -171,8 +171,9 @@ def main():
                     help="from scratch: the conv stem's activation (relu: 82 vs 72 photos/s here, see model.ConvStem; not used by the shipped model)")
     ap.add_argument("--low-res-size", type=int, default=0,
                     help="train the network's view at this lower size (a multiple of the patch size) for the first "
-                         "--low-res-share of the run, then at --image-size: about 2.3x cheaper steps at 128 vs 192 "
-                         "(REPORT.md v13); position embeddings are resampled meanwhile, the model is unchanged")
+                         "--low-res-share of the run, then at --image-size (3.2.0: 128 px for 70 %%, about twice the "
+                         "steps per minute of 192 px; REPORT.md); position embeddings are resampled meanwhile, the "
+                         "model is unchanged")
     ap.add_argument("--low-res-share", type=float, default=0.5,
                     help="--low-res-size: the share of the run (the schedule's progress) trained at the lower size")
     ap.add_argument("--localizer-weight", type=float, default=5.0, help="--crop-to-item: weight of the box loss")
