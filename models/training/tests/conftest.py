@@ -18,3 +18,25 @@ def tiny_package(tmp_path_factory):
     out = str(tmp_path_factory.mktemp("pkg") / "tiny")
     generate_package(out, items=14, seed=7, workers=1, prefix="t", zip_output=True, log_every=0)
     return out
+
+
+def export_without_item_boxes(folder, items: int = 30) -> str:
+    """A package as the app's export writes it: photos of noise, every other item Good with a dent box, no item boxes.
+    Small and quick, and with enough items for train and validation splits (the generated tiny package has no
+    validation photos)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from package import PackageWriter
+    w = PackageWriter(str(folder), source="export")
+    rng = np.random.default_rng(0)
+    for i in range(items):
+        buf = io.BytesIO()
+        Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(buf, "JPEG")
+        w.add_item(f"ret-{i}", "Good" if i % 2 else "LikeNew",
+                   [{"jpeg": buf.getvalue(), "width": 160, "height": 120,
+                     "annotations": [{"type": "dent", "bbox": [40, 30, 50, 40]}] if i % 2 else []}])
+    w.finish()
+    return str(folder)

@@ -1,19 +1,18 @@
 """Crop to the item (ModelConfig.crop_to_item): the geometry of the crop and of the damage map's way back onto the
 whole photo, the training crops' targets, the localizer's augmentation, training steps, export and the train.py run
 on a package without item boxes (an export from the app)."""
-import io
 import subprocess
 import sys
 
 import numpy as np
 import onnx
 import torch
-from PIL import Image
 
+from conftest import export_without_item_boxes
 from dataset import (augment_frames, damage_target, jitter_box, load_crop_split, normalized_item_box,
                      preprocess_image, to_tensor)
 from model import OUTSIDE_CROP_LOGIT, GraderViT, ModelConfig, crop_map_to_frame, crop_pixels, expand_box
-from package import PackageWriter, open_package
+from package import open_package
 from train import HERE, localizer_loss, losses
 
 
@@ -155,21 +154,8 @@ def test_export_keeps_the_contract_with_the_crop_inside_the_graph(tmp_path):
     assert "GridSample" in {n.op_type for n in onnx.load(path).graph.node}
 
 
-def _export_without_item_boxes(folder, items: int = 30) -> str:
-    w = PackageWriter(str(folder), source="export")
-    rng = np.random.default_rng(0)
-    for i in range(items):
-        buf = io.BytesIO()
-        Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(buf, "JPEG")
-        w.add_item(f"ret-{i}", "Good" if i % 2 else "LikeNew",
-                   [{"jpeg": buf.getvalue(), "width": 160, "height": 120,
-                     "annotations": [{"type": "dent", "bbox": [40, 30, 50, 40]}] if i % 2 else []}])
-    w.finish()
-    return str(folder)
-
-
 def test_photos_without_item_boxes_are_cropped_by_the_localizer_or_whole(tmp_path):
-    pkg = _export_without_item_boxes(tmp_path / "export", 12)
+    pkg = export_without_item_boxes(tmp_path / "export", 12)
     cfg = tiny_crop_cfg()
     whole = load_crop_split(pkg, "train", cfg, variants=1, jitter=0.0, verbose=False)
     assert np.isnan(whole["item_box"]).all()                           # nothing for the localizer to learn from
@@ -185,12 +171,12 @@ def test_photos_without_item_boxes_are_cropped_by_the_localizer_or_whole(tmp_pat
     assert np.abs(to_tensor(located["pixels"][:, 0]).numpy() - expected.numpy()).max() <= 1.01 / 127.5
 
 
-def test_train_py_fine_tunes_a_crop_model_on_an_export_without_item_boxes(tmp_path):
+def test_train_py_fine_tunes_a_crop_model_on_anexport_without_item_boxes(tmp_path):
     """The retraining loop: an export from the app has no item boxes; train.py crops with the model's localizer."""
     init = tmp_path / "init.pt"
     cfg = tiny_crop_cfg()
     torch.save({"config": cfg.to_dict(), "state_dict": GraderViT(cfg).state_dict()}, str(init))
-    export = _export_without_item_boxes(tmp_path / "export")
+    export = export_without_item_boxes(tmp_path / "export")
     out = tmp_path / "run"
     res = subprocess.run([sys.executable, "train.py", "--data", export, "--init", str(init),
                           "--out", str(out), "--epochs", "1", "--batch", "4", "--cache", str(tmp_path / "cache")],

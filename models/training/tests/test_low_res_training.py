@@ -1,18 +1,15 @@
 """Training at a lower resolution first (train.py --low-res-size): the lowered view keeps every damaged cell, the
 network runs on the smaller token grid with resampled position embeddings, and the model it leaves is the configured
-one (same checkpoint keys, same exported graph)."""
-import io
+one (same config, same checkpoint keys; the export path is unchanged and covered elsewhere)."""
 import json
 import subprocess
 import sys
 
-import numpy as np
 import torch
-from PIL import Image
 
+from conftest import export_without_item_boxes
 from dataset import lower_resolution_view
 from model import GraderViT, ModelConfig
-from package import PackageWriter
 from train import HERE, losses
 
 
@@ -56,25 +53,10 @@ def test_the_network_runs_on_a_smaller_token_grid_with_its_position_embeddings_r
     assert model.pos_embed.grad is not None and model.pos_embed.grad[:, 1:].abs().sum() > 0
 
 
-def _small_package(folder, items: int = 40) -> str:
-    """Photos of noise, half with a dent: enough items for train and validation splits (the generated tiny package
-    has no validation photos)."""
-    w = PackageWriter(str(folder), source="export")
-    rng = np.random.default_rng(0)
-    for i in range(items):
-        buf = io.BytesIO()
-        Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)).save(buf, "JPEG")
-        w.add_item(f"ret-{i}", "Good" if i % 2 else "LikeNew",
-                   [{"jpeg": buf.getvalue(), "width": 160, "height": 120,
-                     "annotations": [{"type": "dent", "bbox": [40, 30, 50, 40]}] if i % 2 else []}])
-    w.finish()
-    return str(folder)
-
-
 def test_train_py_trains_the_first_share_at_the_lower_size_and_leaves_the_configured_model(tmp_path):
     out = tmp_path / "run"
     cfg = tiny_crop_cfg()
-    res = subprocess.run([sys.executable, "train.py", "--data", _small_package(tmp_path / "pkg"), "--out", str(out),
+    res = subprocess.run([sys.executable, "train.py", "--data", export_without_item_boxes(tmp_path / "pkg", 40), "--out", str(out),
                           "--epochs", "4",
                           "--batch", "4", "--warmup", "2", "--crop-to-item", "--image-size", str(cfg.image_size),
                           "--frame-size", str(cfg.frame_size), "--frame-grid", str(cfg.frame_grid), "--dim", "48",
