@@ -22,6 +22,9 @@ public sealed class ExportsPageTests(BrowserAppFixture fixture) : IClassFixture<
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), AcceptDownloads = true });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
+        // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a
+        // page load took over 15 s once (clean-clone run, 2026-12-02). Element waits keep 15 s.
+        page.SetDefaultNavigationTimeout(45_000);
         await page.GotoAsync("/exports");
         await page.WaitForURLAsync("**/account/login**");
         await page.FillAsync("#name", "Dee Data");
