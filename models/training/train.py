@@ -360,7 +360,9 @@ def main():
                "train_cpu_minutes": round(cpu_minutes, 1), "images_seen": int(step * a.batch),
                "lr": a.lr, "warmup": a.warmup, "pos_weight": a.pos_weight,
                "damage_weight": a.damage_weight, "count_weight": a.count_weight,
-               "low_res": {"size": a.low_res_size, "share": a.low_res_share, "steps": low_res_steps} if a.low_res_size else None, "bf16": a.bf16, "init": a.init, "threads": a.threads, "history": history}
+               "low_res": ({"size": a.low_res_size, "share": a.low_res_share, "steps": low_res_steps}
+                           if a.low_res_size else None),
+               "bf16": a.bf16, "init": a.init, "threads": a.threads, "history": history}
     if a.init and "history" in ck:   # continuing a run: carry the earlier phase's record and time
         prior = ck.get("training", {}).get("train_minutes_total") or (ck["history"][-1]["minutes"] if ck["history"] else 0)
         summary["prior_phase"] = {"checkpoint": a.init, "history": ck["history"], "minutes": round(prior, 1)}
