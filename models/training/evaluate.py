@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from dataset import load_splits, to_tensor
-from item_rule import item_metrics, item_views
-from metrics import grade_metrics
+from item_rule import item_grades, item_metrics, item_views
+from metrics import grade_metrics, quadratic_weighted_kappa
 from regions import iou as box_iou
 from regions import region_metrics, sigmoid
 from rubric import DAMAGE_TYPES, GRADES
@@ -142,6 +142,98 @@ def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None =
             "pytorch_cpu_latency": latency(model, cfg.input_size)}
 
 
+CLEAN_CALLED_CLEAN = (0, 1)        # LikeNew or VeryGood
+DAMAGED = 2                        # Good or worse
+
+
+@torch.no_grad()
+def predict_with_familiarity(model, pixels: np.ndarray, batch: int = 64):
+    """(grade logits, damage logits, familiarity scores or None)."""
+    model.eval()
+    gl, dl, fl = [], [], []
+    fam = model.cfg.familiarity
+    for i in range(0, len(pixels), batch):
+        out = model(to_tensor(pixels[i:i + batch]), return_familiarity=fam)
+        gl.append(out[0].numpy())
+        dl.append(out[1].numpy())
+        if fam:
+            fl.append(out[2].numpy())
+    return np.concatenate(gl), np.concatenate(dl), (np.concatenate(fl) if fam else None)
+
+
+def check_variant(item_id: str) -> tuple:
+    """(object, variant) of a real-photo check item id rc-<object>-<variant> (realmix.py --check)."""
+    head, variant = item_id.rsplit("-", 1)
+    return head[3:], variant
+
+
+def realcheck(model, cal: dict, package: str, cache: str | None = None) -> dict:
+    """The real-photo check (realmix.py --check): real objects clean, lightly and heavily damaged.
+
+    Per photo: clean called clean (LikeNew/VeryGood), heavy damage called damaged (Good or worse), QWK, accuracy, ECE,
+    confidently wrong (confidence >= 0.9 and two or more grades off), region recall/precision, familiar share. Per
+    object: the item grades (station rule) of its clean and heavy versions, and whether heavy is graded worse."""
+    cfg = model.cfg
+    grid = cfg.output_grid
+    d = load_splits([package], "test", cfg.input_size, grid, cache)
+    g, dm, fam = predict_with_familiarity(model, d["pixels"])
+    probs = sigmoid(dm)
+    t = cal["temperature"]
+    gm = grade_metrics(g, d["grade"], t, len(GRADES))
+    p = torch.softmax(torch.from_numpy(g) / t, -1).numpy()
+    pred, conf, truth = p.argmax(1), p.max(1), d["grade"]
+    variants = np.array([check_variant(m["item_id"])[1] for m in d["meta"]])
+    regs, _ = region_metrics(probs, d["meta"], grid, cal["thresholds"], cal["min_cells"], 0.3)
+
+    def share(mask):
+        return round(float(mask.mean()), 4) if len(mask) else None
+    items = item_views(g, probs, d["meta"], d["grade"], t, cal["thresholds"], cal["min_cells"], grid)
+    item_ids = list(dict.fromkeys(m["item_id"] for m in d["meta"]))   # item_views keeps first-seen order
+    _, item_pred = item_grades(items, cal.get("item_rule", {}).get("confident_damage_score"))
+    by_object: dict[str, dict] = {}
+    for item_id, ip, (tg, _, _) in zip(item_ids, item_pred, items):
+        obj, variant = check_variant(item_id)
+        by_object.setdefault(obj, {})[variant] = {"true": GRADES[tg], "predicted": GRADES[int(ip)]}
+    complete = [o for o, v in by_object.items() if "clean" in v and "heavy" in v]
+    worse = [GRADES.index(by_object[o]["heavy"]["predicted"]) > GRADES.index(by_object[o]["clean"]["predicted"])
+             for o in complete]
+    item_truth = np.array([it[0] for it in items])
+    item_var = np.array([check_variant(i)[1] for i in item_ids])
+    out = {
+        "package": package, "photos": int(len(truth)), "objects": len(by_object),
+        "clean_called_clean": share(np.isin(pred[variants == "clean"], CLEAN_CALLED_CLEAN)),
+        "heavy_called_damaged": share(pred[variants == "heavy"] >= DAMAGED),
+        "light_called_damaged_or_verygood": share(pred[variants == "light"] >= 1),
+        "heavy_graded_worse_than_clean": share(np.array(worse)),
+        "confidently_wrong": share((conf >= 0.9) & (np.abs(pred - truth) >= 2)),
+        "accuracy": gm["accuracy"], "quadratic_weighted_kappa": gm["quadratic_weighted_kappa"], "ece": gm["ece"],
+        "within_one_grade": round(float((np.abs(pred - truth) <= 1).mean()), 4),
+        "mean_confidence": round(float(conf.mean()), 4),
+        "per_item": {"clean_called_clean": share(np.isin(item_pred[item_var == "clean"], CLEAN_CALLED_CLEAN)),
+                     "heavy_called_damaged": share(item_pred[item_var == "heavy"] >= DAMAGED),
+                     "accuracy": share(item_pred == item_truth),
+                     "quadratic_weighted_kappa": quadratic_weighted_kappa(item_truth, item_pred, len(GRADES))},
+        "regions": {"recall": regs["recall"], "precision": regs["precision"]},
+        "confusion": gm.get("confusion"),
+        "by_object": by_object,
+    }
+    if fam is not None:
+        thr = cal["familiarity"]["threshold"]
+        out["familiar"] = share(fam >= thr)
+        out["familiar_by_variant"] = {v: share(fam[variants == v] >= thr) for v in ("clean", "light", "heavy")}
+    return out
+
+
+def print_realcheck(rc: dict):
+    print(f"real-photo check: {rc['photos']} photos of {rc['objects']} objects")
+    print(f"  clean called clean {rc['clean_called_clean']}  heavy called damaged {rc['heavy_called_damaged']}  "
+          f"heavy worse than clean {rc['heavy_graded_worse_than_clean']}  confidently wrong {rc['confidently_wrong']}")
+    print(f"  accuracy {rc['accuracy']:.4f}  QWK {rc['quadratic_weighted_kappa']:.4f}  ECE {rc['ece']:.4f}  "
+          f"regions recall {rc['regions']['recall']:.4f} precision {rc['regions']['precision']:.4f}"
+          + (f"  familiar {rc['familiar']}" if "familiar" in rc else ""))
+    print(f"  per item: {json.dumps(rc['per_item'])}")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", required=True, help="final.pt or a shipped model folder")
@@ -151,10 +243,15 @@ def main():
     ap.add_argument("--out")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
+    ap.add_argument("--realcheck", help="the real-photo check package (realmix.py --check), reported beside the split")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     res = evaluate(a.ckpt, a.data, a.split, a.cache, a.extra_data)
     res["packages"] = [a.data] + a.extra_data
+    if a.realcheck:
+        model, ck = load_checkpoint(a.ckpt)
+        res["realcheck"] = realcheck(model, ck["calibration"], a.realcheck, a.cache)
+        print_realcheck(res["realcheck"])
     g, r = res["grade"], res["regions"]
     print(f"{res['split']}: {res['images']} images / {res['items']} items")
     print(f"grade accuracy {g['accuracy']:.4f}  QWK {g['quadratic_weighted_kappa']:.4f}  ECE {g['ece']:.4f} "

@@ -33,7 +33,23 @@ from train import load_checkpoint
 
 INPUT_NAME = "pixel_values"
 OUTPUT_NAMES = ["grade_logits", "damage_logits"]
+FAMILIARITY_OUTPUT = "familiarity"   # a third output, for models with cfg.familiarity (familiarity.py)
 OPSET = 17
+
+
+class _Exported(torch.nn.Module):
+    """The graph as exported: the model's outputs, plus its familiarity score where the model has one."""
+
+    def __init__(self, model):
+        super().__init__()
+        self.model = model
+
+    def forward(self, pixel_values):
+        return self.model(pixel_values, return_familiarity=self.model.cfg.familiarity)
+
+
+def output_names(cfg) -> list:
+    return OUTPUT_NAMES + ([FAMILIARITY_OUTPUT] if cfg.familiarity else [])
 
 
 def sha256_file(path: str) -> str:
@@ -48,16 +64,17 @@ def export_onnx(model, path: str):
     model.eval()
     s = model.cfg.input_size
     dummy = torch.zeros(2, 3, s, s)
-    torch.onnx.export(model, dummy, path, opset_version=OPSET, input_names=[INPUT_NAME],
-                      output_names=OUTPUT_NAMES, do_constant_folding=True,
-                      dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAMES[0]: {0: "batch"},
-                                    OUTPUT_NAMES[1]: {0: "batch"}})
+    names = output_names(model.cfg)
+    torch.onnx.export(_Exported(model), dummy, path, opset_version=OPSET, input_names=[INPUT_NAME],
+                      output_names=names, do_constant_folding=True,
+                      dynamic_axes={INPUT_NAME: {0: "batch"}, **{n: {0: "batch"} for n in names}})
     if model.cfg.test_time_hflip or model.cfg.crop_to_item:
         # torch 1.13's exporter loses the static sizes through the [2N] -> [2, N] reshapes of the mirror averaging and
         # the crop's resampling; the sizes are fixed by the config, so state them on the outputs (the C# golden test
         # checks the numbers)
         m = onnx.load(path)
-        sizes = {OUTPUT_NAMES[0]: [len(GRADES)], OUTPUT_NAMES[1]: [model.cfg.output_grid ** 2, len(DAMAGE_TYPES)]}
+        sizes = {OUTPUT_NAMES[0]: [len(GRADES)], OUTPUT_NAMES[1]: [model.cfg.output_grid ** 2, len(DAMAGE_TYPES)],
+                 FAMILIARITY_OUTPUT: []}
         for out in m.graph.output:
             for dim, size in zip(list(out.type.tensor_type.shape.dim)[1:], sizes[out.name]):
                 dim.Clear()
@@ -79,6 +96,9 @@ def check_onnx(path: str, cfg) -> dict:
     assert ins == {INPUT_NAME: ["batch", 3, cfg.input_size, cfg.input_size]}, ins
     assert outs[OUTPUT_NAMES[0]] == ["batch", len(GRADES)], outs
     assert outs[OUTPUT_NAMES[1]] == ["batch", g * g, len(DAMAGE_TYPES)], outs
+    assert list(outs) == output_names(cfg), outs
+    if cfg.familiarity:
+        assert outs[FAMILIARITY_OUTPUT] == ["batch"], outs
     assert m.opset_import[0].version == OPSET
     return {"inputs": ins, "outputs": outs}
 
@@ -109,7 +129,8 @@ def golden(model, cal: dict, data: str | None) -> dict:
     pixels = np.stack([c[1] for c in cases])
     model.eval()
     with torch.no_grad():
-        gl, dl = model(to_tensor(pixels))
+        res = model(to_tensor(pixels), return_familiarity=cfg.familiarity)
+    gl, dl = res[0], res[1]
     t = cal["temperature"]
     out = {"description": "Fixed inputs and PyTorch eager (float32, CPU) outputs of model.onnx's network. "
                           "pixel_values[n,c,y,x] = (pixels_u8[n][(y*W + x)*3 + c] / 255 - mean[c]) / std[c], "
@@ -126,6 +147,7 @@ def golden(model, cal: dict, data: str | None) -> dict:
             "grade_probabilities": [round(float(v), 6) for v in gp],
             "damage_logits_shape": [g * g, len(DAMAGE_TYPES)],
             "damage_logits": [round(float(v), 6) for v in dl[i].reshape(-1)],
+            **({"familiarity": round(float(res[2][i]), 6)} if cfg.familiarity else {}),
             "regions_photo_size": [w, h],
             "regions": [{k: r[k] for k in ("type", "score", "box")}
                         for r in regions_from_probs(dprob, g, g, w, h, cal["thresholds"], cal["min_cells"])],
@@ -166,7 +188,10 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path,
              "meaning": "grade logits in the order of 'grades'; probabilities = softmax(logits / calibration.temperature)"},
             {"name": OUTPUT_NAMES[1], "dtype": "float32", "shape": ["batch", g * g, len(DAMAGE_TYPES)],
              "meaning": "damage-map logits: cell index = row * grid_width + col over the input image; "
-                        "channel order of 'damage_types'; probability = sigmoid(logit), multi-label"}],
+                        "channel order of 'damage_types'; probability = sigmoid(logit), multi-label"}]
+        + ([{"name": FAMILIARITY_OUTPUT, "dtype": "float32", "shape": ["batch"],
+             "meaning": "familiarity score: higher = more like the training photos; familiar when >= "
+                        "familiarity.threshold"}] if cfg.familiarity else []),
         "grades": GRADES, "damage_types": DAMAGE_TYPES, "severity_points": SEVERITY_POINTS,
         "grade_point_ranges": {k: list(v) for k, v in GRADE_POINT_RANGES.items()},
         "damage_map": {"grid_height": g, "grid_width": g, "cell_order": "row-major", "activation": "sigmoid",
@@ -183,11 +208,22 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path,
                               "the regions scoring >= confident_damage_score (each type counted as often as on the "
                               "photo that shows most of it) wins when worse; null = off (the grade head decides)",
                       "fitted_on": "validation split, item accuracy (item_rule.py)"},
+        **({"familiarity": familiarity_section(cal)} if cfg.familiarity else {}),
         "training_data": training,
         "metrics": metrics,
         "files": {"golden": "golden.json", "pytorch_weights": "model.pt", "pytorch_weights_sha256": sha256_file(pt_path),
                   "model_card": "MODEL_CARD.md"},
     }
+
+
+def familiarity_section(cal: dict) -> dict:
+    f = cal["familiarity"]
+    return {"output": FAMILIARITY_OUTPUT, "threshold": round(f["threshold"], 6),
+            "rule": "a photo is familiar when the familiarity output >= threshold; an unfamiliar photo's suggestion is "
+                    "shown as such and never prefilled",
+            "method": f["method"], "fitted_on": f["fitted_on"], "threshold_rule": f["threshold_rule"],
+            "validation_familiar_rate": f["validation_familiar_rate"],
+            "prefill_min_confidence": f.get("prefill_min_confidence")}
 
 
 def main():

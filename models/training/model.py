@@ -68,6 +68,8 @@ class ModelConfig:
     crop_min_size: float = 0.25    # (crop_to_item) smallest crop side, as a share of the photo's side
     localizer_channels: list = field(default_factory=lambda: [16, 32, 64, 64])   # (crop_to_item) its convolutions
     localizer_hidden: int = 128    # (crop_to_item) its MLP's hidden width
+    familiarity: bool = False      # a third output: how close the photo's features lie to the training photos'
+                                   # (familiarity.py fits it after training; the export names it in the manifest)
 
     @property
     def token_grid(self) -> int:
@@ -271,6 +273,12 @@ class GraderViT(nn.Module):
         if cfg.crop_to_item:
             assert cfg.frame_size % cfg.localizer_size == 0, "frame_size must be a multiple of localizer_size"
             self.localizer = Localizer(cfg)
+        if cfg.familiarity:
+            # the training photos' feature mean and whitening matrix (familiarity.fit): part of the state dict, so
+            # of model.pt and the ONNX graph; identity until fitted
+            self.register_buffer("familiarity_mean", torch.zeros(self.feature_dim))
+            self.register_buffer("familiarity_whiten", torch.eye(self.feature_dim))
+        self._features = None
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
         nn.init.trunc_normal_(self.cls_token, std=0.02)
         self.apply(self._init)
@@ -303,14 +311,36 @@ class GraderViT(nn.Module):
         size = float(self.cfg.frame_size)
         return torch.round(crop * size) / size
 
-    def forward(self, pixel_values, return_counts: bool = False):
-        """The model as exported: whole photo in, grade logits and damage logits over the whole photo out."""
+    @property
+    def feature_dim(self) -> int:
+        """The photo's feature vector: the final class token and the mean patch token, both normalized."""
+        return 2 * self.cfg.dim
+
+    def features(self):
+        """The features of the last eval-mode forward pass [N, feature_dim] (mirror-averaged like the outputs)."""
+        return self._features
+
+    def familiarity_score(self, features):
+        """-mean((W (f - mean))^2): about -1 for a photo like the training photos, far below for one unlike them
+        (a Mahalanobis distance under a shrunk covariance, divided by the feature count and negated)."""
+        z = (features - self.familiarity_mean) @ self.familiarity_whiten
+        return -(z * z).mean(dim=1)
+
+    def forward(self, pixel_values, return_counts: bool = False, return_familiarity: bool = False):
+        """The model as exported: whole photo in, grade logits and damage logits over the whole photo out (and, for a
+        model with cfg.familiarity, its familiarity score per photo as the third output)."""
         if not self.cfg.crop_to_item:
-            return self.forward_crop(pixel_values, return_counts)
-        crop = self.crop_box(pixel_values)
-        out = self.forward_crop(crop_pixels(pixel_values, crop, self.cfg.image_size), return_counts)
-        damage = crop_map_to_frame(out[1], crop, self.cfg.damage_grid, self.cfg.frame_grid)
-        return (out[0], damage) + tuple(out[2:])
+            out = self.forward_crop(pixel_values, return_counts)
+        else:
+            crop = self.crop_box(pixel_values)
+            out = self.forward_crop(crop_pixels(pixel_values, crop, self.cfg.image_size), return_counts)
+            damage = crop_map_to_frame(out[1], crop, self.cfg.damage_grid, self.cfg.frame_grid)
+            out = (out[0], damage) + tuple(out[2:])
+        if return_familiarity:
+            if not self.cfg.familiarity or self.training:
+                raise ValueError("familiarity needs a model with cfg.familiarity, in eval mode")
+            out = tuple(out) + (self.familiarity_score(self._features),)
+        return out
 
     def forward_crop(self, pixel_values, return_counts: bool = False, token_grid: int | None = None):
         """The ViT on its own view (the crop when cropping; the whole photo otherwise). In eval mode with ``test_time_hflip``: the image and its mirror image go through the network as one batch,
@@ -325,6 +355,7 @@ class GraderViT(nn.Module):
             damage = out[1].reshape(2, -1, g, g, k)
             averaged = ((grade[0] + grade[1]) / 2,
                         ((damage[0] + damage[1].flip(2)) / 2).reshape(-1, g * g, k))
+            self._features = self._features.reshape(2, -1, self.feature_dim).mean(0)
             if return_counts:
                 counts = None if out[2] is None else out[2].reshape(2, -1, k, out[2].shape[-1]).mean(0)
                 return averaged + (counts,)
@@ -355,6 +386,8 @@ class GraderViT(nn.Module):
         x = self.norm(x)
         grade_logits = self.grade_head(x[:, 0])
         patches = self.damage_norm(x[:, 1:])            # [N, g*g, D]
+        # kept for familiarity only in eval mode (in training it would hold on to the autograd graph)
+        self._features = None if self.training else torch.cat([x[:, 0], patches.mean(dim=1)], dim=1)
         s, k = cfg.damage_subdiv, cfg.num_damage
         d = self.damage_head(patches)                   # [N, g*g, k*s*s], layout (k, sy, sx)
         d = d.reshape(n, g, g, k, s, s).permute(0, 1, 4, 2, 5, 3)   # [N, g, sy, g, sx, k]

@@ -78,12 +78,18 @@ class PackageWriter:
         self.source = source
         self.generator = generator
         self.images, self.annotations, self.rows = [], [], {s: [] for s in SPLITS}
+        self.split_overridden = False
 
-    def add_item(self, item_id: str, grade: str, photos: list, extra: dict | None = None):
-        """photos: [{"jpeg": bytes, "width", "height", "annotations": [{"type", "mask"| "bbox"}], "extra": {}}]"""
+    def add_item(self, item_id: str, grade: str, photos: list, extra: dict | None = None, split: str | None = None):
+        """photos: [{"jpeg": bytes, "width", "height", "annotations": [{"type", "mask"| "bbox"}], "extra": {}}]
+        split: None = the split rule (split_for); a check package puts every item in "test" (recorded in package.json)."""
         if grade not in GRADES:
             raise ValueError(f"unknown grade {grade!r}")
-        split = split_for(item_id)
+        if split is not None and split not in SPLITS:
+            raise ValueError(f"unknown split {split!r}")
+        if split is not None and split != split_for(item_id):
+            self.split_overridden = True
+        split = split or split_for(item_id)
         names = []
         for v, ph in enumerate(photos):
             image_id = len(self.images) + 1
@@ -141,6 +147,8 @@ class PackageWriter:
                "split_rule": "sha256(item_id utf-8) first 8 hex digits as uint32 % 100: 0-79 train, "
                              "80-89 validation, 90-99 test",
                "counts": counts}
+        if self.split_overridden:
+            pkg["split_rule"] = "set by the writer (a check package: every item in test), not the sha256 rule"
         if self.generator:
             pkg["generator"] = self.generator
         with open(os.path.join(self.out, "package.json"), "w") as f:
@@ -180,6 +188,24 @@ def dataset_card(pkg: dict) -> str:
                   "shoe, bag, bottle, book) with random colours and materials on varied backgrounds, 2-3 views per item "
                   "(pose, scale, lighting, shadow, blur, noise, JPEG quality vary). Damage is painted with its exact mask "
                   "(COCO uncompressed RLE). Every view shows all of the item's damage. No real photos.", ""]
+    if pkg["source"] in ("synthetic-real-content", "real-photo-check"):
+        g = pkg.get("generator", {})
+        what = ("Training photos with real content (`models/training/realmix.py`): real objects (Tux Paint's cut-out "
+                "photos) with damage painted by synth.py's painter, parametric items with real textures, parametric "
+                "items as synth.py draws them; every view on a real background (wallpaper crop, tiled texture) or a "
+                f"generated one. Kinds: `{json.dumps(g.get('kind_counts', g.get('kinds', {})))}`."
+                if pkg["source"] == "synthetic-real-content" else
+                "The real-photo check (`models/training/realmix.py --check`): each check-side object clean (LikeNew), "
+                "lightly damaged (VeryGood/Good) and heavily damaged (Acceptable/Unsellable), two photos each, all in "
+                "the test split. Damage is painted by synth.py's painter onto the real object photo.")
+        lines += [what, "", f"Content side: **{g.get('side')}** (objects, textures and backgrounds are split once by a "
+                  "hash of their name; training never sees check-side content). Content used: "
+                  f"`{json.dumps(g.get('content', {}))}`.", "", "Sources (Debian packages, fetched by "
+                  "`models/training/realsrc.py`, not committed):", ""]
+        for name, src in sorted(g.get("sources", {}).items()):
+            lines.append(f"- `{name}` {src.get('version')} — licence {src.get('licence')}")
+        lines += ["", "Never used: " + ", ".join(f"`{p}`" for p in g.get("reserved_never_used", [])) +
+                  " (reserved for an independent check of the model).", ""]
     lines += [f"- items: {c['items']}, images: {c['images']}, damage annotations: {c['annotations']}",
               "- per split: " + ", ".join(f"{s} {v['items']} items / {v['images']} images" for s, v in c["per_split"].items()),
               "- items per grade: " + ", ".join(f"{g} {n}" for g, n in c["items_per_grade"].items()),

@@ -88,11 +88,24 @@ def make_item_spec(rng: np.random.Generator, item_id: str, grade: str | None = N
     # Pick damage positions on the item surface from a low-resolution render of its mask.
     ref = 256
     _, alpha, _, _ = render_item(spec, ref, with_damage=False)
+    spec["damage"] = place_damage(rng, types, alpha)
+    spec["grade"] = grade_from_damage(types)
+    assert spec["grade"] == grade
+    return spec
+
+
+def place_damage(rng: np.random.Generator, types: list, alpha: np.ndarray) -> list:
+    """Damage geometries (canvas-relative coordinates) for `types` on the surface given by a square alpha mask:
+    missing parts on the edge, everything else inside, centres kept apart. Used for the parametric items and for
+    real objects (realmix.py), so both carry the same painter's damage."""
+    ref = alpha.shape[0]
     inner = np.array(Image.fromarray((alpha * 255).astype(np.uint8)).filter(ImageFilter.MinFilter(15))) > 127
     edge = (alpha > 0.5) & ~inner
     ys, xs = np.nonzero(inner)
     eys, exs = np.nonzero(edge)
-    placed = []
+    if len(ys) == 0 or len(eys) == 0:
+        raise ValueError("no surface to place damage on")
+    placed, damage = [], []
     for t in types:
         for _ in range(200):
             if t == "missing_part":
@@ -104,10 +117,8 @@ def make_item_spec(rng: np.random.Generator, item_id: str, grade: str | None = N
             if all(math.hypot(c[0] - p[0], c[1] - p[1]) > 0.16 for p in placed):
                 break
         placed.append(c)
-        spec["damage"].append(_damage_geometry(rng, t, c))
-    spec["grade"] = grade_from_damage(types)
-    assert spec["grade"] == grade
-    return spec
+        damage.append(_damage_geometry(rng, t, c))
+    return damage
 
 
 def _walk(rng, c, length, n, turn, angle=None):
@@ -273,9 +284,11 @@ def _px(p, S):
     return (p[0] * S, p[1] * S)
 
 
-def render_item(spec: dict, S: int, with_damage: bool = True):
+def render_item(spec: dict, S: int, with_damage: bool = True, surface=None):
     """Render the item on an S x S canvas.
 
+    surface: optional callable S -> float32 [S,S,3] in 0..1, a real texture or print that replaces the item's flat
+    colour on its main part (realmix.py); the shading, material and damage are drawn on it as on a colour.
     Returns rgb float32 [S,S,3] in 0..1, alpha float32 [S,S], damage masks (list of bool [S,S], one
     per damage in spec order), and the item's bounding box on the canvas.
     """
@@ -283,11 +296,14 @@ def render_item(spec: dict, S: int, with_damage: bool = True):
     parts, ibox = _shape_layers(spec, S)
     base = np.array(spec["colour"], dtype=np.float32)
     base2 = np.array(spec["colour2"], dtype=np.float32)
+    texture = surface(S) if surface is not None else None
     rgb = np.zeros((S, S, 3), np.float32)
     alpha = np.zeros((S, S), np.float32)
     for i, (m, shade) in enumerate(parts):
         mm = np.asarray(m, dtype=np.float32) / 255.0
         col = base * shade if i == 0 or spec["product"] != "device" else np.array([0.05, 0.06, 0.08]) * 1.0
+        if texture is not None and i == 0:
+            col = texture * shade
         if spec["product"] == "shoe" and i == 1:
             col = base2 * 0.6
         rgb = rgb * (1 - mm[..., None]) + mm[..., None] * col
@@ -441,13 +457,19 @@ def _background(rng, W, H):
     return img.astype(np.float32)
 
 
-def render_view(spec: dict, rng: np.random.Generator):
-    """One photo of the item. Returns (uint8 [H,W,3], list of bool [H,W] damage masks, info)."""
+def render_view(spec: dict, rng: np.random.Generator, render=None, background=None, photo_scale: float = 1.0):
+    """One photo of the item. Returns (uint8 [H,W,3], list of bool [H,W] damage masks, info).
+
+    render: callable S -> (rgb, alpha, masks, box) drawing the item on an S x S canvas (default: render_item(spec));
+    background: callable (rng, W, H) -> float32 [H,W,3] in 0..1 (default: a generated surface); photo_scale scales
+    the photo sizes (real objects come from ~150-400 px photos and are photographed smaller). realmix.py passes
+    real objects, textures and backgrounds through these; the defaults draw exactly what they always drew."""
     (W, H) = PHOTO_SIZES[int(rng.choice(len(PHOTO_SIZES), p=[p for _, p in PHOTO_SIZES]))][0]
-    bg = _background(rng, W, H)
+    W, H = int(round(W * photo_scale)), int(round(H * photo_scale))
+    bg = (background or _background)(rng, W, H)
     # item canvas rendered at its on-photo size so that warping is rotation only (no resampling blur)
     S = int(min(W, H) * rng.uniform(0.55, 0.95))
-    rgb, alpha, masks, _ = render_item(spec, S)
+    rgb, alpha, masks, _ = (render or (lambda size: render_item(spec, size)))(S)
     angle = float(rng.uniform(-25, 25)) + (180.0 if rng.random() < 0.15 else 0.0)
 
     def rot(arr, resample):

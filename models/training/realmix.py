@@ -1,0 +1,294 @@
+"""Training photos with real content, and the real-photo check: dataset packages in the usual format.
+
+Usage:
+    /usr/bin/python3 realsrc.py --out data/real                       # once: fetch the real content
+    /usr/bin/python3 realmix.py --real data/real --out data/realmix-v1 --items 3000 --seed 11 --workers 2
+    /usr/bin/python3 realmix.py --real data/real --out data/realcheck-v1 --check
+
+Why: the parametric generator (synth.py) alone taught the model its renderer, not damage: real texture, print and
+shading read as damage with near-certain confidence (issue 15). So each training item here is one of
+
+* **real object** (45 %): a photo of a whole everyday object (Tux Paint's cut-out photos) with 0-3 damages painted
+  onto it by synth.py's painter, positions drawn on the object's own outline; a clean one is LikeNew;
+* **textured item** (30 %): a parametric product whose surface is a real texture or a crop of a real photo
+  (GIMP patterns, wallpapers), damaged by the same painter;
+* **parametric item** (25 %): synth.py's item as it always was, on a real background;
+
+and every view is composed on a real background (a wallpaper crop or a tiled texture) or a generated one, with
+synth.py's pose, shadow, lighting, blur, noise and JPEG randomization. Clean items are a larger share (30 %) than in
+synth.py (20 %): what is *not* damage is what real content has to teach. Only train-side content is used (realsrc).
+
+``--check`` writes the **real-photo check** instead: every check-side object three times, clean (LikeNew), lightly
+damaged (VeryGood or Good) and heavily damaged (Acceptable or Unsellable), three photos each on check-side
+backgrounds, all in the package's test split. evaluate.py --realcheck reports it per object.
+"""
+from __future__ import annotations
+
+import argparse
+import time
+from multiprocessing import Pool
+
+import numpy as np
+from PIL import Image
+
+import realsrc
+import synth
+from package import PackageWriter
+from rubric import GRADES, grade_from_damage
+
+KINDS = [("object", 0.45), ("textured", 0.30), ("parametric", 0.25)]
+GRADE_WEIGHTS = [0.30, 0.175, 0.175, 0.175, 0.175]
+REAL_PHOTO_SCALE = 0.625          # real objects are photographed at 640x480-class sizes (sources are small)
+CHECK_VARIANTS = [("clean", ["LikeNew"]), ("light", ["VeryGood", "Good"]), ("heavy", ["Acceptable", "Unsellable"])]
+
+_content: dict = {}
+
+
+def _init_worker(real_root: str, side: str, cache: str):
+    """Loads the side's content once per worker process."""
+    objs = []
+    for name, path in realsrc.objects(real_root, side):
+        o = realsrc.load_object(path)
+        if o is not None:
+            objs.append((name, o))
+    _content.update(
+        side=side,
+        objects=objs,
+        textures=[(n, realsrc.read_gimp_pattern(p)) for n, p in realsrc.textures(real_root, side)],
+        backgrounds=[(n, realsrc.load_background(p, cache)) for n, p in realsrc.backgrounds(real_root, side)])
+
+
+def object_canvas(rgb: np.ndarray, alpha: np.ndarray, S: int, fill: float = 0.86):
+    """The object scaled to fill `fill` of an S x S canvas, centred: (rgb [S,S,3], alpha [S,S]) float32."""
+    h, w = alpha.shape
+    k = fill * S / max(h, w)
+    nw, nh = max(1, int(round(w * k))), max(1, int(round(h * k)))
+    rgba = np.dstack([rgb, alpha])
+    im = Image.fromarray((np.clip(rgba, 0, 1) * 255).astype(np.uint8), "RGBA").resize((nw, nh), Image.LANCZOS)
+    canvas = Image.new("RGBA", (S, S), (0, 0, 0, 0))
+    canvas.paste(im, ((S - nw) // 2, (S - nh) // 2))
+    arr = np.asarray(canvas, dtype=np.float32) / 255.0
+    a = arr[..., 3]
+    return arr[..., :3] * (a[..., None] > 0), a
+
+
+def object_render(obj, damage: list, tex_seed: int):
+    """render(S) for synth.render_view: the real object with its damage painted by synth's painter."""
+    rgb0, alpha0 = obj
+
+    def render(S):
+        rgb, alpha = object_canvas(rgb0, alpha0, S)
+        rng = np.random.default_rng(tex_seed)
+        masks = []
+        for d in damage:
+            rgb, alpha, m = synth._paint_damage(rng, d, rgb, alpha, S)
+            masks.append(m)
+        return np.clip(rgb, 0, 1), alpha, masks, None
+    return render
+
+
+def texture_surface(rng: np.random.Generator):
+    """surface(S) for synth.render_item: a tiled GIMP texture or a crop of a wallpaper photo, randomly scaled."""
+    use_tex = rng.random() < 0.6 or not _content["backgrounds"]
+    if use_tex:
+        tex = _content["textures"][int(rng.integers(len(_content["textures"])))][1]
+    else:
+        tex = _content["backgrounds"][int(rng.integers(len(_content["backgrounds"])))][1]
+    scale = float(rng.uniform(0.5, 2.0))
+    u, v = rng.random(), rng.random()
+    gain = float(rng.uniform(0.7, 1.1))
+
+    def surface(S):
+        if use_tex:
+            return _tile(tex, S, S, scale, u, v) * gain
+        return _crop(tex, S, S, u, v, scale) * gain
+    return surface
+
+
+def _tile(tex: np.ndarray, W: int, H: int, scale: float, u: float, v: float) -> np.ndarray:
+    th, tw = tex.shape[:2]
+    nw, nh = max(8, int(tw * scale)), max(8, int(th * scale))
+    t = np.asarray(Image.fromarray(tex).resize((nw, nh), Image.BILINEAR))
+    reps = (H // nh + 2, W // nw + 2, 1)
+    big = np.tile(t, reps)
+    oy, ox = int(v * nh), int(u * nw)
+    return big[oy:oy + H, ox:ox + W].astype(np.float32) / 255.0
+
+
+def _crop(img: np.ndarray, W: int, H: int, u: float, v: float, zoom: float) -> np.ndarray:
+    ih, iw = img.shape[:2]
+    k = max(W / iw, H / ih) * max(1.0, zoom)
+    cw, ch = min(iw, int(W / k) + 1), min(ih, int(H / k) + 1)
+    x0, y0 = int(u * (iw - cw)), int(v * (ih - ch))
+    return np.asarray(Image.fromarray(img[y0:y0 + ch, x0:x0 + cw]).resize((W, H), Image.BILINEAR),
+                      dtype=np.float32) / 255.0
+
+
+def real_background(rng: np.random.Generator, W: int, H: int) -> np.ndarray:
+    r = rng.random()
+    if r < 0.6 and _content["backgrounds"]:
+        img = _content["backgrounds"][int(rng.integers(len(_content["backgrounds"])))][1]
+        bg = _crop(img, W, H, rng.random(), rng.random(), float(rng.uniform(1.0, 3.0)))
+    elif r < 0.85 and _content["textures"]:
+        tex = _content["textures"][int(rng.integers(len(_content["textures"])))][1]
+        bg = _tile(tex, W, H, float(rng.uniform(0.7, 2.5)), rng.random(), rng.random())
+    else:
+        return synth._background(rng, W, H)
+    return bg * float(rng.uniform(0.7, 1.1))
+
+
+def object_damage(rng: np.random.Generator, obj, grade: str) -> list:
+    """Damage for `grade` placed on the object's outline at the painter's reference size."""
+    types = synth._sample_damage_types(rng, grade)
+    if not types:
+        return []
+    _, alpha = object_canvas(obj[0], obj[1], 256)
+    return synth.place_damage(rng, types, alpha)
+
+
+def _views(rng, n_views, render, photo_scale):
+    views = []
+    tries = 0
+    while len(views) < n_views:
+        tries += 1
+        if tries > 60:
+            raise synth._Retry()
+        try:
+            arr, masks, info = synth.render_view({}, rng, render=render, background=real_background,
+                                                 photo_scale=photo_scale)
+        except synth._Retry:
+            continue
+        if any(m.sum() < 6 for m in masks):
+            continue
+        views.append({"jpeg": synth.encode_jpeg(arr, int(rng.integers(80, 95))), "masks": masks, "info": info})
+    return views
+
+
+def generate_item(args):
+    """One training item: (item_id, grade, kind, content names, damage types, views). Pure function of (seed, index)."""
+    seed, index, prefix = args
+    for attempt in range(20):
+        rng = np.random.default_rng([seed, index, attempt])
+        item_id = f"{prefix}-{index:06d}"
+        grade = GRADES[int(rng.choice(len(GRADES), p=GRADE_WEIGHTS))]
+        kind = KINDS[int(rng.choice(len(KINDS), p=[p for _, p in KINDS]))][0]
+        n_views = int(rng.integers(2, 4))
+        try:
+            if kind == "object":
+                name, obj = _content["objects"][int(rng.integers(len(_content["objects"])))]
+                damage = object_damage(rng, obj, grade)
+                render = object_render(obj, damage, int(rng.integers(2**31)))
+                views = _views(rng, n_views, render, REAL_PHOTO_SCALE)
+                types = [d["type"] for d in damage]
+            else:
+                spec = synth.make_item_spec(rng, item_id, grade)
+                name = spec["product"]
+                surface = texture_surface(rng) if kind == "textured" else None
+                render = (lambda S, spec=spec, surface=surface: synth.render_item(spec, S, surface=surface))
+                views = _views(rng, n_views, render, 1.0)
+                types = [d["type"] for d in spec["damage"]]
+        except (synth._Retry, ValueError):
+            continue
+        assert grade_from_damage(types) == grade
+        return item_id, grade, kind, name, types, views
+    raise RuntimeError(f"item {index}: no valid render in 20 attempts")
+
+
+def check_item(args):
+    """One real-photo check item: a check-side object in one variant, two photos."""
+    seed, index, obj_index, variant = args
+    rng = np.random.default_rng([seed, index])
+    name, obj = _content["objects"][obj_index]
+    grades = dict(CHECK_VARIANTS)[variant]
+    for attempt in range(20):
+        grade = grades[int(rng.integers(len(grades)))]
+        try:
+            damage = object_damage(rng, obj, grade)
+            views = _views(rng, 3, object_render(obj, damage, int(rng.integers(2**31))), REAL_PHOTO_SCALE)
+        except (synth._Retry, ValueError):
+            continue
+        return name, variant, grade, [d["type"] for d in damage], views
+    return name, variant, None, None, None   # no valid render: the object is left out of the check whole
+
+
+def _photos(types, views, extra):
+    photos = []
+    for v, view in enumerate(views):
+        anns = [{"type": t, "mask": m} for t, m in zip(types, view["masks"])]
+        photos.append({"jpeg": view["jpeg"], "width": view["info"]["width"], "height": view["info"]["height"],
+                       "annotations": anns, "extra": dict(extra, view=v, item_box=view["info"]["item_box"])})
+    return photos
+
+
+def slug(name: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in name).strip("-").lower()
+
+
+def generate(real_root: str, out: str, items: int, seed: int, workers: int, prefix: str, check: bool,
+             cache: str, log_every: int = 200) -> dict:
+    side = "check" if check else "train"
+    sources = realsrc.read_sources(real_root)
+    _init_worker(real_root, side, cache)   # also in this process: names and counts for the card
+    generator = {"name": "models/training/realmix.py" + (" --check" if check else ""), "seed": seed,
+                 "side": side, "sources": sources,
+                 "content": {"objects": len(_content["objects"]), "textures": len(_content["textures"]),
+                             "backgrounds": len(_content["backgrounds"])},
+                 "reserved_never_used": sorted(realsrc.RESERVED_PACKAGES)}
+    if check:
+        generator["variants"] = {v: g for v, g in CHECK_VARIANTS}
+        jobs = [(seed, i * len(CHECK_VARIANTS) + j, i, v) for i in range(len(_content["objects"]))
+                for j, (v, _) in enumerate(CHECK_VARIANTS)]
+        fn = check_item
+    else:
+        generator.update(items=items, kinds=dict(KINDS), grade_weights=dict(zip(GRADES, GRADE_WEIGHTS)))
+        jobs = [(seed, i, prefix) for i in range(items)]
+        fn = generate_item
+    writer = PackageWriter(out, source="synthetic-real-content" if not check else "real-photo-check",
+                           generator=generator)
+    pool = Pool(workers, initializer=_init_worker, initargs=(real_root, side, cache)) if workers > 1 else None
+    it = pool.imap(fn, jobs, chunksize=4) if pool else map(fn, jobs)
+    t0 = time.time()
+    kinds = {}
+    results = list(it) if check else it
+    if check:   # an object whose three variants cannot all be rendered is left out whole
+        failed = {r[0] for r in results if r[2] is None}
+        results = [r for r in results if r[0] not in failed]
+        generator["objects_left_out"] = sorted(failed)
+    for k, res in enumerate(results):
+        if check:
+            name, variant, grade, types, views = res
+            extra = {"object": name, "variant": variant, "kind": "object"}
+            writer.add_item(f"rc-{slug(name)}-{variant}", grade, _photos(types, views, extra), extra=extra,
+                            split="test")
+        else:
+            item_id, grade, kind, name, types, views = res
+            kinds[kind] = kinds.get(kind, 0) + 1
+            extra = {"kind": kind, "object": name}
+            writer.add_item(item_id, grade, _photos(types, views, extra), extra=extra)
+        if log_every and (k + 1) % log_every == 0:
+            print(f"  {k + 1}/{len(jobs)} items, {time.time() - t0:.0f}s", flush=True)
+    if pool:
+        pool.close()
+        pool.join()
+    if kinds:
+        generator["kind_counts"] = kinds
+    return writer.finish()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--real", default="data/real", help="folder written by realsrc.py")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--items", type=int, default=3000)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--workers", type=int, default=1)
+    ap.add_argument("--prefix", default="rmx")
+    ap.add_argument("--check", action="store_true", help="write the real-photo check instead of training data")
+    ap.add_argument("--cache", default="data/cache/real-backgrounds")
+    a = ap.parse_args()
+    pkg = generate(a.real, a.out, a.items, a.seed, a.workers, a.prefix, a.check, a.cache)
+    print(pkg["counts"])
+
+
+if __name__ == "__main__":
+    main()

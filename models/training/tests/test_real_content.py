@@ -1,0 +1,200 @@
+"""Real content (realsrc.py, realmix.py), the real-photo check's metrics (evaluate.realcheck) and familiarity
+(familiarity.py, model.familiarity_score, the exported third output). The Debian packages are not installed in CI:
+these tests build a small real-content folder of the same layout from generated images."""
+import json
+import os
+import struct
+
+import numpy as np
+import onnx
+import pytest
+import torch
+from PIL import Image
+
+import realmix
+import realsrc
+from evaluate import check_variant, realcheck
+from export import FAMILIARITY_OUTPUT, export_onnx, familiarity_section, golden
+from familiarity import fit_statistics, prefill_threshold, with_familiarity
+from model import GraderViT, ModelConfig
+from package import open_package
+from rubric import DAMAGE_TYPES, GRADES, SEVERITY_POINTS, grade_index_from_points
+
+STAMPS = "x/tuxpaint-stamps-default/usr/share/tuxpaint/stamps"
+PATTERNS = "x/gimp-data/usr/share/gimp/2.0/patterns"
+WALLPAPERS = "x/plasma-workspace-wallpapers/usr/share/wallpapers"
+
+
+def write_pattern(path, rgb: np.ndarray, name=b"test"):
+    h, w, _ = rgb.shape
+    header = struct.pack(">5I", 24 + len(name) + 1, 1, w, h, 3) + b"GPAT" + name + b"\0"
+    with open(path, "wb") as f:
+        f.write(header + rgb.astype(np.uint8).tobytes())
+
+
+def disc(size: int, colour, rng) -> Image.Image:
+    """An RGBA 'object': a textured disc on a transparent background."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    inside = (xx - size / 2) ** 2 + (yy - size / 2) ** 2 < (0.45 * size) ** 2
+    rgb = np.clip(np.array(colour)[None, None] + rng.normal(0, 12, (size, size, 3)), 0, 255)
+    return Image.fromarray(np.dstack([rgb, inside * 255]).astype(np.uint8), "RGBA")
+
+
+@pytest.fixture(scope="module")
+def real_root(tmp_path_factory):
+    root = tmp_path_factory.mktemp("real")
+    rng = np.random.default_rng(3)
+    colours = [(200, 60, 40), (40, 160, 60), (230, 200, 50), (90, 90, 200), (150, 100, 60), (220, 220, 220)]
+    for i in range(24):
+        folder = root / STAMPS / ("food/fruit" if i % 2 else "household")
+        folder.mkdir(parents=True, exist_ok=True)
+        disc(120 + 8 * (i % 5), colours[i % len(colours)], rng).save(folder / f"thing{i:02d}.png")
+    # a drawing folder and an icon: never used
+    (root / STAMPS / "food/fruit/cartoon").mkdir(parents=True)
+    disc(120, (255, 0, 0), rng).save(root / STAMPS / "food/fruit/cartoon/drawn.png")
+    disc(30, (255, 0, 0), rng).save(root / STAMPS / "household/icon.png")
+    for i in range(12):
+        (root / PATTERNS / "Stone").mkdir(parents=True, exist_ok=True)
+        write_pattern(root / PATTERNS / "Stone" / f"p{i}.pat", rng.integers(0, 255, (64, 64, 3)))
+        d = root / WALLPAPERS / f"Wall{i}" / "contents" / "images"
+        d.mkdir(parents=True)
+        Image.fromarray(rng.integers(0, 255, (300, 400, 3), dtype=np.uint8)).resize((800, 600)).save(d / "800x600.jpg")
+    with open(root / "sources.json", "w") as f:
+        json.dump({p: {"version": "test", "licence": lic} for p, lic in realsrc.PACKAGES.items()}, f)
+    return str(root)
+
+
+def test_content_sides_are_fixed_by_name_and_split_objects_textures_and_backgrounds(real_root):
+    assert realsrc.side_of("object:food/fruit/apple") == realsrc.side_of("object:food/fruit/apple")
+    for lister in (realsrc.objects, realsrc.textures, realsrc.backgrounds):
+        train = {n for n, _ in lister(real_root, "train")}
+        check = {n for n, _ in lister(real_root, "check")}
+        assert train and check and not train & check
+    names = [n for n, _ in realsrc.object_files(real_root)]
+    assert not any("cartoon" in n for n in names)
+    assert realsrc.load_object(os.path.join(real_root, STAMPS, "household/icon.png")) is None   # too small
+
+
+def test_reserved_packages_are_refused():
+    with pytest.raises(ValueError, match="reserved"):
+        realsrc.load_object("/usr/share/doc/python3-skimage/data/astronaut.png")
+    with pytest.raises(ValueError, match="reserved"):
+        realsrc.load_background("/tmp/opencv-doc/samples/data/lena.jpg")
+    assert not realsrc.RESERVED_PACKAGES & set(realsrc.PACKAGES)
+
+
+def test_gimp_patterns_are_read_pixel_exact(tmp_path):
+    rgb = np.random.default_rng(1).integers(0, 255, (5, 7, 3))
+    write_pattern(tmp_path / "p.pat", rgb)
+    assert np.array_equal(realsrc.read_gimp_pattern(str(tmp_path / "p.pat")), rgb)
+    (tmp_path / "bad.pat").write_bytes(b"\0" * 40)
+    with pytest.raises(ValueError):
+        realsrc.read_gimp_pattern(str(tmp_path / "bad.pat"))
+
+
+def test_training_mix_is_a_valid_package_of_train_side_content_with_exact_damage(real_root, tmp_path):
+    pkg = realmix.generate(real_root, str(tmp_path / "mix"), items=24, seed=5, workers=1, prefix="rmx",
+                           check=False, cache=str(tmp_path / "cache"), log_every=0)
+    assert pkg["source"] == "synthetic-real-content" and pkg["counts"]["items"] == 24
+    gen = pkg["generator"]
+    assert gen["side"] == "train" and sum(gen["kind_counts"].values()) == 24
+    p = open_package(str(tmp_path / "mix"))
+    samples = p.samples()
+    check_objects = {n for n, _ in realsrc.objects(real_root, "check")}
+    for s in samples:
+        assert s.get("object") not in check_objects
+        assert len(s["item_box"]) == 4
+        points = sum(SEVERITY_POINTS[DAMAGE_TYPES[a["type"]]] for a in s["annotations"])
+        assert grade_index_from_points(points) == s["grade_index"]   # every painted damage is annotated
+    card = open(tmp_path / "mix" / "dataset_card.md").read()
+    assert "tuxpaint-stamps-default" in card and "python3-skimage" in card
+
+
+def test_the_check_has_each_check_object_clean_light_and_heavy_in_the_test_split(real_root, tmp_path):
+    pkg = realmix.generate(real_root, str(tmp_path / "check"), items=0, seed=5, workers=1, prefix="rc",
+                           check=True, cache=str(tmp_path / "cache"), log_every=0)
+    assert pkg["counts"]["per_split"]["train"]["items"] == 0 and pkg["counts"]["per_split"]["validation"]["items"] == 0
+    assert "not the sha256 rule" in pkg["split_rule"]
+    by_object = {}
+    for s in open_package(str(tmp_path / "check")).samples("test"):
+        obj, variant = check_variant(s["item_id"])
+        by_object.setdefault(obj, {})[variant] = GRADES[s["grade_index"]]
+    assert len(by_object) == pkg["generator"]["content"]["objects"] - len(pkg["generator"]["objects_left_out"])
+    for variants in by_object.values():
+        assert variants["clean"] == "LikeNew"
+        assert variants["light"] in ("VeryGood", "Good")
+        assert variants["heavy"] in ("Acceptable", "Unsellable")
+
+
+def tiny_cfg(**kw) -> ModelConfig:
+    settings = dict(image_size=64, patch_size=16, dim=32, depth=1, heads=2, stem_channels=[8, 16, 32],
+                    damage_subdiv=2, count_head=True, crop_to_item=True, frame_size=96, frame_grid=24,
+                    localizer_size=48, test_time_hflip=True)
+    return ModelConfig(**{**settings, **kw})
+
+
+def test_whitening_makes_the_training_features_unit_variance_and_a_far_photo_scores_low():
+    rng = np.random.default_rng(0)
+    mix = rng.normal(size=(8, 8))
+    feats = rng.normal(size=(5000, 8)) @ mix + 3.0
+    mean, whiten = fit_statistics(feats, shrinkage=0.0)
+    z = (feats - mean) @ whiten
+    assert np.allclose(np.cov(z, rowvar=False), np.eye(8), atol=0.05)
+    model = with_familiarity(GraderViT(tiny_cfg(dim=4)), mean, whiten)   # feature_dim = 2 * dim = 8
+    near = model.familiarity_score(torch.from_numpy(feats[:200].astype(np.float32)))
+    far = model.familiarity_score(torch.from_numpy((feats[:200] + 10 * mix[0]).astype(np.float32)))
+    assert abs(float(near.mean()) + 1.0) < 0.2           # about -1 for a training-like photo
+    assert float(far.max()) < float(near.min())
+
+
+def test_prefill_threshold_is_the_lowest_confidence_that_keeps_wrong_prefills_under_the_limit():
+    conf = np.array([0.99, 0.95, 0.9, 0.8, 0.7, 0.6])
+    right = np.array([True, True, True, False, True, False])
+    assert prefill_threshold(conf, right, 0.25) == 0.7    # top 5: 1 wrong of 5 = 0.2
+    assert prefill_threshold(conf, right, 0.0) == 0.9
+    assert prefill_threshold(conf, ~right | True, 0.0) == 0.6
+
+
+def test_a_model_with_familiarity_exports_it_as_a_third_output_and_in_golden(tmp_path):
+    torch.manual_seed(0)
+    base = GraderViT(tiny_cfg()).eval()
+    rng = np.random.default_rng(0)
+    mean = rng.normal(size=base.feature_dim).astype(np.float32)
+    whiten = np.eye(base.feature_dim, dtype=np.float32) * 0.5
+    model = with_familiarity(base, mean, whiten)
+    x = torch.randn(3, 3, 96, 96)
+    with torch.no_grad():
+        g, d, f = model(x, return_familiarity=True)
+        g0, d0 = base(x)
+    assert torch.allclose(g, g0) and torch.allclose(d, d0)   # familiarity adds an output, changes none
+    assert f.shape == (3,)
+    with torch.no_grad():   # the score is mirror-averaged like the outputs: a mirrored photo scores the same
+        _, _, fm = model(x.flip(3), return_familiarity=True)
+    assert torch.allclose(f, fm, atol=1e-4)
+    path = str(tmp_path / "m.onnx")
+    export_onnx(model, path)
+    outs = [o.name for o in onnx.load(path).graph.output]
+    assert outs == ["grade_logits", "damage_logits", FAMILIARITY_OUTPUT]
+    cal = {"temperature": 1.0, "thresholds": [0.5] * 6, "min_cells": [1] * 6,
+           "familiarity": {"threshold": -2.0, "method": "m", "fitted_on": "f", "threshold_rule": "r",
+                           "validation_familiar_rate": 0.99, "prefill_min_confidence": 0.7}}
+    gold = golden(model, cal, None)
+    assert all("familiarity" in c for c in gold["cases"])
+    section = familiarity_section(cal)
+    assert section["output"] == FAMILIARITY_OUTPUT and section["threshold"] == -2.0
+    with pytest.raises(ValueError):
+        base(x, return_familiarity=True)                   # a model without familiarity has no such output
+
+
+def test_realcheck_reports_the_targets_per_photo_and_per_object(real_root, tmp_path):
+    realmix.generate(real_root, str(tmp_path / "check"), items=0, seed=5, workers=1, prefix="rc", check=True,
+                     cache=str(tmp_path / "cache"), log_every=0)
+    torch.manual_seed(0)
+    model = GraderViT(tiny_cfg()).eval()
+    cal = {"temperature": 1.0, "thresholds": [0.9] * 6, "min_cells": [1] * 6, "item_rule": {}}
+    rc = realcheck(model, cal, str(tmp_path / "check"), str(tmp_path / "cache"))
+    for key in ("clean_called_clean", "heavy_called_damaged", "heavy_graded_worse_than_clean", "confidently_wrong",
+                "quadratic_weighted_kappa", "ece"):
+        assert rc[key] is not None and 0 <= rc[key] <= 1 or key == "quadratic_weighted_kappa"
+    assert rc["photos"] == 3 * 3 * rc["objects"]
+    assert set(next(iter(rc["by_object"].values()))) == {"clean", "light", "heavy"}
