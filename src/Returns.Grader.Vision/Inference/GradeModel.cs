@@ -8,11 +8,17 @@ public sealed record InferenceSettings(int IntraOpThreads, int MaxConcurrentRuns
     public static InferenceSettings Default { get; } = new(Math.Max(1, Environment.ProcessorCount), 1, 8);
 }
 
-/// <summary>What the network said about one input, before interpretation.</summary>
-public sealed record RawOutput(float[] GradeLogits, float[]? DamageLogits);
+/// <summary>What the network said about one input, before interpretation (familiarity: null when the model has no such output).</summary>
+public sealed record RawOutput(float[] GradeLogits, float[]? DamageLogits, float? Familiarity = null);
 
-/// <summary>One photo's suggestion: calibrated grade probabilities (manifest order), the top grade, and damage regions.</summary>
-public sealed record PhotoSuggestion(string Grade, double Confidence, IReadOnlyDictionary<string, double> Probabilities, IReadOnlyList<SuggestedRegion> Regions);
+/// <summary>
+/// One photo's suggestion: calibrated grade probabilities (manifest order), the top grade, and damage regions; and how
+/// familiar the photo looks to the model (its score, and whether that reaches the manifest's threshold) — both null when
+/// the model cannot tell.
+/// </summary>
+public sealed record PhotoSuggestion(
+    string Grade, double Confidence, IReadOnlyDictionary<string, double> Probabilities, IReadOnlyList<SuggestedRegion> Regions,
+    double? FamiliarityScore = null, bool? Familiar = null);
 
 /// <summary>
 /// One loaded model: its manifest and the single InferenceSession shared by every request (Run is thread-safe).
@@ -95,6 +101,19 @@ public sealed class GradeModel : IDisposable
                 throw new ModelLoadException($"The network's '{manifest.DamageOutputName}' does not match a {map.GridHeight}×{map.GridWidth} map of {manifest.DamageTypes.Count} types.");
             }
         }
+        if (manifest.Familiarity is { } familiarity)
+        {
+            if (!session.OutputMetadata.TryGetValue(familiarity.Output, out var scores))
+            {
+                throw new ModelLoadException(
+                    $"The manifest's familiarity section names the output '{familiarity.Output}', which the network does not have (it has {string.Join(", ", session.OutputMetadata.Keys)}).");
+            }
+            if (scores.Dimensions.Length != 1 || scores.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
+            {
+                throw new ModelLoadException(
+                    $"The network's familiarity output '{familiarity.Output}' is {scores.ElementDataType} [{string.Join(", ", scores.Dimensions)}]; it must be one float per photo ([batch]).");
+            }
+        }
     }
 
     /// <summary>Runs the network on preprocessed tensors (each <see cref="Preprocessing.TensorLength"/> floats), in batches.</summary>
@@ -142,7 +161,15 @@ public sealed class GradeModel : IDisposable
         }
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(data, [batch.Count, 3, input.Height, input.Width]);
-        var outputNames = Manifest.HasDamageMap ? new[] { Manifest.GradeOutputName, Manifest.DamageOutputName } : [Manifest.GradeOutputName];
+        List<string> outputNames = [Manifest.GradeOutputName];
+        if (Manifest.HasDamageMap)
+        {
+            outputNames.Add(Manifest.DamageOutputName);
+        }
+        if (Manifest.Familiarity is { } familiarity)
+        {
+            outputNames.Add(familiarity.Output);
+        }
         using var runOptions = new RunOptions();
         using var outputs = _session.Run(runOptions, [input.Name], [inputValue], outputNames);
 
@@ -150,12 +177,14 @@ public sealed class GradeModel : IDisposable
         var gradeCount = Manifest.Grades.Count;
         var damage = Manifest.HasDamageMap ? outputs[1].GetTensorDataAsSpan<float>() : default;
         var damageLength = Manifest.HasDamageMap ? Manifest.DamageMap!.GridHeight * Manifest.DamageMap.GridWidth * Manifest.DamageTypes.Count : 0;
+        var scores = Manifest.HasFamiliarity ? outputs[^1].GetTensorDataAsSpan<float>() : default;
         var results = new RawOutput[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             results[i] = new RawOutput(
                 grades.Slice(i * gradeCount, gradeCount).ToArray(),
-                Manifest.HasDamageMap ? damage.Slice(i * damageLength, damageLength).ToArray() : null);
+                Manifest.HasDamageMap ? damage.Slice(i * damageLength, damageLength).ToArray() : null,
+                Manifest.HasFamiliarity ? scores[i] : null);
         }
         return results;
     }
@@ -184,10 +213,13 @@ public sealed class GradeModel : IDisposable
             regions = DamageRegions.Extract(sigmoid, Manifest.DamageMap!.GridHeight, Manifest.DamageMap.GridWidth,
                 Manifest.DamageTypes, Manifest.Regions!, photoWidth, photoHeight);
         }
+        double? familiarity = Manifest.Familiarity is not null ? output.Familiarity : null;
         return new PhotoSuggestion(
             Manifest.Grades[best], probabilities[best],
             Manifest.Grades.Select((grade, i) => (grade, p: probabilities[i])).ToDictionary(x => x.grade, x => x.p),
-            regions);
+            regions,
+            familiarity,
+            familiarity is { } score ? Manifest.Familiarity!.IsFamiliar(score) : null);
     }
 
     public static double[] Softmax(IReadOnlyList<float> logits, double temperature)

@@ -34,6 +34,7 @@ public sealed record ModelManifest
     public CalibrationSettings Calibration { get; init; } = new();
     public RegionSettings? Regions { get; init; }
     public ItemRuleSettings? ItemRule { get; init; }
+    public FamiliaritySettings? Familiarity { get; init; }
     public JsonElement? Metrics { get; init; }
 
     /// <summary>Name and version as stamped on every prediction.</summary>
@@ -49,6 +50,10 @@ public sealed record ModelManifest
 
     [JsonIgnore]
     public string DamageOutputName => Outputs.FirstOrDefault(o => o.Name == "damage_logits")?.Name ?? "damage_logits";
+
+    /// <summary>A model whose manifest declares a familiarity output says how like its training photos a photo is.</summary>
+    [JsonIgnore]
+    public bool HasFamiliarity => Familiarity is not null;
 }
 
 public sealed record ManifestInput
@@ -107,6 +112,29 @@ public sealed record CalibrationSettings
 public sealed record ItemRuleSettings
 {
     public double? ConfidentDamageScore { get; init; }
+}
+
+/// <summary>
+/// How the network says whether a photo looks like its training photos (the manifest's optional <c>familiarity</c>
+/// section; older manifests and plain classifiers have none, and familiarity is then unknown). <see cref="Output"/> names
+/// an output holding one score per photo (shape [batch], higher = more familiar); a photo is familiar when its score is
+/// at least <see cref="Threshold"/>. <see cref="PrefillMinConfidence"/> is the least calibrated confidence at which the
+/// station may prefill a familiar photo's suggestion (null: any). Both numbers are chosen by the training code on its
+/// validation photos; the other fields describe how, for people.
+/// </summary>
+public sealed record FamiliaritySettings
+{
+    public string Output { get; init; } = "";
+    public double? Threshold { get; init; }
+    public double? PrefillMinConfidence { get; init; }
+    public string? Rule { get; init; }
+    public string? Method { get; init; }
+    public string? FittedOn { get; init; }
+    public string? ThresholdRule { get; init; }
+    public double? ValidationFamiliarRate { get; init; }
+
+    /// <summary>Familiar means at or above the threshold (a validated manifest always has one).</summary>
+    public bool IsFamiliar(double score) => score >= Threshold;
 }
 
 public sealed record RegionSettings

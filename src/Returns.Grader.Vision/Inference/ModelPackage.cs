@@ -45,21 +45,24 @@ public static class ModelPackage
         return (manifest, onnxPath);
     }
 
-    public static ModelManifest ReadManifest(string path)
+    public static ModelManifest ReadManifest(string path) => ParseManifest(File.ReadAllText(path), path);
+
+    /// <summary>A manifest from its JSON text; <paramref name="source"/> names it in messages. Not yet validated (see <see cref="Validate"/>).</summary>
+    public static ModelManifest ParseManifest(string json, string source)
     {
         try
         {
-            var manifest = JsonSerializer.Deserialize<ModelManifest>(File.ReadAllText(path), ModelManifest.JsonOptions)
-                ?? throw new ModelLoadException($"{path} is empty.");
+            var manifest = JsonSerializer.Deserialize<ModelManifest>(json, ModelManifest.JsonOptions)
+                ?? throw new ModelLoadException($"{source} is empty.");
             if (manifest.Schema != ModelManifest.SchemaName || !manifest.SchemaVersion.StartsWith("1.", StringComparison.Ordinal))
             {
-                throw new ModelLoadException($"{path} is not a manifest this app understands (schema '{manifest.Schema}' {manifest.SchemaVersion}; expected {ModelManifest.SchemaName} 1.x).");
+                throw new ModelLoadException($"{source} is not a manifest this app understands (schema '{manifest.Schema}' {manifest.SchemaVersion}; expected {ModelManifest.SchemaName} 1.x).");
             }
             return manifest;
         }
         catch (JsonException e)
         {
-            throw new ModelLoadException($"{path} is not valid JSON: {e.Message}", e);
+            throw new ModelLoadException($"{source} is not valid JSON: {e.Message}", e);
         }
     }
 
@@ -109,8 +112,10 @@ public static class ModelPackage
         }
     }
 
-    private static void Validate(ModelManifest manifest)
+    /// <summary>Checks what the manifest alone can tell; what needs the network (output shapes) is checked when it loads.</summary>
+    public static void Validate(ModelManifest manifest)
     {
+        ArgumentNullException.ThrowIfNull(manifest);
         var problems = new List<string>();
         if (manifest.Input.Height <= 0 || manifest.Input.Width <= 0)
         {
@@ -147,6 +152,21 @@ public static class ModelPackage
         if (manifest.HasDamageMap && manifest.DamageTypes.Any(t => !manifest.Regions!.Thresholds.ContainsKey(t)))
         {
             problems.Add("every damage type needs a region threshold");
+        }
+        if (manifest.Familiarity is { } familiarity)
+        {
+            if (!manifest.Outputs.Any(o => o.Name == familiarity.Output))
+            {
+                problems.Add($"familiarity output '{familiarity.Output}' is not one of the manifest's outputs ({string.Join(", ", manifest.Outputs.Select(o => o.Name))})");
+            }
+            if (familiarity.Threshold is not { } threshold || !double.IsFinite(threshold))
+            {
+                problems.Add("familiarity threshold must be a finite number");
+            }
+            if (familiarity.PrefillMinConfidence is { } minimum && !(minimum is >= 0 and <= 1))
+            {
+                problems.Add("familiarity prefill_min_confidence must be between 0 and 1 (or null for any confidence)");
+            }
         }
         if (problems.Count > 0)
         {

@@ -134,6 +134,10 @@ public sealed class Prediction
     public required string ProbabilitiesJson { get; set; }
     /// <summary>Suggested regions, JSON array of { type, score, box }.</summary>
     public required string RegionsJson { get; set; }
+    /// <summary>How like the model's training photos this photo looks (higher = more); null when the model cannot tell.</summary>
+    public double? FamiliarityScore { get; set; }
+    /// <summary>The score at or above the model's own threshold (its manifest's); null when the model cannot tell.</summary>
+    public bool? Familiar { get; set; }
     public double LatencyMs { get; set; }
     public DateTime CreatedAt { get; set; }
 }
@@ -213,6 +217,8 @@ public enum ReviewReason
     HighValue,
     Flagged,
     AuditSample,
+    /// <summary>The model has not seen photos like this item's (off unless Grader:Review:RouteUnfamiliar).</summary>
+    Unfamiliar,
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<ReviewStatus>))]

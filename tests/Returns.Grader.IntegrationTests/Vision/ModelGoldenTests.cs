@@ -6,7 +6,8 @@ namespace Returns.Grader.IntegrationTests.Vision;
 
 /// <summary>
 /// The shipped ONNX model, run by ONNX Runtime from C#, gives PyTorch's outputs for golden.json's fixed inputs
-/// (within its tolerance, 1e-4), and the C# region algorithm finds the regions the Python reference found.
+/// (within its tolerance, 1e-4) — grade logits, damage map and, where the manifest declares it, familiarity — and the C#
+/// region algorithm finds the regions the Python reference found.
 /// </summary>
 public sealed class ModelGoldenTests : IDisposable
 {
@@ -29,6 +30,12 @@ public sealed class ModelGoldenTests : IDisposable
         {
             AssertClose(Floats(cases[i].GetProperty("grade_logits")), outputs[i].GradeLogits, tolerance, $"case {i} grade logits");
             AssertClose(Floats(cases[i].GetProperty("damage_logits")), outputs[i].DamageLogits!, tolerance, $"case {i} damage logits");
+            // A model with a familiarity output has golden values for it; one without has neither.
+            Assert.Equal(_model.Manifest.HasFamiliarity, cases[i].TryGetProperty("familiarity", out var familiarity));
+            if (_model.Manifest.HasFamiliarity)
+            {
+                AssertClose([(float)familiarity.GetDouble()], [outputs[i].Familiarity!.Value], tolerance, $"case {i} familiarity");
+            }
         }
     }
 
@@ -42,6 +49,12 @@ public sealed class ModelGoldenTests : IDisposable
             var suggestion = _model.Interpret(output, size[0].GetInt32(), size[1].GetInt32());
 
             AssertClose(Floats(golden.GetProperty("grade_probabilities")), _model.Manifest.Grades.Select(g => (float)suggestion.Probabilities[g]).ToArray(), 1e-4, "probabilities");
+            if (_model.Manifest.Familiarity is { Threshold: { } threshold } && golden.GetProperty("familiarity").GetDouble() is var score
+                && Math.Abs(score - threshold) > 1e-4)
+            {
+                Assert.Equal(score, suggestion.FamiliarityScore!.Value, 1e-4);
+                Assert.Equal(score >= threshold, suggestion.Familiar);
+            }
             var expected = golden.GetProperty("regions").EnumerateArray().ToList();
             Assert.Equal(expected.Count, suggestion.Regions.Count);
             for (var r = 0; r < expected.Count; r++)
@@ -72,6 +85,16 @@ public sealed class ModelGoldenTests : IDisposable
         var resize = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelDirectory, "model.json"))).RootElement.GetProperty("input").GetProperty("resize");
         var written = resize.TryGetProperty("min_decoded_factor", out var factor) ? factor.GetDouble() : ResizeSettings.DefaultMinDecodedFactor;
         Assert.Equal(written, manifest.Input.Resize.MinDecodedFactor);
+        // So does the familiarity section, when there is one: its output is one of the outputs, its numbers as written.
+        var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(ModelDirectory, "model.json"))).RootElement;
+        Assert.Equal(json.TryGetProperty("familiarity", out var familiarity), manifest.HasFamiliarity);
+        if (manifest.Familiarity is { } read)
+        {
+            Assert.Contains(manifest.Outputs, o => o.Name == read.Output);
+            Assert.Equal(familiarity.GetProperty("threshold").GetDouble(), read.Threshold);
+            Assert.Equal(familiarity.TryGetProperty("prefill_min_confidence", out var minimum) && minimum.ValueKind == JsonValueKind.Number ? minimum.GetDouble() : (double?)null,
+                read.PrefillMinConfidence);
+        }
         Assert.True(new FileInfo(Path.Combine(ModelDirectory, "model.onnx")).Length <= 12 * 1024 * 1024, "model.onnx must stay within 12 MB");
     }
 

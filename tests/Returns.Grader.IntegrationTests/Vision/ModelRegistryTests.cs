@@ -130,6 +130,28 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task AManifestWithoutFamiliarity_StillRegistersAndRuns_AndItsPredictionsSayUnknown()
+    {
+        var data = _app.ApiClient("dev-data");
+        var old = await data.PostAsync("/api/v1/models", Upload("3.0.0-unfamiliar", m => m.AsObject().Remove("familiarity"), state: "shadow"));
+        Assert.Equal(HttpStatusCode.Created, old.StatusCode);
+
+        var (_, photo) = await PhotographedItemAsync("Kitchen");
+
+        var photoId = Guid.Parse(photo.GetProperty("photoId").GetString()!);
+        await using var db = await _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        var predictions = await db.Predictions.Where(p => p.PhotoId == photoId).ToListAsync();
+        var shadow = Assert.Single(predictions, p => p.IsShadow);
+        Assert.EndsWith("@3.0.0-unfamiliar", shadow.ModelVersion, StringComparison.Ordinal);
+        Assert.Null(shadow.FamiliarityScore);
+        Assert.Null(shadow.Familiar);
+        // The active (shipped) model's prediction has a score exactly when its manifest declares familiarity.
+        var active = Assert.Single(predictions, p => !p.IsShadow);
+        Assert.Equal(_app.Services.GetRequiredService<ModelRegistry>().Active!.Manifest.HasFamiliarity, active.FamiliarityScore is not null);
+        Assert.Equal(active.FamiliarityScore is not null, active.Familiar is not null);
+    }
+
+    [Fact]
     public async Task BadUploadsAndForbiddenChanges_AreRefusedInPlainWords()
     {
         var data = _app.ApiClient("dev-data");
@@ -144,6 +166,13 @@ public sealed class ModelRegistryTests : IDisposable
         var badState = await data.PostAsync("/api/v1/models", Upload("2.0.0-state", state: "active"));
         var badVersion = await data.PostAsync("/api/v1/models", Upload("2.0.0 with spaces/../x"));
         var noManifest = await data.PostAsync("/api/v1/models", new MultipartFormDataContent { { new ByteArrayContent(new byte[10]), "model", "model.onnx" } });
+        var unlistedFamiliarity = await data.PostAsync("/api/v1/models", Upload("2.0.0-unlisted", m => m["familiarity"] = new JsonObject { ["output"] = "nowhere", ["threshold"] = -0.5 }));
+        var missingFamiliarity = await data.PostAsync("/api/v1/models", Upload("2.0.0-missing", m =>
+        {
+            // Listed in the manifest, but the network has no such output.
+            m["outputs"]!.AsArray().Add(new JsonObject { ["name"] = "familiarity_v2", ["dtype"] = "float32", ["shape"] = new JsonArray("batch") });
+            m["familiarity"] = new JsonObject { ["output"] = "familiarity_v2", ["threshold"] = -0.5 };
+        }));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, garbage.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongSha.StatusCode);
@@ -160,6 +189,10 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badVersion.StatusCode);
         Assert.Contains("at most 100 characters of letters", (await badVersion.ReadJsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.BadRequest, noManifest.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, unlistedFamiliarity.StatusCode);
+        Assert.Contains("familiarity output 'nowhere' is not one of the manifest's outputs", (await unlistedFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, missingFamiliarity.StatusCode);
+        Assert.Contains("names the output 'familiarity_v2', which the network does not have", (await missingFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
         var active = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray().Single(m => m.GetProperty("state").GetString() == "active");
         Assert.Equal(HttpStatusCode.Conflict, (await data.PostAsync($"/api/v1/models/{active.GetProperty("id").GetString()}/retire", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await data.PostAsync($"/api/v1/models/{Guid.NewGuid()}/promote", null)).StatusCode);

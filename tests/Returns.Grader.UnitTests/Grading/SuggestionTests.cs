@@ -112,4 +112,26 @@ public sealed class SuggestionTests
         Assert.Null(unboxed);
         Assert.Null(rejected);
     }
+
+    [Theory]
+    [InlineData(true, true, true)]
+    [InlineData(true, false, false)]
+    [InlineData(true, null, null)]
+    [InlineData(false, null, false)]
+    [InlineData(null, null, null)]
+    public void AnItemIsFamiliar_OnlyWhenAllItsPhotosAre(bool? first, bool? second, bool? expected)
+    {
+        var a = Photo(Guid.NewGuid(), [0.9, 0.1, 0, 0, 0]);
+        var b = Photo(Guid.NewGuid(), [0.9, 0.1, 0, 0, 0]);
+        (a.Familiar, a.FamiliarityScore) = (first, first is null ? null : first.Value ? -0.2 : -4.0);
+        (b.Familiar, b.FamiliarityScore) = (second, second is null ? null : second.Value ? -0.3 : -5.0);
+
+        var suggestion = Suggestions.ForItem([a, b], V1, 0.6)!;
+
+        Assert.Equal(expected, suggestion.Familiar);
+        // The item's score is its least familiar photo's (null when no photo has one).
+        Assert.Equal(new[] { a.FamiliarityScore, b.FamiliarityScore }.Min(), suggestion.FamiliarityScore);
+        Assert.Equal(first, Suggestions.ForPhoto(a).Familiar);
+        Assert.Equal(a.FamiliarityScore, Suggestions.ForPhoto(a).FamiliarityScore);
+    }
 }

@@ -81,4 +81,16 @@ public sealed class ReviewRouterTests
         Assert.True(flaggedCheap > auditCheap);
         Assert.True(auditDear > auditCheap);
     }
+
+    [Fact]
+    public void UnfamiliarSuggestion_IsAReason_OnlyWhenRoutingItIsOn()
+    {
+        var unfamiliar = Suggested(Grade.Good, 0.05, 0.05, 0.8, 0.05, 0.05) with { Familiar = false, FamiliarityScore = -3.0 };
+        var on = new ReviewOptions { AuditShare = 0, RouteUnfamiliar = true };
+
+        Assert.Empty(ReviewRouter.Reasons(Decision(Grade.Good), 20m, unfamiliar, Options)); // off by default
+        Assert.Equal([ReviewReason.Unfamiliar], ReviewRouter.Reasons(Decision(Grade.Good), 20m, unfamiliar, on));
+        Assert.Empty(ReviewRouter.Reasons(Decision(Grade.Good), 20m, unfamiliar with { Familiar = true }, on));
+        Assert.Empty(ReviewRouter.Reasons(Decision(Grade.Good), 20m, unfamiliar with { Familiar = null, FamiliarityScore = null }, on)); // unknown is not unfamiliar
+    }
 }

@@ -10,10 +10,14 @@ namespace Returns.Grader.Web.Features.Grading;
 /// <summary>A damage region the model suggests: type, score, box [x, y, w, h] in the stored photo's pixels.</summary>
 public sealed record SuggestedDamage(string Type, double Score, int[] Box, Guid? PhotoId = null);
 
-/// <summary>What the model suggests for a photo or, combined over its photos, for an item.</summary>
+/// <summary>
+/// What the model suggests for a photo or, combined over its photos, for an item. <see cref="Familiar"/>: whether the
+/// model has seen photos like these (an item only when all its photos are familiar); <see cref="FamiliarityScore"/>:
+/// the score behind it (an item's is its least familiar photo's). Both null when the model cannot tell.
+/// </summary>
 public sealed record Suggestion(
     Grade Grade, double Confidence, IReadOnlyDictionary<string, double> Probabilities, IReadOnlyList<SuggestedDamage> Damage,
-    string ModelVersion, Grade? RubricGradeOfDamage = null);
+    string ModelVersion, Grade? RubricGradeOfDamage = null, bool? Familiar = null, double? FamiliarityScore = null);
 
 public static class Suggestions
 {
@@ -29,6 +33,8 @@ public static class Suggestions
         Confidence = suggestion.Confidence,
         ProbabilitiesJson = JsonSerializer.Serialize(suggestion.Probabilities, Json),
         RegionsJson = JsonSerializer.Serialize(suggestion.Regions.Select(r => new SuggestedDamage(r.Type, r.Score, [r.X, r.Y, r.Width, r.Height])), Json),
+        FamiliarityScore = suggestion.FamiliarityScore,
+        Familiar = suggestion.Familiar,
         LatencyMs = latencyMs,
         CreatedAt = now,
     };
@@ -36,7 +42,7 @@ public static class Suggestions
     public static Suggestion ForPhoto(Prediction prediction) => new(
         prediction.Grade, prediction.Confidence, Probabilities(prediction),
         JsonSerializer.Deserialize<List<SuggestedDamage>>(prediction.RegionsJson, Json)!.Select(d => d with { PhotoId = prediction.PhotoId }).ToList(),
-        prediction.ModelVersion);
+        prediction.ModelVersion, Familiar: prediction.Familiar, FamiliarityScore: prediction.FamiliarityScore);
 
     /// <summary>
     /// The item's suggestion from its photos' predictions (one model version): grade probabilities averaged over the
@@ -68,10 +74,15 @@ public static class Suggestions
             .ToList();
         var impliedGrade = rubric.GradeFor(implied);
 
-        return confidentDamageScore is not null && impliedGrade > modelGrade
+        var suggestion = confidentDamageScore is not null && impliedGrade > modelGrade
             ? new Suggestion(impliedGrade, confident.Max(x => x.Score), probabilities, damage, predictions[0].ModelVersion, impliedGrade)
             : new Suggestion(modelGrade, probabilities[modelGrade.ToString()], probabilities, damage, predictions[0].ModelVersion, impliedGrade);
+        return suggestion with { Familiar = AllFamiliar(perPhoto), FamiliarityScore = perPhoto.Min(s => s.FamiliarityScore) };
     }
+
+    /// <summary>An item is familiar only when every photo is: one unfamiliar photo makes it unfamiliar; otherwise one unknown makes it unknown.</summary>
+    public static bool? AllFamiliar(IEnumerable<Suggestion> photos) =>
+        photos.Select(s => s.Familiar).Aggregate((bool?)true, (all, one) => all == false || one == false ? false : all is null || one is null ? null : true);
 
     /// <summary>The suggestion graders see for an item: its photos' newest non-shadow model predictions, combined.</summary>
     public static async Task<Suggestion?> LoadForItemAsync(GraderDb db, Guid itemId, Rubric rubric, ModelRegistry models, CancellationToken cancellationToken)

@@ -15,6 +15,12 @@ public sealed class ReviewOptions
     [Range(0.0, 1.0)]
     public double SmallMarginThreshold { get; set; } = 0.10;
 
+    /// <summary>
+    /// An item with a photo unlike the model's training photos (its suggestion is not familiar) → review. Off by default:
+    /// the station already grades such items without a prefill; turn it on while a site's photos are still new to the model.
+    /// </summary>
+    public bool RouteUnfamiliar { get; set; }
+
     /// <summary>The grader's grade this many grades or more from the model's → review.</summary>
     [Range(1, 4)]
     public int DisagreementGrades { get; set; } = 2;

@@ -19,6 +19,10 @@ public static class ReviewRouter
             {
                 reasons.Add(ReviewReason.LowConfidence);
             }
+            if (options.RouteUnfamiliar && suggestion.Familiar == false)
+            {
+                reasons.Add(ReviewReason.Unfamiliar);
+            }
             var top = suggestion.Probabilities.Values.OrderByDescending(p => p).Take(2).ToArray();
             if (top.Length == 2 && top[0] - top[1] < options.SmallMarginThreshold)
             {
@@ -79,6 +83,7 @@ public static class ReviewRouter
             ReviewReason.ContradictsRubric => 2.0,
             ReviewReason.HighValue => 2.0,
             ReviewReason.LowConfidence => 1.0,
+            ReviewReason.Unfamiliar => 1.0,
             ReviewReason.SmallMargin => 1.0,
             ReviewReason.AuditSample => 0.5,
             _ => 0.0,

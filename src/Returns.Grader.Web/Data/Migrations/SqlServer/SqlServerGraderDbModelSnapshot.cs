@@ -369,6 +369,12 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("datetime2");
 
+                    b.Property<bool?>("Familiar")
+                        .HasColumnType("bit");
+
+                    b.Property<double?>("FamiliarityScore")
+                        .HasColumnType("float");
+
                     b.Property<string>("Grade")
                         .IsRequired()
                         .HasMaxLength(16)

@@ -362,6 +362,12 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
 
+                    b.Property<bool?>("Familiar")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<double?>("FamiliarityScore")
+                        .HasColumnType("REAL");
+
                     b.Property<string>("Grade")
                         .IsRequired()
                         .HasMaxLength(16)
