@@ -58,6 +58,25 @@ def fit_statistics(features: np.ndarray, shrinkage: float):
     return mean.astype(np.float32), whiten.astype(np.float32)
 
 
+def blend_statistics(prior_mean: np.ndarray, prior_whiten: np.ndarray, prior_n: int, features: np.ndarray,
+                     shrinkage: float):
+    """(mean, whitening) of the mixture of the prior Gaussian (n = prior_n; its covariance is (W W)^-1 for the
+    symmetric whitening W) and the new features: pooled mean, pooled covariance including the means' spread."""
+    f = features.astype(np.float64)
+    n, m = len(f), prior_n
+    p_mean = prior_mean.astype(np.float64)
+    p_cov = np.linalg.inv(prior_whiten.astype(np.float64) @ prior_whiten.astype(np.float64))
+    n_mean = f.mean(0)
+    n_cov = np.cov(f, rowvar=False) if n > 1 else np.zeros_like(p_cov)
+    mean = (m * p_mean + n * n_mean) / (m + n)
+    cov = (m * (p_cov + np.outer(p_mean - mean, p_mean - mean)) + n * (n_cov + np.outer(n_mean - mean, n_mean - mean))) / (m + n)
+    d = cov.shape[0]
+    cov = (1 - shrinkage) * cov + shrinkage * np.trace(cov) / d * np.eye(d)
+    vals, vecs = np.linalg.eigh(cov)
+    whiten = vecs @ np.diag(1.0 / np.sqrt(np.maximum(vals, 1e-12))) @ vecs.T
+    return mean.astype(np.float32), whiten.astype(np.float32)
+
+
 def with_familiarity(model, mean: np.ndarray, whiten: np.ndarray):
     """A copy of the model with cfg.familiarity on and the statistics loaded."""
     cfg = ModelConfig.from_dict(dict(model.cfg.to_dict(), familiarity=True))
@@ -124,7 +143,18 @@ def main():
     for part in fit_parts:
         idx = np.sort(rng.permutation(len(part["grade"]))[:a.fit_photos])
         fit_feats.append(run_model(model, part["pixels"][idx])[1])
-    mean, whiten = fit_statistics(np.concatenate(fit_feats), a.shrinkage)
+    feats = np.concatenate(fit_feats)
+    prior = cal.get("familiarity_prior") or (cal.get("familiarity") if cfg.familiarity else None)
+    if prior and cfg.familiarity and prior.get("fit_photos"):
+        # a fine-tuned model (retrain.py): its buffers hold the statistics of the photos it was first trained on,
+        # which a site's export does not contain; blend them in so those photos stay familiar
+        mean, whiten = blend_statistics(model.familiarity_mean.numpy(), model.familiarity_whiten.numpy(),
+                                        int(prior["fit_photos"]), feats, a.shrinkage)
+        fit_photos = int(prior["fit_photos"]) + len(feats)
+        fitted_on_prior = f"; blended with the earlier fit ({prior['fitted_on']})"
+    else:
+        mean, whiten = fit_statistics(feats, a.shrinkage)
+        fit_photos, fitted_on_prior = len(feats), ""
     fitted = with_familiarity(model, mean, whiten)
 
     val = load_splits(packages, "validation", cfg.input_size, cfg.output_grid, a.cache)
@@ -134,7 +164,7 @@ def main():
     conf, right = probs.max(1), probs.argmax(1) == val["grade"]
     fam = scores >= threshold
     min_conf = prefill_threshold(conf[fam], right[fam], a.max_wrong_prefill)
-    report = {"fit_photos": int(sum(len(f) for f in fit_feats)), "validation_photos": int(len(scores)),
+    report = {"fit_photos": fit_photos, "validation_photos": int(len(scores)),
               "threshold": threshold, "prefill_min_confidence": min_conf,
               "validation_score_quantiles": {q: round(float(np.quantile(scores, q)), 4)
                                              for q in (0.001, 0.01, 0.05, 0.5, 0.95)},
@@ -147,11 +177,13 @@ def main():
         report["realcheck"] = trade_off(rs, rp.max(1), rp.argmax(1) == rc["grade"],
                                         [r["threshold"] for r in report["validation"]], min_conf)
         report["realcheck_familiar_at_threshold"] = round(float((rs >= threshold).mean()), 4)
+    cal = {k: v for k, v in cal.items() if k != "familiarity_prior"}
     cal = dict(cal, familiarity={
         "method": f"Mahalanobis distance of the final class token + mean patch token (d={fitted.feature_dim}) to "
                   f"the training photos' mean, shrunk covariance (s={a.shrinkage}), divided by d and negated",
-        "fitted_on": f"{report['fit_photos']} training photos of " + ", ".join(os.path.basename(p.rstrip('/'))
-                                                                             for p in packages),
+        "fitted_on": f"{len(feats)} training photos of " + ", ".join(os.path.basename(p.rstrip('/'))
+                                                                       for p in packages) + fitted_on_prior,
+        "fit_photos": fit_photos,
         "threshold": threshold,
         "threshold_rule": f"{a.familiar_rate:.0%} of the validation photos ({len(scores)}) are familiar",
         "validation_familiar_rate": round(float(fam.mean()), 4),

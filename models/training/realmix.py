@@ -18,6 +18,9 @@ and every view is composed on a real background (a wallpaper crop or a tiled tex
 synth.py's pose, shadow, lighting, blur, noise and JPEG randomization. Clean items are a larger share (30 %) than in
 synth.py (20 %): what is *not* damage is what real content has to teach. Only train-side content is used (realsrc).
 
+``--content site`` uses a disjoint set of objects that training never sees (realsrc.SITE_FOLDERS) and real objects
+only: the labels of a "new site" for the first-labels experiment (REPORT.md), and with ``--check`` its held-out check.
+
 ``--check`` writes the **real-photo check** instead: every check-side object three times, clean (LikeNew), lightly
 damaged (VeryGood or Good) and heavily damaged (Acceptable or Unsellable), three photos each on check-side
 backgrounds, all in the package's test split. evaluate.py --realcheck reports it per object.
@@ -44,15 +47,15 @@ CHECK_VARIANTS = [("clean", ["LikeNew"]), ("light", ["VeryGood", "Good"]), ("hea
 _content: dict = {}
 
 
-def _init_worker(real_root: str, side: str, cache: str):
+def _init_worker(real_root: str, side: str, cache: str, content: str = "products"):
     """Loads the side's content once per worker process."""
     objs = []
-    for name, path in realsrc.objects(real_root, side):
+    for name, path in realsrc.objects(real_root, side, content):
         o = realsrc.load_object(path)
         if o is not None:
             objs.append((name, o))
     _content.update(
-        side=side,
+        side=side, content=content,
         objects=objs,
         textures=[(n, realsrc.read_gimp_pattern(p)) for n, p in realsrc.textures(real_root, side)],
         backgrounds=[(n, realsrc.load_background(p, cache)) for n, p in realsrc.backgrounds(real_root, side)])
@@ -171,7 +174,8 @@ def generate_item(args):
         rng = np.random.default_rng([seed, index, attempt])
         item_id = f"{prefix}-{index:06d}"
         grade = GRADES[int(rng.choice(len(GRADES), p=GRADE_WEIGHTS))]
-        kind = KINDS[int(rng.choice(len(KINDS), p=[p for _, p in KINDS]))][0]
+        kind = ("object" if _content["content"] == "site"   # a site's items are real objects
+                else KINDS[int(rng.choice(len(KINDS), p=[p for _, p in KINDS]))][0])
         n_views = int(rng.integers(2, 4))
         try:
             if kind == "object":
@@ -225,12 +229,12 @@ def slug(name: str) -> str:
 
 
 def generate(real_root: str, out: str, items: int, seed: int, workers: int, prefix: str, check: bool,
-             cache: str, log_every: int = 200) -> dict:
+             cache: str, log_every: int = 200, content: str = "products") -> dict:
     side = "check" if check else "train"
     sources = realsrc.read_sources(real_root)
-    _init_worker(real_root, side, cache)   # also in this process: names and counts for the card
+    _init_worker(real_root, side, cache, content)   # also in this process: names and counts for the card
     generator = {"name": "models/training/realmix.py" + (" --check" if check else ""), "seed": seed,
-                 "side": side, "sources": sources,
+                 "side": side, "content_set": content, "sources": sources,
                  "content": {"objects": len(_content["objects"]), "textures": len(_content["textures"]),
                              "backgrounds": len(_content["backgrounds"])},
                  "reserved_never_used": sorted(realsrc.RESERVED_PACKAGES)}
@@ -245,7 +249,7 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
         fn = generate_item
     writer = PackageWriter(out, source="synthetic-real-content" if not check else "real-photo-check",
                            generator=generator)
-    pool = Pool(workers, initializer=_init_worker, initargs=(real_root, side, cache)) if workers > 1 else None
+    pool = Pool(workers, initializer=_init_worker, initargs=(real_root, side, cache, content)) if workers > 1 else None
     it = pool.imap(fn, jobs, chunksize=4) if pool else map(fn, jobs)
     t0 = time.time()
     kinds = {}
@@ -285,8 +289,11 @@ def main():
     ap.add_argument("--prefix", default="rmx")
     ap.add_argument("--check", action="store_true", help="write the real-photo check instead of training data")
     ap.add_argument("--cache", default="data/cache/real-backgrounds")
+    ap.add_argument("--content", choices=["products", "site"], default="products",
+                    help="site: the first-labels experiment's objects (realsrc.SITE_FOLDERS), never used in training; "
+                         "every item is a real object")
     a = ap.parse_args()
-    pkg = generate(a.real, a.out, a.items, a.seed, a.workers, a.prefix, a.check, a.cache)
+    pkg = generate(a.real, a.out, a.items, a.seed, a.workers, a.prefix, a.check, a.cache, content=a.content)
     print(pkg["counts"])
 
 

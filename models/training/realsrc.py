@@ -46,6 +46,9 @@ assert not RESERVED_PACKAGES & set(PACKAGES)
 OBJECT_FOLDERS = ["food", "household", "hobbies", "sports", "medical", "vehicles", "plants/flowers",
                   "plants/mushrooms", "animals/mammals/bears/toys", "people/toys"]
 EXCLUDE_PARTS = ["cartoon", "clothes", "symbols"]
+# A second, disjoint set of object photos that training never sees: the "new site" of the first-labels experiment
+# (realmix.py --content site): what a site's first few hundred confirmed grades buy on content new to the model.
+SITE_FOLDERS = ["seasonal", "animals"]
 MIN_OBJECT_SIDE = 80          # px: smaller stamps are icons, not photos
 CHECK_SHARE = 25              # percent of objects, backgrounds and textures kept for the real-photo check
 BACKGROUND_MAX_SIDE = 1400    # wallpapers are cached at this size (some are 5120 px)
@@ -91,10 +94,10 @@ def read_sources(root: str) -> dict:
         return json.load(f)
 
 
-def object_files(root: str) -> list:
+def object_files(root: str, folders: list | None = None) -> list:
     base = os.path.join(root, "x", "tuxpaint-stamps-default", "usr", "share", "tuxpaint", "stamps")
     files = []
-    for folder in OBJECT_FOLDERS:
+    for folder in folders or OBJECT_FOLDERS:
         for f in sorted(glob.glob(os.path.join(base, folder, "**", "*.png"), recursive=True)):
             rel = os.path.relpath(f, base)
             if any(p in rel for p in EXCLUDE_PARTS) or rel.endswith("_mirror.png"):
@@ -121,9 +124,11 @@ def load_object(path: str):
     return arr[..., :3].copy(), arr[..., 3].copy()
 
 
-def objects(root: str, side: str) -> list:
-    """[(name, path)] of usable object photos on one side ('check' or 'train')."""
-    return [(n, p) for n, p in object_files(root) if side_of("object:" + n) == side]
+def objects(root: str, side: str, content: str = "products") -> list:
+    """[(name, path)] of object photos on one side ('check' or 'train'); content 'products' (training and the
+    real-photo check) or 'site' (the first-labels experiment: folders training never uses)."""
+    folders = SITE_FOLDERS if content == "site" else OBJECT_FOLDERS
+    return [(n, p) for n, p in object_files(root, folders) if side_of("object:" + n) == side]
 
 
 def read_gimp_pattern(path: str) -> np.ndarray:

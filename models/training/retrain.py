@@ -18,6 +18,8 @@ import sys
 import tempfile
 import time
 
+import torch
+
 from package import open_package
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -98,6 +100,11 @@ def main() -> int:
         run(train, log)
         minutes = (time.time() - started) / 60
         ckpt = os.path.join(work, "run", "final.pt")
+        if torch.load(ckpt, map_location="cpu")["config"].get("familiarity"):
+            # the familiarity statistics are refitted on this package's photos, blended with the earlier fit
+            run(["familiarity.py", "--ckpt", ckpt, "--data", a.data, "--out", os.path.join(work, "familiarity"),
+                 "--cache", os.path.join(work, "cache")], log)
+            ckpt = os.path.join(work, "familiarity", "final.pt")
         metrics_path = os.path.join(work, "metrics.json")
         run(["evaluate.py", "--ckpt", ckpt, "--data", a.data, "--out", metrics_path, "--cache", os.path.join(work, "cache")], log)
         run(["export.py", "--ckpt", ckpt, "--metrics", metrics_path, "--data", a.data, "--out", a.out,

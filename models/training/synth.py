@@ -23,7 +23,7 @@ from multiprocessing import Pool
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from package import PackageWriter
+from package import PackageWriter, split_for
 from rubric import DAMAGE_TYPES, GRADE_POINT_RANGES, GRADES, SEVERITY_POINTS, grade_from_damage
 
 PRODUCTS = ["box", "device", "bowl", "shoe", "bag", "bottle", "book"]
@@ -556,11 +556,16 @@ def generate_item(args):
 
 
 def generate_package(out: str, items: int, seed: int = 1, workers: int = 1, prefix: str = "syn",
-                     views=(2, 3), zip_output: bool = False, log_every: int = 200) -> dict:
-    writer = PackageWriter(out, source="synthetic",
-                           generator={"name": "models/training/synth.py", "seed": seed, "items": items,
-                                      "views_per_item": list(views), "photo_sizes": [s for s, _ in PHOTO_SIZES]})
-    jobs = [(seed, i, prefix, views) for i in range(items)]
+                     views=(2, 3), zip_output: bool = False, log_every: int = 200, only_split: str | None = None) -> dict:
+    """only_split: write only the items that the split rule puts in that split (the same photos as in the whole
+    package: each item is a pure function of seed and index), e.g. to rebuild a test split without the rest."""
+    generator = {"name": "models/training/synth.py", "seed": seed, "items": items,
+                 "views_per_item": list(views), "photo_sizes": [s for s, _ in PHOTO_SIZES]}
+    if only_split:
+        generator["only_split"] = only_split
+    writer = PackageWriter(out, source="synthetic", generator=generator)
+    jobs = [(seed, i, prefix, views) for i in range(items)
+            if only_split is None or split_for(f"{prefix}-{i:06d}") == only_split]
     t0 = time.time()
     pool = Pool(workers) if workers > 1 else None
     it = pool.imap(generate_item, jobs, chunksize=4) if pool else map(generate_item, jobs)
@@ -591,8 +596,11 @@ def main():
     ap.add_argument("--min-views", type=int, default=2)
     ap.add_argument("--max-views", type=int, default=3)
     ap.add_argument("--zip", action="store_true", help="also write OUT.zip")
+    ap.add_argument("--only-split", choices=["train", "validation", "test"],
+                    help="write only this split's items (identical to the same items of the whole package)")
     a = ap.parse_args()
-    summary = generate_package(a.out, a.items, a.seed, a.workers, a.prefix, (a.min_views, a.max_views), a.zip)
+    summary = generate_package(a.out, a.items, a.seed, a.workers, a.prefix, (a.min_views, a.max_views), a.zip,
+                               only_split=a.only_split)
     print(summary["counts"])
 
 

@@ -345,6 +345,10 @@ def main():
     cpu_minutes = (time.process_time() - cpu_start) / 60
 
     cal = calibrate(model, val, out_grid)
+    if cfg.familiarity and a.init and ck.get("calibration", {}).get("familiarity"):
+        # the buffers still hold the init's familiarity statistics; familiarity.py refits them on this run's photos
+        # and blends in these (retrain.py runs it), so the record of what they were fitted on travels along
+        cal["familiarity_prior"] = ck["calibration"]["familiarity"]
     print(f"temperature {cal['temperature']:.3f}, thresholds {cal['thresholds']}, item rule {cal['item_rule']}",
           flush=True)
     print("validation:", json.dumps({"grade": {k: v for k, v in cal["validation"]["grade"].items() if k != "confusion"},

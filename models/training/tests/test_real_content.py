@@ -15,7 +15,7 @@ import realmix
 import realsrc
 from evaluate import check_variant, realcheck
 from export import FAMILIARITY_OUTPUT, export_onnx, familiarity_section, golden
-from familiarity import fit_statistics, prefill_threshold, with_familiarity
+from familiarity import blend_statistics, fit_statistics, prefill_threshold, with_familiarity
 from model import GraderViT, ModelConfig
 from package import open_package
 from rubric import DAMAGE_TYPES, GRADES, SEVERITY_POINTS, grade_index_from_points
@@ -49,6 +49,10 @@ def real_root(tmp_path_factory):
         folder = root / STAMPS / ("food/fruit" if i % 2 else "household")
         folder.mkdir(parents=True, exist_ok=True)
         disc(120 + 8 * (i % 5), colours[i % len(colours)], rng).save(folder / f"thing{i:02d}.png")
+    for i in range(8):   # the first-labels experiment's "new site" objects
+        folder = root / STAMPS / "seasonal/christmas"
+        folder.mkdir(parents=True, exist_ok=True)
+        disc(130, colours[i % len(colours)], rng).save(folder / f"ornament{i}.png")
     # a drawing folder and an icon: never used
     (root / STAMPS / "food/fruit/cartoon").mkdir(parents=True)
     disc(120, (255, 0, 0), rng).save(root / STAMPS / "food/fruit/cartoon/drawn.png")
@@ -71,7 +75,9 @@ def test_content_sides_are_fixed_by_name_and_split_objects_textures_and_backgrou
         check = {n for n, _ in lister(real_root, "check")}
         assert train and check and not train & check
     names = [n for n, _ in realsrc.object_files(real_root)]
-    assert not any("cartoon" in n for n in names)
+    assert not any("cartoon" in n for n in names) and not any(n.startswith("seasonal") for n in names)
+    site = [n for side in ("train", "check") for n, _ in realsrc.objects(real_root, side, "site")]
+    assert len(site) == 8 and all(n.startswith("seasonal/") for n in site)   # disjoint from training's objects
     assert realsrc.load_object(os.path.join(real_root, STAMPS, "household/icon.png")) is None   # too small
 
 
@@ -198,3 +204,15 @@ def test_realcheck_reports_the_targets_per_photo_and_per_object(real_root, tmp_p
         assert rc[key] is not None and 0 <= rc[key] <= 1 or key == "quadratic_weighted_kappa"
     assert rc["photos"] == 3 * 3 * rc["objects"]
     assert set(next(iter(rc["by_object"].values()))) == {"clean", "light", "heavy"}
+
+
+def test_a_refit_after_fine_tuning_blends_the_earlier_statistics_with_the_new_photos():
+    rng = np.random.default_rng(1)
+    old = rng.normal(size=(6000, 6)) @ rng.normal(size=(6, 6))
+    new = rng.normal(size=(2000, 6)) + 2.0
+    m0, w0 = fit_statistics(old, shrinkage=0.0)
+    mean, whiten = blend_statistics(m0, w0, len(old), new, shrinkage=0.0)
+    both = np.concatenate([old, new])
+    pooled_cov = np.linalg.inv(whiten.astype(np.float64) @ whiten.astype(np.float64))
+    assert np.allclose(mean, both.mean(0), atol=1e-3)
+    assert np.allclose(pooled_cov, np.cov(both, rowvar=False), rtol=0.01, atol=0.01)
