@@ -4,23 +4,46 @@ using Returns.Grader.TestSupport;
 
 namespace Returns.Grader.E2ETests;
 
-/// <summary>The station with the shipped model: the suggestion is the associate's starting point, and what they do to it is stored.</summary>
+/// <summary>
+/// The station with the shipped model: a suggestion the model is familiar with and sure about is the associate's starting
+/// point, and what they do to it is stored; one it is not is shown as information only.
+/// </summary>
 public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) : IClassFixture<BrowserAppWithModelFixture>
 {
-    [Fact]
-    public async Task SuggestedGradeIsPreselected_RegionsAreShown_AndARejectedRegionIsStoredAsDeleted()
+    /// <summary>The shipped model's own floor for prefilling (its manifest's familiarity section), never a number written here.</summary>
+    private static readonly double? PrefillMinConfidence =
+        JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.ShippedModel, "model.json"))).RootElement
+            .TryGetProperty("familiarity", out var familiarity) && familiarity.TryGetProperty("prefill_min_confidence", out var minimum)
+            && minimum.ValueKind == JsonValueKind.Number ? minimum.GetDouble() : null;
+
+    private async Task<IPage> OpenOnStationAsync(string plate, string associate)
     {
-        var plate = ApiJson.UniquePlate("E2E");
         await fixture.App.ApiClient().CreateItemAsync(plate);
         var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/station");
-        await page.FillAsync("#name", "Hal Suggest");
+        await page.FillAsync("#name", associate);
         await page.ClickAsync("button[type=submit]");
         await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        return page;
+    }
+
+    /// <summary>The test's premise, said plainly when a new model breaks it: the model knows this photo and is sure enough to prefill.</summary>
+    private static void AssertPrefillable(JsonElement suggestion, string photo)
+    {
+        Assert.True(suggestion.GetProperty("familiar").ValueKind != JsonValueKind.False, $"{photo} should be familiar to the shipped model");
+        Assert.True(suggestion.GetProperty("confidence").GetDouble() >= (PrefillMinConfidence ?? 0),
+            $"the shipped model should be at least {PrefillMinConfidence} sure of {photo}");
+    }
+
+    [Fact]
+    public async Task SuggestedGradeIsPreselected_RegionsAreShown_AndARejectedRegionIsStoredAsDeleted()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Hal Suggest");
 
         // A damaged sample photo shipped for newcomers (models/samples) on which every model since 2.0.0 finds regions
         // (the samples README lists what the shipped model suggests for each; 2.2.0 found none on 09-unsellable.jpg).
@@ -29,6 +52,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
 
         var item = await GetItemAsync(plate);
+        AssertPrefillable(item.GetProperty("suggestion"), "08-unsellable.jpg");
         var suggested = item.GetProperty("suggestion").GetProperty("grade").GetString();
         await Assertions.Expect(page.Locator($"[data-grade={suggested}]")).ToHaveAttributeAsync("aria-checked", "true");
         var regions = item.GetProperty("suggestion").GetProperty("damage").GetArrayLength();
@@ -50,6 +74,45 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         var sources = decision.GetProperty("damage").EnumerateArray().Select(d => d.GetProperty("source").GetString()).ToList();
         Assert.Equal(1, sources.Count(s => s == "Deleted"));
         Assert.Equal(regions - 1, sources.Count(s => s == "Accepted"));
+        // Saved as preselected: the grade and the disposition are stored as prefilled, not as the associate's choice.
+        Assert.Equal(suggested, decision.GetProperty("grade").GetString());
+        Assert.True(decision.GetProperty("gradePrefilled").GetBoolean());
+        Assert.True(decision.GetProperty("dispositionPrefilled").GetBoolean());
+    }
+
+    [Fact]
+    public async Task AnUnfamiliarPhoto_WithdrawsThePrefilledGrade_SaysSo_AndTheGradePickedAfterIsStoredAsChosen()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Ida Unfamiliar");
+
+        // A photo like the training photos: its grade is preselected.
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "likenew.jpg", MimeType = "image/jpeg", Buffer = sample });
+        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        var first = (await GetItemAsync(plate)).GetProperty("suggestion");
+        AssertPrefillable(first, "01-likenew.jpg");
+        await Assertions.Expect(page.Locator($"[data-grade={first.GetProperty("grade").GetString()}]")).ToHaveAttributeAsync("aria-checked", "true");
+
+        // A photo unlike anything the model knows makes the item unfamiliar: the prefilled grade goes, the station says why.
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "checkerboard.png", MimeType = "image/png", Buffer = TestPhotos.ColourCheckerboardPng() });
+        await Assertions.Expect(page.GetByTestId("suggestion-notice")).ToContainTextAsync("The model has not seen photos like this — grade it yourself.");
+        await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.Locator("[data-grade][aria-checked=true]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("[data-testid=regions] .region-row")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("submit-blocker")).ToContainTextAsync("Pick a grade");
+        Assert.False((await GetItemAsync(plate)).GetProperty("suggestion").GetProperty("familiar").GetBoolean());
+
+        await page.Locator("[data-grade=LikeNew]").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("submit")).ToBeEnabledAsync();
+        await page.GetByTestId("submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+
+        var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
+        Assert.Equal("LikeNew", decision.GetProperty("grade").GetString());
+        Assert.False(decision.GetProperty("gradePrefilled").GetBoolean());       // picked by the associate
+        Assert.True(decision.GetProperty("dispositionPrefilled").GetBoolean());  // suggested from the grade, left as it was
+        Assert.Empty(decision.GetProperty("damage").EnumerateArray());
     }
 
     private async Task<JsonElement> GetItemAsync(string plate)

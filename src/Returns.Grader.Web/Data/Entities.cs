@@ -152,7 +152,15 @@ public sealed class GradeDecision
     public ReturnItem? ReturnItem { get; set; }
     public DecisionKind Kind { get; set; }
     public Grade Grade { get; set; }
+    /// <summary>
+    /// The station filled the grade in (from the model's suggestion, or the current grade when correcting) and the person
+    /// saved it without touching it: not their choice. False when they picked it, and for API and review decisions
+    /// unless the sender says otherwise.
+    /// </summary>
+    public bool GradePrefilled { get; set; }
     public Disposition Disposition { get; set; }
+    /// <summary>Likewise for the disposition (suggested by the rules from grade and category, or the current one).</summary>
+    public bool DispositionPrefilled { get; set; }
     public string? Notes { get; set; }
     public required string RubricVersion { get; set; }
     /// <summary>The grade the rubric gives for the marked damage, stored so later rubric versions do not rewrite history.</summary>

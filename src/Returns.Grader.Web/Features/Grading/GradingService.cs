@@ -13,7 +13,11 @@ namespace Returns.Grader.Web.Features.Grading;
 
 public sealed record DamageInput(Guid? PhotoId, string? Type, int[]? Box, string? Source);
 
-/// <summary>A grade as the station or an API client sends it. Strings, so that a wrong value gets a plain-words error.</summary>
+/// <summary>
+/// A grade as the station or an API client sends it. Strings, so that a wrong value gets a plain-words error.
+/// GradePrefilled / DispositionPrefilled: the sender filled the field in (from the model's suggestion, the disposition
+/// rules or the current grade) and the person left it untouched, so it is stored as prefilled, not as their choice.
+/// </summary>
 public sealed record GradeRequest(
     string? Grade,
     string? Disposition,
@@ -21,7 +25,9 @@ public sealed record GradeRequest(
     string? Notes,
     string? ContradictionReason = null,
     bool? FlagForReview = null,
-    Guid? ItemVersion = null);
+    Guid? ItemVersion = null,
+    bool? GradePrefilled = null,
+    bool? DispositionPrefilled = null);
 
 public sealed class GradeValidationException(IDictionary<string, string[]> errors) : Exception("The grade is not valid.")
 {
@@ -173,7 +179,9 @@ public sealed class GradingService(
             Id = Guid.CreateVersion7(),
             ReturnItemId = item.Id,
             Grade = grade,
+            GradePrefilled = request.GradePrefilled ?? false,
             Disposition = disposition,
+            DispositionPrefilled = request.DispositionPrefilled ?? false,
             Notes = string.IsNullOrWhiteSpace(request.Notes) ? null : request.Notes.Trim(),
             RubricVersion = rubric.Version,
             RubricGrade = rubricGrade,

@@ -87,7 +87,7 @@ public sealed partial class ModelRegistry(
     private readonly SemaphoreSlim _changes = new(1);
     private LoadedModel? _active;
     private LoadedModel? _shadow;
-    private readonly ConcurrentDictionary<string, double?> _confidentDamageScores = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ModelManifest?> _manifests = new(StringComparer.Ordinal);
 
     /// <summary>Where registered models' folders are.</summary>
     public string Directory { get; } = Path.Combine(grader.Value.ResolveDataDirectory(environment.ContentRootPath), "models");
@@ -106,36 +106,43 @@ public sealed partial class ModelRegistry(
     /// suggestion from this model version's predictions: <c>Grader:Vision:ConfidentDamageScore</c> when set, else the
     /// model's own <c>item_rule</c>; null (the grade head decides) for a model without one or no longer on disk.
     /// </summary>
-    public async Task<double?> ConfidentDamageScoreForAsync(string modelVersion, CancellationToken cancellationToken)
+    public async Task<double?> ConfidentDamageScoreForAsync(string modelVersion, CancellationToken cancellationToken) =>
+        options.Value.ConfidentDamageScore ?? (await ManifestForAsync(modelVersion, cancellationToken))?.ItemRule?.ConfidentDamageScore;
+
+    /// <summary>
+    /// The least confidence at which the station prefills a (familiar) suggestion of this model version: its manifest's
+    /// <c>familiarity.prefill_min_confidence</c>; null (any confidence) for a model without one or no longer on disk.
+    /// </summary>
+    public async Task<double?> PrefillMinConfidenceForAsync(string modelVersion, CancellationToken cancellationToken) =>
+        (await ManifestForAsync(modelVersion, cancellationToken))?.Familiarity?.PrefillMinConfidence;
+
+    /// <summary>A model version's manifest: the active model's from memory, another registered one's read once from its folder.</summary>
+    private async Task<ModelManifest?> ManifestForAsync(string modelVersion, CancellationToken cancellationToken)
     {
-        if (options.Value.ConfidentDamageScore is { } configured)
-        {
-            return configured;
-        }
         if (_active is { } active && active.Version == modelVersion)
         {
-            return active.Model.Manifest.ItemRule?.ConfidentDamageScore;
+            return active.Model.Manifest;
         }
-        if (_confidentDamageScores.TryGetValue(modelVersion, out var known))
+        if (_manifests.TryGetValue(modelVersion, out var known))
         {
             return known;
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var folder = await db.RegisteredModels.AsNoTracking().Where(m => m.ModelVersion == modelVersion)
             .Select(m => m.Folder).FirstOrDefaultAsync(cancellationToken);
-        double? score = null;
+        ModelManifest? manifest = null;
         if (folder is not null)
         {
             try
             {
-                score = ModelPackage.ReadManifest(Path.Combine(Directory, folder, "model.json")).ItemRule?.ConfidentDamageScore;
+                manifest = ModelPackage.ReadManifest(Path.Combine(Directory, folder, "model.json"));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ModelLoadException)
             {
-                LogItemRuleUnreadable(logger, modelVersion, e.Message);
+                LogManifestUnreadable(logger, modelVersion, e.Message);
             }
         }
-        return _confidentDamageScores.GetOrAdd(modelVersion, score);
+        return _manifests.GetOrAdd(modelVersion, manifest);
     }
 
     /// <summary>The active and shadow models for one request; dispose the lease when the request is done with them.</summary>
@@ -604,8 +611,8 @@ public sealed partial class ModelRegistry(
         _changes.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The item rule of model {ModelVersion} cannot be read, so its grade head decides alone: {Reason}")]
-    private static partial void LogItemRuleUnreadable(ILogger logger, string modelVersion, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The manifest of model {ModelVersion} cannot be read, so its grade head decides alone and any confidence may prefill: {Reason}")]
+    private static partial void LogManifestUnreadable(ILogger logger, string modelVersion, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Vision model {ModelVersion} loaded ({Slot})")]
     private static partial void LogLoaded(ILogger logger, string modelVersion, string slot);

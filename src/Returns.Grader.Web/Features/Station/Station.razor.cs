@@ -28,10 +28,10 @@ public sealed partial class Station : IAsyncDisposable
     private NewItemForm _newItem = new();
     private StationMessage? _message;
 
-    private Grade? _grade;
+    private readonly PrefilledField<Grade> _grade = new();
     private List<DamageType> _damage = [];
-    private Disposition? _disposition;
-    private bool _dispositionChosen;
+    private readonly PrefilledField<Disposition> _disposition = new();
+    private double? _prefillMinConfidence;
     private string? _notes;
     private string? _contradictionReason;
     private bool _flagForReview;
@@ -56,14 +56,17 @@ public sealed partial class Station : IAsyncDisposable
     /// <summary>Everything the associate says is damage: the model's regions they kept, and the types they marked.</summary>
     private IReadOnlyList<DamageType> AllDamage => [.. _regions.Where(r => !r.Deleted).Select(r => r.Type), .. _damage];
 
-    private bool Contradicts => _grade is { } grade && Grading.Rubric.Contradicts(grade, AllDamage);
+    private bool Contradicts => _grade.Value is { } grade && Grading.Rubric.Contradicts(grade, AllDamage);
+
+    /// <summary>Whether the item's suggestion may prefill the form (null: there is none to show).</summary>
+    private PrefillVerdict? Verdict => _item?.Suggestion is { } suggestion ? PrefillPolicy.Decide(suggestion, _prefillMinConfidence) : null;
 
     /// <summary>Why Save is not possible yet, in plain words; null when it is.</summary>
     private string? SubmitBlocker =>
         _item is null ? "Open an item first."
         : _uploads.Any(u => !u.Done && u.Error is null) ? "Wait for the photos to finish uploading."
-        : _grade is null ? "Pick a grade (keys 1–5)."
-        : _disposition is null ? "Choose a disposition."
+        : _grade.Value is null ? "Pick a grade (keys 1–5)."
+        : _disposition.Value is null ? "Choose a disposition."
         : Contradicts && string.IsNullOrWhiteSpace(_contradictionReason) ? "Say why the grade differs from the rubric."
         : null;
 
@@ -109,7 +112,7 @@ public sealed partial class Station : IAsyncDisposable
             _unknownReturnId = null;
             _item = await Items.GetForStationAsync(id.Value, CancellationToken.None);
             PrefillFromCurrentDecision();
-            PrefillFromSuggestion();
+            await PrefillFromSuggestionAsync();
             ScanText = "";
         });
     }
@@ -148,55 +151,63 @@ public sealed partial class Station : IAsyncDisposable
         });
     }
 
+    /// <summary>A graded item opens with its current grade and disposition (kept as they are when the grade is changed).</summary>
     private void PrefillFromCurrentDecision()
     {
         if (CurrentDecision is { } current)
         {
-            _grade = current.Grade;
+            _grade.Suggest(current.Grade);
             _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted).Select(d => d.Type).ToList();
-            _disposition = current.Disposition;
-            _dispositionChosen = true;
+            _disposition.Suggest(current.Disposition);
         }
     }
 
-    /// <summary>An item not graded yet starts from the model's suggestion: its grade preselected, its regions to review.</summary>
-    private void PrefillFromSuggestion()
+    /// <summary>
+    /// An item not graded yet starts from the model's suggestion when the model is familiar with its photos and sure
+    /// enough (<see cref="PrefillPolicy"/>): its grade preselected, its regions to review. What the associate has not
+    /// touched follows the current suggestion: a later photo that changes it changes the prefill, or withdraws it.
+    /// </summary>
+    private async Task PrefillFromSuggestionAsync()
     {
-        if (_item?.Suggestion is not { } suggestion || CurrentDecision is not null)
+        if (_item is null)
         {
             return;
         }
-        _grade ??= suggestion.Grade;
-        if (!_dispositionChosen && _grade is { } grade)
+        _prefillMinConfidence = _item.Suggestion is { } shown
+            ? await Models.PrefillMinConfidenceForAsync(shown.ModelVersion, CancellationToken.None)
+            : null;
+        if (CurrentDecision is not null)
         {
-            _disposition = Grading.SuggestDisposition(grade, _item.Category);
+            return;
         }
-        var known = _regions.Select(r => (r.PhotoId, r.SuggestedType, string.Join(',', r.SuggestedBox))).ToHashSet();
-        foreach (var damage in suggestion.Damage)
-        {
-            if (RegionEdit.From(damage) is { } region && known.Add((region.PhotoId, region.SuggestedType, string.Join(',', region.SuggestedBox))))
-            {
-                _regions.Add(region);
-            }
-        }
+        var prefill = Verdict == PrefillVerdict.Prefill ? _item.Suggestion : null;
+        _grade.Suggest(prefill?.Grade);
+        _disposition.Suggest(_grade.Value is { } grade ? Grading.SuggestDisposition(grade, _item.Category) : null);
+
+        // The model's regions the associate left as they are follow the suggestion; edited, rejected and drawn ones stay.
+        var suggested = (prefill?.Damage ?? []).Select(RegionEdit.From).OfType<RegionEdit>().ToList();
+        var current = suggested.Select(SuggestionKey).ToHashSet();
+        _regions.RemoveAll(r => r.Source == RegionSource.Accepted && !current.Contains(SuggestionKey(r)));
+        var known = _regions.Select(SuggestionKey).ToHashSet();
+        _regions.AddRange(suggested.Where(r => known.Add(SuggestionKey(r))));
     }
+
+    private static (Guid, DamageType, string) SuggestionKey(RegionEdit region) =>
+        (region.PhotoId, region.SuggestedType, string.Join(',', region.SuggestedBox));
 
     private void SelectGrade(Grade grade)
     {
-        _grade = grade;
-        if (!_dispositionChosen && _item is not null)
+        _grade.Choose(grade);
+        // A new item's disposition follows the grade until the associate chooses one; a correction keeps the current one.
+        if (_item is not null && CurrentDecision is null)
         {
-            _disposition = Grading.SuggestDisposition(grade, _item.Category);
+            _disposition.Suggest(Grading.SuggestDisposition(grade, _item.Category));
         }
     }
 
     private void MarkDamage(IReadOnlyList<DamageType> damage) => _damage = damage.ToList();
 
-    private void ChooseDisposition(Disposition? disposition)
-    {
-        _disposition = disposition;
-        _dispositionChosen = disposition is not null;
-    }
+    private void ChooseDisposition(Disposition? disposition) => _disposition.Choose(disposition);
 
     private async Task SubmitAsync()
     {
@@ -206,13 +217,15 @@ public sealed partial class Station : IAsyncDisposable
         }
         var item = _item;
         var request = new GradeRequest(
-            _grade!.Value.ToString(),
-            Infrastructure.WireName<Disposition>.Of(_disposition!.Value),
+            _grade.Value!.Value.ToString(),
+            Infrastructure.WireName<Disposition>.Of(_disposition.Value!.Value),
             [.. _regions.Select(r => r.ToInput()), .. _damage.Select(type => new DamageInput(null, Infrastructure.WireName<DamageType>.Of(type), null, null))],
             _notes,
             Contradicts ? _contradictionReason : null,
             _flagForReview,
-            item.Version);
+            item.Version,
+            GradePrefilled: _grade.Prefilled,
+            DispositionPrefilled: _disposition.Prefilled);
         await RunBusyAsync(async () =>
         {
             try
@@ -256,10 +269,10 @@ public sealed partial class Station : IAsyncDisposable
 
     private void ResetForm()
     {
-        _grade = null;
+        _grade.Clear();
         _damage = [];
-        _disposition = null;
-        _dispositionChosen = false;
+        _disposition.Clear();
+        _prefillMinConfidence = null;
         _notes = null;
         _contradictionReason = null;
         _flagForReview = false;
@@ -379,7 +392,7 @@ public sealed partial class Station : IAsyncDisposable
             upload.Percent = 100;
             _item = await Items.GetForStationAsync(_item.Id, CancellationToken.None) ?? _item;
             _uploads.Remove(upload);
-            PrefillFromSuggestion();
+            await PrefillFromSuggestionAsync();
         }
         else
         {

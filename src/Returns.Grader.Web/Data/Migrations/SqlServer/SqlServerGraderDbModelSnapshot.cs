@@ -233,6 +233,9 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .HasMaxLength(24)
                         .HasColumnType("nvarchar(24)");
 
+                    b.Property<bool>("DispositionPrefilled")
+                        .HasColumnType("bit");
+
                     b.Property<bool>("FlaggedForReview")
                         .HasColumnType("bit");
 
@@ -240,6 +243,9 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
+
+                    b.Property<bool>("GradePrefilled")
+                        .HasColumnType("bit");
 
                     b.Property<string>("Kind")
                         .IsRequired()

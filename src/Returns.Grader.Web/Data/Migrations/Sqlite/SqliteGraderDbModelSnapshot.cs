@@ -226,6 +226,9 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                         .HasMaxLength(24)
                         .HasColumnType("TEXT");
 
+                    b.Property<bool>("DispositionPrefilled")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("FlaggedForReview")
                         .HasColumnType("INTEGER");
 
@@ -233,6 +236,9 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("GradePrefilled")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("Kind")
                         .IsRequired()

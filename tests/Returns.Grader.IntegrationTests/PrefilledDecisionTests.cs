@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.IntegrationTests;
+
+/// <summary>A decision records which fields were prefilled and which the person chose: a label nobody chose is never stored as chosen.</summary>
+public sealed class PrefilledDecisionTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    [Fact]
+    public async Task ADecision_StoresWhichFieldsWerePrefilled_AndAnythingNotSaidSoIsChosen()
+    {
+        var client = app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("PRE"))).GetProperty("id").GetString()!;
+
+        // As the station saves a preselected grade with a disposition the associate picked.
+        var prefilled = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "LikeNew", disposition = "donate", gradePrefilled = true, dispositionPrefilled = false });
+        // An API client that says nothing about prefills chose what it sent.
+        var chosen = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "dent" } } });
+
+        Assert.Equal(HttpStatusCode.Created, prefilled.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, chosen.StatusCode);
+        var first = await prefilled.ReadJsonAsync();
+        Assert.True(first.GetProperty("gradePrefilled").GetBoolean());
+        Assert.False(first.GetProperty("dispositionPrefilled").GetBoolean());
+        var second = await chosen.ReadJsonAsync();
+        Assert.False(second.GetProperty("gradePrefilled").GetBoolean());
+        Assert.False(second.GetProperty("dispositionPrefilled").GetBoolean());
+
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        var stored = await db.GradeDecisions.Where(d => d.ReturnItemId == Guid.Parse(id)).OrderBy(d => d.DecidedAt).ThenBy(d => d.Id)
+            .Select(d => new { d.Grade, d.GradePrefilled, d.DispositionPrefilled }).ToListAsync();
+        Assert.Equal(
+            new[] { new { Grade = Grade.LikeNew, GradePrefilled = true, DispositionPrefilled = false }, new { Grade = Grade.Good, GradePrefilled = false, DispositionPrefilled = false } },
+            stored);
+        var history = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions");
+        Assert.True(history[0].GetProperty("gradePrefilled").GetBoolean());
+        Assert.False(history[1].GetProperty("gradePrefilled").GetBoolean());
+    }
+}

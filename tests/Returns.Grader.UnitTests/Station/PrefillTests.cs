@@ -1,0 +1,106 @@
+using Bunit;
+using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Station;
+
+namespace Returns.Grader.UnitTests.Station;
+
+/// <summary>The station prefills only what the model is familiar with and sure about, and a prefill never outlives its suggestion.</summary>
+public sealed class PrefillTests : BunitTestBase
+{
+    private static readonly Rubric V1 = new RubricCatalog(Options.Create(new RubricOptions())).Active;
+
+    private static Suggestion Suggested(Grade grade, double confidence, bool? familiar) => new(
+        grade, confidence, new Dictionary<string, double> { [grade.ToString()] = confidence }, [], "m@1",
+        Familiar: familiar, FamiliarityScore: familiar is null ? null : familiar.Value ? -0.2 : -12.0);
+
+    [Theory]
+    [InlineData(true, 0.95, 0.72, PrefillVerdict.Prefill)]
+    [InlineData(true, 0.72, 0.72, PrefillVerdict.Prefill)]      // at the floor is enough
+    [InlineData(null, 0.95, 0.72, PrefillVerdict.Prefill)]      // unknown familiarity (older models): confidence decides
+    [InlineData(true, 0.40, null, PrefillVerdict.Prefill)]      // no floor in the manifest: any confidence
+    [InlineData(false, 1.00, 0.72, PrefillVerdict.Unfamiliar)]  // sure, but of a photo unlike its training photos
+    [InlineData(false, 0.50, 0.72, PrefillVerdict.Unfamiliar)]
+    [InlineData(true, 0.7199, 0.72, PrefillVerdict.LowConfidence)]
+    [InlineData(null, 0.50, 0.72, PrefillVerdict.LowConfidence)]
+    public void PrefillOnlyWhatTheModelIsFamiliarWithAndSureAbout(bool? familiar, double confidence, double? minConfidence, PrefillVerdict expected) =>
+        Assert.Equal(expected, PrefillPolicy.Decide(Suggested(Grade.Good, confidence, familiar), minConfidence));
+
+    [Fact]
+    public void APrefilledField_FollowsTheCurrentSuggestion_UntilTheAssociateSetsIt()
+    {
+        var grade = new PrefilledField<Grade>();
+
+        grade.Suggest(Grade.LikeNew);      // first photo
+        Assert.Equal(Grade.LikeNew, grade.Value);
+        Assert.True(grade.Prefilled);
+
+        grade.Suggest(Grade.Acceptable);   // a later photo changes the suggestion: no stale grade
+        Assert.Equal(Grade.Acceptable, grade.Value);
+
+        grade.Suggest(null);               // the suggestion may no longer prefill (an unfamiliar photo)
+        Assert.Null(grade.Value);
+        Assert.False(grade.Prefilled);
+
+        grade.Choose(Grade.Good);          // the associate picks
+        grade.Suggest(Grade.Unsellable);
+        Assert.Equal(Grade.Good, grade.Value);
+        Assert.True(grade.Chosen);
+        Assert.False(grade.Prefilled);
+
+        grade.Clear();                     // next item
+        Assert.Equal((null, false), (grade.Value, grade.Chosen));
+    }
+
+    [Fact]
+    public void ClearingAChoice_LetsTheSuggestionFollowAgain()
+    {
+        var disposition = new PrefilledField<Disposition>();
+        disposition.Choose(Disposition.Donate);
+
+        disposition.Choose(null);
+        disposition.Suggest(Disposition.Restock);
+
+        Assert.Equal(Disposition.Restock, disposition.Value);
+        Assert.True(disposition.Prefilled);
+    }
+
+    [Fact]
+    public void SuggestionSummary_ForAnUnfamiliarPhoto_SaysToGradeItYourself()
+    {
+        var summary = Render<SuggestionSummary>(p => p
+            .Add(c => c.Suggestion, Suggested(Grade.Unsellable, 1.0, familiar: false))
+            .Add(c => c.MinConfidence, 0.72));
+
+        Assert.Contains("Unsellable", summary.Find("[data-testid=suggestion]").TextContent);
+        var notice = summary.Find("[data-testid=suggestion-notice]");
+        Assert.Contains("The model has not seen photos like this — grade it yourself.", notice.TextContent);
+        Assert.Equal("Unfamiliar", notice.GetAttribute("data-verdict"));
+    }
+
+    [Fact]
+    public void SuggestionSummary_ForAnUnsureModel_SaysSo_AndForAFamiliarSureOneSaysNothingMore()
+    {
+        var unsure = Render<SuggestionSummary>(p => p.Add(c => c.Suggestion, Suggested(Grade.Good, 0.5, familiar: true)).Add(c => c.MinConfidence, 0.72));
+        var sure = Render<SuggestionSummary>(p => p.Add(c => c.Suggestion, Suggested(Grade.Good, 0.9, familiar: true)).Add(c => c.MinConfidence, 0.72));
+
+        Assert.Contains("not sure", unsure.Find("[data-testid=suggestion-notice]").TextContent);
+        Assert.Empty(sure.FindAll("[data-testid=suggestion-notice]"));
+    }
+
+    [Fact]
+    public void RubricVerdict_NeverCallsAPreselectedGradeTheAssociatesChoice()
+    {
+        var verdict = Render<RubricVerdict>(p => p
+            .Add(c => c.Rubric, V1)
+            .Add(c => c.Chosen, Grade.LikeNew)
+            .Add(c => c.ChosenByAssociate, false)
+            .Add(c => c.Damage, [DamageType.MissingPart]));
+
+        var warning = verdict.Find("[data-testid=contradiction]").TextContent;
+        Assert.DoesNotContain("You chose", warning);
+        Assert.Contains("preselected grade", warning);
+        Assert.Contains("Unsellable", warning);
+    }
+}
