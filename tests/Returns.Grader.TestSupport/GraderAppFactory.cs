@@ -48,6 +48,21 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         }
     }
 
+    /// <summary>
+    /// Runs the app on real Kestrel (a free loopback port) instead of the in-memory test server, for what only a real
+    /// server does (request body limits and data rates, connection-level behaviour); clients then talk to it over HTTP.
+    /// </summary>
+    public Uri StartOnKestrel()
+    {
+        UseKestrel(0);
+        StartServer();
+        var addresses = Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+            .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+        var address = new Uri(addresses.First().Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));
+        ClientOptions.BaseAddress = address;
+        return address;
+    }
+
     /// <summary>An API client authenticated with a development key (dev-grader, dev-supervisor, dev-data, dev-admin).</summary>
     public HttpClient ApiClient(string key = "dev-grader")
     {

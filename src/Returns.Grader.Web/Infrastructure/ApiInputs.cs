@@ -10,5 +10,5 @@ public static class ApiTimes
         : t.Kind == DateTimeKind.Unspecified ? DateTime.SpecifyKind(t, DateTimeKind.Utc) : t.ToUniversalTime();
 }
 
-/// <summary>An endpoint's own request-size limit (uploads that are larger than Kestrel's default on purpose).</summary>
-internal sealed record UploadSizeLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;
+/// <summary>A request-size limit: the API group's JSON limit, or an upload endpoint's own (the last one on an endpoint wins).</summary>
+internal sealed record BodySizeLimit(long? MaxRequestBodySize) : IRequestSizeLimitMetadata;

@@ -10,7 +10,11 @@ public static class InfrastructureRegistration
     {
         builder.Services.AddOptions<GraderOptions>().BindConfiguration(GraderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestErrors.Customize);
+        // Binding failures throw in every environment (the framework's default is Development only, and elsewhere answers
+        // an empty 400), so that BadRequestExceptionHandler names the field and the reason.
+        builder.Services.PostConfigure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddOpenApi();
         builder.Services.AddHttpContextAccessor();
         return builder;

@@ -43,13 +43,13 @@ public static class ExportRegistration
             .Produces<IReadOnlyList<ExportView>>()
             .WithSummary("The latest 50 exports, newest first.");
 
-        exports.MapGet("/{id:guid}", async (Guid id, ExportJobs jobs, CancellationToken cancellationToken) =>
+        exports.MapGet("/{id}", async (Guid id, ExportJobs jobs, CancellationToken cancellationToken) =>
             await jobs.FindAsync(id, cancellationToken) is { } export ? Results.Ok(export) : NotFound(id))
             .Produces<ExportView>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An export's status (queued, running, completed, failed), progress, counts and sha256.");
 
-        exports.MapGet("/{id:guid}/download", async (Guid id, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
+        exports.MapGet("/{id}/download", async (Guid id, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
         {
             if (await jobs.FindAsync(id, cancellationToken) is not { } export)
             {

@@ -28,7 +28,7 @@ public sealed class DispositionOptions : IValidatableObject
             {
                 yield return new ValidationResult($"Grader:Dispositions:Rules:{i}:Disposition '{rule.Disposition}' is not a disposition.");
             }
-            foreach (var grade in rule.Grades.Where(g => !Enum.TryParse<Grade>(g, ignoreCase: true, out _)))
+            foreach (var grade in rule.Grades.Where(g => !WireName<Grade>.TryParse(g, out _))) // names only, not "3" or "Good,VeryGood"
             {
                 yield return new ValidationResult($"Grader:Dispositions:Rules:{i}:Grades has '{grade}', which is not a grade.");
             }

@@ -8,7 +8,7 @@ public static class GradingEndpoints
 {
     public static IEndpointRouteBuilder MapGradingEndpoints(this IEndpointRouteBuilder app)
     {
-        app.MapPost("/api/v1/returns/{id:guid}/grade", async (Guid id, GradeRequest request, GradingService grading, HttpContext http, CancellationToken cancellationToken) =>
+        app.MapPost("/api/v1/returns/{id}/grade", async (Guid id, GradeRequest request, GradingService grading, HttpContext http, CancellationToken cancellationToken) =>
         {
             try
             {

@@ -19,13 +19,15 @@ public static class GradingRegistration
 
     public static IEndpointRouteBuilder MapGraderApi(this IEndpointRouteBuilder app)
     {
-        app.MapReturnEndpoints();
-        Photos.PhotoEndpoints.MapPhotoEndpoints(app);
-        app.MapGradingEndpoints();
-        Review.ReviewEndpoints.MapReviewEndpoints(app);
-        Quality.QualityEndpoints.MapQualityEndpoints(app);
-        Exports.ExportRegistration.MapExportEndpoints(app);
-        Models.ModelEndpoints.MapModelEndpoints(app);
+        // Every API endpoint reads at most ApiLimits.MaxJsonBodyBytes; the upload endpoints set their own, larger limit.
+        var api = app.MapGroup("").WithMetadata(new Infrastructure.BodySizeLimit(Infrastructure.ApiLimits.MaxJsonBodyBytes));
+        api.MapReturnEndpoints();
+        Photos.PhotoEndpoints.MapPhotoEndpoints(api);
+        api.MapGradingEndpoints();
+        Review.ReviewEndpoints.MapReviewEndpoints(api);
+        Quality.QualityEndpoints.MapQualityEndpoints(api);
+        Exports.ExportRegistration.MapExportEndpoints(api);
+        Models.ModelEndpoints.MapModelEndpoints(api);
         return app;
     }
 }

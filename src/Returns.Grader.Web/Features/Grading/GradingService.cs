@@ -54,6 +54,12 @@ public sealed class GradingService(
     public const int NotesMaxLength = 2000;
     public const int ReasonMaxLength = 500;
 
+    /// <summary>
+    /// Damage entries one decision may carry (marked, accepted, edited and deleted regions together). A station sends
+    /// fewer than 20; the limit keeps one request from writing thousands of rows.
+    /// </summary>
+    public const int MaxDamageEntries = 200;
+
     public Rubric Rubric => rubrics.Active;
 
     public Disposition SuggestDisposition(Grade grade, string category) => DispositionSuggester.Suggest(dispositions.CurrentValue, grade, category);
@@ -102,9 +108,10 @@ public sealed class GradingService(
         GraderDb db, ReturnItem item, GradeRequest request, Actor actor, string? reasonCode, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
-        if (!Enum.TryParse<Grade>(request.Grade, ignoreCase: true, out var grade) || !Enum.IsDefined(grade) || int.TryParse(request.Grade, out _))
+        // Names only: Enum.TryParse would also take "3" and "VeryGood,Good" (a flag combination that is another grade).
+        if (!WireName<Grade>.TryParse(request.Grade, out var grade))
         {
-            errors["grade"] = [$"'{request.Grade}' is not a grade; use one of {string.Join(", ", Enum.GetNames<Grade>())}."];
+            errors["grade"] = [$"'{request.Grade}' is not a grade; use one of {string.Join(", ", WireName<Grade>.All)}."];
         }
         if (!WireName<Disposition>.TryParse(request.Disposition, out var disposition))
         {
@@ -124,17 +131,27 @@ public sealed class GradingService(
 
         var regions = new List<DamageRegion>();
         var damage = request.Damage ?? [];
+        if (damage.Count > MaxDamageEntries)
+        {
+            errors["damage"] = [$"At most {MaxDamageEntries} damage entries per decision; this one has {damage.Count}."];
+            throw new GradeValidationException(errors);
+        }
         for (var i = 0; i < damage.Count; i++)
         {
             var input = damage[i];
             var field = $"damage[{i}]";
+            if (input is null)
+            {
+                errors[field] = ["A damage entry is an object: {type, photoId?, box?, source?}."];
+                continue;
+            }
             if (!WireName<DamageType>.TryParse(input.Type, out var type))
             {
                 errors[$"{field}.type"] = [$"'{input.Type}' is not a damage type; use one of {string.Join(", ", WireName<DamageType>.All)}."];
                 continue;
             }
             var source = RegionSource.Added;
-            if (input.Source is not null && (!Enum.TryParse(input.Source, ignoreCase: true, out source) || source == RegionSource.Model))
+            if (input.Source is not null && (!WireName<RegionSource>.TryParse(input.Source, out source) || source == RegionSource.Model))
             {
                 errors[$"{field}.source"] = ["The source must be accepted, edited, deleted or added."];
                 continue;
@@ -150,8 +167,9 @@ public sealed class GradingService(
                 region.PhotoId = photoId;
                 if (input.Box is { } box)
                 {
+                    // In long: x + width of two large ints would overflow int and pass the check.
                     if (box.Length != 4 || box[2] <= 0 || box[3] <= 0 || box[0] < 0 || box[1] < 0
-                        || box[0] + box[2] > photo.Width || box[1] + box[3] > photo.Height)
+                        || (long)box[0] + box[2] > photo.Width || (long)box[1] + box[3] > photo.Height)
                     {
                         errors[$"{field}.box"] = [$"The box must be [x, y, width, height] inside the {photo.Width}×{photo.Height} photo."];
                         continue;

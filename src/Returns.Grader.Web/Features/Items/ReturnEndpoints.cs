@@ -34,7 +34,7 @@ public static class ReturnEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Announces a returned item by its licence plate (returnId).");
 
-        api.MapGet("/{id:guid}", async (Guid id, ReturnItems items, CancellationToken cancellationToken) =>
+        api.MapGet("/{id}", async (Guid id, ReturnItems items, CancellationToken cancellationToken) =>
             await items.GetAsync(id, cancellationToken) is { } item ? Results.Ok(item) : ApiProblems.ItemNotFound(id))
             .RequireAuthorization(Policies.Staff)
             .Produces<ReturnItemDetails>()

@@ -60,7 +60,7 @@ public sealed partial class ReturnItems(
         }
         else if (returnId.Length > ReturnIdMaxLength || !LicencePlatePattern().IsMatch(returnId))
         {
-            errors["returnId"] = [$"The licence plate may use letters, digits, '-', '_' and '.', up to {ReturnIdMaxLength} characters."];
+            errors["returnId"] = [$"The licence plate starts with a letter or digit and may use letters, digits, '-', '_' and single '.', up to {ReturnIdMaxLength} characters."];
         }
         Require(errors, "sku", request.Sku, 64);
         Require(errors, "title", request.Title, 300);
@@ -85,6 +85,11 @@ public sealed partial class ReturnItems(
         else if (value.Trim().Length > maxLength)
         {
             errors[field] = [$"The {field} may be at most {maxLength} characters."];
+        }
+        else if (value.Any(c => char.IsControl(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format))
+        {
+            // A null byte, line break or direction override is never part of a SKU, title or category, and would reach exports and pages.
+            errors[field] = [$"The {field} may not contain control or formatting characters."];
         }
     }
 
@@ -191,6 +196,7 @@ public sealed partial class ReturnItems(
         d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList(),
         d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade, d.Blind, d.GradePrefilled, d.DispositionPrefilled);
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+$")]
+    // Starts with a letter or digit, no "..": a plate that reads as a path ("." or "..") is never a label, and tools downstream may use it as one.
+    [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9_-]|\\.(?!\\.))*$")]
     private static partial Regex LicencePlatePattern();
 }

@@ -24,7 +24,11 @@ public static class ModelEndpoints
             {
                 return Invalid("form", "Send multipart/form-data with the files 'model' (model.onnx) and 'manifest' (model.json), optionally 'card'.");
             }
-            var form = await request.ReadFormAsync(cancellationToken);
+            var (form, unreadable) = await MultipartForms.ReadAsync(request, cancellationToken);
+            if (form is null)
+            {
+                return unreadable!;
+            }
             var onnx = form.Files.GetFile("model");
             var manifest = form.Files.GetFile("manifest");
             if (onnx is null || manifest is null || onnx.Length == 0 || manifest.Length == 0)
@@ -65,23 +69,25 @@ public static class ModelEndpoints
         })
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .DisableAntiforgery() // checked by CookieAntiforgeryFilter for cookie callers only; key/bearer callers carry no ambient credentials
-            .WithMetadata(new UploadSizeLimit(MaxUploadBytes))
+            .WithMetadata(new BodySizeLimit(MaxUploadBytes))
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<RegisteredModelView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .WithSummary("Registers a model (ONNX + manifest) after checking that it loads, matches its manifest and runs on a sample photo; it starts in shadow unless state=retired.");
 
         // State changes carry no body: the cookie callers' antiforgery check is what stops a forged one (ADR 0005).
         var changes = models.MapGroup("").AddEndpointFilter<CookieAntiforgeryFilter>();
-        changes.MapPost("/{id:guid}/promote", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
+        changes.MapPost("/{id}/promote", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
             ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Active, Actor.From(http.User), cancellationToken)))
             .WithSummary("Makes the model active (the active one retires): no restart, photos in flight finish on the model they started with.");
-        changes.MapPost("/{id:guid}/shadow", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
+        changes.MapPost("/{id}/shadow", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
             ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Shadow, Actor.From(http.User), cancellationToken)))
             .WithSummary("Runs the model in shadow on every new photo (the previous shadow retires).");
-        changes.MapPost("/{id:guid}/retire", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
+        changes.MapPost("/{id}/retire", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
             ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Retired, Actor.From(http.User), cancellationToken)))
             .WithSummary("Stops running a shadow model (the active model cannot be retired: promote another).");
         changes.MapPost("/rollback", (ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>

@@ -397,7 +397,7 @@ public sealed partial class ModelRegistry(
     private GradeModel LoadChecked(string directory)
     {
         var model = GradeModel.Load(directory, options.Value.ToSettings());
-        var unknownGrades = model.Manifest.Grades.Where(g => !Enum.TryParse<Grade>(g, out _)).ToList();
+        var unknownGrades = model.Manifest.Grades.Where(g => !Enum.GetNames<Grade>().Contains(g, StringComparer.Ordinal)).ToList(); // exact names: not "3", not "Good,VeryGood"
         var unknownTypes = model.Manifest.DamageTypes.Where(t => !WireName<DamageType>.TryParse(t, out _)).ToList();
         if (unknownGrades.Count > 0 || unknownTypes.Count > 0)
         {

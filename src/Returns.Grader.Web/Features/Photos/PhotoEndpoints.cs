@@ -20,7 +20,7 @@ public static class PhotoEndpoints
         var api = app.MapGroup("/api/v1").WithTags("Photos");
         var limits = app.ServiceProvider.GetRequiredService<IOptions<PhotoOptions>>().Value;
 
-        api.MapPost("/returns/{id:guid}/photos", UploadAsync)
+        api.MapPost("/returns/{id}/photos", UploadAsync)
             .RequireAuthorization(Policies.Grading)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .DisableAntiforgery() // checked by CookieAntiforgeryFilter for cookie callers only; key/bearer callers carry no ambient credentials
@@ -28,12 +28,13 @@ public static class PhotoEndpoints
             .Produces<PhotoUploadResponse>(StatusCodes.Status201Created)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .WithSummary("Adds one or more photos (multipart parts named \"file\"); each is decoded, checked and re-encoded before it is kept.")
-            .WithMetadata(new UploadSizeLimit(limits.MaxRequestBytes));
+            .WithMetadata(new BodySizeLimit(limits.MaxRequestBytes));
 
-        api.MapGet("/photos/{photoId:guid}", GetAsync)
+        api.MapGet("/photos/{photoId}", GetAsync)
             .RequireAuthorization(Policies.Staff)
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg")
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -52,15 +53,10 @@ public static class PhotoEndpoints
                 detail: "Photos are uploaded as multipart/form-data with one or more parts named \"file\".");
         }
 
-        IFormCollection form;
-        try
+        var (form, unreadable) = await MultipartForms.ReadAsync(request, cancellationToken);
+        if (form is null)
         {
-            form = await request.ReadFormAsync(cancellationToken);
-        }
-        catch (Exception e) when (e is InvalidDataException or BadHttpRequestException)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Upload too large",
-                detail: $"The upload is larger than allowed ({limits.MaxFilesPerRequest} photos of at most {limits.MaxBytes / (1024 * 1024)} MB each).");
+            return unreadable!;
         }
 
         var files = form.Files.GetFiles("file");

@@ -177,8 +177,10 @@ public sealed partial class PhotoIntake(
         {
             return null;
         }
-        var bare = Path.GetFileName(name.Replace('\\', '/'));
-        return bare.Length > 255 ? bare[..255] : bare;
+        // Control and format characters (a right-to-left override makes "gpj.exe" read as "exe.jpg") are dropped.
+        var visible = new string(name.Where(c => !char.IsControl(c) && char.GetUnicodeCategory(c) != System.Globalization.UnicodeCategory.Format).ToArray());
+        var bare = Path.GetFileName(visible.Replace('\\', '/')).Trim();
+        return bare.Length == 0 ? null : bare.Length > 255 ? bare[..255] : bare;
     }
 
     public void Dispose() => _decodeSlots.Dispose();

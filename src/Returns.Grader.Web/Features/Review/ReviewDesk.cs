@@ -5,6 +5,7 @@ using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Items;
 using Returns.Grader.Web.Features.Quality;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Review;
 
@@ -21,7 +22,36 @@ public sealed record HistoryEntry(
     Guid ItemId, string ReturnId, string Title, Grade MyGrade, DateTime DecidedAt, ItemStatus ItemStatus,
     Grade? ReviewedGrade, string? ReviewReasonCode, string? ReviewedBy, bool StillCurrent);
 
-public sealed record QueueFilter(ReviewReason? Reason = null, string? Category = null, string? Associate = null, double? MinAgeHours = null, int Take = 100);
+public sealed record QueueFilter(ReviewReason? Reason = null, string? Category = null, string? Associate = null, double? MinAgeHours = null, int Take = 100)
+{
+    /// <summary>The largest minimum age a filter may ask for: ten years.</summary>
+    public const double MaxMinAgeHours = 24 * 366 * 10;
+
+    /// <summary>Checks the API's text filters: a reason by name only, a finite minimum age from 0 to ten years.</summary>
+    public static Dictionary<string, string[]> Check(string? reason, double? minAgeHours, out ReviewReason? parsedReason)
+    {
+        var errors = new Dictionary<string, string[]>();
+        parsedReason = null;
+        if (!string.IsNullOrWhiteSpace(reason))
+        {
+            if (WireName<ReviewReason>.TryParse(reason, out var named))
+            {
+                parsedReason = named;
+            }
+            else
+            {
+                errors["reason"] = [$"'{reason}' is not a review reason; use one of {string.Join(", ", WireName<ReviewReason>.All)}."];
+            }
+        }
+        if (minAgeHours is { } age && !IsValidMinAge(age))
+        {
+            errors["minAgeHours"] = [$"The minimum age is a number of hours from 0 to {MaxMinAgeHours:0}."];
+        }
+        return errors;
+    }
+
+    public static bool IsValidMinAge(double hours) => double.IsFinite(hours) && hours is >= 0 and <= MaxMinAgeHours;
+}
 
 public sealed record ReviewDecisionRequest(
     string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode);
@@ -61,6 +91,10 @@ public sealed class ReviewDesk(
         }
         if (filter.MinAgeHours is { } age)
         {
+            if (!QueueFilter.IsValidMinAge(age))
+            {
+                throw new ArgumentOutOfRangeException(nameof(filter), age, $"The minimum age is a number of hours from 0 to {QueueFilter.MaxMinAgeHours:0}.");
+            }
             var before = now.AddHours(-age);
             query = query.Where(t => t.CreatedAt <= before);
         }

@@ -12,12 +12,19 @@ public static class ReviewEndpoints
     {
         var api = app.MapGroup("/api/v1/review-queue").WithTags("Review").RequireAuthorization(Policies.Reviewing);
 
-        api.MapGet("/", async (ReviewReason? reason, string? category, string? associate, double? minAgeHours, ReviewDesk queue, CancellationToken cancellationToken) =>
-            Results.Ok(await queue.ListAsync(new QueueFilter(reason, category, associate, minAgeHours), cancellationToken)))
+        // reason is read as text: the framework's enum binding would also take "3" and "LowConfidence,HighValue".
+        api.MapGet("/", async (string? reason, string? category, string? associate, double? minAgeHours, ReviewDesk queue, CancellationToken cancellationToken) =>
+        {
+            var errors = QueueFilter.Check(reason, minAgeHours, out var parsedReason);
+            return errors.Count > 0
+                ? Results.ValidationProblem(errors, title: "The queue's filters are not valid")
+                : Results.Ok(await queue.ListAsync(new QueueFilter(parsedReason, category, associate, minAgeHours), cancellationToken));
+        })
             .Produces<IReadOnlyList<QueueEntry>>()
+            .ProducesValidationProblem()
             .WithSummary("Open review tasks, highest priority first; filter by reason, category, associate (grader id), minimum age.");
 
-        api.MapPost("/{taskId:guid}/claim", async (Guid taskId, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
+        api.MapPost("/{taskId}/claim", async (Guid taskId, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
         {
             try
             {
@@ -38,7 +45,7 @@ public static class ReviewEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Leases the task to the caller for Grader:Review:LeaseMinutes; 409 while someone else holds it.");
 
-        api.MapPost("/{taskId:guid}/decision", async (Guid taskId, ReviewDecisionRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
+        api.MapPost("/{taskId}/decision", async (Guid taskId, ReviewDecisionRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
         {
             try
             {

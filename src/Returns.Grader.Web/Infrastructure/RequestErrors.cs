@@ -1,0 +1,209 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Returns.Grader.Web.Infrastructure;
+
+/// <summary>The API's documented request limits (README, "Errors and limits").</summary>
+public static class ApiLimits
+{
+    /// <summary>
+    /// The largest JSON body any endpoint reads. The largest legitimate one, a grade with 200 damage boxes and 2,000
+    /// characters of notes, is about 40 KB; uploads (photos, models) carry their own, larger limits.
+    /// </summary>
+    public const long MaxJsonBodyBytes = 256 * 1024;
+}
+
+/// <summary>
+/// Turns a request the framework could not bind (malformed JSON, a value of the wrong type, a missing or unparsable
+/// query or route value, a body too large or too slow) into 400/408/413/415 problem+json whose <c>errors</c> name the
+/// field and the reason. Minimal APIs throw <see cref="BadHttpRequestException"/> for these once
+/// <c>RouteHandlerOptions.ThrowOnBadRequest</c> is on, which the app sets in every environment (ADR 0018).
+/// </summary>
+public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not BadHttpRequestException bad)
+        {
+            return false;
+        }
+        var limit = httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
+        var problem = RequestErrors.Describe(bad, limit);
+        httpContext.Response.StatusCode = problem.Status!.Value;
+        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
+        {
+            // The caller's Accept header named no JSON type; it still gets the reason rather than an empty 400.
+            await httpContext.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json", cancellationToken);
+        }
+        return true;
+    }
+}
+
+/// <summary>Words for the ways a request can fail before an endpoint sees it.</summary>
+public static partial class RequestErrors
+{
+    public const string BodyField = "body";
+
+    /// <summary>A problem for a binding failure, with <c>errors</c> keyed by the field when one can be named.</summary>
+    public static ProblemDetails Describe(BadHttpRequestException exception, long? bodyLimit)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (exception.StatusCode != StatusCodes.Status400BadRequest)
+        {
+            var problem = new ProblemDetails { Status = exception.StatusCode };
+            Explain(problem, bodyLimit);
+            return problem;
+        }
+
+        var parameter = Parameter().Match(exception.Message);
+        var name = parameter.Success ? parameter.Groups["name"].Value : null;
+        var type = parameter.Groups["type"].Success ? parameter.Groups["type"].Value : null;
+        string field;
+        string reason;
+        if (exception.InnerException is JsonException json)
+        {
+            field = JsonField(json.Path);
+            reason = JsonReason(json);
+        }
+        else if (exception.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) && name is not null)
+        {
+            field = name;
+            var value = BoundValue().Match(exception.Message) is { Success: true } bound ? bound.Groups["value"].Value : "";
+            reason = $"'{(value.Length > 64 ? value[..64] + "…" : value)}' is not {Expected(type)}.";
+        }
+        else if (exception.Message.StartsWith("Required parameter", StringComparison.Ordinal) && name is not null)
+        {
+            var fromBody = exception.Message.EndsWith("from body.", StringComparison.Ordinal);
+            field = fromBody ? BodyField : name;
+            reason = fromBody ? "A JSON body is required." : $"'{name}' is required.";
+        }
+        else if (exception.Message.Contains("anti-forgery", StringComparison.Ordinal))
+        {
+            return Problem(StatusCodes.Status400BadRequest, "Missing or invalid antiforgery token", "Reload the page and try again.");
+        }
+        else if (exception.Message.StartsWith("Implicit body inferred", StringComparison.Ordinal))
+        {
+            field = BodyField;
+            reason = "A JSON body is required.";
+        }
+        else
+        {
+            field = name ?? BodyField;
+            reason = "The request could not be read.";
+        }
+        return new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [reason] })
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "The request is not valid",
+            Detail = $"{field}: {reason}",
+        };
+    }
+
+    /// <summary>
+    /// The ProblemDetails customization: a problem the framework made from a bare status code (the JSON binder answers a
+    /// body over the limit, a slow body or a broken connection with a status and no body; status-code pages turn that
+    /// into problem+json) gets the reason and the limit.
+    /// </summary>
+    public static void Customize(ProblemDetailsContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        if (context.ProblemDetails.Detail is null)
+        {
+            Explain(context.ProblemDetails, context.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize);
+        }
+    }
+
+    private static void Explain(ProblemDetails problem, long? bodyLimit)
+    {
+        switch (problem.Status)
+        {
+            case StatusCodes.Status413PayloadTooLarge:
+                problem.Title = "Request too large";
+                problem.Detail = bodyLimit is { } max
+                    ? $"The request body is larger than the {max.ToString("N0", CultureInfo.InvariantCulture)} bytes this endpoint accepts."
+                    : "The request body is larger than this endpoint accepts.";
+                break;
+            case StatusCodes.Status408RequestTimeout:
+                problem.Title = "Request body too slow";
+                problem.Detail = "The request body arrived more slowly than the server's minimum data rate; send it again.";
+                break;
+            case StatusCodes.Status415UnsupportedMediaType:
+                problem.Title = "Unsupported content type";
+                problem.Detail = "This endpoint does not read a body of that Content-Type: JSON endpoints read application/json, uploads multipart/form-data.";
+                break;
+            case StatusCodes.Status400BadRequest when problem is not HttpValidationProblemDetails && !problem.Extensions.ContainsKey("errors"):
+                const string reason = "The request body could not be read: it ended early or the connection failed.";
+                problem.Title = "The request is not valid";
+                problem.Detail = $"{BodyField}: {reason}";
+                problem.Extensions["errors"] = new Dictionary<string, string[]> { [BodyField] = [reason] };
+                break;
+        }
+    }
+
+    /// <summary>"$.damage[0].box[0]" → "damage[0].box[0]": the field as the caller wrote it; the root is "body".</summary>
+    public static string JsonField(string? path) =>
+        string.IsNullOrEmpty(path) || path == "$" ? BodyField : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
+
+    private static string JsonReason(JsonException json)
+    {
+        var conversion = JsonConversion().Match(json.Message);
+        if (conversion.Success)
+        {
+            return $"The value must be {Expected(conversion.Groups["type"].Value)}.";
+        }
+        var where = json.LineNumber is { } line && json.BytePositionInLine is { } position ? $" (line {line + 1}, byte {position + 1})" : "";
+        return json.InnerException is not null
+            ? $"The body is not valid JSON{where}."
+            : $"The JSON does not have the expected shape{where}.";
+    }
+
+    /// <summary>A .NET type name, as the framework or the serializer writes it, in words a caller understands.</summary>
+    public static string Expected(string? typeName)
+    {
+        var type = (typeName ?? "").Trim();
+        var nullable = NullableOf().Match(type);
+        if (nullable.Success)
+        {
+            type = nullable.Groups["inner"].Value;
+        }
+        type = type.TrimEnd('?');
+        if (type.EndsWith("[]", StringComparison.Ordinal) || type.Contains("List`1", StringComparison.Ordinal) || type.Contains("Enumerable`1", StringComparison.Ordinal)
+            || type.Contains("Collection`1", StringComparison.Ordinal))
+        {
+            return "an array";
+        }
+        var bare = type.StartsWith("System.", StringComparison.Ordinal) ? type["System.".Length..] : type;
+        return bare.ToLowerInvariant() switch
+        {
+            "guid" => "a GUID (e.g. 0196f4e2-3c5a-7b1e-9a2f-4c8d6e0b1a23)",
+            "datetime" or "datetimeoffset" => "a date and time (ISO 8601, e.g. 2026-05-01T08:00:00Z)",
+            "dateonly" => "a date (ISO 8601, e.g. 2026-05-01)",
+            "int" or "int32" or "long" or "int64" or "short" or "int16" => "a whole number in range",
+            "double" or "single" or "float" or "decimal" => "a finite number in range",
+            "bool" or "boolean" => "true or false",
+            "string" => "a string",
+            _ when type.StartsWith("Returns.Grader.", StringComparison.Ordinal) => "an object",
+            _ => "a value of the expected type",
+        };
+    }
+
+    private static ProblemDetails Problem(int status, string title, string detail) =>
+        new() { Status = status, Title = title, Detail = detail };
+
+    // The framework's messages (Microsoft.AspNetCore.Http.Extensions resources): 'parameter "Type name"', '"... from "value".'
+    [GeneratedRegex("parameter \"(?:(?<type>[^\"]+) )?(?<name>[^\" ]+)\"", RegexOptions.CultureInvariant)]
+    private static partial Regex Parameter();
+
+    [GeneratedRegex("from \"(?<value>.*)\"\\.$", RegexOptions.CultureInvariant | RegexOptions.Singleline)]
+    private static partial Regex BoundValue();
+
+    [GeneratedRegex("^The JSON value could not be converted to (?<type>[^ ]+)\\.", RegexOptions.CultureInvariant)]
+    private static partial Regex JsonConversion();
+
+    [GeneratedRegex("^System\\.Nullable`1\\[(?<inner>.+)\\]$", RegexOptions.CultureInvariant)]
+    private static partial Regex NullableOf();
+}

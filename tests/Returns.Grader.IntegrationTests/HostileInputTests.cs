@@ -1,0 +1,286 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.IntegrationTests;
+
+/// <summary>
+/// What an attacker or a careless client sends, over every API endpoint, against the app on real Kestrel (so request
+/// body limits are the server's own). Each row: the endpoint (its route pattern), the request, the expected status and
+/// the field (or limit) the problem must name. Every row also checks that nothing was stored. A new endpoint fails
+/// <see cref="EveryApiEndpoint_HasAHostileCase"/> until it has a row here (or is listed as taking no input).
+/// </summary>
+public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClassFixture<HostileInputTests.Fixture>
+{
+    private const string Admin = "dev-admin";
+
+    /// <summary>Placeholders in paths: {item} an item with a photo, {photo} that photo, {task} a review task the admin key has claimed.</summary>
+    private static readonly HostileCase[] Cases =
+    [
+        // Announcing an item
+        new("create: malformed JSON", "POST /api/v1/returns", "/api/v1/returns", Json("""{"returnId": "LP-1", """), 400, "body"),
+        new("create: no body", "POST /api/v1/returns", "/api/v1/returns", Json(""), 400, "body"),
+        new("create: number for a string", "POST /api/v1/returns", "/api/v1/returns", Json("""{"returnId": 5, "sku": "S", "title": "T", "category": "C", "unitValue": 1}"""), 400, "returnId"),
+        new("create: 1e309", "POST /api/v1/returns", "/api/v1/returns", Json("""{"returnId": "LP-X1", "sku": "S", "title": "T", "category": "C", "unitValue": 1e309}"""), 400, "unitValue"),
+        new("create: NaN as text", "POST /api/v1/returns", "/api/v1/returns", Json("""{"returnId": "LP-X2", "sku": "S", "title": "T", "category": "C", "unitValue": "NaN"}"""), 400, "unitValue"),
+        new("create: plate ..", "POST /api/v1/returns", "/api/v1/returns", Item(returnId: ".."), 400, "returnId"),
+        new("create: plate .", "POST /api/v1/returns", "/api/v1/returns", Item(returnId: "."), 400, "returnId"),
+        new("create: plate ../etc", "POST /api/v1/returns", "/api/v1/returns", Item(returnId: "../etc"), 400, "returnId"),
+        new("create: null byte in category", "POST /api/v1/returns", "/api/v1/returns", Item(category: "Kitchen\u0000"), 400, "category"),
+        new("create: RTL override in title", "POST /api/v1/returns", "/api/v1/returns", Item(title: "Kettle \u202Egpj.exe"), 400, "title"),
+        new("create: body over the JSON limit", "POST /api/v1/returns", "/api/v1/returns", Item(title: new string('x', 300_000)), 413, "262,144"),
+        new("create: not JSON", "POST /api/v1/returns", "/api/v1/returns", Raw("returnId=LP-1", "text/plain"), 415, "application/json"),
+
+        // Reading items and photos
+        new("item: non-GUID id", "GET /api/v1/returns/{id}", "/api/v1/returns/not-a-guid", None, 400, "id"),
+        new("item by plate: no plate", "GET /api/v1/returns", "/api/v1/returns", None, 400, "returnId"),
+        new("photo: non-GUID id", "GET /api/v1/photos/{photoId}", "/api/v1/photos/12345", None, 400, "photoId"),
+        new("photo: size not a number", "GET /api/v1/photos/{photoId}", "/api/v1/photos/{photo}?size=big", None, 400, "size"),
+        new("photo: size past int", "GET /api/v1/photos/{photoId}", "/api/v1/photos/{photo}?size=99999999999", None, 400, "size"),
+        new("photo: unknown size", "GET /api/v1/photos/{photoId}", "/api/v1/photos/{photo}?size=7", None, 400, "size"),
+
+        // Uploading photos
+        new("photos: non-GUID item", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/nope/photos", Multipart(Truncated()), 400, "id"),
+        new("photos: truncated multipart", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Multipart(Truncated()), 400, "body"),
+        new("photos: no boundary", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Raw(Closed(), "multipart/form-data"), 400, "Content-Type"),
+        new("photos: 1025 form fields", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Multipart(ManyFields(1025)), 400, "form"),
+        new("photos: no file part", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Multipart(ManyFields(3)), 400, "file"),
+
+        // Grading
+        new("grade: flag combination", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "VeryGood,Good", "disposition": "restock"}"""), 400, "grade"),
+        new("grade: number as text", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "3", "disposition": "restock"}"""), 400, "grade"),
+        new("grade: unknown name", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Excellent", "disposition": "restock"}"""), 400, "grade"),
+        new("grade: number for a string", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": 2, "disposition": "restock"}"""), 400, "grade"),
+        new("grade: disposition by number", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "1"}"""), 400, "disposition"),
+        new("grade: source by number", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "damage": [{"type": "scratch", "source": "1"}]}"""), 400, "damage[0].source"),
+        new("grade: source flag combination", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "damage": [{"type": "scratch", "source": "accepted,edited"}]}"""), 400, "damage[0].source"),
+        new("grade: box x overflows", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Box("2147483647, 0, 1, 1"), 400, "damage[0].box"),
+        new("grade: box size overflows", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Box("10, 10, 2147483647, 2147483647"), 400, "damage[0].box"),
+        new("grade: box zero width", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Box("0, 0, 0, 10"), 400, "damage[0].box"),
+        new("grade: box negative", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Box("-1, 0, 10, 10"), 400, "damage[0].box"),
+        new("grade: box past the edge", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Box("600, 0, 41, 10"), 400, "damage[0].box"),
+        new("grade: box of 3", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Box("0, 0, 10"), 400, "damage[0].box"),
+        new("grade: box fraction", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Box("1.5, 0, 10, 10"), 400, "damage[0].box[0]"),
+        new("grade: box past int", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Box("2147483648, 0, 10, 10"), 400, "damage[0].box[0]"),
+        new("grade: null damage entry", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "damage": [null]}"""), 400, "damage[0]"),
+        new("grade: damage not an array", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "damage": "scratch"}"""), 400, "damage"),
+        new("grade: 201 damage entries", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", ManyDamage(201), 400, "damage"),
+        new("grade: itemVersion not a GUID", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "itemVersion": "v2"}"""), 400, "itemVersion"),
+        new("grade: flag not a boolean", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "flagForReview": "yes"}"""), 400, "flagForReview"),
+        new("grade: photoId not a GUID", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "damage": [{"type": "dent", "photoId": "p1"}]}"""), 400, "damage[0].photoId"),
+        new("grade: malformed JSON", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Json("""{"grade": "Good" "disposition": "restock"}"""), 400, "body"),
+        new("grade: non-GUID item", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/LP-1/grade", Grade("""{"grade": "Good", "disposition": "restock"}"""), 400, "id"),
+
+        // Review queue
+        new("queue: minAgeHours 1e300", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=1e300", None, 400, "minAgeHours"),
+        new("queue: minAgeHours 1e309", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=1e309", None, 400, "minAgeHours"),
+        new("queue: minAgeHours -Infinity", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=-Infinity", None, 400, "minAgeHours"),
+        new("queue: minAgeHours NaN", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=NaN", None, 400, "minAgeHours"),
+        new("queue: minAgeHours negative", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=-1", None, 400, "minAgeHours"),
+        new("queue: minAgeHours not a number", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=old", None, 400, "minAgeHours"),
+        new("queue: reason by number", "GET /api/v1/review-queue", "/api/v1/review-queue?reason=3", None, 400, "reason"),
+        new("queue: reason flag combination", "GET /api/v1/review-queue", "/api/v1/review-queue?reason=LowConfidence,HighValue", None, 400, "reason"),
+        new("queue: unknown reason", "GET /api/v1/review-queue", "/api/v1/review-queue?reason=Boredom", None, 400, "reason"),
+        new("claim: non-GUID task", "POST /api/v1/review-queue/{taskId}/claim", "/api/v1/review-queue/7/claim", None, 400, "taskId"),
+        new("review: non-GUID task", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/7/decision", Grade("""{"grade": "Good", "disposition": "restock", "reasonCode": "approved"}"""), 400, "taskId"),
+        new("review: JSON cut short", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Json("""{"grade": """), 400, "grade"),
+        new("review: flag combination", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Grade("""{"grade": "VeryGood,Good", "disposition": "restock", "reasonCode": "wrong_grade"}"""), 400, "grade"),
+        new("review: box overflows", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Grade("""{"grade": "Good", "disposition": "restock", "reasonCode": "approved", "damage": [{"type": "dent", "photoId": "{reviewPhoto}", "box": [2147483647, 0, 1, 1]}]}"""), 400, "damage[0].box"),
+
+        // Quality
+        new("report: from not a date", "GET /api/v1/quality/report", "/api/v1/quality/report?from=yesterday", None, 400, "from"),
+        new("report: to out of range", "GET /api/v1/quality/report", "/api/v1/quality/report?to=2026-13-45", None, 400, "to"),
+        new("acceptance: from not a date", "GET /api/v1/quality/suggestion-acceptance", "/api/v1/quality/suggestion-acceptance?from=%00", None, 400, "from"),
+
+        // Exports
+        new("export: from not a date", "POST /api/v1/exports", "/api/v1/exports", Json("""{"from": "yesterday"}"""), 400, "from"),
+        new("export: categories not an array", "POST /api/v1/exports", "/api/v1/exports", Json("""{"categories": "Kitchen"}"""), 400, "categories"),
+        new("export: unknown labels", "POST /api/v1/exports", "/api/v1/exports", Json("""{"labels": "everything"}"""), 400, "labels"),
+        new("export: malformed JSON", "POST /api/v1/exports", "/api/v1/exports", Json("""[{"""), 400, "body"),
+        new("export status: non-GUID id", "GET /api/v1/exports/{id}", "/api/v1/exports/latest", None, 400, "id"),
+        new("export download: non-GUID id", "GET /api/v1/exports/{id}/download", "/api/v1/exports/latest/download", None, 400, "id"),
+
+        // Models
+        new("model upload: truncated multipart", "POST /api/v1/models", "/api/v1/models", Multipart(Truncated()), 400, "body"),
+        new("model upload: no boundary", "POST /api/v1/models", "/api/v1/models", Raw(Closed(), "multipart/form-data"), 400, "Content-Type"),
+        new("model upload: 1025 form fields", "POST /api/v1/models", "/api/v1/models", Multipart(ManyFields(1025)), 400, "form"),
+        new("model upload: not multipart", "POST /api/v1/models", "/api/v1/models", Json("{}"), 415, "multipart/form-data"),
+        new("promote: non-GUID id", "POST /api/v1/models/{id}/promote", "/api/v1/models/grader-vit@3/promote", None, 400, "id"),
+        new("shadow: non-GUID id", "POST /api/v1/models/{id}/shadow", "/api/v1/models/1/shadow", None, 400, "id"),
+        new("retire: non-GUID id", "POST /api/v1/models/{id}/retire", "/api/v1/models/1/retire", None, 400, "id"),
+        new("comparison: from not a date", "GET /api/v1/models/comparison", "/api/v1/models/comparison?from=soon", None, 400, "from"),
+    ];
+
+    /// <summary>Endpoints that read nothing from the caller (no route value, query or body): nothing hostile to send.</summary>
+    private static readonly string[] TakesNoInput = ["GET /api/v1/exports", "GET /api/v1/models", "POST /api/v1/models/rollback"];
+
+    public static TheoryData<string> CaseNames => [.. Cases.Select(c => c.Name)];
+
+    [Theory]
+    [MemberData(nameof(CaseNames))]
+    public async Task HostileRequest_IsRefusedWithAProblemNamingTheField_AndStoresNothing(string name)
+    {
+        var hostile = Cases.Single(c => c.Name == name);
+        var before = await fixture.CountStoredAsync();
+
+        using var request = new HttpRequestMessage(new HttpMethod(hostile.Endpoint.Split(' ')[0]), fixture.Fill(hostile.Url)) { Content = hostile.Body(fixture) };
+        var response = await fixture.Client.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(hostile.Status == (int)response.StatusCode, $"{name}: expected {hostile.Status}, got {(int)response.StatusCode}: {text}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var problem = JsonDocument.Parse(text);
+        if (problem.RootElement.TryGetProperty("errors", out var errors))
+        {
+            Assert.True(errors.TryGetProperty(hostile.Names, out var reasons), $"{name}: errors should name '{hostile.Names}': {text}");
+            Assert.False(string.IsNullOrWhiteSpace(reasons[0].GetString()));
+        }
+        else
+        {
+            Assert.Contains(hostile.Names, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        }
+        Assert.Equal(before, await fixture.CountStoredAsync());
+    }
+
+    [Fact]
+    public void EveryApiEndpoint_HasAHostileCase()
+    {
+        var endpoints = fixture.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.TrimStart('/').StartsWith("api/", StringComparison.Ordinal) == true)
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => $"{m} /{e.RoutePattern.RawText!.Trim('/')}"))
+            .ToHashSet();
+        var covered = Cases.Select(c => c.Endpoint).Concat(TakesNoInput).ToHashSet();
+
+        Assert.NotEmpty(endpoints);
+        Assert.Empty(endpoints.Except(covered)); // an endpoint listed here needs a row in Cases
+        Assert.Empty(covered.Except(endpoints)); // a row whose endpoint no longer exists
+        foreach (var hostile in Cases)
+        {
+            Assert.True(Matches(hostile.Endpoint.Split(' ')[1], hostile.Url), $"{hostile.Name}: {hostile.Url} is not a request to {hostile.Endpoint}");
+        }
+    }
+
+    private static bool Matches(string pattern, string url)
+    {
+        var expected = pattern.Trim('/').Split('/');
+        var actual = url.Split('?')[0].Trim('/').Split('/');
+        return expected.Length == actual.Length && expected.Zip(actual).All(p => p.First.StartsWith('{') || p.First == p.Second);
+    }
+
+    // Bodies ------------------------------------------------------------------------------------------------------
+
+    private static Func<Fixture, HttpContent?> None => _ => null;
+
+    private static Func<Fixture, HttpContent?> Json(string json) => f => new StringContent(f.Fill(json), Encoding.UTF8, "application/json");
+
+    private static Func<Fixture, HttpContent?> Raw(string body, string contentType) => _ =>
+    {
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = MediaTypeHeaderValue.Parse(contentType);
+        return content;
+    };
+
+    private static Func<Fixture, HttpContent?> Grade(string json) => Json(json);
+
+    private static Func<Fixture, HttpContent?> Item(string returnId = "LP-OK-1", string title = "Kettle", string category = "Kitchen") => _ =>
+        JsonContent.Create(new { returnId, sku = "SKU-1", title, category, unitValue = 25m });
+
+    private static Func<Fixture, HttpContent?> Box(string box) =>
+        Json($$"""{"grade": "Good", "disposition": "restock", "damage": [{"type": "scratch", "photoId": "{photo}", "box": [{{box}}]}]}""");
+
+    private static Func<Fixture, HttpContent?> ManyDamage(int count) =>
+        Json($$"""{"grade": "Good", "disposition": "restock", "damage": [{{string.Join(", ", Enumerable.Repeat("""{"type": "scratch"}""", count))}}]}""");
+
+    private const string Boundary = "hostile-boundary";
+
+    private static Func<Fixture, HttpContent?> Multipart(string body) => Raw(body, $"multipart/form-data; boundary={Boundary}");
+
+    /// <summary>A file part whose body stops before the closing boundary: an upload cut short.</summary>
+    private static string Truncated() =>
+        $"--{Boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\nContent-Type: image/jpeg\r\n\r\n" + new string('x', 4096);
+
+    /// <summary>A complete form with one small text field.</summary>
+    private static string Closed() => $"--{Boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--{Boundary}--\r\n";
+
+    private static string ManyFields(int count)
+    {
+        var body = new StringBuilder();
+        for (var i = 0; i < count; i++)
+        {
+            body.Append(CultureInvariant($"--{Boundary}\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nx\r\n"));
+        }
+        return body.Append(CultureInvariant($"--{Boundary}--\r\n")).ToString();
+    }
+
+    private static string CultureInvariant(FormattableString text) => FormattableString.Invariant(text);
+
+    public sealed record HostileCase(string Name, string Endpoint, string Url, Func<Fixture, HttpContent?> Body, int Status, string Names)
+    {
+        public override string ToString() => Name;
+    }
+
+    /// <summary>The app on Kestrel in manual mode, an item with a photo, and a review task claimed by the admin key.</summary>
+    public sealed class Fixture : IAsyncLifetime
+    {
+        public GraderAppFactory App { get; } = new();
+
+        public HttpClient Client { get; private set; } = default!;
+
+        private readonly Dictionary<string, string> _placeholders = [];
+
+        public async Task InitializeAsync()
+        {
+            App.Settings["Grader:Vision:ModelDirectory"] = "";
+            App.StartOnKestrel();
+            Client = App.ApiClient(Admin);
+
+            var (item, photo) = await ItemWithPhotoAsync();
+            _placeholders["{item}"] = item;
+            _placeholders["{photo}"] = photo;
+
+            var (reviewed, reviewPhoto) = await ItemWithPhotoAsync();
+            var graded = await Client.PostAsJsonAsync($"/api/v1/returns/{reviewed}/grade", new { grade = "Good", disposition = "resell_used", flagForReview = true });
+            Assert.Equal(HttpStatusCode.Created, graded.StatusCode);
+            var queue = await (await Client.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+            var task = queue.EnumerateArray().Single(t => t.GetProperty("itemId").GetString() == reviewed).GetProperty("taskId").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await Client.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+            _placeholders["{task}"] = task;
+            _placeholders["{reviewPhoto}"] = reviewPhoto;
+        }
+
+        private async Task<(string Item, string Photo)> ItemWithPhotoAsync()
+        {
+            var item = (await Client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString()!;
+            var upload = await Client.PostAsync($"/api/v1/returns/{item}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(640, 480), "image/jpeg")));
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+            return (item, (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("photoId").GetString()!);
+        }
+
+        public string Fill(string text) => _placeholders.Aggregate(text, (s, p) => s.Replace(p.Key, p.Value, StringComparison.Ordinal));
+
+        /// <summary>Rows in every table a request could write, and the files in the photo store.</summary>
+        public async Task<string> CountStoredAsync()
+        {
+            await using var db = await App.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+            var photos = Path.Combine(App.DataDirectory, "photos");
+            var files = Directory.Exists(photos) ? Directory.EnumerateFiles(photos, "*", SearchOption.AllDirectories).Count() : 0;
+            return $"items {await db.ReturnItems.CountAsync()}, photos {await db.Photos.CountAsync()} ({files} files), " +
+                $"decisions {await db.GradeDecisions.CountAsync()}, regions {await db.DamageRegions.CountAsync()}, " +
+                $"open tasks {await db.ReviewTasks.CountAsync(t => t.Status == ReviewStatus.Open)}, exports {await db.ExportJobs.CountAsync()}, " +
+                $"models {await db.RegisteredModels.CountAsync()}, audit {await db.AuditEvents.CountAsync()}";
+        }
+
+        public async Task DisposeAsync()
+        {
+            Client?.Dispose();
+            await App.DisposeAsync();
+        }
+    }
+}
