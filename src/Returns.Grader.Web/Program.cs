@@ -26,6 +26,7 @@ var app = builder.Build();
 
 await app.PrepareGraderAsync();
 
+app.UseForwardedHeaders(); // Grader:Proxy: the caller's scheme and address as a trusted proxy saw them
 if (!app.Environment.IsDevelopment())
 {
     app.UseHsts();

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -19,7 +20,8 @@ public static class AuthRegistration
     private const string SelectorScheme = "Grader";
     public const string LocalSignInPath = "/account/login";
 
-    public static bool IsApiRequest(HttpRequest request) => request.Path.StartsWithSegments("/api");
+    /// <summary>Machine-read paths: an unauthenticated caller gets 401/403, never a redirect to a sign-in page.</summary>
+    public static bool IsApiRequest(HttpRequest request) => request.Path.StartsWithSegments("/api") || request.Path.StartsWithSegments("/openapi");
 
     public static WebApplicationBuilder AddGraderAuth(this WebApplicationBuilder builder)
     {
@@ -147,8 +149,14 @@ public static class AuthRegistration
             return Results.LocalRedirect(IsLocalUrl(returnUrl) ? returnUrl! : "/station");
         }).AllowAnonymous();
 
-        account.MapPost("/logout", async (HttpContext http, SignInMode mode) =>
+        // The sign-out form carries the antiforgery token; without it a page elsewhere could sign people out.
+        account.MapPost("/logout", async (HttpContext http, SignInMode mode, IAntiforgery antiforgery) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Missing or invalid antiforgery token",
+                    detail: "Sign out from the app's own page (reload it and try again).");
+            }
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (!mode.IsLocal)
             {
@@ -161,8 +169,14 @@ public static class AuthRegistration
         return app;
     }
 
-    private static bool IsLocalUrl(string? url) =>
-        !string.IsNullOrEmpty(url) && url[0] == '/' && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'));
+    /// <summary>
+    /// Only a path on this site: "/" then no second '/' or '\', no backslash, whitespace or control character anywhere
+    /// (browsers drop tabs and newlines, so "/\t/evil.example" would be "//evil.example", another site).
+    /// </summary>
+    public static bool IsLocalUrl(string? url) =>
+        !string.IsNullOrEmpty(url) && url.Length <= 2048 && url[0] == '/'
+        && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
+        && !url.Any(c => c == '\\' || char.IsControl(c) || char.IsWhiteSpace(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format);
 }
 
 /// <summary>Which sign-in the app runs with, for pages that show the local form or a "Sign in with Microsoft" link.</summary>

@@ -7,7 +7,11 @@ using Returns.Grader.Web.Features.Photos;
 
 namespace Returns.Grader.Web.Features.Health;
 
-/// <summary>/healthz: the process answers. /readyz: the database and the photo store can be used. Both anonymous.</summary>
+/// <summary>
+/// /healthz: the process answers. /readyz: the database and the photo store can be used. Both anonymous, so /readyz
+/// names the dependency that failed in fixed words; the exception itself goes to the log (the health check service
+/// logs it with the check's name), never to the caller.
+/// </summary>
 public static class HealthRegistration
 {
     private const string ReadyTag = "ready";
@@ -59,18 +63,21 @@ public static class HealthRegistration
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return HealthCheckResult.Unhealthy($"The database cannot be used: {e.Message}");
+                return HealthCheckResult.Unhealthy("The database cannot be used (see the log).", e);
             }
         }
     }
 
-    /// <summary>Manual mode is "Degraded", not "Unhealthy": the app stays ready because grading goes on without suggestions.</summary>
+    /// <summary>
+    /// Manual mode is "Degraded", not "Unhealthy": the app stays ready because grading goes on without suggestions. Why
+    /// there is no model (a load error may quote paths) goes to the log, not to anonymous callers.
+    /// </summary>
     private sealed class VisionCheck(ModelRegistry models) : IHealthCheck
     {
         public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
             Task.FromResult(models.Active is { } model
                 ? HealthCheckResult.Healthy($"Suggestions from {model.Manifest.ModelVersion}.")
-                : HealthCheckResult.Degraded($"Manual mode: {models.ManualModeReason}"));
+                : HealthCheckResult.Degraded("Manual mode: no usable model, grading goes on without suggestions (the log says why)."));
     }
 
     private sealed class PhotoStoreCheck(IPhotoStore store) : IHealthCheck
@@ -84,7 +91,7 @@ public static class HealthRegistration
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return HealthCheckResult.Unhealthy($"The photo store cannot be written: {e.Message}");
+                return HealthCheckResult.Unhealthy("The photo store cannot be written (see the log).", e);
             }
         }
     }

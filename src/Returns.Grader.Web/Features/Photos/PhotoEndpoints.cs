@@ -120,7 +120,7 @@ public static class PhotoEndpoints
     public static readonly int[] ThumbnailSizes = [160, 320, 640];
 
     private static async Task<IResult> GetAsync(
-        Guid photoId, int? size, IDbContextFactory<GraderDb> dbFactory, IPhotoStore store, CancellationToken cancellationToken)
+        Guid photoId, int? size, IDbContextFactory<GraderDb> dbFactory, IPhotoStore store, HttpContext http, CancellationToken cancellationToken)
     {
         if (size is { } requested && !ThumbnailSizes.Contains(requested))
         {
@@ -141,6 +141,8 @@ public static class PhotoEndpoints
         }
         // Stored photos never change: cache privately (signed-in content) and revalidate by content hash.
         var etag = new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{photo.Sha256}{(size is null ? "" : $"-{size}")}\"");
+        // Signed-in content: browsers may keep it, shared caches and proxies may not.
+        http.Response.Headers.CacheControl = "private, no-cache";
         if (size is not { } thumbnailSize)
         {
             return Results.Stream(stream, photo.ContentType, entityTag: etag, enableRangeProcessing: false);

@@ -1,0 +1,370 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Features.Photos;
+
+namespace Returns.Grader.IntegrationTests;
+
+/// <summary>Headers, cookies, redirects and readiness answers as an attacker or a proxy sees them.</summary>
+public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    [Theory]
+    [InlineData("/account/login", 200)] // a page
+    [InlineData("/assets/css/app.css", 200)] // a static file
+    [InlineData("/healthz", 200)]
+    [InlineData("/api/v1/returns/00000000-0000-0000-0000-000000000001", 404)] // a problem response
+    [InlineData("/api/v1/review-queue?minAgeHours=NaN", 400)] // a validation problem
+    [InlineData("/api/v1/returns/not-a-guid", 400)] // a binding failure
+    [InlineData("/no-such-page", 404)]
+    public async Task EveryResponse_CarriesTheSecurityHeaders(string path, int status)
+    {
+        var response = await app.ApiClient("dev-admin").GetAsync(path);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        AssertSecurityHeaders(response);
+    }
+
+    [Fact]
+    public async Task ServerError_IsAProblem_AndKeepsTheSecurityHeaders()
+    {
+        using var failing = new GraderAppFactory
+        {
+            TestServices = services => services.AddSingleton<IStartupFilter, FailingPathStartupFilter>(),
+        };
+        failing.Settings["Grader:Vision:ModelDirectory"] = "";
+
+        var response = await failing.ApiClient("dev-admin").GetAsync(FailingPathStartupFilter.Path);
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain(FailingPathStartupFilter.Secret, await response.Content.ReadAsStringAsync());
+        AssertSecurityHeaders(response);
+    }
+
+    [Fact]
+    public async Task Page_ImportMap_CarriesTheNonceOfItsContentSecurityPolicy()
+    {
+        var response = await app.CreateClient().GetAsync("/account/login");
+        var html = await response.Content.ReadAsStringAsync();
+
+        var policy = response.Headers.GetValues("Content-Security-Policy").Single();
+        var nonce = CspNonce().Match(policy).Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(nonce), policy);
+        var importMap = ImportMapTag().Match(html);
+        Assert.True(importMap.Success, html);
+        Assert.Contains($"nonce=\"{nonce}\"", importMap.Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("'unsafe-eval'", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+
+        var second = await app.CreateClient().GetAsync("/account/login");
+        Assert.NotEqual(policy, second.Headers.GetValues("Content-Security-Policy").Single()); // a new nonce per response
+    }
+
+    [Fact]
+    public async Task Photo_IsCachedPrivatelyOnly()
+    {
+        var client = app.ApiClient();
+        var item = (await client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString();
+        var upload = await (await client.PostAsync($"/api/v1/returns/{item}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")))).ReadJsonAsync();
+        var url = upload.GetProperty("photos")[0].GetProperty("url").GetString();
+
+        var photo = await client.GetAsync(url);
+        var thumbnail = await client.GetAsync(url + "?size=160");
+
+        Assert.Equal(HttpStatusCode.OK, photo.StatusCode);
+        Assert.True(photo.Headers.CacheControl?.Private, $"Cache-Control: {photo.Headers.CacheControl}");
+        Assert.True(thumbnail.Headers.CacheControl?.Private, $"Cache-Control: {thumbnail.Headers.CacheControl}");
+    }
+
+    [Fact]
+    public async Task Readyz_NamesTheFailedDependency_WithoutItsExceptionText()
+    {
+        using var broken = new GraderAppFactory { TestServices = services => services.AddSingleton<IPhotoStore, UnwritablePhotoStore>() };
+        broken.Settings["Grader:Vision:ModelDirectory"] = "";
+
+        var response = await broken.CreateClient().GetAsync("/readyz");
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        var report = await response.ReadJsonAsync();
+        Assert.Equal("Unhealthy", report.GetProperty("checks").GetProperty("photo-store").GetProperty("status").GetString());
+        Assert.Equal("Healthy", report.GetProperty("checks").GetProperty("database").GetProperty("status").GetString());
+        Assert.DoesNotContain(UnwritablePhotoStore.Secret, body, StringComparison.Ordinal);
+        AssertSecurityHeaders(response);
+    }
+
+    [Theory]
+    [InlineData("/openapi/v1.json")]
+    [InlineData("/api/v1/review-queue")]
+    public async Task MachineReadPaths_Anonymous_Are401NeverARedirect(string path)
+    {
+        var response = await app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+    }
+
+    [Theory]
+    [InlineData("/\t/evil.example")] // browsers drop the tab: //evil.example
+    [InlineData("/\r\n/evil.example")]
+    [InlineData("//evil.example")]
+    [InlineData("/\\evil.example")]
+    [InlineData("/a\\..\\\\evil.example")]
+    [InlineData("https://evil.example/station")]
+    [InlineData("\u202E/evil.example")]
+    [InlineData("/ /evil.example")]
+    [InlineData("")]
+    public async Task LocalSignIn_WithAnOffSiteReturnUrl_GoesToTheStation(string returnUrl)
+    {
+        var (session, _) = await SignedInAsync(returnUrl);
+        var response = session.LastSignIn!;
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/station", response.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task LocalSignIn_WithALocalReturnUrl_GoesThere()
+    {
+        var (session, _) = await SignedInAsync("/review?reason=HighValue");
+
+        Assert.Equal("/review?reason=HighValue", session.LastSignIn!.Headers.Location!.OriginalString);
+    }
+
+    [Fact]
+    public async Task Logout_WithoutTheAntiforgeryToken_IsRefused_AndWithItSignsOut()
+    {
+        var (session, _) = await SignedInAsync("/station");
+        var page = await session.Client.GetStringAsync("/review");
+        var token = WebUtility.HtmlDecode(HiddenToken().Match(page).Groups[1].Value);
+
+        var forged = await session.Client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string>()));
+        var stillSignedIn = await session.Client.GetAsync("/review");
+        var genuine = await session.Client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        var afterwards = await session.Client.GetAsync("/review");
+
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, stillSignedIn.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, genuine.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, afterwards.StatusCode); // to the sign-in form
+        Assert.StartsWith("/account/login", afterwards.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BehindATlsProxy_TheCookiesAreSecure_AndWithoutItTheyAreNot()
+    {
+        using var proxied = new GraderAppFactory();
+        proxied.Settings["Grader:Vision:ModelDirectory"] = "";
+        var address = proxied.StartOnKestrel(); // a real loopback connection: the default trusted proxy
+
+        using var viaProxy = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = address };
+        viaProxy.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
+        using var direct = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = address };
+
+        var proxiedLogin = await viaProxy.GetAsync("/account/login");
+        var directLogin = await direct.GetAsync("/account/login");
+        var signIn = await SignInAsync(viaProxy, proxiedLogin, "/station");
+
+        Assert.All(Cookies(proxiedLogin), c => Assert.Contains("secure", c, StringComparison.OrdinalIgnoreCase));
+        Assert.NotEmpty(Cookies(proxiedLogin)); // the antiforgery cookie
+        Assert.NotEmpty(Cookies(directLogin));
+        Assert.All(Cookies(directLogin), c => Assert.DoesNotContain("secure", c, StringComparison.OrdinalIgnoreCase));
+        var auth = Assert.Single(Cookies(signIn), c => c.StartsWith("grader.auth=", StringComparison.Ordinal));
+        Assert.Contains("secure", auth, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task SlowUploadBody_Is408NotTooLarge()
+    {
+        using var slow = new GraderAppFactory
+        {
+            // The server's minimum data rate, lowered in its grace period so that the test takes seconds, not minutes.
+            TestServices = services => services.Configure<KestrelServerOptions>(o => o.Limits.MinRequestBodyDataRate = new MinDataRate(100, TimeSpan.FromSeconds(2))),
+        };
+        slow.Settings["Grader:Vision:ModelDirectory"] = "";
+        var address = slow.StartOnKestrel();
+        var item = (await slow.ApiClient().CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString();
+
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        var stream = tcp.GetStream();
+        var head = $"POST /api/v1/returns/{item}/photos HTTP/1.1\r\nHost: {address.Authority}\r\nX-Api-Key: dev-grader\r\nAccept: application/json\r\n" +
+            "Content-Type: multipart/form-data; boundary=slow\r\nContent-Length: 100000\r\n\r\n--slow\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.jpg\"\r\n\r\n";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        var answer = new StringBuilder();
+        var buffer = new byte[4096];
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline && !answer.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+        {
+            try
+            {
+                await stream.WriteAsync(new byte[] { (byte)'x' }); // 2 bytes a second
+            }
+            catch (IOException)
+            {
+                // The server may close its side once it has answered.
+            }
+            using var wait = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+            try
+            {
+                var read = await stream.ReadAsync(buffer, wait.Token);
+                if (read == 0)
+                {
+                    break;
+                }
+                answer.Append(Encoding.ASCII.GetString(buffer, 0, read));
+            }
+            catch (OperationCanceledException)
+            {
+                // Nothing yet: send the next byte.
+            }
+        }
+
+        Assert.StartsWith("HTTP/1.1 408", answer.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task OutsideDevelopment_ABindingFailure_IsAProblemNamingTheField()
+    {
+        // Production with Entra settings; a test scheme stands in for Entra's tokens (the app never calls Entra here).
+        using var production = new GraderAppFactory
+        {
+            EnvironmentName = "Production",
+            TestServices = services =>
+            {
+                services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAdminHandler>(TestAdminHandler.SchemeName, _ => { });
+                services.PostConfigure<PolicySchemeOptions>("Grader", o => o.ForwardDefaultSelector = _ => TestAdminHandler.SchemeName);
+            },
+        };
+        production.Settings["Grader:Vision:ModelDirectory"] = "";
+        production.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
+        production.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        var client = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var queue = await client.GetAsync("/api/v1/review-queue?minAgeHours=1e300");
+        var item = await client.GetAsync("/api/v1/returns/not-a-guid");
+        var grade = await client.PostAsync($"/api/v1/returns/{Guid.NewGuid()}/grade", new StringContent("""{"grade": "Good", "itemVersion": 5}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, queue.StatusCode);
+        Assert.True((await queue.ReadJsonAsync()).GetProperty("errors").TryGetProperty("minAgeHours", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, item.StatusCode);
+        Assert.True((await item.ReadJsonAsync()).GetProperty("errors").TryGetProperty("id", out _));
+        Assert.Equal(HttpStatusCode.BadRequest, grade.StatusCode);
+        Assert.Equal("application/problem+json", grade.Content.Headers.ContentType?.MediaType);
+        Assert.True((await grade.ReadJsonAsync()).GetProperty("errors").TryGetProperty("itemVersion", out _));
+        AssertSecurityHeaders(grade);
+        Assert.Contains("login.microsoftonline.com", grade.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal); // Entra's sign-out form target
+    }
+
+    private static void AssertSecurityHeaders(HttpResponseMessage response)
+    {
+        string Header(string name) => response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : "";
+        Assert.Equal("nosniff", Header("X-Content-Type-Options"));
+        Assert.Equal("DENY", Header("X-Frame-Options"));
+        Assert.Equal("same-origin", Header("Referrer-Policy"));
+        var policy = Header("Content-Security-Policy");
+        Assert.Contains("default-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("script-src 'self' 'nonce-", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+    }
+
+    private static List<string> Cookies(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Set-Cookie", out var values) ? values.ToList() : [];
+
+    private sealed class SignInSession(HttpClient client)
+    {
+        public HttpClient Client { get; } = client;
+
+        public HttpResponseMessage? LastSignIn { get; set; }
+    }
+
+    private async Task<(SignInSession Session, string Page)> SignedInAsync(string returnUrl)
+    {
+        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var login = await client.GetAsync("/account/login");
+        var session = new SignInSession(client);
+        session.LastSignIn = await SignInAsync(client, login, returnUrl);
+        return (session, await login.Content.ReadAsStringAsync());
+    }
+
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient client, HttpResponseMessage login, string returnUrl)
+    {
+        var html = await login.Content.ReadAsStringAsync();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/account/local-sign-in")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["name"] = "Ana Grader",
+                ["role"] = "Supervisor",
+                ["returnUrl"] = returnUrl,
+                ["__RequestVerificationToken"] = WebUtility.HtmlDecode(HiddenToken().Match(html).Groups[1].Value),
+            }),
+        };
+        // A client without a cookie container (the proxy test) sends the antiforgery cookie by hand.
+        if (Cookies(login).FirstOrDefault(c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal)) is { } antiforgery)
+        {
+            request.Headers.Add("Cookie", antiforgery.Split(';')[0]);
+        }
+        return await client.SendAsync(request);
+    }
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" value=\"([^\"]+)\"")]
+    private static partial Regex HiddenToken();
+
+    [GeneratedRegex("<script[^>]*type=\"importmap\"[^>]*>")]
+    private static partial Regex ImportMapTag();
+
+    [GeneratedRegex("'nonce-([^']+)'")]
+    private static partial Regex CspNonce();
+
+    /// <summary>Adds a path that throws, at the end of the app's pipeline (inside its exception handler).</summary>
+    private sealed class FailingPathStartupFilter : IStartupFilter
+    {
+        public const string Path = "/test-only/fail";
+        public const string Secret = "connection string Password=hunter2";
+
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => builder =>
+        {
+            next(builder);
+            builder.Use((HttpContext context, RequestDelegate _) =>
+                context.Request.Path == Path ? throw new InvalidOperationException(Secret) : Task.CompletedTask);
+        };
+    }
+
+    private sealed class UnwritablePhotoStore : IPhotoStore
+    {
+        public const string Secret = "/mnt/secret-share/photos";
+
+        public Task SaveAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => throw new IOException(Secret);
+
+        public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => Task.FromResult<Stream?>(null);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task CheckWritableAsync(CancellationToken cancellationToken) => throw new IOException($"Access to the path '{Secret}' is denied.");
+    }
+
+    private sealed class TestAdminHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+        : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    {
+        public const string SchemeName = "TestAdmin";
+
+        protected override Task<AuthenticateResult> HandleAuthenticateAsync() =>
+            Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(
+                [new Claim(ClaimTypes.NameIdentifier, "test:admin"), new Claim(ClaimTypes.Name, "Test Admin"), new Claim(ClaimTypes.Role, "Admin")], SchemeName)), SchemeName)));
+    }
+}
