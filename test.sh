@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Returns.Grader on a fresh Debian machine: installs what the tests need (Chromium for the browser
-# tests, PyTorch for the training-code tests and for the .NET tests that read exported packages with the training code
-# and retrain on one), then the .NET unit, bUnit, integration and Playwright tests, then pytest.
+# tests, PostgreSQL for the integration tests' second provider, PyTorch for the training-code tests and for the .NET
+# tests that read exported packages with the training code and retrain on one), starts a throwaway PostgreSQL, then
+# runs the .NET unit, bUnit, integration (SQLite and PostgreSQL) and Playwright tests, then pytest.
 # Usage: ./test.sh            (everything)
 #        ./test.sh --no-install  (skip apt; for a machine that already has the packages)
 set -euo pipefail
@@ -10,7 +11,7 @@ cd "$(dirname "$0")"
 install=1
 [[ "${1:-}" == "--no-install" ]] && install=0
 
-apt_packages=(chromium)
+apt_packages=(chromium postgresql)
 if [[ -d models/training/tests ]]; then
   apt_packages+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-pytest libopenblas0-pthread)
 fi
@@ -25,14 +26,58 @@ if [[ $install == 1 && ${#missing[@]} -gt 0 ]]; then
   [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # Where services start on install (systemd), the package starts its default cluster: the tests use their own, so stop
+  # the one this install started rather than leave a server running.
+  if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then
+    pg_lsclusters --no-header | while read -r version name _ status _; do
+      [[ $status == online ]] && $sudo_cmd pg_ctlcluster "$version" "$name" stop || true
+    done
+  fi
 fi
+
+# A throwaway PostgreSQL cluster for the integration tests: a temporary folder, loopback only, a free port, trust
+# authentication (nothing else can reach it). initdb refuses to run as root, so under root (CI) the server runs as the
+# postgres user the package created. It is stopped and removed when this script ends, however it ends.
+pg_root=""
+stop_postgres() {
+  [[ -n "$pg_root" && -d "$pg_root" ]] || return 0
+  if [[ -f "$pg_root/data/postmaster.pid" ]]; then
+    as_pg "$pg_bin/pg_ctl" -D "$pg_root/data" -m immediate -w stop >/dev/null 2>&1 || true
+  fi
+  rm -rf "$pg_root"
+}
+trap stop_postgres EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+as_pg() {
+  if [[ $(id -u) -eq 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+start_postgres() {
+  pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  [[ -x "$pg_bin/initdb" ]] || { echo "PostgreSQL server binaries not found under /usr/lib/postgresql (apt package postgresql)" >&2; exit 1; }
+  pg_root=$(mktemp -d "${TMPDIR:-/tmp}/grader-pg.XXXXXX")
+  [[ $(id -u) -eq 0 ]] && chown postgres: "$pg_root"
+  as_pg "$pg_bin/initdb" -D "$pg_root/data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >"$pg_root/initdb.log" 2>&1 \
+    || { cat "$pg_root/initdb.log" >&2; exit 1; }
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break # nothing listens there
+  done
+  as_pg "$pg_bin/pg_ctl" -D "$pg_root/data" -l "$pg_root/server.log" -w -t 60 \
+    -o "-p $port -k $pg_root -c listen_addresses=127.0.0.1 -c max_connections=300" start >/dev/null \
+    || { cat "$pg_root/server.log" >&2; exit 1; }
+  export GRADER_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres"
+  echo "==> PostgreSQL $(basename "$(dirname "$pg_bin")") on 127.0.0.1:$port (throwaway cluster in $pg_root)"
+}
+start_postgres
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "==> dotnet tool restore; build"
 dotnet tool restore >/dev/null
 dotnet build Returns.Grader.sln -c Release -nologo -v quiet
 
-echo "==> .NET tests (unit + bUnit, integration on real SQLite files, Playwright in headless Chromium)"
+echo "==> .NET tests (unit + bUnit, integration on real SQLite files and PostgreSQL, Playwright in headless Chromium)"
 dotnet test Returns.Grader.sln -c Release --no-build -nologo
 
 if [[ -d models/training/tests ]]; then

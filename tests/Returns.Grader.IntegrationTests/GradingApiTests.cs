@@ -8,9 +8,9 @@ using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.IntegrationTests;
 
-public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<GraderAppsByProvider>
 {
-    private async Task<(HttpClient Client, string ItemId, JsonElement Photo)> ItemWithPhotoAsync()
+    private static async Task<(HttpClient Client, string ItemId, JsonElement Photo)> ItemWithPhotoAsync(GraderAppFactory app)
     {
         var client = app.ApiClient();
         var id = (await client.CreateItemAsync(ApiJson.UniquePlate(), category: "Electronics")).GetProperty("id").GetString()!;
@@ -19,10 +19,11 @@ public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<Grader
         return (client, id, (await upload.ReadJsonAsync()).GetProperty("photos")[0]);
     }
 
-    [Fact]
-    public async Task Grade_WithDamageBoxes_IsRecordedWithRubricVerdictAndActor()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task Grade_WithDamageBoxes_IsRecordedWithRubricVerdictAndActor(DatabaseProvider provider)
     {
-        var (client, id, photo) = await ItemWithPhotoAsync();
+        var app = apps[provider];
+        var (client, id, photo) = await ItemWithPhotoAsync(app);
         var photoId = photo.GetProperty("photoId").GetString();
 
         var response = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
@@ -57,10 +58,11 @@ public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<Grader
         Assert.Equal(decision.GetProperty("id").GetString(), item.GetProperty("currentDecisionId").GetString());
     }
 
-    [Fact]
-    public async Task Grade_ThatContradictsTheRubric_IsAcceptedAndFlagged()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task Grade_ThatContradictsTheRubric_IsAcceptedAndFlagged(DatabaseProvider provider)
     {
-        var (client, id, _) = await ItemWithPhotoAsync();
+        var app = apps[provider];
+        var (client, id, _) = await ItemWithPhotoAsync(app);
 
         var response = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
         {
@@ -77,10 +79,11 @@ public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<Grader
         Assert.Equal("Crack is on the packaging only", decision.GetProperty("contradictionReason").GetString());
     }
 
-    [Fact]
-    public async Task Correction_IsANewDecisionThatSupersedesTheFirst_AndNothingIsOverwritten()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task Correction_IsANewDecisionThatSupersedesTheFirst_AndNothingIsOverwritten(DatabaseProvider provider)
     {
-        var (client, id, _) = await ItemWithPhotoAsync();
+        var app = apps[provider];
+        var (client, id, _) = await ItemWithPhotoAsync(app);
         var first = await (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })).ReadJsonAsync();
 
         var response = await app.ApiClient("dev-supervisor").PostAsJsonAsync($"/api/v1/returns/{id}/grade",
@@ -98,10 +101,11 @@ public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<Grader
         Assert.Equal(second.GetProperty("id").GetString(), item.GetProperty("currentDecisionId").GetString());
     }
 
-    [Fact]
-    public async Task Grade_WithUnknownValuesAndABoxOutsideThePhoto_IsValidationProblemNamingEachField()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task Grade_WithUnknownValuesAndABoxOutsideThePhoto_IsValidationProblemNamingEachField(DatabaseProvider provider)
     {
-        var (client, id, photo) = await ItemWithPhotoAsync();
+        var app = apps[provider];
+        var (client, id, photo) = await ItemWithPhotoAsync(app);
 
         var response = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
         {
@@ -125,10 +129,11 @@ public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<Grader
         Assert.Equal(0, item.GetProperty("decisions").GetArrayLength());
     }
 
-    [Fact]
-    public async Task Grade_WithAStaleItemVersion_IsConflict_AndKeepsTheAcceptedGrade()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task Grade_WithAStaleItemVersion_IsConflict_AndKeepsTheAcceptedGrade(DatabaseProvider provider)
     {
-        var (client, id, _) = await ItemWithPhotoAsync();
+        var app = apps[provider];
+        var (client, id, _) = await ItemWithPhotoAsync(app);
         var opened = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         var version = opened.GetProperty("version").GetString();
         var first = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used", itemVersion = version });
@@ -144,9 +149,10 @@ public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<Grader
         Assert.Equal("Good", item.GetProperty("decisions")[0].GetProperty("grade").GetString());
     }
 
-    [Fact]
-    public async Task ConcurrencyToken_RejectsTheSecondOfTwoSavesFromTheSameVersion()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task ConcurrencyToken_RejectsTheSecondOfTwoSavesFromTheSameVersion(DatabaseProvider provider)
     {
+        var app = apps[provider];
         var id = Guid.Parse((await app.ApiClient().CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString()!);
         var factory = app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
         await using var first = await factory.CreateDbContextAsync();
@@ -161,9 +167,10 @@ public sealed class GradingApiTests(GraderAppFactory app) : IClassFixture<Grader
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => second.SaveChangesAsync());
     }
 
-    [Fact]
-    public async Task Grade_ForUnknownItem_IsNotFoundProblem()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task Grade_ForUnknownItem_IsNotFoundProblem(DatabaseProvider provider)
     {
+        var app = apps[provider];
         var response = await app.ApiClient().PostAsJsonAsync($"/api/v1/returns/{Guid.NewGuid()}/grade", new { grade = "Good", disposition = "restock" });
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);

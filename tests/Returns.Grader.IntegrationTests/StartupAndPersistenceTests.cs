@@ -8,16 +8,17 @@ namespace Returns.Grader.IntegrationTests;
 
 public sealed class StartupAndPersistenceTests
 {
-    [Fact]
-    public async Task Restart_KeepsItemsPhotosAndDecisions()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task Restart_KeepsItemsPhotosAndDecisions(DatabaseProvider provider)
     {
         var directory = GraderAppFactory.NewTemporaryDirectory();
+        using var database = TestDatabase.Create(provider);
         try
         {
             string id;
             string photoId;
             string statusBefore;
-            using (var first = new GraderAppFactory { DataDirectory = directory, DeleteDataOnDispose = false })
+            using (var first = new GraderAppFactory { DataDirectory = directory, Database = database, DeleteDataOnDispose = false })
             {
                 var client = first.ApiClient();
                 id = (await client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString()!;
@@ -29,7 +30,7 @@ public sealed class StartupAndPersistenceTests
                 statusBefore = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("status").GetString()!;
             }
 
-            using var second = new GraderAppFactory { DataDirectory = directory, DeleteDataOnDispose = false };
+            using var second = new GraderAppFactory { DataDirectory = directory, Database = database, DeleteDataOnDispose = false };
             var again = second.ApiClient();
             var item = await (await again.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
             Assert.Contains(statusBefore, new[] { "Graded", "InReview" }); // the model may have sent it to review
@@ -77,6 +78,20 @@ public sealed class StartupAndPersistenceTests
         Assert.Contains("JpegQuality", Flatten(error));
     }
 
+    [Theory]
+    [InlineData("SqlServer")]
+    [InlineData("Postgres")]
+    public void AServerProviderWithoutAConnectionString_StopsTheStartWithTheKeyNamed(string provider)
+    {
+        using var app = new GraderAppFactory();
+        app.Settings["Database:Provider"] = provider;
+        app.Settings["ConnectionStrings:Grader"] = "";
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("ConnectionStrings:Grader", Flatten(error));
+    }
+
     [Fact]
     public void SqliteMigrations_CoverTheWholeModel()
     {
@@ -92,6 +107,16 @@ public sealed class StartupAndPersistenceTests
         using var db = new SqlServerGraderDb(new DbContextOptionsBuilder<SqlServerGraderDb>().UseSqlServer("Server=unused;Database=unused").Options);
 
         Assert.False(db.Database.HasPendingModelChanges(), "The model has changes no SQL Server migration covers: run dotnet ef migrations add --context SqlServerGraderDb.");
+        Assert.Contains(db.Database.GetMigrations(), m => m.EndsWith("_Initial", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PostgresMigrations_CoverTheWholeModel()
+    {
+        // Comparing the model with the migrations' snapshot needs no server.
+        using var db = new PostgresGraderDb(new DbContextOptionsBuilder<PostgresGraderDb>().UseNpgsql("Host=unused;Database=unused").Options);
+
+        Assert.False(db.Database.HasPendingModelChanges(), "The model has changes no PostgreSQL migration covers: run dotnet ef migrations add --context PostgresGraderDb.");
         Assert.Contains(db.Database.GetMigrations(), m => m.EndsWith("_Initial", StringComparison.Ordinal));
     }
 

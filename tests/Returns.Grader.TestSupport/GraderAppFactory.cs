@@ -3,12 +3,14 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.TestSupport;
 
 /// <summary>
-/// The real app (Program), in Development, on its own data directory: a real SQLite file and photo folder that no
-/// other test class sees. Pass a directory to reopen an earlier app's data (restart tests).
+/// The real app (Program), in Development, on its own data directory: a real SQLite file (or, with
+/// <see cref="Provider"/> = Postgres, a PostgreSQL database of its own) and a photo folder that no other test class
+/// sees. Pass a directory (and a <see cref="Database"/>) to reopen an earlier app's data (restart tests).
 /// </summary>
 public class GraderAppFactory : WebApplicationFactory<Program>
 {
@@ -21,6 +23,14 @@ public class GraderAppFactory : WebApplicationFactory<Program>
     public static string NewTemporaryDirectory() => Path.Combine(Path.GetTempPath(), "grader-tests", Guid.NewGuid().ToString("N"));
 
     public string DatabasePath => Path.Combine(DataDirectory, "grader.db");
+
+    /// <summary>The database engine the app runs on; SQLite unless a test says otherwise.</summary>
+    public DatabaseProvider Provider { get; init; } = DatabaseProvider.Sqlite;
+
+    /// <summary>An existing database to open (restart tests); without one the factory makes its own and drops it with itself.</summary>
+    public TestDatabase? Database { get; init; }
+
+    private TestDatabase? _ownDatabase;
 
     /// <summary>Extra settings, applied over appsettings (e.g. to test a limit).</summary>
     public Dictionary<string, string?> Settings { get; } = [];
@@ -38,6 +48,11 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         // The random audit and blind draws would touch ~5-10 % of any test's items; the tests about them set the shares.
         builder.UseSetting("Grader:Review:AuditShare", "0");
         builder.UseSetting("Grader:Review:BlindShare", "0");
+        var database = Database ?? (_ownDatabase ??= TestDatabase.Create(Provider));
+        foreach (var (key, value) in database.Settings)
+        {
+            builder.UseSetting(key, value);
+        }
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);
@@ -78,6 +93,10 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         if (disposing && DeleteDataOnDispose)
         {
             TryDelete(DataDirectory);
+        }
+        if (disposing)
+        {
+            _ownDatabase?.Dispose(); // nobody else knows its name: never reopened
         }
     }
 

@@ -12,6 +12,7 @@ public enum DatabaseProvider
 {
     Sqlite,
     SqlServer,
+    Postgres,
 }
 
 /// <summary>Section "Database".</summary>
@@ -36,21 +37,26 @@ public static partial class DataRegistration
 
         var provider = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
         var configured = builder.Configuration.GetConnectionString(ConnectionStringName);
-        if (provider == DatabaseProvider.SqlServer)
+        if (provider is DatabaseProvider.SqlServer or DatabaseProvider.Postgres && string.IsNullOrWhiteSpace(configured))
         {
-            if (string.IsNullOrWhiteSpace(configured))
-            {
-                throw new OptionsValidationException(ConnectionStringName, typeof(DatabaseOptions),
-                    ["Database:Provider is SqlServer but ConnectionStrings:Grader is empty."]);
-            }
-            builder.Services.AddDbContextFactory<SqlServerGraderDb>(o => o.UseSqlServer(configured, sql => sql.EnableRetryOnFailure()));
-            builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<SqlServerGraderDb>>();
+            throw new OptionsValidationException(ConnectionStringName, typeof(DatabaseOptions),
+                [$"Database:Provider is {provider} but ConnectionStrings:Grader is empty."]);
         }
-        else
+        switch (provider)
         {
-            var connectionString = configured ?? SqliteConnectionString(builder);
-            builder.Services.AddDbContextFactory<SqliteGraderDb>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteDurabilityInterceptor()));
-            builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<SqliteGraderDb>>();
+            case DatabaseProvider.SqlServer:
+                builder.Services.AddDbContextFactory<SqlServerGraderDb>(o => o.UseSqlServer(configured, sql => sql.EnableRetryOnFailure()));
+                builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<SqlServerGraderDb>>();
+                break;
+            case DatabaseProvider.Postgres:
+                builder.Services.AddDbContextFactory<PostgresGraderDb>(o => o.UseNpgsql(configured, pg => pg.EnableRetryOnFailure()));
+                builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<PostgresGraderDb>>();
+                break;
+            default:
+                var connectionString = configured ?? SqliteConnectionString(builder);
+                builder.Services.AddDbContextFactory<SqliteGraderDb>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteDurabilityInterceptor()));
+                builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<SqliteGraderDb>>();
+                break;
         }
         return builder;
     }

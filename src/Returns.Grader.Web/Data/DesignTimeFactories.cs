@@ -16,3 +16,9 @@ internal sealed class SqlServerGraderDbDesignFactory : IDesignTimeDbContextFacto
     public SqlServerGraderDb CreateDbContext(string[] args) =>
         new(new DbContextOptionsBuilder<SqlServerGraderDb>().UseSqlServer("Server=design-time;Database=Grader;Integrated Security=true").Options);
 }
+
+internal sealed class PostgresGraderDbDesignFactory : IDesignTimeDbContextFactory<PostgresGraderDb>
+{
+    public PostgresGraderDb CreateDbContext(string[] args) =>
+        new(new DbContextOptionsBuilder<PostgresGraderDb>().UseNpgsql("Host=design-time;Database=grader").Options);
+}

@@ -4,8 +4,9 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Returns.Grader.Web.Data;
 
 /// <summary>
-/// The product's database. One model, two providers: each provider has its own subclass so that EF keeps a
-/// migration set per provider in Data/Migrations/Sqlite and Data/Migrations/SqlServer (see ADR 0003).
+/// The product's database. One model, three providers: each provider has its own subclass so that EF keeps a
+/// migration set per provider in Data/Migrations/Sqlite, Data/Migrations/SqlServer and Data/Migrations/Postgres
+/// (see ADR 0003; PostgreSQL joined later, see its ADR in docs/decisions).
 /// </summary>
 public abstract class GraderDb(DbContextOptions options) : DbContext(options)
 {
@@ -63,3 +64,5 @@ public sealed class SqliteGraderDb(DbContextOptions<SqliteGraderDb> options) : G
 }
 
 public sealed class SqlServerGraderDb(DbContextOptions<SqlServerGraderDb> options) : GraderDb(options);
+
+public sealed class PostgresGraderDb(DbContextOptions<PostgresGraderDb> options) : GraderDb(options);

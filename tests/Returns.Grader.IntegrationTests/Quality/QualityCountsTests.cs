@@ -11,17 +11,17 @@ namespace Returns.Grader.IntegrationTests.Quality;
 /// <summary>
 /// The dashboard's daily counts (ADR 0008) against the live queries over the same decisions: grades, corrections that
 /// move a review task between associates, photos with the real model's suggestions, and supervisors' reviews, all made
-/// through the real API on a real SQLite file.
+/// through the real API on a real SQLite file and on PostgreSQL (each provider's hand-written upserts).
 /// </summary>
-public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
+public sealed class QualityCountsTests : IClassFixture<GraderAppsByProvider>
 {
-    private readonly GraderAppFactory app;
+    private readonly GraderAppsByProvider apps;
 
-    public QualityCountsTests(GraderAppFactory app)
+    public QualityCountsTests(GraderAppsByProvider apps)
     {
-        this.app = app;
-        // Half the items graded blind, so the acceptance figures have both kinds (set before the shared app starts).
-        app.Settings["Grader:Review:BlindShare"] = "0.5";
+        this.apps = apps;
+        // Half the items graded blind, so the acceptance figures have both kinds (set before the shared apps start).
+        apps.Settings["Grader:Review:BlindShare"] = "0.5";
     }
 
     private static readonly string[] Categories = ["Kitchen", "Toys"];
@@ -30,10 +30,11 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
     private static readonly string[] Grades = ["LikeNew", "VeryGood", "Good", "Acceptable", "Unsellable"];
     private static readonly string[][] DamageSets = [[], ["scratch"], ["dent", "stain"], ["tear"], ["missing_part", "crack"]];
 
-    [Fact]
-    public async Task CountsGiveTheSameReportAsTheLiveQueries_ForEverySingleFilter_AndAfterARebuild()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task CountsGiveTheSameReportAsTheLiveQueries_ForEverySingleFilter_AndAfterARebuild(DatabaseProvider provider)
     {
-        var modelVersion = await SeedAsync();
+        var app = apps[provider];
+        var modelVersion = await SeedAsync(app);
         var today = DateTime.UtcNow.Date;
         var filters = new[]
         {
@@ -81,9 +82,10 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
         }
     }
 
-    [Fact]
-    public async Task CombinedFiltersAndPartDayRanges_AreComputedLive()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task CombinedFiltersAndPartDayRanges_AreComputedLive(DatabaseProvider provider)
     {
+        var app = apps[provider];
         using var scope = app.Services.CreateScope();
         var metrics = scope.ServiceProvider.GetRequiredService<QualityMetrics>();
 
@@ -95,12 +97,14 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
     }
 
     /// <summary>
-    /// SQLite serializes writers, so this shows that every concurrently acknowledged grade is counted (in its own
-    /// transaction, daily and hourly), not that the upsert would win a race on SQL Server (no engine here).
+    /// Every concurrently acknowledged grade is counted (in its own transaction, daily and hourly). SQLite serializes
+    /// writers; PostgreSQL runs the transactions at once, so there the upserts on the same cells really race.
+    /// Not shown: the SQL Server upsert under the same race (no engine here).
     /// </summary>
-    [Fact]
-    public async Task GradesSavedAtTheSameMoment_AreAllCounted()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task GradesSavedAtTheSameMoment_AreAllCounted(DatabaseProvider provider)
     {
+        var app = apps[provider];
         var category = "Burst" + Guid.NewGuid().ToString("N")[..6];
         var client = app.ApiClient("dev-grader");
         var ids = new List<string>();
@@ -122,9 +126,10 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
             .Where(c => c.Scope == QualityScope.Category && c.ScopeValue == category && c.Figure == QualityFigure.StationDecisions).SumAsync(c => c.Count));
     }
 
-    [Fact]
-    public async Task MissingCounts_AreRebuiltFromTheDecisions()
+    [Theory, OnSqlite, OnPostgres]
+    public async Task MissingCounts_AreRebuiltFromTheDecisions(DatabaseProvider provider)
     {
+        var app = apps[provider];
         var category = "Rebuild" + Guid.NewGuid().ToString("N")[..6];
         var client = app.ApiClient("dev-grader");
         var id = (await client.CreateItemAsync(ApiJson.UniquePlate("QC"), 20m, category)).GetProperty("id").GetString();
@@ -146,7 +151,7 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppFactory>
     /// corrected by dev-supervisor at the station (the open task moves to them), then decided by a supervisor; and a few
     /// graded items that are never reviewed. Returns the model version that suggested.
     /// </summary>
-    private async Task<string> SeedAsync()
+    private static async Task<string> SeedAsync(GraderAppFactory app)
     {
         var grader = app.ApiClient("dev-grader");
         var corrector = app.ApiClient("dev-supervisor");

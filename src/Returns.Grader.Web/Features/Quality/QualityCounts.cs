@@ -151,14 +151,15 @@ public sealed class QualityCountChanges
         var transaction = db.Database.CurrentTransaction?.GetDbTransaction()
             ?? throw new InvalidOperationException("Quality counts are written in the decision's transaction.");
         var connection = transaction.Connection!;
-        var sqlServer = db.Database.IsSqlServer();
+        var (dailyUpsert, hourlyUpsert) = UpsertsFor(db);
 
         await using (var daily = connection.CreateCommand())
         {
             daily.Transaction = transaction;
-            daily.CommandText = sqlServer ? SqlServerDailyUpsert : SqliteDailyUpsert;
+            daily.CommandText = dailyUpsert;
             var p = Parameters(daily, "scope", "value", "day", "figure", "a", "b", "count", "sum");
-            // In key order, so that two transactions touching the same cells lock them in the same order (SQL Server).
+            // In key order, so that two transactions touching the same cells lock them in the same order (no deadlock
+            // between two stations on SQL Server or PostgreSQL, where row locks are taken cell by cell).
             foreach (var (key, (count, sum)) in _daily.Where(c => c.Value.Count != 0 || c.Value.Sum != 0)
                          .OrderBy(c => c.Key.Scope).ThenBy(c => c.Key.ScopeValue, StringComparer.Ordinal).ThenBy(c => c.Key.Day)
                          .ThenBy(c => c.Key.Figure).ThenBy(c => c.Key.A).ThenBy(c => c.Key.B))
@@ -171,7 +172,7 @@ public sealed class QualityCountChanges
         await using (var hourly = connection.CreateCommand())
         {
             hourly.Transaction = transaction;
-            hourly.CommandText = sqlServer ? SqlServerHourlyUpsert : SqliteHourlyUpsert;
+            hourly.CommandText = hourlyUpsert;
             var p = Parameters(hourly, "hour", "actor", "name", "category", "model", "count");
             foreach (var (key, (count, name)) in _hourly.OrderBy(h => h.Key.Hour).ThenBy(h => h.Key.ActorId, StringComparer.Ordinal)
                          .ThenBy(h => h.Key.Category, StringComparer.Ordinal).ThenBy(h => h.Key.ModelVersion, StringComparer.Ordinal))
@@ -182,6 +183,15 @@ public sealed class QualityCountChanges
             }
         }
     }
+
+    /// <summary>The provider's upsert statements (the hand-written SQL of the app; SQL Server's are parsed in a test).</summary>
+    internal static (string Daily, string Hourly) UpsertsFor(GraderDb db) => db switch
+    {
+        SqliteGraderDb => (SqliteDailyUpsert, SqliteHourlyUpsert),
+        SqlServerGraderDb => (SqlServerDailyUpsert, SqlServerHourlyUpsert),
+        PostgresGraderDb => (PostgresDailyUpsert, PostgresHourlyUpsert),
+        _ => throw new NotSupportedException($"No quality-count upserts for {db.GetType().Name}."),
+    };
 
     private static DbParameter[] Parameters(DbCommand command, params string[] names) => names.Select(name =>
     {
@@ -205,8 +215,24 @@ public sealed class QualityCountChanges
         DO UPDATE SET "Count" = "Count" + excluded."Count", "ActorName" = excluded."ActorName";
         """;
 
+    // PostgreSQL: an unqualified "Count" in DO UPDATE would be ambiguous (the stored row or excluded), so the stored
+    // row is named by the table's alias. The conflict target is the primary key, as in SQLite.
+    private const string PostgresDailyUpsert = """
+        INSERT INTO "QualityDailyCounts" AS c ("Scope", "ScopeValue", "Day", "Figure", "A", "B", "Count", "Sum")
+        VALUES (@scope, @value, @day, @figure, @a, @b, @count, @sum)
+        ON CONFLICT ("Scope", "ScopeValue", "Day", "Figure", "A", "B")
+        DO UPDATE SET "Count" = c."Count" + excluded."Count", "Sum" = c."Sum" + excluded."Sum";
+        """;
+
+    private const string PostgresHourlyUpsert = """
+        INSERT INTO "QualityHourlyCounts" AS c ("Hour", "ActorId", "ActorName", "Category", "ModelVersion", "Count")
+        VALUES (@hour, @actor, @name, @category, @model, @count)
+        ON CONFLICT ("Hour", "ActorId", "Category", "ModelVersion")
+        DO UPDATE SET "Count" = c."Count" + excluded."Count", "ActorName" = excluded."ActorName";
+        """;
+
     // Not run here (no SQL Server engine on the build machine): UPDLOCK + SERIALIZABLE make update-else-insert atomic.
-    private const string SqlServerDailyUpsert = """
+    internal const string SqlServerDailyUpsert = """
         UPDATE [QualityDailyCounts] WITH (UPDLOCK, SERIALIZABLE) SET [Count] = [Count] + @count, [Sum] = [Sum] + @sum
         WHERE [Scope] = @scope AND [ScopeValue] = @value AND [Day] = @day AND [Figure] = @figure AND [A] = @a AND [B] = @b;
         IF @@ROWCOUNT = 0
@@ -214,7 +240,7 @@ public sealed class QualityCountChanges
             VALUES (@scope, @value, @day, @figure, @a, @b, @count, @sum);
         """;
 
-    private const string SqlServerHourlyUpsert = """
+    internal const string SqlServerHourlyUpsert = """
         UPDATE [QualityHourlyCounts] WITH (UPDLOCK, SERIALIZABLE) SET [Count] = [Count] + @count, [ActorName] = @name
         WHERE [Hour] = @hour AND [ActorId] = @actor AND [Category] = @category AND [ModelVersion] = @model;
         IF @@ROWCOUNT = 0

@@ -419,7 +419,9 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
                 from p in predictions
                 join final in finals on p.Photo!.ReturnItemId equals final.ReturnItemId
                 where p.CreatedAt <= final.DecidedAt
-                group new { p.Confidence, Correct = p.Grade == final.Grade ? 1 : 0 } by (int)(p.Confidence * 10) into bin
+                // Floor, not a cast: casting a float to an integer truncates in SQLite and SQL Server but rounds in
+                // PostgreSQL, and the bins must be BinOf's on every provider.
+                group new { p.Confidence, Correct = p.Grade == final.Grade ? 1 : 0 } by (int)Math.Floor(p.Confidence * 10) into bin
                 select new BinCounts(bin.Key, bin.LongCount(), bin.Sum(x => x.Confidence), bin.Sum(x => (long)x.Correct)))
             .ToListAsync(cancellationToken);
         return CalibrationFrom(rows);
@@ -451,8 +453,19 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var overTargetBefore = now.AddHours(-review.CurrentValue.TargetHours);
         var overTarget = await open.LongCountAsync(t => t.CreatedAt <= overTargetBefore, cancellationToken);
         var byReason = await CountByReasonAsync(open, cancellationToken);
-        // The mean age needs the creation times' mean; ticks are averaged by the database.
-        var meanTicks = count == 0 ? 0 : await open.Select(t => (double)t.CreatedAt.Ticks).AverageAsync(cancellationToken);
+        // The mean age needs the creation times' mean. No translation of DateTime.Ticks (or of a date difference) is
+        // common to SQLite, PostgreSQL and SQL Server, so the open tasks' times are streamed and averaged here: one
+        // timestamp per open task, constant memory.
+        var meanTicks = 0.0;
+        if (count != 0)
+        {
+            var (sum, n) = (0.0, 0L);
+            await foreach (var created in open.Select(t => t.CreatedAt).AsAsyncEnumerable().WithCancellation(cancellationToken))
+            {
+                (sum, n) = (sum + (now - created).Ticks, n + 1);
+            }
+            meanTicks = n == 0 ? 0 : now.Ticks - sum / n;
+        }
         return new QueueStats(count, oldest is null ? 0 : Math.Round((now - oldest.Value).TotalHours, 2),
             count == 0 ? 0 : Math.Round((now.Ticks - meanTicks) / TimeSpan.TicksPerHour, 2), overTarget, byReason);
     }

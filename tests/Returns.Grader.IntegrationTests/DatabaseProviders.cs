@@ -1,0 +1,25 @@
+using System.Reflection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+using Xunit.Sdk;
+
+namespace Returns.Grader.IntegrationTests;
+
+/// <summary>A theory case on SQLite (the embedded default).</summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class OnSqliteAttribute : DataAttribute
+{
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [[DatabaseProvider.Sqlite]];
+}
+
+/// <summary>
+/// A theory case on PostgreSQL (the server ./test.sh starts). Skipped, with the reason shown, only on a machine without
+/// one outside CI; under CI=true a missing server fails the case instead.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class OnPostgresAttribute : DataAttribute
+{
+    public OnPostgresAttribute() => Skip = TestDatabase.PostgresSkipReason;
+
+    public override IEnumerable<object[]> GetData(MethodInfo testMethod) => [[DatabaseProvider.Postgres]];
+}
