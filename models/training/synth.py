@@ -579,7 +579,7 @@ def generate_package(out: str, items: int, seed: int = 1, workers: int = 1, pref
                                                           "item_box": view["info"]["item_box"]}})
         writer.add_item(spec["item_id"], spec["grade"], photos, extra={"product": spec["product"]})
         if log_every and (k + 1) % log_every == 0:
-            print(f"  {k + 1}/{items} items, {time.time() - t0:.0f}s", flush=True)
+            print(f"  {k + 1}/{len(jobs)} items, {time.time() - t0:.0f}s", flush=True)
     if pool:
         pool.close()
         pool.join()
