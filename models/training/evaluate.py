@@ -20,7 +20,7 @@ import torch
 
 from dataset import load_splits, to_tensor
 from item_rule import item_grades, item_metrics, item_views
-from metrics import grade_metrics, quadratic_weighted_kappa
+from metrics import grade_metrics, quadratic_weighted_kappa, softmax
 from regions import iou as box_iou
 from regions import region_metrics, sigmoid
 from rubric import DAMAGE_TYPES, GRADES
@@ -180,7 +180,7 @@ def realcheck(model, cal: dict, package: str, cache: str | None = None) -> dict:
     probs = sigmoid(dm)
     t = cal["temperature"]
     gm = grade_metrics(g, d["grade"], t, len(GRADES))
-    p = torch.softmax(torch.from_numpy(g) / t, -1).numpy()
+    p = softmax(g, t)
     pred, conf, truth = p.argmax(1), p.max(1), d["grade"]
     variants = np.array([check_variant(m["item_id"])[1] for m in d["meta"]])
     regs, _ = region_metrics(probs, d["meta"], grid, cal["thresholds"], cal["min_cells"], 0.3)

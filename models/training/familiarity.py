@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from dataset import load_splits, to_tensor
+from metrics import softmax
 from model import GraderViT, ModelConfig
 from train import load_checkpoint
 
@@ -49,13 +50,15 @@ def run_model(model, pixels: np.ndarray, batch: int = 64):
 def fit_statistics(features: np.ndarray, shrinkage: float):
     """(mean, whitening matrix W) with W = C_s^-1/2 for the shrunk covariance C_s; float64 maths, float32 out."""
     f = features.astype(np.float64)
-    mean = f.mean(0)
-    cov = np.cov(f, rowvar=False)
+    return f.mean(0).astype(np.float32), whitening(np.cov(f, rowvar=False), shrinkage)
+
+
+def whitening(cov: np.ndarray, shrinkage: float) -> np.ndarray:
+    """C_s^-1/2 (symmetric) of the covariance shrunk towards its mean variance: (1 - s) * C + s * tr(C) / d * I."""
     d = cov.shape[0]
     cov = (1 - shrinkage) * cov + shrinkage * np.trace(cov) / d * np.eye(d)
     vals, vecs = np.linalg.eigh(cov)
-    whiten = vecs @ np.diag(1.0 / np.sqrt(np.maximum(vals, 1e-12))) @ vecs.T
-    return mean.astype(np.float32), whiten.astype(np.float32)
+    return (vecs @ np.diag(1.0 / np.sqrt(np.maximum(vals, 1e-12))) @ vecs.T).astype(np.float32)
 
 
 def blend_statistics(prior_mean: np.ndarray, prior_whiten: np.ndarray, prior_n: int, features: np.ndarray,
@@ -70,11 +73,7 @@ def blend_statistics(prior_mean: np.ndarray, prior_whiten: np.ndarray, prior_n: 
     n_cov = np.cov(f, rowvar=False) if n > 1 else np.zeros_like(p_cov)
     mean = (m * p_mean + n * n_mean) / (m + n)
     cov = (m * (p_cov + np.outer(p_mean - mean, p_mean - mean)) + n * (n_cov + np.outer(n_mean - mean, n_mean - mean))) / (m + n)
-    d = cov.shape[0]
-    cov = (1 - shrinkage) * cov + shrinkage * np.trace(cov) / d * np.eye(d)
-    vals, vecs = np.linalg.eigh(cov)
-    whiten = vecs @ np.diag(1.0 / np.sqrt(np.maximum(vals, 1e-12))) @ vecs.T
-    return mean.astype(np.float32), whiten.astype(np.float32)
+    return mean.astype(np.float32), whitening(cov, shrinkage)
 
 
 def with_familiarity(model, mean: np.ndarray, whiten: np.ndarray):
@@ -86,13 +85,6 @@ def with_familiarity(model, mean: np.ndarray, whiten: np.ndarray):
     state["familiarity_whiten"] = torch.from_numpy(whiten)
     fitted.load_state_dict(state)
     return fitted.eval()
-
-
-def softmax(logits: np.ndarray, t: float) -> np.ndarray:
-    z = logits / t
-    z = z - z.max(1, keepdims=True)
-    e = np.exp(z)
-    return e / e.sum(1, keepdims=True)
 
 
 def prefill_threshold(conf: np.ndarray, right: np.ndarray, max_wrong: float) -> float:
