@@ -99,6 +99,49 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task RefusedSave_KeepsTheCircuitAndTheForm_AndTheNextSaveIsKept()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await fixture.App.ApiClient().CreateItemAsync(plate);
+        // The real database refuses this one decision (as a full disk would); other tests' decisions are untouched.
+        const string refusedNote = "refuse-this-save";
+        await ExecuteSqlAsync($"CREATE TRIGGER IF NOT EXISTS refuse_marked_decisions BEFORE INSERT ON GradeDecisions WHEN NEW.Notes = '{refusedNote}' " +
+            "BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END;");
+        var page = await SignedInStationAsync("Dee Refused");
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await page.Locator("body").ClickAsync(new LocatorClickOptions { Position = new Position { X = 5, Y = 300 } });
+        await page.Keyboard.PressAsync("2");
+        await page.Locator("[data-damage=scratch]").ClickAsync();
+        await Field(page, "notes").FillAsync(refusedNote);
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("station-message")).ToContainTextAsync("nothing was saved");
+        // The circuit lives (no Blazor error bar) and the associate's choices are all still there.
+        await Assertions.Expect(page.Locator("#blazor-error-ui")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("[data-grade=VeryGood]")).ToHaveAttributeAsync("aria-checked", "true");
+        await Assertions.Expect(Field(page, "notes")).ToHaveValueAsync(refusedNote);
+        Assert.Equal(0, (await GetItemAsync(plate)).GetProperty("decisions").GetArrayLength());
+
+        await Field(page, "notes").FillAsync("Scratch on the lid");
+        await page.GetByTestId("submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
+        Assert.Equal("VeryGood", decision.GetProperty("grade").GetString());
+        Assert.Equal("scratch", decision.GetProperty("damage")[0].GetProperty("type").GetString());
+    }
+
+    private async Task ExecuteSqlAsync(string sql)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={fixture.App.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    [Fact]
     public async Task RefusedPhoto_IsExplainedInPlainWords_AndTheItemKeepsItsPhotos()
     {
         var plate = ApiJson.UniquePlate("E2E");

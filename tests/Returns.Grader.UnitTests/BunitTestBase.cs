@@ -11,7 +11,14 @@ public abstract class BunitTestBase : BunitContext, IAsyncLifetime
     public Task InitializeAsync() => Task.CompletedTask;
 
     // MudBlazor's services are only IAsyncDisposable: dispose the context asynchronously (xunit calls this first).
-    async Task IAsyncLifetime.DisposeAsync() => await base.DisposeAsync();
+    async Task IAsyncLifetime.DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await DisposeTestAsync();
+    }
+
+    /// <summary>What a test class owns beyond the context (e.g. an app whose services it falls back to).</summary>
+    protected virtual ValueTask DisposeTestAsync() => ValueTask.CompletedTask;
 
     protected BunitTestBase()
     {

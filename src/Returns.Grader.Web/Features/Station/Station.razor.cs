@@ -45,6 +45,7 @@ public sealed partial class Station : IAsyncDisposable
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private Models.ModelRegistry Models { get; set; } = default!;
+    [Inject] private ILogger<Station> Logger { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
@@ -281,6 +282,11 @@ public sealed partial class Station : IAsyncDisposable
         _editingPhotoId = null;
     }
 
+    /// <summary>
+    /// Runs one action of the associate's. What it does not expect is logged and told in plain words, and not
+    /// rethrown: an exception escaping a Blazor Server event handler ends the circuit, and with it the unsaved form the
+    /// associate would have to enter again. The form is left exactly as it was, so Save can simply be pressed again.
+    /// </summary>
     private async Task RunBusyAsync(Func<Task> work)
     {
         _busy = true;
@@ -288,16 +294,19 @@ public sealed partial class Station : IAsyncDisposable
         {
             await work();
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            _message = new StationMessage(Severity.Error, "Something went wrong and nothing was saved. Try again; if it keeps happening, call a supervisor.");
-            throw;
+            LogActionFailed(Logger, e, _item?.ReturnId ?? ScanText);
+            _message = new StationMessage(Severity.Error, "Something went wrong and nothing was saved. Your choices are still here: try again; if it keeps happening, call a supervisor.");
         }
         finally
         {
             _busy = false;
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A station action failed for {ReturnId}; the form was kept")]
+    private static partial void LogActionFailed(ILogger logger, Exception exception, string? returnId);
 
     private async Task<Actor> ActorAsync() => Actor.From((await AuthenticationState).User);
 

@@ -1,0 +1,80 @@
+using Bunit;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Items;
+
+namespace Returns.Grader.UnitTests.Station;
+
+/// <summary>
+/// The station page through the real services on a real SQLite file (the app's own container is bUnit's fallback):
+/// when the database refuses a save, the associate is told so and keeps the form; the page goes on working.
+/// </summary>
+public sealed class StationSaveFailureTests : BunitTestBase
+{
+    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
+
+    public StationSaveFailureTests()
+    {
+        Services.AddFallbackServiceProvider(_app.Services);
+        JSInterop.SetupModule("/assets/js/station.js");
+    }
+
+    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
+
+    [Fact]
+    public async Task RefusedSave_ShowsTheMessage_KeepsTheForm_AndSavesOnTheNextTry()
+    {
+        var plate = ApiJson.UniquePlate("BU");
+        var items = _app.Services.GetRequiredService<ReturnItems>();
+        var item = await items.CreateAsync(new CreateReturnRequest(plate, "SKU-1", "Kettle", "Appliances", 30m),
+            new Actor("test:grader", "Test Grader", Roles.Grader), CancellationToken.None);
+        await RefuseDecisionsAsync(true);
+
+        var station = Render<Web.Features.Station.Station>();
+        station.WaitForAssertion(() => Assert.False(station.Find("#scan").HasAttribute("disabled")));
+        station.Find("#scan").Input(plate);
+        station.Find("form.scan-form").Submit();
+        station.WaitForAssertion(() => Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent));
+
+        station.Find("[data-grade=LikeNew]").Click();
+        station.Find("input[data-testid=notes]").Input("Box opened, item unused");
+        station.Find("button[data-testid=submit]").Click();
+
+        // Today's code rethrew here, which on a live circuit ends it (bUnit surfaces it as the test's exception).
+        station.WaitForAssertion(() => Assert.Contains("nothing was saved", station.Find("[data-testid=station-message]").TextContent));
+        Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent);
+        Assert.Equal("true", station.Find("[data-grade=LikeNew]").GetAttribute("aria-checked"));
+        Assert.Equal("Box opened, item unused", station.Find("input[data-testid=notes]").GetAttribute("value"));
+        Assert.Equal(0, await DecisionCountAsync(item.Id));
+
+        // The database takes writes again: the same form, Save once more, and it is kept.
+        await RefuseDecisionsAsync(false);
+        station.Find("button[data-testid=submit]").Click();
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        Assert.Equal(1, await DecisionCountAsync(item.Id));
+        Assert.Empty(station.FindAll("[data-testid=station-message]"));
+    }
+
+    /// <summary>A trigger makes the real database refuse every new decision (as a full disk or a lost lock would).</summary>
+    private async Task RefuseDecisionsAsync(bool refuse)
+    {
+        await using var connection = new SqliteConnection($"Data Source={_app.DatabasePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = refuse
+            ? "CREATE TRIGGER refuse_decisions BEFORE INSERT ON GradeDecisions BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END;"
+            : "DROP TRIGGER refuse_decisions;";
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<int> DecisionCountAsync(Guid itemId)
+    {
+        var factory = _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.GradeDecisions.CountAsync(d => d.ReturnItemId == itemId);
+    }
+}
