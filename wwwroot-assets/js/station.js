@@ -38,10 +38,20 @@ function antiforgeryToken() {
   return meta ? meta.getAttribute("content") : "";
 }
 
+// A 503 (intake full) or 429 (too many requests) is answered by sending the same photo again after the server's
+// Retry-After, backing off (1, 2, 4, 8, 16 s, with jitter so stations do not return in step); the associate sees
+// "busy" meanwhile instead of a spinner. After the last try the photo is reported as not kept.
+const maxAttempts = 6;
+
 export function uploadFile(itemId, file) {
   const uploadId = `u${++uploadCounter}`;
   const name = file.name || "photo";
   station.invokeMethodAsync("OnUploadStarted", uploadId, name);
+  send(itemId, file, name, uploadId, 1);
+  return uploadId;
+}
+
+function send(itemId, file, name, uploadId, attempt) {
   const form = new FormData();
   form.append("file", file, name);
   const request = new XMLHttpRequest();
@@ -57,10 +67,18 @@ export function uploadFile(itemId, file) {
       station.invokeMethodAsync("OnUploadProgress", uploadId, percent);
     }
   };
-  request.onload = () => station.invokeMethodAsync("OnUploadFinished", uploadId, request.status, request.responseText || "");
+  request.onload = () => {
+    if ((request.status === 503 || request.status === 429) && attempt < maxAttempts) {
+      const asked = Number(request.getResponseHeader("Retry-After")) || 1;
+      const seconds = Math.min(30, Math.max(asked, 2 ** (attempt - 1))) * (1 + Math.random() * 0.25);
+      station.invokeMethodAsync("OnUploadBusy", uploadId, Math.ceil(seconds), attempt, maxAttempts);
+      setTimeout(() => send(itemId, file, name, uploadId, attempt + 1), seconds * 1000);
+      return;
+    }
+    station.invokeMethodAsync("OnUploadFinished", uploadId, request.status, request.responseText || "");
+  };
   request.onerror = () => station.invokeMethodAsync("OnUploadFinished", uploadId, 0, "");
   request.send(form);
-  return uploadId;
 }
 
 function uploadAll(zone, files) {

@@ -41,6 +41,8 @@ public sealed class ValidationTests
     [InlineData(415, """{"detail":"x.gif: The file is not a JPEG, PNG or WebP photo."}""", "Photo not kept: x.gif: The file is not a JPEG, PNG or WebP photo.")]
     [InlineData(0, "", "The photo did not reach the server (network). Try again.")]
     [InlineData(401, "", "You have been signed out. Reload the page and sign in again.")]
+    [InlineData(503, """{"detail":"More photos are arriving than this server can grade right now"}""", "The server stayed busy and this photo was not kept. Add it again in a minute; if this keeps happening, call a supervisor.")]
+    [InlineData(429, "", "The server stayed busy and this photo was not kept. Add it again in a minute; if this keeps happening, call a supervisor.")]
     [InlineData(500, "<html>", "Photo not kept (error 500). Try again or take the photo again.")]
     public void UploadErrors_AreInPlainWords(int status, string body, string expected) =>
         Assert.Equal(expected, Web.Features.Station.Station.UploadErrorText(status, body));

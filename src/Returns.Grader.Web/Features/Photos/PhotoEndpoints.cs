@@ -31,6 +31,7 @@ public static class PhotoEndpoints
             .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Adds one or more photos (multipart parts named \"file\"); each is decoded, checked and re-encoded before it is kept.")
             .WithMetadata(new BodySizeLimit(limits.MaxRequestBytes));
 
@@ -98,6 +99,20 @@ public static class PhotoEndpoints
         {
             return Rejected(e);
         }
+        catch (IntakeBusyException e)
+        {
+            return Busy(http, e);
+        }
+    }
+
+    /// <summary>503 with Retry-After: the station waits that long and sends the same photo again.</summary>
+    private static IResult Busy(HttpContext http, IntakeBusyException e)
+    {
+        var seconds = (int)Math.Ceiling(e.RetryAfter.TotalSeconds);
+        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy: too many photos at once",
+            detail: $"More photos are arriving than this server can grade right now, so this one was not kept. Send it again in {seconds} s.",
+            extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds, ["reason"] = e.Reason });
     }
 
     public static string PhotoUrl(Guid photoId) => $"/api/v1/photos/{photoId}";

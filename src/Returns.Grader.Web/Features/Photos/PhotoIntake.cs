@@ -36,12 +36,17 @@ public sealed partial class PhotoIntake(
     IPhotoStore store,
     IOptions<PhotoOptions> options,
     ModelRegistry models,
+    IntakeAdmission admission,
     TimeProvider clock,
     ILogger<PhotoIntake> logger) : IDisposable
 {
-    private readonly SemaphoreSlim _decodeSlots = new(options.Value.MaxConcurrentDecodes);
+    private readonly SemaphoreSlim _decodeSlots = new(options.Value.MaxConcurrentPhotos);
 
-    /// <summary>Returns the stored photos with their suggestions, or null when there is no such item.</summary>
+    /// <summary>
+    /// Returns the stored photos with their suggestions, or null when there is no such item; throws
+    /// <see cref="IntakeBusyException"/> when intake is full (nothing kept) and <see cref="PhotoUploadRejectedException"/>
+    /// for a file that is not a usable photo.
+    /// </summary>
     public async Task<IReadOnlyList<IntakeResult>?> AddAsync(Guid itemId, IReadOnlyList<IncomingPhoto> files, Actor actor, CancellationToken cancellationToken)
     {
         await using (var lookup = await dbFactory.CreateDbContextAsync(cancellationToken))
@@ -52,6 +57,8 @@ public sealed partial class PhotoIntake(
             }
         }
 
+        // From here on the photos cost CPU: only as many as the machine can work through in time get in.
+        using var admitted = await admission.EnterAsync(files.Count, cancellationToken);
         var limits = options.Value.ToLimits();
         // The models this request started with stay loaded until it is done, even if someone switches them meanwhile.
         using var lease = models.Acquire();

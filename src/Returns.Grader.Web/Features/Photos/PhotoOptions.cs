@@ -26,9 +26,23 @@ public sealed class PhotoOptions
     [Range(1, 50)]
     public int MaxFilesPerRequest { get; set; } = 10;
 
-    /// <summary>Photos decoded at once; more wait their turn (decoding a 12 MP photo takes a core for ~50–250 ms).</summary>
+    /// <summary>
+    /// Photos decoded and graded at once; more wait their turn (decoding a 12 MP photo takes a core for ~50–250 ms,
+    /// the model ~100 ms more). Load shedding (IntakeAdmission) admits photos against this.
+    /// </summary>
     [Range(1, 64)]
-    public int MaxConcurrentDecodes { get; set; } = Math.Max(1, Environment.ProcessorCount);
+    public int MaxConcurrentPhotos { get; set; } = Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>
+    /// Photos that may wait beyond those being worked on; more are answered 503 with Retry-After at once. Four per
+    /// core keeps the wait of an accepted photo near 2 s at the measured capacity (docs/benchmarks.md, "Load shedding").
+    /// </summary>
+    [Range(0, 10_000)]
+    public int MaxQueuedPhotos { get; set; } = 4 * Math.Max(1, Environment.ProcessorCount);
+
+    /// <summary>The longest a photo waits for its turn before it is answered 503 (a safety net if photos slow down).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00")]
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>The largest multipart request that can be legitimate (all files at their limit, plus headers).</summary>
     public long MaxRequestBytes => MaxFilesPerRequest * MaxBytes + 1024 * 1024;

@@ -15,6 +15,7 @@ public static class PhotoRegistration
             var root = Path.Combine(grader.ResolveDataDirectory(sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath), "photos");
             return new FileSystemPhotoStore(root);
         });
+        builder.Services.AddSingleton<IntakeAdmission>();
         builder.Services.AddSingleton<PhotoIntake>();
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<PhotoOptions>>((form, photos) =>
         {

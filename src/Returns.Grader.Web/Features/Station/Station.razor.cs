@@ -344,7 +344,22 @@ public sealed partial class Station : IAsyncDisposable
     {
         if (_uploads.Find(u => u.Id == uploadId) is { } upload)
         {
+            upload.RetryInSeconds = null; // sending again
             upload.Percent = percent;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>The server answered "busy" (503/429): station.js sends the photo again after the given wait.</summary>
+    [JSInvokable]
+    public async Task OnUploadBusy(string uploadId, int retryInSeconds, int attempt, int maxAttempts)
+    {
+        if (_uploads.Find(u => u.Id == uploadId) is { } upload)
+        {
+            upload.RetryInSeconds = retryInSeconds;
+            upload.Attempt = attempt;
+            upload.MaxAttempts = maxAttempts;
+            upload.Percent = 0;
             await InvokeAsync(StateHasChanged);
         }
     }
@@ -405,6 +420,7 @@ public sealed partial class Station : IAsyncDisposable
         }
         else
         {
+            upload.RetryInSeconds = null;
             upload.Error = UploadErrorText(status, body);
         }
         await InvokeAsync(StateHasChanged);
@@ -429,6 +445,7 @@ public sealed partial class Station : IAsyncDisposable
         {
             0 => "The photo did not reach the server (network). Try again.",
             401 => "You have been signed out. Reload the page and sign in again.",
+            503 or 429 => "The server stayed busy and this photo was not kept. Add it again in a minute; if this keeps happening, call a supervisor.",
             413 or 415 or 400 when detail is not null => $"Photo not kept: {detail}",
             _ => $"Photo not kept (error {status}). Try again or take the photo again.",
         };
