@@ -12,6 +12,7 @@ using Returns.Grader.Web.Infrastructure;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGraderInfrastructure();
+builder.AddGraderRateLimits();
 builder.AddGraderData();
 builder.AddGraderAuth();
 builder.AddGraderVision();
@@ -35,8 +36,10 @@ app.UseGraderSecurityHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseGraderAssets();
+app.UseGraderFailedCredentialsLimit(); // before authentication: an address that keeps sending wrong keys is refused unchecked
 app.UseAuthentication();
 app.UseAuthorization();
+app.UseRateLimiter(); // after authorization: limits are per signed-in user
 app.UseAntiforgery();
 
 app.MapGraderHealth();

@@ -243,6 +243,57 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// A station at full scripted speed (scan, two photos, grade key, Enter; no human pauses) measures its own request
+    /// rate, and the default rate limits must leave it a margin of 5× (issue 19): a real associate is slower still.
+    /// </summary>
+    [Fact]
+    public async Task StationAtFullSpeed_StaysFarBelowTheRateLimits()
+    {
+        const int items = 4;
+        const int photosPerItem = 2;
+        var plates = new List<string>();
+        for (var i = 0; i < items; i++)
+        {
+            plates.Add(ApiJson.UniquePlate("E2E"));
+            await fixture.App.ApiClient().CreateItemAsync(plates[^1]);
+        }
+        var page = await SignedInStationAsync("Gus Fast");
+        var photo = TestPhotos.PhotoLikeJpeg(1600, 1200);
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        foreach (var plate in plates)
+        {
+            await page.Keyboard.TypeAsync(plate);
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+            await page.GetByTestId("file-input").SetInputFilesAsync(Enumerable.Range(0, photosPerItem)
+                .Select(n => new FilePayload { Name = $"p{n}.jpg", MimeType = "image/jpeg", Buffer = photo }).ToArray());
+            await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(photosPerItem);
+            await page.Locator("body").ClickAsync(new LocatorClickOptions { Position = new Position { X = 5, Y = 300 } });
+            await page.Keyboard.PressAsync("1");
+            await page.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+            await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
+        }
+        var minutes = watch.Elapsed.TotalMinutes;
+
+        var uploadsPerMinute = items * photosPerItem / minutes;
+        var gradesPerMinute = items / minutes;
+        var limits = new Web.Infrastructure.RateLimitOptions(); // the shipped defaults
+        output.WriteLine($"Station at full speed: {items} items in {watch.Elapsed.TotalSeconds:0.0} s = {gradesPerMinute:0} grades/min, {uploadsPerMinute:0} uploads/min; " +
+            $"limits {limits.GradesPerMinute} / {limits.UploadsPerMinute} per minute (bursts {limits.GradesBurst} / {limits.UploadsBurst})");
+        Assert.True(limits.UploadsPerMinute >= 5 * uploadsPerMinute, $"uploads: {uploadsPerMinute:0}/min measured, limit {limits.UploadsPerMinute}/min");
+        Assert.True(limits.GradesPerMinute >= 5 * gradesPerMinute, $"grades: {gradesPerMinute:0}/min measured, limit {limits.GradesPerMinute}/min");
+        Assert.True(limits.UploadsBurst >= 5 * photosPerItem, "a burst holds at least five items' photos");
+        foreach (var plate in plates)
+        {
+            var item = await GetItemAsync(plate);
+            Assert.Equal(1, item.GetProperty("decisions").GetArrayLength());
+            Assert.Equal(photosPerItem, item.GetProperty("photos").GetArrayLength());
+        }
+    }
+
+    /// <summary>
     /// Measures (does not assert) how long a 4 MB photo takes to appear at the station on emulated warehouse Wi-Fi:
     /// 50 ms round trip, 50 Mbit/s. The figure goes to the test output and to docs/benchmarks.md.
     /// </summary>

@@ -147,7 +147,7 @@ public static class AuthRegistration
                 CookieAuthenticationDefaults.AuthenticationScheme);
             await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
             return Results.LocalRedirect(IsLocalUrl(returnUrl) ? returnUrl! : "/station");
-        }).AllowAnonymous();
+        }).AllowAnonymous().RequireRateLimiting(Infrastructure.RateLimitPolicies.SignIns);
 
         // The sign-out form carries the antiforgery token; without it a page elsewhere could sign people out.
         account.MapPost("/logout", async (HttpContext http, SignInMode mode, IAntiforgery antiforgery) =>

@@ -34,8 +34,10 @@ public static class ExportRegistration
             var export = await jobs.CreateAsync(filter, Actor.From(http.User), cancellationToken);
             return Results.Accepted($"/api/v1/exports/{export.Id}", export);
         })
+            .RequireRateLimiting(RateLimitPolicies.Exports)
             .AddEndpointFilter<CookieAntiforgeryFilter>() // a cookie caller must carry the antiforgery token (ADR 0005)
             .Produces<ExportView>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesValidationProblem()
             .WithSummary("Starts an export in the background: a versioned dataset package (zip) of the confirmed labels that match the filters.");
 

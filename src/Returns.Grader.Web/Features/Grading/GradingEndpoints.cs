@@ -30,11 +30,13 @@ public static class GradingEndpoints
         })
             .WithTags("Grading")
             .RequireAuthorization(Policies.Grading)
+            .RequireRateLimiting(RateLimitPolicies.Grades)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<DecisionSummary>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .WithSummary("Records a grade decision; a second one for the same item is a correction that supersedes the first.");
         return app;
     }

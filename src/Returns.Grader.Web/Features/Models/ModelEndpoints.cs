@@ -67,9 +67,11 @@ public static class ModelEndpoints
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The model was not accepted", detail: e.Message);
             }
         })
+            .RequireRateLimiting(RateLimitPolicies.ModelChanges)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .DisableAntiforgery() // checked by CookieAntiforgeryFilter for cookie callers only; key/bearer callers carry no ambient credentials
             .WithMetadata(new BodySizeLimit(MaxUploadBytes))
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .Accepts<IFormFile>("multipart/form-data")
             .Produces<RegisteredModelView>(StatusCodes.Status201Created)
             .ProducesValidationProblem()
@@ -80,7 +82,7 @@ public static class ModelEndpoints
             .WithSummary("Registers a model (ONNX + manifest) after checking that it loads, matches its manifest and runs on a sample photo; it starts in shadow unless state=retired.");
 
         // State changes carry no body: the cookie callers' antiforgery check is what stops a forged one (ADR 0005).
-        var changes = models.MapGroup("").AddEndpointFilter<CookieAntiforgeryFilter>();
+        var changes = models.MapGroup("").AddEndpointFilter<CookieAntiforgeryFilter>().RequireRateLimiting(RateLimitPolicies.ModelChanges);
         changes.MapPost("/{id}/promote", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
             ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Active, Actor.From(http.User), cancellationToken)))
             .WithSummary("Makes the model active (the active one retires): no restart, photos in flight finish on the model they started with.");

@@ -22,6 +22,7 @@ public static class PhotoEndpoints
 
         api.MapPost("/returns/{id}/photos", UploadAsync)
             .RequireAuthorization(Policies.Grading)
+            .RequireRateLimiting(RateLimitPolicies.Uploads)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .DisableAntiforgery() // checked by CookieAntiforgeryFilter for cookie callers only; key/bearer callers carry no ambient credentials
             .Accepts<IFormFileCollection>("multipart/form-data")
@@ -31,6 +32,7 @@ public static class PhotoEndpoints
             .ProducesProblem(StatusCodes.Status408RequestTimeout)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Adds one or more photos (multipart parts named \"file\"); each is decoded, checked and re-encoded before it is kept.")
             .WithMetadata(new BodySizeLimit(limits.MaxRequestBytes));

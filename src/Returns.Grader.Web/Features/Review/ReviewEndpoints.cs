@@ -64,8 +64,10 @@ public static class ReviewEndpoints
                 return ApiProblems.Conflict(e.Message);
             }
         })
+            .RequireRateLimiting(RateLimitPolicies.Grades)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<DecisionSummary>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
