@@ -8,10 +8,12 @@ using Returns.Grader.Web.Features.Health;
 using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Photos;
 using Returns.Grader.Web.Infrastructure;
+using Returns.Grader.Web.Infrastructure.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGraderInfrastructure();
+builder.AddGraderTelemetry();
 builder.AddGraderData();
 builder.AddGraderAuth();
 builder.AddGraderVision();
@@ -40,6 +42,7 @@ app.UseAuthorization();
 app.UseAntiforgery();
 
 app.MapGraderHealth();
+app.MapGraderTelemetry();
 app.MapAccountEndpoints();
 app.MapGraderApi();
 app.MapOpenApi().RequireAuthorization(Policies.Staff);
