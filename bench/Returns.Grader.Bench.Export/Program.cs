@@ -1,13 +1,16 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Exports;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Photos;
+using Returns.Grader.Web.Infrastructure.Telemetry;
 using SkiaSharp;
 
 // Issue 5: export 100,000 labeled items with 3 photos each, in minutes, with flat memory.
@@ -181,7 +184,9 @@ internal static class ExportPhase
         var rubrics = new RubricCatalog(Options.Create(new RubricOptions()));
         var writer = new DatasetPackageWriter(factory, new FileSystemPhotoStore(Path.Combine(directory, "photos")), rubrics);
         var storage = new ExportStorage(Path.Combine(directory, "exports"));
-        var worker = new ExportWorker(factory, writer, storage, Options.Create(new ExportOptions()), TimeProvider.System, NullLogger<ExportWorker>.Instance);
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider(); // the worker records its exports' duration and size
+        var worker = new ExportWorker(factory, writer, storage, Options.Create(new ExportOptions()), TimeProvider.System,
+            new GraderMetrics(services.GetRequiredService<IMeterFactory>()), NullLogger<ExportWorker>.Instance);
 
         Console.WriteLine();
         Console.WriteLine("| Export | Items | Photos | Boxes | Package | Wall | Items/s | MB/s written | Peak working set | Peak GC heap | CPU |");

@@ -8,11 +8,13 @@ using Returns.Grader.Web.Features.Health;
 using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Photos;
 using Returns.Grader.Web.Infrastructure;
+using Returns.Grader.Web.Infrastructure.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGraderInfrastructure();
 builder.AddGraderRateLimits();
+builder.AddGraderTelemetry();
 builder.AddGraderData();
 builder.AddGraderAuth();
 builder.AddGraderVision();
@@ -43,6 +45,7 @@ app.UseRateLimiter(); // after authorization: limits are per signed-in user
 app.UseAntiforgery();
 
 app.MapGraderHealth();
+app.MapGraderTelemetry();
 app.MapAccountEndpoints();
 app.MapGraderApi();
 app.MapOpenApi().RequireAuthorization(Policies.Staff);

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure.Telemetry;
 
 namespace Returns.Grader.Web.Features.Exports;
 
@@ -13,7 +14,7 @@ namespace Returns.Grader.Web.Features.Exports;
 /// </summary>
 public sealed partial class ExportWorker(
     IDbContextFactory<GraderDb> dbFactory, DatasetPackageWriter writer, ExportStorage storage, IOptions<ExportOptions> options,
-    TimeProvider clock, ILogger<ExportWorker> logger) : BackgroundService
+    TimeProvider clock, GraderMetrics metrics, ILogger<ExportWorker> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
 
@@ -93,6 +94,7 @@ public sealed partial class ExportWorker(
         job.ItemsTotal = await DatasetPackageWriter.Query(db, filter, job.CreatedAt).LongCountAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
         LogStarted(logger, name, job.Attempts, job.ItemsTotal);
+        var started = clock.GetTimestamp();
 
         try
         {
@@ -125,6 +127,7 @@ public sealed partial class ExportWorker(
             job.FileName = Path.GetFileName(package);
             await FinishAsync(db, job, ExportStatus.Completed, null, cancellationToken);
             LogCompleted(logger, name, counts.Items, counts.Images, job.ByteSize.Value, sha256);
+            metrics.ExportCompleted(clock.GetElapsedTime(started), job.ByteSize.Value);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {

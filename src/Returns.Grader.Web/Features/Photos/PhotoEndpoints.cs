@@ -6,6 +6,7 @@ using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Infrastructure;
+using Returns.Grader.Web.Infrastructure.Telemetry;
 
 namespace Returns.Grader.Web.Features.Photos;
 
@@ -47,7 +48,7 @@ public static class PhotoEndpoints
     }
 
     private static async Task<IResult> UploadAsync(
-        Guid id, HttpRequest request, PhotoIntake intake, IOptions<PhotoOptions> options, HttpContext http, CancellationToken cancellationToken)
+        Guid id, HttpRequest request, PhotoIntake intake, IOptions<PhotoOptions> options, GraderMetrics metrics, HttpContext http, CancellationToken cancellationToken)
     {
         var limits = options.Value;
         if (!request.HasFormContentType)
@@ -79,6 +80,7 @@ public static class PhotoEndpoints
         {
             if (file.Length > limits.MaxBytes)
             {
+                metrics.PhotoRejected(PhotoRejection.TooManyBytes);
                 return Rejected(new PhotoUploadRejectedException(file.FileName, PhotoRejection.TooManyBytes,
                     $"The file is {file.Length / (1024.0 * 1024.0):0.#} MB; photos may be at most {limits.MaxBytes / (1024.0 * 1024.0):0.#} MB."));
             }
@@ -103,6 +105,7 @@ public static class PhotoEndpoints
         }
         catch (IntakeBusyException e)
         {
+            metrics.PhotoRejected(GraderMetrics.BusyRejection);
             return Busy(http, e);
         }
     }

@@ -10,6 +10,7 @@ using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
+using Returns.Grader.Web.Infrastructure.Telemetry;
 
 namespace Returns.Grader.Web.Features.Photos;
 
@@ -38,6 +39,7 @@ public sealed partial class PhotoIntake(
     ModelRegistry models,
     IntakeAdmission admission,
     TimeProvider clock,
+    GraderMetrics metrics,
     ILogger<PhotoIntake> logger) : IDisposable
 {
     private readonly SemaphoreSlim _decodeSlots = new(options.Value.MaxConcurrentPhotos);
@@ -59,11 +61,16 @@ public sealed partial class PhotoIntake(
 
         // From here on the photos cost CPU: only as many as the machine can work through in time get in.
         using var admitted = await admission.EnterAsync(files.Count, cancellationToken);
+        using var trace = metrics.StartIntake(itemId, files.Count);
         var limits = options.Value.ToLimits();
         // The models this request started with stay loaded until it is done, even if someone switches them meanwhile.
         using var lease = models.Acquire();
         ManifestInput[] inputs = [.. new[] { lease.Active, lease.Shadow }.OfType<GradeModel>().Select(m => m.Manifest.Input)];
-        var sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, inputs, cancellationToken)));
+        SanitizedPhoto[] sanitized;
+        using (trace.Stage(IntakeStage.Sanitize))
+        {
+            sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, inputs, cancellationToken)));
+        }
 
         var now = clock.GetUtcNow().UtcDateTime;
         var photos = sanitized.Select((photo, index) => new Photo
@@ -87,19 +94,31 @@ public sealed partial class PhotoIntake(
         var stored = new List<string>();
         try
         {
-            for (var i = 0; i < photos.Count; i++)
+            using (trace.Stage(IntakeStage.Store))
             {
-                await store.SaveAsync(photos[i].StorageKey, sanitized[i].Jpeg, cancellationToken);
-                stored.Add(photos[i].StorageKey);
+                for (var i = 0; i < photos.Count; i++)
+                {
+                    await store.SaveAsync(photos[i].StorageKey, sanitized[i].Jpeg, cancellationToken);
+                    stored.Add(photos[i].StorageKey);
+                }
             }
 
-            var predictions = lease.Active is { } active ? await PredictAsync(active, 0, isShadow: false, photos, sanitized, now, cancellationToken) : [];
-            if (lease.Shadow is { } shadow)
+            List<Prediction> predictions;
+            using (trace.Stage(IntakeStage.Infer))
             {
-                // Stored for the comparison, never shown; a failing shadow costs nothing but its own predictions.
-                predictions.AddRange(await PredictAsync(shadow, lease.Active is null ? 0 : 1, isShadow: true, photos, sanitized, now, cancellationToken));
+                predictions = lease.Active is { } active ? await PredictAsync(active, 0, isShadow: false, photos, sanitized, now, cancellationToken) : [];
+                if (lease.Active is null)
+                {
+                    metrics.ManualMode(photos.Count, modelFailed: false);
+                }
+                if (lease.Shadow is { } shadow)
+                {
+                    // Stored for the comparison, never shown; a failing shadow costs nothing but its own predictions.
+                    predictions.AddRange(await PredictAsync(shadow, lease.Active is null ? 0 : 1, isShadow: true, photos, sanitized, now, cancellationToken));
+                }
             }
 
+            using var storingRows = trace.Stage(IntakeStage.Store); // the rest of the store stage: the rows' commit
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             db.Photos.AddRange(photos);
             db.Predictions.AddRange(predictions);
@@ -148,6 +167,10 @@ public sealed partial class PhotoIntake(
             var outputs = await model.RunAsync(sanitized.Select(s => s.ModelInputs[input]).ToList(), cancellationToken);
             var suggestions = outputs.Select((output, i) => model.Interpret(output, photos[i].Width, photos[i].Height)).ToList();
             var latencyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds / photos.Count;
+            if (!isShadow)
+            {
+                metrics.SuggestionsMade(model.Manifest.ModelVersion, photos.Count);
+            }
             return suggestions.Select((suggestion, i) =>
                 Suggestions.ToPrediction(photos[i].Id, suggestion, model.Manifest.ModelVersion, isShadow, latencyMs, now)).ToList();
         }
@@ -155,6 +178,10 @@ public sealed partial class PhotoIntake(
         {
             // Whatever the model does wrong (ONNX Runtime, an output the interpreter cannot read), the photo is kept.
             LogInferenceFailed(logger, e, model.Manifest.ModelVersion);
+            if (!isShadow)
+            {
+                metrics.ManualMode(photos.Count, modelFailed: true);
+            }
             return [];
         }
     }
@@ -170,6 +197,7 @@ public sealed partial class PhotoIntake(
         {
             var fileName = TrimFileName(file.FileName) ?? "(unnamed file)";
             LogRejected(logger, fileName, e.Reason);
+            metrics.PhotoRejected(e.Reason);
             throw new PhotoUploadRejectedException(fileName, e.Reason, e.Message);
         }
         finally
