@@ -99,6 +99,46 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task ExistingPlate_KeysGradeAtOnce_AndAReloadMidGradeBringsTheFormBack()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync("Hal Reload");
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+
+        // No click first: focus has left the scan field, so "4" grades instead of typing a plate "4".
+        await page.Keyboard.PressAsync("4");
+        await Assertions.Expect(page.Locator("[data-grade=Acceptable]")).ToHaveAttributeAsync("aria-checked", "true");
+        await Assertions.Expect(page.Locator("#scan")).ToHaveValueAsync("");
+        await page.Locator("[data-damage=crack]").ClickAsync();
+        await Field(page, "notes").FillAsync("Hinge cracked");
+
+        // Reload in the middle: the page asks before it goes (accepted here), and the form comes back.
+        var asked = false;
+        page.Dialog += async (_, dialog) =>
+        {
+            asked = dialog.Type == "beforeunload";
+            await dialog.AcceptAsync();
+        };
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await Assertions.Expect(page.Locator("[data-grade=Acceptable]")).ToHaveAttributeAsync("aria-checked", "true");
+        await Assertions.Expect(Field(page, "notes")).ToHaveValueAsync("Hinge cracked");
+        await Assertions.Expect(page.GetByTestId("station-message")).ToContainTextAsync("unsaved choices");
+        Assert.True(asked, "leaving with unsaved choices asks first");
+
+        await page.Locator("[data-testid=item]").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
+        Assert.Equal("Acceptable", decision.GetProperty("grade").GetString());
+        Assert.Equal("crack", decision.GetProperty("damage")[0].GetProperty("type").GetString());
+        Assert.Equal("Hinge cracked", decision.GetProperty("notes").GetString());
+    }
+
+    [Fact]
     public async Task RefusedSave_KeepsTheCircuitAndTheForm_AndTheNextSaveIsKept()
     {
         var plate = ApiJson.UniquePlate("E2E");

@@ -114,9 +114,38 @@ function onDrop(event) {
   uploadAll(zone, Array.from(event.dataTransfer ? event.dataTransfer.files : []));
 }
 
+// ---- Unsaved work: the open item's unsaved choices live in this tab's session storage (one draft per associate), so a
+// reload brings them back; while there are any, leaving the page (reload, sign-out, closing the tab) asks first.
+
+const draftPrefix = "grader.station-draft.";
+let unsaved = false;
+
+function onBeforeUnload(event) {
+  if (!unsaved) return;
+  event.preventDefault();
+  event.returnValue = ""; // older browsers need a value to show their "leave site?" prompt
+}
+
+export function saveDraft(owner, json) {
+  if (json) sessionStorage.setItem(draftPrefix + owner, json);
+  else sessionStorage.removeItem(draftPrefix + owner);
+  unsaved = !!json;
+}
+
+export function loadDraft(owner) {
+  return sessionStorage.getItem(draftPrefix + owner);
+}
+
+// After an item opens, focus leaves the scan field: keys 1-5 then grade instead of typing into it.
+export function focusItem() {
+  const item = document.querySelector("[data-testid=item]");
+  if (item) item.focus({ preventScroll: true });
+}
+
 export function attach(dotNetStation) {
   detach();
   station = dotNetStation;
+  window.addEventListener("beforeunload", onBeforeUnload);
   document.addEventListener("keydown", onKeyDown);
   document.addEventListener("change", onChange);
   document.addEventListener("dragover", onDragOver);
@@ -125,6 +154,7 @@ export function attach(dotNetStation) {
 }
 
 export function detach() {
+  window.removeEventListener("beforeunload", onBeforeUnload);
   document.removeEventListener("keydown", onKeyDown);
   document.removeEventListener("change", onChange);
   document.removeEventListener("dragover", onDragOver);

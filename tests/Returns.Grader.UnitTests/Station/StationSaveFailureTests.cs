@@ -13,32 +13,16 @@ namespace Returns.Grader.UnitTests.Station;
 /// The station page through the real services on a real SQLite file (the app's own container is bUnit's fallback):
 /// when the database refuses a save, the associate is told so and keeps the form; the page goes on working.
 /// </summary>
-public sealed class StationSaveFailureTests : BunitTestBase
+public sealed class StationSaveFailureTests : StationPageTestBase
 {
-    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
-
-    public StationSaveFailureTests()
-    {
-        Services.AddFallbackServiceProvider(_app.Services);
-        JSInterop.SetupModule("/assets/js/station.js");
-    }
-
-    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
-
     [Fact]
     public async Task RefusedSave_ShowsTheMessage_KeepsTheForm_AndSavesOnTheNextTry()
     {
-        var plate = ApiJson.UniquePlate("BU");
-        var items = _app.Services.GetRequiredService<ReturnItems>();
-        var item = await items.CreateAsync(new CreateReturnRequest(plate, "SKU-1", "Kettle", "Appliances", 30m),
-            new Actor("test:grader", "Test Grader", Roles.Grader), CancellationToken.None);
+        var (plate, item) = await CreateItemAsync();
         await RefuseDecisionsAsync(true);
 
-        var station = Render<Web.Features.Station.Station>();
-        station.WaitForAssertion(() => Assert.False(station.Find("#scan").HasAttribute("disabled")));
-        station.Find("#scan").Input(plate);
-        station.Find("form.scan-form").Submit();
-        station.WaitForAssertion(() => Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent));
+        var station = RenderStation();
+        Open(station, plate);
 
         station.Find("[data-grade=LikeNew]").Click();
         station.Find("input[data-testid=notes]").Input("Box opened, item unused");
@@ -62,7 +46,7 @@ public sealed class StationSaveFailureTests : BunitTestBase
     /// <summary>A trigger makes the real database refuse every new decision (as a full disk or a lost lock would).</summary>
     private async Task RefuseDecisionsAsync(bool refuse)
     {
-        await using var connection = new SqliteConnection($"Data Source={_app.DatabasePath}");
+        await using var connection = new SqliteConnection($"Data Source={App.DatabasePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = refuse
@@ -73,7 +57,7 @@ public sealed class StationSaveFailureTests : BunitTestBase
 
     private async Task<int> DecisionCountAsync(Guid itemId)
     {
-        var factory = _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
+        var factory = App.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
         await using var db = await factory.CreateDbContextAsync();
         return await db.GradeDecisions.CountAsync(d => d.ReturnItemId == itemId);
     }

@@ -22,6 +22,8 @@ public sealed partial class Station : IAsyncDisposable
     private DotNetObjectReference<Station>? _self;
     private bool _busy;
     private bool _focusScan;
+    private bool _focusItem;
+    private string? _actorId;
 
     private ReturnItemDetails? _item;
     private string? _unknownReturnId;
@@ -80,21 +82,38 @@ public sealed partial class Station : IAsyncDisposable
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/station.js");
             await _module.InvokeVoidAsync("attach", _self);
+            _actorId = (await ActorAsync()).Id;
             // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now.
             _focusScan = true;
+            // A reload in the middle of an item opens it again, with what the associate had chosen (Station.Drafts.cs).
+            var stored = await _module.InvokeAsync<string?>("loadDraft", DraftOwner);
+            if (stored is not null && System.Text.Json.JsonSerializer.Deserialize<StationDraft>(stored) is { } draft)
+            {
+                ScanText = draft.ReturnId;
+                await OpenAsync();
+            }
             StateHasChanged();
         }
-        if (_focusScan && _scanField is not null)
+        if (_focusItem && _module is not null)
+        {
+            // Keys 1–5 must reach the grade, not the scan field the plate was typed into (issue 17: "4" then Enter
+            // looked up plate "4" and dropped the open item).
+            _focusItem = false;
+            _focusScan = false;
+            await _module.InvokeVoidAsync("focusItem");
+        }
+        else if (_focusScan && _scanField is not null)
         {
             _focusScan = false;
             await _scanField.FocusAsync();
         }
+        await StoreDraftAsync();
     }
 
     private async Task OpenAsync()
     {
         var plate = ScanText?.Trim();
-        if (string.IsNullOrEmpty(plate) || _busy)
+        if (string.IsNullOrEmpty(plate) || _busy || !MayLeave(plate))
         {
             return;
         }
@@ -114,7 +133,9 @@ public sealed partial class Station : IAsyncDisposable
             _item = await Items.GetForStationAsync(id.Value, CancellationToken.None);
             PrefillFromCurrentDecision();
             await PrefillFromSuggestionAsync();
+            await RememberOpenedFormAsync();
             ScanText = "";
+            _focusItem = true;
         });
     }
 
@@ -139,7 +160,9 @@ public sealed partial class Station : IAsyncDisposable
                 _item = await Items.GetForStationAsync(created.Id, CancellationToken.None);
                 _unknownReturnId = null;
                 _message = null;
+                await RememberOpenedFormAsync();
                 ScanText = "";
+                _focusItem = true;
             }
             catch (DuplicateReturnIdException)
             {
@@ -255,13 +278,18 @@ public sealed partial class Station : IAsyncDisposable
 
     private Task CloseItemAsync()
     {
-        CloseItem();
+        if (MayLeave(nextPlate: null))
+        {
+            CloseItem();
+        }
         return Task.CompletedTask;
     }
 
     private void CloseItem()
     {
         _item = null;
+        _openedAs = null;
+        _pendingLeave = null;
         _unknownReturnId = null;
         ScanText = "";
         ResetForm();
@@ -270,6 +298,7 @@ public sealed partial class Station : IAsyncDisposable
 
     private void ResetForm()
     {
+        _openedAs = null;
         _grade.Clear();
         _damage = [];
         _disposition.Clear();

@@ -1,0 +1,156 @@
+using System.Text.Json;
+using Microsoft.JSInterop;
+using MudBlazor;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Items;
+
+namespace Returns.Grader.Web.Features.Station;
+
+/// <summary>What the associate chose on an open item and has not saved: kept in the tab's session storage.</summary>
+public sealed record StationDraft(
+    Guid ItemId,
+    string ReturnId,
+    Grade? Grade,
+    Disposition? Disposition,
+    IReadOnlyList<DamageType> Damage,
+    string? Notes,
+    string? ContradictionReason,
+    bool FlagForReview,
+    IReadOnlyList<RegionDraft> Regions);
+
+/// <summary>A region the associate changed (retyped, moved, rejected) or drew; regions left as suggested are not kept.</summary>
+public sealed record RegionDraft(Guid PhotoId, DamageType SuggestedType, int[] SuggestedBox, DamageType Type, int[] Box, bool Deleted, bool Drawn);
+
+/// <summary>
+/// Unsaved work survives (issue 17): the form of the open item is written to the browser tab's session storage whenever
+/// it differs from how the item opened, a reload or a later scan of the same plate brings it back, and leaving an item
+/// with unsaved choices (another scan, "Next item", reload, sign-out) asks first.
+/// </summary>
+public sealed partial class Station
+{
+    /// <summary>The form as it was when the item opened: the form differs from it = unsaved choices.</summary>
+    private string? _openedAs;
+
+    /// <summary>What was last written to session storage (null: nothing unsaved).</summary>
+    private string? _storedDraft;
+
+    /// <summary>Another scan or "Next item" waits for the associate to say the unsaved choices may go.</summary>
+    private PendingLeave? _pendingLeave;
+
+    private sealed record PendingLeave(string? NextPlate);
+
+    private bool HasUnsavedChoices => _item is not null && _openedAs is not null && DraftJson() != _openedAs;
+
+    private string DraftOwner => _actorId ?? "unknown";
+
+    private string? DraftJson() => _item is null ? null : JsonSerializer.Serialize(new StationDraft(
+        _item.Id, _item.ReturnId,
+        _grade.Chosen ? _grade.Value : null,
+        _disposition.Chosen ? _disposition.Value : null,
+        _damage, string.IsNullOrWhiteSpace(_notes) ? null : _notes, string.IsNullOrWhiteSpace(_contradictionReason) ? null : _contradictionReason,
+        _flagForReview,
+        [.. _regions.Where(r => r.Source != RegionSource.Accepted)
+            .Select(r => new RegionDraft(r.PhotoId, r.SuggestedType, r.SuggestedBox, r.Type, r.Box, r.Deleted, r.DrawnByAssociate))]));
+
+    /// <summary>After the item opened and its prefills are in: this is "nothing changed"; a stored draft for it comes back.</summary>
+    private async Task RememberOpenedFormAsync()
+    {
+        _openedAs = DraftJson();
+        if (_module is null || _item is null)
+        {
+            return;
+        }
+        var stored = await _module.InvokeAsync<string?>("loadDraft", DraftOwner);
+        if (stored is null || JsonSerializer.Deserialize<StationDraft>(stored) is not { } draft || draft.ItemId != _item.Id)
+        {
+            return;
+        }
+        RestoreDraft(draft);
+        if (HasUnsavedChoices)
+        {
+            _message = new StationMessage(Severity.Info, $"Your unsaved choices for {draft.ReturnId} are back. Check them and save.");
+        }
+    }
+
+    private void RestoreDraft(StationDraft draft)
+    {
+        if (draft.Grade is { } grade)
+        {
+            SelectGrade(grade); // as the key did: a disposition not chosen follows the grade again
+        }
+        if (draft.Disposition is { } disposition)
+        {
+            _disposition.Choose(disposition);
+        }
+        _damage = [.. draft.Damage];
+        _notes = draft.Notes;
+        _contradictionReason = draft.ContradictionReason;
+        _flagForReview = draft.FlagForReview;
+        foreach (var region in draft.Regions)
+        {
+            if (region.Drawn)
+            {
+                _regions.Add(RegionEdit.Drawn(region.PhotoId, region.Type, region.Box));
+            }
+            // A changed suggestion applies to the same suggested region if the model still suggests it.
+            else if (_regions.FirstOrDefault(r => r.PhotoId == region.PhotoId && r.SuggestedType == region.SuggestedType && r.SuggestedBox.SequenceEqual(region.SuggestedBox)) is { } suggested)
+            {
+                suggested.Type = region.Type;
+                suggested.Box = region.Box;
+                suggested.Deleted = region.Deleted;
+            }
+        }
+    }
+
+    /// <summary>Called after each render: session storage follows the form; the page warns before unload while it is unsaved.</summary>
+    private async Task StoreDraftAsync()
+    {
+        if (_module is null)
+        {
+            return;
+        }
+        var draft = HasUnsavedChoices ? DraftJson() : null;
+        if (draft != _storedDraft)
+        {
+            _storedDraft = draft;
+            await _module.InvokeVoidAsync("saveDraft", DraftOwner, draft);
+        }
+    }
+
+    /// <summary>True when the item may be left now; otherwise the station asks and the caller stops.</summary>
+    private bool MayLeave(string? nextPlate)
+    {
+        if (!HasUnsavedChoices || (nextPlate is not null && string.Equals(ReturnItems.NormalizeReturnId(nextPlate), _item?.ReturnId, StringComparison.Ordinal)))
+        {
+            return true;
+        }
+        _pendingLeave = new PendingLeave(nextPlate);
+        ScanText = "";
+        return false;
+    }
+
+    private async Task DiscardAndLeaveAsync()
+    {
+        if (_pendingLeave is not { } leave)
+        {
+            return;
+        }
+        _pendingLeave = null;
+        _openedAs = DraftJson(); // nothing unsaved any more: the form may go
+        if (leave.NextPlate is { } plate)
+        {
+            ScanText = plate;
+            await OpenAsync();
+        }
+        else
+        {
+            CloseItem();
+        }
+    }
+
+    private void KeepWorking()
+    {
+        _pendingLeave = null;
+        _focusItem = true;
+    }
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using Bunit;
+using MudBlazor;
+using MudBlazor.Extensions;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.UnitTests.Station;
+
+/// <summary>
+/// Issue 17, items 2 and 3: nothing the associate set is changed or dropped behind their back — a grade key keeps the
+/// disposition they chose, focus leaves the scan field when an item opens, another scan asks before it drops unsaved
+/// choices, and those choices are kept in the tab's session storage and come back when the item opens again.
+/// </summary>
+public sealed class StationUnsavedWorkTests : StationPageTestBase
+{
+    [Fact]
+    public async Task GradeKey_KeepsTheDispositionTheAssociateChose()
+    {
+        var (plate, _) = await CreateItemAsync();
+        var station = RenderStation();
+        Open(station, plate);
+
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(3));
+        var disposition = station.FindComponent<MudSelect<Disposition?>>();
+        Assert.Equal(Disposition.ResellUsed, disposition.Instance.GetState(x => x.Value)); // suggested for Good
+        await station.InvokeAsync(() => disposition.Instance.ValueChanged.InvokeAsync(Disposition.Donate));
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(5));
+
+        Assert.Equal("true", station.Find("[data-grade=Unsellable]").GetAttribute("aria-checked"));
+        Assert.Equal(Disposition.Donate, station.FindComponent<MudSelect<Disposition?>>().Instance.GetState(x => x.Value));
+    }
+
+    [Fact]
+    public async Task OpeningAnItem_MovesFocusOffTheScanField()
+    {
+        var (plate, _) = await CreateItemAsync();
+        var station = RenderStation();
+
+        Open(station, plate);
+
+        station.WaitForAssertion(() => Assert.Single(StationJs.Invocations, i => i.Identifier == "focusItem"));
+        Assert.Equal("", station.Find("#scan").GetAttribute("value") ?? "");
+    }
+
+    [Fact]
+    public async Task ScanningAnotherPlate_WithUnsavedChoices_AsksFirst()
+    {
+        var (first, _) = await CreateItemAsync();
+        var (second, _) = await CreateItemAsync();
+        var station = RenderStation();
+        Open(station, first);
+        station.Find("[data-grade=VeryGood]").Click();
+
+        // A stray scan (or "4" + Enter typed into the scan field) no longer drops the item.
+        Scan(station, second);
+        station.WaitForAssertion(() => Assert.Contains("not saved", station.Find("[data-testid=unsaved-guard]").TextContent));
+        Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
+        Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
+
+        station.Find("button[data-testid=keep-working]").Click();
+        Assert.Empty(station.FindAll("[data-testid=unsaved-guard]"));
+        Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
+
+        Scan(station, second);
+        station.WaitForAssertion(() => station.Find("button[data-testid=discard-and-leave]").Click());
+        station.WaitForAssertion(() => Assert.Equal(second, station.Find("[data-testid=item-return-id]").TextContent));
+
+        // "Next item" asks too once something is chosen; without choices it just goes.
+        station.Find("[data-grade=Good]").Click();
+        station.Find("button[data-testid=close-item]").Click();
+        Assert.NotEmpty(station.FindAll("[data-testid=unsaved-guard]"));
+        station.Find("button[data-testid=discard-and-leave]").Click();
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+    }
+
+    [Fact]
+    public async Task UnsavedChoices_AreStoredInTheTab_AndComeBackWhenTheStationReloads()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var station = RenderStation();
+        Open(station, plate);
+        station.Find("[data-grade=Acceptable]").Click();
+        station.Find("input[data-testid=notes]").Input("Lid cracked");
+
+        string? stored = null;
+        station.WaitForAssertion(() =>
+        {
+            stored = StationJs.Invocations.Where(i => i.Identifier == "saveDraft").Select(i => i.Arguments[1] as string).LastOrDefault();
+            Assert.Contains("Lid cracked", stored);
+        });
+        var draft = JsonSerializer.Deserialize<Web.Features.Station.StationDraft>(stored!)!;
+        Assert.Equal(item.Id, draft.ItemId);
+        Assert.Equal(Grade.Acceptable, draft.Grade);
+        Assert.Null(draft.Disposition); // suggested from the grade, not chosen: not part of what was chosen
+
+        // A reload: a new page whose session storage still has the draft.
+        station.Dispose();
+        StationJs.Setup<string?>("loadDraft", _ => true).SetResult(stored);
+        var reloaded = RenderStation();
+
+        reloaded.WaitForAssertion(() => Assert.Equal(plate, reloaded.Find("[data-testid=item-return-id]").TextContent));
+        Assert.Equal("true", reloaded.Find("[data-grade=Acceptable]").GetAttribute("aria-checked"));
+        Assert.Equal("Lid cracked", reloaded.Find("input[data-testid=notes]").GetAttribute("value"));
+        Assert.Contains("unsaved choices", reloaded.Find("[data-testid=station-message]").TextContent);
+        // The disposition follows the restored grade again (no "Choose a disposition" blocker).
+        Assert.NotNull(reloaded.FindComponent<MudSelect<Disposition?>>().Instance.GetState(x => x.Value));
+    }
+}
