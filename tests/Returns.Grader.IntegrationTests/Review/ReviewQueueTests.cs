@@ -46,6 +46,52 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
     private static object Override(string grade = "Acceptable", string reasonCode = "missed_damage") =>
         new { grade, disposition = "liquidate", damage = new[] { new { type = "tear" } }, reasonCode };
 
+    [Theory]
+    [InlineData("Good", "wrong_grade")] // the grader's own grade, called wrong
+    [InlineData("Acceptable", "approved")] // another grade, called an approval
+    public async Task ReasonCode_ThatContradictsWhatTheSupervisorDid_IsRefused_AndNothingIsStored(string grade, string reasonCode)
+    {
+        var (id, task) = await QueuedItemAsync(); // graded Good
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+
+        var refused = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade, disposition = "resell_used", damage = new[] { new { type = "dent" } }, reasonCode });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("Good", (await refused.ReadJsonAsync()).GetProperty("errors").GetProperty("reasonCode")[0].GetString());
+        var item = await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal(1, item.GetProperty("decisions").GetArrayLength());
+        // Said the way it was done, the same decision is kept.
+        var kept = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade, disposition = "resell_used", damage = new[] { new { type = "dent" } }, reasonCode = grade == "Good" ? "approved" : "wrong_grade" });
+        Assert.Equal(HttpStatusCode.Created, kept.StatusCode);
+    }
+
+    [Fact]
+    public async Task History_ShowsAReviewOnlyOnTheGradeItDecided_NotOnAnEarlierReplacedOne()
+    {
+        var (id, _) = await QueuedItemAsync(); // graded Good (high value: in review)
+        // The associate corrects their own grade before a supervisor looks: the Good grade is replaced.
+        var corrected = await _grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "VeryGood", disposition = "restock", damage = new[] { new { type = "scratch" } } });
+        Assert.Equal(HttpStatusCode.Created, corrected.StatusCode);
+        var task = (await (await _grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews").EnumerateArray()
+            .Single(r => r.GetProperty("status").GetString() == "Open").GetProperty("taskId").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade = "VeryGood", disposition = "restock", damage = new[] { new { type = "scratch" } }, reasonCode = "approved" })).StatusCode);
+
+        var history = await _app.Services.GetRequiredService<Web.Features.Review.ReviewDesk>().HistoryAsync("apikey:dev-grader", 500, CancellationToken.None);
+        var mine = history.Where(h => h.ItemId == Guid.Parse(id)).ToList(); // the fake clock gives both the same time
+        var replaced = Assert.Single(mine, h => h.MyGrade == Web.Data.Grade.Good);
+        var current = Assert.Single(mine, h => h.MyGrade == Web.Data.Grade.VeryGood);
+
+        Assert.Null(replaced.ReviewedGrade); // the replaced Good grade was never approved
+        Assert.False(replaced.StillCurrent);
+        Assert.Equal(Web.Data.Grade.VeryGood, current.ReviewedGrade);
+        Assert.Equal("approved", current.ReviewReasonCode);
+    }
+
     [Fact]
     public async Task Queue_IsForSupervisors_SortedByPriority()
     {

@@ -52,4 +52,11 @@ public abstract class StationPageTestBase : BunitTestBase
         Scan(station, plate);
         station.WaitForAssertion(() => Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent));
     }
+
+    protected async Task<int> DecisionCountAsync(Guid itemId)
+    {
+        var factory = App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<GraderDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.GradeDecisions, d => d.ReturnItemId == itemId);
+    }
 }

@@ -54,11 +54,4 @@ public sealed class StationSaveFailureTests : StationPageTestBase
             : "DROP TRIGGER refuse_decisions;";
         await command.ExecuteNonQueryAsync();
     }
-
-    private async Task<int> DecisionCountAsync(Guid itemId)
-    {
-        var factory = App.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
-        await using var db = await factory.CreateDbContextAsync();
-        return await db.GradeDecisions.CountAsync(d => d.ReturnItemId == itemId);
-    }
 }

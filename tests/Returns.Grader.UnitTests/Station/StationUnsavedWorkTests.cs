@@ -2,6 +2,7 @@ using System.Text.Json;
 using Bunit;
 using MudBlazor;
 using MudBlazor.Extensions;
+using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.UnitTests.Station;
@@ -104,5 +105,32 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Contains("unsaved choices", reloaded.Find("[data-testid=station-message]").TextContent);
         // The disposition follows the restored grade again (no "Choose a disposition" blocker).
         Assert.NotNull(reloaded.FindComponent<MudSelect<Disposition?>>().Instance.GetState(x => x.Value));
+    }
+
+    [Fact]
+    public async Task AfterAConflict_EnterDoesNotReplaceTheOtherGrade_OnlyTheButtonDoes()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var station = RenderStation();
+        Open(station, plate);
+        station.Find("[data-grade=LikeNew]").Click();
+
+        // Another tab grades the same item first.
+        var grading = App.Services.GetRequiredService<Web.Features.Grading.GradingService>();
+        await grading.DecideAsync(item.Id, new Web.Features.Grading.GradeRequest("Good", "resell_used", [new Web.Features.Grading.DamageInput(null, "dent", null, null)], null),
+            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
+
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        station.WaitForAssertion(() => Assert.Contains("Save as a correction", station.Find("[data-testid=station-message]").TextContent));
+        Assert.Equal(1, await DecisionCountAsync(item.Id));
+
+        // A second Enter (a reflex) changes nothing; the button, pressed on purpose, saves the correction.
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        Assert.Equal(1, await DecisionCountAsync(item.Id));
+        var save = station.Find("button[data-testid=submit]");
+        Assert.Contains("Save as a correction", save.TextContent);
+        save.Click();
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        Assert.Equal(2, await DecisionCountAsync(item.Id));
     }
 }

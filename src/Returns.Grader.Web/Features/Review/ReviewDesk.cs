@@ -150,11 +150,12 @@ public sealed class ReviewDesk(
         var itemIds = mine.Select(d => d.ReturnItemId).Distinct().ToList();
         var reviews = await db.GradeDecisions.AsNoTracking()
             .Where(d => itemIds.Contains(d.ReturnItemId) && d.Kind == DecisionKind.Review)
-            .Select(d => new { d.ReturnItemId, d.Grade, d.ReasonCode, d.ActorName, d.DecidedAt })
+            .Select(d => new { d.SupersedesId, d.Grade, d.ReasonCode, d.ActorName })
             .ToListAsync(cancellationToken);
         return mine.Select(d =>
         {
-            var review = reviews.Where(r => r.ReturnItemId == d.ReturnItemId && r.DecidedAt >= d.DecidedAt).OrderBy(r => r.DecidedAt).FirstOrDefault();
+            // A review is the outcome of the grade it superseded, not of an earlier grade that was already replaced.
+            var review = reviews.FirstOrDefault(r => r.SupersedesId == d.Id);
             return new HistoryEntry(d.ReturnItemId, d.ReturnId, d.Title, d.Grade, d.DecidedAt, d.Status,
                 review?.Grade, review?.ReasonCode, review?.ActorName, d.CurrentDecisionId == d.Id);
         }).ToList();
@@ -228,6 +229,7 @@ public sealed class ReviewDesk(
         var decision = await grading.BuildDecisionAsync(db, item,
             new GradeRequest(request.Grade, request.Disposition, request.Damage, request.Notes), actor, request.ReasonCode, cancellationToken);
         decision.Kind = DecisionKind.Review;
+        await CheckReasonFitsTheGradeAsync(db, decision, request.ReasonCode, cancellationToken);
         var counts = await CountReviewAsync(db, item, decision, cancellationToken);
         GradingService.Append(db, item, decision, ItemStatus.Final);
         task.Status = ReviewStatus.Decided;
@@ -236,6 +238,31 @@ public sealed class ReviewDesk(
         task.LeaseExpiresAt = null;
         await GradingService.SaveAsync(db, item, counts, cancellationToken);
         return ReturnItems.ToSummary(decision);
+    }
+
+    /// <summary>
+    /// A reason code must say what the supervisor did (issue 17): "approved" keeps the grader's grade, "wrong_grade"
+    /// changes it. Otherwise the label store would hold an approval that changed the grade, or a correction that did not.
+    /// </summary>
+    private static async Task CheckReasonFitsTheGradeAsync(GraderDb db, GradeDecision decision, string reasonCode, CancellationToken cancellationToken)
+    {
+        if (decision.SupersedesId is not { } gradedId)
+        {
+            return;
+        }
+        var graded = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == gradedId).Select(d => d.Grade).SingleAsync(cancellationToken);
+        var problem = reasonCode switch
+        {
+            "wrong_grade" when decision.Grade == graded =>
+                $"The grade is the grader's own ({graded}): approve it, or choose the grade it should be.",
+            "approved" when decision.Grade != graded =>
+                $"'approved' keeps the grader's grade ({graded}); for {decision.Grade} give the reason it changed (e.g. wrong_grade).",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new GradeValidationException(new Dictionary<string, string[]> { ["reasonCode"] = [problem] });
+        }
     }
 
     /// <summary>The dashboard's view of this review: the pair it closes and the model's predictions on the photos it saw.</summary>

@@ -23,6 +23,12 @@ public sealed partial class Station : IAsyncDisposable
     private bool _busy;
     private bool _focusScan;
     private bool _focusItem;
+
+    /// <summary>
+    /// Someone else graded the open item meanwhile: the associate has been shown their grade, and only the button (not
+    /// Enter, which may be a reflex) replaces it with a correction (issue 17).
+    /// </summary>
+    private bool _correctionNeedsClick;
     private string? _actorId;
 
     private ReturnItemDetails? _item;
@@ -261,8 +267,10 @@ public sealed partial class Station : IAsyncDisposable
             }
             catch (ConcurrencyConflictException e)
             {
-                _message = new StationMessage(Severity.Error, e.Message);
+                _message = new StationMessage(Severity.Error,
+                    $"{e.Message} Their grade is shown below; to replace it with yours, press \"Save as a correction\" (Enter does not).");
                 _item = await Items.GetForStationAsync(item.Id, CancellationToken.None);
+                _correctionNeedsClick = true;
             }
             catch (GradeValidationException e)
             {
@@ -274,6 +282,12 @@ public sealed partial class Station : IAsyncDisposable
                 CloseItem();
             }
         });
+    }
+
+    private Task SubmitFromButtonAsync()
+    {
+        _correctionNeedsClick = false;
+        return SubmitAsync();
     }
 
     private Task CloseItemAsync()
@@ -298,6 +312,7 @@ public sealed partial class Station : IAsyncDisposable
 
     private void ResetForm()
     {
+        _correctionNeedsClick = false;
         _openedAs = null;
         _grade.Clear();
         _damage = [];
@@ -354,7 +369,7 @@ public sealed partial class Station : IAsyncDisposable
     [JSInvokable]
     public async Task OnSubmitKey()
     {
-        if (_item is not null)
+        if (_item is not null && !_correctionNeedsClick)
         {
             await InvokeAsync(SubmitAsync);
             await InvokeAsync(StateHasChanged);
