@@ -43,7 +43,7 @@ public sealed class BenchServices
         Models = new ModelRegistry(
             Options.Create(new VisionOptions()),
             Options.Create(new GraderOptions { DataDirectory = Path.GetDirectoryName(Path.GetFullPath(databasePath))! }),
-            new BenchHostEnvironment(), Factory, TimeProvider.System, NullLogger<ModelRegistry>.Instance);
+            new BenchHostEnvironment(), Factory, new RubricCatalog(Options.Create(new RubricOptions())), TimeProvider.System, NullLogger<ModelRegistry>.Instance);
         Desk = BuildDesk(Factory, review, Models);
         Metrics = new QualityMetrics(Factory, review, TimeProvider.System);
         // A second pair whose commands are captured, so the timed pair carries no recording cost.

@@ -1,8 +1,12 @@
+import json
+import os
+
 import numpy as np
 import pytest
 
 from package import rle_decode, rle_encode, split_for
 from regions import components, iou, match, regions_from_probs
+import rubric
 from rubric import GRADES, grade_from_damage, grade_index_from_points
 
 
@@ -65,3 +69,19 @@ def test_matching_is_one_to_one_and_type_aware():
     gm, pm = match(gt, pred, 0.3)
     assert gm == [True, False] and pm == [True]
     assert iou([0, 0, 10, 10], [5, 0, 10, 10]) == pytest.approx(50 / 150)
+
+
+def test_rubric_matches_the_apps_rubric_file():
+    """The app's rubric-v1.json is the business's standard; training's rubric.py must be the same rules (issue 16)."""
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "..", "src", "Returns.Grader.Web", "Features", "Grading",
+                        "Rubrics", f"rubric-{rubric.RUBRIC_VERSION}.json")
+    with open(path, encoding="utf-8") as f:
+        app = json.load(f)
+    assert app["version"] == rubric.RUBRIC_VERSION
+    assert app["damagePoints"] == rubric.SEVERITY_POINTS
+    assert list(app["damagePoints"]) == rubric.DAMAGE_TYPES
+    bands = sorted(app["gradeBands"], key=lambda b: b["minPoints"])
+    assert [b["grade"] for b in bands] == rubric.GRADES
+    for points in range(0, 12):
+        expected = [b["grade"] for b in bands if b["minPoints"] <= points][-1]
+        assert rubric.GRADES[rubric.grade_index_from_points(points)] == expected, points

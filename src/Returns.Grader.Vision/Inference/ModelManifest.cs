@@ -74,8 +74,22 @@ public sealed record ResizeSettings
     /// <summary>What manifests without the field (and Hugging Face models) get: the rule before it was a number.</summary>
     public const double DefaultMinDecodedFactor = 2.0;
 
-    public string Mode { get; init; } = "stretch";
-    public string Filter { get; init; } = "bilinear";
+    /// <summary>The only resize the C# side implements (AntialiasedResize): see <see cref="IsImplemented"/>.</summary>
+    public const string ImplementedMode = "stretch";
+
+    public const string ImplementedFilter = "bilinear";
+
+    public string Mode { get; init; } = ImplementedMode;
+    public string Filter { get; init; } = ImplementedFilter;
+    public bool KeepAspectRatio { get; init; }
+    public bool Antialias { get; init; } = true;
+
+    /// <summary>
+    /// Whether the app feeds the network what this manifest describes: the whole photo stretched to the input size with
+    /// Pillow's antialiased bilinear filter. Anything else would be read, accepted and silently not done (issue 16).
+    /// </summary>
+    public bool IsImplemented =>
+        Mode == ImplementedMode && Filter == ImplementedFilter && !KeepAspectRatio && Antialias;
 
     /// <summary>
     /// How small a JPEG may get while it is decoded (DCT scaling by 1/2, 1/4, 1/8), as a multiple of the input size on

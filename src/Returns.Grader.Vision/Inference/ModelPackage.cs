@@ -125,6 +125,13 @@ public static class ModelPackage
         {
             problems.Add("input mean and std need three values, std non-zero");
         }
+        if (!manifest.Input.Resize.IsImplemented)
+        {
+            var resize = manifest.Input.Resize;
+            problems.Add($"input resize (mode '{resize.Mode}', filter '{resize.Filter}', keep_aspect_ratio {resize.KeepAspectRatio.ToString().ToLowerInvariant()}, " +
+                $"antialias {resize.Antialias.ToString().ToLowerInvariant()}) is not what this app does: it stretches the whole photo with an antialiased " +
+                $"'{ResizeSettings.ImplementedFilter}' filter (mode '{ResizeSettings.ImplementedMode}', keep_aspect_ratio false, antialias true)");
+        }
         if (manifest.Input.Resize.MinDecodedFactor < 1)
         {
             problems.Add("input resize min_decoded_factor must be at least 1 (a decoded image smaller than the input loses detail)");

@@ -151,6 +151,29 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(active.FamiliarityScore is not null, active.Familiar is not null);
     }
 
+    /// <summary>A manifest field the app would read and then not honour: the model is refused, saying which and why (issue 16).</summary>
+    [Theory]
+    [InlineData("resize mode", "input.resize.mode", "letterbox", "is not what this app does")]
+    [InlineData("resize filter", "input.resize.filter", "nearest", "is not what this app does")]
+    [InlineData("aspect ratio kept", "input.resize.keep_aspect_ratio", "true", "is not what this app does")]
+    [InlineData("unknown rubric", "rubric_version", "v9", "rubric 'v9', which this app does not know")]
+    [InlineData("other severity points", "severity_points.scratch", "3", "severity points differ from rubric v1: scratch 3 (rubric v1: 1)")]
+    public async Task ManifestTheAppWouldNotHonour_IsRefusedWith422SayingWhy(string _, string path, string value, string expected)
+    {
+        var data = _app.ApiClient("dev-data");
+
+        var response = await data.PostAsync("/api/v1/models", Upload($"2.1.0-{path.Replace('.', '-').Replace('_', '-')}", manifest =>
+        {
+            var parts = path.Split('.');
+            var node = parts[..^1].Aggregate(manifest, (current, key) => current[key]!);
+            node[parts[^1]] = value is "true" ? JsonValue.Create(true) : int.TryParse(value, out var number) ? JsonValue.Create(number) : JsonValue.Create(value);
+        }));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains(expected, (await response.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Single((await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()); // only the shipped one
+    }
+
     [Fact]
     public async Task BadUploadsAndForbiddenChanges_AreRefusedInPlainWords()
     {

@@ -81,7 +81,7 @@ public sealed class RegisteredModelNotFoundException(Guid id) : Exception($"Ther
 /// </summary>
 public sealed partial class ModelRegistry(
     IOptions<VisionOptions> options, IOptions<GraderOptions> grader, IWebHostEnvironment environment, IDbContextFactory<GraderDb> dbFactory,
-    TimeProvider clock, ILogger<ModelRegistry> logger) : IDisposable
+    Grading.RubricCatalog rubrics, TimeProvider clock, ILogger<ModelRegistry> logger) : IDisposable
 {
     private readonly Lock _slots = new();
     private readonly SemaphoreSlim _changes = new(1);
@@ -393,7 +393,31 @@ public sealed partial class ModelRegistry(
         }
     }
 
-    /// <summary>Loads a model and checks that it speaks this app's grades and damage types.</summary>
+    /// <summary>
+    /// A model learned grades under a rubric: the app must know that rubric, and the severity points the model was
+    /// trained with must be that rubric's (a model trained under other points would suggest grades by other rules).
+    /// </summary>
+    private string? RubricProblem(ModelManifest manifest)
+    {
+        if (rubrics.Find(manifest.RubricVersion) is not { } rubric)
+        {
+            return $"The model was trained under rubric '{manifest.RubricVersion}', which this app does not know (it knows {string.Join(", ", rubrics.Versions)}).";
+        }
+        if (manifest.SeverityPoints.Count == 0)
+        {
+            return null; // a plain classifier (e.g. a Hugging Face export) states no points: nothing to compare
+        }
+        var differences = Enum.GetValues<DamageType>()
+            .Select(type => (Name: WireName<DamageType>.Of(type), Rubric: rubric.PointsOf(type),
+                Model: manifest.SeverityPoints.TryGetValue(WireName<DamageType>.Of(type), out var points) ? points : (int?)null))
+            .Where(p => p.Model != p.Rubric)
+            .Select(p => $"{p.Name} {p.Model?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "missing"} (rubric {rubric.Version}: {p.Rubric})")
+            .ToList();
+        return differences.Count == 0 ? null
+            : $"The model's severity points differ from rubric {rubric.Version}: {string.Join(", ", differences)}.";
+    }
+
+    /// <summary>Loads a model and checks that it speaks this app's grades, damage types and rubric.</summary>
     private GradeModel LoadChecked(string directory)
     {
         var model = GradeModel.Load(directory, options.Value.ToSettings());
@@ -405,6 +429,11 @@ public sealed partial class ModelRegistry(
             throw new ModelLoadException(unknownGrades.Count > 0
                 ? $"The model's grades {string.Join(", ", unknownGrades)} are not this app's grades."
                 : $"The model's damage types {string.Join(", ", unknownTypes)} are not this app's damage types.");
+        }
+        if (RubricProblem(model.Manifest) is { } problem)
+        {
+            model.Dispose();
+            throw new ModelLoadException(problem);
         }
         return model;
     }
