@@ -1,10 +1,13 @@
 namespace Returns.Grader.Bench.Vision;
 
-public sealed record BenchArguments(string ModelDirectory, bool Quick, ISet<string> Skip, string? MemoryProbeMode, string? PhotoPath, int Concurrency, IReadOnlyDictionary<string, string> AppEnvironment)
+public sealed record BenchArguments(
+    string ModelDirectory, bool Quick, ISet<string> Skip, string? MemoryProbeMode, string? PhotoPath, int Concurrency,
+    IReadOnlyDictionary<string, string> AppEnvironment, IReadOnlyList<double>? LoadRates, int? LoadSeconds)
 {
     public const string DefaultModel = "models/grader-vit-v1";
 
-    public static readonly string[] Sections = ["bdn", "python", "inference", "cpu", "memory", "api"];
+    /// <summary>Sections by name, for --skip and --only; "checks" (correctness checks + stage breakdown) always ran before "load" existed.</summary>
+    public static readonly string[] Sections = ["bdn", "python", "checks", "inference", "cpu", "memory", "api", "load"];
 
     public static BenchArguments Parse(string[] args)
     {
@@ -15,6 +18,8 @@ public sealed record BenchArguments(string ModelDirectory, bool Quick, ISet<stri
         var concurrency = 8;
         var skip = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var appEnvironment = new Dictionary<string, string>();
+        List<double>? loadRates = null;
+        int? loadSeconds = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
@@ -27,14 +32,17 @@ public sealed record BenchArguments(string ModelDirectory, bool Quick, ISet<stri
                     quick = true;
                     break;
                 case "--skip":
-                    foreach (var section in Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-                    {
-                        if (!Sections.Contains(section, StringComparer.OrdinalIgnoreCase))
-                        {
-                            throw new ArgumentException($"Unknown section '{section}'; sections: {string.Join(", ", Sections)}.");
-                        }
-                        skip.Add(section);
-                    }
+                    skip.UnionWith(SectionNames(Value()));
+                    break;
+                case "--only": // e.g. --only load: every other section (checks included) is skipped
+                    skip.UnionWith(Sections.Except(SectionNames(Value()), StringComparer.OrdinalIgnoreCase));
+                    break;
+                case "--load-rates": // photos/s offered by the load section, e.g. 1,2,3,4,5,6,8
+                    loadRates = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(r => double.Parse(r, System.Globalization.CultureInfo.InvariantCulture))];
+                    break;
+                case "--load-seconds": // measured seconds per rate in the load section
+                    loadSeconds = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture);
                     break;
                 case "--app-env": // experiments: an extra KEY=VALUE for the app in the API section (e.g. DOTNET_gcServer=0)
                     var pair = Value().Split('=', 2);
@@ -50,10 +58,23 @@ public sealed record BenchArguments(string ModelDirectory, bool Quick, ISet<stri
                     concurrency = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture);
                     break;
                 default:
-                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use --model DIR, --quick, --skip {string.Join(",", Sections)}, --app-env KEY=VALUE.");
+                    throw new ArgumentException($"Unknown argument '{args[i]}'. Use --model DIR, --quick, --skip|--only {string.Join(",", Sections)}, --app-env KEY=VALUE, --load-rates R,R,…, --load-seconds N.");
             }
         }
-        return new BenchArguments(model, quick, skip, probe, photo, concurrency, appEnvironment);
+        return new BenchArguments(model, quick, skip, probe, photo, concurrency, appEnvironment, loadRates, loadSeconds);
+    }
+
+    private static string[] SectionNames(string list)
+    {
+        var names = list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        foreach (var section in names)
+        {
+            if (!Sections.Contains(section, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"Unknown section '{section}'; sections: {string.Join(", ", Sections)}.");
+            }
+        }
+        return names;
     }
 
     public static string FindRepoRoot()

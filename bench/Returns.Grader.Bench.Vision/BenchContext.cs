@@ -27,6 +27,12 @@ public sealed class BenchContext
     /// <summary>Extra environment for the app that the API section starts (experiments only; the report names them).</summary>
     public IReadOnlyDictionary<string, string> AppEnvironment { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Photos/s the load section offers, one step each (--load-rates).</summary>
+    public IReadOnlyList<double> LoadRates { get; init; } = [1, 2, 3, 4, 5, 6, 8];
+
+    /// <summary>Measured seconds per rate in the load section, after its warm-up (--load-seconds).</summary>
+    public int LoadSeconds { get; init; } = 30;
+
     public StringBuilder Report { get; } = new();
 
     /// <summary>bench/python/baseline.py's output by torch thread count, when it ran.</summary>

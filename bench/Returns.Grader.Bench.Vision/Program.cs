@@ -6,7 +6,7 @@ using Returns.Grader.Bench.Vision.Measurement;
 using Returns.Grader.Bench.Vision.Sections;
 
 // Issue 3's speed targets. Usage, from the repository root (docs/benchmarks.md has the measured run):
-//   dotnet run -c Release --project bench/Returns.Grader.Bench.Vision [-- --model DIR] [--quick] [--skip bdn,python,inference,cpu,memory,api] [--app-env KEY=VALUE]
+//   dotnet run -c Release --project bench/Returns.Grader.Bench.Vision [-- --model DIR] [--quick] [--skip|--only bdn,python,checks,inference,cpu,memory,api,load] [--app-env KEY=VALUE] [--load-rates 1,2,3] [--load-seconds 30]
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -36,6 +36,8 @@ var context = new BenchContext
     Quick = options.Quick,
     Skip = options.Skip,
     AppEnvironment = options.AppEnvironment,
+    LoadRates = options.LoadRates ?? (options.Quick ? [1, 4, 8] : [1, 2, 3, 4, 5, 6, 8]),
+    LoadSeconds = options.LoadSeconds ?? (options.Quick ? 5 : 30),
 };
 
 var startedAt = DateTime.UtcNow;
@@ -46,7 +48,7 @@ context.Md($"- Machine: {ProcessStats.Describe()}; load average at the start {lo
 context.Md($"- Model: {Path.GetRelativePath(repoRoot, modelDirectory)}; photo: {Path.GetRelativePath(repoRoot, photoPath)} ({context.Photo.Length / 1048576.0:F2} MB, {TestPhoto.StoredWidth}×{TestPhoto.StoredHeight}, EXIF orientation {TestPhoto.Orientation})");
 context.Md();
 
-var ok = Checks.Run(context);
+var ok = !context.Enabled("checks") || Checks.Run(context);
 var suggestion = new SuggestionSection(context);
 suggestion.Run();
 if (context.Enabled("inference"))
@@ -64,6 +66,10 @@ if (context.Enabled("memory"))
 if (context.Enabled("api"))
 {
     ok &= await ApiSection.RunAsync(context);
+}
+if (context.Enabled("load"))
+{
+    ok &= await LoadSection.RunAsync(context);
 }
 suggestion.WriteTargets();
 

@@ -20,17 +20,26 @@ public static class TestPhoto
     private const int Seed = 20261125;
 
     /// <summary>Writes the photo into <paramref name="directory"/> unless it is already there (it is deterministic).</summary>
-    public static string Ensure(string directory)
+    public static string Ensure(string directory) => Ensure(directory, 90, FileName);
+
+    /// <summary>
+    /// The same painting at another JPEG quality, for a larger file of the same 12 MP (the load section's 8 MB photo:
+    /// more bytes to receive and to entropy-decode, as a phone's high-quality JPEG).
+    /// </summary>
+    public static string EnsureAtQuality(string directory, int quality) =>
+        Ensure(directory, quality, $"{Path.GetFileNameWithoutExtension(FileName)}-q{quality}.jpg");
+
+    private static string Ensure(string directory, int quality, string fileName)
     {
         Directory.CreateDirectory(directory);
-        var path = Path.Combine(directory, FileName);
+        var path = Path.Combine(directory, fileName);
         if (File.Exists(path) && new FileInfo(path).Length > 1_000_000)
         {
             return path;
         }
         using var bitmap = PhotoPainter.Paint(StoredWidth, StoredHeight, Seed, MarkerStored);
         using var pixmap = bitmap.PeekPixels();
-        using var jpeg = pixmap.Encode(new SKJpegEncoderOptions(90)) ?? throw new InvalidOperationException("JPEG encoding failed.");
+        using var jpeg = pixmap.Encode(new SKJpegEncoderOptions(quality)) ?? throw new InvalidOperationException("JPEG encoding failed.");
         File.WriteAllBytes(path, ExifApp1.InsertAfterSoi(jpeg.ToArray(), Orientation));
         return path;
     }

@@ -79,6 +79,10 @@ public sealed class SuggestionSection(BenchContext context)
             }
         }
 
+        if (rows.Count == 0)
+        {
+            return; // bdn and python skipped
+        }
         context.Md("## 1–2. 12 MP JPEG bytes → suggestion, C# and Python in the same run");
         context.Md();
         if (context.PythonBaselines.Values.FirstOrDefault() is { ValueKind: JsonValueKind.Object } p)
@@ -100,6 +104,10 @@ public sealed class SuggestionSection(BenchContext context)
 
     public void WriteTargets()
     {
+        if (_inference is null && _intake is null && context.ApiUpload is null)
+        {
+            return; // nothing measured that has a target
+        }
         context.Md("## Targets");
         context.Md();
         context.Md("| Target | Measured | Met |");
