@@ -36,7 +36,8 @@ if (!app.Environment.IsDevelopment())
 }
 app.UseGraderSecurityHeaders();
 app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseGraderStatusCodePages(); // problem+json, except a browser's unknown address: the "page not found" page
+app.UseRouting(); // here, after the status-code pages: a 404 re-run as the "page not found" page is routed again
 app.UseGraderAssets();
 app.UseGraderFailedCredentialsLimit(); // before authentication: an address that keeps sending wrong keys is refused unchecked
 app.UseAuthentication();

@@ -128,13 +128,13 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     [InlineData("\u202E/evil.example")]
     [InlineData("/ /evil.example")]
     [InlineData("")]
-    public async Task LocalSignIn_WithAnOffSiteReturnUrl_GoesToTheStation(string returnUrl)
+    public async Task LocalSignIn_WithAnOffSiteReturnUrl_GoesToTheRolesFirstPage(string returnUrl)
     {
         var (session, _) = await SignedInAsync(returnUrl);
         var response = session.LastSignIn!;
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
-        Assert.Equal("/station", response.Headers.Location!.OriginalString);
+        Assert.Equal("/review", response.Headers.Location!.OriginalString); // a supervisor's first page (LandingPages)
     }
 
     [Fact]

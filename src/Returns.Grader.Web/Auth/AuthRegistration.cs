@@ -64,6 +64,7 @@ public static class AuthRegistration
             // Anything that forgets to state its roles still needs a signed-in person.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddSingleton<PageAccess>();
         return builder;
     }
 
@@ -127,7 +128,8 @@ public static class AuthRegistration
     {
         var account = app.MapGroup("/account").ExcludeFromDescription();
 
-        account.MapPost("/local-sign-in", async ([FromForm] string name, [FromForm] string role, [FromForm] string? returnUrl, HttpContext http, SignInMode mode) =>
+        account.MapPost("/local-sign-in", async ([FromForm] string name, [FromForm] string role, [FromForm] string? returnUrl, HttpContext http, SignInMode mode,
+            PageAccess access) =>
         {
             if (!mode.IsLocal)
             {
@@ -145,8 +147,10 @@ public static class AuthRegistration
                     new Claim(ClaimTypes.Role, role),
                 ],
                 CookieAuthenticationDefaults.AuthenticationScheme);
-            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
-            return Results.LocalRedirect(IsLocalUrl(returnUrl) ? returnUrl! : "/station");
+            var user = new ClaimsPrincipal(identity);
+            await http.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, user);
+            // Each role lands on its first page; a return address wins where this role may open it.
+            return Results.LocalRedirect(await access.AfterSignInAsync(user, returnUrl));
         }).AllowAnonymous().RequireRateLimiting(Infrastructure.RateLimitPolicies.SignIns);
 
         // The sign-out form carries the antiforgery token; without it a page elsewhere could sign people out.

@@ -20,6 +20,35 @@ public static class Roles
     public const string DataTeam = $"{DataScientist},{Admin}";
 }
 
+/// <summary>Where each role lands after signing in, and from "/": the first page of its work (README, "Signing in").</summary>
+public static class LandingPages
+{
+    // A person with several roles lands where their most senior role works, the role Actor.From says they act in.
+    private static readonly (string Role, string Page)[] FirstPages =
+    [
+        (Roles.Admin, "/station"),
+        (Roles.Supervisor, "/review"),
+        (Roles.Grader, "/station"),
+        (Roles.DataScientist, "/exports"),
+    ];
+
+    /// <summary>A signed-in person with none of the app's roles (an Entra account without an app role) is told so.</summary>
+    public const string NoRole = "/account/denied";
+
+    public static string For(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        foreach (var (role, page) in FirstPages)
+        {
+            if (user.IsInRole(role))
+            {
+                return page;
+            }
+        }
+        return NoRole;
+    }
+}
+
 /// <summary>Named authorization policies that endpoints and pages state.</summary>
 public static class Policies
 {

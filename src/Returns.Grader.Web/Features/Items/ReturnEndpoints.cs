@@ -19,7 +19,7 @@ public static class ReturnEndpoints
             try
             {
                 var item = await items.CreateAsync(request, Actor.From(http.User), cancellationToken);
-                return Results.Created($"/api/v1/returns/{item.Id}", await items.GetAsync(item.Id, cancellationToken));
+                return Results.Created($"/api/v1/returns/{item.Id}", await items.GetForAsync(item.Id, http.User, cancellationToken));
             }
             catch (DuplicateReturnIdException e)
             {
@@ -34,16 +34,17 @@ public static class ReturnEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Announces a returned item by its licence plate (returnId).");
 
-        api.MapGet("/{id}", async (Guid id, ReturnItems items, CancellationToken cancellationToken) =>
-            await items.GetAsync(id, cancellationToken) is { } item ? Results.Ok(item) : ApiProblems.ItemNotFound(id))
+        // A blind item's suggestion is withheld from graders here as at the station (ADR 0022).
+        api.MapGet("/{id}", async (Guid id, ReturnItems items, HttpContext http, CancellationToken cancellationToken) =>
+            await items.GetForAsync(id, http.User, cancellationToken) is { } item ? Results.Ok(item) : ApiProblems.ItemNotFound(id))
             .RequireAuthorization(Policies.Staff)
             .Produces<ReturnItemDetails>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("The item, its photos, its suggestion (null until a model exists), its decisions and status.");
+            .WithSummary("The item, its photos, its suggestion (null until a model exists, and for a grader when the item is blind), its decisions and status.");
 
-        api.MapGet("/", async (string returnId, ReturnItems items, CancellationToken cancellationToken) =>
+        api.MapGet("/", async (string returnId, ReturnItems items, HttpContext http, CancellationToken cancellationToken) =>
             await items.FindIdByReturnIdAsync(returnId, cancellationToken) is { } id
-                ? Results.Ok(await items.GetAsync(id, cancellationToken))
+                ? Results.Ok(await items.GetForAsync(id, http.User, cancellationToken))
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such return item", detail: $"No item has licence plate {returnId}."))
             .RequireAuthorization(Policies.Staff)
             .Produces<ReturnItemDetails>()

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Claims;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
@@ -33,7 +34,10 @@ public sealed record ReturnItemDetails(
     DateTime CreatedAt, IReadOnlyList<PhotoSummary> Photos, Suggestion? Suggestion, Guid? CurrentDecisionId,
     IReadOnlyList<DecisionSummary> Decisions, IReadOnlyList<ReviewSummary> Reviews)
 {
-    /// <summary>True when the station hides the suggestion for this item (blind grading).</summary>
+    /// <summary>
+    /// True for an item drawn for blind grading, whoever asks: the station and graders get no suggestion for it; a
+    /// supervisor, data scientist or admin gets the suggestion and this flag together (ADR 0022).
+    /// </summary>
     public bool Blind { get; init; }
 }
 
@@ -162,13 +166,37 @@ public sealed partial class ReturnItems(
         return await db.ReturnItems.Where(i => i.ReturnId == normalized).Select(i => (Guid?)i.Id).SingleOrDefaultAsync(cancellationToken);
     }
 
-    /// <summary>The item as the station shows it: for items drawn for blind grading, without the model's suggestion.</summary>
+    /// <summary>Whether the item is drawn for blind grading (fixed per item, so a reload shows the same).</summary>
+    public bool IsBlind(Guid itemId) => ReviewRouter.IsBlind(itemId, review.CurrentValue.BlindShare);
+
+    /// <summary>Whether this person is kept from the item's suggestion: a blind item, and a viewer who only grades (ADR 0022).</summary>
+    public bool HidesSuggestionFrom(Guid itemId, ClaimsPrincipal viewer) => IsBlind(itemId) && !BlindGrading.MaySeeSuggestion(viewer);
+
+    /// <summary>The item as this person may see it (the API): a blind item's suggestion only for those who may see it.</summary>
+    public async Task<ReturnItemDetails?> GetForAsync(Guid id, ClaimsPrincipal viewer, CancellationToken cancellationToken)
+    {
+        var item = await GetAsync(id, cancellationToken);
+        return item is { Blind: true } && !BlindGrading.MaySeeSuggestion(viewer) ? WithoutSuggestion(item) : item;
+    }
+
+    /// <summary>
+    /// The item as the station shows it: for items drawn for blind grading, without the model's suggestion, whoever
+    /// grades there (the station is the grading form, and its grades of such items are stored as blind).
+    /// </summary>
     public async Task<ReturnItemDetails?> GetForStationAsync(Guid id, CancellationToken cancellationToken)
     {
         var item = await GetAsync(id, cancellationToken);
-        return item is not null && ReviewRouter.IsBlind(id, review.CurrentValue.BlindShare) ? item with { Suggestion = null, Blind = true } : item;
+        return item is { Blind: true } ? WithoutSuggestion(item) : item;
     }
 
+    /// <summary>No suggestion, and not the model's grade kept on the item's decisions either.</summary>
+    private static ReturnItemDetails WithoutSuggestion(ReturnItemDetails item) => item with
+    {
+        Suggestion = null,
+        Decisions = item.Decisions.Select(d => d with { SuggestedByModel = null, SuggestedGrade = null }).ToList(),
+    };
+
+    /// <summary>The whole item, a blind item's suggestion included: for reviewers' pages; what a person is shown goes through <see cref="GetForAsync"/>.</summary>
     public async Task<ReturnItemDetails?> GetAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -187,7 +215,10 @@ public sealed partial class ReturnItems(
         return new ReturnItemDetails(
             item.Id, item.ReturnId, item.Sku, item.Title, item.Category, item.UnitValue, item.Status, item.Version, item.CreatedAt,
             photos, suggestion, item.CurrentDecisionId, decisions.Select(ToSummary).ToList(),
-            reviews.Select(t => new ReviewSummary(t.Id, t.ReasonList, t.Status, t.CreatedAt, t.DecidedAt)).ToList());
+            reviews.Select(t => new ReviewSummary(t.Id, t.ReasonList, t.Status, t.CreatedAt, t.DecidedAt)).ToList())
+        {
+            Blind = IsBlind(id),
+        };
     }
 
     public static DecisionSummary ToSummary(GradeDecision d) => new(

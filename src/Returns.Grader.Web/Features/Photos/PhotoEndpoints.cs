@@ -5,6 +5,7 @@ using Returns.Grader.Vision.Photos;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Items;
 using Returns.Grader.Web.Infrastructure;
 using Returns.Grader.Web.Infrastructure.Telemetry;
 
@@ -48,7 +49,8 @@ public static class PhotoEndpoints
     }
 
     private static async Task<IResult> UploadAsync(
-        Guid id, HttpRequest request, PhotoIntake intake, IOptions<PhotoOptions> options, GraderMetrics metrics, HttpContext http, CancellationToken cancellationToken)
+        Guid id, HttpRequest request, PhotoIntake intake, ReturnItems items, IOptions<PhotoOptions> options, GraderMetrics metrics, HttpContext http,
+        CancellationToken cancellationToken)
     {
         var limits = options.Value;
         if (!request.HasFormContentType)
@@ -96,7 +98,10 @@ public static class PhotoEndpoints
             {
                 return ApiProblems.ItemNotFound(id);
             }
-            var body = new PhotoUploadResponse(results.Select(r => new PhotoUploadResult(r.Photo.Id, r.Photo.Width, r.Photo.Height, PhotoUrl(r.Photo.Id), r.Suggestion)).ToList());
+            // A grader uploading to a blind item gets no suggestion back: the station's script would have it (ADR 0022).
+            var blind = items.HidesSuggestionFrom(id, http.User);
+            var body = new PhotoUploadResponse(results.Select(r =>
+                new PhotoUploadResult(r.Photo.Id, r.Photo.Width, r.Photo.Height, PhotoUrl(r.Photo.Id), blind ? null : r.Suggestion)).ToList());
             return Results.Created($"/api/v1/returns/{id}", body);
         }
         catch (PhotoUploadRejectedException e)

@@ -11,7 +11,7 @@ namespace Returns.Grader.Web.Features.Station;
 /// </summary>
 public sealed class RegionEdit
 {
-    private RegionEdit(Guid photoId, DamageType type, int[] box, double? score)
+    private RegionEdit(Guid photoId, DamageType type, int[] box, double? score, bool drawnByAssociate, bool savedAsEdited = false)
     {
         PhotoId = photoId;
         SuggestedType = type;
@@ -19,37 +19,62 @@ public sealed class RegionEdit
         SuggestedBox = box;
         Box = box;
         Score = score;
+        DrawnByAssociate = drawnByAssociate;
+        _savedAsEdited = savedAsEdited;
     }
+
+    /// <summary>Reopened from a decision where the associate had already moved or retyped it: edited, however it is left now.</summary>
+    private readonly bool _savedAsEdited;
 
     public Guid PhotoId { get; }
     public DamageType SuggestedType { get; }
     public DamageType Type { get; set; }
     public int[] SuggestedBox { get; }
     public int[] Box { get; set; }
-    /// <summary>The model's score; null for a region the associate drew.</summary>
+    /// <summary>The model's score; null for a region the associate drew, and for one reopened from a saved decision.</summary>
     public double? Score { get; }
     public bool Deleted { get; set; }
-    public bool DrawnByAssociate => Score is null;
+    public bool DrawnByAssociate { get; }
+
+    /// <summary>Where the region came from, in the associate's words.</summary>
+    public string Note => DrawnByAssociate ? "drawn by you" : Score is { } score ? $"score {score:0.00}" : "as saved";
 
     public RegionSource Source =>
         DrawnByAssociate ? RegionSource.Added
         : Deleted ? RegionSource.Deleted
-        : Type != SuggestedType || !Box.SequenceEqual(SuggestedBox) ? RegionSource.Edited
+        : _savedAsEdited || Type != SuggestedType || !Box.SequenceEqual(SuggestedBox) ? RegionSource.Edited
         : RegionSource.Accepted;
 
     public static RegionEdit? From(SuggestedDamage damage) =>
         damage.PhotoId is { } photoId && WireName<DamageType>.TryParse(damage.Type, out var type) && damage.Box.Length == 4
-            ? new RegionEdit(photoId, type, damage.Box, damage.Score)
+            ? new RegionEdit(photoId, type, damage.Box, damage.Score, drawnByAssociate: false)
             : null;
 
     /// <summary>A boxed region of an earlier decision (the grader's), for a supervisor to keep, retype or reject.</summary>
     public static RegionEdit? FromDecision(DamageSummary damage) =>
         damage.PhotoId is { } photoId && damage.Box is { Length: 4 } box && damage.Source != RegionSource.Deleted
-            ? new RegionEdit(photoId, damage.Type, box, score: 1.0)
+            ? new RegionEdit(photoId, damage.Type, box, score: 1.0, drawnByAssociate: false)
             : null;
 
+    /// <summary>
+    /// A boxed region of the item's current decision, reopened at the station for a correction. It stays what it was
+    /// saved as until the associate changes it: a box they drew stays theirs (added), a suggestion they kept stays
+    /// accepted until moved or retyped, an edited one stays edited, a rejected one stays rejected (and can be restored).
+    /// </summary>
+    public static RegionEdit? FromSaved(DamageSummary damage) =>
+        IsBoxed(damage)
+            ? new RegionEdit(damage.PhotoId!.Value, damage.Type, damage.Box!, score: null,
+                drawnByAssociate: damage.Source == RegionSource.Added, savedAsEdited: damage.Source == RegionSource.Edited)
+            {
+                Deleted = damage.Source == RegionSource.Deleted,
+            }
+            : null;
+
+    /// <summary>Damage drawn on a photo (a box); the rest was marked by type only.</summary>
+    public static bool IsBoxed(DamageSummary damage) => damage.PhotoId is not null && damage.Box is { Length: 4 };
+
     /// <summary>A region the associate drew on a photo.</summary>
-    public static RegionEdit Drawn(Guid photoId, DamageType type, int[] box) => new(photoId, type, box, score: null);
+    public static RegionEdit Drawn(Guid photoId, DamageType type, int[] box) => new(photoId, type, box, score: null, drawnByAssociate: true);
 
     public DamageInput ToInput() => new(PhotoId, WireName<DamageType>.Of(Type), Box, Source.ToString().ToLowerInvariant());
 

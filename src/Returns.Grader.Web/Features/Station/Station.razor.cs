@@ -181,13 +181,17 @@ public sealed partial class Station : IAsyncDisposable
         });
     }
 
-    /// <summary>A graded item opens with its current grade and disposition (kept as they are when the grade is changed).</summary>
+    /// <summary>
+    /// A graded item opens as it was saved: its grade and disposition, its boxes on the photos as boxes (a correction
+    /// saved from here keeps them), and the damage marked without a box as chips.
+    /// </summary>
     private void PrefillFromCurrentDecision()
     {
         if (CurrentDecision is { } current)
         {
             _grade.Suggest(current.Grade);
-            _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted).Select(d => d.Type).ToList();
+            _regions = current.Damage.Select(RegionEdit.FromSaved).OfType<RegionEdit>().ToList();
+            _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted && !RegionEdit.IsBoxed(d)).Select(d => d.Type).ToList();
             _disposition.Suggest(current.Disposition);
         }
     }

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Exports;
+
+namespace Returns.Grader.UnitTests.Exports;
+
+/// <summary>The exports page through the real services (bUnit's fallback is the app's container).</summary>
+public sealed class ExportsPageTests : BunitTestBase
+{
+    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
+
+    public ExportsPageTests() => Services.AddFallbackServiceProvider(_app.Services);
+
+    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
+
+    /// <summary>Issue 17 item 6: the button read "DOWNLOAD (1.2774286270141602.TOSTRING("0.0") MB)".</summary>
+    [Theory]
+    [InlineData(1_339_483L, "Download (1.3 MB)")]
+    [InlineData(52_224L, "Download (51 KB)")]
+    public async Task CompletedExport_DownloadButton_SaysItsSizeInWords(long bytes, string expected)
+    {
+        await AddCompletedExportAsync(bytes);
+
+        var page = Render<ExportsPage>();
+
+        page.WaitForAssertion(() => Assert.Equal(expected, page.Find("[data-testid=export-download]").TextContent.Trim()));
+    }
+
+    private async Task AddCompletedExportAsync(long bytes)
+    {
+        var factory = _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var now = DateTime.UtcNow;
+        db.ExportJobs.Add(new ExportJob
+        {
+            Id = Guid.CreateVersion7(),
+            Number = 1,
+            Status = ExportStatus.Completed,
+            FilterJson = JsonSerializer.Serialize(ExportFilter.Parse(null, out _), JsonSerializerOptions.Web),
+            RequestedById = "test:data",
+            RequestedByName = "Test Data Scientist",
+            CreatedAt = now,
+            StartedAt = now,
+            FinishedAt = now,
+            ItemsTotal = 3,
+            ItemsDone = 3,
+            FileName = DatasetPackageWriter.PackageName(1) + ".zip",
+            Sha256 = new string('a', 64),
+            ByteSize = bytes,
+        });
+        await db.SaveChangesAsync();
+    }
+}

@@ -1,0 +1,54 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+
+namespace Returns.Grader.UnitTests.Station;
+
+/// <summary>
+/// Issue 17 item 6: reopening a graded item showed its damage only as chips; the boxes drawn on the photos were gone,
+/// and saving a correction dropped them. The station now reopens them as boxes, as they were saved.
+/// </summary>
+public sealed class ReopenedItemTests() : StationThroughTheApp(new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" } })
+{
+    [Fact]
+    public async Task GradedItem_ReopensWithItsSavedBoxes_AndACorrectionKeepsThem()
+    {
+        var (itemId, plate, photoId) = await ItemWithPhotoAsync();
+        await Service<GradingService>().DecideAsync(itemId, new GradeRequest("Good", "resell_used",
+        [
+            new DamageInput(photoId, "dent", [100, 80, 120, 90], "added"),   // drawn by the associate
+            new DamageInput(photoId, "tear", [300, 200, 50, 40], "deleted"), // a suggestion they said is not damage
+            new DamageInput(null, "stain", null, null),                      // marked without a box
+        ], null), Grader, CancellationToken.None);
+
+        var station = OpenAtTheStation(plate);
+
+        // The boxes: on the photo and in the list, as saved; the unboxed mark stays a chip.
+        var dent = station.Find("svg.region-overlay rect[data-region-type=dent]");
+        Assert.Equal(("100", "80", "120", "90"), (dent.GetAttribute("x"), dent.GetAttribute("y"), dent.GetAttribute("width"), dent.GetAttribute("height")));
+        Assert.Empty(station.FindAll("svg.region-overlay rect[data-region-type=tear]")); // rejected: listed, not drawn
+        var rows = station.FindAll("[data-testid=regions] .region-row");
+        Assert.Equal<string?>(["added", "deleted"], rows.Select(r => r.GetAttribute("data-region-source")));
+        Assert.Contains("Restore", rows[1].TextContent, StringComparison.Ordinal);
+        Assert.NotEmpty(station.FindAll("[data-remove-damage=stain]"));
+        Assert.Empty(station.FindAll("[data-remove-damage=dent]")); // not counted twice as a chip as well
+
+        // Saved again as it is (a correction): the boxes are still there, with what the associate did to each.
+        station.Find("button[data-testid=submit]").Click();
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        var factory = Service<IDbContextFactory<GraderDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var item = await db.ReturnItems.SingleAsync(i => i.Id == itemId);
+        var regions = (await db.DamageRegions.Where(r => r.DecisionId == item.CurrentDecisionId).ToListAsync()).OrderBy(r => r.Type).ToList();
+        Assert.Equal(2, await db.GradeDecisions.CountAsync(d => d.ReturnItemId == itemId));
+        Assert.Equal(
+            [
+                (DamageType.Stain, (Guid?)null, (int?)null, RegionSource.Added),
+                (DamageType.Dent, (Guid?)photoId, (int?)100, RegionSource.Added),
+                (DamageType.Tear, (Guid?)photoId, (int?)300, RegionSource.Deleted),
+            ],
+            regions.Select(r => (r.Type, r.PhotoId, r.X, r.Source)).ToArray());
+    }
+}
