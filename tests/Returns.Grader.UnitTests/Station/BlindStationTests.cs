@@ -7,7 +7,7 @@ namespace Returns.Grader.UnitTests.Station;
 /// Issue 17 item 4: a blind item showed nothing where the suggestion goes and said nothing, so the station looked
 /// broken. It now says plainly that the item is graded without a suggestion (and still shows none).
 /// </summary>
-public sealed class BlindStationTests() : StationThroughTheApp(new GraderAppFactory
+public sealed class BlindStationTests() : StationPageTestBase(new GraderAppFactory
 {
     Settings =
     {

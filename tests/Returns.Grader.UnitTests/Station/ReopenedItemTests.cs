@@ -10,7 +10,7 @@ namespace Returns.Grader.UnitTests.Station;
 /// Issue 17 item 6: reopening a graded item showed its damage only as chips; the boxes drawn on the photos were gone,
 /// and saving a correction dropped them. The station now reopens them as boxes, as they were saved.
 /// </summary>
-public sealed class ReopenedItemTests() : StationThroughTheApp(new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" } })
+public sealed class ReopenedItemTests : StationPageTestBase
 {
     [Fact]
     public async Task GradedItem_ReopensWithItsSavedBoxes_AndACorrectionKeepsThem()

@@ -1,36 +1,51 @@
 using Bunit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Photos;
 
 namespace Returns.Grader.UnitTests.Station;
 
 /// <summary>
-/// The station page through the real services on a real SQLite file (the app's own container is bUnit's fallback), in
-/// manual mode; station.js is the boundary: its calls are recorded, and a test may set what it answers.
+/// The station page through the real services of an app on a real SQLite file (the app's own container is bUnit's
+/// fallback); manual mode unless a test class passes its own app. station.js is the boundary: its calls are recorded,
+/// and a test may set what it answers.
 /// </summary>
 public abstract class StationPageTestBase : BunitTestBase
 {
-    protected GraderAppFactory App { get; } = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
+    protected static readonly Actor Grader = new("test:grader", "Test Grader", Roles.Grader);
+
+    protected GraderAppFactory App { get; }
 
     protected BunitJSModuleInterop StationJs { get; }
 
-    protected StationPageTestBase()
+    protected StationPageTestBase(GraderAppFactory? app = null)
     {
+        App = app ?? new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
         Services.AddFallbackServiceProvider(App.Services);
         StationJs = JSInterop.SetupModule("/assets/js/station.js");
     }
 
     protected override ValueTask DisposeTestAsync() => App.DisposeAsync();
 
+    protected T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
+
     protected async Task<(string Plate, ReturnItem Item)> CreateItemAsync()
     {
         var plate = ApiJson.UniquePlate("BU");
-        var item = await App.Services.GetRequiredService<ReturnItems>().CreateAsync(
-            new CreateReturnRequest(plate, "SKU-1", "Kettle", "Appliances", 30m), new Actor("test:grader", "Test Grader", Roles.Grader), CancellationToken.None);
+        var item = await Service<ReturnItems>().CreateAsync(new CreateReturnRequest(plate, "SKU-1", "Kettle", "Appliances", 30m), Grader, CancellationToken.None);
         return (plate, item);
+    }
+
+    /// <summary>A new item with one photo (640×480), added as the upload endpoint adds it.</summary>
+    protected async Task<(Guid ItemId, string Plate, Guid PhotoId)> ItemWithPhotoAsync()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var added = await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("p.jpg", TestPhotos.PhotoLikeJpeg(640, 480))], Grader, CancellationToken.None);
+        return (item.Id, plate, added!.Single().Photo.Id);
     }
 
     protected IRenderedComponent<Web.Features.Station.Station> RenderStation()
@@ -53,10 +68,17 @@ public abstract class StationPageTestBase : BunitTestBase
         station.WaitForAssertion(() => Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent));
     }
 
+    /// <summary>A new station page with the plate scanned and its item open.</summary>
+    protected IRenderedComponent<Web.Features.Station.Station> OpenAtTheStation(string plate)
+    {
+        var station = RenderStation();
+        Open(station, plate);
+        return station;
+    }
+
     protected async Task<int> DecisionCountAsync(Guid itemId)
     {
-        var factory = App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<GraderDb>>();
-        await using var db = await factory.CreateDbContextAsync();
-        return await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(db.GradeDecisions, d => d.ReturnItemId == itemId);
+        await using var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        return await db.GradeDecisions.CountAsync(d => d.ReturnItemId == itemId);
     }
 }
