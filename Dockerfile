@@ -1,6 +1,8 @@
 # Returns.Grader web app. Multi-stage: build with the SDK, run on the ASP.NET runtime as a non-root user.
-# NOTE: written to be runnable as is, but no Docker engine exists on the machines this was developed on, so it has
-# not been built here (see README).
+# NOTE: no Docker engine exists on the machines this was developed on, so the image itself has not been built here.
+# Its steps are: ./test.sh runs tests/container/emulate_dockerfile.py, which reads this file, carries out the build
+# stage's COPY/RUN lines in a staging folder (the restore from project files alone included), starts the published app
+# from its folder as a non-root user with the runtime stage's ENV, and checks the station and _framework/blazor.web.js.
 #
 #   docker build -t returns-grader .
 #   docker run -p 8080:8080 -v grader-data:/data \
@@ -17,8 +19,11 @@ RUN dotnet restore src/Returns.Grader.Web/Returns.Grader.Web.csproj -r linux-x64
 COPY src/ src/
 COPY wwwroot-assets/ wwwroot-assets/
 COPY models/ models/
+# Native files this Linux web app never loads leave the image: the Windows ONNX Runtime (17 MB) and the MSAL desktop
+# broker (38 MB; a web app signs in through the browser, not a broker).
 RUN dotnet publish src/Returns.Grader.Web/Returns.Grader.Web.csproj -c Release -r linux-x64 --self-contained false \
-      --no-restore -o /app
+      --no-restore -o /app \
+ && rm -f /app/onnxruntime.dll /app/libmsalruntime.so
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
 WORKDIR /app

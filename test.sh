@@ -2,7 +2,8 @@
 # Runs every test of Returns.Grader on a fresh Debian machine: installs what the tests need (Chromium for the browser
 # tests, PostgreSQL for the integration tests' second provider, PyTorch for the training-code tests and for the .NET
 # tests that read exported packages with the training code and retrain on one), starts a throwaway PostgreSQL, then
-# runs the .NET unit, bUnit, integration (SQLite and PostgreSQL) and Playwright tests, then pytest.
+# runs the .NET unit, bUnit, integration (SQLite and PostgreSQL) and Playwright tests, the Dockerfile's steps
+# (emulated: no Docker engine here), then pytest.
 # Usage: ./test.sh            (everything)
 #        ./test.sh --no-install  (skip apt; for a machine that already has the packages)
 set -euo pipefail
@@ -79,6 +80,9 @@ dotnet build Returns.Grader.sln -c Release -nologo -v quiet
 
 echo "==> .NET tests (unit + bUnit, integration on real SQLite files and PostgreSQL, Playwright in headless Chromium)"
 dotnet test Returns.Grader.sln -c Release --no-build -nologo
+
+echo "==> Container image steps (the Dockerfile's restore/publish emulated without a Docker engine; the app started from its folder as non-root)"
+/usr/bin/python3 tests/container/emulate_dockerfile.py
 
 if [[ -d models/training/tests ]]; then
   echo "==> Training-code tests (pytest, Debian's PyTorch)"

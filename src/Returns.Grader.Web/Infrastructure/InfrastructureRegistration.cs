@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -32,6 +33,13 @@ public static class InfrastructureRegistration
                 forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
             }
         });
+        // Sign-in and antiforgery cookies are protected with keys that must outlive the process: beside the data (the
+        // container's volume), not in the user's home, which a redeployed container does not keep (issue 18).
+        var dataDirectory = (builder.Configuration.GetSection(GraderOptions.Section).Get<GraderOptions>() ?? new GraderOptions())
+            .ResolveDataDirectory(builder.Environment.ContentRootPath);
+        builder.Services.AddDataProtection()
+            .SetApplicationName("Returns.Grader")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
         builder.Services.AddOpenApi();
         builder.Services.AddHttpContextAccessor();
         return builder;
