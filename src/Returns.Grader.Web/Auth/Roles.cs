@@ -11,13 +11,6 @@ public static class Roles
     public const string Admin = "Admin";
 
     public static readonly string[] All = [Grader, Supervisor, DataScientist, Admin];
-
-    /// <summary>Comma lists for [Authorize(Roles = ...)] on pages.</summary>
-    public const string Graders = $"{Grader},{Supervisor},{Admin}";
-    public const string Staff = $"{Grader},{Supervisor},{DataScientist},{Admin}";
-    public const string Reviewers = $"{Supervisor},{Admin}";
-    public const string QualityReaders = $"{Supervisor},{DataScientist},{Admin}";
-    public const string DataTeam = $"{DataScientist},{Admin}";
 }
 
 /// <summary>Where each role lands after signing in, and from "/": the first page of its work (README, "Signing in").</summary>
@@ -49,7 +42,11 @@ public static class LandingPages
     }
 }
 
-/// <summary>Named authorization policies that endpoints and pages state.</summary>
+/// <summary>
+/// Named authorization policies: the one place that says which roles do what (AuthRegistration defines them). Pages
+/// (<c>[Authorize(Policy = ...)]</c>), navigation (<c>AuthorizeView Policy</c>) and endpoints (<c>RequireAuthorization</c>)
+/// all state a policy, never a list of roles.
+/// </summary>
 public static class Policies
 {
     /// <summary>May grade items and add photos: Grader, Supervisor, Admin.</summary>
