@@ -8,26 +8,9 @@ public static class GradingEndpoints
 {
     public static IEndpointRouteBuilder MapGradingEndpoints(this IEndpointRouteBuilder app)
     {
+        // Refusals (not valid, no such item, changed meanwhile) are the domain's exceptions: DomainProblemHandler answers them.
         app.MapPost("/api/v1/returns/{id}/grade", async (Guid id, GradeRequest request, GradingService grading, HttpContext http, CancellationToken cancellationToken) =>
-        {
-            try
-            {
-                var decision = await grading.DecideAsync(id, request, Actor.From(http.User), cancellationToken);
-                return Results.Created($"/api/v1/returns/{id}", decision);
-            }
-            catch (GradeValidationException e)
-            {
-                return Results.ValidationProblem(e.Errors, title: "The grade is not valid");
-            }
-            catch (ItemNotFoundException)
-            {
-                return ApiProblems.ItemNotFound(id);
-            }
-            catch (ConcurrencyConflictException e)
-            {
-                return ApiProblems.Conflict(e.Message);
-            }
-        })
+            Results.Created($"/api/v1/returns/{id}", await grading.DecideAsync(id, request, Actor.From(http.User), cancellationToken)))
             .WithTags("Grading")
             .RequireAuthorization(Policies.Grading)
             .RequireRateLimiting(RateLimitPolicies.Grades)

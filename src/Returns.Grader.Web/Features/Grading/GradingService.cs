@@ -29,15 +29,25 @@ public sealed record GradeRequest(
     bool? GradePrefilled = null,
     bool? DispositionPrefilled = null);
 
-public sealed class GradeValidationException(IDictionary<string, string[]> errors) : Exception("The grade is not valid.")
+public sealed class GradeValidationException(IDictionary<string, string[]> errors) : DomainProblemException("The grade is not valid.")
 {
-    public IDictionary<string, string[]> Errors { get; } = errors;
+    public override int Status => StatusCodes.Status400BadRequest;
+    public override string Title => "The grade is not valid";
+    public override IDictionary<string, string[]> Errors { get; } = errors;
 }
 
 /// <summary>Someone else changed the item since it was opened; nothing was saved.</summary>
-public sealed class ConcurrencyConflictException(string message) : Exception(message);
+public sealed class ConcurrencyConflictException(string message) : DomainProblemException(message)
+{
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "Changed by someone else";
+}
 
-public sealed class ItemNotFoundException(Guid id) : Exception($"There is no return item {id}.");
+public sealed class ItemNotFoundException(Guid id) : DomainProblemException($"There is no return item {id}.")
+{
+    public override int Status => StatusCodes.Status404NotFound;
+    public override string Title => "No such return item";
+}
 
 /// <summary>
 /// Records grade decisions. Decisions are append-only: a correction is a new decision that supersedes the item's

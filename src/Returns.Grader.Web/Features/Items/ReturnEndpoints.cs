@@ -16,16 +16,8 @@ public static class ReturnEndpoints
             {
                 return Results.ValidationProblem(errors, title: "The return item is not valid");
             }
-            try
-            {
-                var item = await items.CreateAsync(request, Actor.From(http.User), cancellationToken);
-                return Results.Created($"/api/v1/returns/{item.Id}", await items.GetForAsync(item.Id, http.User, cancellationToken));
-            }
-            catch (DuplicateReturnIdException e)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Duplicate licence plate", detail: e.Message,
-                    extensions: new Dictionary<string, object?> { ["returnId"] = e.ReturnId });
-            }
+            var item = await items.CreateAsync(request, Actor.From(http.User), cancellationToken); // a duplicate plate: 409 (DomainProblemHandler)
+            return Results.Created($"/api/v1/returns/{item.Id}", await items.GetForAsync(item.Id, http.User, cancellationToken));
         })
             .RequireAuthorization(Policies.Grading)
             .AddEndpointFilter<CookieAntiforgeryFilter>()

@@ -1,3 +1,4 @@
+using Returns.Grader.Web.Infrastructure;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Text.Json;
@@ -41,9 +42,12 @@ public sealed record ReturnItemDetails(
     public bool Blind { get; init; }
 }
 
-public sealed class DuplicateReturnIdException(string returnId) : Exception($"A return item with licence plate {returnId} already exists.")
+public sealed class DuplicateReturnIdException(string returnId) : DomainProblemException($"A return item with licence plate {returnId} already exists.")
 {
     public string ReturnId { get; } = returnId;
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "Duplicate licence plate";
+    public override IReadOnlyDictionary<string, object?> Extensions => new Dictionary<string, object?> { ["returnId"] = ReturnId };
 }
 
 /// <summary>Return items: announced by upstream systems through the API, or created at the station by licence plate.</summary>

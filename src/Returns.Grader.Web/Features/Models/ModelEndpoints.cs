@@ -53,19 +53,9 @@ public static class ModelEndpoints
             await using var onnxStream = onnx.OpenReadStream();
             await using var manifestStream = manifest.OpenReadStream();
             await using var cardStream = card?.OpenReadStream();
-            try
-            {
-                var registered = await registry.RegisterAsync(onnxStream, manifestStream, cardStream, state, Actor.From(request.HttpContext.User), sample.Bytes, cancellationToken);
-                return Results.Created($"/api/v1/models/{registered.Id}", registered);
-            }
-            catch (ModelRejectedException e)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The model was not accepted", detail: e.Message);
-            }
-            catch (ModelStateConflictException e)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The model was not accepted", detail: e.Message);
-            }
+            // Not usable: 422, a known version: 409 (the registry's exceptions, answered by DomainProblemHandler).
+            var registered = await registry.RegisterAsync(onnxStream, manifestStream, cardStream, state, Actor.From(request.HttpContext.User), sample.Bytes, cancellationToken);
+            return Results.Created($"/api/v1/models/{registered.Id}", registered);
         })
             .RequireRateLimiting(RateLimitPolicies.ModelChanges)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
@@ -117,25 +107,7 @@ public static class ModelEndpoints
         return app;
     }
 
-    private static async Task<IResult> ChangeAsync(Func<Task<RegisteredModelView>> change)
-    {
-        try
-        {
-            return Results.Ok(await change());
-        }
-        catch (RegisteredModelNotFoundException e)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such model", detail: e.Message);
-        }
-        catch (ModelStateConflictException e)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible in the model's state", detail: e.Message);
-        }
-        catch (ModelRejectedException e)
-        {
-            return Results.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The model cannot run", detail: e.Message);
-        }
-    }
+    private static async Task<IResult> ChangeAsync(Func<Task<RegisteredModelView>> change) => Results.Ok(await change());
 
     private static IResult Invalid(string field, string message) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] }, title: "The request is not valid");

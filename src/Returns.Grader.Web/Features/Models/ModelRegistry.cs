@@ -65,12 +65,24 @@ public sealed record RegisteredModelView(
     DateTime? ActivatedAt, JsonElement? Summary, JsonElement? Validation);
 
 /// <summary>The upload was read but is not a model this app can use; the message says why in plain words.</summary>
-public sealed class ModelRejectedException(string message) : Exception(message);
+public sealed class ModelRejectedException(string message) : DomainProblemException(message)
+{
+    public override int Status => StatusCodes.Status422UnprocessableEntity;
+    public override string Title => "The model was not accepted";
+}
 
 /// <summary>A state change that would break a rule (one active model; the active one cannot just be retired).</summary>
-public sealed class ModelStateConflictException(string message) : Exception(message);
+public sealed class ModelStateConflictException(string message) : DomainProblemException(message)
+{
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "Not possible in the model's state";
+}
 
-public sealed class RegisteredModelNotFoundException(Guid id) : Exception($"There is no registered model {id}.");
+public sealed class RegisteredModelNotFoundException(Guid id) : DomainProblemException($"There is no registered model {id}.")
+{
+    public override int Status => StatusCodes.Status404NotFound;
+    public override string Title => "No such model";
+}
 
 /// <summary>
 /// The model registry (ADR 0010): which model is active (graders see its suggestions), which one runs in shadow (its

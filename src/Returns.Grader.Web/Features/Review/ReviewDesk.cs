@@ -289,4 +289,8 @@ public sealed class ReviewDesk(
     }
 }
 
-public sealed class ReviewTaskNotFoundException(Guid id) : Exception($"There is no review task {id}.");
+public sealed class ReviewTaskNotFoundException(Guid id) : DomainProblemException($"There is no review task {id}.")
+{
+    public override int Status => StatusCodes.Status404NotFound;
+    public override string Title => "No such review task";
+}

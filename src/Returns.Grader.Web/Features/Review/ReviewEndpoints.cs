@@ -25,20 +25,7 @@ public static class ReviewEndpoints
             .WithSummary("Open review tasks, highest priority first; filter by reason, category, associate (grader id), minimum age.");
 
         api.MapPost("/{taskId}/claim", async (Guid taskId, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
-        {
-            try
-            {
-                return Results.Ok(await queue.ClaimAsync(taskId, Actor.From(http.User), cancellationToken));
-            }
-            catch (ReviewTaskNotFoundException e)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such review task", detail: e.Message);
-            }
-            catch (ConcurrencyConflictException e)
-            {
-                return ApiProblems.Conflict(e.Message);
-            }
-        })
+            Results.Ok(await queue.ClaimAsync(taskId, Actor.From(http.User), cancellationToken)))
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<QueueEntry>()
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -46,24 +33,7 @@ public static class ReviewEndpoints
             .WithSummary("Leases the task to the caller for Grader:Review:LeaseMinutes; 409 while someone else holds it.");
 
         api.MapPost("/{taskId}/decision", async (Guid taskId, ReviewDecisionRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
-        {
-            try
-            {
-                return Results.Created($"/api/v1/review-queue/{taskId}", await queue.DecideAsync(taskId, request, Actor.From(http.User), cancellationToken));
-            }
-            catch (GradeValidationException e)
-            {
-                return Results.ValidationProblem(e.Errors, title: "The review decision is not valid");
-            }
-            catch (ReviewTaskNotFoundException e)
-            {
-                return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such review task", detail: e.Message);
-            }
-            catch (ConcurrencyConflictException e)
-            {
-                return ApiProblems.Conflict(e.Message);
-            }
-        })
+            Results.Created($"/api/v1/review-queue/{taskId}", await queue.DecideAsync(taskId, request, Actor.From(http.User), cancellationToken)))
             .RequireRateLimiting(RateLimitPolicies.Grades)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<DecisionSummary>(StatusCodes.Status201Created)

@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Returns.Grader.Web.Infrastructure;
+
+/// <summary>
+/// A refusal the domain states once, with the HTTP answer it means (issue 16: "errors once"). Features throw their own
+/// subclasses; <see cref="DomainProblemHandler"/> turns any of them into problem+json, so endpoints hold no catch blocks
+/// and pages catch the same exceptions to say it in words. The message is the problem's detail: plain words for people.
+/// </summary>
+public abstract class DomainProblemException(string message) : Exception(message)
+{
+    public abstract int Status { get; }
+
+    public abstract string Title { get; }
+
+    /// <summary>Field → reasons: the problem is then a validation problem keyed by the field (400).</summary>
+    public virtual IDictionary<string, string[]>? Errors => null;
+
+    /// <summary>Extra members of the problem, for a client to act on (e.g. the duplicate licence plate).</summary>
+    public virtual IReadOnlyDictionary<string, object?> Extensions => new Dictionary<string, object?>();
+
+    /// <summary>Headers the answer carries (e.g. Retry-After).</summary>
+    public virtual IReadOnlyDictionary<string, string> Headers => new Dictionary<string, string>();
+}
+
+/// <summary>The one place a <see cref="DomainProblemException"/> becomes an HTTP answer.</summary>
+public sealed class DomainProblemHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not DomainProblemException domain || httpContext.Response.HasStarted)
+        {
+            return false;
+        }
+        ProblemDetails problem = domain.Errors is { } errors
+            ? new HttpValidationProblemDetails(errors) { Title = domain.Title, Status = domain.Status }
+            : new ProblemDetails { Title = domain.Title, Status = domain.Status, Detail = domain.Message };
+        foreach (var (key, value) in domain.Extensions)
+        {
+            problem.Extensions[key] = value;
+        }
+        foreach (var (name, value) in domain.Headers)
+        {
+            httpContext.Response.Headers[name] = value;
+        }
+        httpContext.Response.StatusCode = domain.Status;
+        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
+        {
+            await httpContext.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json", cancellationToken);
+        }
+        return true;
+    }
+}
