@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of Returns.Grader on a fresh Debian machine: installs what the tests need (Chromium for the browser
-# tests, PostgreSQL for the integration tests' second provider, PyTorch for the training-code tests and for the .NET
-# tests that read exported packages with the training code and retrain on one), starts a throwaway PostgreSQL, then
-# runs the .NET unit, bUnit, integration (SQLite and PostgreSQL) and Playwright tests, the Dockerfile's steps
+# tests, PostgreSQL for the integration tests' second provider, Node.js + the Azurite storage emulator for the Azure
+# Blob photo store, PyTorch for the training-code tests and for the .NET tests that read exported packages with the
+# training code and retrain on one), starts a throwaway PostgreSQL and Azurite, then runs the .NET unit, bUnit,
+# integration (SQLite and PostgreSQL; file system and Azure Blob stores) and Playwright tests, the Dockerfile's steps
 # (emulated: no Docker engine here), then pytest.
 # Usage: ./test.sh            (everything)
 #        ./test.sh --no-install  (skip apt; for a machine that already has the packages)
@@ -13,6 +14,8 @@ install=1
 [[ "${1:-}" == "--no-install" ]] && install=0
 
 apt_packages=(chromium postgresql)
+# Azurite runs on Node.js; only install Debian's when there is no node at all (a newer one may come from elsewhere).
+command -v node >/dev/null || apt_packages+=(nodejs npm)
 if [[ -d models/training/tests ]]; then
   apt_packages+=(python3-torch python3-torchvision python3-onnx python3-numpy python3-pil python3-pytest libopenblas0-pthread)
 fi
@@ -47,7 +50,7 @@ stop_postgres() {
   fi
   rm -rf "$pg_root"
 }
-trap stop_postgres EXIT
+trap 'stop_azurite; stop_postgres' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 as_pg() {
@@ -71,14 +74,59 @@ start_postgres() {
   export GRADER_TEST_POSTGRES="Host=127.0.0.1;Port=$port;Username=postgres"
   echo "==> PostgreSQL $(basename "$(dirname "$pg_bin")") on 127.0.0.1:$port (throwaway cluster in $pg_root)"
 }
+
+# Azurite (the Azure Storage emulator, blob service only) for the Azure Blob photo store's tests: installed into the
+# git-ignored .tools/azurite (no root needed), data in a temporary folder, loopback only, a free port, stopped and removed
+# when this script ends. --skipApiVersionCheck: Azure.Storage.Blobs 12.30 sends an API version Azurite does not know yet.
+azurite_version=3.37.0
+azurite_root=""
+azurite_pid=""
+stop_azurite() {
+  if [[ -n "$azurite_pid" ]] && kill -0 "$azurite_pid" 2>/dev/null; then
+    kill "$azurite_pid" 2>/dev/null || true
+    wait "$azurite_pid" 2>/dev/null || true
+  fi
+  [[ -n "$azurite_root" && -d "$azurite_root" ]] && rm -rf "$azurite_root"
+  return 0
+}
+start_azurite() {
+  local tools=.tools/azurite
+  local bin="$tools/node_modules/.bin/azurite-blob"
+  if [[ ! -x "$bin" ]] || ! grep -q "\"version\": \"$azurite_version\"" "$tools/node_modules/azurite/package.json" 2>/dev/null; then
+    command -v npm >/dev/null || { echo "npm not found: Azurite needs Node.js and npm (apt packages nodejs npm)" >&2; exit 1; }
+    echo "==> Installing azurite@$azurite_version into $tools (npm)"
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "azurite@$azurite_version" >/dev/null
+  fi
+  azurite_root=$(mktemp -d "${TMPDIR:-/tmp}/grader-azurite.XXXXXX")
+  local port
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 40000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || break # nothing listens there
+  done
+  "$bin" --blobHost 127.0.0.1 --blobPort "$port" --location "$azurite_root/data" --skipApiVersionCheck --disableTelemetry \
+    --silent >"$azurite_root/azurite.log" 2>&1 &
+  azurite_pid=$!
+  for _ in $(seq 300); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+    kill -0 "$azurite_pid" 2>/dev/null || { cat "$azurite_root/azurite.log" >&2; echo "Azurite did not start" >&2; exit 1; }
+    sleep 0.1
+  done
+  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { cat "$azurite_root/azurite.log" >&2; echo "Azurite did not listen on $port within 30 s" >&2; exit 1; }
+  # Azurite's well-known development account and key: published by Microsoft, accepted only by the emulator.
+  export GRADER_TEST_AZURITE="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:$port/devstoreaccount1;"
+  echo "==> Azurite $azurite_version (blob) on 127.0.0.1:$port (data in $azurite_root)"
+}
+
 start_postgres
+start_azurite
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "==> dotnet tool restore; build"
 dotnet tool restore >/dev/null
 dotnet build Returns.Grader.sln -c Release -nologo -v quiet
 
-echo "==> .NET tests (unit + bUnit, integration on real SQLite files and PostgreSQL, Playwright in headless Chromium)"
+echo "==> .NET tests (unit + bUnit, integration on real SQLite files and PostgreSQL, file system and Azurite stores, Playwright in headless Chromium)"
 dotnet test Returns.Grader.sln -c Release --no-build -nologo
 
 echo "==> Container image steps (the Dockerfile's restore/publish emulated without a Docker engine; the app started from its folder as non-root)"

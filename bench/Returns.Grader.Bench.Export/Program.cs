@@ -185,7 +185,7 @@ internal static class ExportPhase
         var writer = new DatasetPackageWriter(factory, new FileSystemPhotoStore(Path.Combine(directory, "photos")), rubrics);
         var storage = new ExportStorage(Path.Combine(directory, "exports"));
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider(); // the worker records its exports' duration and size
-        var worker = new ExportWorker(factory, writer, storage, Options.Create(new ExportOptions()), TimeProvider.System,
+        var worker = new ExportWorker(factory, writer, storage, new FileSystemPackageStore(storage), Options.Create(new ExportOptions()), TimeProvider.System,
             new GraderMetrics(services.GetRequiredService<IMeterFactory>()), NullLogger<ExportWorker>.Instance);
 
         Console.WriteLine();

@@ -349,7 +349,11 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     {
         public const string Secret = "/mnt/secret-share/photos";
 
+        public Task PrepareAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
         public Task SaveAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken) => throw new IOException(Secret);
+
+        public IAsyncEnumerable<StoredPhoto> ListAsync(CancellationToken cancellationToken) => AsyncEnumerable.Empty<StoredPhoto>();
 
         public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken) => Task.FromResult<Stream?>(null);
 

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Photos;
 
 namespace Returns.Grader.TestSupport;
 
@@ -32,6 +33,14 @@ public class GraderAppFactory : WebApplicationFactory<Program>
 
     private TestDatabase? _ownDatabase;
 
+    /// <summary>Where the app keeps photos (and export packages): its photo folder unless a test says otherwise.</summary>
+    public StorageProvider Storage { get; init; } = StorageProvider.FileSystem;
+
+    /// <summary>With <see cref="Storage"/> = AzureBlob: a container of the app's own on Azurite, deleted with the factory.</summary>
+    public TestBlobContainer? BlobContainer => Storage == StorageProvider.AzureBlob ? _blobContainer ??= TestBlobContainer.Create() : null;
+
+    private TestBlobContainer? _blobContainer;
+
     /// <summary>Extra settings, applied over appsettings (e.g. to test a limit).</summary>
     public Dictionary<string, string?> Settings { get; } = [];
 
@@ -50,6 +59,10 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         builder.UseSetting("Grader:Review:BlindShare", "0");
         var database = Database ?? (_ownDatabase ??= TestDatabase.Create(Provider));
         foreach (var (key, value) in database.Settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        foreach (var (key, value) in BlobContainer?.Settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
         }
@@ -97,6 +110,7 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         if (disposing)
         {
             _ownDatabase?.Dispose(); // nobody else knows its name: never reopened
+            _blobContainer?.Dispose();
         }
     }
 

@@ -46,11 +46,15 @@ public static class InfrastructureRegistration
         return builder;
     }
 
-    /// <summary>Work that must succeed before the app takes requests: migrations, and loading the rubric (a bad one stops the start).</summary>
+    /// <summary>
+    /// Work that must succeed before the app takes requests: migrations, the photo store (its folder or container), and
+    /// loading the rubric (a bad one stops the start).
+    /// </summary>
     public static async Task PrepareGraderAsync(this WebApplication app)
     {
         _ = app.Services.GetRequiredService<RubricCatalog>();
         await app.MigrateGraderDatabaseAsync();
+        await app.Services.GetRequiredService<Features.Photos.IPhotoStore>().PrepareAsync(CancellationToken.None);
         await app.Services.GetRequiredService<Features.Models.ModelRegistry>().InitializeAsync(CancellationToken.None);
     }
 

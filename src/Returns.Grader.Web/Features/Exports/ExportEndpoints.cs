@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Photos;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Exports;
@@ -13,6 +14,10 @@ public static class ExportRegistration
         builder.Services.AddSingleton(sp => new ExportStorage(Path.GetFullPath(Path.Combine(
             sp.GetRequiredService<IOptions<GraderOptions>>().Value.ResolveDataDirectory(sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath),
             sp.GetRequiredService<IOptions<ExportOptions>>().Value.Directory))));
+        // Completed packages go where the photos go (Grader:Storage:Provider); the local folder above is their workspace.
+        builder.Services.AddSingleton<IPackageStore>(sp => sp.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageProvider.AzureBlob
+            ? new AzureBlobPackageStore(sp.GetRequiredService<Azure.Storage.Blobs.BlobContainerClient>())
+            : new FileSystemPackageStore(sp.GetRequiredService<ExportStorage>()));
         builder.Services.AddSingleton<DatasetPackageWriter>();
         builder.Services.AddSingleton<ExportWorker>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ExportWorker>());
@@ -62,14 +67,15 @@ public static class ExportRegistration
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The export is not ready",
                     detail: $"Export {export.Name} is {WireName<ExportStatus>.Of(export.Status)}; download it once it is completed.");
             }
-            if (jobs.PackagePath(export) is not { } path)
+            if (await jobs.OpenPackageAsync(export, cancellationToken) is not { } package)
             {
                 return Results.Problem(statusCode: StatusCodes.Status410Gone, title: "The package file is gone",
-                    detail: $"Export {export.Name} completed, but its file is no longer in the exports folder. Start a new export.");
+                    detail: $"Export {export.Name} completed, but its package is no longer in the store. Start a new export.");
             }
             // RFC 9530: the receiver can check the bytes it got against the sha256 the export recorded.
             http.Response.Headers["Repr-Digest"] = $"sha-256=:{Convert.ToBase64String(Convert.FromHexString(export.Sha256!))}:";
-            return Results.File(path, "application/zip", export.Name + ".zip", enableRangeProcessing: true,
+            // Streamed from the store (file or blob); the stream is seekable, so ranges work (a resumed download).
+            return Results.Stream(package, "application/zip", export.Name + ".zip", enableRangeProcessing: true,
                 entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue($"\"{export.Sha256}\""));
         })
             .Produces(StatusCodes.Status200OK, contentType: "application/zip")

@@ -11,7 +11,10 @@ public sealed record ExportView(
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, int Attempts, long ItemsTotal, long ItemsDone, double Progress,
     long Images, long Annotations, string? Sha256, long? ByteSize, string? Error, string? DownloadUrl);
 
-/// <summary>Where packages, their partial files and their work folders live (<c>Grader:Exports:Directory</c>).</summary>
+/// <summary>
+/// The local folder where packages are written (<c>Grader:Exports:Directory</c>): their partial files and work folders
+/// and, on the file-system store, the completed packages themselves (<see cref="FileSystemPackageStore"/>).
+/// </summary>
 public sealed class ExportStorage(string directory)
 {
     public string Directory { get; } = directory;
@@ -25,7 +28,7 @@ public sealed class ExportStorage(string directory)
 }
 
 /// <summary>Asks for exports and reads them back; the <see cref="ExportWorker"/> does the writing.</summary>
-public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWorker worker, ExportStorage storage, TimeProvider clock)
+public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWorker worker, IPackageStore packages, TimeProvider clock)
 {
     internal static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
 
@@ -95,16 +98,11 @@ public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWork
         return jobs.Select(ToView).ToList();
     }
 
-    /// <summary>The completed package's file, or null when the export is not completed (or its file is gone).</summary>
-    public string? PackagePath(ExportView export)
+    /// <summary>The completed package (a seekable stream), or null when the export is not completed (or its package is gone).</summary>
+    public async Task<Stream?> OpenPackageAsync(ExportView export, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(export);
-        if (export.Status != ExportStatus.Completed)
-        {
-            return null;
-        }
-        var path = storage.PackagePath(export.Name);
-        return File.Exists(path) ? path : null;
+        return export.Status == ExportStatus.Completed ? await packages.OpenReadAsync(export.Name, cancellationToken) : null;
     }
 
     internal static ExportView ToView(ExportJob job)

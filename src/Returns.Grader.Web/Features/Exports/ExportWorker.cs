@@ -13,7 +13,7 @@ namespace Returns.Grader.Web.Features.Exports;
 /// failed visibly. One app instance runs the worker (the embedded default); several instances would need a lease.
 /// </summary>
 public sealed partial class ExportWorker(
-    IDbContextFactory<GraderDb> dbFactory, DatasetPackageWriter writer, ExportStorage storage, IOptions<ExportOptions> options,
+    IDbContextFactory<GraderDb> dbFactory, DatasetPackageWriter writer, ExportStorage storage, IPackageStore packages, IOptions<ExportOptions> options,
     TimeProvider clock, GraderMetrics metrics, ILogger<ExportWorker> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
@@ -67,7 +67,7 @@ public sealed partial class ExportWorker(
         }
         var name = DatasetPackageWriter.PackageName(job.Number);
         Directory.CreateDirectory(storage.Directory);
-        CleanUp(name, includingPackage: true);
+        await CleanUpAsync(name, includingPackage: true, cancellationToken);
         if (job.Attempts >= options.Value.MaxAttempts)
         {
             await FinishAsync(db, job, ExportStatus.Failed,
@@ -113,18 +113,17 @@ public sealed partial class ExportWorker(
             {
                 sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
             }
-            var package = storage.PackagePath(name);
-            File.Move(partial, package);
-            SetReadOnly(package, readOnly: true); // immutable: readable, never written again
-            CleanUp(name, includingPackage: false);
+            var byteSize = new FileInfo(partial).Length;
+            await packages.PublishAsync(name, partial, cancellationToken); // whole or not at all; consumes the partial file
+            await CleanUpAsync(name, includingPackage: false, cancellationToken);
 
             await db.Entry(job).ReloadAsync(cancellationToken);
             job.ItemsDone = counts.Items;
             job.Images = counts.Images;
             job.Annotations = counts.Annotations;
             job.Sha256 = sha256;
-            job.ByteSize = new FileInfo(package).Length;
-            job.FileName = Path.GetFileName(package);
+            job.ByteSize = byteSize;
+            job.FileName = name + ".zip";
             await FinishAsync(db, job, ExportStatus.Completed, null, cancellationToken);
             LogCompleted(logger, name, counts.Items, counts.Images, job.ByteSize.Value, sha256);
             metrics.ExportCompleted(clock.GetElapsedTime(started), job.ByteSize.Value);
@@ -137,7 +136,7 @@ public sealed partial class ExportWorker(
         {
             // Any failure of this export (a missing photo, a full disk, a database error) fails it visibly; never the app.
             LogFailed(logger, e, name);
-            CleanUp(name, includingPackage: true);
+            await CleanUpAsync(name, includingPackage: true, CancellationToken.None);
             await db.Entry(job).ReloadAsync(cancellationToken);
             await FinishAsync(db, job, ExportStatus.Failed, e is ExportFailedException ? e.Message : $"The export failed: {e.Message}", cancellationToken);
         }
@@ -161,30 +160,16 @@ public sealed partial class ExportWorker(
     }
 
     /// <summary>Removes what an interrupted or failed run left: the partial zip, the work folder (and a package no job vouches for).</summary>
-    private void CleanUp(string name, bool includingPackage)
+    private async Task CleanUpAsync(string name, bool includingPackage, CancellationToken cancellationToken)
     {
         File.Delete(storage.PartialPath(name));
         if (Directory.Exists(storage.WorkPath(name)))
         {
             Directory.Delete(storage.WorkPath(name), recursive: true);
         }
-        var package = storage.PackagePath(name);
-        if (includingPackage && File.Exists(package))
+        if (includingPackage)
         {
-            SetReadOnly(package, readOnly: false);
-            File.Delete(package);
-        }
-    }
-
-    private static void SetReadOnly(string path, bool readOnly)
-    {
-        if (OperatingSystem.IsWindows())
-        {
-            File.SetAttributes(path, readOnly ? FileAttributes.ReadOnly : FileAttributes.Normal);
-        }
-        else
-        {
-            File.SetUnixFileMode(path, readOnly ? UnixFileMode.UserRead | UnixFileMode.GroupRead : UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            await packages.DeleteAsync(name, cancellationToken);
         }
     }
 

@@ -1,29 +1,53 @@
-using System.Text.RegularExpressions;
+using System.Runtime.CompilerServices;
 
 namespace Returns.Grader.Web.Features.Photos;
 
 /// <summary>Photos as files under the data directory (outside the web root); served only through the photo endpoint.</summary>
-public sealed partial class FileSystemPhotoStore(string root) : IPhotoStore
+public sealed class FileSystemPhotoStore(string root) : IPhotoStore
 {
+    public const string PartialSuffix = ".partial";
+
     public string Root { get; } = Path.GetFullPath(root);
+
+    public Task PrepareAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Root);
+        return Task.CompletedTask;
+    }
 
     public async Task SaveAsync(string key, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
     {
-        var path = PathOf(key);
+        var path = PathOf(key, PhotoKeys.IsPhotoKey);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-        // Write beside, flush to disk, then rename: a crash leaves either no file or the whole file, never half of one.
-        var temporary = path + ".partial";
-        await using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+        if (File.Exists(path))
         {
-            await file.WriteAsync(content, cancellationToken);
-            file.Flush(flushToDisk: true);
+            // Checked first so that a taken key leaves the existing photo and no .partial behind (the rename refuses it too).
+            throw new IOException($"The photo key '{key}' is already taken.");
         }
-        File.Move(temporary, path, overwrite: false);
+        // Write beside, flush to disk, then rename: a crash leaves either no file or the whole file, never half of one.
+        // (A crash can leave the .partial file; the orphan sweep removes it once it is old.)
+        var temporary = path + PartialSuffix;
+        // CreateNew: a second writer of the same key fails here, before it could touch the first one's temporary file.
+        var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous);
+        try
+        {
+            await using (file)
+            {
+                await file.WriteAsync(content, cancellationToken);
+                file.Flush(flushToDisk: true);
+            }
+            File.Move(temporary, path, overwrite: false);
+        }
+        catch
+        {
+            File.Delete(temporary); // a cancelled or failed write leaves nothing, not even its own temporary file
+            throw;
+        }
     }
 
     public Task<Stream?> OpenReadAsync(string key, CancellationToken cancellationToken)
     {
-        var path = PathOf(key);
+        var path = PathOf(key, PhotoKeys.IsPhotoKey);
         Stream? stream = File.Exists(path)
             ? new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, FileOptions.Asynchronous | FileOptions.SequentialScan)
             : null;
@@ -32,28 +56,56 @@ public sealed partial class FileSystemPhotoStore(string root) : IPhotoStore
 
     public Task DeleteAsync(string key, CancellationToken cancellationToken)
     {
-        File.Delete(PathOf(key));
+        File.Delete(PathOf(key, PhotoKeys.IsStoreName));
         return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<StoredPhoto> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(Root))
+        {
+            yield break;
+        }
+        // One folder at a time, each read whole before anything is yielded: the sweep deletes while it lists.
+        foreach (var directory in Directory.EnumerateDirectories(Root, "*", SearchOption.AllDirectories).Prepend(Root))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string[] files;
+            try
+            {
+                files = Directory.GetFiles(directory);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                continue;
+            }
+            foreach (var file in files)
+            {
+                var name = Path.GetRelativePath(Root, file).Replace(Path.DirectorySeparatorChar, '/');
+                if (PhotoKeys.IsStoreName(name) && File.Exists(file))
+                {
+                    yield return new StoredPhoto(name, File.GetLastWriteTimeUtc(file));
+                }
+            }
+            await Task.Yield();
+        }
     }
 
     public async Task CheckWritableAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Root);
-        var probe = Path.Combine(Root, $".ready-{Guid.NewGuid():N}");
+        var probe = Path.Combine(Root, PhotoKeys.NewProbeName());
         await File.WriteAllBytesAsync(probe, [1], cancellationToken);
         File.Delete(probe);
     }
 
-    private string PathOf(string key)
+    private string PathOf(string key, Func<string, bool> allowed)
     {
         // Keys are generated by the app; refuse anything else so a key can never walk out of the root.
-        if (!KeyPattern().IsMatch(key))
+        if (!allowed(key))
         {
             throw new ArgumentException($"'{key}' is not a photo key.", nameof(key));
         }
         return Path.Combine(Root, key);
     }
-
-    [GeneratedRegex(@"^[0-9]{4}/[0-9]{2}/[0-9]{2}/[0-9a-f]{32}\.jpg$")]
-    private static partial Regex KeyPattern();
 }

@@ -1,3 +1,5 @@
+using Azure.Identity;
+using Azure.Storage.Blobs;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Infrastructure;
@@ -9,12 +11,24 @@ public static class PhotoRegistration
     public static WebApplicationBuilder AddGraderPhotos(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<PhotoOptions>().BindConfiguration(PhotoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
+            .Configure<IConfiguration>((storage, configuration) => storage.ConnectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName))
+            .ValidateDataAnnotations().ValidateOnStart();
+        // One client for the app's container (photos and, under exports/, the packages); only made on the AzureBlob provider.
+        builder.Services.AddSingleton(sp => BlobContainer(sp.GetRequiredService<IOptions<StorageOptions>>().Value));
         builder.Services.AddSingleton<IPhotoStore>(sp =>
         {
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            if (storage.Provider == StorageProvider.AzureBlob)
+            {
+                return new AzureBlobPhotoStore(sp.GetRequiredService<BlobContainerClient>());
+            }
             var grader = sp.GetRequiredService<IOptions<GraderOptions>>().Value;
             var root = Path.Combine(grader.ResolveDataDirectory(sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath), "photos");
             return new FileSystemPhotoStore(root);
         });
+        builder.Services.AddSingleton<PhotoStoreSweeper>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<PhotoStoreSweeper>());
         builder.Services.AddSingleton<IntakeAdmission>();
         builder.Services.AddSingleton<PhotoIntake>();
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<PhotoOptions>>((form, photos) =>
@@ -22,5 +36,18 @@ public static class PhotoRegistration
             form.MultipartBodyLengthLimit = photos.Value.MaxRequestBytes;
         });
         return builder;
+    }
+
+    /// <summary>The container from a connection string (a key or SAS; Azurite in the tests) or the account URL + DefaultAzureCredential.</summary>
+    private static BlobContainerClient BlobContainer(StorageOptions storage)
+    {
+        if (storage.Provider != StorageProvider.AzureBlob)
+        {
+            throw new InvalidOperationException("The blob container is only used with Grader:Storage:Provider = AzureBlob.");
+        }
+        var service = string.IsNullOrWhiteSpace(storage.ConnectionString)
+            ? new BlobServiceClient(storage.AccountUrl, new DefaultAzureCredential())
+            : new BlobServiceClient(storage.ConnectionString);
+        return service.GetBlobContainerClient(storage.Container);
     }
 }
