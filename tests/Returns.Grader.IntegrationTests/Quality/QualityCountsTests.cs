@@ -188,7 +188,9 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppsByProvider>
             Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
             Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new
             {
-                grade = Grades[(i + i / 5) % 5], disposition = "liquidate", reasonCode = "wrong_grade",
+                // The reason says what the supervisor did: keeping the current grade is an approval (ReviewDesk checks it).
+                grade = Grades[(i + i / 5) % 5], disposition = "liquidate",
+                reasonCode = Grades[(i + i / 5) % 5] == Grades[(i % 3 == 0 ? i + 1 : i) % 5] ? "approved" : "wrong_grade",
                 damage = DamageSets[(i + i / 5) % 5].Select(t => new { type = t }),
             })).StatusCode);
         }

@@ -1,17 +1,30 @@
 using System.Diagnostics;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Photos;
 
 /// <summary>Photo intake is full: the caller should come back after <see cref="RetryAfter"/>. Nothing was kept.</summary>
 public sealed class IntakeBusyException(TimeSpan retryAfter, string reason)
-    : Exception($"Photo intake is busy ({reason}); retry after {retryAfter.TotalSeconds:0} s.")
+    : DomainProblemException($"More photos are arriving than this server can grade right now, so this one was not kept. Send it again in {Seconds(retryAfter)} s.")
 {
     public TimeSpan RetryAfter { get; } = retryAfter;
 
     /// <summary>"queue_full" (turned away at once) or "wait_expired" (waited <c>MaxQueueWait</c> in vain).</summary>
     public string Reason { get; } = reason;
+
+    public override int Status => StatusCodes.Status503ServiceUnavailable;
+    public override string Title => "Busy: too many photos at once";
+
+    public override IReadOnlyDictionary<string, object?> Extensions =>
+        new Dictionary<string, object?> { ["retryAfterSeconds"] = Seconds(RetryAfter), ["reason"] = Reason };
+
+    /// <summary>503 with Retry-After: the station waits that long and sends the same photo again.</summary>
+    public override IReadOnlyDictionary<string, string> Headers =>
+        new Dictionary<string, string> { ["Retry-After"] = Seconds(RetryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    private static int Seconds(TimeSpan wait) => (int)Math.Ceiling(wait.TotalSeconds);
 }
 
 /// <summary>

@@ -83,63 +83,29 @@ public static class PhotoEndpoints
             if (file.Length > limits.MaxBytes)
             {
                 metrics.PhotoRejected(PhotoRejection.TooManyBytes);
-                return Rejected(new PhotoUploadRejectedException(file.FileName, PhotoRejection.TooManyBytes,
-                    $"The file is {file.Length / (1024.0 * 1024.0):0.#} MB; photos may be at most {limits.MaxBytes / (1024.0 * 1024.0):0.#} MB."));
+                throw new PhotoUploadRejectedException(file.FileName, PhotoRejection.TooManyBytes,
+                    $"The file is {file.Length / (1024.0 * 1024.0):0.#} MB; photos may be at most {limits.MaxBytes / (1024.0 * 1024.0):0.#} MB.");
             }
             using var buffer = new MemoryStream((int)file.Length);
             await file.CopyToAsync(buffer, cancellationToken);
             incoming.Add(new IncomingPhoto(file.FileName, buffer.ToArray()));
         }
 
-        try
+        // A file that is not a usable photo (400/413/415) and a full intake (503 + Retry-After) are the intake's
+        // exceptions, answered by DomainProblemHandler.
+        var results = await intake.AddAsync(id, incoming, Actor.From(http.User), cancellationToken);
+        if (results is null)
         {
-            var results = await intake.AddAsync(id, incoming, Actor.From(http.User), cancellationToken);
-            if (results is null)
-            {
-                return ApiProblems.ItemNotFound(id);
-            }
-            // A grader uploading to a blind item gets no suggestion back: the station's script would have it (ADR 0022).
-            var blind = items.HidesSuggestionFrom(id, http.User);
-            var body = new PhotoUploadResponse(results.Select(r =>
-                new PhotoUploadResult(r.Photo.Id, r.Photo.Width, r.Photo.Height, PhotoUrl(r.Photo.Id), blind ? null : r.Suggestion)).ToList());
-            return Results.Created($"/api/v1/returns/{id}", body);
+            return ApiProblems.ItemNotFound(id);
         }
-        catch (PhotoUploadRejectedException e)
-        {
-            return Rejected(e);
-        }
-        catch (IntakeBusyException e)
-        {
-            metrics.PhotoRejected(GraderMetrics.BusyRejection);
-            return Busy(http, e);
-        }
-    }
-
-    /// <summary>503 with Retry-After: the station waits that long and sends the same photo again.</summary>
-    private static IResult Busy(HttpContext http, IntakeBusyException e)
-    {
-        var seconds = (int)Math.Ceiling(e.RetryAfter.TotalSeconds);
-        http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        return Results.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy: too many photos at once",
-            detail: $"More photos are arriving than this server can grade right now, so this one was not kept. Send it again in {seconds} s.",
-            extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds, ["reason"] = e.Reason });
+        // A grader uploading to a blind item gets no suggestion back: the station's script would have it (ADR 0022).
+        var blind = items.HidesSuggestionFrom(id, http.User);
+        var body = new PhotoUploadResponse(results.Select(r =>
+            new PhotoUploadResult(r.Photo.Id, r.Photo.Width, r.Photo.Height, PhotoUrl(r.Photo.Id), blind ? null : r.Suggestion)).ToList());
+        return Results.Created($"/api/v1/returns/{id}", body);
     }
 
     public static string PhotoUrl(Guid photoId) => $"/api/v1/photos/{photoId}";
-
-    private static IResult Rejected(PhotoUploadRejectedException e)
-    {
-        var (status, title) = e.Reason switch
-        {
-            PhotoRejection.TooManyBytes => (StatusCodes.Status413PayloadTooLarge, "Photo file too large"),
-            PhotoRejection.UnsupportedFormat => (StatusCodes.Status415UnsupportedMediaType, "Not a supported photo format"),
-            PhotoRejection.TooManyPixels => (StatusCodes.Status400BadRequest, "Photo dimensions too large"),
-            PhotoRejection.Empty => (StatusCodes.Status400BadRequest, "Empty file"),
-            _ => (StatusCodes.Status400BadRequest, "Unreadable photo"),
-        };
-        return Results.Problem(statusCode: status, title: title, detail: $"{e.FileName}: {e.Detail}",
-            extensions: new Dictionary<string, object?> { ["fileName"] = e.FileName, ["reason"] = e.Reason.ToString() });
-    }
 
     /// <summary>Thumbnail sizes the endpoint makes (long side, px); anything else gets the stored photo.</summary>
     public static readonly int[] ThumbnailSizes = [160, 320, 640];

@@ -10,6 +10,7 @@ using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
+using Returns.Grader.Web.Infrastructure;
 using Returns.Grader.Web.Infrastructure.Telemetry;
 
 namespace Returns.Grader.Web.Features.Photos;
@@ -21,11 +22,30 @@ public sealed record IntakeResult(Photo Photo, Suggestion? Suggestion);
 
 /// <summary>A file that was not kept, named so the sender knows which one and why.</summary>
 public sealed class PhotoUploadRejectedException(string fileName, PhotoRejection reason, string message)
-    : Exception($"{fileName}: {message}")
+    : DomainProblemException($"{fileName}: {message}")
 {
     public string FileName { get; } = fileName;
     public PhotoRejection Reason { get; } = reason;
     public string Detail { get; } = message;
+
+    public override int Status => Reason switch
+    {
+        PhotoRejection.TooManyBytes => StatusCodes.Status413PayloadTooLarge,
+        PhotoRejection.UnsupportedFormat => StatusCodes.Status415UnsupportedMediaType,
+        _ => StatusCodes.Status400BadRequest,
+    };
+
+    public override string Title => Reason switch
+    {
+        PhotoRejection.TooManyBytes => "Photo file too large",
+        PhotoRejection.UnsupportedFormat => "Not a supported photo format",
+        PhotoRejection.TooManyPixels => "Photo dimensions too large",
+        PhotoRejection.Empty => "Empty file",
+        _ => "Unreadable photo",
+    };
+
+    public override IReadOnlyDictionary<string, object?> Extensions =>
+        new Dictionary<string, object?> { ["fileName"] = FileName, ["reason"] = Reason.ToString() };
 }
 
 /// <summary>
@@ -60,7 +80,7 @@ public sealed partial class PhotoIntake(
         }
 
         // From here on the photos cost CPU: only as many as the machine can work through in time get in.
-        using var admitted = await admission.EnterAsync(files.Count, cancellationToken);
+        using var admitted = await AdmitAsync(files.Count, cancellationToken);
         using var trace = metrics.StartIntake(itemId, files.Count);
         var limits = options.Value.ToLimits();
         // The models this request started with stay loaded until it is done, even if someone switches them meanwhile.
@@ -203,6 +223,19 @@ public sealed partial class PhotoIntake(
         finally
         {
             _decodeSlots.Release();
+        }
+    }
+
+    private async Task<IDisposable> AdmitAsync(int photos, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await admission.EnterAsync(photos, cancellationToken);
+        }
+        catch (IntakeBusyException)
+        {
+            metrics.PhotoRejected(GraderMetrics.BusyRejection);
+            throw;
         }
     }
 
