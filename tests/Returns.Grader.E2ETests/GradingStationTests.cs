@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Returns.Grader.TestSupport;
 using Xunit.Abstractions;
@@ -375,6 +376,39 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await File.AppendAllTextAsync(results, $"{DateTime.UtcNow:O} bytes={photo.Length} uploadMs={timings[1]:0} shownMs={timings[0]:0}\n");
         var item = await GetItemAsync(plate);
         Assert.Equal(1, item.GetProperty("photos").GetArrayLength());
+        // The browser sent the stored size, not the 12 MP original (issue 17): what arrived was at most 2048 px long.
+        var arrived = await SourceSizeAsync(item.GetProperty("photos")[0].GetProperty("photoId").GetGuid());
+        Assert.True(Math.Max(arrived.Width, arrived.Height) <= 2048, $"the server received {arrived.Width}x{arrived.Height}");
+    }
+
+    [Fact]
+    public async Task PhoneHeldUpright_PhotoIsShrunkInTheBrowser_AndArrivesUpright()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync("Ivy Upright");
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+
+        // Stored landscape 4032x3024 with EXIF orientation 6, as a phone held upright writes it: upright it is portrait.
+        var photo = TestPhotos.WithExif(TestPhotos.PhotoLikeJpeg(4032, 3024, quality: 85), orientation: 6);
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "upright.jpg", MimeType = "image/jpeg", Buffer = photo });
+        await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(1);
+
+        var stored = (await GetItemAsync(plate)).GetProperty("photos")[0];
+        var arrived = await SourceSizeAsync(stored.GetProperty("photoId").GetGuid());
+        Assert.Equal((1536, 2048), arrived); // shrunk to the stored long side and turned upright before it left the browser
+        Assert.True(stored.GetProperty("height").GetInt32() > stored.GetProperty("width").GetInt32(), "kept upright");
+    }
+
+    /// <summary>The size of what the server received for a photo (before its own re-encode): the browser's work.</summary>
+    private async Task<(int Width, int Height)> SourceSizeAsync(Guid photoId)
+    {
+        var factory = fixture.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Web.Data.GraderDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        var photo = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Photos, p => p.Id == photoId);
+        return (photo.SourceWidth, photo.SourceHeight);
     }
 
     /// <summary>A MudBlazor text field's input, whether the test id lands on the input or on its wrapper.</summary>

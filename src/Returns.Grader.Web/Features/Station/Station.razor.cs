@@ -54,6 +54,7 @@ public sealed partial class Station : IAsyncDisposable
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private Models.ModelRegistry Models { get; set; } = default!;
     [Inject] private ILogger<Station> Logger { get; set; } = default!;
+    [Inject] private Microsoft.Extensions.Options.IOptions<Photos.PhotoOptions> PhotoLimits { get; set; } = default!;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
