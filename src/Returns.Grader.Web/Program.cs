@@ -23,7 +23,7 @@ builder.AddGraderGrading();
 builder.AddGraderExports();
 builder.AddGraderHealth();
 builder.Services.AddMudServices();
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.AddGraderCircuits(); // Blazor Server circuits: on this node, or through Azure SignalR Service
 
 var app = builder.Build();
 
