@@ -25,7 +25,7 @@ public sealed class ReviewComponentTests : BunitTestBase
         var rows = table.FindAll("tbody tr");
         Assert.Equal(2, rows.Count);
         Assert.Contains("LP-1", rows[0].TextContent);
-        Assert.Equal("Flagged, HighValue", rows[0].QuerySelector("[data-testid=reasons]")!.TextContent);
+        Assert.Equal("Flagged by the grader, High value", rows[0].QuerySelector("[data-testid=reasons]")!.TextContent); // words, not codes (issue 17)
         Assert.Contains("over-target", rows[0].QuerySelector("[data-testid=age]")!.ClassName);
         Assert.DoesNotContain("over-target", rows[1].QuerySelector("[data-testid=age]")!.ClassName ?? "");
         Assert.Contains("Gus", rows[0].TextContent);

@@ -1,0 +1,84 @@
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Components;
+
+/// <summary>
+/// Every code the app stores, in the words people read on a page (issue 17: "InReview", "LowConfidence", "wrong_grade"
+/// and "resell_used" were shown as they are stored). The one place pages get them from; the API keeps the codes.
+/// </summary>
+public static class Words
+{
+    public static string Of(Grade grade) => grade switch
+    {
+        Grade.LikeNew => "Like new",
+        Grade.VeryGood => "Very good",
+        Grade.Good => "Good",
+        Grade.Acceptable => "Acceptable",
+        Grade.Unsellable => "Unsellable",
+        _ => grade.ToString(),
+    };
+
+    public static string Of(DamageType type) => type switch
+    {
+        DamageType.MissingPart => "Missing part",
+        _ => type.ToString(),
+    };
+
+    public static string Of(Disposition disposition) => disposition switch
+    {
+        Disposition.Restock => "Restock",
+        Disposition.ResellUsed => "Resell used",
+        Disposition.Refurbish => "Refurbish",
+        Disposition.Liquidate => "Liquidate",
+        Disposition.Donate => "Donate",
+        Disposition.Recycle => "Recycle",
+        Disposition.ReturnToVendor => "Return to vendor",
+        _ => disposition.ToString(),
+    };
+
+    public static string Of(ItemStatus status) => status switch
+    {
+        ItemStatus.Received => "Not graded yet",
+        ItemStatus.Graded => "Graded",
+        ItemStatus.InReview => "With a supervisor",
+        ItemStatus.Final => "Final",
+        _ => status.ToString(),
+    };
+
+    public static string Of(DecisionKind kind) => kind switch
+    {
+        DecisionKind.Station => "Graded",
+        DecisionKind.Correction => "Corrected",
+        DecisionKind.Review => "Supervisor's decision",
+        _ => kind.ToString(),
+    };
+
+    public static string Of(ReviewReason reason) => reason switch
+    {
+        ReviewReason.LowConfidence => "Model unsure",
+        ReviewReason.SmallMargin => "Close call between two grades",
+        ReviewReason.DisagreesWithModel => "Grader and model disagree",
+        ReviewReason.ContradictsRubric => "Grade differs from the rubric",
+        ReviewReason.HighValue => "High value",
+        ReviewReason.Flagged => "Flagged by the grader",
+        ReviewReason.AuditSample => "Random audit",
+        ReviewReason.Unfamiliar => "Photos unlike the model's",
+        _ => reason.ToString(),
+    };
+
+    public static string Of(IEnumerable<ReviewReason> reasons) => string.Join(", ", reasons.Select(Of));
+
+    /// <summary>A supervisor's reason code (Review.ReviewReasonCodes), or the text as it is when it is not one.</summary>
+    public static string ReasonCode(string? code) => code switch
+    {
+        "approved" => "Approved",
+        "wrong_grade" => "Wrong grade",
+        "missed_damage" => "Missed damage",
+        "false_damage" => "Damage that is not there",
+        "wrong_disposition" => "Wrong disposition",
+        "photo_quality" => "Photo quality",
+        "other" => "Other",
+        null => "",
+        _ => code,
+    };
+}

@@ -1,0 +1,25 @@
+using Returns.Grader.Web.Components;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Review;
+
+namespace Returns.Grader.UnitTests.Components;
+
+/// <summary>Issue 17, "words, not codes": every stored code a page shows has words, and none of them is the code itself.</summary>
+public sealed class WordsTests
+{
+    [Fact]
+    public void EveryCodeOfEveryEnumAPageShows_HasWords()
+    {
+        var shown = new List<(string Code, string Words)>();
+        shown.AddRange(Enum.GetValues<Grade>().Select(v => (v.ToString(), Words.Of(v))));
+        shown.AddRange(Enum.GetValues<DamageType>().Select(v => (v.ToString(), Words.Of(v))));
+        shown.AddRange(Enum.GetValues<Disposition>().Select(v => (v.ToString(), Words.Of(v))));
+        shown.AddRange(Enum.GetValues<ItemStatus>().Select(v => (v.ToString(), Words.Of(v))));
+        shown.AddRange(Enum.GetValues<DecisionKind>().Select(v => (v.ToString(), Words.Of(v))));
+        shown.AddRange(Enum.GetValues<ReviewReason>().Select(v => (v.ToString(), Words.Of(v))));
+        shown.AddRange(ReviewReasonCodes.All.Select(code => (code, Words.ReasonCode(code))));
+
+        Assert.All(shown, s => Assert.DoesNotMatch("[a-z][A-Z]|_", s.Words)); // no CamelCase, no snake_case left
+        Assert.All(shown, s => Assert.False(string.IsNullOrWhiteSpace(s.Words), s.Code));
+    }
+}
