@@ -115,6 +115,9 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(page.Locator("#scan")).ToHaveValueAsync("");
         await page.Locator("[data-damage=crack]").ClickAsync();
         await Field(page, "notes").FillAsync("Hinge cracked");
+        // The note reaches the tab's storage one round trip after it is typed (the server renders, then stores the draft).
+        await page.WaitForFunctionAsync(
+            "() => Object.keys(sessionStorage).some(k => k.startsWith('grader.station-draft.') && sessionStorage.getItem(k).includes('Hinge cracked'))");
 
         // Reload in the middle: the page asks before it goes (accepted here), and the form comes back.
         var asked = false;
@@ -264,14 +267,14 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await supervisor.Locator("[data-testid=review-form] [data-grade=Acceptable]").ClickAsync();
         await supervisor.Locator("[data-testid=review-form] [data-damage=tear]").ClickAsync();
         await supervisor.Locator("[data-testid=reason-code]").First.ClickAsync();
-        await supervisor.Locator(".mud-popover-open .mud-list-item", new() { HasText = "missed_damage" }).ClickAsync();
+        await supervisor.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Missed damage" }).ClickAsync(); // the code missed_damage, in words
         await supervisor.GetByTestId("override").ClickAsync();
         await supervisor.WaitForURLAsync("**/review");
 
         await associate.GotoAsync("/history");
         await Assertions.Expect(associate.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await Assertions.Expect(associate.Locator($"[data-testid=outcome][data-return-id={plate}]"))
-            .ToContainTextAsync("Changed to Acceptable by Gus Supervisor (missed_damage)");
+            .ToContainTextAsync("Changed to Acceptable by Gus Supervisor (Missed damage)");
         var item = await GetItemAsync(plate);
         Assert.Equal("Final", item.GetProperty("status").GetString());
 
