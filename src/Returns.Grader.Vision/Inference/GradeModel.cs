@@ -127,7 +127,7 @@ public sealed class GradeModel : IDisposable
             await _gate.WaitAsync(cancellationToken);
             try
             {
-                results.AddRange(Run(batch));
+                results.AddRange(Run(batch, cancellationToken));
             }
             finally
             {
@@ -137,8 +137,12 @@ public sealed class GradeModel : IDisposable
         return results;
     }
 
-    /// <summary>One batch through the session with the OrtValue API (no copies into NamedOnnxValue).</summary>
-    public IReadOnlyList<RawOutput> Run(IReadOnlyList<float[]> batch)
+    /// <summary>
+    /// One batch through the session with the OrtValue API (no copies into NamedOnnxValue). A cancelled token stops the
+    /// run inside ONNX Runtime (<see cref="RunOptions.Terminate"/>), so an inference nobody will use (the request or the
+    /// station's circuit went away) gives its core back at once instead of running to the end.
+    /// </summary>
+    public IReadOnlyList<RawOutput> Run(IReadOnlyList<float[]> batch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(batch);
         var input = Manifest.Input;
@@ -171,7 +175,17 @@ public sealed class GradeModel : IDisposable
             outputNames.Add(familiarity.Output);
         }
         using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, [input.Name], [inputValue], outputNames);
+        using var terminate = cancellationToken.Register(() => runOptions.Terminate = true);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = _session.Run(runOptions, [input.Name], [inputValue], outputNames);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The inference was stopped: nobody waits for it any more.", cancellationToken);
+        }
+        using var _ = outputs;
 
         var grades = outputs[0].GetTensorDataAsSpan<float>();
         var gradeCount = Manifest.Grades.Count;

@@ -24,6 +24,9 @@ public sealed partial class Station : IAsyncDisposable
     private bool _focusScan;
     private bool _focusItem;
 
+    /// <summary>Cancelled when the circuit goes (the page is disposed): reads nobody will see are stopped (issue 16).</summary>
+    private readonly CancellationTokenSource _circuitGone = new();
+
     /// <summary>
     /// Someone else graded the open item meanwhile: the associate has been shown their grade, and only the button (not
     /// Enter, which may be a reflex) replaces it with a correction (issue 17).
@@ -128,7 +131,7 @@ public sealed partial class Station : IAsyncDisposable
         {
             ResetForm();
             _message = null;
-            var id = await Items.FindIdByReturnIdAsync(plate, CancellationToken.None);
+            var id = await Items.FindIdByReturnIdAsync(plate, _circuitGone.Token);
             if (id is null)
             {
                 _item = null;
@@ -137,7 +140,7 @@ public sealed partial class Station : IAsyncDisposable
                 return;
             }
             _unknownReturnId = null;
-            _item = await Items.GetForStationAsync(id.Value, CancellationToken.None);
+            _item = await Items.GetForStationAsync(id.Value, _circuitGone.Token);
             PrefillFromCurrentDecision();
             await PrefillFromSuggestionAsync();
             await RememberOpenedFormAsync();
@@ -163,8 +166,9 @@ public sealed partial class Station : IAsyncDisposable
         {
             try
             {
+                // Writes the associate asked for complete even if the page goes meanwhile (not the circuit's token).
                 var created = await Items.CreateAsync(request, await ActorAsync(), CancellationToken.None);
-                _item = await Items.GetForStationAsync(created.Id, CancellationToken.None);
+                _item = await Items.GetForStationAsync(created.Id, _circuitGone.Token);
                 _unknownReturnId = null;
                 _message = null;
                 await RememberOpenedFormAsync();
@@ -209,7 +213,7 @@ public sealed partial class Station : IAsyncDisposable
             return;
         }
         _prefillMinConfidence = _item.Suggestion is { } shown
-            ? await Models.PrefillMinConfidenceForAsync(shown.ModelVersion, CancellationToken.None)
+            ? await Models.PrefillMinConfidenceForAsync(shown.ModelVersion, _circuitGone.Token)
             : null;
         if (CurrentDecision is not null)
         {
@@ -265,6 +269,7 @@ public sealed partial class Station : IAsyncDisposable
         {
             try
             {
+                // A grade the associate submitted is saved even if the tab closes meanwhile: never the circuit's token here.
                 var decision = await Grading.DecideAsync(item.Id, request, await ActorAsync(), CancellationToken.None);
                 Snackbar.Add($"{item.ReturnId} saved as {GradePicker.Label(decision.Grade)}.", Severity.Success);
                 _message = null;
@@ -274,7 +279,7 @@ public sealed partial class Station : IAsyncDisposable
             {
                 _message = new StationMessage(Severity.Error,
                     $"{e.Message} Their grade is shown below; to replace it with yours, press \"Save as a correction\" (Enter does not).");
-                _item = await Items.GetForStationAsync(item.Id, CancellationToken.None);
+                _item = await Items.GetForStationAsync(item.Id, _circuitGone.Token);
                 _correctionNeedsClick = true;
             }
             catch (GradeValidationException e)
@@ -342,6 +347,10 @@ public sealed partial class Station : IAsyncDisposable
         try
         {
             await work();
+        }
+        catch (OperationCanceledException) when (_circuitGone.IsCancellationRequested)
+        {
+            // The page is gone: nobody to tell, nothing was written (writes never take the circuit's token).
         }
         catch (Exception e)
         {
@@ -463,7 +472,7 @@ public sealed partial class Station : IAsyncDisposable
         {
             upload.Done = true;
             upload.Percent = 100;
-            _item = await Items.GetForStationAsync(_item.Id, CancellationToken.None) ?? _item;
+            _item = await Items.GetForStationAsync(_item.Id, _circuitGone.Token) ?? _item;
             _uploads.Remove(upload);
             await PrefillFromSuggestionAsync();
         }
@@ -502,6 +511,7 @@ public sealed partial class Station : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        await _circuitGone.CancelAsync();
         if (_module is not null)
         {
             try
