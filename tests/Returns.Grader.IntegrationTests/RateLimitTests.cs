@@ -12,12 +12,12 @@ namespace Returns.Grader.IntegrationTests;
 /// </summary>
 public sealed class RateLimitTests : IClassFixture<RateLimitTests.TightLimitsApp>
 {
-    /// <summary>Two of each per user (one export, one model change), two sign-ins and three failed keys per address.</summary>
+    /// <summary>Two of each per user (four new items, one export, one model change), two sign-ins and three failed keys per address.</summary>
     public sealed class TightLimitsApp : GraderAppFactory
     {
         public TightLimitsApp()
         {
-            foreach (var (name, burst) in new[] { ("Uploads", 2), ("Grades", 2), ("Exports", 1), ("ModelChanges", 1), ("SignIns", 2), ("FailedCredentials", 3) })
+            foreach (var (name, burst) in new[] { ("Uploads", 2), ("Grades", 2), ("Items", 4), ("Exports", 1), ("ModelChanges", 1), ("SignIns", 2), ("FailedCredentials", 3) })
             {
                 Settings[$"Grader:RateLimits:{name}Burst"] = burst.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 Settings[$"Grader:RateLimits:{name}PerMinute"] = "1"; // nothing comes back within a test
@@ -51,6 +51,24 @@ public sealed class RateLimitTests : IClassFixture<RateLimitTests.TightLimitsApp
         Assert.Equal(HttpStatusCode.Created, (await _app.ApiClient("dev-supervisor").PostAsJsonAsync($"/api/v1/returns/{items[2]}/grade", grade)).StatusCode);
         // Reading is not limited.
         Assert.Equal(HttpStatusCode.OK, (await grader.GetAsync($"/api/v1/returns/{items[2]}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task FifthNewItemInABurst_Is429_AndIsNotCreated()
+    {
+        // An app of its own: the other tests of this class create items with the same key.
+        await using var app = new TightLimitsApp();
+        var grader = app.ApiClient("dev-grader");
+        for (var i = 0; i < 4; i++)
+        {
+            await grader.CreateItemAsync(ApiJson.UniquePlate("RL"));
+        }
+        var plate = ApiJson.UniquePlate("RL");
+
+        var refused = await grader.PostAsJsonAsync("/api/v1/returns", new { returnId = plate, sku = "S", title = "T", category = "C", unitValue = 1m });
+
+        await AssertTooManyRequestsAsync(refused, "items");
+        Assert.Equal(HttpStatusCode.NotFound, (await grader.GetAsync($"/api/v1/returns?returnId={plate}")).StatusCode);
     }
 
     [Fact]

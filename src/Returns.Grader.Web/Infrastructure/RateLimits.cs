@@ -26,6 +26,10 @@ public sealed class RateLimitOptions
     [Range(1, 1_000_000)] public int GradesPerMinute { get; set; } = 300;
     [Range(1, 1_000_000)] public int GradesBurst { get; set; } = 60;
 
+    /// <summary>New return items (announced through the API) per user per minute: a station creates at most one an item.</summary>
+    [Range(1, 1_000_000)] public int ItemsPerMinute { get; set; } = 300;
+    [Range(1, 1_000_000)] public int ItemsBurst { get; set; } = 60;
+
     /// <summary>Export requests per user per minute (each builds a package in the background).</summary>
     [Range(1, 1_000_000)] public int ExportsPerMinute { get; set; } = 20;
     [Range(1, 1_000_000)] public int ExportsBurst { get; set; } = 10;
@@ -54,6 +58,7 @@ public static class RateLimitPolicies
 {
     public const string Uploads = "uploads";
     public const string Grades = "grades";
+    public const string Items = "items";
     public const string Exports = "exports";
     public const string ModelChanges = "model-changes";
     public const string SignIns = "sign-ins";
@@ -71,6 +76,7 @@ public static partial class RateLimits
         {
             limiter.AddPolicy(RateLimitPolicies.Uploads, http => PerUser(http, o => (o.UploadsPerMinute, o.UploadsBurst)));
             limiter.AddPolicy(RateLimitPolicies.Grades, http => PerUser(http, o => (o.GradesPerMinute, o.GradesBurst)));
+            limiter.AddPolicy(RateLimitPolicies.Items, http => PerUser(http, o => (o.ItemsPerMinute, o.ItemsBurst)));
             limiter.AddPolicy(RateLimitPolicies.Exports, http => PerUser(http, o => (o.ExportsPerMinute, o.ExportsBurst)));
             limiter.AddPolicy(RateLimitPolicies.ModelChanges, http => PerUser(http, o => (o.ModelChangesPerMinute, o.ModelChangesBurst)));
             limiter.AddPolicy(RateLimitPolicies.SignIns, http =>
@@ -87,7 +93,7 @@ public static partial class RateLimits
 
     /// <summary>
     /// Before authentication: an address whose failed-credential budget is spent gets 429 for credentialed requests;
-    /// after the app answered, a credentialed request that ended 401 spends one. (Placed before UseAuthentication.)
+    /// a credentialed request answered 401 spends one. (Placed before UseAuthentication.)
     /// </summary>
     public static WebApplication UseGraderFailedCredentialsLimit(this WebApplication app)
     {
@@ -100,11 +106,20 @@ public static partial class RateLimits
                 await WriteTooManyRequestsAsync(http, RateLimitPolicies.FailedCredentials, retryAfter);
                 return;
             }
-            await next(http);
-            if (credentialed && http.Response.StatusCode == StatusCodes.Status401Unauthorized)
+            if (credentialed)
             {
-                limiter.Spend(ClientAddress(http));
+                // Spent as the answer starts, not after it: a client that fires the next guess the moment it reads a
+                // 401 must already find the token gone.
+                http.Response.OnStarting(() =>
+                {
+                    if (http.Response.StatusCode == StatusCodes.Status401Unauthorized)
+                    {
+                        limiter.Spend(ClientAddress(http));
+                    }
+                    return Task.CompletedTask;
+                });
             }
+            await next(http);
         });
         return app;
     }

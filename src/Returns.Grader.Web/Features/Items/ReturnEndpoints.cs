@@ -20,8 +20,10 @@ public static class ReturnEndpoints
             return Results.Created($"/api/v1/returns/{item.Id}", await items.GetForAsync(item.Id, http.User, cancellationToken));
         })
             .RequireAuthorization(Policies.Grading)
+            .RequireRateLimiting(RateLimitPolicies.Items)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<ReturnItemDetails>(StatusCodes.Status201Created)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Announces a returned item by its licence plate (returnId).");
