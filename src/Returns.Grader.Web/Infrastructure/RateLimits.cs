@@ -101,13 +101,13 @@ public static partial class RateLimits
         {
             var limiter = http.RequestServices.GetRequiredService<FailedCredentialsLimiter>();
             var credentialed = http.Request.Headers.ContainsKey(Auth.DevApiKeyHandler.HeaderName) || http.Request.Headers.Authorization.Count > 0;
-            if (credentialed && limiter.IsSpent(ClientAddress(http), out var retryAfter))
-            {
-                await WriteTooManyRequestsAsync(http, RateLimitPolicies.FailedCredentials, retryAfter);
-                return;
-            }
             if (credentialed)
             {
+                if (limiter.IsSpent(ClientAddress(http), out var retryAfter))
+                {
+                    await WriteTooManyRequestsAsync(http, RateLimitPolicies.FailedCredentials, retryAfter);
+                    return;
+                }
                 // Spent as the answer starts, not after it: a client that fires the next guess the moment it reads a
                 // 401 must already find the token gone.
                 http.Response.OnStarting(() =>
@@ -138,15 +138,19 @@ public static partial class RateLimits
     internal static RateLimitPartition<string> TokenBucket(string key, (int PerMinute, int Burst) limits) =>
         RateLimitPartition.GetTokenBucketLimiter(key, _ => BucketOptions(limits));
 
-    internal static TokenBucketRateLimiterOptions BucketOptions((int PerMinute, int Burst) limits) => new()
+    internal static TokenBucketRateLimiterOptions BucketOptions((int PerMinute, int Burst) limits)
     {
-        TokenLimit = limits.Burst,
-        // A token every 60/PerMinute s (at most 10 a second, since the limiter refills on a 100 ms timer).
-        TokensPerPeriod = Math.Max(1, (int)Math.Ceiling(limits.PerMinute / 600.0)),
-        ReplenishmentPeriod = TimeSpan.FromMinutes(1) * Math.Max(1, (int)Math.Ceiling(limits.PerMinute / 600.0)) / limits.PerMinute,
-        QueueLimit = 0,
-        AutoReplenishment = true,
-    };
+        // A token every 60/PerMinute s; above 600 a minute, several per 100 ms (the limiter's timer does not tick faster).
+        var tokensPerPeriod = Math.Max(1, (int)Math.Ceiling(limits.PerMinute / 600.0));
+        return new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = limits.Burst,
+            TokensPerPeriod = tokensPerPeriod,
+            ReplenishmentPeriod = TimeSpan.FromMinutes(1) * tokensPerPeriod / limits.PerMinute,
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+    }
 
     /// <summary>The caller's address as the forwarded-headers middleware left it (the real client behind a known proxy).</summary>
     internal static string ClientAddress(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";

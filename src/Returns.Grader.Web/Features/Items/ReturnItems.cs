@@ -1,4 +1,3 @@
-using Returns.Grader.Web.Infrastructure;
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using System.Text.Json;
@@ -10,6 +9,7 @@ using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Review;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Items;
 

@@ -60,8 +60,7 @@ public sealed partial class Station
         {
             return;
         }
-        var stored = await _module.InvokeAsync<string?>("loadDraft", DraftOwner);
-        if (stored is null || JsonSerializer.Deserialize<StationDraft>(stored) is not { } draft || draft.ItemId != _item.Id)
+        if (await LoadDraftAsync() is not { } draft || draft.ItemId != _item.Id)
         {
             return;
         }
@@ -71,6 +70,12 @@ public sealed partial class Station
             _message = new StationMessage(Severity.Info, $"Your unsaved choices for {draft.ReturnId} are back. Check them and save.");
         }
     }
+
+    /// <summary>The draft this tab keeps for the associate (at most one: one item is open at a time), if any.</summary>
+    private async Task<StationDraft?> LoadDraftAsync() =>
+        _module is not null && await _module.InvokeAsync<string?>("loadDraft", DraftOwner) is { } stored
+            ? JsonSerializer.Deserialize<StationDraft>(stored)
+            : null;
 
     private void RestoreDraft(StationDraft draft)
     {
@@ -109,7 +114,9 @@ public sealed partial class Station
         {
             return;
         }
-        var draft = HasUnsavedChoices ? DraftJson() : null;
+        // The form is serialized once per render (HasUnsavedChoices would do it a second time).
+        var form = DraftJson();
+        var draft = _openedAs is not null && form != _openedAs ? form : null;
         if (draft != _storedDraft)
         {
             _storedDraft = draft;

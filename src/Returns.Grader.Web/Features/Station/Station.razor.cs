@@ -96,8 +96,7 @@ public sealed partial class Station : IAsyncDisposable
             // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now.
             _focusScan = true;
             // A reload in the middle of an item opens it again, with what the associate had chosen (Station.Drafts.cs).
-            var stored = await _module.InvokeAsync<string?>("loadDraft", DraftOwner);
-            if (stored is not null && System.Text.Json.JsonSerializer.Deserialize<StationDraft>(stored) is { } draft)
+            if (await LoadDraftAsync() is { } draft)
             {
                 ScanText = draft.ReturnId;
                 await OpenAsync();
@@ -312,7 +311,6 @@ public sealed partial class Station : IAsyncDisposable
     private void CloseItem()
     {
         _item = null;
-        _openedAs = null;
         _pendingLeave = null;
         _unknownReturnId = null;
         ScanText = "";
