@@ -174,6 +174,35 @@ export function focusItem() {
   if (item) item.focus({ preventScroll: true });
 }
 
+// The server asks for focusItem after its render reaches the browser: one more round trip, in which a fast "4"
+// still lands in the scan field (seen in CI under load). Watching for the item panel to appear moves focus in the
+// same task that draws it, before the browser handles the next key.
+let itemWatcher = null;
+
+function watchForItem() {
+  itemWatcher = new MutationObserver((mutations) => {
+    for (const mutation of mutations) {
+      // Another plate scanned while an item was open: the panel stays, its item id changes.
+      if (mutation.type === "attributes") {
+        if (mutation.target.matches("[data-testid=item]")) {
+          mutation.target.focus({ preventScroll: true });
+          return;
+        }
+        continue;
+      }
+      for (const node of mutation.addedNodes) {
+        if (!(node instanceof Element)) continue;
+        const item = node.matches("[data-testid=item]") ? node : node.querySelector("[data-testid=item]");
+        if (item) {
+          item.focus({ preventScroll: true });
+          return;
+        }
+      }
+    }
+  });
+  itemWatcher.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-item-id"] });
+}
+
 export function attach(dotNetStation) {
   detach();
   station = dotNetStation;
@@ -183,9 +212,12 @@ export function attach(dotNetStation) {
   document.addEventListener("dragover", onDragOver);
   document.addEventListener("dragleave", onDragLeave);
   document.addEventListener("drop", onDrop);
+  watchForItem();
 }
 
 export function detach() {
+  itemWatcher?.disconnect();
+  itemWatcher = null;
   window.removeEventListener("beforeunload", onBeforeUnload);
   document.removeEventListener("keydown", onKeyDown);
   document.removeEventListener("change", onChange);
