@@ -133,7 +133,8 @@ echo "==> Container image steps (the Dockerfile's restore/publish emulated witho
 /usr/bin/python3 tests/container/emulate_dockerfile.py
 
 if [[ -d models/training/tests ]]; then
-  echo "==> Training-code tests (pytest, Debian's PyTorch)"
+  echo "==> Training-code tests (pytest, Debian's PyTorch; the hybrid stem's ResNet-18 restored from NuGet)"
+  dotnet restore models/training/pretrained -nologo -v quiet
   (cd models/training && OPENBLAS_NUM_THREADS=1 /usr/bin/python3 -m pytest -q)
 fi
 echo "==> All tests passed"

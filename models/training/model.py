@@ -53,6 +53,9 @@ class ModelConfig:
     mlp_ratio: float = 3.0
     stem_channels: list = field(default_factory=lambda: [24, 48, 96])
     stem_activation: str = "gelu"  # "gelu" (every shipped model) or "relu" (an experiment): see ConvStem
+    stem: str = "conv"             # "conv" (ConvStem, trained from scratch) or "resnet18" (HybridStem: the first
+                                   # ``stem_stages`` stages of an ImageNet-trained ResNet-18, frozen; ADR 0025)
+    stem_stages: int = 3           # (resnet18) how many of its stages: 3 = stride 16, 256 channels
     damage_subdiv: int = 2         # damage cells per token side
     grade_readout: bool = True     # add pooled damage-map evidence to the class-token grade logits
     count_head: bool = False       # class token -> per-type instance counts (0, 1, 2, 3+), fed to the readout
@@ -124,6 +127,51 @@ class ConvStem(nn.Module):
 
     def forward(self, x):
         return self.net(x)
+
+
+class HybridStem(nn.Module):
+    """The ViT paper's hybrid design (Dosovitskiy et al. 2021, section 3.1): the patch tokens are the cells of a CNN's
+    feature map. Here the CNN is an ImageNet-trained ResNet-18 cut after ``stem_stages`` stages (pretrained.py reads
+    its weights from the NuGet package), frozen: trained on generated and composited photos only, its low-level
+    features stay features of real photos. A 1x1 convolution (or a strided one when the ResNet's stride is below
+    ``patch_size``) projects them to the transformer's width.
+
+    The model's input stays ``pixel_values`` (RGB, normalized with mean 0.5 / std 0.5, as the manifest says); the stem
+    turns it into what the ResNet was trained on (BGR on 0..255 minus the mean colour) inside the graph, so the app's
+    preprocessing is unchanged."""
+
+    def __init__(self, cfg: ModelConfig):
+        super().__init__()
+        from pretrained import ResNetStages
+        self.resnet = ResNetStages(cfg.stem_stages)
+        for p in self.resnet.parameters():
+            p.requires_grad_(False)
+        self.resnet.eval()   # and stays so (train below): its batch-norm statistics stay ImageNet's
+        stride = 2 ** (cfg.stem_stages + 1)
+        assert cfg.patch_size % stride == 0, "patch_size must be a multiple of the ResNet's stride"
+        k = cfg.patch_size // stride
+        self.proj = nn.Conv2d(self.resnet.out_channels, cfg.dim, k, k)
+        # B, G, R means on 0..255 (pretrained.bgr_mean); a buffer, so a checkpoint runs without the package
+        self.register_buffer("bgr_mean", torch.zeros(3))
+
+    def load_pretrained(self, path: str | None = None):
+        import pretrained
+        self.resnet.load_onnx(path)
+        self.bgr_mean.copy_(torch.tensor(pretrained.bgr_mean()))
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.resnet.eval()
+        return self
+
+    def to_resnet_input(self, pixel_values):
+        rgb255 = (pixel_values * 0.5 + 0.5) * 255.0
+        return rgb255.flip(1) - self.bgr_mean.view(1, 3, 1, 1)
+
+    def forward(self, x):
+        with torch.no_grad():   # frozen: no activations kept for a backward pass through it
+            features = self.resnet(self.to_resnet_input(x))
+        return self.proj(features)
 
 
 class Attention(nn.Module):
@@ -255,7 +303,7 @@ class GraderViT(nn.Module):
         super().__init__()
         self.cfg = cfg
         g = cfg.token_grid
-        self.stem = ConvStem(cfg)
+        self.stem = HybridStem(cfg) if cfg.stem == "resnet18" else ConvStem(cfg)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, cfg.dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, g * g + 1, cfg.dim))
         self.blocks = nn.ModuleList([Block(cfg) for _ in range(cfg.depth)])
@@ -297,6 +345,12 @@ class GraderViT(nn.Module):
         elif isinstance(m, nn.LayerNorm):
             nn.init.ones_(m.weight)
             nn.init.zeros_(m.bias)
+
+    def load_pretrained_stem(self, path: str | None = None):
+        """A hybrid model's ResNet stages from the NuGet package (a fresh model; a checkpoint already holds them)."""
+        if not isinstance(self.stem, HybridStem):
+            raise ValueError("only a model with stem 'resnet18' has a pretrained stem")
+        self.stem.load_pretrained(path)
 
     def locate(self, frames):
         """The item box (x0, y0, x1, y1 in [0, 1]) the localizer sees on whole-photo inputs [N, 3, F, F]."""

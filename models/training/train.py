@@ -35,14 +35,28 @@ from rubric import DAMAGE_TYPES, GRADES
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
-def load_checkpoint(path: str):
-    """A checkpoint file (.pt) or a shipped model folder (uses its model.pt). Returns (model, ckpt dict)."""
+def load_checkpoint(path: str, stem: str | None = None, stem_stages: int = 3):
+    """A checkpoint file (.pt) or a shipped model folder (uses its model.pt). Returns (model, ckpt dict).
+    stem: when it differs from the checkpoint's, a transplant (issue 15 item 3): the new stem (the pretrained ResNet
+    stages from the NuGet package and a fresh projection), everything else (transformer, heads, localizer) from the
+    checkpoint. The checkpoint's calibration and history then describe another network and are dropped."""
     if os.path.isdir(path):
         path = os.path.join(path, "model.pt")
     ck = torch.load(path, map_location="cpu")
     cfg = ModelConfig.from_dict(ck["config"])
-    model = GraderViT(cfg)
-    missing, unexpected = model.load_state_dict({k: v.float() for k, v in ck["state_dict"].items()}, strict=False)
+    state = {k: v.float() for k, v in ck["state_dict"].items()}
+    if stem is not None and stem != cfg.stem:
+        cfg.stem, cfg.stem_stages = stem, stem_stages
+        model = GraderViT(cfg)
+        state = {k: v for k, v in state.items() if not k.startswith("stem.")}
+        state.update({k: v for k, v in model.state_dict().items() if k.startswith("stem.")})
+        if stem == "resnet18":
+            model.load_pretrained_stem()
+            state.update({k: v for k, v in model.state_dict().items() if k.startswith("stem.")})
+        ck = {"config": cfg.to_dict(), "transplanted_from": path}
+    else:
+        model = GraderViT(cfg)
+    missing, unexpected = model.load_state_dict(state, strict=False)
     # a checkpoint from before the grade readout existed: the readout starts at zero (same function)
     if unexpected or any(not k.startswith("grade_readout.") for k in missing):
         raise ValueError(f"{path}: weights do not fit the model (missing {missing}, unexpected {unexpected})")
@@ -169,6 +183,11 @@ def main():
     ap.add_argument("--frame-grid", type=int, default=80, help="--crop-to-item: damage-map grid over the whole photo")
     ap.add_argument("--stem-activation", choices=["gelu", "relu"], default="gelu",
                     help="from scratch: the conv stem's activation (relu: 82 vs 72 photos/s here, see model.ConvStem; not used by the shipped model)")
+    ap.add_argument("--stem", choices=["conv", "resnet18"], default=None,
+                    help="conv: trained from scratch (the default from scratch); resnet18: the first --stem-stages stages of "
+                         "the NuGet package's ImageNet ResNet-18, frozen (hybrid ViT, ADR 0025). With --init of a model "
+                         "with another stem: everything but the stem comes from --init")
+    ap.add_argument("--stem-stages", type=int, default=3, help="--stem resnet18: ResNet stages kept (3: stride 16)")
     ap.add_argument("--low-res-size", type=int, default=0,
                     help="train the network's view at this lower size (a multiple of the patch size) for the first "
                          "--low-res-share of the run, then at --image-size (3.2.0: 128 px for 70 %%, about twice the "
@@ -206,20 +225,25 @@ def main():
     torch.manual_seed(a.seed)
     os.makedirs(a.out, exist_ok=True)
     if a.init:
-        model, ck = load_checkpoint(a.init)
+        model, ck = load_checkpoint(a.init, a.stem, a.stem_stages)
         cfg = model.cfg
-        print(f"fine-tuning from {a.init}")
+        print(f"fine-tuning from {a.init}" + (f" with a new {cfg.stem} stem" if "transplanted_from" in ck else ""))
     else:
         cfg = ModelConfig(image_size=a.image_size, dim=a.dim, depth=a.depth, heads=a.heads,
                           damage_subdiv=a.damage_subdiv, count_head=not a.no_count_head, crop_to_item=a.crop_to_item,
-                          frame_size=a.frame_size, frame_grid=a.frame_grid, stem_activation=a.stem_activation)
+                          frame_size=a.frame_size, frame_grid=a.frame_grid, stem_activation=a.stem_activation,
+                          stem=a.stem or "conv", stem_stages=a.stem_stages)
         model = GraderViT(cfg)
+        if cfg.stem == "resnet18":
+            model.load_pretrained_stem()
     if a.low_res_size and (a.low_res_size % cfg.patch_size or a.low_res_size >= cfg.image_size):
         raise SystemExit(f"--low-res-size must be a multiple of {cfg.patch_size} (the patch size) under --image-size "
                          f"{cfg.image_size}")
     # oneDNN's convolutions are much faster in channels-last layout, but bf16 GELU is slower there (measured; see
     # model.ConvStem), so only a ReLU stem trains channels-last. Layout only: the checkpoint loads into a fresh model.
-    channels_last = cfg.stem_activation == "relu"
+    # The ResNet stem is ReLU throughout: channels-last, bf16, its stages ran at 92 vs 41 photos/s (batch 32, 192 px,
+    # 2 threads, forward only: the stem is frozen).
+    channels_last = cfg.stem_activation == "relu" or cfg.stem == "resnet18"
     if channels_last:
         model.stem.to(memory_format=torch.channels_last)
     grid, out_grid, crop = cfg.damage_grid, cfg.output_grid, cfg.crop_to_item
@@ -256,7 +280,7 @@ def main():
         raise SystemExit("the package needs train and validation images")
 
     train_counts = count_targets(train["meta"])
-    opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+    opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, weight_decay=a.weight_decay)
     n = len(train["grade"])
     steps_per_epoch = max(1, n // a.batch)
     total = steps_per_epoch * a.epochs
