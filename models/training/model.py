@@ -56,6 +56,8 @@ class ModelConfig:
     stem: str = "conv"             # "conv" (ConvStem, trained from scratch) or "resnet18" (HybridStem: the first
                                    # ``stem_stages`` stages of an ImageNet-trained ResNet-18, frozen; ADR 0025)
     stem_stages: int = 3           # (resnet18) how many of its stages: 3 = stride 16, 256 channels
+    hflip_at: str = "image"        # (test_time_hflip) mirror the image ("image": the stem runs twice) or the stem's
+                                   # feature map ("features": once; an approximation, for the costlier ResNet stem)
     damage_subdiv: int = 2         # damage cells per token side
     grade_readout: bool = True     # add pooled damage-map evidence to the class-token grade logits
     count_head: bool = False       # class token -> per-type instance counts (0, 1, 2, 3+), fed to the readout
@@ -403,7 +405,11 @@ class GraderViT(nn.Module):
         0.458 -> 0.565, for twice the inference work. Part of the exported ONNX graph, so the app does nothing."""
         if self.cfg.test_time_hflip and not self.training:
             g, k, ng = self.cfg.damage_grid, self.cfg.num_damage, self.cfg.num_grades
-            out = self._forward(torch.cat([pixel_values, pixel_values.flip(3)], 0), return_counts)
+            if self.cfg.hflip_at == "features":
+                tokens = self.stem(pixel_values)
+                out = self._forward(None, return_counts, tokens=torch.cat([tokens, tokens.flip(3)], 0))
+            else:
+                out = self._forward(torch.cat([pixel_values, pixel_values.flip(3)], 0), return_counts)
             # [2N, ...] -> [2, N, ...]: constant indices keep every size but the batch static in the ONNX graph
             grade = out[0].reshape(2, -1, ng)
             damage = out[1].reshape(2, -1, g, g, k)
@@ -425,12 +431,13 @@ class GraderViT(nn.Module):
         patches = F.interpolate(patches, size=(grid, grid), mode="bilinear", align_corners=False, antialias=True)
         return torch.cat([self.pos_embed[:, :1], patches.permute(0, 2, 3, 1).reshape(1, grid * grid, d)], dim=1)
 
-    def _forward(self, pixel_values, return_counts: bool = False, token_grid: int | None = None):
+    def _forward(self, pixel_values, return_counts: bool = False, token_grid: int | None = None, tokens=None):
         """token_grid: the view's grid of tokens when it is not the configured one (training at a lower resolution
-        first); a Python int, so that the exported graph's sizes stay static."""
+        first); a Python int, so that the exported graph's sizes stay static. tokens: the stem's output, when the
+        caller ran the stem itself (mirroring at the features)."""
         cfg = self.cfg
         g = token_grid or cfg.token_grid
-        x = self.stem(pixel_values)                     # [N, D, g, g]
+        x = self.stem(pixel_values) if tokens is None else tokens   # [N, D, g, g]
         n = x.shape[0]
         x = x.flatten(2).transpose(1, 2)                # [N, g*g, D]
         cls = self.cls_token.expand(n, -1, -1)

@@ -176,6 +176,8 @@ def main():
     ap.add_argument("--test-time-hflip", action="store_true",
                     help="with --calibrate-only: the model averages each image with its mirror image from now on "
                          "(saved in its config, so evaluate.py and export.py use it too)")
+    ap.add_argument("--hflip-at", choices=["image", "features"], default=None,
+                    help="with --calibrate-only: mirror the image (the stem runs twice) or the stem's feature map (once)")
     ap.add_argument("--crop-to-item", action="store_true",
                     help="from scratch: the model localizes the item on the whole photo (--frame-size) and grades a "
                          "crop of it at --image-size (model.py); needs packages with item boxes (synth.py writes them)")
@@ -211,7 +213,9 @@ def main():
         model, ck = load_checkpoint(a.init)
         if a.test_time_hflip:
             model.cfg.test_time_hflip = True
-            ck["config"] = model.cfg.to_dict()
+        if a.hflip_at:
+            model.cfg.hflip_at = a.hflip_at
+        ck["config"] = model.cfg.to_dict()
         val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.input_size, model.cfg.output_grid, a.cache)
         ck["calibration"] = calibrate(model, val, model.cfg.output_grid)
         ck["state_dict"] = model.state_dict()

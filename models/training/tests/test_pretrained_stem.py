@@ -86,3 +86,21 @@ def test_hybrid_model_keeps_the_contract_and_its_stem_is_frozen():
     mean_rgb = torch.tensor(list(reversed(pretrained.bgr_mean()))) / 255.0
     photo = ((mean_rgb - 0.5) / 0.5).view(1, 3, 1, 1).expand(1, 3, 8, 8)
     assert model.stem.to_resnet_input(photo).abs().max() < 1e-4
+
+
+def test_mirroring_at_the_features_runs_the_stem_once_and_averages_the_two_views():
+    torch.manual_seed(0)
+    model = GraderViT(hybrid_config(test_time_hflip=True, hflip_at="features")).eval()
+    x = torch.randn(2, 3, 64, 64)
+    calls = []
+    model.stem.register_forward_hook(lambda m, i, o: calls.append(o.shape[0]))
+    with torch.no_grad():
+        grade, damage = model(x)
+        assert calls == [2]   # one stem pass over the batch, not one over the batch and its mirror
+        tokens = model.stem(x)
+        plain_g, plain_d = model._forward(None, tokens=tokens)
+        mirror_g, mirror_d = model._forward(None, tokens=tokens.flip(3))
+    g = model.cfg.damage_grid
+    expected_d = (plain_d.reshape(2, g, g, 6) + mirror_d.reshape(2, g, g, 6).flip(2)) / 2
+    assert torch.allclose(grade, (plain_g + mirror_g) / 2, atol=1e-5)
+    assert torch.allclose(damage, expected_d.reshape(2, g * g, 6), atol=1e-5)
