@@ -7,11 +7,15 @@
 # (emulated: no Docker engine here), then pytest.
 # Usage: ./test.sh            (everything)
 #        ./test.sh --no-install  (skip apt; for a machine that already has the packages)
+#        ./test.sh --no-install --run CMD ARGS...  (start PostgreSQL and Azurite, run CMD with them, stop them: e.g.
+#                  --run dotnet test tests/Returns.Grader.IntegrationTests -c Release --filter TwoNodeTests)
 set -euo pipefail
 cd "$(dirname "$0")"
 
 install=1
-[[ "${1:-}" == "--no-install" ]] && install=0
+[[ "${1:-}" == "--no-install" ]] && { install=0; shift; }
+run=()
+[[ "${1:-}" == "--run" ]] && { shift; run=("$@"); }
 
 apt_packages=(chromium postgresql)
 # Azurite runs on Node.js; only install Debian's when there is no node at all (a newer one may come from elsewhere).
@@ -120,6 +124,10 @@ start_azurite() {
 
 start_postgres
 start_azurite
+if [[ ${#run[@]} -gt 0 ]]; then
+  "${run[@]}"
+  exit $?
+fi
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "==> dotnet tool restore; build"

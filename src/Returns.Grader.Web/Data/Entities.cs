@@ -379,6 +379,9 @@ public sealed class ExportJob
     public string? Sha256 { get; set; }
     public long? ByteSize { get; set; }
     public string? Error { get; set; }
+    /// <summary>The node running the export (several nodes share the queue; ExportWorker), and until when its claim holds.</summary>
+    public string? LeaseOwner { get; set; }
+    public DateTime? LeaseExpiresAt { get; set; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<ModelState>))]
@@ -412,4 +415,16 @@ public sealed class RegisteredModel
     /// <summary>When it last became active (rollback picks the model active before the current one).</summary>
     public DateTime? ActivatedAt { get; set; }
     public DateTime? StateChangedAt { get; set; }
+}
+
+/// <summary>
+/// One file of a registered model (model.onnx, model.json, MODEL_CARD.md), kept in the database so that every node
+/// sharing it can load a model registered on another (issue 18): a node without the folder writes it from here.
+/// </summary>
+public sealed class RegisteredModelFile
+{
+    public Guid Id { get; set; }
+    public Guid RegisteredModelId { get; set; }
+    public required string FileName { get; set; }
+    public required byte[] Content { get; set; }
 }

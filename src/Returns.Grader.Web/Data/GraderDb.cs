@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
@@ -8,7 +9,7 @@ namespace Returns.Grader.Web.Data;
 /// migration set per provider in Data/Migrations/Sqlite, Data/Migrations/SqlServer and Data/Migrations/Postgres
 /// (see ADR 0003; PostgreSQL joined later, see its ADR in docs/decisions).
 /// </summary>
-public abstract class GraderDb(DbContextOptions options) : DbContext(options)
+public abstract class GraderDb(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<ReturnItem> ReturnItems => Set<ReturnItem>();
     public DbSet<Photo> Photos => Set<Photo>();
@@ -21,6 +22,10 @@ public abstract class GraderDb(DbContextOptions options) : DbContext(options)
     public DbSet<QualityHourlyCount> QualityHourlyCounts => Set<QualityHourlyCount>();
     public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
+    public DbSet<RegisteredModelFile> RegisteredModelFiles => Set<RegisteredModelFile>();
+
+    /// <summary>The keys that protect sign-in and antiforgery cookies, when nodes share them (Grader:DataProtection:KeyStore = Database).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(GraderDb).Assembly);
@@ -34,6 +39,19 @@ public abstract class GraderDb(DbContextOptions options) : DbContext(options)
     /// <summary>Renews the concurrency token of every changed versioned row, so a stale copy's save fails on both providers.</summary>
     public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
     {
+        RenewVersions();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    /// <summary>The app saves asynchronously; the Data Protection key store (a library) saves its keys with this.</summary>
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        RenewVersions();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    private void RenewVersions()
+    {
         foreach (var entry in ChangeTracker.Entries<IVersioned>())
         {
             if (entry.State is EntityState.Added or EntityState.Modified)
@@ -41,11 +59,7 @@ public abstract class GraderDb(DbContextOptions options) : DbContext(options)
                 entry.Entity.Version = Guid.NewGuid();
             }
         }
-        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
     }
-
-    public override int SaveChanges(bool acceptAllChangesOnSuccess) =>
-        throw new InvalidOperationException("Use SaveChangesAsync: it renews concurrency tokens.");
 
     private sealed class UtcDateTimeConverter() : ValueConverter<DateTime, DateTime>(
         v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),

@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
@@ -34,13 +33,10 @@ public static class InfrastructureRegistration
                 forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
             }
         });
-        // Sign-in and antiforgery cookies are protected with keys that must outlive the process: beside the data (the
-        // container's volume), not in the user's home, which a redeployed container does not keep (issue 18).
+        // Sign-in and antiforgery cookies are protected with keys that must outlive the process and be shared by every node.
         var dataDirectory = (builder.Configuration.GetSection(GraderOptions.Section).Get<GraderOptions>() ?? new GraderOptions())
             .ResolveDataDirectory(builder.Environment.ContentRootPath);
-        builder.Services.AddDataProtection()
-            .SetApplicationName("Returns.Grader")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(dataDirectory, "keys")));
+        builder.AddGraderKeyRing(dataDirectory);
         builder.Services.AddOpenApi();
         builder.Services.AddHttpContextAccessor();
         return builder;

@@ -17,5 +17,7 @@ internal sealed class ExportJobConfiguration : IEntityTypeConfiguration<ExportJo
         job.Property(j => j.FileName).HasMaxLength(200);
         job.Property(j => j.Sha256).HasMaxLength(64);
         job.Property(j => j.Error).HasMaxLength(2000);
+        // A node saves a job (progress aside) only while it still holds it: a save after another node took over fails.
+        job.Property(j => j.LeaseOwner).HasMaxLength(200).IsConcurrencyToken();
     }
 }

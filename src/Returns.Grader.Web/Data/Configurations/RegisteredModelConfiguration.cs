@@ -17,3 +17,14 @@ internal sealed class RegisteredModelConfiguration : IEntityTypeConfiguration<Re
         model.Property(m => m.RegisteredBy).HasMaxLength(200);
     }
 }
+
+internal sealed class RegisteredModelFileConfiguration : IEntityTypeConfiguration<RegisteredModelFile>
+{
+    public void Configure(EntityTypeBuilder<RegisteredModelFile> file)
+    {
+        file.HasKey(f => f.Id);
+        file.Property(f => f.FileName).HasMaxLength(200);
+        file.HasIndex(f => new { f.RegisteredModelId, f.FileName }).IsUnique();
+        file.HasOne<RegisteredModel>().WithMany().HasForeignKey(f => f.RegisteredModelId).OnDelete(DeleteBehavior.Cascade);
+    }
+}

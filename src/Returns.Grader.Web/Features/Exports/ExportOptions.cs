@@ -22,4 +22,12 @@ public sealed class ExportOptions
     /// <summary>A run cut short by a restart is started again; after this many starts the export fails visibly.</summary>
     [Range(1, 10)]
     public int MaxAttempts { get; set; } = 3;
+
+    /// <summary>
+    /// How long a node's claim on a running export holds without renewal (it renews every third of this). Several nodes
+    /// share the queue: a job runs on the node that claimed it, and is started again elsewhere only once the claim has
+    /// lapsed (its node died).
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:05", "01:00:00")]
+    public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(60);
 }

@@ -8,15 +8,20 @@ using Returns.Grader.Web.Infrastructure.Telemetry;
 namespace Returns.Grader.Web.Features.Exports;
 
 /// <summary>
-/// Runs exports one at a time, oldest first. A job found running when the app starts was cut short by a restart: it is
-/// started again from the beginning (its partial file deleted) up to <see cref="ExportOptions.MaxAttempts"/> times, then
-/// failed visibly. One app instance runs the worker (the embedded default); several instances would need a lease.
+/// Runs exports one at a time per node, oldest first. Every node sharing the database runs a worker: a node claims a job
+/// with a lease in the database (a conditional update only one node can win), renews it while the job runs, and gives
+/// it up when the job ends, so each export runs exactly once across the nodes. A running job whose lease lapsed was cut
+/// short (its node stopped or died): it is started again from the beginning (its partial file deleted) up to
+/// <see cref="ExportOptions.MaxAttempts"/> times, then failed visibly.
 /// </summary>
 public sealed partial class ExportWorker(
     IDbContextFactory<GraderDb> dbFactory, DatasetPackageWriter writer, ExportStorage storage, IPackageStore packages, IOptions<ExportOptions> options,
     TimeProvider clock, GraderMetrics metrics, ILogger<ExportWorker> logger) : BackgroundService
 {
     private readonly SemaphoreSlim _wake = new(0);
+
+    /// <summary>This worker's name in <see cref="ExportJob.LeaseOwner"/>: the machine, the process and this instance.</summary>
+    public string NodeId { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid().ToString("N")[..8]}";
 
     /// <summary>A new job is waiting: start now rather than at the next poll.</summary>
     public void Wake() => _wake.Release();
@@ -53,18 +58,28 @@ public sealed partial class ExportWorker(
         }
     }
 
-    /// <summary>Runs the oldest waiting job; false when there is none.</summary>
+    /// <summary>Runs the oldest job no node holds; false when there is none.</summary>
     internal async Task<bool> RunNextAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
         var job = await db.ExportJobs
-            .Where(j => j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running)
+            .Where(j => (j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running) && (j.LeaseExpiresAt == null || j.LeaseExpiresAt < now))
             .OrderBy(j => j.Number)
             .FirstOrDefaultAsync(cancellationToken);
         if (job is null)
         {
             return false;
         }
+        // The claim is one conditional update: of two nodes that found the same job, the database lets one win.
+        var claimed = await db.ExportJobs
+            .Where(j => j.Id == job.Id && (j.LeaseExpiresAt == null || j.LeaseExpiresAt < now))
+            .ExecuteUpdateAsync(u => u.SetProperty(j => j.LeaseOwner, NodeId).SetProperty(j => j.LeaseExpiresAt, now + options.Value.LeaseDuration), cancellationToken);
+        if (claimed == 0)
+        {
+            return true; // another node took it: look for the next one
+        }
+        await db.Entry(job).ReloadAsync(cancellationToken);
         var name = DatasetPackageWriter.PackageName(job.Number);
         Directory.CreateDirectory(storage.Directory);
         await CleanUpAsync(name, includingPackage: true, cancellationToken);
@@ -96,6 +111,8 @@ public sealed partial class ExportWorker(
         LogStarted(logger, name, job.Attempts, job.ItemsTotal);
         var started = clock.GetTimestamp();
 
+        using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var renewal = RenewLeaseAsync(job.Id, leaseLost);
         try
         {
             var partial = storage.PartialPath(name);
@@ -103,10 +120,10 @@ public sealed partial class ExportWorker(
                 async (items, images, ct) =>
                 {
                     await using var progressDb = await dbFactory.CreateDbContextAsync(ct);
-                    await progressDb.ExportJobs.Where(j => j.Id == job.Id)
+                    await progressDb.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId)
                         .ExecuteUpdateAsync(u => u.SetProperty(j => j.ItemsDone, items).SetProperty(j => j.Images, images), ct);
                 },
-                cancellationToken);
+                leaseLost.Token);
 
             string sha256;
             await using (var file = File.OpenRead(partial))
@@ -118,6 +135,11 @@ public sealed partial class ExportWorker(
             await CleanUpAsync(name, includingPackage: false, cancellationToken);
 
             await db.Entry(job).ReloadAsync(cancellationToken);
+            if (job.LeaseOwner != NodeId)
+            {
+                LogLeaseLost(logger, name); // the package is the same snapshot; the node that holds the job records it
+                return true;
+            }
             job.ItemsDone = counts.Items;
             job.Images = counts.Images;
             job.Annotations = counts.Annotations;
@@ -132,15 +154,59 @@ public sealed partial class ExportWorker(
         {
             throw;
         }
+        catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
+        {
+            // The claim lapsed (this node stalled past the lease) and another node has the job now: leave it to them.
+            LogLeaseLost(logger, name);
+            await CleanUpAsync(name, includingPackage: false, CancellationToken.None);
+        }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             // Any failure of this export (a missing photo, a full disk, a database error) fails it visibly; never the app.
             LogFailed(logger, e, name);
             await CleanUpAsync(name, includingPackage: true, CancellationToken.None);
             await db.Entry(job).ReloadAsync(cancellationToken);
-            await FinishAsync(db, job, ExportStatus.Failed, e is ExportFailedException ? e.Message : $"The export failed: {e.Message}", cancellationToken);
+            if (job.LeaseOwner == NodeId)
+            {
+                await FinishAsync(db, job, ExportStatus.Failed, e is ExportFailedException ? e.Message : $"The export failed: {e.Message}", cancellationToken);
+            }
+        }
+        finally
+        {
+            await leaseLost.CancelAsync();
+            await renewal;
         }
         return true;
+    }
+
+    /// <summary>Keeps this node's claim alive while the job runs (every third of the lease); cancels the run if it was lost.</summary>
+    private async Task RenewLeaseAsync(Guid jobId, CancellationTokenSource run)
+    {
+        var lease = options.Value.LeaseDuration;
+        while (!run.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(lease / 3, clock, run.Token);
+                await using var db = await dbFactory.CreateDbContextAsync(run.Token);
+                var renewed = await db.ExportJobs.Where(j => j.Id == jobId && j.LeaseOwner == NodeId)
+                    .ExecuteUpdateAsync(u => u.SetProperty(j => j.LeaseExpiresAt, clock.GetUtcNow().UtcDateTime + lease), run.Token);
+                if (renewed == 0)
+                {
+                    await run.CancelAsync();
+                }
+            }
+            catch (OperationCanceledException)
+            {
+                return; // the run ended (or the app is stopping): nothing to renew
+            }
+            catch (Exception e)
+            {
+                // A database hiccup: the next try may succeed before the lease lapses; if none does, another node restarts
+                // the job, and this node's next successful look finds the claim gone and stops.
+                LogRenewalFailed(logger, e);
+            }
+        }
     }
 
     private async Task FinishAsync(GraderDb db, ExportJob job, ExportStatus status, string? error, CancellationToken cancellationToken)
@@ -149,6 +215,8 @@ public sealed partial class ExportWorker(
         job.Status = status;
         job.Error = error;
         job.FinishedAt = now;
+        job.LeaseOwner = null;
+        job.LeaseExpiresAt = null;
         db.AuditEvents.Add(new AuditEvent
         {
             At = now, ActorId = job.RequestedById, ActorName = job.RequestedByName,
@@ -181,6 +249,12 @@ public sealed partial class ExportWorker(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Export {Name} failed")]
     private static partial void LogFailed(ILogger logger, Exception exception, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Export {Name}: this node's claim lapsed and another node runs it now; stopped here")]
+    private static partial void LogLeaseLost(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing an export's claim failed; trying again")]
+    private static partial void LogRenewalFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "The export worker hit an error; retrying in 5 s")]
     private static partial void LogWorkerError(ILogger logger, Exception exception);

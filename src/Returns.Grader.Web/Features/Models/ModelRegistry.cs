@@ -174,44 +174,153 @@ public sealed partial class ModelRegistry(
         {
             ManualModeReason = null;
             await RegisterConfiguredAsync(cancellationToken);
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            // One of each by the registry's own rule; should the table say otherwise (a hand edit, a second instance),
-            // the most recently changed one wins rather than the app refusing to start.
-            var active = await db.RegisteredModels.AsNoTracking().Where(m => m.State == ModelState.Active)
-                .OrderByDescending(m => m.StateChangedAt).FirstOrDefaultAsync(cancellationToken);
-            var shadow = await db.RegisteredModels.AsNoTracking().Where(m => m.State == ModelState.Shadow)
-                .OrderByDescending(m => m.StateChangedAt).FirstOrDefaultAsync(cancellationToken);
-            var reason = active is null ? ManualModeReason ?? "No model is active." : null;
-            LoadedModel? loadedActive = null, loadedShadow = null;
-            if (active is not null)
-            {
-                try
-                {
-                    loadedActive = new LoadedModel(LoadChecked(Path.Combine(Directory, active.Folder)), active.Id);
-                    LogLoaded(logger, active.ModelVersion, "active");
-                }
-                catch (ModelLoadException e)
-                {
-                    reason = $"The active model {active.ModelVersion} cannot be loaded: {e.Message}";
-                }
-            }
-            if (shadow is not null)
-            {
-                try
-                {
-                    loadedShadow = new LoadedModel(LoadChecked(Path.Combine(Directory, shadow.Folder)), shadow.Id);
-                    LogLoaded(logger, shadow.ModelVersion, "shadow");
-                }
-                catch (ModelLoadException e)
-                {
-                    LogShadowFailed(logger, shadow.ModelVersion, e.Message);
-                }
-            }
-            Swap(loadedActive, loadedShadow, reason);
+            await BackfillFileRowsAsync(cancellationToken);
+            await LoadFromDatabaseAsync(initial: true, cancellationToken);
         }
         finally
         {
             _changes.Release();
+        }
+    }
+
+    /// <summary>
+    /// Follows the database when another node (sharing it) promoted, shadowed or retired a model: loads what changed and
+    /// swaps it in, as a change made here would. Run on a schedule by <see cref="ModelRegistrySync"/>. True when
+    /// something changed.
+    /// </summary>
+    public async Task<bool> RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _changes.WaitAsync(cancellationToken);
+        try
+        {
+            return await LoadFromDatabaseAsync(initial: false, cancellationToken);
+        }
+        finally
+        {
+            _changes.Release();
+        }
+    }
+
+    private async Task<bool> LoadFromDatabaseAsync(bool initial, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        // One of each by the registry's own rule; should the table say otherwise (a hand edit), the most recently
+        // changed one wins rather than the app refusing to start.
+        var active = await db.RegisteredModels.AsNoTracking().Where(m => m.State == ModelState.Active)
+            .OrderByDescending(m => m.StateChangedAt).FirstOrDefaultAsync(cancellationToken);
+        var shadow = await db.RegisteredModels.AsNoTracking().Where(m => m.State == ModelState.Shadow)
+            .OrderByDescending(m => m.StateChangedAt).FirstOrDefaultAsync(cancellationToken);
+        LoadedModel? currentActive, currentShadow;
+        lock (_slots)
+        {
+            (currentActive, currentShadow) = (_active, _shadow);
+        }
+        if (!initial && active?.Id == currentActive?.RegistrationId && shadow?.Id == currentShadow?.RegistrationId)
+        {
+            return false;
+        }
+        var reason = active is null ? ManualModeReason ?? "No model is active." : null;
+        LoadedModel? loadedActive = null, loadedShadow = null;
+        if (active is not null && active.Id == currentActive?.RegistrationId)
+        {
+            loadedActive = currentActive.Acquire();
+        }
+        else if (active is not null)
+        {
+            try
+            {
+                loadedActive = new LoadedModel(await LoadRegisteredAsync(db, active, cancellationToken), active.Id);
+                LogLoaded(logger, active.ModelVersion, "active");
+            }
+            catch (ModelLoadException e) when (!initial && currentActive is not null)
+            {
+                // This node cannot load what another node promoted: keep suggesting with what it has, say so, try again.
+                LogFollowFailed(logger, active.ModelVersion, e.Message);
+                loadedActive = currentActive.Acquire();
+            }
+            catch (ModelLoadException e)
+            {
+                reason = $"The active model {active.ModelVersion} cannot be loaded: {e.Message}";
+            }
+        }
+        if (shadow is not null && shadow.Id == currentShadow?.RegistrationId)
+        {
+            loadedShadow = currentShadow.Acquire();
+        }
+        else if (shadow is not null)
+        {
+            try
+            {
+                loadedShadow = new LoadedModel(await LoadRegisteredAsync(db, shadow, cancellationToken), shadow.Id);
+                LogLoaded(logger, shadow.ModelVersion, "shadow");
+            }
+            catch (ModelLoadException e)
+            {
+                LogShadowFailed(logger, shadow.ModelVersion, e.Message);
+            }
+        }
+        Swap(loadedActive, loadedShadow, reason);
+        return true;
+    }
+
+    /// <summary>
+    /// A registered model's session. Its folder may be missing on this node (registered on another node sharing the
+    /// database): it is written from the database's copy of its files first.
+    /// </summary>
+    private async Task<GradeModel> LoadRegisteredAsync(GraderDb db, RegisteredModel model, CancellationToken cancellationToken)
+    {
+        var folder = Path.Combine(Directory, model.Folder);
+        if (!File.Exists(Path.Combine(folder, "model.onnx")))
+        {
+            var files = await db.RegisteredModelFiles.AsNoTracking().Where(f => f.RegisteredModelId == model.Id).ToListAsync(cancellationToken);
+            if (files.Count == 0)
+            {
+                throw new ModelLoadException($"Its files are neither in {folder} nor in the database.");
+            }
+            var staging = Path.Combine(Directory, $".staging-{Guid.NewGuid():N}");
+            System.IO.Directory.CreateDirectory(staging);
+            foreach (var file in files)
+            {
+                await File.WriteAllBytesAsync(Path.Combine(staging, Path.GetFileName(file.FileName)), file.Content, cancellationToken);
+            }
+            if (System.IO.Directory.Exists(folder))
+            {
+                System.IO.Directory.Delete(folder, recursive: true); // a partial folder from an interrupted copy
+            }
+            System.IO.Directory.Move(staging, folder);
+            LogWrittenFromDatabase(logger, model.ModelVersion, folder);
+        }
+        var loaded = LoadChecked(folder);
+        if (!string.Equals(Sha256Of(Path.Combine(folder, "model.onnx")), model.Sha256, StringComparison.Ordinal))
+        {
+            loaded.Dispose();
+            throw new ModelLoadException($"{folder}/model.onnx is not the file that was registered (sha256 differs).");
+        }
+        return loaded;
+    }
+
+    /// <summary>Models registered before their files were kept in the database get them from this node's folder, if it has it.</summary>
+    private async Task BackfillFileRowsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var withoutFiles = await db.RegisteredModels.AsNoTracking()
+            .Where(m => !db.RegisteredModelFiles.Any(f => f.RegisteredModelId == m.Id)).ToListAsync(cancellationToken);
+        foreach (var model in withoutFiles.Where(m => File.Exists(Path.Combine(Directory, m.Folder, "model.onnx"))))
+        {
+            AddFileRows(db, model.Id, Path.Combine(Directory, model.Folder));
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>A registered model's files, copied into the database so that every node sharing it can load the model.</summary>
+    private static void AddFileRows(GraderDb db, Guid modelId, string folder)
+    {
+        foreach (var path in System.IO.Directory.EnumerateFiles(folder))
+        {
+            db.RegisteredModelFiles.Add(new RegisteredModelFile
+            {
+                Id = Guid.CreateVersion7(), RegisteredModelId = modelId, FileName = Path.GetFileName(path), Content = File.ReadAllBytes(path),
+            });
         }
     }
 
@@ -258,9 +367,11 @@ public sealed partial class ModelRegistry(
         CopyModelFiles(source, Path.Combine(Directory, folder));
         var now = clock.GetUtcNow().UtcDateTime;
         var anyActive = await db.RegisteredModels.AnyAsync(m => m.State == ModelState.Active, cancellationToken);
+        var id = Guid.CreateVersion7();
+        AddFileRows(db, id, Path.Combine(Directory, folder));
         db.RegisteredModels.Add(new RegisteredModel
         {
-            Id = Guid.CreateVersion7(), ModelVersion = manifest.ModelVersion, State = anyActive ? ModelState.Retired : ModelState.Active,
+            Id = id, ModelVersion = manifest.ModelVersion, State = anyActive ? ModelState.Retired : ModelState.Active,
             Folder = folder, Sha256 = Sha256Of(onnx), ByteSize = new FileInfo(onnx).Length, ManifestSummaryJson = Summary(manifest),
             RegisteredBy = "configuration", RegisteredAt = now, ActivatedAt = anyActive ? null : now, StateChangedAt = now,
         });
@@ -340,6 +451,7 @@ public sealed partial class ModelRegistry(
                     ValidationJson = JsonSerializer.Serialize(validation, ExportJson), RegisteredBy = actor.Name, RegisteredAt = now, StateChangedAt = now,
                 };
                 db.RegisteredModels.Add(row);
+                AddFileRows(db, row.Id, target);
                 db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, "model.registered", row.ModelVersion, new { row.Sha256, row.ByteSize, validation }));
                 await db.SaveChangesAsync(cancellationToken);
             }
@@ -477,7 +589,7 @@ public sealed partial class ModelRegistry(
             {
                 try
                 {
-                    loaded = new LoadedModel(LoadChecked(Path.Combine(Directory, model.Folder)), model.Id);
+                    loaded = new LoadedModel(await LoadRegisteredAsync(db, model, cancellationToken), model.Id);
                 }
                 catch (ModelLoadException e)
                 {
@@ -654,6 +766,12 @@ public sealed partial class ModelRegistry(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The manifest of model {ModelVersion} cannot be read, so its grade head decides alone and any confidence may prefill: {Reason}")]
     private static partial void LogManifestUnreadable(ILogger logger, string modelVersion, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} is active in the database but cannot be loaded on this node; still suggesting with the previous model: {Reason}")]
+    private static partial void LogFollowFailed(ILogger logger, string modelVersion, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelVersion} was not on this node: written to {Folder} from the database")]
+    private static partial void LogWrittenFromDatabase(ILogger logger, string modelVersion, string folder);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Vision model {ModelVersion} loaded ({Slot})")]
     private static partial void LogLoaded(ILogger logger, string modelVersion, string slot);

@@ -30,6 +30,13 @@ public sealed class VisionOptions
     [Range(0.0, 1.0)]
     public double? ConfidentDamageScore { get; set; }
 
+    /// <summary>
+    /// How often a node looks in the database for a model another node promoted, shadowed or retired (nodes share the
+    /// database; ModelRegistrySync). The longest a node suggests with the previous model after a change elsewhere.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "01:00:00")]
+    public TimeSpan RegistryRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     public string? ResolveModelDirectory() =>
         string.IsNullOrWhiteSpace(ModelDirectory) ? null
         : Path.IsPathRooted(ModelDirectory) ? ModelDirectory

@@ -6,6 +6,7 @@ public static class VisionRegistration
     {
         builder.Services.AddOptions<VisionOptions>().BindConfiguration(VisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ModelRegistry>();
+        builder.Services.AddHostedService<ModelRegistrySync>();
         builder.Services.AddSingleton<ModelComparison>();
         builder.Services.AddSingleton<SamplePhoto>();
         return builder;

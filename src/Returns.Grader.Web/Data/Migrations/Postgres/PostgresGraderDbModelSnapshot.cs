@@ -22,6 +22,25 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys");
+                });
+
             modelBuilder.Entity("Returns.Grader.Web.Data.AuditEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -158,6 +177,14 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
 
                     b.Property<long>("ItemsTotal")
                         .HasColumnType("bigint");
+
+                    b.Property<DateTime?>("LeaseExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("LeaseOwner")
+                        .IsConcurrencyToken()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
 
                     b.Property<int>("Number")
                         .HasColumnType("integer");
@@ -544,6 +571,32 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                     b.ToTable("RegisteredModels");
                 });
 
+            modelBuilder.Entity("Returns.Grader.Web.Data.RegisteredModelFile", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<Guid>("RegisteredModelId")
+                        .HasColumnType("uuid");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("RegisteredModelId", "FileName")
+                        .IsUnique();
+
+                    b.ToTable("RegisteredModelFiles");
+                });
+
             modelBuilder.Entity("Returns.Grader.Web.Data.ReturnItem", b =>
                 {
                     b.Property<Guid>("Id")
@@ -732,6 +785,15 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                         .IsRequired();
 
                     b.Navigation("Photo");
+                });
+
+            modelBuilder.Entity("Returns.Grader.Web.Data.RegisteredModelFile", b =>
+                {
+                    b.HasOne("Returns.Grader.Web.Data.RegisteredModel", null)
+                        .WithMany()
+                        .HasForeignKey("RegisteredModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Returns.Grader.Web.Data.ReviewTask", b =>
