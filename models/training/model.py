@@ -54,7 +54,7 @@ class ModelConfig:
     stem_channels: list = field(default_factory=lambda: [24, 48, 96])
     stem_activation: str = "gelu"  # "gelu" (every shipped model) or "relu" (an experiment): see ConvStem
     stem: str = "conv"             # "conv" (ConvStem, trained from scratch) or "resnet18" (HybridStem: the first
-                                   # ``stem_stages`` stages of an ImageNet-trained ResNet-18, frozen; ADR 0025)
+                                   # ``stem_stages`` stages of an ImageNet-trained ResNet-18, frozen; ADR 0026)
     stem_stages: int = 3           # (resnet18) how many of its stages: 3 = stride 16, 256 channels
     hflip_at: str = "image"        # (test_time_hflip) mirror the image ("image": the stem runs twice) or the stem's
                                    # feature map ("features": once; an approximation, for the costlier ResNet stem)

@@ -1,4 +1,4 @@
-"""The ImageNet-trained ResNet-18 that a hybrid model's stem starts from (issue 15 item 3, ADR 0025).
+"""The ImageNet-trained ResNet-18 that a hybrid model's stem starts from (issue 15 item 3, ADR 0026).
 
 The weights come from NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18 0.24.0 (MIT), restored with
 ``dotnet restore models/training/pretrained``; nothing of it is committed. Its ONNX graph (exported from CNTK) is read

@@ -187,7 +187,7 @@ def main():
                     help="from scratch: the conv stem's activation (relu: 82 vs 72 photos/s here, see model.ConvStem; not used by the shipped model)")
     ap.add_argument("--stem", choices=["conv", "resnet18"], default=None,
                     help="conv: trained from scratch (the default from scratch); resnet18: the first --stem-stages stages of "
-                         "the NuGet package's ImageNet ResNet-18, frozen (hybrid ViT, ADR 0025). With --init of a model "
+                         "the NuGet package's ImageNet ResNet-18, frozen (hybrid ViT, ADR 0026). With --init of a model "
                          "with another stem: everything but the stem comes from --init")
     ap.add_argument("--stem-stages", type=int, default=3, help="--stem resnet18: ResNet stages kept (3: stride 16)")
     ap.add_argument("--low-res-size", type=int, default=0,
