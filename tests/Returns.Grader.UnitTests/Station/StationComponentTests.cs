@@ -1,5 +1,6 @@
 using Bunit;
 using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Station;

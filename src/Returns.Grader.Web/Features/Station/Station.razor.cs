@@ -3,6 +3,8 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Returns.Grader.Web.Components;
+using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
@@ -270,7 +272,7 @@ public sealed partial class Station : IAsyncDisposable
             {
                 // A grade the associate submitted is saved even if the tab closes meanwhile: never the circuit's token here.
                 var decision = await Grading.DecideAsync(item.Id, request, await ActorAsync(), CancellationToken.None);
-                Snackbar.Add($"{item.ReturnId} saved as {GradePicker.Label(decision.Grade)}.", Severity.Success);
+                Snackbar.Add($"{item.ReturnId} saved as {Words.Of(decision.Grade)}.", Severity.Success);
                 _message = null;
                 CloseItem();
             }

@@ -3,7 +3,7 @@ using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Items;
 using Returns.Grader.Web.Infrastructure;
 
-namespace Returns.Grader.Web.Features.Station;
+namespace Returns.Grader.Web.Components.Grading;
 
 /// <summary>
 /// A damage region the model suggested, as the associate left it: accepted as is, retyped or moved (edited), or
