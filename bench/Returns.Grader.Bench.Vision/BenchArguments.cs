@@ -7,7 +7,7 @@ public sealed record BenchArguments(
     public const string DefaultModel = "models/grader-vit-v1";
 
     /// <summary>Sections by name, for --skip and --only; "checks" (correctness checks + stage breakdown) always ran before "load" existed.</summary>
-    public static readonly string[] Sections = ["bdn", "python", "checks", "inference", "cpu", "memory", "api", "load"];
+    public static readonly string[] Sections = ["bdn", "python", "checks", "inference", "cpu", "memory", "api", "load", "scale"];
 
     public static BenchArguments Parse(string[] args)
     {
@@ -41,10 +41,10 @@ public sealed record BenchArguments(
                     loadRates = [.. Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                         .Select(r => double.Parse(r, System.Globalization.CultureInfo.InvariantCulture))];
                     break;
-                case "--load-seconds": // measured seconds per rate in the load section
+                case "--load-seconds": // measured seconds per rate in the load section, and per uploader count in the scale section
                     loadSeconds = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture);
                     break;
-                case "--app-env": // experiments: an extra KEY=VALUE for the app in the API section (e.g. DOTNET_gcServer=0)
+                case "--app-env": // an extra KEY=VALUE for the apps the API, load and scale sections start (e.g. DOTNET_gcServer=0; scale: the shared database and store)
                     var pair = Value().Split('=', 2);
                     appEnvironment[pair[0]] = pair.Length > 1 ? pair[1] : "";
                     break;

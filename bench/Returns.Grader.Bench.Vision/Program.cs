@@ -6,7 +6,9 @@ using Returns.Grader.Bench.Vision.Measurement;
 using Returns.Grader.Bench.Vision.Sections;
 
 // Issue 3's speed targets. Usage, from the repository root (docs/benchmarks.md has the measured run):
-//   dotnet run -c Release --project bench/Returns.Grader.Bench.Vision [-- --model DIR] [--quick] [--skip|--only bdn,python,checks,inference,cpu,memory,api,load] [--app-env KEY=VALUE] [--load-rates 1,2,3] [--load-seconds 30]
+//   dotnet run -c Release --project bench/Returns.Grader.Bench.Vision [-- --model DIR] [--quick] [--skip|--only bdn,python,checks,inference,cpu,memory,api,load,scale] [--app-env KEY=VALUE] [--load-rates 1,2,3] [--load-seconds 30]
+// Two-node rows of "scale": --app-env Database__Provider=Postgres --app-env "ConnectionStrings__Grader=Host=…;Database=<existing, unused>"
+//   --app-env Grader__Storage__Provider=AzureBlob --app-env "ConnectionStrings__Blobs=…" (Sections/ScaleSection.cs; without them, one node only)
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
@@ -70,6 +72,10 @@ if (context.Enabled("api"))
 if (context.Enabled("load"))
 {
     ok &= await LoadSection.RunAsync(context);
+}
+if (context.Enabled("scale"))
+{
+    ok &= await ScaleSection.RunAsync(context);
 }
 suggestion.WriteTargets();
 

@@ -84,15 +84,7 @@ public static partial class DataRegistration
         var factory = app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
         await using var db = await factory.CreateDbContextAsync();
         await db.Database.MigrateAsync();
-        // The dashboard's daily counts arrived after the first decisions (ADR 0008): fill them once, before serving.
-        if (await Features.Quality.QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None))
-        {
-            LogQualityCountsRebuilt(app.Logger);
-        }
     }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt the quality dashboard's daily counts from the stored decisions")]
-    private static partial void LogQualityCountsRebuilt(ILogger logger);
 
     /// <summary>The app asks for GraderDb; the registered provider's subclass (and its migrations) answers.</summary>
     private sealed class GraderDbFactory<TProviderDb>(IDbContextFactory<TProviderDb> inner) : IDbContextFactory<GraderDb>

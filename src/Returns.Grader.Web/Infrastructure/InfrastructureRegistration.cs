@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Data;
@@ -7,7 +8,7 @@ using Returns.Grader.Web.Features.Grading;
 
 namespace Returns.Grader.Web.Infrastructure;
 
-public static class InfrastructureRegistration
+public static partial class InfrastructureRegistration
 {
     public static WebApplicationBuilder AddGraderInfrastructure(this WebApplicationBuilder builder)
     {
@@ -50,9 +51,23 @@ public static class InfrastructureRegistration
     {
         _ = app.Services.GetRequiredService<RubricCatalog>();
         await app.MigrateGraderDatabaseAsync();
+        await RebuildQualityCountsIfMissingAsync(app);
         await app.Services.GetRequiredService<Features.Photos.IPhotoStore>().PrepareAsync(CancellationToken.None);
         await app.Services.GetRequiredService<Features.Models.ModelRegistry>().InitializeAsync(CancellationToken.None);
     }
+
+    /// <summary>The dashboard's daily counts arrived after the first decisions (ADR 0008): fill them once, before serving.</summary>
+    private static async Task RebuildQualityCountsIfMissingAsync(WebApplication app)
+    {
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        if (await Features.Quality.QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None))
+        {
+            LogQualityCountsRebuilt(app.Logger);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rebuilt the quality dashboard's daily counts from the stored decisions")]
+    private static partial void LogQualityCountsRebuilt(ILogger logger);
 
     /// <summary>Serves wwwroot-assets/ (the app's own JS modules, CSS, icons), copied beside the binaries at build, under /assets.</summary>
     public static WebApplication UseGraderAssets(this WebApplication app)

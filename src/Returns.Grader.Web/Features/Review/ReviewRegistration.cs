@@ -1,0 +1,11 @@
+namespace Returns.Grader.Web.Features.Review;
+
+public static class ReviewRegistration
+{
+    public static WebApplicationBuilder AddGraderReview(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<ReviewDesk>();
+        return builder;
+    }
+}
