@@ -56,11 +56,11 @@ public static class AuthRegistration
         }
 
         builder.Services.AddAuthorizationBuilder()
-            .AddPolicy(Policies.Grading, p => p.RequireAuthenticatedUser().RequireRole(Roles.Grader, Roles.Supervisor, Roles.Admin))
-            .AddPolicy(Policies.Reviewing, p => p.RequireAuthenticatedUser().RequireRole(Roles.Supervisor, Roles.Admin))
-            .AddPolicy(Policies.Quality, p => p.RequireAuthenticatedUser().RequireRole(Roles.Supervisor, Roles.DataScientist, Roles.Admin))
-            .AddPolicy(Policies.DataTeam, p => p.RequireAuthenticatedUser().RequireRole(Roles.DataScientist, Roles.Admin))
-            .AddPolicy(Policies.Staff, p => p.RequireAuthenticatedUser().RequireRole(Roles.All))
+            .AddPolicy(Policies.Grading, p => p.RequireAuthenticatedUser().RequireRole(Policies.RolesOf[Policies.Grading]))
+            .AddPolicy(Policies.Reviewing, p => p.RequireAuthenticatedUser().RequireRole(Policies.RolesOf[Policies.Reviewing]))
+            .AddPolicy(Policies.Quality, p => p.RequireAuthenticatedUser().RequireRole(Policies.RolesOf[Policies.Quality]))
+            .AddPolicy(Policies.DataTeam, p => p.RequireAuthenticatedUser().RequireRole(Policies.RolesOf[Policies.DataTeam]))
+            .AddPolicy(Policies.Staff, p => p.RequireAuthenticatedUser().RequireRole(Policies.RolesOf[Policies.Staff]))
             // Anything that forgets to state its roles still needs a signed-in person.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.AddCascadingAuthenticationState();

@@ -63,6 +63,20 @@ public static class Policies
 
     /// <summary>May read items and photos: every role.</summary>
     public const string Staff = nameof(Staff);
+
+    /// <summary>The roles each policy admits: AuthRegistration builds the policies from this, and code that must decide
+    /// without the authorization service (a blind item's suggestion, BlindGrading) asks it too.</summary>
+    public static IReadOnlyDictionary<string, string[]> RolesOf { get; } = new Dictionary<string, string[]>(StringComparer.Ordinal)
+    {
+        [Grading] = [Roles.Grader, Roles.Supervisor, Roles.Admin],
+        [Reviewing] = [Roles.Supervisor, Roles.Admin],
+        [Quality] = [Roles.Supervisor, Roles.DataScientist, Roles.Admin],
+        [DataTeam] = [Roles.DataScientist, Roles.Admin],
+        [Staff] = Roles.All,
+    };
+
+    /// <summary>Whether <paramref name="user"/> holds a role the policy admits.</summary>
+    public static bool Admits(string policy, ClaimsPrincipal user) => RolesOf[policy].Any(user.IsInRole);
 }
 
 /// <summary>Who did something, as stamped on decisions and audit events.</summary>
