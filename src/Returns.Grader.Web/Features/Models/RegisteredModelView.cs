@@ -1,0 +1,30 @@
+using System.Text.Json;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Models;
+
+/// <summary>A model as the registry's API and page show it.</summary>
+public sealed record RegisteredModelView(
+    Guid Id, string ModelVersion, ModelState State, string Sha256, long ByteSize, string RegisteredBy, DateTime RegisteredAt,
+    DateTime? ActivatedAt, JsonElement? Summary, JsonElement? Validation);
+
+/// <summary>The upload was read but is not a model this app can use; the message says why in plain words.</summary>
+public sealed class ModelRejectedException(string message) : DomainProblemException(message)
+{
+    public override int Status => StatusCodes.Status422UnprocessableEntity;
+    public override string Title => "The model was not accepted";
+}
+
+/// <summary>A state change that would break a rule (one active model; the active one cannot just be retired).</summary>
+public sealed class ModelStateConflictException(string message) : DomainProblemException(message)
+{
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "Not possible in the model's state";
+}
+
+public sealed class RegisteredModelNotFoundException(Guid id) : DomainProblemException($"There is no registered model {id}.")
+{
+    public override int Status => StatusCodes.Status404NotFound;
+    public override string Title => "No such model";
+}
