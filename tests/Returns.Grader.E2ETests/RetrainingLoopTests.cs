@@ -82,6 +82,10 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await Assertions.Expect(page.GetByTestId("comparison-summary")).ToContainTextAsync("4 photos of 4 items");
         await page.Locator($"[data-testid=models] tr[data-model-version='grader-vit-v1@{version}'] [data-testid=promote]").ClickAsync();
+        // Promotion asks first: nothing changes on the click alone.
+        await Assertions.Expect(page.GetByTestId("confirm-change")).ToContainTextAsync($"Promote grader-vit-v1@{version}?");
+        Assert.Equal("shadow", await row.GetAttributeAsync("data-state"));
+        await page.GetByTestId("confirm-yes").ClickAsync();
         await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "active");
 
         // 7. New suggestions come from the promoted model.

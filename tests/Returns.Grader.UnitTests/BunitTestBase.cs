@@ -20,14 +20,15 @@ public abstract class BunitTestBase : BunitContext, IAsyncLifetime
     /// <summary>What a test class owns beyond the context (e.g. an app whose services it falls back to).</summary>
     protected virtual ValueTask DisposeTestAsync() => ValueTask.CompletedTask;
 
-    protected BunitTestBase()
+    /// <summary>A signed-in user: a grader unless a test class needs another role.</summary>
+    protected BunitTestBase(string name = "Test Grader", string role = "Grader", string id = "test:grader")
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         var authorization = AddAuthorization();
-        authorization.SetAuthorized("Test Grader");
-        authorization.SetRoles("Grader");
-        authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, "test:grader"));
+        authorization.SetAuthorized(name);
+        authorization.SetRoles(role);
+        authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, id));
         // Last, because it builds the service provider: components render as on a live Blazor Server circuit.
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }

@@ -1,0 +1,80 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Models;
+
+namespace Returns.Grader.UnitTests.Models;
+
+/// <summary>
+/// The Models page through the real registry of an app on a real SQLite file with the shipped model (issue 17): promotion
+/// and rollback ask first, a model whose file is already registered under another version is pointed out, and the
+/// comparison says plainly when there is nothing to compare.
+/// </summary>
+public sealed class ModelsPageTests : BunitTestBase
+{
+    private static readonly Actor DataScientist = new("test:data", "Test Data", Roles.DataScientist);
+    private readonly GraderAppFactory _app = new();
+
+    public ModelsPageTests()
+        : base(DataScientist.Name, DataScientist.Role, DataScientist.Id) => Services.AddFallbackServiceProvider(_app.Services);
+
+    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
+
+    private ModelRegistry Registry => _app.Services.GetRequiredService<ModelRegistry>();
+
+    /// <summary>The shipped model's very file registered again under a new version (a re-export, not a new model).</summary>
+    private async Task<RegisteredModelView> RegisterSameFileAsync(string version)
+    {
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.ShippedModel, "model.json")))!;
+        manifest["version"] = version;
+        await using var onnx = File.OpenRead(Path.Combine(RepositoryPaths.ShippedModel, "model.onnx"));
+        using var json = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        return await Registry.RegisterAsync(onnx, json, null, ModelState.Shadow, DataScientist,
+            _app.Services.GetRequiredService<SamplePhoto>().Bytes, CancellationToken.None);
+    }
+
+    [Fact]
+    public void WithOneModel_TheComparisonSaysThereIsNothingToCompare()
+    {
+        var page = Render<ModelsPage>();
+
+        Assert.Contains("Nothing to compare yet", page.Find("[data-testid=comparison-empty]").TextContent);
+        Assert.Empty(page.FindAll("[data-testid=compare]"));
+    }
+
+    [Fact]
+    public async Task Promotion_AsksFirst_CancelChangesNothing_ConfirmPromotes_AndTheSameFileIsPointedOut()
+    {
+        var twin = await RegisterSameFileAsync("9.0.0-twin");
+        var page = Render<ModelsPage>();
+        var row = $"tr[data-model-version='{twin.ModelVersion}']";
+        Assert.Contains("same model.onnx as", page.Find($"{row} [data-testid=same-file]").TextContent);
+
+        page.Find($"{row} [data-testid=promote]").Click();
+        Assert.Contains($"Promote {twin.ModelVersion}?", page.Find("[data-testid=confirm-change]").TextContent);
+        Assert.Equal(ModelState.Shadow, (await Registry.ListAsync(CancellationToken.None)).Single(m => m.Id == twin.Id).State);
+
+        page.Find("[data-testid=confirm-no]").Click();
+        Assert.Empty(page.FindAll("[data-testid=confirm-change]"));
+        Assert.Equal(ModelState.Shadow, (await Registry.ListAsync(CancellationToken.None)).Single(m => m.Id == twin.Id).State);
+
+        page.Find($"{row} [data-testid=promote]").Click();
+        page.Find("[data-testid=confirm-yes]").Click();
+        page.WaitForAssertion(() => Assert.Equal("active", page.Find(row).GetAttribute("data-state")));
+        Assert.Equal(twin.ModelVersion, Registry.Active?.Manifest.ModelVersion);
+    }
+
+    [Fact]
+    public void Rollback_AsksFirst()
+    {
+        var page = Render<ModelsPage>();
+
+        page.Find("[data-testid=rollback]").Click();
+
+        Assert.Contains("Roll back from", page.Find("[data-testid=confirm-change]").TextContent);
+    }
+}
