@@ -39,6 +39,12 @@ public sealed record ModelFlops(long StemFlops, long LinearFlops, long Attention
         var grades = c.GetProperty("num_grades").GetInt32();
         var damage = c.GetProperty("num_damage").GetInt32();
 
+        var hybrid = c.TryGetProperty("stem", out var stemKind) && stemKind.GetString() == "resnet18";
+        if (hybrid)
+        {
+            return Hybrid(c, size, patch, dim, depth, hidden, subdiv, grades, damage);
+        }
+
         // ConvStem: log2(patch) 3×3 stride-2 convolutions; channels from stem_channels (doubled if too few), then → dim.
         var downs = (int)Math.Round(Math.Log2(patch));
         while (stem.Count < downs - 1)
@@ -54,6 +60,44 @@ public sealed record ModelFlops(long StemFlops, long LinearFlops, long Attention
             inChannels = outChannels;
         }
 
+        return Assemble(c, stemMacs, size, patch, dim, depth, hidden, subdiv, grades, damage,
+            $"stem [{string.Join(", ", channels.SkipLast(1))}] → {dim}");
+    }
+
+    /// <summary>
+    /// The hybrid stem (ADR 0026): ResNet-18's conv1 (7×7/2), max pool, then its stages (two basic blocks each, the first
+    /// of stages 2 and 3 with a strided 1×1 shortcut) up to stem_stages, then a projection to dim. With mirror averaging
+    /// at the features (hflip_at "features") the stem runs once per image, the transformer twice.
+    /// </summary>
+    private static ModelFlops Hybrid(JsonElement c, long size, int patch, long dim, int depth, long hidden, int subdiv, int grades, int damage)
+    {
+        var stages = c.TryGetProperty("stem_stages", out var s) ? s.GetInt32() : 3;
+        long side = size / 2, macs = side * side * 64 * 3 * 49; // conv1
+        side /= 2; // max pool
+        long inChannels = 64;
+        for (var stage = 0; stage < stages; stage++)
+        {
+            long outChannels = 64L << stage;
+            if (stage > 0)
+            {
+                side /= 2;
+                macs += side * side * outChannels * inChannels; // 1×1 shortcut
+            }
+            macs += side * side * outChannels * inChannels * 9;          // first block, first conv
+            macs += 3 * side * side * outChannels * outChannels * 9;     // the other three 3×3 convs of the stage
+            inChannels = outChannels;
+        }
+        var projection = patch / (size / side) is var k && k > 0 ? k : 1;
+        macs += (size / patch) * (size / patch) * dim * inChannels * projection * projection;
+        var stemOnce = c.TryGetProperty("hflip_at", out var at) && at.GetString() == "features";
+        return Assemble(c, macs, size, patch, dim, depth, hidden, subdiv, grades, damage,
+            $"ResNet-18 stem, {stages} stages ({inChannels} channels) → {dim}" + (stemOnce ? ", run once per image (mirrored at the features)" : ""),
+            stemPasses: stemOnce ? 1 : null);
+    }
+
+    private static ModelFlops Assemble(JsonElement c, long stemMacs, long size, int patch, long dim, int depth, long hidden, int subdiv, int grades, int damage,
+        string stemDescription, int? stemPasses = null)
+    {
         long grid = size / patch, tokens = (grid * grid) + 1;
         var linearMacs = depth * tokens * ((dim * 3 * dim) + (dim * dim) + (2 * dim * hidden))
             + (dim * grades) + (grid * grid * dim * damage * subdiv * subdiv)
@@ -61,8 +105,8 @@ public sealed record ModelFlops(long StemFlops, long LinearFlops, long Attention
         var attentionMacs = depth * 2 * tokens * tokens * dim; // q·kᵀ and attention·v over all heads
         var passes = c.TryGetProperty("test_time_hflip", out var mirror) && mirror.GetBoolean() ? 2 : 1;
         var (localizerConvMacs, localizerLinearMacs, localizer) = LocalizerMacs(c, damage, grid * subdiv);
-        return new ModelFlops(2 * ((passes * stemMacs) + localizerConvMacs), 2 * ((passes * linearMacs) + localizerLinearMacs), 2 * passes * attentionMacs,
-            $"{size} px, patch {patch}, dim {dim}, depth {depth}, MLP {hidden}, stem [{string.Join(", ", channels.SkipLast(1))}] → {dim}, {tokens} tokens"
+        return new ModelFlops(2 * (((stemPasses ?? passes) * stemMacs) + localizerConvMacs), 2 * ((passes * linearMacs) + localizerLinearMacs), 2 * passes * attentionMacs,
+            $"{size} px, patch {patch}, dim {dim}, depth {depth}, MLP {hidden}, {stemDescription}, {tokens} tokens"
             + (passes == 2 ? "; mirror averaging: every image runs twice, image and mirror image" : "") + localizer);
     }
 
