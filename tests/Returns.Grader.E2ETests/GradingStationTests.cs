@@ -246,6 +246,24 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task QuestionMark_ShowsTheShortcutSheet_ButIsTextWhileTypingAPlate()
+    {
+        var page = await SignedInStationAsync("Ivy Keys");
+        var sheet = page.GetByTestId("shortcut-sheet");
+
+        await page.Keyboard.TypeAsync("?"); // the scan field has focus: a "?" there is part of what is typed
+        await Assertions.Expect(sheet).ToBeHiddenAsync();
+
+        await page.Locator("#scan").FillAsync("");
+        await page.EvaluateAsync("document.activeElement.blur()");
+        await page.Keyboard.TypeAsync("?");
+        await Assertions.Expect(sheet).ToBeVisibleAsync();
+        await Assertions.Expect(sheet).ToContainTextAsync("grade: 1 Like new");
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(sheet).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task Supervisor_OverridesAGradeInTheBrowser_AndTheAssociatesHistoryShowsIt()
     {
         var plate = ApiJson.UniquePlate("E2E");
@@ -264,7 +282,9 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await supervisor.Locator($"[data-testid=claim][data-return-id={plate}]").ClickAsync();
         await Assertions.Expect(supervisor.GetByTestId("review-item")).ToContainTextAsync(plate);
         await Assertions.Expect(supervisor.GetByTestId("grader-grade")).ToContainTextAsync("Like new by Fay Associate");
-        await supervisor.Locator("[data-testid=review-form] [data-grade=Acceptable]").ClickAsync();
+        // Keys 1-5 grade on the review page too (shortcuts.js): "4" is Acceptable.
+        await supervisor.Keyboard.PressAsync("4");
+        await Assertions.Expect(supervisor.Locator("[data-testid=review-form] [data-grade=Acceptable]")).ToHaveAttributeAsync("aria-checked", "true");
         await supervisor.Locator("[data-testid=review-form] [data-damage=tear]").ClickAsync();
         await supervisor.Locator("[data-testid=reason-code]").First.ClickAsync();
         await supervisor.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Missed damage" }).ClickAsync(); // the code missed_damage, in words

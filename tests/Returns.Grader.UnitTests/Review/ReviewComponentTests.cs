@@ -10,7 +10,7 @@ namespace Returns.Grader.UnitTests.Review;
 public sealed class ReviewComponentTests : BunitTestBase
 {
     private static QueueEntry Entry(string plate, double priority, bool overTarget, string? claimedBy = null, params ReviewReason[] reasons) =>
-        new(Guid.NewGuid(), Guid.NewGuid(), plate, "Kettle", "Kitchen", 650m, reasons, priority, DateTime.UtcNow, 9.5, overTarget, claimedBy, null, "local:ana");
+        new(Guid.NewGuid(), Guid.NewGuid(), plate, "Kettle", "Kitchen", 650m, reasons, priority, DateTime.UtcNow, 9.5, overTarget, claimedBy, null, "local:ana", "Ana Grader");
 
     [Fact]
     public void QueueTable_ShowsEachTaskWithItsReasonsAgeAndClaim_AndClaimingReportsTheTask()
@@ -43,6 +43,23 @@ public sealed class ReviewComponentTests : BunitTestBase
         var table = Render<QueueTable>(p => p.Add(c => c.Entries, [Entry("LP-3", 2, false)]));
 
         Assert.True(table.Find("[data-testid=claim]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public void QueueTable_ShowsTheGradersName_PagesBy25_AndSortsByAColumn()
+    {
+        var entries = Enumerable.Range(1, 30).Select(i => Entry($"LP-{i:D2}", priority: 100 - i, overTarget: false)).ToList();
+
+        var table = Render<QueueTable>(p => p.Add(c => c.Entries, entries));
+
+        Assert.Equal(25, table.FindAll("tbody tr").Count); // one page; the pager offers the rest
+        Assert.Contains("Ana Grader", table.FindAll("tbody tr")[0].TextContent);
+        Assert.Contains("LP-01", table.FindAll("tbody tr")[0].TextContent); // highest priority first
+
+        table.FindAll("th .mud-table-sort-label").Single(l => l.TextContent.Contains("Item", StringComparison.Ordinal)).Click();
+        table.FindAll("th .mud-table-sort-label").Single(l => l.TextContent.Contains("Item", StringComparison.Ordinal)).Click(); // descending
+
+        Assert.Contains("LP-30", table.FindAll("tbody tr")[0].TextContent);
     }
 
     [Fact]

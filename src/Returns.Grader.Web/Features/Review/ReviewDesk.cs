@@ -11,7 +11,8 @@ namespace Returns.Grader.Web.Features.Review;
 
 public sealed record QueueEntry(
     Guid TaskId, Guid ItemId, string ReturnId, string Title, string Category, decimal UnitValue, IReadOnlyList<ReviewReason> Reasons,
-    double Priority, DateTime CreatedAt, double AgeHours, bool OverTarget, string? ClaimedBy, DateTime? LeaseExpiresAt, string GradedBy);
+    double Priority, DateTime CreatedAt, double AgeHours, bool OverTarget, string? ClaimedBy, DateTime? LeaseExpiresAt, string GradedBy,
+    string GradedByName);
 
 public sealed record ReviewTaskView(
     Guid TaskId, Guid ItemId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt,
@@ -22,7 +23,10 @@ public sealed record HistoryEntry(
     Guid ItemId, string ReturnId, string Title, Grade MyGrade, DateTime DecidedAt, ItemStatus ItemStatus,
     Grade? ReviewedGrade, string? ReviewReasonCode, string? ReviewedBy, bool StillCurrent);
 
-public sealed record QueueFilter(ReviewReason? Reason = null, string? Category = null, string? Associate = null, double? MinAgeHours = null, int Take = 100)
+/// <param name="Associate">The grader: their id, or part of their name (any case).</param>
+/// <param name="Plate">Part of the licence plate (any case).</param>
+public sealed record QueueFilter(
+    ReviewReason? Reason = null, string? Category = null, string? Associate = null, double? MinAgeHours = null, int Take = 100, string? Plate = null)
 {
     /// <summary>The largest minimum age a filter may ask for: ten years.</summary>
     public const double MaxMinAgeHours = 24 * 366 * 10;
@@ -87,7 +91,19 @@ public sealed class ReviewDesk(
         }
         if (!string.IsNullOrWhiteSpace(filter.Associate))
         {
-            query = query.Where(t => t.GradedById == filter.Associate);
+            // By id (the API's habit) or by part of the name a supervisor knows them by; lower-cased on both sides, so
+            // the match ignores case on every provider (PostgreSQL's LIKE would not).
+            var associate = filter.Associate.Trim();
+            var lowered = associate.ToLowerInvariant();
+#pragma warning disable CA1304, CA1311, CA1862 // translated to SQL LOWER(...) LIKE: no .NET culture is involved
+            query = query.Where(t => t.GradedById == associate
+                || db.GradeDecisions.Any(d => d.Id == t.TriggerDecisionId && d.ActorName.ToLower().Contains(lowered)));
+#pragma warning restore CA1304, CA1311, CA1862
+        }
+        if (!string.IsNullOrWhiteSpace(filter.Plate))
+        {
+            var plate = Items.ReturnItems.NormalizeReturnId(filter.Plate);
+            query = query.Where(t => t.ReturnItem!.ReturnId.Contains(plate));
         }
         if (filter.MinAgeHours is { } age)
         {
@@ -98,12 +114,11 @@ public sealed class ReviewDesk(
             var before = now.AddHours(-age);
             query = query.Where(t => t.CreatedAt <= before);
         }
-        return await EntriesAsync(query.OrderByDescending(t => t.Priority).ThenBy(t => t.CreatedAt).Take(Math.Clamp(filter.Take, 1, 500)), now, cancellationToken);
+        return await EntriesAsync(db, options.CurrentValue.TargetHours, query.OrderByDescending(t => t.Priority).ThenBy(t => t.CreatedAt).Take(Math.Clamp(filter.Take, 1, 500)), now, cancellationToken);
     }
 
-    private async Task<IReadOnlyList<QueueEntry>> EntriesAsync(IQueryable<ReviewTask> tasks, DateTime now, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyList<QueueEntry>> EntriesAsync(GraderDb db, double target, IQueryable<ReviewTask> tasks, DateTime now, CancellationToken cancellationToken)
     {
-        var target = options.CurrentValue.TargetHours;
         var rows = await tasks
             .Select(t => new
             {
@@ -111,6 +126,7 @@ public sealed class ReviewDesk(
                 t.ReturnItem!.ReturnId,
                 t.ReturnItem.Title,
                 t.ReturnItem.UnitValue,
+                GradedByName = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Select(d => d.ActorName).FirstOrDefault(),
             })
             .ToListAsync(cancellationToken);
         return rows.Select(r =>
@@ -119,7 +135,7 @@ public sealed class ReviewDesk(
             var leased = r.Task.LeaseExpiresAt > now;
             return new QueueEntry(r.Task.Id, r.Task.ReturnItemId, r.ReturnId, r.Title, r.Task.Category, r.UnitValue, r.Task.ReasonList,
                 r.Task.Priority, r.Task.CreatedAt, Math.Round(ageHours, 2), ageHours > target,
-                leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById);
+                leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById, r.GradedByName ?? r.Task.GradedById);
         }).ToList();
     }
 
@@ -189,7 +205,7 @@ public sealed class ReviewDesk(
         {
             throw new ConcurrencyConflictException("Another supervisor claimed this item at the same moment.");
         }
-        return (await EntriesAsync(db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
+        return (await EntriesAsync(db, options.CurrentValue.TargetHours, db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
     }
 
     /// <summary>

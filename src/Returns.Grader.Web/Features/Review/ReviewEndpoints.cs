@@ -13,16 +13,16 @@ public static class ReviewEndpoints
         var api = app.MapGroup("/api/v1/review-queue").WithTags("Review").RequireAuthorization(Policies.Reviewing);
 
         // reason is read as text: the framework's enum binding would also take "3" and "LowConfidence,HighValue".
-        api.MapGet("/", async (string? reason, string? category, string? associate, double? minAgeHours, ReviewDesk queue, CancellationToken cancellationToken) =>
+        api.MapGet("/", async (string? reason, string? category, string? associate, double? minAgeHours, string? plate, ReviewDesk queue, CancellationToken cancellationToken) =>
         {
             var errors = QueueFilter.Check(reason, minAgeHours, out var parsedReason);
             return errors.Count > 0
                 ? Results.ValidationProblem(errors, title: "The queue's filters are not valid")
-                : Results.Ok(await queue.ListAsync(new QueueFilter(parsedReason, category, associate, minAgeHours), cancellationToken));
+                : Results.Ok(await queue.ListAsync(new QueueFilter(parsedReason, category, associate, minAgeHours, Plate: plate), cancellationToken));
         })
             .Produces<IReadOnlyList<QueueEntry>>()
             .ProducesValidationProblem()
-            .WithSummary("Open review tasks, highest priority first; filter by reason, category, associate (grader id), minimum age.");
+            .WithSummary("Open review tasks, highest priority first; filter by reason, category, associate (grader id or part of the name), minimum age, part of the licence plate.");
 
         api.MapPost("/{taskId}/claim", async (Guid taskId, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
             Results.Ok(await queue.ClaimAsync(taskId, Actor.From(http.User), cancellationToken)))

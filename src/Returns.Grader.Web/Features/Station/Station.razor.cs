@@ -87,12 +87,26 @@ public sealed partial class Station : IAsyncDisposable
 
     private bool CanSubmit => !_busy && SubmitBlocker is null;
 
+    /// <summary>The station's keys, as the "?" sheet lists them (station.js and shortcuts.js handle them).</summary>
+    private static readonly IReadOnlyList<(string Keys, string Does)> StationShortcuts =
+    [
+        ("scan / type, Enter", "open the item with that licence plate (or announce a new one)"),
+        ("1 … 5", "grade: 1 Like new … 5 Unsellable (not while typing in a field)"),
+        ("Enter", "save the grade and go to the next item (in any field but the note)"),
+        ("Tab / Shift+Tab", "move between the fields and buttons"),
+        ("Esc", "close this list"),
+    ];
+
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
         if (firstRender)
         {
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/station.js");
+            await using (var shortcuts = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/shortcuts.js"))
+            {
+                await shortcuts.InvokeAsync<bool>("ready"); // the "?" sheet; the module's listener outlives this reference
+            }
             await _module.InvokeVoidAsync("attach", _self);
             _actorId = (await ActorAsync()).Id;
             // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now.
