@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+
+namespace Returns.Grader.Web.Features.Quality;
+
+/// <summary>
+/// The quality report as the page shows it, as CSV (issue 17: "CSV download of what is shown"): one section per panel,
+/// each a header row then its rows, separated by an empty line. Numbers in the invariant culture; text quoted as RFC
+/// 4180 says, and a text a spreadsheet would run as a formula (= + - @ first) gets a leading quote.
+/// </summary>
+public static class QualityCsv
+{
+    public static string Write(QualityReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var csv = new StringBuilder();
+        var f = report.Filter;
+        Row(csv, "from", "to", "category", "associate", "model", "source");
+        Row(csv, Day(f.From), Day(f.To), f.Category ?? "", f.Associate ?? "", f.ModelVersion ?? "", report.Source);
+        csv.AppendLine();
+
+        Row(csv, "comparison", "total", "accuracy", "off by one", "quadratic weighted kappa", "over-graded", "under-graded");
+        foreach (var a in new[] { report.ModelVsFinal, report.GraderVsFinal, report.GraderVsModel })
+        {
+            Row(csv, a.Name, N(a.Total), N(a.Accuracy), N(a.OffByOneRate), N(a.QuadraticWeightedKappa), N(a.OverGraded), N(a.UnderGraded));
+        }
+        csv.AppendLine();
+
+        Row(csv, "damage type", "grader", "final", "both", "agreement");
+        foreach (var d in report.DamageTypeAgreement)
+        {
+            Row(csv, d.Type, N(d.Grader), N(d.Final), N(d.Both), N(d.Agreement));
+        }
+        csv.AppendLine();
+
+        Row(csv, "review reason", "tasks", "share of decisions");
+        foreach (var r in report.ReviewRates)
+        {
+            Row(csv, r.Reason, N(r.Tasks), N(r.ShareOfDecisions));
+        }
+        csv.AppendLine();
+
+        Row(csv, "confidence from", "confidence to", "photos", "mean confidence", "accuracy");
+        foreach (var b in report.Calibration)
+        {
+            Row(csv, N(b.From), N(b.To), N(b.Count), N(b.MeanConfidence), N(b.Accuracy));
+        }
+        csv.AppendLine();
+
+        Row(csv, "associate", "suggestions shown", "kept unchanged", "blind", "blind agreed");
+        foreach (var a in report.SuggestionAcceptance)
+        {
+            Row(csv, a.AssociateName, N(a.Shown), N(a.AcceptedUnchanged), N(a.Blind), N(a.BlindAgreed));
+        }
+        csv.AppendLine();
+
+        Row(csv, "associate", "hour (UTC)", "decisions");
+        foreach (var t in report.Throughput.OrderBy(t => t.Hour).ThenBy(t => t.Associate, StringComparer.Ordinal))
+        {
+            Row(csv, t.Associate, t.Hour.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture), N(t.Decisions));
+        }
+        return csv.ToString();
+    }
+
+    private static string Day(DateTime? day) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? "";
+
+    private static string N(double value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+
+    private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static void Row(StringBuilder csv, params string[] cells) =>
+        csv.Append(string.Join(',', cells.Select(Quote))).Append("\r\n");
+
+    internal static string Quote(string value)
+    {
+        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+        {
+            value = "'" + value;
+        }
+        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
+    }
+}

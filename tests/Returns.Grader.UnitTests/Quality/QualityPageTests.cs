@@ -1,0 +1,38 @@
+using Bunit;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Features.Quality;
+
+namespace Returns.Grader.UnitTests.Quality;
+
+/// <summary>The quality page through the real metrics on SQLite (issue 17): date presets, and a CSV of what is shown.</summary>
+public sealed class QualityPageTests : BunitTestBase
+{
+    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
+
+    public QualityPageTests()
+        : base("Test Supervisor", Roles.Supervisor, "test:supervisor") => Services.AddFallbackServiceProvider(_app.Services);
+
+    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
+
+    [Fact]
+    public void APreset_ShowsThatManyWholeDays_AndTheCsvIsWhatIsShown()
+    {
+        var download = JSInterop.SetupModule("/assets/js/download.js");
+        download.SetupVoid("saveText", _ => true).SetVoidResult();
+        var page = Render<QualityPage>();
+        page.WaitForElement("[data-testid=quality-source]");
+
+        page.Find("[data-testid=preset-7]").Click();
+        page.Find("[data-testid=quality-csv]").Click();
+
+        var saved = download.VerifyInvoke("saveText");
+        var name = (string)saved.Arguments[0]!;
+        var csv = (string)saved.Arguments[1]!;
+        var from = DateTime.UtcNow.Date.AddDays(-7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.StartsWith($"grading-quality-{from}-to-", name);
+        Assert.Equal("text/csv", saved.Arguments[2]);
+        Assert.StartsWith($"from,to,category,associate,model,source\r\n{from},,", csv);
+        Assert.Contains("comparison,total,accuracy,off by one,quadratic weighted kappa,over-graded,under-graded\r\nModel vs final label,0,", csv);
+    }
+}
