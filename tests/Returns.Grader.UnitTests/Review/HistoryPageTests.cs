@@ -1,0 +1,41 @@
+using System.Net.Http.Json;
+using Bunit;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Features.Review;
+
+namespace Returns.Grader.UnitTests.Review;
+
+/// <summary>"My grades" through the real review desk on SQLite (issue 17): searchable by plate, paged, newest first.</summary>
+public sealed class HistoryPageTests : BunitTestBase
+{
+    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
+
+    // The same person as the app's dev-grader key, so that grades given through the API are this user's history.
+    public HistoryPageTests()
+        : base("dev-grader (development key)", Roles.Grader, "apikey:dev-grader") => Services.AddFallbackServiceProvider(_app.Services);
+
+    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
+
+    [Fact]
+    public async Task Search_FindsAGradeByPartOfItsPlate_InAnyCase()
+    {
+        var api = _app.ApiClient();
+        var plates = new[] { ApiJson.UniquePlate("HA"), ApiJson.UniquePlate("HB") };
+        foreach (var plate in plates)
+        {
+            var id = (await api.CreateItemAsync(plate)).GetProperty("id").GetString();
+            (await api.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock", damage = Array.Empty<object>() }))
+                .EnsureSuccessStatusCode();
+        }
+
+        var page = Render<HistoryPage>();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=outcome]").Count));
+        Assert.Contains(plates[1], page.FindAll("tbody tr")[0].TextContent); // newest first
+
+        page.Find("input[data-testid=history-search]").Input(plates[0][3..8].ToLowerInvariant());
+
+        var rows = page.FindAll("[data-testid=outcome]");
+        Assert.Equal(plates[0], Assert.Single(rows).GetAttribute("data-return-id"));
+    }
+}
