@@ -32,6 +32,14 @@ public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWork
 {
     internal static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
 
+    /// <summary>How many items an export with this filter would hold if it started now (the snapshot is "now").</summary>
+    public async Task<long> CountAsync(ExportFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await DatasetPackageWriter.Query(db, filter, clock.GetUtcNow().UtcDateTime).LongCountAsync(cancellationToken);
+    }
+
     /// <summary>Queues an export (version = the next number) and wakes the worker; audited.</summary>
     public async Task<ExportView> CreateAsync(ExportFilter filter, Actor actor, CancellationToken cancellationToken)
     {

@@ -1,0 +1,46 @@
+using System.Net.Http.Json;
+using Bunit;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Features.Exports;
+
+namespace Returns.Grader.UnitTests.Exports;
+
+/// <summary>The exports page through the real services on SQLite (issue 17): how many items an export would hold, before it runs.</summary>
+public sealed class ExportCountTests : BunitTestBase
+{
+    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
+
+    public ExportCountTests()
+        : base("Test Data", Roles.DataScientist, "test:data") => Services.AddFallbackServiceProvider(_app.Services);
+
+    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
+
+    [Fact]
+    public async Task CountItems_SaysHowManyGradedItemsWithPhotosMatch_AndThatAnEmptyExportWouldBeEmpty()
+    {
+        var api = _app.ApiClient();
+        var category = "Count" + Guid.NewGuid().ToString("N")[..6];
+        for (var i = 0; i < 4; i++)
+        {
+            var id = (await api.CreateItemAsync(ApiJson.UniquePlate("EX"), category: category)).GetProperty("id").GetString();
+            if (i < 3) // the fourth is graded without a photo: an image dataset leaves it out
+            {
+                (await api.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg"))))
+                    .EnsureSuccessStatusCode();
+            }
+            (await api.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used", damage = Array.Empty<object>() }))
+                .EnsureSuccessStatusCode();
+        }
+        await api.CreateItemAsync(ApiJson.UniquePlate("EX"), category: category); // not graded: not in an export
+        var page = Render<ExportsPage>();
+
+        page.Find("input[data-testid=export-categories]").Input(category);
+        page.Find("[data-testid=export-count]").Click();
+        page.WaitForAssertion(() => Assert.Equal("3 graded items with photos match these filters now.", page.FindAll("[data-testid=export-preview]").SingleOrDefault()?.TextContent.Trim() ?? page.Markup));
+
+        page.Find("input[data-testid=export-categories]").Input("NoSuchCategory");
+        page.Find("[data-testid=export-count]").Click();
+        page.WaitForAssertion(() => Assert.StartsWith("No graded item with a photo matches", page.Find("[data-testid=export-preview]").TextContent.Trim(), StringComparison.Ordinal));
+    }
+}
