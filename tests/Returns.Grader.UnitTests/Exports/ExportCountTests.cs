@@ -7,19 +7,12 @@ using Returns.Grader.Web.Features.Exports;
 namespace Returns.Grader.UnitTests.Exports;
 
 /// <summary>The exports page through the real services on SQLite (issue 17): how many items an export would hold, before it runs.</summary>
-public sealed class ExportCountTests : BunitTestBase
+public sealed class ExportCountTests() : RealAppTestBase("Test Data", Roles.DataScientist, "test:data")
 {
-    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
-
-    public ExportCountTests()
-        : base("Test Data", Roles.DataScientist, "test:data") => Services.AddFallbackServiceProvider(_app.Services);
-
-    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
-
     [Fact]
     public async Task CountItems_SaysHowManyGradedItemsWithPhotosMatch_AndThatAnEmptyExportWouldBeEmpty()
     {
-        var api = _app.ApiClient();
+        var api = App.ApiClient();
         var category = "Count" + Guid.NewGuid().ToString("N")[..6];
         for (var i = 0; i < 4; i++)
         {

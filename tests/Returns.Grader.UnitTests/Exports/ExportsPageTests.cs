@@ -9,14 +9,8 @@ using Returns.Grader.Web.Features.Exports;
 namespace Returns.Grader.UnitTests.Exports;
 
 /// <summary>The exports page through the real services (bUnit's fallback is the app's container).</summary>
-public sealed class ExportsPageTests : BunitTestBase
+public sealed class ExportsPageTests : RealAppTestBase
 {
-    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
-
-    public ExportsPageTests() => Services.AddFallbackServiceProvider(_app.Services);
-
-    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
-
     /// <summary>Issue 17 item 6: the button read "DOWNLOAD (1.2774286270141602.TOSTRING("0.0") MB)".</summary>
     [Theory]
     [InlineData(1_339_483L, "Download (1.3 MB)")]
@@ -32,7 +26,7 @@ public sealed class ExportsPageTests : BunitTestBase
 
     private async Task AddCompletedExportAsync(long bytes)
     {
-        var factory = _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
+        var factory = App.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
         await using var db = await factory.CreateDbContextAsync();
         var now = DateTime.UtcNow;
         db.ExportJobs.Add(new ExportJob

@@ -14,17 +14,11 @@ namespace Returns.Grader.UnitTests.Models;
 /// and rollback ask first, a model whose file is already registered under another version is pointed out, and the
 /// comparison says plainly when there is nothing to compare.
 /// </summary>
-public sealed class ModelsPageTests : BunitTestBase
+public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, DataScientist.Role, DataScientist.Id, app: new GraderAppFactory())
 {
     private static readonly Actor DataScientist = new("test:data", "Test Data", Roles.DataScientist);
-    private readonly GraderAppFactory _app = new();
 
-    public ModelsPageTests()
-        : base(DataScientist.Name, DataScientist.Role, DataScientist.Id) => Services.AddFallbackServiceProvider(_app.Services);
-
-    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
-
-    private ModelRegistry Registry => _app.Services.GetRequiredService<ModelRegistry>();
+    private ModelRegistry Registry => App.Services.GetRequiredService<ModelRegistry>();
 
     /// <summary>The shipped model's very file registered again under a new version (a re-export, not a new model).</summary>
     private async Task<RegisteredModelView> RegisterSameFileAsync(string version)
@@ -34,7 +28,7 @@ public sealed class ModelsPageTests : BunitTestBase
         await using var onnx = File.OpenRead(Path.Combine(RepositoryPaths.ShippedModel, "model.onnx"));
         using var json = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
         return await Registry.RegisterAsync(onnx, json, null, ModelState.Shadow, DataScientist,
-            _app.Services.GetRequiredService<SamplePhoto>().Bytes, CancellationToken.None);
+            App.Services.GetRequiredService<SamplePhoto>().Bytes, CancellationToken.None);
     }
 
     [Fact]

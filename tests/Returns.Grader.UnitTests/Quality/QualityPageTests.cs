@@ -6,15 +6,8 @@ using Returns.Grader.Web.Features.Quality;
 namespace Returns.Grader.UnitTests.Quality;
 
 /// <summary>The quality page through the real metrics on SQLite (issue 17): date presets, and a CSV of what is shown.</summary>
-public sealed class QualityPageTests : BunitTestBase
+public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Roles.Supervisor, "test:supervisor")
 {
-    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
-
-    public QualityPageTests()
-        : base("Test Supervisor", Roles.Supervisor, "test:supervisor") => Services.AddFallbackServiceProvider(_app.Services);
-
-    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
-
     [Fact]
     public void APreset_ShowsThatManyWholeDays_AndTheCsvIsWhatIsShown()
     {

@@ -7,20 +7,13 @@ using Returns.Grader.Web.Features.Review;
 namespace Returns.Grader.UnitTests.Review;
 
 /// <summary>"My grades" through the real review desk on SQLite (issue 17): searchable by plate, paged, newest first.</summary>
-public sealed class HistoryPageTests : BunitTestBase
+/// <remarks>The user is the app's dev-grader key, so that grades given through the API are this user's history.</remarks>
+public sealed class HistoryPageTests() : RealAppTestBase("dev-grader (development key)", Roles.Grader, "apikey:dev-grader")
 {
-    private readonly GraderAppFactory _app = new() { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
-
-    // The same person as the app's dev-grader key, so that grades given through the API are this user's history.
-    public HistoryPageTests()
-        : base("dev-grader (development key)", Roles.Grader, "apikey:dev-grader") => Services.AddFallbackServiceProvider(_app.Services);
-
-    protected override ValueTask DisposeTestAsync() => _app.DisposeAsync();
-
     [Fact]
     public async Task Search_FindsAGradeByPartOfItsPlate_InAnyCase()
     {
-        var api = _app.ApiClient();
+        var api = App.ApiClient();
         var plates = new[] { ApiJson.UniquePlate("HA"), ApiJson.UniquePlate("HB") };
         foreach (var plate in plates)
         {

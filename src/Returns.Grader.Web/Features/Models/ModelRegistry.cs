@@ -148,47 +148,49 @@ public sealed partial class ModelRegistry(
             return false;
         }
         var reason = active is null ? ManualModeReason ?? "No model is active." : null;
-        LoadedModel? loadedActive = null, loadedShadow = null;
-        if (active is not null && active.Id == currentActive?.RegistrationId)
+        var (loadedActive, activeError) = await SlotAsync(db, active, currentActive, "active", cancellationToken);
+        if (activeError is not null && !initial && currentActive is not null)
         {
+            // This node cannot load what another node promoted: keep suggesting with what it has, say so, try again.
+            LogFollowFailed(logger, active!.ModelVersion, activeError);
             loadedActive = currentActive.Acquire();
         }
-        else if (active is not null)
+        else if (activeError is not null)
         {
-            try
-            {
-                loadedActive = new LoadedModel(await LoadRegisteredAsync(db, active, cancellationToken), active.Id);
-                LogLoaded(logger, active.ModelVersion, "active");
-            }
-            catch (ModelLoadException e) when (!initial && currentActive is not null)
-            {
-                // This node cannot load what another node promoted: keep suggesting with what it has, say so, try again.
-                LogFollowFailed(logger, active.ModelVersion, e.Message);
-                loadedActive = currentActive.Acquire();
-            }
-            catch (ModelLoadException e)
-            {
-                reason = $"The active model {active.ModelVersion} cannot be loaded: {e.Message}";
-            }
+            reason = $"The active model {active!.ModelVersion} cannot be loaded: {activeError}";
         }
-        if (shadow is not null && shadow.Id == currentShadow?.RegistrationId)
+        var (loadedShadow, shadowError) = await SlotAsync(db, shadow, currentShadow, "shadow", cancellationToken);
+        if (shadowError is not null)
         {
-            loadedShadow = currentShadow.Acquire();
-        }
-        else if (shadow is not null)
-        {
-            try
-            {
-                loadedShadow = new LoadedModel(await LoadRegisteredAsync(db, shadow, cancellationToken), shadow.Id);
-                LogLoaded(logger, shadow.ModelVersion, "shadow");
-            }
-            catch (ModelLoadException e)
-            {
-                LogShadowFailed(logger, shadow.ModelVersion, e.Message);
-            }
+            LogShadowFailed(logger, shadow!.ModelVersion, shadowError);
         }
         Swap(loadedActive, loadedShadow, reason);
         return true;
+    }
+
+    /// <summary>What a slot should hold: the model already loaded there (one more reference), or the wanted one loaded now
+    /// (or why it cannot be); nothing when no model is wanted.</summary>
+    private async Task<(LoadedModel? Loaded, string? Error)> SlotAsync(
+        GraderDb db, RegisteredModel? wanted, LoadedModel? current, string slot, CancellationToken cancellationToken)
+    {
+        if (wanted is null)
+        {
+            return (null, null);
+        }
+        if (wanted.Id == current?.RegistrationId)
+        {
+            return (current.Acquire(), null);
+        }
+        try
+        {
+            var loaded = new LoadedModel(await LoadRegisteredAsync(db, wanted, cancellationToken), wanted.Id);
+            LogLoaded(logger, wanted.ModelVersion, slot);
+            return (loaded, null);
+        }
+        catch (ModelLoadException e)
+        {
+            return (null, e.Message);
+        }
     }
 
     /// <summary>
