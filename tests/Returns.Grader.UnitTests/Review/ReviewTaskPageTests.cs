@@ -1,0 +1,80 @@
+using System.Net.Http.Json;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Review;
+
+namespace Returns.Grader.UnitTests.Review;
+
+/// <summary>
+/// The review task page through the real review desk on SQLite (issue 16, "testable pages"): what it prefills, what it
+/// blocks, the lease it shows, and what a supervisor without the lease is told.
+/// </summary>
+public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", Roles.Supervisor, "test:supervisor")
+{
+    private static readonly Actor Supervisor = new("test:supervisor", "Test Supervisor", Roles.Supervisor);
+
+    /// <summary>A high-value item graded Good with a dent by the dev grader: it waits in the queue. Returns (plate, task).</summary>
+    private async Task<(string Plate, Guid TaskId)> QueuedAsync()
+    {
+        var grader = App.ApiClient("dev-grader");
+        var plate = ApiJson.UniquePlate("RT");
+        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "dent" } } })).EnsureSuccessStatusCode();
+        var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        return (plate, Guid.Parse(item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!));
+    }
+
+    [Fact]
+    public async Task TheGradersChoicesArePrefilled_AndSavingAnOverrideWaitsForAReasonCode()
+    {
+        var (plate, task) = await QueuedAsync();
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
+
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+
+        page.WaitForAssertion(() => Assert.Contains(plate, page.Find("[data-testid=review-item]").TextContent));
+        Assert.Equal("true", page.Find("[data-testid=review-form] [data-grade=Good]").GetAttribute("aria-checked"));
+        Assert.Contains("claimed by Test Supervisor until", page.Markup);
+        Assert.Contains("(2)", page.Find("[data-testid=review-form] [data-damage=dent]").TextContent); // the dent, marked once
+        Assert.True(page.Find("[data-testid=override]").HasAttribute("disabled")); // no reason code yet
+        Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+    }
+
+    [Fact]
+    public async Task ApprovingWithTheLease_SetsTheFinalLabel_AndGoesBackToTheQueue()
+    {
+        var (plate, task) = await QueuedAsync();
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElement("[data-testid=approve]");
+
+        page.Find("[data-testid=approve]").Click();
+
+        page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        var id = await App.Services.GetRequiredService<ReturnItems>().FindIdByReturnIdAsync(plate, CancellationToken.None);
+        var item = await App.Services.GetRequiredService<ReturnItems>().GetAsync(id!.Value, CancellationToken.None);
+        Assert.Equal(ItemStatus.Final, item!.Status);
+    }
+
+    [Fact]
+    public async Task WithoutTheLease_TheSupervisorIsToldWhy_AndNothingIsSaved()
+    {
+        var (plate, task) = await QueuedAsync();
+        (await App.ApiClient("dev-admin").PostAsync($"/api/v1/review-queue/{task}/claim", null)).EnsureSuccessStatusCode(); // someone else holds it
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElement("[data-testid=approve]");
+
+        page.Find("[data-testid=approve]").Click();
+
+        page.WaitForAssertion(() => Assert.NotEmpty(page.Find("[data-testid=review-message]").TextContent.Trim()));
+        var id = await App.Services.GetRequiredService<ReturnItems>().FindIdByReturnIdAsync(plate, CancellationToken.None);
+        var item = await App.Services.GetRequiredService<ReturnItems>().GetAsync(id!.Value, CancellationToken.None);
+        Assert.Equal(ItemStatus.InReview, item!.Status);
+    }
+}
