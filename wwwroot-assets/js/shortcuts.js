@@ -1,16 +1,11 @@
-// Keyboard help and grade keys shared by the station and the review page (issue 17). Imported by both pages; the
-// listener is attached once per document (a module's top level runs once) and acts only on what the page shows:
+// Keyboard help and grade keys shared by the station and the review page (issue 17). Loaded once with the document
+// (App.razor); the listener acts only on what the current page shows:
 //   ?       shows or hides the page's shortcut sheet ([data-shortcut-sheet]); Escape hides it.
 //   1 to 5  on a page whose grade picker is marked [data-grade-keys] (the review page), picks that grade. The station
 //           handles its own grade keys (station.js), since they also close pending questions there.
 // Never while the person types in a field: a key there is text.
 
-function isTypingTarget(target) {
-  if (!target) return false;
-  if (target.isContentEditable) return true;
-  const tag = target.tagName;
-  return tag === "TEXTAREA" || tag === "SELECT" || (tag === "INPUT" && !["button", "checkbox", "radio"].includes(target.type));
-}
+import { isTypingTarget } from "./typing.js";
 
 function onKeyDown(event) {
   if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey) return;
@@ -37,11 +32,4 @@ function onKeyDown(event) {
   }
 }
 
-if (!window.graderShortcutsAttached) {
-  window.graderShortcutsAttached = true;
-  document.addEventListener("keydown", onKeyDown);
-}
-
-export function ready() {
-  return true;
-}
+document.addEventListener("keydown", onKeyDown);

@@ -3,18 +3,10 @@
 // Photos go over plain HTTP rather than Blazor's InputFile, which streams through the circuit in small chunks
 // and slows to a crawl on high-latency warehouse Wi-Fi (dotnet/aspnetcore#58447).
 
+import { isTypingTarget } from "./typing.js";
+
 let station = null;
 let uploadCounter = 0;
-
-function isTypingTarget(target) {
-  if (!(target instanceof Element)) return false;
-  if (target.isContentEditable) return true;
-  const tag = target.tagName;
-  if (tag === "TEXTAREA" || tag === "SELECT") return true;
-  if (tag !== "INPUT") return false;
-  const type = (target.getAttribute("type") || "text").toLowerCase();
-  return !["checkbox", "radio", "button", "submit", "file"].includes(type);
-}
 
 function onKeyDown(event) {
   if (!station || event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey) return;

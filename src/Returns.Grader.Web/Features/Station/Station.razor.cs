@@ -103,10 +103,6 @@ public sealed partial class Station : IAsyncDisposable
         {
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/station.js");
-            await using (var shortcuts = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/shortcuts.js"))
-            {
-                await shortcuts.InvokeAsync<bool>("ready"); // the "?" sheet; the module's listener outlives this reference
-            }
             await _module.InvokeVoidAsync("attach", _self);
             _actorId = (await ActorAsync()).Id;
             // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now.
