@@ -306,11 +306,11 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
                 w.WriteEndObject();
             });
 
-            await state.Csv.WriteLineAsync(string.Join(',', Csv(itemId), Csv(item.ReturnId), Csv(item.Category), split, $"{split}/{fileName}",
+            await state.Csv.WriteLineAsync(string.Join(',', CsvText.Quote(itemId), CsvText.Quote(item.ReturnId), CsvText.Quote(item.Category), split, $"{split}/{fileName}",
                 photo.Id.ToString(), photo.Width.ToString(CultureInfo.InvariantCulture), photo.Height.ToString(CultureInfo.InvariantCulture), grade,
                 ((int)item.Grade).ToString(CultureInfo.InvariantCulture), WireName<Disposition>.Of(item.Disposition),
-                item.Kind == DecisionKind.Review ? "final" : "station", Csv(item.ActorId), labelledUtc, Csv(model ?? ""),
-                Csv(string.Join(';', boxes.Select(b => $"{WireName<DamageType>.Of(b.Type)}:{b.Box.X} {b.Box.Y} {b.Box.W} {b.Box.H}")))));
+                item.Kind == DecisionKind.Review ? "final" : "station", CsvText.Quote(item.ActorId), labelledUtc, CsvText.Quote(model ?? ""),
+                CsvText.Quote(string.Join(';', boxes.Select(b => $"{WireName<DamageType>.Of(b.Type)}:{b.Box.X} {b.Box.Y} {b.Box.W} {b.Box.H}")))));
             state.Images++;
             state.Annotations += boxes.Count;
         }
@@ -348,16 +348,6 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         var x = Math.Clamp(r.X!.Value, 0, photo.Width);
         var y = Math.Clamp(r.Y!.Value, 0, photo.Height);
         return (x, y, Math.Min(r.Width!.Value, photo.Width - x), Math.Min(r.Height!.Value, photo.Height - y));
-    }
-
-    /// <summary>RFC 4180 quoting; a text that a spreadsheet would run as a formula (= + - @ first) gets a leading quote.</summary>
-    private static string Csv(string value)
-    {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@')
-        {
-            value = "'" + value;
-        }
-        return value.AsSpan().IndexOfAny(",\"\n\r") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
     }
 
     private async Task WriteTextEntriesAsync(StreamingZipWriter zip, State state, ExportJob job, ExportFilter filter, CancellationToken cancellationToken)

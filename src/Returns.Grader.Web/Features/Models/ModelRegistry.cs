@@ -221,7 +221,10 @@ public sealed partial class ModelRegistry(
             LogWrittenFromDatabase(logger, model.ModelVersion, folder);
         }
         var loaded = LoadChecked(folder);
-        if (!string.Equals(Sha256Of(Path.Combine(folder, "model.onnx")), model.Sha256, StringComparison.Ordinal))
+        // Loading already hashed model.onnx against its manifest's sha256 (ModelPackage.Read); the manifest must then
+        // name the registered file. Only a model whose manifest states none (a Hugging Face export) is hashed here.
+        var sha256 = string.IsNullOrEmpty(loaded.Manifest.Sha256) ? Sha256Of(Path.Combine(folder, "model.onnx")) : loaded.Manifest.Sha256;
+        if (!string.Equals(sha256, model.Sha256, StringComparison.OrdinalIgnoreCase))
         {
             loaded.Dispose();
             throw new ModelLoadException($"{folder}/model.onnx is not the file that was registered (sha256 differs).");

@@ -71,12 +71,7 @@ public static class QualityCsv
     private static void Row(StringBuilder csv, params string[] cells) =>
         csv.Append(string.Join(',', cells.Select(Quote))).Append("\r\n");
 
-    internal static string Quote(string value)
-    {
-        if (value.Length > 0 && value[0] is '=' or '+' or '-' or '@' && !double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-        {
-            value = "'" + value;
-        }
-        return value.IndexOfAny([',', '"', '\r', '\n']) >= 0 ? $"\"{value.Replace("\"", "\"\"", StringComparison.Ordinal)}\"" : value;
-    }
+    /// <summary>A number stays a number (a negative one too); any text is quoted as everywhere else (CsvText).</summary>
+    internal static string Quote(string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) ? value : Infrastructure.CsvText.Quote(value);
 }
