@@ -1,9 +1,9 @@
 using System.Data.Common;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -62,9 +62,9 @@ public sealed class BenchServices
 
     private static ReviewDesk BuildDesk(IDbContextFactory<GraderDb> factory, IOptionsMonitor<ReviewOptions> review, ModelRegistry models)
     {
-        var grading = new GradingService(factory, new RubricCatalog(Options.Create(new RubricOptions())),
+        var decisions = new DecisionLedger(factory, new RubricCatalog(Options.Create(new RubricOptions())),
             new StaticOptionsMonitor<DispositionOptions>(new DispositionOptions()), models, review, TimeProvider.System);
-        return new ReviewDesk(factory, grading, review, TimeProvider.System);
+        return new ReviewDesk(factory, decisions, review, TimeProvider.System);
     }
 
     private GraderDbFactory CreateFactory(bool record)

@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.SqlServer.TransactSql.ScriptDom;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Quality;
+using Returns.Grader.Web.Features.Decisions;
 
 namespace Returns.Grader.IntegrationTests;
 
@@ -49,7 +49,7 @@ public sealed partial class SqlServerScriptTests
     [Fact]
     public void RawSql_IsOnlyWhereTheParseTestLooks()
     {
-        var known = new[] { "Features/Quality/QualityCounts.cs", "Data/DataRegistration.cs" }; // the latter: SQLite pragmas only
+        var known = new[] { "Features/Decisions/QualityCounts.cs", "Data/DataRegistration.cs" }; // the latter: SQLite pragmas only
         var source = Path.Combine(RepositoryPaths.Root, "src", "Returns.Grader.Web");
 
         var withRawSql = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)

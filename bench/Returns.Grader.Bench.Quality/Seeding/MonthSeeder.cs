@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Review;
 
 namespace Returns.Grader.Bench.Quality.Seeding;
 

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Grading;
 
 namespace Returns.Grader.Web.Infrastructure;
@@ -60,7 +61,7 @@ public static partial class InfrastructureRegistration
     private static async Task RebuildQualityCountsIfMissingAsync(WebApplication app)
     {
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
-        if (await Features.Quality.QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None))
+        if (await Features.Decisions.QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None))
         {
             LogQualityCountsRebuilt(app.Logger);
         }

@@ -1,6 +1,6 @@
 using Returns.Grader.Web.Components;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Review;
+using Returns.Grader.Web.Features.Decisions;
 
 namespace Returns.Grader.UnitTests.Components;
 

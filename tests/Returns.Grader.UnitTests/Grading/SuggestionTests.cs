@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
-using Returns.Grader.Web.Features.Station;
+using Returns.Grader.Web.Features.Models;
 
 namespace Returns.Grader.UnitTests.Grading;
 
@@ -103,9 +103,9 @@ public sealed class SuggestionTests
     public void GradersBoxes_BecomeRegionsASupervisorCanKeepOrReject_UnboxedMarksDoNot()
     {
         var photo = Guid.NewGuid();
-        var boxed = RegionEdit.FromDecision(new Web.Features.Items.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Added))!;
-        var unboxed = RegionEdit.FromDecision(new Web.Features.Items.DamageSummary(null, DamageType.Stain, null, RegionSource.Added));
-        var rejected = RegionEdit.FromDecision(new Web.Features.Items.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Deleted));
+        var boxed = RegionEdit.FromDecision(new Web.Features.Decisions.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Added))!;
+        var unboxed = RegionEdit.FromDecision(new Web.Features.Decisions.DamageSummary(null, DamageType.Stain, null, RegionSource.Added));
+        var rejected = RegionEdit.FromDecision(new Web.Features.Decisions.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Deleted));
 
         Assert.Equal(RegionSource.Accepted, boxed.Source);
         boxed.Deleted = true;

@@ -1,4 +1,4 @@
-using Returns.Grader.Web.Features.Quality;
+using Returns.Grader.Web.Features.Grading;
 
 namespace Returns.Grader.UnitTests.Quality;
 
@@ -17,7 +17,7 @@ public sealed class KappaTests
             [0, 0, 0, 1, 5],
         ];
 
-        Assert.Equal(0.9261363636, QualityMetrics.QuadraticWeightedKappa(counts), 9);
+        Assert.Equal(0.9261363636, GradeAgreement.QuadraticWeightedKappa(counts), 9);
     }
 
     [Fact]
@@ -26,7 +26,7 @@ public sealed class KappaTests
         var perfect = Enumerable.Range(0, 5).Select(i => Enumerable.Range(0, 5).Select(j => i == j ? 3L : 0L).ToArray()).ToArray();
         var opposite = Enumerable.Range(0, 5).Select(i => Enumerable.Range(0, 5).Select(j => i + j == 4 ? 3L : 0L).ToArray()).ToArray();
 
-        Assert.Equal(1.0, QualityMetrics.QuadraticWeightedKappa(perfect), 9);
-        Assert.True(QualityMetrics.QuadraticWeightedKappa(opposite) < 0);
+        Assert.Equal(1.0, GradeAgreement.QuadraticWeightedKappa(perfect), 9);
+        Assert.True(GradeAgreement.QuadraticWeightedKappa(opposite) < 0);
     }
 }

@@ -1,8 +1,10 @@
 using Bunit;
+using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Items;
-using Returns.Grader.Web.Features.Quality;
+using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Review;
 
 namespace Returns.Grader.UnitTests.Review;

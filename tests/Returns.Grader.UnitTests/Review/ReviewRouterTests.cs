@@ -1,6 +1,6 @@
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Grading;
-using Returns.Grader.Web.Features.Review;
+using Returns.Grader.Web.Features.Decisions;
+using Returns.Grader.Web.Features.Models;
 
 namespace Returns.Grader.UnitTests.Review;
 

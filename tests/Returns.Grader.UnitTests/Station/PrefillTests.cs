@@ -2,6 +2,7 @@ using Bunit;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Station;
 
 namespace Returns.Grader.UnitTests.Station;

@@ -2,7 +2,7 @@ using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Decisions;
 
 namespace Returns.Grader.UnitTests.Station;
 
@@ -16,7 +16,7 @@ public sealed class ReopenedItemTests : StationPageTestBase
     public async Task GradedItem_ReopensWithItsSavedBoxes_AndACorrectionKeepsThem()
     {
         var (itemId, plate, photoId) = await ItemWithPhotoAsync();
-        await Service<GradingService>().DecideAsync(itemId, new GradeRequest("Good", "resell_used",
+        await Service<DecisionLedger>().DecideAsync(itemId, new GradeRequest("Good", "resell_used",
         [
             new DamageInput(photoId, "dent", [100, 80, 120, 90], "added"),   // drawn by the associate
             new DamageInput(photoId, "tear", [300, 200, 50, 40], "deleted"), // a suggestion they said is not damage

@@ -5,7 +5,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Items;
 
 namespace Returns.Grader.UnitTests.Station;
 

@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Extensions;
-using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.UnitTests.Station;
@@ -116,8 +116,8 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         station.Find("[data-grade=LikeNew]").Click();
 
         // Another tab grades the same item first.
-        var grading = App.Services.GetRequiredService<Web.Features.Grading.GradingService>();
-        await grading.DecideAsync(item.Id, new Web.Features.Grading.GradeRequest("Good", "resell_used", [new Web.Features.Grading.DamageInput(null, "dent", null, null)], null),
+        var grading = App.Services.GetRequiredService<Web.Features.Decisions.DecisionLedger>();
+        await grading.DecideAsync(item.Id, new Web.Features.Decisions.GradeRequest("Good", "resell_used", [new Web.Features.Decisions.DamageInput(null, "dent", null, null)], null),
             new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
 
         await station.InvokeAsync(() => station.Instance.OnSubmitKey());

@@ -1,6 +1,6 @@
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Grading;
-using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Decisions;
+using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Components.Grading;

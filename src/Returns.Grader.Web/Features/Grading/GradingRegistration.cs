@@ -7,7 +7,6 @@ public static class GradingRegistration
         builder.Services.AddOptions<RubricOptions>().BindConfiguration(RubricOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<DispositionOptions>().BindConfiguration(DispositionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<RubricCatalog>();
-        builder.Services.AddSingleton<GradingService>();
         return builder;
     }
 }

@@ -3,12 +3,12 @@ using System.Security.Claims;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
-using Returns.Grader.Web.Auth;
 using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
-using Returns.Grader.Web.Features.Review;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Items;
@@ -16,17 +16,6 @@ namespace Returns.Grader.Web.Features.Items;
 public sealed record CreateReturnRequest(string? ReturnId, string? Sku, string? Title, string? Category, decimal? UnitValue);
 
 public sealed record PhotoSummary(Guid PhotoId, int Width, int Height, string Url, DateTime UploadedAt);
-
-public sealed record ActorSummary(string Id, string Name, string Role);
-
-public sealed record DamageSummary(Guid? PhotoId, DamageType Type, int[]? Box, RegionSource Source);
-
-/// <summary>A decision as pages and the API show it; GradePrefilled / DispositionPrefilled: saved as prefilled, not chosen.</summary>
-public sealed record DecisionSummary(
-    Guid Id, DecisionKind Kind, Grade Grade, Disposition Disposition, string? Notes, string RubricVersion, Grade RubricGrade,
-    bool ContradictsRubric, string? ContradictionReason, bool FlaggedForReview, ActorSummary Actor, DateTime DecidedAt,
-    Guid? Supersedes, IReadOnlyList<DamageSummary> Damage, string? ReasonCode = null, string? SuggestedByModel = null, Grade? SuggestedGrade = null,
-    bool Blind = false, bool GradePrefilled = false, bool DispositionPrefilled = false);
 
 public sealed record ReviewSummary(Guid TaskId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt, DateTime? DecidedAt);
 
@@ -218,18 +207,12 @@ public sealed partial class ReturnItems(
         var reviews = await db.ReviewTasks.AsNoTracking().Where(t => t.ReturnItemId == id).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken);
         return new ReturnItemDetails(
             item.Id, item.ReturnId, item.Sku, item.Title, item.Category, item.UnitValue, item.Status, item.Version, item.CreatedAt,
-            photos, suggestion, item.CurrentDecisionId, decisions.Select(ToSummary).ToList(),
+            photos, suggestion, item.CurrentDecisionId, decisions.Select(DecisionSummary.Of).ToList(),
             reviews.Select(t => new ReviewSummary(t.Id, t.ReasonList, t.Status, t.CreatedAt, t.DecidedAt)).ToList())
         {
             Blind = IsBlind(id),
         };
     }
-
-    public static DecisionSummary ToSummary(GradeDecision d) => new(
-        d.Id, d.Kind, d.Grade, d.Disposition, d.Notes, d.RubricVersion, d.RubricGrade, d.ContradictsRubric, d.ContradictionReason,
-        d.FlaggedForReview, new ActorSummary(d.ActorId, d.ActorName, d.ActorRole), d.DecidedAt, d.SupersedesId,
-        d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList(),
-        d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade, d.Blind, d.GradePrefilled, d.DispositionPrefilled);
 
     // Starts with a letter or digit, no "..": a plate that reads as a path ("." or "..") is never a label, and tools downstream may use it as one.
     [GeneratedRegex("^[A-Za-z0-9](?:[A-Za-z0-9_-]|\\.(?!\\.))*$")]

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Grading;
-using Returns.Grader.Web.Features.Quality;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Models;
@@ -76,10 +75,10 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
         ModelFigures Figures(string version, Func<int, (Grade Grade, double Confidence, string Regions)> of)
         {
             var cells = rows.Select((r, i) => (of(i).Grade, r.Label, 1L, r.Value));
-            var bins = rows.Select((r, i) => (Bin: QualityCountChanges.BinOf(of(i).Confidence), of(i).Confidence, Correct: of(i).Grade == r.Label))
+            var bins = rows.Select((r, i) => (Bin: GradeAgreement.BinOf(of(i).Confidence), of(i).Confidence, Correct: of(i).Grade == r.Label))
                 .GroupBy(x => x.Bin)
-                .Select(g => new QualityMetrics.BinCounts(g.Key, g.LongCount(), g.Sum(x => x.Confidence), g.LongCount(x => x.Correct)));
-            var (calibration, ece) = QualityMetrics.CalibrationFrom(bins);
+                .Select(g => new GradeAgreement.BinCounts(g.Key, g.LongCount(), g.Sum(x => x.Confidence), g.LongCount(x => x.Correct)));
+            var (calibration, ece) = GradeAgreement.CalibrationFrom(bins);
             var said = new Dictionary<DamageType, long>();
             var labelled = new Dictionary<DamageType, long>();
             var both = new Dictionary<DamageType, long>();
@@ -95,8 +94,8 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
                     both[type] = both.GetValueOrDefault(type) + (m && t ? 1 : 0);
                 }
             }
-            var damage = QualityMetrics.DamageAgreementFrom(said, labelled, both);
-            return new ModelFigures(version, QualityMetrics.Compute($"{version} vs label", cells), calibration, ece, damage,
+            var damage = GradeAgreement.DamageAgreementFrom(said, labelled, both);
+            return new ModelFigures(version, GradeAgreement.Compute($"{version} vs label", cells), calibration, ece, damage,
                 damage.Count == 0 ? 0 : Math.Round(damage.Average(d => d.Agreement), 4));
         }
         return new ModelComparisonReport(finalOnly ? "final" : "all", rows.Count, rows.Select(r => r.Id).Distinct().LongCount(),

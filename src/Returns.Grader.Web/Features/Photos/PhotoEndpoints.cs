@@ -4,8 +4,8 @@ using Microsoft.Extensions.Options;
 using Returns.Grader.Vision.Photos;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Infrastructure;
 using Returns.Grader.Web.Infrastructure.Telemetry;
 

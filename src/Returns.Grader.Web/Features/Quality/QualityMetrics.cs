@@ -1,28 +1,16 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Review;
+using Returns.Grader.Web.Features.Decisions;
+using Returns.Grader.Web.Features.Grading;
 
 namespace Returns.Grader.Web.Features.Quality;
 
 public sealed record QualityFilter(DateTime? From = null, DateTime? To = null, string? Category = null, string? Associate = null, string? ModelVersion = null);
 
-/// <summary>
-/// Agreement of two graders of the same items over the ordered grades. <see cref="Counts"/>[a][b] = items graded a by
-/// the first and b by the second (grade order LikeNew … Unsellable).
-/// </summary>
-public sealed record Agreement(
-    string Name, long[][] Counts, long Total, double Accuracy, double OffByOneRate, double QuadraticWeightedKappa,
-    long OverGraded, long UnderGraded, double EstimatedCost);
-
-public sealed record CalibrationBin(double From, double To, long Count, double MeanConfidence, double Accuracy);
-
 public sealed record ThroughputRow(string Associate, DateTime Hour, long Decisions);
 
 public sealed record QueueStats(long Open, double OldestHours, double MeanAgeHours, long OverTarget, IReadOnlyDictionary<string, long> OpenByReason);
-
-/// <summary>Per damage type, over reviewed items: marked by the grader, by the supervisor, by both; Jaccard agreement.</summary>
-public sealed record DamageAgreement(string Type, long Grader, long Final, long Both, double Agreement);
 
 /// <summary>How much graders lean on the model: of their decisions where a suggestion existed and was shown, the share
 /// that kept the suggested grade unchanged; blind decisions (suggestion hidden) are the baseline.</summary>
@@ -48,11 +36,6 @@ public sealed record QualityReport(
 /// </summary>
 public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptionsMonitor<ReviewOptions> review, TimeProvider clock)
 {
-    /// <summary>Share of the unit value lost per grade of error (an estimate for the cost figure; a business setting).</summary>
-    public const double ValueLostPerGrade = 0.15;
-
-    private static readonly int GradeCount = Enum.GetValues<Grade>().Length;
-
     public const string FromDailyCounts = "daily-counts";
     public const string Live = "live";
 
@@ -110,9 +93,9 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         IEnumerable<FigureCell> Figure(QualityFigure figure) => cells.Where(c => c.Figure == figure);
         (Grade, Grade, long, double) Matrix(FigureCell c) => ((Grade)c.A, (Grade)c.B, c.Count, c.Sum);
 
-        var (calibration, ece) = CalibrationFrom(Figure(QualityFigure.Calibration).Select(c =>
-            new BinCounts(c.A, c.Count, c.Sum, Figure(QualityFigure.CalibrationCorrect).Where(k => k.A == c.A).Sum(k => k.Count))));
-        var damage = DamageAgreementFrom(
+        var (calibration, ece) = GradeAgreement.CalibrationFrom(Figure(QualityFigure.Calibration).Select(c =>
+            new GradeAgreement.BinCounts(c.A, c.Count, c.Sum, Figure(QualityFigure.CalibrationCorrect).Where(k => k.A == c.A).Sum(k => k.Count))));
+        var damage = GradeAgreement.DamageAgreementFrom(
             Figure(QualityFigure.DamageGrader).ToDictionary(c => (DamageType)c.A, c => c.Count),
             Figure(QualityFigure.DamageFinal).ToDictionary(c => (DamageType)c.A, c => c.Count),
             Figure(QualityFigure.DamageBoth).ToDictionary(c => (DamageType)c.A, c => c.Count));
@@ -146,9 +129,9 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
 
         return new QualityReport(
             filter, FromDailyCounts,
-            Compute("Model vs final label", Figure(QualityFigure.ModelVsFinal).Select(Matrix)),
-            Compute("Grader vs final label", Figure(QualityFigure.GraderVsFinal).Select(Matrix)),
-            Compute("Grader vs model", Figure(QualityFigure.GraderVsModel).Select(Matrix)),
+            GradeAgreement.Compute("Model vs final label", Figure(QualityFigure.ModelVsFinal).Select(Matrix)),
+            GradeAgreement.Compute("Grader vs final label", Figure(QualityFigure.GraderVsFinal).Select(Matrix)),
+            GradeAgreement.Compute("Grader vs model", Figure(QualityFigure.GraderVsModel).Select(Matrix)),
             calibration, ece,
             throughput.Select(r => new ThroughputRow(r.ActorName, QualityCountChanges.StartOfHour(r.Hour), r.Count)).ToList(),
             await QueueAsync(db, cancellationToken),
@@ -294,9 +277,9 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
 
         return new QualityReport(
             filter, Live,
-            Compute("Model vs final label", modelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
-            Compute("Grader vs final label", graderCells.Select(c => (c.A, c.B, c.Count, c.Value))),
-            Compute("Grader vs model", graderModelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
+            GradeAgreement.Compute("Model vs final label", modelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
+            GradeAgreement.Compute("Grader vs final label", graderCells.Select(c => (c.A, c.B, c.Count, c.Value))),
+            GradeAgreement.Compute("Grader vs model", graderModelCells.Select(c => (c.A, c.B, c.Count, c.Value))),
             calibration, ece,
             throughput.Select(r => new ThroughputRow(r.ActorName, DateTime.SpecifyKind(r.Date.AddHours(r.Hour), DateTimeKind.Utc), r.Count)).ToList(),
             await QueueAsync(db, cancellationToken),
@@ -323,19 +306,8 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
                           join f in regions on p.FinalId equals f.DecisionId
                           where g.Type == f.Type
                           group p.FinalId by g.Type into t select new { Type = t.Key, Count = t.Distinct().LongCount() }).ToDictionaryAsync(x => x.Type, x => x.Count, cancellationToken);
-        return DamageAgreementFrom(grader, final, both);
+        return GradeAgreement.DamageAgreementFrom(grader, final, both);
     }
-
-    internal static List<DamageAgreement> DamageAgreementFrom(
-        Dictionary<DamageType, long> grader, Dictionary<DamageType, long> final, Dictionary<DamageType, long> both) =>
-        Enum.GetValues<DamageType>().Select(type =>
-        {
-            var a = grader.GetValueOrDefault(type);
-            var b = final.GetValueOrDefault(type);
-            var ab = both.GetValueOrDefault(type);
-            var union = a + b - ab;
-            return new DamageAgreement(Infrastructure.WireName<DamageType>.Of(type), a, b, ab, union == 0 ? 1 : Math.Round((double)ab / union, 4));
-        }).ToList();
 
     /// <summary>Tasks grouped by their reason list (few distinct lists), then counted per reason here.</summary>
     private static async Task<IReadOnlyList<ReviewRate>> ReviewRatesAsync(GraderDb db, QualityFilter filter, long stationDecisions, CancellationToken cancellationToken)
@@ -422,26 +394,9 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
                 // Floor, not a cast: casting a float to an integer truncates in SQLite and SQL Server but rounds in
                 // PostgreSQL, and the bins must be BinOf's on every provider.
                 group new { p.Confidence, Correct = p.Grade == final.Grade ? 1 : 0 } by (int)Math.Floor(p.Confidence * 10) into bin
-                select new BinCounts(bin.Key, bin.LongCount(), bin.Sum(x => x.Confidence), bin.Sum(x => (long)x.Correct)))
+                select new GradeAgreement.BinCounts(bin.Key, bin.LongCount(), bin.Sum(x => x.Confidence), bin.Sum(x => (long)x.Correct)))
             .ToListAsync(cancellationToken);
-        return CalibrationFrom(rows);
-    }
-
-    internal sealed record BinCounts(int Bin, long Count, double Confidence, long Correct);
-
-    /// <summary>Bins and expected calibration error; a confidence of exactly 1 joins the last bin.</summary>
-    internal static (IReadOnlyList<CalibrationBin>, double) CalibrationFrom(IEnumerable<BinCounts> rows)
-    {
-        var merged = rows.GroupBy(r => Math.Clamp(r.Bin, 0, 9))
-            .Select(g => new BinCounts(g.Key, g.Sum(r => r.Count), g.Sum(r => r.Confidence), g.Sum(r => r.Correct)))
-            .Where(r => r.Count > 0)
-            .OrderBy(r => r.Bin)
-            .ToList();
-        var total = merged.Sum(r => r.Count);
-        var bins = merged.Select(r => new CalibrationBin(
-            r.Bin / 10.0, r.Bin / 10.0 + 0.1, r.Count, r.Confidence / r.Count, (double)r.Correct / r.Count)).ToList();
-        var ece = total == 0 ? 0 : bins.Sum(b => b.Count / (double)total * Math.Abs(b.Accuracy - b.MeanConfidence));
-        return (bins, Math.Round(ece, 4));
+        return GradeAgreement.CalibrationFrom(rows);
     }
 
     private async Task<QueueStats> QueueAsync(GraderDb db, CancellationToken cancellationToken)
@@ -471,52 +426,4 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
     }
 
     private sealed record Cell(Grade A, Grade B, long Count, double Value);
-
-    internal static Agreement Compute(string name, IEnumerable<(Grade A, Grade B, long Count, double Value)> cells)
-    {
-        var counts = Enumerable.Range(0, GradeCount).Select(_ => new long[GradeCount]).ToArray();
-        long over = 0, under = 0, total = 0, exact = 0, offByOne = 0;
-        decimal cost = 0;
-        foreach (var (a, b, count, value) in cells)
-        {
-            counts[(int)a][(int)b] += count;
-            total += count;
-            var distance = (int)a - (int)b;
-            exact += distance == 0 ? count : 0;
-            offByOne += Math.Abs(distance) == 1 ? count : 0;
-            // First grader better than the second (lower grade number): graded too well, the item comes back.
-            over += distance < 0 ? count : 0;
-            under += distance > 0 ? count : 0;
-            // Unit values are cents: a cell's sum is rounded back to cents before it is weighed, in decimal, so the figure
-            // does not depend on the order the database added the doubles in (the daily counts and the live query differ).
-            cost += (decimal)Math.Round(value, 2) * Math.Abs(distance) * (decimal)ValueLostPerGrade;
-        }
-        return new Agreement(name, counts, total, total == 0 ? 0 : Math.Round((double)exact / total, 4),
-            total == 0 ? 0 : Math.Round((double)offByOne / total, 4), Math.Round(QuadraticWeightedKappa(counts), 4), over, under, (double)Math.Round(cost, 2));
-    }
-
-    /// <summary>Cohen's kappa with quadratic weights over the ordered grades (1 = perfect, 0 = chance).</summary>
-    public static double QuadraticWeightedKappa(long[][] counts)
-    {
-        ArgumentNullException.ThrowIfNull(counts);
-        var k = counts.Length;
-        double total = counts.Sum(row => row.Sum());
-        if (total == 0)
-        {
-            return 0;
-        }
-        var rows = counts.Select(row => row.Sum() / total).ToArray();
-        var columns = Enumerable.Range(0, k).Select(j => counts.Sum(row => row[j]) / total).ToArray();
-        double observed = 0, expected = 0;
-        for (var i = 0; i < k; i++)
-        {
-            for (var j = 0; j < k; j++)
-            {
-                var weight = (i - j) * (i - j) / (double)((k - 1) * (k - 1));
-                observed += weight * counts[i][j] / total;
-                expected += weight * rows[i] * columns[j];
-            }
-        }
-        return expected == 0 ? 1 : 1 - observed / expected;
-    }
 }

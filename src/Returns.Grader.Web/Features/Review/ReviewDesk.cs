@@ -2,9 +2,8 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Items;
-using Returns.Grader.Web.Features.Quality;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Review;
@@ -57,22 +56,12 @@ public sealed record QueueFilter(
     public static bool IsValidMinAge(double hours) => double.IsFinite(hours) && hours is >= 0 and <= MaxMinAgeHours;
 }
 
-public sealed record ReviewDecisionRequest(
-    string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode);
-
-/// <summary>Reason codes a supervisor gives with a decision.</summary>
-public static class ReviewReasonCodes
-{
-    public static readonly IReadOnlyList<string> All =
-        ["approved", "wrong_grade", "missed_damage", "false_damage", "wrong_disposition", "photo_quality", "other"];
-}
-
 /// <summary>
 /// The supervisors' queue: open tasks by priority; claiming leases a task (it frees itself when the lease runs out);
 /// deciding needs the lease and an item unchanged since the claim, and makes the supervisor's grade the final label.
 /// </summary>
 public sealed class ReviewDesk(
-    IDbContextFactory<GraderDb> dbFactory, GradingService grading, IOptionsMonitor<ReviewOptions> options, TimeProvider clock)
+    IDbContextFactory<GraderDb> dbFactory, DecisionLedger decisions, IOptionsMonitor<ReviewOptions> options, TimeProvider clock)
 {
     public async Task<IReadOnlyList<QueueEntry>> ListAsync(QueueFilter filter, CancellationToken cancellationToken)
     {
@@ -208,105 +197,7 @@ public sealed class ReviewDesk(
         return (await EntriesAsync(db, options.CurrentValue.TargetHours, db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
     }
 
-    /// <summary>
-    /// The supervisor's decision: needs their live lease and an item nobody changed since the claim; it becomes the
-    /// item's final label (a new decision superseding the grader's, nothing overwritten).
-    /// </summary>
-    public async Task<DecisionSummary> DecideAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        ArgumentNullException.ThrowIfNull(actor);
-        if (request.ReasonCode is null || !ReviewReasonCodes.All.Contains(request.ReasonCode))
-        {
-            throw new GradeValidationException(new Dictionary<string, string[]>
-            {
-                ["reasonCode"] = [$"Give a reason code: one of {string.Join(", ", ReviewReasonCodes.All)}."],
-            });
-        }
-        var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var task = await db.ReviewTasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken) ?? throw new ReviewTaskNotFoundException(taskId);
-        var item = await db.ReturnItems.SingleAsync(i => i.Id == task.ReturnItemId, cancellationToken);
-        if (task.Status != ReviewStatus.Open)
-        {
-            throw new ConcurrencyConflictException("This review has already been decided.");
-        }
-        if (task.ClaimedById != actor.Id || !(task.LeaseExpiresAt > now))
-        {
-            throw new ConcurrencyConflictException(task.ClaimedById == actor.Id || task.LeaseExpiresAt <= now
-                ? "Your claim on this item has expired. Claim it again to decide."
-                : $"{task.ClaimedByName} is reviewing this item; claim it first.");
-        }
-        if (task.ClaimedItemVersion != item.Version)
-        {
-            throw new ConcurrencyConflictException($"Item {item.ReturnId} was graded again after you claimed it. Claim it again to see the latest grade.");
-        }
-
-        var decision = await grading.BuildDecisionAsync(db, item,
-            new GradeRequest(request.Grade, request.Disposition, request.Damage, request.Notes), actor, request.ReasonCode, cancellationToken);
-        decision.Kind = DecisionKind.Review;
-        await CheckReasonFitsTheGradeAsync(db, decision, request.ReasonCode, cancellationToken);
-        var counts = await CountReviewAsync(db, item, decision, cancellationToken);
-        GradingService.Append(db, item, decision, ItemStatus.Final);
-        task.Status = ReviewStatus.Decided;
-        task.DecidedAt = now;
-        task.ResolutionDecisionId = decision.Id;
-        task.LeaseExpiresAt = null;
-        await GradingService.SaveAsync(db, item, counts, cancellationToken);
-        return ReturnItems.ToSummary(decision);
-    }
-
-    /// <summary>
-    /// A reason code must say what the supervisor did (issue 17): "approved" keeps the grader's grade, "wrong_grade"
-    /// changes it. Otherwise the label store would hold an approval that changed the grade, or a correction that did not.
-    /// </summary>
-    private static async Task CheckReasonFitsTheGradeAsync(GraderDb db, GradeDecision decision, string reasonCode, CancellationToken cancellationToken)
-    {
-        if (decision.SupersedesId is not { } gradedId)
-        {
-            return;
-        }
-        var graded = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == gradedId).Select(d => d.Grade).SingleAsync(cancellationToken);
-        var problem = reasonCode switch
-        {
-            "wrong_grade" when decision.Grade == graded =>
-                $"The grade is the grader's own ({graded}): approve it, or choose the grade it should be.",
-            "approved" when decision.Grade != graded =>
-                $"'approved' keeps the grader's grade ({graded}); for {decision.Grade} give the reason it changed (e.g. wrong_grade).",
-            _ => null,
-        };
-        if (problem is not null)
-        {
-            throw new GradeValidationException(new Dictionary<string, string[]> { ["reasonCode"] = [problem] });
-        }
-    }
-
-    /// <summary>The dashboard's view of this review: the pair it closes and the model's predictions on the photos it saw.</summary>
-    private static async Task<QualityCountChanges> CountReviewAsync(GraderDb db, ReturnItem item, GradeDecision decision, CancellationToken cancellationToken)
-    {
-        var counts = new QualityCountChanges();
-        var graded = decision.SupersedesId is { } gradedId
-            ? await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == gradedId, cancellationToken)
-            : null;
-        if (graded is null)
-        {
-            return counts;
-        }
-        var predictions = await db.Predictions.AsNoTracking()
-            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == item.Id && p.CreatedAt <= decision.DecidedAt)
-            .Select(p => new PredictionFacts(p.ModelVersion, p.Grade, p.Confidence))
-            .ToListAsync(cancellationToken);
-        counts.AddReview(new ReviewFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, graded.ActorId, graded.SuggestedByModel,
-            graded.Grade, graded.SuggestedGrade, decision.Grade,
-            QualityCountChanges.DamageMask(graded.Damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type)),
-            QualityCountChanges.DamageMask(decision.Damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type)),
-            predictions));
-        return counts;
-    }
-}
-
-public sealed class ReviewTaskNotFoundException(Guid id) : DomainProblemException($"There is no review task {id}.")
-{
-    public override int Status => StatusCodes.Status404NotFound;
-    public override string Title => "No such review task";
+    /// <summary>The supervisor's decision, recorded by the decision ledger: it becomes the item's final label.</summary>
+    public Task<DecisionSummary> DecideAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken) =>
+        decisions.DecideReviewAsync(taskId, request, actor, cancellationToken);
 }

@@ -1,7 +1,6 @@
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Grading;
-using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Review;

@@ -4,7 +4,6 @@ public static class ReviewRegistration
 {
     public static WebApplicationBuilder AddGraderReview(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ReviewDesk>();
         return builder;
     }

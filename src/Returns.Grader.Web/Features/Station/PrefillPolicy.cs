@@ -1,4 +1,4 @@
-using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Models;
 
 namespace Returns.Grader.Web.Features.Station;
 

@@ -3,10 +3,11 @@ using Microsoft.AspNetCore.Components;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Components;
 using Returns.Grader.Web.Components.Grading;
-using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Items;
 
@@ -14,7 +15,7 @@ namespace Returns.Grader.Web.Features.Station;
 
 /// <summary>
 /// The grading station: scan → item → photos → grade → Enter → next scan. Everything that matters is saved by the
-/// services as it happens (photos by the upload endpoint, grades by GradingService); the page only holds the
+/// services as it happens (photos by the upload endpoint, grades by DecisionLedger); the page only holds the
 /// unsaved form, so a dropped connection loses at most what was not yet submitted.
 /// </summary>
 public sealed partial class Station : IAsyncDisposable
@@ -54,7 +55,7 @@ public sealed partial class Station : IAsyncDisposable
     private DamageType _newRegionType = DamageType.Scratch;
 
     [Inject] private ReturnItems Items { get; set; } = default!;
-    [Inject] private GradingService Grading { get; set; } = default!;
+    [Inject] private DecisionLedger Decisions { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private Models.ModelRegistry Models { get; set; } = default!;
@@ -71,7 +72,7 @@ public sealed partial class Station : IAsyncDisposable
     /// <summary>Everything the associate says is damage: the model's regions they kept, and the types they marked.</summary>
     private IReadOnlyList<DamageType> AllDamage => [.. _regions.Where(r => !r.Deleted).Select(r => r.Type), .. _damage];
 
-    private bool Contradicts => _grade.Value is { } grade && Grading.Rubric.Contradicts(grade, AllDamage);
+    private bool Contradicts => _grade.Value is { } grade && Decisions.Rubric.Contradicts(grade, AllDamage);
 
     /// <summary>Whether the item's suggestion may prefill the form (null: there is none to show).</summary>
     private PrefillVerdict? Verdict => _item?.Suggestion is { } suggestion ? PrefillPolicy.Decide(suggestion, _prefillMinConfidence) : null;
@@ -232,7 +233,7 @@ public sealed partial class Station : IAsyncDisposable
         }
         var prefill = Verdict == PrefillVerdict.Prefill ? _item.Suggestion : null;
         _grade.Suggest(prefill?.Grade);
-        _disposition.Suggest(_grade.Value is { } grade ? Grading.SuggestDisposition(grade, _item.Category) : null);
+        _disposition.Suggest(_grade.Value is { } grade ? Decisions.SuggestDisposition(grade, _item.Category) : null);
 
         // The model's regions the associate left as they are follow the suggestion; edited, rejected and drawn ones stay.
         var suggested = (prefill?.Damage ?? []).Select(RegionEdit.From).OfType<RegionEdit>().ToList();
@@ -251,7 +252,7 @@ public sealed partial class Station : IAsyncDisposable
         // A new item's disposition follows the grade until the associate chooses one; a correction keeps the current one.
         if (_item is not null && CurrentDecision is null)
         {
-            _disposition.Suggest(Grading.SuggestDisposition(grade, _item.Category));
+            _disposition.Suggest(Decisions.SuggestDisposition(grade, _item.Category));
         }
     }
 
@@ -281,7 +282,7 @@ public sealed partial class Station : IAsyncDisposable
             try
             {
                 // A grade the associate submitted is saved even if the tab closes meanwhile: never the circuit's token here.
-                var decision = await Grading.DecideAsync(item.Id, request, await ActorAsync(), CancellationToken.None);
+                var decision = await Decisions.DecideAsync(item.Id, request, await ActorAsync(), CancellationToken.None);
                 Snackbar.Add($"{item.ReturnId} saved as {Words.Of(decision.Grade)}.", Severity.Success);
                 _message = null;
                 CloseItem();

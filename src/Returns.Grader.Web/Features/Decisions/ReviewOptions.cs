@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 
-namespace Returns.Grader.Web.Features.Review;
+namespace Returns.Grader.Web.Features.Decisions;
 
 /// <summary>Section "Grader:Review": when an item goes to a supervisor, and how the queue behaves. Shown to supervisors.</summary>
 public sealed class ReviewOptions

@@ -2,8 +2,9 @@ using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
 
-namespace Returns.Grader.Web.Features.Quality;
+namespace Returns.Grader.Web.Features.Decisions;
 
 /// <summary>What the dashboard counts of one station decision (corrections included).</summary>
 public readonly record struct StationFacts(
@@ -46,8 +47,6 @@ public sealed class QualityCountChanges
         DateOnly.FromDayNumber(hour / 24).ToDateTime(TimeOnly.MinValue, DateTimeKind.Utc).AddHours(hour % 24);
 
     /// <summary>Confidence bins of the reliability diagram: tenths, 1.0 in a bin of its own (merged into the last when shown).</summary>
-    public static int BinOf(double confidence) => (int)(confidence * 10);
-
     public static int DamageMask(IEnumerable<DamageType> types) => types.Aggregate(0, (mask, type) => mask | 1 << (int)type);
 
     public void AddStation(StationFacts d)
@@ -91,7 +90,7 @@ public sealed class QualityCountChanges
         {
             foreach (var (scope, value) in Slices(r.Category, r.GradedBy, p.ModelVersion))
             {
-                var bin = BinOf(p.Confidence);
+                var bin = GradeAgreement.BinOf(p.Confidence);
                 Add(new DailyKey(scope, value, day, QualityFigure.Calibration, bin, 0), 1, p.Confidence);
                 AddIf(p.Grade == r.Final, new DailyKey(scope, value, day, QualityFigure.CalibrationCorrect, bin, 0));
             }

@@ -1,16 +1,15 @@
 using Returns.Grader.Web.Auth;
-using Returns.Grader.Web.Features.Items;
 using Returns.Grader.Web.Infrastructure;
 
-namespace Returns.Grader.Web.Features.Grading;
+namespace Returns.Grader.Web.Features.Decisions;
 
-public static class GradingEndpoints
+public static class DecisionEndpoints
 {
-    public static IEndpointRouteBuilder MapGradingEndpoints(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapDecisionEndpoints(this IEndpointRouteBuilder app)
     {
         // Refusals (not valid, no such item, changed meanwhile) are the domain's exceptions: DomainProblemHandler answers them.
-        app.MapPost("/api/v1/returns/{id}/grade", async (Guid id, GradeRequest request, GradingService grading, HttpContext http, CancellationToken cancellationToken) =>
-            Results.Created($"/api/v1/returns/{id}", await grading.DecideAsync(id, request, Actor.From(http.User), cancellationToken)))
+        app.MapPost("/api/v1/returns/{id}/grade", async (Guid id, GradeRequest request, DecisionLedger decisions, HttpContext http, CancellationToken cancellationToken) =>
+            Results.Created($"/api/v1/returns/{id}", await decisions.DecideAsync(id, request, Actor.From(http.User), cancellationToken)))
             .WithTags("Grading")
             .RequireAuthorization(Policies.Grading)
             .RequireRateLimiting(RateLimitPolicies.Grades)

@@ -1,7 +1,7 @@
 using System.Security.Claims;
 using Returns.Grader.Web.Auth;
 
-namespace Returns.Grader.Web.Features.Review;
+namespace Returns.Grader.Web.Features.Decisions;
 
 /// <summary>Who may see the model's suggestion for an item drawn for blind grading (ADR 0022).</summary>
 public static class BlindGrading

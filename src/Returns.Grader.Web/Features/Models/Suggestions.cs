@@ -2,10 +2,10 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Vision.Inference;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Models;
+using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Infrastructure;
 
-namespace Returns.Grader.Web.Features.Grading;
+namespace Returns.Grader.Web.Features.Models;
 
 /// <summary>A damage region the model suggests: type, score, box [x, y, w, h] in the stored photo's pixels.</summary>
 public sealed record SuggestedDamage(string Type, double Score, int[] Box, Guid? PhotoId = null);

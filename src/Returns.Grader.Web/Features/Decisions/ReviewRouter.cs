@@ -1,9 +1,9 @@
 using System.Buffers.Binary;
 using System.Security.Cryptography;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Grading;
+using Returns.Grader.Web.Features.Models;
 
-namespace Returns.Grader.Web.Features.Review;
+namespace Returns.Grader.Web.Features.Decisions;
 
 /// <summary>Decides whether a station decision goes to a supervisor, and why. Pure: same inputs, same reasons.</summary>
 public static class ReviewRouter

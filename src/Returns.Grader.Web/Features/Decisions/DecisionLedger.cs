@@ -3,57 +3,19 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
-using Returns.Grader.Web.Features.Quality;
-using Returns.Grader.Web.Features.Review;
 using Returns.Grader.Web.Infrastructure;
 
-namespace Returns.Grader.Web.Features.Grading;
-
-public sealed record DamageInput(Guid? PhotoId, string? Type, int[]? Box, string? Source);
+namespace Returns.Grader.Web.Features.Decisions;
 
 /// <summary>
-/// A grade as the station or an API client sends it. Strings, so that a wrong value gets a plain-words error.
-/// GradePrefilled / DispositionPrefilled: the sender filled the field in (from the model's suggestion, the disposition
-/// rules or the current grade) and the person left it untouched, so it is stored as prefilled, not as their choice.
+/// The one writer of grade decisions (ADR 0027): the station, the API and the review desk call it, nothing else adds a
+/// decision. Decisions are append-only: a correction is a new decision that supersedes the item's current one. The item's
+/// current decision and status, the review routing and the dashboard's daily counts move in the same transaction, guarded
+/// by the item's version.
 /// </summary>
-public sealed record GradeRequest(
-    string? Grade,
-    string? Disposition,
-    IReadOnlyList<DamageInput>? Damage,
-    string? Notes,
-    string? ContradictionReason = null,
-    bool? FlagForReview = null,
-    Guid? ItemVersion = null,
-    bool? GradePrefilled = null,
-    bool? DispositionPrefilled = null);
-
-public sealed class GradeValidationException(IDictionary<string, string[]> errors) : DomainProblemException("The grade is not valid.")
-{
-    public override int Status => StatusCodes.Status400BadRequest;
-    public override string Title => "The grade is not valid";
-    public override IDictionary<string, string[]> Errors { get; } = errors;
-}
-
-/// <summary>Someone else changed the item since it was opened; nothing was saved.</summary>
-public sealed class ConcurrencyConflictException(string message) : DomainProblemException(message)
-{
-    public override int Status => StatusCodes.Status409Conflict;
-    public override string Title => "Changed by someone else";
-}
-
-public sealed class ItemNotFoundException(Guid id) : DomainProblemException($"There is no return item {id}.")
-{
-    public override int Status => StatusCodes.Status404NotFound;
-    public override string Title => "No such return item";
-}
-
-/// <summary>
-/// Records grade decisions. Decisions are append-only: a correction is a new decision that supersedes the item's
-/// current one. The item's current decision and status move in the same transaction, guarded by its version.
-/// </summary>
-public sealed class GradingService(
+public sealed class DecisionLedger(
     IDbContextFactory<GraderDb> dbFactory,
     RubricCatalog rubrics,
     IOptionsMonitor<DispositionOptions> dispositions,
@@ -107,14 +69,110 @@ public sealed class GradingService(
             await OpenReviewAsync(db, item, decision, reasons, counts, cancellationToken);
         }
         await SaveAsync(db, item, counts, cancellationToken);
-        return ReturnItems.ToSummary(decision);
+        return DecisionSummary.Of(decision);
+    }
+
+    /// <summary>
+    /// The supervisor's decision: needs their live lease and an item nobody changed since the claim; it becomes the
+    /// item's final label (a new decision superseding the grader's, nothing overwritten).
+    /// </summary>
+    public async Task<DecisionSummary> DecideReviewAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (request.ReasonCode is null || !ReviewReasonCodes.All.Contains(request.ReasonCode))
+        {
+            throw new GradeValidationException(new Dictionary<string, string[]>
+            {
+                ["reasonCode"] = [$"Give a reason code: one of {string.Join(", ", ReviewReasonCodes.All)}."],
+            });
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var task = await db.ReviewTasks.SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken) ?? throw new ReviewTaskNotFoundException(taskId);
+        var item = await db.ReturnItems.SingleAsync(i => i.Id == task.ReturnItemId, cancellationToken);
+        if (task.Status != ReviewStatus.Open)
+        {
+            throw new ConcurrencyConflictException("This review has already been decided.");
+        }
+        if (task.ClaimedById != actor.Id || !(task.LeaseExpiresAt > now))
+        {
+            throw new ConcurrencyConflictException(task.ClaimedById == actor.Id || task.LeaseExpiresAt <= now
+                ? "Your claim on this item has expired. Claim it again to decide."
+                : $"{task.ClaimedByName} is reviewing this item; claim it first.");
+        }
+        if (task.ClaimedItemVersion != item.Version)
+        {
+            throw new ConcurrencyConflictException($"Item {item.ReturnId} was graded again after you claimed it. Claim it again to see the latest grade.");
+        }
+
+        var decision = await BuildDecisionAsync(db, item,
+            new GradeRequest(request.Grade, request.Disposition, request.Damage, request.Notes), actor, request.ReasonCode, cancellationToken);
+        decision.Kind = DecisionKind.Review;
+        await CheckReasonFitsTheGradeAsync(db, decision, request.ReasonCode, cancellationToken);
+        var counts = await CountReviewAsync(db, item, decision, cancellationToken);
+        Append(db, item, decision, ItemStatus.Final);
+        task.Status = ReviewStatus.Decided;
+        task.DecidedAt = now;
+        task.ResolutionDecisionId = decision.Id;
+        task.LeaseExpiresAt = null;
+        await SaveAsync(db, item, counts, cancellationToken);
+        return DecisionSummary.Of(decision);
+    }
+
+    /// <summary>
+    /// A reason code must say what the supervisor did (issue 17): "approved" keeps the grader's grade, "wrong_grade"
+    /// changes it. Otherwise the label store would hold an approval that changed the grade, or a correction that did not.
+    /// </summary>
+    private static async Task CheckReasonFitsTheGradeAsync(GraderDb db, GradeDecision decision, string reasonCode, CancellationToken cancellationToken)
+    {
+        if (decision.SupersedesId is not { } gradedId)
+        {
+            return;
+        }
+        var graded = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == gradedId).Select(d => d.Grade).SingleAsync(cancellationToken);
+        var problem = reasonCode switch
+        {
+            "wrong_grade" when decision.Grade == graded =>
+                $"The grade is the grader's own ({graded}): approve it, or choose the grade it should be.",
+            "approved" when decision.Grade != graded =>
+                $"'approved' keeps the grader's grade ({graded}); for {decision.Grade} give the reason it changed (e.g. wrong_grade).",
+            _ => null,
+        };
+        if (problem is not null)
+        {
+            throw new GradeValidationException(new Dictionary<string, string[]> { ["reasonCode"] = [problem] });
+        }
+    }
+
+    /// <summary>The dashboard's view of this review: the pair it closes and the model's predictions on the photos it saw.</summary>
+    private static async Task<QualityCountChanges> CountReviewAsync(GraderDb db, ReturnItem item, GradeDecision decision, CancellationToken cancellationToken)
+    {
+        var counts = new QualityCountChanges();
+        var graded = decision.SupersedesId is { } gradedId
+            ? await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == gradedId, cancellationToken)
+            : null;
+        if (graded is null)
+        {
+            return counts;
+        }
+        var predictions = await db.Predictions.AsNoTracking()
+            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == item.Id && p.CreatedAt <= decision.DecidedAt)
+            .Select(p => new PredictionFacts(p.ModelVersion, p.Grade, p.Confidence))
+            .ToListAsync(cancellationToken);
+        counts.AddReview(new ReviewFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, graded.ActorId, graded.SuggestedByModel,
+            graded.Grade, graded.SuggestedGrade, decision.Grade,
+            QualityCountChanges.DamageMask(graded.Damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type)),
+            QualityCountChanges.DamageMask(decision.Damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type)),
+            predictions));
+        return counts;
     }
 
     /// <summary>
     /// Checks a grade request in plain words and builds the decision (not yet added). Shared by the station and the
     /// supervisor's review, so both validate the same way.
     /// </summary>
-    internal async Task<GradeDecision> BuildDecisionAsync(
+    private async Task<GradeDecision> BuildDecisionAsync(
         GraderDb db, ReturnItem item, GradeRequest request, Actor actor, string? reasonCode, CancellationToken cancellationToken)
     {
         var errors = new Dictionary<string, string[]>();
@@ -228,7 +286,7 @@ public sealed class GradingService(
     }
 
     /// <summary>Adds the decision, makes it the item's current one, and audits it (the caller saves).</summary>
-    internal static void Append(GraderDb db, ReturnItem item, GradeDecision decision, ItemStatus status)
+    private static void Append(GraderDb db, ReturnItem item, GradeDecision decision, ItemStatus status)
     {
         db.GradeDecisions.Add(decision);
         item.CurrentDecisionId = decision.Id;
@@ -288,7 +346,7 @@ public sealed class GradingService(
     /// the provider's execution strategy (SQL Server retries transient faults; a retry re-runs all of it, so the counts
     /// are applied once), and the tracked changes are accepted only after the commit.
     /// </summary>
-    internal static async Task SaveAsync(GraderDb db, ReturnItem item, QualityCountChanges counts, CancellationToken cancellationToken)
+    private static async Task SaveAsync(GraderDb db, ReturnItem item, QualityCountChanges counts, CancellationToken cancellationToken)
     {
         try
         {

@@ -1,0 +1,57 @@
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Decisions;
+
+public sealed record DamageInput(Guid? PhotoId, string? Type, int[]? Box, string? Source);
+
+/// <summary>
+/// A grade as the station or an API client sends it. Strings, so that a wrong value gets a plain-words error.
+/// GradePrefilled / DispositionPrefilled: the sender filled the field in (from the model's suggestion, the disposition
+/// rules or the current grade) and the person left it untouched, so it is stored as prefilled, not as their choice.
+/// </summary>
+public sealed record GradeRequest(
+    string? Grade,
+    string? Disposition,
+    IReadOnlyList<DamageInput>? Damage,
+    string? Notes,
+    string? ContradictionReason = null,
+    bool? FlagForReview = null,
+    Guid? ItemVersion = null,
+    bool? GradePrefilled = null,
+    bool? DispositionPrefilled = null);
+
+public sealed class GradeValidationException(IDictionary<string, string[]> errors) : DomainProblemException("The grade is not valid.")
+{
+    public override int Status => StatusCodes.Status400BadRequest;
+    public override string Title => "The grade is not valid";
+    public override IDictionary<string, string[]> Errors { get; } = errors;
+}
+
+/// <summary>Someone else changed the item since it was opened; nothing was saved.</summary>
+public sealed class ConcurrencyConflictException(string message) : DomainProblemException(message)
+{
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "Changed by someone else";
+}
+
+public sealed class ItemNotFoundException(Guid id) : DomainProblemException($"There is no return item {id}.")
+{
+    public override int Status => StatusCodes.Status404NotFound;
+    public override string Title => "No such return item";
+}
+
+public sealed record ReviewDecisionRequest(
+    string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode);
+
+/// <summary>Reason codes a supervisor gives with a decision.</summary>
+public static class ReviewReasonCodes
+{
+    public static readonly IReadOnlyList<string> All =
+        ["approved", "wrong_grade", "missed_damage", "false_damage", "wrong_disposition", "photo_quality", "other"];
+}
+
+public sealed class ReviewTaskNotFoundException(Guid id) : DomainProblemException($"There is no review task {id}.")
+{
+    public override int Status => StatusCodes.Status404NotFound;
+    public override string Title => "No such review task";
+}

@@ -1,0 +1,21 @@
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Features.Decisions;
+
+public sealed record ActorSummary(string Id, string Name, string Role);
+
+public sealed record DamageSummary(Guid? PhotoId, DamageType Type, int[]? Box, RegionSource Source);
+
+/// <summary>A decision as pages and the API show it; GradePrefilled / DispositionPrefilled: saved as prefilled, not chosen.</summary>
+public sealed record DecisionSummary(
+    Guid Id, DecisionKind Kind, Grade Grade, Disposition Disposition, string? Notes, string RubricVersion, Grade RubricGrade,
+    bool ContradictsRubric, string? ContradictionReason, bool FlaggedForReview, ActorSummary Actor, DateTime DecidedAt,
+    Guid? Supersedes, IReadOnlyList<DamageSummary> Damage, string? ReasonCode = null, string? SuggestedByModel = null, Grade? SuggestedGrade = null,
+    bool Blind = false, bool GradePrefilled = false, bool DispositionPrefilled = false)
+{
+    public static DecisionSummary Of(GradeDecision d) => new(
+        d.Id, d.Kind, d.Grade, d.Disposition, d.Notes, d.RubricVersion, d.RubricGrade, d.ContradictsRubric, d.ContradictionReason,
+        d.FlaggedForReview, new ActorSummary(d.ActorId, d.ActorName, d.ActorRole), d.DecidedAt, d.SupersedesId,
+        d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList(),
+        d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade, d.Blind, d.GradePrefilled, d.DispositionPrefilled);
+}
