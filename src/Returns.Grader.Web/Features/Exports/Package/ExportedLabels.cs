@@ -1,0 +1,29 @@
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Grading;
+
+namespace Returns.Grader.Web.Features.Exports;
+
+/// <summary>An exported item: its label as of the snapshot, and the damage recorded for it (boxed or not).</summary>
+internal sealed record ExportedItem(
+    string ItemId, string ReturnId, string Category, string Split, Grade Grade, Disposition Disposition, DecisionKind Kind,
+    string LabelledBy, string LabelledUtc, int SeverityPoints, IReadOnlyList<DamageType> Damage)
+{
+    public string GradeName => Enum.GetName(Grade)!;
+
+    /// <summary>"final" for a supervisor's label, "station" for an associate's.</summary>
+    public string LabelKind => Kind == DecisionKind.Review ? "final" : "station";
+}
+
+/// <summary>A damage box in the stored photo's pixels, clamped to the photo.</summary>
+internal readonly record struct DamageBox(DamageType Type, int X, int Y, int Width, int Height);
+
+/// <summary>One exported photo of an item: where it is in the package, its boxes, and the model that suggested on it.</summary>
+internal sealed record ExportedPhoto(
+    ExportedItem Item, Guid PhotoId, string FileName, int Width, int Height, int View, IReadOnlyList<DamageBox> Boxes, string? ModelVersion)
+{
+    /// <summary>The photo's path under images/ (split/file).</summary>
+    public string PathInImages => $"{Item.Split}/{FileName}";
+}
+
+/// <summary>What every format's closing entry may need to know of the package.</summary>
+internal sealed record PackageHeader(string Root, string Name, string CreatedUtc, Rubric Rubric);

@@ -1,0 +1,89 @@
+using System.Globalization;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
+
+namespace Returns.Grader.Web.Features.Exports;
+
+/// <summary>
+/// <c>annotations/sagemaker.manifest</c>: a SageMaker Ground Truth augmented manifest, one line per photo with its boxes
+/// (object detection) and the item's grade (image classification); <c>source-ref</c> is under the prefix the export names.
+/// </summary>
+internal sealed class SageMakerFormat : PackageFormat
+{
+    private readonly FileStream _lines;
+    private readonly string _jobName;
+
+    /// <param name="imagesPrefix">Where the package's images/ folder will be (e.g. s3://bucket/returns-grader-labels-0007/images/).</param>
+    public SageMakerFormat(string workDirectory, string packageName, string imagesPrefix) : base(workDirectory)
+    {
+        _lines = Spool("sagemaker.manifest");
+        _jobName = $"labeling-job/{packageName}";
+        ImagesPrefix = imagesPrefix;
+    }
+
+    public string ImagesPrefix { get; }
+
+    public override ValueTask AddPhotoAsync(ExportedPhoto photo)
+    {
+        var item = photo.Item;
+        var created = item.LabelledUtc.TrimEnd('Z');
+        return JsonLineAsync(_lines, w =>
+        {
+            w.WriteString("source-ref", ImagesPrefix + photo.PathInImages);
+            w.WriteStartObject("damage");
+            w.WriteStartArray("image_size");
+            w.WriteStartObject();
+            w.WriteNumber("width", photo.Width);
+            w.WriteNumber("height", photo.Height);
+            w.WriteNumber("depth", 3);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteStartArray("annotations");
+            foreach (var box in photo.Boxes)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("class_id", (int)box.Type);
+                w.WriteNumber("left", box.X);
+                w.WriteNumber("top", box.Y);
+                w.WriteNumber("width", box.Width);
+                w.WriteNumber("height", box.Height);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteStartObject("damage-metadata");
+            w.WriteStartArray("objects");
+            foreach (var _ in photo.Boxes)
+            {
+                w.WriteStartObject();
+                w.WriteNumber("confidence", 1);
+                w.WriteEndObject();
+            }
+            w.WriteEndArray();
+            w.WriteStartObject("class-map");
+            foreach (var type in Enum.GetValues<DamageType>())
+            {
+                w.WriteString(((int)type).ToString(CultureInfo.InvariantCulture), WireName<DamageType>.Of(type));
+            }
+            w.WriteEndObject();
+            w.WriteString("type", "groundtruth/object-detection");
+            w.WriteString("human-annotated", "yes");
+            w.WriteString("creation-date", created);
+            w.WriteString("job-name", _jobName);
+            w.WriteEndObject();
+            w.WriteNumber("grade", (int)item.Grade);
+            w.WriteStartObject("grade-metadata");
+            w.WriteString("class-name", item.GradeName);
+            w.WriteNumber("confidence", 1);
+            w.WriteString("type", "groundtruth/image-classification");
+            w.WriteString("human-annotated", "yes");
+            w.WriteString("creation-date", created);
+            w.WriteString("job-name", _jobName);
+            w.WriteEndObject();
+        });
+    }
+
+    public override Task WriteToAsync(StreamingZipWriter zip, PackageHeader header, CancellationToken cancellationToken) =>
+        zip.AddAsync(header.Root + "annotations/sagemaker.manifest", compress: true,
+            manifest => CopySpoolAsync(_lines, manifest, cancellationToken), cancellationToken);
+}
