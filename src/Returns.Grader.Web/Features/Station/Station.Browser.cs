@@ -1,0 +1,148 @@
+using System.Text.Json;
+using Microsoft.JSInterop;
+using Returns.Grader.Web.Components.Grading;
+
+namespace Returns.Grader.Web.Features.Station;
+
+/// <summary>The station's browser side: what station.js calls (keys, uploads, boxes drawn and moved) and its words for upload errors.</summary>
+public sealed partial class Station
+{
+    [JSInvokable]
+    public async Task OnGradeKey(int key)
+    {
+        if (_item is not null && GradePicker.FromKey(key) is { } grade)
+        {
+            SelectGrade(grade);
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    [JSInvokable]
+    public async Task OnSubmitKey()
+    {
+        if (_item is not null && !_correctionNeedsClick)
+        {
+            await InvokeAsync(SubmitAsync);
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    [JSInvokable]
+    public async Task OnUploadStarted(string uploadId, string fileName)
+    {
+        _uploads.Add(new PhotoUpload(uploadId, fileName));
+        await InvokeAsync(StateHasChanged);
+    }
+
+    [JSInvokable]
+    public async Task OnUploadProgress(string uploadId, double percent)
+    {
+        if (_uploads.Find(u => u.Id == uploadId) is { } upload)
+        {
+            upload.RetryInSeconds = null; // sending again
+            upload.Percent = percent;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>The server answered "busy" (503/429): station.js sends the photo again after the given wait.</summary>
+    [JSInvokable]
+    public async Task OnUploadBusy(string uploadId, int retryInSeconds, int attempt, int maxAttempts)
+    {
+        if (_uploads.Find(u => u.Id == uploadId) is { } upload)
+        {
+            upload.RetryInSeconds = retryInSeconds;
+            upload.Attempt = attempt;
+            upload.MaxAttempts = maxAttempts;
+            upload.Percent = 0;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>station.js moved or resized a region on the photo editor (box in stored-photo pixels).</summary>
+    [JSInvokable]
+    public async Task OnRegionMoved(int index, int x, int y, int width, int height)
+    {
+        if (index >= 0 && index < _regions.Count && ClampToPhoto(_regions[index].PhotoId, x, y, width, height) is { } box)
+        {
+            _regions[index].Box = box;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>station.js reports a box the associate drew on a photo.</summary>
+    [JSInvokable]
+    public async Task OnRegionDrawn(string photoId, int x, int y, int width, int height)
+    {
+        if (Guid.TryParse(photoId, out var id) && ClampToPhoto(id, x, y, width, height) is { } box)
+        {
+            _regions.Add(RegionEdit.Drawn(id, _newRegionType, box));
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>Keeps a box inside its photo; too small to mean anything (a click, not a drag) gives null.</summary>
+    private int[]? ClampToPhoto(Guid photoId, int x, int y, int width, int height)
+    {
+        if (_item?.Photos.FirstOrDefault(p => p.PhotoId == photoId) is not { } photo)
+        {
+            return null;
+        }
+        var left = Math.Clamp(x, 0, photo.Width - 1);
+        var top = Math.Clamp(y, 0, photo.Height - 1);
+        var right = Math.Clamp(x + width, left + 1, photo.Width);
+        var bottom = Math.Clamp(y + height, top + 1, photo.Height);
+        var minimum = Math.Max(4, Math.Max(photo.Width, photo.Height) / 200);
+        return right - left < minimum || bottom - top < minimum ? null : [left, top, right - left, bottom - top];
+    }
+
+    /// <summary>The endpoint answered: on success the photos are already stored, so the item is reloaded from the database.</summary>
+    [JSInvokable]
+    public async Task OnUploadFinished(string uploadId, int status, string body)
+    {
+        var upload = _uploads.Find(u => u.Id == uploadId);
+        if (upload is null || _item is null)
+        {
+            return;
+        }
+        if (status == 201)
+        {
+            upload.Done = true;
+            upload.Percent = 100;
+            _item = await Items.GetForStationAsync(_item.Id, _circuitGone.Token) ?? _item;
+            _uploads.Remove(upload);
+            await PrefillFromSuggestionAsync();
+        }
+        else
+        {
+            upload.RetryInSeconds = null;
+            upload.Error = UploadErrorText(status, body);
+        }
+        await InvokeAsync(StateHasChanged);
+    }
+
+    /// <summary>Turns the endpoint's problem response into words for the associate.</summary>
+    public static string UploadErrorText(int status, string body)
+    {
+        string? detail = null;
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.TryGetProperty("detail", out var d))
+            {
+                detail = d.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return status switch
+        {
+            0 => "The photo did not reach the server (network). Try again.",
+            401 => "You have been signed out. Reload the page and sign in again.",
+            503 or 429 => "The server stayed busy and this photo was not kept. Add it again in a minute; if this keeps happening, call a supervisor.",
+            413 or 415 or 400 when detail is not null => $"Photo not kept: {detail}",
+            _ => $"Photo not kept (error {status}). Try again or take the photo again.",
+        };
+    }
+}

@@ -1,0 +1,73 @@
+using Returns.Grader.Web.Components.Grading;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Features.Station;
+
+/// <summary>
+/// What the form starts from and how it follows the associate: a saved decision as it was, or the model's suggestion
+/// where the prefill policy allows, and the grade, damage and disposition as the associate chooses them.
+/// </summary>
+public sealed partial class Station
+{
+    /// <summary>
+    /// A graded item opens as it was saved: its grade and disposition, its boxes on the photos as boxes (a correction
+    /// saved from here keeps them), and the damage marked without a box as chips.
+    /// </summary>
+    private void PrefillFromCurrentDecision()
+    {
+        if (CurrentDecision is { } current)
+        {
+            _grade.Suggest(current.Grade);
+            _regions = current.Damage.Select(RegionEdit.FromSaved).OfType<RegionEdit>().ToList();
+            _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted && !RegionEdit.IsBoxed(d)).Select(d => d.Type).ToList();
+            _disposition.Suggest(current.Disposition);
+        }
+    }
+
+    /// <summary>
+    /// An item not graded yet starts from the model's suggestion when the model is familiar with its photos and sure
+    /// enough (<see cref="PrefillPolicy"/>): its grade preselected, its regions to review. What the associate has not
+    /// touched follows the current suggestion: a later photo that changes it changes the prefill, or withdraws it.
+    /// </summary>
+    private async Task PrefillFromSuggestionAsync()
+    {
+        if (_item is null)
+        {
+            return;
+        }
+        _prefillMinConfidence = _item.Suggestion is { } shown
+            ? await Models.PrefillMinConfidenceForAsync(shown.ModelVersion, _circuitGone.Token)
+            : null;
+        if (CurrentDecision is not null)
+        {
+            return;
+        }
+        var prefill = Verdict == PrefillVerdict.Prefill ? _item.Suggestion : null;
+        _grade.Suggest(prefill?.Grade);
+        _disposition.Suggest(_grade.Value is { } grade ? Decisions.SuggestDisposition(grade, _item.Category) : null);
+
+        // The model's regions the associate left as they are follow the suggestion; edited, rejected and drawn ones stay.
+        var suggested = (prefill?.Damage ?? []).Select(RegionEdit.From).OfType<RegionEdit>().ToList();
+        var current = suggested.Select(SuggestionKey).ToHashSet();
+        _regions.RemoveAll(r => r.Source == RegionSource.Accepted && !current.Contains(SuggestionKey(r)));
+        var known = _regions.Select(SuggestionKey).ToHashSet();
+        _regions.AddRange(suggested.Where(r => known.Add(SuggestionKey(r))));
+    }
+
+    private static (Guid, DamageType, string) SuggestionKey(RegionEdit region) =>
+        (region.PhotoId, region.SuggestedType, string.Join(',', region.SuggestedBox));
+
+    private void SelectGrade(Grade grade)
+    {
+        _grade.Choose(grade);
+        // A new item's disposition follows the grade until the associate chooses one; a correction keeps the current one.
+        if (_item is not null && CurrentDecision is null)
+        {
+            _disposition.Suggest(Decisions.SuggestDisposition(grade, _item.Category));
+        }
+    }
+
+    private void MarkDamage(IReadOnlyList<DamageType> damage) => _damage = damage.ToList();
+
+    private void ChooseDisposition(Disposition? disposition) => _disposition.Choose(disposition);
+}
