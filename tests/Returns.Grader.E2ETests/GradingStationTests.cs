@@ -358,11 +358,11 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
-    /// Measures (does not assert) how long a 4 MB photo takes to appear at the station on emulated warehouse Wi-Fi:
-    /// 50 ms round trip, 50 Mbit/s. The figure goes to the test output and to docs/benchmarks.md.
+    /// A 12-megapixel, ~4 MB phone photo leaves the browser at the size the server keeps (issue 17): fewer bytes on the
+    /// warehouse Wi-Fi. How long it takes is measured by bench/Returns.Grader.Bench.Station, not here.
     /// </summary>
     [Fact]
-    public async Task FourMegabytePhoto_OnEmulatedWarehouseWifi_AppearsAtTheStation()
+    public async Task TwelveMegapixelPhoto_IsScaledInTheBrowser_BeforeItIsSent()
     {
         var plate = ApiJson.UniquePlate("E2E");
         await fixture.App.ApiClient().CreateItemAsync(plate);
@@ -373,35 +373,13 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var photo = FourMegabytePhoto();
         Assert.InRange(photo.Length, 3_500_000, 5_500_000);
 
-        var cdp = await page.Context.NewCDPSessionAsync(page);
-        await cdp.SendAsync("Network.enable");
-        await cdp.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>
-        {
-            ["offline"] = false,
-            ["latency"] = 50,
-            ["downloadThroughput"] = 50_000_000 / 8,
-            ["uploadThroughput"] = 50_000_000 / 8,
-        });
-
-        // Timed inside the page, from the moment the file is picked (the input's change event) to the moment the photo
-        // is drawn at the station; Playwright's own transfer of the file into the browser is not part of it.
-        await page.EvaluateAsync("() => document.addEventListener('change', () => { window.__picked = performance.now(); }, { capture: true, once: true })");
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "12mp.jpg", MimeType = "image/jpeg", Buffer = photo });
-        var shown = await page.WaitForFunctionAsync(
-            "() => { const i = document.querySelector('[data-testid=photos] img[data-photo-id]'); return i && i.complete && i.naturalWidth > 0 ? performance.now() : null; }",
-            null, new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 5 });
-        var timings = await page.EvaluateAsync<double[]>(
-            "shown => { const post = performance.getEntriesByType('resource').find(e => e.name.includes('/photos') && e.initiatorType === 'xmlhttprequest'); return [shown - window.__picked, post ? post.responseEnd - window.__picked : -1]; }",
-            await shown.JsonValueAsync<double>());
+        await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(1);
 
-        output.WriteLine($"4 MB photo ({photo.Length:N0} bytes, 4032x3024) at 50 ms RTT / 50 Mbit/s: upload answered after {timings[1]:0} ms, shown at the station after {timings[0]:0} ms (target < 1500 ms)");
-        var results = Path.Combine(AppContext.BaseDirectory, "upload-timing.txt");
-        await File.AppendAllTextAsync(results, $"{DateTime.UtcNow:O} bytes={photo.Length} uploadMs={timings[1]:0} shownMs={timings[0]:0}\n");
         var item = await GetItemAsync(plate);
         Assert.Equal(1, item.GetProperty("photos").GetArrayLength());
-        // The browser sent the stored size, not the 12 MP original (issue 17): what arrived was at most 2048 px long.
         var arrived = await SourceSizeAsync(item.GetProperty("photos")[0].GetProperty("photoId").GetGuid());
-        Assert.True(Math.Max(arrived.Width, arrived.Height) <= 2048, $"the server received {arrived.Width}x{arrived.Height}");
+        Assert.Equal((2048, 1536), arrived); // the stored long side, from 4032x3024, before it left the browser
     }
 
     [Fact]
