@@ -84,6 +84,8 @@ def main() -> int:
     ap.add_argument("--name", default="grader-vit-v1")
     ap.add_argument("--init", help="model folder or checkpoint to fine-tune from (omit: from scratch)")
     ap.add_argument("--work", help="folder for checkpoints and logs (default: a temporary folder)")
+    ap.add_argument("--cache", help="folder of decoded photos (default: WORK/cache); give train.py's (data/cache) to reuse "
+                                    "the decoded training packages that --rehearsal mixes in")
     a, extra = ap.parse_known_args()   # anything else goes to train.py (--epochs, --max-minutes, --lr, --limit, ...)
 
     pkg = open_package(a.data)
@@ -92,9 +94,10 @@ def main() -> int:
             raise SystemExit(f"{a.data}: the {split} split has no photos; export more items (splits are 80/10/10 by item)")
     work = a.work or tempfile.mkdtemp(prefix="retrain-")
     os.makedirs(work, exist_ok=True)
+    cache = a.cache or os.path.join(work, "cache")
     with open(os.path.join(work, "retrain.log"), "w") as log:
         started = time.time()
-        train = ["train.py", "--data", a.data, "--out", os.path.join(work, "run"), "--cache", os.path.join(work, "cache"), *extra]
+        train = ["train.py", "--data", a.data, "--out", os.path.join(work, "run"), "--cache", cache, *extra]
         if a.init:
             train += ["--init", a.init]
         run(train, log)
@@ -103,10 +106,10 @@ def main() -> int:
         if torch.load(ckpt, map_location="cpu")["config"].get("familiarity"):
             # the familiarity statistics are refitted on this package's photos, blended with the earlier fit
             run(["familiarity.py", "--ckpt", ckpt, "--data", a.data, "--out", os.path.join(work, "familiarity"),
-                 "--cache", os.path.join(work, "cache")], log)
+                 "--cache", cache], log)
             ckpt = os.path.join(work, "familiarity", "final.pt")
         metrics_path = os.path.join(work, "metrics.json")
-        run(["evaluate.py", "--ckpt", ckpt, "--data", a.data, "--out", metrics_path, "--cache", os.path.join(work, "cache")], log)
+        run(["evaluate.py", "--ckpt", ckpt, "--data", a.data, "--out", metrics_path, "--cache", cache], log)
         run(["export.py", "--ckpt", ckpt, "--metrics", metrics_path, "--data", a.data, "--out", a.out,
              "--name", a.name, "--version", a.version], log)
     with open(os.path.join(a.out, "model.json")) as f:

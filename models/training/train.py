@@ -147,6 +147,11 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--extra-train", action="append", default=[],
                     help="another package whose train split is added to the training photos (repeatable)")
+    ap.add_argument("--rehearsal", action="append", default=[],
+                    help="a package whose train photos are mixed into every epoch (repeatable): fine-tuning on a few "
+                         "hundred new labels alone forgets what the model knew (REPORT.md, first labels)")
+    ap.add_argument("--rehearsal-share", type=float, default=0.5,
+                    help="--rehearsal: share of each epoch's photos drawn (afresh each epoch) from the rehearsal packages")
     ap.add_argument("--extra-validation", action="append", default=[],
                     help="another package whose validation split is added to --data's for validation and calibration "
                          "(temperature, region thresholds, item rule) (repeatable)")
@@ -208,6 +213,8 @@ def main():
     ap.add_argument("--calibrate-only", action="store_true",
                     help="no training: refit temperature and thresholds of --init on --data's validation split")
     a = ap.parse_args()
+    if not 0 <= a.rehearsal_share < 1:
+        ap.error("--rehearsal-share must be at least 0 and below 1")
     if a.calibrate_only:
         torch.set_num_threads(a.threads)
         model, ck = load_checkpoint(a.init)
@@ -265,6 +272,9 @@ def main():
         train = load_train(a.data, a.limit or None)
         if a.extra_train:
             train = concat_splits([train] + [load_train(e) for e in a.extra_train])
+        own = len(train["grade"])
+        if a.rehearsal:
+            train = concat_splits([train] + [load_train(e) for e in a.rehearsal])
         unboxed = int(np.isnan(train["item_box"][:, 0]).sum())
         if unboxed:
             print(f"{unboxed} training photos have no item box: cropped where "
@@ -275,6 +285,10 @@ def main():
         if a.extra_train:
             train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache)
                                              for e in a.extra_train])
+        own = len(train["grade"])
+        if a.rehearsal:
+            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache)
+                                             for e in a.rehearsal])
     val = load_splits([a.data] + a.extra_validation, "validation", cfg.input_size, out_grid, a.cache)
     print(f"data: {len(train['grade'])} train / {len(val['grade'])} validation images "
           f"(loaded in {time.time() - t0:.0f}s)", flush=True)
@@ -286,7 +300,13 @@ def main():
     train_counts = count_targets(train["meta"])
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, weight_decay=a.weight_decay)
     n = len(train["grade"])
-    steps_per_epoch = max(1, n // a.batch)
+    # an epoch is every photo of --data (and --extra-train) once, plus rehearsal photos drawn afresh each epoch so
+    # that they make up --rehearsal-share of it
+    rehearsed = min(n - own, round(own * a.rehearsal_share / (1 - a.rehearsal_share))) if a.rehearsal else 0
+    epoch_size = own + rehearsed if a.rehearsal else n
+    if a.rehearsal:
+        print(f"rehearsal: {rehearsed} of {n - own} rehearsal photos mixed into each epoch of {epoch_size}", flush=True)
+    steps_per_epoch = max(1, epoch_size // a.batch)
     total = steps_per_epoch * a.epochs
     budget = a.max_minutes * 60
     gen = torch.Generator().manual_seed(a.seed)
@@ -296,7 +316,12 @@ def main():
     done = False
     for epoch in range(a.epochs):
         model.train()
-        perm = torch.randperm(n, generator=gen).numpy()
+        if a.rehearsal:
+            drawn = own + torch.randperm(n - own, generator=gen)[:rehearsed]
+            order = torch.cat([torch.arange(own), drawn])
+            perm = order[torch.randperm(len(order), generator=gen)].numpy()
+        else:
+            perm = torch.randperm(n, generator=gen).numpy()
         run = {"loss": 0.0, "grade": 0.0, "damage": 0.0, "n": 0}
         for b in range(steps_per_epoch):
             elapsed = time.time() - t_start
@@ -385,6 +410,8 @@ def main():
     summary = {"package": os.path.abspath(a.data), "package_fingerprint": pkg.fingerprint(),
                "extra_validation_packages": [package_record(e) for e in a.extra_validation],
                "extra_train_packages": [package_record(e) for e in a.extra_train],
+               "rehearsal_packages": [package_record(e) for e in a.rehearsal],
+               "rehearsal": {"share": a.rehearsal_share, "per_epoch": rehearsed, "of": n - own} if a.rehearsal else None,
                "package_source": pkg.manifest.get("source"), "package_counts": pkg.manifest.get("counts"),
                "generator": pkg.manifest.get("generator"), "train_images": int(n),
                "validation_images": int(len(val["grade"])), "steps": step, "batch": a.batch,
