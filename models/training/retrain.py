@@ -1,7 +1,7 @@
 """Retrain on a label export: fine-tune (or train from scratch), evaluate on the package's test split, export, write the card.
 
     OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 retrain.py --data returns-grader-labels-0007.zip \
-        --init ../grader-vit-v1 --out ../grader-vit-v1.1 --version 1.1.0 --max-minutes 20
+        --init ../grader-vit-v1 --out ../grader-vit-v1.1 --version 1.1.0 [--preset site-labels]
 
 Writes OUT/model.onnx, OUT/model.json, OUT/MODEL_CARD.md (and model.pt, golden.json), ready for the app's model
 registry (Models page, or POST /api/v1/models with model.onnx + model.json + MODEL_CARD.md). Runs the project's own
@@ -34,7 +34,8 @@ def run(step: list[str], log) -> None:
         raise SystemExit(f"{step[0]} failed (exit {result.returncode}); see {log.name}")
 
 
-def card(manifest: dict, metrics: dict, package: dict, data: str, init: str | None, minutes: float, extra: list[str]) -> str:
+def card(manifest: dict, metrics: dict, package: dict, data: str, init: str | None, minutes: float, preset: str,
+         extra: list[str]) -> str:
     g, r = metrics["grade"], metrics["regions"]
     counts = package.get("counts", {})
     split = counts.get("per_split", {})
@@ -54,7 +55,7 @@ def card(manifest: dict, metrics: dict, package: dict, data: str, init: str | No
     if export:
         lines.append(f"- Export filter: {export.get('filter')}; exported {export.get('exported_utc')}.")
     lines += [
-        f"- Training wall time: {minutes:.1f} min on this machine; arguments: `{' '.join(extra) or '(defaults)'}`.",
+        f"- Training wall time: {minutes:.1f} min on this machine; recipe `{preset}`, arguments: `{' '.join(extra) or '(none)'}`.",
         "",
         f"## Held-out metrics ({metrics['split']} split: {metrics['images']} photos of {metrics['items']} items)",
         "",
@@ -84,6 +85,9 @@ def main() -> int:
     ap.add_argument("--name", default="grader-vit-v1")
     ap.add_argument("--init", help="model folder or checkpoint to fine-tune from (omit: from scratch)")
     ap.add_argument("--work", help="folder for checkpoints and logs (default: a temporary folder)")
+    ap.add_argument("--preset", default="fine-tune",
+                    help="train.py's recipe (train_config.PRESETS): fine-tune (default) or site-labels (with rehearsal); "
+                         "train.py flags given here win over it")
     ap.add_argument("--cache", help="folder of decoded photos (default: WORK/cache); give train.py's (data/cache) to reuse "
                                     "the decoded training packages that --rehearsal mixes in")
     a, extra = ap.parse_known_args()   # anything else goes to train.py (--epochs, --max-minutes, --lr, --limit, ...)
@@ -97,7 +101,7 @@ def main() -> int:
     cache = a.cache or os.path.join(work, "cache")
     with open(os.path.join(work, "retrain.log"), "w") as log:
         started = time.time()
-        train = ["train.py", "--data", a.data, "--out", os.path.join(work, "run"), "--cache", cache, *extra]
+        train = ["train.py", "--preset", a.preset, "--data", a.data, "--out", os.path.join(work, "run"), "--cache", cache, *extra]
         if a.init:
             train += ["--init", a.init]
         run(train, log)
@@ -117,7 +121,7 @@ def main() -> int:
     with open(metrics_path) as f:
         metrics = json.load(f)
     with open(os.path.join(a.out, "MODEL_CARD.md"), "w") as f:
-        f.write(card(manifest, metrics, pkg.manifest, a.data, a.init, minutes, extra))
+        f.write(card(manifest, metrics, pkg.manifest, a.data, a.init, minutes, a.preset, extra))
     print(json.dumps({"model": os.path.abspath(a.out), "version": f"{manifest['name']}@{manifest['version']}",
                       "accuracy": metrics["grade"]["accuracy"], "qwk": metrics["grade"]["quadratic_weighted_kappa"],
                       "region_recall": metrics["regions"]["recall"], "work": work}))

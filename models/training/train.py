@@ -1,10 +1,11 @@
 """Train (from scratch or fine-tune), then calibrate on the validation split.
 
-From scratch on a package:
-    OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 train.py --data data/synth-v1 --out runs/v1 \
-        --max-minutes 45
-Fine-tune the shipped model on an export (folder or zip):
-    ... train.py --data export.zip --init ../grader-vit-v1 --out runs/ft1 --lr 2e-4 --max-minutes 20
+A named recipe (train_config.PRESETS; `--list-presets` prints them), e.g. the shipped model's:
+    OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 train.py --preset real-content-4.0.0 --init runs/init-3.2.0.pt \
+        --out runs/v15
+Fine-tune the shipped model on an export (folder or zip), as retrain.py does:
+    ... train.py --preset site-labels --data export.zip --init ../grader-vit-v1 --out runs/ft1
+Every setting is also a flag (`--help`); flags win over the preset.
 
 Writes OUT/last.pt (every epoch) and OUT/final.pt: weights, model config, temperature fitted on the
 validation split, per-type region thresholds chosen on the validation split, training summary.
@@ -13,7 +14,6 @@ The learning-rate schedule (warmup + cosine) follows max(step progress, wall-clo
 """
 from __future__ import annotations
 
-import argparse
 import json
 import math
 import os
@@ -31,6 +31,7 @@ from model import COUNT_CLASSES, GraderViT, ModelConfig, count_params
 from package import open_package
 from regions import choose_thresholds, region_metrics, sigmoid
 from rubric import DAMAGE_TYPES, GRADES
+from train_config import TrainConfig
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -141,105 +142,31 @@ def calibrate(model, val: dict, grid: int) -> dict:
             "validation": {"grade": grade_metrics(g, val["grade"], t, len(GRADES)), "regions": regs}}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--data", required=True, help="dataset package folder or zip")
-    ap.add_argument("--out", required=True)
-    ap.add_argument("--extra-train", action="append", default=[],
-                    help="another package whose train split is added to the training photos (repeatable)")
-    ap.add_argument("--rehearsal", action="append", default=[],
-                    help="a package whose train photos are mixed into every epoch (repeatable): fine-tuning on a few "
-                         "hundred new labels alone forgets what the model knew (REPORT.md, first labels)")
-    ap.add_argument("--rehearsal-share", type=float, default=0.5,
-                    help="--rehearsal: share of each epoch's photos drawn (afresh each epoch) from the rehearsal packages")
-    ap.add_argument("--extra-validation", action="append", default=[],
-                    help="another package whose validation split is added to --data's for validation and calibration "
-                         "(temperature, region thresholds, item rule) (repeatable)")
-    ap.add_argument("--init", help="checkpoint .pt or shipped model folder to fine-tune from")
-    ap.add_argument("--epochs", type=int, default=8)
-    ap.add_argument("--max-minutes", type=float, default=0, help="wall-clock budget for the training loop")
-    ap.add_argument("--batch", type=int, default=32)
-    ap.add_argument("--lr", type=float, default=1e-3)
-    ap.add_argument("--weight-decay", type=float, default=0.05)
-    ap.add_argument("--warmup", type=int, default=200)
-    ap.add_argument("--pos-weight", type=float, default=3.0)
-    ap.add_argument("--damage-weight", type=float, default=1.0)
-    ap.add_argument("--count-weight", type=float, default=0.5,
-                    help="weight of the per-type instance-count loss (models with a count head)")
-    ap.add_argument("--no-count-head", action="store_true", help="from scratch: no count head (v1 architecture)")
-    ap.add_argument("--damage-subdiv", type=int, default=2, help="damage cells per patch token side")
-    ap.add_argument("--image-size", type=int, default=256)
-    ap.add_argument("--dim", type=int, default=192)
-    ap.add_argument("--depth", type=int, default=6)
-    ap.add_argument("--heads", type=int, default=3)
-    ap.add_argument("--limit", type=int, default=0, help="use at most N train images (smoke tests)")
-    ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--validate-every", type=int, default=1, help="quick validation every N epochs (and at the end)")
-    ap.add_argument("--bf16", action="store_true", help="bfloat16 mixed-precision forward pass (CPUs with AVX512-BF16)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
-    ap.add_argument("--test-time-hflip", action="store_true",
-                    help="with --calibrate-only: the model averages each image with its mirror image from now on "
-                         "(saved in its config, so evaluate.py and export.py use it too)")
-    ap.add_argument("--hflip-at", choices=["image", "features"], default=None,
-                    help="with --calibrate-only: mirror the image (the stem runs twice) or the stem's feature map (once)")
-    ap.add_argument("--crop-to-item", action="store_true",
-                    help="from scratch: the model localizes the item on the whole photo (--frame-size) and grades a "
-                         "crop of it at --image-size (model.py); needs packages with item boxes (synth.py writes them)")
-    ap.add_argument("--frame-size", type=int, default=320, help="--crop-to-item: input size (the whole photo)")
-    ap.add_argument("--frame-grid", type=int, default=80, help="--crop-to-item: damage-map grid over the whole photo")
-    ap.add_argument("--stem-activation", choices=["gelu", "relu"], default="gelu",
-                    help="from scratch: the conv stem's activation (relu: 82 vs 72 photos/s here, see model.ConvStem; not used by the shipped model)")
-    ap.add_argument("--stem", choices=["conv", "resnet18"], default=None,
-                    help="conv: trained from scratch (the default from scratch); resnet18: the first --stem-stages stages of "
-                         "the NuGet package's ImageNet ResNet-18, frozen (hybrid ViT, ADR 0026). With --init of a model "
-                         "with another stem: everything but the stem comes from --init")
-    ap.add_argument("--stem-stages", type=int, default=3, help="--stem resnet18: ResNet stages kept (3: stride 16)")
-    ap.add_argument("--low-res-size", type=int, default=0,
-                    help="train the network's view at this lower size (a multiple of the patch size) for the first "
-                         "--low-res-share of the run, then at --image-size (3.2.0: 128 px for 70 %%, about twice the "
-                         "steps per minute of 192 px; REPORT.md); position embeddings are resampled meanwhile, the "
-                         "model is unchanged")
-    ap.add_argument("--low-res-share", type=float, default=0.5,
-                    help="--low-res-size: the share of the run (the schedule's progress) trained at the lower size")
-    ap.add_argument("--localizer-weight", type=float, default=5.0, help="--crop-to-item: weight of the box loss")
-    ap.add_argument("--crop-jitter", type=float, default=0.04,
-                    help="--crop-to-item: training crops move each box edge by N(0, this x the box size)")
-    ap.add_argument("--crop-variants", type=int, default=2,
-                    help="--crop-to-item: differently jittered crops made of each training photo (one is drawn per step)")
-    ap.add_argument("--prepare-only", action="store_true",
-                    help="only decode the packages into the cache this model's training reads (then exit): a "
-                         "preprocessing step, like generating the data, kept out of the timed run")
-    ap.add_argument("--calibrate-only", action="store_true",
-                    help="no training: refit temperature and thresholds of --init on --data's validation split")
-    a = ap.parse_args()
-    if not 0 <= a.rehearsal_share < 1:
-        ap.error("--rehearsal-share must be at least 0 and below 1")
-    if a.calibrate_only:
-        torch.set_num_threads(a.threads)
-        model, ck = load_checkpoint(a.init)
-        if a.test_time_hflip:
-            model.cfg.test_time_hflip = True
-        if a.hflip_at:
-            model.cfg.hflip_at = a.hflip_at
-        ck["config"] = model.cfg.to_dict()
-        val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.input_size, model.cfg.output_grid, a.cache)
-        ck["calibration"] = calibrate(model, val, model.cfg.output_grid)
-        ck["state_dict"] = model.state_dict()
-        os.makedirs(a.out, exist_ok=True)
-        torch.save(ck, os.path.join(a.out, "final.pt"))
-        print(f"temperature {ck['calibration']['temperature']:.3f}, thresholds {ck['calibration']['thresholds']}, "
-              f"item rule {ck['calibration']['item_rule']}")
-        return
-
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
+def calibrate_only(a: TrainConfig) -> None:
+    """No training: refit temperature, region thresholds and item rule of --init on the validation photos."""
+    model, ck = load_checkpoint(a.init)
+    if a.test_time_hflip:
+        model.cfg.test_time_hflip = True
+    if a.hflip_at:
+        model.cfg.hflip_at = a.hflip_at
+    ck["config"] = model.cfg.to_dict()
+    val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.input_size, model.cfg.output_grid, a.cache)
+    ck["calibration"] = calibrate(model, val, model.cfg.output_grid)
+    ck["state_dict"] = model.state_dict()
     os.makedirs(a.out, exist_ok=True)
+    torch.save(ck, os.path.join(a.out, "final.pt"))
+    print(f"temperature {ck['calibration']['temperature']:.3f}, thresholds {ck['calibration']['thresholds']}, "
+          f"item rule {ck['calibration']['item_rule']}")
+
+
+def build_model(a: TrainConfig):
+    """The model to train: --init's (fine-tune, possibly with a new stem) or a new one from the settings."""
     if a.init:
         model, ck = load_checkpoint(a.init, a.stem, a.stem_stages)
         cfg = model.cfg
         print(f"fine-tuning from {a.init}" + (f" with a new {cfg.stem} stem" if "transplanted_from" in ck else ""))
     else:
+        ck = {}
         cfg = ModelConfig(image_size=a.image_size, dim=a.dim, depth=a.depth, heads=a.heads,
                           damage_subdiv=a.damage_subdiv, count_head=not a.no_count_head, crop_to_item=a.crop_to_item,
                           frame_size=a.frame_size, frame_grid=a.frame_grid, stem_activation=a.stem_activation,
@@ -260,7 +187,13 @@ def main():
     grid, out_grid, crop = cfg.damage_grid, cfg.output_grid, cfg.crop_to_item
     print(f"model: {count_params(model) / 1e6:.2f} M parameters, input {cfg.input_size}, network view {cfg.image_size}, "
           f"damage grid {grid}x{grid}" + (f" (output {out_grid}x{out_grid} over the photo)" if crop else ""), flush=True)
+    return model, ck, channels_last
 
+
+def load_data(a: TrainConfig, model):
+    """Training photos (--data, --extra-train, then --rehearsal) and validation photos; own = how many are not rehearsal."""
+    cfg = model.cfg
+    grid, out_grid, crop = cfg.damage_grid, cfg.output_grid, cfg.crop_to_item
     t0 = time.time()
     if crop:
         # training views: crops made ahead (load_crop_split), as the graph makes them; photos without a recorded
@@ -292,11 +225,30 @@ def main():
     val = load_splits([a.data] + a.extra_validation, "validation", cfg.input_size, out_grid, a.cache)
     print(f"data: {len(train['grade'])} train / {len(val['grade'])} validation images "
           f"(loaded in {time.time() - t0:.0f}s)", flush=True)
+    return train, val, own
+
+
+def main():
+    a = TrainConfig.from_command_line()
+    torch.set_num_threads(a.threads)
+    if a.calibrate_only:
+        calibrate_only(a)
+        return
+    torch.manual_seed(a.seed)
+    os.makedirs(a.out, exist_ok=True)
+    model, ck, channels_last = build_model(a)
+    train, val, own = load_data(a, model)
     if a.prepare_only:
         return
     if len(train["grade"]) == 0 or len(val["grade"]) == 0:
         raise SystemExit("the package needs train and validation images")
+    run(a, model, ck, channels_last, train, val, own)
 
+
+def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: dict, own: int) -> None:
+    """The training loop (warmup + cosine over max(step, wall-clock) progress), then calibration and the checkpoint."""
+    cfg = model.cfg
+    grid, out_grid, crop = cfg.damage_grid, cfg.output_grid, cfg.crop_to_item
     train_counts = count_targets(train["meta"])
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=a.lr, weight_decay=a.weight_decay)
     n = len(train["grade"])
@@ -421,7 +373,8 @@ def main():
                "damage_weight": a.damage_weight, "count_weight": a.count_weight,
                "low_res": ({"size": a.low_res_size, "share": a.low_res_share, "steps": low_res_steps}
                            if a.low_res_size else None),
-               "bf16": a.bf16, "init": a.init, "threads": a.threads, "history": history}
+               "bf16": a.bf16, "init": a.init, "threads": a.threads, "history": history,
+               "preset": a.preset, "settings": a.to_dict()}
     if a.init and "history" in ck:   # continuing a run: carry the earlier phase's record and time
         prior = ck.get("training", {}).get("train_minutes_total") or (ck["history"][-1]["minutes"] if ck["history"] else 0)
         summary["prior_phase"] = {"checkpoint": a.init, "history": ck["history"], "minutes": round(prior, 1)}
