@@ -1,0 +1,97 @@
+using System.Net;
+using System.Net.Http.Json;
+using Microsoft.Playwright;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.E2ETests;
+
+/// <summary>
+/// The station, the review page and the quality page at a desktop (1920×1080) and a tablet (1024×768) size (issue 17):
+/// at each size the page fits the screen's width (nothing to scroll sideways) and its main controls are on screen, and
+/// a screenshot of each is kept under artifacts/screenshots/ for a reviewer to look at.
+/// </summary>
+public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture) : IClassFixture<BrowserAppWithModelFixture>
+{
+    private static readonly string Folder = Path.Combine(RepositoryPaths.Root, "artifacts", "screenshots");
+
+    public static TheoryData<string, int, int> Sizes => new() { { "desktop", 1920, 1080 }, { "tablet", 1024, 768 } };
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public async Task StationReviewAndQuality_FitTheScreen_AndAreKeptAsScreenshots(string size, int width, int height)
+    {
+        var plate = ApiJson.UniquePlate("SHOT");
+        await fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 40m);
+
+        // The station with an item, its photo and the model's suggestion.
+        var station = await SignedInAsync("/station", "Sam Screens", "Grader", width, height);
+        await Assertions.Expect(station.Locator("#scan")).ToBeFocusedAsync();
+        await station.Keyboard.TypeAsync(plate);
+        await station.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(station.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
+        await station.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
+        await Assertions.Expect(station.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        await AssertFitsAsync(station, width, "station", station.Locator("[data-grade]").First, station.GetByTestId("submit"));
+        await KeepAsync(station, size, "station");
+
+        // Graded and flagged, so a supervisor has it in the queue; the review page as they see it after claiming.
+        var id = (await (await fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetGuid();
+        var graded = await fixture.App.ApiClient().PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Good", disposition = "resell_used", damage = Array.Empty<object>(), flagForReview = true });
+        Assert.Equal(HttpStatusCode.Created, graded.StatusCode);
+        var review = await SignedInAsync("/review", "Sue Screens", "Supervisor", width, height);
+        await AssertFitsAsync(review, width, "review queue", review.GetByTestId("queue"));
+        await KeepAsync(review, size, "review-queue");
+        await review.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
+        await Assertions.Expect(review.GetByTestId("review-item")).ToContainTextAsync(plate);
+        await AssertFitsAsync(review, width, "review page", review.Locator("[data-grade]").First, review.GetByTestId("approve"));
+        await KeepAsync(review, size, "review");
+
+        var quality = await SignedInAsync("/quality", "Sue Screens", "Supervisor", width, height);
+        await Assertions.Expect(quality.GetByTestId("agreement")).ToHaveCountAsync(3);
+        await AssertFitsAsync(quality, width, "quality page", quality.GetByTestId("agreement").First);
+        await KeepAsync(quality, size, "quality");
+    }
+
+    private async Task<IPage> SignedInAsync(string path, string name, string role, int width, int height)
+    {
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = fixture.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultNavigationTimeout(45_000);
+        await page.GotoAsync(path);
+        await page.WaitForURLAsync("**/account/login**");
+        await page.FillAsync("#name", name);
+        await page.SelectOptionAsync("#role", role);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**" + path);
+        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        return page;
+    }
+
+    /// <summary>Nothing wider than the screen, and each control given starts and ends inside its width.</summary>
+    private static async Task AssertFitsAsync(IPage page, int width, string what, params ILocator[] controls)
+    {
+        var scrollWidth = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth");
+        Assert.True(scrollWidth <= width, $"the {what} is {scrollWidth} px wide on a {width} px screen: it scrolls sideways");
+        foreach (var control in controls)
+        {
+            await Assertions.Expect(control).ToBeVisibleAsync();
+            var box = await control.BoundingBoxAsync();
+            Assert.True(box is not null && box.X >= 0 && box.X + box.Width <= width,
+                $"a control of the {what} is off the {width} px screen (x {box?.X}, width {box?.Width})");
+        }
+    }
+
+    private static async Task KeepAsync(IPage page, string size, string name)
+    {
+        Directory.CreateDirectory(Path.Combine(Folder, size));
+        var path = Path.Combine(Folder, size, name + ".png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
+        Assert.True(new FileInfo(path).Length > 10_000, $"{path} looks empty");
+    }
+}
