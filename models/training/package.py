@@ -243,6 +243,10 @@ class Package:
         major = str(self.manifest.get("format_version", "0")).split(".")[0]
         if major != FORMAT_VERSION.split(".")[0]:
             raise ValueError(f"{path}: unsupported format_version {self.manifest.get('format_version')}")
+        missing = [f for f in ("coco", "huggingface") if f not in self.manifest.get("formats", ["coco", "huggingface"])]
+        if missing:
+            raise ValueError(f"{path}: exported without the {' and '.join(missing)} format(s), which training reads; "
+                             "export it again with them (the Exports page's formats, or \"formats\" in the API)")
         self.coco = json.loads(self.read("annotations/coco.json"))
         self._check_categories()
 

@@ -32,3 +32,17 @@ def test_a_metadata_row_that_disagrees_with_coco_is_refused(tiny_package, tmp_pa
         f.write("".join(json.dumps(r) + "\n" for r in rows))
     with pytest.raises(ValueError, match="metadata row"):
         check(broken, 32, 4)
+
+
+def test_an_export_without_the_formats_training_reads_is_refused_in_words(tiny_package, tmp_path):
+    # the app lets a person export only, say, the SageMaker manifest and the CSV (package.json "formats", format 1.1)
+    partial = str(tmp_path / "partial")
+    shutil.copytree(tiny_package, partial)
+    path = os.path.join(partial, "package.json")
+    with open(path) as f:
+        manifest = json.load(f)
+    manifest.update(format_version="1.1", formats=["sagemaker", "csv"])
+    with open(path, "w") as f:
+        json.dump(manifest, f)
+    with pytest.raises(ValueError, match="exported without the coco and huggingface format"):
+        check(partial, 32, 4)

@@ -157,6 +157,46 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
     }
 
     [Fact]
+    public async Task ChosenFormats_AreTheOnlyLabelFilesInThePackage_AndTheCardSaysItCannotBeTrainedOn()
+    {
+        var category = "Fmt" + Guid.NewGuid().ToString("N")[..6];
+        var seeded = await SeedAsync(category);
+        var data = app.ApiClient("dev-data");
+
+        var started = await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category }, formats = new[] { "CSV", " sagemaker" } });
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var id = (await started.ReadJsonAsync()).GetProperty("id").GetString()!;
+        var export = await data.WaitForExportAsync(id);
+        Assert.Equal("completed", export.GetProperty("status").GetString());
+
+        using var zip = new ZipArchive(new MemoryStream(await data.GetByteArrayAsync($"/api/v1/exports/{id}/download")));
+        var name = export.GetProperty("name").GetString()!;
+        var files = zip.Entries.Select(e => e.FullName[(name.Length + 1)..]).Where(f => !f.EndsWith(".jpg", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(["annotations/sagemaker.manifest", "dataset_card.md", "labels.csv", "package.json"], files);
+        Assert.Equal(seeded.Sum(s => s.Photos), zip.Entries.Count(e => e.FullName.EndsWith(".jpg", StringComparison.Ordinal)));
+        var package = JsonDocument.Parse(zip.GetEntry($"{name}/package.json")!.Open()).RootElement;
+        Assert.Equal(["sagemaker", "csv"], package.GetProperty("formats").EnumerateArray().Select(f => f.GetString()!).ToList());
+        Assert.Equal("1.1", package.GetProperty("format_version").GetString());
+        var card = new StreamReader(zip.GetEntry($"{name}/dataset_card.md")!.Open()).ReadToEnd();
+        Assert.Contains("Not for the training kit", card, StringComparison.Ordinal);
+        Assert.DoesNotContain("coco.json", card, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task UnknownOrNoFormats_AreRefusedNamingTheField()
+    {
+        var data = app.ApiClient("dev-data");
+        foreach (var formats in new[] { new[] { "coco", "parquet" }, Array.Empty<string>() })
+        {
+            var bad = await data.PostAsJsonAsync("/api/v1/exports", new { formats });
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            var message = (await bad.ReadJsonAsync()).GetProperty("errors").GetProperty("formats")[0].GetString();
+            Assert.Contains("coco, huggingface, sagemaker, csv", message, StringComparison.Ordinal);
+            Assert.Contains(formats.Length == 0 ? "at least one" : "'parquet'", message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void SplitsFollowTheDocumentedRule()
     {
         // docs/dataset-package.md's worked example, shared with models/training/package.py

@@ -24,6 +24,19 @@ public sealed class ExportsPageTests : RealAppTestBase
         page.WaitForAssertion(() => Assert.Equal(expected, page.Find("[data-testid=export-download]").TextContent.Trim()));
     }
 
+    [Fact]
+    public void LeavingOutAFormatTheTrainingKitReads_IsPointedOut_AndAllFourAreChosenAtFirst()
+    {
+        var page = Render<ExportsPage>();
+        Assert.Equal(4, page.FindAll("input[data-testid^=format-][checked]").Count);
+        Assert.Empty(page.FindAll("[data-testid=not-trainable]"));
+
+        page.Find("input[data-testid=format-coco]").Change(false);
+
+        page.WaitForAssertion(() => Assert.Contains("cannot be retrained on", page.Find("[data-testid=not-trainable]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(3, page.FindAll("input[data-testid^=format-][checked]").Count);
+    }
+
     private async Task AddCompletedExportAsync(long bytes)
     {
         var factory = App.Services.GetRequiredService<IDbContextFactory<GraderDb>>();

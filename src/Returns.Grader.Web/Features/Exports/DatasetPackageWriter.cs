@@ -47,12 +47,15 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         ArgumentNullException.ThrowIfNull(progress);
         var name = PackageName(job.Number);
         Directory.CreateDirectory(workDirectory);
-        await using var package = new Package(name, name + "/", new PackageTally(), [
-            new CocoFormat(workDirectory),
-            new HuggingFaceFormat(workDirectory),
-            new SageMakerFormat(workDirectory, name, sageMakerPrefix.TrimEnd('/') + "/" + name + "/images/"),
-            new CsvFormat(workDirectory),
-        ]);
+        var sageMakerImages = sageMakerPrefix.TrimEnd('/') + "/" + name + "/images/";
+        await using var package = new Package(name, name + "/", new PackageTally(), [.. filter.IncludedFormats.Select(format => format switch
+        {
+            PackageFormats.Coco => (PackageFormat)new CocoFormat(workDirectory),
+            PackageFormats.HuggingFace => new HuggingFaceFormat(workDirectory),
+            PackageFormats.SageMaker => new SageMakerFormat(workDirectory, name, sageMakerImages),
+            PackageFormats.Csv => new CsvFormat(workDirectory),
+            _ => throw new ExportFailedException($"Unknown package format '{format}'."),
+        })]);
 
         await using (var zipFile = new FileStream(zipPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
         {
@@ -250,7 +253,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         var manifest = new Dictionary<string, object?>
         {
             ["format"] = "returns-grader-dataset",
-            ["format_version"] = "1.0",
+            ["format_version"] = "1.1",
             ["rubric_version"] = rubric.Version,
             ["created_utc"] = created,
             ["source"] = "export",
@@ -259,6 +262,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             ["damage_types"] = DamageTypes.Select(WireName<DamageType>.Of).ToArray(),
             ["severity_points"] = DamageTypes.ToDictionary(WireName<DamageType>.Of, rubric.PointsOf),
             ["grade_point_ranges"] = GradePointRanges(rubric),
+            ["formats"] = filter.IncludedFormats,
             ["split_rule"] = "sha256(item_id utf-8) first 8 hex digits as uint32 % 100: 0-79 train, 80-89 validation, 90-99 test",
             ["counts"] = package.Tally.ToJson(),
             ["export"] = new Dictionary<string, object?>
@@ -270,7 +274,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
                 ["filter_json"] = JsonSerializer.SerializeToElement(filter, JsonSerializerOptions.Web),
                 ["labels"] = filter.FinalOnly ? "final" : "all",
                 ["requested_by"] = job.RequestedByName,
-                ["sagemaker_source_ref_prefix"] = package.Formats.OfType<SageMakerFormat>().Single().ImagesPrefix,
+                ["sagemaker_source_ref_prefix"] = package.Formats.OfType<SageMakerFormat>().SingleOrDefault()?.ImagesPrefix,
             },
         };
         await zip.AddAsync(package.Root + "package.json", compress: true, entry => JsonSerializer.SerializeAsync(entry, manifest, Indented, cancellationToken), cancellationToken);

@@ -13,16 +13,40 @@ namespace Returns.Grader.Web.Features.Exports;
 /// items a supervisor decided.</param>
 /// <param name="ModelVersion">Only items with a photo this model made a (non-shadow) prediction on.</param>
 /// <param name="RubricVersion">Only labels decided under this rubric version.</param>
+/// <param name="Formats">Which label formats the package carries (<see cref="PackageFormats.All"/>, the default: all of
+/// them). The training kit reads <c>coco</c> and <c>huggingface</c>.</param>
 public sealed record ExportRequest(
     DateTime? From = null, DateTime? To = null, IReadOnlyList<string>? Categories = null, string? Labels = null,
-    string? ModelVersion = null, string? RubricVersion = null);
+    string? ModelVersion = null, string? RubricVersion = null, IReadOnlyList<string>? Formats = null);
+
+/// <summary>The label formats a package can carry, by the names the API and package.json use.</summary>
+public static class PackageFormats
+{
+    public const string Coco = "coco";
+    public const string HuggingFace = "huggingface";
+    public const string SageMaker = "sagemaker";
+    public const string Csv = "csv";
+
+    public static readonly IReadOnlyList<string> All = [Coco, HuggingFace, SageMaker, Csv];
+
+    /// <summary>What the training kit (models/training) needs to read a package.</summary>
+    public static readonly IReadOnlyList<string> ForTraining = [Coco, HuggingFace];
+}
 
 /// <summary>An <see cref="ExportRequest"/> checked and normalized; stored on the job as JSON.</summary>
+/// <param name="Formats">Null on jobs stored before formats could be chosen: all of them.</param>
 public sealed record ExportFilter(
-    DateTime? From, DateTime? To, IReadOnlyList<string> Categories, bool FinalOnly, string? ModelVersion, string? RubricVersion)
+    DateTime? From, DateTime? To, IReadOnlyList<string> Categories, bool FinalOnly, string? ModelVersion, string? RubricVersion,
+    IReadOnlyList<string>? Formats = null)
 {
     public const string AllLabels = "all";
     public const string FinalLabels = "final";
+
+    /// <summary>The formats the package carries, in <see cref="PackageFormats.All"/>'s order.</summary>
+    public IReadOnlyList<string> IncludedFormats => Formats ?? PackageFormats.All;
+
+    /// <summary>True when the training kit can read the package (it carries COCO and Hugging Face).</summary>
+    public bool Trainable => PackageFormats.ForTraining.All(IncludedFormats.Contains);
 
     /// <summary>Checks a request; the errors are in plain words, keyed by field (an RFC 7807 validation problem).</summary>
     public static ExportFilter Parse(ExportRequest? request, out Dictionary<string, string[]> errors)
@@ -54,7 +78,20 @@ public sealed record ExportFilter(
         {
             errors["rubricVersion"] = ["A rubric version is at most 20 characters (e.g. v1)."];
         }
-        return new ExportFilter(from, to, categories, labels == FinalLabels, Text(request.ModelVersion), Text(request.RubricVersion));
+        var formats = PackageFormats.All;
+        if (request.Formats is { } asked)
+        {
+            var names = asked.Select(f => f?.Trim().ToLowerInvariant() ?? "").ToList();
+            var unknown = names.Where(n => !PackageFormats.All.Contains(n)).Distinct().ToList();
+            if (unknown.Count > 0 || names.Count == 0)
+            {
+                errors["formats"] = [(unknown.Count > 0 ? $"Unknown format '{string.Join("', '", unknown)}'. " : "Choose at least one format. ")
+                    + $"The formats are {string.Join(", ", PackageFormats.All)}."];
+            }
+            formats = [.. PackageFormats.All.Where(names.Contains)];
+        }
+        return new ExportFilter(from, to, categories, labels == FinalLabels, Text(request.ModelVersion), Text(request.RubricVersion),
+            formats.Count == PackageFormats.All.Count ? null : formats);
     }
 
     /// <summary>One line for the card and package.json.</summary>
@@ -80,6 +117,10 @@ public sealed record ExportFilter(
         if (RubricVersion is not null)
         {
             parts.Add($"rubric {RubricVersion}");
+        }
+        if (Formats is not null)
+        {
+            parts.Add($"formats {string.Join(", ", Formats)}");
         }
         return string.Join("; ", parts);
     }

@@ -22,7 +22,18 @@ internal static class DatasetCard
         card.AppendLine(c, $"- Rubric: {rubricVersion}{(tally.PerRubric.Count > 1 ? $" — **labels from several rubrics: {string.Join(", ", tally.PerRubric.Select(r => $"{r.Key} {r.Value:N0} items"))}**" : "")}. Labels: the item's latest grade as of the snapshot — a supervisor's final label where there is one (`label_kind` final), else the associate's (`station`).");
         card.AppendLine("- Photos: the stored, sanitized copies (upright, no metadata), as graders saw them; boxes are in their pixels. Items without a photo are left out.");
         card.AppendLine("- Damage: the regions the grader or supervisor kept, edited or drew; regions they deleted are not exported. Damage marked without a box counts in `damage_counts` and `severity_points` but has no annotation.");
-        card.AppendLine("- Formats: `annotations/coco.json` (COCO detection + item grade), `images/<split>/metadata.jsonl` (Hugging Face imagefolder), `annotations/sagemaker.manifest` (SageMaker Ground Truth augmented manifest; `source-ref` under the prefix in package.json), `labels.csv` (one row per photo).");
+        var described = new Dictionary<string, string>
+        {
+            [PackageFormats.Coco] = "`annotations/coco.json` (COCO detection + item grade)",
+            [PackageFormats.HuggingFace] = "`images/<split>/metadata.jsonl` (Hugging Face imagefolder)",
+            [PackageFormats.SageMaker] = "`annotations/sagemaker.manifest` (SageMaker Ground Truth augmented manifest; `source-ref` under the prefix in package.json)",
+            [PackageFormats.Csv] = "`labels.csv` (one row per photo)",
+        };
+        card.AppendLine(c, $"- Formats: {string.Join(", ", filter.IncludedFormats.Select(f => described[f]))}.");
+        if (!filter.Trainable)
+        {
+            card.AppendLine(c, $"- **Not for the training kit:** models/training reads {string.Join(" and ", PackageFormats.ForTraining)}, which this export left out.");
+        }
         card.AppendLine();
         card.AppendLine(c, $"## Counts ({tally.Items:N0} items, {tally.Images:N0} photos, {tally.Annotations:N0} boxes)");
         card.AppendLine();
