@@ -216,7 +216,8 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.GetByTestId("open-photo").ClickAsync();
         var editor = page.Locator("[data-region-editor] svg");
         await Assertions.Expect(editor).ToBeVisibleAsync();
-        var frame = (await editor.BoundingBoxAsync())!; // 640 px on screen for a 1280 px stored photo: 2 photo px per screen px
+        await editor.ScrollIntoViewIfNeededAsync();
+        var frame = (await editor.BoundingBoxAsync())!; // the photo as large as the screen allows; boxes are fractions of it
 
         // Draw from 25 %/25 % to 50 %/50 % of the photo, then move the box right by 10 % of the width.
         await page.Mouse.MoveAsync(frame.X + frame.Width * 0.25f, frame.Y + frame.Height * 0.25f);

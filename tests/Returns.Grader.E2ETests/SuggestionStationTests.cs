@@ -121,4 +121,51 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         response.EnsureSuccessStatusCode();
         return await response.ReadJsonAsync();
     }
+
+    /// <summary>
+    /// The photo viewer (issue 17): the photo as large as the screen allows, each region labelled with its type and the
+    /// model's score, zoom by keys and buttons (panning by scrolling), and full screen.
+    /// </summary>
+    [Fact]
+    public async Task PhotoViewer_LabelsTheRegions_Zooms_AndGoesFullScreen()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Val Viewer");
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
+        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        var suggested = (await GetItemAsync(plate)).GetProperty("suggestion").GetProperty("damage").GetArrayLength();
+        Assert.True(suggested > 0, "the sample photo's damage should give at least one suggested region");
+
+        await page.GetByTestId("open-photo").ClickAsync();
+        var viewer = page.GetByTestId("photo-viewer");
+        await Assertions.Expect(viewer).ToBeVisibleAsync();
+        var labels = page.Locator("[data-region-editor] [data-region-label]");
+        await Assertions.Expect(labels).ToHaveCountAsync(suggested);
+        await Assertions.Expect(labels.First).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^(Scratch|Stain|Dent|Tear|Crack|Missing part) 0\.\d\d$"));
+
+        var editor = page.Locator("[data-region-editor]");
+        var shown = (await editor.BoundingBoxAsync())!;
+        var fit = shown.Width;
+        var room = await viewer.EvaluateAsync<double>("v => v.clientWidth");
+        var screenHeight = await page.EvaluateAsync<double>("() => window.innerHeight");
+        // as large as the screen allows: the viewer's whole width, or 78 % of the screen's height for a tall photo
+        Assert.True(Math.Abs(fit - room) <= 2 || Math.Abs(shown.Height - 0.78 * screenHeight) <= 3,
+            $"the photo is shown {fit}x{shown.Height} px in a viewer {room} px wide on a screen {screenHeight} px high");
+        await page.EvaluateAsync("document.activeElement.blur()");
+        await page.Keyboard.PressAsync("+");
+        await Assertions.Expect(viewer).ToHaveAttributeAsync("data-zoom", "1.5");
+        Assert.InRange((await editor.BoundingBoxAsync())!.Width, fit * 1.45, fit * 1.55);
+        Assert.True(await viewer.EvaluateAsync<bool>("v => v.scrollWidth > v.clientWidth || v.scrollHeight > v.clientHeight"), "zoomed in, the photo pans (scrolls) inside the viewer");
+        await page.GetByTestId("zoom-in").ClickAsync();
+        await Assertions.Expect(viewer).ToHaveAttributeAsync("data-zoom", "2");
+        await page.Keyboard.PressAsync("0");
+        await Assertions.Expect(viewer).ToHaveAttributeAsync("data-zoom", "1");
+        Assert.InRange((await editor.BoundingBoxAsync())!.Width, fit - 1, fit + 1);
+
+        await page.GetByTestId("fullscreen").ClickAsync();
+        await page.WaitForFunctionAsync("() => document.fullscreenElement?.matches('[data-photo-viewer]') === true");
+        await page.Keyboard.PressAsync("f");
+        await page.WaitForFunctionAsync("() => document.fullscreenElement === null");
+    }
 }

@@ -14,6 +14,12 @@ function onKeyDown(event) {
   if (target && target.closest("[data-no-enter-submit]")) return; // the scan and new-item forms handle their own Enter
   if (!document.querySelector("[data-grading-form]")) return;      // no item open
 
+  const viewer = document.querySelector("[data-photo-viewer]");
+  if (viewer && !isTypingTarget(target) && viewerKeys[event.key]) {
+    event.preventDefault();
+    viewerKeys[event.key](viewer);
+    return;
+  }
   if (event.key >= "1" && event.key <= "5" && !isTypingTarget(target)) {
     event.preventDefault();
     station.invokeMethodAsync("OnGradeKey", Number(event.key));
@@ -23,6 +29,58 @@ function onKeyDown(event) {
     event.preventDefault();
     station.invokeMethodAsync("OnSubmitKey");
   }
+}
+
+// ---- The photo viewer: zoom steps, panning by scrolling the viewport, full screen. All in the browser: a zoom needs
+// no server round trip, and the page never renders a style on the viewport, so a re-render keeps the zoom.
+const zoomSteps = [1, 1.5, 2, 3, 4, 6];
+
+function zoomTo(viewer, zoom) {
+  const before = Number(viewer.style.getPropertyValue("--zoom") || 1);
+  // keep the point at the middle of the viewport where it was
+  const cx = (viewer.scrollLeft + viewer.clientWidth / 2) / Math.max(1, viewer.scrollWidth);
+  const cy = (viewer.scrollTop + viewer.clientHeight / 2) / Math.max(1, viewer.scrollHeight);
+  viewer.style.setProperty("--zoom", String(zoom));
+  viewer.dataset.zoom = String(zoom);
+  if (zoom !== before) {
+    viewer.scrollLeft = cx * viewer.scrollWidth - viewer.clientWidth / 2;
+    viewer.scrollTop = cy * viewer.scrollHeight - viewer.clientHeight / 2;
+  }
+}
+
+function zoomStep(viewer, direction) {
+  const current = Number(viewer.style.getPropertyValue("--zoom") || 1);
+  const next = direction > 0 ? zoomSteps.find((z) => z > current) : [...zoomSteps].reverse().find((z) => z < current);
+  zoomTo(viewer, next ?? current);
+}
+
+function toggleFullscreen(viewer) {
+  if (document.fullscreenElement) document.exitFullscreen();
+  else viewer.requestFullscreen?.();
+}
+
+const viewerKeys = {
+  "+": (v) => zoomStep(v, 1), "=": (v) => zoomStep(v, 1), "-": (v) => zoomStep(v, -1), "−": (v) => zoomStep(v, -1),
+  "0": (v) => zoomTo(v, 1), "f": toggleFullscreen, "F": toggleFullscreen,
+};
+
+function onViewerClick(event) {
+  const button = event.target instanceof Element ? event.target.closest("[data-zoom], [data-fullscreen]") : null;
+  const viewer = document.querySelector("[data-photo-viewer]");
+  if (!button || !viewer) return;
+  const how = button.getAttribute("data-zoom");
+  if (how === "in") zoomStep(viewer, 1);
+  else if (how === "out") zoomStep(viewer, -1);
+  else if (how === "fit") zoomTo(viewer, 1);
+  else toggleFullscreen(viewer);
+}
+
+// Ctrl+wheel (and a trackpad's pinch, which browsers send as one) zooms the photo; a plain wheel scrolls (pans) it.
+function onViewerWheel(event) {
+  const viewer = event.target instanceof Element ? event.target.closest("[data-photo-viewer]") : null;
+  if (!viewer || !event.ctrlKey) return;
+  event.preventDefault();
+  zoomStep(viewer, event.deltaY < 0 ? 1 : -1);
 }
 
 function antiforgeryToken() {
@@ -204,6 +262,8 @@ export function attach(dotNetStation) {
   document.addEventListener("dragover", onDragOver);
   document.addEventListener("dragleave", onDragLeave);
   document.addEventListener("drop", onDrop);
+  document.addEventListener("click", onViewerClick);
+  document.addEventListener("wheel", onViewerWheel, { passive: false });
   watchForItem();
 }
 
@@ -216,6 +276,8 @@ export function detach() {
   document.removeEventListener("dragover", onDragOver);
   document.removeEventListener("dragleave", onDragLeave);
   document.removeEventListener("drop", onDrop);
+  document.removeEventListener("click", onViewerClick);
+  document.removeEventListener("wheel", onViewerWheel);
   station = null;
 }
 

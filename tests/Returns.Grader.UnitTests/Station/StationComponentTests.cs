@@ -97,4 +97,17 @@ public sealed class StationComponentTests : BunitTestBase
         Assert.Equal("failed", rows[1].GetAttribute("data-upload-state"));
         Assert.Contains("not a JPEG, PNG or WebP", rows[1].TextContent);
     }
+
+    [Fact]
+    public void UploadList_SaysAnalysing_OnceEveryByteIsSent_UntilTheSuggestionIsBack()
+    {
+        var analysing = new PhotoUpload("u1", "front.jpg") { Percent = 100 };
+
+        var list = Render<UploadList>(p => p.Add(c => c.Uploads, [analysing]));
+
+        var row = list.Find(".upload-row");
+        Assert.Equal("analysing", row.GetAttribute("data-upload-state"));
+        Assert.Equal("Analysing…", list.Find("[data-testid=upload-analysing]").TextContent);
+        Assert.Null(row.QuerySelector("[aria-label='front.jpg 100%']"));
+    }
 }
