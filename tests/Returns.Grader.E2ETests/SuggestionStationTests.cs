@@ -168,4 +168,43 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         await page.Keyboard.PressAsync("f");
         await page.WaitForFunctionAsync("() => document.fullscreenElement === null");
     }
+
+    /// <summary>Undo and redo of region edits (issue 17): "not damage", a drawn box, by keys and by the buttons.</summary>
+    [Fact]
+    public async Task RegionEdits_AreUndoneAndRedone_ByKeysAndButtons()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Uma Undo");
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
+        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        var first = page.Locator("[data-testid=regions] .region-row").First;
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "accepted");
+        await Assertions.Expect(page.GetByTestId("region-undo")).ToBeDisabledAsync();
+
+        await first.GetByTestId("region-toggle").ClickAsync();
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "deleted");
+        await page.EvaluateAsync("document.activeElement.blur()");
+        await page.Keyboard.PressAsync("Control+z");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "accepted");
+        await page.Keyboard.PressAsync("Control+Shift+z");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "deleted");
+
+        // a box drawn on the photo, taken back and put back with the buttons
+        await page.GetByTestId("open-photo").ClickAsync();
+        var editor = page.Locator("[data-region-editor] svg");
+        await editor.ScrollIntoViewIfNeededAsync();
+        var frame = (await editor.BoundingBoxAsync())!;
+        await page.Mouse.MoveAsync(frame.X + frame.Width * 0.05f, frame.Y + frame.Height * 0.05f);
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync(frame.X + frame.Width * 0.15f, frame.Y + frame.Height * 0.15f, new MouseMoveOptions { Steps = 5 });
+        await page.Mouse.UpAsync();
+        await Assertions.Expect(page.Locator("[data-region-source=added]")).ToHaveCountAsync(1);
+        await page.GetByTestId("region-undo").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-region-source=added]")).ToHaveCountAsync(0);
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "deleted"); // only the last edit went
+        await page.GetByTestId("region-redo").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-region-source=added]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("region-redo")).ToBeDisabledAsync();
+    }
 }

@@ -9,8 +9,18 @@ let station = null;
 let uploadCounter = 0;
 
 function onKeyDown(event) {
-  if (!station || event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey) return;
+  if (!station || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
+  // Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo region edits, except in a text field (where they undo typing).
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && !isTypingTarget(target) && document.querySelector("[data-grading-form]")) {
+    const key = event.key.toLowerCase();
+    if (key === "z" || key === "y") {
+      event.preventDefault();
+      station.invokeMethodAsync(key === "y" || event.shiftKey ? "OnRedoKey" : "OnUndoKey");
+      return;
+    }
+  }
+  if (event.ctrlKey || event.altKey || event.metaKey) return;
   if (target && target.closest("[data-no-enter-submit]")) return; // the scan and new-item forms handle their own Enter
   if (!document.querySelector("[data-grading-form]")) return;      // no item open
 

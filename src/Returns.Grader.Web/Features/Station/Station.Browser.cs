@@ -63,8 +63,10 @@ public sealed partial class Station
     [JSInvokable]
     public async Task OnRegionMoved(int index, int x, int y, int width, int height)
     {
-        if (index >= 0 && index < _regions.Count && ClampToPhoto(_regions[index].PhotoId, x, y, width, height) is { } box)
+        if (index >= 0 && index < _regions.Count && ClampToPhoto(_regions[index].PhotoId, x, y, width, height) is { } box
+            && !box.SequenceEqual(_regions[index].Box))
         {
+            _history.Record(_regions);
             _regions[index].Box = box;
             await InvokeAsync(StateHasChanged);
         }
@@ -76,9 +78,26 @@ public sealed partial class Station
     {
         if (Guid.TryParse(photoId, out var id) && ClampToPhoto(id, x, y, width, height) is { } box)
         {
+            _history.Record(_regions);
             _regions.Add(RegionEdit.Drawn(id, _newRegionType, box));
             await InvokeAsync(StateHasChanged);
         }
+    }
+
+    /// <summary>Ctrl+Z outside a text field: the last region edit is undone.</summary>
+    [JSInvokable]
+    public async Task OnUndoKey()
+    {
+        UndoRegions();
+        await InvokeAsync(StateHasChanged);
+    }
+
+    /// <summary>Ctrl+Shift+Z or Ctrl+Y outside a text field: the last undone region edit is done again.</summary>
+    [JSInvokable]
+    public async Task OnRedoKey()
+    {
+        RedoRegions();
+        await InvokeAsync(StateHasChanged);
     }
 
     /// <summary>Keeps a box inside its photo; too small to mean anything (a click, not a drag) gives null.</summary>

@@ -19,6 +19,7 @@ public sealed partial class Station
         {
             _grade.Suggest(current.Grade);
             _regions = current.Damage.Select(RegionEdit.FromSaved).OfType<RegionEdit>().ToList();
+            _history.Clear();
             _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted && !RegionEdit.IsBoxed(d)).Select(d => d.Type).ToList();
             _disposition.Suggest(current.Disposition);
         }
@@ -49,9 +50,14 @@ public sealed partial class Station
         // The model's regions the associate left as they are follow the suggestion; edited, rejected and drawn ones stay.
         var suggested = (prefill?.Damage ?? []).Select(RegionEdit.From).OfType<RegionEdit>().ToList();
         var current = suggested.Select(SuggestionKey).ToHashSet();
-        _regions.RemoveAll(r => r.Source == RegionSource.Accepted && !current.Contains(SuggestionKey(r)));
+        var withdrawn = _regions.RemoveAll(r => r.Source == RegionSource.Accepted && !current.Contains(SuggestionKey(r)));
         var known = _regions.Select(SuggestionKey).ToHashSet();
-        _regions.AddRange(suggested.Where(r => known.Add(SuggestionKey(r))));
+        var added = suggested.Where(r => known.Add(SuggestionKey(r))).ToList();
+        _regions.AddRange(added);
+        if (withdrawn > 0 || added.Count > 0)
+        {
+            _history.Clear(); // the model changed the regions: undo must not bring back what it withdrew
+        }
     }
 
     private static (Guid, DamageType, string) SuggestionKey(RegionEdit region) =>

@@ -95,6 +95,7 @@ public sealed partial class Station : IAsyncDisposable
         ("1 … 5", "grade: 1 Like new … 5 Unsellable (not while typing in a field)"),
         ("Enter", "save the grade and go to the next item (in any field but the note)"),
         ("Tab / Shift+Tab", "move between the fields and buttons"),
+        ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo the last change to the damage boxes (outside a text field)"),
         ("+ / − / 0", "the open photo: zoom in, zoom out, fit the screen (drag the scroll bars or swipe to pan; Ctrl+wheel zooms too)"),
         ("F", "the open photo full screen (Esc leaves it)"),
         ("Esc", "close this list"),
@@ -284,6 +285,7 @@ public sealed partial class Station : IAsyncDisposable
         _flagForReview = false;
         _uploads.Clear();
         _regions = [];
+        _history.Clear();
         _editingPhotoId = null;
     }
 
