@@ -207,4 +207,46 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         await Assertions.Expect(page.Locator("[data-region-source=added]")).ToHaveCountAsync(1);
         await Assertions.Expect(page.GetByTestId("region-redo")).ToBeDisabledAsync();
     }
+
+    /// <summary>Keys for the regions and the disposition (issue 17): N/P choose, R rejects, A accepts, Shift+digit retypes, D goes to the disposition.</summary>
+    [Fact]
+    public async Task RegionKeys_ChooseRejectAcceptAndRetype_AndDGoesToTheDisposition()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Kai Keys");
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
+        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        var rows = page.Locator("[data-testid=regions] .region-row");
+        var first = rows.First;
+        await page.EvaluateAsync("document.activeElement.blur()");
+
+        await page.Keyboard.PressAsync("r"); // nothing chosen yet: no region changes
+        await Assertions.Expect(page.Locator("[data-testid=regions] [data-region-source=deleted]")).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("n");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-selected", "true");
+        await Assertions.Expect(page.GetByTestId("photo-viewer")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-region-editor] .region-box-selected")).ToHaveCountAsync(1);
+
+        await page.Keyboard.PressAsync("r");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "deleted");
+        await page.Keyboard.PressAsync("a");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "accepted");
+        var type = await first.Locator("input").First.InputValueAsync();
+        var wanted = type == "Dent" ? ("Shift+Digit4", "Tear") : ("Shift+Digit3", "Dent");
+        await page.Keyboard.PressAsync(wanted.Item1);
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "edited");
+        await Assertions.Expect(first.Locator("input").First).ToHaveValueAsync(wanted.Item2);
+
+        if (await rows.CountAsync() > 1)
+        {
+            await page.Keyboard.PressAsync("n");
+            await Assertions.Expect(rows.Nth(1)).ToHaveAttributeAsync("data-selected", "true");
+            await page.Keyboard.PressAsync("p");
+            await Assertions.Expect(first).ToHaveAttributeAsync("data-selected", "true");
+        }
+
+        await page.Keyboard.PressAsync("d");
+        await page.WaitForFunctionAsync("() => document.activeElement?.closest('[data-testid=disposition]') !== null || document.activeElement?.matches('[data-testid=disposition]') === true");
+    }
 }

@@ -30,6 +30,29 @@ function onKeyDown(event) {
     viewerKeys[event.key](viewer);
     return;
   }
+  // Region keys: N/P choose, A/R accept/reject, Shift+1..6 the type (event.code: Shift+1 is "!" on a US keyboard).
+  if (!isTypingTarget(target) && !(target && target.closest(".mud-popover-open"))) {
+    const regionKey = { n: "next", p: "previous", a: "accept", r: "reject" }[event.key];
+    const typeNumber = event.shiftKey && /^Digit[1-6]$/.test(event.code) ? Number(event.code.slice(5)) : 0;
+    if (regionKey && !event.shiftKey) {
+      event.preventDefault();
+      station.invokeMethodAsync("OnRegionKey", regionKey, 0);
+      return;
+    }
+    if (typeNumber) {
+      event.preventDefault();
+      station.invokeMethodAsync("OnRegionKey", "type", typeNumber);
+      return;
+    }
+    if (event.key === "d" && !event.shiftKey) {
+      const disposition = document.querySelector("[data-testid=disposition][tabindex], [data-testid=disposition] [tabindex]");
+      if (disposition) {
+        event.preventDefault();
+        disposition.focus();
+        return;
+      }
+    }
+  }
   if (event.key >= "1" && event.key <= "5" && !isTypingTarget(target)) {
     event.preventDefault();
     station.invokeMethodAsync("OnGradeKey", Number(event.key));

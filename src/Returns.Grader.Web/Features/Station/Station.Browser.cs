@@ -84,6 +84,14 @@ public sealed partial class Station
         }
     }
 
+    /// <summary>N, P, A, R and Shift+1..6 outside a text field: see <see cref="RegionKey"/>.</summary>
+    [JSInvokable]
+    public async Task OnRegionKey(string action, int typeNumber)
+    {
+        RegionKey(action, typeNumber);
+        await InvokeAsync(StateHasChanged);
+    }
+
     /// <summary>Ctrl+Z outside a text field: the last region edit is undone.</summary>
     [JSInvokable]
     public async Task OnUndoKey()

@@ -95,6 +95,10 @@ public sealed partial class Station : IAsyncDisposable
         ("1 … 5", "grade: 1 Like new … 5 Unsellable (not while typing in a field)"),
         ("Enter", "save the grade and go to the next item (in any field but the note)"),
         ("Tab / Shift+Tab", "move between the fields and buttons"),
+        ("N / P", "choose the next / previous damage region (its photo opens, the region is outlined)"),
+        ("A / R", "the chosen region: accept it as damage / reject it as not damage (a box you drew is removed)"),
+        ("Shift+1 … Shift+6", "the chosen region's type: 1 Scratch, 2 Stain, 3 Dent, 4 Tear, 5 Crack, 6 Missing part"),
+        ("D", "go to the disposition (arrow keys and Enter choose)"),
         ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo the last change to the damage boxes (outside a text field)"),
         ("+ / − / 0", "the open photo: zoom in, zoom out, fit the screen (drag the scroll bars or swipe to pan; Ctrl+wheel zooms too)"),
         ("F", "the open photo full screen (Esc leaves it)"),
@@ -286,6 +290,7 @@ public sealed partial class Station : IAsyncDisposable
         _uploads.Clear();
         _regions = [];
         _history.Clear();
+        _selectedRegion = null;
         _editingPhotoId = null;
     }
 
