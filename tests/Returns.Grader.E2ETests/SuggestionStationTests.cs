@@ -249,4 +249,41 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         await page.Keyboard.PressAsync("d");
         await page.WaitForFunctionAsync("() => document.activeElement?.closest('[data-testid=disposition]') !== null || document.activeElement?.matches('[data-testid=disposition]') === true");
     }
+
+    /// <summary>Bulk approval on the review queue (issue 17): the agreeing rows are marked, approved after a confirmation.</summary>
+    [Fact]
+    public async Task Supervisor_BulkApprovesTheAgreeingRows_AfterConfirming()
+    {
+        var plate = ApiJson.UniquePlate("BULK");
+        var grader = fixture.App.ApiClient();
+        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).StatusCode);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{id}/grade",
+            new { grade = "LikeNew", disposition = "restock" })).StatusCode);
+
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/review");
+        await page.FillAsync("#name", "Bea Bulk");
+        await page.SelectOptionAsync("#role", "Supervisor");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/review");
+        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        await page.Locator("[data-testid=plate-filter] input, input[data-testid=plate-filter]").First.FillAsync(plate);
+        await page.GetByTestId("apply-filters").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=queue] tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("agrees")).ToHaveCountAsync(1);
+
+        await page.GetByTestId("bulk-approve").ClickAsync();
+        await page.GetByTestId("bulk-approve-cancel").ClickAsync(); // asks first: nothing happens on the first click
+        Assert.Equal("InReview", (await GetItemAsync(plate)).GetProperty("status").GetString());
+        await page.GetByTestId("bulk-approve").ClickAsync();
+        await page.GetByTestId("bulk-approve-confirm").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("bulk-approve-result")).ToContainTextAsync("Approved 1.");
+        await Assertions.Expect(page.GetByTestId("agrees")).ToHaveCountAsync(0);
+        var item = await GetItemAsync(plate);
+        Assert.Equal("Final", item.GetProperty("status").GetString());
+        Assert.Equal("Bea Bulk", item.GetProperty("decisions").EnumerateArray().Last().GetProperty("actor").GetProperty("name").GetString());
+    }
 }

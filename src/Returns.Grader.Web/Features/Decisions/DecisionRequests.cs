@@ -1,3 +1,4 @@
+using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Decisions;
@@ -41,7 +42,21 @@ public sealed class ItemNotFoundException(Guid id) : DomainProblemException($"Th
 }
 
 public sealed record ReviewDecisionRequest(
-    string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode);
+    string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode)
+{
+    /// <summary>
+    /// Approving the grader's decision as it stands: their grade, disposition and damage (regions they rejected stay out;
+    /// a model region they kept unchanged is kept as accepted), with reason code "approved".
+    /// </summary>
+    public static ReviewDecisionRequest ApprovalOf(DecisionSummary graded, string? notes = null)
+    {
+        ArgumentNullException.ThrowIfNull(graded);
+        return new(graded.Grade.ToString(), WireName<Disposition>.Of(graded.Disposition),
+            [.. graded.Damage.Where(d => d.Source != RegionSource.Deleted)
+                .Select(d => new DamageInput(d.PhotoId, WireName<DamageType>.Of(d.Type), d.Box, d.Source == RegionSource.Model ? null : d.Source.ToString().ToLowerInvariant()))],
+            notes, "approved");
+    }
+}
 
 /// <summary>Reason codes a supervisor gives with a decision.</summary>
 public static class ReviewReasonCodes

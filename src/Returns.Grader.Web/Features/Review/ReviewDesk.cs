@@ -11,7 +11,13 @@ namespace Returns.Grader.Web.Features.Review;
 public sealed record QueueEntry(
     Guid TaskId, Guid ItemId, string ReturnId, string Title, string Category, decimal UnitValue, IReadOnlyList<ReviewReason> Reasons,
     double Priority, DateTime CreatedAt, double AgeHours, bool OverTarget, string? ClaimedBy, DateTime? LeaseExpiresAt, string GradedBy,
-    string GradedByName);
+    string GradedByName, bool BulkApprovable = false);
+
+/// <summary>What a bulk approval did: the tasks approved, and for each one left alone, why (in words).</summary>
+public sealed record BulkApproval(IReadOnlyList<Guid> Approved, IReadOnlyDictionary<Guid, string> Skipped);
+
+/// <summary>The body of <c>POST /api/v1/review-queue/approve-agreeing</c>.</summary>
+public sealed record BulkApprovalRequest(IReadOnlyList<Guid>? TaskIds);
 
 public sealed record ReviewTaskView(
     Guid TaskId, Guid ItemId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt,
@@ -116,6 +122,7 @@ public sealed class ReviewDesk(
                 t.ReturnItem.Title,
                 t.ReturnItem.UnitValue,
                 GradedByName = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Select(d => d.ActorName).FirstOrDefault(),
+                Agrees = db.GradeDecisions.Any(d => d.Id == t.TriggerDecisionId && d.SuggestedGrade == d.Grade && d.RubricGrade == d.Grade),
             })
             .ToListAsync(cancellationToken);
         return rows.Select(r =>
@@ -124,7 +131,8 @@ public sealed class ReviewDesk(
             var leased = r.Task.LeaseExpiresAt > now;
             return new QueueEntry(r.Task.Id, r.Task.ReturnItemId, r.ReturnId, r.Title, r.Task.Category, r.UnitValue, r.Task.ReasonList,
                 r.Task.Priority, r.Task.CreatedAt, Math.Round(ageHours, 2), ageHours > target,
-                leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById, r.GradedByName ?? r.Task.GradedById);
+                leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById, r.GradedByName ?? r.Task.GradedById,
+                r.Agrees && !leased && !r.Task.ReasonList.Contains(ReviewReason.Flagged));
         }).ToList();
     }
 
@@ -195,6 +203,63 @@ public sealed class ReviewDesk(
             throw new ConcurrencyConflictException("Another supervisor claimed this item at the same moment.");
         }
         return (await EntriesAsync(db, options.CurrentValue.TargetHours, db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
+    }
+
+    /// <summary>Tasks one bulk approval may take: a screenful of the queue.</summary>
+    public const int MaxBulkApproval = 100;
+
+    /// <summary>
+    /// Approves, as <paramref name="actor"/>, each listed open task whose grade the model's suggestion and the rubric both
+    /// agree with (issue 17): claimed and decided one by one through the decision ledger, exactly as if approved on the
+    /// review page, each its own transaction. A task the associate flagged for a look, one someone else is reviewing, one
+    /// already decided or one that does not agree is left in the queue, with the reason.
+    /// </summary>
+    public async Task<BulkApproval> ApproveAgreeingAsync(IReadOnlyList<Guid> taskIds, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(taskIds);
+        ArgumentNullException.ThrowIfNull(actor);
+        if (taskIds.Count is 0 or > MaxBulkApproval)
+        {
+            throw new GradeValidationException(new Dictionary<string, string[]>
+            {
+                ["taskIds"] = [$"Give from 1 to {MaxBulkApproval} review task ids."],
+            });
+        }
+        var approved = new List<Guid>();
+        var skipped = new Dictionary<Guid, string>();
+        foreach (var taskId in taskIds.Distinct())
+        {
+            DecisionSummary graded;
+            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            {
+                var task = await db.ReviewTasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
+                var decision = task is null ? null
+                    : await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleOrDefaultAsync(d => d.Id == task.TriggerDecisionId, cancellationToken);
+                var problem = task is null || decision is null ? "There is no such review task."
+                    : task.Status != ReviewStatus.Open ? "Already decided."
+                    : task.ReasonList.Contains(ReviewReason.Flagged) ? "The associate asked for a look: review it on its own."
+                    : decision.SuggestedGrade != decision.Grade || decision.RubricGrade != decision.Grade
+                        ? "The model, the grader and the rubric do not all agree: review it on its own."
+                    : null;
+                if (problem is not null)
+                {
+                    skipped[taskId] = problem;
+                    continue;
+                }
+                graded = DecisionSummary.Of(decision!);
+            }
+            try
+            {
+                await ClaimAsync(taskId, actor, cancellationToken);
+                await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(graded), actor, cancellationToken);
+                approved.Add(taskId);
+            }
+            catch (ConcurrencyConflictException e)
+            {
+                skipped[taskId] = e.Message;
+            }
+        }
+        return new BulkApproval(approved, skipped);
     }
 
     /// <summary>The supervisor's decision, recorded by the decision ledger: it becomes the item's final label.</summary>

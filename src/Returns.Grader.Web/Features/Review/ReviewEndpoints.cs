@@ -31,6 +31,14 @@ public static class ReviewEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithSummary("Leases the task to the caller for Grader:Review:LeaseMinutes; 409 while someone else holds it.");
 
+        api.MapPost("/approve-agreeing", async (BulkApprovalRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
+            Results.Ok(await queue.ApproveAgreeingAsync(request.TaskIds ?? [], Actor.From(http.User), cancellationToken)))
+            .RequireRateLimiting(RateLimitPolicies.Grades)
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .Produces<BulkApproval>()
+            .ProducesValidationProblem()
+            .WithSummary("Approves each listed open task where the model's suggestion, the grader's grade and the rubric agree (not flagged ones); says why any was left.");
+
         api.MapPost("/{taskId}/decision", async (Guid taskId, ReviewDecisionRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
             Results.Created($"/api/v1/review-queue/{taskId}", await queue.DecideAsync(taskId, request, Actor.From(http.User), cancellationToken)))
             .RequireRateLimiting(RateLimitPolicies.Grades)

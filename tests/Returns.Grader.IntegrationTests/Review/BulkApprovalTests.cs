@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.IntegrationTests.Review;
+
+/// <summary>
+/// Bulk approval (issue 17) through the real API and the shipped model: only open tasks where the model's suggestion,
+/// the grader's grade and the rubric agree are approved, each as a supervisor's "approved" final label; the others stay
+/// in the queue with the reason.
+/// </summary>
+public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    private static readonly byte[] LikeNewSample = File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+
+    /// <summary>A high-value item (so it is reviewed) with the sample photo the shipped model calls Like new, graded as given.</summary>
+    private async Task<(string ItemId, string TaskId)> ReviewedItemAsync(object grade)
+    {
+        var grader = app.ApiClient();
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("BULK"), unitValue: 900m)).GetProperty("id").GetString()!;
+        var upload = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("likenew.jpg", LikeNewSample, "image/jpeg")));
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", grade)).StatusCode);
+        var item = await (await app.ApiClient("dev-supervisor").GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal("LikeNew", item.GetProperty("suggestion").GetProperty("grade").GetString()); // the premise, said plainly
+        return (id, item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
+    }
+
+    [Fact]
+    public async Task OnlyAgreeingUnflaggedTasks_AreApproved_AndTheRestStayWithTheirReason()
+    {
+        var agreeing = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
+        var disagreeing = await ReviewedItemAsync(new { grade = "Good", disposition = "resell_used", contradictionReason = "worn box" });
+        var flagged = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock", flagForReview = true });
+        var supervisor = app.ApiClient("dev-supervisor");
+
+        var queue = await (await supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        bool Approvable(string taskId) => queue.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == taskId).GetProperty("bulkApprovable").GetBoolean();
+        Assert.True(Approvable(agreeing.TaskId));
+        Assert.False(Approvable(disagreeing.TaskId));
+        Assert.False(Approvable(flagged.TaskId));
+
+        var unknown = Guid.NewGuid().ToString();
+        var response = await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing",
+            new { taskIds = new[] { agreeing.TaskId, disagreeing.TaskId, flagged.TaskId, unknown } });
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var result = await response.ReadJsonAsync();
+        Assert.Equal([agreeing.TaskId], result.GetProperty("approved").EnumerateArray().Select(t => t.GetString()));
+        var skipped = result.GetProperty("skipped");
+        Assert.Contains("do not all agree", skipped.GetProperty(disagreeing.TaskId).GetString(), StringComparison.Ordinal);
+        Assert.Contains("asked for a look", skipped.GetProperty(flagged.TaskId).GetString(), StringComparison.Ordinal);
+        Assert.Contains("no such review task", skipped.GetProperty(unknown).GetString(), StringComparison.Ordinal);
+
+        var approvedItem = await (await supervisor.GetAsync($"/api/v1/returns/{agreeing.ItemId}")).ReadJsonAsync();
+        Assert.Equal("Final", approvedItem.GetProperty("status").GetString());
+        var final = approvedItem.GetProperty("decisions").EnumerateArray().Last();
+        Assert.Equal(("Review", "LikeNew", "approved"), (final.GetProperty("kind").GetString(), final.GetProperty("grade").GetString(), final.GetProperty("reasonCode").GetString()));
+        Assert.Equal("InReview", (await (await supervisor.GetAsync($"/api/v1/returns/{disagreeing.ItemId}")).ReadJsonAsync()).GetProperty("status").GetString());
+
+        // a second run approves nothing twice
+        var again = await (await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { agreeing.TaskId } })).ReadJsonAsync();
+        Assert.Empty(again.GetProperty("approved").EnumerateArray());
+        Assert.Equal("Already decided.", again.GetProperty("skipped").GetProperty(agreeing.TaskId).GetString());
+    }
+
+    [Fact]
+    public async Task NoTasks_OrTooMany_OrAGrader_AreRefused()
+    {
+        var supervisor = app.ApiClient("dev-supervisor");
+        foreach (var count in new[] { 0, 101 })
+        {
+            var bad = await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()) });
+            Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+            Assert.Contains("from 1 to 100", (await bad.ReadJsonAsync()).GetProperty("errors").GetProperty("taskIds")[0].GetString(), StringComparison.Ordinal);
+        }
+        var grader = await app.ApiClient().PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { Guid.NewGuid() } });
+        Assert.Equal(HttpStatusCode.Forbidden, grader.StatusCode);
+    }
+}
