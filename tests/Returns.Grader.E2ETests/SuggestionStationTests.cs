@@ -286,4 +286,49 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         Assert.Equal("Final", item.GetProperty("status").GetString());
         Assert.Equal("Bea Bulk", item.GetProperty("decisions").EnumerateArray().Last().GetProperty("actor").GetProperty("name").GetString());
     }
+
+    /// <summary>Region keys on the review page (issue 17): N/P choose one of the grader's boxes, R and A toggle it.</summary>
+    [Fact]
+    public async Task Supervisor_ChoosesAndTogglesTheGradersBoxes_ByKeys()
+    {
+        var plate = ApiJson.UniquePlate("RKEY");
+        var grader = fixture.App.ApiClient();
+        var id = (await grader.CreateItemAsync(plate)).GetProperty("id").GetString();
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).StatusCode);
+        var suggestion = (await GetItemAsync(plate)).GetProperty("suggestion");
+        var damage = suggestion.GetProperty("damage").EnumerateArray().Select(d => new
+        {
+            photoId = d.GetProperty("photoId").GetString(), type = d.GetProperty("type").GetString(),
+            box = d.GetProperty("box").EnumerateArray().Select(b => b.GetInt32()).ToArray(), source = "accepted",
+        }).ToArray();
+        Assert.NotEmpty(damage);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{id}/grade",
+            new { grade = "Unsellable", disposition = "recycle", damage, flagForReview = true, contradictionReason = "as the model says" })).StatusCode);
+
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        await page.GotoAsync("/review");
+        await page.FillAsync("#name", "Rex Review");
+        await page.SelectOptionAsync("#role", "Supervisor");
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**/review");
+        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        await page.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("review-item")).ToContainTextAsync(plate);
+        var rows = page.Locator("[data-region-keys]");
+        await Assertions.Expect(rows).ToHaveCountAsync(damage.Length);
+        await page.EvaluateAsync("document.activeElement.blur()");
+
+        await page.Keyboard.PressAsync("r"); // nothing chosen: nothing changes
+        await Assertions.Expect(page.Locator("[data-region-keys][data-region-source=deleted]")).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("n");
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-selected", "true");
+        await page.Keyboard.PressAsync("r");
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-region-source", "deleted");
+        await page.Keyboard.PressAsync("a");
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-region-source", "accepted");
+        await page.Keyboard.PressAsync("p");
+        await Assertions.Expect(rows.Last).ToHaveAttributeAsync("data-selected", "true"); // P from the first wraps to the last
+    }
 }
