@@ -247,6 +247,24 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     [Fact]
+    public async Task ADarkPhoto_IsPointedOutAtTheStation_InPlainWords()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync("Dee Dark");
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "dark.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.DarkJpeg() });
+
+        await Assertions.Expect(page.GetByTestId("photo-warning")).ToContainTextAsync("Photo 1 is too dark to judge damage on — take it again");
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "fine.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.PhotoLikeJpeg(800, 600) });
+        await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("photo-warning")).ToHaveCountAsync(1); // the good photo has none
+    }
+
+    [Fact]
     public async Task QuestionMark_ShowsTheShortcutSheet_ButIsTextWhileTypingAPlate()
     {
         var page = await SignedInStationAsync("Ivy Keys");

@@ -164,4 +164,19 @@ public static class TestPhotos
         using var data = bitmap.Encode(format, quality);
         return data.ToArray();
     }
+
+    /// <summary>A photo-like JPEG at a tenth of its light: too dark to judge damage on (intake's quality check flags it).</summary>
+    public static byte[] DarkJpeg(int width = 800, int height = 600)
+    {
+        using var bitmap = SKBitmap.Decode(PhotoLikeJpeg(width, height));
+        var pixels = bitmap.Pixels;
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            var c = pixels[i];
+            pixels[i] = new SKColor((byte)(c.Red / 10), (byte)(c.Green / 10), (byte)(c.Blue / 10));
+        }
+        bitmap.Pixels = pixels;
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
 }

@@ -93,6 +93,9 @@ public static class Checks
             t = Stopwatch.GetTimestamp();
             Preprocessing.FromBitmap(upright, input, tensor);
             Add($"b3. of which Preprocessing.FromBitmap on the {upright.Width}×{upright.Height} copy", t);
+            t = Stopwatch.GetTimestamp();
+            PhotoQuality.Assess(upright);
+            Add($"b4. of which PhotoQuality.Assess (the dark-photo check) on the {upright.Width}×{upright.Height} copy", t);
         }
 
         context.Md($"Where the time goes (Stopwatch, median of {runs} after 2 warm-ups, one thread except Run; diagnostic):");

@@ -83,15 +83,17 @@ public static class PhotoSanitizer
         }
 
         var tensors = new float[modelInputs.Count][];
+        IReadOnlyList<string> warnings = [];
         var (jpeg, width, height) = RenderUpright(codec, limits.StoredMaxLongSide, limits.JpegQuality, upright =>
         {
+            warnings = PhotoQuality.Assess(upright);
             for (var i = 0; i < modelInputs.Count; i++)
             {
                 tensors[i] = new float[Preprocessing.TensorLength(modelInputs[i])];
                 Preprocessing.FromBitmap(upright, modelInputs[i], tensors[i]);
             }
         });
-        return new SanitizedPhoto(jpeg, width, height, format, sourceWidth, sourceHeight) { ModelInputs = tensors };
+        return new SanitizedPhoto(jpeg, width, height, format, sourceWidth, sourceHeight) { ModelInputs = tensors, QualityWarnings = warnings };
     }
 
     /// <summary>

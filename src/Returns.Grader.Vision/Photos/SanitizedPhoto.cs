@@ -16,6 +16,9 @@ public sealed record SanitizedPhoto(byte[] Jpeg, int Width, int Height, PhotoFor
     /// <summary>The models' input tensors made from the same decoded pixels, one per input spec given (in that order).</summary>
     public IReadOnlyList<float[]> ModelInputs { get; init; } = [];
 
+    /// <summary>What <see cref="PhotoQuality"/> found wrong with the photo (e.g. "dark"); empty when nothing.</summary>
+    public IReadOnlyList<string> QualityWarnings { get; init; } = [];
+
     /// <summary>The first model's tensor, when a model was given.</summary>
     public float[]? ModelInput => ModelInputs.Count > 0 ? ModelInputs[0] : null;
 }

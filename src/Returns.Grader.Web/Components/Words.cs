@@ -81,4 +81,11 @@ public static class Words
         null => "",
         _ => code,
     };
+
+    /// <summary>Photo-quality warnings (Vision.PhotoQuality) as the associate reads them: "is too dark".</summary>
+    public static string PhotoWarnings(IEnumerable<string> warnings) => string.Join(" and ", warnings.Select(w => w switch
+    {
+        "dark" => "is too dark to judge damage on",
+        _ => $"has a problem ({w})",
+    }));
 }

@@ -113,6 +113,8 @@ public sealed class Photo
     public required string SourceFormat { get; set; }
     public int SourceWidth { get; set; }
     public int SourceHeight { get; set; }
+    /// <summary>What intake's quality check found (comma-separated, e.g. "dark"; Vision.PhotoQuality), null when nothing.</summary>
+    public string? QualityWarnings { get; set; }
     public required string UploadedBy { get; set; }
     public DateTime UploadedAt { get; set; }
 
@@ -178,6 +180,9 @@ public sealed class GradeDecision
     public Guid? SupersedesId { get; set; }
     /// <summary>Graded blind: the station showed no suggestion (the suggestion fields still say what the model thought).</summary>
     public bool Blind { get; set; }
+    /// <summary>The photo-quality warnings the item's photos carried when the grade was given (comma-separated, e.g.
+    /// "dark"): the station shows them, so a grade given despite a warning says so. Null when there were none.</summary>
+    public string? PhotoWarnings { get; set; }
     /// <summary>The model version whose suggestion was on screen, if any.</summary>
     public string? SuggestedByModel { get; set; }
     public Grade? SuggestedGrade { get; set; }

@@ -34,6 +34,7 @@ internal sealed class PhotoConfiguration : IEntityTypeConfiguration<Photo>
         photo.Property(p => p.Sha256).HasMaxLength(64);
         photo.Property(p => p.OriginalFileName).HasMaxLength(255);
         photo.Property(p => p.SourceFormat).HasMaxLength(10);
+        photo.Property(p => p.QualityWarnings).HasMaxLength(100);
         photo.Property(p => p.UploadedBy).HasMaxLength(200);
         photo.HasIndex(p => new { p.ReturnItemId, p.UploadedAt });
         photo.HasMany(p => p.Predictions).WithOne(p => p.Photo).HasForeignKey(p => p.PhotoId).OnDelete(DeleteBehavior.Restrict);
@@ -70,6 +71,7 @@ internal sealed class GradeDecisionConfiguration : IEntityTypeConfiguration<Grad
         decision.Property(d => d.ActorRole).HasMaxLength(32);
         decision.Property(d => d.SuggestedByModel).HasMaxLength(100);
         decision.Property(d => d.ReasonCode).HasMaxLength(40);
+        decision.Property(d => d.PhotoWarnings).HasMaxLength(100);
         decision.HasIndex(d => new { d.ReturnItemId, d.DecidedAt });
         decision.HasIndex(d => new { d.ActorId, d.DecidedAt });
         decision.HasIndex(d => d.DecidedAt);

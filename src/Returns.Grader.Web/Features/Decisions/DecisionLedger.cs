@@ -58,6 +58,11 @@ public sealed class DecisionLedger(
         decision.SuggestedByModel = suggestion?.ModelVersion;
         decision.SuggestedGrade = suggestion?.Grade;
         decision.Blind = suggestion is not null && ReviewRouter.IsBlind(item.Id, review.CurrentValue.BlindShare);
+        // The warnings the item's photos carry are shown at the station with the photos: a grade given despite them says so.
+        var warnings = (await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == item.Id && p.QualityWarnings != null)
+                .Select(p => p.QualityWarnings!).ToListAsync(cancellationToken))
+            .SelectMany(w => w.Split(',')).Distinct().Order(StringComparer.Ordinal).ToList();
+        decision.PhotoWarnings = warnings.Count > 0 ? string.Join(',', warnings) : null;
         Append(db, item, decision, ItemStatus.Graded);
         var counts = new QualityCountChanges();
         counts.AddStation(new StationFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, decision.ActorId, decision.ActorName,

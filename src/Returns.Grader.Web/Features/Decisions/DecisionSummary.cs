@@ -11,11 +11,11 @@ public sealed record DecisionSummary(
     Guid Id, DecisionKind Kind, Grade Grade, Disposition Disposition, string? Notes, string RubricVersion, Grade RubricGrade,
     bool ContradictsRubric, string? ContradictionReason, bool FlaggedForReview, ActorSummary Actor, DateTime DecidedAt,
     Guid? Supersedes, IReadOnlyList<DamageSummary> Damage, string? ReasonCode = null, string? SuggestedByModel = null, Grade? SuggestedGrade = null,
-    bool Blind = false, bool GradePrefilled = false, bool DispositionPrefilled = false)
+    bool Blind = false, bool GradePrefilled = false, bool DispositionPrefilled = false, string? PhotoWarnings = null)
 {
     public static DecisionSummary Of(GradeDecision d) => new(
         d.Id, d.Kind, d.Grade, d.Disposition, d.Notes, d.RubricVersion, d.RubricGrade, d.ContradictsRubric, d.ContradictionReason,
         d.FlaggedForReview, new ActorSummary(d.ActorId, d.ActorName, d.ActorRole), d.DecidedAt, d.SupersedesId,
         d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList(),
-        d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade, d.Blind, d.GradePrefilled, d.DispositionPrefilled);
+        d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade, d.Blind, d.GradePrefilled, d.DispositionPrefilled, d.PhotoWarnings);
 }

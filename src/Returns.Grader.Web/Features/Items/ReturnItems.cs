@@ -15,7 +15,12 @@ namespace Returns.Grader.Web.Features.Items;
 
 public sealed record CreateReturnRequest(string? ReturnId, string? Sku, string? Title, string? Category, decimal? UnitValue);
 
-public sealed record PhotoSummary(Guid PhotoId, int Width, int Height, string Url, DateTime UploadedAt);
+/// <param name="Warnings">What intake's quality check found (e.g. "dark"); empty when nothing.</param>
+public sealed record PhotoSummary(Guid PhotoId, int Width, int Height, string Url, DateTime UploadedAt, IReadOnlyList<string>? Warnings = null)
+{
+    public static IReadOnlyList<string> WarningsOf(string? stored) =>
+        string.IsNullOrEmpty(stored) ? [] : stored.Split(',', StringSplitOptions.RemoveEmptyEntries);
+}
 
 public sealed record ReviewSummary(Guid TaskId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt, DateTime? DecidedAt);
 
@@ -199,15 +204,17 @@ public sealed partial class ReturnItems(
             return null;
         }
         var photos = await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == id).OrderBy(p => p.UploadedAt).ThenBy(p => p.Id)
-            .Select(p => new PhotoSummary(p.Id, p.Width, p.Height, "/api/v1/photos/" + p.Id, p.UploadedAt))
+            .Select(p => new { p.Id, p.Width, p.Height, p.UploadedAt, p.QualityWarnings })
             .ToListAsync(cancellationToken);
+        var photoSummaries = photos.Select(p => new PhotoSummary(p.Id, p.Width, p.Height, "/api/v1/photos/" + p.Id, p.UploadedAt,
+            PhotoSummary.WarningsOf(p.QualityWarnings))).ToList();
         var suggestion = await Suggestions.LoadForItemAsync(db, id, rubrics.Active, models, cancellationToken);
         var decisions = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).Where(d => d.ReturnItemId == id)
             .OrderBy(d => d.DecidedAt).ThenBy(d => d.Id).ToListAsync(cancellationToken);
         var reviews = await db.ReviewTasks.AsNoTracking().Where(t => t.ReturnItemId == id).OrderBy(t => t.CreatedAt).ToListAsync(cancellationToken);
         return new ReturnItemDetails(
             item.Id, item.ReturnId, item.Sku, item.Title, item.Category, item.UnitValue, item.Status, item.Version, item.CreatedAt,
-            photos, suggestion, item.CurrentDecisionId, decisions.Select(DecisionSummary.Of).ToList(),
+            photoSummaries, suggestion, item.CurrentDecisionId, decisions.Select(DecisionSummary.Of).ToList(),
             reviews.Select(t => new ReviewSummary(t.Id, t.ReasonList, t.Status, t.CreatedAt, t.DecidedAt)).ToList())
         {
             Blind = IsBlind(id),

@@ -11,7 +11,8 @@ using Returns.Grader.Web.Infrastructure.Telemetry;
 
 namespace Returns.Grader.Web.Features.Photos;
 
-public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, string Url, Suggestion? Suggestion);
+/// <param name="Warnings">What the quality check found ("dark": too dark to judge damage on; retake it); empty when nothing.</param>
+public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, string Url, Suggestion? Suggestion, IReadOnlyList<string>? Warnings = null);
 
 public sealed record PhotoUploadResponse(IReadOnlyList<PhotoUploadResult> Photos);
 
@@ -101,7 +102,8 @@ public static class PhotoEndpoints
         // A grader uploading to a blind item gets no suggestion back: the station's script would have it (ADR 0022).
         var blind = items.HidesSuggestionFrom(id, http.User);
         var body = new PhotoUploadResponse(results.Select(r =>
-            new PhotoUploadResult(r.Photo.Id, r.Photo.Width, r.Photo.Height, PhotoUrl(r.Photo.Id), blind ? null : r.Suggestion)).ToList());
+            new PhotoUploadResult(r.Photo.Id, r.Photo.Width, r.Photo.Height, PhotoUrl(r.Photo.Id), blind ? null : r.Suggestion,
+                PhotoSummary.WarningsOf(r.Photo.QualityWarnings))).ToList());
         return Results.Created($"/api/v1/returns/{id}", body);
     }
 

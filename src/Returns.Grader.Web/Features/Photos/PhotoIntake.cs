@@ -106,6 +106,7 @@ public sealed partial class PhotoIntake(
             SourceFormat = photo.SourceFormat.ToString().ToLowerInvariant(),
             SourceWidth = photo.SourceWidth,
             SourceHeight = photo.SourceHeight,
+            QualityWarnings = photo.QualityWarnings.Count > 0 ? string.Join(',', photo.QualityWarnings) : null,
             UploadedBy = actor.Id,
             UploadedAt = now,
         }).ToList();

@@ -283,6 +283,10 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                         .HasMaxLength(2000)
                         .HasColumnType("character varying(2000)");
 
+                    b.Property<string>("PhotoWarnings")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
                     b.Property<string>("ReasonCode")
                         .HasMaxLength(40)
                         .HasColumnType("character varying(40)");
@@ -344,6 +348,10 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                     b.Property<string>("OriginalFileName")
                         .HasMaxLength(255)
                         .HasColumnType("character varying(255)");
+
+                    b.Property<string>("QualityWarnings")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
 
                     b.Property<Guid>("ReturnItemId")
                         .HasColumnType("uuid");

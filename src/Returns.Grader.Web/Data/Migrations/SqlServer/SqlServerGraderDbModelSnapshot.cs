@@ -283,6 +283,10 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .HasMaxLength(2000)
                         .HasColumnType("nvarchar(2000)");
 
+                    b.Property<string>("PhotoWarnings")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
+
                     b.Property<string>("ReasonCode")
                         .HasMaxLength(40)
                         .HasColumnType("nvarchar(40)");
@@ -344,6 +348,10 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                     b.Property<string>("OriginalFileName")
                         .HasMaxLength(255)
                         .HasColumnType("nvarchar(255)");
+
+                    b.Property<string>("QualityWarnings")
+                        .HasMaxLength(100)
+                        .HasColumnType("nvarchar(100)");
 
                     b.Property<Guid>("ReturnItemId")
                         .HasColumnType("uniqueidentifier");

@@ -274,6 +274,10 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                         .HasMaxLength(2000)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("PhotoWarnings")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("ReasonCode")
                         .HasMaxLength(40)
                         .HasColumnType("TEXT");
@@ -334,6 +338,10 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
 
                     b.Property<string>("OriginalFileName")
                         .HasMaxLength(255)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("QualityWarnings")
+                        .HasMaxLength(100)
                         .HasColumnType("TEXT");
 
                     b.Property<Guid>("ReturnItemId")

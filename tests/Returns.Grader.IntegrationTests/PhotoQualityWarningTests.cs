@@ -1,0 +1,45 @@
+using System.Net;
+using System.Net.Http.Json;
+using Returns.Grader.TestSupport;
+
+namespace Returns.Grader.IntegrationTests;
+
+/// <summary>
+/// Intake's photo-quality check through the real API (issue 17): a too-dark photo is stored with its warning, the upload
+/// answer and the item say so, and a grade given while the item's photos carry the warning records it.
+/// </summary>
+public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
+{
+    [Fact]
+    public async Task ADarkPhoto_IsFlagged_AndTheGradeGivenWithItSaysSo()
+    {
+        var client = app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("DARK"))).GetProperty("id").GetString();
+
+        var upload = await client.PostAsync($"/api/v1/returns/{id}/photos",
+            ApiJson.PhotoForm(("dark.jpg", TestPhotos.DarkJpeg(), "image/jpeg"), ("fine.jpg", TestPhotos.PhotoLikeJpeg(800, 600), "image/jpeg")));
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        var photos = (await upload.ReadJsonAsync()).GetProperty("photos");
+        Assert.Equal(["dark"], photos[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+        Assert.Empty(photos[1].GetProperty("warnings").EnumerateArray());
+        var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal(["dark"], item.GetProperty("photos")[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
+        var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
+        Assert.Equal("dark", decision.GetProperty("photoWarnings").GetString());
+    }
+
+    [Fact]
+    public async Task AGradeWithGoodPhotos_RecordsNoWarning()
+    {
+        var client = app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("FINE"))).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("fine.jpg", TestPhotos.PhotoLikeJpeg(800, 600), "image/jpeg")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
+
+        var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, decision.GetProperty("photoWarnings").ValueKind);
+    }
+}
