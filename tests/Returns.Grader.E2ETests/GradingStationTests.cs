@@ -9,9 +9,16 @@ namespace Returns.Grader.E2ETests;
 
 public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppFixture>
 {
-    private async Task<IPage> SignedInStationAsync(string name, string role = "Grader")
+    /// <summary>The screen sizes the station is used at (issue 17): a desktop monitor and a tablet on a cart.</summary>
+    public static TheoryData<int, int> ScreenSizes => new() { { 1920, 1080 }, { 1024, 768 } };
+
+    private async Task<IPage> SignedInStationAsync(string name, string role = "Grader", int width = 1280, int height = 720)
     {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = fixture.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+        });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a
@@ -29,10 +36,11 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         return page;
     }
 
-    [Fact]
-    public async Task Associate_GradesAnUnknownItem_WithKeyboardAndPhoto_AndIsBackAtTheScanField()
+    [Theory]
+    [MemberData(nameof(ScreenSizes))]
+    public async Task Associate_GradesAnUnknownItem_WithKeyboardAndPhoto_AndIsBackAtTheScanField(int width, int height)
     {
-        var page = await SignedInStationAsync("Ana Station");
+        var page = await SignedInStationAsync("Ana Station", width: width, height: height);
         var plate = ApiJson.UniquePlate("E2E");
 
         // A scanner types the plate and presses Enter.
@@ -99,12 +107,13 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal("Crack is on the box only", decision.GetProperty("contradictionReason").GetString());
     }
 
-    [Fact]
-    public async Task ExistingPlate_KeysGradeAtOnce_AndAReloadMidGradeBringsTheFormBack()
+    [Theory]
+    [MemberData(nameof(ScreenSizes))]
+    public async Task ExistingPlate_KeysGradeAtOnce_AndAReloadMidGradeBringsTheFormBack(int width, int height)
     {
         var plate = ApiJson.UniquePlate("E2E");
         await fixture.App.ApiClient().CreateItemAsync(plate);
-        var page = await SignedInStationAsync("Hal Reload");
+        var page = await SignedInStationAsync("Hal Reload", width: width, height: height);
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
@@ -282,12 +291,13 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(sheet).ToBeHiddenAsync();
     }
 
-    [Fact]
-    public async Task Supervisor_OverridesAGradeInTheBrowser_AndTheAssociatesHistoryShowsIt()
+    [Theory]
+    [MemberData(nameof(ScreenSizes))]
+    public async Task Supervisor_OverridesAGradeInTheBrowser_AndTheAssociatesHistoryShowsIt(int width, int height)
     {
         var plate = ApiJson.UniquePlate("E2E");
         await fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 900m); // high value: always reviewed
-        var associate = await SignedInStationAsync("Fay Associate");
+        var associate = await SignedInStationAsync("Fay Associate", width: width, height: height);
         await associate.Keyboard.TypeAsync(plate);
         await associate.Keyboard.PressAsync("Enter");
         await Assertions.Expect(associate.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
@@ -295,7 +305,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await associate.GetByTestId("submit").ClickAsync();
         await Assertions.Expect(associate.GetByTestId("item")).ToHaveCountAsync(0);
 
-        var supervisor = await SignedInStationAsync("Gus Supervisor", "Supervisor");
+        var supervisor = await SignedInStationAsync("Gus Supervisor", "Supervisor", width, height);
         await supervisor.GotoAsync("/review");
         await Assertions.Expect(supervisor.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await supervisor.Locator($"[data-testid=claim][data-return-id={plate}]").ClickAsync();
