@@ -24,7 +24,12 @@ public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixtu
         Assert.Equal(["dark"], photos[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
         Assert.Empty(photos[1].GetProperty("warnings").EnumerateArray());
         var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
-        Assert.Equal(["dark"], item.GetProperty("photos")[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+        // the item lists photos of one upload in id order (same upload time), not in the order they were sent
+        var darkId = photos[0].GetProperty("photoId").GetString();
+        var listed = item.GetProperty("photos").EnumerateArray().ToDictionary(p => p.GetProperty("photoId").GetString()!,
+            p => p.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()).ToList());
+        Assert.Equal(["dark"], listed[darkId!]);
+        Assert.Single(listed, p => p.Value.Count > 0);
 
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
         var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
