@@ -41,6 +41,9 @@ public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWork
     }
 
     /// <summary>Queues an export (version = the next number) and wakes the worker; audited.</summary>
+    /// <summary>Rounds of "take the next number" one request may lose to others asked at the same moment.</summary>
+    private const int MaxNumberAttempts = 30;
+
     public async Task<ExportView> CreateAsync(ExportFilter filter, Actor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);
@@ -48,7 +51,9 @@ public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWork
         var now = clock.GetUtcNow().UtcDateTime;
         var filterJson = JsonSerializer.Serialize(filter, Json);
         // The version number is the next one; two requests at the same moment can pick the same number, and the unique
-        // index refuses the second: it simply takes the next number.
+        // index refuses the second: it simply takes the next number. Each round one of the requests racing wins, so the
+        // attempts must outnumber the requests that can arrive together (six at once on two nodes lost a request to a
+        // 500 with five attempts: TwoNodeTests, 2026-12-03), and a little jitter keeps the losers from meeting again.
         for (var attempt = 1; ; attempt++)
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
@@ -73,12 +78,13 @@ public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWork
             {
                 await db.SaveChangesAsync(cancellationToken); // one statement batch, one transaction
             }
-            catch (DbUpdateException) when (attempt < 5)
+            catch (DbUpdateException) when (attempt < MaxNumberAttempts)
             {
                 if (!await NumberTakenAsync(number, cancellationToken))
                 {
                     throw;
                 }
+                await Task.Delay(Random.Shared.Next(1, 10 * attempt), cancellationToken);
                 continue;
             }
             worker.Wake();
