@@ -51,6 +51,37 @@ public class BrowserAppFixture : IAsyncLifetime
         });
     }
 
+    /// <summary>
+    /// A new browser context at the given screen size, signed in through the local sign-in form as
+    /// <paramref name="name"/> with <paramref name="role"/>, on <paramref name="path"/> once its page is interactive.
+    /// </summary>
+    public async Task<IPage> SignedInAsync(string path, string name, string role = "Grader", int width = 1280, int height = 720)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = width, Height = height },
+        });
+        var page = await context.NewPageAsync();
+        page.SetDefaultNavigationTimeout(45_000);
+        await page.GotoAsync(path);
+        await page.WaitForURLAsync("**/account/login**");
+        await page.FillAsync("#name", name);
+        await page.SelectOptionAsync("#role", role);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**" + path);
+        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        return page;
+    }
+
+    /// <summary>Uploads one of models/samples at the open station item and waits for the model's suggestion.</summary>
+    public static async Task UploadSampleAsync(IPage page, string sample)
+    {
+        var bytes = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", sample));
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = sample, MimeType = "image/jpeg", Buffer = bytes });
+        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+    }
+
     public virtual async Task DisposeAsync()
     {
         if (Browser is not null)

@@ -24,14 +24,12 @@ public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture) : IClass
         await fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 40m);
 
         // The station with an item, its photo and the model's suggestion.
-        var station = await SignedInAsync("/station", "Sam Screens", "Grader", width, height);
+        var station = await fixture.SignedInAsync("/station", "Sam Screens", "Grader", width, height);
         await Assertions.Expect(station.Locator("#scan")).ToBeFocusedAsync();
         await station.Keyboard.TypeAsync(plate);
         await station.Keyboard.PressAsync("Enter");
         await Assertions.Expect(station.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
-        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
-        await station.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
-        await Assertions.Expect(station.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        await BrowserAppFixture.UploadSampleAsync(station, "08-unsellable.jpg");
         await AssertFitsAsync(station, width, "station", station.Locator("[data-grade]").First, station.GetByTestId("submit"));
         await KeepAsync(station, size, "station");
 
@@ -40,7 +38,7 @@ public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture) : IClass
         var graded = await fixture.App.ApiClient().PostAsJsonAsync($"/api/v1/returns/{id}/grade",
             new { grade = "Good", disposition = "resell_used", damage = Array.Empty<object>(), flagForReview = true });
         Assert.Equal(HttpStatusCode.Created, graded.StatusCode);
-        var review = await SignedInAsync("/review", "Sue Screens", "Supervisor", width, height);
+        var review = await fixture.SignedInAsync("/review", "Sue Screens", "Supervisor", width, height);
         await AssertFitsAsync(review, width, "review queue", review.GetByTestId("queue"));
         await KeepAsync(review, size, "review-queue");
         await review.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
@@ -48,29 +46,10 @@ public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture) : IClass
         await AssertFitsAsync(review, width, "review page", review.Locator("[data-grade]").First, review.GetByTestId("approve"));
         await KeepAsync(review, size, "review");
 
-        var quality = await SignedInAsync("/quality", "Sue Screens", "Supervisor", width, height);
+        var quality = await fixture.SignedInAsync("/quality", "Sue Screens", "Supervisor", width, height);
         await Assertions.Expect(quality.GetByTestId("agreement")).ToHaveCountAsync(3);
         await AssertFitsAsync(quality, width, "quality page", quality.GetByTestId("agreement").First);
         await KeepAsync(quality, size, "quality");
-    }
-
-    private async Task<IPage> SignedInAsync(string path, string name, string role, int width, int height)
-    {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = fixture.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = width, Height = height },
-        });
-        var page = await context.NewPageAsync();
-        page.SetDefaultNavigationTimeout(45_000);
-        await page.GotoAsync(path);
-        await page.WaitForURLAsync("**/account/login**");
-        await page.FillAsync("#name", name);
-        await page.SelectOptionAsync("#role", role);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**" + path);
-        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
-        return page;
     }
 
     /// <summary>Nothing wider than the screen, and each control given starts and ends inside its width.</summary>

@@ -47,9 +47,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
 
         // A damaged sample photo shipped for newcomers (models/samples) on which every model since 2.0.0 finds regions
         // (the samples README lists what the shipped model suggests for each; 2.2.0 found none on 09-unsellable.jpg).
-        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
-        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
-        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
 
         var item = await GetItemAsync(plate);
         AssertPrefillable(item.GetProperty("suggestion"), "08-unsellable.jpg");
@@ -87,9 +85,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         var page = await OpenOnStationAsync(plate, "Ida Unfamiliar");
 
         // A photo like the training photos: its grade is preselected.
-        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
-        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "likenew.jpg", MimeType = "image/jpeg", Buffer = sample });
-        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        await BrowserAppFixture.UploadSampleAsync(page, "01-likenew.jpg");
         var first = (await GetItemAsync(plate)).GetProperty("suggestion");
         AssertPrefillable(first, "01-likenew.jpg");
         await Assertions.Expect(page.Locator($"[data-grade={first.GetProperty("grade").GetString()}]")).ToHaveAttributeAsync("aria-checked", "true");
@@ -131,9 +127,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
     {
         var plate = ApiJson.UniquePlate("E2E");
         var page = await OpenOnStationAsync(plate, "Val Viewer");
-        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
-        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
-        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
         var suggested = (await GetItemAsync(plate)).GetProperty("suggestion").GetProperty("damage").GetArrayLength();
         Assert.True(suggested > 0, "the sample photo's damage should give at least one suggested region");
 
@@ -175,9 +169,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
     {
         var plate = ApiJson.UniquePlate("E2E");
         var page = await OpenOnStationAsync(plate, "Uma Undo");
-        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
-        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
-        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
         var first = page.Locator("[data-testid=regions] .region-row").First;
         await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "accepted");
         await Assertions.Expect(page.GetByTestId("region-undo")).ToBeDisabledAsync();
@@ -214,9 +206,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
     {
         var plate = ApiJson.UniquePlate("E2E");
         var page = await OpenOnStationAsync(plate, "Kai Keys");
-        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
-        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "sample.jpg", MimeType = "image/jpeg", Buffer = sample });
-        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
         var rows = page.Locator("[data-testid=regions] .region-row");
         var first = rows.First;
         await page.EvaluateAsync("document.activeElement.blur()");
@@ -262,14 +252,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{id}/grade",
             new { grade = "LikeNew", disposition = "restock" })).StatusCode);
 
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/review");
-        await page.FillAsync("#name", "Bea Bulk");
-        await page.SelectOptionAsync("#role", "Supervisor");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/review");
-        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        var page = await fixture.SignedInAsync("/review", "Bea Bulk", "Supervisor");
         await page.Locator("[data-testid=plate-filter] input, input[data-testid=plate-filter]").First.FillAsync(plate);
         await page.GetByTestId("apply-filters").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=queue] tbody tr")).ToHaveCountAsync(1);
@@ -306,14 +289,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{id}/grade",
             new { grade = "Unsellable", disposition = "recycle", damage, flagForReview = true, contradictionReason = "as the model says" })).StatusCode);
 
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
-        var page = await context.NewPageAsync();
-        await page.GotoAsync("/review");
-        await page.FillAsync("#name", "Rex Review");
-        await page.SelectOptionAsync("#role", "Supervisor");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/review");
-        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        var page = await fixture.SignedInAsync("/review", "Rex Review", "Supervisor");
         await page.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
         await Assertions.Expect(page.GetByTestId("review-item")).ToContainTextAsync(plate);
         var rows = page.Locator("[data-region-keys]");

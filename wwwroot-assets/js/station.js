@@ -11,8 +11,9 @@ let uploadCounter = 0;
 function onKeyDown(event) {
   if (!station || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
+  const typing = isTypingTarget(target);
   // Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo region edits, except in a text field (where they undo typing).
-  if ((event.ctrlKey || event.metaKey) && !event.altKey && !isTypingTarget(target) && document.querySelector("[data-grading-form]")) {
+  if ((event.ctrlKey || event.metaKey) && !event.altKey && !typing && document.querySelector("[data-grading-form]")) {
     const key = event.key.toLowerCase();
     if (key === "z" || key === "y") {
       event.preventDefault();
@@ -25,13 +26,13 @@ function onKeyDown(event) {
   if (!document.querySelector("[data-grading-form]")) return;      // no item open
 
   const viewer = document.querySelector("[data-photo-viewer]");
-  if (viewer && !isTypingTarget(target) && viewerKeys[event.key]) {
+  if (viewer && !typing && viewerKeys[event.key]) {
     event.preventDefault();
     viewerKeys[event.key](viewer);
     return;
   }
   // Region keys: N/P choose, A/R accept/reject, Shift+1..6 the type (event.code: Shift+1 is "!" on a US keyboard).
-  if (!isTypingTarget(target) && !(target && target.closest(".mud-popover-open"))) {
+  if (!typing && !(target && target.closest(".mud-popover-open"))) {
     const regionKey = { n: "next", p: "previous", a: "accept", r: "reject" }[event.key];
     const typeNumber = event.shiftKey && /^Digit[1-6]$/.test(event.code) ? Number(event.code.slice(5)) : 0;
     if (regionKey && !event.shiftKey) {
@@ -53,7 +54,7 @@ function onKeyDown(event) {
       }
     }
   }
-  if (event.key >= "1" && event.key <= "5" && !isTypingTarget(target)) {
+  if (event.key >= "1" && event.key <= "5" && !typing) {
     event.preventDefault();
     station.invokeMethodAsync("OnGradeKey", Number(event.key));
   } else if (event.key === "Enter" && !(target && target.tagName === "TEXTAREA")) {
@@ -68,8 +69,10 @@ function onKeyDown(event) {
 // no server round trip, and the page never renders a style on the viewport, so a re-render keeps the zoom.
 const zoomSteps = [1, 1.5, 2, 3, 4, 6];
 
+const zoomOf = (viewer) => Number(viewer.dataset.zoom || 1);
+
 function zoomTo(viewer, zoom) {
-  const before = Number(viewer.style.getPropertyValue("--zoom") || 1);
+  const before = zoomOf(viewer);
   // keep the point at the middle of the viewport where it was
   const cx = (viewer.scrollLeft + viewer.clientWidth / 2) / Math.max(1, viewer.scrollWidth);
   const cy = (viewer.scrollTop + viewer.clientHeight / 2) / Math.max(1, viewer.scrollHeight);
@@ -82,7 +85,7 @@ function zoomTo(viewer, zoom) {
 }
 
 function zoomStep(viewer, direction) {
-  const current = Number(viewer.style.getPropertyValue("--zoom") || 1);
+  const current = zoomOf(viewer);
   const next = direction > 0 ? zoomSteps.find((z) => z > current) : [...zoomSteps].reverse().find((z) => z < current);
   zoomTo(viewer, next ?? current);
 }
