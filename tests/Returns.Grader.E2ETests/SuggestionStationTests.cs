@@ -270,7 +270,10 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         Assert.Equal("Bea Bulk", item.GetProperty("decisions").EnumerateArray().Last().GetProperty("actor").GetProperty("name").GetString());
     }
 
-    /// <summary>Region keys on the review page (issue 17): N/P choose one of the grader's boxes, R and A toggle it.</summary>
+    /// <summary>
+    /// Region keys on the review page (issue 17): N/P choose one of the grader's boxes, R and A toggle it, Shift+4 retypes
+    /// it, Ctrl+Z / Ctrl+Shift+Z undo and redo, D goes to the disposition.
+    /// </summary>
     [Fact]
     public async Task Supervisor_ChoosesAndTogglesTheGradersBoxes_ByKeys()
     {
@@ -304,7 +307,15 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-region-source", "deleted");
         await page.Keyboard.PressAsync("a");
         await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-region-source", "accepted");
+        await page.Keyboard.PressAsync("Shift+Digit4"); // tear
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-region-source", "edited");
+        await page.Keyboard.PressAsync("Control+z");
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-region-source", "accepted");
+        await page.Keyboard.PressAsync("Control+Shift+z");
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-region-source", "edited");
         await page.Keyboard.PressAsync("p");
         await Assertions.Expect(rows.Last).ToHaveAttributeAsync("data-selected", "true"); // P from the first wraps to the last
+        await page.Keyboard.PressAsync("d");
+        Assert.True(await page.EvaluateAsync<bool>("document.activeElement?.closest('[data-testid=review-disposition]') != null"));
     }
 }

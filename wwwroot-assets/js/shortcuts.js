@@ -3,9 +3,7 @@
 //   ?       shows or hides the page's shortcut sheet ([data-shortcut-sheet]); Escape hides it.
 //   1 to 5  on a page whose grade picker is marked [data-grade-keys] (the review page), picks that grade. The station
 //           handles its own grade keys (station.js), since they also close pending questions there.
-//   N / P   on a page whose region rows are marked [data-region-keys] (the review page), choose the next / previous row;
-//   A / R   keep the chosen one as damage / mark it not damage, by pressing its own toggle button (so the page's own
-//           handler decides, and a key never acts on a row nobody chose).
+// Region keys, undo and the disposition key are each page's own (station.js, review.js): they need the page's state.
 // Never while the person types in a field: a key there is text.
 
 import { isTypingTarget } from "./typing.js";
@@ -23,20 +21,6 @@ function onKeyDown(event) {
   if (sheet && event.key === "?") {
     sheet.hidden = !sheet.hidden;
     event.preventDefault();
-    return;
-  }
-  const rows = [...document.querySelectorAll("[data-region-keys]")];
-  if (rows.length > 0 && ["n", "p", "a", "r"].includes(event.key)) {
-    event.preventDefault();
-    const at = rows.findIndex((row) => row.classList.contains("region-selected"));
-    if (event.key === "n" || event.key === "p") {
-      const next = at < 0 ? (event.key === "n" ? 0 : rows.length - 1) : (at + (event.key === "n" ? 1 : -1) + rows.length) % rows.length;
-      rows.forEach((row, i) => { row.classList.toggle("region-selected", i === next); row.dataset.selected = String(i === next); });
-      rows[next].scrollIntoView({ block: "nearest" });
-    } else if (at >= 0) {
-      const deleted = rows[at].getAttribute("data-region-source") === "deleted";
-      if ((event.key === "a" && deleted) || (event.key === "r" && !deleted)) rows[at].querySelector("button")?.click();
-    }
     return;
   }
   const picker = document.querySelector("[data-grade-keys]");

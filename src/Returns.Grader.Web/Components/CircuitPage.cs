@@ -11,6 +11,7 @@ namespace Returns.Grader.Web.Components;
 public abstract class CircuitPage : ComponentBase, IDisposable
 {
     private readonly CancellationTokenSource _circuitGone = new();
+    private bool _disposed;
 
     protected CancellationToken CircuitGone => _circuitGone.Token;
 
@@ -22,8 +23,10 @@ public abstract class CircuitPage : ComponentBase, IDisposable
 
     protected virtual void Dispose(bool disposing)
     {
-        if (disposing)
+        // Once: a page that is also IAsyncDisposable calls this from its DisposeAsync as well.
+        if (disposing && !_disposed)
         {
+            _disposed = true;
             _circuitGone.Cancel();
             _circuitGone.Dispose();
         }

@@ -62,6 +62,59 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Equal(ItemStatus.Final, item!.Status);
     }
 
+    /// <summary>
+    /// The region keys on the review page (issue 17): N chooses the grader's first box, Shift+4 retypes it, R rejects
+    /// it, and Ctrl+Z / Ctrl+Shift+Z undo and redo each step; with nothing chosen R does nothing.
+    /// </summary>
+    [Fact]
+    public async Task RegionKeys_ActOnTheChosenBox_AndUndoTakesEachStepBack()
+    {
+        var grader = App.ApiClient("dev-grader");
+        var plate = ApiJson.UniquePlate("RK");
+        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+        var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).ReadJsonAsync();
+        var photoId = upload.GetProperty("photos")[0].GetProperty("photoId").GetString();
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "Good", disposition = "resell_used",
+            damage = new[]
+            {
+                new { photoId, type = "scratch", box = new[] { 10, 10, 40, 40 }, source = "added" },
+                new { photoId, type = "dent", box = new[] { 100, 100, 40, 40 }, source = "added" },
+            },
+        })).EnsureSuccessStatusCode();
+        var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        var task = Guid.Parse(item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElements("[data-region-keys]");
+        string Row(int n, string attribute) => page.FindAll("[data-region-keys]")[n].GetAttribute(attribute)!;
+
+        await page.InvokeAsync(() => page.Instance.OnRegionKey("reject", 0)); // nothing chosen yet
+        Assert.Equal("accepted", Row(0, "data-region-source"));
+        Assert.True(page.Find("[data-testid=review-undo]").HasAttribute("disabled"));
+
+        await page.InvokeAsync(() => page.Instance.OnRegionKey("next", 0));
+        Assert.Equal("true", Row(0, "data-selected"));
+        Assert.Equal("false", Row(1, "data-selected"));
+        await page.InvokeAsync(() => page.Instance.OnRegionKey("type", 4)); // Shift+4: tear
+        Assert.Equal("edited", Row(0, "data-region-source"));
+        Assert.Contains("Tear", page.FindAll("[data-testid=review-region-type]")[0].OuterHtml, StringComparison.Ordinal);
+        await page.InvokeAsync(() => page.Instance.OnRegionKey("reject", 0));
+        Assert.Equal("deleted", Row(0, "data-region-source"));
+        Assert.Equal("accepted", Row(1, "data-region-source"));
+
+        await page.InvokeAsync(page.Instance.OnUndoKey);
+        Assert.Equal("edited", Row(0, "data-region-source"));
+        await page.InvokeAsync(page.Instance.OnUndoKey);
+        Assert.Equal("accepted", Row(0, "data-region-source"));
+        Assert.True(page.Find("[data-testid=review-undo]").HasAttribute("disabled"));
+        await page.InvokeAsync(page.Instance.OnRedoKey);
+        Assert.Equal("edited", Row(0, "data-region-source"));
+        Assert.False(page.Find("[data-testid=review-undo]").HasAttribute("disabled"));
+    }
+
     [Fact]
     public async Task WithoutTheLease_TheSupervisorIsToldWhy_AndNothingIsSaved()
     {

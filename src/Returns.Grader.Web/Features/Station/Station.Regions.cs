@@ -12,68 +12,27 @@ public sealed partial class Station
     private RegionEdit? _selectedRegion;
 
     /// <summary>
-    /// A region key from station.js: "next"/"previous" choose a region (and open its photo), "accept" keeps the chosen
-    /// one as damage, "reject" marks it not damage (a box the associate drew goes), "type" sets its damage type
-    /// (Shift+1..6 in the rubric's order). A key never acts on a region nobody chose.
+    /// A region key from station.js (<see cref="RegionKeys"/>): "next"/"previous" also open the chosen region's photo.
     /// </summary>
     private void RegionKey(string action, int typeNumber)
     {
-        if (_regions.Count == 0)
-        {
-            return;
-        }
         if (action is "next" or "previous")
         {
-            var at = _selectedRegion is null ? -1 : _regions.IndexOf(_selectedRegion);
-            var step = action == "next" ? 1 : -1;
-            _selectedRegion = _regions[at < 0 ? (step > 0 ? 0 : _regions.Count - 1) : (at + step + _regions.Count) % _regions.Count];
-            _editingPhotoId = _selectedRegion.PhotoId;
+            _selectedRegion = RegionKeys.Step(_regions, _selectedRegion, action == "next" ? 1 : -1);
+            if (_selectedRegion is not null)
+            {
+                _editingPhotoId = _selectedRegion.PhotoId;
+            }
             return;
         }
-        if (_selectedRegion is not { } region || !_regions.Contains(region))
-        {
-            return;
-        }
-        switch (action)
-        {
-            case "accept" when region.Deleted:
-                ToggleRegion(region);
-                break;
-            case "reject" when region.DrawnByAssociate:
-                RemoveRegion(region);
-                _selectedRegion = null;
-                break;
-            case "reject" when !region.Deleted:
-                ToggleRegion(region);
-                break;
-            case "type" when !region.Deleted && typeNumber >= 1 && typeNumber <= Enum.GetValues<DamageType>().Length:
-                RetypeRegion(region, Enum.GetValues<DamageType>()[typeNumber - 1]);
-                break;
-        }
+        _selectedRegion = RegionKeys.Apply(action, typeNumber, _regions, _selectedRegion, _history);
     }
 
-    private void RetypeRegion(RegionEdit region, DamageType type)
-    {
-        if (region.Type != type)
-        {
-            _history.Record(_regions);
-            region.Type = type;
-        }
-    }
+    private void RetypeRegion(RegionEdit region, DamageType type) => RegionKeys.Retype(_regions, region, type, _history);
 
-    /// <summary>A model's region: "not damage" (kept, as deleted, with the decision) or restored.</summary>
-    private void ToggleRegion(RegionEdit region)
-    {
-        _history.Record(_regions);
-        region.Deleted = !region.Deleted;
-    }
+    private void ToggleRegion(RegionEdit region) => RegionKeys.Toggle(_regions, region, _history);
 
-    /// <summary>A region the associate drew goes entirely.</summary>
-    private void RemoveRegion(RegionEdit region)
-    {
-        _history.Record(_regions);
-        _regions.Remove(region);
-    }
+    private void RemoveRegion(RegionEdit region) => RegionKeys.Remove(_regions, region, _history);
 
     private void UndoRegions() => _history.Undo(_regions);
 

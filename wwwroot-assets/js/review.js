@@ -1,0 +1,50 @@
+// The review page's region keys (issue 17), the same as the station's: N/P choose one of the grader's boxes, A/R keep
+// it / mark it not damage, Shift+1..6 set its damage type, D goes to the disposition, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y
+// undo and redo. The page (ReviewTaskPage) holds the state and decides; this only turns keys into calls, and never
+// while the supervisor types in a field or has a list open. Grade keys 1-5 and "?" stay in shortcuts.js.
+
+import { isTypingTarget } from "./typing.js";
+
+let page = null;
+
+function onKeyDown(event) {
+  if (!page || event.defaultPrevented || event.altKey) return;
+  if (!document.querySelector("[data-testid=review-form]")) return; // decided already: nothing to edit
+  const target = event.target instanceof Element ? event.target : null;
+  if (isTypingTarget(target) || (target && target.closest(".mud-popover-open"))) return;
+  if (event.ctrlKey || event.metaKey) {
+    const key = event.key.toLowerCase();
+    if (key === "z" || key === "y") {
+      event.preventDefault();
+      page.invokeMethodAsync(key === "y" || event.shiftKey ? "OnRedoKey" : "OnUndoKey");
+    }
+    return;
+  }
+  const regionKey = { n: "next", p: "previous", a: "accept", r: "reject" }[event.key];
+  // event.code: Shift+1 is "!" on a US keyboard and something else elsewhere
+  const typeNumber = event.shiftKey && /^Digit[1-6]$/.test(event.code) ? Number(event.code.slice(5)) : 0;
+  if (regionKey && !event.shiftKey && document.querySelector("[data-region-keys]")) {
+    event.preventDefault();
+    page.invokeMethodAsync("OnRegionKey", regionKey, 0);
+  } else if (typeNumber) {
+    event.preventDefault();
+    page.invokeMethodAsync("OnRegionKey", "type", typeNumber);
+  } else if (event.key === "d" && !event.shiftKey) {
+    const disposition = document.querySelector("[data-testid=review-disposition][tabindex], [data-testid=review-disposition] [tabindex]");
+    if (disposition) {
+      event.preventDefault();
+      disposition.focus();
+    }
+  }
+}
+
+export function attach(dotNetPage) {
+  detach();
+  page = dotNetPage;
+  document.addEventListener("keydown", onKeyDown);
+}
+
+export function detach() {
+  document.removeEventListener("keydown", onKeyDown);
+  page = null;
+}
