@@ -5,7 +5,7 @@ using Returns.Grader.TestSupport;
 namespace Returns.Grader.IntegrationTests;
 
 /// <summary>
-/// Intake's photo-quality check through the real API (issue 17): a too-dark photo is stored with its warning, the upload
+/// Intake's photo-quality check through the real API (issue 17): a too-dark or blurred photo is stored with its warning, the upload
 /// answer and the item say so, and a grade given while the item's photos carry the warning records it.
 /// </summary>
 public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
@@ -34,6 +34,21 @@ public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixtu
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
         var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
         Assert.Equal("dark", decision.GetProperty("photoWarnings").GetString());
+    }
+
+    [Fact]
+    public async Task ABlurredPhoto_IsFlaggedBlurred_AndTheGradeSaysSo()
+    {
+        var client = app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("BLUR"))).GetProperty("id").GetString();
+
+        var upload = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("soft.jpg", TestPhotos.BlurredJpeg(), "image/jpeg")));
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal(["blurred"], (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+        var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
+        Assert.Equal("blurred", decision.GetProperty("photoWarnings").GetString());
     }
 
     [Fact]

@@ -179,4 +179,17 @@ public static class TestPhotos
         using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
         return data.ToArray();
     }
+
+    /// <summary>A photo-like JPEG out of focus (a Gaussian blur of σ = 6 px at 800 px): intake's quality check flags it blurred.</summary>
+    public static byte[] BlurredJpeg(int width = 800, int height = 600)
+    {
+        using var sharp = SKBitmap.Decode(PhotoLikeJpeg(width, height));
+        using var surface = SKSurface.Create(new SKImageInfo(width, height));
+        using var paint = new SKPaint { ImageFilter = SKImageFilter.CreateBlur(6, 6, SKShaderTileMode.Clamp) };
+        using var image = SKImage.FromBitmap(sharp);
+        surface.Canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
+        using var blurred = surface.Snapshot();
+        using var data = blurred.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
 }

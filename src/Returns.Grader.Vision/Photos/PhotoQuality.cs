@@ -3,16 +3,39 @@ using SkiaSharp;
 namespace Returns.Grader.Vision.Photos;
 
 /// <summary>
-/// Checks a photo before anyone relies on the model's suggestion for it (issue 17). One check today: a photo too dark
-/// to judge damage on. Its threshold was measured (docs/benchmarks.md, "Photo quality"): the 95th percentile of luma is
-/// at least 37 on every sample, generated, real-content and site photo measured, and at most 30 on the same photos at
-/// 12 % of their brightness. Blur and over-exposure were measured too and are not flagged: by the measures tried
-/// (Laplacian variance, whole-photo and per tile; brightness percentiles) sharp and blurred, well and over-exposed photos
-/// overlap, and a warning that cries wolf on good photos teaches associates to ignore it.
+/// Checks a photo before anyone relies on the model's suggestion for it (issue 17): too dark, or blurred, to judge
+/// damage on. Thresholds were measured (docs/benchmarks.md, "Photo quality"), chosen so that no good photo measured is
+/// flagged: a warning that cries wolf on good photos teaches associates to ignore it.
+/// <list type="bullet">
+/// <item>Dark: the 95th percentile of luma is at least 37 on every sample, generated, real-content and site photo
+/// measured, and at most 30 on the same photos at 12 % of their brightness.</item>
+/// <item>Blurred: the sharpest textured part of the photo (<see cref="BlurEffect"/>) scores at most 0.474 on 199 good
+/// photos, and above 0.5 on most of the same photos blurred by σ = 5 px at 2048 px. A photo with no texture anywhere
+/// (a plain box on a plain table) gets no verdict: it cannot be told from a blurred one.</item>
+/// </list>
+/// Over-exposure is not flagged: by the measures tried (luma percentiles, share of clipped pixels) good photos of
+/// products on white overlap over-exposed ones.
 /// </summary>
 public static class PhotoQuality
 {
     public const string Dark = "dark";
+
+    public const string Blurred = "blurred";
+
+    /// <summary>Above this <see cref="BlurEffect"/> the photo is blurred (0 sharp … 1 blurred).</summary>
+    public const double BlurredAbove = 0.5;
+
+    /// <summary>The blur measure looks at the photo at this long side at most (a 2048 px copy is halved).</summary>
+    private const int BlurLongSide = 1024;
+
+    /// <summary>Tiles per side: the sharpest tile speaks for the photo, so a sharp item on a soft background passes.</summary>
+    private const int BlurTiles = 6;
+
+    /// <summary>The re-blur's window (pixels), as in Crete et al.</summary>
+    private const int BlurWindow = 9;
+
+    /// <summary>A tile whose mean neighbour difference (both axes added, luma 0–255) is at most this has too little texture to judge.</summary>
+    private const double TexturedTile = 2.0;
 
     /// <summary>Below this 95th percentile of luma (0–255) the photo is too dark.</summary>
     public const int DarkBelowLuma95 = 33;
@@ -24,7 +47,148 @@ public static class PhotoQuality
     public static IReadOnlyList<string> Assess(SKBitmap photo)
     {
         ArgumentNullException.ThrowIfNull(photo);
-        return Luma95(photo) < DarkBelowLuma95 ? [Dark] : [];
+        var warnings = new List<string>(2);
+        if (Luma95(photo) < DarkBelowLuma95)
+        {
+            warnings.Add(Dark);
+        }
+        if (BlurEffect(photo) > BlurredAbove)
+        {
+            warnings.Add(Blurred);
+        }
+        return warnings;
+    }
+
+    /// <summary>
+    /// How blurred the sharpest textured part of the photo is, from 0 (sharp) to 1; 0 when no part has texture.
+    /// The measure is Crete et al.'s "blur effect" (2007): blur the luma again with a 9-pixel box and see how much of the
+    /// difference between neighbouring pixels survives. A sharp photo loses most of it to the re-blur, a blurred one
+    /// little, whatever its content. It is taken per tile (6 × 6 over the photo shrunk by a whole factor to long side ≤ 1024), the larger of the
+    /// two axes, and the photo's score is its sharpest textured tile's.
+    /// </summary>
+    public static double BlurEffect(SKBitmap photo)
+    {
+        ArgumentNullException.ThrowIfNull(photo);
+        var (luma, width, height) = LumaAtMost(photo, BlurLongSide);
+        var sharpest = double.NaN;
+        for (var ty = 0; ty < BlurTiles; ty++)
+        {
+            for (var tx = 0; tx < BlurTiles; tx++)
+            {
+                var (x0, x1) = (tx * width / BlurTiles, (tx + 1) * width / BlurTiles);
+                var (y0, y1) = (ty * height / BlurTiles, (ty + 1) * height / BlurTiles);
+                if (x1 - x0 < 2 || y1 - y0 < 2)
+                {
+                    continue;
+                }
+                var across = ReblurLoss(luma, width, x0, x1, y0, y1, horizontal: true);
+                var down = ReblurLoss(luma, width, x0, x1, y0, y1, horizontal: false);
+                if (across.MeanDifference + down.MeanDifference > TexturedTile)
+                {
+                    var tile = Math.Max(across.Blur, down.Blur);
+                    sharpest = double.IsNaN(sharpest) ? tile : Math.Min(sharpest, tile);
+                }
+            }
+        }
+        return double.IsNaN(sharpest) ? 0 : sharpest;
+    }
+
+    /// <summary>One tile, one axis: the share of neighbour difference a re-blur takes away from what is left, and the mean difference.</summary>
+    private static (double Blur, double MeanDifference) ReblurLoss(byte[] luma, int width, int x0, int x1, int y0, int y1, bool horizontal)
+    {
+        // lines run along the axis; a line is a row (horizontal) or a column of the tile
+        var (lineLength, lines) = horizontal ? (x1 - x0, y1 - y0) : (y1 - y0, x1 - x0);
+        Span<int> line = lineLength <= 1024 ? stackalloc int[lineLength] : new int[lineLength];
+        Span<int> window = lineLength <= 1024 ? stackalloc int[lineLength] : new int[lineLength]; // window sums: BlurWindow × the re-blurred line
+        long differences = 0, surviving = 0; // surviving in BlurWindow-ths: integer arithmetic throughout
+        const int half = BlurWindow / 2;
+        var last = lineLength - 1;
+        for (var n = 0; n < lines; n++)
+        {
+            for (var i = 0; i < lineLength; i++)
+            {
+                line[i] = horizontal ? luma[(y0 + n) * width + x0 + i] : luma[(y0 + i) * width + x0 + n];
+            }
+            // box sum over the window, the ends repeated (a running sum)
+            var sum = 0;
+            for (var k = -half; k <= half; k++)
+            {
+                sum += line[Math.Clamp(k, 0, last)];
+            }
+            for (var i = 0; i < lineLength; i++)
+            {
+                window[i] = sum;
+                sum += line[Math.Min(i + half + 1, last)] - line[Math.Max(i - half, 0)];
+            }
+            for (var i = 0; i < last; i++)
+            {
+                var original = Math.Abs(line[i + 1] - line[i]);
+                var again = Math.Abs(window[i + 1] - window[i]);
+                differences += original;
+                surviving += Math.Max(0, BlurWindow * original - again);
+            }
+        }
+        var lost = differences - surviving / (double)BlurWindow;
+        var count = (double)(lineLength - 1) * lines;
+        return (differences > 0 ? lost / differences : 1.0, differences / count);
+    }
+
+    /// <summary>
+    /// Rec. 601 luma of the photo, each output pixel the mean of an n × n block with n the smallest whole factor that
+    /// brings the long side to the given one or less (a 2048 px photo is halved to 1024). A whole-factor box mean costs
+    /// one pass over the pixels: Skia's scaling with mipmaps took 110 ms here (docs/benchmarks.md).
+    /// </summary>
+    private static (byte[] Luma, int Width, int Height) LumaAtMost(SKBitmap photo, int longSide)
+    {
+        var (sourceWidth, sourceHeight, rowBytes) = (photo.Width, photo.Height, photo.RowBytes);
+        var factor = (Math.Max(sourceWidth, sourceHeight) + longSide - 1) / longSide;
+        var (width, height) = (sourceWidth / factor, sourceHeight / factor);
+        var (red, blue) = photo.ColorType switch
+        {
+            SKColorType.Rgba8888 => (0, 2),
+            SKColorType.Bgra8888 => (2, 0),
+            _ => (-1, -1),
+        };
+        var pixels = red >= 0 ? photo.GetPixelSpan() : default;
+        var sums = new int[width];
+        var luma = new byte[Math.Max(1, width * height)];
+        var block = factor * factor;
+        for (var y = 0; y < height; y++)
+        {
+            Array.Clear(sums);
+            for (var dy = 0; dy < factor; dy++)
+            {
+                var sourceY = y * factor + dy;
+                if (red >= 0)
+                {
+                    // opaque after intake, so premultiplied = straight
+                    var row = pixels.Slice(sourceY * rowBytes, width * factor * 4);
+                    var at = 0;
+                    for (var x = 0; x < width; x++)
+                    {
+                        var sum = 0;
+                        for (var k = 0; k < factor; k++, at += 4)
+                        {
+                            sum += 299 * row[at + red] + 587 * row[at + 1] + 114 * row[at + blue];
+                        }
+                        sums[x] += sum;
+                    }
+                }
+                else
+                {
+                    for (var x = 0; x < width * factor; x++)
+                    {
+                        var c = photo.GetPixel(x, sourceY);
+                        sums[x / factor] += 299 * c.Red + 587 * c.Green + 114 * c.Blue;
+                    }
+                }
+            }
+            for (var x = 0; x < width; x++)
+            {
+                luma[y * width + x] = (byte)(sums[x] / (1000 * block));
+            }
+        }
+        return (luma, Math.Max(1, width), Math.Max(1, height));
     }
 
     /// <summary>The 95th percentile of Rec. 601 luma over a grid of pixels (every n-th row and column).</summary>

@@ -82,10 +82,11 @@ public static class Words
         _ => code,
     };
 
-    /// <summary>Photo-quality warnings (Vision.PhotoQuality) as the associate reads them: "is too dark".</summary>
+    /// <summary>Photo-quality warnings (Vision.PhotoQuality) as the associate reads them: "is too dark", "is blurred".</summary>
     public static string PhotoWarnings(IEnumerable<string> warnings) => string.Join(" and ", warnings.Select(w => w switch
     {
         "dark" => "is too dark to judge damage on",
+        "blurred" => "is blurred",
         _ => $"has a problem ({w})",
     }));
 }
