@@ -5,7 +5,8 @@ using Microsoft.Playwright;
 using Returns.Grader.TestSupport;
 
 // The station's upload on emulated warehouse Wi-Fi (issue 2, issue 17's "≤ 0.8 s"): from the moment a 12 MP, ~4 MB
-// phone photo is picked (the file input's change event) to the moment its thumbnail is drawn, timed inside the page.
+// phone photo is picked (the file input's change event) to the moment its suggestion is shown and its thumbnail is
+// drawn, timed inside the page, with the moment the browser had scaled the photo and started sending it.
 // The app runs in process on Kestrel (SQLite, the shipped model unless --manual), Chromium is Debian's.
 //
 // Usage, from the repository root (docs/benchmarks.md has the measured runs):
@@ -14,6 +15,7 @@ var runs = 5;
 var latencyMs = 50;
 var megabits = 50.0;
 var manual = false;
+var shrinkStudy = false;
 for (var i = 0; i < args.Length; i++)
 {
     switch (args[i])
@@ -22,6 +24,7 @@ for (var i = 0; i < args.Length; i++)
         case "--latency": latencyMs = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--mbit": megabits = double.Parse(args[++i], CultureInfo.InvariantCulture); break;
         case "--manual": manual = true; break;
+        case "--shrink-study": shrinkStudy = true; break;
         default: throw new ArgumentException($"Unknown argument {args[i]}; see Program.cs.");
     }
 }
@@ -75,6 +78,12 @@ await page.ClickAsync("button[type=submit]");
 await page.WaitForURLAsync("**/station");
 await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
 
+if (shrinkStudy)
+{
+    await ShrinkStudyAsync();
+    return 0;
+}
+
 var cdp = await context.NewCDPSessionAsync(page);
 await cdp.SendAsync("Network.enable");
 await cdp.SendAsync("Network.emulateNetworkConditions", new Dictionary<string, object>
@@ -89,10 +98,12 @@ Console.WriteLine($"# Station upload bench, {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
 Console.WriteLine($"- Machine: {Environment.ProcessorCount} cores; load average at the start {LoadAverage()}; model: {(manual ? "none (manual mode)" : "the shipped one")}");
 Console.WriteLine($"- Photo: {photo.Length:N0} bytes, 4032x3024; network: {latencyMs} ms round trip, {megabits:0.#} Mbit/s both ways");
 Console.WriteLine();
-Console.WriteLine("| run | photo bytes sent | the server received | upload answered | shown at the station |");
-Console.WriteLine("|--:|--:|--:|--:|--:|");
+Console.WriteLine("| run | photo bytes sent | the server received | scaled, sending starts | upload answered | suggestion shown | thumbnail shown |");
+Console.WriteLine("|--:|--:|--:|--:|--:|--:|--:|");
 var answered = new List<double>();
 var shownAfter = new List<double>();
+var scaledAfter = new List<double>();
+var suggestedAfter = new List<double>();
 var api = app.ApiClient();
 for (var run = 1; run <= runs; run++)
 {
@@ -101,28 +112,131 @@ for (var run = 1; run <= runs; run++)
     await page.Keyboard.TypeAsync(plate);
     await page.Keyboard.PressAsync("Enter");
     await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
-    await page.EvaluateAsync("() => { window.__sentBytes = null; performance.clearResourceTimings(); document.addEventListener('change', () => { window.__picked = performance.now(); }, { capture: true, once: true }); }");
+    // the moment the suggestion line first appears (a new item has none), recorded by the page itself
+    await page.EvaluateAsync("() => { window.__sentBytes = null; window.__suggested = null; performance.clearResourceTimings(); " +
+        "document.addEventListener('change', () => { window.__picked = performance.now(); }, { capture: true, once: true }); " +
+        "const watch = new MutationObserver(() => { if (document.querySelector('[data-testid=suggestion]')) { window.__suggested = performance.now(); watch.disconnect(); } }); " +
+        "watch.observe(document.body, { childList: true, subtree: true }); }");
     await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "12mp.jpg", MimeType = "image/jpeg", Buffer = photo });
     var shown = await page.WaitForFunctionAsync(
         "() => { const i = document.querySelector('[data-testid=photos] img[data-photo-id]'); return i && i.complete && i.naturalWidth > 0 ? performance.now() : null; }",
         null, new PageWaitForFunctionOptions { Timeout = 30_000, PollingInterval = 5 });
     var timings = await page.EvaluateAsync<double[]>(
         "shown => { const post = performance.getEntriesByType('resource').find(e => e.name.includes('/photos') && e.initiatorType === 'xmlhttprequest'); " +
-        "return [shown - window.__picked, post ? post.responseEnd - window.__picked : -1, window.__sentBytes ?? -1]; }",
+        "return [shown - window.__picked, post ? post.responseEnd - window.__picked : -1, window.__sentBytes ?? -1, " +
+        "post ? post.startTime - window.__picked : -1, window.__suggested ? window.__suggested - window.__picked : -1]; }",
         await shown.JsonValueAsync<double>());
     var sent = await ReceivedSizeAsync(plate);
-    Console.WriteLine($"| {run} | {(timings[2] >= 0 ? $"{timings[2]:N0}" : "n/a")} | {sent} | {timings[1]:N0} ms | {timings[0]:N0} ms |");
+    var suggestion = timings[4] >= 0 ? $"{timings[4]:N0} ms" : "none";
+    Console.WriteLine($"| {run} | {(timings[2] >= 0 ? $"{timings[2]:N0}" : "n/a")} | {sent} | {timings[3]:N0} ms | {timings[1]:N0} ms | {suggestion} | {timings[0]:N0} ms |");
     answered.Add(timings[1]);
     shownAfter.Add(timings[0]);
+    scaledAfter.Add(timings[3]);
+    if (timings[4] >= 0)
+    {
+        suggestedAfter.Add(timings[4]);
+    }
     // grade it and move on, as an associate would: the next run starts from the scan field
     await page.Locator("body").ClickAsync(new LocatorClickOptions { Position = new Position { X = 5, Y = 300 } });
     await page.Keyboard.PressAsync("1");
     await page.Keyboard.PressAsync("Enter");
     await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
 }
-Console.WriteLine($"| median | | | {Median(answered):N0} ms | {Median(shownAfter):N0} ms |");
+Console.WriteLine($"| median | | | {Median(scaledAfter):N0} ms | {Median(answered):N0} ms | {(suggestedAfter.Count > 0 ? $"{Median(suggestedAfter):N0} ms" : "none")} | {Median(shownAfter):N0} ms |");
 Console.WriteLine($"- Load average at the end {LoadAverage()}");
 return 0;
+
+// --shrink-study: where the browser's time goes when it scales the 12 MP photo to the stored size, per way of doing it
+// (the photo handed to the page as a Blob; each way run 4 times after one warm-up, medians in ms).
+async Task ShrinkStudyAsync()
+{
+    var json = await page.EvaluateAsync<string>("""
+        async (base64) => {
+          const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+          const file = new File([bytes], "12mp.jpg", { type: "image/jpeg" });
+          const maxSide = 2048;
+          const toBlob = (canvas) => new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+          const ways = {
+            // what station.js did: decode at full size, draw scaled on a canvas, encode
+            "decode full, canvas scale": async (t) => {
+              const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" }); t.mark("decoded");
+              const scale = maxSide / Math.max(bitmap.width, bitmap.height);
+              const canvas = document.createElement("canvas");
+              canvas.width = Math.round(bitmap.width * scale); canvas.height = Math.round(bitmap.height * scale);
+              const context = canvas.getContext("2d"); context.imageSmoothingQuality = "high";
+              context.drawImage(bitmap, 0, 0, canvas.width, canvas.height); bitmap.close(); t.mark("scaled");
+              await toBlob(canvas); t.mark("encoded");
+            },
+            // the size from the <img> header (no pixel decode), then decode straight to the stored size
+            "size from <img>, decode to size": async (t) => {
+              const url = URL.createObjectURL(file);
+              const img = new Image();
+              await new Promise((resolve, reject) => { img.onload = resolve; img.onerror = reject; img.src = url; });
+              URL.revokeObjectURL(url); t.mark("sized");
+              const scale = maxSide / Math.max(img.naturalWidth, img.naturalHeight);
+              const width = Math.round(img.naturalWidth * scale), height = Math.round(img.naturalHeight * scale);
+              const bitmap = await createImageBitmap(file, { imageOrientation: "from-image", resizeWidth: width, resizeHeight: height, resizeQuality: "medium" });
+              t.mark("decoded+scaled");
+              const canvas = document.createElement("canvas"); canvas.width = width; canvas.height = height;
+              canvas.getContext("bitmaprenderer").transferFromImageBitmap(bitmap); t.mark("on canvas");
+              await toBlob(canvas); t.mark("encoded");
+            },
+            // the <img> (sized from its header, decoded by the page's image pipeline) drawn scaled on a canvas
+            "<img> drawn scaled": async (t) => {
+              const url = URL.createObjectURL(file);
+              const img = new Image();
+              await new Promise((resolve, reject) => { img.onload = resolve; img.onerror = reject; img.src = url; });
+              t.mark("sized");
+              const scale = maxSide / Math.max(img.naturalWidth, img.naturalHeight);
+              const canvas = document.createElement("canvas");
+              canvas.width = Math.round(img.naturalWidth * scale); canvas.height = Math.round(img.naturalHeight * scale);
+              const context = canvas.getContext("2d"); context.imageSmoothingQuality = "high";
+              context.drawImage(img, 0, 0, canvas.width, canvas.height); URL.revokeObjectURL(url); t.mark("decoded+scaled");
+              await toBlob(canvas); t.mark("encoded");
+            },
+            // as the first, on an OffscreenCanvas, encoded by convertToBlob
+            "decode full, OffscreenCanvas": async (t) => {
+              const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" }); t.mark("decoded");
+              const scale = maxSide / Math.max(bitmap.width, bitmap.height);
+              const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
+              const context = canvas.getContext("2d"); context.imageSmoothingQuality = "high";
+              context.drawImage(bitmap, 0, 0, canvas.width, canvas.height); bitmap.close(); t.mark("scaled");
+              await canvas.convertToBlob({ type: "image/jpeg", quality: 0.92 }); t.mark("encoded");
+            },
+            // the same at quality 0.85
+            "decode full, OffscreenCanvas, q0.85": async (t) => {
+              const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" }); t.mark("decoded");
+              const scale = maxSide / Math.max(bitmap.width, bitmap.height);
+              const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
+              const context = canvas.getContext("2d"); context.imageSmoothingQuality = "high";
+              context.drawImage(bitmap, 0, 0, canvas.width, canvas.height); bitmap.close(); t.mark("scaled");
+              const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 }); t.mark("encoded " + blob.size + " bytes");
+            },
+          };
+          const out = {};
+          for (const [name, way] of Object.entries(ways)) {
+            const runs = [];
+            for (let i = 0; i < 5; i++) {
+              const marks = []; const start = performance.now();
+              await way({ mark: (label) => marks.push([label, performance.now() - start]) });
+              if (i > 0) runs.push(marks);
+            }
+            out[name] = runs;
+          }
+          return JSON.stringify(out);
+        }
+        """, Convert.ToBase64String(photo));
+    using var parsed = JsonDocument.Parse(json);
+    var result = parsed.RootElement;
+    Console.WriteLine($"# Browser-side scaling of the {photo.Length:N0}-byte 4032x3024 photo ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()})");
+    foreach (var way in result.EnumerateObject())
+    {
+        var runsOfWay = way.Value.EnumerateArray().Select(r => r.EnumerateArray().Select(m => (Label: m[0].GetString()!, At: m[1].GetDouble())).ToList()).ToList();
+        var labels = runsOfWay[0].Select(m => m.Label).ToList();
+        var medians = labels.Select((label, i) => $"{label} {Median(runsOfWay.Select(r => r[i].At).ToList()):N0} ms");
+        Console.WriteLine($"- {way.Name}: {string.Join(", ", medians)} (cumulative)");
+    }
+}
 
 // What the server received for the item's photo (its source size in pixels): the browser's scaling at work.
 async Task<string> ReceivedSizeAsync(string plate)
