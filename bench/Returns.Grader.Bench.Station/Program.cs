@@ -11,6 +11,7 @@ using Returns.Grader.TestSupport;
 //
 // Usage, from the repository root (docs/benchmarks.md has the measured runs):
 //   nice -n 10 dotnet run -c Release --project bench/Returns.Grader.Bench.Station [-- --runs 5 --latency 50 --mbit 50 --manual]
+//   ... -- --shrink-study    times ways of scaling the photo in the page instead (and checks ImageDecoder's rotation)
 var runs = 5;
 var latencyMs = 50;
 var megabits = 50.0;
@@ -126,6 +127,10 @@ for (var run = 1; run <= runs; run++)
         "return [shown - window.__picked, post ? post.responseEnd - window.__picked : -1, window.__sentBytes ?? -1, " +
         "post ? post.startTime - window.__picked : -1, window.__suggested ? window.__suggested - window.__picked : -1]; }",
         await shown.JsonValueAsync<double>());
+    var marks = await page.EvaluateAsync<string>("() => performance.getEntriesByType('mark').filter(m => m.name.startsWith('grader:'))" +
+        ".map(m => `${m.name.slice(7)} ${Math.round(m.startTime - window.__picked)}`).join(', ')");
+    await page.EvaluateAsync("() => performance.clearMarks()");
+    Console.Error.WriteLine($"  run {run}: station.js marks after the pick (ms): {marks}");
     var sent = await ReceivedSizeAsync(plate);
     var suggestion = timings[4] >= 0 ? $"{timings[4]:N0} ms" : "none";
     Console.WriteLine($"| {run} | {(timings[2] >= 0 ? $"{timings[2]:N0}" : "n/a")} | {sent} | {timings[3]:N0} ms | {timings[1]:N0} ms | {suggestion} | {timings[0]:N0} ms |");
@@ -212,6 +217,18 @@ async Task ShrinkStudyAsync()
               context.drawImage(bitmap, 0, 0, canvas.width, canvas.height); bitmap.close(); t.mark("scaled");
               const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 }); t.mark("encoded " + blob.size + " bytes");
             },
+            // WebCodecs' ImageDecoder asked for the stored size (a JPEG can be decoded at 1/2 scale directly)
+            "ImageDecoder at the stored size": async (t) => {
+              if (typeof ImageDecoder !== "function") { t.mark("no ImageDecoder"); return; }
+              const decoder = new ImageDecoder({ data: file.stream(), type: "image/jpeg", desiredWidth: 2048, desiredHeight: 1536 });
+              const { image } = await decoder.decode(); t.mark(`decoded ${image.displayWidth}x${image.displayHeight}`);
+              const canvas = document.createElement("canvas");
+              const scale = maxSide / Math.max(image.displayWidth, image.displayHeight);
+              canvas.width = Math.round(image.displayWidth * Math.min(1, scale)); canvas.height = Math.round(image.displayHeight * Math.min(1, scale));
+              const context = canvas.getContext("2d"); context.imageSmoothingQuality = "high";
+              context.drawImage(image, 0, 0, canvas.width, canvas.height); image.close(); decoder.close(); t.mark("drawn");
+              await toBlob(canvas); t.mark("encoded");
+            },
           };
           const out = {};
           for (const [name, way] of Object.entries(ways)) {
@@ -226,6 +243,23 @@ async Task ShrinkStudyAsync()
           return JSON.stringify(out);
         }
         """, Convert.ToBase64String(photo));
+    var rotated = await page.EvaluateAsync<string>("""
+        async (base64) => {
+          const bytes = Uint8Array.from(atob(base64), c => c.charCodeAt(0));
+          const decoder = new ImageDecoder({ data: new Blob([bytes]).stream(), type: "image/jpeg", desiredWidth: 2048, desiredHeight: 1536 });
+          const { image } = await decoder.decode();
+          const text = `EXIF-6 photo via ImageDecoder: coded ${image.codedWidth}x${image.codedHeight}, display ${image.displayWidth}x${image.displayHeight}, rotation ${image.rotation}, flip ${image.flip}`;
+          const draw = (source, w, h) => { const c = document.createElement("canvas"); c.width = w; c.height = h;
+            const x = c.getContext("2d"); x.drawImage(source, 0, 0, w, h);
+            return [[5, 5], [w - 5, 5], [5, h - 5], [w - 5, h - 5]].map(([px, py]) => Array.from(x.getImageData(px, py, 1, 1).data.slice(0, 3)).join("/")).join(" "); };
+          const viaFrame = draw(image, image.displayWidth, image.displayHeight);
+          const bitmap = await createImageBitmap(new Blob([bytes], { type: "image/jpeg" }), { imageOrientation: "from-image" });
+          const viaBitmap = draw(bitmap, bitmap.width, bitmap.height);
+          image.close(); decoder.close();
+          return text + `; corners drawn from the frame ${viaFrame}; from createImageBitmap ${viaBitmap} (${bitmap.width}x${bitmap.height})`;
+        }
+        """, Convert.ToBase64String(TestPhotos.WithExif(TestPhotos.HalfRedHalfBlueJpeg(4000, 2000), orientation: 6)));
+    Console.WriteLine(rotated);
     using var parsed = JsonDocument.Parse(json);
     var result = parsed.RootElement;
     Console.WriteLine($"# Browser-side scaling of the {photo.Length:N0}-byte 4032x3024 photo ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, load average {LoadAverage()})");

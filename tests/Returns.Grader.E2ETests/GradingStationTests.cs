@@ -388,14 +388,19 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
 
     /// <summary>
     /// A 12-megapixel, ~4 MB phone photo leaves the browser at the size the server keeps (issue 17): fewer bytes on the
-    /// warehouse Wi-Fi. How long it takes is measured by bench/Returns.Grader.Bench.Station, not here.
+    /// warehouse Wi-Fi. How long it takes is measured by bench/Returns.Grader.Bench.Station, not here. Both ways station.js
+    /// has: WebCodecs' ImageDecoder asked for the stored size (a JPEG decodes at 1/2 directly: 2016×1512), and, in a
+    /// browser without it, the whole photo decoded and drawn at the stored size (2048×1536).
     /// </summary>
-    [Fact]
-    public async Task TwelveMegapixelPhoto_IsScaledInTheBrowser_BeforeItIsSent()
+    [Theory]
+    [InlineData(true, 2016, 1512)]
+    [InlineData(false, 2048, 1536)]
+    public async Task TwelveMegapixelPhoto_IsScaledInTheBrowser_BeforeItIsSent(bool imageDecoder, int width, int height)
     {
         var plate = ApiJson.UniquePlate("E2E");
         await fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Dev Wifi");
+        await WithoutImageDecoderUnlessAsync(imageDecoder, page);
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
@@ -408,28 +413,51 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var item = await GetItemAsync(plate);
         Assert.Equal(1, item.GetProperty("photos").GetArrayLength());
         var arrived = await SourceSizeAsync(item.GetProperty("photos")[0].GetProperty("photoId").GetGuid());
-        Assert.Equal((2048, 1536), arrived); // the stored long side, from 4032x3024, before it left the browser
+        Assert.Equal((width, height), arrived); // at most the stored long side, from 4032x3024, before it left the browser
     }
 
-    [Fact]
-    public async Task PhoneHeldUpright_PhotoIsShrunkInTheBrowser_AndArrivesUpright()
+    /// <summary>Takes WebCodecs' ImageDecoder away from the page, as in a browser without it: station.js decodes the whole photo.</summary>
+    private static async Task WithoutImageDecoderUnlessAsync(bool imageDecoder, IPage page)
+    {
+        Assert.True(await page.EvaluateAsync<bool>("() => typeof ImageDecoder === 'function'"), "Chromium has ImageDecoder");
+        if (!imageDecoder)
+        {
+            await page.EvaluateAsync("() => { delete window.ImageDecoder; }");
+        }
+    }
+
+    /// <summary>
+    /// A photo taken with the phone held upright (stored landscape, EXIF orientation 6) arrives upright and shrunk, by
+    /// either way of scaling: its size is portrait, and what was the left of the stored picture (red) is at the top.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 1512, 2016)]
+    [InlineData(false, 1536, 2048)]
+    public async Task PhoneHeldUpright_PhotoIsShrunkInTheBrowser_AndArrivesUpright(bool imageDecoder, int width, int height)
     {
         var plate = ApiJson.UniquePlate("E2E");
         await fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Ivy Upright");
+        await WithoutImageDecoderUnlessAsync(imageDecoder, page);
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
 
-        // Stored landscape 4032x3024 with EXIF orientation 6, as a phone held upright writes it: upright it is portrait.
-        var photo = TestPhotos.WithExif(TestPhotos.PhotoLikeJpeg(4032, 3024, quality: 85), orientation: 6);
+        // Stored landscape 4032x3024 with EXIF orientation 6, as a phone held upright writes it: upright it is portrait,
+        // and the stored picture's left half (red) is its top.
+        var photo = TestPhotos.WithExif(TestPhotos.HalfRedHalfBlueJpeg(4032, 3024), orientation: 6);
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "upright.jpg", MimeType = "image/jpeg", Buffer = photo });
         await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(1);
 
         var stored = (await GetItemAsync(plate)).GetProperty("photos")[0];
         var arrived = await SourceSizeAsync(stored.GetProperty("photoId").GetGuid());
-        Assert.Equal((1536, 2048), arrived); // shrunk to the stored long side and turned upright before it left the browser
+        Assert.Equal((width, height), arrived); // shrunk to the stored long side and turned upright before it left the browser
         Assert.True(stored.GetProperty("height").GetInt32() > stored.GetProperty("width").GetInt32(), "kept upright");
+        var kept = await fixture.App.ApiClient().GetByteArrayAsync($"/api/v1/photos/{stored.GetProperty("photoId").GetGuid()}");
+        using var bitmap = SkiaSharp.SKBitmap.Decode(kept);
+        var (top, bottom) = (bitmap.GetPixel(bitmap.Width / 2, 10), bitmap.GetPixel(bitmap.Width / 2, bitmap.Height - 10));
+        Assert.True(top.Red > 200 && top.Blue < 60, $"top is red: {top}");
+        Assert.True(bottom.Blue > 200 && bottom.Red < 60, $"bottom is blue: {bottom}");
     }
 
     /// <summary>The size of what the server received for a photo (before its own re-encode): the browser's work.</summary>
