@@ -297,6 +297,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
         await Assertions.Expect(page.GetByTestId("review-item")).ToContainTextAsync(plate);
         var rows = page.Locator("[data-region-keys]");
         await Assertions.Expect(rows).ToHaveCountAsync(damage.Length);
+        await Assertions.Expect(page.Locator("[data-testid=review-form][data-keys=on]")).ToHaveCountAsync(1); // review.js listens
         await page.EvaluateAsync("document.activeElement.blur()");
 
         await page.Keyboard.PressAsync("r"); // nothing chosen: nothing changes

@@ -4,6 +4,7 @@
 // while the supervisor types in a field or has a list open. Grade keys 1-5 and "?" stay in shortcuts.js.
 
 import { isTypingTarget } from "./typing.js";
+import { regionKeyOf } from "./region-keys.js";
 
 let page = null;
 
@@ -20,15 +21,10 @@ function onKeyDown(event) {
     }
     return;
   }
-  const regionKey = { n: "next", p: "previous", a: "accept", r: "reject" }[event.key];
-  // event.code: Shift+1 is "!" on a US keyboard and something else elsewhere
-  const typeNumber = event.shiftKey && /^Digit[1-6]$/.test(event.code) ? Number(event.code.slice(5)) : 0;
-  if (regionKey && !event.shiftKey && document.querySelector("[data-region-keys]")) {
+  const regionKey = regionKeyOf(event);
+  if (regionKey && document.querySelector("[data-region-keys]")) {
     event.preventDefault();
-    page.invokeMethodAsync("OnRegionKey", regionKey, 0);
-  } else if (typeNumber) {
-    event.preventDefault();
-    page.invokeMethodAsync("OnRegionKey", "type", typeNumber);
+    page.invokeMethodAsync("OnRegionKey", ...regionKey);
   } else if (event.key === "d" && !event.shiftKey) {
     const disposition = document.querySelector("[data-testid=review-disposition][tabindex], [data-testid=review-disposition] [tabindex]");
     if (disposition) {

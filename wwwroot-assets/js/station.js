@@ -4,6 +4,7 @@
 // and slows to a crawl on high-latency warehouse Wi-Fi (dotnet/aspnetcore#58447).
 
 import { isTypingTarget } from "./typing.js";
+import { regionKeyOf } from "./region-keys.js";
 
 let station = null;
 let uploadCounter = 0;
@@ -31,18 +32,12 @@ function onKeyDown(event) {
     viewerKeys[event.key](viewer);
     return;
   }
-  // Region keys: N/P choose, A/R accept/reject, Shift+1..6 the type (event.code: Shift+1 is "!" on a US keyboard).
+  // Region keys (region-keys.js): N/P choose, A/R accept/reject, Shift+1..6 the type.
   if (!typing && !(target && target.closest(".mud-popover-open"))) {
-    const regionKey = { n: "next", p: "previous", a: "accept", r: "reject" }[event.key];
-    const typeNumber = event.shiftKey && /^Digit[1-6]$/.test(event.code) ? Number(event.code.slice(5)) : 0;
-    if (regionKey && !event.shiftKey) {
+    const regionKey = regionKeyOf(event);
+    if (regionKey) {
       event.preventDefault();
-      station.invokeMethodAsync("OnRegionKey", regionKey, 0);
-      return;
-    }
-    if (typeNumber) {
-      event.preventDefault();
-      station.invokeMethodAsync("OnRegionKey", "type", typeNumber);
+      station.invokeMethodAsync("OnRegionKey", ...regionKey);
       return;
     }
     if (event.key === "d" && !event.shiftKey) {
