@@ -1,0 +1,86 @@
+"""Can the model tell a too-small item (issue 17's warning)? Its localizer already finds the item before the graph crops
+to it (crop_to_item), so the box's share of the photo looked like a free measure. This measures, for a checkpoint:
+
+* on photos as they are (the real-photo check, the generated validation split): the share the localizer gives, and
+  how many a threshold would flag - a warning should flag none of them (ADR 0028);
+* on the same photos zoomed out (the photo shrunk by k in the middle of a canvas of its own size, filled with its
+  border's median colour, so the item covers 1/k^2 of what it did): the share, how many are flagged, and what the
+  suggestion is worth there (grade accuracy; damaged photos called damaged, clean ones called clean).
+
+Result for 4.0.0 (REPORT.md, docs/benchmarks.md "Photo quality"): the suggestion degrades from 2x on, but the
+localizer's share does not follow the item down: it never saw an item under 4.4 % of the photo in training, and its
+box stays near that floor, so no threshold flags small items without flagging good photos. Not shipped; the
+localizer would first need zoomed-out items in training.
+
+    OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 item_size_study.py --ckpt ../grader-vit-v1/model.pt \
+        --data data/realcheck-v1:test --data data/synth-v2:validation --limit 250 --threshold 0.05
+"""
+import argparse
+import io
+
+import numpy as np
+import torch
+from PIL import Image, ImageOps
+
+from dataset import preprocess_image, to_tensor
+from package import open_package
+from rubric import GRADES
+from train import load_checkpoint
+
+
+def zoomed_out(data: bytes, k: float) -> bytes:
+    im = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    a = np.asarray(im)
+    border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
+    canvas = Image.new("RGB", im.size, tuple(int(v) for v in np.median(border, axis=0)))
+    small = im.resize((max(1, round(im.width / k)), max(1, round(im.height / k))), Image.BILINEAR)
+    canvas.paste(small, ((im.width - small.width) // 2, (im.height - small.height) // 2))
+    out = io.BytesIO()
+    canvas.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--data", action="append", required=True, help="package:split")
+    ap.add_argument("--threshold", type=float, default=0.05)
+    ap.add_argument("--zoom", type=float, action="append", help="zoom-out factors (default 1, 1.5, 2, 3, 4)")
+    ap.add_argument("--limit", type=int, default=300, help="photos per package at most")
+    ap.add_argument("--threads", type=int, default=1)
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model, ck = load_checkpoint(a.ckpt)
+    model.eval()
+    t = ck["calibration"]["temperature"]
+    s = model.cfg.input_size
+    zooms = a.zoom or [1.0, 1.5, 2.0, 3.0, 4.0]
+    print(f"| photos | zoomed out | n | item share p1 / p5 / median | flagged (< {a.threshold:g}) | grade accuracy | "
+          f"damaged called damaged | clean called clean |")
+    print("|---|--:|--:|---|--:|--:|--:|--:|")
+    for spec in a.data:
+        path, split = spec.split(":")
+        pkg = open_package(path)
+        samples = pkg.samples(split)[: a.limit]
+        truth = np.array([smp["grade_index"] for smp in samples])
+        raw = [pkg.read_image(smp["file_name"]) for smp in samples]
+        for k in zooms:
+            pixels = np.stack([preprocess_image(zoomed_out(b, k) if k != 1 else b, s) for b in raw])
+            shares, grades = [], []
+            with torch.no_grad():
+                for i in range(0, len(pixels), 16):
+                    x = to_tensor(pixels[i:i + 16])
+                    box = model.locate(x).numpy()
+                    shares.extend(((box[:, 2] - box[:, 0]).clip(0, 1) * (box[:, 3] - box[:, 1]).clip(0, 1)).tolist())
+                    grades.extend(torch.softmax(model(x)[0] / t, -1).argmax(-1).tolist())
+            shares, grades = np.array(shares), np.array(grades)
+            damaged, clean = truth >= 2, truth == 0
+            p1, p5, p50 = np.percentile(shares, [1, 5, 50])
+            print(f"| {path.split('/')[-1]} {split} | {k:g}x | {len(samples)} | {p1:.3f} / {p5:.3f} / {p50:.3f} | "
+                  f"{(shares < a.threshold).mean():.2f} | {(grades == truth).mean():.2f} | "
+                  f"{(grades[damaged] >= 2).mean() if damaged.any() else float('nan'):.2f} | "
+                  f"{(grades[clean] <= 1).mean() if clean.any() else float('nan'):.2f} |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
