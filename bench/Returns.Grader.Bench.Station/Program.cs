@@ -161,6 +161,14 @@ async Task ShrinkStudyAsync()
           const file = new File([bytes], "12mp.jpg", { type: "image/jpeg" });
           const maxSide = 2048;
           const toBlob = (canvas) => new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", 0.92));
+          const offscreen = async (t, quality) => {
+            const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" }); t.mark("decoded");
+            const scale = maxSide / Math.max(bitmap.width, bitmap.height);
+            const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
+            const context = canvas.getContext("2d"); context.imageSmoothingQuality = "high";
+            context.drawImage(bitmap, 0, 0, canvas.width, canvas.height); bitmap.close(); t.mark("scaled");
+            const blob = await canvas.convertToBlob({ type: "image/jpeg", quality }); t.mark(`encoded ${blob.size} bytes`);
+          };
           const ways = {
             // what station.js did: decode at full size, draw scaled on a canvas, encode
             "decode full, canvas scale": async (t) => {
@@ -199,24 +207,9 @@ async Task ShrinkStudyAsync()
               context.drawImage(img, 0, 0, canvas.width, canvas.height); URL.revokeObjectURL(url); t.mark("decoded+scaled");
               await toBlob(canvas); t.mark("encoded");
             },
-            // as the first, on an OffscreenCanvas, encoded by convertToBlob
-            "decode full, OffscreenCanvas": async (t) => {
-              const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" }); t.mark("decoded");
-              const scale = maxSide / Math.max(bitmap.width, bitmap.height);
-              const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
-              const context = canvas.getContext("2d"); context.imageSmoothingQuality = "high";
-              context.drawImage(bitmap, 0, 0, canvas.width, canvas.height); bitmap.close(); t.mark("scaled");
-              await canvas.convertToBlob({ type: "image/jpeg", quality: 0.92 }); t.mark("encoded");
-            },
-            // the same at quality 0.85
-            "decode full, OffscreenCanvas, q0.85": async (t) => {
-              const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" }); t.mark("decoded");
-              const scale = maxSide / Math.max(bitmap.width, bitmap.height);
-              const canvas = new OffscreenCanvas(Math.round(bitmap.width * scale), Math.round(bitmap.height * scale));
-              const context = canvas.getContext("2d"); context.imageSmoothingQuality = "high";
-              context.drawImage(bitmap, 0, 0, canvas.width, canvas.height); bitmap.close(); t.mark("scaled");
-              const blob = await canvas.convertToBlob({ type: "image/jpeg", quality: 0.85 }); t.mark("encoded " + blob.size + " bytes");
-            },
+            // as the first, on an OffscreenCanvas, encoded by convertToBlob (at q0.92 and q0.85)
+            "decode full, OffscreenCanvas": (t) => offscreen(t, 0.92),
+            "decode full, OffscreenCanvas, q0.85": (t) => offscreen(t, 0.85),
             // WebCodecs' ImageDecoder asked for the stored size (a JPEG can be decoded at 1/2 scale directly)
             "ImageDecoder at the stored size": async (t) => {
               if (typeof ImageDecoder !== "function") { t.mark("no ImageDecoder"); return; }

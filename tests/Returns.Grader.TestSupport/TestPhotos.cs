@@ -181,15 +181,34 @@ public static class TestPhotos
     }
 
     /// <summary>A photo-like JPEG out of focus (a Gaussian blur of σ = 6 px at 800 px): intake's quality check flags it blurred.</summary>
-    public static byte[] BlurredJpeg(int width = 800, int height = 600)
+    public static byte[] BlurredJpeg(int width = 800, int height = 600) => Blurred(PhotoLikeJpeg(width, height), 6);
+
+    /// <summary>The same photo blurred (Gaussian, σ in pixels of the photo as it is), as a JPEG q90.</summary>
+    public static byte[] Blurred(byte[] jpeg, float sigma)
     {
-        using var sharp = SKBitmap.Decode(PhotoLikeJpeg(width, height));
-        using var surface = SKSurface.Create(new SKImageInfo(width, height));
-        using var paint = new SKPaint { ImageFilter = SKImageFilter.CreateBlur(6, 6, SKShaderTileMode.Clamp) };
-        using var image = SKImage.FromBitmap(sharp);
+        using var paint = new SKPaint { ImageFilter = SKImageFilter.CreateBlur(sigma, sigma, SKShaderTileMode.Clamp) };
+        return Redrawn(jpeg, paint);
+    }
+
+    /// <summary>The same photo at <paramref name="brightness"/> of its light, as a JPEG q90.</summary>
+    public static byte[] Dimmed(byte[] jpeg, float brightness)
+    {
+        using var paint = new SKPaint
+        {
+            ColorFilter = SKColorFilter.CreateColorMatrix([brightness, 0, 0, 0, 0, 0, brightness, 0, 0, 0, 0, 0, brightness, 0, 0, 0, 0, 0, 1, 0]),
+        };
+        return Redrawn(jpeg, paint);
+    }
+
+    /// <summary>The photo drawn once through <paramref name="paint"/> at its own size, as a JPEG q90.</summary>
+    private static byte[] Redrawn(byte[] jpeg, SKPaint paint)
+    {
+        using var source = SKBitmap.Decode(jpeg);
+        using var surface = SKSurface.Create(new SKImageInfo(source.Width, source.Height));
+        using var image = SKImage.FromBitmap(source);
         surface.Canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
-        using var blurred = surface.Snapshot();
-        using var data = blurred.Encode(SKEncodedImageFormat.Jpeg, 90);
+        using var drawn = surface.Snapshot();
+        using var data = drawn.Encode(SKEncodedImageFormat.Jpeg, 90);
         return data.ToArray();
     }
 }

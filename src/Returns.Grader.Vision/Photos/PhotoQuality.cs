@@ -143,12 +143,7 @@ public static class PhotoQuality
         var (sourceWidth, sourceHeight, rowBytes) = (photo.Width, photo.Height, photo.RowBytes);
         var factor = (Math.Max(sourceWidth, sourceHeight) + longSide - 1) / longSide;
         var (width, height) = (sourceWidth / factor, sourceHeight / factor);
-        var (red, blue) = photo.ColorType switch
-        {
-            SKColorType.Rgba8888 => (0, 2),
-            SKColorType.Bgra8888 => (2, 0),
-            _ => (-1, -1),
-        };
+        var (red, blue) = ChannelOffsets(photo);
         var pixels = red >= 0 ? photo.GetPixelSpan() : default;
         var sums = new int[width];
         var luma = new byte[Math.Max(1, width * height)];
@@ -200,12 +195,7 @@ public static class PhotoQuality
         var stride = Math.Max(1, Math.Max(width, height) / SampleLongSide);
         Span<int> histogram = stackalloc int[256];
         var count = 0;
-        var (red, blue) = photo.ColorType switch
-        {
-            SKColorType.Rgba8888 => (0, 2),
-            SKColorType.Bgra8888 => (2, 0),
-            _ => (-1, -1),
-        };
+        var (red, blue) = ChannelOffsets(photo);
         var pixels = red >= 0 ? photo.GetPixelSpan() : default;
         for (var y = 0; y < height; y += stride)
         {
@@ -238,4 +228,12 @@ public static class PhotoQuality
         }
         return 255;
     }
+
+    /// <summary>Where red and blue sit in a pixel's four bytes, read straight from memory; (−1, −1): another layout, read through Skia.</summary>
+    private static (int Red, int Blue) ChannelOffsets(SKBitmap photo) => photo.ColorType switch
+    {
+        SKColorType.Rgba8888 => (0, 2),
+        SKColorType.Bgra8888 => (2, 0),
+        _ => (-1, -1),
+    };
 }

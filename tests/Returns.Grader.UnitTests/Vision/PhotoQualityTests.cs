@@ -13,22 +13,6 @@ public sealed class PhotoQualityTests
 
     private static byte[] Sample(string name) => File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", name));
 
-    /// <summary>The same photo at <paramref name="brightness"/> of its light, as a JPEG.</summary>
-    private static byte[] Dimmed(byte[] jpeg, float brightness)
-    {
-        using var source = SKBitmap.Decode(jpeg);
-        using var surface = SKSurface.Create(new SKImageInfo(source.Width, source.Height));
-        using var paint = new SKPaint
-        {
-            ColorFilter = SKColorFilter.CreateColorMatrix([brightness, 0, 0, 0, 0, 0, brightness, 0, 0, 0, 0, 0, brightness, 0, 0, 0, 0, 0, 1, 0]),
-        };
-        using var sourceImage = SKImage.FromBitmap(source);
-        surface.Canvas.DrawImage(sourceImage, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
-        using var image = surface.Snapshot();
-        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 90);
-        return data.ToArray();
-    }
-
     [Theory]
     [MemberData(nameof(Samples))]
     public void ASamplePhoto_HasNoWarning(string sample)
@@ -40,22 +24,9 @@ public sealed class PhotoQualityTests
     [MemberData(nameof(Samples))]
     public void TheSamePhotoAtATenthOfItsLight_IsTooDark(string sample)
     {
-        var photo = PhotoSanitizer.Sanitize(Dimmed(Sample(sample), 0.1f), Limits);
+        var photo = PhotoSanitizer.Sanitize(TestPhotos.Dimmed(Sample(sample), 0.1f), Limits);
 
         Assert.Equal([PhotoQuality.Dark], photo.QualityWarnings);
-    }
-
-    /// <summary>The same photo blurred (Gaussian, σ in pixels of the photo as it is), as a JPEG.</summary>
-    private static byte[] Blurred(byte[] jpeg, float sigma)
-    {
-        using var source = SKBitmap.Decode(jpeg);
-        using var surface = SKSurface.Create(new SKImageInfo(source.Width, source.Height));
-        using var paint = new SKPaint { ImageFilter = SKImageFilter.CreateBlur(sigma, sigma, SKShaderTileMode.Clamp) };
-        using var sourceImage = SKImage.FromBitmap(source);
-        surface.Canvas.DrawImage(sourceImage, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
-        using var image = surface.Snapshot();
-        using var data = image.Encode(SKEncodedImageFormat.Jpeg, 90);
-        return data.ToArray();
     }
 
     /// <summary>
@@ -77,7 +48,7 @@ public sealed class PhotoQualityTests
     public void BlurEffect_MatchesTheSurvey_OnTheSamples(string sample, double sharp, double blurred)
     {
         using var asIs = SKBitmap.Decode(Sample(sample));
-        using var soft = SKBitmap.Decode(Blurred(Sample(sample), 2.5f));
+        using var soft = SKBitmap.Decode(TestPhotos.Blurred(Sample(sample), 2.5f));
 
         Assert.Equal(sharp, PhotoQuality.BlurEffect(asIs), 0.02);
         Assert.Equal(blurred, PhotoQuality.BlurEffect(soft), 0.1);
@@ -89,7 +60,7 @@ public sealed class PhotoQualityTests
     [InlineData("08-unsellable.jpg")]
     public void ATexturedSampleBlurred_IsFlaggedBlurred_AtIntake(string sample)
     {
-        var photo = PhotoSanitizer.Sanitize(Blurred(Sample(sample), 2.5f), Limits);
+        var photo = PhotoSanitizer.Sanitize(TestPhotos.Blurred(Sample(sample), 2.5f), Limits);
 
         Assert.Equal([PhotoQuality.Blurred], photo.QualityWarnings);
     }

@@ -10,15 +10,24 @@ namespace Returns.Grader.Web.Components.Grading;
 /// </summary>
 public static class RegionKeys
 {
+    /// <summary>
+    /// A region key as the page's script sends it: "next"/"previous" choose (<see cref="Step"/>), "accept", "reject" and
+    /// "type" act on the chosen region (<see cref="Apply"/>). Returns the region chosen afterwards.
+    /// </summary>
+    public static RegionEdit? Press(string action, int typeNumber, List<RegionEdit> regions, RegionEdit? chosen, RegionHistory history) =>
+        action is "next" or "previous"
+            ? Step(regions, chosen, action == "next" ? 1 : -1)
+            : Apply(action, typeNumber, regions, chosen, history);
+
     /// <summary>The region N (step 1) or P (step −1) chooses: the first or last when none is chosen yet.</summary>
-    public static RegionEdit? Step(IReadOnlyList<RegionEdit> regions, RegionEdit? chosen, int step)
+    public static RegionEdit? Step(List<RegionEdit> regions, RegionEdit? chosen, int step)
     {
         ArgumentNullException.ThrowIfNull(regions);
         if (regions.Count == 0)
         {
             return null;
         }
-        var at = chosen is null ? -1 : IndexOf(regions, chosen);
+        var at = chosen is null ? -1 : regions.IndexOf(chosen); // RegionEdit has reference equality
         return regions[at < 0 ? (step > 0 ? 0 : regions.Count - 1) : (at + Math.Sign(step) + regions.Count) % regions.Count];
     }
 
@@ -81,17 +90,5 @@ public static class RegionKeys
         ArgumentNullException.ThrowIfNull(history);
         history.Record(regions);
         regions.Remove(region);
-    }
-
-    private static int IndexOf(IReadOnlyList<RegionEdit> regions, RegionEdit region)
-    {
-        for (var i = 0; i < regions.Count; i++)
-        {
-            if (ReferenceEquals(regions[i], region))
-            {
-                return i;
-            }
-        }
-        return -1;
     }
 }

@@ -40,10 +40,10 @@ public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWork
         return await DatasetPackageWriter.Query(db, filter, clock.GetUtcNow().UtcDateTime).LongCountAsync(cancellationToken);
     }
 
-    /// <summary>Queues an export (version = the next number) and wakes the worker; audited.</summary>
     /// <summary>Rounds of "take the next number" one request may lose to others asked at the same moment.</summary>
     private const int MaxNumberAttempts = 30;
 
+    /// <summary>Queues an export (version = the next number) and wakes the worker; audited.</summary>
     public async Task<ExportView> CreateAsync(ExportFilter filter, Actor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(filter);

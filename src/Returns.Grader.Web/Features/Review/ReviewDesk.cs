@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
@@ -122,7 +123,7 @@ public sealed class ReviewDesk(
                 t.ReturnItem.Title,
                 t.ReturnItem.UnitValue,
                 GradedByName = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Select(d => d.ActorName).FirstOrDefault(),
-                Agrees = db.GradeDecisions.Any(d => d.Id == t.TriggerDecisionId && d.SuggestedGrade == d.Grade && d.RubricGrade == d.Grade),
+                Agrees = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Any(AllAgree),
             })
             .ToListAsync(cancellationToken);
         return rows.Select(r =>
@@ -209,6 +210,14 @@ public sealed class ReviewDesk(
     public const int MaxBulkApproval = 100;
 
     /// <summary>
+    /// The model's suggestion, the grader's grade and the rubric's grade are the same: what bulk approval may take. One
+    /// rule for the queue's "can be approved in bulk" (translated to SQL) and for the approval itself (in memory).
+    /// </summary>
+    private static readonly Expression<Func<GradeDecision, bool>> AllAgree = d => d.SuggestedGrade == d.Grade && d.RubricGrade == d.Grade;
+
+    private static readonly Func<GradeDecision, bool> AllAgreeInMemory = AllAgree.Compile();
+
+    /// <summary>
     /// Approves, as <paramref name="actor"/>, each listed open task whose grade the model's suggestion and the rubric both
     /// agree with (issue 17): claimed and decided one by one through the decision ledger, exactly as if approved on the
     /// review page, each its own transaction. A task the associate flagged for a look, one someone else is reviewing, one
@@ -238,7 +247,7 @@ public sealed class ReviewDesk(
                 var problem = task is null || decision is null ? "There is no such review task."
                     : task.Status != ReviewStatus.Open ? "Already decided."
                     : task.ReasonList.Contains(ReviewReason.Flagged) ? "The associate asked for a look: review it on its own."
-                    : decision.SuggestedGrade != decision.Grade || decision.RubricGrade != decision.Grade
+                    : !AllAgreeInMemory(decision)
                         ? "The model, the grader and the rubric do not all agree: review it on its own."
                     : null;
                 if (problem is not null)

@@ -16,16 +16,11 @@ public sealed partial class Station
     /// </summary>
     private void RegionKey(string action, int typeNumber)
     {
-        if (action is "next" or "previous")
+        _selectedRegion = RegionKeys.Press(action, typeNumber, _regions, _selectedRegion, _history);
+        if (_selectedRegion is not null && action is ("next" or "previous"))
         {
-            _selectedRegion = RegionKeys.Step(_regions, _selectedRegion, action == "next" ? 1 : -1);
-            if (_selectedRegion is not null)
-            {
-                _editingPhotoId = _selectedRegion.PhotoId;
-            }
-            return;
+            _editingPhotoId = _selectedRegion.PhotoId;
         }
-        _selectedRegion = RegionKeys.Apply(action, typeNumber, _regions, _selectedRegion, _history);
     }
 
     private void RetypeRegion(RegionEdit region, DamageType type) => RegionKeys.Retype(_regions, region, type, _history);
