@@ -113,8 +113,10 @@ public sealed partial class Station : IAsyncDisposable
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/station.js");
             await _module.InvokeVoidAsync("attach", _self);
             _actorId = (await ActorAsync()).Id;
-            // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now.
-            _focusScan = true;
+            // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now —
+            // unless a plate scanned during the awaits above has already opened an item and focused it: the scan field
+            // taking focus back then made the next grade key type into it (GradingStationTests, 2 runs in 3, 2026-12-03).
+            _focusScan = _item is null;
             // A reload in the middle of an item opens it again, with what the associate had chosen (Station.Drafts.cs).
             if (await LoadDraftAsync() is { } draft)
             {
