@@ -19,6 +19,8 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         page.Find("[data-testid=preset-7]").Click();
         page.Find("[data-testid=quality-csv]").Click();
 
+        // the download goes through an imported module: the call arrives after an await, so wait for it
+        page.WaitForAssertion(() => download.VerifyInvoke("saveText"));
         var saved = download.VerifyInvoke("saveText");
         var name = (string)saved.Arguments[0]!;
         var csv = (string)saved.Arguments[1]!;
