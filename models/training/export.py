@@ -223,7 +223,8 @@ def familiarity_section(cal: dict) -> dict:
                     "shown as such and never prefilled",
             "method": f["method"], "fitted_on": f["fitted_on"], "threshold_rule": f["threshold_rule"],
             "validation_familiar_rate": f["validation_familiar_rate"],
-            "prefill_min_confidence": f.get("prefill_min_confidence")}
+            "prefill_min_confidence": f.get("prefill_min_confidence"),
+            **({"prefill_rule": f["prefill_rule"]} if f.get("prefill_rule") else {})}
 
 
 def main():
@@ -234,6 +235,8 @@ def main():
     ap.add_argument("--version", default="1.0.0")
     ap.add_argument("--metrics", help="metrics.json from evaluate.py (test split)")
     ap.add_argument("--data", help="package used for golden sample photos")
+    ap.add_argument("--training-from", help="a shipped model.json whose training_data section describes --ckpt's training "
+                                            "(a re-export of a shipped model.pt from before it kept its training record)")
     ap.add_argument("--min-decoded-factor", type=float, default=MIN_DECODED_FACTOR,
                     help="the manifest's shrink-on-load rule for inference (default: the training loader's); measure "
                          "its effect on 12 MP photos with decode_study.py before lowering it")
@@ -247,7 +250,7 @@ def main():
     onnx_path = os.path.join(a.out, "model.onnx")
     pt_path = os.path.join(a.out, "model.pt")
     export_onnx(model, onnx_path)
-    torch.save({"config": model.cfg.to_dict(), "calibration": cal,
+    torch.save({"config": model.cfg.to_dict(), "calibration": cal, "training": ck.get("training", {}),
                 "state_dict": {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}},
                pt_path)
     # golden outputs come from the fp16-rounded weights that model.pt holds, which is also what ONNX gets:
@@ -259,6 +262,10 @@ def main():
                                         "train_images", "validation_images", "steps", "batch", "epochs_completed",
                                         "train_minutes", "train_cpu_minutes", "images_seen", "train_minutes_total",
                                         "init", "threads", "bf16", "extra_train_packages")}
+    if a.training_from:
+        if any(v is not None for v in training.values()):
+            ap.error("--training-from is for a checkpoint without a training record; this one has one")
+        training = json.load(open(a.training_from))["training_data"]
     if tr.get("prior_phase"):
         training["prior_phase_minutes"] = tr["prior_phase"]["minutes"]
         training["prior_phase_steps"] = tr["prior_phase"]["history"][-1]["step"] if tr["prior_phase"]["history"] else 0

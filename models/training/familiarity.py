@@ -12,7 +12,11 @@ graph computes the score itself: -mean((C^-1/2 (f - mean))^2), about -1 for a ty
 The threshold is a quantile of the validation photos' scores: --familiar-rate (default 0.99) of them are familiar.
 The station prefills a suggestion only when it is familiar and its confidence reaches prefill_min_confidence: the
 lowest confidence at which at most --max-wrong-prefill (default 0.10) of the prefilled familiar validation photos
-would be prefilled with a wrong grade. Both are written to the checkpoint's calibration and, by export.py, to the
+would be prefilled with a wrong grade, counted on the validation split of --prefill-fit-on (default: all packages).
+Fit it on the real-content package: there a model is right about as often as on real photos, while on generated-like
+photos it is right ~90 % of the time at the same confidence, so a cut-off fitted on those prefills wrong grades on
+real photos (REPORT.md "4.0.1"). --keep-statistics refits only that cut-off and keeps the checkpoint's fitted
+statistics and threshold (a shipped model whose prefilling is being corrected). Both are written to the checkpoint's calibration and, by export.py, to the
 manifest; the trade-off table (rates per threshold, on validation and on realcheck when given) goes to --report.
 """
 from __future__ import annotations
@@ -24,7 +28,7 @@ import os
 import numpy as np
 import torch
 
-from dataset import load_splits, to_tensor
+from dataset import concat_splits, load_split, load_splits, to_tensor
 from metrics import softmax
 from model import GraderViT, ModelConfig
 from train import load_checkpoint
@@ -121,6 +125,10 @@ def main():
     ap.add_argument("--shrinkage", type=float, default=0.1)
     ap.add_argument("--familiar-rate", type=float, default=0.99)
     ap.add_argument("--max-wrong-prefill", type=float, default=0.10)
+    ap.add_argument("--prefill-fit-on", help="the package (one of --data/--extra) whose familiar validation photos the "
+                                             "prefill cut-off is fitted on; default: all of them")
+    ap.add_argument("--keep-statistics", action="store_true",
+                    help="keep the checkpoint's fitted statistics and threshold; refit only the prefill cut-off")
     ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
@@ -129,6 +137,13 @@ def main():
     cal = ck["calibration"]
     cfg = model.cfg
     packages = [a.data] + a.extra
+    if a.prefill_fit_on and a.prefill_fit_on not in packages:
+        ap.error("--prefill-fit-on must name one of the --data/--extra packages")
+    if a.keep_statistics:
+        if not (cfg.familiarity and cal.get("familiarity")):
+            ap.error("--keep-statistics needs a checkpoint whose familiarity is already fitted")
+        refit_cutoff_only(a, model, cal, ck, packages)
+        return
     fit_parts = [load_splits([p], "train", cfg.input_size, cfg.output_grid, a.cache) for p in packages]
     rng = np.random.default_rng(0)
     fit_feats = []
@@ -149,13 +164,13 @@ def main():
         fit_photos, fitted_on_prior = len(feats), ""
     fitted = with_familiarity(model, mean, whiten)
 
-    val = load_splits(packages, "validation", cfg.input_size, cfg.output_grid, a.cache)
+    val, on = load_validation(a, packages, cfg)
     logits, _, scores = run_model(fitted, val["pixels"])
     threshold = float(np.quantile(scores, 1 - a.familiar_rate))
     probs = softmax(logits, cal["temperature"])
     conf, right = probs.max(1), probs.argmax(1) == val["grade"]
     fam = scores >= threshold
-    min_conf = prefill_threshold(conf[fam], right[fam], a.max_wrong_prefill)
+    min_conf = prefill_threshold(conf[fam & on], right[fam & on], a.max_wrong_prefill)
     report = {"fit_photos": fit_photos, "validation_photos": int(len(scores)),
               "threshold": threshold, "prefill_min_confidence": min_conf,
               "validation_score_quantiles": {q: round(float(np.quantile(scores, q)), 4)
@@ -180,10 +195,50 @@ def main():
         "threshold_rule": f"{a.familiar_rate:.0%} of the validation photos ({len(scores)}) are familiar",
         "validation_familiar_rate": round(float(fam.mean()), 4),
         "prefill_min_confidence": round(min_conf, 4),
-        "prefill_rule": f"lowest confidence at which at most {a.max_wrong_prefill:.0%} of the familiar validation "
-                        "photos prefilled would carry a wrong grade"})
+        "prefill_rule": prefill_rule(a, packages)})
+    save(a, dict(ck, config=fitted.cfg.to_dict(), state_dict=fitted.state_dict(), calibration=cal), report)
+
+
+def load_validation(a, packages, cfg):
+    """All packages' validation photos, and which of them the prefill cut-off is fitted on (--prefill-fit-on)."""
+    parts = [load_split(p, "validation", cfg.input_size, cfg.output_grid, a.cache) for p in packages]
+    on = np.concatenate([np.full(len(part["grade"]), not a.prefill_fit_on or p == a.prefill_fit_on)
+                         for p, part in zip(packages, parts)])
+    return concat_splits(parts), on
+
+
+def prefill_rule(a, packages) -> str:
+    fitted_on = os.path.basename(a.prefill_fit_on.rstrip("/")) + "'s" if a.prefill_fit_on else "the"
+    return (f"lowest confidence at which at most {a.max_wrong_prefill:.0%} of {fitted_on} familiar validation "
+            "photos prefilled would carry a wrong grade")
+
+
+def refit_cutoff_only(a, model, cal, ck, packages):
+    """The checkpoint's statistics and familiarity threshold stay; only prefill_min_confidence is refitted."""
+    cfg = model.cfg
+    fam_cal = cal["familiarity"]
+    val, on = load_validation(a, packages, cfg)
+    logits, _, scores = run_model(model, val["pixels"])
+    probs = softmax(logits, cal["temperature"])
+    conf, right = probs.max(1), probs.argmax(1) == val["grade"]
+    fam = scores >= fam_cal["threshold"]
+    min_conf = prefill_threshold(conf[fam & on], right[fam & on], a.max_wrong_prefill)
+    report = {"kept": {"threshold": fam_cal["threshold"], "fitted_on": fam_cal["fitted_on"]},
+              "prefill_min_confidence": {"before": fam_cal.get("prefill_min_confidence"), "refitted": min_conf},
+              "validation_photos_fitted_on": int((fam & on).sum()),
+              "validation": trade_off(scores, conf, right, [fam_cal["threshold"]], min_conf)}
+    if a.realcheck:
+        rc = load_splits([a.realcheck], "test", cfg.input_size, cfg.output_grid, a.cache)
+        rl, _, rs = run_model(model, rc["pixels"])
+        rp = softmax(rl, cal["temperature"])
+        report["realcheck"] = trade_off(rs, rp.max(1), rp.argmax(1) == rc["grade"], [fam_cal["threshold"]], min_conf)
+    cal = dict(cal, familiarity=dict(fam_cal, prefill_min_confidence=round(min_conf, 4),
+                                     prefill_rule=prefill_rule(a, packages)))
+    save(a, dict(ck, calibration=cal), report)
+
+
+def save(a, ck, report):
     os.makedirs(a.out, exist_ok=True)
-    ck = dict(ck, config=fitted.cfg.to_dict(), state_dict=fitted.state_dict(), calibration=cal)
     torch.save(ck, os.path.join(a.out, "final.pt"))
     with open(os.path.join(a.out, "familiarity.json"), "w") as f:
         json.dump(report, f, indent=2)

@@ -216,3 +216,66 @@ def test_a_refit_after_fine_tuning_blends_the_earlier_statistics_with_the_new_ph
     pooled_cov = np.linalg.inv(whiten.astype(np.float64) @ whiten.astype(np.float64))
     assert np.allclose(mean, both.mean(0), atol=1e-3)
     assert np.allclose(pooled_cov, np.cov(both, rowvar=False), rtol=0.01, atol=0.01)
+
+
+def familiar_checkpoint(tmp_path, cutoff=0.5):
+    """A tiny crop model with fitted familiarity (every photo familiar) and a stored prefill cut-off."""
+    from test_crop_to_item import tiny_crop_cfg
+    base = GraderViT(ModelConfig.from_dict(tiny_crop_cfg().to_dict()))
+    d = base.feature_dim
+    model = with_familiarity(base, np.zeros(d, np.float32), np.eye(d, dtype=np.float32))
+    path = tmp_path / "fam.pt"
+    torch.save({"config": model.cfg.to_dict(), "state_dict": model.state_dict(),
+                "calibration": {"temperature": 1.0, "familiarity": {
+                    "threshold": -1e9, "fitted_on": "earlier photos", "fit_photos": 10, "prefill_min_confidence": cutoff,
+                    "threshold_rule": "r", "method": "m"}}}, str(path))
+    return path, model
+
+
+def run_familiarity(tmp_path, ckpt, *args):
+    import subprocess
+    import sys
+    from train import HERE
+    out = tmp_path / "out"
+    res = subprocess.run([sys.executable, "familiarity.py", "--ckpt", str(ckpt), "--out", str(out), "--threads", "1",
+                          "--cache", str(tmp_path / "cache"), *args], cwd=HERE, capture_output=True, text=True)
+    return res, out
+
+
+def test_keep_statistics_refits_only_the_prefill_cutoff_on_the_named_packages_validation_photos(tmp_path):
+    from conftest import export_without_item_boxes
+    from dataset import load_split
+    from familiarity import run_model
+    from metrics import softmax
+    generated = export_without_item_boxes(tmp_path / "generated", 30)
+    real = export_without_item_boxes(tmp_path / "real", 24)
+    ckpt, model = familiar_checkpoint(tmp_path)
+    res, out = run_familiarity(tmp_path, ckpt, "--data", generated, "--extra", real, "--prefill-fit-on", real,
+                               "--keep-statistics", "--max-wrong-prefill", "0.3")
+    assert res.returncode == 0, res.stderr
+    ck = torch.load(out / "final.pt", map_location="cpu")
+    fam = ck["calibration"]["familiarity"]
+    # what is fitted: the cut-off, over the named package's validation photos only, by the same rule
+    val = load_split(real, "validation", model.cfg.input_size, model.cfg.output_grid, str(tmp_path / "cache"))
+    logits, _, _ = run_model(model, val["pixels"])
+    probs = softmax(logits, 1.0)
+    expected = prefill_threshold(probs.max(1), probs.argmax(1) == val["grade"], 0.3)
+    assert fam["prefill_min_confidence"] == pytest.approx(round(expected, 4))
+    assert "real's familiar validation photos" in fam["prefill_rule"]
+    report = json.loads((out / "familiarity.json").read_text())
+    assert report["validation_photos_fitted_on"] == len(val["grade"])
+    # what is kept: the statistics, the threshold and where they were fitted
+    assert fam["threshold"] == -1e9 and fam["fitted_on"] == "earlier photos"
+    for k, v in model.state_dict().items():
+        assert torch.equal(ck["state_dict"][k], v), k
+
+
+def test_a_prefill_package_that_is_not_one_of_the_fitted_ones_is_refused(tmp_path):
+    from conftest import export_without_item_boxes
+    generated = export_without_item_boxes(tmp_path / "generated", 20)
+    ckpt, _ = familiar_checkpoint(tmp_path)
+    res, out = run_familiarity(tmp_path, ckpt, "--data", generated, "--prefill-fit-on", str(tmp_path / "elsewhere"),
+                               "--keep-statistics")
+    assert res.returncode == 2
+    assert "--prefill-fit-on must name one of the --data/--extra packages" in res.stderr
+    assert not out.exists()
