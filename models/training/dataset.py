@@ -22,6 +22,7 @@ import os
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from PIL import Image, ImageOps
 
 from package import annotation_mask, open_package
@@ -293,3 +294,37 @@ def augment_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, rot
     bias = 0.1 * (torch.rand(n, 1, 1, 1, generator=gen) * 2 - 1)
     x = (x * gain + bias).clamp(-1.0, 1.0)
     return x, torch.stack([x0, y0, x1, y1], 1)
+
+
+def zoom_out_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, share: float, max_zoom: float,
+                    backgrounds: torch.Tensor | None = None, exact_zoom: bool = False):
+    """The localizer's view of a photo taken from further away (issue 17's too-small-item warning): for a --share of
+    the photos x (normalized NCHW, square), the photo shrunk by k (log-uniform in [1, max_zoom], area filter) and put
+    at a random place on a canvas of its own size, with its item box (normalized x0, y0, x1, y1) moved to match.
+    The canvas is a random crop of one of ``backgrounds`` (normalized [B, 3, H, W], at least x's size; real scenes)
+    or, without them or for a third of the photos, the photo's own border colour (median of its edge pixels).
+    exact_zoom: every chosen photo shrunk by max_zoom itself (for measuring)."""
+    n, _, side, _ = x.shape
+    x, box = x.clone(), box.clone()
+    chosen = torch.nonzero(torch.rand(n, generator=gen) < share).flatten().tolist()
+    for i in chosen:
+        k = max_zoom if exact_zoom else float(torch.exp(torch.rand(1, generator=gen) * math.log(max_zoom)))
+        s = max(4, round(side / k))
+        if s >= side:
+            continue
+        small = F.interpolate(x[i:i + 1], size=(s, s), mode="area")[0]
+        if backgrounds is not None and len(backgrounds) and float(torch.rand(1, generator=gen)) > 1 / 3:
+            bg = backgrounds[int(torch.randint(len(backgrounds), (1,), generator=gen))]
+            by = int(torch.randint(bg.shape[1] - side + 1, (1,), generator=gen))
+            bx = int(torch.randint(bg.shape[2] - side + 1, (1,), generator=gen))
+            canvas = bg[:, by:by + side, bx:bx + side].clone()
+        else:
+            edge = torch.cat([x[i, :, 0], x[i, :, -1], x[i, :, :, 0], x[i, :, :, -1]], dim=1)
+            canvas = edge.median(dim=1).values.view(3, 1, 1).expand(3, side, side).clone()
+        oy = int(torch.randint(side - s + 1, (1,), generator=gen))
+        ox = int(torch.randint(side - s + 1, (1,), generator=gen))
+        canvas[:, oy:oy + s, ox:ox + s] = small
+        x[i] = canvas
+        f = s / side
+        box[i] = box[i] * f + torch.tensor([ox / side, oy / side, ox / side, oy / side])
+    return x, box

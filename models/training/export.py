@@ -34,22 +34,26 @@ from train import load_checkpoint
 INPUT_NAME = "pixel_values"
 OUTPUT_NAMES = ["grade_logits", "damage_logits"]
 FAMILIARITY_OUTPUT = "familiarity"   # a third output, for models with cfg.familiarity (familiarity.py)
+ITEM_BOX_OUTPUT = "item_box"         # the localizer's box, for crop models whose calibration has an item_size rule
 OPSET = 17
 
 
 class _Exported(torch.nn.Module):
-    """The graph as exported: the model's outputs, plus its familiarity score where the model has one."""
+    """The graph as exported: the model's outputs, plus its familiarity score where the model has one, plus the
+    localizer's item box where asked (a crop model with an item_size rule: the station's too-small-item warning)."""
 
-    def __init__(self, model):
+    def __init__(self, model, item_box: bool = False):
         super().__init__()
         self.model = model
+        self.with_item_box = item_box
 
     def forward(self, pixel_values):
-        return self.model(pixel_values, return_familiarity=self.model.cfg.familiarity)
+        out = self.model(pixel_values, return_familiarity=self.model.cfg.familiarity)
+        return tuple(out) + (self.model.item_box(),) if self.with_item_box else out
 
 
-def output_names(cfg) -> list:
-    return OUTPUT_NAMES + ([FAMILIARITY_OUTPUT] if cfg.familiarity else [])
+def output_names(cfg, item_box: bool = False) -> list:
+    return OUTPUT_NAMES + ([FAMILIARITY_OUTPUT] if cfg.familiarity else []) + ([ITEM_BOX_OUTPUT] if item_box else [])
 
 
 def sha256_file(path: str) -> str:
@@ -60,12 +64,14 @@ def sha256_file(path: str) -> str:
     return h.hexdigest()
 
 
-def export_onnx(model, path: str):
+def export_onnx(model, path: str, item_box: bool = False):
+    if item_box and not model.cfg.crop_to_item:
+        raise ValueError("only a crop-to-item model has a localizer whose box can be an output")
     model.eval()
     s = model.cfg.input_size
     dummy = torch.zeros(2, 3, s, s)
-    names = output_names(model.cfg)
-    torch.onnx.export(_Exported(model), dummy, path, opset_version=OPSET, input_names=[INPUT_NAME],
+    names = output_names(model.cfg, item_box)
+    torch.onnx.export(_Exported(model, item_box), dummy, path, opset_version=OPSET, input_names=[INPUT_NAME],
                       output_names=names, do_constant_folding=True,
                       dynamic_axes={INPUT_NAME: {0: "batch"}, **{n: {0: "batch"} for n in names}})
     if model.cfg.test_time_hflip or model.cfg.crop_to_item:
@@ -74,16 +80,16 @@ def export_onnx(model, path: str):
         # checks the numbers)
         m = onnx.load(path)
         sizes = {OUTPUT_NAMES[0]: [len(GRADES)], OUTPUT_NAMES[1]: [model.cfg.output_grid ** 2, len(DAMAGE_TYPES)],
-                 FAMILIARITY_OUTPUT: []}
+                 FAMILIARITY_OUTPUT: [], ITEM_BOX_OUTPUT: [4]}
         for out in m.graph.output:
             for dim, size in zip(list(out.type.tensor_type.shape.dim)[1:], sizes[out.name]):
                 dim.Clear()
                 dim.dim_value = size
         onnx.save(m, path)
-    check_onnx(path, model.cfg)
+    check_onnx(path, model.cfg, item_box)
 
 
-def check_onnx(path: str, cfg) -> dict:
+def check_onnx(path: str, cfg, item_box: bool = False) -> dict:
     m = onnx.load(path)
     onnx.checker.check_model(m)
 
@@ -96,9 +102,11 @@ def check_onnx(path: str, cfg) -> dict:
     assert ins == {INPUT_NAME: ["batch", 3, cfg.input_size, cfg.input_size]}, ins
     assert outs[OUTPUT_NAMES[0]] == ["batch", len(GRADES)], outs
     assert outs[OUTPUT_NAMES[1]] == ["batch", g * g, len(DAMAGE_TYPES)], outs
-    assert list(outs) == output_names(cfg), outs
+    assert list(outs) == output_names(cfg, item_box), outs
     if cfg.familiarity:
         assert outs[FAMILIARITY_OUTPUT] == ["batch"], outs
+    if item_box:
+        assert outs[ITEM_BOX_OUTPUT] == ["batch", 4], outs
     assert m.opset_import[0].version == OPSET
     return {"inputs": ins, "outputs": outs}
 
@@ -148,6 +156,7 @@ def golden(model, cal: dict, data: str | None) -> dict:
             "damage_logits_shape": [g * g, len(DAMAGE_TYPES)],
             "damage_logits": [round(float(v), 6) for v in dl[i].reshape(-1)],
             **({"familiarity": round(float(res[2][i]), 6)} if cfg.familiarity else {}),
+            **({"item_box": [round(float(v), 6) for v in model.item_box()[i]]} if cal.get("item_size") else {}),
             "regions_photo_size": [w, h],
             "regions": [{k: r[k] for k in ("type", "score", "box")}
                         for r in regions_from_probs(dprob, g, g, w, h, cal["thresholds"], cal["min_cells"])],
@@ -191,7 +200,11 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path,
                         "channel order of 'damage_types'; probability = sigmoid(logit), multi-label"}]
         + ([{"name": FAMILIARITY_OUTPUT, "dtype": "float32", "shape": ["batch"],
              "meaning": "familiarity score: higher = more like the training photos; familiar when >= "
-                        "familiarity.threshold"}] if cfg.familiarity else []),
+                        "familiarity.threshold"}] if cfg.familiarity else [])
+        + ([{"name": ITEM_BOX_OUTPUT, "dtype": "float32", "shape": ["batch", 4],
+             "meaning": "the item's box as the localizer finds it: x0, y0, x1, y1 as fractions of the photo's width "
+                        "and height; the item is too small when the box's area share < item_size.too_small_below"}]
+           if cal.get("item_size") else []),
         "grades": GRADES, "damage_types": DAMAGE_TYPES, "severity_points": SEVERITY_POINTS,
         "grade_point_ranges": {k: list(v) for k, v in GRADE_POINT_RANGES.items()},
         "damage_map": {"grid_height": g, "grid_width": g, "cell_order": "row-major", "activation": "sigmoid",
@@ -209,6 +222,7 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path,
                               "photo that shows most of it) wins when worse; null = off (the grade head decides)",
                       "fitted_on": "validation split, item accuracy (item_rule.py)"},
         **({"familiarity": familiarity_section(cal)} if cfg.familiarity else {}),
+        **({"item_size": dict(cal["item_size"], output=ITEM_BOX_OUTPUT)} if cal.get("item_size") else {}),
         "training_data": training,
         "metrics": metrics,
         "files": {"golden": "golden.json", "pytorch_weights": "model.pt", "pytorch_weights_sha256": sha256_file(pt_path),
@@ -249,13 +263,13 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     onnx_path = os.path.join(a.out, "model.onnx")
     pt_path = os.path.join(a.out, "model.pt")
-    export_onnx(model, onnx_path)
+    export_onnx(model, onnx_path, item_box=bool(cal.get("item_size")))
     torch.save({"config": model.cfg.to_dict(), "calibration": cal, "training": ck.get("training", {}),
                 "state_dict": {k: (v.half() if v.is_floating_point() else v) for k, v in model.state_dict().items()}},
                pt_path)
     # golden outputs come from the fp16-rounded weights that model.pt holds, which is also what ONNX gets:
     model, _ = load_checkpoint(pt_path)
-    export_onnx(model, onnx_path)
+    export_onnx(model, onnx_path, item_box=bool(cal.get("item_size")))
     metrics = json.load(open(a.metrics)) if a.metrics else {}
     tr = ck.get("training", {})
     training = {k: tr.get(k) for k in ("package_source", "package_fingerprint", "package_counts", "generator",

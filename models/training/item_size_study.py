@@ -17,6 +17,7 @@ localizer would first need zoomed-out items in training.
 """
 import argparse
 import io
+import os
 
 import numpy as np
 import torch
@@ -27,12 +28,18 @@ from package import open_package
 from rubric import GRADES
 from train import load_checkpoint
 
+HERE = os.path.dirname(os.path.abspath(__file__))
 
-def zoomed_out(data: bytes, k: float) -> bytes:
+
+def zoomed_out(data: bytes, k: float, scene: np.ndarray | None = None) -> bytes:
+    """The photo shrunk by k in the middle of a canvas of its own size: its border's median colour, or ``scene`` (a
+    real background, cropped to the photo's aspect and resized to it)."""
     im = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
     a = np.asarray(im)
     border = np.concatenate([a[0], a[-1], a[:, 0], a[:, -1]])
     canvas = Image.new("RGB", im.size, tuple(int(v) for v in np.median(border, axis=0)))
+    if scene is not None:
+        canvas = ImageOps.fit(Image.fromarray(scene), im.size, Image.BILINEAR)
     small = im.resize((max(1, round(im.width / k)), max(1, round(im.height / k))), Image.BILINEAR)
     canvas.paste(small, ((im.width - small.width) // 2, (im.height - small.height) // 2))
     out = io.BytesIO()
@@ -44,7 +51,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", required=True)
     ap.add_argument("--data", action="append", required=True, help="package:split")
-    ap.add_argument("--threshold", type=float, default=0.05)
+    ap.add_argument("--threshold", type=float, help="flag under this item share (default: the checkpoint's item_size "
+                                                    "rule, else 0.05)")
+    ap.add_argument("--scenes", help="realsrc.py's folder: zoom out onto its check-side backgrounds (never used in "
+                                     "training) instead of the photo's border colour")
     ap.add_argument("--zoom", type=float, action="append", help="zoom-out factors (default 1, 1.5, 2, 3, 4)")
     ap.add_argument("--limit", type=int, default=300, help="photos per package at most")
     ap.add_argument("--threads", type=int, default=1)
@@ -53,6 +63,14 @@ def main():
     model, ck = load_checkpoint(a.ckpt)
     model.eval()
     t = ck["calibration"]["temperature"]
+    if a.threshold is None:
+        a.threshold = ck["calibration"].get("item_size", {}).get("too_small_below", 0.05)
+    scenes = None
+    if a.scenes:
+        import realsrc
+        scenes = [realsrc.load_background(p, os.path.join(HERE, "data", "cache", "real-backgrounds"))
+                  for _, p in realsrc.backgrounds(a.scenes, "check")]
+        print(f"zooming out onto {len(scenes)} check-side backgrounds")
     s = model.cfg.input_size
     zooms = a.zoom or [1.0, 1.5, 2.0, 3.0, 4.0]
     print(f"| photos | zoomed out | n | item share p1 / p5 / median | flagged (< {a.threshold:g}) | grade accuracy | "
@@ -65,7 +83,8 @@ def main():
         truth = np.array([smp["grade_index"] for smp in samples])
         raw = [pkg.read_image(smp["file_name"]) for smp in samples]
         for k in zooms:
-            pixels = np.stack([preprocess_image(zoomed_out(b, k) if k != 1 else b, s) for b in raw])
+            pixels = np.stack([preprocess_image(zoomed_out(b, k, scenes[j % len(scenes)] if scenes else None)
+                                                if k != 1 else b, s) for j, b in enumerate(raw)])
             shares, grades = [], []
             with torch.no_grad():
                 for i in range(0, len(pixels), 16):

@@ -329,6 +329,7 @@ class GraderViT(nn.Module):
             self.register_buffer("familiarity_mean", torch.zeros(self.feature_dim))
             self.register_buffer("familiarity_whiten", torch.eye(self.feature_dim))
         self._features = None
+        self._item_box = None
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
         nn.init.trunc_normal_(self.cls_token, std=0.02)
         self.apply(self._init)
@@ -363,9 +364,18 @@ class GraderViT(nn.Module):
         whole input pixels. Snapped because the localizer's box differs between runtimes in its last bits, and a crop
         moved by 1e-5 px moved damage logits by 2e-4 (measured against ONNX Runtime); snapped, both runtimes crop at
         the same place (training crops are jittered by ~4 % of the box, so half a pixel changes nothing)."""
-        crop = expand_box(self.locate(frames), self.cfg.crop_margin, self.cfg.crop_min_size)
+        return self.crop_of(self.locate(frames))
+
+    def crop_of(self, item_box):
+        """crop_box's crop for an item box the localizer gave."""
+        crop = expand_box(item_box, self.cfg.crop_margin, self.cfg.crop_min_size)
         size = float(self.cfg.frame_size)
         return torch.round(crop * size) / size
+
+    def item_box(self):
+        """The localizer's item box of the last forward pass [N, 4] (x0, y0, x1, y1 in [0, 1] of the photo), for the
+        exported item_box output (issue 17's too-small-item warning); None for a model that does not crop."""
+        return self._item_box
 
     @property
     def feature_dim(self) -> int:
@@ -388,7 +398,8 @@ class GraderViT(nn.Module):
         if not self.cfg.crop_to_item:
             out = self.forward_crop(pixel_values, return_counts)
         else:
-            crop = self.crop_box(pixel_values)
+            self._item_box = self.locate(pixel_values)
+            crop = self.crop_of(self._item_box)
             out = self.forward_crop(crop_pixels(pixel_values, crop, self.cfg.image_size), return_counts)
             damage = crop_map_to_frame(out[1], crop, self.cfg.damage_grid, self.cfg.frame_grid)
             out = (out[0], damage) + tuple(out[2:])

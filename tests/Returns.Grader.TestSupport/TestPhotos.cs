@@ -200,6 +200,42 @@ public static class TestPhotos
         return Redrawn(jpeg, paint);
     }
 
+    /// <summary>
+    /// The same photo as if taken <paramref name="factor"/> times further away: shrunk by that factor into the middle of a
+    /// canvas of its own size filled with the mean colour of its border, as a JPEG q92 (as item_size_study.py makes them).
+    /// </summary>
+    public static byte[] ZoomedOut(byte[] jpeg, float factor)
+    {
+        using var source = SKBitmap.Decode(jpeg);
+        long r = 0, g = 0, b = 0, n = 0;
+        for (var x = 0; x < source.Width; x++)
+        {
+            foreach (var y in new[] { 0, source.Height - 1 })
+            {
+                var c = source.GetPixel(x, y);
+                (r, g, b, n) = (r + c.Red, g + c.Green, b + c.Blue, n + 1);
+            }
+        }
+        for (var y = 0; y < source.Height; y++)
+        {
+            foreach (var x in new[] { 0, source.Width - 1 })
+            {
+                var c = source.GetPixel(x, y);
+                (r, g, b, n) = (r + c.Red, g + c.Green, b + c.Blue, n + 1);
+            }
+        }
+        using var surface = SKSurface.Create(new SKImageInfo(source.Width, source.Height));
+        surface.Canvas.Clear(new SKColor((byte)(r / n), (byte)(g / n), (byte)(b / n)));
+        var width = source.Width / factor;
+        var height = source.Height / factor;
+        using var image = SKImage.FromBitmap(source);
+        surface.Canvas.DrawImage(image, SKRect.Create((source.Width - width) / 2, (source.Height - height) / 2, width, height),
+            new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        using var drawn = surface.Snapshot();
+        using var data = drawn.Encode(SKEncodedImageFormat.Jpeg, 92);
+        return data.ToArray();
+    }
+
     /// <summary>The photo drawn once through <paramref name="paint"/> at its own size, as a JPEG q90.</summary>
     private static byte[] Redrawn(byte[] jpeg, SKPaint paint)
     {

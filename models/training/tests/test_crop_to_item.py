@@ -6,10 +6,11 @@ import sys
 
 import numpy as np
 import onnx
+import pytest
 import torch
 
 from conftest import export_without_item_boxes
-from dataset import (augment_frames, damage_target, jitter_box, load_crop_split, normalized_item_box,
+from dataset import (augment_frames, zoom_out_frames, damage_target, jitter_box, load_crop_split, normalized_item_box,
                      preprocess_image, to_tensor)
 from model import OUTSIDE_CROP_LOGIT, GraderViT, ModelConfig, crop_map_to_frame, crop_pixels, expand_box
 from package import open_package
@@ -101,6 +102,38 @@ def test_localizer_augmentation_moves_the_box_with_the_photo():
             assert torch.allclose(seen, ba[i], atol=1e-6)
 
 
+def test_zooming_out_shrinks_the_item_onto_a_canvas_and_moves_its_box_to_match():
+    gen = torch.Generator().manual_seed(2)
+    x = -torch.ones(40, 3, 80, 80)
+    x[:, :, 16:72, 8:40] = 1.0                                         # the "item": x 0.1-0.5, y 0.2-0.9
+    box = torch.tensor([[0.1, 0.2, 0.5, 0.9]]).repeat(40, 1)
+    backgrounds = torch.full((2, 3, 160, 160), -0.5)                   # a scene the item can be told apart from
+    xz, bz = zoom_out_frames(x, box, gen, share=0.5, max_zoom=4.0, backgrounds=backgrounds)
+    zoomed = [i for i in range(40) if not torch.equal(xz[i], x[i])]
+    assert 10 <= len(zoomed) <= 30                                     # about the share asked for
+    on_scene = [i for i in zoomed if bool((xz[i, 0] == -0.5).any())]
+    assert 0 < len(on_scene) < len(zoomed)                             # some on a scene, some on the border colour
+    for i in range(40):
+        ys, xs = torch.nonzero(xz[i, 0] > 0.5, as_tuple=True)
+        seen = torch.tensor([xs.min() / 80, ys.min() / 80, (xs.max() + 1) / 80, (ys.max() + 1) / 80])
+        assert torch.allclose(seen, bz[i], atol=1.5 / 80)                # area filter: a pixel at the edge may blend
+        if i in zoomed:
+            share = (bz[i, 2] - bz[i, 0]) * (bz[i, 3] - bz[i, 1])
+            assert share < 0.28 and share >= 0.28 / 16 - 1e-3           # 1 < k <= 4
+        else:
+            assert torch.equal(bz[i], box[i])
+
+
+def test_an_exact_zoom_shrinks_every_photo_by_that_much():
+    gen = torch.Generator().manual_seed(3)
+    x = -torch.ones(6, 3, 80, 80)
+    x[:, :, 16:72, 8:40] = 1.0
+    box = torch.tensor([[0.1, 0.2, 0.5, 0.9]]).repeat(6, 1)
+    _, bz = zoom_out_frames(x, box, gen, share=1.0, max_zoom=4.0, exact_zoom=True)
+    sides = torch.stack([bz[:, 2] - bz[:, 0], bz[:, 3] - bz[:, 1]], 1)
+    assert torch.allclose(sides, torch.tensor([[0.1, 0.175]]).repeat(6, 1), atol=1e-6)
+
+
 def test_jittered_boxes_stay_ordered_and_on_the_photo():
     gen = torch.Generator().manual_seed(1)
     b = jitter_box(torch.tensor([[0.0, 0.1, 0.3, 1.0]]).repeat(500, 1), gen, sigma=0.3)
@@ -152,6 +185,38 @@ def test_export_keeps_the_contract_with_the_crop_inside_the_graph(tmp_path):
     assert info["inputs"]["pixel_values"] == ["batch", 3, 96, 96]
     assert info["outputs"]["damage_logits"] == ["batch", 24 * 24, 6]
     assert "GridSample" in {n.op_type for n in onnx.load(path).graph.node}
+
+
+def test_a_crop_model_with_an_item_size_rule_exports_the_localizers_box_as_an_output(tmp_path):
+    from export import ITEM_BOX_OUTPUT, check_onnx, export_onnx, golden, manifest
+    cfg = tiny_crop_cfg(test_time_hflip=True)
+    model = GraderViT(cfg).eval()
+    path = str(tmp_path / "m.onnx")
+    export_onnx(model, path, item_box=True)
+    info = check_onnx(path, cfg, item_box=True)
+    assert list(info["outputs"]) == ["grade_logits", "damage_logits", ITEM_BOX_OUTPUT]
+    assert info["outputs"][ITEM_BOX_OUTPUT] == ["batch", 4]
+    # the output is the box the crop was made from: the localizer's on the same photos
+    x = torch.randn(3, 3, 96, 96)
+    with torch.no_grad():
+        model(x)
+        assert torch.equal(model.item_box(), model.locate(x))
+    cal = {"temperature": 1.0, "thresholds": [0.5] * 6, "min_cells": [1] * 6,
+           "item_size": {"too_small_below": 0.03, "rule": "r", "fitted_on": "f"}}
+    gold = golden(model, cal, None)
+    assert all(len(c["item_box"]) == 4 for c in gold["cases"])
+    pt = str(tmp_path / "m.pt")
+    torch.save({"config": cfg.to_dict(), "state_dict": model.state_dict()}, pt)
+    man = manifest("m", "1.0.0", cfg, cal, {}, {}, path, pt)
+    assert man["item_size"] == {"too_small_below": 0.03, "rule": "r", "fitted_on": "f", "output": ITEM_BOX_OUTPUT}
+    assert [o["name"] for o in man["outputs"]][-1] == ITEM_BOX_OUTPUT
+
+
+def test_only_a_crop_model_can_export_an_item_box():
+    from export import export_onnx
+    with pytest.raises(ValueError, match="only a crop-to-item model"):
+        export_onnx(GraderViT(ModelConfig(image_size=64, patch_size=16, dim=32, depth=1, heads=2)), "unused.onnx",
+                    item_box=True)
 
 
 def test_photos_without_item_boxes_are_cropped_by_the_localizer_or_whole(tmp_path):

@@ -8,17 +8,18 @@ public sealed record InferenceSettings(int IntraOpThreads, int MaxConcurrentRuns
     public static InferenceSettings Default { get; } = new(Math.Max(1, Environment.ProcessorCount), 1, 8);
 }
 
-/// <summary>What the network said about one input, before interpretation (familiarity: null when the model has no such output).</summary>
-public sealed record RawOutput(float[] GradeLogits, float[]? DamageLogits, float? Familiarity = null);
+/// <summary>What the network said about one input, before interpretation (familiarity, item box: null when the model has no such output).</summary>
+public sealed record RawOutput(float[] GradeLogits, float[]? DamageLogits, float? Familiarity = null, float[]? ItemBox = null);
 
 /// <summary>
 /// One photo's suggestion: calibrated grade probabilities (manifest order), the top grade, and damage regions; and how
-/// familiar the photo looks to the model (its score, and whether that reaches the manifest's threshold) — both null when
-/// the model cannot tell.
+/// familiar the photo looks to the model (its score, and whether that reaches the manifest's threshold) and how much of
+/// the photo the item fills (its share, and whether that is under the manifest's too-small rule) — null when the model
+/// cannot tell.
 /// </summary>
 public sealed record PhotoSuggestion(
     string Grade, double Confidence, IReadOnlyDictionary<string, double> Probabilities, IReadOnlyList<SuggestedRegion> Regions,
-    double? FamiliarityScore = null, bool? Familiar = null);
+    double? FamiliarityScore = null, bool? Familiar = null, double? ItemShare = null, bool? ItemTooSmall = null);
 
 /// <summary>
 /// One loaded model: its manifest and the single InferenceSession shared by every request (Run is thread-safe).
@@ -114,6 +115,19 @@ public sealed class GradeModel : IDisposable
                     $"The network's familiarity output '{familiarity.Output}' is {scores.ElementDataType} [{string.Join(", ", scores.Dimensions)}]; it must be one float per photo ([batch]).");
             }
         }
+        if (manifest.ItemSize is { } itemSize)
+        {
+            if (!session.OutputMetadata.TryGetValue(itemSize.Output, out var boxes))
+            {
+                throw new ModelLoadException(
+                    $"The manifest's item_size section names the output '{itemSize.Output}', which the network does not have (it has {string.Join(", ", session.OutputMetadata.Keys)}).");
+            }
+            if (boxes.Dimensions.Length != 2 || boxes.Dimensions[1] != 4 || boxes.ElementDataType != Microsoft.ML.OnnxRuntime.Tensors.TensorElementType.Float)
+            {
+                throw new ModelLoadException(
+                    $"The network's item box output '{itemSize.Output}' is {boxes.ElementDataType} [{string.Join(", ", boxes.Dimensions)}]; it must be four floats per photo ([batch, 4]).");
+            }
+        }
     }
 
     /// <summary>Runs the network on preprocessed tensors (each <see cref="Preprocessing.TensorLength"/> floats), in batches.</summary>
@@ -174,6 +188,10 @@ public sealed class GradeModel : IDisposable
         {
             outputNames.Add(familiarity.Output);
         }
+        if (Manifest.ItemSize is { } itemSize)
+        {
+            outputNames.Add(itemSize.Output);
+        }
         using var runOptions = new RunOptions();
         using var terminate = cancellationToken.Register(() => runOptions.Terminate = true);
         IDisposableReadOnlyCollection<OrtValue> outputs;
@@ -191,14 +209,17 @@ public sealed class GradeModel : IDisposable
         var gradeCount = Manifest.Grades.Count;
         var damage = Manifest.HasDamageMap ? outputs[1].GetTensorDataAsSpan<float>() : default;
         var damageLength = Manifest.HasDamageMap ? Manifest.DamageMap!.GridHeight * Manifest.DamageMap.GridWidth * Manifest.DamageTypes.Count : 0;
-        var scores = Manifest.HasFamiliarity ? outputs[^1].GetTensorDataAsSpan<float>() : default;
+        var scoresAt = Manifest.HasFamiliarity ? outputNames.IndexOf(Manifest.Familiarity!.Output) : -1;
+        var scores = scoresAt >= 0 ? outputs[scoresAt].GetTensorDataAsSpan<float>() : default;
+        var boxes = Manifest.ItemSize is { } sized ? outputs[outputNames.IndexOf(sized.Output)].GetTensorDataAsSpan<float>() : default;
         var results = new RawOutput[batch.Count];
         for (var i = 0; i < batch.Count; i++)
         {
             results[i] = new RawOutput(
                 grades.Slice(i * gradeCount, gradeCount).ToArray(),
                 Manifest.HasDamageMap ? damage.Slice(i * damageLength, damageLength).ToArray() : null,
-                Manifest.HasFamiliarity ? scores[i] : null);
+                scoresAt >= 0 ? scores[i] : null,
+                Manifest.ItemSize is not null ? boxes.Slice(i * 4, 4).ToArray() : null);
         }
         return results;
     }
@@ -228,12 +249,15 @@ public sealed class GradeModel : IDisposable
                 Manifest.DamageTypes, Manifest.Regions!, photoWidth, photoHeight);
         }
         double? familiarity = Manifest.Familiarity is not null ? output.Familiarity : null;
+        double? itemShare = Manifest.ItemSize is not null && output.ItemBox is { Length: 4 } box ? ItemSizeSettings.ShareOf(box) : null;
         return new PhotoSuggestion(
             Manifest.Grades[best], probabilities[best],
             Manifest.Grades.Select((grade, i) => (grade, p: probabilities[i])).ToDictionary(x => x.grade, x => x.p),
             regions,
             familiarity,
-            familiarity is { } score ? Manifest.Familiarity!.IsFamiliar(score) : null);
+            familiarity is { } score ? Manifest.Familiarity!.IsFamiliar(score) : null,
+            itemShare,
+            itemShare is { } share ? Manifest.ItemSize!.IsTooSmall(share) : null);
     }
 
     public static double[] Softmax(IReadOnlyList<float> logits, double temperature)

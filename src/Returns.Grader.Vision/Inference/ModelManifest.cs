@@ -35,6 +35,7 @@ public sealed record ModelManifest
     public RegionSettings? Regions { get; init; }
     public ItemRuleSettings? ItemRule { get; init; }
     public FamiliaritySettings? Familiarity { get; init; }
+    public ItemSizeSettings? ItemSize { get; init; }
     public JsonElement? Metrics { get; init; }
 
     /// <summary>Name and version as stamped on every prediction.</summary>
@@ -149,6 +150,26 @@ public sealed record FamiliaritySettings
 
     /// <summary>Familiar means at or above the threshold (a validated manifest always has one).</summary>
     public bool IsFamiliar(double score) => score >= Threshold;
+}
+
+/// <summary>
+/// Whether the item fills enough of the photo to be judged (the manifest's optional <c>item_size</c> section, issue 17;
+/// models without it cannot tell, and the warning is never given). <see cref="Output"/> names an output holding the
+/// item's box per photo (shape [batch, 4]: x0, y0, x1, y1 as fractions of the photo); the item is too small when the
+/// box's area share is under <see cref="TooSmallBelow"/>, chosen by the training code on its validation photos.
+/// </summary>
+public sealed record ItemSizeSettings
+{
+    public string Output { get; init; } = "";
+    public double? TooSmallBelow { get; init; }
+    public string? Rule { get; init; }
+    public string? FittedOn { get; init; }
+
+    /// <summary>The share of the photo a box covers (its corners clamped to the photo).</summary>
+    public static double ShareOf(ReadOnlySpan<float> box) =>
+        Math.Max(0, Math.Clamp(box[2], 0f, 1f) - Math.Clamp(box[0], 0f, 1f)) * Math.Max(0, Math.Clamp(box[3], 0f, 1f) - Math.Clamp(box[1], 0f, 1f));
+
+    public bool IsTooSmall(double share) => share < TooSmallBelow;
 }
 
 public sealed record RegionSettings

@@ -175,6 +175,17 @@ public static class ModelPackage
                 problems.Add("familiarity prefill_min_confidence must be between 0 and 1 (or null for any confidence)");
             }
         }
+        if (manifest.ItemSize is { } itemSize)
+        {
+            if (!manifest.Outputs.Any(o => o.Name == itemSize.Output))
+            {
+                problems.Add($"item_size output '{itemSize.Output}' is not one of the manifest's outputs ({string.Join(", ", manifest.Outputs.Select(o => o.Name))})");
+            }
+            if (itemSize.TooSmallBelow is not { } below || !(below is > 0 and < 1))
+            {
+                problems.Add("item_size too_small_below must be a share of the photo between 0 and 1");
+            }
+        }
         if (problems.Count > 0)
         {
             throw new ModelLoadException($"Model {manifest.ModelVersion}: {string.Join("; ", problems)}.");

@@ -22,6 +22,12 @@ public static class PhotoQuality
 
     public const string Blurred = "blurred";
 
+    /// <summary>
+    /// The item fills too little of the photo to judge damage on. Not decided here but by the model that finds the item
+    /// (<see cref="Inference.ItemSizeSettings"/>, where its manifest has the rule): intake adds it after inference.
+    /// </summary>
+    public const string SmallItem = "small";
+
     /// <summary>Above this <see cref="BlurEffect"/> the photo is blurred (0 sharp … 1 blurred).</summary>
     public const double BlurredAbove = 0.5;
 

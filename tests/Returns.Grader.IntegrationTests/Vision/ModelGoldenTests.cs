@@ -36,6 +36,12 @@ public sealed class ModelGoldenTests : IDisposable
             {
                 AssertClose([(float)familiarity.GetDouble()], [outputs[i].Familiarity!.Value], tolerance, $"case {i} familiarity");
             }
+            // So does a model with an item box output (the too-small-item warning).
+            Assert.Equal(_model.Manifest.ItemSize is not null, cases[i].TryGetProperty("item_box", out var itemBox));
+            if (_model.Manifest.ItemSize is not null)
+            {
+                AssertClose(Floats(itemBox), outputs[i].ItemBox!, tolerance, $"case {i} item box");
+            }
         }
     }
 
@@ -54,6 +60,13 @@ public sealed class ModelGoldenTests : IDisposable
             {
                 Assert.Equal(score, suggestion.FamiliarityScore!.Value, 1e-4);
                 Assert.Equal(score >= threshold, suggestion.Familiar);
+            }
+            if (_model.Manifest.ItemSize is { TooSmallBelow: { } below })
+            {
+                var box = Floats(golden.GetProperty("item_box"));
+                var share = (double)(box[2] - box[0]) * (box[3] - box[1]);
+                Assert.Equal(share, suggestion.ItemShare!.Value, 1e-4);
+                Assert.Equal(share < below, suggestion.ItemTooSmall);
             }
             var expected = golden.GetProperty("regions").EnumerateArray().ToList();
             Assert.Equal(expected.Count, suggestion.Regions.Count);
@@ -94,6 +107,12 @@ public sealed class ModelGoldenTests : IDisposable
             Assert.Equal(familiarity.GetProperty("threshold").GetDouble(), read.Threshold);
             Assert.Equal(familiarity.TryGetProperty("prefill_min_confidence", out var minimum) && minimum.ValueKind == JsonValueKind.Number ? minimum.GetDouble() : (double?)null,
                 read.PrefillMinConfidence);
+        }
+        Assert.Equal(json.TryGetProperty("item_size", out var itemSize), manifest.ItemSize is not null);
+        if (manifest.ItemSize is { } sized)
+        {
+            Assert.Contains(manifest.Outputs, o => o.Name == sized.Output);
+            Assert.Equal(itemSize.GetProperty("too_small_below").GetDouble(), sized.TooSmallBelow);
         }
         Assert.True(new FileInfo(Path.Combine(ModelDirectory, "model.onnx")).Length <= 12 * 1024 * 1024, "model.onnx must stay within 12 MB");
     }

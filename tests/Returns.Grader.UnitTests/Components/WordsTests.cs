@@ -1,3 +1,4 @@
+using Returns.Grader.Vision.Photos;
 using Returns.Grader.Web.Components;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Decisions;
@@ -21,5 +22,15 @@ public sealed class WordsTests
 
         Assert.All(shown, s => Assert.DoesNotMatch("[a-z][A-Z]|_", s.Words)); // no CamelCase, no snake_case left
         Assert.All(shown, s => Assert.False(string.IsNullOrWhiteSpace(s.Words), s.Code));
+    }
+
+    [Fact]
+    public void EveryPhotoWarning_HasItsOwnWords_AndSeveralAreJoined()
+    {
+        string[] warnings = [PhotoQuality.Dark, PhotoQuality.Blurred, PhotoQuality.SmallItem];
+        var words = warnings.Select(w => Words.PhotoWarnings([w])).ToList();
+
+        Assert.Equal(["is too dark to judge damage on", "is blurred", "shows the item too small to judge damage on"], words);
+        Assert.Equal("is blurred and shows the item too small to judge damage on", Words.PhotoWarnings([PhotoQuality.Blurred, PhotoQuality.SmallItem]));
     }
 }

@@ -88,4 +88,54 @@ public sealed class ModelManifestTests
     public void APrefillConfidenceOutsideZeroToOne_IsRefused(double confidence) =>
         Assert.Contains("familiarity prefill_min_confidence must be between 0 and 1",
             Refusal(json => json["familiarity"]!["prefill_min_confidence"] = confidence));
+
+    private static JsonNode WithItemSize(double tooSmallBelow = 0.04)
+    {
+        var json = Manifest();
+        json["outputs"]!.AsArray().Add(JsonNode.Parse("""{ "name": "item_box", "dtype": "float32", "shape": ["batch", 4] }"""));
+        json["item_size"] = new JsonObject { ["output"] = "item_box", ["too_small_below"] = tooSmallBelow, ["rule"] = "test" };
+        return json;
+    }
+
+    [Fact]
+    public void ItemSizeSection_IsRead_AndABoxUnderTheShareIsTooSmall()
+    {
+        var itemSize = Parse(WithItemSize(0.04)).ItemSize!;
+
+        Assert.Equal("item_box", itemSize.Output);
+        Assert.Equal(0.04, itemSize.TooSmallBelow);
+        // a box 0.1 x 0.3 of the photo covers 0.03 of it; 0.2 x 0.2 covers 0.04, which is not under the rule
+        Assert.True(itemSize.IsTooSmall(ItemSizeSettings.ShareOf([0.5f, 0.2f, 0.6f, 0.5f])));
+        Assert.False(itemSize.IsTooSmall(ItemSizeSettings.ShareOf([0.1f, 0.1f, 0.3f, 0.3f])));
+    }
+
+    [Fact]
+    public void ABoxReachingOffThePhoto_CountsOnlyWhatIsOnIt_AndAnUpsideDownBoxCoversNothing()
+    {
+        Assert.Equal(0.25, ItemSizeSettings.ShareOf([-0.5f, -0.5f, 0.5f, 0.5f]), 6);
+        Assert.Equal(0, ItemSizeSettings.ShareOf([0.6f, 0.6f, 0.4f, 0.4f]));
+    }
+
+    [Fact]
+    public void WithoutTheItemSizeSection_ItemSizeIsUnknown() => Assert.Null(Parse(Manifest()).ItemSize);
+
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    [InlineData(-0.1)]
+    public void ATooSmallShareOutsideZeroToOne_IsRefused(double share)
+    {
+        var json = WithItemSize(share);
+        Assert.Contains("item_size too_small_below must be a share of the photo between 0 and 1",
+            Assert.Throws<ModelLoadException>(() => Parse(json)).Message);
+    }
+
+    [Fact]
+    public void AnItemBoxOutputTheManifestDoesNotList_IsRefused()
+    {
+        var json = WithItemSize();
+        json["item_size"]!["output"] = "box";
+        Assert.Contains("item_size output 'box' is not one of the manifest's outputs (grade_logits, familiarity, item_box)",
+            Assert.Throws<ModelLoadException>(() => Parse(json)).Message);
+    }
 }

@@ -190,6 +190,15 @@ public sealed partial class PhotoIntake(
             if (!isShadow)
             {
                 metrics.SuggestionsMade(model.Manifest.ModelVersion, photos.Count);
+                // The model that finds the item says when it is too small to judge; the photo carries the warning like
+                // intake's own (a shadow model's opinion is never shown).
+                for (var i = 0; i < photos.Count; i++)
+                {
+                    if (suggestions[i].ItemTooSmall == true)
+                    {
+                        photos[i].QualityWarnings = photos[i].QualityWarnings is { } earlier ? $"{earlier},{PhotoQuality.SmallItem}" : PhotoQuality.SmallItem;
+                    }
+                }
             }
             return suggestions.Select((suggestion, i) =>
                 Suggestions.ToPrediction(photos[i].Id, suggestion, model.Manifest.ModelVersion, isShadow, latencyMs, now)).ToList();

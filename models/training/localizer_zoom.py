@@ -1,0 +1,170 @@
+"""Teach the localizer items photographed from too far away (issue 17's too-small-item warning, ADR 0029).
+
+item_size_study.py showed that 4.0.0's localizer never saw an item under ~4.4 % of the photo in training, so its box
+stays near that floor when the item really covers 2 %: the box's share could not tell a too-small item. This
+fine-tunes the localizer alone (everything else frozen, so the grade and damage outputs change only through the crop)
+on the training photos' localizer views, a --zoom-share of them zoomed out by up to --max-zoom onto train-side real
+backgrounds (realsrc.backgrounds) or the photo's border colour (dataset.zoom_out_frames), then the usual flips, turns
+and photometric jitter (dataset.augment_frames). Validation photos report the box IoU as they are and zoomed out;
+the real check of the warning is item_size_study.py on the real pipeline (JPEG, resize, graph) with check-side
+backgrounds, which training never sees. The too-small rule (calibration["item_size"], which export.py turns into the
+item_box output and the manifest's item_size section) is fitted on the validation photos as they are: the share under
+which --flag-at-most of them fall.
+
+    OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 localizer_zoom.py --ckpt runs/v401/final.pt \\
+        --data data/realmix-v1 --data data/synth-v2 --real data/real --out runs/loczoom --max-minutes 20
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+import realsrc
+from dataset import augment_frames, load_crop_split, to_tensor, zoom_out_frames
+from train import load_checkpoint
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    iw = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0])).clamp(min=0)
+    ih = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1])).clamp(min=0)
+    inter = iw * ih
+    area = lambda r: (r[:, 2] - r[:, 0]).clamp(min=0) * (r[:, 3] - r[:, 1]).clamp(min=0)  # noqa: E731
+    return inter / (area(a) + area(b) - inter).clamp(min=1e-9)
+
+
+def train_backgrounds(root: str, side: int, limit: int, cache: str) -> torch.Tensor:
+    """Train-side real backgrounds as the localizer sees a scene: each wallpaper shrunk to 2x the view (normalized)."""
+    files = realsrc.backgrounds(root, "train")[:limit]
+    out = []
+    for _, path in files:
+        im = realsrc.load_background(path, os.path.join(cache, "real-backgrounds"))
+        t = torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).float().div(255.0).unsqueeze(0)
+        t = F.interpolate(t, size=(2 * side, 2 * side), mode="area")[0]
+        out.append((t - 0.5) / 0.5)
+    return torch.stack(out) if out else torch.zeros(0, 3, 2 * side, 2 * side)
+
+
+@torch.no_grad()
+def evaluate(model, small: torch.Tensor, boxes: torch.Tensor, zoom: float, backgrounds, seed: int = 1) -> dict:
+    """Box IoU and predicted / true item share on validation views, as they are (zoom 1) or all zoomed out by zoom."""
+    model.eval()
+    x, b = small, boxes
+    if zoom > 1:
+        gen = torch.Generator().manual_seed(seed)
+        x, b = zoom_out_frames(small, boxes, gen, 1.0, zoom, backgrounds, exact_zoom=True)
+    pred = torch.cat([model.localizer(x[i:i + 256]) for i in range(0, len(x), 256)])
+    share = lambda r: ((r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])).clamp(min=0)  # noqa: E731
+    return {"zoom": zoom, "iou": round(float(box_iou(pred, b).mean()), 4),
+            "share_median": round(float(share(pred).median()), 4), "true_share_median": round(float(share(b).median()), 4)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ckpt", required=True)
+    ap.add_argument("--data", action="append", required=True, help="packages with item boxes (train and validation)")
+    ap.add_argument("--real", required=True, help="realsrc.py's folder (train-side backgrounds)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--max-minutes", type=float, default=20, help="0: no training, only fit the too-small rule")
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--zoom-share", type=float, default=0.5)
+    ap.add_argument("--max-zoom", type=float, default=5.0)
+    ap.add_argument("--backgrounds", type=int, default=200)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--flag-at-most", type=float, default=0.002,
+                    help="the too-small rule: the item share under which at most this share of the validation photos "
+                         "(as they are) would be flagged")
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
+    a = ap.parse_args()
+    torch.set_num_threads(a.threads)
+    model, ck = load_checkpoint(a.ckpt)
+    cfg = model.cfg
+    if not cfg.crop_to_item:
+        ap.error("the checkpoint has no localizer (crop_to_item)")
+
+    def views(split):
+        parts = [load_crop_split(p, split, cfg, cache_dir=a.cache) for p in a.data]
+        small = np.concatenate([p["small"] for p in parts])
+        boxes = np.concatenate([p["item_box"] for p in parts])
+        known = ~np.isnan(boxes[:, 0])
+        return to_tensor(small[known]), torch.from_numpy(boxes[known])
+
+    train_x, train_b = views("train")
+    val_x, val_b = views("validation")
+    bgs = train_backgrounds(a.real, cfg.localizer_size, a.backgrounds, a.cache)
+    print(f"{len(train_x)} training views, {len(val_x)} validation views, {len(bgs)} backgrounds", flush=True)
+    zooms = (1.0, 2.0, 3.0, 4.0)
+    before = [evaluate(model, val_x, val_b, z, bgs) for z in zooms]
+    print("before", json.dumps(before), flush=True)
+
+    for p in model.parameters():
+        p.requires_grad_(False)
+    params = list(model.localizer.parameters())
+    for p in params:
+        p.requires_grad_(True)
+    opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=1e-4)
+    gen = torch.Generator().manual_seed(a.seed)
+    budget, t0, step, history = a.max_minutes * 60, time.time(), 0, []
+    while budget > 0:
+        progress = (time.time() - t0) / budget
+        if progress >= 1:
+            break
+        lr = a.lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * progress))
+        for g in opt.param_groups:
+            g["lr"] = lr
+        model.localizer.train()
+        idx = torch.randint(len(train_x), (a.batch,), generator=gen)
+        x, b = zoom_out_frames(train_x[idx], train_b[idx], gen, a.zoom_share, a.max_zoom, bgs)
+        x, b = augment_frames(x, b, gen)
+        loss = (model.localizer(x) - b).abs().mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        if step % 200 == 0:
+            history.append({"step": step, "minutes": round((time.time() - t0) / 60, 1), "loss": round(float(loss), 4)})
+            print(json.dumps(history[-1]), flush=True)
+    after = [evaluate(model, val_x, val_b, z, bgs) for z in zooms] if step else before
+    if step:
+        print("after", json.dumps(after), flush=True)
+    for p in model.parameters():
+        p.requires_grad_(True)
+    with torch.no_grad():
+        model.eval()
+        pred = torch.cat([model.localizer(val_x[i:i + 256]) for i in range(0, len(val_x), 256)])
+    shares = ((pred[:, 2] - pred[:, 0]) * (pred[:, 3] - pred[:, 1])).clamp(min=0).numpy()
+    below = float(np.quantile(shares, a.flag_at_most))
+    cal = dict(ck["calibration"], item_size={
+        "too_small_below": round(below, 4),
+        "measure": "area share of the photo inside the item_box output",
+        "rule": f"the share under which {a.flag_at_most:.1%} of the validation photos ({len(shares)}, as they are) "
+                "fall: smaller items are flagged as too small to judge",
+        "fitted_on": ", ".join(os.path.basename(p.rstrip("/")) for p in a.data) + " validation split",
+        "validation_share_quantiles": {q: round(float(np.quantile(shares, q)), 4) for q in (0.0, 0.002, 0.01, 0.05, 0.5)}})
+    print("item_size", json.dumps(cal["item_size"]), flush=True)
+    os.makedirs(a.out, exist_ok=True)
+    if step == 0:   # --max-minutes 0: only the rule is (re)fitted; the training record stays
+        ck = dict(ck, calibration=cal)
+        torch.save(ck, os.path.join(a.out, "final.pt"))
+        return
+    ck = dict(ck, state_dict=model.state_dict(), calibration=cal, localizer_zoom={
+        "from": a.ckpt, "steps": step, "minutes": round((time.time() - t0) / 60, 1), "zoom_share": a.zoom_share,
+        "max_zoom": a.max_zoom, "backgrounds": len(bgs), "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
+        "validation_before": before, "validation_after": after})
+    torch.save(ck, os.path.join(a.out, "final.pt"))
+    with open(os.path.join(a.out, "localizer_zoom.json"), "w") as f:
+        json.dump({k: v for k, v in ck["localizer_zoom"].items()}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
