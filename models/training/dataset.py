@@ -328,3 +328,27 @@ def zoom_out_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, sh
         f = s / side
         box[i] = box[i] * f + torch.tensor([ox / side, oy / side, ox / side, oy / side])
     return x, box
+
+
+def zoom_in_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, share: float, max_zoom: float):
+    """The localizer's view of a close-up (the other side of the too-small-item warning: a photo so close that the item
+    overflows the frame must not read as small): for a --share of the photos x (normalized NCHW, square), a window of
+    1/k of the side (k log-uniform in [1, max_zoom]) centred at a random point of the item box, enlarged back to the
+    photo's size (bilinear), with the item box moved and cut to the window."""
+    n, _, side, _ = x.shape
+    x, box = x.clone(), box.clone()
+    chosen = torch.nonzero(torch.rand(n, generator=gen) < share).flatten().tolist()
+    for i in chosen:
+        k = float(torch.exp(torch.rand(1, generator=gen) * math.log(max_zoom)))
+        w = 1.0 / k
+        x0, y0, x1, y1 = box[i].tolist()
+        cx = x0 + float(torch.rand(1, generator=gen)) * (x1 - x0)
+        cy = y0 + float(torch.rand(1, generator=gen)) * (y1 - y0)
+        s = max(4, round(side * w))
+        ox = min(max(round(cx * side - s / 2), 0), side - s)
+        oy = min(max(round(cy * side - s / 2), 0), side - s)
+        window = x[i:i + 1, :, oy:oy + s, ox:ox + s]
+        x[i] = F.interpolate(window, size=(side, side), mode="bilinear", align_corners=False)[0]
+        f, fx, fy = s / side, ox / side, oy / side
+        box[i] = ((box[i] - torch.tensor([fx, fy, fx, fy])) / f).clamp(0.0, 1.0)
+    return x, box

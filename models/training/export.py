@@ -174,6 +174,9 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path,
                        f"{cfg.crop_margin:g} per side) and resampled to {cfg.image_size} px inside the graph; the ViT's "
                        f"class token -> grade head, patch tokens -> damage map over the crop, resampled onto a {g}x{g} "
                        f"grid over the whole photo")
+        if cfg.size_localizer:
+            description += ("; a second localizer, trained on items seen from further away, gives only the item_box "
+                            "output (the too-small-item warning)")
     return {
         "schema": "returns-grader-model-manifest", "schema_version": "1.0",
         "name": name, "version": version, "created_utc": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),

@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from dataset import preprocess_image, to_tensor
+from dataset import normalized_item_box, preprocess_image, to_tensor
 from package import open_package
 from rubric import GRADES
 from train import load_checkpoint
@@ -47,6 +47,21 @@ def zoomed_out(data: bytes, k: float, scene: np.ndarray | None = None) -> bytes:
     return out.getvalue()
 
 
+def close_up(data: bytes, box: np.ndarray, inset: float) -> bytes | None:
+    """The photo cropped to its item box (normalized x0, y0, x1, y1), moved in by ``inset`` of the box on every side:
+    with an inset the item overflows the frame, as in a photo taken too close. None without a box."""
+    if np.isnan(box).any():
+        return None
+    im = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    W, H = im.size
+    x0, y0, x1, y1 = box[0] * W, box[1] * H, box[2] * W, box[3] * H
+    w, h = x1 - x0, y1 - y0
+    crop = im.crop((int(x0 + inset * w), int(y0 + inset * h), int(x1 - inset * w), int(y1 - inset * h)))
+    out = io.BytesIO()
+    crop.save(out, "JPEG", quality=92)
+    return out.getvalue()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", required=True)
@@ -56,6 +71,8 @@ def main():
     ap.add_argument("--scenes", help="realsrc.py's folder: zoom out onto its check-side backgrounds (never used in "
                                      "training) instead of the photo's border colour")
     ap.add_argument("--zoom", type=float, action="append", help="zoom-out factors (default 1, 1.5, 2, 3, 4)")
+    ap.add_argument("--close-ups", action="store_true", help="add rows for close-ups: the photo cropped to its item "
+                                                               "box, and 15 %% inside it (the item overflows the frame)")
     ap.add_argument("--limit", type=int, default=300, help="photos per package at most")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
@@ -82,21 +99,28 @@ def main():
         samples = pkg.samples(split)[: a.limit]
         truth = np.array([smp["grade_index"] for smp in samples])
         raw = [pkg.read_image(smp["file_name"]) for smp in samples]
-        for k in zooms:
-            pixels = np.stack([preprocess_image(zoomed_out(b, k, scenes[j % len(scenes)] if scenes else None)
-                                                if k != 1 else b, s) for j, b in enumerate(raw)])
+        views = [(f"{k:g}x", [zoomed_out(b, k, scenes[j % len(scenes)] if scenes else None) if k != 1 else b
+                               for j, b in enumerate(raw)], truth) for k in zooms]
+        if a.close_ups:
+            boxes = [normalized_item_box(smp) for smp in samples]
+            for inset in (0.0, 0.15):
+                photos = [close_up(b, box, inset) for b, box in zip(raw, boxes)]
+                kept = [i for i, p in enumerate(photos) if p is not None]
+                views.append((f"close-up, inset {inset:g}", [photos[i] for i in kept], truth[kept]))
+        for label, photos, truth_k in views:
+            pixels = np.stack([preprocess_image(b, s) for b in photos])
             shares, grades = [], []
             with torch.no_grad():
                 for i in range(0, len(pixels), 16):
                     x = to_tensor(pixels[i:i + 16])
-                    box = model.locate(x).numpy()
-                    shares.extend(((box[:, 2] - box[:, 0]).clip(0, 1) * (box[:, 3] - box[:, 1]).clip(0, 1)).tolist())
                     grades.extend(torch.softmax(model(x)[0] / t, -1).argmax(-1).tolist())
+                    box = model.item_box().clamp(0, 1).numpy()    # the exported item_box (a size localizer's, if any)
+                    shares.extend(((box[:, 2] - box[:, 0]).clip(0, 1) * (box[:, 3] - box[:, 1]).clip(0, 1)).tolist())
             shares, grades = np.array(shares), np.array(grades)
-            damaged, clean = truth >= 2, truth == 0
+            damaged, clean = truth_k >= 2, truth_k == 0
             p1, p5, p50 = np.percentile(shares, [1, 5, 50])
-            print(f"| {path.split('/')[-1]} {split} | {k:g}x | {len(samples)} | {p1:.3f} / {p5:.3f} / {p50:.3f} | "
-                  f"{(shares < a.threshold).mean():.2f} | {(grades == truth).mean():.2f} | "
+            print(f"| {path.split('/')[-1]} {split} | {label} | {len(photos)} | {p1:.3f} / {p5:.3f} / {p50:.3f} | "
+                  f"{(shares < a.threshold).mean():.2f} | {(grades == truth_k).mean():.2f} | "
                   f"{(grades[damaged] >= 2).mean() if damaged.any() else float('nan'):.2f} | "
                   f"{(grades[clean] <= 1).mean() if clean.any() else float('nan'):.2f} |", flush=True)
 

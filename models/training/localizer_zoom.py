@@ -27,7 +27,8 @@ import torch
 import torch.nn.functional as F
 
 import realsrc
-from dataset import augment_frames, load_crop_split, to_tensor, zoom_out_frames
+from dataset import augment_frames, load_crop_split, to_tensor, zoom_in_frames, zoom_out_frames
+from model import GraderViT, ModelConfig
 from train import load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,14 +55,14 @@ def train_backgrounds(root: str, side: int, limit: int, cache: str) -> torch.Ten
 
 
 @torch.no_grad()
-def evaluate(model, small: torch.Tensor, boxes: torch.Tensor, zoom: float, backgrounds, seed: int = 1) -> dict:
+def evaluate(localizer, small: torch.Tensor, boxes: torch.Tensor, zoom: float, backgrounds, seed: int = 1) -> dict:
     """Box IoU and predicted / true item share on validation views, as they are (zoom 1) or all zoomed out by zoom."""
-    model.eval()
+    localizer.eval()
     x, b = small, boxes
     if zoom > 1:
         gen = torch.Generator().manual_seed(seed)
         x, b = zoom_out_frames(small, boxes, gen, 1.0, zoom, backgrounds, exact_zoom=True)
-    pred = torch.cat([model.localizer(x[i:i + 256]) for i in range(0, len(x), 256)])
+    pred = torch.cat([localizer(x[i:i + 256]) for i in range(0, len(x), 256)])
     share = lambda r: ((r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])).clamp(min=0)  # noqa: E731
     return {"zoom": zoom, "iou": round(float(box_iou(pred, b).mean()), 4),
             "share_median": round(float(share(pred).median()), 4), "true_share_median": round(float(share(b).median()), 4)}
@@ -78,8 +79,17 @@ def main():
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--zoom-share", type=float, default=0.5)
     ap.add_argument("--max-zoom", type=float, default=5.0)
+    ap.add_argument("--close-up-share", type=float, default=0.0,
+                    help="share of the photos shown as close-ups instead (dataset.zoom_in_frames: the item overflows "
+                         "the frame), so that a photo taken too close is not read as a small item")
+    ap.add_argument("--max-close-up", type=float, default=3.0)
     ap.add_argument("--backgrounds", type=int, default=200)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--as-size-localizer", action="store_true",
+                    help="train a second localizer for the item_box output only; the crop localizer, and so every "
+                         "other output, stays as it is (ModelConfig.size_localizer)")
+    ap.add_argument("--size-localizer-from", help="with --as-size-localizer: start from this checkpoint's localizer "
+                                                  "(one already trained here) instead of the crop localizer")
     ap.add_argument("--flag-at-most", type=float, default=0.002,
                     help="the too-small rule: the item share under which at most this share of the validation photos "
                          "(as they are) would be flagged")
@@ -88,9 +98,18 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, ck = load_checkpoint(a.ckpt)
-    cfg = model.cfg
-    if not cfg.crop_to_item:
+    if not model.cfg.crop_to_item:
         ap.error("the checkpoint has no localizer (crop_to_item)")
+    if a.as_size_localizer and not model.cfg.size_localizer:
+        # a second localizer for the item_box output only, starting from the crop localizer (or a trained one's)
+        sized = GraderViT(ModelConfig.from_dict(dict(model.cfg.to_dict(), size_localizer=True)))
+        state = model.state_dict()
+        source = load_checkpoint(a.size_localizer_from)[0].localizer if a.size_localizer_from else model.localizer
+        state.update({f"size_localizer.{k}": v for k, v in source.state_dict().items()})
+        sized.load_state_dict(state)
+        model = sized
+        ck = dict(ck, config=model.cfg.to_dict())
+    cfg = model.cfg
 
     def views(split):
         parts = [load_crop_split(p, split, cfg, cache_dir=a.cache) for p in a.data]
@@ -104,12 +123,13 @@ def main():
     bgs = train_backgrounds(a.real, cfg.localizer_size, a.backgrounds, a.cache)
     print(f"{len(train_x)} training views, {len(val_x)} validation views, {len(bgs)} backgrounds", flush=True)
     zooms = (1.0, 2.0, 3.0, 4.0)
-    before = [evaluate(model, val_x, val_b, z, bgs) for z in zooms]
+    target = model.size_localizer if cfg.size_localizer else model.localizer
+    before = [evaluate(target, val_x, val_b, z, bgs) for z in zooms]
     print("before", json.dumps(before), flush=True)
 
     for p in model.parameters():
         p.requires_grad_(False)
-    params = list(model.localizer.parameters())
+    params = list(target.parameters())
     for p in params:
         p.requires_grad_(True)
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=1e-4)
@@ -122,11 +142,19 @@ def main():
         lr = a.lr * min(1.0, (step + 1) / 50) * 0.5 * (1 + math.cos(math.pi * progress))
         for g in opt.param_groups:
             g["lr"] = lr
-        model.localizer.train()
+        target.train()
         idx = torch.randint(len(train_x), (a.batch,), generator=gen)
-        x, b = zoom_out_frames(train_x[idx], train_b[idx], gen, a.zoom_share, a.max_zoom, bgs)
+        x, b = train_x[idx], train_b[idx]
+        if a.close_up_share > 0:
+            # close-ups and zoomed-out views are drawn for different photos: a photo is one or the other, or as it is
+            close = torch.rand(len(idx), generator=gen) < a.close_up_share
+            xc, bc = zoom_in_frames(x[close], b[close], gen, 1.0, a.max_close_up)
+            xf, bf = zoom_out_frames(x[~close], b[~close], gen, a.zoom_share / (1 - a.close_up_share), a.max_zoom, bgs)
+            x, b = torch.cat([xc, xf]), torch.cat([bc, bf])
+        else:
+            x, b = zoom_out_frames(x, b, gen, a.zoom_share, a.max_zoom, bgs)
         x, b = augment_frames(x, b, gen)
-        loss = (model.localizer(x) - b).abs().mean()
+        loss = (target(x) - b).abs().mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -134,14 +162,14 @@ def main():
         if step % 200 == 0:
             history.append({"step": step, "minutes": round((time.time() - t0) / 60, 1), "loss": round(float(loss), 4)})
             print(json.dumps(history[-1]), flush=True)
-    after = [evaluate(model, val_x, val_b, z, bgs) for z in zooms] if step else before
+    after = [evaluate(target, val_x, val_b, z, bgs) for z in zooms] if step else before
     if step:
         print("after", json.dumps(after), flush=True)
     for p in model.parameters():
         p.requires_grad_(True)
     with torch.no_grad():
         model.eval()
-        pred = torch.cat([model.localizer(val_x[i:i + 256]) for i in range(0, len(val_x), 256)])
+        pred = torch.cat([target(val_x[i:i + 256]) for i in range(0, len(val_x), 256)])
     shares = ((pred[:, 2] - pred[:, 0]) * (pred[:, 3] - pred[:, 1])).clamp(min=0).numpy()
     below = float(np.quantile(shares, a.flag_at_most))
     cal = dict(ck["calibration"], item_size={
@@ -154,12 +182,12 @@ def main():
     print("item_size", json.dumps(cal["item_size"]), flush=True)
     os.makedirs(a.out, exist_ok=True)
     if step == 0:   # --max-minutes 0: only the rule is (re)fitted; the training record stays
-        ck = dict(ck, calibration=cal)
-        torch.save(ck, os.path.join(a.out, "final.pt"))
+        torch.save(dict(ck, state_dict=model.state_dict(), calibration=cal), os.path.join(a.out, "final.pt"))
         return
     ck = dict(ck, state_dict=model.state_dict(), calibration=cal, localizer_zoom={
         "from": a.ckpt, "steps": step, "minutes": round((time.time() - t0) / 60, 1), "zoom_share": a.zoom_share,
-        "max_zoom": a.max_zoom, "backgrounds": len(bgs), "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
+        "max_zoom": a.max_zoom, "close_up_share": a.close_up_share, "max_close_up": a.max_close_up,
+        "backgrounds": len(bgs), "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
         "validation_before": before, "validation_after": after})
     torch.save(ck, os.path.join(a.out, "final.pt"))
     with open(os.path.join(a.out, "localizer_zoom.json"), "w") as f:

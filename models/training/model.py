@@ -73,6 +73,9 @@ class ModelConfig:
     crop_min_size: float = 0.25    # (crop_to_item) smallest crop side, as a share of the photo's side
     localizer_channels: list = field(default_factory=lambda: [16, 32, 64, 64])   # (crop_to_item) its convolutions
     localizer_hidden: int = 128    # (crop_to_item) its MLP's hidden width
+    size_localizer: bool = False   # (crop_to_item) a second localizer, trained on items from further away
+                                   # (localizer_zoom.py --as-size-localizer), whose box is only the item_box output:
+                                   # the crop, and so every other output, stays the first localizer's
     familiarity: bool = False      # a third output: how close the photo's features lie to the training photos'
                                    # (familiarity.py fits it after training; the export names it in the manifest)
 
@@ -323,6 +326,8 @@ class GraderViT(nn.Module):
         if cfg.crop_to_item:
             assert cfg.frame_size % cfg.localizer_size == 0, "frame_size must be a multiple of localizer_size"
             self.localizer = Localizer(cfg)
+            if cfg.size_localizer:
+                self.size_localizer = Localizer(cfg)
         if cfg.familiarity:
             # the training photos' feature mean and whitening matrix (familiarity.fit): part of the state dict, so
             # of model.pt and the ONNX graph; identity until fitted
@@ -330,6 +335,7 @@ class GraderViT(nn.Module):
             self.register_buffer("familiarity_whiten", torch.eye(self.feature_dim))
         self._features = None
         self._item_box = None
+        self._localizer_view = None
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
         nn.init.trunc_normal_(self.cls_token, std=0.02)
         self.apply(self._init)
@@ -374,7 +380,10 @@ class GraderViT(nn.Module):
 
     def item_box(self):
         """The localizer's item box of the last forward pass [N, 4] (x0, y0, x1, y1 in [0, 1] of the photo), for the
-        exported item_box output (issue 17's too-small-item warning); None for a model that does not crop."""
+        exported item_box output (issue 17's too-small-item warning); None for a model that does not crop. A model
+        with a size localizer answers with its box instead (the crop's box is left as it was)."""
+        if self.cfg.size_localizer:
+            return self.size_localizer(self._localizer_view)
         return self._item_box
 
     @property
@@ -398,7 +407,8 @@ class GraderViT(nn.Module):
         if not self.cfg.crop_to_item:
             out = self.forward_crop(pixel_values, return_counts)
         else:
-            self._item_box = self.locate(pixel_values)
+            self._localizer_view = localizer_view(pixel_values, self.cfg)
+            self._item_box = self.localizer(self._localizer_view)
             crop = self.crop_of(self._item_box)
             out = self.forward_crop(crop_pixels(pixel_values, crop, self.cfg.image_size), return_counts)
             damage = crop_map_to_frame(out[1], crop, self.cfg.damage_grid, self.cfg.frame_grid)

@@ -200,9 +200,11 @@ def generate_item(args):
 
 def check_item(args):
     """One real-photo check item: a check-side object in one variant, two photos."""
-    seed, index, obj_index, variant = args
+    seed, index, obj_index, variant, repeat = args
     rng = np.random.default_rng([seed, index])
     name, obj = _content["objects"][obj_index]
+    if repeat:   # a further take of the same object (--check-repeats): its own pose, damage and backgrounds
+        name = f"{name} r{repeat}"
     grades = dict(CHECK_VARIANTS)[variant]
     for attempt in range(20):
         grade = grades[int(rng.integers(len(grades)))]
@@ -229,7 +231,7 @@ def slug(name: str) -> str:
 
 
 def generate(real_root: str, out: str, items: int, seed: int, workers: int, prefix: str, check: bool,
-             cache: str, log_every: int = 200, content: str = "products") -> dict:
+             cache: str, log_every: int = 200, content: str = "products", check_repeats: int = 1) -> dict:
     side = "check" if check else "train"
     sources = realsrc.read_sources(real_root)
     _init_worker(real_root, side, cache, content)   # also in this process: names and counts for the card
@@ -240,8 +242,11 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
                  "reserved_never_used": sorted(realsrc.RESERVED_PACKAGES)}
     if check:
         generator["variants"] = {v: g for v, g in CHECK_VARIANTS}
-        jobs = [(seed, i * len(CHECK_VARIANTS) + j, i, v) for i in range(len(_content["objects"]))
-                for j, (v, _) in enumerate(CHECK_VARIANTS)]
+        generator["repeats"] = check_repeats
+        n_obj = len(_content["objects"])
+        # repeat 0 is exactly the check as built without repeats (same job indices, same seeds)
+        jobs = [(seed, (r * n_obj + i) * len(CHECK_VARIANTS) + j, i, v, r) for r in range(check_repeats)
+                for i in range(n_obj) for j, (v, _) in enumerate(CHECK_VARIANTS)]
         fn = check_item
     else:
         generator.update(items=items, kinds=dict(KINDS), grade_weights=dict(zip(GRADES, GRADE_WEIGHTS)))
@@ -288,12 +293,18 @@ def main():
     ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--prefix", default="rmx")
     ap.add_argument("--check", action="store_true", help="write the real-photo check instead of training data")
+    ap.add_argument("--check-repeats", type=int, default=1,
+                    help="with --check: takes of each object (clean, light, heavy each), so the check has this many "
+                         "times the photos; the first take is the check without repeats")
     ap.add_argument("--cache", default="data/cache/real-backgrounds")
     ap.add_argument("--content", choices=["products", "site"], default="products",
                     help="site: the first-labels experiment's objects (realsrc.SITE_FOLDERS), never used in training; "
                          "every item is a real object")
     a = ap.parse_args()
-    pkg = generate(a.real, a.out, a.items, a.seed, a.workers, a.prefix, a.check, a.cache, content=a.content)
+    if a.check_repeats < 1 or (a.check_repeats > 1 and not a.check):
+        ap.error("--check-repeats is a whole number >= 1, for --check")
+    pkg = generate(a.real, a.out, a.items, a.seed, a.workers, a.prefix, a.check, a.cache, content=a.content,
+                   check_repeats=a.check_repeats)
     print(pkg["counts"])
 
 

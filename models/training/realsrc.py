@@ -190,6 +190,9 @@ def load_background(path: str, cache_dir: str | None = None) -> np.ndarray:
     if cache_dir:
         os.makedirs(cache_dir, exist_ok=True)
         im.save(cached, quality=92)
+        # what later runs read (the JPEG, not the pixels it was made from): a package built with a cold cache is then
+        # the same as one built with a warm one
+        return np.asarray(Image.open(cached).convert("RGB"))
     return np.asarray(im)
 
 

@@ -268,7 +268,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "dark.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.DarkJpeg() });
 
         await Assertions.Expect(page.GetByTestId("photo-warning")).ToContainTextAsync("Photo 1 is too dark to judge damage on — take it again");
-        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "fine.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.PhotoLikeJpeg(800, 600) });
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "fine.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.ProductJpeg("01-likenew.jpg") });
         await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(2);
         await Assertions.Expect(page.GetByTestId("photo-warning")).ToHaveCountAsync(1); // the good photo has none
     }

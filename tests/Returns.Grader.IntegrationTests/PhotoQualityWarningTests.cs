@@ -17,7 +17,7 @@ public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixtu
         var id = (await client.CreateItemAsync(ApiJson.UniquePlate("DARK"))).GetProperty("id").GetString();
 
         var upload = await client.PostAsync($"/api/v1/returns/{id}/photos",
-            ApiJson.PhotoForm(("dark.jpg", TestPhotos.DarkJpeg(), "image/jpeg"), ("fine.jpg", TestPhotos.PhotoLikeJpeg(800, 600), "image/jpeg")));
+            ApiJson.PhotoForm(("dark.jpg", TestPhotos.DarkJpeg(), "image/jpeg"), ("fine.jpg", TestPhotos.ProductJpeg("01-likenew.jpg"), "image/jpeg")));
 
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         var photos = (await upload.ReadJsonAsync()).GetProperty("photos");
@@ -56,7 +56,7 @@ public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixtu
     {
         var client = app.ApiClient();
         var id = (await client.CreateItemAsync(ApiJson.UniquePlate("FINE"))).GetProperty("id").GetString();
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("fine.jpg", TestPhotos.PhotoLikeJpeg(800, 600), "image/jpeg")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("fine.jpg", TestPhotos.ProductJpeg("01-likenew.jpg"), "image/jpeg")))).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
 
         var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];

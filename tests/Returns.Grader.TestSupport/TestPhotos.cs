@@ -165,23 +165,20 @@ public static class TestPhotos
         return data.ToArray();
     }
 
-    /// <summary>A photo-like JPEG at a tenth of its light: too dark to judge damage on (intake's quality check flags it).</summary>
-    public static byte[] DarkJpeg(int width = 800, int height = 600)
-    {
-        using var bitmap = SKBitmap.Decode(PhotoLikeJpeg(width, height));
-        var pixels = bitmap.Pixels;
-        for (var i = 0; i < pixels.Length; i++)
-        {
-            var c = pixels[i];
-            pixels[i] = new SKColor((byte)(c.Red / 10), (byte)(c.Green / 10), (byte)(c.Blue / 10));
-        }
-        bitmap.Pixels = pixels;
-        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
-        return data.ToArray();
-    }
+    /// <summary>
+    /// A product photo the shipped model finds its item on (a sample newcomers get, models/samples), for tests about
+    /// photo warnings: a good photo gets none, and the dark and blurred ones below are this photo made worse. Generated
+    /// stand-ins (<see cref="PhotoLikeJpeg"/>: circles on a gradient, no item) are no good here, since the model's
+    /// too-small-item check reads their scattered shapes as a small item.
+    /// </summary>
+    public static byte[] ProductJpeg(string sample = "08-unsellable.jpg") =>
+        File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", sample));
 
-    /// <summary>A photo-like JPEG out of focus (a Gaussian blur of σ = 6 px at 800 px): intake's quality check flags it blurred.</summary>
-    public static byte[] BlurredJpeg(int width = 800, int height = 600) => Blurred(PhotoLikeJpeg(width, height), 6);
+    /// <summary>The product photo at a tenth of its light: too dark to judge damage on (intake's quality check flags it).</summary>
+    public static byte[] DarkJpeg() => Dimmed(ProductJpeg(), 0.1f);
+
+    /// <summary>The product photo out of focus (a Gaussian blur of σ = 6 px at its 768 px width): intake flags it blurred.</summary>
+    public static byte[] BlurredJpeg() => Blurred(ProductJpeg(), 6);
 
     /// <summary>The same photo blurred (Gaussian, σ in pixels of the photo as it is), as a JPEG q90.</summary>
     public static byte[] Blurred(byte[] jpeg, float sigma)

@@ -10,9 +10,10 @@ import pytest
 import torch
 
 from conftest import export_without_item_boxes
-from dataset import (augment_frames, zoom_out_frames, damage_target, jitter_box, load_crop_split, normalized_item_box,
+from dataset import (augment_frames, zoom_in_frames, zoom_out_frames, damage_target, jitter_box, load_crop_split, normalized_item_box,
                      preprocess_image, to_tensor)
-from model import OUTSIDE_CROP_LOGIT, GraderViT, ModelConfig, crop_map_to_frame, crop_pixels, expand_box
+from model import (OUTSIDE_CROP_LOGIT, GraderViT, ModelConfig, crop_map_to_frame, crop_pixels, expand_box,
+                   localizer_view)
 from package import open_package
 from train import HERE, localizer_loss, losses
 
@@ -124,6 +125,22 @@ def test_zooming_out_shrinks_the_item_onto_a_canvas_and_moves_its_box_to_match()
             assert torch.equal(bz[i], box[i])
 
 
+def test_a_close_up_enlarges_part_of_the_item_and_cuts_its_box_to_the_window():
+    gen = torch.Generator().manual_seed(4)
+    x = -torch.ones(30, 3, 80, 80)
+    x[:, :, 16:72, 8:40] = 1.0                                         # the "item": x 0.1-0.5, y 0.2-0.9
+    box = torch.tensor([[0.1, 0.2, 0.5, 0.9]]).repeat(30, 1)
+    xc, bc = zoom_in_frames(x, box, gen, share=1.0, max_zoom=3.0)
+    for i in range(30):
+        ys, xs = torch.nonzero(xc[i, 0] > 0, as_tuple=True)
+        seen = torch.tensor([xs.min() / 80, ys.min() / 80, (xs.max() + 1) / 80, (ys.max() + 1) / 80])
+        assert torch.allclose(seen, bc[i], atol=2.5 / 80)                # bilinear enlargement blurs an edge pixel
+        assert bc[i].min() >= 0 and bc[i].max() <= 1
+    shares = (bc[:, 2] - bc[:, 0]) * (bc[:, 3] - bc[:, 1])
+    assert shares.mean() > 0.28                                        # closer: the item fills more of the frame
+    assert (bc == 1.0).any(dim=1).sum() > 0                            # and overflows it in some
+
+
 def test_an_exact_zoom_shrinks_every_photo_by_that_much():
     gen = torch.Generator().manual_seed(3)
     x = -torch.ones(6, 3, 80, 80)
@@ -210,6 +227,24 @@ def test_a_crop_model_with_an_item_size_rule_exports_the_localizers_box_as_an_ou
     man = manifest("m", "1.0.0", cfg, cal, {}, {}, path, pt)
     assert man["item_size"] == {"too_small_below": 0.03, "rule": "r", "fitted_on": "f", "output": ITEM_BOX_OUTPUT}
     assert [o["name"] for o in man["outputs"]][-1] == ITEM_BOX_OUTPUT
+
+
+def test_a_size_localizer_answers_the_item_box_and_changes_no_other_output():
+    torch.manual_seed(0)
+    cfg = tiny_crop_cfg(test_time_hflip=True)
+    plain = GraderViT(cfg).eval()
+    sized = GraderViT(ModelConfig.from_dict(dict(cfg.to_dict(), size_localizer=True))).eval()
+    state = plain.state_dict()
+    other = GraderViT(cfg).localizer.state_dict()                     # a different localizer for the size
+    state.update({f"size_localizer.{k}": v for k, v in other.items()})
+    sized.load_state_dict(state)
+    x = torch.randn(3, 3, 96, 96)
+    with torch.no_grad():
+        g0, d0 = plain(x)
+        g1, d1 = sized(x)
+        assert torch.equal(g0, g1) and torch.equal(d0, d1)           # the crop is the first localizer's
+        assert torch.allclose(sized.item_box(), sized.size_localizer(localizer_view(x, cfg)))
+        assert not torch.allclose(sized.item_box(), plain.item_box())
 
 
 def test_only_a_crop_model_can_export_an_item_box():

@@ -132,6 +132,24 @@ def test_the_check_has_each_check_object_clean_light_and_heavy_in_the_test_split
         assert variants["heavy"] in ("Acceptable", "Unsellable")
 
 
+def test_check_repeats_add_takes_of_each_object_and_keep_the_first_take_as_the_check_without_them(real_root, tmp_path):
+    def build(name, repeats):
+        realmix.generate(real_root, str(tmp_path / name), items=0, seed=5, workers=1, prefix="rc", check=True,
+                         cache=str(tmp_path / "cache"), log_every=0, check_repeats=repeats)
+        pkg = open_package(str(tmp_path / name))
+        return {s["item_id"]: pkg.read_image(s["file_name"]) for s in pkg.samples("test")}, pkg.manifest
+    once, _ = build("once", 1)
+    again, _ = build("again", 1)
+    assert all(again[k] == once[k] for k in once), "the check is not reproducible at all"
+    twice, manifest = build("twice", 2)
+    assert manifest["generator"]["repeats"] == 2
+    first_take = {k: v for k, v in twice.items() if "-r1-" not in k}
+    assert first_take.keys() == once.keys() and all(first_take[k] == once[k] for k in once)
+    second = {check_variant(k)[0] for k in twice if "-r1-" in k}
+    assert second and all(o.endswith("-r1") for o in second)       # the second take pairs its own clean and heavy
+    assert len(twice) >= 2 * len(once) - 9                          # an object may fail to render in one take
+
+
 def tiny_cfg(**kw) -> ModelConfig:
     settings = dict(image_size=64, patch_size=16, dim=32, depth=1, heads=2, stem_channels=[8, 16, 32],
                     damage_subdiv=2, count_head=True, crop_to_item=True, frame_size=96, frame_grid=24,
