@@ -71,7 +71,9 @@ def export_onnx(model, path: str, item_box: bool = False):
     s = model.cfg.input_size
     dummy = torch.zeros(2, 3, s, s)
     names = output_names(model.cfg, item_box)
-    torch.onnx.export(_Exported(model, item_box), dummy, path, opset_version=OPSET, input_names=[INPUT_NAME],
+    # the wrapper in eval mode too: the exporter puts the module it is given back in its own mode afterwards, and a fresh
+    # wrapper's is training, which left the caller's model in training mode (batch-norm statistics from the batch)
+    torch.onnx.export(_Exported(model, item_box).eval(), dummy, path, opset_version=OPSET, input_names=[INPUT_NAME],
                       output_names=names, do_constant_folding=True,
                       dynamic_axes={INPUT_NAME: {0: "batch"}, **{n: {0: "batch"} for n in names}})
     if model.cfg.test_time_hflip or model.cfg.crop_to_item:

@@ -210,6 +210,7 @@ def test_a_crop_model_with_an_item_size_rule_exports_the_localizers_box_as_an_ou
     model = GraderViT(cfg).eval()
     path = str(tmp_path / "m.onnx")
     export_onnx(model, path, item_box=True)
+    assert not model.training                                          # the exporter leaves the model as it found it
     info = check_onnx(path, cfg, item_box=True)
     assert list(info["outputs"]) == ["grade_logits", "damage_logits", ITEM_BOX_OUTPUT]
     assert info["outputs"][ITEM_BOX_OUTPUT] == ["batch", 4]
