@@ -140,6 +140,7 @@ def golden(model, cal: dict, data: str | None) -> dict:
     model.eval()
     with torch.no_grad():
         res = model(to_tensor(pixels), return_familiarity=cfg.familiarity)
+        item_boxes = model.item_box() if cal.get("item_size") else None
     gl, dl = res[0], res[1]
     t = cal["temperature"]
     out = {"description": "Fixed inputs and PyTorch eager (float32, CPU) outputs of model.onnx's network. "
@@ -158,7 +159,7 @@ def golden(model, cal: dict, data: str | None) -> dict:
             "damage_logits_shape": [g * g, len(DAMAGE_TYPES)],
             "damage_logits": [round(float(v), 6) for v in dl[i].reshape(-1)],
             **({"familiarity": round(float(res[2][i]), 6)} if cfg.familiarity else {}),
-            **({"item_box": [round(float(v), 6) for v in model.item_box()[i]]} if cal.get("item_size") else {}),
+            **({"item_box": [round(float(v), 6) for v in item_boxes[i]]} if item_boxes is not None else {}),
             "regions_photo_size": [w, h],
             "regions": [{k: r[k] for k in ("type", "score", "box")}
                         for r in regions_from_probs(dprob, g, g, w, h, cal["thresholds"], cal["min_cells"])],

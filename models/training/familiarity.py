@@ -51,6 +51,13 @@ def run_model(model, pixels: np.ndarray, batch: int = 64):
             np.concatenate(scores) if scores else None)
 
 
+def confidences(model, temperature: float, part: dict):
+    """(calibrated confidence, whether the top grade is right, familiarity score) per photo of a loaded split."""
+    logits, _, scores = run_model(model, part["pixels"])
+    probs = softmax(logits, temperature)
+    return probs.max(1), probs.argmax(1) == part["grade"], scores
+
+
 def fit_statistics(features: np.ndarray, shrinkage: float):
     """(mean, whitening matrix W) with W = C_s^-1/2 for the shrunk covariance C_s; float64 maths, float32 out."""
     f = features.astype(np.float64)
@@ -165,10 +172,8 @@ def main():
     fitted = with_familiarity(model, mean, whiten)
 
     val, on = load_validation(a, packages, cfg)
-    logits, _, scores = run_model(fitted, val["pixels"])
+    conf, right, scores = confidences(fitted, cal["temperature"], val)
     threshold = float(np.quantile(scores, 1 - a.familiar_rate))
-    probs = softmax(logits, cal["temperature"])
-    conf, right = probs.max(1), probs.argmax(1) == val["grade"]
     fam = scores >= threshold
     min_conf = prefill_threshold(conf[fam & on], right[fam & on], a.max_wrong_prefill)
     report = {"fit_photos": fit_photos, "validation_photos": int(len(scores)),
@@ -179,10 +184,8 @@ def main():
                                       min_conf)}
     if a.realcheck:
         rc = load_splits([a.realcheck], "test", cfg.input_size, cfg.output_grid, a.cache)
-        rl, _, rs = run_model(fitted, rc["pixels"])
-        rp = softmax(rl, cal["temperature"])
-        report["realcheck"] = trade_off(rs, rp.max(1), rp.argmax(1) == rc["grade"],
-                                        [r["threshold"] for r in report["validation"]], min_conf)
+        rconf, rright, rs = confidences(fitted, cal["temperature"], rc)
+        report["realcheck"] = trade_off(rs, rconf, rright, [r["threshold"] for r in report["validation"]], min_conf)
         report["realcheck_familiar_at_threshold"] = round(float((rs >= threshold).mean()), 4)
     cal = {k: v for k, v in cal.items() if k != "familiarity_prior"}
     cal = dict(cal, familiarity={
@@ -218,9 +221,7 @@ def refit_cutoff_only(a, model, cal, ck, packages):
     cfg = model.cfg
     fam_cal = cal["familiarity"]
     val, on = load_validation(a, packages, cfg)
-    logits, _, scores = run_model(model, val["pixels"])
-    probs = softmax(logits, cal["temperature"])
-    conf, right = probs.max(1), probs.argmax(1) == val["grade"]
+    conf, right, scores = confidences(model, cal["temperature"], val)
     fam = scores >= fam_cal["threshold"]
     min_conf = prefill_threshold(conf[fam & on], right[fam & on], a.max_wrong_prefill)
     report = {"kept": {"threshold": fam_cal["threshold"], "fitted_on": fam_cal["fitted_on"]},
@@ -229,9 +230,8 @@ def refit_cutoff_only(a, model, cal, ck, packages):
               "validation": trade_off(scores, conf, right, [fam_cal["threshold"]], min_conf)}
     if a.realcheck:
         rc = load_splits([a.realcheck], "test", cfg.input_size, cfg.output_grid, a.cache)
-        rl, _, rs = run_model(model, rc["pixels"])
-        rp = softmax(rl, cal["temperature"])
-        report["realcheck"] = trade_off(rs, rp.max(1), rp.argmax(1) == rc["grade"], [fam_cal["threshold"]], min_conf)
+        rconf, rright, rs = confidences(model, cal["temperature"], rc)
+        report["realcheck"] = trade_off(rs, rconf, rright, [fam_cal["threshold"]], min_conf)
     cal = dict(cal, familiarity=dict(fam_cal, prefill_min_confidence=round(min_conf, 4),
                                      prefill_rule=prefill_rule(a, packages)))
     save(a, dict(ck, calibration=cal), report)

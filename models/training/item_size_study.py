@@ -26,6 +26,7 @@ from PIL import Image, ImageOps
 from dataset import normalized_item_box, preprocess_image, to_tensor
 from package import open_package
 from rubric import GRADES
+from model import item_share
 from train import load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -114,8 +115,7 @@ def main():
                 for i in range(0, len(pixels), 16):
                     x = to_tensor(pixels[i:i + 16])
                     grades.extend(torch.softmax(model(x)[0] / t, -1).argmax(-1).tolist())
-                    box = model.item_box().clamp(0, 1).numpy()    # the exported item_box (a size localizer's, if any)
-                    shares.extend(((box[:, 2] - box[:, 0]).clip(0, 1) * (box[:, 3] - box[:, 1]).clip(0, 1)).tolist())
+                    shares.extend(item_share(model.item_box()).tolist())   # the exported box (a size localizer's, if any)
             shares, grades = np.array(shares), np.array(grades)
             damaged, clean = truth_k >= 2, truth_k == 0
             p1, p5, p50 = np.percentile(shares, [1, 5, 50])

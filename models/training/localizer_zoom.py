@@ -28,7 +28,7 @@ import torch.nn.functional as F
 
 import realsrc
 from dataset import augment_frames, load_crop_split, to_tensor, zoom_in_frames, zoom_out_frames
-from model import GraderViT, ModelConfig
+from model import GraderViT, ModelConfig, item_share
 from train import load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -38,8 +38,7 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     iw = (torch.minimum(a[:, 2], b[:, 2]) - torch.maximum(a[:, 0], b[:, 0])).clamp(min=0)
     ih = (torch.minimum(a[:, 3], b[:, 3]) - torch.maximum(a[:, 1], b[:, 1])).clamp(min=0)
     inter = iw * ih
-    area = lambda r: (r[:, 2] - r[:, 0]).clamp(min=0) * (r[:, 3] - r[:, 1]).clamp(min=0)  # noqa: E731
-    return inter / (area(a) + area(b) - inter).clamp(min=1e-9)
+    return inter / (item_share(a) + item_share(b) - inter).clamp(min=1e-9)
 
 
 def train_backgrounds(root: str, side: int, limit: int, cache: str) -> torch.Tensor:
@@ -63,9 +62,9 @@ def evaluate(localizer, small: torch.Tensor, boxes: torch.Tensor, zoom: float, b
         gen = torch.Generator().manual_seed(seed)
         x, b = zoom_out_frames(small, boxes, gen, 1.0, zoom, backgrounds, exact_zoom=True)
     pred = torch.cat([localizer(x[i:i + 256]) for i in range(0, len(x), 256)])
-    share = lambda r: ((r[:, 2] - r[:, 0]) * (r[:, 3] - r[:, 1])).clamp(min=0)  # noqa: E731
     return {"zoom": zoom, "iou": round(float(box_iou(pred, b).mean()), 4),
-            "share_median": round(float(share(pred).median()), 4), "true_share_median": round(float(share(b).median()), 4)}
+            "share_median": round(float(item_share(pred).median()), 4),
+            "true_share_median": round(float(item_share(b).median()), 4)}
 
 
 def main():
@@ -170,7 +169,7 @@ def main():
     with torch.no_grad():
         model.eval()
         pred = torch.cat([target(val_x[i:i + 256]) for i in range(0, len(val_x), 256)])
-    shares = ((pred[:, 2] - pred[:, 0]) * (pred[:, 3] - pred[:, 1])).clamp(min=0).numpy()
+    shares = item_share(pred).numpy()
     below = float(np.quantile(shares, a.flag_at_most))
     cal = dict(ck["calibration"], item_size={
         "too_small_below": round(below, 4),

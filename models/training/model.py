@@ -232,6 +232,13 @@ class Localizer(nn.Module):
         return ordered_corners(torch.sigmoid(self.head(self.net(small))))
 
 
+def item_share(boxes):
+    """The share of the photo each box [N, 4] (x0, y0, x1, y1 as fractions) covers, its corners clamped to the photo:
+    the too-small rule's measure, as the app computes it (ItemSizeSettings.ShareOf)."""
+    b = boxes.clamp(0, 1)
+    return (b[:, 2] - b[:, 0]).clamp(min=0) * (b[:, 3] - b[:, 1]).clamp(min=0)
+
+
 def ordered_corners(b):
     """Boxes [N, 4] whose two corners may come in either order -> (min x, min y, max x, max y)."""
     return torch.cat([torch.minimum(b[:, 0:2], b[:, 2:4]), torch.maximum(b[:, 0:2], b[:, 2:4])], dim=1)

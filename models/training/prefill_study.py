@@ -20,17 +20,10 @@ import numpy as np
 import torch
 
 from dataset import load_splits
-from familiarity import prefill_threshold, run_model, trade_off
-from metrics import softmax
+from familiarity import confidences, prefill_threshold, trade_off
 from train import load_checkpoint
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def confidences(model, cal, part):
-    logits, _, scores = run_model(model, part["pixels"])
-    probs = softmax(logits, cal["temperature"])
-    return probs.max(1), probs.argmax(1) == part["grade"], scores
 
 
 def main():
@@ -51,7 +44,7 @@ def main():
     fam = cal["familiarity"]
     cfg = model.cfg
     parts = {p: load_splits([p], "validation", cfg.input_size, cfg.output_grid, a.cache) for p in [a.data] + a.extra}
-    results = {p: confidences(model, cal, part) for p, part in parts.items()}
+    results = {p: confidences(model, cal["temperature"], part) for p, part in parts.items()}
     conf_all = np.concatenate([r[0] for r in results.values()])
     right_all = np.concatenate([r[1] for r in results.values()])
     scores_all = np.concatenate([r[2] for r in results.values()])
@@ -61,7 +54,7 @@ def main():
     refitted = prefill_threshold(conf_f[scores_f >= fam["threshold"]], right_f[scores_f >= fam["threshold"]],
                                  a.max_wrong_prefill)
     rc = load_splits([a.realcheck], "test", cfg.input_size, cfg.output_grid, a.cache)
-    rconf, rright, rscores = confidences(model, cal, rc)
+    rconf, rright, rscores = confidences(model, cal["temperature"], rc)
     report = {"checkpoint": a.ckpt, "familiarity_threshold": fam["threshold"],
               "prefill_min_confidence": {"stored": fam.get("prefill_min_confidence"), "all_validation": as_fitted,
                                          f"{os.path.basename(a.fit_on.rstrip('/'))} validation only": refitted},
