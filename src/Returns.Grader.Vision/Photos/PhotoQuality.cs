@@ -13,8 +13,9 @@ namespace Returns.Grader.Vision.Photos;
 /// photos, and above 0.5 on most of the same photos blurred by σ = 5 px at 2048 px. A photo with no texture anywhere
 /// (a plain box on a plain table) gets no verdict: it cannot be told from a blurred one.</item>
 /// </list>
-/// Over-exposure is not flagged: by the measures tried (luma percentiles, share of clipped pixels) good photos of
-/// products on white overlap over-exposed ones.
+/// Over-exposure is not flagged: by every measure tried (luma percentiles, the share of clipped pixels with or without
+/// the median of the rest, even the share of the item clipped; bench/photo-quality/exposure_survey.py) good photos on
+/// bright backgrounds, or of white goods, overlap over-exposed ones.
 /// </summary>
 public static class PhotoQuality
 {

@@ -1,0 +1,198 @@
+"""Can a measure of the photo tell an over-exposed one (issue 17; docs/benchmarks.md, "Photo quality")? Measured: not
+without false alarms, so Vision.PhotoQuality flags no over-exposure (ADR 0028).
+
+Over-exposure loses the item's detail to white. A share of clipped pixels alone cannot tell it: a product on a white
+sweep, or a bright sky behind the item, clips half the photo in a good photo. What differs is the rest of the photo:
+in a good photo the pixels that are not clipped keep their darks and middles (the item), in an over-exposed one
+they are pushed up too. So the rule has two parts, both read from the luma histogram the dark check already builds
+(Rec. 601 luma over a grid of about 512 pixels a side, as PhotoQuality.Luma95 samples it):
+
+    over-exposed  <=>  share of luma >= 250  >=  C   and   median luma of the other pixels  >=  M
+
+Photos: the stored-size copies (long side <= 2048) of models/samples, the generated test split (synth-v2), the
+real-content check (realcheck-v2), the site check (realcheck.py --content site) and real wallpaper photos fetched by realsrc.py; never the reserved Debian packages
+(python3-skimage, opencv-doc). Over-exposure is simulated as a camera makes it: the photo to linear light, times
+2^stops, clipped, back to sRGB. A photo counts as over-exposed at a given exposure when at least 20 % of it is newly
+clipped (a photo that was dark is merely brighter, not over-exposed, after +2 stops).
+
+Two disjoint draws of each set: C and M are chosen on the first and reported on the second as well. The pair
+chosen is the one that catches most +2-stop over-exposed photos of the first draw while it, and the pair 0.05 lower
+in C and 10 lower in M (a margin), flag no good photo. The second draw is where it fails: bright paper backgrounds
+(64 % of a good photo clipped, the rest at median 245) look exactly like a photo two stops over.
+
+--item-box then asks whether knowing where the item is would do (the packages' true item boxes, the middle 60 % of
+the box on each axis): the share of the item clipped, all test photos of each package. It would not either: white
+items clip in good photos (a football's panels: 49 % of the item's middle).
+
+    /usr/bin/python3 bench/photo-quality/exposure_survey.py [--data models/training/data] [--item-box]
+"""
+import argparse
+import glob
+import os
+import random
+
+import io
+import sys
+
+import numpy as np
+from PIL import Image
+
+from blur_survey import ROOT, stored
+
+CLIPPED = 250
+C_GRID = (0.10, 0.15, 0.20, 0.25, 0.30, 0.35, 0.40)
+M_GRID = (100, 110, 120, 130, 140, 150, 160, 170, 180, 190, 200)
+STOPS = (1.0, 1.5, 2.0, 3.0)
+
+
+def to_linear(a):
+    a = a / 255.0
+    return np.where(a <= 0.04045, a / 12.92, ((a + 0.055) / 1.055) ** 2.4)
+
+
+def to_srgb(linear):
+    v = np.clip(linear, 0, 1)
+    return np.round(np.where(v <= 0.0031308, v * 12.92, 1.055 * v ** (1 / 2.4) - 0.055) * 255)
+
+
+def grid(rgb):
+    """Every n-th row and column, n = long side // 512 (at least 1): the pixels PhotoQuality.Luma95 looks at."""
+    stride = max(1, max(rgb.shape[:2]) // 512)
+    return rgb[::stride, ::stride]
+
+
+def luma(rgb):
+    """Rec. 601 luma, integer, as PhotoQuality computes it."""
+    g = rgb.astype(np.int64)
+    return (299 * g[..., 0] + 587 * g[..., 1] + 114 * g[..., 2]) // 1000
+
+
+def measures(luma):
+    """(share of clipped pixels, median luma of the others) - the median as PhotoQuality takes it: the lowest value
+    at which half of the unclipped pixels (rounded up) are counted."""
+    clipped = luma >= CLIPPED
+    rest = np.sort(luma[~clipped])
+    median = int(rest[(len(rest) + 1) // 2 - 1]) if len(rest) else 255
+    return float(clipped.mean()), median
+
+
+def survey(files):
+    rows = []
+    for f in files:
+        pixels = grid(np.asarray(stored(f), dtype=np.float64))
+        good = luma(pixels)
+        row = {"file": f, "good": measures(good)}
+        lin = to_linear(pixels)   # exposure acts pixel by pixel, so the grid's pixels are enough
+        for s in STOPS:
+            y = luma(to_srgb(lin * 2 ** s))
+            row[s] = measures(y)
+            row[f"new{s}"] = float(((y >= CLIPPED) & (good < CLIPPED)).mean())
+        rows.append(row)
+    return rows
+
+
+def flags(m, c, mid):
+    return m[0] >= c and m[1] >= mid
+
+
+def draws(data, seed):
+    """Two disjoint draws from each photo set (the samples, nine photos, only in the first)."""
+    rnd = random.Random(seed)
+
+    def halves(pattern, n):
+        files = sorted(set(glob.glob(pattern, recursive=True)))
+        rnd.shuffle(files)
+        return files[:n], files[n:2 * n]
+
+    sets = {
+        "generated (synth-v2 test)": halves(data + "/synth-v2/images/test/*.jpg", 99),
+        "real-content check (realcheck-v2)": halves(data + "/realcheck-v2/images/test/*.jpg", 100),
+        "site check": halves(data + "/site-check/images/test/*.jpg", 100),
+        "wallpaper photos": halves(data + "/real/x/*wallpapers/**/*.jpg", 50),
+    }
+    first = {"samples": sorted(glob.glob(os.path.join(ROOT, "models", "samples", "*.jpg")))}
+    first.update({k: v[0] for k, v in sets.items()})
+    return first, {k: v[1] for k, v in sets.items()}
+
+
+def catch(rows, stops, c, mid):
+    over = [r[stops] for r in rows if r[f"new{stops}"] >= 0.2]
+    return sum(flags(m, c, mid) for m in over), len(over)
+
+
+def inside_item(rgb, box, inset=0.2):
+    """The middle of the item's box (normalized x0, y0, x1, y1), ``inset`` of the box in from every side."""
+    H, W = rgb.shape[:2]
+    x0, y0, x1, y1 = box
+    w, h = x1 - x0, y1 - y0
+    ya, xa = int((y0 + inset * h) * H), int((x0 + inset * w) * W)
+    return rgb[ya:max(int((y1 - inset * h) * H), ya + 1), xa:max(int((x1 - inset * w) * W), xa + 1)]
+
+
+def item_box_survey(data):
+    """The share of the item clipped, on the packages' test photos with their true item boxes."""
+    sys.path.insert(0, os.path.join(ROOT, "models", "training"))
+    from dataset import normalized_item_box
+    from package import open_package
+    print("\n| photos (true item box) | n | good: most clipped | good flagged at 0.2 / 0.3 / 0.4 | "
+          "+2 stops caught at 0.2 / 0.3 / 0.4 |")
+    print("|---|--:|---|--:|--:|")
+    for name in ("synth-v2", "realcheck-v2", "site-check"):
+        pkg = open_package(os.path.join(data, name))
+        good, over = [], []
+        for smp in pkg.samples("test"):
+            box = normalized_item_box(smp)
+            if np.isnan(box).any():
+                continue
+            rgb = np.asarray(Image.open(io.BytesIO(pkg.read_image(smp["file_name"]))).convert("RGB"), np.float64)
+            pixels = inside_item(grid(rgb), box)
+            y0 = luma(pixels)
+            good.append((measures(y0)[0], os.path.basename(smp["file_name"])))
+            y = luma(to_srgb(to_linear(pixels) * 4))
+            if ((y >= CLIPPED) & (y0 < CLIPPED)).mean() >= 0.2:
+                over.append(measures(y)[0])
+        worst = max(good)
+        cells = lambda xs: " / ".join(str(sum(x >= c for x in xs)) for c in (0.2, 0.3, 0.4))
+        print(f"| {name} | {len(good)} | {worst[0]:.2f} ({worst[1]}) | {cells([g for g, _ in good])} | "
+              f"{cells(over)} of {len(over)} |", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=os.path.join(ROOT, "models", "training", "data"))
+    ap.add_argument("--seed", type=int, default=3)
+    ap.add_argument("--item-box", action="store_true", help="also the share of the item clipped (true item boxes)")
+    a = ap.parse_args()
+    one, two = draws(a.data, a.seed)
+    first = {k: survey(v) for k, v in one.items()}
+    second = {k: survey(v) for k, v in two.items()}
+    rows1 = [r for rs in first.values() for r in rs]
+
+    def clean(c, mid):
+        return not any(flags(r["good"], c, mid) for r in rows1)
+
+    ok = [(catch(rows1, 2.0, c, mid)[0], -c, -mid) for c in C_GRID for mid in M_GRID
+          if clean(c, mid) and clean(round(c - 0.05, 2), mid - 10)]
+    _, c, mid = max(ok)
+    c, mid = -c, -mid
+    print(f"chosen on the first draw: clipped share >= {c:g} and median of the rest >= {mid}")
+    print("good photos with the most clipped (first draw):",
+          sorted(((round(r['good'][0], 3), r['good'][1]) for r in rows1), reverse=True)[:6])
+    print()
+    print("| draw | photos | n | good flagged | +1 stop | +1.5 stops | +2 stops | +3 stops |")
+    print("|---|---|--:|--:|--:|--:|--:|--:|")
+    for label, sets in (("first (chose)", first), ("second (held out)", second)):
+        for name, rows in sets.items():
+            cells = []
+            for s in STOPS:
+                hit, n = catch(rows, s, c, mid)
+                cells.append(f"{hit}/{n}")
+            good = sum(flags(r["good"], c, mid) for r in rows)
+            print(f"| {label} | {name} | {len(rows)} | {good}/{len(rows)} | " + " | ".join(cells) + " |", flush=True)
+    print("\n(+k stops: flagged / photos at least 20 % newly clipped by that exposure)")
+    if a.item_box:
+        item_box_survey(a.data)
+
+
+if __name__ == "__main__":
+    main()
