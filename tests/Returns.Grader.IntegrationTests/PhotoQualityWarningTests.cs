@@ -5,7 +5,7 @@ using Returns.Grader.TestSupport;
 namespace Returns.Grader.IntegrationTests;
 
 /// <summary>
-/// Intake's photo-quality check through the real API (issue 17): a too-dark or blurred photo is stored with its warning, the upload
+/// Intake's photo-quality check through the real API (issue 17): a too-dark, blurred or over-exposed photo is stored with its warning, the upload
 /// answer and the item say so, and a grade given while the item's photos carry the warning records it.
 /// </summary>
 public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
@@ -49,6 +49,21 @@ public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixtu
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
         var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
         Assert.Equal("blurred", decision.GetProperty("photoWarnings").GetString());
+    }
+
+    [Fact]
+    public async Task AnOverExposedPhoto_IsFlaggedOverExposed_AndTheGradeSaysSo()
+    {
+        var client = app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("BRIGHT"))).GetProperty("id").GetString();
+
+        var upload = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("bright.jpg", TestPhotos.OverExposedJpeg(), "image/jpeg")));
+
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.Equal(["overexposed"], (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+        var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
+        Assert.Equal("overexposed", decision.GetProperty("photoWarnings").GetString());
     }
 
     [Fact]

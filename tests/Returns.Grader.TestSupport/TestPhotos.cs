@@ -180,6 +180,9 @@ public static class TestPhotos
     /// <summary>The product photo out of focus (a Gaussian blur of σ = 6 px at its 768 px width): intake flags it blurred.</summary>
     public static byte[] BlurredJpeg() => Blurred(ProductJpeg(), 6);
 
+    /// <summary>The product photo two stops over-exposed: intake flags it over-exposed.</summary>
+    public static byte[] OverExposedJpeg() => OverExposed(ProductJpeg(), 2);
+
     /// <summary>The same photo blurred (Gaussian, σ in pixels of the photo as it is), as a JPEG q90.</summary>
     public static byte[] Blurred(byte[] jpeg, float sigma)
     {
@@ -195,6 +198,36 @@ public static class TestPhotos
             ColorFilter = SKColorFilter.CreateColorMatrix([brightness, 0, 0, 0, 0, 0, brightness, 0, 0, 0, 0, 0, brightness, 0, 0, 0, 0, 0, 1, 0]),
         };
         return Redrawn(jpeg, paint);
+    }
+
+    /// <summary>
+    /// The same photo as a camera over-exposes it by <paramref name="stops"/>: each channel to linear light, times
+    /// 2^stops, clipped, back to sRGB (bench/photo-quality/exposure_survey.py does the same), as a JPEG q90.
+    /// </summary>
+    public static byte[] OverExposed(byte[] jpeg, double stops)
+    {
+        using var bitmap = OverExposedBitmap(jpeg, stops);
+        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
+        return data.ToArray();
+    }
+
+    /// <summary><see cref="OverExposed"/> before it is encoded: the decoded photo with every channel mapped.</summary>
+    public static SKBitmap OverExposedBitmap(byte[] jpeg, double stops)
+    {
+        var table = new byte[256];
+        for (var v = 0; v < 256; v++)
+        {
+            var c = v / 255.0;
+            var linear = Math.Min(1.0, (c <= 0.04045 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4)) * Math.Pow(2, stops));
+            table[v] = (byte)Math.Round(255 * (linear <= 0.0031308 ? linear * 12.92 : 1.055 * Math.Pow(linear, 1 / 2.4) - 0.055));
+        }
+        using var source = SKBitmap.Decode(jpeg);
+        var mapped = new SKBitmap(new SKImageInfo(source.Width, source.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(mapped);
+        using var paint = new SKPaint { ColorFilter = SKColorFilter.CreateTable(table) };
+        using var image = SKImage.FromBitmap(source);
+        canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
+        return mapped;
     }
 
     /// <summary>

@@ -95,7 +95,7 @@ public static class Checks
             Add($"b3. of which Preprocessing.FromBitmap on the {upright.Width}×{upright.Height} copy", t);
             t = Stopwatch.GetTimestamp();
             PhotoQuality.Assess(upright);
-            Add($"b4. of which PhotoQuality.Assess (dark and blur checks) on the {upright.Width}×{upright.Height} copy", t);
+            Add($"b4. of which PhotoQuality.Assess (dark, over-exposure and blur checks) on the {upright.Width}×{upright.Height} copy", t);
         }
 
         context.Md($"Where the time goes (Stopwatch, median of {runs} after 2 warm-ups, one thread except Run; diagnostic):");

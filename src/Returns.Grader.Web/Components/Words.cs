@@ -87,6 +87,7 @@ public static class Words
     {
         "dark" => "is too dark to judge damage on",
         "blurred" => "is blurred",
+        "overexposed" => "is so bright that parts are washed out to white",
         "small" => "shows the item too small to judge damage on",
         _ => $"has a problem ({w})",
     }));

@@ -27,10 +27,11 @@ public sealed class WordsTests
     [Fact]
     public void EveryPhotoWarning_HasItsOwnWords_AndSeveralAreJoined()
     {
-        string[] warnings = [PhotoQuality.Dark, PhotoQuality.Blurred, PhotoQuality.SmallItem];
+        string[] warnings = [PhotoQuality.Dark, PhotoQuality.Blurred, PhotoQuality.OverExposed, PhotoQuality.SmallItem];
         var words = warnings.Select(w => Words.PhotoWarnings([w])).ToList();
 
-        Assert.Equal(["is too dark to judge damage on", "is blurred", "shows the item too small to judge damage on"], words);
+        Assert.Equal(["is too dark to judge damage on", "is blurred", "is so bright that parts are washed out to white",
+            "shows the item too small to judge damage on"], words);
         Assert.Equal("is blurred and shows the item too small to judge damage on", Words.PhotoWarnings([PhotoQuality.Blurred, PhotoQuality.SmallItem]));
     }
 }

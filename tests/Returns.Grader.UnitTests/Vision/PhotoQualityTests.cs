@@ -4,7 +4,7 @@ using SkiaSharp;
 
 namespace Returns.Grader.UnitTests.Vision;
 
-/// <summary>The photo-quality check at intake (issue 17): a photo too dark or too blurred to judge damage on is flagged; good photos are not.</summary>
+/// <summary>The photo-quality check at intake (issue 17): a photo too dark, too blurred or too washed out to judge damage on is flagged; good photos are not.</summary>
 public sealed class PhotoQualityTests
 {
     private static readonly PhotoLimits Limits = PhotoLimits.Default;
@@ -63,6 +63,63 @@ public sealed class PhotoQualityTests
         var photo = PhotoSanitizer.Sanitize(TestPhotos.Blurred(Sample(sample), 2.5f), Limits);
 
         Assert.Equal([PhotoQuality.Blurred], photo.QualityWarnings);
+    }
+
+    /// <summary>
+    /// The exposure measure gives what the survey that chose its rule measured (bench/photo-quality/exposure_survey.py):
+    /// the samples as they are (nothing clipped; the median of the rest) and two stops over, made as the survey makes
+    /// them (TestPhotos.OverExposedBitmap, not encoded). The allowance is for Skia's and Pillow's JPEG decoders.
+    /// </summary>
+    [Theory]
+    [InlineData("01-likenew.jpg", 104, 0.051, 194)]
+    [InlineData("02-verygood.jpg", 166, 0.739, 220)]
+    [InlineData("04-good.jpg", 50, 0.006, 100)]
+    [InlineData("06-acceptable.jpg", 46, 0.214, 93)]
+    [InlineData("07-acceptable.jpg", 132, 0.225, 191)]
+    [InlineData("08-unsellable.jpg", 177, 0.894, 218)]
+    public void Exposure_MatchesTheSurvey_OnTheSamples(string sample, int median, double overClipped, int overMedian)
+    {
+        using var asIs = SKBitmap.Decode(Sample(sample));
+        using var over = TestPhotos.OverExposedBitmap(Sample(sample), 2);
+
+        var (clipped, restMedian) = PhotoQuality.Exposure(asIs);
+        Assert.Equal(0, clipped, 0.001);
+        Assert.InRange(restMedian, median - 2, median + 2);
+        (clipped, restMedian) = PhotoQuality.Exposure(over);
+        Assert.Equal(overClipped, clipped, 0.01);
+        Assert.InRange(restMedian, overMedian - 2, overMedian + 2);
+    }
+
+    [Theory]
+    [InlineData("02-verygood.jpg")]
+    [InlineData("08-unsellable.jpg")]
+    public void ASampleTwoStopsOver_IsFlaggedOverExposed_AtIntake(string sample)
+    {
+        var photo = PhotoSanitizer.Sanitize(TestPhotos.OverExposed(Sample(sample), 2), Limits);
+
+        Assert.Equal([PhotoQuality.OverExposed], photo.QualityWarnings);
+    }
+
+    /// <summary>Three quarters of the photo blown to white is not enough on its own: a dark item on a white sweep keeps its darks.</summary>
+    [Fact]
+    public void ADarkItemOnAWhiteSweep_IsNotOverExposed_ButTheSameWashedOutIs()
+    {
+        using var sweep = new SKBitmap(new SKImageInfo(800, 600, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(sweep))
+        {
+            canvas.Clear(SKColors.White);
+            using var item = new SKPaint { Color = new SKColor(60, 50, 40) };
+            canvas.DrawRect(200, 100, 400, 300, item);   // the item: a quarter of the photo, dark
+        }
+        Assert.Equal(0.75, PhotoQuality.Exposure(sweep).ClippedShare, 0.01);
+        Assert.DoesNotContain(PhotoQuality.OverExposed, PhotoQuality.Assess(sweep));
+
+        using (var canvas = new SKCanvas(sweep))
+        {
+            using var washed = new SKPaint { Color = new SKColor(215, 210, 205) };
+            canvas.DrawRect(200, 100, 400, 300, washed);   // the same item, its darks pushed up
+        }
+        Assert.Contains(PhotoQuality.OverExposed, PhotoQuality.Assess(sweep));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ using Returns.Grader.Web.Infrastructure.Telemetry;
 
 namespace Returns.Grader.Web.Features.Photos;
 
-/// <param name="Warnings">What the quality check found ("dark": too dark to judge damage on; retake it); empty when nothing.</param>
+/// <param name="Warnings">What the quality check found ("dark", "blurred", "overexposed", and "small" from the model: retake it); empty when nothing.</param>
 public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, string Url, Suggestion? Suggestion, IReadOnlyList<string>? Warnings = null);
 
 public sealed record PhotoUploadResponse(IReadOnlyList<PhotoUploadResult> Photos);
