@@ -256,7 +256,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     [Fact]
-    public async Task ADarkPhoto_IsPointedOutAtTheStation_InPlainWords()
+    public async Task ADarkOrOverExposedPhoto_IsPointedOutAtTheStation_InPlainWords()
     {
         var plate = ApiJson.UniquePlate("E2E");
         await fixture.App.ApiClient().CreateItemAsync(plate);
@@ -271,6 +271,10 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "fine.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.ProductJpeg("01-likenew.jpg") });
         await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(2);
         await Assertions.Expect(page.GetByTestId("photo-warning")).ToHaveCountAsync(1); // the good photo has none
+
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "bright.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.OverExposedJpeg() });
+        await Assertions.Expect(page.GetByTestId("photo-warning")).ToHaveCountAsync(2);
+        await Assertions.Expect(page.GetByTestId("photo-warning").Nth(1)).ToContainTextAsync("Photo 3 is so bright that parts are washed out to white — take it again");
     }
 
     [Fact]
