@@ -53,6 +53,20 @@ def train_backgrounds(root: str, side: int, limit: int, cache: str) -> torch.Ten
     return torch.stack(out) if out else torch.zeros(0, 3, 2 * side, 2 * side)
 
 
+def inset_close_ups(x: torch.Tensor, box: torch.Tensor, inset: float = 0.15) -> torch.Tensor:
+    """Close-ups as item_size_study.py makes them, on localizer views: each view cut to its item box moved in by
+    ``inset`` of the box on every side and enlarged back to the view, so the item overflows the frame."""
+    n, _, side, _ = x.shape
+    out = torch.empty_like(x)
+    for i in range(n):
+        x0, y0, x1, y1 = box[i].tolist()
+        w, h = x1 - x0, y1 - y0
+        a, b = int((x0 + inset * w) * side), int((y0 + inset * h) * side)
+        c, d = max(int((x1 - inset * w) * side), a + 2), max(int((y1 - inset * h) * side), b + 2)
+        out[i] = F.interpolate(x[i:i + 1, :, b:d, a:c], size=(side, side), mode="bilinear", align_corners=False)[0]
+    return out
+
+
 @torch.no_grad()
 def evaluate(localizer, small: torch.Tensor, boxes: torch.Tensor, zoom: float, backgrounds, seed: int = 1) -> dict:
     """Box IoU and predicted / true item share on validation views, as they are (zoom 1) or all zoomed out by zoom."""
@@ -92,6 +106,9 @@ def main():
     ap.add_argument("--flag-at-most", type=float, default=0.002,
                     help="the too-small rule: the item share under which at most this share of the validation photos "
                          "(as they are) would be flagged")
+    ap.add_argument("--rule-close-ups", action="store_true",
+                    help="fit the too-small rule so that at most --flag-at-most of the validation close-ups (15 %% "
+                         "inside the item) are flagged as well as of the photos as they are: the lower share wins")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
     a = ap.parse_args()
@@ -171,13 +188,24 @@ def main():
         pred = torch.cat([target(val_x[i:i + 256]) for i in range(0, len(val_x), 256)])
     shares = item_share(pred).numpy()
     below = float(np.quantile(shares, a.flag_at_most))
+    close_shares = None
+    if a.rule_close_ups:
+        with torch.no_grad():
+            close = inset_close_ups(val_x, val_b)
+            close_shares = item_share(torch.cat([target(close[i:i + 256]) for i in range(0, len(close), 256)])).numpy()
+        below = min(below, float(np.quantile(close_shares, a.flag_at_most)))
     cal = dict(ck["calibration"], item_size={
         "too_small_below": round(below, 4),
         "measure": "area share of the photo inside the item_box output",
         "rule": f"the share under which {a.flag_at_most:.1%} of the validation photos ({len(shares)}, as they are) "
                 "fall: smaller items are flagged as too small to judge",
         "fitted_on": ", ".join(os.path.basename(p.rstrip("/")) for p in a.data) + " validation split",
-        "validation_share_quantiles": {q: round(float(np.quantile(shares, q)), 4) for q in (0.0, 0.002, 0.01, 0.05, 0.5)}})
+        "validation_share_quantiles": {q: round(float(np.quantile(shares, q)), 4) for q in (0.0, 0.002, 0.01, 0.05, 0.5)},
+        **({"rule_close_ups": "and under which as few of the same photos' close-ups (15 % inside the item) fall; the "
+                              "lower share",
+            "validation_close_up_share_quantiles": {q: round(float(np.quantile(close_shares, q)), 4)
+                                                    for q in (0.0, 0.002, 0.01, 0.05, 0.5)}}
+           if close_shares is not None else {})})
     print("item_size", json.dumps(cal["item_size"]), flush=True)
     os.makedirs(a.out, exist_ok=True)
     if step == 0:   # --max-minutes 0: only the rule is (re)fitted; the training record stays
