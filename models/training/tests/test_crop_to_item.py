@@ -141,6 +141,18 @@ def test_a_close_up_enlarges_part_of_the_item_and_cuts_its_box_to_the_window():
     assert (bc == 1.0).any(dim=1).sum() > 0                            # and overflows it in some
 
 
+def test_an_inset_close_up_shows_only_the_item_so_the_item_overflows_the_frame():
+    from localizer_zoom import inset_close_ups
+    x = -torch.ones(2, 3, 80, 80)
+    x[:, :, 16:72, 8:40] = 1.0                                         # the "item": x 0.1-0.5, y 0.2-0.9
+    x[1, :, 40:44, 20:24] = -1.0                                       # a small dark mark on the second item
+    box = torch.tensor([[0.1, 0.2, 0.5, 0.9]]).repeat(2, 1)
+    close = inset_close_ups(x, box, inset=0.15)
+    assert close.shape == x.shape
+    assert bool((close[0] == 1.0).all())                               # nothing but the item, edge to edge
+    assert float((close[1] < 0).float().mean()) > 0.01                 # the mark, enlarged, is still there
+
+
 def test_an_exact_zoom_shrinks_every_photo_by_that_much():
     gen = torch.Generator().manual_seed(3)
     x = -torch.ones(6, 3, 80, 80)
