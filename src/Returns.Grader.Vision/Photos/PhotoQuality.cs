@@ -62,8 +62,12 @@ public static class PhotoQuality
     /// <summary>About this many pixels a side are looked at (a stride over the photo): the check costs about 1 ms (docs/benchmarks.md).</summary>
     private const int SampleLongSide = 512;
 
-    /// <summary>The warnings for a decoded, upright photo, by name (<see cref="Dark"/>); empty when none applies.</summary>
-    public static IReadOnlyList<string> Assess(SKBitmap photo)
+    /// <summary>
+    /// The warnings for a decoded, upright photo, by name (<see cref="Dark"/>); empty when none applies.
+    /// <paramref name="whiteFromTransparency"/>: the photo had transparent parts, flattened on white, so its clipped
+    /// white says nothing about exposure (a product cut-out on a transparent background) and over-exposure is not judged.
+    /// </summary>
+    public static IReadOnlyList<string> Assess(SKBitmap photo, bool whiteFromTransparency = false)
     {
         ArgumentNullException.ThrowIfNull(photo);
         var warnings = new List<string>(2);
@@ -74,7 +78,7 @@ public static class PhotoQuality
             warnings.Add(Dark);
         }
         var (clippedShare, restMedian) = Exposure(histogram);
-        if (clippedShare >= OverExposedClippedShare && restMedian >= OverExposedRestMedian)
+        if (!whiteFromTransparency && clippedShare >= OverExposedClippedShare && restMedian >= OverExposedRestMedian)
         {
             warnings.Add(OverExposed);
         }

@@ -86,7 +86,8 @@ public static class PhotoSanitizer
         IReadOnlyList<string> warnings = [];
         var (jpeg, width, height) = RenderUpright(codec, limits.StoredMaxLongSide, limits.JpegQuality, upright =>
         {
-            warnings = PhotoQuality.Assess(upright);
+            // a PNG or WebP with transparency was flattened on white: that white is not the camera's
+            warnings = PhotoQuality.Assess(upright, whiteFromTransparency: !codec.Info.IsOpaque);
             for (var i = 0; i < modelInputs.Count; i++)
             {
                 tensors[i] = new float[Preprocessing.TensorLength(modelInputs[i])];

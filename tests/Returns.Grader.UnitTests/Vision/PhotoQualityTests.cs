@@ -122,6 +122,32 @@ public sealed class PhotoQualityTests
         Assert.Contains(PhotoQuality.OverExposed, PhotoQuality.Assess(sweep));
     }
 
+    /// <summary>
+    /// A cut-out on a transparent background is flattened on white at intake: three quarters white, a mid-grey item. As
+    /// an opaque photo the same picture reads over-exposed; with transparency the white is the flattening's, not the
+    /// camera's, and it is not judged.
+    /// </summary>
+    [Fact]
+    public void ACutOutOnATransparentBackground_IsNotCalledOverExposed_WhereTheSamePictureOpaqueIs()
+    {
+        byte[] Png(SKColor background)
+        {
+            var alpha = background.Alpha == 255 ? SKAlphaType.Opaque : SKAlphaType.Unpremul;   // an opaque PNG has no alpha channel
+            using var bitmap = new SKBitmap(new SKImageInfo(800, 600, SKColorType.Rgba8888, alpha));
+            using (var canvas = new SKCanvas(bitmap))
+            {
+                canvas.Clear(background);
+                using var item = new SKPaint { Color = new SKColor(150, 140, 130) };
+                canvas.DrawRect(200, 100, 400, 300, item);
+            }
+            using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100);
+            return data.ToArray();
+        }
+
+        Assert.DoesNotContain(PhotoQuality.OverExposed, PhotoSanitizer.Sanitize(Png(SKColors.Transparent), Limits).QualityWarnings);
+        Assert.Contains(PhotoQuality.OverExposed, PhotoSanitizer.Sanitize(Png(SKColors.White), Limits).QualityWarnings);
+    }
+
     [Fact]
     public void APhotoWithNoTextureAnywhere_GetsNoBlurVerdict()
     {
