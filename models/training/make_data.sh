@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The packages REPORT.md and the model card measure on, rebuilt on a bare machine (data/ is git-ignored, and a new
+# machine starts without it). Every package is deterministic for its seed and item count: the same photos, byte for byte.
+#
+#   ./make_data.sh checks      # real sources (apt-get download, as root or sudo), realcheck-v1/v2, site-check (~3 min)
+#   ./make_data.sh train       # synth-v2 and realmix-v1: 4.0.x's fine-tuning and validation packages (~19 min)
+#   ./make_data.sh synth-tests # the test splits of synth-v1, v1b, v1c (the generated floors of the card)
+#   ./make_data.sh site        # site-100 and site-300: a new site's first labels (issue 15 item 5)
+#   ./make_data.sh synth-full  # synth-v1, v1b, v1c whole, only to retrain from scratch (~50 min)
+#
+# (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
+# packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
+set -euo pipefail
+cd "$(dirname "$0")"
+export OPENBLAS_NUM_THREADS=1
+python=(nice -n 19 /usr/bin/python3)
+mkdir -p data
+
+build() {   # build OUT COMMAND...: run the command unless data/OUT exists
+  local out=$1
+  shift
+  if [[ -d data/$out ]]; then
+    echo "==> data/$out exists"
+    return
+  fi
+  echo "==> data/$out"
+  "${python[@]}" "$@"
+}
+
+real() {
+  [[ -f data/real/sources.json ]] || "${python[@]}" realsrc.py --out data/real
+}
+
+for target in "${@:-checks}"; do
+  case $target in
+    checks)
+      real
+      build realcheck-v1 realmix.py --real data/real --out data/realcheck-v1 --check --workers 2
+      build realcheck-v2 realmix.py --real data/real --out data/realcheck-v2 --check --check-repeats 4 --workers 2
+      build site-check realmix.py --real data/real --out data/site-check --check --content site --workers 2 ;;
+    train)
+      real
+      build synth-v2 synth.py --out data/synth-v2 --items 1000 --seed 21 --prefix syn21 --workers 2
+      build realmix-v1 realmix.py --real data/real --out data/realmix-v1 --items 3000 --seed 11 --workers 2 ;;
+    synth-tests)
+      build synth-v1-test synth.py --out data/synth-v1-test --items 4000 --seed 1 --only-split test --workers 2
+      build synth-v1b-test synth.py --out data/synth-v1b-test --items 2500 --seed 2 --prefix syn2 --only-split test --workers 2
+      build synth-v1c-test synth.py --out data/synth-v1c-test --items 5000 --seed 3 --prefix syn3 --only-split test --workers 2 ;;
+    site)
+      real
+      build site-300 realmix.py --real data/real --out data/site-300 --items 300 --seed 31 --prefix site --content site --workers 2
+      build site-100 realmix.py --real data/real --out data/site-100 --items 100 --seed 31 --prefix site --content site --workers 2 ;;
+    synth-full)
+      build synth-v1 synth.py --out data/synth-v1 --items 4000 --seed 1 --workers 2
+      build synth-v1b synth.py --out data/synth-v1b --items 2500 --seed 2 --prefix syn2 --workers 2
+      build synth-v1c synth.py --out data/synth-v1c --items 5000 --seed 3 --prefix syn3 --workers 2 ;;
+    *)
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full)" >&2
+      exit 2 ;;
+  esac
+done
