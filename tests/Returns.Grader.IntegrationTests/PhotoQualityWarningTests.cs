@@ -37,33 +37,24 @@ public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixtu
     }
 
     [Fact]
-    public async Task ABlurredPhoto_IsFlaggedBlurred_AndTheGradeSaysSo()
-    {
-        var client = app.ApiClient();
-        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("BLUR"))).GetProperty("id").GetString();
-
-        var upload = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("soft.jpg", TestPhotos.BlurredJpeg(), "image/jpeg")));
-
-        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
-        Assert.Equal(["blurred"], (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
-        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
-        var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
-        Assert.Equal("blurred", decision.GetProperty("photoWarnings").GetString());
-    }
+    public Task ABlurredPhoto_IsFlaggedBlurred_AndTheGradeSaysSo() => OnePhotoIsFlagged_AndTheGradeSaysSo("BLUR", TestPhotos.BlurredJpeg(), "blurred");
 
     [Fact]
-    public async Task AnOverExposedPhoto_IsFlaggedOverExposed_AndTheGradeSaysSo()
+    public Task AnOverExposedPhoto_IsFlaggedOverExposed_AndTheGradeSaysSo() => OnePhotoIsFlagged_AndTheGradeSaysSo("BRIGHT", TestPhotos.OverExposedJpeg(), "overexposed");
+
+    /// <summary>An item with one photo: the upload answer carries exactly <paramref name="warning"/>, and the grade given then records it.</summary>
+    private async Task OnePhotoIsFlagged_AndTheGradeSaysSo(string platePrefix, byte[] photo, string warning)
     {
         var client = app.ApiClient();
-        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("BRIGHT"))).GetProperty("id").GetString();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate(platePrefix))).GetProperty("id").GetString();
 
-        var upload = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("bright.jpg", TestPhotos.OverExposedJpeg(), "image/jpeg")));
+        var upload = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("photo.jpg", photo, "image/jpeg")));
 
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
-        Assert.Equal(["overexposed"], (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
+        Assert.Equal([warning], (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("warnings").EnumerateArray().Select(w => w.GetString()));
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
         var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
-        Assert.Equal("overexposed", decision.GetProperty("photoWarnings").GetString());
+        Assert.Equal(warning, decision.GetProperty("photoWarnings").GetString());
     }
 
     [Fact]

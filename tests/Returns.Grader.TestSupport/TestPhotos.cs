@@ -206,13 +206,19 @@ public static class TestPhotos
     /// </summary>
     public static byte[] OverExposed(byte[] jpeg, double stops)
     {
-        using var bitmap = OverExposedBitmap(jpeg, stops);
-        using var data = bitmap.Encode(SKEncodedImageFormat.Jpeg, 90);
-        return data.ToArray();
+        using var paint = OverExposure(stops);
+        return Redrawn(jpeg, paint);
     }
 
     /// <summary><see cref="OverExposed"/> before it is encoded: the decoded photo with every channel mapped.</summary>
     public static SKBitmap OverExposedBitmap(byte[] jpeg, double stops)
+    {
+        using var paint = OverExposure(stops);
+        return DrawnThrough(jpeg, paint);
+    }
+
+    /// <summary>A paint that maps each channel as <paramref name="stops"/> more exposure would: to linear light, times 2^stops, clipped, back to sRGB.</summary>
+    private static SKPaint OverExposure(double stops)
     {
         var table = new byte[256];
         for (var v = 0; v < 256; v++)
@@ -221,13 +227,7 @@ public static class TestPhotos
             var linear = Math.Min(1.0, (c <= 0.04045 ? c / 12.92 : Math.Pow((c + 0.055) / 1.055, 2.4)) * Math.Pow(2, stops));
             table[v] = (byte)Math.Round(255 * (linear <= 0.0031308 ? linear * 12.92 : 1.055 * Math.Pow(linear, 1 / 2.4) - 0.055));
         }
-        using var source = SKBitmap.Decode(jpeg);
-        var mapped = new SKBitmap(new SKImageInfo(source.Width, source.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
-        using var canvas = new SKCanvas(mapped);
-        using var paint = new SKPaint { ColorFilter = SKColorFilter.CreateTable(table) };
-        using var image = SKImage.FromBitmap(source);
-        canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
-        return mapped;
+        return new SKPaint { ColorFilter = SKColorFilter.CreateTable(table) };
     }
 
     /// <summary>
@@ -269,12 +269,19 @@ public static class TestPhotos
     /// <summary>The photo drawn once through <paramref name="paint"/> at its own size, as a JPEG q90.</summary>
     private static byte[] Redrawn(byte[] jpeg, SKPaint paint)
     {
-        using var source = SKBitmap.Decode(jpeg);
-        using var surface = SKSurface.Create(new SKImageInfo(source.Width, source.Height));
-        using var image = SKImage.FromBitmap(source);
-        surface.Canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
-        using var drawn = surface.Snapshot();
+        using var drawn = DrawnThrough(jpeg, paint);
         using var data = drawn.Encode(SKEncodedImageFormat.Jpeg, 90);
         return data.ToArray();
+    }
+
+    /// <summary>The photo decoded and drawn once through <paramref name="paint"/> at its own size (the caller disposes it).</summary>
+    private static SKBitmap DrawnThrough(byte[] jpeg, SKPaint paint)
+    {
+        using var source = SKBitmap.Decode(jpeg);
+        var drawn = new SKBitmap(new SKImageInfo(source.Width, source.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using var canvas = new SKCanvas(drawn);
+        using var image = SKImage.FromBitmap(source);
+        canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Nearest), paint);
+        return drawn;
     }
 }
