@@ -69,6 +69,16 @@ def luma(rgb):
     return (299 * g[..., 0] + 587 * g[..., 1] + 114 * g[..., 2]) // 1000
 
 
+def over_exposed(pixels, stops):
+    """The luma of RGB pixels as a camera would have taken them ``stops`` brighter (exposure acts pixel by pixel)."""
+    return luma(to_srgb(to_linear(pixels) * 2 ** stops))
+
+
+def newly_clipped(before, after):
+    """The share of the pixels clipped after that were not before."""
+    return float(((after >= CLIPPED) & (before < CLIPPED)).mean())
+
+
 def measures(luma):
     """(share of clipped pixels, median luma of the others) - the median as PhotoQuality takes it: the lowest value
     at which half of the unclipped pixels (rounded up) are counted."""
@@ -81,14 +91,13 @@ def measures(luma):
 def survey(files):
     rows = []
     for f in files:
-        pixels = grid(np.asarray(stored(f), dtype=np.float64))
+        pixels = grid(np.asarray(stored(f), dtype=np.float64))   # the grid's pixels are enough: exposure is per pixel
         good = luma(pixels)
         row = {"file": f, "good": measures(good)}
-        lin = to_linear(pixels)   # exposure acts pixel by pixel, so the grid's pixels are enough
         for s in STOPS:
-            y = luma(to_srgb(lin * 2 ** s))
+            y = over_exposed(pixels, s)
             row[s] = measures(y)
-            row[f"new{s}"] = float(((y >= CLIPPED) & (good < CLIPPED)).mean())
+            row[f"new{s}"] = newly_clipped(good, y)
         rows.append(row)
     return rows
 
@@ -149,8 +158,8 @@ def item_box_survey(data):
             pixels = inside_item(grid(rgb), box)
             y0 = luma(pixels)
             good.append((measures(y0)[0], os.path.basename(smp["file_name"])))
-            y = luma(to_srgb(to_linear(pixels) * 4))
-            if ((y >= CLIPPED) & (y0 < CLIPPED)).mean() >= 0.2:
+            y = over_exposed(pixels, 2)
+            if newly_clipped(y0, y) >= 0.2:
                 over.append(measures(y)[0])
         worst = max(good)
         cells = lambda xs: " / ".join(str(sum(x >= c for x in xs)) for c in (0.2, 0.3, 0.4))
