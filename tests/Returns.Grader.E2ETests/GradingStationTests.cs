@@ -22,7 +22,8 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a
-        // page load took over 15 s once (clean-clone run, 2026-12-02). Element waits keep 15 s.
+        // page load took over 15 s once (clean-clone run, 2026-12-02), and over 45 s once (2026-12-03), after which
+        // test.sh runs the projects one at a time. Element waits keep 15 s.
         page.SetDefaultNavigationTimeout(45_000);
         await page.GotoAsync("/station");
         // Not signed in: the station sends the browser to the sign-in form.
