@@ -301,7 +301,7 @@ def zoom_out_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, sh
     """The localizer's view of a photo taken from further away (issue 17's too-small-item warning): for a --share of
     the photos x (normalized NCHW, square), the photo shrunk by k (log-uniform in [1, max_zoom], area filter) and put
     at a random place on a canvas of its own size, with its item box (normalized x0, y0, x1, y1) moved to match.
-    The canvas is a random crop of one of ``backgrounds`` (normalized [B, 3, H, W], at least x's size; real scenes)
+    The canvas is a random crop of one of ``backgrounds`` (normalized [3, H, W] each, at least x's size; real scenes)
     or, without them or for a third of the photos, the photo's own border colour (median of its edge pixels).
     exact_zoom: every chosen photo shrunk by max_zoom itself (for measuring)."""
     n, _, side, _ = x.shape

@@ -75,6 +75,8 @@ def main():
     ap.add_argument("--close-ups", action="store_true", help="add rows for close-ups: the photo cropped to its item "
                                                                "box, and 15 %% inside it (the item overflows the frame)")
     ap.add_argument("--limit", type=int, default=300, help="photos per package at most")
+    ap.add_argument("--not-in", action="append", default=[], help="a package whose photos are left out (by file name): "
+                    "e.g. realcheck-v2 without its first take, realcheck-v1, when v1 has judged an earlier candidate")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -91,13 +93,18 @@ def main():
         print(f"zooming out onto {len(scenes)} check-side backgrounds")
     s = model.cfg.input_size
     zooms = a.zoom or [1.0, 1.5, 2.0, 3.0, 4.0]
+    seen = {smp["file_name"] for p in a.not_in for sp in ("train", "validation", "test")
+            for smp in open_package(p).samples(sp)}
     print(f"| photos | zoomed out | n | item share p1 / p5 / median | flagged (< {a.threshold:g}) | grade accuracy | "
           f"damaged called damaged | clean called clean |")
     print("|---|--:|--:|---|--:|--:|--:|--:|")
     for spec in a.data:
         path, split = spec.split(":")
         pkg = open_package(path)
-        samples = pkg.samples(split)[: a.limit]
+        samples = [smp for smp in pkg.samples(split) if smp["file_name"] not in seen]
+        # evenly spaced, not the first --limit: the photos are in name order, so the first ones are a few objects
+        samples = [samples[i] for i in sorted({round(j) for j in np.linspace(0, len(samples) - 1, a.limit)})] \
+            if len(samples) > a.limit else samples
         truth = np.array([smp["grade_index"] for smp in samples])
         raw = [pkg.read_image(smp["file_name"]) for smp in samples]
         views = [(f"{k:g}x", [zoomed_out(b, k, scenes[j % len(scenes)] if scenes else None) if k != 1 else b

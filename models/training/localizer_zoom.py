@@ -41,16 +41,28 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return inter / (item_share(a) + item_share(b) - inter).clamp(min=1e-9)
 
 
-def train_backgrounds(root: str, side: int, limit: int, cache: str) -> torch.Tensor:
-    """Train-side real backgrounds as the localizer sees a scene: each wallpaper shrunk to 2x the view (normalized)."""
-    files = realsrc.backgrounds(root, "train")[:limit]
+def train_backgrounds(root: str, side: int, limit: int, cache: str, scales=(2.0,), textures: int = 0) -> list:
+    """Train-side real scenes as the localizer sees them, normalized [3, H, W] each, at least side x side: each
+    wallpaper with its short side at each of ``scales`` x the view (1: the whole wallpaper behind the item, as
+    item_size_study.py's scenes are; 4: a sixteenth of it, finer and busier), and up to ``textures`` train-side GIMP
+    patterns tiled over 2x the view (wood, stone, fabric: surfaces an item stands on)."""
     out = []
-    for _, path in files:
+
+    def normalized(arr: np.ndarray, short: int) -> torch.Tensor:
+        t = torch.from_numpy(np.ascontiguousarray(arr)).permute(2, 0, 1).float().div(255.0).unsqueeze(0)
+        h, w = t.shape[2:]
+        f = short / min(h, w)
+        t = F.interpolate(t, size=(max(short, round(h * f)), max(short, round(w * f))), mode="area")[0]
+        return (t - 0.5) / 0.5
+
+    for _, path in realsrc.backgrounds(root, "train")[:limit]:
         im = realsrc.load_background(path, os.path.join(cache, "real-backgrounds"))
-        t = torch.from_numpy(np.ascontiguousarray(im)).permute(2, 0, 1).float().div(255.0).unsqueeze(0)
-        t = F.interpolate(t, size=(2 * side, 2 * side), mode="area")[0]
-        out.append((t - 0.5) / 0.5)
-    return torch.stack(out) if out else torch.zeros(0, 3, 2 * side, 2 * side)
+        out.extend(normalized(im, round(k * side)) for k in scales)
+    for _, path in realsrc.textures(root, "train")[:textures]:
+        tile = realsrc.read_gimp_pattern(path)
+        reps = (2 * side) // min(tile.shape[:2]) + 1
+        out.append(normalized(np.tile(tile, (reps, reps, 1))[: 2 * side, : 2 * side], 2 * side))
+    return out
 
 
 def inset_close_ups(x: torch.Tensor, box: torch.Tensor, inset: float = 0.15) -> torch.Tensor:
@@ -97,6 +109,9 @@ def main():
                          "the frame), so that a photo taken too close is not read as a small item")
     ap.add_argument("--max-close-up", type=float, default=3.0)
     ap.add_argument("--backgrounds", type=int, default=200)
+    ap.add_argument("--scene-scales", default="2", help="comma-separated: each wallpaper's short side as a multiple "
+                    "of the localizer's view (2 until candidate G)")
+    ap.add_argument("--textures", type=int, default=0, help="train-side GIMP patterns as scenes too, at most this many")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--as-size-localizer", action="store_true",
                     help="train a second localizer for the item_box output only; the crop localizer, and so every "
@@ -136,8 +151,9 @@ def main():
 
     train_x, train_b = views("train")
     val_x, val_b = views("validation")
-    bgs = train_backgrounds(a.real, cfg.localizer_size, a.backgrounds, a.cache)
-    print(f"{len(train_x)} training views, {len(val_x)} validation views, {len(bgs)} backgrounds", flush=True)
+    bgs = train_backgrounds(a.real, cfg.localizer_size, a.backgrounds, a.cache,
+                            tuple(float(k) for k in a.scene_scales.split(",")), a.textures)
+    print(f"{len(train_x)} training views, {len(val_x)} validation views, {len(bgs)} scenes", flush=True)
     zooms = (1.0, 2.0, 3.0, 4.0)
     target = model.size_localizer if cfg.size_localizer else model.localizer
     before = [evaluate(target, val_x, val_b, z, bgs) for z in zooms]
@@ -214,7 +230,7 @@ def main():
     ck = dict(ck, state_dict=model.state_dict(), calibration=cal, localizer_zoom={
         "from": a.ckpt, "steps": step, "minutes": round((time.time() - t0) / 60, 1), "zoom_share": a.zoom_share,
         "max_zoom": a.max_zoom, "close_up_share": a.close_up_share, "max_close_up": a.max_close_up,
-        "backgrounds": len(bgs), "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
+        "scenes": len(bgs), "scene_scales": a.scene_scales, "textures": a.textures, "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
         "validation_before": before, "validation_after": after})
     torch.save(ck, os.path.join(a.out, "final.pt"))
     with open(os.path.join(a.out, "localizer_zoom.json"), "w") as f:

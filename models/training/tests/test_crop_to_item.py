@@ -329,3 +329,16 @@ def test_the_way_back_onto_the_photo_is_grid_samples_bilinear_interpolation():
     ref = F.grid_sample(maps, grid, mode="bilinear", padding_mode="border", align_corners=False).permute(0, 2, 3, 1)
     inside = ours != OUTSIDE_CROP_LOGIT
     assert inside.any() and torch.allclose(ours[inside], ref[inside], atol=1e-4)
+
+
+def test_zoomed_out_views_take_their_canvas_from_scenes_of_any_size():
+    # candidate G's scenes are wallpapers at several scales and tiled textures: a list of [3, H, W] of varied sizes
+    gen = torch.Generator().manual_seed(5)
+    x = -torch.ones(40, 3, 80, 80)                                     # dark photos: their border colour is -1 too
+    scenes = [torch.full((3, 80, 120), 0.25), torch.full((3, 320, 330), 0.75)]
+    zx, bz = zoom_out_frames(x, torch.tensor([[0.0, 0.0, 1.0, 1.0]]).repeat(40, 1), gen, share=1.0, max_zoom=4.0,
+                             backgrounds=scenes, exact_zoom=True)
+    canvas = zx.amax(dim=(1, 2, 3))
+    assert {round(float(v), 2) for v in canvas} == {-1.0, 0.25, 0.75}  # both scenes and the border colour are drawn
+    assert torch.allclose((zx == -1.0).float().mean(dim=(1, 2, 3))[canvas > -1], torch.tensor(1 / 16))
+    assert torch.allclose(bz[:, 2] - bz[:, 0], torch.full((40,), 0.25))
