@@ -127,7 +127,7 @@ def main():
             damaged, clean = truth_k >= 2, truth_k == 0
             p1, p5, p50 = np.percentile(shares, [1, 5, 50])
             print(f"| {path.split('/')[-1]} {split} | {label} | {len(photos)} | {p1:.3f} / {p5:.3f} / {p50:.3f} | "
-                  f"{(shares < a.threshold).mean():.2f} | {(grades == truth_k).mean():.2f} | "
+                  f"{(shares < a.threshold).mean():.2f} ({int((shares < a.threshold).sum())}) | {(grades == truth_k).mean():.2f} | "
                   f"{(grades[damaged] >= 2).mean() if damaged.any() else float('nan'):.2f} | "
                   f"{(grades[clean] <= 1).mean() if clean.any() else float('nan'):.2f} |", flush=True)
 
