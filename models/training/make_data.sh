@@ -7,6 +7,7 @@
 #   ./make_data.sh synth-tests # the test splits of synth-v1, v1b, v1c (the generated floors of the card)
 #   ./make_data.sh site        # site-100 and site-300: a new site's first labels (issue 15 item 5)
 #   ./make_data.sh synth-full  # synth-v1, v1b, v1c whole, only to retrain from scratch (~50 min)
+#   ./make_data.sh extra       # realmix-v3: 2 000 items with the train-only extra surfaces and wallpapers (v19)
 #
 # (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
 # packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
@@ -54,8 +55,12 @@ for target in "${@:-checks}"; do
       build synth-v1 synth.py --out data/synth-v1 --items 4000 --seed 1 --workers 2
       build synth-v1b synth.py --out data/synth-v1b --items 2500 --seed 2 --prefix syn2 --workers 2
       build synth-v1c synth.py --out data/synth-v1c --items 5000 --seed 3 --prefix syn3 --workers 2 ;;
+    extra)
+      real
+      [[ -f data/real/x/gimp-data-extras/usr/share/doc/gimp-data-extras/copyright ]] || "${python[@]}" realsrc.py --out data/real --extra
+      build realmix-v3 realmix.py --real data/real --out data/realmix-v3 --items 2000 --seed 51 --prefix rm51 --extra-content --workers 2 ;;
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra)" >&2
       exit 2 ;;
   esac
 done

@@ -47,8 +47,8 @@ CHECK_VARIANTS = [("clean", ["LikeNew"]), ("light", ["VeryGood", "Good"]), ("hea
 _content: dict = {}
 
 
-def _init_worker(real_root: str, side: str, cache: str, content: str = "products"):
-    """Loads the side's content once per worker process."""
+def _init_worker(real_root: str, side: str, cache: str, content: str = "products", extra: bool = False):
+    """Loads the side's content once per worker process (with ``extra``, the train-only surfaces and wallpapers too)."""
     objs = []
     for name, path in realsrc.objects(real_root, side, content):
         o = realsrc.load_object(path)
@@ -59,6 +59,11 @@ def _init_worker(real_root: str, side: str, cache: str, content: str = "products
         objects=objs,
         textures=[(n, realsrc.read_gimp_pattern(p)) for n, p in realsrc.textures(real_root, side)],
         backgrounds=[(n, realsrc.load_background(p, cache)) for n, p in realsrc.backgrounds(real_root, side)])
+    if extra:
+        assert side == "train", "the extra content is train-only"
+        _content["textures"] += [(n, realsrc.read_texture(p)) for n, p in realsrc.extra_textures(real_root)]
+        _content["backgrounds"] += [(n, realsrc.load_background(p, cache))
+                                    for n, p in realsrc.extra_background_files(real_root)]
 
 
 def object_canvas(rgb: np.ndarray, alpha: np.ndarray, S: int, fill: float = 0.86):
@@ -231,14 +236,16 @@ def slug(name: str) -> str:
 
 
 def generate(real_root: str, out: str, items: int, seed: int, workers: int, prefix: str, check: bool,
-             cache: str, log_every: int = 200, content: str = "products", check_repeats: int = 1) -> dict:
+             cache: str, log_every: int = 200, content: str = "products", check_repeats: int = 1,
+             extra: bool = False) -> dict:
     side = "check" if check else "train"
     sources = realsrc.read_sources(real_root)
-    _init_worker(real_root, side, cache, content)   # also in this process: names and counts for the card
+    _init_worker(real_root, side, cache, content, extra)   # also in this process: names and counts for the card
     generator = {"name": "models/training/realmix.py" + (" --check" if check else ""), "seed": seed,
                  "side": side, "content_set": content, "sources": sources,
                  "content": {"objects": len(_content["objects"]), "textures": len(_content["textures"]),
-                             "backgrounds": len(_content["backgrounds"])},
+                             "backgrounds": len(_content["backgrounds"]),
+                             **({"train_only_extra": sorted(realsrc.EXTRA_PACKAGES)} if extra else {})},
                  "reserved_never_used": sorted(realsrc.RESERVED_PACKAGES)}
     if check:
         generator["variants"] = {v: g for v, g in CHECK_VARIANTS}
@@ -254,7 +261,7 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
         fn = generate_item
     writer = PackageWriter(out, source="synthetic-real-content" if not check else "real-photo-check",
                            generator=generator)
-    pool = Pool(workers, initializer=_init_worker, initargs=(real_root, side, cache, content)) if workers > 1 else None
+    pool = Pool(workers, initializer=_init_worker, initargs=(real_root, side, cache, content, extra)) if workers > 1 else None
     it = pool.imap(fn, jobs, chunksize=4) if pool else map(fn, jobs)
     t0 = time.time()
     kinds = {}
@@ -300,11 +307,15 @@ def main():
     ap.add_argument("--content", choices=["products", "site"], default="products",
                     help="site: the first-labels experiment's objects (realsrc.SITE_FOLDERS), never used in training; "
                          "every item is a real object")
+    ap.add_argument("--extra-content", action="store_true",
+                    help="training data only: add the train-only surfaces and wallpapers (realsrc.py --extra)")
     a = ap.parse_args()
+    if a.extra_content and a.check:
+        ap.error("--extra-content is train-only; the check never uses it")
     if a.check_repeats < 1 or (a.check_repeats > 1 and not a.check):
         ap.error("--check-repeats is a whole number >= 1, for --check")
     pkg = generate(a.real, a.out, a.items, a.seed, a.workers, a.prefix, a.check, a.cache, content=a.content,
-                   check_repeats=a.check_repeats)
+                   check_repeats=a.check_repeats, extra=a.extra_content)
     print(pkg["counts"])
 
 

@@ -39,8 +39,17 @@ PACKAGES = {
     "plasma-workspace-wallpapers": "GPL-2+",
     "ukui-wallpapers": "CC-BY-SA-3.0",
 }
+# Train-only content (issue 15, v19): more surfaces and scenes for domain randomization. None of it is ever split to the
+# check side, so the real-photo check (built from PACKAGES' check side) stays photo for photo what it was.
+EXTRA_PACKAGES = {
+    "gimp-data-extras": "GPL-2+",                  # 110 more GIMP patterns
+    "mypaint-data-extras": "CC0-1.0",              # paper and canvas backgrounds (mrmamurk, ramon: CC0-1.0)
+    "mate-backgrounds": "GPL-2+ / CC-BY-SA-4.0",   # nature photos and abstract wallpapers
+    "gnome-backgrounds": "CC-BY-SA-3.0",           # wallpapers (photos and artwork)
+    "lomiri-wallpapers": "CC-BY-SA-3.0",
+}
 RESERVED_PACKAGES = {"python3-skimage", "opencv-doc"}
-assert not RESERVED_PACKAGES & set(PACKAGES)
+assert not RESERVED_PACKAGES & (set(PACKAGES) | set(EXTRA_PACKAGES))
 
 # Tux Paint stamp folders that hold photos of objects (not drawings, not symbols, not people or landscapes).
 OBJECT_FOLDERS = ["food", "household", "hobbies", "sports", "medical", "vehicles", "plants/flowers",
@@ -66,12 +75,13 @@ def _refuse_reserved(path: str):
             raise ValueError(f"{path}: images of {p} are reserved for an independent check and are never read here")
 
 
-def fetch(out: str) -> dict:
-    """apt-get download each package into OUT/debs and unpack it into OUT/x/PACKAGE; write OUT/sources.json."""
+def fetch(out: str, extra: bool = False) -> dict:
+    """apt-get download each package (and with ``extra`` the train-only EXTRA_PACKAGES) into OUT/debs and unpack it into
+    OUT/x/PACKAGE; write OUT/sources.json (extra packages marked ``"train_only": true``)."""
     debs, x = os.path.join(out, "debs"), os.path.join(out, "x")
     os.makedirs(debs, exist_ok=True)
     sources = {}
-    for pkg, licence in PACKAGES.items():
+    for pkg, licence in list(PACKAGES.items()) + (list(EXTRA_PACKAGES.items()) if extra else []):
         have = glob.glob(os.path.join(debs, pkg + "_*.deb"))
         if not have:
             subprocess.run(["apt-get", "download", pkg], cwd=debs, check=True)
@@ -83,7 +93,8 @@ def fetch(out: str) -> dict:
             subprocess.run(["dpkg-deb", "-x", deb, target], check=True)
         version = subprocess.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True, text=True,
                                  check=True).stdout.strip()
-        sources[pkg] = {"version": version, "licence": licence, "deb": os.path.basename(deb)}
+        sources[pkg] = {"version": version, "licence": licence, "deb": os.path.basename(deb),
+                        **({"train_only": True} if pkg in EXTRA_PACKAGES else {})}
     with open(os.path.join(out, "sources.json"), "w") as f:
         json.dump(sources, f, indent=2)
     return sources
@@ -196,15 +207,50 @@ def load_background(path: str, cache_dir: str | None = None) -> np.ndarray:
     return np.asarray(im)
 
 
+def extra_textures(root: str) -> list:
+    """[(name, path)] of the train-only surfaces: gimp-data-extras' patterns and MyPaint's paper backgrounds."""
+    x = os.path.join(root, "x")
+    pats = sorted(glob.glob(os.path.join(x, "gimp-data-extras", "usr", "share", "gimp", "2.0", "patterns", "**", "*.pat"),
+                            recursive=True))
+    papers = sorted(glob.glob(os.path.join(x, "mypaint-data-extras", "usr", "share", "mypaint", "backgrounds", "**",
+                                           "*.png"), recursive=True))
+    return [("extra-texture:" + os.path.relpath(f, x), f) for f in pats + papers]
+
+
+def read_texture(path: str) -> np.ndarray:
+    """A surface as uint8 RGB: a GIMP pattern, or an image file (flattened on mid grey where it has transparency)."""
+    if path.endswith(".pat"):
+        return read_gimp_pattern(path)
+    _refuse_reserved(path)
+    im = Image.open(path).convert("RGBA")
+    flat = Image.new("RGBA", im.size, (128, 128, 128, 255))
+    flat.alpha_composite(im)
+    return np.asarray(flat.convert("RGB"))
+
+
+def extra_background_files(root: str) -> list:
+    """[(name, path)] of the train-only wallpapers: MATE's, GNOME's (not its empty placeholders) and Lomiri's."""
+    x = os.path.join(root, "x")
+    files = []
+    for pkg in ("mate-backgrounds", "gnome-backgrounds", "lomiri-wallpapers"):
+        for f in sorted(glob.glob(os.path.join(x, pkg, "usr", "share", "backgrounds", "**", "*.*"), recursive=True)):
+            if f.lower().endswith((".jpg", ".jpeg", ".png", ".webp")) and os.path.getsize(f) > 50_000:
+                files.append(("extra-wallpaper:" + os.path.relpath(f, x), f))
+    return files
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="data/real")
+    ap.add_argument("--extra", action="store_true", help="also the train-only EXTRA_PACKAGES (realmix.py --extra-content)")
     a = ap.parse_args()
-    sources = fetch(a.out)
+    sources = fetch(a.out, a.extra)
     print(json.dumps(sources, indent=2))
     for side in ("train", "check"):
         print(side, "objects", len(objects(a.out, side)), "textures", len(textures(a.out, side)),
               "backgrounds", len(backgrounds(a.out, side)))
+    if a.extra:
+        print("train only: textures", len(extra_textures(a.out)), "backgrounds", len(extra_background_files(a.out)))
 
 
 if __name__ == "__main__":
