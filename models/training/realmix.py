@@ -60,7 +60,8 @@ def _init_worker(real_root: str, side: str, cache: str, content: str = "products
         textures=[(n, realsrc.read_gimp_pattern(p)) for n, p in realsrc.textures(real_root, side)],
         backgrounds=[(n, realsrc.load_background(p, cache)) for n, p in realsrc.backgrounds(real_root, side)])
     if extra:
-        assert side == "train", "the extra content is train-only"
+        if side != "train":
+            raise ValueError("the extra surfaces and wallpapers are train-only: the real-photo check never uses them")
         _content["textures"] += [(n, realsrc.read_texture(p)) for n, p in realsrc.extra_textures(real_root)]
         _content["backgrounds"] += [(n, realsrc.load_background(p, cache))
                                     for n, p in realsrc.extra_background_files(real_root)]

@@ -116,6 +116,37 @@ def test_training_mix_is_a_valid_package_of_train_side_content_with_exact_damage
     assert "tuxpaint-stamps-default" in card and "python3-skimage" in card
 
 
+def test_extra_content_is_train_only_and_goes_into_the_training_mix_when_asked(real_root, tmp_path):
+    import shutil
+    root = tmp_path / "real"
+    shutil.copytree(real_root, root)
+    rng = np.random.default_rng(7)
+    pats = root / "x/gimp-data-extras/usr/share/gimp/2.0/patterns"
+    pats.mkdir(parents=True)
+    write_pattern(pats / "Extra.pat", rng.integers(0, 255, (48, 48, 3)))
+    papers = root / "x/mypaint-data-extras/usr/share/mypaint/backgrounds/ramon"
+    papers.mkdir(parents=True)
+    Image.new("RGBA", (64, 64), (255, 0, 0, 0)).save(papers / "paper.png")            # wholly transparent
+    walls = root / "x/mate-backgrounds/usr/share/backgrounds/mate/nature"
+    walls.mkdir(parents=True)
+    Image.fromarray(rng.integers(0, 255, (300, 300, 3), dtype=np.uint8)).save(walls / "Noise.png")
+    Image.new("RGB", (8, 8)).save(walls / "tiny.png")                                # under 50 kB: a placeholder
+    assert [n for n, _ in realsrc.extra_textures(str(root))] == [
+        "extra-texture:gimp-data-extras/usr/share/gimp/2.0/patterns/Extra.pat",
+        "extra-texture:mypaint-data-extras/usr/share/mypaint/backgrounds/ramon/paper.png"]
+    assert [n for n, _ in realsrc.extra_background_files(str(root))] == [
+        "extra-wallpaper:mate-backgrounds/usr/share/backgrounds/mate/nature/Noise.png"]
+    assert np.array_equal(realsrc.read_texture(str(papers / "paper.png")), np.full((64, 64, 3), 128, np.uint8))
+    with pytest.raises(ValueError, match="train-only"):
+        realmix._init_worker(str(root), "check", str(tmp_path / "cache"), extra=True)
+    plain = realmix.generate(str(root), str(tmp_path / "plain"), items=4, seed=5, workers=1, prefix="rmx",
+                             check=False, cache=str(tmp_path / "cache"), log_every=0)["generator"]["content"]
+    extra = realmix.generate(str(root), str(tmp_path / "extra"), items=4, seed=5, workers=1, prefix="rmx",
+                             check=False, cache=str(tmp_path / "cache"), log_every=0, extra=True)["generator"]["content"]
+    assert extra["textures"] == plain["textures"] + 2 and extra["backgrounds"] == plain["backgrounds"] + 1
+    assert "gimp-data-extras" in extra["train_only_extra"] and "train_only_extra" not in plain
+
+
 def test_the_check_has_each_check_object_clean_light_and_heavy_in_the_test_split(real_root, tmp_path):
     pkg = realmix.generate(real_root, str(tmp_path / "check"), items=0, seed=5, workers=1, prefix="rc",
                            check=True, cache=str(tmp_path / "cache"), log_every=0)
