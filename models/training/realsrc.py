@@ -13,6 +13,8 @@ package's version and licence in ``data/real/sources.json`` (the dataset cards c
 | plasma-workspace-wallpapers | KDE Plasma wallpapers (photos and artwork), used as backgrounds | GPL-2+ |
 | ukui-wallpapers | UKUI wallpapers (landscape photos), used as backgrounds | CC-BY-SA-3.0 |
 
+``--extra`` adds the train-only EXTRA_PACKAGES below (more surfaces and wallpapers, never on the check side).
+
 Every object, background and texture is assigned once, by a hash of its name, to the **check** (about a quarter) or the
 **train** side: realcheck.py builds the real-photo check from check-side content only and realmix.py trains on
 train-side content only, so no object, background or texture of the check is ever seen in training.
