@@ -110,7 +110,7 @@ def main():
     ap.add_argument("--max-close-up", type=float, default=3.0)
     ap.add_argument("--backgrounds", type=int, default=200)
     ap.add_argument("--scene-scales", default="2", help="comma-separated: each wallpaper's short side as a multiple "
-                    "of the localizer's view (2 until candidate G)")
+                    "of the localizer's view, aspect kept (F and earlier: 2, stretched to a square)")
     ap.add_argument("--textures", type=int, default=0, help="train-side GIMP patterns as scenes too, at most this many")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--as-size-localizer", action="store_true",
@@ -230,7 +230,8 @@ def main():
     ck = dict(ck, state_dict=model.state_dict(), calibration=cal, localizer_zoom={
         "from": a.ckpt, "steps": step, "minutes": round((time.time() - t0) / 60, 1), "zoom_share": a.zoom_share,
         "max_zoom": a.max_zoom, "close_up_share": a.close_up_share, "max_close_up": a.max_close_up,
-        "scenes": len(bgs), "scene_scales": a.scene_scales, "textures": a.textures, "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
+        "scenes": len(bgs), "scene_scales": a.scene_scales, "textures": a.textures,
+        "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
         "validation_before": before, "validation_after": after})
     torch.save(ck, os.path.join(a.out, "final.pt"))
     with open(os.path.join(a.out, "localizer_zoom.json"), "w") as f:
