@@ -342,3 +342,16 @@ def test_zoomed_out_views_take_their_canvas_from_scenes_of_any_size():
     assert {round(float(v), 2) for v in canvas} == {-1.0, 0.25, 0.75}  # both scenes and the border colour are drawn
     assert torch.allclose((zx == -1.0).float().mean(dim=(1, 2, 3))[canvas > -1], torch.tensor(1 / 16))
     assert torch.allclose(bz[:, 2] - bz[:, 0], torch.full((40,), 0.25))
+
+
+def test_the_size_rule_is_the_share_under_which_that_many_too_small_items_fall():
+    from size_rule import rule
+    zoomed = np.linspace(0.01, 0.10, 101)
+    below = rule(zoomed, 0.6)
+    assert (zoomed < below).mean() == pytest.approx(0.6, abs=0.01)
+    assert rule(zoomed, 0.25) < below   # a lower quantile catches fewer: the line moves down
+    for bad in (0.0, 1.0, 1.5):
+        with pytest.raises(ValueError):
+            rule(zoomed, bad)
+    with pytest.raises(ValueError):
+        rule(np.array([]), 0.6)
