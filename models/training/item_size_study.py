@@ -63,6 +63,13 @@ def close_up(data: bytes, box: np.ndarray, inset: float) -> bytes | None:
     return out.getvalue()
 
 
+def items_flagged(item_ids: np.ndarray, flagged: np.ndarray, min_photos: int) -> str:
+    """' share (count / items) |' of the items with at least min_photos of their photos flagged."""
+    ids = sorted(set(item_ids.tolist()))
+    hit = sum(int(flagged[item_ids == i].sum()) >= min_photos for i in ids)
+    return f" {hit / len(ids):.2f} ({hit} / {len(ids)}) |"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--ckpt", required=True)
@@ -77,6 +84,9 @@ def main():
     ap.add_argument("--limit", type=int, default=300, help="photos per package at most")
     ap.add_argument("--not-in", action="append", default=[], help="a package whose photos are left out (by file name): "
                     "e.g. realcheck-v2 without its first take, realcheck-v1, when v1 has judged an earlier candidate")
+    ap.add_argument("--by-item", type=int, metavar="MIN",
+                    help="judge items, not photos: --limit counts items (evenly spaced, each with all its photos) and an "
+                         "item is flagged when at least MIN of its photos are under the rule (ADR 0029, candidate I)")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -95,27 +105,35 @@ def main():
     zooms = a.zoom or [1.0, 1.5, 2.0, 3.0, 4.0]
     seen = {smp["file_name"] for p in a.not_in for sp in ("train", "validation", "test")
             for smp in open_package(p).samples(sp)}
+    by_item = f" items flagged (>= {a.by_item} photos) |" if a.by_item else ""
     print(f"| photos | zoomed out | n | item share p1 / p5 / median | flagged (< {a.threshold:g}) | grade accuracy | "
-          f"damaged called damaged | clean called clean |")
-    print("|---|--:|--:|---|--:|--:|--:|--:|")
+          f"damaged called damaged | clean called clean |{by_item}")
+    print("|---|--:|--:|---|--:|--:|--:|--:|" + ("--:|" if a.by_item else ""))
     for spec in a.data:
         path, split = spec.split(":")
         pkg = open_package(path)
         samples = [smp for smp in pkg.samples(split) if smp["file_name"] not in seen]
         # evenly spaced, not the first --limit: the photos are in name order, so the first ones are a few objects
-        samples = [samples[i] for i in sorted({round(j) for j in np.linspace(0, len(samples) - 1, a.limit)})] \
-            if len(samples) > a.limit else samples
+        if a.by_item:   # whole items, evenly spaced: every photo of each
+            items = sorted({smp["item_id"] for smp in samples})
+            items = {items[i] for i in sorted({round(j) for j in np.linspace(0, len(items) - 1, a.limit)})} \
+                if len(items) > a.limit else set(items)
+            samples = [smp for smp in samples if smp["item_id"] in items]
+        else:
+            samples = [samples[i] for i in sorted({round(j) for j in np.linspace(0, len(samples) - 1, a.limit)})] \
+                if len(samples) > a.limit else samples
         truth = np.array([smp["grade_index"] for smp in samples])
+        item_of = np.array([smp["item_id"] for smp in samples])
         raw = [pkg.read_image(smp["file_name"]) for smp in samples]
         views = [(f"{k:g}x", [zoomed_out(b, k, scenes[j % len(scenes)] if scenes else None) if k != 1 else b
-                               for j, b in enumerate(raw)], truth) for k in zooms]
+                               for j, b in enumerate(raw)], truth, item_of) for k in zooms]
         if a.close_ups:
             boxes = [normalized_item_box(smp) for smp in samples]
             for inset in (0.0, 0.15):
                 photos = [close_up(b, box, inset) for b, box in zip(raw, boxes)]
                 kept = [i for i, p in enumerate(photos) if p is not None]
-                views.append((f"close-up, inset {inset:g}", [photos[i] for i in kept], truth[kept]))
-        for label, photos, truth_k in views:
+                views.append((f"close-up, inset {inset:g}", [photos[i] for i in kept], truth[kept], item_of[kept]))
+        for label, photos, truth_k, items_k in views:
             pixels = np.stack([preprocess_image(b, s) for b in photos])
             shares, grades = [], []
             with torch.no_grad():
@@ -129,7 +147,8 @@ def main():
             print(f"| {path.split('/')[-1]} {split} | {label} | {len(photos)} | {p1:.3f} / {p5:.3f} / {p50:.3f} | "
                   f"{(shares < a.threshold).mean():.2f} ({int((shares < a.threshold).sum())}) | {(grades == truth_k).mean():.2f} | "
                   f"{(grades[damaged] >= 2).mean() if damaged.any() else float('nan'):.2f} | "
-                  f"{(grades[clean] <= 1).mean() if clean.any() else float('nan'):.2f} |", flush=True)
+                  f"{(grades[clean] <= 1).mean() if clean.any() else float('nan'):.2f} |"
+                  + (items_flagged(items_k, shares < a.threshold, a.by_item) if a.by_item else ""), flush=True)
 
 
 if __name__ == "__main__":
