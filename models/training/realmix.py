@@ -21,6 +21,11 @@ synth.py (20 %): what is *not* damage is what real content has to teach. Only tr
 ``--content site`` uses a disjoint set of objects that training never sees (realsrc.SITE_FOLDERS) and real objects
 only: the labels of a "new site" for the first-labels experiment (REPORT.md), and with ``--check`` its held-out check.
 
+``--pairs`` writes **counterfactual pairs** instead (training data, train-side objects only): each pair is one real
+object photographed twice in the very same scene (pose, background, light, noise, JPEG quality), once clean (LikeNew)
+and once with damage painted on (VeryGood to Unsellable), as two items. Within a pair only the damage differs, so
+nothing but the damage can tell the two labels apart (REPORT.md "v20").
+
 ``--check`` writes the **real-photo check** instead: every check-side object three times, clean (LikeNew), lightly
 damaged (VeryGood or Good) and heavily damaged (Acceptable or Unsellable), three photos each on check-side
 backgrounds, all in the package's test split. evaluate.py --realcheck reports it per object.
@@ -28,6 +33,7 @@ backgrounds, all in the package's test split. evaluate.py --realcheck reports it
 from __future__ import annotations
 
 import argparse
+import copy
 import time
 from multiprocessing import Pool
 
@@ -204,6 +210,59 @@ def generate_item(args):
     raise RuntimeError(f"item {index}: no valid render in 20 attempts")
 
 
+def _pair_views(rng, n_views, render_clean, render_damaged, photo_scale):
+    """Views of the same scene twice: each damaged view is drawn from rng, the clean one from a copy of rng's state
+    before it, so pose, background, light and noise are the same draws. A part the damage cuts away can change the
+    item's extent and so where render_view places it: such a view, and one whose damage is not visible, is dropped for
+    both."""
+    clean, damaged = [], []
+    tries = 0
+    while len(damaged) < n_views:
+        tries += 1
+        if tries > 60:
+            raise synth._Retry()
+        state = copy.deepcopy(rng.bit_generator.state)
+        try:
+            arr_d, masks, info_d = synth.render_view({}, rng, render=render_damaged, background=real_background,
+                                                     photo_scale=photo_scale)
+            twin = np.random.Generator(type(rng.bit_generator)())
+            twin.bit_generator.state = state
+            arr_c, _, info_c = synth.render_view({}, twin, render=render_clean, background=real_background,
+                                                 photo_scale=photo_scale)
+        except synth._Retry:
+            continue
+        (xd, yd, _, _), (xc, yc, _, _) = info_d["item_box"], info_c["item_box"]
+        if any(m.sum() < 6 for m in masks) or arr_c.shape != arr_d.shape or max(abs(xd - xc), abs(yd - yc)) > 2:
+            continue
+        quality = int(rng.integers(80, 95))
+        damaged.append({"jpeg": synth.encode_jpeg(arr_d, quality), "masks": masks, "info": info_d})
+        clean.append({"jpeg": synth.encode_jpeg(arr_c, quality), "masks": [], "info": info_c})
+    return clean, damaged
+
+
+def pair_item(args):
+    """One counterfactual pair: (object name, damaged grade, damage types, clean views, damaged views)."""
+    seed, index, prefix = args
+    weights = np.array(GRADE_WEIGHTS[1:]) / sum(GRADE_WEIGHTS[1:])
+    for attempt in range(20):
+        rng = np.random.default_rng([seed, index, attempt])
+        name, obj = _content["objects"][int(rng.integers(len(_content["objects"])))]
+        grade = GRADES[1 + int(rng.choice(len(weights), p=weights))]
+        try:
+            damage = object_damage(rng, obj, grade)
+            if not damage:
+                continue
+            tex_seed = int(rng.integers(2**31))
+            clean, damaged = _pair_views(rng, int(rng.integers(2, 4)), object_render(obj, [], tex_seed),
+                                         object_render(obj, damage, tex_seed), REAL_PHOTO_SCALE)
+        except (synth._Retry, ValueError):
+            continue
+        types = [d["type"] for d in damage]
+        assert grade_from_damage(types) == grade
+        return name, grade, types, clean, damaged
+    raise RuntimeError(f"pair {index}: no valid render in 20 attempts")
+
+
 def check_item(args):
     """One real-photo check item: a check-side object in one variant, two photos."""
     seed, index, obj_index, variant, repeat = args
@@ -238,11 +297,14 @@ def slug(name: str) -> str:
 
 def generate(real_root: str, out: str, items: int, seed: int, workers: int, prefix: str, check: bool,
              cache: str, log_every: int = 200, content: str = "products", check_repeats: int = 1,
-             extra: bool = False) -> dict:
+             extra: bool = False, pairs: bool = False) -> dict:
     side = "check" if check else "train"
     sources = realsrc.read_sources(real_root)
     _init_worker(real_root, side, cache, content, extra)   # also in this process: names and counts for the card
-    generator = {"name": "models/training/realmix.py" + (" --check" if check else ""), "seed": seed,
+    if pairs and (check or content != "products"):
+        raise ValueError("pairs are training data: train-side product objects only")
+    generator = {"name": "models/training/realmix.py" + (" --check" if check else " --pairs" if pairs else ""),
+                 "seed": seed,
                  "side": side, "content_set": content, "sources": sources,
                  "content": {"objects": len(_content["objects"]), "textures": len(_content["textures"]),
                              "backgrounds": len(_content["backgrounds"]),
@@ -256,6 +318,11 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
         jobs = [(seed, (r * n_obj + i) * len(CHECK_VARIANTS) + j, i, v, r) for r in range(check_repeats)
                 for i in range(n_obj) for j, (v, _) in enumerate(CHECK_VARIANTS)]
         fn = check_item
+    elif pairs:
+        generator.update(pairs=items, items=2 * items,
+                         damaged_grade_weights=dict(zip(GRADES[1:], np.round(np.array(GRADE_WEIGHTS[1:]) / sum(GRADE_WEIGHTS[1:]), 4).tolist())))
+        jobs = [(seed, i, prefix) for i in range(items)]
+        fn = pair_item
     else:
         generator.update(items=items, kinds=dict(KINDS), grade_weights=dict(zip(GRADES, GRADE_WEIGHTS)))
         jobs = [(seed, i, prefix) for i in range(items)]
@@ -277,6 +344,12 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
             extra = {"object": name, "variant": variant, "kind": "object"}
             writer.add_item(f"rc-{slug(name)}-{variant}", grade, _photos(types, views, extra), extra=extra,
                             split="test")
+        elif pairs:   # both halves in the training split: a pair split across splits would teach half of itself
+            name, grade, types, clean, damaged = res
+            pair_id = f"{prefix}-{k:06d}"
+            for half, g, t, views in (("clean", "LikeNew", [], clean), ("damaged", grade, types, damaged)):
+                extra = {"kind": "object", "object": name, "pair": pair_id, "half": half}
+                writer.add_item(f"{pair_id}-{half}", g, _photos(t, views, extra), extra=extra, split="train")
         else:
             item_id, grade, kind, name, types, views = res
             kinds[kind] = kinds.get(kind, 0) + 1
@@ -308,15 +381,20 @@ def main():
     ap.add_argument("--content", choices=["products", "site"], default="products",
                     help="site: the first-labels experiment's objects (realsrc.SITE_FOLDERS), never used in training; "
                          "every item is a real object")
+    ap.add_argument("--pairs", action="store_true",
+                    help="training data as counterfactual pairs: --items pairs of one object in one scene, clean and "
+                         "damaged (two items each)")
     ap.add_argument("--extra-content", action="store_true",
                     help="training data only: add the train-only surfaces and wallpapers (realsrc.py --extra)")
     a = ap.parse_args()
     if a.extra_content and a.check:
         ap.error("--extra-content is train-only; the check never uses it")
+    if a.pairs and (a.check or a.content != "products"):
+        ap.error("--pairs is training data of train-side product objects: not with --check or --content site")
     if a.check_repeats < 1 or (a.check_repeats > 1 and not a.check):
         ap.error("--check-repeats is a whole number >= 1, for --check")
     pkg = generate(a.real, a.out, a.items, a.seed, a.workers, a.prefix, a.check, a.cache, content=a.content,
-                   check_repeats=a.check_repeats, extra=a.extra_content)
+                   check_repeats=a.check_repeats, extra=a.extra_content, pairs=a.pairs)
     print(pkg["counts"])
 
 

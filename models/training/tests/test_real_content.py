@@ -107,8 +107,10 @@ def test_training_mix_is_a_valid_package_of_train_side_content_with_exact_damage
     p = open_package(str(tmp_path / "mix"))
     samples = p.samples()
     check_objects = {n for n, _ in realsrc.objects(real_root, "check")}
+    objects = {im["id"]: im.get("object") for im in p.coco["images"]}
+    assert any(o in {n for n, _ in realsrc.objects(real_root, "train")} for o in objects.values())
     for s in samples:
-        assert s.get("object") not in check_objects
+        assert objects[s["id"]] not in check_objects
         assert len(s["item_box"]) == 4
         points = sum(SEVERITY_POINTS[DAMAGE_TYPES[a["type"]]] for a in s["annotations"])
         assert grade_index_from_points(points) == s["grade_index"]   # every painted damage is annotated
@@ -328,3 +330,46 @@ def test_a_prefill_package_that_is_not_one_of_the_fitted_ones_is_refused(tmp_pat
     assert res.returncode == 2
     assert "--prefill-fit-on must name one of the --data/--extra packages" in res.stderr
     assert not out.exists()
+
+
+def test_pairs_show_one_object_in_one_scene_clean_and_damaged_and_differ_only_where_the_damage_is(real_root, tmp_path):
+    import io
+
+    from PIL import Image
+    pkg = realmix.generate(real_root, str(tmp_path / "pairs"), items=6, seed=9, workers=1, prefix="pr", check=False,
+                           cache=str(tmp_path / "cache"), log_every=0, pairs=True)
+    assert pkg["counts"]["items"] == 12 and pkg["generator"]["pairs"] == 6
+    p = open_package(str(tmp_path / "pairs"))
+    samples = p.samples()
+    assert {s["split"] for s in samples} == {"train"}
+    check_objects = {n for n, _ in realsrc.objects(real_root, "check")}
+    extras = {im["id"]: im for im in p.coco["images"]}   # the generator's per-photo record (object, pair, half, view)
+    by_pair = {}
+    for s in samples:
+        s.update({k: extras[s["id"]][k] for k in ("object", "pair", "half", "view")})
+        assert s["object"] not in check_objects
+        by_pair.setdefault((s["pair"], s["view"]), {})[s["half"]] = s
+    inside, outside = [], []
+    for halves in by_pair.values():
+        clean, damaged = halves["clean"], halves["damaged"]
+        assert clean["grade_index"] == 0 and clean["annotations"] == [] and damaged["grade_index"] > 0
+        assert damaged["annotations"] and clean["object"] == damaged["object"]
+        a = np.asarray(Image.open(io.BytesIO(p.read_image(clean["file_name"]))).convert("L"), np.float32)
+        b = np.asarray(Image.open(io.BytesIO(p.read_image(damaged["file_name"]))).convert("L"), np.float32)
+        assert a.shape == b.shape
+        near = np.zeros(a.shape, bool)
+        for ann in damaged["annotations"]:
+            x, y, w, h = (int(v) for v in ann["bbox"])
+            near[max(0, y - 8):y + h + 8, max(0, x - 8):x + w + 8] = True
+        diff = np.abs(a - b)
+        inside.append(diff[near].mean())
+        outside.append(diff[~near].mean())
+    # the same scene: away from the damage only JPEG noise differs; where it is painted, the photos differ
+    assert max(outside) < 2.0
+    assert np.mean(inside) > 4 * np.mean(outside)
+
+
+def test_pairs_are_training_data_of_product_objects_only(real_root, tmp_path):
+    with pytest.raises(ValueError):
+        realmix.generate(real_root, str(tmp_path / "p"), items=2, seed=1, workers=1, prefix="p", check=True,
+                         cache=str(tmp_path / "cache"), log_every=0, pairs=True)
