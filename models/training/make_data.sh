@@ -8,6 +8,9 @@
 #   ./make_data.sh site        # site-100 and site-300: a new site's first labels (issue 15 item 5)
 #   ./make_data.sh synth-full  # synth-v1, v1b, v1c whole, only to retrain from scratch (~50 min)
 #   ./make_data.sh extra       # realmix-v3: 2 000 items with the train-only extra surfaces and wallpapers (v19)
+#   ./make_data.sh pairs       # realpairs-v1: 1 000 counterfactual pairs, clean and damaged in one scene (v20)
+#   ./make_data.sh size-checks # fresh takes of the checks for too-small candidates H and I (realcheck-v3/v4,
+#                              # site-check-v2/v3; with synth-tests' synth-v1b/v1c-test), ~10 min
 #
 # (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
 # packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
@@ -59,8 +62,17 @@ for target in "${@:-checks}"; do
       real
       [[ -f data/real/x/gimp-data-extras/usr/share/doc/gimp-data-extras/copyright ]] || "${python[@]}" realsrc.py --out data/real --extra
       build realmix-v3 realmix.py --real data/real --out data/realmix-v3 --items 2000 --seed 51 --prefix rm51 --extra-content --workers 2 ;;
+    pairs)
+      real
+      build realpairs-v1 realmix.py --real data/real --out data/realpairs-v1 --pairs --items 1000 --seed 61 --prefix rp61 --workers 2 ;;
+    size-checks)
+      real
+      build realcheck-v3 realmix.py --real data/real --out data/realcheck-v3 --check --check-repeats 8 --workers 2
+      build realcheck-v4 realmix.py --real data/real --out data/realcheck-v4 --check --check-repeats 12 --workers 2
+      build site-check-v2 realmix.py --real data/real --out data/site-check-v2 --check --content site --check-repeats 2 --workers 2
+      build site-check-v3 realmix.py --real data/real --out data/site-check-v3 --check --content site --check-repeats 3 --workers 2 ;;
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, size-checks)" >&2
       exit 2 ;;
   esac
 done
