@@ -190,7 +190,12 @@ def dataset_card(pkg: dict) -> str:
                   "(COCO uncompressed RLE). Every view shows all of the item's damage. No real photos.", ""]
     if pkg["source"] in ("synthetic-real-content", "real-photo-check"):
         g = pkg.get("generator", {})
-        what = ("Training photos with real content (`models/training/realmix.py`): real objects (Tux Paint's cut-out "
+        what = ("Counterfactual training pairs (`models/training/realmix.py --pairs`): each pair is one train-side "
+                "real object (Tux Paint's cut-out photos) photographed twice in the very same scene (pose, background, "
+                "light, noise, JPEG quality), clean (LikeNew) and with damage painted by synth.py's painter "
+                f"(VeryGood to Unsellable), as two items in the training split; {g.get('pairs')} pairs."
+                if g.get("pairs") else
+                "Training photos with real content (`models/training/realmix.py`): real objects (Tux Paint's cut-out "
                 "photos) with damage painted by synth.py's painter, parametric items with real textures, parametric "
                 "items as synth.py draws them; every view on a real background (wallpaper crop, tiled texture) or a "
                 f"generated one. Kinds: `{json.dumps(g.get('kind_counts', g.get('kinds', {})))}`."

@@ -299,7 +299,8 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
              cache: str, log_every: int = 200, content: str = "products", check_repeats: int = 1,
              extra: bool = False, pairs: bool = False) -> dict:
     side = "check" if check else "train"
-    sources = realsrc.read_sources(real_root)
+    # the card lists what went in: the train-only extra packages only when they did
+    sources = {k: v for k, v in realsrc.read_sources(real_root).items() if extra or k not in realsrc.EXTRA_PACKAGES}
     _init_worker(real_root, side, cache, content, extra)   # also in this process: names and counts for the card
     if pairs and (check or content != "products"):
         raise ValueError("pairs are training data: train-side product objects only")
