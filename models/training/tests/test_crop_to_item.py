@@ -355,3 +355,11 @@ def test_the_size_rule_is_the_share_under_which_that_many_too_small_items_fall()
             rule(zoomed, bad)
     with pytest.raises(ValueError):
         rule(np.array([]), 0.6)
+
+
+def test_an_item_is_flagged_too_small_only_when_enough_of_its_photos_are():
+    from item_size_study import items_flagged
+    ids = np.array(["a", "a", "b", "b", "b", "c"])
+    flagged = np.array([True, False, True, True, False, True])
+    assert items_flagged(ids, flagged, 2) == " 0.33 (1 / 3) |"   # only b has two flagged photos
+    assert items_flagged(ids, flagged, 1) == " 1.00 (3 / 3) |"
