@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Features.Review;
@@ -26,9 +27,10 @@ public sealed class HistoryPageTests() : RealAppTestBase("dev-grader (developmen
         page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid=outcome]").Count));
         Assert.Contains(plates[1], page.FindAll("tbody tr")[0].TextContent); // newest first
 
-        page.Find("input[data-testid=history-search]").Input(plates[0][3..8].ToLowerInvariant());
+        // InputAsync, not Input: Input does not wait for MudTextField's handler, and CI once asserted before the filter ran.
+        await page.Find("input[data-testid=history-search]").InputAsync(new ChangeEventArgs { Value = plates[0][3..8].ToLowerInvariant() });
 
-        var rows = page.FindAll("[data-testid=outcome]");
-        Assert.Equal(plates[0], Assert.Single(rows).GetAttribute("data-return-id"));
+        page.WaitForAssertion(() =>
+            Assert.Equal(plates[0], Assert.Single(page.FindAll("[data-testid=outcome]")).GetAttribute("data-return-id")));
     }
 }

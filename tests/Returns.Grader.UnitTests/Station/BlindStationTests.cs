@@ -21,7 +21,7 @@ public sealed class BlindStationTests() : StationPageTestBase(new GraderAppFacto
     {
         var (_, plate, _) = await ItemWithPhotoAsync();
 
-        var station = OpenAtTheStation(plate);
+        var station = await OpenAtTheStationAsync(plate);
 
         Assert.Contains("without a suggestion", station.Find("[data-testid=blind-grading]").TextContent, StringComparison.Ordinal);
         Assert.Empty(station.FindAll("[data-testid=suggestion]"));

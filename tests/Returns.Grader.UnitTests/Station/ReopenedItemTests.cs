@@ -23,7 +23,7 @@ public sealed class ReopenedItemTests : StationPageTestBase
             new DamageInput(null, "stain", null, null),                      // marked without a box
         ], null), Grader, CancellationToken.None);
 
-        var station = OpenAtTheStation(plate);
+        var station = await OpenAtTheStationAsync(plate);
 
         // The boxes: on the photo and in the list, as saved; the unboxed mark stays a chip.
         var dent = station.Find("svg.region-overlay rect[data-region-type=dent]");

@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
@@ -67,7 +68,7 @@ public sealed class StationComponentTests : BunitTestBase
     }
 
     [Fact]
-    public void RubricVerdict_WhenTheGradeContradictsTheDamage_SaysSoAndAsksWhy()
+    public async Task RubricVerdict_WhenTheGradeContradictsTheDamage_SaysSoAndAsksWhy()
     {
         string? reason = null;
         var verdict = Render<RubricVerdict>(p => p
@@ -79,7 +80,7 @@ public sealed class StationComponentTests : BunitTestBase
         var warning = verdict.Find("[data-testid=contradiction]");
         Assert.Contains("Like new", warning.TextContent);
         Assert.Contains("Unsellable", warning.TextContent);
-        verdict.Find("input").Input("Part is in the box");
+        await verdict.Find("input").InputAsync(new ChangeEventArgs { Value = "Part is in the box" }); // waits for the handler
         Assert.Equal("Part is in the box", reason);
     }
 

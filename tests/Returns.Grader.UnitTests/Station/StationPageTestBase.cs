@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
@@ -56,23 +57,24 @@ public abstract class StationPageTestBase : BunitTestBase
     }
 
     /// <summary>Types the plate into the scan field and presses Enter, as a scanner does.</summary>
-    protected static void Scan(IRenderedComponent<Web.Features.Station.Station> station, string plate)
+    /// <remarks>InputAsync waits for MudTextField's handler, so the submit sees the plate (Input does not wait).</remarks>
+    protected static async Task ScanAsync(IRenderedComponent<Web.Features.Station.Station> station, string plate)
     {
-        station.Find("#scan").Input(plate);
+        await station.Find("#scan").InputAsync(new ChangeEventArgs { Value = plate });
         station.Find("form.scan-form").Submit();
     }
 
-    protected static void Open(IRenderedComponent<Web.Features.Station.Station> station, string plate)
+    protected static async Task OpenAsync(IRenderedComponent<Web.Features.Station.Station> station, string plate)
     {
-        Scan(station, plate);
+        await ScanAsync(station, plate);
         station.WaitForAssertion(() => Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent));
     }
 
     /// <summary>A new station page with the plate scanned and its item open.</summary>
-    protected IRenderedComponent<Web.Features.Station.Station> OpenAtTheStation(string plate)
+    protected async Task<IRenderedComponent<Web.Features.Station.Station>> OpenAtTheStationAsync(string plate)
     {
         var station = RenderStation();
-        Open(station, plate);
+        await OpenAsync(station, plate);
         return station;
     }
 

@@ -1,4 +1,5 @@
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,10 +22,10 @@ public sealed class StationSaveFailureTests : StationPageTestBase
         await RefuseDecisionsAsync(true);
 
         var station = RenderStation();
-        Open(station, plate);
+        await OpenAsync(station, plate);
 
         station.Find("[data-grade=LikeNew]").Click();
-        station.Find("input[data-testid=notes]").Input("Box opened, item unused");
+        await station.Find("input[data-testid=notes]").InputAsync(new ChangeEventArgs { Value = "Box opened, item unused" });
         station.Find("button[data-testid=submit]").Click();
 
         // Today's code rethrew here, which on a live circuit ends it (bUnit surfaces it as the test's exception).

@@ -1,8 +1,9 @@
 using System.Text.Json;
 using Bunit;
+using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor;
 using MudBlazor.Extensions;
+using MudBlazor;
 using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.UnitTests.Station;
@@ -19,7 +20,7 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
     {
         var (plate, _) = await CreateItemAsync();
         var station = RenderStation();
-        Open(station, plate);
+        await OpenAsync(station, plate);
 
         await station.InvokeAsync(() => station.Instance.OnGradeKey(3));
         var disposition = station.FindComponent<MudSelect<Disposition?>>();
@@ -37,7 +38,7 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         var (plate, _) = await CreateItemAsync();
         var station = RenderStation();
 
-        Open(station, plate);
+        await OpenAsync(station, plate);
 
         station.WaitForAssertion(() => Assert.Single(StationJs.Invocations, i => i.Identifier == "focusItem"));
         Assert.Equal("", station.Find("#scan").GetAttribute("value") ?? "");
@@ -49,11 +50,11 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         var (first, _) = await CreateItemAsync();
         var (second, _) = await CreateItemAsync();
         var station = RenderStation();
-        Open(station, first);
+        await OpenAsync(station, first);
         station.Find("[data-grade=VeryGood]").Click();
 
         // A stray scan (or "4" + Enter typed into the scan field) no longer drops the item.
-        Scan(station, second);
+        await ScanAsync(station, second);
         station.WaitForAssertion(() => Assert.Contains("not saved", station.Find("[data-testid=unsaved-guard]").TextContent));
         Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
         Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
@@ -62,7 +63,7 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Empty(station.FindAll("[data-testid=unsaved-guard]"));
         Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
 
-        Scan(station, second);
+        await ScanAsync(station, second);
         station.WaitForAssertion(() => station.Find("button[data-testid=discard-and-leave]").Click());
         station.WaitForAssertion(() => Assert.Equal(second, station.Find("[data-testid=item-return-id]").TextContent));
 
@@ -79,9 +80,9 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
     {
         var (plate, item) = await CreateItemAsync();
         var station = RenderStation();
-        Open(station, plate);
+        await OpenAsync(station, plate);
         station.Find("[data-grade=Acceptable]").Click();
-        station.Find("input[data-testid=notes]").Input("Lid cracked");
+        await station.Find("input[data-testid=notes]").InputAsync(new ChangeEventArgs { Value = "Lid cracked" });
 
         string? stored = null;
         station.WaitForAssertion(() =>
@@ -112,7 +113,7 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
     {
         var (plate, item) = await CreateItemAsync();
         var station = RenderStation();
-        Open(station, plate);
+        await OpenAsync(station, plate);
         station.Find("[data-grade=LikeNew]").Click();
 
         // Another tab grades the same item first.
