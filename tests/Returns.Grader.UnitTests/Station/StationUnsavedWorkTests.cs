@@ -2,8 +2,8 @@ using System.Text.Json;
 using Bunit;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
-using MudBlazor.Extensions;
 using MudBlazor;
+using MudBlazor.Extensions;
 using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.UnitTests.Station;
