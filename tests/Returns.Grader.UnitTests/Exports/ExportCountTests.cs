@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using Bunit;
-using Microsoft.AspNetCore.Components;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Features.Exports;
@@ -29,11 +28,11 @@ public sealed class ExportCountTests() : RealAppTestBase("Test Data", Roles.Data
         await api.CreateItemAsync(ApiJson.UniquePlate("EX"), category: category); // not graded: not in an export
         var page = Render<ExportsPage>();
 
-        await page.Find("input[data-testid=export-categories]").InputAsync(new ChangeEventArgs { Value = category }); // waits for the handler, so the count sees it
+        await page.Find("input[data-testid=export-categories]").InputAsync(category); // waits for the handler, so the count sees it
         page.Find("[data-testid=export-count]").Click();
         page.WaitForAssertion(() => Assert.Equal("3 graded items with photos match these filters now.", page.FindAll("[data-testid=export-preview]").SingleOrDefault()?.TextContent.Trim() ?? page.Markup));
 
-        await page.Find("input[data-testid=export-categories]").InputAsync(new ChangeEventArgs { Value = "NoSuchCategory" });
+        await page.Find("input[data-testid=export-categories]").InputAsync("NoSuchCategory");
         page.Find("[data-testid=export-count]").Click();
         page.WaitForAssertion(() => Assert.StartsWith("No graded item with a photo matches", page.Find("[data-testid=export-preview]").TextContent.Trim(), StringComparison.Ordinal));
     }

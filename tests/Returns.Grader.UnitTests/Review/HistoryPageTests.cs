@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using Bunit;
-using Microsoft.AspNetCore.Components;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Features.Review;
@@ -28,7 +27,7 @@ public sealed class HistoryPageTests() : RealAppTestBase("dev-grader (developmen
         Assert.Contains(plates[1], page.FindAll("tbody tr")[0].TextContent); // newest first
 
         // InputAsync, not Input: Input does not wait for MudTextField's handler, and CI once asserted before the filter ran.
-        await page.Find("input[data-testid=history-search]").InputAsync(new ChangeEventArgs { Value = plates[0][3..8].ToLowerInvariant() });
+        await page.Find("input[data-testid=history-search]").InputAsync(plates[0][3..8].ToLowerInvariant());
 
         page.WaitForAssertion(() =>
             Assert.Equal(plates[0], Assert.Single(page.FindAll("[data-testid=outcome]")).GetAttribute("data-return-id")));

@@ -1,5 +1,4 @@
 using Bunit;
-using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
@@ -80,7 +79,7 @@ public sealed class StationComponentTests : BunitTestBase
         var warning = verdict.Find("[data-testid=contradiction]");
         Assert.Contains("Like new", warning.TextContent);
         Assert.Contains("Unsellable", warning.TextContent);
-        await verdict.Find("input").InputAsync(new ChangeEventArgs { Value = "Part is in the box" }); // waits for the handler
+        await verdict.Find("input").InputAsync("Part is in the box"); // waits for the handler
         Assert.Equal("Part is in the box", reason);
     }
 

@@ -1,5 +1,4 @@
 using Bunit;
-using Microsoft.AspNetCore.Components;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
@@ -60,7 +59,7 @@ public abstract class StationPageTestBase : BunitTestBase
     /// <remarks>InputAsync waits for MudTextField's handler, so the submit sees the plate (Input does not wait).</remarks>
     protected static async Task ScanAsync(IRenderedComponent<Web.Features.Station.Station> station, string plate)
     {
-        await station.Find("#scan").InputAsync(new ChangeEventArgs { Value = plate });
+        await station.Find("#scan").InputAsync(plate);
         station.Find("form.scan-form").Submit();
     }
 

@@ -1,5 +1,4 @@
 using Bunit;
-using Microsoft.AspNetCore.Components;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -25,7 +24,7 @@ public sealed class StationSaveFailureTests : StationPageTestBase
         await OpenAsync(station, plate);
 
         station.Find("[data-grade=LikeNew]").Click();
-        await station.Find("input[data-testid=notes]").InputAsync(new ChangeEventArgs { Value = "Box opened, item unused" });
+        await station.Find("input[data-testid=notes]").InputAsync("Box opened, item unused");
         station.Find("button[data-testid=submit]").Click();
 
         // Today's code rethrew here, which on a live circuit ends it (bUnit surfaces it as the test's exception).

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Bunit;
-using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Extensions;
@@ -82,7 +81,7 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         var station = RenderStation();
         await OpenAsync(station, plate);
         station.Find("[data-grade=Acceptable]").Click();
-        await station.Find("input[data-testid=notes]").InputAsync(new ChangeEventArgs { Value = "Lid cracked" });
+        await station.Find("input[data-testid=notes]").InputAsync("Lid cracked");
 
         string? stored = null;
         station.WaitForAssertion(() =>
