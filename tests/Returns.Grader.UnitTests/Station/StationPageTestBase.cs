@@ -56,10 +56,11 @@ public abstract class StationPageTestBase : BunitTestBase
     }
 
     /// <summary>Types the plate into the scan field and presses Enter, as a scanner does.</summary>
-    /// <remarks>InputAsync waits for MudTextField's handler, so the submit sees the plate (Input does not wait).</remarks>
+    /// <remarks>The scan field binds on change (not Immediate), which the browser fires before the Enter's submit;
+    /// ChangeAsync waits for MudTextField's handler, so the submit sees the plate.</remarks>
     protected static async Task ScanAsync(IRenderedComponent<Web.Features.Station.Station> station, string plate)
     {
-        await station.Find("#scan").InputAsync(plate);
+        await station.Find("#scan").ChangeAsync(plate);
         station.Find("form.scan-form").Submit();
     }
 
