@@ -9,6 +9,7 @@
 #   ./make_data.sh synth-full  # synth-v1, v1b, v1c whole, only to retrain from scratch (~50 min)
 #   ./make_data.sh extra       # realmix-v3: 2 000 items with the train-only extra surfaces and wallpapers (v19)
 #   ./make_data.sh pairs       # realpairs-v1: 1 000 counterfactual pairs, clean and damaged in one scene (v20)
+#   ./make_data.sh objects     # realmix-v4: 2 000 items with v19's extra content and the train-only extra objects (v24)
 #   ./make_data.sh size-checks # fresh takes of the checks for too-small candidates H and I (realcheck-v3/v4,
 #                              # site-check-v2/v3; with synth-tests' synth-v1b/v1c-test), ~10 min
 #
@@ -65,6 +66,11 @@ for target in "${@:-checks}"; do
     pairs)
       real
       build realpairs-v1 realmix.py --real data/real --out data/realpairs-v1 --pairs --items 1000 --seed 61 --prefix rp61 --workers 2 ;;
+    objects)
+      real
+      [[ -f data/real/x/gimp-data-extras/usr/share/doc/gimp-data-extras/copyright ]] || "${python[@]}" realsrc.py --out data/real --extra
+      [[ -d data/real/x/openclipart-png && -d data/real/x/oxygen-icon-theme ]] || "${python[@]}" realsrc.py --out data/real --extra --extra-objects
+      build realmix-v4 realmix.py --real data/real --out data/realmix-v4 --items 2000 --seed 71 --prefix rm71 --extra-content --extra-objects --workers 2 ;;
     size-checks)
       real
       build realcheck-v3 realmix.py --real data/real --out data/realcheck-v3 --check --check-repeats 8 --workers 2
@@ -72,7 +78,7 @@ for target in "${@:-checks}"; do
       build site-check-v2 realmix.py --real data/real --out data/site-check-v2 --check --content site --check-repeats 2 --workers 2
       build site-check-v3 realmix.py --real data/real --out data/site-check-v3 --check --content site --check-repeats 3 --workers 2 ;;
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, size-checks)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks)" >&2
       exit 2 ;;
   esac
 done

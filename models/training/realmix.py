@@ -26,6 +26,10 @@ object photographed twice in the very same scene (pose, background, light, noise
 and once with damage painted on (VeryGood to Unsellable), as two items. Within a pair only the damage differs, so
 nothing but the damage can tell the two labels apart (REPORT.md "v20").
 
+``--extra-objects`` (training data only) draws EXTRA_OBJECT_SHARE of the real objects from thousands of train-only
+objects of other kinds (realsrc.EXTRA_OBJECT_PACKAGES: Oxygen's renderings of devices, Open Clip Art's drawings),
+loaded as they are drawn (REPORT.md "v24").
+
 ``--check`` writes the **real-photo check** instead: every check-side object three times, clean (LikeNew), lightly
 damaged (VeryGood or Good) and heavily damaged (Acceptable or Unsellable), three photos each on check-side
 backgrounds, all in the package's test split. evaluate.py --realcheck reports it per object.
@@ -48,13 +52,16 @@ from rubric import GRADES, grade_from_damage
 KINDS = [("object", 0.45), ("textured", 0.30), ("parametric", 0.25)]
 GRADE_WEIGHTS = [0.30, 0.175, 0.175, 0.175, 0.175]
 REAL_PHOTO_SCALE = 0.625          # real objects are photographed at 640x480-class sizes (sources are small)
+EXTRA_OBJECT_SHARE = 0.7         # with --extra-objects: the share of real objects drawn from the train-only objects
 CHECK_VARIANTS = [("clean", ["LikeNew"]), ("light", ["VeryGood", "Good"]), ("heavy", ["Acceptable", "Unsellable"])]
 
 _content: dict = {}
 
 
-def _init_worker(real_root: str, side: str, cache: str, content: str = "products", extra: bool = False):
-    """Loads the side's content once per worker process (with ``extra``, the train-only surfaces and wallpapers too)."""
+def _init_worker(real_root: str, side: str, cache: str, content: str = "products", extra: bool = False,
+                 extra_objects: bool = False):
+    """Loads the side's content once per worker process (with ``extra``, the train-only surfaces and wallpapers too;
+    with ``extra_objects`` the names of the train-only objects, which are loaded as they are drawn)."""
     objs = []
     for name, path in realsrc.objects(real_root, side, content):
         o = realsrc.load_object(path)
@@ -71,6 +78,23 @@ def _init_worker(real_root: str, side: str, cache: str, content: str = "products
         _content["textures"] += [(n, realsrc.read_texture(p)) for n, p in realsrc.extra_textures(real_root)]
         _content["backgrounds"] += [(n, realsrc.load_background(p, cache))
                                     for n, p in realsrc.extra_background_files(real_root)]
+    _content["extra_objects"] = []
+    if extra_objects:
+        if side != "train" or content != "products":
+            raise ValueError("the extra objects are train-only product content: the checks never use them")
+        _content["extra_objects"] = realsrc.extra_object_files(real_root)
+        if not _content["extra_objects"]:
+            raise ValueError(f"no train-only objects under {real_root}: run realsrc.py --extra-objects first")
+
+
+def draw_object(rng: np.random.Generator):
+    """(name, object) for a real-object item: with --extra-objects EXTRA_OBJECT_SHARE of the time one of the train-only
+    objects (None where it is an icon or a thin shape load_object refuses, and the caller draws again)."""
+    extra = _content.get("extra_objects")
+    if extra and rng.random() < EXTRA_OBJECT_SHARE:
+        name, path = extra[int(rng.integers(len(extra)))]
+        return name, realsrc.load_extra_object(path)
+    return _content["objects"][int(rng.integers(len(_content["objects"])))]
 
 
 def object_canvas(rgb: np.ndarray, alpha: np.ndarray, S: int, fill: float = 0.86):
@@ -191,7 +215,9 @@ def generate_item(args):
         n_views = int(rng.integers(2, 4))
         try:
             if kind == "object":
-                name, obj = _content["objects"][int(rng.integers(len(_content["objects"])))]
+                name, obj = draw_object(rng)
+                if obj is None:
+                    continue
                 damage = object_damage(rng, obj, grade)
                 render = object_render(obj, damage, int(rng.integers(2**31)))
                 views = _views(rng, n_views, render, REAL_PHOTO_SCALE)
@@ -297,11 +323,12 @@ def slug(name: str) -> str:
 
 def generate(real_root: str, out: str, items: int, seed: int, workers: int, prefix: str, check: bool,
              cache: str, log_every: int = 200, content: str = "products", check_repeats: int = 1,
-             extra: bool = False, pairs: bool = False) -> dict:
+             extra: bool = False, pairs: bool = False, extra_objects: bool = False) -> dict:
     side = "check" if check else "train"
     # the card lists what went in: the train-only extra packages only when they did
-    sources = {k: v for k, v in realsrc.read_sources(real_root).items() if extra or k not in realsrc.EXTRA_PACKAGES}
-    _init_worker(real_root, side, cache, content, extra)   # also in this process: names and counts for the card
+    sources = {k: v for k, v in realsrc.read_sources(real_root).items()
+               if (extra or k not in realsrc.EXTRA_PACKAGES) and (extra_objects or k not in realsrc.EXTRA_OBJECT_PACKAGES)}
+    _init_worker(real_root, side, cache, content, extra, extra_objects)   # also here: names and counts for the card
     if pairs and (check or content != "products"):
         raise ValueError("pairs are training data: train-side product objects only")
     generator = {"name": "models/training/realmix.py" + (" --check" if check else " --pairs" if pairs else ""),
@@ -309,7 +336,11 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
                  "side": side, "content_set": content, "sources": sources,
                  "content": {"objects": len(_content["objects"]), "textures": len(_content["textures"]),
                              "backgrounds": len(_content["backgrounds"]),
-                             **({"train_only_extra": sorted(realsrc.EXTRA_PACKAGES)} if extra else {})},
+                             **({"train_only_extra": sorted(realsrc.EXTRA_PACKAGES)} if extra else {}),
+                             **({"train_only_object_files": len(_content["extra_objects"]),
+                                 "train_only_object_share": EXTRA_OBJECT_SHARE,
+                                 "train_only_object_packages": sorted(realsrc.EXTRA_OBJECT_PACKAGES)}
+                                if extra_objects else {})},
                  "reserved_never_used": sorted(realsrc.RESERVED_PACKAGES)}
     if check:
         generator["variants"] = {v: g for v, g in CHECK_VARIANTS}
@@ -330,7 +361,7 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
         fn = generate_item
     writer = PackageWriter(out, source="synthetic-real-content" if not check else "real-photo-check",
                            generator=generator)
-    pool = Pool(workers, initializer=_init_worker, initargs=(real_root, side, cache, content, extra)) if workers > 1 else None
+    pool = Pool(workers, initializer=_init_worker, initargs=(real_root, side, cache, content, extra, extra_objects)) if workers > 1 else None
     it = pool.imap(fn, jobs, chunksize=4) if pool else map(fn, jobs)
     t0 = time.time()
     kinds = {}
@@ -354,6 +385,8 @@ def generate(real_root: str, out: str, items: int, seed: int, workers: int, pref
         else:
             item_id, grade, kind, name, types, views = res
             kinds[kind] = kinds.get(kind, 0) + 1
+            if name.startswith("extra-object:"):
+                kinds["object_train_only_extra"] = kinds.get("object_train_only_extra", 0) + 1
             extra = {"kind": kind, "object": name}
             writer.add_item(item_id, grade, _photos(types, views, extra), extra=extra)
         if log_every and (k + 1) % log_every == 0:
@@ -387,15 +420,21 @@ def main():
                          "damaged (two items each)")
     ap.add_argument("--extra-content", action="store_true",
                     help="training data only: add the train-only surfaces and wallpapers (realsrc.py --extra)")
+    ap.add_argument("--extra-objects", action="store_true",
+                    help="training data only: draw EXTRA_OBJECT_SHARE of the real objects from the train-only objects "
+                         "(realsrc.py --extra-objects)")
     a = ap.parse_args()
     if a.extra_content and a.check:
         ap.error("--extra-content is train-only; the check never uses it")
+    if a.extra_objects and (a.check or a.pairs or a.content != "products"):
+        ap.error("--extra-objects is train-only product content: not with --check, --pairs or --content site")
     if a.pairs and (a.check or a.content != "products"):
         ap.error("--pairs is training data of train-side product objects: not with --check or --content site")
     if a.check_repeats < 1 or (a.check_repeats > 1 and not a.check):
         ap.error("--check-repeats is a whole number >= 1, for --check")
     pkg = generate(a.real, a.out, a.items, a.seed, a.workers, a.prefix, a.check, a.cache, content=a.content,
-                   check_repeats=a.check_repeats, extra=a.extra_content, pairs=a.pairs)
+                   check_repeats=a.check_repeats, extra=a.extra_content, pairs=a.pairs,
+                   extra_objects=a.extra_objects)
     print(pkg["counts"])
 
 

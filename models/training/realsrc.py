@@ -13,7 +13,8 @@ package's version and licence in ``data/real/sources.json`` (the dataset cards c
 | plasma-workspace-wallpapers | KDE Plasma wallpapers (photos and artwork), used as backgrounds | GPL-2+ |
 | ukui-wallpapers | UKUI wallpapers (landscape photos), used as backgrounds | CC-BY-SA-3.0 |
 
-``--extra`` adds the train-only EXTRA_PACKAGES below (more surfaces and wallpapers, never on the check side).
+``--extra`` adds the train-only EXTRA_PACKAGES below (more surfaces and wallpapers, never on the check side), and
+``--extra-objects`` the train-only EXTRA_OBJECT_PACKAGES (whole objects of other kinds, never on the check side).
 
 Every object, background and texture is assigned once, by a hash of its name, to the **check** (about a quarter) or the
 **train** side: realcheck.py builds the real-photo check from check-side content only and realmix.py trains on
@@ -50,8 +51,19 @@ EXTRA_PACKAGES = {
     "gnome-backgrounds": "CC-BY-SA-3.0",           # wallpapers (photos and artwork)
     "lomiri-wallpapers": "CC-BY-SA-3.0",
 }
+# Train-only objects (issue 15, v24): the check's objects are Tux Paint photos training has never seen, and training
+# has seen 112 others. These add thousands of objects of other kinds, so that an object's own print, texture and
+# outline, seen for the first time, is not read as damage. Never on the check side: the check stays what it was.
+EXTRA_OBJECT_PACKAGES = {
+    "oxygen-icon-theme": "LGPL-3+",                # 256 px renderings of devices and appliances (headphones, printers,
+                                                   # drives, phones, cameras), applications and tools
+    "openclipart-png": "public domain (Open Clip Art Library dedication)",   # ~8 000 drawings of objects and signs
+}
+OXYGEN_FOLDERS = ["devices", "apps", "actions", "applets", "categories"]   # not mimetypes/places: hundreds of alike
+EXTRA_OBJECT_MAX_PIXELS = 16_000_000   # a few drawings are exported at up to 170 Mpx: seconds and GBs to decode
+EXTRA_OBJECT_MAX_SIDE = 640    # px: clip art is up to 4 000 px; Tux Paint's photos are at most about this size
 RESERVED_PACKAGES = {"python3-skimage", "opencv-doc"}
-assert not RESERVED_PACKAGES & (set(PACKAGES) | set(EXTRA_PACKAGES))
+assert not RESERVED_PACKAGES & (set(PACKAGES) | set(EXTRA_PACKAGES) | set(EXTRA_OBJECT_PACKAGES))
 
 # Tux Paint stamp folders that hold photos of objects (not drawings, not symbols, not people or landscapes).
 OBJECT_FOLDERS = ["food", "household", "hobbies", "sports", "medical", "vehicles", "plants/flowers",
@@ -77,13 +89,17 @@ def _refuse_reserved(path: str):
             raise ValueError(f"{path}: images of {p} are reserved for an independent check and are never read here")
 
 
-def fetch(out: str, extra: bool = False) -> dict:
-    """apt-get download each package (and with ``extra`` the train-only EXTRA_PACKAGES) into OUT/debs and unpack it into
-    OUT/x/PACKAGE; write OUT/sources.json (extra packages marked ``"train_only": true``)."""
+def fetch(out: str, extra: bool = False, extra_objects: bool = False) -> dict:
+    """apt-get download each package (with ``extra`` the train-only EXTRA_PACKAGES, with ``extra_objects`` the
+    train-only EXTRA_OBJECT_PACKAGES) into OUT/debs and unpack it into OUT/x/PACKAGE; write OUT/sources.json (train-only
+    packages marked ``"train_only": true``; packages fetched by an earlier call stay listed)."""
     debs, x = os.path.join(out, "debs"), os.path.join(out, "x")
     os.makedirs(debs, exist_ok=True)
-    sources = {}
-    for pkg, licence in list(PACKAGES.items()) + (list(EXTRA_PACKAGES.items()) if extra else []):
+    path = os.path.join(out, "sources.json")
+    sources = json.load(open(path)) if os.path.isfile(path) else {}
+    wanted = (list(PACKAGES.items()) + (list(EXTRA_PACKAGES.items()) if extra else [])
+              + (list(EXTRA_OBJECT_PACKAGES.items()) if extra_objects else []))
+    for pkg, licence in wanted:
         have = glob.glob(os.path.join(debs, pkg + "_*.deb"))
         if not have:
             subprocess.run(["apt-get", "download", pkg], cwd=debs, check=True)
@@ -96,7 +112,7 @@ def fetch(out: str, extra: bool = False) -> dict:
         version = subprocess.run(["dpkg-deb", "-f", deb, "Version"], capture_output=True, text=True,
                                  check=True).stdout.strip()
         sources[pkg] = {"version": version, "licence": licence, "deb": os.path.basename(deb),
-                        **({"train_only": True} if pkg in EXTRA_PACKAGES else {})}
+                        **({"train_only": True} if pkg in EXTRA_PACKAGES or pkg in EXTRA_OBJECT_PACKAGES else {})}
     with open(os.path.join(out, "sources.json"), "w") as f:
         json.dump(sources, f, indent=2)
     return sources
@@ -119,10 +135,13 @@ def object_files(root: str, folders: list | None = None) -> list:
     return files
 
 
-def load_object(path: str):
-    """RGBA stamp -> (rgb float32 [h,w,3] in 0..1, alpha float32 [h,w]) cropped to its alpha, or None if too small."""
-    _refuse_reserved(path)
-    im = Image.open(path).convert("RGBA")
+def load_object(path):
+    """RGBA stamp (a path, or an opened image) -> (rgb float32 [h,w,3] in 0..1, alpha float32 [h,w]) cropped to its
+    alpha, or None if too small."""
+    if isinstance(path, str):
+        _refuse_reserved(path)
+        path = Image.open(path)
+    im = path.convert("RGBA")
     a = np.asarray(im)[..., 3]
     ys, xs = np.nonzero(a > 20)
     if len(ys) == 0:
@@ -241,18 +260,47 @@ def extra_background_files(root: str) -> list:
     return files
 
 
+def extra_object_files(root: str) -> list:
+    """[(name, path)] of the train-only objects: Oxygen's 256 px icons of OXYGEN_FOLDERS and Open Clip Art's PNGs."""
+    x = os.path.join(root, "x")
+    files = []
+    for folder in OXYGEN_FOLDERS:
+        files += sorted(glob.glob(os.path.join(x, "oxygen-icon-theme", "usr", "share", "icons", "oxygen", "base",
+                                               "256x256", folder, "*.png")))
+    files += sorted(glob.glob(os.path.join(x, "openclipart-png", "usr", "share", "openclipart", "png", "**", "*.png"),
+                              recursive=True))
+    return [("extra-object:" + os.path.relpath(f, x), f) for f in files]
+
+
+def load_extra_object(path: str):
+    """load_object for a train-only object, shrunk to EXTRA_OBJECT_MAX_SIDE first (a 4 000 px drawing costs seconds
+    to paint on and adds nothing at 192 px); None where load_object would refuse it."""
+    _refuse_reserved(path)
+    im = Image.open(path)   # reads the header only
+    if im.size[0] * im.size[1] > EXTRA_OBJECT_MAX_PIXELS:
+        return None
+    if max(im.size) > EXTRA_OBJECT_MAX_SIDE:
+        im = im.convert("RGBA")
+        im.thumbnail((EXTRA_OBJECT_MAX_SIDE, EXTRA_OBJECT_MAX_SIDE), Image.LANCZOS)
+    return load_object(im)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="data/real")
     ap.add_argument("--extra", action="store_true", help="also the train-only EXTRA_PACKAGES (realmix.py --extra-content)")
+    ap.add_argument("--extra-objects", action="store_true",
+                    help="also the train-only EXTRA_OBJECT_PACKAGES (realmix.py --extra-objects)")
     a = ap.parse_args()
-    sources = fetch(a.out, a.extra)
+    sources = fetch(a.out, a.extra, a.extra_objects)
     print(json.dumps(sources, indent=2))
     for side in ("train", "check"):
         print(side, "objects", len(objects(a.out, side)), "textures", len(textures(a.out, side)),
               "backgrounds", len(backgrounds(a.out, side)))
     if a.extra:
         print("train only: textures", len(extra_textures(a.out)), "backgrounds", len(extra_background_files(a.out)))
+    if a.extra_objects:
+        print("train only: object files", len(extra_object_files(a.out)))
 
 
 if __name__ == "__main__":

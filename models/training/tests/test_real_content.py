@@ -149,6 +149,44 @@ def test_extra_content_is_train_only_and_goes_into_the_training_mix_when_asked(r
     assert "gimp-data-extras" in extra["train_only_extra"] and "train_only_extra" not in plain
 
 
+def test_extra_objects_are_train_only_are_drawn_into_the_mix_and_oversized_drawings_are_refused(real_root, tmp_path):
+    import shutil
+    root = tmp_path / "real"
+    shutil.copytree(real_root, root)
+    rng = np.random.default_rng(9)
+    devices = root / "x/oxygen-icon-theme/usr/share/icons/oxygen/base/256x256/devices"
+    devices.mkdir(parents=True)
+    disc(256, (90, 90, 90), rng).save(devices / "phone.png")
+    mimetypes = root / "x/oxygen-icon-theme/usr/share/icons/oxygen/base/256x256/mimetypes"
+    mimetypes.mkdir(parents=True)
+    disc(256, (90, 90, 90), rng).save(mimetypes / "text-plain.png")                 # a folder that is not used
+    clipart = root / "x/openclipart-png/usr/share/openclipart/png/household"
+    clipart.mkdir(parents=True)
+    disc(1200, (30, 120, 200), rng).save(clipart / "big_plate.png")                 # shrunk to 640 px on loading
+    Image.new("RGBA", (5000, 4000), (0, 0, 0, 255)).save(clipart / "poster.png")     # 20 Mpx: refused unread
+    names = [n for n, _ in realsrc.extra_object_files(str(root))]
+    assert names == ["extra-object:oxygen-icon-theme/usr/share/icons/oxygen/base/256x256/devices/phone.png",
+                     "extra-object:openclipart-png/usr/share/openclipart/png/household/big_plate.png",
+                     "extra-object:openclipart-png/usr/share/openclipart/png/household/poster.png"]
+    rgb, alpha = realsrc.load_extra_object(str(clipart / "big_plate.png"))
+    assert max(alpha.shape) <= realsrc.EXTRA_OBJECT_MAX_SIDE and rgb.shape[:2] == alpha.shape
+    assert realsrc.load_extra_object(str(clipart / "poster.png")) is None
+    with pytest.raises(ValueError, match="train-only"):
+        realmix._init_worker(str(root), "check", str(tmp_path / "cache"), extra_objects=True)
+    with pytest.raises(ValueError, match="train-only"):
+        realmix._init_worker(str(root), "train", str(tmp_path / "cache"), content="site", extra_objects=True)
+    pkg = realmix.generate(str(root), str(tmp_path / "objects"), items=24, seed=5, workers=1, prefix="rmx",
+                           check=False, cache=str(tmp_path / "cache"), log_every=0, extra_objects=True)
+    content, kinds = pkg["generator"]["content"], pkg["generator"]["kind_counts"]
+    assert content["train_only_object_files"] == 3 and "openclipart-png" in content["train_only_object_packages"]
+    assert 0 < kinds["object_train_only_extra"] <= kinds["object"]
+    drawn = {s["object"] for s in json.load(open(tmp_path / "objects/annotations/coco.json"))["images"]}
+    assert not any(n.endswith("poster.png") for n in drawn)                          # refused objects are drawn again
+    plain = realmix.generate(str(root), str(tmp_path / "plain"), items=4, seed=5, workers=1, prefix="rmx",
+                             check=False, cache=str(tmp_path / "cache"), log_every=0)["generator"]["content"]
+    assert "train_only_object_files" not in plain
+
+
 def test_the_check_has_each_check_object_clean_light_and_heavy_in_the_test_split(real_root, tmp_path):
     pkg = realmix.generate(real_root, str(tmp_path / "check"), items=0, seed=5, workers=1, prefix="rc",
                            check=True, cache=str(tmp_path / "cache"), log_every=0)
