@@ -196,7 +196,10 @@ def dataset_card(pkg: dict) -> str:
                 f"(VeryGood to Unsellable), as two items in the training split; {g.get('pairs')} pairs."
                 if g.get("pairs") else
                 "Training photos with real content (`models/training/realmix.py`): real objects (Tux Paint's cut-out "
-                "photos) with damage painted by synth.py's painter, parametric items with real textures, parametric "
+                "photos" + (f"; {round(100 * g['content']['train_only_object_share'])} % of draws from train-only "
+                            "objects of other kinds: Oxygen's renderings, Open Clip Art's drawings"
+                            if "train_only_object_files" in g.get("content", {}) else "") +
+                ") with damage painted by synth.py's painter, parametric items with real textures, parametric "
                 "items as synth.py draws them; every view on a real background (wallpaper crop, tiled texture) or a "
                 f"generated one. Kinds: `{json.dumps(g.get('kind_counts', g.get('kinds', {})))}`."
                 if pkg["source"] == "synthetic-real-content" else
