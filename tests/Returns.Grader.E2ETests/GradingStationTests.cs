@@ -48,12 +48,17 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("create-item")).ToBeVisibleAsync();
-        await Field(page, "new-sku").FillAsync("SKU-77");
+        // The SKU is scanned from the label (a scanner's speed), the rest typed; every value reaches the item whole.
+        await Field(page, "new-sku").FocusAsync();
+        await page.Keyboard.TypeAsync("SKU-77-4821-0093");
         await Field(page, "new-title").FillAsync("Stand mixer");
         await Field(page, "new-category").FillAsync("Appliances");
         await Field(page, "new-value").FillAsync("249.50");
         await page.GetByTestId("create").ClickAsync();
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await Assertions.Expect(page.GetByTestId("item-title")).ToHaveTextAsync("Stand mixer");
+        await Assertions.Expect(page.GetByTestId("item")).ToContainTextAsync("SKU SKU-77-4821-0093 · Appliances");
+        await Assertions.Expect(page.GetByTestId("item-value")).ToHaveTextAsync("$249.50");
 
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload
         {
