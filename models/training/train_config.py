@@ -131,6 +131,16 @@ PRESETS: dict[str, dict] = {
         "epochs": 100, "max_minutes": 45, "threads": 1, "lr": 7e-4, "warmup": 100, "pos_weight": 20,
         "damage_weight": 3, "bf16": True, "validate_every": 3, "low_res_size": 128, "low_res_share": 0.5,
     },
+    "real-content-4.1.0": {
+        "about": "4.1.0 (v24): 4.0.1 fine-tuned on five packages - real content, train-only surfaces, counterfactual "
+                 "pairs, train-only objects, generated - 45 min, two threads (REPORT.md, v24); give --init the 4.0.1 "
+                 "weights; ./make_data.sh checks train synth-tests extra pairs objects",
+        "data": "data/realmix-v1",
+        "extra_train": ["data/realmix-v3", "data/realpairs-v1", "data/realmix-v4", "data/synth-v2"],
+        "extra_validation": ["data/synth-v2"],
+        "epochs": 100, "max_minutes": 45, "threads": 2, "lr": 4e-4, "warmup": 50, "pos_weight": 20,
+        "damage_weight": 3, "bf16": True, "validate_every": 3, "low_res_size": 128, "low_res_share": 0.3,
+    },
     "hybrid-v17": {
         "about": "v17 (not shipped): 4.0.0's transformer over the frozen ResNet-18 stem, 65 min (REPORT.md, v17); "
                  "give --init ../grader-vit-v1",
