@@ -52,7 +52,7 @@ EXTRA_PACKAGES = {
     "lomiri-wallpapers": "CC-BY-SA-3.0",
 }
 # Train-only objects (issue 15, v24): the check's objects are Tux Paint photos training has never seen, and training
-# has seen 112 others. These add thousands of objects of other kinds, so that an object's own print, texture and
+# has seen 74 others (112 files; the loader keeps 74). These add thousands of objects of other kinds, so that an object's own print, texture and
 # outline, seen for the first time, is not read as damage. Never on the check side: the check stays what it was.
 EXTRA_OBJECT_PACKAGES = {
     "oxygen-icon-theme": "LGPL-3+",                # 256 px renderings of devices and appliances (headphones, printers,
@@ -96,7 +96,10 @@ def fetch(out: str, extra: bool = False, extra_objects: bool = False) -> dict:
     debs, x = os.path.join(out, "debs"), os.path.join(out, "x")
     os.makedirs(debs, exist_ok=True)
     path = os.path.join(out, "sources.json")
-    sources = json.load(open(path)) if os.path.isfile(path) else {}
+    sources = {}
+    if os.path.isfile(path):   # keep what an earlier call fetched (realsrc.py --extra, then --extra-objects)
+        with open(path) as f:
+            sources = json.load(f)
     wanted = (list(PACKAGES.items()) + (list(EXTRA_PACKAGES.items()) if extra else [])
               + (list(EXTRA_OBJECT_PACKAGES.items()) if extra_objects else []))
     for pkg, licence in wanted:
