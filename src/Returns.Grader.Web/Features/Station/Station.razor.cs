@@ -115,8 +115,10 @@ public sealed partial class Station : IAsyncDisposable
             _actorId = (await ActorAsync()).Id;
             // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now —
             // unless a plate scanned during the awaits above has already opened an item and focused it: the scan field
-            // taking focus back then made the next grade key type into it (GradingStationTests, 2 runs in 3, 2026-12-03).
-            _focusScan = _item is null;
+            // taking focus back then made the next grade key type into it (GradingStationTests, 2 runs in 3, 2026-12-03),
+            // or an unknown plate has opened the new-item form, whose SKU the associate may be typing already (the
+            // scan field took focus after its first character: "SKU S", clean-clone browser run, 2026-12-04).
+            _focusScan = _item is null && _unknownReturnId is null;
             // A reload in the middle of an item opens it again, with what the associate had chosen (Station.Drafts.cs).
             if (await LoadDraftAsync() is { } draft)
             {
