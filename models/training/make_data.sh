@@ -68,8 +68,9 @@ for target in "${@:-checks}"; do
       build realpairs-v1 realmix.py --real data/real --out data/realpairs-v1 --pairs --items 1000 --seed 61 --prefix rp61 --workers 2 ;;
     objects)
       real
-      [[ -f data/real/x/gimp-data-extras/usr/share/doc/gimp-data-extras/copyright ]] || "${python[@]}" realsrc.py --out data/real --extra
-      [[ -d data/real/x/openclipart-png && -d data/real/x/oxygen-icon-theme ]] || "${python[@]}" realsrc.py --out data/real --extra --extra-objects
+      # one fetch for both kinds of train-only content: realsrc.py skips packages already downloaded and unpacked
+      [[ -f data/real/x/gimp-data-extras/usr/share/doc/gimp-data-extras/copyright && -d data/real/x/openclipart-png \
+         && -d data/real/x/oxygen-icon-theme ]] || "${python[@]}" realsrc.py --out data/real --extra --extra-objects
       build realmix-v4 realmix.py --real data/real --out data/realmix-v4 --items 2000 --seed 71 --prefix rm71 --extra-content --extra-objects --workers 2 ;;
     size-checks)
       real

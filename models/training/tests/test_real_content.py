@@ -118,10 +118,16 @@ def test_training_mix_is_a_valid_package_of_train_side_content_with_exact_damage
     assert "tuxpaint-stamps-default" in card and "python3-skimage" in card
 
 
-def test_extra_content_is_train_only_and_goes_into_the_training_mix_when_asked(real_root, tmp_path):
+def copy_of(real_root, tmp_path):
+    """A writable copy of the module's real-content folder, for a test that adds packages to it."""
     import shutil
     root = tmp_path / "real"
     shutil.copytree(real_root, root)
+    return root
+
+
+def test_extra_content_is_train_only_and_goes_into_the_training_mix_when_asked(real_root, tmp_path):
+    root = copy_of(real_root, tmp_path)
     rng = np.random.default_rng(7)
     pats = root / "x/gimp-data-extras/usr/share/gimp/2.0/patterns"
     pats.mkdir(parents=True)
@@ -150,9 +156,7 @@ def test_extra_content_is_train_only_and_goes_into_the_training_mix_when_asked(r
 
 
 def test_extra_objects_are_train_only_are_drawn_into_the_mix_and_oversized_drawings_are_refused(real_root, tmp_path):
-    import shutil
-    root = tmp_path / "real"
-    shutil.copytree(real_root, root)
+    root = copy_of(real_root, tmp_path)
     rng = np.random.default_rng(9)
     devices = root / "x/oxygen-icon-theme/usr/share/icons/oxygen/base/256x256/devices"
     devices.mkdir(parents=True)
