@@ -1,8 +1,10 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 using Returns.Grader.TestSupport;
+using Xunit.Abstractions;
 
 namespace Returns.Grader.E2ETests;
 
@@ -16,7 +18,15 @@ public class BrowserAppFixture : IAsyncLifetime
 
     private IPlaywright? _playwright;
 
-    public GraderAppFactory App { get; } = new();
+    public BrowserAppFixture()
+    {
+        App = new GraderAppFactory { TestServices = services => services.AddSingleton<ILoggerProvider>(Diagnostics) };
+    }
+
+    public GraderAppFactory App { get; }
+
+    /// <summary>What the pages and the app said, for a failed test's output (<see cref="ReportAsync"/>).</summary>
+    public BrowserDiagnostics Diagnostics { get; } = new();
 
     /// <summary>Which model the app runs; empty = manual mode (the station flow without suggestions).</summary>
     protected virtual string ModelDirectory => "";
@@ -57,7 +67,7 @@ public class BrowserAppFixture : IAsyncLifetime
     /// </summary>
     public async Task<IPage> SignedInAsync(string path, string name, string role = "Grader", int width = 1280, int height = 720)
     {
-        var context = await Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
@@ -73,6 +83,17 @@ public class BrowserAppFixture : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         return page;
     }
+
+    /// <summary>A new browser context whose pages the diagnostics watch; tests open every context through here.</summary>
+    public async Task<IBrowserContext> NewContextAsync(BrowserNewContextOptions options)
+    {
+        var context = await Browser.NewContextAsync(options);
+        Diagnostics.Watch(context);
+        return context;
+    }
+
+    /// <summary>Writes what the test's pages and the app said to the test's output (printed when the test fails).</summary>
+    public Task ReportAsync(ITestOutputHelper output) => Diagnostics.ReportAsync(output);
 
     /// <summary>Uploads one of models/samples at the open station item and waits for the model's suggestion.</summary>
     public static async Task UploadSampleAsync(IPage page, string sample)

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Features.Photos;
+using Xunit.Abstractions;
 
 namespace Returns.Grader.E2ETests;
 
@@ -17,14 +18,19 @@ public sealed class TightIntakeFixture : BrowserAppFixture
 }
 
 /// <summary>When intake sheds load (503 + Retry-After), the station says "busy" and sends the photo again by itself.</summary>
-public sealed class BusyIntakeStationTests(TightIntakeFixture fixture) : IClassFixture<TightIntakeFixture>
+public sealed class BusyIntakeStationTests(TightIntakeFixture fixture, ITestOutputHelper output) : IClassFixture<TightIntakeFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
+    public Task DisposeAsync() => fixture.ReportAsync(output);
+
     [Fact]
     public async Task BusyIntake_StationShowsBusy_ThenSendsThePhotoAgainByItself()
     {
         var plate = ApiJson.UniquePlate("E2E");
         await fixture.App.ApiClient().CreateItemAsync(plate);
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
         page.SetDefaultNavigationTimeout(45_000);
         await page.GotoAsync("/station");

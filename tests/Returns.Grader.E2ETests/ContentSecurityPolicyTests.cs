@@ -1,5 +1,6 @@
 using Microsoft.Playwright;
 using Returns.Grader.TestSupport;
+using Xunit.Abstractions;
 
 namespace Returns.Grader.E2ETests;
 
@@ -7,12 +8,17 @@ namespace Returns.Grader.E2ETests;
 /// The app's Content-Security-Policy (script-src 'self' + nonce, no eval) is strict enough to matter only if the Blazor
 /// circuit and MudBlazor still work under it: the browser reports every blocked script, style, image or connection.
 /// </summary>
-public sealed class ContentSecurityPolicyTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
+public sealed class ContentSecurityPolicyTests(BrowserAppFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
+    public Task DisposeAsync() => fixture.ReportAsync(output);
+
     [Fact]
     public async Task SignInAndStation_RunWithoutASingleCspViolation()
     {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
         // Every document records its violations; the console keeps the ones of pages already left.
         await context.AddInitScriptAsync("""
             window.__cspViolations = [];

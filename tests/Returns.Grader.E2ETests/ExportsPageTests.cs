@@ -2,12 +2,18 @@ using System.IO.Compression;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Returns.Grader.TestSupport;
+using Xunit.Abstractions;
 
 namespace Returns.Grader.E2ETests;
 
 /// <summary>A data scientist exports labels from the page, watches it finish, and downloads the package in the browser.</summary>
-public sealed class ExportsPageTests(BrowserAppFixture fixture) : IClassFixture<BrowserAppFixture>
+public sealed class ExportsPageTests(BrowserAppFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
+    public Task DisposeAsync() => fixture.ReportAsync(output);
+
     [Fact]
     public async Task DataScientist_StartsAnExport_SeesItComplete_AndDownloadsThePackage()
     {
@@ -19,7 +25,7 @@ public sealed class ExportsPageTests(BrowserAppFixture fixture) : IClassFixture<
             (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")))).EnsureSuccessStatusCode();
             (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).EnsureSuccessStatusCode();
         }
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), AcceptDownloads = true });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), AcceptDownloads = true });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a

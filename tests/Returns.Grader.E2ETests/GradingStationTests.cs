@@ -7,14 +7,19 @@ using Xunit.Abstractions;
 
 namespace Returns.Grader.E2ETests;
 
-public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppFixture>
+public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
+    public Task DisposeAsync() => fixture.ReportAsync(output);
+
     /// <summary>The screen sizes the station is used at (issue 17): a desktop monitor and a tablet on a cart.</summary>
     public static TheoryData<int, int> ScreenSizes => new() { { 1920, 1080 }, { 1024, 768 } };
 
     private async Task<IPage> SignedInStationAsync(string name, string role = "Grader", int width = 1280, int height = 720)
     {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions
         {
             BaseURL = fixture.BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },

@@ -16,8 +16,13 @@ namespace Returns.Grader.E2ETests;
 /// Models page in Chromium, grade and review more items, see both models in the comparison, promote in the browser, and
 /// see new suggestions come from the promoted model.
 /// </summary>
-public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppWithModelFixture>
+public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppWithModelFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
+    public Task DisposeAsync() => fixture.ReportAsync(output);
+
     [Fact]
     public async Task GradedLabels_BecomeAShadowModel_ThatIsComparedAndPromoted()
     {
@@ -144,7 +149,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
 
     private async Task<IPage> SignedInAsync(string path)
     {
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a

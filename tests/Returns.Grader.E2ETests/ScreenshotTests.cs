@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.Playwright;
 using Returns.Grader.TestSupport;
+using Xunit.Abstractions;
 
 namespace Returns.Grader.E2ETests;
 
@@ -10,8 +11,13 @@ namespace Returns.Grader.E2ETests;
 /// at each size the page fits the screen's width (nothing to scroll sideways) and its main controls are on screen, and
 /// a screenshot of each is kept under artifacts/screenshots/ for a reviewer to look at.
 /// </summary>
-public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture) : IClassFixture<BrowserAppWithModelFixture>
+public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppWithModelFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
+    public Task DisposeAsync() => fixture.ReportAsync(output);
+
     private static readonly string Folder = Path.Combine(RepositoryPaths.Root, "artifacts", "screenshots");
 
     public static TheoryData<string, int, int> Sizes => new() { { "desktop", 1920, 1080 }, { "tablet", 1024, 768 } };

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Playwright;
 using Returns.Grader.TestSupport;
+using Xunit.Abstractions;
 
 namespace Returns.Grader.E2ETests;
 
@@ -8,8 +9,13 @@ namespace Returns.Grader.E2ETests;
 /// The station with the shipped model: a suggestion the model is familiar with and sure about is the associate's starting
 /// point, and what they do to it is stored; one it is not is shown as information only.
 /// </summary>
-public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) : IClassFixture<BrowserAppWithModelFixture>
+public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppWithModelFixture>, IAsyncLifetime
 {
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
+    public Task DisposeAsync() => fixture.ReportAsync(output);
+
     /// <summary>The shipped model's own floor for prefilling (its manifest's familiarity section), never a number written here.</summary>
     private static readonly double? PrefillMinConfidence =
         JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.ShippedModel, "model.json"))).RootElement
@@ -19,7 +25,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture) :
     private async Task<IPage> OpenOnStationAsync(string plate, string associate)
     {
         await fixture.App.ApiClient().CreateItemAsync(plate);
-        var context = await fixture.Browser.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/station");
         await page.FillAsync("#name", associate);
