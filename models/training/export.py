@@ -29,7 +29,7 @@ from dataset import MEAN, MIN_DECODED_FACTOR, STD, preprocess_image, to_tensor
 from package import open_package
 from regions import regions_from_probs, sigmoid
 from rubric import DAMAGE_TYPES, GRADE_POINT_RANGES, GRADES, RUBRIC_VERSION, SEVERITY_POINTS
-from train import load_checkpoint
+from train import load_checkpoint, repo_relative
 
 INPUT_NAME = "pixel_values"
 OUTPUT_NAMES = ["grade_logits", "damage_logits"]
@@ -236,6 +236,20 @@ def manifest(name, version, cfg, cal, training, metrics, onnx_path, pt_path,
     }
 
 
+def training_record(tr: dict) -> dict:
+    """The manifest's training_data: the fields of the run's training summary that a reader of the manifest needs, with
+    package paths as the repository names them (runs before 2026-12-05 recorded the absolute paths of the machine they
+    ran on; train.py now records repository paths and names a shipped init by name and version)."""
+    training = {k: tr.get(k) for k in ("package_source", "package_fingerprint", "package_counts", "generator",
+                                        "train_images", "validation_images", "steps", "batch", "epochs_completed",
+                                        "train_minutes", "train_cpu_minutes", "images_seen", "train_minutes_total",
+                                        "init", "threads", "bf16", "extra_train_packages")}
+    if training["extra_train_packages"]:
+        training["extra_train_packages"] = [{**p, "package": repo_relative(p["package"])}
+                                            for p in training["extra_train_packages"]]
+    return training
+
+
 def familiarity_section(cal: dict) -> dict:
     f = cal["familiarity"]
     return {"output": FAMILIARITY_OUTPUT, "threshold": round(f["threshold"], 6),
@@ -278,10 +292,7 @@ def main():
     export_onnx(model, onnx_path, item_box=bool(cal.get("item_size")))
     metrics = json.load(open(a.metrics)) if a.metrics else {}
     tr = ck.get("training", {})
-    training = {k: tr.get(k) for k in ("package_source", "package_fingerprint", "package_counts", "generator",
-                                        "train_images", "validation_images", "steps", "batch", "epochs_completed",
-                                        "train_minutes", "train_cpu_minutes", "images_seen", "train_minutes_total",
-                                        "init", "threads", "bf16", "extra_train_packages")}
+    training = training_record(tr)
     if a.training_from:
         if any(v is not None for v in training.values()):
             ap.error("--training-from is for a checkpoint without a training record; this one has one")

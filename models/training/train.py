@@ -14,6 +14,7 @@ The learning-rate schedule (warmup + cosine) follows max(step progress, wall-clo
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -121,10 +122,43 @@ def localizer_loss(model, small, boxes, gen, bf16: bool = False):
     return (pred.float() - target).abs().mean()
 
 
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def repo_relative(path: str) -> str:
+    """A path as the repository names it (models/training/data/realmix-v3), the same on every machine; a path
+    outside the checkout stays absolute."""
+    full = os.path.abspath(path)
+    if os.path.commonpath([full, REPO_ROOT]) != REPO_ROOT:
+        return full
+    return os.path.relpath(full, REPO_ROOT).replace(os.sep, "/")
+
+
+def describe_init(path: str | None) -> str | None:
+    """What a run was fine-tuned from, as a manifest should say it: a shipped model by name, version and model.pt's
+    sha256 when the model.json beside it vouches for that file (the folder will hold the next model by the time this
+    run ships, so its path alone would name the wrong one); anything else by its repository path and sha256."""
+    if not path:
+        return None
+    pt = os.path.join(path, "model.pt") if os.path.isdir(path) else path
+    digest = hashlib.sha256()
+    with open(pt, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    sha = digest.hexdigest()
+    manifest = os.path.join(os.path.dirname(pt), "model.json")
+    if os.path.exists(manifest):
+        with open(manifest) as f:
+            shipped = json.load(f)
+        if shipped.get("files", {}).get("pytorch_weights_sha256") == sha:
+            return f"{shipped['name']} {shipped['version']} (model.pt sha256 {sha[:16]}...; fine-tuned from it)"
+    return f"{repo_relative(pt)} (sha256 {sha[:16]}...)"
+
+
 def package_record(path: str) -> dict:
     """Where a package is, its content fingerprint and counts, for the training summary (opened once)."""
     pkg = open_package(path)
-    return {"package": os.path.abspath(path), "fingerprint": pkg.fingerprint(), "counts": pkg.manifest.get("counts")}
+    return {"package": repo_relative(path), "fingerprint": pkg.fingerprint(), "counts": pkg.manifest.get("counts")}
 
 
 def calibrate(model, val: dict, grid: int) -> dict:
@@ -247,6 +281,7 @@ def main():
 
 def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: dict, own: int) -> None:
     """The training loop (warmup + cosine over max(step, wall-clock) progress), then calibration and the checkpoint."""
+    init_description = describe_init(a.init)   # now: the init's folder may hold another model when this run ships
     cfg = model.cfg
     grid, out_grid, crop = cfg.damage_grid, cfg.output_grid, cfg.crop_to_item
     train_counts = count_targets(train["meta"])
@@ -359,7 +394,7 @@ def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: 
     print("validation:", json.dumps({"grade": {k: v for k, v in cal["validation"]["grade"].items() if k != "confusion"},
                                      "region_recall": cal["validation"]["regions"]["recall"]}), flush=True)
     pkg = open_package(a.data)
-    summary = {"package": os.path.abspath(a.data), "package_fingerprint": pkg.fingerprint(),
+    summary = {"package": repo_relative(a.data), "package_fingerprint": pkg.fingerprint(),
                "extra_validation_packages": [package_record(e) for e in a.extra_validation],
                "extra_train_packages": [package_record(e) for e in a.extra_train],
                "rehearsal_packages": [package_record(e) for e in a.rehearsal],
@@ -373,11 +408,11 @@ def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: 
                "damage_weight": a.damage_weight, "count_weight": a.count_weight,
                "low_res": ({"size": a.low_res_size, "share": a.low_res_share, "steps": low_res_steps}
                            if a.low_res_size else None),
-               "bf16": a.bf16, "init": a.init, "threads": a.threads, "history": history,
+               "bf16": a.bf16, "init": init_description, "threads": a.threads, "history": history,
                "preset": a.preset, "settings": a.to_dict()}
     if a.init and "history" in ck:   # continuing a run: carry the earlier phase's record and time
         prior = ck.get("training", {}).get("train_minutes_total") or (ck["history"][-1]["minutes"] if ck["history"] else 0)
-        summary["prior_phase"] = {"checkpoint": a.init, "history": ck["history"], "minutes": round(prior, 1)}
+        summary["prior_phase"] = {"checkpoint": init_description, "history": ck["history"], "minutes": round(prior, 1)}
         summary["train_minutes_total"] = round(prior + train_minutes, 1)
     else:
         summary["train_minutes_total"] = summary["train_minutes"]
