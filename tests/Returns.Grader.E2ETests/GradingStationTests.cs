@@ -292,6 +292,10 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task QuestionMark_ShowsTheShortcutSheet_ButIsTextWhileTypingAPlate()
     {
         var page = await SignedInStationAsync("Ivy Keys");
+        // This test moves focus away itself, so it waits until the page's start can no longer move it back (the scan
+        // field takes focus twice: as soon as it is enabled, and again once the associate and any draft are loaded; a
+        // blur between the two was undone on a loaded machine, 2026-12-05). The other tests type at once, as a scanner does.
+        await Assertions.Expect(page.Locator("[data-testid=station][data-ready=on]")).ToHaveCountAsync(1);
         var sheet = page.GetByTestId("shortcut-sheet");
 
         await page.Keyboard.TypeAsync("?"); // the scan field has focus: a "?" there is part of what is typed
@@ -326,7 +330,8 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await supervisor.Locator($"[data-testid=claim][data-return-id={plate}]").ClickAsync();
         await Assertions.Expect(supervisor.GetByTestId("review-item")).ToContainTextAsync(plate);
         await Assertions.Expect(supervisor.GetByTestId("grader-grade")).ToContainTextAsync("Like new by Fay Associate");
-        // Keys 1-5 grade on the review page too (shortcuts.js): "4" is Acceptable.
+        // Keys 1-5 grade on the review page too (shortcuts.js): "4" is Acceptable, once the page listens for keys.
+        await Assertions.Expect(supervisor.Locator("[data-testid=review-form][data-keys=on]")).ToHaveCountAsync(1);
         await supervisor.Keyboard.PressAsync("4");
         await Assertions.Expect(supervisor.Locator("[data-testid=review-form] [data-grade=Acceptable]")).ToHaveAttributeAsync("aria-checked", "true");
         await supervisor.Locator("[data-testid=review-form] [data-damage=tear]").ClickAsync();

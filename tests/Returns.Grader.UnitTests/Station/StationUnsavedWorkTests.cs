@@ -44,6 +44,17 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
     }
 
     [Fact]
+    public void ThePage_SaysOnItselfWhenItsStartIsDone()
+    {
+        var station = RenderStation();
+
+        // data-ready turns on in the same pass that focuses the scan field, never before it: a script that waits for it
+        // knows the page's start will not move focus again.
+        station.WaitForAssertion(() => Assert.Equal("on", station.Find("[data-testid=station]").GetAttribute("data-ready")));
+        Assert.Single(StationJs.Invocations, i => i.Identifier == "attach");
+    }
+
+    [Fact]
     public async Task ScanningAnotherPlate_WithUnsavedChoices_AsksFirst()
     {
         var (first, _) = await CreateItemAsync();

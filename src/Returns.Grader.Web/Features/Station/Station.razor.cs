@@ -27,6 +27,12 @@ public sealed partial class Station : IAsyncDisposable
     private bool _focusScan;
     private bool _focusItem;
 
+    /// <summary>
+    /// The first render's work is done (keys heard, the associate known, a draft restored, focus placed); said on the page
+    /// (data-ready) so that a test or a script knows that nothing of the page's start will move focus after it.
+    /// </summary>
+    private bool _ready;
+
     /// <summary>Cancelled when the circuit goes (the page is disposed): reads nobody will see are stopped (issue 16).</summary>
     private readonly CancellationTokenSource _circuitGone = new();
 
@@ -139,6 +145,11 @@ public sealed partial class Station : IAsyncDisposable
         {
             _focusScan = false;
             await _scanField.FocusAsync();
+        }
+        if (firstRender)
+        {
+            _ready = true;
+            StateHasChanged();
         }
         await StoreDraftAsync();
     }
