@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Logging;
 
 namespace Returns.Grader.Web.Components;
 
@@ -8,12 +9,36 @@ namespace Returns.Grader.Web.Components;
 /// of running to the end (issue 16). Writes the user asked for (a claim, a decision, a registration, an export request)
 /// deliberately do not take it: they complete even if the page goes meanwhile.
 /// </summary>
-public abstract class CircuitPage : ComponentBase, IDisposable
+public abstract partial class CircuitPage : ComponentBase, IDisposable
 {
     private readonly CancellationTokenSource _circuitGone = new();
     private bool _disposed;
 
+    [Inject]
+    private ILoggerFactory LoggerFactory { get; set; } = default!;
+
     protected CancellationToken CircuitGone => _circuitGone.Token;
+
+    /// <summary>
+    /// For the catch-all of an action the user asked for (a decision, a claim, an export, a model change): logs what the
+    /// page did not expect (the database refusing a write, storage gone) and says it in plain words for the page to show.
+    /// The action's handler must not rethrow it: an exception escaping a Blazor Server event handler ends the circuit, and
+    /// with it everything the user had entered on the page (the station does the same for associates, issue 17).
+    /// </summary>
+    /// <param name="notDone">What did not happen, and what was kept, in the user's words: "the final grade was not saved;
+    /// your choices are still here".</param>
+    protected string ActionFailed(Exception exception, string notDone)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        if (!(_disposed && exception is OperationCanceledException)) // the page went meanwhile: nothing unexpected
+        {
+            LogActionFailed(LoggerFactory.CreateLogger(GetType()), exception, GetType().Name, notDone);
+        }
+        return $"Something went wrong and {notDone}. Try again; if it keeps happening, tell your administrator.";
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An action on {Page} failed ({NotDone}); the page and what was entered on it were kept")]
+    private static partial void LogActionFailed(ILogger logger, Exception exception, string page, string notDone);
 
     public void Dispose()
     {

@@ -37,6 +37,31 @@ public sealed class ExportsPageTests : RealAppTestBase
         Assert.Equal(3, page.FindAll("input[data-testid^=format-][checked]").Count);
     }
 
+    [Fact]
+    public async Task RefusedExport_IsSaidInPlainWords_TheFormStays_AndTheNextTryStarts()
+    {
+        var page = Render<ExportsPage>();
+        page.Find("input[data-testid=format-coco]").Change(false); // a choice of the data scientist's
+        var refusal = await RefusedWrites.OnAsync(App.DatabasePath, "ExportJobs");
+
+        page.Find("[data-testid=export-start]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("the export was not started", page.Find("[data-testid=export-errors]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(3, page.FindAll("input[data-testid^=format-][checked]").Count);
+        Assert.Equal(0, await ExportCountAsync());
+
+        await refusal.DisposeAsync();
+        page.Find("[data-testid=export-start]").Click();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=export-errors]")));
+        Assert.Equal(1, await ExportCountAsync());
+    }
+
+    private async Task<int> ExportCountAsync()
+    {
+        await using var db = await App.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        return await db.ExportJobs.CountAsync();
+    }
+
     private async Task AddCompletedExportAsync(long bytes)
     {
         var factory = App.Services.GetRequiredService<IDbContextFactory<GraderDb>>();

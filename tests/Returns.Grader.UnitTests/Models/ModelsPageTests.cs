@@ -63,6 +63,27 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
     }
 
     [Fact]
+    public async Task RefusedPromotion_IsSaidInPlainWords_NothingChanges_AndTheNextTryPromotes()
+    {
+        var twin = await RegisterSameFileAsync("9.0.1-twin");
+        var page = Render<ModelsPage>();
+        var row = $"tr[data-model-version='{twin.ModelVersion}']";
+        var refusal = await RefusedWrites.OnAsync(App.DatabasePath, "RegisteredModels", "UPDATE");
+
+        page.Find($"{row} [data-testid=promote]").Click();
+        page.Find("[data-testid=confirm-yes]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("nothing was changed", page.Find("[data-testid=model-message]").TextContent, StringComparison.Ordinal));
+        Assert.Equal("shadow", page.Find(row).GetAttribute("data-state"));
+        Assert.NotEqual(twin.ModelVersion, Registry.Active?.Manifest.ModelVersion);
+
+        await refusal.DisposeAsync();
+        page.Find($"{row} [data-testid=promote]").Click();
+        page.Find("[data-testid=confirm-yes]").Click();
+        page.WaitForAssertion(() => Assert.Equal("active", page.Find(row).GetAttribute("data-state")));
+    }
+
+    [Fact]
     public void Rollback_AsksFirst()
     {
         var page = Render<ModelsPage>();

@@ -116,6 +116,57 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     }
 
     [Fact]
+    public async Task RefusedDecision_ShowsTheMessage_KeepsThePageAndItsChoices_AndTheNextTryIsKept()
+    {
+        var (plate, task) = await QueuedAsync();
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElement("[data-testid=approve]");
+        page.Find("[data-testid=review-form] [data-grade=Acceptable]").Click(); // a choice the supervisor has made
+        var refusal = await RefusedWrites.OnAsync(App.DatabasePath, "GradeDecisions");
+
+        page.Find("[data-testid=approve]").Click();
+
+        // Before: the exception left the event handler, which on a live circuit ends it and the supervisor's choices
+        // with it (bUnit surfaces it as the test's exception).
+        page.WaitForAssertion(() => Assert.Contains("the final grade was not saved", page.Find("[data-testid=review-message]").TextContent));
+        Assert.Equal("true", page.Find("[data-testid=review-form] [data-grade=Acceptable]").GetAttribute("aria-checked"));
+        Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+        Assert.Equal(ItemStatus.InReview, (await ItemAsync(plate)).Status);
+
+        await refusal.DisposeAsync();
+        page.Find("[data-testid=approve]").Click();
+        page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        Assert.Equal(ItemStatus.Final, (await ItemAsync(plate)).Status);
+    }
+
+    [Fact]
+    public async Task RefusedClaim_OnTheQueue_IsSaidInPlainWords_AndThePageGoesOn()
+    {
+        var (plate, _) = await QueuedAsync();
+        var queue = Render<ReviewQueuePage>();
+        var claim = $"[data-testid=claim][data-return-id={plate}]";
+        queue.WaitForElement(claim);
+        var refusal = await RefusedWrites.OnAsync(App.DatabasePath, "ReviewTasks", "UPDATE");
+
+        queue.Find(claim).Click();
+
+        queue.WaitForAssertion(() => Assert.Contains("the item was not claimed", queue.Find("[data-testid=queue-message]").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain("/review/", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal);
+
+        await refusal.DisposeAsync();
+        queue.Find(claim).Click();
+        queue.WaitForAssertion(() => Assert.Contains("/review/", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+    }
+
+    private async Task<ReturnItemDetails> ItemAsync(string plate)
+    {
+        var items = App.Services.GetRequiredService<ReturnItems>();
+        var id = await items.FindIdByReturnIdAsync(plate, CancellationToken.None);
+        return (await items.GetAsync(id!.Value, CancellationToken.None))!;
+    }
+
+    [Fact]
     public async Task WithoutTheLease_TheSupervisorIsToldWhy_AndNothingIsSaved()
     {
         var (plate, task) = await QueuedAsync();

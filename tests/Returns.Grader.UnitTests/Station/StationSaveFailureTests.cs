@@ -1,5 +1,4 @@
 using Bunit;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
@@ -18,7 +17,7 @@ public sealed class StationSaveFailureTests : StationPageTestBase
     public async Task RefusedSave_ShowsTheMessage_KeepsTheForm_AndSavesOnTheNextTry()
     {
         var (plate, item) = await CreateItemAsync();
-        await RefuseDecisionsAsync(true);
+        var refusal = await RefusedWrites.OnAsync(App.DatabasePath, "GradeDecisions");
 
         var station = RenderStation();
         await OpenAsync(station, plate);
@@ -35,22 +34,10 @@ public sealed class StationSaveFailureTests : StationPageTestBase
         Assert.Equal(0, await DecisionCountAsync(item.Id));
 
         // The database takes writes again: the same form, Save once more, and it is kept.
-        await RefuseDecisionsAsync(false);
+        await refusal.DisposeAsync();
         station.Find("button[data-testid=submit]").Click();
         station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
         Assert.Equal(1, await DecisionCountAsync(item.Id));
         Assert.Empty(station.FindAll("[data-testid=station-message]"));
-    }
-
-    /// <summary>A trigger makes the real database refuse every new decision (as a full disk or a lost lock would).</summary>
-    private async Task RefuseDecisionsAsync(bool refuse)
-    {
-        await using var connection = new SqliteConnection($"Data Source={App.DatabasePath}");
-        await connection.OpenAsync();
-        await using var command = connection.CreateCommand();
-        command.CommandText = refuse
-            ? "CREATE TRIGGER refuse_decisions BEFORE INSERT ON GradeDecisions BEGIN SELECT RAISE(ABORT, 'disk full (test)'); END;"
-            : "DROP TRIGGER refuse_decisions;";
-        await command.ExecuteNonQueryAsync();
     }
 }
