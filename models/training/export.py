@@ -244,6 +244,8 @@ def training_record(tr: dict) -> dict:
                                         "train_images", "validation_images", "steps", "batch", "epochs_completed",
                                         "train_minutes", "train_cpu_minutes", "images_seen", "train_minutes_total",
                                         "init", "threads", "bf16", "extra_train_packages")}
+    if training["init"] and os.path.isabs(training["init"]):   # an older run's init: a path on the machine it ran on
+        training["init"] = repo_relative(training["init"])
     if training["extra_train_packages"]:
         training["extra_train_packages"] = [{**p, "package": repo_relative(p["package"])}
                                             for p in training["extra_train_packages"]]

@@ -150,7 +150,7 @@ def describe_init(path: str | None) -> str | None:
     if os.path.exists(manifest):
         with open(manifest) as f:
             shipped = json.load(f)
-        if shipped.get("files", {}).get("pytorch_weights_sha256") == sha:
+        if shipped.get("files", {}).get("pytorch_weights_sha256") == sha and shipped.get("name") and shipped.get("version"):
             return f"{shipped['name']} {shipped['version']} (model.pt sha256 {sha[:16]}...; fine-tuned from it)"
     return f"{repo_relative(pt)} (sha256 {sha[:16]}...)"
 

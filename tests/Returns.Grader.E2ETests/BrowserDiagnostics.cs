@@ -115,7 +115,8 @@ public sealed class BrowserDiagnostics : ILoggerProvider
                 Add("circuit socket opened: " + socket.Url);
                 socket.Close += (_, _) => Add("circuit socket closed");
             };
-            page.Dialog += (_, dialog) => Add($"dialog {dialog.Type}: {dialog.Message}");
+            // No Dialog listener here: any listener stops Playwright's automatic dismissal, and a dialog no test answers
+            // would then hold the page. The tests that expect a dialog listen for it themselves.
         }
 
         public IEnumerable<string> Events => _events;
@@ -128,11 +129,12 @@ public sealed class BrowserDiagnostics : ILoggerProvider
             }
             try
             {
-                var text = await _page.EvaluateAsync<string>("() => document.body ? document.body.innerText : ''");
+                // Bounded: a page held by something (a dialog, a busy script) must not hold the test's disposal too.
+                var text = await _page.EvaluateAsync<string>("() => document.body ? document.body.innerText : ''").WaitAsync(TimeSpan.FromSeconds(5));
                 text = string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
                 return $"{_page.Url}\n  shows: {(text.Length > MaxVisibleText ? text[..MaxVisibleText] + " ..." : text)}";
             }
-            catch (PlaywrightException e)
+            catch (Exception e) when (e is PlaywrightException or TimeoutException)
             {
                 return $"{_page.Url} (its text could not be read: {e.Message.Split('\n')[0]})";
             }

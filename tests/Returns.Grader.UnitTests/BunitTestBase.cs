@@ -21,10 +21,12 @@ public abstract class BunitTestBase : BunitContext, IAsyncLifetime
     protected virtual ValueTask DisposeTestAsync() => ValueTask.CompletedTask;
 
     /// <summary>A signed-in user: a grader unless a test class needs another role.</summary>
-    protected BunitTestBase(string name = "Test Grader", string role = "Grader", string id = "test:grader")
+    /// <param name="services">Services a test class adds or replaces (e.g. a logger it reads), before any is resolved.</param>
+    protected BunitTestBase(string name = "Test Grader", string role = "Grader", string id = "test:grader", Action<IServiceCollection>? services = null)
     {
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
+        services?.Invoke(Services);
         var authorization = AddAuthorization();
         authorization.SetAuthorized(name);
         authorization.SetRoles(role);

@@ -43,6 +43,14 @@ def test_an_init_its_manifest_does_not_vouch_for_is_named_by_path_and_sha(tmp_pa
     sha = hashlib.sha256(b"new weights").hexdigest()
     assert describe_init(str(tmp_path / "m")) == f"{tmp_path / 'm' / 'model.pt'} (sha256 {sha[:16]}...)"
     assert describe_init(None) is None
+    # a manifest that vouches for the file but names no version does not make one up
+    _shipped(tmp_path / "n", b"weights", vouched_sha=None)
+    with open(tmp_path / "n" / "model.json") as f:
+        manifest = json.load(f)
+    del manifest["version"]
+    with open(tmp_path / "n" / "model.json", "w") as f:
+        json.dump(manifest, f)
+    assert describe_init(str(tmp_path / "n")).endswith(f"(sha256 {hashlib.sha256(b'weights').hexdigest()[:16]}...)")
 
 
 def test_the_manifest_record_names_packages_as_the_repository_does_even_for_an_older_run():
@@ -56,3 +64,5 @@ def test_the_manifest_record_names_packages_as_the_repository_does_even_for_an_o
     assert record["init"] == older["init"] and record["steps"] == 10
     assert "history" not in record   # the loss curve stays in the checkpoint, not in the manifest
     assert training_record({})["extra_train_packages"] is None
+    assert training_record({"init": os.path.join(REPO_ROOT, "models/training/runs/v9/final.pt")})["init"] \
+        == "models/training/runs/v9/final.pt"

@@ -1,5 +1,7 @@
 using Bunit;
 using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Returns.Grader.Web.Components.Layout;
 
 namespace Returns.Grader.UnitTests.Components;
@@ -10,12 +12,26 @@ namespace Returns.Grader.UnitTests.Components;
 /// </summary>
 public sealed class PageFailureTests : BunitTestBase
 {
+    private readonly ErrorLog _log;
+
+    public PageFailureTests()
+        : this(new ErrorLog())
+    {
+    }
+
+    private PageFailureTests(ErrorLog log)
+        : base(services: services => services.AddSingleton<ILoggerFactory>(new LoggerFactory([log])))
+    {
+        _log = log;
+    }
+
     [Fact]
     public void APageThatThrows_IsReplacedByPlainWords_TheBarStays_AndTheNextPageRenders()
     {
         var layout = Render<MainLayout>(p => p.Add(c => c.Body, Page<FailingPage>()));
 
         Assert.Contains("Something went wrong on this page", layout.Find("[data-testid=page-failure]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(["the database is gone (test)"], _log.Errors); // logged as an Error, for the alert operations.md names
         Assert.Contains("Test Grader", layout.Find("[data-testid=signed-in-as]").TextContent, StringComparison.Ordinal);
 
         layout.Render(p => p.Add(c => c.Body, Page<WorkingPage>()));
@@ -35,6 +51,30 @@ public sealed class PageFailureTests : BunitTestBase
         layout.Find("[data-testid=page-failure-retry]").Click();
         Assert.Empty(layout.FindAll("[data-testid=page-failure]"));
         Assert.NotNull(layout.Find("[data-testid=failing-button]"));
+    }
+
+    /// <summary>The messages of the exceptions logged at Error or above.</summary>
+    private sealed class ErrorLog : ILoggerProvider, ILogger
+    {
+        public List<string> Errors { get; } = [];
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Error;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel) && exception is not null)
+            {
+                Errors.Add(exception.Message);
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private static RenderFragment Page<TPage>() where TPage : IComponent => builder =>

@@ -48,18 +48,19 @@ public sealed class ExportsPageTests : RealAppTestBase
 
         page.WaitForAssertion(() => Assert.Contains("the export was not started", page.Find("[data-testid=export-errors]").TextContent, StringComparison.Ordinal));
         Assert.Equal(3, page.FindAll("input[data-testid^=format-][checked]").Count);
-        Assert.Equal(0, await ExportCountAsync());
+        Assert.Equal(0, ExportCount());
 
         await refusal.DisposeAsync();
         page.Find("[data-testid=export-start]").Click();
+        page.WaitForAssertion(() => Assert.Equal(1, ExportCount()));
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=export-errors]")));
-        Assert.Equal(1, await ExportCountAsync());
     }
 
-    private async Task<int> ExportCountAsync()
+    /// <summary>Synchronous, so that bUnit's WaitForAssertion can poll it.</summary>
+    private int ExportCount()
     {
-        await using var db = await App.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
-        return await db.ExportJobs.CountAsync();
+        using var db = App.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContext();
+        return db.ExportJobs.Count();
     }
 
     private async Task AddCompletedExportAsync(long bytes)

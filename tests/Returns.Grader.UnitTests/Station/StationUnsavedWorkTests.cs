@@ -48,8 +48,8 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
     {
         var station = RenderStation();
 
-        // data-ready turns on in the same pass that focuses the scan field, never before it: a script that waits for it
-        // knows the page's start will not move focus again.
+        // data-ready turns on once the first render's work is done (Station.OnAfterRenderAsync sets it after the focus
+        // calls of that pass); here: it turns on at all, and only after the page's script was attached.
         station.WaitForAssertion(() => Assert.Equal("on", station.Find("[data-testid=station]").GetAttribute("data-ready")));
         Assert.Single(StationJs.Invocations, i => i.Identifier == "attach");
     }
