@@ -30,6 +30,16 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         return (plate, Guid.Parse(item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!));
     }
 
+    /// <summary>A queued item claimed by the supervisor, open on the review page.</summary>
+    private async Task<(string Plate, IRenderedComponent<ReviewTaskPage> Page)> ClaimedOnThePageAsync()
+    {
+        var (plate, task) = await QueuedAsync();
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElement("[data-testid=approve]");
+        return (plate, page);
+    }
+
     [Fact]
     public async Task TheGradersChoicesArePrefilled_AndSavingAnOverrideWaitsForAReasonCode()
     {
@@ -49,17 +59,12 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     [Fact]
     public async Task ApprovingWithTheLease_SetsTheFinalLabel_AndGoesBackToTheQueue()
     {
-        var (plate, task) = await QueuedAsync();
-        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
-        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
-        page.WaitForElement("[data-testid=approve]");
+        var (plate, page) = await ClaimedOnThePageAsync();
 
         page.Find("[data-testid=approve]").Click();
 
         page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
-        var id = await App.Services.GetRequiredService<ReturnItems>().FindIdByReturnIdAsync(plate, CancellationToken.None);
-        var item = await App.Services.GetRequiredService<ReturnItems>().GetAsync(id!.Value, CancellationToken.None);
-        Assert.Equal(ItemStatus.Final, item!.Status);
+        Assert.Equal(ItemStatus.Final, (await ItemAsync(plate)).Status);
     }
 
     /// <summary>
@@ -118,10 +123,7 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     [Fact]
     public async Task RefusedDecision_ShowsTheMessage_KeepsThePageAndItsChoices_AndTheNextTryIsKept()
     {
-        var (plate, task) = await QueuedAsync();
-        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
-        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
-        page.WaitForElement("[data-testid=approve]");
+        var (plate, page) = await ClaimedOnThePageAsync();
         page.Find("[data-testid=review-form] [data-grade=Acceptable]").Click(); // a choice the supervisor has made
         var refusal = await RefusedWrites.OnAsync(App.DatabasePath, "GradeDecisions");
 
@@ -177,8 +179,6 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         page.Find("[data-testid=approve]").Click();
 
         page.WaitForAssertion(() => Assert.NotEmpty(page.Find("[data-testid=review-message]").TextContent.Trim()));
-        var id = await App.Services.GetRequiredService<ReturnItems>().FindIdByReturnIdAsync(plate, CancellationToken.None);
-        var item = await App.Services.GetRequiredService<ReturnItems>().GetAsync(id!.Value, CancellationToken.None);
-        Assert.Equal(ItemStatus.InReview, item!.Status);
+        Assert.Equal(ItemStatus.InReview, (await ItemAsync(plate)).Status);
     }
 }
