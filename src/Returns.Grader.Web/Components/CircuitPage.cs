@@ -34,7 +34,9 @@ public abstract partial class CircuitPage : ComponentBase, IDisposable
         {
             LogActionFailed(LoggerFactory.CreateLogger(GetType()), exception, GetType().Name, notDone);
         }
-        return $"Something went wrong and {notDone}. Try again; if it keeps happening, tell your administrator.";
+        return Infrastructure.TransientStoreFailureHandler.IsTransient(exception)
+            ? $"The database was busy and {notDone}. Try again in a few seconds."
+            : $"Something went wrong and {notDone}. Try again; if it keeps happening, tell your administrator.";
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "An action on {Page} failed ({NotDone}); the page and what was entered on it were kept")]

@@ -17,8 +17,23 @@ public sealed class CircuitPageTests : BunitTestBase
         Assert.True(token.IsCancellationRequested);
     }
 
+    [Fact]
+    public void AFailedAction_IsSaidInPlainWords_AndABusyDatabaseAsBusy()
+    {
+        var page = Render<ProbePage>().Instance;
+
+        Assert.Equal("Something went wrong and the export was not started. Try again; if it keeps happening, tell your administrator.",
+            page.Failed(new InvalidOperationException("disk full"), "the export was not started"));
+        // SQLite's BUSY (5), as EF Core wraps it: found on the inner exception
+        var busy = new Microsoft.EntityFrameworkCore.DbUpdateException("save failed", new Microsoft.Data.Sqlite.SqliteException("database is locked", 5));
+        Assert.Equal("The database was busy and the export was not started. Try again in a few seconds.",
+            page.Failed(busy, "the export was not started"));
+    }
+
     private sealed class ProbePage : CircuitPage
     {
         public CancellationToken Token => CircuitGone;
+
+        public string Failed(Exception exception, string notDone) => ActionFailed(exception, notDone);
     }
 }
