@@ -328,7 +328,9 @@ public sealed partial class Station : IAsyncDisposable
         catch (Exception e)
         {
             LogActionFailed(Logger, e, _item?.ReturnId ?? ScanText);
-            _message = new StationMessage(Severity.Error, "Something went wrong and nothing was saved. Your choices are still here: try again; if it keeps happening, call a supervisor.");
+            _message = new StationMessage(Severity.Error, Infrastructure.TransientStoreFailureHandler.IsTransient(e)
+                ? "The database was busy and nothing was saved. Your choices are still here: try again in a few seconds."
+                : "Something went wrong and nothing was saved. Your choices are still here: try again; if it keeps happening, call a supervisor.");
         }
         finally
         {
