@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 
 namespace Returns.Grader.IntegrationTests;
@@ -54,6 +56,21 @@ public sealed class BusyDatabaseTests : IClassFixture<BusyDatabaseTests.OneSecon
         Assert.True(kept.IsSuccessStatusCode, $"the same grade once the database is free: {(int)kept.StatusCode}");
         item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         Assert.Equal(1, item.GetProperty("decisions").GetArrayLength());
+    }
+
+    /// <summary>Endpoints that commit task by task or in two steps are never told "nothing was kept" (ADR 0033).</summary>
+    [Theory]
+    [InlineData("/api/v1/review-queue/approve-agreeing")]
+    [InlineData("/api/v1/models")]
+    public void EndpointsThatCommitInSteps_AreMarked_SoABusyDatabaseThereStaysA500(string route)
+    {
+        var endpoints = _app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+            .Where(e => "/" + e.RoutePattern.RawText?.Trim('/') == route
+                        && e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods.Contains("POST") == true)
+            .ToList();
+
+        Assert.Single(endpoints);
+        Assert.NotNull(endpoints[0].Metadata.GetMetadata<Returns.Grader.Web.Infrastructure.CommitsInSteps>());
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public abstract partial class CircuitPage : ComponentBase, IDisposable
         {
             LogActionFailed(LoggerFactory.CreateLogger(GetType()), exception, GetType().Name, notDone);
         }
-        return Infrastructure.TransientStoreFailureHandler.IsTransient(exception)
+        return Infrastructure.TransientStoreFailureHandler.IsBusyWithNothingKept(exception)
             ? $"The database was busy and {notDone}. Try again in a few seconds."
             : $"Something went wrong and {notDone}. Try again; if it keeps happening, tell your administrator.";
     }

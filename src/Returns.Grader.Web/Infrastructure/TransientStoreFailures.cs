@@ -8,11 +8,20 @@ using Npgsql;
 namespace Returns.Grader.Web.Infrastructure;
 
 /// <summary>
-/// A database busy for a moment answers 503 with Retry-After, as a full intake queue does (ADR 0021), instead of 500:
-/// SQLite still locked by another writer when its busy timeout ends, a PostgreSQL error its client calls transient, or
-/// the retry strategy's attempts spent on PostgreSQL or SQL Server. The transaction was rolled back, so nothing of the
-/// request was kept and the same request can simply be sent again; the station sends a photo again after a 503 by itself.
-/// Anything else stays a 500: a fault that will not pass by waiting must not be dressed as one that will.
+/// Endpoint metadata: this endpoint commits in more than one step (a bulk approval task by task, a model registration
+/// then its state), so a busy database part way may have kept some of it. Its failures are never answered "nothing was
+/// kept, send it again" (ADR 0033).
+/// </summary>
+public sealed class CommitsInSteps;
+
+/// <summary>
+/// A database busy for a moment answers 503 with Retry-After, as a full intake queue does (ADR 0021), instead of 500 —
+/// but only where the failure is known to have come before any commit, so that "nothing of this request was kept, send
+/// it again" is true: SQLite still locked by another writer when its busy timeout ends (the transaction is rolled back),
+/// and on PostgreSQL or SQL Server the errors that abort a transaction before it commits (a deadlock, a serialization
+/// failure, a lock not granted, a connection refused), also when EF Core's retry strategy has spent its attempts on
+/// them. A dropped connection or a timeout is not mapped: it can come after the server committed. The station sends a
+/// photo again after a 503 by itself.
 /// </summary>
 public sealed partial class TransientStoreFailureHandler(IProblemDetailsService problems, ILogger<TransientStoreFailureHandler> logger) : IExceptionHandler
 {
@@ -20,18 +29,31 @@ public sealed partial class TransientStoreFailureHandler(IProblemDetailsService 
 
     private const int SqliteBusy = 5;
     private const int SqliteLocked = 6;
+    private const int SqlServerDeadlockVictim = 1205;
 
-    public static bool IsTransient(Exception exception) => exception switch
+    /// <summary>PostgreSQL's SQLSTATEs that end a statement before its transaction can commit.</summary>
+    private static readonly HashSet<string> PostgresBeforeCommit =
+    [
+        PostgresErrorCodes.SerializationFailure, PostgresErrorCodes.DeadlockDetected, PostgresErrorCodes.LockNotAvailable,
+        PostgresErrorCodes.CannotConnectNow, PostgresErrorCodes.TooManyConnections,
+        PostgresErrorCodes.SqlClientUnableToEstablishSqlConnection, PostgresErrorCodes.SqlServerRejectedEstablishmentOfSqlConnection,
+    ];
+
+    /// <summary>The database was busy and the request's transaction never committed (the exception or an inner one).</summary>
+    public static bool IsBusyWithNothingKept(Exception exception) => exception switch
     {
         SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } => true,
-        NpgsqlException { IsTransient: true } => true,
-        RetryLimitExceededException => true,
-        _ => exception.InnerException is { } inner && IsTransient(inner),
+        PostgresException postgres => PostgresBeforeCommit.Contains(postgres.SqlState),
+        Microsoft.Data.SqlClient.SqlException sqlServer => sqlServer.Number == SqlServerDeadlockVictim,
+        // EF Core's retry strategy gave up: judged by the last attempt's failure, as each attempt was its own transaction.
+        RetryLimitExceededException { InnerException: { } last } => IsBusyWithNothingKept(last),
+        _ => exception.InnerException is { } inner && IsBusyWithNothingKept(inner),
     };
 
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (!IsTransient(exception) || httpContext.Response.HasStarted)
+        if (!IsBusyWithNothingKept(exception) || httpContext.Response.HasStarted
+            || httpContext.GetEndpoint()?.Metadata.GetMetadata<CommitsInSteps>() is not null)
         {
             return false;
         }

@@ -69,6 +69,7 @@ public static class ModelEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .WithMetadata(new CommitsInSteps()) // registered, then put in shadow: a busy database between the two keeps the first
             .WithSummary("Registers a model (ONNX + manifest) after checking that it loads, matches its manifest and runs on a sample photo; it starts in shadow unless state=retired.");
 
         // State changes carry no body: the cookie callers' antiforgery check is what stops a forged one (ADR 0005).

@@ -386,7 +386,16 @@ public sealed partial class ModelRegistry(
                 db.RegisteredModels.Add(row);
                 AddFileRows(db, row.Id, target);
                 db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, "model.registered", row.ModelVersion, new { row.Sha256, row.ByteSize, validation }));
-                await db.SaveChangesAsync(cancellationToken);
+                try
+                {
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+                catch
+                {
+                    // No row names the folder: remove it, or it would stay on disk for good (a new try gets a new folder).
+                    TryDeleteFolder(target);
+                    throw;
+                }
             }
             finally
             {
@@ -401,6 +410,19 @@ public sealed partial class ModelRegistry(
             {
                 System.IO.Directory.Delete(staging, recursive: true);
             }
+        }
+    }
+
+    /// <summary>Best effort: a folder left behind costs disk, not correctness (no row names it), so failing here is logged only.</summary>
+    private void TryDeleteFolder(string folder)
+    {
+        try
+        {
+            System.IO.Directory.Delete(folder, recursive: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogFolderLeft(logger, e, folder);
         }
     }
 
@@ -611,6 +633,9 @@ public sealed partial class ModelRegistry(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} is active in the database but cannot be loaded on this node; still suggesting with the previous model: {Reason}")]
     private static partial void LogFollowFailed(ILogger logger, string modelVersion, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A model folder whose registration did not commit could not be removed: {Folder}")]
+    private static partial void LogFolderLeft(ILogger logger, Exception exception, string folder);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {ModelVersion} was not on this node: written to {Folder} from the database")]
     private static partial void LogWrittenFromDatabase(ILogger logger, string modelVersion, string folder);

@@ -37,6 +37,7 @@ public static class ReviewEndpoints
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<BulkApproval>()
             .ProducesValidationProblem()
+            .WithMetadata(new CommitsInSteps()) // task by task: a busy database part way keeps the approvals before it
             .WithSummary("Approves each listed open task where the model's suggestion, the grader's grade and the rubric agree (not flagged ones); says why any was left.");
 
         api.MapPost("/{taskId}/decision", async (Guid taskId, ReviewDecisionRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>

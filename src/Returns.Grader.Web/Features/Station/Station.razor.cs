@@ -328,7 +328,7 @@ public sealed partial class Station : IAsyncDisposable
         catch (Exception e)
         {
             LogActionFailed(Logger, e, _item?.ReturnId ?? ScanText);
-            _message = new StationMessage(Severity.Error, Infrastructure.TransientStoreFailureHandler.IsTransient(e)
+            _message = new StationMessage(Severity.Error, Infrastructure.TransientStoreFailureHandler.IsBusyWithNothingKept(e)
                 ? "The database was busy and nothing was saved. Your choices are still here: try again in a few seconds."
                 : "Something went wrong and nothing was saved. Your choices are still here: try again; if it keeps happening, call a supervisor.");
         }
