@@ -8,7 +8,7 @@ namespace Returns.Grader.Web.Infrastructure;
 /// subclasses; <see cref="DomainProblemHandler"/> turns any of them into problem+json, so endpoints hold no catch blocks
 /// and pages catch the same exceptions to say it in words. The message is the problem's detail: plain words for people.
 /// </summary>
-public abstract class DomainProblemException(string message) : Exception(message)
+public abstract class DomainProblemException(string message, Exception? innerException = null) : Exception(message, innerException)
 {
     public abstract int Status { get; }
 
@@ -33,6 +33,15 @@ public sealed class DomainProblemHandler(IProblemDetailsService problems) : IExc
         {
             return false;
         }
+        await WriteAsync(problems, httpContext, domain, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The answer for <paramref name="domain"/>: its status, headers and problem+json.</summary>
+    public static async Task WriteAsync(IProblemDetailsService problems, HttpContext httpContext, DomainProblemException domain, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(httpContext);
+        ArgumentNullException.ThrowIfNull(domain);
         ProblemDetails problem = domain.Errors is { } errors
             ? new HttpValidationProblemDetails(errors) { Title = domain.Title, Status = domain.Status }
             : new ProblemDetails { Title = domain.Title, Status = domain.Status, Detail = domain.Message };
@@ -45,10 +54,9 @@ public sealed class DomainProblemHandler(IProblemDetailsService problems) : IExc
             httpContext.Response.Headers[name] = value;
         }
         httpContext.Response.StatusCode = domain.Status;
-        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
+        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = domain }))
         {
             await httpContext.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json", cancellationToken);
         }
-        return true;
     }
 }

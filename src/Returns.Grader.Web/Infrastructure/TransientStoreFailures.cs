@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Diagnostics;
-using Microsoft.AspNetCore.Mvc;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
@@ -13,6 +12,20 @@ namespace Returns.Grader.Web.Infrastructure;
 /// kept, send it again" (ADR 0033).
 /// </summary>
 public sealed class CommitsInSteps;
+
+/// <summary>The answer to a busy database where nothing was kept: 503 with Retry-After, like a full photo intake.</summary>
+public sealed class DatabaseBusyException(Exception cause)
+    : DomainProblemException($"Nothing of this request was kept. Send it again in {TransientStoreFailureHandler.RetryAfterSeconds} seconds.", cause)
+{
+    public override int Status => StatusCodes.Status503ServiceUnavailable;
+    public override string Title => "The database is busy";
+
+    public override IReadOnlyDictionary<string, object?> Extensions =>
+        new Dictionary<string, object?> { ["reason"] = "database_busy", ["retryAfterSeconds"] = TransientStoreFailureHandler.RetryAfterSeconds };
+
+    public override IReadOnlyDictionary<string, string> Headers =>
+        new Dictionary<string, string> { ["Retry-After"] = TransientStoreFailureHandler.RetryAfterSeconds.ToString(CultureInfo.InvariantCulture) };
+}
 
 /// <summary>
 /// A database busy for a moment answers 503 with Retry-After, as a full intake queue does (ADR 0021), instead of 500 —
@@ -58,19 +71,7 @@ public sealed partial class TransientStoreFailureHandler(IProblemDetailsService 
             return false;
         }
         LogBusy(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
-        var problem = new ProblemDetails
-        {
-            Status = StatusCodes.Status503ServiceUnavailable,
-            Title = "The database is busy",
-            Detail = $"Nothing of this request was kept. Send it again in {RetryAfterSeconds} seconds.",
-            Extensions = { ["reason"] = "database_busy", ["retryAfterSeconds"] = RetryAfterSeconds },
-        };
-        httpContext.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        httpContext.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
-        if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
-        {
-            await httpContext.Response.WriteAsJsonAsync(problem, problem.GetType(), options: null, contentType: "application/problem+json", cancellationToken);
-        }
+        await DomainProblemHandler.WriteAsync(problems, httpContext, new DatabaseBusyException(exception), cancellationToken);
         return true;
     }
 
