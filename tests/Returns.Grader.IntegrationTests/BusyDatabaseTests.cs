@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 
@@ -18,7 +17,7 @@ public sealed class BusyDatabaseTests : IClassFixture<BusyDatabaseTests.OneSecon
     /// <summary>The embedded default's file, with a busy timeout of one second instead of 30.</summary>
     public sealed class OneSecondBusyTimeoutApp : GraderAppFactory
     {
-        public OneSecondBusyTimeoutApp() => Settings["ConnectionStrings:Grader"] = $"Data Source={DatabasePath};Default Timeout=1";
+        public OneSecondBusyTimeoutApp() => SqliteBusyTimeoutSeconds = 1;
     }
 
     private readonly OneSecondBusyTimeoutApp _app;
@@ -33,12 +32,8 @@ public sealed class BusyDatabaseTests : IClassFixture<BusyDatabaseTests.OneSecon
         var grade = new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "dent" } } };
 
         HttpResponseMessage refused;
-        await using (var otherWriter = new SqliteConnection($"Data Source={_app.DatabasePath}"))
+        await using (await HeldWriteLock.TakeAsync(_app.DatabasePath))
         {
-            await otherWriter.OpenAsync();
-            // BEGIN IMMEDIATE: the write lock, held until the transaction is rolled back as it is disposed.
-            await using var hold = await otherWriter.BeginTransactionAsync();
-
             refused = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", grade);
         }
 

@@ -46,6 +46,12 @@ public class GraderAppFactory : WebApplicationFactory<Program>
 
     public string EnvironmentName { get; init; } = "Development";
 
+    /// <summary>
+    /// On SQLite, how long a write waits for another writer's lock before it fails as busy (the app's own is 30 s); a
+    /// test of what a busy database answers sets it short (<see cref="HeldWriteLock"/>).
+    /// </summary>
+    public int? SqliteBusyTimeoutSeconds { get; init; }
+
     /// <summary>Replaces services for a test (e.g. a fake clock); applied after the app's own registrations.</summary>
     public Action<IServiceCollection>? TestServices { get; init; }
 
@@ -65,6 +71,10 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         foreach (var (key, value) in BlobContainer?.Settings ?? new Dictionary<string, string?>())
         {
             builder.UseSetting(key, value);
+        }
+        if (SqliteBusyTimeoutSeconds is { } busyTimeout && Provider == DatabaseProvider.Sqlite)
+        {
+            builder.UseSetting("ConnectionStrings:Grader", $"Data Source={DatabasePath};Default Timeout={busyTimeout}");
         }
         foreach (var (key, value) in Settings)
         {

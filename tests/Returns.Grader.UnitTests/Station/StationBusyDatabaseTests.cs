@@ -1,5 +1,4 @@
 using Bunit;
-using Microsoft.Data.Sqlite;
 using Returns.Grader.TestSupport;
 
 namespace Returns.Grader.UnitTests.Station;
@@ -8,14 +7,9 @@ namespace Returns.Grader.UnitTests.Station;
 /// The station on an app whose SQLite busy timeout is one second (the app's is 30): while another writer holds the
 /// database, Save says the database was busy, keeps the form, and the same Save once it is free is kept (ADR 0033).
 /// </summary>
-public sealed class StationBusyDatabaseTests() : StationPageTestBase(OneSecondBusyTimeout())
+public sealed class StationBusyDatabaseTests()
+    : StationPageTestBase(new GraderAppFactory { SqliteBusyTimeoutSeconds = 1, Settings = { ["Grader:Vision:ModelDirectory"] = "" } })
 {
-    private static GraderAppFactory OneSecondBusyTimeout()
-    {
-        var app = new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
-        app.Settings["ConnectionStrings:Grader"] = $"Data Source={app.DatabasePath};Default Timeout=1";
-        return app;
-    }
 
     [Fact]
     public async Task SaveWhileTheDatabaseIsBusy_SaysSo_KeepsTheForm_AndTheNextSaveIsKept()
@@ -25,10 +19,8 @@ public sealed class StationBusyDatabaseTests() : StationPageTestBase(OneSecondBu
         await OpenAsync(station, plate);
         station.Find("[data-grade=LikeNew]").Click();
 
-        await using (var otherWriter = new SqliteConnection($"Data Source={App.DatabasePath}"))
+        await using (await HeldWriteLock.TakeAsync(App.DatabasePath))
         {
-            await otherWriter.OpenAsync();
-            await using var hold = await otherWriter.BeginTransactionAsync(); // the write lock, until rolled back below
             station.Find("button[data-testid=submit]").Click();
             station.WaitForAssertion(() => Assert.Contains("The database was busy and nothing was saved",
                 station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
