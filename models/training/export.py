@@ -15,7 +15,6 @@ The ONNX file is checked with onnx.checker and its input/output shapes are verif
 from __future__ import annotations
 
 import argparse
-import hashlib
 import io
 import json
 import os
@@ -29,7 +28,7 @@ from dataset import MEAN, MIN_DECODED_FACTOR, STD, preprocess_image, to_tensor
 from package import open_package
 from regions import regions_from_probs, sigmoid
 from rubric import DAMAGE_TYPES, GRADE_POINT_RANGES, GRADES, RUBRIC_VERSION, SEVERITY_POINTS
-from train import load_checkpoint, repo_relative
+from train import load_checkpoint, repo_relative, sha256_file
 
 INPUT_NAME = "pixel_values"
 OUTPUT_NAMES = ["grade_logits", "damage_logits"]
@@ -54,14 +53,6 @@ class _Exported(torch.nn.Module):
 
 def output_names(cfg, item_box: bool = False) -> list:
     return OUTPUT_NAMES + ([FAMILIARITY_OUTPUT] if cfg.familiarity else []) + ([ITEM_BOX_OUTPUT] if item_box else [])
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def export_onnx(model, path: str, item_box: bool = False):

@@ -134,6 +134,14 @@ def repo_relative(path: str) -> str:
     return os.path.relpath(full, REPO_ROOT).replace(os.sep, "/")
 
 
+def sha256_file(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
 def describe_init(path: str | None) -> str | None:
     """What a run was fine-tuned from, as a manifest should say it: a shipped model by name, version and model.pt's
     sha256 when the model.json beside it vouches for that file (the folder will hold the next model by the time this
@@ -141,11 +149,7 @@ def describe_init(path: str | None) -> str | None:
     if not path:
         return None
     pt = os.path.join(path, "model.pt") if os.path.isdir(path) else path
-    digest = hashlib.sha256()
-    with open(pt, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    sha = digest.hexdigest()
+    sha = sha256_file(pt)
     manifest = os.path.join(os.path.dirname(pt), "model.json")
     if os.path.exists(manifest):
         with open(manifest) as f:
