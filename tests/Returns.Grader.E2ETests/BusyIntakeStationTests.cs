@@ -18,19 +18,14 @@ public sealed class TightIntakeFixture : BrowserAppFixture
 }
 
 /// <summary>When intake sheds load (503 + Retry-After), the station says "busy" and sends the photo again by itself.</summary>
-public sealed class BusyIntakeStationTests(TightIntakeFixture fixture, ITestOutputHelper output) : IClassFixture<TightIntakeFixture>, IAsyncLifetime
+public sealed class BusyIntakeStationTests(TightIntakeFixture fixture, ITestOutputHelper output) : BrowserTests<TightIntakeFixture>(fixture, output), IClassFixture<TightIntakeFixture>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
-    public Task DisposeAsync() => fixture.ReportAsync(output);
-
     [Fact]
     public async Task BusyIntake_StationShowsBusy_ThenSendsThePhotoAgainByItself()
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
-        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
         page.SetDefaultNavigationTimeout(45_000);
         await page.GotoAsync("/station");
@@ -41,7 +36,7 @@ public sealed class BusyIntakeStationTests(TightIntakeFixture fixture, ITestOutp
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
 
-        var admission = fixture.App.Services.GetRequiredService<IntakeAdmission>();
+        var admission = Fixture.App.Services.GetRequiredService<IntakeAdmission>();
         var held = await admission.EnterAsync(1, CancellationToken.None); // intake busy: the only slot taken, no queue
         try
         {

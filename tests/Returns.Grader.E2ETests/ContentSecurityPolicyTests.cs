@@ -8,17 +8,12 @@ namespace Returns.Grader.E2ETests;
 /// The app's Content-Security-Policy (script-src 'self' + nonce, no eval) is strict enough to matter only if the Blazor
 /// circuit and MudBlazor still work under it: the browser reports every blocked script, style, image or connection.
 /// </summary>
-public sealed class ContentSecurityPolicyTests(BrowserAppFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppFixture>, IAsyncLifetime
+public sealed class ContentSecurityPolicyTests(BrowserAppFixture fixture, ITestOutputHelper output) : BrowserTests<BrowserAppFixture>(fixture, output), IClassFixture<BrowserAppFixture>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
-    public Task DisposeAsync() => fixture.ReportAsync(output);
-
     [Fact]
     public async Task SignInAndStation_RunWithoutASingleCspViolation()
     {
-        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
         // Every document records its violations; the console keeps the ones of pages already left.
         await context.AddInitScriptAsync("""
             window.__cspViolations = [];

@@ -7,25 +7,20 @@ using Xunit.Abstractions;
 namespace Returns.Grader.E2ETests;
 
 /// <summary>A data scientist exports labels from the page, watches it finish, and downloads the package in the browser.</summary>
-public sealed class ExportsPageTests(BrowserAppFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppFixture>, IAsyncLifetime
+public sealed class ExportsPageTests(BrowserAppFixture fixture, ITestOutputHelper output) : BrowserTests<BrowserAppFixture>(fixture, output), IClassFixture<BrowserAppFixture>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
-    public Task DisposeAsync() => fixture.ReportAsync(output);
-
     [Fact]
     public async Task DataScientist_StartsAnExport_SeesItComplete_AndDownloadsThePackage()
     {
         var category = "Web" + Guid.NewGuid().ToString("N")[..6];
-        var grader = fixture.App.ApiClient();
+        var grader = Fixture.App.ApiClient();
         for (var i = 0; i < 3; i++)
         {
             var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("E2X"), 20m, category)).GetProperty("id").GetString();
             (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")))).EnsureSuccessStatusCode();
             (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).EnsureSuccessStatusCode();
         }
-        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString(), AcceptDownloads = true });
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString(), AcceptDownloads = true });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a
@@ -47,7 +42,7 @@ public sealed class ExportsPageTests(BrowserAppFixture fixture, ITestOutputHelpe
         await Assertions.Expect(row).ToContainTextAsync(category);
         var download = await page.RunAndWaitForDownloadAsync(() => row.GetByTestId("export-download").ClickAsync());
         Assert.Matches(@"^returns-grader-labels-\d{4}\.zip$", download.SuggestedFilename);
-        var path = Path.Combine(fixture.App.DataDirectory, "browser-" + download.SuggestedFilename);
+        var path = Path.Combine(Fixture.App.DataDirectory, "browser-" + download.SuggestedFilename);
         await download.SaveAsAsync(path);
         using var zip = ZipFile.OpenRead(path);
         using var package = System.Text.Json.JsonDocument.Parse(zip.Entries.Single(e => e.FullName.EndsWith("/package.json", StringComparison.Ordinal)).Open());

@@ -7,21 +7,16 @@ using Xunit.Abstractions;
 
 namespace Returns.Grader.E2ETests;
 
-public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppFixture>, IAsyncLifetime
+public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHelper output) : BrowserTests<BrowserAppFixture>(fixture, output), IClassFixture<BrowserAppFixture>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
-    public Task DisposeAsync() => fixture.ReportAsync(output);
-
     /// <summary>The screen sizes the station is used at (issue 17): a desktop monitor and a tablet on a cart.</summary>
     public static TheoryData<int, int> ScreenSizes => new() { { 1920, 1080 }, { 1024, 768 } };
 
     private async Task<IPage> SignedInStationAsync(string name, string role = "Grader", int width = 1280, int height = 720)
     {
-        var context = await fixture.NewContextAsync(new BrowserNewContextOptions
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions
         {
-            BaseURL = fixture.BaseAddress.ToString(),
+            BaseURL = Fixture.BaseAddress.ToString(),
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         var page = await context.NewPageAsync();
@@ -97,7 +92,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task ContradictingGrade_AsksForAReason_ThenSaves()
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Ben Station");
 
         await page.Keyboard.TypeAsync(plate);
@@ -123,7 +118,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task ExistingPlate_KeysGradeAtOnce_AndAReloadMidGradeBringsTheFormBack(int width, int height)
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Hal Reload", width: width, height: height);
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
@@ -166,7 +161,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task RefusedSave_KeepsTheCircuitAndTheForm_AndTheNextSaveIsKept()
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
         // The real database refuses this one decision (as a full disk would); other tests' decisions are untouched.
         const string refusedNote = "refuse-this-save";
         await ExecuteSqlAsync($"CREATE TRIGGER IF NOT EXISTS refuse_marked_decisions BEFORE INSERT ON GradeDecisions WHEN NEW.Notes = '{refusedNote}' " +
@@ -198,7 +193,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
 
     private async Task ExecuteSqlAsync(string sql)
     {
-        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={fixture.App.DatabasePath}");
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Fixture.App.DatabasePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
@@ -209,7 +204,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task RefusedPhoto_IsExplainedInPlainWords_AndTheItemKeepsItsPhotos()
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Cleo Station");
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
@@ -227,7 +222,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task Associate_DrawsAndMovesADamageBox_AndItIsStoredInPhotoPixels()
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Eve Boxes");
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
@@ -270,7 +265,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task ADarkOrOverExposedPhoto_IsPointedOutAtTheStation_InPlainWords()
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Dee Dark");
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
@@ -315,7 +310,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task Supervisor_OverridesAGradeInTheBrowser_AndTheAssociatesHistoryShowsIt(int width, int height)
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 900m); // high value: always reviewed
+        await Fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 900m); // high value: always reviewed
         var associate = await SignedInStationAsync("Fay Associate", width: width, height: height);
         await associate.Keyboard.TypeAsync(plate);
         await associate.Keyboard.PressAsync("Enter");
@@ -368,7 +363,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         for (var i = 0; i < items; i++)
         {
             plates.Add(ApiJson.UniquePlate("E2E"));
-            await fixture.App.ApiClient().CreateItemAsync(plates[^1]);
+            await Fixture.App.ApiClient().CreateItemAsync(plates[^1]);
         }
         var page = await SignedInStationAsync("Gus Fast");
         var photo = TestPhotos.PhotoLikeJpeg(1600, 1200);
@@ -393,7 +388,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var uploadsPerMinute = items * photosPerItem / minutes;
         var gradesPerMinute = items / minutes;
         var limits = new Web.Infrastructure.RateLimitOptions(); // the shipped defaults
-        output.WriteLine($"Station at full speed: {items} items in {watch.Elapsed.TotalSeconds:0.0} s = {gradesPerMinute:0} grades/min, {uploadsPerMinute:0} uploads/min; " +
+        Output.WriteLine($"Station at full speed: {items} items in {watch.Elapsed.TotalSeconds:0.0} s = {gradesPerMinute:0} grades/min, {uploadsPerMinute:0} uploads/min; " +
             $"limits {limits.GradesPerMinute} / {limits.UploadsPerMinute} per minute (bursts {limits.GradesBurst} / {limits.UploadsBurst})");
         Assert.True(limits.UploadsPerMinute >= 5 * uploadsPerMinute, $"uploads: {uploadsPerMinute:0}/min measured, limit {limits.UploadsPerMinute}/min");
         Assert.True(limits.GradesPerMinute >= 5 * gradesPerMinute, $"grades: {gradesPerMinute:0}/min measured, limit {limits.GradesPerMinute}/min");
@@ -418,7 +413,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task TwelveMegapixelPhoto_IsScaledInTheBrowser_BeforeItIsSent(bool imageDecoder, int width, int height)
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Dev Wifi");
         await WithoutImageDecoderUnlessAsync(imageDecoder, page);
         await page.Keyboard.TypeAsync(plate);
@@ -456,7 +451,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     public async Task PhoneHeldUpright_PhotoIsShrunkInTheBrowser_AndArrivesUpright(bool imageDecoder, int width, int height)
     {
         var plate = ApiJson.UniquePlate("E2E");
-        await fixture.App.ApiClient().CreateItemAsync(plate);
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
         var page = await SignedInStationAsync("Ivy Upright");
         await WithoutImageDecoderUnlessAsync(imageDecoder, page);
         await page.Keyboard.TypeAsync(plate);
@@ -473,7 +468,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var arrived = await SourceSizeAsync(stored.GetProperty("photoId").GetGuid());
         Assert.Equal((width, height), arrived); // shrunk to the stored long side and turned upright before it left the browser
         Assert.True(stored.GetProperty("height").GetInt32() > stored.GetProperty("width").GetInt32(), "kept upright");
-        var kept = await fixture.App.ApiClient().GetByteArrayAsync($"/api/v1/photos/{stored.GetProperty("photoId").GetGuid()}");
+        var kept = await Fixture.App.ApiClient().GetByteArrayAsync($"/api/v1/photos/{stored.GetProperty("photoId").GetGuid()}");
         using var bitmap = SkiaSharp.SKBitmap.Decode(kept);
         var (top, bottom) = (bitmap.GetPixel(bitmap.Width / 2, 10), bitmap.GetPixel(bitmap.Width / 2, bitmap.Height - 10));
         Assert.True(top.Red > 200 && top.Blue < 60, $"top is red: {top}");
@@ -483,7 +478,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     /// <summary>The size of what the server received for a photo (before its own re-encode): the browser's work.</summary>
     private async Task<(int Width, int Height)> SourceSizeAsync(Guid photoId)
     {
-        var factory = fixture.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Web.Data.GraderDb>>();
+        var factory = Fixture.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Web.Data.GraderDb>>();
         await using var db = await factory.CreateDbContextAsync();
         var photo = await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.SingleAsync(db.Photos, p => p.Id == photoId);
         return (photo.SourceWidth, photo.SourceHeight);
@@ -500,7 +495,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
 
     private async Task<JsonElement> GetItemAsync(string plate)
     {
-        var response = await fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}");
+        var response = await Fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}");
         response.EnsureSuccessStatusCode();
         return await response.ReadJsonAsync();
     }

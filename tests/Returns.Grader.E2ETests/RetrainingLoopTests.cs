@@ -16,19 +16,14 @@ namespace Returns.Grader.E2ETests;
 /// Models page in Chromium, grade and review more items, see both models in the comparison, promote in the browser, and
 /// see new suggestions come from the promoted model.
 /// </summary>
-public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppWithModelFixture>, IAsyncLifetime
+public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : BrowserTests<BrowserAppWithModelFixture>(fixture, output), IClassFixture<BrowserAppWithModelFixture>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
-    public Task DisposeAsync() => fixture.ReportAsync(output);
-
     [Fact]
     public async Task GradedLabels_BecomeAShadowModel_ThatIsComparedAndPromoted()
     {
         var category = "Loop" + Guid.NewGuid().ToString("N")[..6];
-        var grader = fixture.App.ApiClient("dev-grader");
-        var data = fixture.App.ApiClient("dev-data");
+        var grader = Fixture.App.ApiClient("dev-grader");
+        var data = Fixture.App.ApiClient("dev-data");
 
         // 1. Labels: graded items with a photo and a box each, until every split of the package has some.
         var perSplit = DatasetSplits.All.ToDictionary(s => s, _ => 0);
@@ -45,7 +40,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         var exportId = (await started.ReadJsonAsync()).GetProperty("id").GetString();
         var export = await data.WaitForExportAsync(exportId!, seconds: 60);
         Assert.Equal("completed", export.GetProperty("status").GetString());
-        var work = Path.Combine(fixture.App.DataDirectory, "retrain");
+        var work = Path.Combine(Fixture.App.DataDirectory, "retrain");
         Directory.CreateDirectory(work);
         var package = Path.Combine(work, "labels.zip");
         await File.WriteAllBytesAsync(package, await data.GetByteArrayAsync($"/api/v1/exports/{exportId}/download"));
@@ -115,7 +110,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         })).StatusCode);
         if (review)
         {
-            var supervisor = fixture.App.ApiClient("dev-supervisor");
+            var supervisor = Fixture.App.ApiClient("dev-supervisor");
             var task = (await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
             Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
             Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
@@ -138,7 +133,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         await process.WaitForExitAsync();
-        output.WriteLine($"retrain.py: {watch.Elapsed.TotalSeconds:F0} s, exit {process.ExitCode}\n{await stdout}\n{await stderr}");
+        Output.WriteLine($"retrain.py: {watch.Elapsed.TotalSeconds:F0} s, exit {process.ExitCode}\n{await stdout}\n{await stderr}");
         if (process.ExitCode != 0)
         {
             var log = Path.Combine(Path.GetDirectoryName(package)!, "work", "retrain.log");
@@ -149,7 +144,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
 
     private async Task<IPage> SignedInAsync(string path)
     {
-        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
         // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a

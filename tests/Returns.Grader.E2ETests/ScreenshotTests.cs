@@ -11,13 +11,8 @@ namespace Returns.Grader.E2ETests;
 /// at each size the page fits the screen's width (nothing to scroll sideways) and its main controls are on screen, and
 /// a screenshot of each is kept under artifacts/screenshots/ for a reviewer to look at.
 /// </summary>
-public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppWithModelFixture>, IAsyncLifetime
+public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : BrowserTests<BrowserAppWithModelFixture>(fixture, output), IClassFixture<BrowserAppWithModelFixture>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
-    public Task DisposeAsync() => fixture.ReportAsync(output);
-
     private static readonly string Folder = Path.Combine(RepositoryPaths.Root, "artifacts", "screenshots");
 
     public static TheoryData<string, int, int> Sizes => new() { { "desktop", 1920, 1080 }, { "tablet", 1024, 768 } };
@@ -27,10 +22,10 @@ public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture, ITestOut
     public async Task StationReviewAndQuality_FitTheScreen_AndAreKeptAsScreenshots(string size, int width, int height)
     {
         var plate = ApiJson.UniquePlate("SHOT");
-        await fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 40m);
+        await Fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 40m);
 
         // The station with an item, its photo and the model's suggestion.
-        var station = await fixture.SignedInAsync("/station", "Sam Screens", "Grader", width, height);
+        var station = await Fixture.SignedInAsync("/station", "Sam Screens", "Grader", width, height);
         await Assertions.Expect(station.Locator("#scan")).ToBeFocusedAsync();
         await station.Keyboard.TypeAsync(plate);
         await station.Keyboard.PressAsync("Enter");
@@ -40,11 +35,11 @@ public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture, ITestOut
         await KeepAsync(station, size, "station");
 
         // Graded and flagged, so a supervisor has it in the queue; the review page as they see it after claiming.
-        var id = (await (await fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetGuid();
-        var graded = await fixture.App.ApiClient().PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+        var id = (await (await Fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetGuid();
+        var graded = await Fixture.App.ApiClient().PostAsJsonAsync($"/api/v1/returns/{id}/grade",
             new { grade = "Good", disposition = "resell_used", damage = Array.Empty<object>(), flagForReview = true });
         Assert.Equal(HttpStatusCode.Created, graded.StatusCode);
-        var review = await fixture.SignedInAsync("/review", "Sue Screens", "Supervisor", width, height);
+        var review = await Fixture.SignedInAsync("/review", "Sue Screens", "Supervisor", width, height);
         await AssertFitsAsync(review, width, "review queue", review.GetByTestId("queue"));
         await KeepAsync(review, size, "review-queue");
         await review.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
@@ -52,7 +47,7 @@ public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture, ITestOut
         await AssertFitsAsync(review, width, "review page", review.Locator("[data-grade]").First, review.GetByTestId("approve"));
         await KeepAsync(review, size, "review");
 
-        var quality = await fixture.SignedInAsync("/quality", "Sue Screens", "Supervisor", width, height);
+        var quality = await Fixture.SignedInAsync("/quality", "Sue Screens", "Supervisor", width, height);
         await Assertions.Expect(quality.GetByTestId("agreement")).ToHaveCountAsync(3);
         await AssertFitsAsync(quality, width, "quality page", quality.GetByTestId("agreement").First);
         await KeepAsync(quality, size, "quality");

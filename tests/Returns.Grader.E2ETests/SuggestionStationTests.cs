@@ -9,13 +9,8 @@ namespace Returns.Grader.E2ETests;
 /// The station with the shipped model: a suggestion the model is familiar with and sure about is the associate's starting
 /// point, and what they do to it is stored; one it is not is shown as information only.
 /// </summary>
-public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : IClassFixture<BrowserAppWithModelFixture>, IAsyncLifetime
+public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, ITestOutputHelper output) : BrowserTests<BrowserAppWithModelFixture>(fixture, output), IClassFixture<BrowserAppWithModelFixture>
 {
-    public Task InitializeAsync() => Task.CompletedTask;
-
-    /// <summary>For a failed test, what its pages and the app said (printed by the runner for failures only).</summary>
-    public Task DisposeAsync() => fixture.ReportAsync(output);
-
     /// <summary>The shipped model's own floor for prefilling (its manifest's familiarity section), never a number written here.</summary>
     private static readonly double? PrefillMinConfidence =
         JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.ShippedModel, "model.json"))).RootElement
@@ -24,8 +19,8 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
 
     private async Task<IPage> OpenOnStationAsync(string plate, string associate)
     {
-        await fixture.App.ApiClient().CreateItemAsync(plate);
-        var context = await fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = fixture.BaseAddress.ToString() });
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
         await page.GotoAsync("/station");
         await page.FillAsync("#name", associate);
@@ -119,7 +114,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
 
     private async Task<JsonElement> GetItemAsync(string plate)
     {
-        var response = await fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}");
+        var response = await Fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}");
         response.EnsureSuccessStatusCode();
         return await response.ReadJsonAsync();
     }
@@ -251,14 +246,14 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
     public async Task Supervisor_BulkApprovesTheAgreeingRows_AfterConfirming()
     {
         var plate = ApiJson.UniquePlate("BULK");
-        var grader = fixture.App.ApiClient();
+        var grader = Fixture.App.ApiClient();
         var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
         var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
         Assert.Equal(System.Net.HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).StatusCode);
         Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{id}/grade",
             new { grade = "LikeNew", disposition = "restock" })).StatusCode);
 
-        var page = await fixture.SignedInAsync("/review", "Bea Bulk", "Supervisor");
+        var page = await Fixture.SignedInAsync("/review", "Bea Bulk", "Supervisor");
         await page.Locator("[data-testid=plate-filter] input, input[data-testid=plate-filter]").First.FillAsync(plate);
         await page.GetByTestId("apply-filters").ClickAsync();
         await Assertions.Expect(page.Locator("[data-testid=queue] tbody tr")).ToHaveCountAsync(1);
@@ -284,7 +279,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
     public async Task Supervisor_ChoosesAndTogglesTheGradersBoxes_ByKeys()
     {
         var plate = ApiJson.UniquePlate("RKEY");
-        var grader = fixture.App.ApiClient();
+        var grader = Fixture.App.ApiClient();
         var id = (await grader.CreateItemAsync(plate)).GetProperty("id").GetString();
         var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
         Assert.Equal(System.Net.HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).StatusCode);
@@ -298,7 +293,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{id}/grade",
             new { grade = "Unsellable", disposition = "recycle", damage, flagForReview = true, contradictionReason = "as the model says" })).StatusCode);
 
-        var page = await fixture.SignedInAsync("/review", "Rex Review", "Supervisor");
+        var page = await Fixture.SignedInAsync("/review", "Rex Review", "Supervisor");
         await page.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
         await Assertions.Expect(page.GetByTestId("review-item")).ToContainTextAsync(plate);
         var rows = page.Locator("[data-region-keys]");
