@@ -175,6 +175,41 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task ARegistrationTheDatabaseRefusesPartWay_KeepsNothing_AndTheSameUploadThenGoesStraightToShadow()
+    {
+        var data = _app.ApiClient("dev-data");
+        var registry = _app.Services.GetRequiredService<ModelRegistry>();
+        Assert.Equal(HttpStatusCode.Created, (await data.PostAsync("/api/v1/models", Upload("1.0.1-shadow"))).StatusCode);
+        var shadowBefore = registry.ShadowVersion;
+        var foldersBefore = Directory.GetDirectories(registry.Directory).Order().ToArray();
+
+        // Taking the shadow slot retires 1.0.1 (an UPDATE), which the database refuses after the new row is written,
+        // as a full disk would. Registered and shadowed in two commits, 1.0.2 stayed behind as retired.
+        HttpResponseMessage refused;
+        await using (await RefusedWrites.OnAsync(_app.DatabasePath, "RegisteredModels", "UPDATE"))
+        {
+            refused = await data.PostAsync("/api/v1/models", Upload("1.0.2-shadow"));
+        }
+
+        Assert.Equal(HttpStatusCode.InternalServerError, refused.StatusCode);
+        var listed = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()
+            .Select(m => (m.GetProperty("modelVersion").GetString(), m.GetProperty("state").GetString())).ToList();
+        Assert.DoesNotContain(listed, m => m.Item1!.EndsWith("@1.0.2-shadow", StringComparison.Ordinal));
+        Assert.Contains((shadowBefore, "shadow"), listed);
+        Assert.Equal(shadowBefore, registry.ShadowVersion);
+        Assert.Equal(foldersBefore, Directory.GetDirectories(registry.Directory).Order().ToArray());
+        await using (var db = await _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            Assert.False(await db.AuditEvents.AnyAsync(e => e.EntityId.EndsWith("@1.0.2-shadow")));
+        }
+
+        var again = await data.PostAsync("/api/v1/models", Upload("1.0.2-shadow"));
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        Assert.Equal("shadow", (await again.ReadJsonAsync()).GetProperty("state").GetString());
+        Assert.EndsWith("@1.0.2-shadow", registry.ShadowVersion, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task BadUploadsAndForbiddenChanges_AreRefusedInPlainWords()
     {
         var data = _app.ApiClient("dev-data");

@@ -375,24 +375,41 @@ public sealed partial class ModelRegistry(
                 var folder = FolderFor(manifest.ModelVersion);
                 var target = Path.Combine(Directory, folder);
                 System.IO.Directory.Move(staging, target);
-                var now = clock.GetUtcNow().UtcDateTime;
-                var onnxPath = Path.Combine(target, "model.onnx");
-                var row = new RegisteredModel
-                {
-                    Id = Guid.CreateVersion7(), ModelVersion = manifest.ModelVersion, State = ModelState.Retired, Folder = folder,
-                    Sha256 = Sha256Of(onnxPath), ByteSize = new FileInfo(onnxPath).Length, ManifestSummaryJson = Summary(manifest),
-                    ValidationJson = JsonSerializer.Serialize(validation, ExportJson), RegisteredBy = actor.Name, RegisteredAt = now, StateChangedAt = now,
-                };
-                db.RegisteredModels.Add(row);
-                AddFileRows(db, row.Id, target);
-                db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, "model.registered", row.ModelVersion, new { row.Sha256, row.ByteSize, validation }));
+                LoadedModel? loaded = null;
                 try
                 {
+                    var now = clock.GetUtcNow().UtcDateTime;
+                    var onnxPath = Path.Combine(target, "model.onnx");
+                    var row = new RegisteredModel
+                    {
+                        Id = Guid.CreateVersion7(), ModelVersion = manifest.ModelVersion, State = ModelState.Retired, Folder = folder,
+                        Sha256 = Sha256Of(onnxPath), ByteSize = new FileInfo(onnxPath).Length, ManifestSummaryJson = Summary(manifest),
+                        ValidationJson = JsonSerializer.Serialize(validation, ExportJson), RegisteredBy = actor.Name, RegisteredAt = now, StateChangedAt = now,
+                    };
+                    db.RegisteredModels.Add(row);
+                    AddFileRows(db, row.Id, target);
+                    db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, "model.registered", row.ModelVersion, new { row.Sha256, row.ByteSize, validation }));
+                    if (state == ModelState.Shadow)
+                    {
+                        // Registered and in shadow in one commit: a failure leaves neither, so registering again just works
+                        // (two commits could leave it retired, and "already registered").
+                        loaded = await LoadForSlotAsync(db, row, cancellationToken);
+                        var replaced = await RetireHoldersAsync(db, ModelState.Shadow, row.Id, now, cancellationToken);
+                        row.State = ModelState.Shadow;
+                        db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, "model.shadowed", row.ModelVersion, new { replaced = replaced?.ModelVersion }));
+                    }
                     await db.SaveChangesAsync(cancellationToken);
+                    if (loaded is not null)
+                    {
+                        LogStateChanged(logger, row.ModelVersion, "model.shadowed", actor.Name);
+                        Occupy(ModelState.Shadow, loaded, row.Id);
+                    }
+                    return ToView(row);
                 }
                 catch
                 {
                     // No row names the folder: remove it, or it would stay on disk for good (a new try gets a new folder).
+                    loaded?.Release();
                     TryDeleteFolder(target);
                     throw;
                 }
@@ -401,8 +418,6 @@ public sealed partial class ModelRegistry(
             {
                 _changes.Release();
             }
-            var registered = await FindByVersionAsync(manifest.ModelVersion, cancellationToken);
-            return state == ModelState.Shadow ? await ChangeStateAsync(registered.Id, ModelState.Shadow, actor, cancellationToken) : registered;
         }
         finally
         {
@@ -448,26 +463,8 @@ public sealed partial class ModelRegistry(
                 throw new ModelStateConflictException($"{model.ModelVersion} is the active model; promote another model (or roll back) to replace it.");
             }
             var now = clock.GetUtcNow().UtcDateTime;
-            LoadedModel? loaded = null;
-            if (state != ModelState.Retired)
-            {
-                try
-                {
-                    loaded = new LoadedModel(await LoadRegisteredAsync(db, model, cancellationToken), model.Id);
-                }
-                catch (ModelLoadException e)
-                {
-                    throw new ModelRejectedException($"{model.ModelVersion} cannot be loaded: {e.Message}");
-                }
-            }
-            var replacedModels = state == ModelState.Retired ? []
-                : await db.RegisteredModels.Where(m => m.State == state && m.Id != model.Id).ToListAsync(cancellationToken);
-            foreach (var replacedModel in replacedModels)
-            {
-                replacedModel.State = ModelState.Retired;
-                replacedModel.StateChangedAt = now;
-            }
-            var previous = replacedModels.FirstOrDefault();
+            var previous = state == ModelState.Retired ? null : await RetireHoldersAsync(db, state, model.Id, now, cancellationToken);
+            var loaded = state == ModelState.Retired ? null : await LoadForSlotAsync(db, model, cancellationToken);
             var wasRetired = model.State == ModelState.Retired;
             var action = state switch
             {
@@ -492,44 +489,76 @@ public sealed partial class ModelRegistry(
                 throw;
             }
             LogStateChanged(logger, model.ModelVersion, action, actor.Name);
-
-            // Swap the slots: the replaced sessions are released once their last request is done with them.
-            lock (_slots)
-            {
-                switch (state)
-                {
-                    case ModelState.Active:
-                        var oldActive = _active;
-                        _active = loaded;
-                        ManualModeReason = null;
-                        oldActive?.Release();
-                        if (_shadow?.RegistrationId == model.Id)
-                        {
-                            var oldShadow = _shadow;
-                            _shadow = null;
-                            oldShadow.Release();
-                        }
-                        break;
-                    case ModelState.Shadow:
-                        var replaced = _shadow;
-                        _shadow = loaded;
-                        replaced?.Release();
-                        break;
-                    default:
-                        if (_shadow?.RegistrationId == model.Id)
-                        {
-                            var retired = _shadow;
-                            _shadow = null;
-                            retired.Release();
-                        }
-                        break;
-                }
-            }
+            Occupy(state, loaded, model.Id);
             return ToView(model);
         }
         finally
         {
             _changes.Release();
+        }
+    }
+
+    /// <summary>A model's session for the active or shadow slot, loaded before anything is saved so that a model that
+    /// cannot load changes nothing.</summary>
+    private async Task<LoadedModel> LoadForSlotAsync(GraderDb db, RegisteredModel model, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new LoadedModel(await LoadRegisteredAsync(db, model, cancellationToken), model.Id);
+        }
+        catch (ModelLoadException e)
+        {
+            throw new ModelRejectedException($"{model.ModelVersion} cannot be loaded: {e.Message}");
+        }
+    }
+
+    /// <summary>Retires (in <paramref name="db"/>, not yet saved) the model holding a slot that another is about to take;
+    /// returns it, if there was one.</summary>
+    private static async Task<RegisteredModel?> RetireHoldersAsync(GraderDb db, ModelState slot, Guid newcomerId, DateTime now, CancellationToken cancellationToken)
+    {
+        var holders = await db.RegisteredModels.Where(m => m.State == slot && m.Id != newcomerId).ToListAsync(cancellationToken);
+        foreach (var holder in holders)
+        {
+            holder.State = ModelState.Retired;
+            holder.StateChangedAt = now;
+        }
+        return holders.FirstOrDefault();
+    }
+
+    /// <summary>After the commit: the model's session takes its slot (or leaves the shadow slot when retired); the replaced
+    /// sessions are released once their last request is done with them.</summary>
+    private void Occupy(ModelState state, LoadedModel? loaded, Guid modelId)
+    {
+        lock (_slots)
+        {
+            switch (state)
+            {
+                case ModelState.Active:
+                    var oldActive = _active;
+                    _active = loaded;
+                    ManualModeReason = null;
+                    oldActive?.Release();
+                    if (_shadow?.RegistrationId == modelId)
+                    {
+                        var oldShadow = _shadow;
+                        _shadow = null;
+                        oldShadow.Release();
+                    }
+                    break;
+                case ModelState.Shadow:
+                    var replaced = _shadow;
+                    _shadow = loaded;
+                    replaced?.Release();
+                    break;
+                default:
+                    if (_shadow?.RegistrationId == modelId)
+                    {
+                        var retired = _shadow;
+                        _shadow = null;
+                        retired.Release();
+                    }
+                    break;
+            }
         }
     }
 
