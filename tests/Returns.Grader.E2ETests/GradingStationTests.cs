@@ -48,9 +48,11 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("create-item")).ToBeVisibleAsync();
-        // The SKU is scanned from the label (a scanner's speed), the rest typed; every value reaches the item whole.
-        await Field(page, "new-sku").FocusAsync();
+        // The SKU is scanned from the label (a scanner's speed, no click first: the form takes focus as it appears, and
+        // the scan field is empty, so nothing is added to the plate); the rest typed; every value reaches the item whole.
         await page.Keyboard.TypeAsync("SKU-77-4821-0093");
+        await Assertions.Expect(Field(page, "new-sku")).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator("#scan")).ToHaveValueAsync("");
         await Field(page, "new-title").FillAsync("Stand mixer");
         await Field(page, "new-category").FillAsync("Appliances");
         await Field(page, "new-value").FillAsync("249.50");

@@ -307,6 +307,13 @@ export function focusItem() {
   if (item) item.focus({ preventScroll: true });
 }
 
+// An unknown plate opens the new-item form: what is scanned next is the label's SKU, which belongs in its first field,
+// not in the scan field after the plate.
+export function focusNewItem() {
+  const sku = document.querySelector("[data-testid=create-item] [data-testid=new-sku] input, [data-testid=create-item] input[data-testid=new-sku]");
+  if (sku) sku.focus({ preventScroll: true });
+}
+
 // The server asks for focusItem after its render reaches the browser: one more round trip, in which a fast "4"
 // still lands in the scan field (seen in CI under load). Watching for the item panel to appear moves focus in the
 // same task that draws it, before the browser handles the next key.
@@ -328,6 +335,10 @@ function watchForItem() {
         const item = node.matches("[data-testid=item]") ? node : node.querySelector("[data-testid=item]");
         if (item) {
           item.focus({ preventScroll: true });
+          return;
+        }
+        if (node.matches("[data-testid=create-item]") || node.querySelector("[data-testid=create-item]")) {
+          focusNewItem();
           return;
         }
       }

@@ -3,6 +3,7 @@ using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Extensions;
+using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.UnitTests.Station;
@@ -41,6 +42,21 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
 
         station.WaitForAssertion(() => Assert.Single(StationJs.Invocations, i => i.Identifier == "focusItem"));
         Assert.Equal("", station.Find("#scan").GetAttribute("value") ?? "");
+    }
+
+    [Fact]
+    public async Task AnUnknownPlate_EmptiesTheScanField_AndMovesFocusToTheNewItemsSku()
+    {
+        var station = RenderStation();
+        var plate = ApiJson.UniquePlate("BU");
+
+        // The next scan is the label's SKU: left in the scan field it was added to the plate ("LP-3001SKU-777").
+        await ScanAsync(station, plate);
+
+        station.WaitForAssertion(() => Assert.Contains($"{plate} is not in the system yet", station.Find("[data-testid=create-item]").TextContent));
+        station.WaitForAssertion(() => Assert.Single(StationJs.Invocations, i => i.Identifier == "focusNewItem"));
+        Assert.Equal("", station.Find("#scan").GetAttribute("value") ?? "");
+        Assert.DoesNotContain(StationJs.Invocations, i => i.Identifier == "focusItem");
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed partial class Station : IAsyncDisposable
     private bool _busy;
     private bool _focusScan;
     private bool _focusItem;
+    private bool _focusNewItem;
 
     /// <summary>
     /// The first render's work is done (keys heard, the associate known, a draft restored, focus placed); said on the page
@@ -99,7 +100,7 @@ public sealed partial class Station : IAsyncDisposable
     [
         ("scan / type, Enter", "open the item with that licence plate (or announce a new one)"),
         ("1 … 5", "grade: 1 Like new … 5 Unsellable (not while typing in a field)"),
-        ("Enter", "save the grade and go to the next item (in any field but the note)"),
+        ("Enter", "save the grade and go to the next item (from any field, the note too; an open list keeps its own Enter)"),
         ("Tab / Shift+Tab", "move between the fields and buttons"),
         ("N / P", "choose the next / previous damage region (its photo opens, the region is outlined)"),
         ("A / R", "the chosen region: accept it as damage / reject it as not damage (a box you drew is removed)"),
@@ -138,8 +139,15 @@ public sealed partial class Station : IAsyncDisposable
             // Keys 1–5 must reach the grade, not the scan field the plate was typed into (issue 17: "4" then Enter
             // looked up plate "4" and dropped the open item).
             _focusItem = false;
+            _focusNewItem = false;
             _focusScan = false;
             await _module.InvokeVoidAsync("focusItem");
+        }
+        else if (_focusNewItem && _module is not null)
+        {
+            _focusNewItem = false;
+            _focusScan = false;
+            await _module.InvokeVoidAsync("focusNewItem");
         }
         else if (_focusScan && _scanField is not null)
         {
@@ -171,6 +179,10 @@ public sealed partial class Station : IAsyncDisposable
                 _item = null;
                 _unknownReturnId = ReturnItems.NormalizeReturnId(plate);
                 _newItem = new NewItemForm();
+                // The next thing scanned is the label's SKU: in the scan field it was added to the plate ("LP-3001SKU-777"),
+                // and an item could be created under that plate. The plate is named on the form.
+                ScanText = "";
+                _focusNewItem = true;
                 return;
             }
             _unknownReturnId = null;
