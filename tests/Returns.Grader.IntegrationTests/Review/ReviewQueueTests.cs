@@ -160,6 +160,9 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
         Assert.Equal("Review", body.GetProperty("kind").GetString());
         Assert.Equal("missed_damage", body.GetProperty("reasonCode").GetString());
         Assert.Equal(HttpStatusCode.Conflict, laterStationGrade.StatusCode);
+        var refusal = await laterStationGrade.ReadJsonAsync();
+        Assert.Equal("The grade is final", refusal.GetProperty("title").GetString()); // not "changed by someone else"
+        Assert.Equal("item_final", refusal.GetProperty("reason").GetString());
         var details = await (await _grader.GetAsync($"/api/v1/returns/{item}")).ReadJsonAsync();
         Assert.Equal("Final", details.GetProperty("status").GetString());
         Assert.Equal("Decided", details.GetProperty("reviews")[0].GetProperty("status").GetString());

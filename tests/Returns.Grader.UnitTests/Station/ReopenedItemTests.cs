@@ -36,7 +36,8 @@ public sealed class ReopenedItemTests : StationPageTestBase
         Assert.NotEmpty(station.FindAll("[data-remove-damage=stain]"));
         Assert.Empty(station.FindAll("[data-remove-damage=dent]")); // not counted twice as a chip as well
 
-        // Saved again as it is (a correction): the boxes are still there, with what the associate did to each.
+        // Saved again with a note added (a correction): the boxes are still there, with what the associate did to each.
+        await station.Find("input[data-testid=notes]").InputAsync("Dent on the lid");
         station.Find("button[data-testid=submit]").Click();
         station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
         var factory = Service<IDbContextFactory<GraderDb>>();
@@ -51,5 +52,53 @@ public sealed class ReopenedItemTests : StationPageTestBase
                 (DamageType.Tear, (Guid?)photoId, (int?)300, RegionSource.Deleted),
             ],
             regions.Select(r => (r.Type, r.PhotoId, r.X, r.Source)).ToArray());
+    }
+
+    [Fact]
+    public async Task GradedItem_ReopenedAndSavedUnchanged_SavesNothing_AndSaysSo()
+    {
+        var (plate, item) = await CreateItemAsync();
+        await Service<DecisionLedger>().DecideAsync(item.Id, new GradeRequest("LikeNew", "restock", [], null), Grader, CancellationToken.None);
+        var station = await OpenAtTheStationAsync(plate);
+
+        // Enter on the reopened item, nothing touched: a second decision would be a "correction" that corrects nothing,
+        // counted as another item on the quality page, and the associate's own grade shown as replaced.
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        Assert.Contains($"{plate} was not changed, so nothing was saved: it stays Like new.", station.Find("[data-testid=station-message]").TextContent);
+        await using var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        Assert.Equal(1, await db.GradeDecisions.CountAsync(d => d.ReturnItemId == item.Id));
+    }
+
+    [Fact]
+    public async Task ItemWithASupervisorsFinalGrade_OffersNoSave_AndSaysWhoCanChangeIt()
+    {
+        var (itemId, plate) = await FinalItemAsync();
+        var station = await OpenAtTheStationAsync(plate);
+
+        Assert.Contains("final: only a supervisor can change it", station.Find("[data-testid=current-grade]").TextContent);
+        station.Find("[data-grade=LikeNew]").Click();
+        Assert.True(station.Find("button[data-testid=submit]").HasAttribute("disabled"));
+        Assert.Contains("ask a supervisor", station.Find("[data-testid=submit-blocker]").TextContent);
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        await using var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        Assert.Equal(2, await db.GradeDecisions.CountAsync(d => d.ReturnItemId == itemId));
+    }
+
+    /// <summary>An item graded at a station, then given a final grade by a supervisor through the review queue.</summary>
+    private async Task<(Guid ItemId, string Plate)> FinalItemAsync()
+    {
+        var (plate, item) = await CreateItemAsync();
+        await Service<DecisionLedger>().DecideAsync(item.Id, new GradeRequest("LikeNew", "restock", [], null, FlagForReview: true), Grader, CancellationToken.None);
+        var supervisor = new Web.Auth.Actor("test:supervisor", "Sam Supervisor", Web.Auth.Roles.Supervisor);
+        var desk = Service<Web.Features.Review.ReviewDesk>();
+        await using (var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            var task = await db.ReviewTasks.SingleAsync(t => t.ReturnItemId == item.Id);
+            await desk.ClaimAsync(task.Id, supervisor, CancellationToken.None);
+            await Service<DecisionLedger>().DecideReviewAsync(task.Id, new ReviewDecisionRequest("VeryGood", "resell_used", [new DamageInput(null, "scratch", null, null)], null, "missed_damage"), supervisor, CancellationToken.None);
+        }
+        return (item.Id, plate);
     }
 }

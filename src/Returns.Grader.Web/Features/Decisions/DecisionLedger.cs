@@ -44,8 +44,7 @@ public sealed class DecisionLedger(
         var decision = await BuildDecisionAsync(db, item, request, actor, reasonCode: null, cancellationToken);
         if (item.Status == ItemStatus.Final)
         {
-            throw new ConcurrencyConflictException(
-                $"Item {item.ReturnId} has a supervisor's final grade; ask a supervisor if it needs changing.");
+            throw new ItemFinalException(item.ReturnId);
         }
         if (request.ItemVersion is { } expected && expected != item.Version)
         {

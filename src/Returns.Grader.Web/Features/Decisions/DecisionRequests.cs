@@ -35,6 +35,15 @@ public sealed class ConcurrencyConflictException(string message) : DomainProblem
     public override string Title => "Changed by someone else";
 }
 
+/// <summary>A grade for an item whose label a supervisor has made final: no later grade at a station replaces it.</summary>
+public sealed class ItemFinalException(string returnId)
+    : DomainProblemException($"Item {returnId} has a supervisor's final grade, which a station grade cannot replace; ask a supervisor if it needs changing.")
+{
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "The grade is final";
+    public override IReadOnlyDictionary<string, object?> Extensions => new Dictionary<string, object?> { ["reason"] = "item_final" };
+}
+
 public sealed class ItemNotFoundException(Guid id) : DomainProblemException($"There is no return item {id}.")
 {
     public override int Status => StatusCodes.Status404NotFound;

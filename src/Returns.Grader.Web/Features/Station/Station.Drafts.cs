@@ -32,6 +32,10 @@ public sealed partial class Station
     /// <summary>The form as it was when the item opened: the form differs from it = unsaved choices.</summary>
     private string? _openedAs;
 
+    /// <summary>The item's current decision when it opened (null: it had none). Still current, and the form unchanged:
+    /// there is nothing to save.</summary>
+    private Guid? _openedOnDecision;
+
     /// <summary>What was last written to session storage (null: nothing unsaved).</summary>
     private string? _storedDraft;
 
@@ -57,6 +61,7 @@ public sealed partial class Station
     private async Task RememberOpenedFormAsync()
     {
         _openedAs = DraftJson();
+        _openedOnDecision = _item?.CurrentDecisionId;
         if (_module is null || _item is null)
         {
             return;

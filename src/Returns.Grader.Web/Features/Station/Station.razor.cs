@@ -87,6 +87,7 @@ public sealed partial class Station : IAsyncDisposable
     /// <summary>Why Save is not possible yet, in plain words; null when it is.</summary>
     private string? SubmitBlocker =>
         _item is null ? "Open an item first."
+        : _item.Status == ItemStatus.Final ? "A supervisor's grade is final here: ask a supervisor if it needs changing."
         : _uploads.Any(u => !u.Done && u.Error is null) ? "Wait for the photos to finish uploading."
         : _grade.Value is null ? "Pick a grade (keys 1–5)."
         : _disposition.Value is null ? "Choose a disposition."
@@ -239,6 +240,14 @@ public sealed partial class Station : IAsyncDisposable
             return;
         }
         var item = _item;
+        if (CurrentDecision is { } current && current.Id == _openedOnDecision && !HasUnsavedChoices)
+        {
+            // Reopened and left as it was: saving would add a "correction" that corrects nothing, count the item twice on
+            // the quality page and mark the associate's own grade as replaced.
+            _message = new StationMessage(Severity.Info, $"{item.ReturnId} was not changed, so nothing was saved: it stays {Words.Of(current.Grade)}.");
+            CloseItem();
+            return;
+        }
         var request = new GradeRequest(
             _grade.Value!.Value.ToString(),
             Infrastructure.WireName<Disposition>.Of(_disposition.Value!.Value),
@@ -258,6 +267,12 @@ public sealed partial class Station : IAsyncDisposable
                 Snackbar.Add($"{item.ReturnId} saved as {Words.Of(decision.Grade)}.", Severity.Success);
                 _message = null;
                 CloseItem();
+            }
+            catch (ItemFinalException e)
+            {
+                // Made final while it was open: a correction from here would be refused too, so none is offered.
+                _message = new StationMessage(Severity.Error, e.Message);
+                _item = await Items.GetForStationAsync(item.Id, _circuitGone.Token);
             }
             catch (ConcurrencyConflictException e)
             {
@@ -307,6 +322,7 @@ public sealed partial class Station : IAsyncDisposable
     {
         _correctionNeedsClick = false;
         _openedAs = null;
+        _openedOnDecision = null;
         _grade.Clear();
         _damage = [];
         _disposition.Clear();
