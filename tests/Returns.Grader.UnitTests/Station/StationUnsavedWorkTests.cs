@@ -59,6 +59,31 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.DoesNotContain(StationJs.Invocations, i => i.Identifier == "focusItem");
     }
 
+    [Theory]
+    [InlineData("-5", "between 0 and 10,000,000")]       // a number field made this 0.00 without a word
+    [InlineData("1e3", "\"1e3\" is not an amount")]     // ... and this 13.00
+    [InlineData("12,5x", "is not an amount")]
+    public async Task ANewItemsUnitValue_ThatIsNotAPlainAmount_IsRefusedInPlainWords_AndNothingIsCreated(string typed, string said)
+    {
+        var station = RenderStation();
+        var plate = ApiJson.UniquePlate("BU");
+        await ScanAsync(station, plate);
+        station.WaitForAssertion(() => station.Find("[data-testid=create-item]"));
+
+        await station.Find("input[data-testid=new-sku]").ChangeAsync("SKU-9");
+        await station.Find("input[data-testid=new-title]").ChangeAsync("Kettle");
+        await station.Find("input[data-testid=new-category]").ChangeAsync("Appliances");
+        await station.Find("input[data-testid=new-value]").ChangeAsync(typed);
+        await station.Find("[data-testid=create-item] form").SubmitAsync();
+
+        station.WaitForAssertion(() => Assert.Contains(said, station.Find("[data-testid=station-message]").TextContent));
+        Assert.Null(await Service<Web.Features.Items.ReturnItems>().FindIdByReturnIdAsync(plate, CancellationToken.None));
+
+        await station.Find("input[data-testid=new-value]").ChangeAsync("249.50");
+        await station.Find("[data-testid=create-item] form").SubmitAsync();
+        station.WaitForAssertion(() => Assert.Equal("$249.50", station.Find("[data-testid=item-value]").TextContent));
+    }
+
     [Fact]
     public void ThePage_SaysOnItselfWhenItsStartIsDone()
     {

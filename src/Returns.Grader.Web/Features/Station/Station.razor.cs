@@ -202,7 +202,12 @@ public sealed partial class Station : IAsyncDisposable
         {
             return;
         }
-        var request = new CreateReturnRequest(_unknownReturnId, _newItem.Sku, _newItem.Title, _newItem.Category, _newItem.UnitValue);
+        if (!string.IsNullOrWhiteSpace(_newItem.UnitValue) && _newItem.ParsedUnitValue is null)
+        {
+            _message = new StationMessage(Severity.Warning, $"The unit value \"{_newItem.UnitValue}\" is not an amount: type it like 249.50.");
+            return;
+        }
+        var request = new CreateReturnRequest(_unknownReturnId, _newItem.Sku, _newItem.Title, _newItem.Category, _newItem.ParsedUnitValue);
         var errors = ReturnItems.Validate(request);
         if (errors.Count > 0)
         {
@@ -394,7 +399,14 @@ public sealed partial class Station : IAsyncDisposable
         public string? Sku { get; set; }
         public string? Title { get; set; }
         public string? Category { get; set; }
-        public decimal? UnitValue { get; set; }
+        /// <summary>As typed: a number field would turn "-5" into 0 and "1e3" into 13 without a word (the exploratory pass,
+        /// 2026-12-05); this is read strictly, and refused in plain words when it is not a plain amount.</summary>
+        public string? UnitValue { get; set; }
+
+        /// <summary>The amount, or null when the field is empty or not a plain amount like 249.50.</summary>
+        public decimal? ParsedUnitValue =>
+            decimal.TryParse(UnitValue?.Trim().TrimStart('$'), System.Globalization.NumberStyles.AllowDecimalPoint | System.Globalization.NumberStyles.AllowLeadingSign
+                | System.Globalization.NumberStyles.AllowThousands, System.Globalization.CultureInfo.InvariantCulture, out var value) ? value : null;
     }
 
     private sealed record StationMessage(Severity Severity, string Text);
