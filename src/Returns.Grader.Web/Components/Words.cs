@@ -68,6 +68,14 @@ public static class Words
 
     public static string Of(IEnumerable<ReviewReason> reasons) => string.Join(", ", reasons.Select(Of));
 
+    /// <summary>An app role (Auth.Roles) as people say it.</summary>
+    public static string Role(string? role) => role switch
+    {
+        Auth.Roles.DataScientist => "Data scientist",
+        null => "",
+        _ => role,
+    };
+
     /// <summary>A supervisor's reason code (Review.ReviewReasonCodes), or the text as it is when it is not one.</summary>
     public static string ReasonCode(string? code) => code switch
     {

@@ -19,6 +19,7 @@ public sealed class WordsTests
         shown.AddRange(Enum.GetValues<DecisionKind>().Select(v => (v.ToString(), Words.Of(v))));
         shown.AddRange(Enum.GetValues<ReviewReason>().Select(v => (v.ToString(), Words.Of(v))));
         shown.AddRange(ReviewReasonCodes.All.Select(code => (code, Words.ReasonCode(code))));
+        shown.AddRange(Web.Auth.Roles.All.Select(role => (role, Words.Role(role)))); // the sign-in list and the bar
 
         Assert.All(shown, s => Assert.DoesNotMatch("[a-z][A-Z]|_", s.Words)); // no CamelCase, no snake_case left
         Assert.All(shown, s => Assert.False(string.IsNullOrWhiteSpace(s.Words), s.Code));
