@@ -169,16 +169,38 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     }
 
     [Fact]
-    public async Task WithoutTheLease_TheSupervisorIsToldWhy_AndNothingIsSaved()
+    public async Task WhileAnotherSupervisorHoldsTheLease_ThePageSaysSoFirst_AndOffersNoDecision()
     {
         var (plate, task) = await QueuedAsync();
         (await App.ApiClient("dev-admin").PostAsync($"/api/v1/review-queue/{task}/claim", null)).EnsureSuccessStatusCode(); // someone else holds it
         var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
         page.WaitForElement("[data-testid=approve]");
 
+        // Told before any work is done (the page used to take the choices and then refuse them: "claim it first").
+        Assert.Contains("is reviewing this item until", page.Find("[data-testid=lease-held]").TextContent, StringComparison.Ordinal);
+        Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+        page.Find("[data-testid=review-form] [data-grade=Unsellable]").Click();
+        Assert.True(page.Find("[data-testid=override]").HasAttribute("disabled"));
         page.Find("[data-testid=approve]").Click();
-
-        page.WaitForAssertion(() => Assert.NotEmpty(page.Find("[data-testid=review-message]").TextContent.Trim()));
         Assert.Equal(ItemStatus.InReview, (await ItemAsync(plate)).Status);
+        Assert.Empty(page.FindAll("[data-testid=claim-here]"));
+    }
+
+    [Fact]
+    public async Task AnUnclaimedTask_OpenedByItsAddress_OffersAClaim_ThenTheDecision()
+    {
+        var (plate, task) = await QueuedAsync();
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElement("[data-testid=approve]");
+        Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+
+        page.Find("button[data-testid=claim-here]").Click();
+
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled")));
+        Assert.Empty(page.FindAll("[data-testid=lease-free]"));
+        Assert.Contains("claimed by Test Supervisor until", page.Markup, StringComparison.Ordinal);
+        page.Find("[data-testid=approve]").Click();
+        page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        Assert.Equal(ItemStatus.Final, (await ItemAsync(plate)).Status);
     }
 }
