@@ -60,10 +60,26 @@ public static class ModelPackage
             }
             return manifest;
         }
+        catch (JsonException e) when (MissingFields(e) is { } missing)
+        {
+            throw new ModelLoadException($"{source} lacks fields a manifest must have: {missing}.", e);
+        }
         catch (JsonException e)
         {
-            throw new ModelLoadException($"{source} is not valid JSON: {e.Message}", e);
+            // The serializer's own text names .NET types ("JSON value could not be converted to System.Int32"); the place
+            // in the file is what someone fixing it needs.
+            var where = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1}{(string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $", at {e.Path}")})" : "";
+            throw new ModelLoadException($"{source} is not a manifest in valid JSON{where}.", e);
         }
+    }
+
+    /// <summary>The names in System.Text.Json's "missing required properties including: 'name', 'input'." message.</summary>
+    private static string? MissingFields(JsonException e)
+    {
+        const string marker = "missing required properties including:";
+        var at = e.Message.IndexOf(marker, StringComparison.Ordinal);
+        return at < 0 ? null : string.Join(", ", e.Message[(at + marker.Length)..].Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(name => name.Trim('\'', '.', ' ')));
     }
 
     private static ModelManifest ReadHuggingFace(string directory)

@@ -48,6 +48,17 @@ public sealed class ModelRegistryTests : IDisposable
         return form;
     }
 
+    /// <summary>The shipped model.onnx with a manifest exactly as given.</summary>
+    private static MultipartFormDataContent RawUpload(string manifestJson)
+    {
+        var form = new MultipartFormDataContent();
+        var model = new ByteArrayContent(File.ReadAllBytes(Path.Combine(Shipped, "model.onnx")));
+        model.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(model, "model", "model.onnx");
+        form.Add(new StringContent(manifestJson), "manifest", "model.json");
+        return form;
+    }
+
     [Fact]
     public async Task ShadowRunsBesideTheActiveModel_ThenPromotionAndRollbackSwitchSuggestions_WithoutARestart()
     {
@@ -232,6 +243,23 @@ public sealed class ModelRegistryTests : IDisposable
             m["familiarity"] = new JsonObject { ["output"] = "familiarity_v2", ["threshold"] = -0.5 };
         }));
 
+        var thinManifest = await data.PostAsync("/api/v1/models", RawUpload("""{"version":"x"}"""));
+        var brokenManifest = await data.PostAsync("/api/v1/models", RawUpload("""{"name": "grader-vit-v1", """));
+
+        // Said as the uploader sent it: their file's name, what is wrong in it; no folder of this server, no .NET type.
+        var thin = (await thinManifest.ReadJsonAsync()).GetProperty("detail").GetString()!;
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, thinManifest.StatusCode);
+        Assert.StartsWith("model.json lacks fields a manifest must have: ", thin, StringComparison.Ordinal);
+        Assert.Contains("grades", thin, StringComparison.Ordinal);
+        var broken = (await brokenManifest.ReadJsonAsync()).GetProperty("detail").GetString()!;
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, brokenManifest.StatusCode);
+        Assert.StartsWith("model.json is not a manifest in valid JSON (line 1", broken, StringComparison.Ordinal);
+        Assert.All(new[] { thin, broken }, detail =>
+        {
+            Assert.DoesNotContain(".staging", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("/", detail, StringComparison.Ordinal);
+            Assert.DoesNotContain("Returns.Grader", detail, StringComparison.Ordinal);
+        });
         Assert.Equal(HttpStatusCode.UnprocessableEntity, garbage.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongSha.StatusCode);
         Assert.Contains("does not match its manifest", (await wrongSha.ReadJsonAsync()).GetProperty("detail").GetString());

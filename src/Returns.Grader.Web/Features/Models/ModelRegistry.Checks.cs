@@ -30,7 +30,7 @@ public sealed partial class ModelRegistry
         }
         catch (ModelLoadException e)
         {
-            throw new ModelRejectedException(e.Message);
+            throw ModelRejectedException.FromUpload(e, directory);
         }
         using (model)
         {

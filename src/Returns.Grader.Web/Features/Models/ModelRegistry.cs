@@ -350,7 +350,7 @@ public sealed partial class ModelRegistry(
             }
             catch (ModelLoadException e)
             {
-                throw new ModelRejectedException(e.Message);
+                throw ModelRejectedException.FromUpload(e, staging);
             }
             if (string.IsNullOrEmpty(manifest.Sha256))
             {

@@ -14,6 +14,15 @@ public sealed class ModelRejectedException(string message) : DomainProblemExcept
 {
     public override int Status => StatusCodes.Status422UnprocessableEntity;
     public override string Title => "The model was not accepted";
+
+    /// <summary>Why an upload does not load, without the server's folder for it (a path on this machine means nothing
+    /// to the person uploading, and is not theirs to know): its files are named as they sent them.</summary>
+    public static ModelRejectedException FromUpload(Vision.Inference.ModelLoadException e, string uploadFolder)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return new(e.Message.Replace(uploadFolder + Path.DirectorySeparatorChar, "", StringComparison.Ordinal)
+            .Replace(uploadFolder, "the upload", StringComparison.Ordinal));
+    }
 }
 
 /// <summary>A state change that would break a rule (one active model; the active one cannot just be retired).</summary>
