@@ -93,7 +93,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("bulk approve: task ids not a list", "POST /api/v1/review-queue/approve-agreeing", "/api/v1/review-queue/approve-agreeing", Json("""{"taskIds": "all"}"""), 400, "taskIds"),
         new("bulk approve: no task ids", "POST /api/v1/review-queue/approve-agreeing", "/api/v1/review-queue/approve-agreeing", Json("""{"taskIds": []}"""), 400, "taskIds"),
         new("review: non-GUID task", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/7/decision", Grade("""{"grade": "Good", "disposition": "restock", "reasonCode": "approved"}"""), 400, "taskId"),
-        new("review: JSON cut short", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Json("""{"grade": """), 400, "grade"),
+        new("review: JSON cut short", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Json("""{"grade": """), 400, "body"),
         new("review: flag combination", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Grade("""{"grade": "VeryGood,Good", "disposition": "restock", "reasonCode": "wrong_grade"}"""), 400, "grade"),
         new("review: box overflows", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Grade("""{"grade": "Good", "disposition": "restock", "reasonCode": "approved", "damage": [{"type": "dent", "photoId": "{reviewPhoto}", "box": [2147483647, 0, 1, 1]}]}"""), 400, "damage[0].box"),
 
@@ -150,6 +150,25 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
             Assert.Contains(hostile.Names, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
         }
         Assert.Equal(before, await fixture.CountStoredAsync());
+    }
+
+    [Theory]
+    [InlineData("/api/v1/returns", """{"returnId": "LP-T1", "sku": "S", "title": "T", "category": "C", "unitValue": "abc"}""", "unitValue", "a finite number in range")]
+    [InlineData("/api/v1/returns", """{"returnId": "LP-T2", "sku": "S", "title": "T", "category": "C", "unitValue": 1e300}""", "unitValue", "a finite number in range")]
+    [InlineData("/api/v1/returns/{item}/grade", """{"grade": 3, "disposition": "restock"}""", "grade", "a string")]
+    [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "itemVersion": 123}""", "itemVersion", "a GUID")]
+    [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "flagForReview": "yes"}""", "flagForReview", "true or false")]
+    [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "damage": [{"type": "dent", "photoId": "nope"}]}""", "damage[0].photoId", "a GUID")]
+    [InlineData("/api/v1/returns", """{"returnId":""", "body", "not valid JSON")]
+    public async Task AValueOfTheWrongType_IsRefusedSayingWhatTheFieldWants(string url, string body, string field, string wants)
+    {
+        using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        var response = await fixture.Client.PostAsync(fixture.Fill(url), content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var reason = problem.RootElement.GetProperty("errors").GetProperty(field)[0].GetString()!;
+        Assert.Contains(wants, reason, StringComparison.Ordinal); // it said "The value must be an object." for all but the last
     }
 
     [Fact]

@@ -32,7 +32,11 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
             return false;
         }
         var limit = httpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize;
-        var problem = RequestErrors.Describe(bad, limit);
+        // The body's type (from the endpoint's Accepts metadata) lets a wrong value name the type its field wants.
+        // The exception-handler middleware clears the request's endpoint before handlers run; its feature keeps it.
+        var endpoint = httpContext.Features.Get<IExceptionHandlerFeature>()?.Endpoint ?? httpContext.GetEndpoint();
+        var bodyType = endpoint?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IAcceptsMetadata>()?.RequestType;
+        var problem = RequestErrors.Describe(bad, limit, bodyType);
         httpContext.Response.StatusCode = problem.Status!.Value;
         if (!await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = httpContext, ProblemDetails = problem, Exception = exception }))
         {
@@ -49,7 +53,9 @@ public static partial class RequestErrors
     public const string BodyField = "body";
 
     /// <summary>A problem for a binding failure, with <c>errors</c> keyed by the field when one can be named.</summary>
-    public static ProblemDetails Describe(BadHttpRequestException exception, long? bodyLimit)
+    /// <param name="bodyType">The JSON body's .NET type, when known: a value of the wrong type then names the type its field
+    /// wants (System.Text.Json names the record that holds it instead).</param>
+    public static ProblemDetails Describe(BadHttpRequestException exception, long? bodyLimit, Type? bodyType = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
         if (exception.StatusCode != StatusCodes.Status400BadRequest)
@@ -66,8 +72,11 @@ public static partial class RequestErrors
         string reason;
         if (exception.InnerException is JsonException json)
         {
-            field = JsonField(json.Path);
-            reason = JsonReason(json);
+            // Broken JSON is the body's fault, not the field the reader had reached (README: keyed "body"); a value of the
+            // wrong type is its field's.
+            var brokenJson = json.InnerException is not null && !JsonConversion().IsMatch(json.Message);
+            field = brokenJson ? BodyField : JsonField(json.Path);
+            reason = JsonReason(json, bodyType);
         }
         else if (exception.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) && name is not null)
         {
@@ -148,18 +157,64 @@ public static partial class RequestErrors
     public static string JsonField(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? BodyField : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
-    private static string JsonReason(JsonException json)
+    private static string JsonReason(JsonException json, Type? bodyType)
     {
         var conversion = JsonConversion().Match(json.Message);
         if (conversion.Success)
         {
-            return $"The value must be {Expected(conversion.Groups["type"].Value)}.";
+            var named = conversion.Groups["type"].Value;
+            // For a record bound through its constructor the serializer names the record, not the field's type.
+            var fieldType = named.StartsWith("Returns.Grader.", StringComparison.Ordinal) && bodyType is not null ? TypeAt(bodyType, json.Path) : null;
+            return $"The value must be {Expected(fieldType is null ? named : TypeName(fieldType))}.";
         }
         var where = json.LineNumber is { } line && json.BytePositionInLine is { } position ? $" (line {line + 1}, byte {position + 1})" : "";
+        if (json.InnerException?.Message.Contains("maximum configured depth", StringComparison.Ordinal) == true)
+        {
+            return $"The JSON is nested deeper than this API reads{where}.";
+        }
         return json.InnerException is not null
             ? $"The body is not valid JSON{where}."
             : $"The JSON does not have the expected shape{where}.";
     }
+
+    /// <summary>The .NET type at a JSON path ("$.damage[0].photoId") of <paramref name="root"/>, matching property names
+    /// as the web defaults do (any case); null where the path leaves the type's properties.</summary>
+    public static Type? TypeAt(Type root, string? path)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        if (string.IsNullOrEmpty(path) || !path.StartsWith('$'))
+        {
+            return null;
+        }
+        var type = root;
+        foreach (Match segment in PathSegment().Matches(path[1..]))
+        {
+            if (segment.Groups["index"].Success)
+            {
+                type = ElementType(type);
+            }
+            else
+            {
+                var name = segment.Groups["name"].Value;
+                type = type.GetProperty(name, System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.IgnoreCase)?.PropertyType;
+            }
+            if (type is null)
+            {
+                return null;
+            }
+        }
+        return type;
+    }
+
+    private static Type? ElementType(Type type) =>
+        type.IsArray ? type.GetElementType()
+        : type.GetInterfaces().Append(type).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>))?.GetGenericArguments()[0];
+
+    /// <summary>A type as Expected reads it: "System.Nullable`1[System.Decimal]", "System.Guid", "...[]".</summary>
+    private static string TypeName(Type type) =>
+        Nullable.GetUnderlyingType(type) is { } inner ? $"System.Nullable`1[{inner.FullName}]"
+        : type != typeof(string) && ElementType(type) is not null ? "System.Object[]"
+        : type.FullName ?? type.Name;
 
     /// <summary>A .NET type name, as the framework or the serializer writes it, in words a caller understands.</summary>
     public static string Expected(string? typeName)
@@ -206,4 +261,8 @@ public static partial class RequestErrors
 
     [GeneratedRegex("^System\\.Nullable`1\\[(?<inner>.+)\\]$", RegexOptions.CultureInvariant)]
     private static partial Regex NullableOf();
+
+    // ".damage[0].photoId" → "damage", "[0]", "photoId"; a quoted name ("['odd name']") as a name.
+    [GeneratedRegex("\\.(?<name>[A-Za-z0-9_]+)|\\[(?<index>[0-9]+)\\]|\\['(?<name>[^']*)'\\]", RegexOptions.CultureInvariant)]
+    private static partial Regex PathSegment();
 }
