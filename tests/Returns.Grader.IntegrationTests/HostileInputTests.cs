@@ -41,6 +41,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         // Reading items and photos
         new("item: non-GUID id", "GET /api/v1/returns/{id}", "/api/v1/returns/not-a-guid", None, 400, "id"),
         new("item by plate: no plate", "GET /api/v1/returns", "/api/v1/returns", None, 400, "returnId"),
+        new("item by plate: empty plate", "GET /api/v1/returns", "/api/v1/returns?returnId=%20", None, 400, "returnId"),
         new("photo: non-GUID id", "GET /api/v1/photos/{photoId}", "/api/v1/photos/12345", None, 400, "photoId"),
         new("photo: size not a number", "GET /api/v1/photos/{photoId}", "/api/v1/photos/{photo}?size=big", None, 400, "size"),
         new("photo: size past int", "GET /api/v1/photos/{photoId}", "/api/v1/photos/{photo}?size=99999999999", None, 400, "size"),

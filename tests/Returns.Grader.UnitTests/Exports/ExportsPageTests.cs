@@ -38,6 +38,23 @@ public sealed class ExportsPageTests : RealAppTestBase
     }
 
     [Fact]
+    public void NoFormatTicked_IsSaidInThePagesWords_NotTheApisCodes_AndNothingStarts()
+    {
+        var page = Render<ExportsPage>();
+        foreach (var format in new[] { "coco", "huggingface", "sagemaker", "csv" })
+        {
+            page.Find($"input[data-testid=format-{format}]").Change(false);
+        }
+
+        page.Find("[data-testid=export-start]").Click();
+
+        var said = page.Find("[data-testid=export-errors]").TextContent;
+        Assert.Contains("Tick at least one format to export.", said, StringComparison.Ordinal);
+        Assert.DoesNotContain("huggingface", said, StringComparison.Ordinal); // "The formats are coco, huggingface, ..."
+        Assert.Equal(0, ExportCount());
+    }
+
+    [Fact]
     public async Task RefusedExport_IsSaidInPlainWords_TheFormStays_AndTheNextTryStarts()
     {
         var page = Render<ExportsPage>();

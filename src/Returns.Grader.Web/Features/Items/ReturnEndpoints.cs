@@ -37,7 +37,10 @@ public static class ReturnEndpoints
             .WithSummary("The item, its photos, its suggestion (null until a model exists, and for a grader when the item is blind), its decisions and status.");
 
         api.MapGet("/", async (string returnId, ReturnItems items, HttpContext http, CancellationToken cancellationToken) =>
-            await items.FindIdByReturnIdAsync(returnId, cancellationToken) is { } id
+            string.IsNullOrWhiteSpace(returnId)
+                ? Results.ValidationProblem(new Dictionary<string, string[]> { ["returnId"] = ["A licence plate is required: ?returnId=LP123."] },
+                    title: "The request is not valid", detail: "returnId: A licence plate is required: ?returnId=LP123.")
+            : await items.FindIdByReturnIdAsync(returnId, cancellationToken) is { } id
                 ? Results.Ok(await items.GetForAsync(id, http.User, cancellationToken))
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such return item", detail: $"No item has licence plate {returnId}."))
             .RequireAuthorization(Policies.Staff)
