@@ -124,7 +124,7 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     public async Task RefusedDecision_ShowsTheMessage_KeepsThePageAndItsChoices_AndTheNextTryIsKept()
     {
         var (plate, page) = await ClaimedOnThePageAsync();
-        page.Find("[data-testid=review-form] [data-grade=Acceptable]").Click(); // a choice the supervisor has made
+        await page.Find("input[data-testid=review-notes]").ChangeAsync("Dent checked under the light"); // the supervisor's own words
         var refusal = await RefusedWrites.OnAsync(App.DatabasePath, "GradeDecisions");
 
         page.Find("[data-testid=approve]").Click();
@@ -132,7 +132,7 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         // Before: the exception left the event handler, which on a live circuit ends it and the supervisor's choices
         // with it (bUnit surfaces it as the test's exception).
         page.WaitForAssertion(() => Assert.Contains("the final grade was not saved", page.Find("[data-testid=review-message]").TextContent));
-        Assert.Equal("true", page.Find("[data-testid=review-form] [data-grade=Acceptable]").GetAttribute("aria-checked"));
+        Assert.Equal("Dent checked under the light", page.Find("input[data-testid=review-notes]").GetAttribute("value"));
         Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled"));
         Assert.Equal(ItemStatus.InReview, (await ItemAsync(plate)).Status);
 
@@ -166,6 +166,23 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         var items = App.Services.GetRequiredService<ReturnItems>();
         var id = await items.FindIdByReturnIdAsync(plate, CancellationToken.None);
         return (await items.GetAsync(id!.Value, CancellationToken.None))!;
+    }
+
+    [Fact]
+    public async Task AfterTheSupervisorChangesTheGradersChoices_ApproveIsNotOffered_UntilTheyAreUndone()
+    {
+        var (_, page) = await ClaimedOnThePageAsync();
+        Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+
+        // "Approve grader's grade" stores the grader's choices: after a change it would drop the supervisor's without a word.
+        page.Find("[data-testid=review-form] [data-grade=Unsellable]").Click();
+
+        Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+        Assert.Contains("You changed the grader's choices", page.Find("[data-testid=approve-blocked]").TextContent, StringComparison.Ordinal);
+
+        page.Find("[data-testid=review-form] [data-grade=Good]").Click(); // back to the grader's grade
+        Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+        Assert.Empty(page.FindAll("[data-testid=approve-blocked]"));
     }
 
     [Fact]
