@@ -30,4 +30,19 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.StartsWith($"from,to,category,associate,model,source\r\n{from},,", csv);
         Assert.Contains("comparison,total,accuracy,off by one,quadratic weighted kappa,over-graded,under-graded\r\nModel vs final label,0,", csv);
     }
+
+    [Fact]
+    public void WithNothingGraded_TheFiguresSayThereIsNothingToCompare_NotZeroOrAHundredPercent()
+    {
+        var page = Render<QualityPage>();
+        page.WaitForElement("[data-testid=quality-source]");
+
+        // An empty database: "accuracy 0.0 % · QWK 0.000" read as a model always wrong, and a damage type nobody marked
+        // as "100 %" agreement.
+        page.WaitForAssertion(() => Assert.Equal(3, page.FindAll("[data-testid=agreement-empty]").Count));
+        Assert.DoesNotContain("QWK 0.000", string.Concat(page.FindAll("[data-testid=agreement]").Select(a => a.TextContent)), StringComparison.Ordinal);
+        var damageCells = page.FindAll("[data-testid=damage-agreement] tbody tr td:last-child").Select(td => td.TextContent).ToList();
+        Assert.NotEmpty(damageCells);
+        Assert.All(damageCells, cell => Assert.Equal("—", cell));
+    }
 }
