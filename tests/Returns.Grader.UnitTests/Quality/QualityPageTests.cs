@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using Bunit;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Auth;
@@ -29,6 +30,22 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.Equal("text/csv", saved.Arguments[2]);
         Assert.StartsWith($"from,to,category,associate,model,source\r\n{from},,", csv);
         Assert.Contains("comparison,total,accuracy,off by one,quadratic weighted kappa,over-graded,under-graded\r\nModel vs final label,0,", csv);
+    }
+
+    [Fact]
+    public async Task ReviewRates_AreWordsWithTheirValueBesideEachBar()
+    {
+        var grader = App.ApiClient("dev-grader");
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("QP"), unitValue: 900m)).GetProperty("id").GetString(); // high value: reviewed
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock" })).EnsureSuccessStatusCode();
+
+        var page = Render<QualityPage>();
+
+        // The reasons' words overlapped on a column chart's axis at both screen sizes; each is a row now, value written.
+        var row = page.WaitForElement("[data-testid=review-rates] tr[data-reason=HighValue]");
+        Assert.Equal("High value", row.QuerySelector("th")!.TextContent);
+        Assert.Matches(@"^\d+(\.\d)?\s?%$", row.QuerySelector("td.value")!.TextContent.Trim());
+        Assert.Contains("width: 100%", row.QuerySelector(".bar")!.GetAttribute("style"), StringComparison.Ordinal); // the widest bar
     }
 
     [Fact]
