@@ -101,6 +101,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         // Quality
         new("report: from not a date", "GET /api/v1/quality/report", "/api/v1/quality/report?from=yesterday", None, 400, "from"),
         new("report: to out of range", "GET /api/v1/quality/report", "/api/v1/quality/report?to=2026-13-45", None, 400, "to"),
+        new("report: to before from", "GET /api/v1/quality/report", "/api/v1/quality/report?from=2026-12-10&to=2026-12-01", None, 400, "to"),
+        new("acceptance: to same as from", "GET /api/v1/quality/suggestion-acceptance", "/api/v1/quality/suggestion-acceptance?from=2026-12-10&to=2026-12-10", None, 400, "to"),
         new("acceptance: from not a date", "GET /api/v1/quality/suggestion-acceptance", "/api/v1/quality/suggestion-acceptance?from=%00", None, 400, "from"),
 
         // Exports

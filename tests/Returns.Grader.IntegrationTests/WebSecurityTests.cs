@@ -119,6 +119,26 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     }
 
     [Theory]
+    [InlineData("GET", "/api/v1/review-queue", null, 401, "X-Api-Key")]
+    [InlineData("GET", "/api/v1/review-queue", "dev-grader", 403, "roles")]
+    [InlineData("GET", "/api/v1/no-such-thing", "dev-admin", 404, "Nothing answers at this address")]
+    [InlineData("DELETE", "/api/v1/review-queue", "dev-admin", 405, "does not take that method")]
+    public async Task ARefusalTheFrameworkMakes_SaysWhyInItsProblem(string method, string path, string? apiKey, int status, string said)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), path);
+        if (apiKey is not null)
+        {
+            request.Headers.Add("X-Api-Key", apiKey);
+        }
+        var response = await app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false }).SendAsync(request);
+
+        Assert.Equal(status, (int)response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        Assert.Contains(said, problem.GetProperty("detail").GetString(), StringComparison.Ordinal); // there was no detail
+    }
+
+    [Theory]
     [InlineData("/\t/evil.example")] // browsers drop the tab: //evil.example
     [InlineData("/\r\n/evil.example")]
     [InlineData("//evil.example")]

@@ -144,6 +144,23 @@ public static partial class RequestErrors
                 problem.Title = "Unsupported content type";
                 problem.Detail = "This endpoint does not read a body of that Content-Type: JSON endpoints read application/json, uploads multipart/form-data.";
                 break;
+            // README: every refusal says why. The framework answers these with a bare status.
+            case StatusCodes.Status401Unauthorized:
+                problem.Title = "Sign-in required";
+                problem.Detail = "This endpoint does not answer anonymous callers: send an API key in X-Api-Key, or sign in.";
+                break;
+            case StatusCodes.Status403Forbidden:
+                problem.Title = "Not allowed for your role";
+                problem.Detail = "Your role may not use this endpoint; the README's HTTP API table lists the roles of each.";
+                break;
+            case StatusCodes.Status404NotFound:
+                problem.Title = "Not found";
+                problem.Detail = "Nothing answers at this address; the README's HTTP API table lists the endpoints.";
+                break;
+            case StatusCodes.Status405MethodNotAllowed:
+                problem.Title = "Method not allowed";
+                problem.Detail = "This address does not take that method; the README's HTTP API table lists each endpoint's method.";
+                break;
             case StatusCodes.Status400BadRequest when problem is not HttpValidationProblemDetails && !problem.Extensions.ContainsKey("errors"):
                 const string reason = "The request body could not be read: it ended early or the connection failed.";
                 problem.Title = "The request is not valid";

@@ -73,7 +73,9 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
         {
             var bad = await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = Enumerable.Range(0, count).Select(_ => Guid.NewGuid()) });
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-            Assert.Contains("from 1 to 100", (await bad.ReadJsonAsync()).GetProperty("errors").GetProperty("taskIds")[0].GetString(), StringComparison.Ordinal);
+            var problem = await bad.ReadJsonAsync();
+            Assert.Contains("from 1 to 100", problem.GetProperty("errors").GetProperty("taskIds")[0].GetString(), StringComparison.Ordinal);
+            Assert.Equal("The request is not valid", problem.GetProperty("title").GetString()); // was "The grade is not valid"
         }
         var grader = await app.ApiClient().PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { Guid.NewGuid() } });
         Assert.Equal(HttpStatusCode.Forbidden, grader.StatusCode);

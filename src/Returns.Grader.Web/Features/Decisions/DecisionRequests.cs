@@ -29,6 +29,14 @@ public sealed class GradeValidationException(IDictionary<string, string[]> error
 }
 
 /// <summary>Someone else changed the item since it was opened; nothing was saved.</summary>
+/// <summary>A request's fields that are not valid, when they are not a grade's (e.g. a bulk approval's task ids).</summary>
+public sealed class RequestValidationException(IDictionary<string, string[]> errors) : DomainProblemException("The request is not valid.")
+{
+    public override int Status => StatusCodes.Status400BadRequest;
+    public override string Title => "The request is not valid";
+    public override IDictionary<string, string[]> Errors { get; } = errors;
+}
+
 public sealed class ConcurrencyConflictException(string message) : DomainProblemException(message)
 {
     public override int Status => StatusCodes.Status409Conflict;

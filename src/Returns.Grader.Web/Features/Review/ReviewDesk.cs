@@ -229,7 +229,7 @@ public sealed class ReviewDesk(
         ArgumentNullException.ThrowIfNull(actor);
         if (taskIds.Count is 0 or > MaxBulkApproval)
         {
-            throw new GradeValidationException(new Dictionary<string, string[]>
+            throw new RequestValidationException(new Dictionary<string, string[]>
             {
                 ["taskIds"] = [$"Give from 1 to {MaxBulkApproval} review task ids."],
             });
