@@ -84,12 +84,25 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
     }
 
     [Fact]
-    public void Rollback_AsksFirst()
+    public async Task Rollback_AsksFirst()
     {
+        var twin = await RegisterSameFileAsync("9.0.2-twin");
+        await Registry.ChangeStateAsync(twin.Id, ModelState.Active, DataScientist, CancellationToken.None); // the shipped model was active before it
         var page = Render<ModelsPage>();
+        page.WaitForAssertion(() => Assert.False(page.Find("button[data-testid=rollback]").HasAttribute("disabled")));
 
         page.Find("[data-testid=rollback]").Click();
 
         Assert.Contains("Roll back from", page.Find("[data-testid=confirm-change]").TextContent);
+    }
+
+    [Fact]
+    public void WithNoModelActiveBefore_RollbackIsNotOffered_AndThePageSaysWhy()
+    {
+        var page = Render<ModelsPage>();
+
+        // It was offered, and said "nothing to roll back to" only after a confirmation.
+        page.WaitForAssertion(() => Assert.True(page.Find("button[data-testid=rollback]").HasAttribute("disabled")));
+        Assert.Contains("nothing to roll back to", page.Find("[data-testid=no-rollback]").TextContent, StringComparison.Ordinal);
     }
 }
