@@ -27,6 +27,8 @@ public sealed class HistoryPageTests() : RealAppTestBase("dev-grader (developmen
         Assert.Contains(plates[1], page.FindAll("tbody tr")[0].TextContent); // newest first
 
         // InputAsync, not Input: Input does not wait for MudTextField's handler, and CI once asserted before the filter ran.
+        // A placeholder is not a name: a screen reader announced an unnamed edit field.
+        Assert.Equal("Search my grades by licence plate or title", page.Find("input[data-testid=history-search]").GetAttribute("aria-label"));
         await page.Find("input[data-testid=history-search]").InputAsync(plates[0][3..8].ToLowerInvariant());
 
         page.WaitForAssertion(() =>
