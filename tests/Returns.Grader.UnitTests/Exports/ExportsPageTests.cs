@@ -38,6 +38,21 @@ public sealed class ExportsPageTests : RealAppTestBase
     }
 
     [Fact]
+    public void TheDates_CanBeTyped_NotOnlyPicked()
+    {
+        var page = Render<ExportsPage>();
+        var pickers = page.FindComponents<MudBlazor.MudDatePicker>();
+
+        // Read-only before: only the calendar could set them.
+        pickers[0].Find("input").Change("2026-12-10");
+        pickers[1].Find("input").Change("2026-12-01");
+        page.Find("[data-testid=export-start]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("'to' must be after 'from'", page.Find("[data-testid=export-errors]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(0, ExportCount());
+    }
+
+    [Fact]
     public void NoFormatTicked_IsSaidInThePagesWords_NotTheApisCodes_AndNothingStarts()
     {
         var page = Render<ExportsPage>();
