@@ -49,6 +49,24 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
     }
 
     [Fact]
+    public void DatesOutOfOrder_AreSaid_NotShownAsAnEmptyReport()
+    {
+        var page = Render<QualityPage>();
+        page.WaitForElement("[data-testid=quality-source]");
+        var pickers = page.FindComponents<MudBlazor.MudDatePicker>();
+
+        pickers[0].Find("input").Change("2026-12-10");
+        pickers[1].Find("input").Change("2026-12-01");
+        page.Find("[data-testid=quality-apply]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("must be after 'From'", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
+
+        page.FindComponents<MudBlazor.MudDatePicker>()[1].Find("input").Change("2026-12-11");
+        page.Find("[data-testid=quality-apply]").Click();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=quality-dates]")));
+    }
+
+    [Fact]
     public void WithNothingGraded_TheFiguresSayThereIsNothingToCompare_NotZeroOrAHundredPercent()
     {
         var page = Render<QualityPage>();
