@@ -49,6 +49,27 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
     }
 
     [Fact]
+    public async Task TheCsv_NamesReasonsAndDamageTypesInThePagesWords()
+    {
+        var grader = App.ApiClient("dev-grader");
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("QC"), unitValue: 900m)).GetProperty("id").GetString();
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "missing_part" } }, contradictionReason = "as seen" })).EnsureSuccessStatusCode();
+        var download = JSInterop.SetupModule("/assets/js/download.js");
+        download.SetupVoid("saveText", _ => true).SetVoidResult();
+        var page = Render<QualityPage>();
+        page.WaitForElement("[data-testid=review-rates] tr[data-reason=HighValue]");
+
+        page.Find("[data-testid=quality-csv]").Click();
+
+        page.WaitForAssertion(() => download.VerifyInvoke("saveText"));
+        var csv = (string)download.VerifyInvoke("saveText").Arguments[1]!;
+        Assert.Contains("\r\nHigh value,1,", csv, StringComparison.Ordinal);        // was "HighValue"
+        Assert.Contains("\r\nMissing part,", csv, StringComparison.Ordinal);        // was "missing_part"
+        Assert.DoesNotContain("HighValue", csv, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void DatesOutOfOrder_AreSaid_NotShownAsAnEmptyReport()
     {
         var page = Render<QualityPage>();

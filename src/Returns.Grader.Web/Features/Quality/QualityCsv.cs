@@ -29,14 +29,16 @@ public static class QualityCsv
         Row(csv, "damage type", "grader", "final", "both", "agreement");
         foreach (var d in report.DamageTypeAgreement)
         {
-            Row(csv, d.Type, N(d.Grader), N(d.Final), N(d.Both), N(d.Agreement));
+            Row(csv, Infrastructure.WireName<Data.DamageType>.TryParse(d.Type, out var type) ? Components.Words.Of(type) : d.Type,
+                N(d.Grader), N(d.Final), N(d.Both), N(d.Agreement));
         }
         csv.AppendLine();
 
         Row(csv, "review reason", "tasks", "share of decisions");
         foreach (var r in report.ReviewRates)
         {
-            Row(csv, r.Reason, N(r.Tasks), N(r.ShareOfDecisions));
+            // In the page's words (the CSV is what the page shows), not the enum's names.
+            Row(csv, Enum.TryParse<Data.ReviewReason>(r.Reason, out var reason) ? Components.Words.Of(reason) : r.Reason, N(r.Tasks), N(r.ShareOfDecisions));
         }
         csv.AppendLine();
 
