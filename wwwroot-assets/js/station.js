@@ -438,7 +438,18 @@ function onPointerUp(event) {
     done.box.remove();
     station.invokeMethodAsync("OnRegionDrawn", done.photoId, x, y, w, h);
   } else {
-    station.invokeMethodAsync("OnRegionMoved", Number(done.group.getAttribute("data-region-index")), x, y, w, h);
+    // Draw the box as the server kept it (inside the photo, or unchanged when refused): a render that changes nothing
+    // would leave the dragged-off copy on screen while the stored one is saved.
+    station.invokeMethodAsync("OnRegionMoved", Number(done.group.getAttribute("data-region-index")), x, y, w, h).then((kept) => {
+      if (!kept || !done.box.isConnected) return;
+      const [kx, ky, kw, kh] = kept;
+      done.box.setAttribute("x", kx); done.box.setAttribute("y", ky);
+      done.box.setAttribute("width", kw); done.box.setAttribute("height", kh);
+      if (done.handle && done.handle.isConnected) {
+        const size = Number(done.handle.getAttribute("width"));
+        done.handle.setAttribute("x", kx + kw - size); done.handle.setAttribute("y", ky + kh - size);
+      }
+    });
   }
 }
 

@@ -59,17 +59,40 @@ public sealed partial class Station
         }
     }
 
-    /// <summary>station.js moved or resized a region on the photo editor (box in stored-photo pixels).</summary>
+    /// <summary>
+    /// station.js moved or resized a region on the photo editor (box in stored-photo pixels). Returns the box as kept,
+    /// which station.js draws: a box dragged off the photo vanished from the editor while the old one stayed saved
+    /// (exploratory pass, 2026-12-05), since a render that changes nothing does not touch what the drag had moved.
+    /// </summary>
     [JSInvokable]
-    public async Task OnRegionMoved(int index, int x, int y, int width, int height)
+    public async Task<int[]?> OnRegionMoved(int index, int x, int y, int width, int height)
     {
-        if (index >= 0 && index < _regions.Count && ClampToPhoto(_regions[index].PhotoId, x, y, width, height) is { } box
-            && !box.SequenceEqual(_regions[index].Box))
+        if (index < 0 || index >= _regions.Count)
+        {
+            return null;
+        }
+        var region = _regions[index];
+        // Same size: a move, kept whole inside the photo (clamping its edges would shrink it); otherwise a resize.
+        var box = region.Box is [_, _, var w, var h] && w == width && h == height
+            ? KeepInsidePhoto(region.PhotoId, x, y, width, height)
+            : ClampToPhoto(region.PhotoId, x, y, width, height);
+        if (box is not null && !box.SequenceEqual(region.Box))
         {
             _history.Record(_regions);
-            _regions[index].Box = box;
+            region.Box = box;
             await InvokeAsync(StateHasChanged);
         }
+        return region.Box;
+    }
+
+    /// <summary>A moved box shifted back inside its photo at its own size (or clamped, if it is larger than the photo).</summary>
+    private int[]? KeepInsidePhoto(Guid photoId, int x, int y, int width, int height)
+    {
+        if (_item?.Photos.FirstOrDefault(p => p.PhotoId == photoId) is not { } photo || width > photo.Width || height > photo.Height)
+        {
+            return ClampToPhoto(photoId, x, y, width, height);
+        }
+        return [Math.Clamp(x, 0, photo.Width - width), Math.Clamp(y, 0, photo.Height - height), width, height];
     }
 
     /// <summary>station.js reports a box the associate drew on a photo.</summary>
