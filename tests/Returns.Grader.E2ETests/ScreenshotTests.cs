@@ -45,6 +45,17 @@ public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture, ITestOut
         await review.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
         await Assertions.Expect(review.GetByTestId("review-item")).ToContainTextAsync(plate);
         await AssertFitsAsync(review, width, "review page", review.Locator("[data-grade]").First, review.GetByTestId("approve"));
+        // The boxes' layer lies exactly on its photo (it covered the caption too: boxes drawn ~8 % low and tall).
+        foreach (var frame in await review.Locator("figure.photo-frame").AllAsync())
+        {
+            await Assertions.Expect(frame.Locator("img")).ToHaveJSPropertyAsync("complete", true);
+            var photo = await frame.Locator("img").BoundingBoxAsync();
+            var layer = await frame.Locator("svg.region-overlay").BoundingBoxAsync();
+            Assert.NotNull(photo);
+            Assert.NotNull(layer);
+            Assert.True(Math.Abs(photo.Y - layer.Y) < 1 && Math.Abs(photo.Height - layer.Height) < 1 && Math.Abs(photo.Width - layer.Width) < 1,
+                $"the review page's box layer is {layer.Width}x{layer.Height} at y {layer.Y}, its photo {photo.Width}x{photo.Height} at y {photo.Y}");
+        }
         await KeepAsync(review, size, "review");
 
         var quality = await Fixture.SignedInAsync("/quality", "Sue Screens", "Supervisor", width, height);
