@@ -15,9 +15,11 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
     private static readonly byte[] LikeNewSample = File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
 
     /// <summary>A high-value item (so it is reviewed) with the sample photo the shipped model calls Like new, graded as given.</summary>
-    private async Task<(string ItemId, string TaskId)> ReviewedItemAsync(object grade)
+    private Task<(string ItemId, string TaskId)> ReviewedItemAsync(object grade) => ReviewedItemAsync(app, grade, "dev-grader");
+
+    private static async Task<(string ItemId, string TaskId)> ReviewedItemAsync(GraderAppFactory app, object grade, string gradedBy)
     {
-        var grader = app.ApiClient();
+        var grader = app.ApiClient(gradedBy);
         var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("BULK"), unitValue: 900m)).GetProperty("id").GetString()!;
         var upload = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("likenew.jpg", LikeNewSample, "image/jpeg")));
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
@@ -63,6 +65,29 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
         var again = await (await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { agreeing.TaskId } })).ReadJsonAsync();
         Assert.Empty(again.GetProperty("approved").EnumerateArray());
         Assert.Equal("Already decided.", again.GetProperty("skipped").GetProperty(agreeing.TaskId).GetString());
+    }
+
+    [Fact]
+    public async Task ARandomAudit_AndTheSupervisorsOwnGrade_AreLeftForAReviewOfTheirOwn()
+    {
+        // Every grade audited: an audit's point is a supervisor's own look at a grade nobody doubted, which a bulk
+        // approval of "everyone agrees" would skip (exploratory pass, 2026-12-05: it did).
+        await using var audited = new GraderAppFactory { Settings = { ["Grader:Review:AuditShare"] = "1" } };
+        var audit = await ReviewedItemAsync(audited, new { grade = "LikeNew", disposition = "restock" }, "dev-grader");
+        var supervisor = audited.ApiClient("dev-supervisor");
+        var queue = await (await supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.False(queue.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == audit.TaskId).GetProperty("bulkApprovable").GetBoolean());
+        var auditResult = await (await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { audit.TaskId } })).ReadJsonAsync();
+        Assert.Empty(auditResult.GetProperty("approved").EnumerateArray());
+        Assert.Contains("random audit", auditResult.GetProperty("skipped").GetProperty(audit.TaskId).GetString(), StringComparison.Ordinal);
+
+        // A supervisor who graded the item at a station does not approve their own grade as the final label in bulk.
+        var own = await ReviewedItemAsync(app, new { grade = "LikeNew", disposition = "restock" }, "dev-supervisor");
+        var ownResult = await (await app.ApiClient("dev-supervisor").PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { own.TaskId } })).ReadJsonAsync();
+        Assert.Empty(ownResult.GetProperty("approved").EnumerateArray());
+        Assert.Contains("graded it yourself", ownResult.GetProperty("skipped").GetProperty(own.TaskId).GetString(), StringComparison.Ordinal);
+        var byAnother = await (await app.ApiClient("dev-admin").PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { own.TaskId } })).ReadJsonAsync();
+        Assert.Equal([own.TaskId], byAnother.GetProperty("approved").EnumerateArray().Select(t => t.GetString()));
     }
 
     [Fact]

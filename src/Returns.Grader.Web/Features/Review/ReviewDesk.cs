@@ -133,7 +133,7 @@ public sealed class ReviewDesk(
             return new QueueEntry(r.Task.Id, r.Task.ReturnItemId, r.ReturnId, r.Title, r.Task.Category, r.UnitValue, r.Task.ReasonList,
                 r.Task.Priority, r.Task.CreatedAt, Math.Round(ageHours, 2), ageHours > target,
                 leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById, r.GradedByName ?? r.Task.GradedById,
-                r.Agrees && !leased && !r.Task.ReasonList.Contains(ReviewReason.Flagged));
+                r.Agrees && !leased && NotForBulk(r.Task.ReasonList) is null);
         }).ToList();
     }
 
@@ -217,6 +217,13 @@ public sealed class ReviewDesk(
 
     private static readonly Func<GradeDecision, bool> AllAgreeInMemory = AllAgree.Compile();
 
+    /// <summary>Why a task's reasons keep it out of a bulk approval even when everyone agrees, or null: the associate asked
+    /// for a look, or it is a random audit, whose point is a supervisor's own look at grades nobody doubted.</summary>
+    private static string? NotForBulk(IReadOnlyCollection<ReviewReason> reasons) =>
+        reasons.Contains(ReviewReason.Flagged) ? "The associate asked for a look: review it on its own."
+        : reasons.Contains(ReviewReason.AuditSample) ? "A random audit: review it on its own."
+        : null;
+
     /// <summary>
     /// Approves, as <paramref name="actor"/>, each listed open task whose grade the model's suggestion and the rubric both
     /// agree with (issue 17): claimed and decided one by one through the decision ledger, exactly as if approved on the
@@ -246,7 +253,8 @@ public sealed class ReviewDesk(
                     : await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleOrDefaultAsync(d => d.Id == task.TriggerDecisionId, cancellationToken);
                 var problem = task is null || decision is null ? "There is no such review task."
                     : task.Status != ReviewStatus.Open ? "Already decided."
-                    : task.ReasonList.Contains(ReviewReason.Flagged) ? "The associate asked for a look: review it on its own."
+                    : NotForBulk(task.ReasonList) is { } reason ? reason
+                    : decision.ActorId == actor.Id ? "You graded it yourself: another supervisor should review it."
                     : !AllAgreeInMemory(decision)
                         ? "The model, the grader and the rubric do not all agree: review it on its own."
                     : null;
