@@ -264,7 +264,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.Equal("InReview", (await GetItemAsync(plate)).GetProperty("status").GetString());
         await page.GetByTestId("bulk-approve").ClickAsync();
         await page.GetByTestId("bulk-approve-confirm").ClickAsync();
-        await Assertions.Expect(page.GetByTestId("bulk-approve-result")).ToContainTextAsync("Approved 1.");
+        await Assertions.Expect(page.GetByTestId("bulk-approve-result")).ToContainTextAsync($"Approved 1. ({plate})"); // named by its plate
         await Assertions.Expect(page.GetByTestId("agrees")).ToHaveCountAsync(0);
         var item = await GetItemAsync(plate);
         Assert.Equal("Final", item.GetProperty("status").GetString());
