@@ -126,6 +126,19 @@ public static partial class RequestErrors
         }
     }
 
+    /// <summary>Statuses the framework answers with nothing but the number, in words (README: every refusal says why).</summary>
+    private static readonly Dictionary<int, (string Title, string Detail)> BareStatuses = new()
+    {
+        [StatusCodes.Status408RequestTimeout] = ("Request body too slow", "The request body arrived more slowly than the server's minimum data rate; send it again."),
+        [StatusCodes.Status415UnsupportedMediaType] = ("Unsupported content type",
+            "This endpoint does not read a body of that Content-Type: JSON endpoints read application/json, uploads multipart/form-data."),
+        [StatusCodes.Status401Unauthorized] = ("Sign-in required", "This endpoint does not answer anonymous callers: send an API key in X-Api-Key, or sign in."),
+        [StatusCodes.Status403Forbidden] = ("Not allowed for your role", "Your role may not use this endpoint; the README's HTTP API table lists the roles of each."),
+        [StatusCodes.Status404NotFound] = ("Not found", "Nothing answers at this address; the README's HTTP API table lists the endpoints."),
+        [StatusCodes.Status405MethodNotAllowed] = ("Method not allowed",
+            "This address does not take that method; the README's HTTP API table lists each endpoint's method."),
+    };
+
     private static void Explain(ProblemDetails problem, long? bodyLimit)
     {
         switch (problem.Status)
@@ -136,30 +149,8 @@ public static partial class RequestErrors
                     ? $"The request body is larger than the {max.ToString("N0", CultureInfo.InvariantCulture)} bytes this endpoint accepts."
                     : "The request body is larger than this endpoint accepts.";
                 break;
-            case StatusCodes.Status408RequestTimeout:
-                problem.Title = "Request body too slow";
-                problem.Detail = "The request body arrived more slowly than the server's minimum data rate; send it again.";
-                break;
-            case StatusCodes.Status415UnsupportedMediaType:
-                problem.Title = "Unsupported content type";
-                problem.Detail = "This endpoint does not read a body of that Content-Type: JSON endpoints read application/json, uploads multipart/form-data.";
-                break;
-            // README: every refusal says why. The framework answers these with a bare status.
-            case StatusCodes.Status401Unauthorized:
-                problem.Title = "Sign-in required";
-                problem.Detail = "This endpoint does not answer anonymous callers: send an API key in X-Api-Key, or sign in.";
-                break;
-            case StatusCodes.Status403Forbidden:
-                problem.Title = "Not allowed for your role";
-                problem.Detail = "Your role may not use this endpoint; the README's HTTP API table lists the roles of each.";
-                break;
-            case StatusCodes.Status404NotFound:
-                problem.Title = "Not found";
-                problem.Detail = "Nothing answers at this address; the README's HTTP API table lists the endpoints.";
-                break;
-            case StatusCodes.Status405MethodNotAllowed:
-                problem.Title = "Method not allowed";
-                problem.Detail = "This address does not take that method; the README's HTTP API table lists each endpoint's method.";
+            case { } status when BareStatuses.TryGetValue(status, out var words):
+                (problem.Title, problem.Detail) = words;
                 break;
             case StatusCodes.Status400BadRequest when problem is not HttpValidationProblemDetails && !problem.Extensions.ContainsKey("errors"):
                 const string reason = "The request body could not be read: it ended early or the connection failed.";
