@@ -68,6 +68,12 @@ public static class Words
 
     public static string Of(IEnumerable<ReviewReason> reasons) => string.Join(", ", reasons.Select(Of));
 
+    /// <summary>A review reason as reports carry it (the enum's name), in words; the text as it is when it is not one.</summary>
+    public static string ReviewReasonNamed(string name) => Enum.TryParse<ReviewReason>(name, out var reason) ? Of(reason) : name;
+
+    /// <summary>A damage type as reports carry it (its wire name, "missing_part"), in words; the text as it is when it is not one.</summary>
+    public static string DamageTypeNamed(string wireName) => Infrastructure.WireName<DamageType>.TryParse(wireName, out var type) ? Of(type) : wireName;
+
     /// <summary>An app role (Auth.Roles) as people say it.</summary>
     public static string Role(string? role) => role switch
     {

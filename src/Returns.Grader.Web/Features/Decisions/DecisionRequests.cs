@@ -28,7 +28,6 @@ public sealed class GradeValidationException(IDictionary<string, string[]> error
     public override IDictionary<string, string[]> Errors { get; } = errors;
 }
 
-/// <summary>Someone else changed the item since it was opened; nothing was saved.</summary>
 /// <summary>A request's fields that are not valid, when they are not a grade's (e.g. a bulk approval's task ids).</summary>
 public sealed class RequestValidationException(IDictionary<string, string[]> errors) : DomainProblemException("The request is not valid.")
 {
@@ -37,6 +36,7 @@ public sealed class RequestValidationException(IDictionary<string, string[]> err
     public override IDictionary<string, string[]> Errors { get; } = errors;
 }
 
+/// <summary>Someone else changed the item since it was opened; nothing was saved.</summary>
 public sealed class ConcurrencyConflictException(string message) : DomainProblemException(message)
 {
     public override int Status => StatusCodes.Status409Conflict;

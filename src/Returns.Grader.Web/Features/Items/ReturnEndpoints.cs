@@ -38,8 +38,7 @@ public static class ReturnEndpoints
 
         api.MapGet("/", async (string returnId, ReturnItems items, HttpContext http, CancellationToken cancellationToken) =>
             string.IsNullOrWhiteSpace(returnId)
-                ? Results.ValidationProblem(new Dictionary<string, string[]> { ["returnId"] = ["A licence plate is required: ?returnId=LP123."] },
-                    title: "The request is not valid", detail: "returnId: A licence plate is required: ?returnId=LP123.")
+                ? ApiProblems.InvalidField("returnId", "A licence plate is required: ?returnId=LP123.")
             : await items.FindIdByReturnIdAsync(returnId, cancellationToken) is { } id
                 ? Results.Ok(await items.GetForAsync(id, http.User, cancellationToken))
                 : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such return item", detail: $"No item has licence plate {returnId}."))

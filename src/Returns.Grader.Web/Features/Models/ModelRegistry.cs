@@ -581,12 +581,6 @@ public sealed partial class ModelRegistry(
         return models.OrderBy(m => m.State).ThenByDescending(m => m.RegisteredAt).Select(ToView).ToList();
     }
 
-    private async Task<RegisteredModelView> FindByVersionAsync(string version, CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return ToView(await db.RegisteredModels.AsNoTracking().SingleAsync(m => m.ModelVersion == version, cancellationToken));
-    }
-
     private void Swap(LoadedModel? active, LoadedModel? shadow, string? manualModeReason)
     {
         lock (_slots)

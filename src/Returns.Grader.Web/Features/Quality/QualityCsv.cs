@@ -29,8 +29,7 @@ public static class QualityCsv
         Row(csv, "damage type", "grader", "final", "both", "agreement");
         foreach (var d in report.DamageTypeAgreement)
         {
-            Row(csv, Infrastructure.WireName<Data.DamageType>.TryParse(d.Type, out var type) ? Components.Words.Of(type) : d.Type,
-                N(d.Grader), N(d.Final), N(d.Both), N(d.Agreement));
+            Row(csv, Components.Words.DamageTypeNamed(d.Type), N(d.Grader), N(d.Final), N(d.Both), N(d.Agreement));
         }
         csv.AppendLine();
 
@@ -38,7 +37,7 @@ public static class QualityCsv
         foreach (var r in report.ReviewRates)
         {
             // In the page's words (the CSV is what the page shows), not the enum's names.
-            Row(csv, Enum.TryParse<Data.ReviewReason>(r.Reason, out var reason) ? Components.Words.Of(reason) : r.Reason, N(r.Tasks), N(r.ShareOfDecisions));
+            Row(csv, Components.Words.ReviewReasonNamed(r.Reason), N(r.Tasks), N(r.ShareOfDecisions));
         }
         csv.AppendLine();
 

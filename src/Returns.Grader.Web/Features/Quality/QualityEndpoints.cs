@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Quality;
 
@@ -9,7 +10,7 @@ public static class QualityEndpoints
     public static IEndpointRouteBuilder MapQualityEndpoints(this IEndpointRouteBuilder app)
     {
         app.MapGet("/api/v1/quality/suggestion-acceptance", async (DateTime? from, DateTime? to, QualityMetrics metrics, CancellationToken cancellationToken) =>
-            DatesOutOfOrder(from, to) ?? Results.Ok(await metrics.SuggestionAcceptanceAsync(new QualityFilter(from, to), cancellationToken)))
+            await ReadAsync(new QualityFilter(from, to), filter => metrics.SuggestionAcceptanceAsync(filter, cancellationToken)))
             .WithTags("Quality")
             .RequireAuthorization(Policies.Quality)
             .Produces<IReadOnlyList<SuggestionAcceptance>>()
@@ -17,7 +18,7 @@ public static class QualityEndpoints
             .WithSummary("Per associate: suggestions shown and kept unchanged, and agreement with the model when grading blind.");
 
         app.MapGet("/api/v1/quality/report", async (DateTime? from, DateTime? to, string? category, string? associate, string? modelVersion, QualityMetrics metrics, CancellationToken cancellationToken) =>
-            DatesOutOfOrder(from, to) ?? Results.Ok(await metrics.ReportAsync(new QualityFilter(from, to, category, associate, modelVersion), cancellationToken)))
+            await ReadAsync(new QualityFilter(from, to, category, associate, modelVersion), filter => metrics.ReportAsync(filter, cancellationToken)))
             .WithTags("Quality")
             .RequireAuthorization(Policies.Quality)
             .Produces<QualityReport>()
@@ -26,11 +27,7 @@ public static class QualityEndpoints
         return app;
     }
 
-    /// <summary>'to' is the first moment not counted: at or before 'from' nothing could be, which is a mistake to say, not
-    /// an empty report (the exports' rule too).</summary>
-    private static IResult? DatesOutOfOrder(DateTime? from, DateTime? to) =>
-        from is { } f && to is { } t && t <= f
-            ? Results.ValidationProblem(new Dictionary<string, string[]> { ["to"] = ["'to' must be after 'from'."] },
-                title: "The request is not valid", detail: "to: 'to' must be after 'from'.")
-            : null;
+    /// <summary>The figures for a filter, or a 400 naming 'to' when the dates are out of order.</summary>
+    private static async Task<IResult> ReadAsync<T>(QualityFilter filter, Func<QualityFilter, Task<T>> read) =>
+        filter.EndsBeforeItStarts ? ApiProblems.InvalidField("to", "'to' must be after 'from'.") : Results.Ok(await read(filter));
 }
