@@ -58,6 +58,8 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
 
         // 4. Register it as shadow on the Models page.
         var page = await SignedInAsync("/models");
+        // The file pickers listen one render after the page is interactive; a file chosen before that is not heard.
+        await Assertions.Expect(page.Locator("[data-testid=register][data-ready=on]")).ToHaveCountAsync(1);
         await page.GetByTestId("upload-onnx").SetInputFilesAsync(Path.Combine(modelDir, "model.onnx"));
         await page.GetByTestId("upload-manifest").SetInputFilesAsync(Path.Combine(modelDir, "model.json"));
         await page.GetByTestId("upload-card").SetInputFilesAsync(Path.Combine(modelDir, "MODEL_CARD.md"));
