@@ -73,15 +73,32 @@ public class BrowserAppFixture : IAsyncLifetime
             ViewportSize = new ViewportSize { Width = width, Height = height },
         });
         var page = await context.NewPageAsync();
-        page.SetDefaultNavigationTimeout(45_000);
-        await page.GotoAsync(path);
-        await page.WaitForURLAsync("**/account/login**");
-        await page.FillAsync("#name", name);
-        await page.SelectOptionAsync("#role", role);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**" + path);
-        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        await SignInAsync(page, path, name, role);
         return page;
+    }
+
+    /// <summary>
+    /// Signs <paramref name="page"/> in through the local sign-in form and waits until <paramref name="path"/> is
+    /// interactive (the layout's <c>data-interactive=on</c>: the circuit is up and the components answer), which is what a
+    /// person waits for. Not the browser's load event: twice in clean-clone runs (2026-12-05, two sessions) a page had
+    /// rendered, opened its circuit and shown its text, and "load" still had not come 45 s later; the diagnostics now
+    /// list the requests still open when a test fails, to say which.
+    /// </summary>
+    public static async Task SignInAsync(IPage page, string path, string name, string? role = null)
+    {
+        ArgumentNullException.ThrowIfNull(page);
+        page.SetDefaultNavigationTimeout(45_000);
+        var committed = new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit };
+        await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
+        await page.WaitForURLAsync("**/account/login**", committed); // not signed in: the page sends the browser to the form
+        await page.FillAsync("#name", name);
+        if (role is not null)
+        {
+            await page.SelectOptionAsync("#role", role);
+        }
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync("**" + path, committed);
+        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
     }
 
     /// <summary>A new browser context whose pages the diagnostics watch; tests open every context through here.</summary>

@@ -84,6 +84,10 @@ public sealed class BrowserDiagnostics : ILoggerProvider
         private readonly IPage _page;
         private readonly ConcurrentQueue<string> _events = new();
 
+        /// <summary>Requests sent and not yet answered in full, with when they were sent: what a page that never reaches
+        /// "load" is waiting for.</summary>
+        private readonly ConcurrentDictionary<IRequest, string> _open = new();
+
         public PageEvents(IPage page)
         {
             _page = page;
@@ -102,7 +106,13 @@ public sealed class BrowserDiagnostics : ILoggerProvider
                 }
             };
             page.PageError += (_, error) => Add("page error: " + error);
-            page.RequestFailed += (_, request) => Add($"request failed: {request.Method} {request.Url} ({request.Failure})");
+            page.Request += (_, request) => _open[request] = Now();
+            page.RequestFinished += (_, request) => _open.TryRemove(request, out string? _);
+            page.RequestFailed += (_, request) =>
+            {
+                _open.TryRemove(request, out string? _);
+                Add($"request failed: {request.Method} {request.Url} ({request.Failure})");
+            };
             page.Response += (_, response) =>
             {
                 if (response.Status >= 400)
@@ -119,7 +129,8 @@ public sealed class BrowserDiagnostics : ILoggerProvider
             // would then hold the page. The tests that expect a dialog listen for it themselves.
         }
 
-        public IEnumerable<string> Events => _events;
+        public IEnumerable<string> Events =>
+            [.. _events, .. _open.Select(r => $"{r.Value} still open: {r.Key.Method} {r.Key.Url} ({r.Key.ResourceType})")];
 
         public async Task<string> DescribeAsync()
         {
@@ -131,8 +142,9 @@ public sealed class BrowserDiagnostics : ILoggerProvider
             {
                 // Bounded: a page held by something (a dialog, a busy script) must not hold the test's disposal too.
                 var text = await _page.EvaluateAsync<string>("() => document.body ? document.body.innerText : ''").WaitAsync(TimeSpan.FromSeconds(5));
+                var readyState = await _page.EvaluateAsync<string>("() => document.readyState").WaitAsync(TimeSpan.FromSeconds(5));
                 text = string.Join(" | ", text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-                return $"{_page.Url}\n  shows: {(text.Length > MaxVisibleText ? text[..MaxVisibleText] + " ..." : text)}";
+                return $"{_page.Url} (document {readyState})\n  shows: {(text.Length > MaxVisibleText ? text[..MaxVisibleText] + " ..." : text)}";
             }
             catch (Exception e) when (e is PlaywrightException or TimeoutException)
             {

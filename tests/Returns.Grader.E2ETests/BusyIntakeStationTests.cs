@@ -27,10 +27,7 @@ public sealed class BusyIntakeStationTests(TightIntakeFixture fixture, ITestOutp
         await Fixture.App.ApiClient().CreateItemAsync(plate);
         var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
-        page.SetDefaultNavigationTimeout(45_000);
-        await page.GotoAsync("/station");
-        await page.FillAsync("#name", "Fay Busy");
-        await page.ClickAsync("button[type=submit]");
+        await BrowserAppFixture.SignInAsync(page, "/station", "Fay Busy");
         await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");

@@ -22,7 +22,6 @@ public sealed class ContentSecurityPolicyTests(BrowserAppFixture fixture, ITestO
             """);
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
-        page.SetDefaultNavigationTimeout(45_000);
         var console = new List<string>();
         page.Console += (_, message) =>
         {
@@ -32,11 +31,7 @@ public sealed class ContentSecurityPolicyTests(BrowserAppFixture fixture, ITestO
             }
         };
 
-        await page.GotoAsync("/station");
-        await page.WaitForURLAsync("**/account/login**");
-        await page.FillAsync("#name", "Csp Check");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/station");
+        await BrowserAppFixture.SignInAsync(page, "/station", "Csp Check");
         // Interactive: the circuit's WebSocket is up and MudBlazor's components answer.
         await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(ApiJson.UniquePlate("CSP"));

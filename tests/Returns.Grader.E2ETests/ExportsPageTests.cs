@@ -23,16 +23,7 @@ public sealed class ExportsPageTests(BrowserAppFixture fixture, ITestOutputHelpe
         var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString(), AcceptDownloads = true });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
-        // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a
-        // page load took over 15 s once (clean-clone run, 2026-12-02). Element waits keep 15 s.
-        page.SetDefaultNavigationTimeout(45_000);
-        await page.GotoAsync("/exports");
-        await page.WaitForURLAsync("**/account/login**");
-        await page.FillAsync("#name", "Dee Data");
-        await page.SelectOptionAsync("#role", "DataScientist");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/exports");
-        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        await BrowserAppFixture.SignInAsync(page, "/exports", "Dee Data", "DataScientist");
 
         await page.Locator("input[data-testid=export-categories], [data-testid=export-categories] input").First.FillAsync(category);
         await page.GetByTestId("export-start").ClickAsync();

@@ -21,17 +21,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
-        // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a
-        // page load took over 15 s once (clean-clone run, 2026-12-02), and over 45 s once (2026-12-03), after which
-        // test.sh runs the projects one at a time. Element waits keep 15 s.
-        page.SetDefaultNavigationTimeout(45_000);
-        await page.GotoAsync("/station");
-        // Not signed in: the station sends the browser to the sign-in form.
-        await page.WaitForURLAsync("**/account/login**");
-        await page.FillAsync("#name", name);
-        await page.SelectOptionAsync("#role", role);
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/station");
+        await BrowserAppFixture.SignInAsync(page, "/station", name, role);
         // The scan field has focus once the interactive circuit is up: a scanner can type straight away.
         await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
         return page;
@@ -143,7 +133,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
             asked = dialog.Type == "beforeunload";
             await dialog.AcceptAsync();
         };
-        await page.ReloadAsync();
+        await page.ReloadAsync(new() { WaitUntil = WaitUntilState.Commit }); // ready when interactive, not at "load" (see SignInAsync)
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
         await Assertions.Expect(page.Locator("[data-grade=Acceptable]")).ToHaveAttributeAsync("aria-checked", "true");
         await Assertions.Expect(Field(page, "notes")).ToHaveValueAsync("Hinge cracked");
@@ -322,7 +312,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(associate.GetByTestId("item")).ToHaveCountAsync(0);
 
         var supervisor = await SignedInStationAsync("Gus Supervisor", "Supervisor", width, height);
-        await supervisor.GotoAsync("/review");
+        await supervisor.GotoAsync("/review", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)
         await Assertions.Expect(supervisor.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await supervisor.Locator($"[data-testid=claim][data-return-id={plate}]").ClickAsync();
         await Assertions.Expect(supervisor.GetByTestId("review-item")).ToContainTextAsync(plate);
@@ -337,7 +327,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await supervisor.GetByTestId("override").ClickAsync();
         await supervisor.WaitForURLAsync("**/review");
 
-        await associate.GotoAsync("/history");
+        await associate.GotoAsync("/history", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)
         await Assertions.Expect(associate.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await Assertions.Expect(associate.Locator($"[data-testid=outcome][data-return-id={plate}]"))
             .ToContainTextAsync("Changed to Acceptable by Gus Supervisor (Missed damage)");
@@ -345,7 +335,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal("Final", item.GetProperty("status").GetString());
 
         // The dashboard counts the override: the grader said Like new, the final label is Acceptable.
-        await supervisor.GotoAsync("/quality");
+        await supervisor.GotoAsync("/quality", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)
         await Assertions.Expect(supervisor.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await Assertions.Expect(supervisor.GetByTestId("agreement")).ToHaveCountAsync(3);
         await Assertions.Expect(supervisor.GetByTestId("agreement").Nth(1)).ToContainTextAsync("Grader vs final label");

@@ -80,7 +80,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         Assert.Equal(4, comparison.GetProperty("baseline").GetProperty("vsLabel").GetProperty("total").GetInt64());
 
         // 6. The page shows the comparison, and promoting there switches the active model.
-        await page.ReloadAsync();
+        await page.ReloadAsync(new() { WaitUntil = WaitUntilState.Commit }); // ready when interactive, not at "load" (see SignInAsync)
         await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         await Assertions.Expect(page.GetByTestId("comparison-summary")).ToContainTextAsync("4 photos of 4 items");
         await page.Locator($"[data-testid=models] tr[data-model-version='grader-vit-v1@{version}'] [data-testid=promote]").ClickAsync();
@@ -149,16 +149,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
         page.SetDefaultTimeout(15_000);
-        // A navigation waits for the page's load event: with the three test projects running at once on 2 cores, a
-        // page load took over 15 s once (clean-clone run, 2026-12-02). Element waits keep 15 s.
-        page.SetDefaultNavigationTimeout(45_000);
-        await page.GotoAsync(path);
-        await page.WaitForURLAsync("**/account/login**");
-        await page.FillAsync("#name", "Dana Data");
-        await page.SelectOptionAsync("#role", "DataScientist");
-        await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**" + path);
-        await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        await BrowserAppFixture.SignInAsync(page, path, "Dana Data", "DataScientist");
         return page;
     }
 }

@@ -22,9 +22,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await Fixture.App.ApiClient().CreateItemAsync(plate);
         var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
         var page = await context.NewPageAsync();
-        await page.GotoAsync("/station");
-        await page.FillAsync("#name", associate);
-        await page.ClickAsync("button[type=submit]");
+        await BrowserAppFixture.SignInAsync(page, "/station", associate);
         await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync(plate);
         await page.Keyboard.PressAsync("Enter");

@@ -163,14 +163,19 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "flagForReview": "yes"}""", "flagForReview", "true or false")]
     [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "damage": [{"type": "dent", "photoId": "nope"}]}""", "damage[0].photoId", "a GUID")]
     [InlineData("/api/v1/returns", """{"returnId":""", "body", "not valid JSON")]
+    // A key given twice: the reader took the last, a proxy or a log may read the first (which grade was stored?).
+    [InlineData("/api/v1/returns/{item}/grade", """{"grade": "LikeNew", "disposition": "restock", "grade": "Unsellable"}""", "grade", "given twice")]
+    [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "damage": [{"type": "dent", "type": "tear"}]}""", "damage[0].type", "given twice")]
     public async Task AValueOfTheWrongType_IsRefusedSayingWhatTheFieldWants(string url, string body, string field, string wants)
     {
         using var content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         var response = await fixture.Client.PostAsync(fixture.Fill(url), content);
 
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        var reason = problem.RootElement.GetProperty("errors").GetProperty(field)[0].GetString()!;
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(HttpStatusCode.BadRequest == response.StatusCode, $"{(int)response.StatusCode}: {answer}");
+        using var problem = JsonDocument.Parse(answer);
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out var reasons), answer);
+        var reason = reasons[0].GetString()!;
         Assert.Contains(wants, reason, StringComparison.Ordinal); // it said "The value must be an object." for all but the last
     }
 

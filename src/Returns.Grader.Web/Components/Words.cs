@@ -66,6 +66,19 @@ public static class Words
         _ => reason.ToString(),
     };
 
+    /// <summary>
+    /// What the grader did with a boxed region, as a supervisor reads it beside the box (the review page lists the
+    /// grader's drawn, kept, changed and rejected boxes; alike, they hid what the grader had judged).
+    /// </summary>
+    public static string GradersRegion(RegionSource source) => source switch
+    {
+        RegionSource.Added => "drawn by the grader",
+        RegionSource.Accepted => "the model's, kept by the grader",
+        RegionSource.Edited => "the model's, moved or retyped by the grader",
+        RegionSource.Deleted => "the model's, rejected by the grader as not damage",
+        _ => "the model's",
+    };
+
     public static string Of(IEnumerable<ReviewReason> reasons) => string.Join(", ", reasons.Select(Of));
 
     /// <summary>A review reason as reports carry it (the enum's name), in words; the text as it is when it is not one.</summary>

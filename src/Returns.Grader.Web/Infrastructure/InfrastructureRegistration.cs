@@ -15,10 +15,14 @@ public static partial class InfrastructureRegistration
     {
         builder.Services.AddOptions<GraderOptions>().BindConfiguration(GraderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SiteTime>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestErrors.Customize);
         // Binding failures throw in every environment (the framework's default is Development only, and elsewhere answers
         // an empty 400), so that BadRequestExceptionHandler names the field and the reason.
         builder.Services.PostConfigure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        // A key given twice ({"grade":"LikeNew","grade":"Unsellable"}) is refused: the reader took the last one, so a client
+        // and a proxy or log that read the first would disagree about the grade that was stored.
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.AllowDuplicateProperties = false);
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DomainProblemHandler>();
         builder.Services.AddExceptionHandler<TransientStoreFailureHandler>();

@@ -176,6 +176,10 @@ public static partial class RequestErrors
             return $"The value must be {Expected(fieldType is null ? named : TypeName(fieldType))}.";
         }
         var where = json.LineNumber is { } line && json.BytePositionInLine is { } position ? $" (line {line + 1}, byte {position + 1})" : "";
+        if (json.Message.StartsWith("Duplicate propert", StringComparison.Ordinal))
+        {
+            return $"The field is given twice{where}: give each field once.";
+        }
         if (json.InnerException?.Message.Contains("maximum configured depth", StringComparison.Ordinal) == true)
         {
             return $"The JSON is nested deeper than this API reads{where}.";

@@ -108,10 +108,16 @@ public sealed class SuggestionTests
         var rejected = RegionEdit.FromDecision(new Web.Features.Decisions.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Deleted));
 
         Assert.Equal(RegionSource.Accepted, boxed.Source);
+        Assert.Equal(RegionSource.Added, boxed.GradersSource);
         boxed.Deleted = true;
         Assert.Equal(RegionSource.Deleted, boxed.Source);
         Assert.Null(unboxed);
-        Assert.Null(rejected);
+        // A box the grader rejected comes rejected, for the supervisor to restore: restored, it is the model's box kept.
+        Assert.NotNull(rejected);
+        Assert.Equal(RegionSource.Deleted, rejected.Source);
+        Assert.Equal("the model's, rejected by the grader as not damage", rejected.Note);
+        rejected.Deleted = false;
+        Assert.Equal(RegionSource.Accepted, rejected.Source);
     }
 
     [Theory]

@@ -97,7 +97,7 @@ public sealed class ReviewComponentTests : BunitTestBase
             true, "looks fine", false, new ActorSummary("local:ana", "Ana", "Grader"), DateTime.UtcNow, null,
             [
                 new DamageSummary(front, DamageType.Scratch, [50, 60, 20, 10], RegionSource.Added),
-                new DamageSummary(front, DamageType.Tear, [10, 20, 30, 40], RegionSource.Deleted), // rejected suggestion: not drawn
+                new DamageSummary(front, DamageType.Tear, [10, 20, 30, 40], RegionSource.Deleted), // rejected suggestion: drawn as rejected
                 new DamageSummary(null, DamageType.Stain, null, RegionSource.Added),              // no box: nothing to draw
             ]);
         var item = new ReturnItemDetails(Guid.NewGuid(), "LP-9", "SKU", "Kettle", "Kitchen", 40m, ItemStatus.InReview, Guid.NewGuid(), DateTime.UtcNow,
@@ -114,8 +114,14 @@ public sealed class ReviewComponentTests : BunitTestBase
         var frontModel = view.FindAll($"[data-photo-id='{front}'] [data-side=model] rect");
         var frontGrader = view.FindAll($"[data-photo-id='{front}'] [data-side=grader] rect");
         Assert.Equal(["tear"], frontModel.Select(r => r.GetAttribute("data-type")));
-        Assert.Equal(["scratch"], frontGrader.Select(r => r.GetAttribute("data-type")));
+        Assert.Equal(["scratch", "tear"], frontGrader.Select(r => r.GetAttribute("data-type")));
+        Assert.Equal(["added", "deleted"], frontGrader.Select(r => r.GetAttribute("data-source")));
+        Assert.Equal(["graders-own", "rejected"], frontGrader.Select(r => r.GetAttribute("class")));
         Assert.Equal("50", frontGrader[0].GetAttribute("x"));
+        // What the grader did with each box, in words beside the photo (the drawing alone did not say).
+        Assert.Equal(["Scratch: drawn by the grader", "Tear: the model's, rejected by the grader as not damage"],
+            view.FindAll($"[data-photo-id='{front}'] [data-side=grader] .region-legend li").Select(li => li.TextContent.Trim()));
+        Assert.Equal(["Tear, score 0.90"], view.FindAll($"[data-photo-id='{front}'] [data-side=model] .region-legend li").Select(li => li.TextContent.Trim()));
         Assert.Equal("0 0 2048 1536", view.Find($"[data-photo-id='{front}'] [data-side=grader] svg").GetAttribute("viewBox"));
         Assert.Equal(["stain"], view.FindAll($"[data-photo-id='{back}'] [data-side=model] rect").Select(r => r.GetAttribute("data-type")));
         Assert.Empty(view.FindAll($"[data-photo-id='{back}'] [data-side=grader] rect"));

@@ -14,9 +14,12 @@ namespace Returns.Grader.UnitTests.Review;
 /// The review task page through the real review desk on SQLite (issue 16, "testable pages"): what it prefills, what it
 /// blocks, the lease it shows, and what a supervisor without the lease is told.
 /// </summary>
-public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", Roles.Supervisor, "test:supervisor")
+public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", Roles.Supervisor, "test:supervisor",
+    // A site five and a half hours from UTC (no daylight saving): a time shown in the server's zone or in UTC is caught.
+    new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "", ["Grader:TimeZone"] = SiteZone } })
 {
     private static readonly Actor Supervisor = new("test:supervisor", "Test Supervisor", Roles.Supervisor);
+    private const string SiteZone = "Asia/Kolkata";
 
     /// <summary>A high-value item graded Good with a dent by the dev grader: it waits in the queue. Returns (plate, task).</summary>
     private async Task<(string Plate, Guid TaskId)> QueuedAsync()
@@ -120,6 +123,57 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.False(page.Find("[data-testid=review-undo]").HasAttribute("disabled"));
     }
 
+    /// <summary>
+    /// A box the grader rejected as not damage comes to the review page rejected, saying so, and the supervisor can
+    /// restore it (it was left out: a wrongly rejected box could only come back as a mark without its box). Each row says
+    /// what the grader did with the box; the restored box is damage in the final label.
+    /// </summary>
+    [Fact]
+    public async Task ABoxTheGraderRejected_IsListedAsRejected_AndTheSupervisorCanRestoreIt()
+    {
+        var grader = App.ApiClient("dev-grader");
+        var plate = ApiJson.UniquePlate("RR");
+        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+        var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).ReadJsonAsync();
+        var photoId = upload.GetProperty("photos")[0].GetProperty("photoId").GetString();
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "LikeNew", disposition = "restock",
+            damage = new[]
+            {
+                new { photoId, type = "dent", box = new[] { 100, 100, 40, 40 }, source = "deleted" },
+                new { photoId, type = "scratch", box = new[] { 10, 10, 40, 40 }, source = "added" },
+            },
+        })).EnsureSuccessStatusCode();
+        var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        var task = Guid.Parse(item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElements("[data-region-keys]");
+
+        // Each row: what it is now, the button that changes it, and what the grader did.
+        (string Source, string Button, string Note)[] Rows() => [.. page.FindAll("[data-region-keys]").Select(r => (r.GetAttribute("data-region-source")!,
+            r.QuerySelector("[data-testid=review-region-toggle]")!.TextContent.Trim(), r.QuerySelector("[data-testid=review-region-note]")!.TextContent))
+            .OrderBy(r => r.Item3, StringComparer.Ordinal)];
+        Assert.Equal([("accepted", "Not damage", "drawn by the grader"), ("deleted", "Restore", "the model's, rejected by the grader as not damage")], Rows());
+        Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+
+        page.FindAll("[data-region-keys]").Single(r => r.TextContent.Contains("rejected", StringComparison.Ordinal))
+            .QuerySelector("[data-testid=review-region-toggle]")!.Click();
+
+        Assert.Equal([("accepted", "Not damage", "drawn by the grader"), ("accepted", "Not damage", "the model's, rejected by the grader as not damage")], Rows());
+        Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled")); // restoring changed the grader's choices
+        page.Find("[data-testid=review-form] [data-grade=Good]").Click();
+        await page.InvokeAsync(() => page.FindComponent<MudBlazor.MudSelect<string>>().Instance.ValueChanged.InvokeAsync("missed_damage"));
+        page.Find("[data-testid=override]").Click();
+
+        page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        var final = (await ItemAsync(plate)).Decisions.Single(d => d.Kind == DecisionKind.Review);
+        Assert.Equal([(DamageType.Scratch, RegionSource.Accepted), (DamageType.Dent, RegionSource.Accepted)],
+            final.Damage.Select(d => (d.Type, d.Source)).OrderBy(d => d.Type));
+    }
+
     [Fact]
     public async Task RefusedDecision_ShowsTheMessage_KeepsThePageAndItsChoices_AndTheNextTryIsKept()
     {
@@ -195,6 +249,9 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
 
         // Told before any work is done (the page used to take the choices and then refuse them: "claim it first").
         Assert.Contains("is reviewing this item until", page.Find("[data-testid=lease-held]").TextContent, StringComparison.Ordinal);
+        var until = (await App.Services.GetRequiredService<ReviewDesk>().FindAsync(task, CancellationToken.None))!.LeaseExpiresAt!.Value;
+        var atSite = TimeZoneInfo.ConvertTimeFromUtc(until, TimeZoneInfo.FindSystemTimeZoneById(SiteZone));
+        Assert.Contains($"until {atSite:HH:mm}.", page.Find("[data-testid=lease-held]").TextContent, StringComparison.Ordinal); // the site's clock, not the server's
         Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
         page.Find("[data-testid=review-form] [data-grade=Unsellable]").Click();
         Assert.True(page.Find("[data-testid=override]").HasAttribute("disabled"));

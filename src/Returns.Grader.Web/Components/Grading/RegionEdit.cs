@@ -37,7 +37,8 @@ public sealed class RegionEdit
     public bool DrawnByAssociate { get; }
 
     /// <summary>Where the region came from, in the associate's words.</summary>
-    public string Note => DrawnByAssociate ? "drawn by you" : Score is { } score ? $"score {score:0.00}" : "as saved";
+    public string Note => GradersSource is { } graders ? Words.GradersRegion(graders)
+        : DrawnByAssociate ? "drawn by you" : Score is { } score ? $"score {score:0.00}" : "as saved";
 
     public RegionSource Source =>
         DrawnByAssociate ? RegionSource.Added
@@ -50,10 +51,21 @@ public sealed class RegionEdit
             ? new RegionEdit(photoId, type, damage.Box, damage.Score, drawnByAssociate: false)
             : null;
 
-    /// <summary>A boxed region of an earlier decision (the grader's), for a supervisor to keep, retype or reject.</summary>
+    /// <summary>What the grader did with this region, for a region a supervisor reviews; null elsewhere.</summary>
+    public RegionSource? GradersSource { get; private init; }
+
+    /// <summary>
+    /// A boxed region of an earlier decision (the grader's), for a supervisor to keep, retype or reject. A box the grader
+    /// rejected comes too, rejected, so the supervisor can restore it (it was left out, and a wrongly rejected box could
+    /// only come back as a damage mark without its box).
+    /// </summary>
     public static RegionEdit? FromDecision(DamageSummary damage) =>
-        damage.PhotoId is { } photoId && damage.Box is { Length: 4 } box && damage.Source != RegionSource.Deleted
-            ? new RegionEdit(photoId, damage.Type, box, score: 1.0, drawnByAssociate: false)
+        IsBoxed(damage)
+            ? new RegionEdit(damage.PhotoId!.Value, damage.Type, damage.Box!, score: 1.0, drawnByAssociate: false)
+            {
+                Deleted = damage.Source == RegionSource.Deleted,
+                GradersSource = damage.Source,
+            }
             : null;
 
     /// <summary>

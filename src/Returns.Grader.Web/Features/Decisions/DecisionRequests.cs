@@ -43,6 +43,22 @@ public sealed class ConcurrencyConflictException(string message) : DomainProblem
     public override string Title => "Changed by someone else";
 }
 
+/// <summary>
+/// A review task another supervisor holds the lease on. The API says when it ends in UTC; pages say it on the site's
+/// clock (<see cref="Infrastructure.SiteTime"/>) from <see cref="Until"/>.
+/// </summary>
+public sealed class LeaseHeldException(string heldBy, DateTime until)
+    : DomainProblemException($"{heldBy} is reviewing this item until {until:HH:mm} UTC.")
+{
+    public string HeldBy { get; } = heldBy;
+
+    /// <summary>When the lease ends, UTC.</summary>
+    public DateTime Until { get; } = until;
+
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "Changed by someone else";
+}
+
 /// <summary>A grade for an item whose label a supervisor has made final: no later grade at a station replaces it.</summary>
 public sealed class ItemFinalException(string returnId)
     : DomainProblemException($"Item {returnId} has a supervisor's final grade, which a station grade cannot replace; ask a supervisor if it needs changing.")

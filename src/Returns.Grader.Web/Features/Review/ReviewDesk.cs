@@ -189,7 +189,7 @@ public sealed class ReviewDesk(
         }
         if (task.LeaseExpiresAt > now && task.ClaimedById != actor.Id)
         {
-            throw new ConcurrencyConflictException($"{task.ClaimedByName} is reviewing this item until {task.LeaseExpiresAt:HH:mm} UTC.");
+            throw new LeaseHeldException(task.ClaimedByName ?? "Another supervisor", task.LeaseExpiresAt!.Value);
         }
         task.ClaimedById = actor.Id;
         task.ClaimedByName = actor.Name;
@@ -270,6 +270,10 @@ public sealed class ReviewDesk(
                 await ClaimAsync(taskId, actor, cancellationToken);
                 await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(graded), actor, cancellationToken);
                 approved.Add(taskId);
+            }
+            catch (LeaseHeldException e)
+            {
+                skipped[taskId] = $"{e.HeldBy} is reviewing it.";
             }
             catch (ConcurrencyConflictException e)
             {

@@ -8,6 +8,7 @@ using Returns.Grader.Web.Components;
 using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Decisions;
+using Returns.Grader.Web.Infrastructure;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Items;
 
@@ -64,6 +65,7 @@ public sealed partial class Station : IAsyncDisposable
     [Inject] private ReturnItems Items { get; set; } = default!;
     [Inject] private DecisionLedger Decisions { get; set; } = default!;
     [Inject] private IJSRuntime JS { get; set; } = default!;
+    [Inject] private SiteTime SiteTime { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private Models.ModelRegistry Models { get; set; } = default!;
     [Inject] private ILogger<Station> Logger { get; set; } = default!;
