@@ -412,4 +412,7 @@ public sealed partial class Station : IAsyncDisposable
     }
 
     private sealed record StationMessage(Severity Severity, string Text);
+
+    /// <summary>A box's label on the photo: its type, and the model's score when the model drew it.</summary>
+    private static string LabelText(RegionEdit region) => region.Score is { } score ? $"{Words.Of(region.Type)} {score:0.00}" : Words.Of(region.Type);
 }
