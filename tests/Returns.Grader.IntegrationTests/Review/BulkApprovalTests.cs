@@ -35,6 +35,9 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
         var agreeing = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
         var disagreeing = await ReviewedItemAsync(new { grade = "Good", disposition = "resell_used", contradictionReason = "worn box" });
         var flagged = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock", flagForReview = true });
+        // Everyone agrees on the grade, but the grader chose a disposition the site's rules do not give for it: a bulk
+        // approval made it final unseen (the model suggests no disposition, so grade agreement says nothing about it).
+        var otherDisposition = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "donate" });
         var supervisor = app.ApiClient("dev-supervisor");
 
         var queue = await (await supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
@@ -42,10 +45,11 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
         Assert.True(Approvable(agreeing.TaskId));
         Assert.False(Approvable(disagreeing.TaskId));
         Assert.False(Approvable(flagged.TaskId));
+        Assert.False(Approvable(otherDisposition.TaskId));
 
         var unknown = Guid.NewGuid().ToString();
         var response = await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing",
-            new { taskIds = new[] { agreeing.TaskId, disagreeing.TaskId, flagged.TaskId, unknown } });
+            new { taskIds = new[] { agreeing.TaskId, disagreeing.TaskId, flagged.TaskId, otherDisposition.TaskId, unknown } });
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var result = await response.ReadJsonAsync();
@@ -53,6 +57,7 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
         var skipped = result.GetProperty("skipped");
         Assert.Contains("do not all agree", skipped.GetProperty(disagreeing.TaskId).GetString(), StringComparison.Ordinal);
         Assert.Contains("asked for a look", skipped.GetProperty(flagged.TaskId).GetString(), StringComparison.Ordinal);
+        Assert.Equal("The grader chose Donate where the site's rules say Restock: review it on its own.", skipped.GetProperty(otherDisposition.TaskId).GetString());
         Assert.Contains("no such review task", skipped.GetProperty(unknown).GetString(), StringComparison.Ordinal);
 
         var approvedItem = await (await supervisor.GetAsync($"/api/v1/returns/{agreeing.ItemId}")).ReadJsonAsync();

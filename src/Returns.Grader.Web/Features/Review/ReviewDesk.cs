@@ -113,7 +113,7 @@ public sealed class ReviewDesk(
         return await EntriesAsync(db, options.CurrentValue.TargetHours, query.OrderByDescending(t => t.Priority).ThenBy(t => t.CreatedAt).Take(Math.Clamp(filter.Take, 1, 500)), now, cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<QueueEntry>> EntriesAsync(GraderDb db, double target, IQueryable<ReviewTask> tasks, DateTime now, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<QueueEntry>> EntriesAsync(GraderDb db, double target, IQueryable<ReviewTask> tasks, DateTime now, CancellationToken cancellationToken)
     {
         var rows = await tasks
             .Select(t => new
@@ -122,8 +122,10 @@ public sealed class ReviewDesk(
                 t.ReturnItem!.ReturnId,
                 t.ReturnItem.Title,
                 t.ReturnItem.UnitValue,
+                t.ReturnItem.Category,
                 GradedByName = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Select(d => d.ActorName).FirstOrDefault(),
                 Agrees = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Any(AllAgree),
+                Graded = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Select(d => new { d.Grade, d.Disposition }).FirstOrDefault(),
             })
             .ToListAsync(cancellationToken);
         return rows.Select(r =>
@@ -133,7 +135,8 @@ public sealed class ReviewDesk(
             return new QueueEntry(r.Task.Id, r.Task.ReturnItemId, r.ReturnId, r.Title, r.Task.Category, r.UnitValue, r.Task.ReasonList,
                 r.Task.Priority, r.Task.CreatedAt, Math.Round(ageHours, 2), ageHours > target,
                 leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById, r.GradedByName ?? r.Task.GradedById,
-                r.Agrees && !leased && NotForBulk(r.Task.ReasonList) is null);
+                r.Agrees && !leased && NotForBulk(r.Task.ReasonList) is null
+                    && r.Graded is not null && DispositionDeparts(r.Graded.Grade, r.Graded.Disposition, r.Category) is null);
         }).ToList();
     }
 
@@ -217,6 +220,16 @@ public sealed class ReviewDesk(
 
     private static readonly Func<GradeDecision, bool> AllAgreeInMemory = AllAgree.Compile();
 
+    /// <summary>
+    /// Why the grader's disposition keeps a task out of a bulk approval, or null: it is not the one the site's rules give
+    /// for the grade and category. Grade agreement says nothing about it (the model does not suggest dispositions), and a
+    /// bulk approval made "donate" or "recycle" final unseen where the rules said restock.
+    /// </summary>
+    private string? DispositionDeparts(Grade grade, Disposition disposition, string category) =>
+        decisions.SuggestDisposition(grade, category) is var rule && rule != disposition
+            ? $"The grader chose {Components.Words.Of(disposition)} where the site's rules say {Components.Words.Of(rule)}: review it on its own."
+            : null;
+
     /// <summary>Why a task's reasons keep it out of a bulk approval even when everyone agrees, or null: the associate asked
     /// for a look, or it is a random audit, whose point is a supervisor's own look at grades nobody doubted.</summary>
     private static string? NotForBulk(IReadOnlyCollection<ReviewReason> reasons) =>
@@ -257,7 +270,8 @@ public sealed class ReviewDesk(
                     : decision.ActorId == actor.Id ? "You graded it yourself: another supervisor should review it."
                     : !AllAgreeInMemory(decision)
                         ? "The model, the grader and the rubric do not all agree: review it on its own."
-                    : null;
+                    : DispositionDeparts(decision.Grade, decision.Disposition,
+                        await db.ReturnItems.Where(i => i.Id == task!.ReturnItemId).Select(i => i.Category).SingleAsync(cancellationToken));
                 if (problem is not null)
                 {
                     skipped[taskId] = problem;

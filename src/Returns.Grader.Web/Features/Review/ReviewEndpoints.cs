@@ -38,7 +38,7 @@ public static class ReviewEndpoints
             .Produces<BulkApproval>()
             .ProducesValidationProblem()
             .WithMetadata(new CommitsInSteps()) // task by task: a busy database part way keeps the approvals before it
-            .WithSummary("Approves each listed open task where the model's suggestion, the grader's grade and the rubric agree (not flagged ones); says why any was left.");
+            .WithSummary("Approves each listed open task where the model's suggestion, the grader's grade and the rubric agree and the disposition follows the site's rules (not flagged ones, audits or the caller's own grades); says why any was left.");
 
         api.MapPost("/{taskId}/decision", async (Guid taskId, ReviewDecisionRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
             Results.Created($"/api/v1/review-queue/{taskId}", await queue.DecideAsync(taskId, request, Actor.From(http.User), cancellationToken)))
