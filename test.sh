@@ -122,8 +122,23 @@ start_azurite() {
   echo "==> Azurite $azurite_version (blob) on 127.0.0.1:$port (data in $azurite_root)"
 }
 
+# axe-core, the accessibility rules the browser tests check pages against (AccessibilityTests): the same pinned version,
+# into the git-ignored .tools/axe-core with npm, read by the tests from GRADER_TEST_AXE.
+axe_version=4.14.1
+install_axe() {
+  local tools=.tools/axe-core
+  if ! grep -q "\"version\": \"$axe_version\"" "$tools/node_modules/axe-core/package.json" 2>/dev/null; then
+    command -v npm >/dev/null || { echo "npm not found: axe-core needs npm (apt packages nodejs npm)" >&2; exit 1; }
+    echo "==> Installing axe-core@$axe_version into $tools (npm)"
+    mkdir -p "$tools"
+    npm install --prefix "$tools" --no-audit --no-fund --loglevel=error "axe-core@$axe_version" >/dev/null
+  fi
+  export GRADER_TEST_AXE="$PWD/$tools/node_modules/axe-core/axe.min.js"
+}
+
 start_postgres
 start_azurite
+install_axe
 if [[ ${#run[@]} -gt 0 ]]; then
   "${run[@]}"
   exit $?

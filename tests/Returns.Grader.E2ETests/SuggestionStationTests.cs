@@ -239,6 +239,44 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await page.WaitForFunctionAsync("() => document.activeElement?.closest('[data-testid=disposition]') !== null || document.activeElement?.matches('[data-testid=disposition]') === true");
     }
 
+    /// <summary>
+    /// Keys that belong to a control stay with it (keyboard audit, 2026-12-05): Enter on a focused button presses it
+    /// instead of saving the item ("Not damage" saved the box as damage, "Next item" saved the item it meant to skip);
+    /// a grade key or a stray letter with the disposition list focused no longer resets it to its first option.
+    /// </summary>
+    [Fact]
+    public async Task EnterOnAButton_PressesIt_AndKeysInTheDispositionList_DoNotResetIt()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Lee Lists");
+        await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
+        var first = page.Locator("[data-testid=regions] .region-row").First;
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "accepted");
+
+        await first.GetByTestId("region-toggle").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "deleted"); // "Not damage", pressed
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(1);                 // and nothing saved
+
+        await page.GetByTestId("disposition").ClickAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Refurbish" }).ClickAsync(); // not the suggested one
+        var disposition = page.GetByTestId("disposition");
+        await Assertions.Expect(disposition).ToContainTextAsync("Refurbish");
+        await page.EvaluateAsync("document.activeElement.blur()");
+        await page.Keyboard.PressAsync("d"); // the disposition key: the list takes the focus
+        await page.WaitForFunctionAsync("() => document.activeElement?.closest('[data-testid=disposition]') !== null");
+        await page.Keyboard.PressAsync("x"); // starts no option: MudSelect went to its first, Restock
+        await page.Keyboard.PressAsync("3"); // a grade key: grades, and the list lets go of the focus
+        await Assertions.Expect(page.Locator("[data-grade=Good]")).ToHaveAttributeAsync("aria-checked", "true");
+        await Assertions.Expect(disposition).ToContainTextAsync("Refurbish");
+        await Assertions.Expect(disposition).Not.ToContainTextAsync("Restock");
+
+        await page.GetByTestId("close-item").FocusAsync();
+        await page.Keyboard.PressAsync("Enter"); // "Next item": asks about the unsaved choices, saves nothing
+        await Assertions.Expect(page.GetByTestId("unsaved-guard")).ToBeVisibleAsync();
+        Assert.Equal(0, (await GetItemAsync(plate)).GetProperty("decisions").GetArrayLength());
+    }
+
     /// <summary>Bulk approval on the review queue (issue 17): the agreeing rows are marked, approved after a confirmation.</summary>
     [Fact]
     public async Task Supervisor_BulkApprovesTheAgreeingRows_AfterConfirming()

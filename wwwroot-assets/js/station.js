@@ -9,6 +9,10 @@ import { regionKeyOf } from "./region-keys.js";
 let station = null;
 let uploadCounter = 0;
 
+/** Controls whose Enter is their own: pressing them, following them, choosing a file. */
+const ownEnter = "button, a[href], summary, [role=button], [role=link], [role=menuitem], [role=tab], [role=switch], " +
+  "[role=checkbox], input[type=file], input[type=checkbox], input[type=radio], input[type=button], input[type=submit]";
+
 function onKeyDown(event) {
   if (!station || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
@@ -55,6 +59,10 @@ function onKeyDown(event) {
   } else if (event.key === "Enter" && !(target && target.tagName === "TEXTAREA")) {
     // Enter in the note or the reason field saves too; a MudSelect that is open keeps its own Enter.
     if (target && target.closest(".mud-popover-open")) return;
+    // A button or link with the focus does what it says: Enter on "Next item" saved the item the associate meant to
+    // skip, and on "Not damage" saved the box as damage (keyboard audit, 2026-12-05). The grade, damage and disposition
+    // pickers ([data-enter-saves]) still save: a mouse user clicks a grade or a damage type and presses Enter.
+    if (target && target.closest(ownEnter) && !target.closest("[data-enter-saves]")) return;
     event.preventDefault();
     station.invokeMethodAsync("OnSubmitKey");
   }

@@ -1,8 +1,10 @@
 // One answer, for every page's key handling, to "is this key text the person is typing?": a key in a text field, a
-// select or an editable element is text there, never a shortcut (station.js, shortcuts.js).
+// select, a list or an editable element is text there, never a shortcut (station.js, shortcuts.js, review.js).
 export function isTypingTarget(target) {
   if (!(target instanceof Element)) return false;
   if (target.isContentEditable) return true;
+  // A list (MudSelect, marked [data-list-keys]) hears its own letters: "r" there is Restock, not "reject the box".
+  if (target.closest("[data-list-keys], [role=combobox]")) return true;
   const tag = target.tagName;
   if (tag === "TEXTAREA" || tag === "SELECT") return true;
   if (tag !== "INPUT") return false;

@@ -36,6 +36,14 @@ public static class Words
         _ => disposition.ToString(),
     };
 
+    /// <summary>The first letters of a list's options as it shows them ("rld" for the dispositions): the keys the list
+    /// keeps (list-keys.js), any other key being kept from it.</summary>
+    public static string Initials(IEnumerable<string> options) => string.Concat(options.Select(o => char.ToLowerInvariant(o[0])).Distinct());
+
+    public static string DispositionInitials { get; } = Initials(Enum.GetValues<Disposition>().Select(Of));
+
+    public static string DamageTypeInitials { get; } = Initials(Enum.GetValues<DamageType>().Select(Of));
+
     public static string Of(ItemStatus status) => status switch
     {
         ItemStatus.Received => "Not graded yet",
