@@ -67,6 +67,41 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
         Assert.Equal(HttpStatusCode.Created, kept.StatusCode);
     }
 
+    /// <summary>
+    /// A correction the associate saves while the item waits for review, raising no review reason of its own, is what
+    /// the supervisor decides on: the open task follows the item's current grade, and the item stays in review. The task
+    /// kept pointing at the replaced grade, the item became Graded, and "Approve grader's grade" (and a bulk approval)
+    /// stored the replaced grade as final, undoing the correction (exploratory pass, 2026-12-05).
+    /// </summary>
+    [Fact]
+    public async Task ACorrectionWhileInReview_IsWhatTheTaskDecides_AndTheItemStaysInReview()
+    {
+        var id = (await _grader.CreateItemAsync(ApiJson.UniquePlate("RC"), 20m)).GetProperty("id").GetString()!; // low value: no reason but the flag
+        Assert.Equal(HttpStatusCode.Created, (await _grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Good", disposition = "resell_used", flagForReview = true })).StatusCode);
+        var queued = await (await _grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        var task = Guid.Parse(queued.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
+
+        var corrected = await _grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "Good", disposition = "refurbish", notes = "box opened, parts inside", itemVersion = queued.GetProperty("version").GetString(),
+        });
+
+        Assert.Equal(HttpStatusCode.Created, corrected.StatusCode);
+        var item = await (await _grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal("InReview", item.GetProperty("status").GetString());
+        var open = Assert.Single(item.GetProperty("reviews").EnumerateArray(), r => r.GetProperty("status").GetString() == "Open");
+        Assert.Equal(task.ToString(), open.GetProperty("taskId").GetString());
+        var view = await _app.Services.GetRequiredService<Web.Features.Review.ReviewDesk>().FindAsync(task, CancellationToken.None);
+        Assert.Equal(item.GetProperty("currentDecisionId").GetGuid(), view!.TriggerDecisionId);
+
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade = "Good", disposition = "refurbish", reasonCode = "approved" })).StatusCode);
+        var final = (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions").EnumerateArray().Last();
+        Assert.Equal(("Review", "refurbish"), (final.GetProperty("kind").GetString(), final.GetProperty("disposition").GetString()));
+    }
+
     [Fact]
     public async Task History_ShowsAReviewOnlyOnTheGradeItDecided_NotOnAnEarlierReplacedOne()
     {

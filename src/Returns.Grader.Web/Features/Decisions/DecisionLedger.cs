@@ -68,7 +68,10 @@ public sealed class DecisionLedger(
             decision.SuggestedByModel, decision.Grade, decision.SuggestedGrade, decision.Blind));
 
         var reasons = ReviewRouter.Reasons(decision, item.UnitValue, suggestion, review.CurrentValue);
-        if (reasons.Count > 0)
+        // A correction while the item waits for review is what the supervisor decides on, reasons of its own or not: the
+        // open task follows it (and the item stays in review). Left on the replaced grade, an approval stored that grade
+        // as final and undid the correction (exploratory pass, 2026-12-05).
+        if (reasons.Count > 0 || await db.ReviewTasks.AnyAsync(t => t.ReturnItemId == item.Id && t.Status == ReviewStatus.Open, cancellationToken))
         {
             await OpenReviewAsync(db, item, decision, reasons, counts, cancellationToken);
         }
@@ -313,7 +316,8 @@ public sealed class DecisionLedger(
         });
     }
 
-    /// <summary>One open task per item: a new reason joins the open task instead of queuing the item twice.</summary>
+    /// <summary>One open task per item: a new reason joins the open task instead of queuing the item twice, and the open
+    /// task always points at the item's newest grade.</summary>
     private static async Task OpenReviewAsync(
         GraderDb db, ReturnItem item, GradeDecision decision, IReadOnlyList<ReviewReason> reasons, QualityCountChanges counts, CancellationToken cancellationToken)
     {
