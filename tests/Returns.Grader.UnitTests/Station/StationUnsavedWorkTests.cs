@@ -185,4 +185,97 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
         Assert.Equal(2, await DecisionCountAsync(item.Id));
     }
+
+    /// <summary>The draft the station wrote last, and a reload: a new page whose session storage still has it.</summary>
+    private async Task<IRenderedComponent<Web.Features.Station.Station>> ReloadWithTheDraftAsync(IRenderedComponent<Web.Features.Station.Station> station, string plate, string holds)
+    {
+        string? stored = null;
+        station.WaitForAssertion(() =>
+        {
+            stored = StationJs.Invocations.Where(i => i.Identifier == "saveDraft").Select(i => i.Arguments[1] as string).LastOrDefault();
+            Assert.Contains(holds, stored);
+        });
+        await Task.CompletedTask;
+        station.Dispose();
+        StationJs.Setup<string?>("loadDraft", _ => true).SetResult(stored);
+        var reloaded = RenderStation();
+        reloaded.WaitForAssertion(() => Assert.Equal(plate, reloaded.Find("[data-testid=item-return-id]").TextContent));
+        return reloaded;
+    }
+
+    /// <summary>
+    /// The save went through and only its answer was lost (a dropped connection, a restarted server): the reload brought
+    /// the draft back as "unsaved", and saving it stored the same grade a second time as a correction (exploratory pass).
+    /// </summary>
+    [Fact]
+    public async Task ASaveWhoseAnswerWasLost_IsNotBroughtBackAsUnsaved_NorSavedTwice()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, plate);
+        station.Find("[data-grade=Acceptable]").Click();
+        await station.Find("input[data-testid=notes]").InputAsync("Lid cracked");
+        // The server commits the associate's grade; the page never hears back.
+        await Service<Web.Features.Decisions.DecisionLedger>().DecideAsync(item.Id,
+            new Web.Features.Decisions.GradeRequest("Acceptable", "liquidate", [], "Lid cracked"), Grader, CancellationToken.None);
+
+        var reloaded = await ReloadWithTheDraftAsync(station, plate, "Lid cracked");
+
+        reloaded.WaitForAssertion(() => Assert.Contains("was saved as Acceptable before the page reloaded", reloaded.Find("[data-testid=station-message]").TextContent));
+        Assert.Null(StationJs.Invocations.Where(i => i.Identifier == "saveDraft").Select(i => i.Arguments[1] as string).Last()); // forgotten
+        await reloaded.InvokeAsync(() => reloaded.Instance.OnSubmitKey());
+        Assert.Equal(1, await DecisionCountAsync(item.Id));
+    }
+
+    /// <summary>
+    /// Someone else graded the item while the associate's choices were unsaved: without a reload the save is refused and
+    /// only the button replaces their grade; a reload restored the choices on the new version, and Enter overwrote the
+    /// other grade without a word (exploratory pass). Now the reload says so and asks for the button, every time.
+    /// </summary>
+    [Fact]
+    public async Task AGradeSavedByOthersSinceTheDraft_ComesBackWithTheDraft_AndOnlyTheButtonReplacesIt()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, plate);
+        station.Find("[data-grade=LikeNew]").Click();
+        await station.Find("input[data-testid=notes]").InputAsync("Still sealed");
+        await Service<Web.Features.Decisions.DecisionLedger>().DecideAsync(item.Id, new Web.Features.Decisions.GradeRequest("Acceptable", "refurbish", [], null),
+            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
+
+        var reloaded = await ReloadWithTheDraftAsync(station, plate, "Still sealed");
+
+        reloaded.WaitForAssertion(() => Assert.Contains("was graded Acceptable by Other Tab after you started", reloaded.Find("[data-testid=station-message]").TextContent));
+        Assert.Equal("true", reloaded.Find("[data-grade=LikeNew]").GetAttribute("aria-checked"));
+        await reloaded.InvokeAsync(() => reloaded.Instance.OnSubmitKey());
+        Assert.Equal(1, await DecisionCountAsync(item.Id)); // Enter does not replace it
+
+        // A second reload does not make it an ordinary draft: the draft is still based on what the associate started from.
+        var again = await ReloadWithTheDraftAsync(reloaded, plate, "Still sealed");
+        again.WaitForAssertion(() => Assert.Contains("Save as a correction", again.Find("button[data-testid=submit]").TextContent));
+        again.Find("button[data-testid=submit]").Click();
+        again.WaitForAssertion(() => Assert.Empty(again.FindAll("[data-testid=item]")));
+        Assert.Equal(2, await DecisionCountAsync(item.Id));
+    }
+
+    /// <summary>A reopened item's drawn box came back twice after a reload (three times after two), and was saved so.</summary>
+    [Fact]
+    public async Task AReopenedItemsDrawnBoxes_AreNotDoubledByAReload()
+    {
+        var (itemId, plate, photoId) = await ItemWithPhotoAsync();
+        await Service<Web.Features.Decisions.DecisionLedger>().DecideAsync(itemId, new Web.Features.Decisions.GradeRequest("Good", "resell_used",
+            [new Web.Features.Decisions.DamageInput(photoId, "dent", [100, 100, 200, 150], "added")], null), Grader, CancellationToken.None);
+        var station = await OpenAtTheStationAsync(plate);
+        await station.Find("input[data-testid=notes]").InputAsync("Dent on the lid");
+
+        var reloaded = await ReloadWithTheDraftAsync(station, plate, "Dent on the lid");
+        var twice = await ReloadWithTheDraftAsync(reloaded, plate, "Dent on the lid");
+
+        Assert.Single(twice.FindAll("[data-testid=regions] .region-row"));
+        twice.Find("button[data-testid=submit]").Click();
+        twice.WaitForAssertion(() => Assert.Empty(twice.FindAll("[data-testid=item]")));
+        await using var db = await Service<Microsoft.EntityFrameworkCore.IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        var saved = db.GradeDecisions.Where(d => d.ReturnItemId == itemId).OrderByDescending(d => d.DecidedAt).First();
+        Assert.Equal(1, db.DamageRegions.Count(r => r.DecisionId == saved.Id));
+    }
 }

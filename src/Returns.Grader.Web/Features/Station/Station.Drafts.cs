@@ -1,13 +1,18 @@
 using System.Text.Json;
 using Microsoft.JSInterop;
 using MudBlazor;
+using Returns.Grader.Web.Components;
 using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Items;
 
 namespace Returns.Grader.Web.Features.Station;
 
-/// <summary>What the associate chose on an open item and has not saved: kept in the tab's session storage.</summary>
+/// <summary>
+/// What the associate chose on an open item and has not saved: kept in the tab's session storage. BasedOn: the item's
+/// current decision when the associate started (null: none), to tell on a reload whether someone saved since.
+/// </summary>
 public sealed record StationDraft(
     Guid ItemId,
     string ReturnId,
@@ -17,7 +22,8 @@ public sealed record StationDraft(
     string? Notes,
     string? ContradictionReason,
     bool FlagForReview,
-    IReadOnlyList<RegionDraft> Regions);
+    IReadOnlyList<RegionDraft> Regions,
+    Guid? BasedOn = null);
 
 /// <summary>A region the associate changed (retyped, moved, rejected) or drew; regions left as suggested are not kept.</summary>
 public sealed record RegionDraft(Guid PhotoId, DamageType SuggestedType, int[] SuggestedBox, DamageType Type, int[] Box, bool Deleted, bool Drawn);
@@ -55,13 +61,14 @@ public sealed partial class Station
         _damage, string.IsNullOrWhiteSpace(_notes) ? null : _notes, string.IsNullOrWhiteSpace(_contradictionReason) ? null : _contradictionReason,
         _flagForReview,
         [.. _regions.Where(r => r.Source != RegionSource.Accepted)
-            .Select(r => new RegionDraft(r.PhotoId, r.SuggestedType, r.SuggestedBox, r.Type, r.Box, r.Deleted, r.DrawnByAssociate))]));
+            .Select(r => new RegionDraft(r.PhotoId, r.SuggestedType, r.SuggestedBox, r.Type, r.Box, r.Deleted, r.DrawnByAssociate))],
+        _openedOnDecision));
 
     /// <summary>After the item opened and its prefills are in: this is "nothing changed"; a stored draft for it comes back.</summary>
     private async Task RememberOpenedFormAsync()
     {
-        _openedAs = DraftJson();
         _openedOnDecision = _item?.CurrentDecisionId;
+        _openedAs = DraftJson();
         if (_module is null || _item is null)
         {
             return;
@@ -70,11 +77,47 @@ public sealed partial class Station
         {
             return;
         }
+        if (draft.BasedOn != _item.CurrentDecisionId && CurrentDecision is { } since)
+        {
+            // Someone saved the item after the associate started: a reload must not turn that into a silent overwrite.
+            if (since.Actor.Id == _actorId && DraftIsSaved(draft, since))
+            {
+                // Their own save went through and only its answer was lost (a dropped connection, a restarted server):
+                // restoring the draft would save the same grade a second time, as a "correction".
+                await _module.InvokeVoidAsync("saveDraft", DraftOwner, null);
+                _message = new StationMessage(Severity.Info,
+                    $"{draft.ReturnId} was saved as {Words.Of(since.Grade)} before the page reloaded: there is nothing more to save.");
+                return;
+            }
+            // Someone else's grade (or a different one): the choices come back, and replacing that grade takes a click,
+            // as when the same happens without a reload. The draft stays based on what the associate started from.
+            _openedOnDecision = draft.BasedOn;
+            RestoreDraft(draft);
+            _correctionNeedsClick = true;
+            _message = new StationMessage(Severity.Warning,
+                $"{draft.ReturnId} was graded {Words.Of(since.Grade)} by {since.Actor.Name} after you started. Your unsaved choices are back; " +
+                "to replace that grade with yours, press \"Save as a correction\" (Enter does not).");
+            return;
+        }
         RestoreDraft(draft);
         if (HasUnsavedChoices)
         {
             _message = new StationMessage(Severity.Info, $"Your unsaved choices for {draft.ReturnId} are back. Check them and save.");
         }
+    }
+
+    /// <summary>The draft's choices are what <paramref name="saved"/> holds: grade, disposition, note, marks and boxes.</summary>
+    private static bool DraftIsSaved(StationDraft draft, DecisionSummary saved)
+    {
+        static string Box(Guid? photo, DamageType type, int[]? box) => $"{photo}:{type}:{(box is null ? "" : string.Join(',', box))}";
+        var savedDrawn = saved.Damage.Where(d => d.Source == RegionSource.Added && d.Box is not null).Select(d => Box(d.PhotoId, d.Type, d.Box)).Order();
+        var draftDrawn = draft.Regions.Where(r => r.Drawn && !r.Deleted).Select(r => Box(r.PhotoId, r.Type, r.Box)).Order();
+        var savedMarks = saved.Damage.Where(d => d.Box is null || d.PhotoId is null).Select(d => d.Type).Order();
+        return (draft.Grade ?? saved.Grade) == saved.Grade
+            && (draft.Disposition ?? saved.Disposition) == saved.Disposition
+            && string.Equals(draft.Notes?.Trim() ?? "", saved.Notes ?? "", StringComparison.Ordinal)
+            && draft.Damage.Order().SequenceEqual(savedMarks)
+            && draftDrawn.SequenceEqual(savedDrawn, StringComparer.Ordinal);
     }
 
     /// <summary>The draft this tab keeps for the associate (at most one: one item is open at a time), if any.</summary>
@@ -97,11 +140,16 @@ public sealed partial class Station
         _notes = draft.Notes;
         _contradictionReason = draft.ContradictionReason;
         _flagForReview = draft.FlagForReview;
+        // The draft holds every box the associate drew: they replace the drawn ones the form opened with (a reopened
+        // item's saved boxes), or each reload added the saved boxes again, stacked where they looked like one.
+        _regions.RemoveAll(r => r.DrawnByAssociate);
         foreach (var region in draft.Regions)
         {
             if (region.Drawn)
             {
-                _regions.Add(RegionEdit.Drawn(region.PhotoId, region.Type, region.Box));
+                var drawn = RegionEdit.Drawn(region.PhotoId, region.Type, region.Box);
+                drawn.Deleted = region.Deleted;
+                _regions.Add(drawn);
             }
             // A changed suggestion applies to the same suggested region if the model still suggests it.
             else if (_regions.FirstOrDefault(r => r.PhotoId == region.PhotoId && r.SuggestedType == region.SuggestedType && r.SuggestedBox.SequenceEqual(region.SuggestedBox)) is { } suggested)
