@@ -43,6 +43,35 @@ public sealed class PhotoUploadTests : IClassFixture<PhotoUploadTests.SmallLimit
         Assert.True(bottom.Blue > 200 && bottom.Red < 60, $"bottom should be blue, was {bottom}");
     }
 
+    /// <summary>
+    /// The same photo sent again for the same item (a browser resends a request whose answer a dropped connection lost)
+    /// is the photo already kept: the answer names it and nothing is stored twice (the item showed it twice, the model's
+    /// boxes with it, and the rubric counted them twice). Another item's photo with the same bytes is its own.
+    /// </summary>
+    [Fact]
+    public async Task TheSamePhotoSentAgain_IsThePhotoAlreadyKept()
+    {
+        var client = _app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString();
+        var other = (await client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString();
+        var jpeg = TestPhotos.HalfRedHalfBlueJpeg(400, 200);
+        var different = TestPhotos.HalfRedHalfBlueJpeg(300, 200);
+
+        var first = await (await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("IMG_1.jpg", jpeg, "image/jpeg")))).ReadJsonAsync();
+        var again = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("IMG_1.jpg", jpeg, "image/jpeg"), ("IMG_2.jpg", different, "image/jpeg"), ("IMG_2 copy.jpg", different, "image/jpeg")));
+        var elsewhere = await (await client.PostAsync($"/api/v1/returns/{other}/photos", ApiJson.PhotoForm(("IMG_1.jpg", jpeg, "image/jpeg")))).ReadJsonAsync();
+
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        var answers = (await again.ReadJsonAsync()).GetProperty("photos").EnumerateArray().Select(p => p.GetProperty("photoId").GetString()).ToList();
+        Assert.Equal(3, answers.Count); // one answer per file sent
+        Assert.Equal(first.GetProperty("photos")[0].GetProperty("photoId").GetString(), answers[0]);
+        Assert.Equal(answers[1], answers[2]);
+        Assert.NotEqual(answers[0], answers[1]);
+        var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal(2, item.GetProperty("photos").GetArrayLength());
+        Assert.NotEqual(answers[0], elsewhere.GetProperty("photos")[0].GetProperty("photoId").GetString());
+    }
+
     [Fact]
     public async Task Upload_PngAndWebpTogether_AreBothKeptAsJpeg()
     {

@@ -76,11 +76,12 @@ public sealed class RateLimitTests : IClassFixture<RateLimitTests.TightLimitsApp
     {
         var client = _app.ApiClient("dev-admin");
         var id = (await client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString();
-        Task<HttpResponseMessage> UploadAsync() => client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("a.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")));
+        // Three different photos (the same one sent again would be the one already kept).
+        Task<HttpResponseMessage> UploadAsync(int width) => client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("a.jpg", TestPhotos.HalfRedHalfBlueJpeg(width, 200), "image/jpeg")));
 
-        Assert.Equal(HttpStatusCode.Created, (await UploadAsync()).StatusCode);
-        Assert.Equal(HttpStatusCode.Created, (await UploadAsync()).StatusCode);
-        await AssertTooManyRequestsAsync(await UploadAsync(), "uploads");
+        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(400)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await UploadAsync(402)).StatusCode);
+        await AssertTooManyRequestsAsync(await UploadAsync(404), "uploads");
         var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         Assert.Equal(2, item.GetProperty("photos").GetArrayLength());
     }

@@ -86,10 +86,27 @@ public sealed partial class PhotoIntake(
         using var lease = models.Acquire();
         ManifestInput[] inputs = [.. new[] { lease.Active, lease.Shadow }.OfType<GradeModel>().Select(m => m.Manifest.Input)];
         SanitizedPhoto[] sanitized;
+        string[] hashes;
+        Dictionary<string, Photo> kept;
         using (trace.Stage(IntakeStage.Sanitize))
         {
             sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, inputs, cancellationToken)));
+            // The same photo sent again for the same item is the one already kept: a browser resends a request whose
+            // answer it lost (a dropped connection), and the item showed the photo twice, the model's boxes with it
+            // (exploratory pass, 2026-12-05). Re-encoding is deterministic, so the kept copy's hash tells.
+            hashes = [.. sanitized.Select(photo => Convert.ToHexStringLower(SHA256.HashData(photo.Jpeg)))];
+            await using var lookup = await dbFactory.CreateDbContextAsync(cancellationToken);
+            kept = (await lookup.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && hashes.Contains(p.Sha256)).ToListAsync(cancellationToken))
+                .GroupBy(p => p.Sha256).ToDictionary(g => g.Key, g => g.OrderBy(p => p.UploadedAt).First(), StringComparer.Ordinal);
         }
+        var fresh = Enumerable.Range(0, files.Count).Where(i => !kept.ContainsKey(hashes[i]) && Array.IndexOf(hashes, hashes[i]) == i).ToArray();
+        var keptResults = await KeptResultsAsync(kept.Values, cancellationToken);
+        if (fresh.Length == 0)
+        {
+            return [.. hashes.Select(hash => keptResults[hash])];
+        }
+        files = [.. fresh.Select(i => files[i])];
+        sanitized = [.. fresh.Select(i => sanitized[i])];
 
         var now = clock.GetUtcNow().UtcDateTime;
         var photos = sanitized.Select((photo, index) => new Photo
@@ -101,7 +118,7 @@ public sealed partial class PhotoIntake(
             Width = photo.Width,
             Height = photo.Height,
             ByteSize = photo.Jpeg.Length,
-            Sha256 = Convert.ToHexStringLower(SHA256.HashData(photo.Jpeg)),
+            Sha256 = hashes[fresh[index]],
             OriginalFileName = TrimFileName(files[index].FileName),
             SourceFormat = photo.SourceFormat.ToString().ToLowerInvariant(),
             SourceWidth = photo.SourceWidth,
@@ -153,8 +170,13 @@ public sealed partial class PhotoIntake(
                 DataJson = JsonSerializer.Serialize(photos.Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName })),
             });
             await db.SaveChangesAsync(cancellationToken);
-            return photos.Select(photo => new IntakeResult(photo,
-                predictions.FirstOrDefault(p => p.PhotoId == photo.Id && !p.IsShadow) is { } prediction ? Suggestions.ForPhoto(prediction) : null)).ToList();
+            var results = new Dictionary<string, IntakeResult>(keptResults, StringComparer.Ordinal);
+            foreach (var photo in photos)
+            {
+                results[photo.Sha256] = new IntakeResult(photo,
+                    predictions.FirstOrDefault(p => p.PhotoId == photo.Id && !p.IsShadow) is { } prediction ? Suggestions.ForPhoto(prediction) : null);
+            }
+            return [.. hashes.Select(hash => results[hash])]; // one answer per file sent, in order
         }
         catch
         {
@@ -172,6 +194,22 @@ public sealed partial class PhotoIntake(
             }
             throw;
         }
+    }
+
+    /// <summary>The answers for photos the item already has, by hash: each with the newest suggestion shown for it.</summary>
+    private async Task<Dictionary<string, IntakeResult>> KeptResultsAsync(IEnumerable<Photo> photos, CancellationToken cancellationToken)
+    {
+        var byId = photos.ToDictionary(p => p.Id);
+        if (byId.Count == 0)
+        {
+            return new Dictionary<string, IntakeResult>(StringComparer.Ordinal);
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var ids = byId.Keys.ToList();
+        var newest = (await db.Predictions.AsNoTracking().Where(p => ids.Contains(p.PhotoId) && !p.IsShadow).ToListAsync(cancellationToken))
+            .GroupBy(p => p.PhotoId).ToDictionary(g => g.Key, g => g.OrderByDescending(p => p.CreatedAt).First());
+        return byId.Values.ToDictionary(p => p.Sha256,
+            p => new IntakeResult(p, newest.TryGetValue(p.Id, out var prediction) ? Suggestions.ForPhoto(prediction) : null), StringComparer.Ordinal);
     }
 
     /// <summary>
