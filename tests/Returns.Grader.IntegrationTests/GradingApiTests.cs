@@ -58,6 +58,34 @@ public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<G
         Assert.Equal(decision.GetProperty("id").GetString(), item.GetProperty("currentDecisionId").GetString());
     }
 
+    /// <summary>
+    /// One scratch photographed from the front and the back is one scratch (ADR 0036): the rubric counts a box type as on
+    /// the photo that shows most of it, as the model's item suggestion does. Summed over the photos, the station prefilled
+    /// Very good with the model's two boxes and then called Very good a contradiction of the rubric (Good).
+    /// </summary>
+    [Theory, OnSqlite, OnPostgres]
+    public async Task BoxesOfOneTypeOnTwoPhotos_CountOnce_AndASecondOnOnePhotoCounts(DatabaseProvider provider)
+    {
+        var app = apps[provider];
+        var (client, id, front) = await ItemWithPhotoAsync(app);
+        var back = (await (await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("q.jpg", TestPhotos.PhotoLikeJpeg(480, 640), "image/jpeg"))))
+            .ReadJsonAsync()).GetProperty("photos")[0];
+        object Scratch(JsonElement photo, int x) => new { photoId = photo.GetProperty("photoId").GetString(), type = "scratch", box = new[] { x, 20, 60, 30 } };
+
+        var once = await (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "VeryGood", disposition = "resell_used", damage = new[] { Scratch(front, 10), Scratch(back, 10) } })).ReadJsonAsync();
+        Assert.Equal("VeryGood", once.GetProperty("rubricGrade").GetString()); // 1 point, not 1 + 1
+        Assert.False(once.GetProperty("contradictsRubric").GetBoolean());
+
+        var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        var twice = await (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "Good", disposition = "resell_used", itemVersion = item.GetProperty("version").GetString(),
+            damage = new[] { Scratch(front, 10), Scratch(front, 200), Scratch(back, 10) },
+        })).ReadJsonAsync();
+        Assert.Equal("Good", twice.GetProperty("rubricGrade").GetString()); // two scratches on the front: 2 points
+    }
+
     [Theory, OnSqlite, OnPostgres]
     public async Task Grade_ThatContradictsTheRubric_IsAcceptedAndFlagged(DatabaseProvider provider)
     {

@@ -28,6 +28,19 @@ public sealed class RubricTests
     [InlineData(DamageType.MissingPart, 6)]
     public void V1_SeverityPointsPerDamageType(DamageType type, int points) => Assert.Equal(points, V1.PointsOf(type));
 
+    /// <summary>ADR 0036: a box type on several photos counts as on the photo that shows most of it; marks count each.</summary>
+    [Fact]
+    public void AnItemsBoxes_CountAsOnThePhotoShowingMostOfThem_AndMarksEach()
+    {
+        var (front, back) = (Guid.NewGuid(), Guid.NewGuid());
+
+        Assert.Equal([DamageType.Scratch], Rubric.Counted([(front, DamageType.Scratch), (back, DamageType.Scratch)], [])); // one scratch, seen twice
+        Assert.Equal([DamageType.Scratch, DamageType.Scratch, DamageType.Dent],
+            Rubric.Counted([(front, DamageType.Scratch), (front, DamageType.Scratch), (back, DamageType.Scratch), (back, DamageType.Dent)], []));
+        Assert.Equal([DamageType.Scratch, DamageType.Stain, DamageType.Scratch],
+            Rubric.Counted([(front, DamageType.Scratch)], [DamageType.Stain, DamageType.Scratch])); // a mark is damage of its own
+    }
+
     [Fact]
     public void Damage_IsSummedOverEveryPiece()
     {

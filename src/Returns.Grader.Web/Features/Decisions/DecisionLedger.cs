@@ -266,7 +266,10 @@ public sealed class DecisionLedger(
 
         // Deleted suggestions are kept as a record of what the associate rejected; they are not damage on the item.
         var rubric = rubrics.Active;
-        var rubricGrade = rubric.GradeFor(regions.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type));
+        var damageOnItem = regions.Where(r => r.Source != RegionSource.Deleted).ToList();
+        var rubricGrade = rubric.GradeFor(Rubric.Counted(
+            damageOnItem.Where(r => r.PhotoId is not null && r.X is not null).Select(r => (r.PhotoId!.Value, r.Type)),
+            damageOnItem.Where(r => r.PhotoId is null || r.X is null).Select(r => r.Type)));
         var decision = new GradeDecision
         {
             Id = Guid.CreateVersion7(),

@@ -25,6 +25,18 @@ public sealed class Rubric
 
     public int PointsFor(IEnumerable<DamageType> damage) => damage.Sum(type => _points[type]);
 
+    /// <summary>
+    /// An item's damage as the rubric counts it (ADR 0036): boxes of one type drawn on several photos count as often as
+    /// on the photo that shows most of them — one dent photographed from two sides is one dent, the rule the model's item
+    /// suggestion follows (Suggestions.ForItem) — and marks without a box count each. Summed over the photos instead, the
+    /// station prefilled the model's grade and then called it a contradiction of the rubric.
+    /// </summary>
+    public static IReadOnlyList<DamageType> Counted(IEnumerable<(Guid PhotoId, DamageType Type)> boxes, IEnumerable<DamageType> marks) =>
+    [
+        .. boxes.GroupBy(box => box.Type).SelectMany(type => Enumerable.Repeat(type.Key, type.GroupBy(box => box.PhotoId).Max(photo => photo.Count()))),
+        .. marks,
+    ];
+
     public Grade GradeForPoints(int points)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(points);
