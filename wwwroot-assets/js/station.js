@@ -315,6 +315,12 @@ export function focusItem() {
   if (item) item.focus({ preventScroll: true });
 }
 
+// The unsaved-choices question takes the focus on its safe answer, "Keep working": keys and scans stop at it.
+export function focusGuard() {
+  const keep = document.querySelector("[data-testid=keep-working]");
+  if (keep) keep.focus({ preventScroll: true });
+}
+
 // An unknown plate opens the new-item form: what is scanned next is the label's SKU, which belongs in its first field,
 // not in the scan field after the plate.
 export function focusNewItem() {

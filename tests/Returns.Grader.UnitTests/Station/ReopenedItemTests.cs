@@ -86,6 +86,35 @@ public sealed class ReopenedItemTests : StationPageTestBase
         Assert.Equal(2, await db.GradeDecisions.CountAsync(d => d.ReturnItemId == itemId));
     }
 
+    /// <summary>
+    /// A supervisor makes the grade final while the associate has the item open: the save is refused, and the choices
+    /// that can never be saved no longer make every later scan ask about them (exploratory pass, 2026-12-05).
+    /// </summary>
+    [Fact]
+    public async Task MadeFinalWhileOpen_TheRefusedChoicesDoNotHoldUpTheNextScan()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var (next, _) = await CreateItemAsync();
+        await Service<DecisionLedger>().DecideAsync(item.Id, new GradeRequest("LikeNew", "restock", [], null, FlagForReview: true), Grader, CancellationToken.None);
+        var station = await OpenAtTheStationAsync(plate);
+        station.Find("[data-grade=LikeNew]").Click();
+        await station.Find("input[data-testid=notes]").InputAsync("Scuff on the base");
+        var supervisor = new Web.Auth.Actor("test:supervisor", "Sam Supervisor", Web.Auth.Roles.Supervisor);
+        await using (var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            var task = await db.ReviewTasks.SingleAsync(t => t.ReturnItemId == item.Id);
+            await Service<Web.Features.Review.ReviewDesk>().ClaimAsync(task.Id, supervisor, CancellationToken.None);
+            await Service<DecisionLedger>().DecideReviewAsync(task.Id, new ReviewDecisionRequest("LikeNew", "restock", [], null, "approved"), supervisor, CancellationToken.None);
+        }
+
+        station.Find("button[data-testid=submit]").Click();
+        station.WaitForAssertion(() => Assert.Contains("final grade", station.Find("[data-testid=station-message]").TextContent));
+        await ScanAsync(station, next);
+
+        station.WaitForAssertion(() => Assert.Equal(next, station.Find("[data-testid=item-return-id]").TextContent));
+        Assert.Empty(station.FindAll("[data-testid=unsaved-guard]"));
+    }
+
     /// <summary>An item graded at a station, then given a final grade by a supervisor through the review queue.</summary>
     private async Task<(Guid ItemId, string Plate)> FinalItemAsync()
     {

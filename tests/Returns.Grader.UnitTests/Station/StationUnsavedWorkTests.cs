@@ -107,6 +107,8 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         // A stray scan (or "4" + Enter typed into the scan field) no longer drops the item.
         await ScanAsync(station, second);
         station.WaitForAssertion(() => Assert.Contains("not saved", station.Find("[data-testid=unsaved-guard]").TextContent));
+        // Its safe answer takes the focus: a grade key or a second scan stopped in the scan field behind it.
+        station.WaitForAssertion(() => Assert.Contains(StationJs.Invocations, i => i.Identifier == "focusGuard"));
         Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
         Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
 

@@ -186,6 +186,7 @@ public sealed partial class Station
             return true;
         }
         _pendingLeave = new PendingLeave(nextPlate);
+        _focusGuard = true;
         ScanText = "";
         return false;
     }

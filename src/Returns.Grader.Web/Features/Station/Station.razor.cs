@@ -29,6 +29,10 @@ public sealed partial class Station : IAsyncDisposable
     private bool _focusItem;
     private bool _focusNewItem;
 
+    /// <summary>The unsaved-choices question just appeared: its "Keep working" takes the focus, so that a grade key or a
+    /// second scan does not land in the scan field behind it (it became "LP-30111"; keyboard audit, 2026-12-05).</summary>
+    private bool _focusGuard;
+
     /// <summary>
     /// The first render's work is done (keys heard, the associate known, a draft restored, focus placed); said on the page
     /// (data-ready) so that a test or a script knows that nothing of the page's start will move focus after it.
@@ -137,7 +141,13 @@ public sealed partial class Station : IAsyncDisposable
             }
             StateHasChanged();
         }
-        if (_focusItem && _module is not null)
+        if (_focusGuard && _module is not null)
+        {
+            _focusGuard = false;
+            _focusScan = false;
+            await _module.InvokeVoidAsync("focusGuard");
+        }
+        else if (_focusItem && _module is not null)
         {
             // Keys 1–5 must reach the grade, not the scan field the plate was typed into (issue 17: "4" then Enter
             // looked up plate "4" and dropped the open item).
@@ -277,9 +287,11 @@ public sealed partial class Station : IAsyncDisposable
             }
             catch (ItemFinalException e)
             {
-                // Made final while it was open: a correction from here would be refused too, so none is offered.
+                // Made final while it was open: a correction from here would be refused too, so none is offered, and the
+                // choices are no longer "unsaved work" (nothing can save them): the next scan does not ask about them.
                 _message = new StationMessage(Severity.Error, e.Message);
                 _item = await Items.GetForStationAsync(item.Id, _circuitGone.Token);
+                _openedAs = DraftJson();
             }
             catch (ConcurrencyConflictException e)
             {
