@@ -358,7 +358,8 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
             await Fixture.App.ApiClient().CreateItemAsync(plates[^1]);
         }
         var page = await SignedInStationAsync("Gus Fast");
-        var photo = TestPhotos.PhotoLikeJpeg(1600, 1200);
+        // Two different photos per item (the same one sent twice would be the photo already kept).
+        byte[][] photos = [TestPhotos.PhotoLikeJpeg(1600, 1200), TestPhotos.PhotoLikeJpeg(1200, 1600)];
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         foreach (var plate in plates)
@@ -367,7 +368,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
             await page.Keyboard.PressAsync("Enter");
             await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
             await page.GetByTestId("file-input").SetInputFilesAsync(Enumerable.Range(0, photosPerItem)
-                .Select(n => new FilePayload { Name = $"p{n}.jpg", MimeType = "image/jpeg", Buffer = photo }).ToArray());
+                .Select(n => new FilePayload { Name = $"p{n}.jpg", MimeType = "image/jpeg", Buffer = photos[n] }).ToArray());
             await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(photosPerItem);
             await page.Locator("body").ClickAsync(new LocatorClickOptions { Position = new Position { X = 5, Y = 300 } });
             await page.Keyboard.PressAsync("1");
