@@ -99,6 +99,13 @@ public class BrowserAppFixture : IAsyncLifetime
         await page.ClickAsync("button[type=submit]");
         await page.WaitForURLAsync("**" + path, committed);
         await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        if (path == "/station")
+        {
+            // The station's keys are its own script's (station.js), imported once the page is live: until it is attached a
+            // grade key pressed right after a scan can land in the scan field. The old wait for "load" happened to cover
+            // that second; this says it.
+            await Assertions.Expect(page.Locator("[data-testid=station][data-ready=on]")).ToHaveCountAsync(1);
+        }
     }
 
     /// <summary>A new browser context whose pages the diagnostics watch; tests open every context through here.</summary>

@@ -293,6 +293,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.Keyboard.TypeAsync("?");
         await Assertions.Expect(sheet).ToBeVisibleAsync();
         await Assertions.Expect(sheet).ToContainTextAsync("grade: 1 Like new");
+        await Assertions.Expect(sheet).ToBeFocusedAsync(); // a dialog takes the focus, for a screen reader to read it
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(sheet).ToBeHiddenAsync();
     }
@@ -325,7 +326,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await supervisor.Locator("[data-testid=reason-code]").First.ClickAsync();
         await supervisor.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Missed damage" }).ClickAsync(); // the code missed_damage, in words
         await supervisor.GetByTestId("override").ClickAsync();
-        await supervisor.WaitForURLAsync("**/review");
+        await supervisor.WaitForURLAsync("**/review", new() { WaitUntil = WaitUntilState.Commit }); // back on the queue (its "load" is not what a person waits for: see SignInAsync)
 
         await associate.GotoAsync("/history", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)
         await Assertions.Expect(associate.Locator("[data-interactive=on]")).ToHaveCountAsync(1);

@@ -8,18 +8,33 @@
 
 import { isTypingTarget } from "./typing.js";
 
+/** Where the focus was when the sheet opened: it goes back there when the sheet closes. */
+let focusBeforeSheet = null;
+
+function showSheet(sheet, show) {
+  sheet.hidden = !show;
+  if (show) {
+    // A dialog takes the focus, so a screen reader reads it (keyboard audit, 2026-12-05); the page's keys still work.
+    focusBeforeSheet = document.activeElement;
+    sheet.focus({ preventScroll: true });
+  } else if (focusBeforeSheet instanceof HTMLElement && focusBeforeSheet.isConnected) {
+    focusBeforeSheet.focus({ preventScroll: true });
+    focusBeforeSheet = null;
+  }
+}
+
 function onKeyDown(event) {
   if (event.defaultPrevented || event.ctrlKey || event.altKey || event.metaKey) return;
   const target = event.target instanceof Element ? event.target : null;
   const sheet = document.querySelector("[data-shortcut-sheet]");
   if (sheet && event.key === "Escape" && !sheet.hidden) {
-    sheet.hidden = true;
+    showSheet(sheet, false);
     event.preventDefault();
     return;
   }
   if (isTypingTarget(target)) return;
   if (sheet && event.key === "?") {
-    sheet.hidden = !sheet.hidden;
+    showSheet(sheet, sheet.hidden);
     event.preventDefault();
     return;
   }

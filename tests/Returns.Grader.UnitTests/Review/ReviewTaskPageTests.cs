@@ -196,6 +196,19 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Equal(ItemStatus.Final, (await ItemAsync(plate)).Status);
     }
 
+    /// <summary>Keyboard first: once the queue is live its first Review button takes the focus, so Enter claims it (after a
+    /// decision the supervisor came back to the page's body, twelve Tabs away; keyboard audit, 2026-12-05).</summary>
+    [Fact]
+    public async Task TheQueue_PutsTheFocusOnItsFirstReviewButton()
+    {
+        await QueuedAsync();
+        var queue = JSInterop.SetupModule("/assets/js/queue.js");
+
+        var page = Render<ReviewQueuePage>();
+
+        page.WaitForAssertion(() => Assert.Single(queue.Invocations, i => i.Identifier == "focusFirstClaim"));
+    }
+
     [Fact]
     public async Task RefusedClaim_OnTheQueue_IsSaidInPlainWords_AndThePageGoesOn()
     {
