@@ -84,20 +84,28 @@ public class BrowserAppFixture : IAsyncLifetime
     /// rendered, opened its circuit and shown its text, and "load" still had not come 45 s later; the diagnostics now
     /// list the requests still open when a test fails, to say which.
     /// </summary>
+    /// <summary>
+    /// The page's address reaches <paramref name="path"/>, read from the address itself. Not WaitForURL: when the address
+    /// already matches, it waits for the load state even when told "commit", and a third clean-clone failure (2026-12-05)
+    /// showed a page whose document was complete, with no request open, while Playwright still waited for its "load".
+    /// </summary>
+    public static Task ExpectAtAsync(IPage page, string path) =>
+        Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(System.Text.RegularExpressions.Regex.Escape(path) + "([?#]|$)"),
+            new PageAssertionsToHaveURLOptions { Timeout = 45_000 });
+
     public static async Task SignInAsync(IPage page, string path, string name, string? role = null)
     {
         ArgumentNullException.ThrowIfNull(page);
         page.SetDefaultNavigationTimeout(45_000);
-        var committed = new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit };
         await page.GotoAsync(path, new PageGotoOptions { WaitUntil = WaitUntilState.Commit });
-        await page.WaitForURLAsync("**/account/login**", committed); // not signed in: the page sends the browser to the form
+        await ExpectAtAsync(page, "/account/login"); // not signed in: the page sends the browser to the form
         await page.FillAsync("#name", name);
         if (role is not null)
         {
             await page.SelectOptionAsync("#role", role);
         }
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**" + path, committed);
+        await ExpectAtAsync(page, path);
         await Assertions.Expect(page.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
         if (path == "/station")
         {

@@ -326,7 +326,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await supervisor.Locator("[data-testid=reason-code]").First.ClickAsync();
         await supervisor.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Missed damage" }).ClickAsync(); // the code missed_damage, in words
         await supervisor.GetByTestId("override").ClickAsync();
-        await supervisor.WaitForURLAsync("**/review", new() { WaitUntil = WaitUntilState.Commit }); // back on the queue (its "load" is not what a person waits for: see SignInAsync)
+        await BrowserAppFixture.ExpectAtAsync(supervisor, "/review"); // back on the queue (its "load" is not what a person waits for: see SignInAsync)
 
         await associate.GotoAsync("/history", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)
         await Assertions.Expect(associate.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
