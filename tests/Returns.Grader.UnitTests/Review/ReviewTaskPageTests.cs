@@ -43,6 +43,30 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         return (plate, page);
     }
 
+    /// <summary>A high-value item with the sample photo, graded with <paramref name="grade"/> whose damage is
+    /// <paramref name="boxes"/> on that photo (type, box, source), claimed by the supervisor and open on the review page.</summary>
+    private async Task<(string Plate, IRenderedComponent<ReviewTaskPage> Page)> ClaimedWithBoxesAsync(
+        string prefix, string grade, string disposition, params (string Type, int[] Box, string Source)[] boxes)
+    {
+        var grader = App.ApiClient("dev-grader");
+        var plate = ApiJson.UniquePlate(prefix);
+        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
+        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+        var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).ReadJsonAsync();
+        var photoId = upload.GetProperty("photos")[0].GetProperty("photoId").GetString();
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade, disposition,
+            damage = boxes.Select(b => new { photoId, type = b.Type, box = b.Box, source = b.Source }).ToArray(),
+        })).EnsureSuccessStatusCode();
+        var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        var task = Guid.Parse(item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElements("[data-region-keys]");
+        return (plate, page);
+    }
+
     [Fact]
     public async Task TheGradersChoicesArePrefilled_AndSavingAnOverrideWaitsForAReasonCode()
     {
@@ -77,26 +101,8 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     [Fact]
     public async Task RegionKeys_ActOnTheChosenBox_AndUndoTakesEachStepBack()
     {
-        var grader = App.ApiClient("dev-grader");
-        var plate = ApiJson.UniquePlate("RK");
-        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
-        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
-        var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).ReadJsonAsync();
-        var photoId = upload.GetProperty("photos")[0].GetProperty("photoId").GetString();
-        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
-        {
-            grade = "Good", disposition = "resell_used",
-            damage = new[]
-            {
-                new { photoId, type = "scratch", box = new[] { 10, 10, 40, 40 }, source = "added" },
-                new { photoId, type = "dent", box = new[] { 100, 100, 40, 40 }, source = "added" },
-            },
-        })).EnsureSuccessStatusCode();
-        var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
-        var task = Guid.Parse(item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
-        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
-        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
-        page.WaitForElements("[data-region-keys]");
+        var (_, page) = await ClaimedWithBoxesAsync("RK", "Good", "resell_used",
+            ("scratch", [10, 10, 40, 40], "added"), ("dent", [100, 100, 40, 40], "added"));
         string Row(int n, string attribute) => page.FindAll("[data-region-keys]")[n].GetAttribute(attribute)!;
 
         await page.InvokeAsync(() => page.Instance.OnRegionKey("reject", 0)); // nothing chosen yet
@@ -131,26 +137,8 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     [Fact]
     public async Task ABoxTheGraderRejected_IsListedAsRejected_AndTheSupervisorCanRestoreIt()
     {
-        var grader = App.ApiClient("dev-grader");
-        var plate = ApiJson.UniquePlate("RR");
-        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
-        var sample = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
-        var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("s.jpg", sample, "image/jpeg")))).ReadJsonAsync();
-        var photoId = upload.GetProperty("photos")[0].GetProperty("photoId").GetString();
-        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
-        {
-            grade = "LikeNew", disposition = "restock",
-            damage = new[]
-            {
-                new { photoId, type = "dent", box = new[] { 100, 100, 40, 40 }, source = "deleted" },
-                new { photoId, type = "scratch", box = new[] { 10, 10, 40, 40 }, source = "added" },
-            },
-        })).EnsureSuccessStatusCode();
-        var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
-        var task = Guid.Parse(item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
-        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
-        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
-        page.WaitForElements("[data-region-keys]");
+        var (plate, page) = await ClaimedWithBoxesAsync("RR", "LikeNew", "restock",
+            ("dent", [100, 100, 40, 40], "deleted"), ("scratch", [10, 10, 40, 40], "added"));
 
         // Each row: what it is now, the button that changes it, and what the grader did.
         (string Source, string Button, string Note)[] Rows() => [.. page.FindAll("[data-region-keys]").Select(r => (r.GetAttribute("data-region-source")!,

@@ -137,23 +137,14 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         station.Find("[data-grade=Acceptable]").Click();
         await station.Find("input[data-testid=notes]").InputAsync("Lid cracked");
 
-        string? stored = null;
-        station.WaitForAssertion(() =>
-        {
-            stored = StationJs.Invocations.Where(i => i.Identifier == "saveDraft").Select(i => i.Arguments[1] as string).LastOrDefault();
-            Assert.Contains("Lid cracked", stored);
-        });
-        var draft = JsonSerializer.Deserialize<Web.Features.Station.StationDraft>(stored!)!;
+        var stored = StoredDraft(station, "Lid cracked");
+        var draft = JsonSerializer.Deserialize<Web.Features.Station.StationDraft>(stored)!;
         Assert.Equal(item.Id, draft.ItemId);
         Assert.Equal(Grade.Acceptable, draft.Grade);
         Assert.Null(draft.Disposition); // suggested from the grade, not chosen: not part of what was chosen
 
-        // A reload: a new page whose session storage still has the draft.
-        station.Dispose();
-        StationJs.Setup<string?>("loadDraft", _ => true).SetResult(stored);
-        var reloaded = RenderStation();
+        var reloaded = Reload(station, plate, stored);
 
-        reloaded.WaitForAssertion(() => Assert.Equal(plate, reloaded.Find("[data-testid=item-return-id]").TextContent));
         Assert.Equal("true", reloaded.Find("[data-grade=Acceptable]").GetAttribute("aria-checked"));
         Assert.Equal("Lid cracked", reloaded.Find("input[data-testid=notes]").GetAttribute("value"));
         Assert.Contains("unsaved choices", reloaded.Find("[data-testid=station-message]").TextContent);
@@ -188,8 +179,8 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Equal(2, await DecisionCountAsync(item.Id));
     }
 
-    /// <summary>The draft the station wrote last, and a reload: a new page whose session storage still has it.</summary>
-    private async Task<IRenderedComponent<Web.Features.Station.Station>> ReloadWithTheDraftAsync(IRenderedComponent<Web.Features.Station.Station> station, string plate, string holds)
+    /// <summary>The draft the station wrote to the tab's storage last, once it holds <paramref name="holds"/>.</summary>
+    private string StoredDraft(IRenderedComponent<Web.Features.Station.Station> station, string holds)
     {
         string? stored = null;
         station.WaitForAssertion(() =>
@@ -197,13 +188,21 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
             stored = StationJs.Invocations.Where(i => i.Identifier == "saveDraft").Select(i => i.Arguments[1] as string).LastOrDefault();
             Assert.Contains(holds, stored);
         });
-        await Task.CompletedTask;
+        return stored!;
+    }
+
+    /// <summary>A reload: a new page whose session storage still has the draft, with the draft's item open again.</summary>
+    private IRenderedComponent<Web.Features.Station.Station> Reload(IRenderedComponent<Web.Features.Station.Station> station, string plate, string stored)
+    {
         station.Dispose();
         StationJs.Setup<string?>("loadDraft", _ => true).SetResult(stored);
         var reloaded = RenderStation();
         reloaded.WaitForAssertion(() => Assert.Equal(plate, reloaded.Find("[data-testid=item-return-id]").TextContent));
         return reloaded;
     }
+
+    private IRenderedComponent<Web.Features.Station.Station> ReloadWithTheDraft(IRenderedComponent<Web.Features.Station.Station> station, string plate, string holds) =>
+        Reload(station, plate, StoredDraft(station, holds));
 
     /// <summary>
     /// The save went through and only its answer was lost (a dropped connection, a restarted server): the reload brought
@@ -221,7 +220,7 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         await Service<Web.Features.Decisions.DecisionLedger>().DecideAsync(item.Id,
             new Web.Features.Decisions.GradeRequest("Acceptable", "liquidate", [], "Lid cracked"), Grader, CancellationToken.None);
 
-        var reloaded = await ReloadWithTheDraftAsync(station, plate, "Lid cracked");
+        var reloaded = ReloadWithTheDraft(station, plate, "Lid cracked");
 
         reloaded.WaitForAssertion(() => Assert.Contains("was saved as Acceptable before the page reloaded", reloaded.Find("[data-testid=station-message]").TextContent));
         Assert.Null(StationJs.Invocations.Where(i => i.Identifier == "saveDraft").Select(i => i.Arguments[1] as string).Last()); // forgotten
@@ -245,7 +244,7 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         await Service<Web.Features.Decisions.DecisionLedger>().DecideAsync(item.Id, new Web.Features.Decisions.GradeRequest("Acceptable", "refurbish", [], null),
             new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
 
-        var reloaded = await ReloadWithTheDraftAsync(station, plate, "Still sealed");
+        var reloaded = ReloadWithTheDraft(station, plate, "Still sealed");
 
         reloaded.WaitForAssertion(() => Assert.Contains("was graded Acceptable by Other Tab after you started", reloaded.Find("[data-testid=station-message]").TextContent));
         Assert.Equal("true", reloaded.Find("[data-grade=LikeNew]").GetAttribute("aria-checked"));
@@ -253,7 +252,7 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Equal(1, await DecisionCountAsync(item.Id)); // Enter does not replace it
 
         // A second reload does not make it an ordinary draft: the draft is still based on what the associate started from.
-        var again = await ReloadWithTheDraftAsync(reloaded, plate, "Still sealed");
+        var again = ReloadWithTheDraft(reloaded, plate, "Still sealed");
         again.WaitForAssertion(() => Assert.Contains("Save as a correction", again.Find("button[data-testid=submit]").TextContent));
         again.Find("button[data-testid=submit]").Click();
         again.WaitForAssertion(() => Assert.Empty(again.FindAll("[data-testid=item]")));
@@ -270,8 +269,8 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         var station = await OpenAtTheStationAsync(plate);
         await station.Find("input[data-testid=notes]").InputAsync("Dent on the lid");
 
-        var reloaded = await ReloadWithTheDraftAsync(station, plate, "Dent on the lid");
-        var twice = await ReloadWithTheDraftAsync(reloaded, plate, "Dent on the lid");
+        var reloaded = ReloadWithTheDraft(station, plate, "Dent on the lid");
+        var twice = ReloadWithTheDraft(reloaded, plate, "Dent on the lid");
 
         Assert.Single(twice.FindAll("[data-testid=regions] .region-row"));
         twice.Find("button[data-testid=submit]").Click();

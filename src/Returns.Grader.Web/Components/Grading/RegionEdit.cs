@@ -82,6 +82,10 @@ public sealed class RegionEdit
             }
             : null;
 
+    /// <summary>The damage a form holds, as the rubric counts it: its boxes not rejected, and the marks (ADR 0036).</summary>
+    public static IReadOnlyList<DamageType> CountedDamage(IEnumerable<RegionEdit> regions, IEnumerable<DamageType> marks) =>
+        Features.Grading.Rubric.Counted(regions.Where(r => !r.Deleted).Select(r => (r.PhotoId, r.Type)), marks);
+
     /// <summary>Damage drawn on a photo (a box); the rest was marked by type only.</summary>
     public static bool IsBoxed(DamageSummary damage) => damage.PhotoId is not null && damage.Box is { Length: 4 };
 

@@ -71,10 +71,7 @@ public sealed class DecisionLedger(
         // A correction while the item waits for review is what the supervisor decides on, reasons of its own or not: the
         // open task follows it (and the item stays in review). Left on the replaced grade, an approval stored that grade
         // as final and undid the correction (exploratory pass, 2026-12-05).
-        if (reasons.Count > 0 || await db.ReviewTasks.AnyAsync(t => t.ReturnItemId == item.Id && t.Status == ReviewStatus.Open, cancellationToken))
-        {
-            await OpenReviewAsync(db, item, decision, reasons, counts, cancellationToken);
-        }
+        await OpenReviewAsync(db, item, decision, reasons, counts, cancellationToken);
         await SaveAsync(db, item, counts, cancellationToken);
         return DecisionSummary.Of(decision);
     }
@@ -266,10 +263,8 @@ public sealed class DecisionLedger(
 
         // Deleted suggestions are kept as a record of what the associate rejected; they are not damage on the item.
         var rubric = rubrics.Active;
-        var damageOnItem = regions.Where(r => r.Source != RegionSource.Deleted).ToList();
         var rubricGrade = rubric.GradeFor(Rubric.Counted(
-            damageOnItem.Where(r => r.PhotoId is not null && r.X is not null).Select(r => (r.PhotoId!.Value, r.Type)),
-            damageOnItem.Where(r => r.PhotoId is null || r.X is null).Select(r => r.Type)));
+            [.. regions.Where(r => r.Source != RegionSource.Deleted).Select(r => (r.PhotoId, r.X is not null, r.Type))]));
         var decision = new GradeDecision
         {
             Id = Guid.CreateVersion7(),
@@ -320,11 +315,15 @@ public sealed class DecisionLedger(
     }
 
     /// <summary>One open task per item: a new reason joins the open task instead of queuing the item twice, and the open
-    /// task always points at the item's newest grade.</summary>
+    /// task always points at the item's newest grade (with no reason and no open task, nothing to do).</summary>
     private static async Task OpenReviewAsync(
         GraderDb db, ReturnItem item, GradeDecision decision, IReadOnlyList<ReviewReason> reasons, QualityCountChanges counts, CancellationToken cancellationToken)
     {
         var task = await db.ReviewTasks.SingleOrDefaultAsync(t => t.ReturnItemId == item.Id && t.Status == ReviewStatus.Open, cancellationToken);
+        if (task is null && reasons.Count == 0)
+        {
+            return;
+        }
         if (task is not null)
         {
             counts.AddTask(new TaskFacts(task.CreatedAt, task.Category, task.GradedById, task.Reasons), -1);

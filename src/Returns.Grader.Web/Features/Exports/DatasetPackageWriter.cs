@@ -196,8 +196,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         var itemId = row.Id.ToString();
         var rubric = rubrics.Find(row.RubricVersion) ?? rubrics.Active;
         var damage = itemRegions.Select(r => r.Type).ToList();
-        var counted = Rubric.Counted(itemRegions.Where(r => r.PhotoId is not null && r.X is not null).Select(r => (r.PhotoId!.Value, r.Type)),
-            itemRegions.Where(r => r.PhotoId is null || r.X is null).Select(r => r.Type));
+        var counted = Rubric.Counted([.. itemRegions.Select(r => (r.PhotoId, r.X is not null, r.Type))]);
         var item = new ExportedItem(itemId, row.ReturnId, row.Category, DatasetSplits.Of(itemId), row.Grade, row.Disposition, row.Kind,
             row.ActorId, row.DecidedAt.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture), rubric.PointsFor(counted), damage);
         package.Tally.CountItem(item, row.RubricVersion);

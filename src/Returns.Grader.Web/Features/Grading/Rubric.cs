@@ -37,6 +37,11 @@ public sealed class Rubric
         .. marks,
     ];
 
+    /// <summary>The same, for damage as it is stored: a box is damage with a photo and a box; the rest are marks.</summary>
+    public static IReadOnlyList<DamageType> Counted(IReadOnlyCollection<(Guid? PhotoId, bool Boxed, DamageType Type)> damage) =>
+        Counted(damage.Where(d => d.Boxed && d.PhotoId is not null).Select(d => (d.PhotoId!.Value, d.Type)),
+            damage.Where(d => !d.Boxed || d.PhotoId is null).Select(d => d.Type));
+
     public Grade GradeForPoints(int points)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(points);

@@ -65,14 +65,10 @@ public static class Suggestions
         var modelGrade = Enum.Parse<Grade>(probabilities.MaxBy(p => p.Value).Key);
         var damage = perPhoto.SelectMany(s => s.Damage).ToList();
 
-        var confident = perPhoto.SelectMany(s => s.Damage.Where(d => d.Score >= (confidentDamageScore ?? 0.0))
-                .Select(d => (s, Type: WireName<DamageType>.TryParse(d.Type, out var t) ? t : (DamageType?)null, d.Score)))
+        var confident = perPhoto.SelectMany((s, i) => s.Damage.Where(d => d.Score >= (confidentDamageScore ?? 0.0))
+                .Select(d => (predictions[i].PhotoId, Type: WireName<DamageType>.TryParse(d.Type, out var t) ? t : (DamageType?)null, d.Score)))
             .Where(x => x.Type is not null).ToList();
-        var implied = confident
-            .GroupBy(x => x.Type!.Value)
-            .SelectMany(type => Enumerable.Repeat(type.Key, type.GroupBy(x => x.s).Max(onePhoto => onePhoto.Count())))
-            .ToList();
-        var impliedGrade = rubric.GradeFor(implied);
+        var impliedGrade = rubric.GradeFor(Rubric.Counted(confident.Select(x => (x.PhotoId, x.Type!.Value)), []));
 
         var suggestion = confidentDamageScore is not null && impliedGrade > modelGrade
             ? new Suggestion(impliedGrade, confident.Max(x => x.Score), probabilities, damage, predictions[0].ModelVersion, impliedGrade)

@@ -83,7 +83,7 @@ public sealed partial class Station : IAsyncDisposable
     private DecisionSummary? CurrentDecision => _item?.Decisions.FirstOrDefault(d => d.Id == _item.CurrentDecisionId);
 
     /// <summary>Everything the associate says is damage: the model's regions they kept, and the types they marked.</summary>
-    private IReadOnlyList<DamageType> AllDamage => Grading.Rubric.Counted(_regions.Where(r => !r.Deleted).Select(r => (r.PhotoId, r.Type)), _damage);
+    private IReadOnlyList<DamageType> AllDamage => RegionEdit.CountedDamage(_regions, _damage);
 
     private bool Contradicts => _grade.Value is { } grade && Decisions.Rubric.Contradicts(grade, AllDamage);
 
