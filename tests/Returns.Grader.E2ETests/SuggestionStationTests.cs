@@ -199,6 +199,59 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await Assertions.Expect(page.GetByTestId("region-redo")).ToBeDisabledAsync();
     }
 
+    /// <summary>
+    /// A box drawn and placed without a pointer (keyboard audit, 2026-12-05): B draws one on the photo and chooses it,
+    /// the arrows move it, Shift+arrows resize it, an arrow in the disposition list stays the list's, and the box is
+    /// saved where the keys left it.
+    /// </summary>
+    [Fact]
+    public async Task ABox_IsDrawnMovedAndResizedByKeys_AndSavedWhereTheKeysLeftIt()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Bea Boxes");
+        await BrowserAppFixture.UploadSampleAsync(page, "01-likenew.jpg");
+        await page.EvaluateAsync("document.activeElement.blur()");
+
+        await page.Keyboard.PressAsync("b");
+        var added = page.Locator("[data-testid=regions] [data-region-source=added]");
+        await Assertions.Expect(added).ToHaveAttributeAsync("data-selected", "true");
+        var box = page.Locator("[data-region-editor] .region-box-selected");
+        await Assertions.Expect(box).ToHaveCountAsync(1);
+        var drawn = await BoxAsync(box);
+        var photoWidth = (await GetItemAsync(plate)).GetProperty("photos")[0].GetProperty("width").GetInt32();
+        var photoHeight = (await GetItemAsync(plate)).GetProperty("photos")[0].GetProperty("height").GetInt32();
+        var step = Math.Max(1, (int)Math.Round(Math.Max(photoWidth, photoHeight) / 100.0));
+
+        await page.Keyboard.PressAsync("ArrowRight");
+        await Assertions.Expect(box).ToHaveAttributeAsync("x", (drawn[0] + step).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.Keyboard.PressAsync("ArrowDown");
+        await page.Keyboard.PressAsync("ArrowDown");
+        await Assertions.Expect(box).ToHaveAttributeAsync("y", (drawn[1] + 2 * step).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await page.Keyboard.PressAsync("Shift+ArrowRight");
+        await Assertions.Expect(box).ToHaveAttributeAsync("width", (drawn[2] + step).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        var placed = await BoxAsync(box);
+
+        // In the disposition list the arrows are the list's: the box stays where it is.
+        await page.Keyboard.PressAsync("d");
+        await page.Keyboard.PressAsync("ArrowDown");
+        await page.Keyboard.PressAsync("Escape");
+        Assert.Equal(placed, await BoxAsync(box));
+
+        await page.Keyboard.PressAsync("3");
+        if (await page.GetByTestId("contradiction").CountAsync() > 0)
+        {
+            await page.Locator("input[data-testid=contradiction-reason], [data-testid=contradiction-reason] input").First.FillAsync("checked by hand");
+        }
+        await page.GetByTestId("submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var saved = (await GetItemAsync(plate)).GetProperty("decisions")[0].GetProperty("damage").EnumerateArray()
+            .Single(d => d.GetProperty("source").GetString() == "Added");
+        Assert.Equal(placed, saved.GetProperty("box").EnumerateArray().Select(v => v.GetInt32()).ToArray());
+    }
+
+    private static async Task<int[]> BoxAsync(ILocator box) =>
+        [.. await Task.WhenAll(new[] { "x", "y", "width", "height" }.Select(async a => int.Parse((await box.GetAttributeAsync(a))!, System.Globalization.CultureInfo.InvariantCulture)))];
+
     /// <summary>Keys for the regions and the disposition (issue 17): N/P choose, R rejects, A accepts, Shift+digit retypes, D goes to the disposition.</summary>
     [Fact]
     public async Task RegionKeys_ChooseRejectAcceptAndRetype_AndDGoesToTheDisposition()

@@ -44,6 +44,20 @@ function onKeyDown(event) {
       station.invokeMethodAsync("OnRegionKey", ...regionKey);
       return;
     }
+    // B draws a box where the associate is looking; the arrow keys move the chosen box (Shift: resize). Not in a list
+    // or a picker, whose arrows are their own, and only while the chosen box is drawn on the open photo.
+    if (event.key === "b" && !event.shiftKey) {
+      event.preventDefault();
+      station.invokeMethodAsync("OnDrawKey", ...visibleArea());
+      return;
+    }
+    const arrow = arrows[event.key];
+    if (arrow && document.querySelector("[data-region-editor] .region-box-selected")
+        && !(target && target.closest(".mud-select, .mud-input-control, [role=listbox], [role=combobox], [role=radiogroup], [role=radio]"))) {
+      event.preventDefault();
+      station.invokeMethodAsync("OnRegionNudge", arrow[0], arrow[1], event.shiftKey);
+      return;
+    }
     if (event.key === "d" && !event.shiftKey) {
       const disposition = document.querySelector("[data-testid=disposition][tabindex], [data-testid=disposition] [tabindex]");
       if (disposition) {
@@ -66,6 +80,21 @@ function onKeyDown(event) {
     event.preventDefault();
     station.invokeMethodAsync("OnSubmitKey");
   }
+}
+
+const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+
+/** The part of the open photo on screen, as shares of the photo: [centre x, centre y, width, height]. */
+function visibleArea() {
+  const viewer = document.querySelector("[data-photo-viewer]");
+  const editor = viewer && viewer.querySelector("[data-region-editor]");
+  if (!editor || !editor.clientWidth || !editor.clientHeight) return [0.5, 0.5, 1, 1];
+  const view = viewer.getBoundingClientRect(), photo = editor.getBoundingClientRect();
+  const left = Math.max(view.left, photo.left), right = Math.min(view.right, photo.right);
+  const top = Math.max(view.top, photo.top), bottom = Math.min(view.bottom, photo.bottom);
+  if (right <= left || bottom <= top) return [0.5, 0.5, 1, 1];
+  return [((left + right) / 2 - photo.left) / photo.width, ((top + bottom) / 2 - photo.top) / photo.height,
+          (right - left) / photo.width, (bottom - top) / photo.height];
 }
 
 // ---- The photo viewer: zoom steps, panning by scrolling the viewport, full screen. All in the browser: a zoom needs

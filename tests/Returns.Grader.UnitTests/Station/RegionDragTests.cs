@@ -29,4 +29,57 @@ public sealed class RegionDragTests : StationPageTestBase
         var sliver = await station.InvokeAsync(() => station.Instance.OnRegionMoved(0, 520, 20, 2, 90));
         Assert.Equal(new[] { 520, 20, 120, 90 }, sliver!);
     }
+
+    /// <summary>
+    /// Boxes by keyboard (keyboard audit, 2026-12-05: they could only be drawn with a pointer): B draws a box centred on
+    /// the part of the photo on screen and chooses it; the arrows move it a hundredth of the long side per press, kept
+    /// inside the photo; Shift+arrows resize it, never below the smallest box; each press undoes on its own.
+    /// </summary>
+    [Fact]
+    public async Task DrawKey_AndArrowKeys_DrawMoveAndResizeABox_EachPressUndoable()
+    {
+        var (_, plate, photoId) = await ItemWithPhotoAsync(); // 640 × 480: a step is 6 px
+        var station = await OpenAtTheStationAsync(plate);
+
+        // Nothing chosen yet: an arrow changes nothing.
+        await station.InvokeAsync(() => station.Instance.OnRegionNudge(1, 0, resize: false));
+        Assert.Empty(station.FindAll("[data-testid=regions] .region-row"));
+
+        // Zoomed in on the top-left quarter: the box is a quarter of that, centred on it, drawn by the associate.
+        await station.InvokeAsync(() => station.Instance.OnDrawKey(0.25, 0.25, 0.5, 0.5));
+        var row = station.Find("[data-testid=regions] .region-row");
+        Assert.Equal("added", row.GetAttribute("data-region-source"));
+        Assert.Equal("true", row.GetAttribute("data-selected"));
+        Assert.Equal(new[] { 120, 90, 80, 60 }, BoxOnTheEditor(station));
+
+        await station.InvokeAsync(() => station.Instance.OnRegionNudge(1, 0, resize: false));
+        await station.InvokeAsync(() => station.Instance.OnRegionNudge(0, -1, resize: false));
+        Assert.Equal(new[] { 126, 84, 80, 60 }, BoxOnTheEditor(station));
+        await station.InvokeAsync(() => station.Instance.OnRegionNudge(-1, 1, resize: true));
+        Assert.Equal(new[] { 126, 84, 74, 66 }, BoxOnTheEditor(station));
+
+        // Kept inside the photo: far to the left it stops at the edge, at its size.
+        for (var i = 0; i < 30; i++)
+        {
+            await station.InvokeAsync(() => station.Instance.OnRegionNudge(-1, 0, resize: false));
+        }
+        Assert.Equal(new[] { 0, 84, 74, 66 }, BoxOnTheEditor(station));
+        // Shrunk to the smallest box kept (4 px here), then no further.
+        for (var i = 0; i < 30; i++)
+        {
+            await station.InvokeAsync(() => station.Instance.OnRegionNudge(0, -1, resize: true));
+        }
+        Assert.Equal(6, BoxOnTheEditor(station)[3]);
+
+        // Each press is its own edit: one undo takes back the last shrink only.
+        await station.InvokeAsync(() => station.Instance.OnUndoKey());
+        Assert.Equal(12, BoxOnTheEditor(station)[3]);
+        Assert.Equal(photoId.ToString(), station.Find("[data-region-editor]").GetAttribute("data-photo-id"));
+    }
+
+    private static int[] BoxOnTheEditor(IRenderedComponent<Web.Features.Station.Station> station)
+    {
+        var box = station.Find("[data-region-editor] .region-box-selected");
+        return [.. new[] { "x", "y", "width", "height" }.Select(a => int.Parse(box.GetAttribute(a)!, System.Globalization.CultureInfo.InvariantCulture))];
+    }
 }

@@ -107,6 +107,60 @@ public sealed partial class Station
         }
     }
 
+    /// <summary>
+    /// B outside a text field: a new box of the type chosen for new damage, a quarter of the part of the photo on screen
+    /// and centred on it (the centre and visible size as shares of the photo, from station.js), chosen at once so the
+    /// arrow keys place it. On the open photo; with none open, on the item's first photo, which opens. Boxes could only
+    /// be drawn with a pointer before (keyboard audit, 2026-12-05).
+    /// </summary>
+    [JSInvokable]
+    public async Task OnDrawKey(double centreX, double centreY, double visibleWidth, double visibleHeight)
+    {
+        var photo = _item?.Photos.FirstOrDefault(p => p.PhotoId == _editingPhotoId) ?? (_item?.Photos is [var first, ..] ? first : null);
+        if (photo is null || !double.IsFinite(centreX + centreY + visibleWidth + visibleHeight))
+        {
+            return;
+        }
+        var width = (int)Math.Round(Math.Clamp(visibleWidth, 0.05, 1) * photo.Width / 4);
+        var height = (int)Math.Round(Math.Clamp(visibleHeight, 0.05, 1) * photo.Height / 4);
+        var x = (int)Math.Round(Math.Clamp(centreX, 0, 1) * photo.Width) - width / 2;
+        var y = (int)Math.Round(Math.Clamp(centreY, 0, 1) * photo.Height) - height / 2;
+        if (KeepInsidePhoto(photo.PhotoId, x, y, width, height) is { } box && ClampToPhoto(photo.PhotoId, box[0], box[1], box[2], box[3]) is not null)
+        {
+            _history.Record(_regions);
+            _selectedRegion = RegionEdit.Drawn(photo.PhotoId, _newRegionType, box);
+            _regions.Add(_selectedRegion);
+            _editingPhotoId = photo.PhotoId;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
+    /// <summary>
+    /// An arrow key with a region chosen: the region moves by a hundredth of its photo's long side that way, kept whole
+    /// inside the photo; with Shift it grows or shrinks from its bottom-right corner (as its handle does with a
+    /// pointer), never below the smallest box the station keeps. Each press is one undoable edit.
+    /// </summary>
+    [JSInvokable]
+    public async Task OnRegionNudge(int dx, int dy, bool resize)
+    {
+        if (_selectedRegion is not { Deleted: false } region || !_regions.Contains(region)
+            || _item?.Photos.FirstOrDefault(p => p.PhotoId == region.PhotoId) is not { } photo)
+        {
+            return;
+        }
+        var step = Math.Max(1, (int)Math.Round(Math.Max(photo.Width, photo.Height) / 100.0));
+        var (sx, sy) = (Math.Sign(dx) * step, Math.Sign(dy) * step);
+        var box = resize
+            ? ClampToPhoto(photo.PhotoId, region.Box[0], region.Box[1], region.Box[2] + sx, region.Box[3] + sy)
+            : KeepInsidePhoto(photo.PhotoId, region.Box[0] + sx, region.Box[1] + sy, region.Box[2], region.Box[3]);
+        if (box is not null && !box.SequenceEqual(region.Box))
+        {
+            _history.Record(_regions);
+            region.Box = box;
+            await InvokeAsync(StateHasChanged);
+        }
+    }
+
     /// <summary>N, P, A, R and Shift+1..6 outside a text field: see <see cref="RegionKey"/>.</summary>
     [JSInvokable]
     public async Task OnRegionKey(string action, int typeNumber)

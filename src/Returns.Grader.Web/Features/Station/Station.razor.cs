@@ -112,6 +112,8 @@ public sealed partial class Station : IAsyncDisposable
         ("N / P", "choose the next / previous damage region (its photo opens, the region is outlined)"),
         ("A / R", "the chosen region: accept it as damage / reject it as not damage (a box you drew is removed)"),
         ("Shift+1 … Shift+6", "the chosen region's type: 1 Scratch, 2 Stain, 3 Dent, 4 Tear, 5 Crack, 6 Missing part"),
+        ("B", "draw a new box (of the type chosen for new damage) in the middle of the photo on screen; it is chosen"),
+        ("Arrow keys", "move the chosen box on its photo; Shift+arrows make it wider / narrower, taller / shorter"),
         ("D", "go to the disposition (arrow keys and Enter choose)"),
         ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo the last change to the damage boxes (outside a text field)"),
         ("+ / − / 0", "the open photo: zoom in, zoom out, fit the screen (drag the scroll bars or swipe to pan; Ctrl+wheel zooms too)"),
