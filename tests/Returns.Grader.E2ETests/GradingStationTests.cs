@@ -344,6 +344,41 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// My grades sorts by keyboard (keyboard audit, 2026-12-05): MudBlazor's sort headers were spans only a pointer
+    /// could press; they take the focus and Enter or Space sorts, as on a button.
+    /// </summary>
+    [Fact]
+    public async Task MyGrades_SortsByKeyboard()
+    {
+        var plates = new[] { ApiJson.UniquePlate("E2E"), ApiJson.UniquePlate("E2E") };
+        var associate = await SignedInStationAsync("Kit Sorter");
+        foreach (var plate in plates)
+        {
+            await Fixture.App.ApiClient().CreateItemAsync(plate);
+            await associate.Keyboard.TypeAsync(plate);
+            await associate.Keyboard.PressAsync("Enter");
+            await Assertions.Expect(associate.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+            await associate.Locator("[data-grade=LikeNew]").ClickAsync();
+            await associate.GetByTestId("submit").ClickAsync();
+            await Assertions.Expect(associate.GetByTestId("item")).ToHaveCountAsync(0);
+        }
+
+        await associate.GotoAsync("/history", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)
+        await Assertions.Expect(associate.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        var rows = associate.Locator("[data-testid=outcome]");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        var itemHeader = associate.Locator("[data-sort-keys]", new() { HasText = "Item" });
+        await itemHeader.FocusAsync();
+        await Assertions.Expect(itemHeader).ToBeFocusedAsync();
+
+        var ascending = plates.Order(StringComparer.Ordinal).ToArray();
+        await associate.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-return-id", ascending[0]);
+        await associate.Keyboard.PressAsync(" ");
+        await Assertions.Expect(rows.First).ToHaveAttributeAsync("data-return-id", ascending[1]);
+    }
+
+    /// <summary>
     /// A station at full scripted speed (scan, two photos, grade key, Enter; no human pauses) measures its own request
     /// rate, and the default rate limits must leave it a margin of 5× (issue 19): a real associate is slower still.
     /// </summary>
