@@ -344,6 +344,86 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// An Enter the server has not heard yet is said so (resilience pass, 2026-12-05: with the link down, Enter showed
+    /// nothing until the connection was back). The page's messages to the server are held back, as a dropped Wi-Fi link
+    /// holds them: the station says it is waiting; once they get through, the grade is saved once and the words go.
+    /// </summary>
+    [Fact]
+    public async Task ASaveTheServerHasNotHeardYet_IsSaidSo_AndSavedOnceItGetsThrough()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var held = new Queue<IWebSocketFrame>();
+        var holding = false;
+        IWebSocketRoute? toServer = null;
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/_blazor"), socket =>
+        {
+            var server = socket.ConnectToServer();
+            toServer = server;
+            socket.OnMessage(frame =>
+            {
+                lock (held)
+                {
+                    if (holding)
+                    {
+                        held.Enqueue(frame);
+                    }
+                    else
+                    {
+                        Forward(server, frame);
+                    }
+                }
+            });
+        });
+        await BrowserAppFixture.SignInAsync(page, "/station", "Ola Offline");
+        await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await page.Keyboard.PressAsync("1");
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+
+        lock (held)
+        {
+            holding = true;
+        }
+        await page.Keyboard.PressAsync("Enter");
+        var pending = page.Locator("[data-pending-action]");
+        await Assertions.Expect(pending).ToBeVisibleAsync();
+        await Assertions.Expect(pending).ToContainTextAsync("the server has not answered yet");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate); // nothing happened yet
+
+        lock (held)
+        {
+            while (held.TryDequeue(out var frame))
+            {
+                Forward(toServer!, frame);
+            }
+            holding = false;
+        }
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        await Assertions.Expect(pending).ToBeHiddenAsync();
+        var decisions = (await GetItemAsync(plate)).GetProperty("decisions");
+        Assert.Equal(1, decisions.GetArrayLength());
+        Assert.Equal("LikeNew", decisions[0].GetProperty("grade").GetString());
+
+        static void Forward(IWebSocketRoute server, IWebSocketFrame frame)
+        {
+            if (frame.Binary is { } binary)
+            {
+                server.Send(binary);
+            }
+            else
+            {
+                server.Send(frame.Text ?? "");
+            }
+        }
+    }
+
+    /// <summary>
     /// My grades sorts by keyboard (keyboard audit, 2026-12-05): MudBlazor's sort headers were spans only a pointer
     /// could press; they take the focus and Enter or Space sorts, as on a button.
     /// </summary>

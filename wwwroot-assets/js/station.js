@@ -78,8 +78,36 @@ function onKeyDown(event) {
     // pickers ([data-enter-saves]) still save: a mouse user clicks a grade or a damage type and presses Enter.
     if (target && target.closest(ownEnter) && !target.closest("[data-enter-saves]")) return;
     event.preventDefault();
-    station.invokeMethodAsync("OnSubmitKey");
+    submit();
   }
+}
+
+// ---- A save the server has not heard of yet. Offline, Enter showed nothing until the connection was back (the save
+// then happened once; resilience pass, 2026-12-05): the associate could not tell a heard key from a lost one, and
+// walked away or pressed again. After a moment without an answer the page says what is going on, in plain words.
+const pendingAfterMs = 700;
+let pendingSaves = 0;
+
+function showPending(text) {
+  const status = document.querySelector("[data-pending-action]");
+  if (!status) return;
+  status.textContent = text;
+  status.hidden = !text;
+}
+
+function submit() {
+  pendingSaves++;
+  const timer = setTimeout(() => showPending(navigator.onLine
+    ? "Saving… the server has not answered yet. Keep this page open."
+    : "No connection. The grade is saved when the connection is back: keep this page open."), pendingAfterMs);
+  station.invokeMethodAsync("OnSubmitKey").then(() => {
+    clearTimeout(timer);
+    if (--pendingSaves === 0) showPending("");
+  }, () => {
+    clearTimeout(timer);
+    pendingSaves--;
+    showPending("The grade did not reach the server. Reload the page (your choices come back), then press Enter again.");
+  });
 }
 
 const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
