@@ -62,6 +62,7 @@ public sealed partial class PhotoIntake(
     ILogger<PhotoIntake> logger) : IDisposable
 {
     private readonly SemaphoreSlim _decodeSlots = new(options.Value.MaxConcurrentPhotos);
+    private readonly ItemTurns _itemTurns = new();
 
     /// <summary>
     /// Returns the stored photos with their suggestions, or null when there is no such item; throws
@@ -87,6 +88,7 @@ public sealed partial class PhotoIntake(
         ManifestInput[] inputs = [.. new[] { lease.Active, lease.Shadow }.OfType<GradeModel>().Select(m => m.Manifest.Input)];
         SanitizedPhoto[] sanitized;
         string[] hashes;
+        using var itemTurn = _itemTurns.For(itemId); // taken below, released when the request is done
         Dictionary<string, Photo> kept;
         using (trace.Stage(IntakeStage.Sanitize))
         {
@@ -95,6 +97,9 @@ public sealed partial class PhotoIntake(
             // answer it lost (a dropped connection), and the item showed the photo twice, the model's boxes with it
             // (exploratory pass, 2026-12-05). Re-encoding is deterministic, so the kept copy's hash tells.
             hashes = [.. sanitized.Select(photo => Convert.ToHexStringLower(SHA256.HashData(photo.Jpeg)))];
+            // From the look for a kept copy to the commit, one request per item at a time: a resend that overtook its
+            // first try (both in flight after a reset connection) found no copy yet and both were stored.
+            await itemTurn.TakeAsync(cancellationToken);
             await using var lookup = await dbFactory.CreateDbContextAsync(cancellationToken);
             kept = (await lookup.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && hashes.Contains(p.Sha256)).ToListAsync(cancellationToken))
                 .GroupBy(p => p.Sha256).ToDictionary(g => g.Key, g => g.OrderBy(p => p.UploadedAt).First(), StringComparer.Ordinal);
@@ -298,7 +303,11 @@ public sealed partial class PhotoIntake(
         return bare.Length == 0 ? null : bare.Length > 255 ? bare[..255] : bare;
     }
 
-    public void Dispose() => _decodeSlots.Dispose();
+    public void Dispose()
+    {
+        _decodeSlots.Dispose();
+        _itemTurns.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} failed; photos kept without a suggestion")]
     private static partial void LogInferenceFailed(ILogger logger, Exception exception, string modelVersion);
@@ -308,4 +317,44 @@ public sealed partial class PhotoIntake(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove photo {Key} after a failed upload")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception, string key);
+}
+
+/// <summary>
+/// One photo request per item at a time on this node, from the look for an already kept copy to the commit (two items
+/// may share a stripe and wait for each other: a few milliseconds, rarely). Per node: a station's requests reach one
+/// node (sticky sessions, docs/operations.md); across nodes a resend that overtakes its first try could still store twice.
+/// </summary>
+internal sealed class ItemTurns : IDisposable
+{
+    private readonly SemaphoreSlim[] _stripes = [.. Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1))];
+
+    public Turn For(Guid itemId) => new(_stripes[(itemId.GetHashCode() & int.MaxValue) % _stripes.Length]);
+
+    public void Dispose()
+    {
+        foreach (var stripe in _stripes)
+        {
+            stripe.Dispose();
+        }
+    }
+
+    internal sealed class Turn(SemaphoreSlim stripe) : IDisposable
+    {
+        private bool _taken;
+
+        public async Task TakeAsync(CancellationToken cancellationToken)
+        {
+            await stripe.WaitAsync(cancellationToken);
+            _taken = true;
+        }
+
+        public void Dispose()
+        {
+            if (_taken)
+            {
+                _taken = false;
+                stripe.Release();
+            }
+        }
+    }
 }
