@@ -156,6 +156,55 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(finals.Select(f => (f.ItemId, f.Grade, "final")).Order(), items.Select(i => (i.Item!, i.Grade!, i.Kind!)).Order());
     }
 
+    /// <summary>
+    /// A label covers the photos kept before it was given (API pass, 2026-12-05): a photo added after a final label was
+    /// exported under it, and one added after a grade went out under a label nobody gave it, while a correction sent with
+    /// the version read before it was stored as if the grader had seen it. Now the final item takes no photo (409), a
+    /// photo after a grade gives the item a new version, and the package holds each item's photos up to its label.
+    /// </summary>
+    [Fact]
+    public async Task APhotoAddedAfterTheLabel_IsNotExportedUnderIt_AndAFinalItemTakesNoPhoto()
+    {
+        var category = "Aft" + Guid.NewGuid().ToString("N")[..6];
+        var grader = app.ApiClient("dev-grader");
+        var supervisor = app.ApiClient("dev-supervisor");
+        async Task<string> UploadAsync(string id, int seed, HttpStatusCode expected = HttpStatusCode.Created)
+        {
+            var response = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(($"p{seed}.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: seed), "image/jpeg")));
+            Assert.Equal(expected, response.StatusCode);
+            var body = await response.ReadJsonAsync();
+            return expected == HttpStatusCode.Created ? body.GetProperty("photos")[0].GetProperty("photoId").GetString()! : body.GetProperty("reason").GetString()!;
+        }
+
+        // Final: reviewed and decided; a later photo is refused, and nothing of it is kept.
+        var final = (await grader.CreateItemAsync(ApiJson.UniquePlate("AF"), 30m, category)).GetProperty("id").GetString()!;
+        var finalPhoto = await UploadAsync(final, 1);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{final}/grade", new { grade = "LikeNew", disposition = "restock", flagForReview = true })).StatusCode);
+        var task = (await (await grader.GetAsync($"/api/v1/returns/{final}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new { grade = "LikeNew", disposition = "restock", reasonCode = "approved" })).StatusCode);
+        Assert.Equal("item_final", await UploadAsync(final, 2, HttpStatusCode.Conflict));
+        Assert.Equal(1, (await (await grader.GetAsync($"/api/v1/returns/{final}")).ReadJsonAsync()).GetProperty("photos").GetArrayLength());
+
+        // Graded: a later photo is kept and changes the item's version, so a grade sent without having seen it is refused.
+        var graded = (await grader.CreateItemAsync(ApiJson.UniquePlate("AG"), 30m, category)).GetProperty("id").GetString()!;
+        var gradedPhoto = await UploadAsync(graded, 3);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{graded}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+        var before = (await (await grader.GetAsync($"/api/v1/returns/{graded}")).ReadJsonAsync()).GetProperty("version").GetString();
+        await UploadAsync(graded, 4);
+        var after = (await (await grader.GetAsync($"/api/v1/returns/{graded}")).ReadJsonAsync()).GetProperty("version").GetString();
+        Assert.NotEqual(before, after);
+        Assert.Equal(HttpStatusCode.Conflict, (await grader.PostAsJsonAsync($"/api/v1/returns/{graded}/grade", new { grade = "Acceptable", disposition = "liquidate", itemVersion = before })).StatusCode);
+
+        var data = app.ApiClient("dev-data");
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } })).ReadJsonAsync()).GetProperty("id").GetString()!;
+        Assert.Equal("completed", (await data.WaitForExportAsync(id)).GetProperty("status").GetString());
+        using var zip = new ZipArchive(new MemoryStream(await data.GetByteArrayAsync($"/api/v1/exports/{id}/download")));
+        var coco = JsonDocument.Parse(zip.Entries.Single(e => e.FullName.EndsWith("annotations/coco.json", StringComparison.Ordinal)).Open()).RootElement;
+        var photos = coco.GetProperty("images").EnumerateArray().Select(i => (Item: i.GetProperty("item_id").GetString(), Photo: i.GetProperty("photo_id").GetString())).Order().ToList();
+        Assert.Equal(new[] { (final, finalPhoto), (graded, gradedPhoto) }.Order(), photos.Select(p => (p.Item!, p.Photo!)));
+    }
+
     [Fact]
     public async Task ChosenFormats_AreTheOnlyLabelFilesInThePackage_AndTheCardSaysItCannotBeTrainedOn()
     {

@@ -33,7 +33,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         Guid Id, string ReturnId, string Category, Guid DecisionId, DecisionKind Kind, Grade Grade, Disposition Disposition,
         string RubricVersion, string ActorId, string ActorName, DateTime DecidedAt);
 
-    private sealed record PhotoRow(Guid Id, Guid ReturnItemId, string StorageKey, int Width, int Height);
+    private sealed record PhotoRow(Guid Id, Guid ReturnItemId, string StorageKey, int Width, int Height, DateTime UploadedAt);
 
     private sealed record RegionRow(Guid DecisionId, Guid? PhotoId, DamageType Type, int? X, int? Y, int? Width, int? Height);
 
@@ -94,13 +94,15 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         ArgumentNullException.ThrowIfNull(filter);
         // Each item's label as of the snapshot: its latest decision made by then (decisions are append-only, so a later
         // review does not take the item out of an export asked for before it, nor out of a re-run after a restart).
-        // Items without a photo by then are left out: an image dataset needs images.
+        // An item's photos are those kept by the time of that decision: a label covers what its giver could see, and a
+        // photo added later was exported under a label nobody gave it (API pass, 2026-12-05). Items without such a
+        // photo are left out: an image dataset needs images.
         var query =
             from i in db.ReturnItems.AsNoTracking()
             join d in db.GradeDecisions on i.Id equals d.ReturnItemId
             where d.DecidedAt <= snapshot
                 && !db.GradeDecisions.Any(o => o.ReturnItemId == d.ReturnItemId && o.DecidedAt <= snapshot && o.DecidedAt > d.DecidedAt)
-                && db.Photos.Any(p => p.ReturnItemId == i.Id && p.UploadedAt <= snapshot)
+                && db.Photos.Any(p => p.ReturnItemId == i.Id && p.UploadedAt <= d.DecidedAt)
             select new ItemRowProjection
             {
                 Id = i.Id, ReturnId = i.ReturnId, Category = i.Category, DecisionId = d.Id, Kind = d.Kind, Grade = d.Grade,
@@ -166,7 +168,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         var photoRows = await db.Photos.AsNoTracking()
             .Where(p => itemIds.Contains(p.ReturnItemId) && p.UploadedAt <= snapshot)
             .OrderBy(p => p.UploadedAt).ThenBy(p => p.Id)
-            .Select(p => new PhotoRow(p.Id, p.ReturnItemId, p.StorageKey, p.Width, p.Height))
+            .Select(p => new PhotoRow(p.Id, p.ReturnItemId, p.StorageKey, p.Width, p.Height, p.UploadedAt))
             .ToListAsync(cancellationToken);
         var regions = await db.DamageRegions.AsNoTracking()
             .Where(r => decisionIds.Contains(r.DecisionId) && r.Source != RegionSource.Deleted)
@@ -185,7 +187,8 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
 
         foreach (var item in batch)
         {
-            await WriteItemAsync(zip, package, item, photosByItem[item.Id].ToList(), regionsByDecision[item.DecisionId].ToList(), models, cancellationToken);
+            await WriteItemAsync(zip, package, item, [.. photosByItem[item.Id].Where(p => p.UploadedAt <= item.DecidedAt)],
+                regionsByDecision[item.DecisionId].ToList(), models, cancellationToken);
         }
     }
 

@@ -36,6 +36,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             join photo in db.Photos on a.PhotoId equals photo.Id
             join item in db.ReturnItems on photo.ReturnItemId equals item.Id
             join label in db.GradeDecisions on item.CurrentDecisionId equals label.Id
+            where photo.UploadedAt <= label.DecidedAt // a label covers the photos kept before it was given
             select new
             {
                 a.PhotoId, item.Id, Value = (double)item.UnitValue, LabelId = label.Id, Label = label.Grade, label.Kind, label.DecidedAt,

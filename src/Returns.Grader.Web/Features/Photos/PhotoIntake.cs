@@ -19,6 +19,15 @@ public sealed record IncomingPhoto(string FileName, byte[] Content);
 /// <summary>A kept photo and what the active model suggested for it (null in manual mode).</summary>
 public sealed record IntakeResult(Photo Photo, Suggestion? Suggestion);
 
+/// <summary>A photo for an item whose label a supervisor has made final: no grade can follow, so no photo is kept.</summary>
+public sealed class ItemClosedToPhotosException(string returnId)
+    : DomainProblemException($"Item {returnId} has a supervisor's final grade: photos can no longer be added to it.")
+{
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "The grade is final";
+    public override IReadOnlyDictionary<string, object?> Extensions => new Dictionary<string, object?> { ["reason"] = "item_final" };
+}
+
 /// <summary>A file that was not kept, named so the sender knows which one and why.</summary>
 public sealed class PhotoUploadRejectedException(string fileName, PhotoRejection reason, string message)
     : DomainProblemException($"{fileName}: {message}")
@@ -73,9 +82,16 @@ public sealed partial class PhotoIntake(
     {
         await using (var lookup = await dbFactory.CreateDbContextAsync(cancellationToken))
         {
-            if (!await lookup.ReturnItems.AnyAsync(i => i.Id == itemId, cancellationToken))
+            var item = await lookup.ReturnItems.AsNoTracking().Where(i => i.Id == itemId).Select(i => new { i.ReturnId, i.Status }).SingleOrDefaultAsync(cancellationToken);
+            if (item is null)
             {
                 return null;
+            }
+            // A photo after the final label was exported under that label, which nobody gave it (API pass, 2026-12-05);
+            // no grade can follow a final one, so no photo is kept for it either.
+            if (item.Status == ItemStatus.Final)
+            {
+                throw new ItemClosedToPhotosException(item.ReturnId);
             }
         }
 
@@ -162,6 +178,13 @@ public sealed partial class PhotoIntake(
 
             using var storingRows = trace.Stage(IntakeStage.Store); // the rest of the store stage: the rows' commit
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            // Kept now, not when the request came in: a label covers the photos kept before it was given (exports and
+            // model comparisons pair them so), and a grade saved while this request was decoding had not seen them.
+            var keptAt = clock.GetUtcNow().UtcDateTime;
+            foreach (var photo in photos)
+            {
+                photo.UploadedAt = keptAt;
+            }
             db.Photos.AddRange(photos);
             db.Predictions.AddRange(predictions);
             db.AuditEvents.Add(new AuditEvent
@@ -174,7 +197,7 @@ public sealed partial class PhotoIntake(
                 EntityId = itemId.ToString(),
                 DataJson = JsonSerializer.Serialize(photos.Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName })),
             });
-            await db.SaveChangesAsync(cancellationToken);
+            await SaveWithNewItemVersionAsync(db, itemId, keptAt, cancellationToken);
             var results = new Dictionary<string, IntakeResult>(keptResults, StringComparer.Ordinal);
             foreach (var photo in photos)
             {
@@ -198,6 +221,37 @@ public sealed partial class PhotoIntake(
                 }
             }
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Commits the new rows and gives the item a new version: a grade sent with the version read before these photos
+    /// was given without them, and is refused as changed (API pass, 2026-12-05: it was stored, and its suggested grade
+    /// was one the grader never saw). A grade committed meanwhile is not a conflict for a photo: its version is taken up
+    /// and the save tried again.
+    /// </summary>
+    private static async Task SaveWithNewItemVersionAsync(GraderDb db, Guid itemId, DateTime keptAt, CancellationToken cancellationToken)
+    {
+        var item = await db.ReturnItems.SingleAsync(i => i.Id == itemId, cancellationToken);
+        item.UpdatedAt = keptAt; // a modified item gets a new version (GraderDb.RenewVersions)
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateConcurrencyException) when (attempt < 5)
+            {
+                var entry = db.Entry(item);
+                var current = await entry.GetDatabaseValuesAsync(cancellationToken) ?? throw new InvalidOperationException($"Item {itemId} is gone.");
+                entry.OriginalValues.SetValues(current);
+                if (current.GetValue<ItemStatus>(nameof(ReturnItem.Status)) == ItemStatus.Final)
+                {
+                    throw new ItemClosedToPhotosException(current.GetValue<string>(nameof(ReturnItem.ReturnId)));
+                }
+                item.UpdatedAt = keptAt;
+            }
         }
     }
 

@@ -245,7 +245,7 @@ public sealed partial class Station
             0 => "The photo did not reach the server (network). Try again.",
             401 => "You have been signed out. Reload the page and sign in again.",
             503 or 429 => "The server stayed busy and this photo was not kept. Add it again in a minute; if this keeps happening, call a supervisor.",
-            413 or 415 or 400 when detail is not null => $"Photo not kept: {detail}",
+            413 or 415 or 400 or 409 when detail is not null => $"Photo not kept: {detail}",
             _ => $"Photo not kept (error {status}). Try again or take the photo again.",
         };
     }
