@@ -41,6 +41,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         // Reading items and photos
         new("item: non-GUID id", "GET /api/v1/returns/{id}", "/api/v1/returns/not-a-guid", None, 400, "id"),
         new("item by plate: no plate", "GET /api/v1/returns", "/api/v1/returns", None, 400, "returnId"),
+        new("item by plate: NUL in plate", "GET /api/v1/returns", "/api/v1/returns?returnId=LP%00X", None, 400, "returnId"),
         new("item by plate: empty plate", "GET /api/v1/returns", "/api/v1/returns?returnId=%20", None, 400, "returnId"),
         new("photo: non-GUID id", "GET /api/v1/photos/{photoId}", "/api/v1/photos/12345", None, 400, "photoId"),
         new("photo: size not a number", "GET /api/v1/photos/{photoId}", "/api/v1/photos/{photo}?size=big", None, 400, "size"),
@@ -77,6 +78,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("grade: flag not a boolean", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "flagForReview": "yes"}"""), 400, "flagForReview"),
         new("grade: photoId not a GUID", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "damage": [{"type": "dent", "photoId": "p1"}]}"""), 400, "damage[0].photoId"),
         new("grade: malformed JSON", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Json("""{"grade": "Good" "disposition": "restock"}"""), 400, "body"),
+        new("grade: NUL in notes", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "notes": "dent\u0000"}"""), 400, "notes"),
+        new("grade: NUL in contradiction reason", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "contradictionReason": "\u0000"}"""), 400, "contradictionReason"),
         new("grade: non-GUID item", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/LP-1/grade", Grade("""{"grade": "Good", "disposition": "restock"}"""), 400, "id"),
 
         // Review queue
@@ -88,6 +91,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("queue: minAgeHours not a number", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=old", None, 400, "minAgeHours"),
         new("queue: reason by number", "GET /api/v1/review-queue", "/api/v1/review-queue?reason=3", None, 400, "reason"),
         new("queue: reason flag combination", "GET /api/v1/review-queue", "/api/v1/review-queue?reason=LowConfidence,HighValue", None, 400, "reason"),
+        new("queue: NUL in plate", "GET /api/v1/review-queue", "/api/v1/review-queue?plate=LP%00", None, 400, "plate"),
+        new("queue: NUL in category", "GET /api/v1/review-queue", "/api/v1/review-queue?category=%00", None, 400, "category"),
         new("queue: unknown reason", "GET /api/v1/review-queue", "/api/v1/review-queue?reason=Boredom", None, 400, "reason"),
         new("claim: non-GUID task", "POST /api/v1/review-queue/{taskId}/claim", "/api/v1/review-queue/7/claim", None, 400, "taskId"),
         new("bulk approve: a task id that is not a GUID", "POST /api/v1/review-queue/approve-agreeing", "/api/v1/review-queue/approve-agreeing", Json("""{"taskIds": ["7"]}"""), 400, "taskIds[0]"),
@@ -102,12 +107,15 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("report: from not a date", "GET /api/v1/quality/report", "/api/v1/quality/report?from=yesterday", None, 400, "from"),
         new("report: to out of range", "GET /api/v1/quality/report", "/api/v1/quality/report?to=2026-13-45", None, 400, "to"),
         new("report: to before from", "GET /api/v1/quality/report", "/api/v1/quality/report?from=2026-12-10&to=2026-12-01", None, 400, "to"),
+        new("report: NUL in category", "GET /api/v1/quality/report", "/api/v1/quality/report?category=K%00", None, 400, "category"),
         new("acceptance: to same as from", "GET /api/v1/quality/suggestion-acceptance", "/api/v1/quality/suggestion-acceptance?from=2026-12-10&to=2026-12-10", None, 400, "to"),
         new("acceptance: from not a date", "GET /api/v1/quality/suggestion-acceptance", "/api/v1/quality/suggestion-acceptance?from=%00", None, 400, "from"),
 
         // Exports
         new("export: from not a date", "POST /api/v1/exports", "/api/v1/exports", Json("""{"from": "yesterday"}"""), 400, "from"),
         new("export: categories not an array", "POST /api/v1/exports", "/api/v1/exports", Json("""{"categories": "Kitchen"}"""), 400, "categories"),
+        new("export: NUL in a category", "POST /api/v1/exports", "/api/v1/exports", Json("""{"categories": ["a\u0000b"]}"""), 400, "categories[0]"),
+        new("export: NUL in modelVersion", "POST /api/v1/exports", "/api/v1/exports", Json("""{"modelVersion": "m\u0000"}"""), 400, "modelVersion"),
         new("export: unknown labels", "POST /api/v1/exports", "/api/v1/exports", Json("""{"labels": "everything"}"""), 400, "labels"),
         new("export: malformed JSON", "POST /api/v1/exports", "/api/v1/exports", Json("""[{"""), 400, "body"),
         new("export status: non-GUID id", "GET /api/v1/exports/{id}", "/api/v1/exports/latest", None, 400, "id"),
@@ -121,6 +129,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("promote: non-GUID id", "POST /api/v1/models/{id}/promote", "/api/v1/models/grader-vit@3/promote", None, 400, "id"),
         new("shadow: non-GUID id", "POST /api/v1/models/{id}/shadow", "/api/v1/models/1/shadow", None, 400, "id"),
         new("retire: non-GUID id", "POST /api/v1/models/{id}/retire", "/api/v1/models/1/retire", None, 400, "id"),
+        new("comparison: NUL in baseline", "GET /api/v1/models/comparison", "/api/v1/models/comparison?baseline=a%00b&candidate=c", None, 400, "baseline"),
         new("comparison: from not a date", "GET /api/v1/models/comparison", "/api/v1/models/comparison?from=soon", None, 400, "from"),
     ];
 

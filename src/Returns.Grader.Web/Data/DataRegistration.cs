@@ -45,16 +45,16 @@ public static partial class DataRegistration
         switch (provider)
         {
             case DatabaseProvider.SqlServer:
-                builder.Services.AddDbContextFactory<SqlServerGraderDb>(o => o.UseSqlServer(configured, sql => sql.EnableRetryOnFailure()));
+                builder.Services.AddDbContextFactory<SqlServerGraderDb>(o => o.UseSqlServer(configured, sql => sql.EnableRetryOnFailure()).AddInterceptors(NulTextInterceptor.Instance));
                 builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<SqlServerGraderDb>>();
                 break;
             case DatabaseProvider.Postgres:
-                builder.Services.AddDbContextFactory<PostgresGraderDb>(o => o.UseNpgsql(configured, pg => pg.EnableRetryOnFailure()));
+                builder.Services.AddDbContextFactory<PostgresGraderDb>(o => o.UseNpgsql(configured, pg => pg.EnableRetryOnFailure()).AddInterceptors(NulTextInterceptor.Instance));
                 builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<PostgresGraderDb>>();
                 break;
             default:
                 var connectionString = configured ?? SqliteConnectionString(builder);
-                builder.Services.AddDbContextFactory<SqliteGraderDb>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteDurabilityInterceptor()));
+                builder.Services.AddDbContextFactory<SqliteGraderDb>(o => o.UseSqlite(connectionString).AddInterceptors(new SqliteDurabilityInterceptor(), NulTextInterceptor.Instance));
                 builder.Services.AddSingleton<IDbContextFactory<GraderDb>, GraderDbFactory<SqliteGraderDb>>();
                 break;
         }
@@ -118,4 +118,55 @@ public static partial class DataRegistration
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
+
+    /// <summary>
+    /// The last guard for text with the NUL character (U+0000), wherever it comes from (a page's search field, a scan):
+    /// PostgreSQL refuses it with an error the page showed as a failure of the app (API pass, 2026-12-05). Any command
+    /// with such a parameter is refused before it runs, on every provider alike, as a 400 in plain words. The API
+    /// refuses it earlier, naming the field (Infrastructure/NoNulCharacters).
+    /// </summary>
+    private sealed class NulTextInterceptor : DbCommandInterceptor
+    {
+        public static readonly NulTextInterceptor Instance = new();
+
+        public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result) =>
+            Checked(command, result);
+
+        public override ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Checked(command, result));
+
+        public override InterceptionResult<int> NonQueryExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<int> result) =>
+            Checked(command, result);
+
+        public override ValueTask<InterceptionResult<int>> NonQueryExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Checked(command, result));
+
+        public override InterceptionResult<object> ScalarExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<object> result) =>
+            Checked(command, result);
+
+        public override ValueTask<InterceptionResult<object>> ScalarExecutingAsync(
+            DbCommand command, CommandEventData eventData, InterceptionResult<object> result, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult(Checked(command, result));
+
+        private static T Checked<T>(DbCommand command, T result)
+        {
+            foreach (DbParameter parameter in command.Parameters)
+            {
+                if (parameter.Value is string text && text.Contains('\0', StringComparison.Ordinal))
+                {
+                    throw new TextWithNulException();
+                }
+            }
+            return result;
+        }
+    }
+}
+
+/// <summary>Text holding the NUL character reached the database (see DataRegistration.NulTextInterceptor).</summary>
+public sealed class TextWithNulException() : DomainProblemException(NoNulCharacters.Reason)
+{
+    public override int Status => StatusCodes.Status400BadRequest;
+    public override string Title => "Text that cannot be stored";
 }

@@ -22,7 +22,11 @@ public static partial class InfrastructureRegistration
         builder.Services.PostConfigure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         // A key given twice ({"grade":"LikeNew","grade":"Unsellable"}) is refused: the reader took the last one, so a client
         // and a proxy or log that read the first would disagree about the grade that was stored.
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.AllowDuplicateProperties = false);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.AllowDuplicateProperties = false;
+            o.SerializerOptions.Converters.Add(new NoNulCharacters.JsonConverter());
+        });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DomainProblemHandler>();
         builder.Services.AddExceptionHandler<TransientStoreFailureHandler>();

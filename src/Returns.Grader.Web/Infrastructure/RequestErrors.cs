@@ -175,6 +175,10 @@ public static partial class RequestErrors
             var fieldType = named.StartsWith("Returns.Grader.", StringComparison.Ordinal) && bodyType is not null ? TypeAt(bodyType, json.Path) : null;
             return $"The value must be {Expected(fieldType is null ? named : TypeName(fieldType))}.";
         }
+        if (json.Message.StartsWith(NoNulCharacters.Reason, StringComparison.Ordinal))
+        {
+            return NoNulCharacters.Reason;
+        }
         var where = json.LineNumber is { } line && json.BytePositionInLine is { } position ? $" (line {line + 1}, byte {position + 1})" : "";
         if (json.Message.StartsWith("Duplicate propert", StringComparison.Ordinal))
         {

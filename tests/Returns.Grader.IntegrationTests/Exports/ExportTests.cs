@@ -303,6 +303,35 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(HttpStatusCode.Conflict, (await data.GetAsync($"/api/v1/exports/{exhausted}/download")).StatusCode);
     }
 
+    /// <summary>
+    /// A job whose first query fails (a filter the database refuses: here text with a NUL character, which PostgreSQL
+    /// cannot take) fails visibly at its first attempt; it was claimed again every minute for ever, its attempts never
+    /// counted, the status "queued" (API pass, 2026-12-05).
+    /// </summary>
+    [Fact]
+    public async Task AJobWhoseQueryFails_FailsVisibly_AtItsFirstAttempt()
+    {
+        using var scope = app.Services.CreateScope();
+        var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<GraderDb>>();
+        var id = Guid.CreateVersion7();
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            var number = (await db.ExportJobs.MaxAsync(j => (int?)j.Number) ?? 0) + 1;
+            var job = Job(id, number, attempts: 0);
+            job.Status = ExportStatus.Queued;
+            job.FilterJson = """{"categories":["a\u0000b"],"finalOnly":false}""";
+            db.ExportJobs.Add(job);
+            await db.SaveChangesAsync();
+        }
+
+        scope.ServiceProvider.GetRequiredService<ExportWorker>().Wake();
+        var failed = await app.ApiClient("dev-data").WaitForExportAsync(id.ToString());
+
+        Assert.Equal("failed", failed.GetProperty("status").GetString());
+        Assert.Equal(1, failed.GetProperty("attempts").GetInt32());
+        Assert.Contains("NUL character", failed.GetProperty("error").GetString());
+    }
+
     private static ExportJob Job(Guid id, int number, int attempts) => new()
     {
         Id = id, Number = number, Status = ExportStatus.Running, Attempts = attempts, CreatedAt = DateTime.UtcNow,

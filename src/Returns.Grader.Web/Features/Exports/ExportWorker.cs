@@ -101,20 +101,23 @@ public sealed partial class ExportWorker(
             await FinishAsync(db, job, ExportStatus.Failed, $"The export's stored filter cannot be read: {e.Message}", cancellationToken);
             return true;
         }
+        // The attempt is counted before anything of the export runs: a job whose first query failed every time was
+        // claimed again every minute without end, its attempts never counted (API pass, 2026-12-05).
         job.Status = ExportStatus.Running;
         job.Attempts++;
         job.StartedAt = clock.GetUtcNow().UtcDateTime;
         job.ItemsDone = 0;
         job.Images = 0;
-        job.ItemsTotal = await DatasetPackageWriter.Query(db, filter, job.CreatedAt).LongCountAsync(cancellationToken);
         await db.SaveChangesAsync(cancellationToken);
-        LogStarted(logger, name, job.Attempts, job.ItemsTotal);
         var started = clock.GetTimestamp();
 
         using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var renewal = RenewLeaseAsync(job.Id, leaseLost);
         try
         {
+            job.ItemsTotal = await DatasetPackageWriter.Query(db, filter, job.CreatedAt).LongCountAsync(cancellationToken);
+            await db.SaveChangesAsync(cancellationToken);
+            LogStarted(logger, name, job.Attempts, job.ItemsTotal);
             var partial = storage.PartialPath(name);
             var counts = await writer.WriteAsync(job, filter, partial, storage.WorkPath(name), options.Value.SageMakerPrefix,
                 async (items, images, ct) =>
