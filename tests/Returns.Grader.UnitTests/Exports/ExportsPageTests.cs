@@ -24,6 +24,22 @@ public sealed class ExportsPageTests : RealAppTestBase
         page.WaitForAssertion(() => Assert.Equal(expected, page.Find("[data-testid=export-download]").TextContent.Trim()));
     }
 
+    /// <summary>
+    /// A date the picker cannot read is an error, not "no date" (exploratory pass, 2026-12-05): with "2026-02-30" typed,
+    /// Count said every label matched and Start exported all of them.
+    /// </summary>
+    [Fact]
+    public async Task ADateThePickerCannotRead_IsRefused_NotTakenAsNoDate()
+    {
+        var page = Render<ExportsPage>();
+        await page.FindAll("input").First(i => i.GetAttribute("placeholder") == "yyyy-mm-dd").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = "2026-02-30" });
+
+        await page.Find("[data-testid=export-count]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Contains("\"Decided from\" is not a date", page.Find("[data-testid=export-errors]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("[data-testid=export-preview]"));
+    }
+
     [Fact]
     public void LeavingOutAFormatTheTrainingKitReads_IsPointedOut_AndAllFourAreChosenAtFirst()
     {

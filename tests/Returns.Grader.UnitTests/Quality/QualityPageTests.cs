@@ -32,6 +32,23 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.Contains("comparison,total,accuracy,off by one,quadratic weighted kappa,over-graded,under-graded\r\nModel vs final label,0,", csv);
     }
 
+    /// <summary>
+    /// A date the picker cannot read is said so, not taken as "no date" (exploratory pass, 2026-12-05: "From 2030-02-31"
+    /// showed the whole report); the calibration chart is in per cent, so its axis fits the values.
+    /// </summary>
+    [Fact]
+    public async Task ADateThePickerCannotRead_IsSaidSo_AndCalibrationIsInPerCent()
+    {
+        var page = Render<QualityPage>();
+        page.WaitForElement("[data-testid=quality-source]");
+        Assert.Contains("in per cent", page.Markup, StringComparison.Ordinal);
+
+        await page.FindAll("input").First(i => i.GetAttribute("placeholder") == "yyyy-mm-dd").ChangeAsync(new Microsoft.AspNetCore.Components.ChangeEventArgs { Value = "2030-02-31" });
+        await page.Find("[data-testid=quality-apply]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Contains("is not one the page can read", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task ReviewRates_AreWordsWithTheirValueBesideEachBar()
     {
