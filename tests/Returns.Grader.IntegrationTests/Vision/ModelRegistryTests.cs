@@ -234,6 +234,14 @@ public sealed class ModelRegistryTests : IDisposable
         var grader = await _app.ApiClient("dev-grader").PostAsync("/api/v1/models", Upload("2.0.0-grader"));
         var badState = await data.PostAsync("/api/v1/models", Upload("2.0.0-state", state: "active"));
         var badVersion = await data.PostAsync("/api/v1/models", Upload("2.0.0 with spaces/../x"));
+        // An empty version or name, or a second "@", made "grader-vit-v1@", "@7.0.0" and "x@y@1@2" (exploratory pass).
+        var oddNames = new[]
+        {
+            await data.PostAsync("/api/v1/models", Upload("")),
+            await data.PostAsync("/api/v1/models", Upload("1@2")),
+            await data.PostAsync("/api/v1/models", Upload("7.0.0", m => m["name"] = "")),
+            await data.PostAsync("/api/v1/models", Upload("7.0.1", m => m["name"] = "x@y")),
+        };
         var noManifest = await data.PostAsync("/api/v1/models", new MultipartFormDataContent { { new ByteArrayContent(new byte[10]), "model", "model.onnx" } });
         var unlistedFamiliarity = await data.PostAsync("/api/v1/models", Upload("2.0.0-unlisted", m => m["familiarity"] = new JsonObject { ["output"] = "nowhere", ["threshold"] = -0.5 }));
         var missingFamiliarity = await data.PostAsync("/api/v1/models", Upload("2.0.0-missing", m =>
@@ -273,7 +281,12 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(HttpStatusCode.Forbidden, grader.StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, badState.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badVersion.StatusCode);
-        Assert.Contains("at most 100 characters of letters", (await badVersion.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Contains("each of letters, digits and . - _ +", (await badVersion.ReadJsonAsync()).GetProperty("detail").GetString());
+        foreach (var odd in oddNames)
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, odd.StatusCode);
+            Assert.Contains("neither empty, no other @", (await odd.ReadJsonAsync()).GetProperty("detail").GetString());
+        }
         Assert.Equal(HttpStatusCode.BadRequest, noManifest.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unlistedFamiliarity.StatusCode);
         Assert.Contains("familiarity output 'nowhere' is not one of the manifest's outputs", (await unlistedFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());

@@ -356,10 +356,14 @@ public sealed partial class ModelRegistry(
             {
                 throw new ModelRejectedException("The manifest carries no sha256 of model.onnx; export.py writes it.");
             }
-            if (manifest.ModelVersion.Length > 100 || !manifest.ModelVersion.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '+' or '@'))
+            // Name and version each non-empty and free of "@": "grader-vit-v1@", "@7.0.0" and "x@y@1@2" were registered,
+            // stamped on predictions and offered as filters (exploratory pass, 2026-12-05).
+            static bool IsPart(string? part) =>
+                !string.IsNullOrEmpty(part) && part.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '+');
+            if (manifest.ModelVersion.Length > 100 || !IsPart(manifest.Name) || !IsPart(manifest.Version))
             {
                 throw new ModelRejectedException(
-                    $"The model's name@version '{manifest.ModelVersion}' must be at most 100 characters of letters, digits and . - _ + (one @).");
+                    $"The model's name@version '{manifest.ModelVersion}' must be a name and a version, each of letters, digits and . - _ + (neither empty, no other @), at most 100 characters in all.");
             }
             var validation = await ValidateAsync(staging, samplePhoto, cancellationToken);
 
