@@ -129,6 +129,39 @@ public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<G
         Assert.Equal(second.GetProperty("id").GetString(), item.GetProperty("currentDecisionId").GetString());
     }
 
+    /// <summary>
+    /// A grade sent again word for word by the same person (a retry after a timeout) is the decision already stored: 200,
+    /// nothing appended, counted once (API pass, 2026-12-05: a second decision, counted twice on the quality page). After
+    /// a new photo the same words are a new label, and saved.
+    /// </summary>
+    [Theory, OnSqlite, OnPostgres]
+    public async Task TheSameGradeSentAgain_IsTheDecisionAlreadyStored_UntilAPhotoIsAdded(DatabaseProvider provider)
+    {
+        var app = apps[provider];
+        var (client, id, photo) = await ItemWithPhotoAsync(app);
+        var grade = new
+        {
+            grade = "Good", disposition = "resell_used", notes = "scuffed base",
+            damage = new[] { new { photoId = photo.GetProperty("photoId").GetString(), type = "scratch", box = new[] { 10, 20, 30, 40 }, source = "added" } },
+        };
+
+        var first = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", grade);
+        var again = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", grade);
+
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        var firstId = (await first.ReadJsonAsync()).GetProperty("id").GetString();
+        Assert.Equal(firstId, (await again.ReadJsonAsync()).GetProperty("id").GetString());
+        Assert.Equal(1, (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions").GetArrayLength());
+
+        // Another person's identical grade is theirs; so is the same person's after a new photo.
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("q.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 7), "image/jpeg")))).StatusCode);
+        var afterPhoto = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", grade);
+        Assert.Equal(HttpStatusCode.Created, afterPhoto.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await app.ApiClient("dev-supervisor").PostAsJsonAsync($"/api/v1/returns/{id}/grade", grade)).StatusCode);
+        Assert.Equal(3, (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions").GetArrayLength());
+    }
+
     [Theory, OnSqlite, OnPostgres]
     public async Task Grade_WithUnknownValuesAndABoxOutsideThePhoto_IsValidationProblemNamingEachField(DatabaseProvider provider)
     {

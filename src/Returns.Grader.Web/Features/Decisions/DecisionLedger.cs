@@ -37,7 +37,16 @@ public sealed class DecisionLedger(
     public Disposition SuggestDisposition(Grade grade, string category) => DispositionSuggester.Suggest(dispositions.CurrentValue, grade, category);
 
     /// <summary>A grade from the station or the API: appended, routed to review when a reason holds.</summary>
-    public async Task<DecisionSummary> DecideAsync(Guid itemId, GradeRequest request, Actor actor, CancellationToken cancellationToken)
+    public async Task<DecisionSummary> DecideAsync(Guid itemId, GradeRequest request, Actor actor, CancellationToken cancellationToken) =>
+        (await DecideOrReplayAsync(itemId, request, actor, cancellationToken)).Decision;
+
+    /// <summary>
+    /// <see cref="DecideAsync"/>, saying whether the grade was a replay: the same person sending the item's current grade
+    /// again, word for word, with no photo kept since, gets that decision back and nothing is appended. A client that
+    /// resent a grade after a timeout stored a second decision, counted twice on the quality page (API pass, 2026-12-05);
+    /// the station already leaves an unchanged grade unsaved (ADR 0034).
+    /// </summary>
+    public async Task<(DecisionSummary Decision, bool Replayed)> DecideOrReplayAsync(Guid itemId, GradeRequest request, Actor actor, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var item = await db.ReturnItems.SingleOrDefaultAsync(i => i.Id == itemId, cancellationToken) ?? throw new ItemNotFoundException(itemId);
@@ -50,6 +59,11 @@ public sealed class DecisionLedger(
         {
             throw new ConcurrencyConflictException(
                 $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
+        }
+
+        if (await SameAsCurrentAsync(db, item, decision, cancellationToken) is { } current)
+        {
+            return (DecisionSummary.Of(current), true);
         }
 
         var suggestion = await Suggestions.LoadForItemAsync(db, item.Id, rubrics.Active, models, cancellationToken);
@@ -73,7 +87,27 @@ public sealed class DecisionLedger(
         // as final and undid the correction (exploratory pass, 2026-12-05).
         await OpenReviewAsync(db, item, decision, reasons, counts, cancellationToken);
         await SaveAsync(db, item, counts, cancellationToken);
-        return DecisionSummary.Of(decision);
+        return (DecisionSummary.Of(decision), false);
+    }
+
+    /// <summary>The item's current decision when <paramref name="candidate"/> says exactly what it says, by the same person, with no photo kept since; else null.</summary>
+    private static async Task<GradeDecision?> SameAsCurrentAsync(GraderDb db, ReturnItem item, GradeDecision candidate, CancellationToken cancellationToken)
+    {
+        if (item.CurrentDecisionId is not { } currentId)
+        {
+            return null;
+        }
+        var current = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == currentId, cancellationToken);
+        static string Regions(IEnumerable<DamageRegion> damage) => string.Join(';',
+            damage.Select(r => $"{r.PhotoId}|{r.Type}|{r.X},{r.Y},{r.Width},{r.Height}|{r.Source}").Order(StringComparer.Ordinal));
+        var same = current.Kind != DecisionKind.Review && current.ActorId == candidate.ActorId
+            && current.Grade == candidate.Grade && current.Disposition == candidate.Disposition
+            && current.GradePrefilled == candidate.GradePrefilled && current.DispositionPrefilled == candidate.DispositionPrefilled
+            && current.Notes == candidate.Notes && current.ContradictionReason == candidate.ContradictionReason
+            && current.FlaggedForReview == candidate.FlaggedForReview
+            && Regions(current.Damage) == Regions(candidate.Damage);
+        // A photo kept after the grade makes the same words a new label: it covers that photo too.
+        return same && !await db.Photos.AnyAsync(p => p.ReturnItemId == item.Id && p.UploadedAt > current.DecidedAt, cancellationToken) ? current : null;
     }
 
     /// <summary>
