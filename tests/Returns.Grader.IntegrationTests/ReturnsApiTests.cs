@@ -90,6 +90,29 @@ public sealed class ReturnsApiTests(GraderAppFactory app) : IClassFixture<Grader
         }
     }
 
+    /// <summary>
+    /// The document says how to sign in, so a generated client can send the key (API pass, 2026-12-05: no security
+    /// scheme, no 401/403): every /api operation names the X-Api-Key scheme and answers 401 and 403.
+    /// </summary>
+    [Fact]
+    public async Task OpenApiDocument_SaysEveryOperationNeedsTheApiKeyOrTheSignIn()
+    {
+        var document = await (await app.ApiClient("dev-data").GetAsync("/openapi/v1.json")).ReadJsonAsync();
+
+        var key = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        Assert.Equal(("apiKey", "header", "X-Api-Key"), (key.GetProperty("type").GetString(), key.GetProperty("in").GetString(), key.GetProperty("name").GetString()));
+        var operations = document.GetProperty("paths").EnumerateObject().Where(p => p.Name.StartsWith("/api/", StringComparison.Ordinal))
+            .SelectMany(p => p.Value.EnumerateObject().Select(o => (Name: $"{o.Name.ToUpperInvariant()} {p.Name}", Operation: o.Value))).ToList();
+        Assert.NotEmpty(operations);
+        Assert.All(operations, o =>
+        {
+            Assert.True(o.Operation.TryGetProperty("security", out var security)
+                && security.EnumerateArray().Any(r => r.TryGetProperty("ApiKey", out _)), $"{o.Name} names no ApiKey security");
+            Assert.True(o.Operation.GetProperty("responses").TryGetProperty("401", out _), $"{o.Name} has no 401");
+            Assert.True(o.Operation.GetProperty("responses").TryGetProperty("403", out _), $"{o.Name} has no 403");
+        });
+    }
+
     [Fact]
     public async Task HealthAndReadiness_AreAnonymousAndHealthy()
     {

@@ -48,7 +48,7 @@ public static partial class InfrastructureRegistration
         var dataDirectory = (builder.Configuration.GetSection(GraderOptions.Section).Get<GraderOptions>() ?? new GraderOptions())
             .ResolveDataDirectory(builder.Environment.ContentRootPath);
         builder.AddGraderKeyRing(dataDirectory);
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(OpenApiSecurity.Describe);
         builder.Services.AddHttpContextAccessor();
         return builder;
     }

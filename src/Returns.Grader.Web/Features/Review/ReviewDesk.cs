@@ -32,8 +32,12 @@ public sealed record HistoryEntry(
 /// <param name="Associate">The grader: their id, or part of their name (any case).</param>
 /// <param name="Plate">Part of the licence plate (any case).</param>
 public sealed record QueueFilter(
-    ReviewReason? Reason = null, string? Category = null, string? Associate = null, double? MinAgeHours = null, int Take = 100, string? Plate = null)
+    ReviewReason? Reason = null, string? Category = null, string? Associate = null, double? MinAgeHours = null, int Take = 100, string? Plate = null,
+    int Skip = 0)
 {
+    /// <summary>The most tasks one page of the queue holds.</summary>
+    public const int MaxTake = 500;
+
     /// <summary>The largest minimum age a filter may ask for: ten years.</summary>
     public const double MaxMinAgeHours = 24 * 366 * 10;
 
@@ -75,6 +79,21 @@ public sealed class ReviewDesk(
         ArgumentNullException.ThrowIfNull(filter);
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var query = Open(db, filter, now).OrderByDescending(t => t.Priority).ThenBy(t => t.CreatedAt).ThenBy(t => t.Id)
+            .Skip(Math.Max(0, filter.Skip)).Take(Math.Clamp(filter.Take, 1, QueueFilter.MaxTake));
+        return await EntriesAsync(db, options.CurrentValue.TargetHours, query, now, cancellationToken);
+    }
+
+    /// <summary>How many open tasks the filter matches in all: a page of the queue shows at most <see cref="QueueFilter.MaxTake"/>.</summary>
+    public async Task<int> CountAsync(QueueFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await Open(db, filter, clock.GetUtcNow().UtcDateTime).CountAsync(cancellationToken);
+    }
+
+    private static IQueryable<ReviewTask> Open(GraderDb db, QueueFilter filter, DateTime now)
+    {
         var query = db.ReviewTasks.AsNoTracking().Where(t => t.Status == ReviewStatus.Open);
         if (filter.Reason is { } reason)
         {
@@ -83,7 +102,11 @@ public sealed class ReviewDesk(
         }
         if (!string.IsNullOrWhiteSpace(filter.Category))
         {
-            query = query.Where(t => t.Category == filter.Category);
+            // Any case, trimmed, as the plate and the associate are ("kitchen" found nothing; exploratory pass).
+            var category = filter.Category.Trim().ToLowerInvariant();
+#pragma warning disable CA1304, CA1311, CA1862 // translated to SQL LOWER(...) =: no .NET culture is involved
+            query = query.Where(t => t.Category.ToLower() == category);
+#pragma warning restore CA1304, CA1311, CA1862
         }
         if (!string.IsNullOrWhiteSpace(filter.Associate))
         {
@@ -110,7 +133,7 @@ public sealed class ReviewDesk(
             var before = now.AddHours(-age);
             query = query.Where(t => t.CreatedAt <= before);
         }
-        return await EntriesAsync(db, options.CurrentValue.TargetHours, query.OrderByDescending(t => t.Priority).ThenBy(t => t.CreatedAt).Take(Math.Clamp(filter.Take, 1, 500)), now, cancellationToken);
+        return query;
     }
 
     private async Task<IReadOnlyList<QueueEntry>> EntriesAsync(GraderDb db, double target, IQueryable<ReviewTask> tasks, DateTime now, CancellationToken cancellationToken)

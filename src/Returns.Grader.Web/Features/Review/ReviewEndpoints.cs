@@ -12,16 +12,40 @@ public static class ReviewEndpoints
         var api = app.MapGroup("/api/v1/review-queue").WithTags("Review").RequireAuthorization(Policies.Reviewing);
 
         // reason is read as text: the framework's enum binding would also take "3" and "LowConfidence,HighValue".
-        api.MapGet("/", async (string? reason, string? category, string? associate, double? minAgeHours, string? plate, ReviewDesk queue, CancellationToken cancellationToken) =>
+        // A page at a time: the queue stopped at 100 without a word and could not be paged (API pass, 2026-12-05).
+        api.MapGet("/", async (string? reason, string? category, string? associate, double? minAgeHours, string? plate, int? skip, int? take,
+            ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
         {
             var errors = QueueFilter.Check(reason, minAgeHours, out var parsedReason);
-            return errors.Count > 0
-                ? Results.ValidationProblem(errors, title: "The queue's filters are not valid")
-                : Results.Ok(await queue.ListAsync(new QueueFilter(parsedReason, category, associate, minAgeHours, Plate: plate), cancellationToken));
+            if (skip is < 0)
+            {
+                errors["skip"] = ["The number of tasks to skip is 0 or more."];
+            }
+            if (take is < 1 or > QueueFilter.MaxTake)
+            {
+                errors["take"] = [$"A page holds 1 to {QueueFilter.MaxTake} tasks."];
+            }
+            if (errors.Count > 0)
+            {
+                return Results.ValidationProblem(errors, title: "The queue's filters are not valid");
+            }
+            var filter = new QueueFilter(parsedReason, category, associate, minAgeHours, Take: take ?? 100, Plate: plate, Skip: skip ?? 0);
+            var page = await queue.ListAsync(filter, cancellationToken);
+            var total = await queue.CountAsync(filter, cancellationToken);
+            http.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (filter.Skip + page.Count < total)
+            {
+                var next = QueryString.Create(http.Request.Query.Where(q => q.Key is not ("skip" or "take"))
+                    .SelectMany(q => q.Value.Select(v => new KeyValuePair<string, string?>(q.Key, v)))
+                    .Append(new("skip", (filter.Skip + page.Count).ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                    .Append(new("take", filter.Take.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+                http.Response.Headers.Link = $"<{http.Request.PathBase}{http.Request.Path}{next}>; rel=\"next\"";
+            }
+            return Results.Ok(page);
         })
             .Produces<IReadOnlyList<QueueEntry>>()
             .ProducesValidationProblem()
-            .WithSummary("Open review tasks, highest priority first; filter by reason, category, associate (grader id or part of the name), minimum age, part of the licence plate.");
+            .WithSummary("Open review tasks, highest priority first, a page at a time (skip, take: 1-500, default 100; X-Total-Count says how many match, a Link header rel=\"next\" the next page); filter by reason, category (any case), associate (grader id or part of the name), minimum age, part of the licence plate.");
 
         api.MapPost("/{taskId}/claim", async (Guid taskId, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
             Results.Ok(await queue.ClaimAsync(taskId, Actor.From(http.User), cancellationToken)))
