@@ -102,8 +102,8 @@ public sealed class PhotoUploadTests : IClassFixture<PhotoUploadTests.SmallLimit
         var id = (await client.CreateItemAsync(ApiJson.UniquePlate())).GetProperty("id").GetString();
 
         var response = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(
-            ("a.png", TestPhotos.SolidPng(64, 48, SKColors.Green), "image/png"),
-            ("b.webp", TestPhotos.SolidWebp(30, 20, SKColors.Orange), "image/webp")));
+            ("a.png", TestPhotos.SolidPng(160, 120, SKColors.Green), "image/png"),
+            ("b.webp", TestPhotos.SolidWebp(150, 100, SKColors.Orange), "image/webp")));
 
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         var photos = (await response.ReadJsonAsync()).GetProperty("photos");
@@ -122,6 +122,8 @@ public sealed class PhotoUploadTests : IClassFixture<PhotoUploadTests.SmallLimit
         { "bomb", "image/png", 400, "TooManyPixels" },
         { "empty", "image/jpeg", 400, "Empty" },
         { "huge", "image/jpeg", 413, "TooManyBytes" },
+        { "one-pixel", "image/png", 400, "TooFewPixels" }, // the model called a 1×1 image "Like new" at 0.97 (API pass)
+        { "thumbnail", "image/jpeg", 400, "TooFewPixels" },
     };
 
     [Theory]
@@ -138,6 +140,8 @@ public sealed class PhotoUploadTests : IClassFixture<PhotoUploadTests.SmallLimit
             "bomb" => TestPhotos.PngClaiming(50_000, 50_000),
             "empty" => [],
             "huge" => new byte[3 * 1024 * 1024],
+            "one-pixel" => TestPhotos.SolidPng(1, 1, SKColors.White),
+            "thumbnail" => TestPhotos.PhotoLikeJpeg(160, 90),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         var fileName = $"{kind}-photo.jpg";

@@ -7,7 +7,9 @@ namespace Returns.Grader.Vision.Photos;
 /// <param name="StoredMaxLongSide">The kept copy's longer side is at most this; a JPEG decoder scale up to 2 % under it is
 /// kept as decoded rather than resampled (PhotoSanitizer.StoredSizeTolerance: a 4032 px photo is kept at 2016 px).</param>
 /// <param name="JpegQuality">Quality of the re-encoded JPEG that is kept.</param>
-public sealed record PhotoLimits(long MaxBytes, long MaxPixels, int MaxSide, int StoredMaxLongSide, int JpegQuality)
+/// <param name="MinShortSide">Shortest accepted short side, read from the header: a 1×1 or thumbnail-sized image has no damage
+/// to see, and the model answered one with a confident "Like new" (API pass, 2026-12-05).</param>
+public sealed record PhotoLimits(long MaxBytes, long MaxPixels, int MaxSide, int StoredMaxLongSide, int JpegQuality, int MinShortSide = 100)
 {
     public static PhotoLimits Default { get; } = new(
         MaxBytes: 25 * 1024 * 1024,

@@ -7,6 +7,7 @@ public enum PhotoRejection
     UnsupportedFormat,
     TooManyPixels,
     Corrupt,
+    TooFewPixels,
 }
 
 /// <summary>An upload that is not kept. The message is written for the person who sent it.</summary>

@@ -81,6 +81,12 @@ public static class PhotoSanitizer
                 PhotoRejection.TooManyPixels,
                 $"The image is {sourceWidth}×{sourceHeight} pixels; photos may have at most {limits.MaxPixels / 1_000_000.0:0.#} megapixels and {limits.MaxSide} pixels a side.");
         }
+        if (Math.Min(sourceWidth, sourceHeight) < limits.MinShortSide)
+        {
+            throw new PhotoRejectedException(
+                PhotoRejection.TooFewPixels,
+                $"The image is {sourceWidth}×{sourceHeight} pixels, too small to judge damage on; photos need at least {limits.MinShortSide} pixels on their short side. Take it again with the camera.");
+        }
 
         var tensors = new float[modelInputs.Count][];
         IReadOnlyList<string> warnings = [];

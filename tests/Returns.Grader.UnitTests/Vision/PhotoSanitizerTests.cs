@@ -75,7 +75,7 @@ public sealed class PhotoSanitizerTests
     [Fact]
     public void TransparentPng_IsFlattenedOnWhite()
     {
-        var png = TestPhotos.SolidPng(50, 50, SKColors.Transparent);
+        var png = TestPhotos.SolidPng(120, 120, SKColors.Transparent);
 
         var photo = PhotoSanitizer.Sanitize(png, Limits);
 
@@ -86,7 +86,7 @@ public sealed class PhotoSanitizerTests
     }
 
     [Fact]
-    public void Webp_IsAccepted() => Assert.Equal(PhotoFormat.Webp, PhotoSanitizer.Sanitize(TestPhotos.SolidWebp(10, 10, SKColors.Gray), Limits).SourceFormat);
+    public void Webp_IsAccepted() => Assert.Equal(PhotoFormat.Webp, PhotoSanitizer.Sanitize(TestPhotos.SolidWebp(120, 100, SKColors.Gray), Limits).SourceFormat);
 
     [Fact]
     public void PixelLimit_IsCheckedFromTheHeaderBeforeDecoding()

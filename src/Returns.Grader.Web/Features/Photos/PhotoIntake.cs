@@ -48,6 +48,7 @@ public sealed class PhotoUploadRejectedException(string fileName, PhotoRejection
         PhotoRejection.TooManyBytes => "Photo file too large",
         PhotoRejection.UnsupportedFormat => "Not a supported photo format",
         PhotoRejection.TooManyPixels => "Photo dimensions too large",
+        PhotoRejection.TooFewPixels => "Photo too small",
         PhotoRejection.Empty => "Empty file",
         _ => "Unreadable photo",
     };

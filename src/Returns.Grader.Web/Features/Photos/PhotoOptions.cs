@@ -17,6 +17,10 @@ public sealed class PhotoOptions
     [Range(16, 65_535)]
     public int MaxSide { get; set; } = PhotoLimits.Default.MaxSide;
 
+    /// <summary>The shortest short side a photo may have (pixels).</summary>
+    [Range(1, 4096)]
+    public int MinShortSide { get; set; } = PhotoLimits.Default.MinShortSide;
+
     [Range(256, 16_384)]
     public int StoredMaxLongSide { get; set; } = PhotoLimits.Default.StoredMaxLongSide;
 
@@ -47,5 +51,5 @@ public sealed class PhotoOptions
     /// <summary>The largest multipart request that can be legitimate (all files at their limit, plus headers).</summary>
     public long MaxRequestBytes => MaxFilesPerRequest * MaxBytes + 1024 * 1024;
 
-    public PhotoLimits ToLimits() => new(MaxBytes, MaxPixels, MaxSide, StoredMaxLongSide, JpegQuality);
+    public PhotoLimits ToLimits() => new(MaxBytes, MaxPixels, MaxSide, StoredMaxLongSide, JpegQuality, MinShortSide);
 }

@@ -123,6 +123,7 @@ public sealed class GraderMetrics
         PhotoRejection.UnsupportedFormat => "unsupported_format",
         PhotoRejection.TooManyPixels => "too_many_pixels",
         PhotoRejection.Corrupt => "corrupt",
+        PhotoRejection.TooFewPixels => "too_few_pixels",
         _ => "other",
     };
 
