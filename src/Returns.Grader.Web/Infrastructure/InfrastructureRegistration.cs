@@ -14,7 +14,7 @@ public static partial class InfrastructureRegistration
     public static WebApplicationBuilder AddGraderInfrastructure(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<GraderOptions>().BindConfiguration(GraderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<TimeProvider>(MicrosecondClock.Instance);
         builder.Services.AddSingleton<SiteTime>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestErrors.Customize);
         // Binding failures throw in every environment (the framework's default is Development only, and elsewhere answers
