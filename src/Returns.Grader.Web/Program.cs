@@ -30,7 +30,13 @@ builder.AddGraderReview();
 builder.AddGraderQuality();
 builder.AddGraderExports();
 builder.AddGraderHealth();
-builder.Services.AddMudServices();
+// Notices at the bottom left, two at a time: at a grade a second, five stacked at the top right covered the new-item
+// form's fields (long-shift pass, 2026-12-05).
+builder.Services.AddMudServices(mud =>
+{
+    mud.SnackbarConfiguration.PositionClass = MudBlazor.Defaults.Classes.Position.BottomLeft;
+    mud.SnackbarConfiguration.MaxDisplayedSnackbars = 2;
+});
 builder.AddGraderCircuits(); // Blazor Server circuits: on this node, or through Azure SignalR Service
 
 var app = builder.Build();

@@ -205,7 +205,9 @@ export function uploadFile(itemId, file, storedMaxSide) {
 async function shrinkForUpload(file, storedMaxSide) {
   const maxSide = Number(storedMaxSide) || 0;
   if (!maxSide || !/^image\/(jpeg|png|webp)$/.test(file.type) || typeof createImageBitmap !== "function") return file;
-  // User Timing marks: where the browser's time goes, for the station bench and a browser's performance panel
+  // User Timing marks: where the browser's time goes, for the station bench and a browser's performance panel. The last
+  // photo's only: kept for every photo they grew by ~3.4 entries an item all shift long (long-shift pass, 2026-12-05).
+  for (const name of ["grader:scale-start", "grader:decoded", "grader:drawn", "grader:encoded"]) performance.clearMarks(name);
   performance.mark("grader:scale-start");
   const picture = (await decodeJpegNearSize(file, maxSide)) || (await decodeWhole(file));
   if (!picture) return file;
@@ -367,9 +369,14 @@ export function loadDraft(owner) {
 }
 
 // After an item opens, focus leaves the scan field: keys 1-5 then grade instead of typing into it.
+// The page asks for these one round trip after the watcher below has already moved the focus: a second move pulled an
+// associate who had tabbed on back to where they started (the title typed into SKU, long-shift pass, 2026-12-05). So
+// each leaves the focus where it is when it is already inside the panel or form it would go to.
+const focusIsIn = (container) => container && document.activeElement && container.contains(document.activeElement);
+
 export function focusItem() {
   const item = document.querySelector("[data-testid=item]");
-  if (item) item.focus({ preventScroll: true });
+  if (item && !focusIsIn(item)) item.focus({ preventScroll: true });
 }
 
 // The unsaved-choices question takes the focus on its safe answer, "Keep working": keys and scans stop at it.
@@ -381,6 +388,7 @@ export function focusGuard() {
 // An unknown plate opens the new-item form: what is scanned next is the label's SKU, which belongs in its first field,
 // not in the scan field after the plate.
 export function focusNewItem() {
+  if (focusIsIn(document.querySelector("[data-testid=create-item]"))) return;
   const sku = document.querySelector("[data-testid=create-item] [data-testid=new-sku] input, [data-testid=create-item] input[data-testid=new-sku]");
   if (sku) sku.focus({ preventScroll: true });
 }

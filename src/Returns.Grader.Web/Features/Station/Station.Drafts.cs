@@ -187,7 +187,7 @@ public sealed partial class Station
         }
         _pendingLeave = new PendingLeave(nextPlate);
         _focusGuard = true;
-        ScanText = "";
+        ClearScan();
         return false;
     }
 
