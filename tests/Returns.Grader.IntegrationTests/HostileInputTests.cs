@@ -80,6 +80,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("grade: malformed JSON", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Json("""{"grade": "Good" "disposition": "restock"}"""), 400, "body"),
         new("grade: NUL in notes", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "notes": "dent\u0000"}"""), 400, "notes"),
         new("grade: NUL in contradiction reason", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "contradictionReason": "\u0000"}"""), 400, "contradictionReason"),
+        new("grade: misspelt damage", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "damages": [{"type": "dent"}]}"""), 400, "damages"),
+        new("grade: misspelt flag", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "Good", "disposition": "restock", "flagForRevew": true}"""), 400, "flagForRevew"),
         new("grade: non-GUID item", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/LP-1/grade", Grade("""{"grade": "Good", "disposition": "restock"}"""), 400, "id"),
 
         // Review queue
@@ -120,6 +122,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("export: categories not an array", "POST /api/v1/exports", "/api/v1/exports", Json("""{"categories": "Kitchen"}"""), 400, "categories"),
         new("export: NUL in a category", "POST /api/v1/exports", "/api/v1/exports", Json("""{"categories": ["a\u0000b"]}"""), 400, "categories[0]"),
         new("export: NUL in modelVersion", "POST /api/v1/exports", "/api/v1/exports", Json("""{"modelVersion": "m\u0000"}"""), 400, "modelVersion"),
+        new("export: misspelt categories", "POST /api/v1/exports", "/api/v1/exports", Json("""{"category": ["Kitchen"]}"""), 400, "category"),
         new("export: unknown labels", "POST /api/v1/exports", "/api/v1/exports", Json("""{"labels": "everything"}"""), 400, "labels"),
         new("export: malformed JSON", "POST /api/v1/exports", "/api/v1/exports", Json("""[{"""), 400, "body"),
         new("export status: non-GUID id", "GET /api/v1/exports/{id}", "/api/v1/exports/latest", None, 400, "id"),

@@ -25,6 +25,9 @@ public static partial class InfrastructureRegistration
         builder.Services.ConfigureHttpJsonOptions(o =>
         {
             o.SerializerOptions.AllowDuplicateProperties = false;
+            // A field the request does not have is refused, naming it: "damages" or "flagForRevew" was dropped without a
+            // word, and the grade stored with no damage and no flag (API pass, 2026-12-05).
+            o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
             o.SerializerOptions.Converters.Add(new NoNulCharacters.JsonConverter());
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();

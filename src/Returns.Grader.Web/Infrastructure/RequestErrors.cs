@@ -179,6 +179,10 @@ public static partial class RequestErrors
         {
             return NoNulCharacters.Reason;
         }
+        if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
+        {
+            return "This request has no such field: check its spelling against the API's documentation.";
+        }
         var where = json.LineNumber is { } line && json.BytePositionInLine is { } position ? $" (line {line + 1}, byte {position + 1})" : "";
         if (json.Message.StartsWith("Duplicate propert", StringComparison.Ordinal))
         {
