@@ -90,6 +90,7 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("queue: minAgeHours -Infinity", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=-Infinity", None, 400, "minAgeHours"),
         new("queue: minAgeHours NaN", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=NaN", None, 400, "minAgeHours"),
         new("queue: minAgeHours negative", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=-1", None, 400, "minAgeHours"),
+        new("queue: minAgeHours with a comma", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=1,5", None, 400, "minAgeHours"),
         new("queue: minAgeHours not a number", "GET /api/v1/review-queue", "/api/v1/review-queue?minAgeHours=old", None, 400, "minAgeHours"),
         new("queue: reason by number", "GET /api/v1/review-queue", "/api/v1/review-queue?reason=3", None, 400, "reason"),
         new("queue: reason flag combination", "GET /api/v1/review-queue", "/api/v1/review-queue?reason=LowConfidence,HighValue", None, 400, "reason"),
@@ -137,6 +138,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("shadow: non-GUID id", "POST /api/v1/models/{id}/shadow", "/api/v1/models/1/shadow", None, 400, "id"),
         new("retire: non-GUID id", "POST /api/v1/models/{id}/retire", "/api/v1/models/1/retire", None, 400, "id"),
         new("comparison: NUL in baseline", "GET /api/v1/models/comparison", "/api/v1/models/comparison?baseline=a%00b&candidate=c", None, 400, "baseline"),
+        new("comparison: a model nobody registered", "GET /api/v1/models/comparison", "/api/v1/models/comparison?baseline=nope@1&candidate=nope@2", None, 400, "baseline"),
+        new("comparison: to before from", "GET /api/v1/models/comparison", "/api/v1/models/comparison?baseline=nope@1&candidate=nope@2&from=2026-12-10&to=2026-12-01", None, 400, "to"),
         new("comparison: from not a date", "GET /api/v1/models/comparison", "/api/v1/models/comparison?from=soon", None, 400, "from"),
     ];
 

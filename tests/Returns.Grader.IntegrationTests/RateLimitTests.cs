@@ -137,6 +137,7 @@ public sealed class RateLimitTests : IClassFixture<RateLimitTests.TightLimitsApp
         Assert.True(retryAfter.Value >= TimeSpan.FromSeconds(1), $"Retry-After {retryAfter}");
         var problem = await response.ReadJsonAsync();
         Assert.Equal(429, problem.GetProperty("status").GetInt32());
+        Assert.Equal("https://tools.ietf.org/html/rfc6585#section-4", problem.GetProperty("type").GetString()); // like every other problem
         Assert.Equal(limit, problem.GetProperty("limit").GetString());
         Assert.Equal((int)retryAfter.Value.TotalSeconds, problem.GetProperty("retryAfterSeconds").GetInt32());
     }

@@ -168,6 +168,7 @@ public static partial class RateLimits
             ProblemDetails =
             {
                 Status = StatusCodes.Status429TooManyRequests,
+                Type = "https://tools.ietf.org/html/rfc6585#section-4", // as every other problem carries a type (API pass)
                 Title = "Too many requests",
                 Detail = $"This client has sent more requests of this kind ({policy}) than the limit allows. Try again in {seconds} s.",
                 Extensions = { ["limit"] = policy, ["retryAfterSeconds"] = seconds },

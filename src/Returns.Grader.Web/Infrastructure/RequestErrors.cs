@@ -132,7 +132,9 @@ public static partial class RequestErrors
         [StatusCodes.Status408RequestTimeout] = ("Request body too slow", "The request body arrived more slowly than the server's minimum data rate; send it again."),
         [StatusCodes.Status415UnsupportedMediaType] = ("Unsupported content type",
             "This endpoint does not read a body of that Content-Type: JSON endpoints read application/json, uploads multipart/form-data."),
-        [StatusCodes.Status401Unauthorized] = ("Sign-in required", "This endpoint does not answer anonymous callers: send an API key in X-Api-Key, or sign in."),
+        // Said for a wrong or doubled key too, not only a missing one ("anonymous callers" misled an integrator whose key was wrong).
+        [StatusCodes.Status401Unauthorized] = ("Sign-in required",
+            "No valid credentials: send one API key this app knows in X-Api-Key (a wrong, unknown or repeated key is refused), or sign in."),
         [StatusCodes.Status403Forbidden] = ("Not allowed for your role", "Your role may not use this endpoint; the README's HTTP API table lists the roles of each."),
         [StatusCodes.Status404NotFound] = ("Not found", "Nothing answers at this address; the README's HTTP API table lists the endpoints."),
         [StatusCodes.Status405MethodNotAllowed] = ("Method not allowed",

@@ -83,6 +83,10 @@ public sealed class ExportsPageTests : RealAppTestBase
         Assert.Contains("Tick at least one format to export.", said, StringComparison.Ordinal);
         Assert.DoesNotContain("huggingface", said, StringComparison.Ordinal); // "The formats are coco, huggingface, ..."
         Assert.Equal(0, ExportCount());
+
+        // Ticking one again takes the words away at once, not at the next click (exploratory pass).
+        page.Find("input[data-testid=format-coco]").Change(true);
+        Assert.Empty(page.FindAll("[data-testid=export-errors]"));
     }
 
     [Fact]

@@ -93,7 +93,9 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
 
         page.Find("[data-testid=rollback]").Click();
 
-        Assert.Contains("Roll back from", page.Find("[data-testid=confirm-change]").TextContent);
+        // It names the model it goes back to (exploratory pass: "the model that was active before it" left that open).
+        var shipped = (await Registry.ListAsync(CancellationToken.None)).Single(m => m.Id != twin.Id && m.ActivatedAt is not null).ModelVersion;
+        Assert.Contains($"Roll back from {twin.ModelVersion} to {shipped}?", page.Find("[data-testid=confirm-change]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]

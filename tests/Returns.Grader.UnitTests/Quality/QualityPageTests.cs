@@ -29,7 +29,12 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.StartsWith($"grading-quality-{from}-to-", name);
         Assert.Equal("text/csv", saved.Arguments[2]);
         Assert.StartsWith($"from,to,category,associate,model,source\r\n{from},,", csv);
-        Assert.Contains("comparison,total,accuracy,off by one,quadratic weighted kappa,over-graded,under-graded\r\nModel vs final label,0,", csv);
+        Assert.Contains("comparison,total,accuracy,off by one,quadratic weighted kappa,over-graded,under-graded,estimated cost (USD)\r\nModel vs final label,0,", csv);
+        // What the page shows besides the figures (exploratory pass): each confusion matrix, row by row, and the queue line.
+        Assert.Contains("comparison,rows: first named,columns: Like new,columns: Very good,columns: Good,columns: Acceptable,columns: Unsellable\r\n", csv);
+        Assert.Contains("\r\nModel vs final label,Like new,", csv);
+        Assert.Contains("\r\nGrader vs model,Unsellable,", csv);
+        Assert.Contains("review queue,open,oldest (hours),mean age (hours),over target\r\nnow,", csv);
     }
 
     /// <summary>

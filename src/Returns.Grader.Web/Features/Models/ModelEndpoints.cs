@@ -100,6 +100,19 @@ public static class ModelEndpoints
             {
                 return Invalid("labels", "'labels' is 'final' (supervisor-decided items, default) or 'all' (every item's current label).");
             }
+            // A wrong name or a reversed range answered 200 with 0 photos, which reads as "no data" (exploratory pass).
+            if (ApiTimes.AssumeUtc(from) is { } start && ApiTimes.AssumeUtc(to) is { } end && end <= start)
+            {
+                return Invalid("to", "'to' must be after 'from'.");
+            }
+            var registered = (await registry.ListAsync(cancellationToken)).Select(m => m.ModelVersion).ToHashSet(StringComparer.Ordinal);
+            foreach (var (field, version) in new[] { ("baseline", baseline), ("candidate", candidate) })
+            {
+                if (!registered.Contains(version))
+                {
+                    return Invalid(field, $"No model {version} is registered; GET /api/v1/models lists them.");
+                }
+            }
             return Results.Ok(await comparison.CompareAsync(baseline, candidate, labels != "all", from, to, cancellationToken));
         })
             .Produces<ModelComparisonReport>()

@@ -87,9 +87,14 @@ public static class PhotoEndpoints
                 throw new PhotoUploadRejectedException(file.FileName, PhotoRejection.TooManyBytes,
                     $"The file is {file.Length / (1024.0 * 1024.0):0.#} MB; photos may be at most {limits.MaxBytes / (1024.0 * 1024.0):0.#} MB.");
             }
-            using var buffer = new MemoryStream((int)file.Length);
-            await file.CopyToAsync(buffer, cancellationToken);
-            incoming.Add(new IncomingPhoto(file.FileName, buffer.ToArray()));
+            // Read once into an array of the file's size: a MemoryStream and its ToArray held each photo twice, and ten
+            // 25 MB files three requests at a time took the process up by 1.2 GB (API pass, 2026-12-05).
+            var bytes = new byte[file.Length];
+            await using (var stream = file.OpenReadStream())
+            {
+                await stream.ReadExactlyAsync(bytes, cancellationToken);
+            }
+            incoming.Add(new IncomingPhoto(file.FileName, bytes));
         }
 
         // A file that is not a usable photo (400/413/415) and a full intake (503 + Retry-After) are the intake's

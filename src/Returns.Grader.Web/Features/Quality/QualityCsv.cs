@@ -19,17 +19,41 @@ public static class QualityCsv
         Row(csv, Day(f.From), Day(f.To), f.Category ?? "", f.Associate ?? "", f.ModelVersion ?? "", report.Source);
         csv.AppendLine();
 
-        Row(csv, "comparison", "total", "accuracy", "off by one", "quadratic weighted kappa", "over-graded", "under-graded");
-        foreach (var a in new[] { report.ModelVsFinal, report.GraderVsFinal, report.GraderVsModel })
+        // Everything each panel shows (exploratory pass, 2026-12-05: the confusion matrices, the cost and the queue line
+        // were missing, and a damage type nobody marked read "—" on the page but 1 here).
+        var agreements = new[] { report.ModelVsFinal, report.GraderVsFinal, report.GraderVsModel };
+        Row(csv, "comparison", "total", "accuracy", "off by one", "quadratic weighted kappa", "over-graded", "under-graded", "estimated cost (USD)");
+        foreach (var a in agreements)
         {
-            Row(csv, a.Name, N(a.Total), N(a.Accuracy), N(a.OffByOneRate), N(a.QuadraticWeightedKappa), N(a.OverGraded), N(a.UnderGraded));
+            Row(csv, a.Name, N(a.Total), N(a.Accuracy), N(a.OffByOneRate), N(a.QuadraticWeightedKappa), N(a.OverGraded), N(a.UnderGraded),
+                Math.Round(a.EstimatedCost, 2).ToString("0.##", CultureInfo.InvariantCulture));
+        }
+        csv.AppendLine();
+
+        var grades = Enum.GetValues<Data.Grade>();
+        Row(csv, ["comparison", "rows: first named", .. grades.Select(g => $"columns: {Components.Words.Of(g)}")]);
+        foreach (var a in agreements)
+        {
+            foreach (var row in grades)
+            {
+                Row(csv, [a.Name, Components.Words.Of(row), .. grades.Select(column => N(a.Counts[(int)row][(int)column]))]);
+            }
         }
         csv.AppendLine();
 
         Row(csv, "damage type", "grader", "final", "both", "agreement");
         foreach (var d in report.DamageTypeAgreement)
         {
-            Row(csv, Components.Words.DamageTypeNamed(d.Type), N(d.Grader), N(d.Final), N(d.Both), N(d.Agreement));
+            Row(csv, Components.Words.DamageTypeNamed(d.Type), N(d.Grader), N(d.Final), N(d.Both), d.Grader + d.Final == 0 ? "" : N(d.Agreement));
+        }
+        csv.AppendLine();
+
+        var queue = report.Queue;
+        Row(csv, "review queue", "open", "oldest (hours)", "mean age (hours)", "over target");
+        Row(csv, "now", N(queue.Open), N(Math.Round(queue.OldestHours, 1)), N(Math.Round(queue.MeanAgeHours, 1)), N(queue.OverTarget));
+        foreach (var (reason, open) in queue.OpenByReason.Where(r => r.Value > 0))
+        {
+            Row(csv, $"open: {Components.Words.ReviewReasonNamed(reason)}", N(open));
         }
         csv.AppendLine();
 

@@ -17,6 +17,11 @@ public static class ReviewEndpoints
             ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
         {
             var errors = QueueFilter.Check(reason, minAgeHours, out var parsedReason);
+            // "1,5" was read as 15 hours (a thousands separator), where the caller meant one and a half (API pass).
+            if (http.Request.Query["minAgeHours"].Any(v => v?.Contains(',', StringComparison.Ordinal) == true))
+            {
+                errors["minAgeHours"] = ["Write the hours with a decimal point (1.5), without separators."];
+            }
             if (skip is < 0)
             {
                 errors["skip"] = ["The number of tasks to skip is 0 or more."];
