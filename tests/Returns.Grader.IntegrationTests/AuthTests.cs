@@ -85,11 +85,17 @@ public sealed partial class AuthTests(GraderAppFactory app) : IClassFixture<Grad
         var uploadPath = $"/api/v1/returns/{item.GetProperty("id").GetString()}/photos";
 
         var forged = await client.PostAsync(uploadPath, ApiJson.PhotoForm(("a.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")));
+        // A header that looks like a credential does not excuse a request signed in by its cookie (security pass,
+        // 2026-12-05: "Authorization: Bearer junk" beside the cookie skipped the token check).
+        var dressedUp = new HttpRequestMessage(HttpMethod.Post, uploadPath) { Content = ApiJson.PhotoForm(("b.jpg", TestPhotos.HalfRedHalfBlueJpeg(300, 200), "image/jpeg")) };
+        dressedUp.Headers.TryAddWithoutValidation("Authorization", "Bearer junk");
+        var withJunkBearer = await client.SendAsync(dressedUp);
         var genuine = new HttpRequestMessage(HttpMethod.Post, uploadPath) { Content = ApiJson.PhotoForm(("a.jpg", TestPhotos.HalfRedHalfBlueJpeg(), "image/jpeg")) };
         genuine.Headers.Add("RequestVerificationToken", System.Net.WebUtility.HtmlDecode(pageToken));
         var accepted = await client.SendAsync(genuine);
 
         Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, withJunkBearer.StatusCode);
         Assert.Equal(HttpStatusCode.Created, accepted.StatusCode);
     }
 

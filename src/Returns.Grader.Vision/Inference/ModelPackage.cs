@@ -23,6 +23,12 @@ public static class ModelPackage
                 ? ReadHuggingFace(directory)
                 : throw new ModelLoadException($"{directory} has neither model.json nor a Hugging Face config.json + preprocessor_config.json.");
 
+        // The manifest names a file of its own folder, nothing else: "/dev/zero" kept a core hashing until restart and
+        // "../../../etc/passwd" answered with the start of that file's hash (security pass, 2026-12-05).
+        if (!IsBareFileName(manifest.File))
+        {
+            throw new ModelLoadException($"The manifest's file '{manifest.File}' must be the name of a file in the model's folder (e.g. model.onnx), without a path.");
+        }
         var onnxPath = Path.Combine(directory, manifest.File);
         if (!File.Exists(onnxPath) && File.Exists(Path.Combine(directory, "onnx", manifest.File)))
         {
@@ -44,6 +50,11 @@ public static class ModelPackage
         Validate(manifest);
         return (manifest, onnxPath);
     }
+
+    /// <summary>A file name alone: not empty, no directory part, not "." or "..", no character a file name cannot have.</summary>
+    public static bool IsBareFileName(string? name) =>
+        !string.IsNullOrWhiteSpace(name) && name is not ("." or "..") && name == Path.GetFileName(name)
+        && name.IndexOfAny(['/', '\\', ':']) < 0 && name.IndexOfAny(Path.GetInvalidFileNameChars()) < 0;
 
     public static ModelManifest ReadManifest(string path) => ParseManifest(File.ReadAllText(path), path);
 

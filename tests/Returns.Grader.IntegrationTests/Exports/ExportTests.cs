@@ -205,6 +205,20 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(new[] { (final, finalPhoto), (graded, gradedPhoto) }.Order(), photos.Select(p => (p.Item!, p.Photo!)));
     }
 
+    /// <summary>Typed text reaches the dataset card as plain text, not as HTML a hub would render (security pass, 2026-12-05).</summary>
+    [Fact]
+    public async Task TheFiltersTextIsPlainTextOnTheCard()
+    {
+        var data = app.ApiClient("dev-data");
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { "<img src=x onerror=alert(6)>" } })).ReadJsonAsync()).GetProperty("id").GetString()!;
+        Assert.Equal("completed", (await data.WaitForExportAsync(id)).GetProperty("status").GetString());
+        using var zip = new ZipArchive(new MemoryStream(await data.GetByteArrayAsync($"/api/v1/exports/{id}/download")));
+        var card = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith("dataset_card.md", StringComparison.Ordinal)).Open()).ReadToEnd();
+
+        Assert.Contains("categories &lt;img src=x onerror=alert\\(6\\)&gt;", card, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", card, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task ChosenFormats_AreTheOnlyLabelFilesInThePackage_AndTheCardSaysItCannotBeTrainedOn()
     {

