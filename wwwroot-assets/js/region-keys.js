@@ -4,7 +4,8 @@
 // Returns [action, typeNumber] for the page's OnRegionKey, or null when the key is not a region key.
 export function regionKeyOf(event) {
   if (event.ctrlKey || event.altKey || event.metaKey) return null;
-  const action = !event.shiftKey && { n: "next", p: "previous", a: "accept", r: "reject" }[event.key];
+  // Caps Lock on gives "N" without Shift: the same key (review-desk pass: capitals did nothing, the sheet shows capitals).
+  const action = !event.shiftKey && { n: "next", p: "previous", a: "accept", r: "reject" }[event.key.toLowerCase()];
   if (action) return [action, 0];
   if (event.shiftKey && /^Digit[1-6]$/.test(event.code)) return ["type", Number(event.code.slice(5))];
   return null;

@@ -25,7 +25,7 @@ function onKeyDown(event) {
   if (regionKey && document.querySelector("[data-region-keys]")) {
     event.preventDefault();
     page.invokeMethodAsync("OnRegionKey", ...regionKey);
-  } else if (event.key === "d" && !event.shiftKey) {
+  } else if (event.key.toLowerCase() === "d" && !event.shiftKey) {
     const disposition = document.querySelector("[data-testid=review-disposition][tabindex], [data-testid=review-disposition] [tabindex]");
     if (disposition) {
       event.preventDefault();

@@ -46,7 +46,7 @@ function onKeyDown(event) {
     }
     // B draws a box where the associate is looking; the arrow keys move the chosen box (Shift: resize). Not in a list
     // or a picker, whose arrows are their own, and only while the chosen box is drawn on the open photo.
-    if (event.key === "b" && !event.shiftKey) {
+    if (event.key.toLowerCase() === "b" && !event.shiftKey) {
       event.preventDefault();
       station.invokeMethodAsync("OnDrawKey", ...visibleArea());
       return;
@@ -58,7 +58,7 @@ function onKeyDown(event) {
       station.invokeMethodAsync("OnRegionNudge", arrow[0], arrow[1], event.shiftKey);
       return;
     }
-    if (event.key === "d" && !event.shiftKey) {
+    if (event.key.toLowerCase() === "d" && !event.shiftKey) {
       const disposition = document.querySelector("[data-testid=disposition][tabindex], [data-testid=disposition] [tabindex]");
       if (disposition) {
         event.preventDefault();

@@ -46,6 +46,21 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
     private static object Override(string grade = "Acceptable", string reasonCode = "missed_damage") =>
         new { grade, disposition = "liquidate", damage = new[] { new { type = "tear" } }, reasonCode };
 
+    /// <summary>
+    /// A decision on a task nobody claimed says to claim it (review-desk pass, 2026-12-05: " is reviewing this item",
+    /// with no name, to a caller nobody was ahead of).
+    /// </summary>
+    [Fact]
+    public async Task ADecisionOnATaskNobodyClaimed_SaysToClaimItFirst()
+    {
+        var (_, task) = await QueuedItemAsync();
+
+        var refused = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", Override());
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.StartsWith("Claim this item first", (await refused.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("Good", "wrong_grade")] // the grader's own grade, called wrong
     [InlineData("Acceptable", "approved")] // another grade, called an approval

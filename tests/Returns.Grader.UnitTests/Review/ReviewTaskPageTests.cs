@@ -278,4 +278,46 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
         Assert.Equal(ItemStatus.Final, (await ItemAsync(plate)).Status);
     }
+
+    /// <summary>
+    /// A reason code other than "approved" blocks the approval, saying why (review-desk pass, 2026-12-05: "Missed
+    /// damage" chosen, then "Approve grader's grade" stored "approved" without a word).
+    /// </summary>
+    [Fact]
+    public async Task AChosenReason_BlocksTheApproval_ThatWouldDropIt()
+    {
+        var (_, page) = await ClaimedOnThePageAsync();
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled")));
+        var reason = page.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == "Reason code");
+
+        await page.InvokeAsync(() => reason.Instance.ValueChanged.InvokeAsync("missed_damage"));
+
+        page.WaitForAssertion(() => Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled")));
+        Assert.Contains("an approval is saved as", page.Find("[data-testid=approve-blocked-reason]").TextContent, StringComparison.Ordinal);
+        await page.InvokeAsync(() => reason.Instance.ValueChanged.InvokeAsync("approved"));
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled")));
+    }
+
+    /// <summary>
+    /// A correction while the task is claimed: the decision is refused, and the page claims the task again and shows the
+    /// new grade (review-desk pass, 2026-12-05: "claim it again", with no Claim button and every decision refused).
+    /// </summary>
+    [Fact]
+    public async Task ACorrectionAfterTheClaim_IsShown_AndTheNextDecisionIsTaken()
+    {
+        var (plate, page) = await ClaimedOnThePageAsync();
+        var grader = App.ApiClient("dev-grader");
+        var id = (await (await grader.GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetString();
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Unsellable", disposition = "recycle", damage = new[] { new { type = "crack" } }, contradictionReason = "cracked through" })).EnsureSuccessStatusCode();
+
+        await page.Find("[data-testid=approve]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Contains("the page now shows the latest grade", page.Find("[data-testid=review-message]").TextContent, StringComparison.Ordinal));
+        Assert.Contains("Unsellable", page.Find("[data-testid=grader-grade]").TextContent, StringComparison.Ordinal);
+        await page.Find("[data-testid=approve]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync(); // the click's handler has run
+        Assert.Equal("Final", item.GetProperty("status").GetString());
+        Assert.Equal("Unsellable", item.GetProperty("decisions").EnumerateArray().Last().GetProperty("grade").GetString());
+    }
 }

@@ -135,13 +135,16 @@ public sealed class DecisionLedger(
         }
         if (task.ClaimedById != actor.Id || !(task.LeaseExpiresAt > now))
         {
-            throw new ConcurrencyConflictException(task.ClaimedById == actor.Id || task.LeaseExpiresAt <= now
-                ? "Your claim on this item has expired. Claim it again to decide."
-                : $"{task.ClaimedByName} is reviewing this item; claim it first.");
+            // Three cases, each said as it is (review-desk pass: a task nobody had claimed answered " is reviewing this
+            // item", an empty name, and one whose other claim had lapsed "Your claim has expired" to someone who never had one).
+            throw new ConcurrencyConflictException(
+                task.ClaimedById == actor.Id ? "Your claim on this item has expired. Claim it again to decide."
+                : task.ClaimedById is not null && task.LeaseExpiresAt > now ? $"{task.ClaimedByName} is reviewing this item; wait for them, or claim it once their claim ends."
+                : "Claim this item first (the Review button, or POST /api/v1/review-queue/{taskId}/claim), then decide.");
         }
         if (task.ClaimedItemVersion != item.Version)
         {
-            throw new ConcurrencyConflictException($"Item {item.ReturnId} was graded again after you claimed it. Claim it again to see the latest grade.");
+            throw new ItemRegradedSinceClaimException(item.ReturnId);
         }
 
         var decision = await BuildDecisionAsync(db, item,
@@ -171,10 +174,12 @@ public sealed class DecisionLedger(
         var graded = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == gradedId).Select(d => d.Grade).SingleAsync(cancellationToken);
         var problem = reasonCode switch
         {
+            // In the form's words, not the codes ("'approved' … (e.g. wrong_grade)" on a page whose list says "Approved",
+            // "Wrong grade"; review-desk pass).
             "wrong_grade" when decision.Grade == graded =>
-                $"The grade is the grader's own ({graded}): approve it, or choose the grade it should be.",
+                $"The grade is the grader's own ({Components.Words.Of(graded)}): approve it, or choose the grade it should be.",
             "approved" when decision.Grade != graded =>
-                $"'approved' keeps the grader's grade ({graded}); for {decision.Grade} give the reason it changed (e.g. wrong_grade).",
+                $"\"{Components.Words.ReasonCode("approved")}\" keeps the grader's grade ({Components.Words.Of(graded)}); for {Components.Words.Of(decision.Grade)} give the reason it changed (e.g. \"{Components.Words.ReasonCode("wrong_grade")}\").",
             _ => null,
         };
         if (problem is not null)

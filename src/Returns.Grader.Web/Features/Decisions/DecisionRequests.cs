@@ -43,6 +43,15 @@ public sealed class ConcurrencyConflictException(string message) : DomainProblem
     public override string Title => "Changed by someone else";
 }
 
+/// <summary>The item was graded again (a correction) after the supervisor claimed its task: a claim again shows the new grade.</summary>
+public sealed class ItemRegradedSinceClaimException(string returnId)
+    : DomainProblemException($"Item {returnId} was graded again after you claimed it. Claim it again to see the latest grade.")
+{
+    public string ReturnId { get; } = returnId;
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "Changed by someone else";
+}
+
 /// <summary>
 /// A review task another supervisor holds the lease on. The API says when it ends in UTC; pages say it on the site's
 /// clock (<see cref="Infrastructure.SiteTime"/>) from <see cref="Until"/>.
