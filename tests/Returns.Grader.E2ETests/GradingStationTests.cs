@@ -27,6 +27,17 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         return page;
     }
 
+    /// <summary>At the station: scan an announced plate, grade it Like new, save; the station is back at the scan field.</summary>
+    private static async Task GradeLikeNewAsync(IPage associate, string plate)
+    {
+        await associate.Keyboard.TypeAsync(plate);
+        await associate.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(associate.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await associate.Locator("[data-grade=LikeNew]").ClickAsync();
+        await associate.GetByTestId("submit").ClickAsync();
+        await Assertions.Expect(associate.GetByTestId("item")).ToHaveCountAsync(0);
+    }
+
     [Theory]
     [MemberData(nameof(ScreenSizes))]
     public async Task Associate_GradesAnUnknownItem_WithKeyboardAndPhoto_AndIsBackAtTheScanField(int width, int height)
@@ -305,12 +316,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var plate = ApiJson.UniquePlate("E2E");
         await Fixture.App.ApiClient().CreateItemAsync(plate, unitValue: 900m); // high value: always reviewed
         var associate = await SignedInStationAsync("Fay Associate", width: width, height: height);
-        await associate.Keyboard.TypeAsync(plate);
-        await associate.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(associate.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
-        await associate.Locator("[data-grade=LikeNew]").ClickAsync();
-        await associate.GetByTestId("submit").ClickAsync();
-        await Assertions.Expect(associate.GetByTestId("item")).ToHaveCountAsync(0);
+        await GradeLikeNewAsync(associate, plate);
 
         var supervisor = await SignedInStationAsync("Gus Supervisor", "Supervisor", width, height);
         await supervisor.GotoAsync("/review", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)
@@ -435,12 +441,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         foreach (var plate in plates)
         {
             await Fixture.App.ApiClient().CreateItemAsync(plate);
-            await associate.Keyboard.TypeAsync(plate);
-            await associate.Keyboard.PressAsync("Enter");
-            await Assertions.Expect(associate.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
-            await associate.Locator("[data-grade=LikeNew]").ClickAsync();
-            await associate.GetByTestId("submit").ClickAsync();
-            await Assertions.Expect(associate.GetByTestId("item")).ToHaveCountAsync(0);
+            await GradeLikeNewAsync(associate, plate);
         }
 
         await associate.GotoAsync("/history", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)

@@ -55,9 +55,9 @@ public sealed record ExportFilter(
         errors = [];
         var from = Infrastructure.ApiTimes.AssumeUtc(request.From);
         var to = Infrastructure.ApiTimes.AssumeUtc(request.To);
-        if (from is { } f && to is { } t && t <= f)
+        if (Infrastructure.ApiTimes.EndsBeforeItStarts(from, to))
         {
-            errors["to"] = ["'to' must be after 'from'."];
+            errors["to"] = [Infrastructure.ApiTimes.RangeReversed];
         }
         var labels = string.IsNullOrWhiteSpace(request.Labels) ? AllLabels : request.Labels.Trim().ToLowerInvariant();
         if (labels is not (AllLabels or FinalLabels))

@@ -101,9 +101,9 @@ public static class ModelEndpoints
                 return Invalid("labels", "'labels' is 'final' (supervisor-decided items, default) or 'all' (every item's current label).");
             }
             // A wrong name or a reversed range answered 200 with 0 photos, which reads as "no data" (exploratory pass).
-            if (ApiTimes.AssumeUtc(from) is { } start && ApiTimes.AssumeUtc(to) is { } end && end <= start)
+            if (ApiTimes.EndsBeforeItStarts(ApiTimes.AssumeUtc(from), ApiTimes.AssumeUtc(to)))
             {
-                return Invalid("to", "'to' must be after 'from'.");
+                return Invalid("to", ApiTimes.RangeReversed);
             }
             var registered = (await registry.ListAsync(cancellationToken)).Select(m => m.ModelVersion).ToHashSet(StringComparer.Ordinal);
             foreach (var (field, version) in new[] { ("baseline", baseline), ("candidate", candidate) })

@@ -29,5 +29,5 @@ public static class QualityEndpoints
 
     /// <summary>The figures for a filter, or a 400 naming 'to' when the dates are out of order.</summary>
     private static async Task<IResult> ReadAsync<T>(QualityFilter filter, Func<QualityFilter, Task<T>> read) =>
-        filter.EndsBeforeItStarts ? ApiProblems.InvalidField("to", "'to' must be after 'from'.") : Results.Ok(await read(filter));
+        filter.EndsBeforeItStarts ? ApiProblems.InvalidField("to", ApiTimes.RangeReversed) : Results.Ok(await read(filter));
 }

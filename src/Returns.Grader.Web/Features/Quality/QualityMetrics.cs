@@ -8,9 +8,8 @@ namespace Returns.Grader.Web.Features.Quality;
 
 public sealed record QualityFilter(DateTime? From = null, DateTime? To = null, string? Category = null, string? Associate = null, string? ModelVersion = null)
 {
-    /// <summary>'To' is the first moment not counted: at or before 'From' nothing could be, which is a mistake to say,
-    /// not an empty report (the exports' rule too).</summary>
-    public bool EndsBeforeItStarts => From is { } from && To is { } to && to <= from;
+    /// <summary>The dates out of order (<see cref="Infrastructure.ApiTimes.EndsBeforeItStarts"/>).</summary>
+    public bool EndsBeforeItStarts => Infrastructure.ApiTimes.EndsBeforeItStarts(From, To);
 }
 
 public sealed record ThroughputRow(string Associate, DateTime Hour, long Decisions);

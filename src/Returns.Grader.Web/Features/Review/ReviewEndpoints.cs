@@ -36,7 +36,8 @@ public static class ReviewEndpoints
             }
             var filter = new QueueFilter(parsedReason, category, associate, minAgeHours, Take: take ?? 100, Plate: plate, Skip: skip ?? 0);
             var page = await queue.ListAsync(filter, cancellationToken);
-            var total = await queue.CountAsync(filter, cancellationToken);
+            // A page short of 'take' tells the total itself; only a full (or empty, skipped-past) page needs the count.
+            var total = page.Count is > 0 && page.Count < filter.Take ? filter.Skip + page.Count : await queue.CountAsync(filter, cancellationToken);
             http.Response.Headers["X-Total-Count"] = total.ToString(System.Globalization.CultureInfo.InvariantCulture);
             if (filter.Skip + page.Count < total)
             {

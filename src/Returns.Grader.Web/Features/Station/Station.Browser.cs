@@ -101,10 +101,18 @@ public sealed partial class Station
     {
         if (Guid.TryParse(photoId, out var id) && ClampToPhoto(id, x, y, width, height) is { } box)
         {
-            _history.Record(_regions);
-            _regions.Add(RegionEdit.Drawn(id, _newRegionType, box));
+            AddDrawnRegion(id, box);
             await InvokeAsync(StateHasChanged);
         }
+    }
+
+    /// <summary>A box the associate drew (by pointer or by B), of the type chosen for new damage; one undoable edit.</summary>
+    private RegionEdit AddDrawnRegion(Guid photoId, int[] box)
+    {
+        _history.Record(_regions);
+        var region = RegionEdit.Drawn(photoId, _newRegionType, box);
+        _regions.Add(region);
+        return region;
     }
 
     /// <summary>
@@ -127,9 +135,7 @@ public sealed partial class Station
         var y = (int)Math.Round(Math.Clamp(centreY, 0, 1) * photo.Height) - height / 2;
         if (KeepInsidePhoto(photo.PhotoId, x, y, width, height) is { } box && ClampToPhoto(photo.PhotoId, box[0], box[1], box[2], box[3]) is not null)
         {
-            _history.Record(_regions);
-            _selectedRegion = RegionEdit.Drawn(photo.PhotoId, _newRegionType, box);
-            _regions.Add(_selectedRegion);
+            _selectedRegion = AddDrawnRegion(photo.PhotoId, box);
             _editingPhotoId = photo.PhotoId;
             await InvokeAsync(StateHasChanged);
         }
@@ -150,15 +156,11 @@ public sealed partial class Station
         }
         var step = Math.Max(1, (int)Math.Round(Math.Max(photo.Width, photo.Height) / 100.0));
         var (sx, sy) = (Math.Sign(dx) * step, Math.Sign(dy) * step);
-        var box = resize
-            ? ClampToPhoto(photo.PhotoId, region.Box[0], region.Box[1], region.Box[2] + sx, region.Box[3] + sy)
-            : KeepInsidePhoto(photo.PhotoId, region.Box[0] + sx, region.Box[1] + sy, region.Box[2], region.Box[3]);
-        if (box is not null && !box.SequenceEqual(region.Box))
-        {
-            _history.Record(_regions);
-            region.Box = box;
-            await InvokeAsync(StateHasChanged);
-        }
+        var (x, y, width, height) = region.Box is [var bx, var by, var bw, var bh] ? (bx, by, bw, bh) : (0, 0, 0, 0);
+        // The pointer's rules (OnRegionMoved): the same size is a move kept inside the photo, another size a resize.
+        await (resize
+            ? OnRegionMoved(_regions.IndexOf(region), x, y, width + sx, height + sy)
+            : OnRegionMoved(_regions.IndexOf(region), x + sx, y + sy, width, height));
     }
 
     /// <summary>N, P, A, R and Shift+1..6 outside a text field: see <see cref="RegionKey"/>.</summary>
