@@ -430,6 +430,41 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// A list keeps the focus after a pointer choice, as after a keyboard one (review-desk pass, 2026-12-05): MudSelect 9
+    /// replaces the focused element when a value is chosen, and after a click on "Wrong grade" the focus fell to the
+    /// page's body; the next Tab went back into the list, so the note typed there changed the reason (its letters) and the
+    /// grade (its digits) without a word. Checked against the previous list-keys.js: the reason list did not have the focus.
+    /// </summary>
+    [Fact]
+    public async Task AfterAReasonIsChosenWithThePointer_TheListKeepsTheFocus_AndTabGoesToTheNote()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var grader = Fixture.App.ApiClient();
+        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString(); // high value: reviewed
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).EnsureSuccessStatusCode();
+        var supervisor = await SignedInStationAsync("Tab Supervisor", "Supervisor");
+        await supervisor.GotoAsync("/review", new() { WaitUntil = WaitUntilState.Commit }); // the page is ready when it is interactive (see SignInAsync)
+        await Assertions.Expect(supervisor.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        await supervisor.Locator($"[data-testid=claim][data-return-id={plate}]").ClickAsync();
+        await Assertions.Expect(supervisor.Locator("[data-testid=review-form][data-keys=on]")).ToHaveCountAsync(1);
+        var reason = supervisor.Locator("[data-testid=reason-code]:visible");
+
+        await reason.ClickAsync();
+        await supervisor.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Wrong grade" }).ClickAsync();
+        await Assertions.Expect(reason).ToContainTextAsync("Wrong grade");
+        await Assertions.Expect(supervisor.Locator(".mud-popover-open .mud-list-item")).ToHaveCountAsync(0);
+        await Assertions.Expect(reason).ToBeFocusedAsync();
+        await supervisor.Keyboard.PressAsync("Tab");
+        var note = supervisor.Locator("input[data-testid=review-notes], [data-testid=review-notes] input").First;
+        await Assertions.Expect(note).ToBeFocusedAsync();
+        await supervisor.Keyboard.TypeAsync("Tear 1 n r 5 checked");
+
+        await Assertions.Expect(note).ToHaveValueAsync("Tear 1 n r 5 checked");
+        await Assertions.Expect(reason).ToContainTextAsync("Wrong grade");
+        await Assertions.Expect(supervisor.Locator("[data-testid=review-form] [data-grade=Good]")).ToHaveAttributeAsync("aria-checked", "true");
+    }
+
+    /// <summary>
     /// My grades sorts by keyboard (keyboard audit, 2026-12-05): MudBlazor's sort headers were spans only a pointer
     /// could press; they take the focus and Enter or Space sorts, as on a button.
     /// </summary>
