@@ -205,6 +205,61 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(new[] { (final, finalPhoto), (graded, gradedPhoto) }.Order(), photos.Select(p => (p.Item!, p.Photo!)));
     }
 
+    /// <summary>
+    /// How much each label says travels with it (session 17): the supervisor's reason code of a final label, and whether
+    /// a station grade was the model's prefill left untouched, in coco.json, metadata.jsonl and labels.csv alike. Before,
+    /// a data scientist could not tell a confirmed prefill from a chosen grade, nor an override from an approval.
+    /// </summary>
+    [Fact]
+    public async Task EachLabel_CarriesItsReasonCode_AndWhetherItsGradeWasAPrefill_InEveryFormat()
+    {
+        var category = "Why" + Guid.NewGuid().ToString("N")[..6];
+        var grader = app.ApiClient("dev-grader");
+        var supervisor = app.ApiClient("dev-supervisor");
+        async Task<string> ItemWithPhotoAsync(int seed)
+        {
+            var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("WY"), 30m, category)).GetProperty("id").GetString()!;
+            var upload = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(($"p{seed}.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: seed), "image/jpeg")));
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+            return id;
+        }
+
+        var prefilled = await ItemWithPhotoAsync(11);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{prefilled}/grade", new { grade = "Good", disposition = "resell_used", gradePrefilled = true })).StatusCode);
+        var chosen = await ItemWithPhotoAsync(12);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{chosen}/grade", new { grade = "VeryGood", disposition = "restock" })).StatusCode);
+        var overridden = await ItemWithPhotoAsync(13);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{overridden}/grade", new { grade = "LikeNew", disposition = "restock", gradePrefilled = true, flagForReview = true })).StatusCode);
+        var task = (await (await grader.GetAsync($"/api/v1/returns/{overridden}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new { grade = "Acceptable", disposition = "liquidate", reasonCode = "wrong_grade" })).StatusCode);
+
+        var data = app.ApiClient("dev-data");
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } })).ReadJsonAsync()).GetProperty("id").GetString()!;
+        Assert.Equal("completed", (await data.WaitForExportAsync(id)).GetProperty("status").GetString());
+        using var zip = new ZipArchive(new MemoryStream(await data.GetByteArrayAsync($"/api/v1/exports/{id}/download")));
+        string Text(string suffix) => new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal)).Open()).ReadToEnd();
+        var expected = new[] { (prefilled, (string?)null, true, "station"), (chosen, null, false, "station"), (overridden, "wrong_grade", false, "final") }.Order().ToList();
+
+        var coco = JsonDocument.Parse(Text("annotations/coco.json")).RootElement.GetProperty("images").EnumerateArray()
+            .Select(i => (i.GetProperty("item_id").GetString()!, i.GetProperty("reason_code").GetString(), i.GetProperty("grade_prefilled").GetBoolean(), i.GetProperty("label_kind").GetString()!))
+            .Order().ToList();
+        Assert.Equal(expected, coco);
+        var rows = zip.Entries.Where(e => e.FullName.EndsWith("metadata.jsonl", StringComparison.Ordinal))
+            .SelectMany(e => new StreamReader(e.Open()).ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            .Select(line => JsonDocument.Parse(line).RootElement)
+            .Select(r => (r.GetProperty("item_id").GetString()!, r.GetProperty("reason_code").GetString(), r.GetProperty("grade_prefilled").GetBoolean(), r.GetProperty("label_kind").GetString()!))
+            .Order().ToList();
+        Assert.Equal(expected, rows);
+        var csv = Text("labels.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = csv[0].Split(',').ToList();
+        var fromCsv = csv.Skip(1).Select(line => line.Split(',')) // no quoted commas in these rows: plates, ids and codes
+            .Select(c => (c[header.IndexOf("item_id")], c[header.IndexOf("reason_code")] is "" or "\"\"" ? null : c[header.IndexOf("reason_code")].Trim('"'),
+                c[header.IndexOf("grade_prefilled")] == "true", c[header.IndexOf("label_kind")]))
+            .Order().ToList();
+        Assert.Equal(expected, fromCsv);
+    }
+
     /// <summary>Typed text reaches the dataset card as plain text, not as HTML a hub would render (security pass, 2026-12-05).</summary>
     [Fact]
     public async Task TheFiltersTextIsPlainTextOnTheCard()

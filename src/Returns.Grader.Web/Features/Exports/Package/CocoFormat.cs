@@ -49,6 +49,9 @@ internal sealed class CocoFormat : PackageFormat
         _images.WriteString("labelled_by", item.LabelledBy);
         _images.WriteString("labelled_utc", item.LabelledUtc);
         _images.WriteString("label_kind", item.LabelKind);
+        _images.WriteString("reason_code", item.ReasonCode);
+        _images.WriteBoolean("grade_prefilled", item.GradePrefilled);
+        _images.WriteBoolean("blind", item.Blind);
         if (photo.ModelVersion is not null)
         {
             _images.WriteString("model_version", photo.ModelVersion);

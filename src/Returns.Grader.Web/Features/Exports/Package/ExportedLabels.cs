@@ -3,10 +3,16 @@ using Returns.Grader.Web.Features.Grading;
 
 namespace Returns.Grader.Web.Features.Exports;
 
-/// <summary>An exported item: its label as of the snapshot, and the damage recorded for it (boxed or not).</summary>
+/// <summary>
+/// An exported item: its label as of the snapshot, and the damage recorded for it (boxed or not). How much the label
+/// says travels with it: the supervisor's reason for a final label, and for a station label whether its grade was the
+/// model's prefill left untouched (a confirmation, weaker evidence than a choice when the model is judged on it) and
+/// whether it was given blind (no suggestion shown).
+/// </summary>
 internal sealed record ExportedItem(
     string ItemId, string ReturnId, string Category, string Split, Grade Grade, Disposition Disposition, DecisionKind Kind,
-    string LabelledBy, string LabelledUtc, int SeverityPoints, IReadOnlyList<DamageType> Damage)
+    string LabelledBy, string LabelledUtc, int SeverityPoints, IReadOnlyList<DamageType> Damage,
+    string? ReasonCode, bool GradePrefilled, bool Blind)
 {
     public string GradeName => Enum.GetName(Grade)!;
 

@@ -36,6 +36,9 @@ internal sealed class HuggingFaceFormat : PackageFormat
             w.WriteString("return_id", item.ReturnId);
             w.WriteString("category", item.Category);
             w.WriteString("label_kind", item.LabelKind);
+            w.WriteString("reason_code", item.ReasonCode);
+            w.WriteBoolean("grade_prefilled", item.GradePrefilled);
+            w.WriteBoolean("blind", item.Blind);
         });
 
     public override async Task WriteToAsync(StreamingZipWriter zip, PackageHeader header, CancellationToken cancellationToken)
