@@ -342,10 +342,17 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{id}/grade",
             new { grade = "LikeNew", disposition = "restock" })).StatusCode);
 
+        var other = (await grader.CreateItemAsync(ApiJson.UniquePlate("BULK"), unitValue: 900m)).GetProperty("id").GetString(); // high value: queued too
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{other}/grade",
+            new { grade = "Good", disposition = "resell_used" })).StatusCode);
+
         var page = await Fixture.SignedInAsync("/review", "Bea Bulk", "Supervisor");
+        await Assertions.Expect(page.Locator("[data-testid=queue] tbody tr").Nth(1)).ToBeVisibleAsync(); // both, and others': at least two rows
+        // A scanner types the plate and Enter into the plate filter: Enter filters, as the button does (left alone last session: it did nothing).
         await page.Locator("[data-testid=plate-filter] input, input[data-testid=plate-filter]").First.FillAsync(plate);
-        await page.GetByTestId("apply-filters").ClickAsync();
+        await page.Locator("[data-testid=plate-filter] input, input[data-testid=plate-filter]").First.PressAsync("Enter");
         await Assertions.Expect(page.Locator("[data-testid=queue] tbody tr")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=queue] tbody tr")).ToContainTextAsync(plate);
         await Assertions.Expect(page.GetByTestId("agrees")).ToHaveCountAsync(1);
 
         await page.GetByTestId("bulk-approve").ClickAsync();
