@@ -130,7 +130,7 @@ public sealed partial class Station : IAsyncDisposable
         ("B", "draw a new box (of the type chosen for new damage) in the middle of the photo on screen; it is chosen"),
         ("Arrow keys", "move the chosen box on its photo; Shift+arrows make it wider / narrower, taller / shorter"),
         ("D", "go to the disposition (arrow keys and Enter choose)"),
-        ("Ctrl+Z / Ctrl+Shift+Z", "undo / redo the last change to the damage boxes (outside a text field)"),
+        ("Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y", "undo / redo the last change to the damage boxes (outside a text field)"),
         ("+ / − / 0", "the open photo: zoom in, zoom out, fit the screen (drag the scroll bars or swipe to pan; Ctrl+wheel zooms too)"),
         ("F", "the open photo full screen (Esc leaves it)"),
         ("Esc", "close this list"),
