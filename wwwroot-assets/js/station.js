@@ -150,9 +150,11 @@ function zoomStep(viewer, direction) {
   zoomTo(viewer, next ?? current);
 }
 
+// Full screen takes the whole panel, its buttons with the photo: a tablet has no Esc or F key to come back with
+// (touch pass, 2026-12-05: only the photo went full screen, and nothing on it could be tapped to leave).
 function toggleFullscreen(viewer) {
   if (document.fullscreenElement) document.exitFullscreen();
-  else viewer.requestFullscreen?.();
+  else (viewer.closest("[data-photo-stage]") ?? viewer).requestFullscreen?.();
 }
 
 const viewerKeys = {
@@ -161,9 +163,14 @@ const viewerKeys = {
 };
 
 function onViewerClick(event) {
-  const button = event.target instanceof Element ? event.target.closest("[data-zoom], [data-fullscreen]") : null;
+  const button = event.target instanceof Element ? event.target.closest("[data-zoom], [data-fullscreen], [data-draw-box]") : null;
   const viewer = document.querySelector("[data-photo-viewer]");
   if (!button || !viewer) return;
+  if (button.hasAttribute("data-draw-box")) {
+    // B's box, for a finger: a new box in the middle of the photo on screen, chosen, to move and resize by touch
+    station?.invokeMethodAsync("OnDrawKey", ...visibleArea());
+    return;
+  }
   const how = button.getAttribute("data-zoom");
   if (how === "in") zoomStep(viewer, 1);
   else if (how === "out") zoomStep(viewer, -1);
@@ -454,10 +461,17 @@ export function detach() {
   station = null;
 }
 
-// ---- Region editor: move, resize and draw damage boxes on a photo with mouse or touch (pointer events).
+// ---- Region editor: move, resize and draw damage boxes on a photo with mouse, pen or touch (pointer events).
 // The box follows the pointer locally; .NET hears about it once, when the pointer is released.
+// Fingers (touch pass, 2026-12-05): one finger on a box moves it, on its corner resizes it, and on the photo pans it -
+// it never draws, because a swipe to pan drew a box of damage nobody chose; a new box comes from "Add box" (or B).
+// Two fingers pinch-zoom the photo, and a second finger cancels what the first one was doing to a box: a pinch moved a
+// box before, the second finger's down taking over the first one's drag.
 
 let drag = null;
+const fingers = new Map(); // pointerId -> { x, y } of the fingers on the photo
+let pan = null; // { viewer, x, y }: one finger on the photo
+let pinch = null; // { viewer, distance, zoom }: two fingers
 
 function photoPoint(svg, event) {
   const point = svg.createSVGPoint();
@@ -466,24 +480,60 @@ function photoPoint(svg, event) {
   return point.matrixTransform(svg.getScreenCTM().inverse());
 }
 
+const fingerDistance = () => {
+  const [a, b] = [...fingers.values()];
+  return Math.max(1, Math.hypot(a.x - b.x, a.y - b.y));
+};
+
+function setBox(box, handle, [x, y, w, h]) {
+  box.setAttribute("x", x); box.setAttribute("y", y);
+  box.setAttribute("width", w); box.setAttribute("height", h);
+  if (handle && handle.isConnected) {
+    const size = Number(handle.getAttribute("width"));
+    handle.setAttribute("x", x + w - size); handle.setAttribute("y", y + h - size);
+  }
+}
+
+/** Undoes on screen what the pointer was doing to a box; the server never heard of it. */
+function cancelDrag() {
+  if (!drag) return;
+  if (drag.mode === "draw") drag.box.remove();
+  else setBox(drag.box, drag.handle, drag.initial);
+  drag = null;
+}
+
 function onPointerDown(event) {
   const editor = event.target instanceof Element ? event.target.closest("[data-region-editor]") : null;
   if (!editor || !station || event.button > 0) return;
   const svg = editor.querySelector("svg");
+  const viewer = editor.closest("[data-photo-viewer]");
   const start = photoPoint(svg, event);
   const group = event.target.closest("[data-region-index]");
   event.preventDefault();
   svg.setPointerCapture(event.pointerId);
+  if (event.pointerType === "touch") {
+    fingers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (fingers.size >= 2) {
+      cancelDrag();
+      pan = null;
+      pinch = viewer ? { viewer, distance: fingerDistance(), zoom: zoomOf(viewer) } : null;
+      return;
+    }
+    if (!group) {
+      pan = viewer ? { viewer, x: event.clientX, y: event.clientY } : null;
+      return;
+    }
+  }
   if (group) {
     const box = group.querySelector(".region-box");
     const initial = ["x", "y", "width", "height"].map((a) => Number(box.getAttribute(a)));
-    drag = { svg, group, box, handle: group.querySelector(".region-handle"), start, initial,
+    drag = { pointerId: event.pointerId, svg, group, box, handle: group.querySelector(".region-handle"), start, initial,
              mode: event.target.classList.contains("region-handle") ? "resize" : "move" };
   } else {
     const box = document.createElementNS("http://www.w3.org/2000/svg", "rect");
     box.setAttribute("class", "region-box region-drawing");
     svg.appendChild(box);
-    drag = { svg, box, start, mode: "draw", photoId: editor.getAttribute("data-photo-id") };
+    drag = { pointerId: event.pointerId, svg, box, start, mode: "draw", photoId: editor.getAttribute("data-photo-id") };
   }
 }
 
@@ -498,18 +548,33 @@ function currentBox(event) {
 }
 
 function onPointerMove(event) {
-  if (!drag) return;
-  const [x, y, w, h] = currentBox(event);
-  drag.box.setAttribute("x", x); drag.box.setAttribute("y", y);
-  drag.box.setAttribute("width", w); drag.box.setAttribute("height", h);
-  if (drag.handle) {
-    const size = Number(drag.handle.getAttribute("width"));
-    drag.handle.setAttribute("x", x + w - size); drag.handle.setAttribute("y", y + h - size);
+  if (fingers.has(event.pointerId)) {
+    fingers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (pinch && fingers.size >= 2) {
+      zoomTo(pinch.viewer, Math.min(zoomSteps.at(-1), Math.max(1, pinch.zoom * fingerDistance() / pinch.distance)));
+      return;
+    }
+    if (pan) {
+      const dx = event.clientX - pan.x, dy = event.clientY - pan.y;
+      pan.x = event.clientX;
+      pan.y = event.clientY;
+      const { scrollLeft, scrollTop } = pan.viewer;
+      pan.viewer.scrollBy(-dx, -dy);
+      // at full size the photo cannot scroll: the finger scrolls the page, as anywhere else
+      if (pan.viewer.scrollTop === scrollTop && pan.viewer.scrollLeft === scrollLeft) window.scrollBy(0, -dy);
+      return;
+    }
   }
+  if (!drag || event.pointerId !== drag.pointerId) return;
+  setBox(drag.box, drag.handle, currentBox(event));
 }
 
 function onPointerUp(event) {
-  if (!drag) return;
+  if (fingers.delete(event.pointerId)) {
+    if (fingers.size < 2) pinch = null;
+    if (fingers.size === 0) pan = null;
+  }
+  if (!drag || event.pointerId !== drag.pointerId) return;
   const [x, y, w, h] = currentBox(event).map(Math.round);
   const done = drag;
   drag = null;
@@ -520,18 +585,21 @@ function onPointerUp(event) {
     // Draw the box as the server kept it (inside the photo, or unchanged when refused): a render that changes nothing
     // would leave the dragged-off copy on screen while the stored one is saved.
     station.invokeMethodAsync("OnRegionMoved", Number(done.group.getAttribute("data-region-index")), x, y, w, h).then((kept) => {
-      if (!kept || !done.box.isConnected) return;
-      const [kx, ky, kw, kh] = kept;
-      done.box.setAttribute("x", kx); done.box.setAttribute("y", ky);
-      done.box.setAttribute("width", kw); done.box.setAttribute("height", kh);
-      if (done.handle && done.handle.isConnected) {
-        const size = Number(done.handle.getAttribute("width"));
-        done.handle.setAttribute("x", kx + kw - size); done.handle.setAttribute("y", ky + kh - size);
-      }
+      if (kept && done.box.isConnected) setBox(done.box, done.handle, kept);
     });
   }
+}
+
+/** The browser took the pointer away (a system gesture, a palm): nothing it was doing to a box counts. */
+function onPointerCancel(event) {
+  if (fingers.delete(event.pointerId)) {
+    if (fingers.size < 2) pinch = null;
+    if (fingers.size === 0) pan = null;
+  }
+  if (drag && event.pointerId === drag.pointerId) cancelDrag();
 }
 
 document.addEventListener("pointerdown", onPointerDown);
 document.addEventListener("pointermove", onPointerMove);
 document.addEventListener("pointerup", onPointerUp);
+document.addEventListener("pointercancel", onPointerCancel);

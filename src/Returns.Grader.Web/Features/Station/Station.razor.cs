@@ -131,7 +131,7 @@ public sealed partial class Station : IAsyncDisposable
         ("Arrow keys", "move the chosen box on its photo; Shift+arrows make it wider / narrower, taller / shorter"),
         ("D", "go to the disposition (arrow keys and Enter choose)"),
         ("Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y", "undo / redo the last change to the damage boxes (outside a text field)"),
-        ("+ / − / 0", "the open photo: zoom in, zoom out, fit the screen (drag the scroll bars or swipe to pan; Ctrl+wheel zooms too)"),
+        ("+ / − / 0", "the open photo: zoom in, zoom out, fit the screen (the wheel, the scroll bars or one finger pan; Ctrl+wheel or two fingers zoom)"),
         ("F", "the open photo full screen (Esc leaves it)"),
         ("Esc", "close this list"),
     ];
