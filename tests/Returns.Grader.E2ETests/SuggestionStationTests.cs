@@ -223,6 +223,30 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await page.WaitForFunctionAsync("() => document.fullscreenElement === null");
 
         await viewer.EvaluateAsync("v => v.scrollIntoView({ block: 'start' })");
+        // A corner handle a finger can hit (WCAG 2.5.8: 24 CSS px), at the fitted size on a tablet; it was 16-19.
+        var handle = (await page.Locator("[data-region-editor] .region-handle").First.BoundingBoxAsync())!;
+        Assert.True(handle.Width >= 24 && handle.Height >= 24, $"the corner handle is {handle.Width}x{handle.Height} CSS px");
+        // ... and one finger on the largest box's handle resizes that box, the handle staying on its new corner.
+        var largest = await page.EvaluateAsync<double[]>(@"() => {
+            const groups = [...document.querySelectorAll('[data-region-editor] [data-region-index]')].map(g => ({ g, b: g.querySelector('.region-box').getBoundingClientRect(), h: g.querySelector('.region-handle').getBoundingClientRect() }))
+                .filter(({ g, h }) => document.elementFromPoint(h.left + h.width / 2, h.top + h.height / 2) === g.querySelector('.region-handle'))
+                .sort((p, q) => q.b.width * q.b.height - p.b.width * p.b.height);
+            const { g, h } = groups[0];
+            return [Number(g.dataset.regionIndex), h.left + h.width / 2, h.top + h.height / 2]; }");
+        var resized = page.Locator($"[data-region-editor] [data-region-index='{(int)largest[0]}'] .region-box");
+        var widthText = (await resized.GetAttributeAsync("width"))!;
+        var widthBefore = double.Parse(widthText, System.Globalization.CultureInfo.InvariantCulture);
+        await TouchAsync("touchStart", (largest[1], largest[2]));
+        for (var step = 1; step <= 5; step++)
+        {
+            await TouchAsync("touchMove", (largest[1] - 4 * step, largest[2] - 3 * step)); // smaller: every box can shrink by 20 px
+        }
+        await TouchAsync("touchEnd");
+        await Assertions.Expect(resized).Not.ToHaveAttributeAsync("width", widthText); // as the server kept it
+        Assert.True(double.Parse((await resized.GetAttributeAsync("width"))!, System.Globalization.CultureInfo.InvariantCulture) < widthBefore, "the finger on the corner made the box narrower");
+        var corner = await page.EvaluateAsync<double[]>($"() => {{ const g = document.querySelector(\"[data-region-editor] [data-region-index='{(int)largest[0]}']\"); const b = g.querySelector('.region-box').getBoundingClientRect(), h = g.querySelector('.region-handle').getBoundingClientRect(); return [b.right - (h.left + h.width / 2), b.bottom - (h.top + h.height / 2)]; }}");
+        Assert.All(corner, d => Assert.InRange(d, -1.5, 1.5));
+
         // Two fingers, the first on one of the model's boxes: the photo zooms, no box moves.
         var boxes = await BoxesAsync();
         var (bx, by) = await PointAsync(onABox: true);

@@ -445,11 +445,16 @@ export function attach(dotNetStation) {
   document.addEventListener("click", onViewerClick);
   document.addEventListener("wheel", onViewerWheel, { passive: false });
   watchForItem();
+  watchHandles();
 }
 
 export function detach() {
   itemWatcher?.disconnect();
   itemWatcher = null;
+  handleWatcher?.disconnect();
+  handleWatcher = null;
+  photoSizeWatcher?.disconnect();
+  photoSizeWatcher = null;
   window.removeEventListener("beforeunload", onBeforeUnload);
   document.removeEventListener("keydown", onKeyDown);
   document.removeEventListener("change", onChange);
@@ -488,10 +493,49 @@ const fingerDistance = () => {
 function setBox(box, handle, [x, y, w, h]) {
   box.setAttribute("x", x); box.setAttribute("y", y);
   box.setAttribute("width", w); box.setAttribute("height", h);
-  if (handle && handle.isConnected) {
-    const size = Number(handle.getAttribute("width"));
-    handle.setAttribute("x", x + w - size); handle.setAttribute("y", y + h - size);
+  if (handle && handle.isConnected) placeHandle(handle, [x, y, w, h], Number(handle.getAttribute("width")));
+}
+
+// A box's corner handle is sized on screen, not in the photo's pixels: 28 CSS px at any zoom and on any screen (WCAG
+// 2.5.8 asks 24), centred on the corner so that a small box keeps its middle free to be moved (touch pass, 2026-12-05:
+// handles of a 40th of the photo were 16-19 px on a tablet and covered a small box whole). The page renders the handle
+// without a size; this places it after every render that touches the photo and whenever the photo's size on screen changes.
+const handleScreenSize = 28;
+
+function setIfChanged(element, name, value) {
+  const text = String(value);
+  if (element.getAttribute(name) !== text) element.setAttribute(name, text);
+}
+
+function placeHandle(handle, [x, y, w, h], size) {
+  setIfChanged(handle, "width", size); setIfChanged(handle, "height", size);
+  setIfChanged(handle, "x", x + w - size / 2); setIfChanged(handle, "y", y + h - size / 2);
+}
+
+function fitHandles() {
+  for (const svg of document.querySelectorAll("[data-region-editor] svg")) {
+    const scale = svg.getScreenCTM()?.a;
+    if (!scale) continue;
+    const size = Number((handleScreenSize / scale).toFixed(2));
+    for (const group of svg.querySelectorAll("[data-region-index]")) {
+      const box = group.querySelector(".region-box"), handle = group.querySelector(".region-handle");
+      if (!box || !handle || (drag && drag.box === box)) continue;
+      placeHandle(handle, ["x", "y", "width", "height"].map((a) => Number(box.getAttribute(a))), size);
+    }
   }
+}
+
+let handleWatcher = null;
+let photoSizeWatcher = null;
+
+function watchHandles() {
+  photoSizeWatcher = new ResizeObserver(fitHandles);
+  handleWatcher = new MutationObserver(() => {
+    for (const editor of document.querySelectorAll("[data-region-editor]")) photoSizeWatcher.observe(editor);
+    fitHandles();
+  });
+  handleWatcher.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["x", "y", "width", "height"] });
+  fitHandles();
 }
 
 /** Undoes on screen what the pointer was doing to a box; the server never heard of it. */
