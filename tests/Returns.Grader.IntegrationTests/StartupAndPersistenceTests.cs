@@ -8,6 +8,30 @@ namespace Returns.Grader.IntegrationTests;
 
 public sealed class StartupAndPersistenceTests
 {
+    /// <summary>
+    /// Nodes that start together on an empty PostgreSQL database apply the migrations once (two-node pass, 2026-12-05:
+    /// two nodes started in the same second, both applied the second migration, and one died on "column already exists").
+    /// Four at once, as a deployment that starts its nodes together does; each must finish with the whole schema.
+    /// </summary>
+    [Theory, OnPostgres]
+    public async Task NodesStartingTogether_MigrateAnEmptyDatabaseOnce(DatabaseProvider provider)
+    {
+        using var database = TestDatabase.Create(provider);
+        PostgresGraderDb NewContext() => new(new DbContextOptionsBuilder<PostgresGraderDb>()
+            .UseNpgsql(database.ConnectionString, pg => pg.EnableRetryOnFailure()).Options);
+
+        var nodes = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            await using var db = NewContext();
+            await DataRegistration.MigrateAsync(db, CancellationToken.None);
+        })).ToList();
+        await Task.WhenAll(nodes);
+
+        await using var check = NewContext();
+        Assert.Empty(await check.Database.GetPendingMigrationsAsync());
+        Assert.Equal(check.Database.GetMigrations().Count(), (await check.Database.GetAppliedMigrationsAsync()).Count());
+    }
+
     [Theory, OnSqlite, OnPostgres]
     public async Task Restart_KeepsItemsPhotosAndDecisions(DatabaseProvider provider)
     {

@@ -210,9 +210,19 @@ public sealed class TwoNodeCluster : IAsyncLifetime
             ["Grader:Review:AuditShare"] = "0",
             ["Grader:Review:BlindShare"] = "0",
         };
-        // One after the other: both would run the migrations at once otherwise (a release step's job in production).
-        _a = await AppProcess.StartAsync(DataA, settings);
-        _b = await AppProcess.StartAsync(DataB, settings);
+        // Together, on an empty database, as a deployment starts its nodes: they take turns on the migrations (one died on
+        // "column already exists" when they did not; StartupAndPersistenceTests has the four-at-once case).
+        var a = AppProcess.StartAsync(DataA, settings);
+        var b = AppProcess.StartAsync(DataB, settings);
+        try
+        {
+            await Task.WhenAll(a, b);
+        }
+        finally
+        {
+            _a = a.IsCompletedSuccessfully ? a.Result : null;
+            _b = b.IsCompletedSuccessfully ? b.Result : null;
+        }
     }
 
     public Task DisposeAsync()

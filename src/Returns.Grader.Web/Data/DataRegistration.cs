@@ -83,7 +83,53 @@ public static partial class DataRegistration
         }
         var factory = app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
         await using var db = await factory.CreateDbContextAsync();
-        await db.Database.MigrateAsync();
+        await MigrateAsync(db, CancellationToken.None);
+    }
+
+    /// <summary>The key of the PostgreSQL advisory lock nodes take turns on while they migrate ("GraderMg").</summary>
+    private const long MigrationLockKey = 0x4772616465724D67;
+
+    /// <summary>
+    /// Applies pending migrations; on PostgreSQL, one node at a time. EF's own PostgreSQL migration lock is a table lock
+    /// held by each migration's transaction, so between two migrations another node read the history and applied the
+    /// next one too: two nodes started together on an empty database, and one died on "column already exists"
+    /// (two-node pass, 2026-12-05; the test reproduced it every time). A session advisory lock around the whole run makes
+    /// them take turns, and the later ones find nothing pending. SQL Server's EF lock (sp_getapplock) is held by the
+    /// session for the whole run already; SQLite is one node's file.
+    /// </summary>
+    public static async Task MigrateAsync(GraderDb db, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        if (db is not PostgresGraderDb)
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+            return;
+        }
+        try
+        {
+            await db.Database.OpenConnectionAsync(cancellationToken);
+        }
+        catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.InvalidCatalogName)
+        {
+            await db.Database.MigrateAsync(cancellationToken); // no database yet: EF creates it (nothing to take turns on)
+            return;
+        }
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            try
+            {
+                await db.Database.MigrateAsync(cancellationToken);
+            }
+            finally
+            {
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     /// <summary>The app asks for GraderDb; the registered provider's subclass (and its migrations) answers.</summary>

@@ -309,7 +309,21 @@ public sealed partial class ModelRegistry(
             RegisteredBy = "configuration", RegisteredAt = now, ActivatedAt = anyActive ? null : now, StateChangedAt = now,
         });
         db.AuditEvents.Add(Audit(now, "configuration", "Configuration", "model.registered", manifest.ModelVersion, new { source, state = anyActive ? "retired" : "active" }));
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Nodes starting together on a new database both found the version unregistered and the unique index kept
+            // one: registered by another node at the same moment is registered (two-node start, 2026-12-05: the other
+            // node died here). The folder this node copied is the same model's, under the same name.
+            await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (!await again.RegisteredModels.AnyAsync(m => m.ModelVersion == manifest.ModelVersion, cancellationToken))
+            {
+                throw;
+            }
+        }
     }
 
     /// <summary>
