@@ -164,6 +164,29 @@ public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<G
         Assert.Equal(3, (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions").GetArrayLength());
     }
 
+    /// <summary>
+    /// Copies of one grade arriving at once (a client's retry that overtook the first try, or reached another node) are
+    /// one decision, and every copy hears so: 201 once, 200 for the others (two-node pass, 2026-12-05: the later copy got
+    /// 409 "changed by someone else at the same moment" for the caller's own grade). Six copies at once, many times.
+    /// </summary>
+    [Theory, OnSqlite, OnPostgres]
+    public async Task CopiesOfOneGradeAtOnce_AreOneDecision_AndNoneIsTold_SomeoneElseChangedIt(DatabaseProvider provider)
+    {
+        var app = apps[provider];
+        for (var round = 0; round < 5; round++)
+        {
+            var (client, id, _) = await ItemWithPhotoAsync(app);
+            var grade = new { grade = "VeryGood", disposition = "resell_used", notes = "copy" };
+            var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", grade)));
+
+            Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"a copy was answered {(int)a.StatusCode}: {a.Content.ReadAsStringAsync().Result}"));
+            Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
+            var ids = await Task.WhenAll(answers.Select(async a => (await a.ReadJsonAsync()).GetProperty("id").GetString()));
+            Assert.Single(ids.Distinct());
+            Assert.Equal(1, (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions").GetArrayLength());
+        }
+    }
+
     [Theory, OnSqlite, OnPostgres]
     public async Task Grade_WithUnknownValuesAndABoxOutsideThePhoto_IsValidationProblemNamingEachField(DatabaseProvider provider)
     {

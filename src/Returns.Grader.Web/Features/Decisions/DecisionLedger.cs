@@ -86,7 +86,22 @@ public sealed class DecisionLedger(
         // open task follows it (and the item stays in review). Left on the replaced grade, an approval stored that grade
         // as final and undid the correction (exploratory pass, 2026-12-05).
         await OpenReviewAsync(db, item, decision, reasons, counts, cancellationToken);
-        await SaveAsync(db, item, counts, cancellationToken);
+        try
+        {
+            await SaveAsync(db, item, counts, cancellationToken);
+        }
+        catch (ConcurrencyConflictException)
+        {
+            // Another copy of this very grade was stored first (a retry that overtook the first try, or reached another
+            // node): that copy is this decision, not someone else's change (two-node pass, 2026-12-05: 409 for one's own grade).
+            await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var now = await again.ReturnItems.AsNoTracking().SingleAsync(i => i.Id == itemId, cancellationToken);
+            if (await SameAsCurrentAsync(again, now, decision, cancellationToken) is { } stored)
+            {
+                return (DecisionSummary.Of(stored), true);
+            }
+            throw;
+        }
         return (DecisionSummary.Of(decision), false);
     }
 
