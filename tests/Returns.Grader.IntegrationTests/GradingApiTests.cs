@@ -187,6 +187,43 @@ public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<G
         }
     }
 
+    /// <summary>
+    /// A supervisor's decision sent again, or in copies at once, is the final label already stored: 200 with it, not 409
+    /// "already decided" (two-node pass, 2026-12-05). Another decision on the decided task, or another supervisor's, is
+    /// still refused.
+    /// </summary>
+    [Theory, OnSqlite, OnPostgres]
+    public async Task ASupervisorsDecisionSentAgain_IsTheFinalLabelAlreadyStored(DatabaseProvider provider)
+    {
+        var app = apps[provider];
+        var supervisor = app.ApiClient("dev-supervisor");
+        async Task<string> ClaimedTaskAsync()
+        {
+            var (client, id, _) = await ItemWithPhotoAsync(app);
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used", flagForReview = true })).StatusCode);
+            var task = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString()!;
+            Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+            return task;
+        }
+        var decision = new { grade = "Acceptable", disposition = "liquidate", reasonCode = "wrong_grade", notes = "dent on the lid" };
+
+        var task = await ClaimedTaskAsync();
+        var first = await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", decision);
+        var again = await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", decision);
+        Assert.Equal(HttpStatusCode.Created, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal((await first.ReadJsonAsync()).GetProperty("id").GetString(), (await again.ReadJsonAsync()).GetProperty("id").GetString());
+        Assert.Equal(HttpStatusCode.Conflict, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", decision with { notes = "changed my mind" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await app.ApiClient("dev-admin").PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", decision)).StatusCode);
+
+        // Copies at once: one label, every copy told so.
+        var copied = await ClaimedTaskAsync();
+        var answers = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => supervisor.PostAsJsonAsync($"/api/v1/review-queue/{copied}/decision", decision)));
+        Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Created or HttpStatusCode.OK, $"a copy was answered {(int)a.StatusCode}"));
+        Assert.Single(answers, a => a.StatusCode == HttpStatusCode.Created);
+        Assert.Single((await Task.WhenAll(answers.Select(async a => (await a.ReadJsonAsync()).GetProperty("id").GetString()))).Distinct());
+    }
+
     [Theory, OnSqlite, OnPostgres]
     public async Task Grade_WithUnknownValuesAndABoxOutsideThePhoto_IsValidationProblemNamingEachField(DatabaseProvider provider)
     {

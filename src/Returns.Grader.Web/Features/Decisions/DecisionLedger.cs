@@ -113,23 +113,56 @@ public sealed class DecisionLedger(
             return null;
         }
         var current = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == currentId, cancellationToken);
+        var same = (current.Kind == DecisionKind.Review) == (candidate.Kind == DecisionKind.Review) && SaysTheSame(current, candidate);
+        // A photo kept after the grade makes the same words a new label: it covers that photo too.
+        return same && !await db.Photos.AnyAsync(p => p.ReturnItemId == item.Id && p.UploadedAt > current.DecidedAt, cancellationToken) ? current : null;
+    }
+
+    /// <summary>The same person's same words: grade, disposition, what was prefilled, notes, reasons, flag and every box.</summary>
+    private static bool SaysTheSame(GradeDecision current, GradeDecision candidate)
+    {
         static string Regions(IEnumerable<DamageRegion> damage) => string.Join(';',
             damage.Select(r => $"{r.PhotoId}|{r.Type}|{r.X},{r.Y},{r.Width},{r.Height}|{r.Source}").Order(StringComparer.Ordinal));
-        var same = current.Kind != DecisionKind.Review && current.ActorId == candidate.ActorId
+        return current.ActorId == candidate.ActorId
             && current.Grade == candidate.Grade && current.Disposition == candidate.Disposition
             && current.GradePrefilled == candidate.GradePrefilled && current.DispositionPrefilled == candidate.DispositionPrefilled
             && current.Notes == candidate.Notes && current.ContradictionReason == candidate.ContradictionReason
-            && current.FlaggedForReview == candidate.FlaggedForReview
+            && current.ReasonCode == candidate.ReasonCode && current.FlaggedForReview == candidate.FlaggedForReview
             && Regions(current.Damage) == Regions(candidate.Damage);
-        // A photo kept after the grade makes the same words a new label: it covers that photo too.
-        return same && !await db.Photos.AnyAsync(p => p.ReturnItemId == item.Id && p.UploadedAt > current.DecidedAt, cancellationToken) ? current : null;
     }
 
     /// <summary>
     /// The supervisor's decision: needs their live lease and an item nobody changed since the claim; it becomes the
     /// item's final label (a new decision superseding the grader's, nothing overwritten).
     /// </summary>
-    public async Task<DecisionSummary> DecideReviewAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken)
+    public async Task<DecisionSummary> DecideReviewAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken) =>
+        (await DecideReviewOrReplayAsync(taskId, request, actor, cancellationToken)).Decision;
+
+    /// <summary>
+    /// <see cref="DecideReviewAsync"/>, saying whether it was a replay: the supervisor who decided the task sending the
+    /// same decision again (a retry after a timeout, or a copy at the same moment) gets that decision back, not "already
+    /// decided" (two-node pass, 2026-12-05), as a grader's resent grade does (ADR 0038).
+    /// </summary>
+    public async Task<(DecisionSummary Decision, bool Replayed)> DecideReviewOrReplayAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await DecideReviewOnceAsync(taskId, request, actor, cancellationToken), false);
+        }
+        catch (Exception e) when (e is ConcurrencyConflictException or ItemRegradedSinceClaimException)
+        {
+            // A copy of this decision got there first: which refusal the later copy meets depends on the moment it read
+            // the task and the item, so each is looked at again the same way.
+            var stored = await StoredCopyOfAsync(taskId, request, actor, cancellationToken);
+            if (stored is null)
+            {
+                throw;
+            }
+            return (stored, true);
+        }
+    }
+
+    private async Task<DecisionSummary> DecideReviewOnceAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(actor);
@@ -174,6 +207,25 @@ public sealed class DecisionLedger(
         task.LeaseExpiresAt = null;
         await SaveAsync(db, item, counts, cancellationToken);
         return DecisionSummary.Of(decision);
+    }
+
+    /// <summary>
+    /// After a refusal (the task decided, the item changed since the claim, or a save that lost a race): the decision
+    /// that closed the task, when it is this supervisor's saying what <paramref name="request"/> says; else null.
+    /// </summary>
+    private async Task<DecisionSummary?> StoredCopyOfAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var task = await db.ReviewTasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
+        var item = task is null ? null : await db.ReturnItems.AsNoTracking().SingleAsync(i => i.Id == task.ReturnItemId, cancellationToken);
+        if (task is not { Status: ReviewStatus.Decided } || item is null || task.ResolutionDecisionId != item.CurrentDecisionId)
+        {
+            return null;
+        }
+        var candidate = await BuildDecisionAsync(db, item,
+            new GradeRequest(request.Grade, request.Disposition, request.Damage, request.Notes), actor, request.ReasonCode, cancellationToken);
+        candidate.Kind = DecisionKind.Review; // built to be compared, never added
+        return await SameAsCurrentAsync(db, item, candidate, cancellationToken) is { } current ? DecisionSummary.Of(current) : null;
     }
 
     /// <summary>

@@ -323,4 +323,8 @@ public sealed class ReviewDesk(
     /// <summary>The supervisor's decision, recorded by the decision ledger: it becomes the item's final label.</summary>
     public Task<DecisionSummary> DecideAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken) =>
         decisions.DecideReviewAsync(taskId, request, actor, cancellationToken);
+
+    /// <summary><see cref="DecideAsync"/>, saying whether the same supervisor had sent this very decision already (a retry).</summary>
+    public Task<(DecisionSummary Decision, bool Replayed)> DecideOrReplayAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken) =>
+        decisions.DecideReviewOrReplayAsync(taskId, request, actor, cancellationToken);
 }

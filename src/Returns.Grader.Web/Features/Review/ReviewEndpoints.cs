@@ -71,15 +71,18 @@ public static class ReviewEndpoints
             .WithSummary("Approves each listed open task where the model's suggestion, the grader's grade and the rubric agree and the disposition follows the site's rules (not flagged ones, audits or the caller's own grades); says why any was left.");
 
         api.MapPost("/{taskId}/decision", async (Guid taskId, ReviewDecisionRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
-            Results.Created($"/api/v1/review-queue/{taskId}", await queue.DecideAsync(taskId, request, Actor.From(http.User), cancellationToken)))
+            await queue.DecideOrReplayAsync(taskId, request, Actor.From(http.User), cancellationToken) is var (decision, replayed) && replayed
+                ? Results.Ok(decision) // the same supervisor's same decision, sent again: the one stored
+                : Results.Created($"/api/v1/review-queue/{taskId}", decision))
             .RequireRateLimiting(RateLimitPolicies.Grades)
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<DecisionSummary>(StatusCodes.Status201Created)
+            .Produces<DecisionSummary>(StatusCodes.Status200OK)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("The supervisor's decision (grade body of the station + reasonCode): the item's final label. 409 without the lease or if the item changed since the claim.");
+            .WithSummary("The supervisor's decision (grade body of the station + reasonCode): the item's final label. 409 without the lease or if the item changed since the claim; 200 with the stored decision when the same supervisor sends the same decision again.");
         return app;
     }
 }
