@@ -66,6 +66,23 @@ public sealed class PhotoStoreAppTests
         Assert.Contains("Grader:Storage:AccountUrl", error.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A mistyped account key stops the start with the setting's name and not the key (two-node pass, 2026-12-05: a bare
+    /// "No valid combination of account information found" under a dependency-injection stack).
+    /// </summary>
+    [Fact]
+    public void AzureBlob_WithAConnectionStringTheSdkCannotRead_TheAppRefusesToStart_NamingTheSetting_NotTheKey()
+    {
+        using var app = new GraderAppFactory();
+        app.Settings["Grader:Storage:Provider"] = "AzureBlob";
+        app.Settings["ConnectionStrings:Blobs"] = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=not-base64-SECRETPART;BlobEndpoint=http://127.0.0.1:1/devstoreaccount1;";
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains("ConnectionStrings:Blobs is not a storage connection string", error.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain("SECRETPART", error.Message, StringComparison.Ordinal);
+    }
+
     [Theory, OnFileSystemStore, OnAzurite]
     public async Task Sweep_RemovesOnlyOldOrphans_NeverARecordedPhotoOrAYoungOne(StorageProvider storage)
     {

@@ -45,9 +45,21 @@ public static class PhotoRegistration
         {
             throw new InvalidOperationException("The blob container is only used with Grader:Storage:Provider = AzureBlob.");
         }
-        var service = string.IsNullOrWhiteSpace(storage.ConnectionString)
-            ? new BlobServiceClient(storage.AccountUrl, new DefaultAzureCredential())
-            : new BlobServiceClient(storage.ConnectionString);
-        return service.GetBlobContainerClient(storage.Container);
+        if (!string.IsNullOrWhiteSpace(storage.ConnectionString))
+        {
+            try
+            {
+                return new BlobServiceClient(storage.ConnectionString).GetBlobContainerClient(storage.Container);
+            }
+            catch (Exception e) when (e is FormatException or ArgumentException)
+            {
+                // Said in the setting's name, without the string (it holds the key): a two-node pass's mistyped account key
+                // ended the process with a bare "No valid combination of account information found" and a DI stack.
+                throw new InvalidOperationException(
+                    $"ConnectionStrings:Blobs is not a storage connection string the Azure SDK can read ({e.Message}). Copy it again from the " +
+                    "storage account's Access keys (or a SAS), or use Grader:Storage:AccountUrl with a managed identity instead.");
+            }
+        }
+        return new BlobServiceClient(storage.AccountUrl, new DefaultAzureCredential()).GetBlobContainerClient(storage.Container);
     }
 }
