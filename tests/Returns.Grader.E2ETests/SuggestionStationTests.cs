@@ -169,14 +169,20 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
     /// instead of panning; a pinch moved one of the model's boxes (the second finger took over the first one's drag) and
     /// did not zoom; full screen showed the photo alone, with nothing a finger could tap to leave it. Now one finger pans,
     /// two zoom and leave every box as it was, "Add box" is a finger's way to a new box, and full screen keeps its
-    /// buttons. Touches are the browser's own (Chrome DevTools Protocol Input.dispatchTouchEvent).
+    /// buttons; the grades no longer move under the finger when the suggestion and its boxes arrive. Touches are the
+    /// browser's own (Chrome DevTools Protocol Input.dispatchTouchEvent).
     /// </summary>
     [Fact]
     public async Task OnATablet_OneFingerPans_TwoFingersZoom_NeitherChangesABox_AndFullScreenIsLeftByTouch()
     {
         var plate = ApiJson.UniquePlate("E2E");
         var page = await OpenOnStationAsync(plate, "Tia Tablet", tablet: true);
+        // The grades stay under the finger while the photo's suggestion and boxes arrive (they moved 274 px down).
+        Task<double> GradeRowAsync() => page.EvaluateAsync<double>("() => document.querySelector('[data-grade=Good]').getBoundingClientRect().top + window.scrollY");
+        var gradesBefore = await GradeRowAsync();
         await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
+        await Assertions.Expect(page.Locator("[data-testid=regions] [data-region-source]").First).ToBeVisibleAsync();
+        Assert.Equal(gradesBefore, await GradeRowAsync(), 1.0);
         Assert.True((await GetItemAsync(plate)).GetProperty("suggestion").GetProperty("damage").GetArrayLength() > 0, "the sample photo should give suggested regions");
         await page.GetByTestId("open-photo").TapAsync();
         var viewer = page.GetByTestId("photo-viewer");
