@@ -87,7 +87,7 @@ public sealed class AccessibilityTests(BrowserAppWithModelFixture fixture, ITest
         await page.AddScriptTagAsync(new PageAddScriptTagOptions { Path = axe });
         var violations = await page.EvaluateAsync<JsonElement>(
             """
-            async () => (await axe.run(document, { resultTypes: ["violations"] })).violations.map(v => ({
+            async () => (await axe.run(document, { resultTypes: ["violations"], rules: { "target-size": { enabled: true } } })).violations.map(v => ({
               id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" ")) }))
             """);
         var lines = new List<string>();
