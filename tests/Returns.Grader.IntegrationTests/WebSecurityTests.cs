@@ -290,6 +290,46 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.Contains("login.microsoftonline.com", grade.Headers.GetValues("Content-Security-Policy").Single(), StringComparison.Ordinal); // Entra's sign-out form target
     }
 
+    /// <summary>
+    /// With Entra ID sign-in there are no API keys: a 401 said "send one API key this app knows in X-Api-Key" and the
+    /// OpenAPI document offered an X-Api-Key scheme, sending an integrator looking for a key that does not exist. Both
+    /// now name an Entra ID bearer token.
+    /// </summary>
+    [Fact]
+    public async Task OutsideDevelopment_The401AndTheOpenApiDocument_NameABearerToken_NotAnApiKey()
+    {
+        using var production = new GraderAppFactory { EnvironmentName = "Production" };
+        production.Settings["Grader:Vision:ModelDirectory"] = "";
+        production.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
+        production.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        var anonymous = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        var refused = await anonymous.GetAsync("/api/v1/review-queue");
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        var detail = (await refused.ReadJsonAsync()).GetProperty("detail").GetString()!;
+        Assert.Contains("Authorization: Bearer", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("X-Api-Key", detail, StringComparison.Ordinal);
+
+        using var signedIn = new GraderAppFactory
+        {
+            EnvironmentName = "Production",
+            TestServices = services =>
+            {
+                services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAdminHandler>(TestAdminHandler.SchemeName, _ => { });
+                services.PostConfigure<PolicySchemeOptions>("Grader", o => o.ForwardDefaultSelector = _ => TestAdminHandler.SchemeName);
+            },
+        };
+        foreach (var (key, value) in production.Settings)
+        {
+            signedIn.Settings[key] = value;
+        }
+        var document = await (await signedIn.CreateClient().GetAsync("/openapi/v1.json")).ReadJsonAsync();
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("bearer", schemes.GetProperty("EntraBearer").GetProperty("scheme").GetString());
+        Assert.False(schemes.TryGetProperty("ApiKey", out _), "no API key scheme outside the local sign-in");
+        Assert.DoesNotContain("X-Api-Key", document.GetRawText(), StringComparison.Ordinal);
+    }
+
     private static void AssertSecurityHeaders(HttpResponseMessage response)
     {
         string Header(string name) => response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : "";

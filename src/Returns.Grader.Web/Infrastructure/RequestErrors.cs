@@ -123,6 +123,12 @@ public static partial class RequestErrors
         if (context.ProblemDetails.Detail is null)
         {
             Explain(context.ProblemDetails, context.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize);
+            if (context.ProblemDetails.Status == StatusCodes.Status401Unauthorized
+                && context.HttpContext.RequestServices.GetService<Auth.SignInMode>() is { IsLocal: false })
+            {
+                // With Entra ID there are no API keys: the development wording sent integrators looking for one.
+                context.ProblemDetails.Detail = "No valid credentials: send an Entra ID access token for this app as \"Authorization: Bearer <token>\", or sign in.";
+            }
         }
     }
 
