@@ -17,6 +17,9 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
             .TryGetProperty("familiarity", out var familiarity) && familiarity.TryGetProperty("prefill_min_confidence", out var minimum)
             && minimum.ValueKind == JsonValueKind.Number ? minimum.GetDouble() : null;
 
+    private const string StageIsFullScreen = "() => document.fullscreenElement !== null && document.querySelector('[data-photo-stage]')?.hasAttribute('data-stage-fullscreen') === true";
+    private const string StageIsNotFullScreen = "() => document.fullscreenElement === null && !document.querySelector('[data-photo-stage]')?.hasAttribute('data-stage-fullscreen')";
+
     private async Task<IPage> OpenOnStationAsync(string plate, string associate, bool tablet = false)
     {
         await Fixture.App.ApiClient().CreateItemAsync(plate);
@@ -159,9 +162,9 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.InRange((await editor.BoundingBoxAsync())!.Width, fit - 1, fit + 1);
 
         await page.GetByTestId("fullscreen").ClickAsync();
-        await page.WaitForFunctionAsync("() => document.fullscreenElement?.matches('[data-photo-stage]') === true"); // the photo with its buttons
+        await page.WaitForFunctionAsync(StageIsFullScreen); // the photo with its buttons
         await page.Keyboard.PressAsync("f");
-        await page.WaitForFunctionAsync("() => document.fullscreenElement === null");
+        await page.WaitForFunctionAsync(StageIsNotFullScreen);
     }
 
     /// <summary>
@@ -221,12 +224,15 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await Assertions.Expect(page.Locator("[data-testid=regions] [data-region-source]")).ToHaveCountAsync(rows + 1);
         await Assertions.Expect(page.Locator("[data-testid=regions] [data-region-source=added]")).ToHaveCountAsync(1);
 
-        // Full screen keeps its buttons, and one of them leaves it.
+        // Full screen keeps its buttons and lists (the type of new damage can be chosen there), and a tap leaves it.
         await page.GetByTestId("fullscreen").TapAsync();
-        await page.WaitForFunctionAsync("() => document.fullscreenElement?.matches('[data-photo-stage]') === true");
-        Assert.True(await page.EvaluateAsync<bool>("() => document.fullscreenElement.contains(document.querySelector('[data-testid=zoom-fit]'))"));
+        await page.WaitForFunctionAsync(StageIsFullScreen);
+        await Assertions.Expect(page.GetByTestId("zoom-fit")).ToBeInViewportAsync();
+        await page.Locator("[data-testid=new-region-type]:visible").TapAsync();
+        await page.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Dent" }).TapAsync();
+        await Assertions.Expect(page.Locator("[data-testid=new-region-type]:visible")).ToContainTextAsync("Dent");
         await page.GetByTestId("fullscreen").TapAsync();
-        await page.WaitForFunctionAsync("() => document.fullscreenElement === null");
+        await page.WaitForFunctionAsync(StageIsNotFullScreen);
 
         await viewer.EvaluateAsync("v => v.scrollIntoView({ block: 'start' })");
         // A corner handle a finger can hit (WCAG 2.5.8: 24 CSS px), at the fitted size on a tablet; it was 16-19.
@@ -253,8 +259,38 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         var corner = await page.EvaluateAsync<double[]>($"() => {{ const g = document.querySelector(\"[data-region-editor] [data-region-index='{(int)largest[0]}']\"); const b = g.querySelector('.region-box').getBoundingClientRect(), h = g.querySelector('.region-handle').getBoundingClientRect(); return [b.right - (h.left + h.width / 2), b.bottom - (h.top + h.height / 2)]; }}");
         Assert.All(corner, d => Assert.InRange(d, -1.5, 1.5));
 
-        // Two fingers, the first on one of the model's boxes: the photo zooms, no box moves.
+        // A finger's wobble on a box, and a quick swipe that starts on one, leave it where it is (the swipe pans).
         var boxes = await BoxesAsync();
+        var (wx, wy) = await PointAsync(onABox: true);
+        await TouchAsync("touchStart", (wx, wy));
+        await TouchAsync("touchMove", (wx + 3, wy + 2));
+        await TouchAsync("touchEnd");
+        await TouchAsync("touchStart", (wx, wy));
+        for (var step = 1; step <= 4; step++)
+        {
+            await TouchAsync("touchMove", (wx - 20 * step, wy));
+        }
+        await TouchAsync("touchEnd");
+        Assert.Equal(boxes, await BoxesAsync());
+        await Assertions.Expect(page.Locator("[data-region-editor] .region-box[data-held]")).ToHaveCountAsync(0);
+
+        // Held still on a box, a finger takes it (shown dashed) and moves it.
+        var (tx, ty) = await PointAsync(onABox: true);
+        var taken = page.Locator($"[data-region-editor] [data-region-index='{await page.EvaluateAsync<string>("([x, y]) => document.elementFromPoint(x, y).closest('[data-region-index]').dataset.regionIndex", new[] { tx, ty })}'] .region-box");
+        var takenAt = await taken.GetAttributeAsync("x");
+        await TouchAsync("touchStart", (tx, ty));
+        await Assertions.Expect(page.Locator("[data-region-editor] .region-box[data-held]")).ToHaveCountAsync(1);
+        for (var step = 1; step <= 4; step++)
+        {
+            await TouchAsync("touchMove", (tx + 10 * step, ty + 5 * step));
+        }
+        await TouchAsync("touchEnd");
+        await Assertions.Expect(taken).Not.ToHaveAttributeAsync("x", takenAt!);
+        await Assertions.Expect(taken).ToHaveAttributeAsync("x", new System.Text.RegularExpressions.Regex(@"^\d+$")); // as the server kept it
+        await Assertions.Expect(page.Locator("[data-region-editor] .region-box[data-held]")).ToHaveCountAsync(0);
+
+        // Two fingers, the first on one of the model's boxes: the photo zooms, no box moves.
+        boxes = await BoxesAsync();
         var (bx, by) = await PointAsync(onABox: true);
         var other = (X: bx + 60 < 1000 ? bx + 60 : bx - 60, Y: by);
         await TouchAsync("touchStart", (bx, by));

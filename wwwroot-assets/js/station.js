@@ -150,11 +150,27 @@ function zoomStep(viewer, direction) {
   zoomTo(viewer, next ?? current);
 }
 
-// Full screen takes the whole panel, its buttons with the photo: a tablet has no Esc or F key to come back with
-// (touch pass, 2026-12-05: only the photo went full screen, and nothing on it could be tapped to leave).
+// Full screen shows the whole panel, its buttons with the photo: a tablet has no Esc or F key to come back with (touch
+// pass, 2026-12-05: only the photo went full screen, and nothing on it could be tapped to leave). The page goes full
+// screen and the panel covers it, rather than the panel alone: MudBlazor draws its lists' options at the page's end,
+// which a full-screen panel would not show (the type of new damage could not be chosen).
 function toggleFullscreen(viewer) {
-  if (document.fullscreenElement) document.exitFullscreen();
-  else (viewer.closest("[data-photo-stage]") ?? viewer).requestFullscreen?.();
+  if (document.fullscreenElement) {
+    document.exitFullscreen();
+    return;
+  }
+  const stage = viewer.closest("[data-photo-stage]");
+  if (!stage) {
+    viewer.requestFullscreen?.();
+    return;
+  }
+  stage.setAttribute("data-stage-fullscreen", "");
+  document.documentElement.requestFullscreen?.().catch(() => stage.removeAttribute("data-stage-fullscreen"));
+}
+
+function onFullscreenChange() {
+  if (document.fullscreenElement) return;
+  for (const stage of document.querySelectorAll("[data-stage-fullscreen]")) stage.removeAttribute("data-stage-fullscreen");
 }
 
 const viewerKeys = {
@@ -444,6 +460,7 @@ export function attach(dotNetStation) {
   document.addEventListener("drop", onDrop);
   document.addEventListener("click", onViewerClick);
   document.addEventListener("wheel", onViewerWheel, { passive: false });
+  document.addEventListener("fullscreenchange", onFullscreenChange);
   watchForItem();
   watchHandles();
 }
@@ -463,20 +480,26 @@ export function detach() {
   document.removeEventListener("drop", onDrop);
   document.removeEventListener("click", onViewerClick);
   document.removeEventListener("wheel", onViewerWheel);
+  document.removeEventListener("fullscreenchange", onFullscreenChange);
   station = null;
 }
 
 // ---- Region editor: move, resize and draw damage boxes on a photo with mouse, pen or touch (pointer events).
-// The box follows the pointer locally; .NET hears about it once, when the pointer is released.
-// Fingers (touch pass, 2026-12-05): one finger on a box moves it, on its corner resizes it, and on the photo pans it -
-// it never draws, because a swipe to pan drew a box of damage nobody chose; a new box comes from "Add box" (or B).
-// Two fingers pinch-zoom the photo, and a second finger cancels what the first one was doing to a box: a pinch moved a
-// box before, the second finger's down taking over the first one's drag.
+// The box follows the pointer locally; .NET hears about it once, when the pointer is released, and only if it travelled
+// (a click, or a finger's wobble, is not an edit).
+// Fingers (touch pass, 2026-12-05): one finger pans the photo - it never draws, because a swipe to pan drew a box of
+// damage nobody chose; a new box comes from "Add box" (or B). A finger held still on a box for a moment takes it and
+// moves it; on a box's corner it resizes at once. Two fingers anywhere on the photo pinch-zoom it and undo what the first
+// one was doing to a box (a pinch moved a box: the second finger took over the first one's drag). One pointer edits at
+// a time: a palm resting while a pen edits is ignored, any other pointer undoes the edit in progress.
 
 let drag = null;
 const fingers = new Map(); // pointerId -> { x, y } of the fingers on the photo
 let pan = null; // { viewer, x, y }: one finger on the photo
 let pinch = null; // { viewer, distance, zoom }: two fingers
+let hold = null; // { pointerId, x, y, timer }: a finger resting on a box, not yet holding it
+const holdDelay = 350; // ms a finger rests on a box before it takes it
+const slop = { touch: 8, pen: 4, mouse: 3 }; // CSS px a pointer travels before its drag is an edit
 
 function photoPoint(svg, event) {
   const point = svg.createSVGPoint();
@@ -543,42 +566,80 @@ function cancelDrag() {
   if (!drag) return;
   if (drag.mode === "draw") drag.box.remove();
   else setBox(drag.box, drag.handle, drag.initial);
+  drag.box.removeAttribute("data-held");
   drag = null;
 }
 
-function onPointerDown(event) {
-  const editor = event.target instanceof Element ? event.target.closest("[data-region-editor]") : null;
-  if (!editor || !station || event.button > 0) return;
+function cancelHold() {
+  if (!hold) return;
+  clearTimeout(hold.timer);
+  hold = null;
+}
+
+/** A drag of a box (or, with no box, the drawing of one) by the pointer at (clientX, clientY). */
+function startDrag(pointer, editor, group, onHandle) {
   const svg = editor.querySelector("svg");
-  const viewer = editor.closest("[data-photo-viewer]");
-  const start = photoPoint(svg, event);
-  const group = event.target.closest("[data-region-index]");
-  event.preventDefault();
-  svg.setPointerCapture(event.pointerId);
-  if (event.pointerType === "touch") {
-    fingers.set(event.pointerId, { x: event.clientX, y: event.clientY });
-    if (fingers.size >= 2) {
-      cancelDrag();
-      pan = null;
-      pinch = viewer ? { viewer, distance: fingerDistance(), zoom: zoomOf(viewer) } : null;
-      return;
-    }
-    if (!group) {
-      pan = viewer ? { viewer, x: event.clientX, y: event.clientY } : null;
-      return;
-    }
-  }
+  const start = photoPoint(svg, pointer);
+  const common = { pointerId: pointer.pointerId, pointerType: pointer.pointerType, svg, start, from: { x: pointer.clientX, y: pointer.clientY }, moved: false };
   if (group) {
     const box = group.querySelector(".region-box");
     const initial = ["x", "y", "width", "height"].map((a) => Number(box.getAttribute(a)));
-    drag = { pointerId: event.pointerId, svg, group, box, handle: group.querySelector(".region-handle"), start, initial,
-             mode: event.target.classList.contains("region-handle") ? "resize" : "move" };
+    drag = { ...common, group, box, handle: group.querySelector(".region-handle"), initial, mode: onHandle ? "resize" : "move" };
   } else {
     const box = document.createElementNS("http://www.w3.org/2000/svg", "rect");
     box.setAttribute("class", "region-box region-drawing");
     svg.appendChild(box);
-    drag = { pointerId: event.pointerId, svg, box, start, mode: "draw", photoId: editor.getAttribute("data-photo-id") };
+    drag = { ...common, box, mode: "draw", photoId: editor.getAttribute("data-photo-id") };
   }
+}
+
+function onPointerDown(event) {
+  const target = event.target instanceof Element ? event.target : null;
+  const viewer = target ? target.closest("[data-photo-viewer]") : null;
+  if (!viewer || !station || event.button > 0) return;
+  const editor = target.closest("[data-region-editor]");
+  const group = editor ? target.closest("[data-region-index]") : null;
+  const onHandle = target.classList.contains("region-handle");
+  if (drag && drag.pointerId !== event.pointerId) {
+    if (drag.pointerType === "pen" && event.pointerType === "touch") return; // a palm resting while the pen edits
+    if (!(drag.pointerType === "touch" && event.pointerType === "touch")) {
+      cancelDrag();
+      return;
+    }
+  }
+  event.preventDefault();
+  viewer.setPointerCapture?.(event.pointerId);
+  if (event.pointerType === "touch") {
+    fingers.set(event.pointerId, { x: event.clientX, y: event.clientY });
+    if (fingers.size >= 2) {
+      cancelDrag();
+      cancelHold();
+      pan = null;
+      pinch = { viewer, distance: fingerDistance(), zoom: zoomOf(viewer) };
+      return;
+    }
+    if (group && onHandle) {
+      startDrag(event, editor, group, true); // a corner is taken at once: it is small, and a finger on it means it
+      return;
+    }
+    pan = { viewer, x: event.clientX, y: event.clientY };
+    if (group) {
+      const pointer = { pointerId: event.pointerId, pointerType: event.pointerType };
+      hold = { pointerId: event.pointerId, x: event.clientX, y: event.clientY, timer: 0 };
+      const pending = hold;
+      pending.timer = setTimeout(() => {
+        if (hold !== pending || fingers.size !== 1 || !group.isConnected) return;
+        hold = null;
+        pan = null;
+        const at = fingers.get(pending.pointerId);
+        startDrag({ ...pointer, clientX: at.x, clientY: at.y }, editor, group, false);
+        drag.box.setAttribute("data-held", ""); // shown: the finger has the box now
+      }, holdDelay);
+    }
+    return;
+  }
+  if (!editor) return;
+  startDrag(event, editor, group, onHandle);
 }
 
 function currentBox(event) {
@@ -598,6 +659,9 @@ function onPointerMove(event) {
       zoomTo(pinch.viewer, Math.min(zoomSteps.at(-1), Math.max(1, pinch.zoom * fingerDistance() / pinch.distance)));
       return;
     }
+    if (hold && hold.pointerId === event.pointerId && Math.hypot(event.clientX - hold.x, event.clientY - hold.y) > slop.touch) {
+      cancelHold(); // it moved before it rested: a pan, not a hold
+    }
     if (pan) {
       const dx = event.clientX - pan.x, dy = event.clientY - pan.y;
       pan.x = event.clientX;
@@ -610,6 +674,8 @@ function onPointerMove(event) {
     }
   }
   if (!drag || event.pointerId !== drag.pointerId) return;
+  if (!drag.moved && Math.hypot(event.clientX - drag.from.x, event.clientY - drag.from.y) <= (slop[drag.pointerType] ?? slop.mouse)) return;
+  drag.moved = true;
   setBox(drag.box, drag.handle, currentBox(event));
 }
 
@@ -618,10 +684,16 @@ function onPointerUp(event) {
     if (fingers.size < 2) pinch = null;
     if (fingers.size === 0) pan = null;
   }
+  if (hold && hold.pointerId === event.pointerId) cancelHold();
   if (!drag || event.pointerId !== drag.pointerId) return;
+  if (!drag.moved) {
+    cancelDrag(); // a click or a tap: nothing was moved, resized or drawn
+    return;
+  }
   const [x, y, w, h] = currentBox(event).map(Math.round);
   const done = drag;
   drag = null;
+  done.box.removeAttribute("data-held");
   if (done.mode === "draw") {
     done.box.remove();
     station.invokeMethodAsync("OnRegionDrawn", done.photoId, x, y, w, h);
@@ -640,6 +712,7 @@ function onPointerCancel(event) {
     if (fingers.size < 2) pinch = null;
     if (fingers.size === 0) pan = null;
   }
+  if (hold && hold.pointerId === event.pointerId) cancelHold();
   if (drag && event.pointerId === drag.pointerId) cancelDrag();
 }
 

@@ -114,20 +114,32 @@ public static partial class DataRegistration
             await db.Database.MigrateAsync(cancellationToken); // no database yet: EF creates it (nothing to take turns on)
             return;
         }
+        var timeout = db.Database.GetCommandTimeout();
         try
         {
+            // The wait for another node's migrations is not a slow command: up to ten minutes before this node gives up.
+            db.Database.SetCommandTimeout(TimeSpan.FromMinutes(10));
             await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_lock({MigrationLockKey})", cancellationToken);
+            db.Database.SetCommandTimeout(timeout);
             try
             {
                 await db.Database.MigrateAsync(cancellationToken);
             }
             finally
             {
-                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+                try
+                {
+                    await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_unlock({MigrationLockKey})", CancellationToken.None);
+                }
+                catch (Exception e) when (e is DbException or InvalidOperationException)
+                {
+                    // The connection is gone, and the lock with its session: the migration's own error is the one to see.
+                }
             }
         }
         finally
         {
+            db.Database.SetCommandTimeout(timeout);
             await db.Database.CloseConnectionAsync();
         }
     }

@@ -317,7 +317,9 @@ public sealed partial class ModelRegistry(
         {
             // Nodes starting together on a new database both found the version unregistered and the unique index kept
             // one: registered by another node at the same moment is registered (two-node start, 2026-12-05: the other
-            // node died here). The folder this node copied is the same model's, under the same name.
+            // node died here). The folder this node copied has a name no row gives (each folder name is new), so it goes;
+            // the node loads the other node's row and writes its files from the database, as for any model registered elsewhere.
+            TryDeleteFolder(Path.Combine(Directory, folder));
             await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
             if (!await again.RegisteredModels.AnyAsync(m => m.ModelVersion == manifest.ModelVersion, cancellationToken))
             {
