@@ -10,8 +10,9 @@ public abstract class RealAppTestBase : BunitTestBase
 {
     protected GraderAppFactory App { get; }
 
-    protected RealAppTestBase(string name = "Test Grader", string role = "Grader", string id = "test:grader", GraderAppFactory? app = null)
-        : base(name, role, id)
+    protected RealAppTestBase(string name = "Test Grader", string role = "Grader", string id = "test:grader", GraderAppFactory? app = null,
+        Action<Microsoft.Extensions.DependencyInjection.IServiceCollection>? services = null)
+        : base(name, role, id, services)
     {
         App = app ?? new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" } };
         Services.AddFallbackServiceProvider(App.Services);
