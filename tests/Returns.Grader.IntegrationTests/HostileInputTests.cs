@@ -106,6 +106,9 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("bulk approve: task ids not a list", "POST /api/v1/review-queue/approve-agreeing", "/api/v1/review-queue/approve-agreeing", Json("""{"taskIds": "all"}"""), 400, "taskIds"),
         new("bulk approve: no task ids", "POST /api/v1/review-queue/approve-agreeing", "/api/v1/review-queue/approve-agreeing", Json("""{"taskIds": []}"""), 400, "taskIds"),
         new("review: non-GUID task", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/7/decision", Grade("""{"grade": "Good", "disposition": "restock", "reasonCode": "approved"}"""), 400, "taskId"),
+        // A gzip body (valid JSON, compressed) was a 400 "not valid JSON": the app reads bodies as sent, and says so by the header.
+        new("grade: gzip body", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Gzipped("""{"grade": "Good", "disposition": "restock"}"""), 415, "Content-Encoding"),
+        new("create: gzip body", "POST /api/v1/returns", "/api/v1/returns", Gzipped("""{"returnId": "LP-GZ-1", "sku": "S", "title": "T", "category": "C", "unitValue": 1}"""), 415, "Content-Encoding"),
         new("review: JSON cut short", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Json("""{"grade": """), 400, "body"),
         new("review: flag combination", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Grade("""{"grade": "VeryGood,Good", "disposition": "restock", "reasonCode": "wrong_grade"}"""), 400, "grade"),
         new("review: box overflows", "POST /api/v1/review-queue/{taskId}/decision", "/api/v1/review-queue/{task}/decision", Grade("""{"grade": "Good", "disposition": "restock", "reasonCode": "approved", "damage": [{"type": "dent", "photoId": "{reviewPhoto}", "box": [2147483647, 0, 1, 1]}]}"""), 400, "damage[0].box"),
@@ -237,6 +240,19 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     };
 
     private static Func<Fixture, HttpContent?> Grade(string json) => Json(json);
+
+    private static Func<Fixture, HttpContent?> Gzipped(string json) => f =>
+    {
+        using var compressed = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(compressed, System.IO.Compression.CompressionLevel.Fastest, leaveOpen: true))
+        {
+            gzip.Write(Encoding.UTF8.GetBytes(f.Fill(json)));
+        }
+        var content = new ByteArrayContent(compressed.ToArray());
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        content.Headers.ContentEncoding.Add("gzip");
+        return content;
+    };
 
     private static Func<Fixture, HttpContent?> Item(string returnId = "LP-OK-1", string title = "Kettle", string category = "Kitchen") => _ =>
         JsonContent.Create(new { returnId, sku = "SKU-1", title, category, unitValue = 25m });

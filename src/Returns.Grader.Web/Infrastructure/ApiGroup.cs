@@ -67,3 +67,29 @@ public static class NoNulCharacters
         }
     }
 }
+
+/// <summary>
+/// A compressed request body (Content-Encoding: gzip, br…) is answered 415 naming the header (RFC 9110 §15.5.16, with
+/// Accept-Encoding: identity), before anything reads it: it was a 400 "the body is not valid JSON" for a body that was
+/// valid JSON, only compressed (API pass, 2026-12-05, left alone then). The app reads bodies as sent.
+/// </summary>
+public static class ContentCoding
+{
+    public const string Reason = "This API reads request bodies uncompressed: send it without Content-Encoding (or with identity).";
+
+    public static IApplicationBuilder UseGraderContentCoding(this IApplicationBuilder app) =>
+        app.Use(async (context, next) =>
+        {
+            var coding = context.Request.Headers.ContentEncoding.ToString();
+            if (coding.Length == 0 || coding.Trim().Equals("identity", StringComparison.OrdinalIgnoreCase)
+                || !context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase))
+            {
+                await next(context);
+                return;
+            }
+            context.Response.Headers.AcceptEncoding = "identity";
+            await Results.ValidationProblem(new Dictionary<string, string[]> { ["Content-Encoding"] = [Reason] },
+                statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content coding",
+                detail: $"Content-Encoding: {Reason}").ExecuteAsync(context);
+        });
+}
