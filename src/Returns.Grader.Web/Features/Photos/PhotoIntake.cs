@@ -107,6 +107,7 @@ public sealed partial class PhotoIntake(
         string[] hashes;
         using var itemTurn = _itemTurns.For(itemId); // taken below, released when the request is done
         Dictionary<string, Photo> kept;
+        Guid? seenVersion;
         using (trace.Stage(IntakeStage.Sanitize))
         {
             sanitized = await Task.WhenAll(files.Select(file => SanitizeAsync(file, limits, inputs, cancellationToken)));
@@ -120,6 +121,9 @@ public sealed partial class PhotoIntake(
             await using var lookup = await dbFactory.CreateDbContextAsync(cancellationToken);
             kept = (await lookup.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && hashes.Contains(p.Sha256)).ToListAsync(cancellationToken))
                 .GroupBy(p => p.Sha256).ToDictionary(g => g.Key, g => g.OrderBy(p => p.UploadedAt).First(), StringComparer.Ordinal);
+            // The item as this look saw it: the commit below expects it unchanged, so a photo another node kept meanwhile
+            // (or a grade) is noticed there, not read past.
+            seenVersion = await lookup.ReturnItems.Where(i => i.Id == itemId).Select(i => (Guid?)i.Version).SingleOrDefaultAsync(cancellationToken);
         }
         var fresh = Enumerable.Range(0, files.Count).Where(i => !kept.ContainsKey(hashes[i]) && Array.IndexOf(hashes, hashes[i]) == i).ToArray();
         var keptResults = await KeptResultsAsync(kept.Values, cancellationToken);
@@ -188,7 +192,7 @@ public sealed partial class PhotoIntake(
             }
             db.Photos.AddRange(photos);
             db.Predictions.AddRange(predictions);
-            db.AuditEvents.Add(new AuditEvent
+            var audit = new AuditEvent
             {
                 At = now,
                 ActorId = actor.Id,
@@ -197,8 +201,29 @@ public sealed partial class PhotoIntake(
                 EntityType = nameof(ReturnItem),
                 EntityId = itemId.ToString(),
                 DataJson = JsonSerializer.Serialize(photos.Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName })),
-            });
-            await SaveWithNewItemVersionAsync(db, itemId, keptAt, cancellationToken);
+            };
+            db.AuditEvents.Add(audit);
+            var keptMeanwhile = await SaveWithNewItemVersionAsync(db, itemId, seenVersion, keptAt, cancellationToken);
+            if (keptMeanwhile.Count > 0)
+            {
+                // Another node kept the same photo for this item while this one was storing it (a resend that reached
+                // another node, where this node's turn per item does not reach): the copy kept first is the photo, and
+                // this one's file goes (two-node pass, 2026-12-05: both were kept in 2 runs of 3).
+                foreach (var (photo, key) in photos.Zip(stored).Where(pair => keptMeanwhile.Contains(pair.First.Id)).ToList())
+                {
+                    photos.Remove(photo);
+                    stored.Remove(key);
+                    await DeleteQuietlyAsync(key);
+                }
+                await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
+                var duplicateHashes = hashes.Where(h => !photos.Any(p => p.Sha256 == h)).ToList();
+                var keptRows = (await again.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && duplicateHashes.Contains(p.Sha256)).ToListAsync(cancellationToken))
+                    .GroupBy(p => p.Sha256).Select(g => g.OrderBy(p => p.UploadedAt).First());
+                foreach (var (hash, result) in await KeptResultsAsync(keptRows, cancellationToken))
+                {
+                    keptResults[hash] = result;
+                }
+            }
             var results = new Dictionary<string, IntakeResult>(keptResults, StringComparer.Ordinal);
             foreach (var photo in photos)
             {
@@ -231,16 +256,26 @@ public sealed partial class PhotoIntake(
     /// was one the grader never saw). A grade committed meanwhile is not a conflict for a photo: its version is taken up
     /// and the save tried again.
     /// </summary>
-    private static async Task SaveWithNewItemVersionAsync(GraderDb db, Guid itemId, DateTime keptAt, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The item's row is where two requests for one item meet across nodes: the later commit finds the version changed.
+    /// Before it tries again it looks for photos with the same content kept meanwhile (another node's copy of this
+    /// upload), leaves those out of its own commit, and returns their ids; with nothing left to add it commits nothing.
+    /// </remarks>
+    private static async Task<HashSet<Guid>> SaveWithNewItemVersionAsync(GraderDb db, Guid itemId, Guid? seenVersion, DateTime keptAt, CancellationToken cancellationToken)
     {
         var item = await db.ReturnItems.SingleAsync(i => i.Id == itemId, cancellationToken);
+        if (seenVersion is { } seen)
+        {
+            db.Entry(item).Property(i => i.Version).OriginalValue = seen; // changed since the look for a kept copy: a conflict
+        }
         item.UpdatedAt = keptAt; // a modified item gets a new version (GraderDb.RenewVersions)
+        var left = new HashSet<Guid>();
         for (var attempt = 1; ; attempt++)
         {
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
-                return;
+                return left;
             }
             catch (DbUpdateConcurrencyException) when (attempt < 5)
             {
@@ -252,7 +287,41 @@ public sealed partial class PhotoIntake(
                     throw new ItemClosedToPhotosException(current.GetValue<string>(nameof(ReturnItem.ReturnId)));
                 }
                 item.UpdatedAt = keptAt;
+                var adding = db.ChangeTracker.Entries<Photo>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+                var addingHashes = adding.Select(p => p.Sha256).ToList();
+                var keptElsewhere = (await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && addingHashes.Contains(p.Sha256))
+                    .Select(p => p.Sha256).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+                foreach (var photo in adding.Where(p => keptElsewhere.Contains(p.Sha256)))
+                {
+                    foreach (var prediction in db.ChangeTracker.Entries<Prediction>().Where(e => e.Entity.PhotoId == photo.Id).ToList())
+                    {
+                        prediction.State = EntityState.Detached;
+                    }
+                    db.Entry(photo).State = EntityState.Detached;
+                    left.Add(photo.Id);
+                }
+                if (left.Count == adding.Count)
+                {
+                    db.ChangeTracker.Clear(); // every photo was kept elsewhere: nothing of this request to commit
+                    return left;
+                }
+                foreach (var audit in db.ChangeTracker.Entries<AuditEvent>().Where(e => e.State == EntityState.Added && e.Entity.Action == "photos.added"))
+                {
+                    audit.Entity.DataJson = JsonSerializer.Serialize(adding.Where(p => !left.Contains(p.Id)).Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName }));
+                }
             }
+        }
+    }
+
+    private async Task DeleteQuietlyAsync(string key)
+    {
+        try
+        {
+            await store.DeleteAsync(key, CancellationToken.None);
+        }
+        catch (IOException e)
+        {
+            LogCleanupFailed(logger, e, key);
         }
     }
 
