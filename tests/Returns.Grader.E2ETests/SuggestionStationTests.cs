@@ -183,7 +183,19 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         // The grades stay under the finger while the photo's suggestion and boxes arrive (they moved 274 px down).
         Task<double> GradeRowAsync() => page.EvaluateAsync<double>("() => document.querySelector('[data-grade=Good]').getBoundingClientRect().top + window.scrollY");
         var gradesBefore = await GradeRowAsync();
-        await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
+        // ... nor while the photo goes up (its progress row pushed them 34 px down): the upload held back a moment to look.
+        var released = new TaskCompletionSource();
+        await page.RouteAsync("**/photos", async route =>
+        {
+            await released.Task;
+            await route.ContinueAsync();
+        });
+        await page.GetByTestId("file-input").SetInputFilesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
+        await Assertions.Expect(page.Locator("[data-testid=upload-list] [data-upload-state]").First).ToBeVisibleAsync();
+        Assert.Equal(gradesBefore, await GradeRowAsync(), 1.0);
+        released.SetResult();
+        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("grader-vit-v1@");
+        await page.UnrouteAsync("**/photos");
         await Assertions.Expect(page.Locator("[data-testid=regions] [data-region-source]").First).ToBeVisibleAsync();
         Assert.Equal(gradesBefore, await GradeRowAsync(), 1.0);
         Assert.True((await GetItemAsync(plate)).GetProperty("suggestion").GetProperty("damage").GetArrayLength() > 0, "the sample photo should give suggested regions");
