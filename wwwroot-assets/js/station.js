@@ -598,6 +598,8 @@ function onPointerDown(event) {
   const viewer = target ? target.closest("[data-photo-viewer]") : null;
   if (!viewer || !station || event.button > 0) return;
   const editor = target.closest("[data-region-editor]");
+  // A mouse or pen outside the photo (on the viewer's scroll bars) is the browser's, as before: only fingers pan here.
+  if (event.pointerType !== "touch" && !editor) return;
   const group = editor ? target.closest("[data-region-index]") : null;
   const onHandle = target.classList.contains("region-handle");
   if (drag && drag.pointerId !== event.pointerId) {
@@ -638,7 +640,6 @@ function onPointerDown(event) {
     }
     return;
   }
-  if (!editor) return;
   startDrag(event, editor, group, onHandle);
 }
 
