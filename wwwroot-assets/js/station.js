@@ -160,10 +160,6 @@ function toggleFullscreen(viewer) {
     return;
   }
   const stage = viewer.closest("[data-photo-stage]");
-  if (!stage) {
-    viewer.requestFullscreen?.();
-    return;
-  }
   stage.setAttribute("data-stage-fullscreen", "");
   document.documentElement.requestFullscreen?.().catch(() => stage.removeAttribute("data-stage-fullscreen"));
 }

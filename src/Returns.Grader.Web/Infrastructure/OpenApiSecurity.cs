@@ -6,9 +6,8 @@ namespace Returns.Grader.Web.Infrastructure;
 
 /// <summary>
 /// The OpenAPI document says how to sign in: an API key in X-Api-Key (development) or an Entra ID bearer token, or the
-/// browser's sign-in cookie, and that every
-/// operation needs one (401 without, 403 for a role the endpoint does not allow). A client generated from the document
-/// knew of no key at all (API pass, 2026-12-05).
+/// browser's sign-in cookie, and that every operation needs one (401 without, 403 for a role the endpoint does not
+/// allow). A client generated from the document knew of no key at all (API pass, 2026-12-05).
 /// </summary>
 internal static class OpenApiSecurity
 {

@@ -95,8 +95,8 @@ public sealed class DecisionLedger(
             // Another copy of this very grade was stored first (a retry that overtook the first try, or reached another
             // node): that copy is this decision, not someone else's change (two-node pass, 2026-12-05: 409 for one's own grade).
             await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var now = await again.ReturnItems.AsNoTracking().SingleAsync(i => i.Id == itemId, cancellationToken);
-            if (await SameAsCurrentAsync(again, now, decision, cancellationToken) is { } stored)
+            var stillThere = await again.ReturnItems.AsNoTracking().SingleAsync(i => i.Id == itemId, cancellationToken);
+            if (await SameAsCurrentAsync(again, stillThere, decision, cancellationToken) is { } stored)
             {
                 return (DecisionSummary.Of(stored), true);
             }

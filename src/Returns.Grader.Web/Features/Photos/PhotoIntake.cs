@@ -119,8 +119,7 @@ public sealed partial class PhotoIntake(
             // first try (both in flight after a reset connection) found no copy yet and both were stored.
             await itemTurn.TakeAsync(cancellationToken);
             await using var lookup = await dbFactory.CreateDbContextAsync(cancellationToken);
-            kept = (await lookup.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && hashes.Contains(p.Sha256)).ToListAsync(cancellationToken))
-                .GroupBy(p => p.Sha256).ToDictionary(g => g.Key, g => g.OrderBy(p => p.UploadedAt).First(), StringComparer.Ordinal);
+            kept = await KeptCopiesAsync(lookup, itemId, hashes, cancellationToken);
             // The item as this look saw it: the commit below expects it unchanged, so a photo another node kept meanwhile
             // (or a grade) is noticed there, not read past.
             seenVersion = await lookup.ReturnItems.Where(i => i.Id == itemId).Select(i => (Guid?)i.Version).SingleOrDefaultAsync(cancellationToken);
@@ -200,26 +199,25 @@ public sealed partial class PhotoIntake(
                 Action = "photos.added",
                 EntityType = nameof(ReturnItem),
                 EntityId = itemId.ToString(),
-                DataJson = JsonSerializer.Serialize(photos.Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName })),
+                DataJson = PhotosAddedData(photos),
             };
             db.AuditEvents.Add(audit);
-            var keptMeanwhile = await SaveWithNewItemVersionAsync(db, itemId, seenVersion, keptAt, cancellationToken);
+            var keptMeanwhile = await SaveWithNewItemVersionAsync(db, itemId, seenVersion, keptAt, audit, cancellationToken);
             if (keptMeanwhile.Count > 0)
             {
                 // Another node kept the same photo for this item while this one was storing it (a resend that reached
                 // another node, where this node's turn per item does not reach): the copy kept first is the photo, and
                 // this one's file goes (two-node pass, 2026-12-05: both were kept in 2 runs of 3).
-                foreach (var (photo, key) in photos.Zip(stored).Where(pair => keptMeanwhile.Contains(pair.First.Id)).ToList())
+                var left = photos.Zip(stored).Where(pair => keptMeanwhile.Contains(pair.First.Id)).ToList();
+                foreach (var (photo, key) in left)
                 {
                     photos.Remove(photo);
                     stored.Remove(key);
                     await DeleteQuietlyAsync(key);
                 }
                 await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
-                var duplicateHashes = hashes.Where(h => !photos.Any(p => p.Sha256 == h)).ToList();
-                var keptRows = (await again.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && duplicateHashes.Contains(p.Sha256)).ToListAsync(cancellationToken))
-                    .GroupBy(p => p.Sha256).Select(g => g.OrderBy(p => p.UploadedAt).First());
-                foreach (var (hash, result) in await KeptResultsAsync(keptRows, cancellationToken))
+                var keptElsewhere = await KeptCopiesAsync(again, itemId, [.. left.Select(pair => pair.First.Sha256)], cancellationToken);
+                foreach (var (hash, result) in await KeptResultsAsync(keptElsewhere.Values, cancellationToken))
                 {
                     keptResults[hash] = result;
                 }
@@ -237,14 +235,7 @@ public sealed partial class PhotoIntake(
             // Nothing half-kept: files whose rows did not commit are removed.
             foreach (var key in stored)
             {
-                try
-                {
-                    await store.DeleteAsync(key, CancellationToken.None);
-                }
-                catch (IOException e)
-                {
-                    LogCleanupFailed(logger, e, key);
-                }
+                await DeleteQuietlyAsync(key);
             }
             throw;
         }
@@ -261,7 +252,8 @@ public sealed partial class PhotoIntake(
     /// Before it tries again it looks for photos with the same content kept meanwhile (another node's copy of this
     /// upload), leaves those out of its own commit, and returns their ids; with nothing left to add it commits nothing.
     /// </remarks>
-    private static async Task<HashSet<Guid>> SaveWithNewItemVersionAsync(GraderDb db, Guid itemId, Guid? seenVersion, DateTime keptAt, CancellationToken cancellationToken)
+    private static async Task<HashSet<Guid>> SaveWithNewItemVersionAsync(
+        GraderDb db, Guid itemId, Guid? seenVersion, DateTime keptAt, AuditEvent audit, CancellationToken cancellationToken)
     {
         var item = await db.ReturnItems.SingleAsync(i => i.Id == itemId, cancellationToken);
         if (seenVersion is { } seen)
@@ -288,10 +280,8 @@ public sealed partial class PhotoIntake(
                 }
                 item.UpdatedAt = keptAt;
                 var adding = db.ChangeTracker.Entries<Photo>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
-                var addingHashes = adding.Select(p => p.Sha256).ToList();
-                var keptElsewhere = (await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && addingHashes.Contains(p.Sha256))
-                    .Select(p => p.Sha256).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-                foreach (var photo in adding.Where(p => keptElsewhere.Contains(p.Sha256)))
+                var keptElsewhere = await KeptCopiesAsync(db, itemId, [.. adding.Select(p => p.Sha256)], cancellationToken);
+                foreach (var photo in adding.Where(p => keptElsewhere.ContainsKey(p.Sha256)))
                 {
                     foreach (var prediction in db.ChangeTracker.Entries<Prediction>().Where(e => e.Entity.PhotoId == photo.Id).ToList())
                     {
@@ -300,18 +290,24 @@ public sealed partial class PhotoIntake(
                     db.Entry(photo).State = EntityState.Detached;
                     left.Add(photo.Id);
                 }
-                if (left.Count == adding.Count)
+                var stillAdding = adding.Where(p => !left.Contains(p.Id)).ToList();
+                if (stillAdding.Count == 0)
                 {
                     db.ChangeTracker.Clear(); // every photo was kept elsewhere: nothing of this request to commit
                     return left;
                 }
-                foreach (var audit in db.ChangeTracker.Entries<AuditEvent>().Where(e => e.State == EntityState.Added && e.Entity.Action == "photos.added"))
-                {
-                    audit.Entity.DataJson = JsonSerializer.Serialize(adding.Where(p => !left.Contains(p.Id)).Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName }));
-                }
+                audit.DataJson = PhotosAddedData(stillAdding);
             }
         }
     }
+
+    /// <summary>The item's photos with these contents, the first kept of each, by hash.</summary>
+    private static async Task<Dictionary<string, Photo>> KeptCopiesAsync(GraderDb db, Guid itemId, IReadOnlyCollection<string> hashes, CancellationToken cancellationToken) =>
+        (await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && hashes.Contains(p.Sha256)).ToListAsync(cancellationToken))
+            .GroupBy(p => p.Sha256).ToDictionary(g => g.Key, g => g.OrderBy(p => p.UploadedAt).First(), StringComparer.Ordinal);
+
+    private static string PhotosAddedData(IEnumerable<Photo> photos) =>
+        JsonSerializer.Serialize(photos.Select(p => new { p.Id, p.Width, p.Height, p.OriginalFileName }));
 
     private async Task DeleteQuietlyAsync(string key)
     {
