@@ -274,9 +274,16 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
 
+        Task<double> GradeRowAsync() => page.EvaluateAsync<double>("() => document.querySelector('[data-grade=Good]').getBoundingClientRect().top + window.scrollY");
+        var gradesBefore = await GradeRowAsync();
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "dark.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.DarkJpeg() });
 
-        await Assertions.Expect(page.GetByTestId("photo-warning")).ToContainTextAsync("Photo 1 is too dark to judge damage on — take it again");
+        // On the photo, in a few words; the whole sentence for a screen reader and on hover
+        var warning = page.GetByTestId("photo-warning");
+        await Assertions.Expect(warning.GetByTestId("photo-warning-words")).ToHaveTextAsync("Too dark — retake?", new() { UseInnerText = true });
+        await Assertions.Expect(warning).ToHaveAttributeAsync("title", "Photo 1 is too dark to judge damage on — take it again before you rely on the suggestion.");
+        await Assertions.Expect(warning).ToContainTextAsync("Photo 1 is too dark to judge damage on — take it again");
+        Assert.Equal(gradesBefore, await GradeRowAsync()); // the warning came with the suggestion, and the grades stayed put
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "fine.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.ProductJpeg("01-likenew.jpg") });
         await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(2);
         await Assertions.Expect(page.GetByTestId("photo-warning")).ToHaveCountAsync(1); // the good photo has none
@@ -284,6 +291,8 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "bright.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.OverExposedJpeg() });
         await Assertions.Expect(page.GetByTestId("photo-warning")).ToHaveCountAsync(2);
         await Assertions.Expect(page.GetByTestId("photo-warning").Nth(1)).ToContainTextAsync("Photo 3 is so bright that parts are washed out to white — take it again");
+        await Assertions.Expect(page.GetByTestId("photo-warning-words").Nth(1)).ToHaveTextAsync("Washed out — retake?", new() { UseInnerText = true });
+        Assert.Equal(gradesBefore, await GradeRowAsync());
     }
 
     [Fact]

@@ -126,4 +126,18 @@ public static class Words
         "small" => "shows the item too small to judge damage on",
         _ => $"has a problem ({w})",
     }));
+
+    /// <summary>The same warnings in the few words that fit on the photo's thumbnail: "Too dark, blurred".</summary>
+    public static string PhotoWarningsShort(IEnumerable<string> warnings)
+    {
+        var words = string.Join(", ", warnings.Select(w => w switch
+        {
+            "dark" => "too dark",
+            "blurred" => "blurred",
+            "overexposed" => "washed out",
+            "small" => "item too small",
+            _ => w,
+        }));
+        return words.Length == 0 ? words : char.ToUpperInvariant(words[0]) + words[1..];
+    }
 }

@@ -34,5 +34,9 @@ public sealed class WordsTests
         Assert.Equal(["is too dark to judge damage on", "is blurred", "is so bright that parts are washed out to white",
             "shows the item too small to judge damage on"], words);
         Assert.Equal("is blurred and shows the item too small to judge damage on", Words.PhotoWarnings([PhotoQuality.Blurred, PhotoQuality.SmallItem]));
+
+        // the thumbnail's few words: every warning its own, no code left, several joined
+        Assert.Equal(["Too dark", "Blurred", "Washed out", "Item too small"], warnings.Select(w => Words.PhotoWarningsShort([w])));
+        Assert.Equal("Too dark, blurred", Words.PhotoWarningsShort([PhotoQuality.Dark, PhotoQuality.Blurred]));
     }
 }
