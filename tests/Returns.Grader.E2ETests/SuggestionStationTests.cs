@@ -93,10 +93,14 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         var first = (await GetItemAsync(plate)).GetProperty("suggestion");
         AssertPrefillable(first, "01-likenew.jpg");
         await Assertions.Expect(page.Locator($"[data-grade={first.GetProperty("grade").GetString()}]")).ToHaveAttributeAsync("aria-checked", "true");
+        await Assertions.Expect(page.Locator($"[data-grade={first.GetProperty("grade").GetString()}] .grade-suggested")).ToHaveCountAsync(1);
 
         // A photo unlike anything the model knows makes the item unfamiliar: the prefilled grade goes, the station says why.
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "checkerboard.png", MimeType = "image/png", Buffer = TestPhotos.ColourCheckerboardPng() });
         await Assertions.Expect(page.GetByTestId("suggestion-notice")).ToContainTextAsync("The model has not seen photos like this — grade it yourself.");
+        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("The model's guess:"); // no confidence figure
+        await Assertions.Expect(page.GetByTestId("suggestion")).Not.ToContainTextAsync("%");
+        await Assertions.Expect(page.Locator(".grade-suggested")).ToHaveCountAsync(0);                    // no grade marked as suggested
         await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(2);
         await Assertions.Expect(page.Locator("[data-grade][aria-checked=true]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator("[data-testid=regions] .region-row")).ToHaveCountAsync(0);

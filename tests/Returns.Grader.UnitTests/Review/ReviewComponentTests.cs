@@ -107,6 +107,9 @@ public sealed class ReviewComponentTests : BunitTestBase
         var view = Render<ReviewComparison>(p => p.Add(c => c.Item, item).Add(c => c.Graded, graded));
 
         Assert.Contains("Model: Acceptable (81", view.Find("[data-testid=model-grade]").TextContent);
+        // A suggestion on photos the model has not seen the like of is a guess: said so, with no confidence figure.
+        var unfamiliar = Render<ReviewComparison>(p => p.Add(c => c.Item, item with { Suggestion = suggestion with { Familiar = false } }).Add(c => c.Graded, graded));
+        Assert.Equal("Model: Acceptable, a guess: it has not seen photos like these (grader-vit-v1@1.0.0)", unfamiliar.Find("[data-testid=model-grade]").TextContent.Trim());
         Assert.Contains("Grader: Very good by Ana", view.Find("[data-testid=grader-grade]").TextContent);
         Assert.Contains("rubric says Acceptable", view.Find("[data-testid=grader-grade]").TextContent);
         var pairs = view.FindAll(".review-pair");

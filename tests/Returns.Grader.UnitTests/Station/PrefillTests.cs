@@ -74,7 +74,9 @@ public sealed class PrefillTests : BunitTestBase
             .Add(c => c.Suggestion, Suggested(Grade.Unsellable, 1.0, familiar: false))
             .Add(c => c.MinConfidence, 0.72));
 
-        Assert.Contains("Unsellable", summary.Find("[data-testid=suggestion]").TextContent);
+        var suggestion = summary.Find("[data-testid=suggestion]").TextContent;
+        Assert.Contains("The model's guess: Unsellable", suggestion);
+        Assert.DoesNotContain("%", suggestion); // no confidence figure for a photo unlike the training photos
         var notice = summary.Find("[data-testid=suggestion-notice]");
         Assert.Contains("The model has not seen photos like this — grade it yourself.", notice.TextContent);
         Assert.Equal("Unfamiliar", notice.GetAttribute("data-verdict"));
@@ -87,7 +89,9 @@ public sealed class PrefillTests : BunitTestBase
         var sure = Render<SuggestionSummary>(p => p.Add(c => c.Suggestion, Suggested(Grade.Good, 0.9, familiar: true)).Add(c => c.MinConfidence, 0.72));
 
         Assert.Contains("not sure", unsure.Find("[data-testid=suggestion-notice]").TextContent);
+        Assert.Contains("Suggested: Good (50 %)", unsure.Find("[data-testid=suggestion]").TextContent.Replace('\u00a0', ' '));
         Assert.Empty(sure.FindAll("[data-testid=suggestion-notice]"));
+        Assert.Contains("Suggested: Good (90 %)", sure.Find("[data-testid=suggestion]").TextContent.Replace('\u00a0', ' '));
     }
 
     [Fact]
