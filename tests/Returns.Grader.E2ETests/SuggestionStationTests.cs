@@ -119,6 +119,35 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.Empty(decision.GetProperty("damage").EnumerateArray());
     }
 
+    [Fact]
+    public async Task APhotoWithAQualityWarning_IsNotPrefilled_AndTheGradePickedAfterIsStoredAsChosen()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Wes White");
+
+        // A blank white photo: intake calls it washed out, while the shipped model is familiar with it and sure it is
+        // Like new (0.96 for 4.1.0); one Enter saved that as the associate's grade (photo pass, 2026-12-05).
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "white.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.SolidJpeg(1024, 768, SkiaSharp.SKColors.White) });
+        await Assertions.Expect(page.GetByTestId("photo-warning")).ToHaveCountAsync(1);
+        AssertPrefillable((await GetItemAsync(plate)).GetProperty("suggestion"), "a blank white photo");
+
+        await Assertions.Expect(page.GetByTestId("suggestion-notice")).ToHaveAttributeAsync("data-verdict", "PhotoQuality");
+        await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("The model's guess:");
+        await Assertions.Expect(page.Locator("[data-grade][aria-checked=true]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator(".grade-suggested")).ToHaveCountAsync(0);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("submit-blocker")).ToContainTextAsync("Pick a grade"); // nothing saved
+        Assert.Empty((await GetItemAsync(plate)).GetProperty("decisions").EnumerateArray());
+
+        await page.Keyboard.PressAsync("1"); // the associate's own look at the item: Like new, as the rubric says
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
+        Assert.Equal("LikeNew", decision.GetProperty("grade").GetString());
+        Assert.False(decision.GetProperty("gradePrefilled").GetBoolean());
+        Assert.Equal("overexposed", decision.GetProperty("photoWarnings").GetString());
+    }
+
     private async Task<JsonElement> GetItemAsync(string plate)
     {
         var response = await Fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}");

@@ -83,6 +83,15 @@ public static class TestPhotos
         return Encode(bitmap, SKEncodedImageFormat.Png, 100);
     }
 
+    /// <summary>One colour all over, as a JPEG q90 (no alpha: a PNG from Skia carries one, and intake does not call white from
+    /// transparency washed out).</summary>
+    public static byte[] SolidJpeg(int width, int height, SKColor color)
+    {
+        using var bitmap = new SKBitmap(width, height);
+        bitmap.Erase(color);
+        return Encode(bitmap, SKEncodedImageFormat.Jpeg, 90);
+    }
+
     public static byte[] SolidWebp(int width, int height, SKColor color)
     {
         using var bitmap = new SKBitmap(width, height);

@@ -28,6 +28,29 @@ public sealed class PrefillTests : BunitTestBase
     public void PrefillOnlyWhatTheModelIsFamiliarWithAndSureAbout(bool? familiar, double confidence, double? minConfidence, PrefillVerdict expected) =>
         Assert.Equal(expected, PrefillPolicy.Decide(Suggested(Grade.Good, confidence, familiar), minConfidence));
 
+    [Theory]
+    [InlineData(true, 0.96, PrefillVerdict.PhotoQuality)]   // a blank white photo: familiar and sure, and worth nothing
+    [InlineData(null, 0.99, PrefillVerdict.PhotoQuality)]
+    [InlineData(true, 0.40, PrefillVerdict.PhotoQuality)]
+    [InlineData(false, 0.96, PrefillVerdict.Unfamiliar)]    // the stronger reason is the one said
+    public void APhotoWithAQualityWarning_StopsThePrefill(bool? familiar, double confidence, PrefillVerdict expected)
+    {
+        Assert.Equal(expected, PrefillPolicy.Decide(Suggested(Grade.LikeNew, confidence, familiar), 0.72, photoWarned: true));
+        Assert.True(PrefillPolicy.IsGuess(expected));
+    }
+
+    [Fact]
+    public void SuggestionSummary_ForAPhotoWithAWarning_SaysNothingIsFilledIn_AndShowsNoFigure()
+    {
+        var summary = Render<SuggestionSummary>(p => p
+            .Add(c => c.Suggestion, Suggested(Grade.LikeNew, 0.96, familiar: true))
+            .Add(c => c.MinConfidence, 0.72)
+            .Add(c => c.PhotoWarned, true));
+
+        Assert.Equal("The model's guess: Like new · m@1", summary.Find("[data-testid=suggestion]").TextContent.Trim());
+        Assert.Equal(PrefillPolicy.PhotoQualityText, summary.Find("[data-testid=suggestion-notice]").TextContent.Trim());
+    }
+
     [Fact]
     public void APrefilledField_FollowsTheCurrentSuggestion_UntilTheAssociateSetsIt()
     {

@@ -11,6 +11,9 @@ public enum PrefillVerdict
     Unfamiliar,
     /// <summary>The model is less sure than its manifest's prefill_min_confidence: shown as information, nothing prefilled.</summary>
     LowConfidence,
+    /// <summary>A photo of the item carries a quality warning (dark, blurred, washed out, item too small): the suggestion
+    /// from it is a guess, nothing prefilled.</summary>
+    PhotoQuality,
 }
 
 /// <summary>
@@ -22,21 +25,30 @@ public static class PrefillPolicy
 {
     public const string UnfamiliarText = "The model has not seen photos like this — grade it yourself.";
     public const string LowConfidenceText = "The model is not sure about this one — grade it yourself.";
+    public const string PhotoQualityText = "A photo is hard to judge (see its warning), so nothing is filled in — retake it or grade it yourself.";
 
     /// <param name="minConfidence">The model's prefill_min_confidence; null: any confidence (unknown familiarity counts as familiar).</param>
-    public static PrefillVerdict Decide(Suggestion suggestion, double? minConfidence)
+    /// <param name="photoWarned">Whether any of the item's photos carries a quality warning: the model was as sure of a
+    /// blank white photo ("Like new", 96 %, familiar) as of a good one, and one Enter saved that (photo pass, 2026-12-05).</param>
+    public static PrefillVerdict Decide(Suggestion suggestion, double? minConfidence, bool photoWarned = false)
     {
         ArgumentNullException.ThrowIfNull(suggestion);
         return suggestion.Familiar == false ? PrefillVerdict.Unfamiliar
+            : photoWarned ? PrefillVerdict.PhotoQuality
             : minConfidence is { } minimum && suggestion.Confidence < minimum ? PrefillVerdict.LowConfidence
             : PrefillVerdict.Prefill;
     }
+
+    /// <summary>Whether the suggestion is only a guess, shown without a confidence figure or a mark on a grade: the model
+    /// has not seen photos like these, or a photo is too poor to judge.</summary>
+    public static bool IsGuess(PrefillVerdict? verdict) => verdict is PrefillVerdict.Unfamiliar or PrefillVerdict.PhotoQuality;
 
     /// <summary>What the station says when it does not prefill; null when it does.</summary>
     public static string? Notice(PrefillVerdict verdict) => verdict switch
     {
         PrefillVerdict.Unfamiliar => UnfamiliarText,
         PrefillVerdict.LowConfidence => LowConfidenceText,
+        PrefillVerdict.PhotoQuality => PhotoQualityText,
         _ => null,
     };
 }

@@ -103,7 +103,10 @@ public sealed partial class Station : IAsyncDisposable
     private bool Contradicts => _grade.Value is { } grade && Decisions.Rubric.Contradicts(grade, AllDamage);
 
     /// <summary>Whether the item's suggestion may prefill the form (null: there is none to show).</summary>
-    private PrefillVerdict? Verdict => _item?.Suggestion is { } suggestion ? PrefillPolicy.Decide(suggestion, _prefillMinConfidence) : null;
+    private PrefillVerdict? Verdict => _item?.Suggestion is { } suggestion ? PrefillPolicy.Decide(suggestion, _prefillMinConfidence, PhotoWarned) : null;
+
+    /// <summary>Whether any of the open item's photos carries a quality warning (dark, blurred, washed out, item too small).</summary>
+    private bool PhotoWarned => _item?.Photos.Any(p => p.Warnings is { Count: > 0 }) == true;
 
     /// <summary>Why Save is not possible yet, in plain words; null when it is.</summary>
     private string? SubmitBlocker =>
