@@ -585,6 +585,68 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal((width, height), arrived); // at most the stored long side, from 4032x3024, before it left the browser
     }
 
+    /// <summary>
+    /// A long panorama arrives at the size the API would keep it: ImageDecoder's own scale for 5000 px (3/8: 1875) is under
+    /// the stored size, so the next eighth is decoded and drawn down to 2048; one whose copy would be narrower than intake
+    /// accepts goes as it is, and is kept (photo pass, 2026-12-05: the station refused, as "1875×90, too small", a 5000×240
+    /// photo the API keeps).
+    /// </summary>
+    [Theory]
+    [InlineData(5000, 600, 2048, 246)]
+    [InlineData(5000, 240, 5000, 240)]
+    public async Task APanorama_ArrivesAtTheStoredSize_OrAsItIs_AndIsKept(int width, int height, int sentWidth, int sentHeight)
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync("Pan Orama");
+        await WithoutImageDecoderUnlessAsync(true, page);
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "pano.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.PhotoLikeJpeg(width, height) });
+        await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(1);
+
+        var stored = (await GetItemAsync(plate)).GetProperty("photos")[0];
+        Assert.Equal((sentWidth, sentHeight), await SourceSizeAsync(stored.GetProperty("photoId").GetGuid()));
+        Assert.Equal(2048, stored.GetProperty("width").GetInt32());
+    }
+
+    /// <summary>
+    /// A transparent PNG larger than the stored size goes as it is and is kept on white, as through the API: the browser's
+    /// JPEG copy had made its transparent parts black (photo pass, 2026-12-05).
+    /// </summary>
+    [Fact]
+    public async Task ATransparentPng_IsKeptOnWhite_AsThroughTheApi()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync("Al Pha");
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+
+        byte[] png;
+        using (var bitmap = new SkiaSharp.SKBitmap(3072, 2304))
+        using (var canvas = new SkiaSharp.SKCanvas(bitmap))
+        using (var paint = new SkiaSharp.SKPaint { Color = new SkiaSharp.SKColor(30, 90, 160), IsAntialias = true })
+        {
+            canvas.Clear(SkiaSharp.SKColors.Transparent);
+            canvas.DrawOval(1536, 1152, 1000, 700, paint); // an item cut out of its background
+            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Png, 100);
+            png = data.ToArray();
+        }
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "cutout.png", MimeType = "image/png", Buffer = png });
+        await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(1);
+
+        var stored = (await GetItemAsync(plate)).GetProperty("photos")[0];
+        Assert.Equal((3072, 2304), await SourceSizeAsync(stored.GetProperty("photoId").GetGuid())); // sent as it is
+        var kept = await Fixture.App.ApiClient().GetByteArrayAsync($"/api/v1/photos/{stored.GetProperty("photoId").GetGuid()}");
+        using var keptBitmap = SkiaSharp.SKBitmap.Decode(kept);
+        var corner = keptBitmap.GetPixel(10, 10);
+        Assert.True(corner.Red > 240 && corner.Green > 240 && corner.Blue > 240, $"the transparent corner is kept white: {corner}");
+    }
+
     /// <summary>Takes WebCodecs' ImageDecoder away from the page, as in a browser without it: station.js decodes the whole photo.</summary>
     private static async Task WithoutImageDecoderUnlessAsync(bool imageDecoder, IPage page)
     {

@@ -208,22 +208,30 @@ function antiforgeryToken() {
 // "busy" meanwhile instead of a spinner. After the last try the photo is reported as not kept.
 const maxAttempts = 6;
 
-export function uploadFile(itemId, file, storedMaxSide) {
+export function uploadFile(itemId, file, limits) {
   const uploadId = `u${++uploadCounter}`;
   const name = file.name || "photo";
   station.invokeMethodAsync("OnUploadStarted", uploadId, name);
-  shrinkForUpload(file, storedMaxSide).then((sent) => send(itemId, sent, name, uploadId, 1));
+  shrinkForUpload(file, limits).then((sent) => send(itemId, sent, name, uploadId, 1));
   return uploadId;
 }
+
+// The server decodes a kept copy at the first JPEG scale (n/8) within 2 % of the stored size, as PhotoSanitizer's
+// StoredSizeTolerance: the browser's copy follows the same rule, so a photo is kept at the same size by either route.
+const storedSizeTolerance = 0.02;
 
 // A phone photo (12 MP, 3-8 MB) is scaled in the browser to the size the server keeps (its long side: the drop zone's
 // data-stored-max-side, Grader:Photos:StoredMaxLongSide) before it goes over warehouse Wi-Fi: a third of the bytes or
 // less, and a much cheaper decode on the server, which still checks and re-encodes whatever arrives (issue 17).
-// The copy is upright (EXIF orientation applied). Anything the browser cannot read or that is small already goes as it
+// The copy is upright (EXIF orientation applied). Only JPEGs (what cameras write) are scaled: a PNG or WebP may be
+// transparent, which a JPEG copy would turn black where the server puts white, and would lose the server's knowledge
+// that the white is not the camera's (photo pass, 2026-12-05). Anything the browser cannot read, that is small
+// already, or whose copy would be narrower than the server accepts (a long panorama: data-min-short-side) goes as it
 // is, and the server says what is wrong with it, if anything.
-async function shrinkForUpload(file, storedMaxSide) {
-  const maxSide = Number(storedMaxSide) || 0;
-  if (!maxSide || !/^image\/(jpeg|png|webp)$/.test(file.type) || typeof createImageBitmap !== "function") return file;
+async function shrinkForUpload(file, limits) {
+  const maxSide = Number(limits && limits.maxSide) || 0;
+  const minShortSide = Number(limits && limits.minShortSide) || 1;
+  if (!maxSide || file.type !== "image/jpeg" || typeof createImageBitmap !== "function") return file;
   // User Timing marks: where the browser's time goes, for the station bench and a browser's performance panel. The last
   // photo's only: kept for every photo they grew by ~3.4 entries an item all shift long (long-shift pass, 2026-12-05).
   for (const name of ["grader:scale-start", "grader:decoded", "grader:drawn", "grader:encoded"]) performance.clearMarks(name);
@@ -234,9 +242,12 @@ async function shrinkForUpload(file, storedMaxSide) {
   try {
     const scale = Math.min(1, maxSide / Math.max(picture.width, picture.height));
     if (scale >= 1 && picture.whole) return file; // small already
+    const width = Math.max(1, Math.round(picture.width * scale));
+    const height = Math.max(1, Math.round(picture.height * scale));
+    if (Math.min(width, height) < minShortSide) return file; // the server scales it itself, from what it accepts
     const canvas = document.createElement("canvas");
-    canvas.width = Math.max(1, Math.round(picture.width * scale));
-    canvas.height = Math.max(1, Math.round(picture.height * scale));
+    canvas.width = width;
+    canvas.height = height;
     const context = canvas.getContext("2d");
     context.imageSmoothingQuality = "high";
     context.drawImage(picture.source, 0, 0, canvas.width, canvas.height);
@@ -263,25 +274,39 @@ async function decodeWhole(file) {
 
 // A JPEG decoded straight at (about) the stored size: WebCodecs' ImageDecoder takes a desired size, and a JPEG decoder
 // can produce 1/2, 3/8, ... of the photo without making the full-size pixels first: 130 ms instead of 220 ms for a
-// 12 MP photo in headless Chromium here (docs/benchmarks.md). The frame carries the EXIF rotation, which drawImage
-// applies. Null where the browser has no ImageDecoder or the file is not a JPEG it reads: the caller decodes it whole.
+// 12 MP photo in headless Chromium here (docs/benchmarks.md). The decoder rounds down to its scale (a 5000 px panorama
+// asked for 2048 came out 1875): below the tolerance, the next eighth up is decoded and drawn down to the stored size.
+// The frame carries the EXIF rotation, which drawImage applies. Null where the browser has no ImageDecoder or the file
+// is not a JPEG it reads: the caller decodes it whole.
 async function decodeJpegNearSize(file, maxSide) {
   if (file.type !== "image/jpeg" || typeof ImageDecoder !== "function") return null;
   try {
     const coded = jpegSize(new Uint8Array(await file.slice(0, 256 * 1024).arrayBuffer()));
     if (!coded || Math.max(coded.width, coded.height) <= maxSide) return null;
-    const scale = maxSide / Math.max(coded.width, coded.height);
-    const decoder = new ImageDecoder({
-      data: file.stream(), type: "image/jpeg",
-      desiredWidth: Math.round(coded.width * scale), desiredHeight: Math.round(coded.height * scale),
-    });
+    const wanted = maxSide / Math.max(coded.width, coded.height);
+    const first = await decodeAtScale(file, coded, wanted);
+    if (Math.max(first.width, first.height) >= maxSide * (1 - storedSizeTolerance)) return first;
+    first.close();
+    return await decodeAtScale(file, coded, Math.min(1, Math.ceil(wanted * 8) / 8));
+  } catch {
+    return null;
+  }
+}
+
+async function decodeAtScale(file, coded, scale) {
+  const decoder = new ImageDecoder({
+    data: file.stream(), type: "image/jpeg",
+    desiredWidth: Math.round(coded.width * scale), desiredHeight: Math.round(coded.height * scale),
+  });
+  try {
     const { image } = await decoder.decode();
     return {
       source: image, width: image.displayWidth, height: image.displayHeight, whole: false,
       close: () => { image.close(); decoder.close(); },
     };
-  } catch {
-    return null;
+  } catch (error) {
+    decoder.close();
+    throw error;
   }
 }
 
@@ -335,7 +360,8 @@ function send(itemId, file, name, uploadId, attempt) {
 function uploadAll(zone, files) {
   const itemId = zone && zone.getAttribute("data-item-id");
   if (!itemId || !station) return;
-  for (const file of files) uploadFile(itemId, file, zone.getAttribute("data-stored-max-side"));
+  const limits = { maxSide: zone.getAttribute("data-stored-max-side"), minShortSide: zone.getAttribute("data-min-short-side") };
+  for (const file of files) uploadFile(itemId, file, limits);
 }
 
 function onChange(event) {
