@@ -312,6 +312,27 @@ public sealed class ModelRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task AfterAPromote_AnItemsSuggestion_CountsThePhotosItsModelHasNotSeen()
+    {
+        var data = _app.ApiClient("dev-data");
+        var grader = _app.ApiClient("dev-grader");
+        var (itemId, first) = await PhotographedItemAsync("Kitchen");
+        Assert.Equal(ShippedVersion, first.GetProperty("suggestion").GetProperty("modelVersion").GetString());
+        var before = (await (await grader.GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync()).GetProperty("suggestion");
+        Assert.Equal(0, before.GetProperty("unseenPhotos").GetInt32());
+
+        var candidate = await (await data.PostAsync("/api/v1/models", Upload("1.0.3-partial"))).ReadJsonAsync();
+        Assert.Equal(HttpStatusCode.OK, (await data.PostAsync($"/api/v1/models/{candidate.GetProperty("id").GetString()}/promote", null)).StatusCode);
+        var second = await grader.PostAsync($"/api/v1/returns/{itemId}/photos", ApiJson.PhotoForm(("b.jpg", TestPhotos.PhotoLikeJpeg(900, 700, seed: 8), "image/jpeg")));
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+
+        // The item's suggestion is the new model's, from its one photo; the photo only the old model saw is counted.
+        var after = (await (await grader.GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync()).GetProperty("suggestion");
+        Assert.Equal(candidate.GetProperty("modelVersion").GetString(), after.GetProperty("modelVersion").GetString());
+        Assert.Equal(1, after.GetProperty("unseenPhotos").GetInt32());
+    }
+
+    [Fact]
     public async Task APhotoInFlight_FinishesOnTheModelItStartedWith_WhenTheActiveModelIsSwitched()
     {
         var data = _app.ApiClient("dev-data");

@@ -40,6 +40,16 @@ public sealed class PrefillTests : BunitTestBase
     }
 
     [Fact]
+    public void ASuggestionItsModelMadeWithoutSomeOfThePhotos_IsNotPrefilled()
+    {
+        var partial = Suggested(Grade.LikeNew, 0.98, familiar: true) with { UnseenPhotos = 1 };
+        Assert.Equal(PrefillVerdict.Partial, PrefillPolicy.Decide(partial, 0.72));
+        Assert.Equal(PrefillVerdict.Prefill, PrefillPolicy.Decide(partial with { UnseenPhotos = 0 }, 0.72));
+        Assert.Equal(PrefillVerdict.Unfamiliar, PrefillPolicy.Decide(partial with { Familiar = false }, 0.72));
+        Assert.Equal(PrefillPolicy.PartialText, PrefillPolicy.Notice(PrefillVerdict.Partial));
+    }
+
+    [Fact]
     public void SuggestionSummary_ForAPhotoWithAWarning_SaysNothingIsFilledIn_AndShowsNoFigure()
     {
         var summary = Render<SuggestionSummary>(p => p

@@ -14,10 +14,13 @@ public sealed record SuggestedDamage(string Type, double Score, int[] Box, Guid?
 /// What the model suggests for a photo or, combined over its photos, for an item. <see cref="Familiar"/>: whether the
 /// model has seen photos like these (an item only when all its photos are familiar); <see cref="FamiliarityScore"/>:
 /// the score behind it (an item's is its least familiar photo's). Both null when the model cannot tell.
+/// <see cref="UnseenPhotos"/>: how many of the item's photos the suggestion's model has not predicted (photos kept under
+/// an earlier model, before a promote or rollback, or in manual mode): the suggestion speaks for the others only.
 /// </summary>
 public sealed record Suggestion(
     Grade Grade, double Confidence, IReadOnlyDictionary<string, double> Probabilities, IReadOnlyList<SuggestedDamage> Damage,
-    string ModelVersion, Grade? RubricGradeOfDamage = null, bool? Familiar = null, double? FamiliarityScore = null);
+    string ModelVersion, Grade? RubricGradeOfDamage = null, bool? Familiar = null, double? FamiliarityScore = null,
+    int UnseenPhotos = 0);
 
 public static class Suggestions
 {
@@ -93,9 +96,14 @@ public static class Suggestions
             return null;
         }
         var newestModel = predictions[0].ModelVersion;
-        return ForItem(
-            predictions.Where(p => p.ModelVersion == newestModel).GroupBy(p => p.PhotoId).Select(g => g.First()).ToList(),
-            rubric, await models.ConfidentDamageScoreForAsync(newestModel, cancellationToken));
+        var newest = predictions.Where(p => p.ModelVersion == newestModel).GroupBy(p => p.PhotoId).Select(g => g.First()).ToList();
+        var suggestion = ForItem(newest, rubric, await models.ConfidentDamageScoreForAsync(newestModel, cancellationToken))!;
+        // Photos the newest model never saw are counted, not silently left out: after a rollback, a damaged item's older
+        // photo (seen by the model switched out) fell out of its suggestion, and a new clean photo alone prefilled
+        // "Like new" (models pass, 2026-12-05).
+        var seen = newest.Select(p => p.PhotoId).ToHashSet();
+        var unseen = await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId).Select(p => p.Id).ToListAsync(cancellationToken);
+        return suggestion with { UnseenPhotos = unseen.Count(id => !seen.Contains(id)) };
     }
 
     private static Dictionary<string, double> Probabilities(Prediction prediction) =>

@@ -14,6 +14,8 @@ public enum PrefillVerdict
     /// <summary>A photo of the item carries a quality warning (dark, blurred, washed out, item too small): the suggestion
     /// from it is a guess, nothing prefilled.</summary>
     PhotoQuality,
+    /// <summary>The suggestion's model has not seen every photo of the item (kept under an earlier model): nothing prefilled.</summary>
+    Partial,
 }
 
 /// <summary>
@@ -25,6 +27,7 @@ public static class PrefillPolicy
 {
     public const string UnfamiliarText = "The model has not seen photos like this — grade it yourself.";
     public const string LowConfidenceText = "The model is not sure about this one — grade it yourself.";
+    public const string PartialText = "The model has not seen every photo of this item — grade it yourself.";
     public const string PhotoQualityText = "A photo is hard to judge (see its warning), so nothing is filled in — retake it or grade it yourself.";
 
     /// <param name="minConfidence">The model's prefill_min_confidence; null: any confidence (unknown familiarity counts as familiar).</param>
@@ -35,13 +38,14 @@ public static class PrefillPolicy
         ArgumentNullException.ThrowIfNull(suggestion);
         return suggestion.Familiar == false ? PrefillVerdict.Unfamiliar
             : photoWarned ? PrefillVerdict.PhotoQuality
+            : suggestion.UnseenPhotos > 0 ? PrefillVerdict.Partial
             : minConfidence is { } minimum && suggestion.Confidence < minimum ? PrefillVerdict.LowConfidence
             : PrefillVerdict.Prefill;
     }
 
     /// <summary>Whether the suggestion is only a guess, shown without a confidence figure or a mark on a grade: the model
-    /// has not seen photos like these, or a photo is too poor to judge.</summary>
-    public static bool IsGuess(PrefillVerdict? verdict) => verdict is PrefillVerdict.Unfamiliar or PrefillVerdict.PhotoQuality;
+    /// has not seen photos like these, a photo is too poor to judge, or the model has not seen every photo.</summary>
+    public static bool IsGuess(PrefillVerdict? verdict) => verdict is PrefillVerdict.Unfamiliar or PrefillVerdict.PhotoQuality or PrefillVerdict.Partial;
 
     /// <summary>What the station says when it does not prefill; null when it does.</summary>
     public static string? Notice(PrefillVerdict verdict) => verdict switch
@@ -49,6 +53,7 @@ public static class PrefillPolicy
         PrefillVerdict.Unfamiliar => UnfamiliarText,
         PrefillVerdict.LowConfidence => LowConfidenceText,
         PrefillVerdict.PhotoQuality => PhotoQualityText,
+        PrefillVerdict.Partial => PartialText,
         _ => null,
     };
 }
