@@ -96,8 +96,19 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(ShippedVersion, comparison.GetProperty("baseline").GetProperty("modelVersion").GetString());
         Assert.Equal(candidateVersion, comparison.GetProperty("candidate").GetProperty("modelVersion").GetString());
         Assert.Equal(1, comparison.GetProperty("candidate").GetProperty("vsLabel").GetProperty("total").GetInt64());
+        Assert.Equal(0, comparison.GetProperty("prefilledLeftOut").GetInt64());
         var finalOnly = await (await data.GetAsync("/api/v1/models/comparison")).ReadJsonAsync();
         Assert.Equal(0, finalOnly.GetProperty("photos").GetInt64()); // nobody reviewed it yet
+
+        // A grade the station prefilled and nobody changed is the active model's own answer, not a label people gave:
+        // left out of the comparison, and counted.
+        var (prefilledItem, prefilledPhoto) = await PhotographedItemAsync("Kitchen");
+        var modelsGrade = prefilledPhoto.GetProperty("suggestion").GetProperty("grade").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await _app.ApiClient("dev-grader").PostAsJsonAsync($"/api/v1/returns/{prefilledItem}/grade",
+            new { grade = modelsGrade, disposition = "resell_used", contradictionReason = "test", gradePrefilled = true })).StatusCode);
+        var withPrefilled = await (await data.GetAsync("/api/v1/models/comparison?labels=all")).ReadJsonAsync();
+        Assert.Equal(1, withPrefilled.GetProperty("photos").GetInt64());
+        Assert.Equal(1, withPrefilled.GetProperty("prefilledLeftOut").GetInt64());
 
         // Promote the shadow itself: it leaves the shadow slot (no model runs twice); the old active retires.
         var promoted = await data.PostAsync($"/api/v1/models/{candidate.GetProperty("id").GetString()}/promote", null);

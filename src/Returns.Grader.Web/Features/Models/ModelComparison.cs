@@ -14,8 +14,11 @@ public sealed record ModelFigures(
 /// <summary>
 /// Two models on the same photos against the human label: only photos both models predicted count, so the figures are
 /// comparable. <see cref="Labels"/>: <c>final</c> (supervisor-decided items) or <c>all</c> (every item's current label).
+/// A grade the station prefilled and nobody changed is not a label people gave: it is the active model's own answer, and
+/// would score the model that made it at 100 %; those photos are left out and counted in <see cref="PrefilledLeftOut"/>.
 /// </summary>
-public sealed record ModelComparisonReport(string Labels, long Photos, long Items, ModelFigures Baseline, ModelFigures Candidate, bool Truncated);
+public sealed record ModelComparisonReport(string Labels, long Photos, long Items, ModelFigures Baseline, ModelFigures Candidate, bool Truncated,
+    long PrefilledLeftOut = 0);
 
 /// <summary>Compares two models' predictions with the labels people gave the same items (the promotion decision's evidence).</summary>
 public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
@@ -39,7 +42,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             where photo.UploadedAt <= label.DecidedAt // a label covers the photos kept before it was given
             select new
             {
-                a.PhotoId, item.Id, Value = (double)item.UnitValue, LabelId = label.Id, Label = label.Grade, label.Kind, label.DecidedAt,
+                a.PhotoId, item.Id, Value = (double)item.UnitValue, LabelId = label.Id, Label = label.Grade, label.Kind, label.DecidedAt, label.GradePrefilled,
                 AGrade = a.Grade, AConfidence = a.Confidence, ARegions = a.RegionsJson, BGrade = b.Grade, BConfidence = b.Confidence, BRegions = b.RegionsJson,
                 a.CreatedAt,
             };
@@ -55,6 +58,11 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
         {
             pairs = pairs.Where(p => p.DecidedAt < end);
         }
+        // Left out, and said so: with "all current labels", prefilled grades made the active model look better than a
+        // candidate that was better on the grades people chose (models pass, 2026-12-05: 37.5 % vs 25.0 %, where the
+        // chosen grades alone gave 11.8 % vs 23.5 %).
+        var prefilledLeftOut = await pairs.LongCountAsync(p => p.GradePrefilled, cancellationToken);
+        pairs = pairs.Where(p => !p.GradePrefilled);
         var rows = await pairs.OrderByDescending(p => p.CreatedAt).Take(MaxPhotos + 1).ToListAsync(cancellationToken);
         var truncated = rows.Count > MaxPhotos;
         if (truncated)
@@ -101,7 +109,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
         }
         return new ModelComparisonReport(finalOnly ? "final" : "all", rows.Count, rows.Select(r => r.Id).Distinct().LongCount(),
             Figures(baseline, i => (rows[i].AGrade, rows[i].AConfidence, rows[i].ARegions)),
-            Figures(candidate, i => (rows[i].BGrade, rows[i].BConfidence, rows[i].BRegions)), truncated);
+            Figures(candidate, i => (rows[i].BGrade, rows[i].BConfidence, rows[i].BRegions)), truncated, prefilledLeftOut);
     }
 
     private static HashSet<DamageType> TypesIn(string regionsJson)
