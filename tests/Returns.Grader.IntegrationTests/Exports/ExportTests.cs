@@ -115,7 +115,7 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
             var gradeMeta = row.GetProperty("grade-metadata");
             Assert.Equal(Enum.GetName((Grade)grade), gradeMeta.GetProperty("class-name").GetString());
             Assert.Equal("groundtruth/image-classification", gradeMeta.GetProperty("type").GetString());
-            Assert.Equal("yes", gradeMeta.GetProperty("human-annotated").GetString());
+            Assert.Equal(gradeMeta.GetProperty("grade-prefilled").GetBoolean() ? "no" : "yes", gradeMeta.GetProperty("human-annotated").GetString());
             Assert.Equal(1, gradeMeta.GetProperty("confidence").GetInt32());
         }
 
@@ -258,6 +258,14 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
                 c[header.IndexOf("grade_prefilled")] == "true", c[header.IndexOf("label_kind")]))
             .Order().ToList();
         Assert.Equal(expected, fromCsv);
+
+        // SageMaker's manifest has no item id: its lines are told apart by their grades (Good prefilled, Very good chosen,
+        // Acceptable the supervisor's); a prefilled grade is not "human-annotated".
+        var sageMaker = Text("annotations/sagemaker.manifest").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("grade-metadata"))
+            .Select(m => (m.GetProperty("class-name").GetString()!, m.GetProperty("human-annotated").GetString()!, m.GetProperty("grade-prefilled").GetBoolean()))
+            .Order().ToList();
+        Assert.Equal([("Acceptable", "yes", false), ("Good", "no", true), ("VeryGood", "yes", false)], sageMaker);
     }
 
     /// <summary>Typed text reaches the dataset card as plain text, not as HTML a hub would render (security pass, 2026-12-05).</summary>

@@ -76,7 +76,12 @@ internal sealed class SageMakerFormat : PackageFormat
             w.WriteString("class-name", item.GradeName);
             w.WriteNumber("confidence", 1);
             w.WriteString("type", "groundtruth/image-classification");
-            w.WriteString("human-annotated", "yes");
+            // A grade the station prefilled and nobody changed is the model's answer a person let stand, not one they
+            // gave: Ground Truth's "human-annotated: no" (its word for a machine's label), and said plainly beside it
+            // (models pass: a SageMaker-only export could not tell it from a chosen grade).
+            w.WriteString("human-annotated", item.GradePrefilled ? "no" : "yes");
+            w.WriteBoolean("grade-prefilled", item.GradePrefilled);
+            w.WriteBoolean("blind", item.Blind);
             w.WriteString("creation-date", created);
             w.WriteString("job-name", _jobName);
             w.WriteEndObject();
