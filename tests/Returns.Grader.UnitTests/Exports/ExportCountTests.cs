@@ -32,7 +32,14 @@ public sealed class ExportCountTests() : RealAppTestBase("Test Data", Roles.Data
         page.Find("[data-testid=export-count]").Click();
         page.WaitForAssertion(() => Assert.Equal("3 graded items with photos match these filters now.", page.FindAll("[data-testid=export-preview]").SingleOrDefault()?.TextContent.Trim() ?? page.Markup));
 
+        // Any case finds the same items; a count stands only for the form it was taken on (it stayed when a filter changed).
+        await page.Find("input[data-testid=export-categories]").InputAsync(category.ToUpperInvariant());
+        Assert.Empty(page.FindAll("[data-testid=export-preview]"));
+        page.Find("[data-testid=export-count]").Click();
+        page.WaitForAssertion(() => Assert.Equal("3 graded items with photos match these filters now.", page.FindAll("[data-testid=export-preview]").SingleOrDefault()?.TextContent.Trim() ?? page.Markup));
+
         await page.Find("input[data-testid=export-categories]").InputAsync("NoSuchCategory");
+        Assert.Empty(page.FindAll("[data-testid=export-preview]"));
         page.Find("[data-testid=export-count]").Click();
         page.WaitForAssertion(() => Assert.StartsWith("No graded item with a photo matches", page.Find("[data-testid=export-preview]").TextContent.Trim(), StringComparison.Ordinal));
     }

@@ -119,8 +119,11 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         }
         if (filter.Categories.Count > 0)
         {
-            var categories = filter.Categories.ToList();
-            query = query.Where(r => categories.Contains(r.Category));
+            // Any case, as the review queue's filter: "appliances" found none of the "Appliances" (models pass, 2026-12-05).
+            var categories = filter.Categories.Select(c => c.ToLowerInvariant()).Distinct().ToList();
+#pragma warning disable CA1304, CA1311 // translated to SQL LOWER(...): no .NET culture is involved
+            query = query.Where(r => categories.Contains(r.Category.ToLower()));
+#pragma warning restore CA1304, CA1311
         }
         if (filter.FinalOnly)
         {
