@@ -87,6 +87,13 @@ public sealed class GradeModel : IDisposable
         {
             throw new ModelLoadException($"Input '{manifest.Input.Name}' is [{string.Join(", ", dims)}]; the manifest says [N, 3, {manifest.Input.Height}, {manifest.Input.Width}].");
         }
+        // Every output the manifest declares is the network's: a manifest naming 'grade_scores' was registered on the
+        // network's 'grade_logits' by the fallback name below (models pass, 2026-12-05), so it described another network.
+        if (manifest.Outputs.FirstOrDefault(o => !session.OutputMetadata.ContainsKey(o.Name)) is { } missing)
+        {
+            throw new ModelLoadException(
+                $"The manifest's outputs name '{missing.Name}', which the network does not have (it has {string.Join(", ", session.OutputMetadata.Keys)}).");
+        }
         if (!session.OutputMetadata.TryGetValue(manifest.GradeOutputName, out var grades) || grades.Dimensions[^1] != manifest.Grades.Count)
         {
             throw new ModelLoadException($"The network has no output '{manifest.GradeOutputName}' with {manifest.Grades.Count} grades.");

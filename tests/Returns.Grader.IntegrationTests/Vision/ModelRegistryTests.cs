@@ -196,6 +196,19 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Single((await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()); // only the shipped one
     }
 
+    /// <summary>A manifest naming an output the network lacks describes another network (it registered on a fallback name).</summary>
+    [Fact]
+    public async Task AManifestNamingAnOutputTheNetworkLacks_IsRefusedWith422SayingWhich()
+    {
+        var data = _app.ApiClient("dev-data");
+
+        var response = await data.PostAsync("/api/v1/models", Upload("2.1.1-renamed-output", manifest => manifest["outputs"]![0]!["name"] = "grade_scores"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("outputs name 'grade_scores', which the network does not have", (await response.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Single((await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()); // only the shipped one
+    }
+
     [Fact]
     public async Task ARegistrationTheDatabaseRefusesPartWay_KeepsNothing_AndTheSameUploadThenGoesStraightToShadow()
     {
@@ -314,7 +327,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unlistedFamiliarity.StatusCode);
         Assert.Contains("familiarity output 'nowhere' is not one of the manifest's outputs", (await unlistedFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, missingFamiliarity.StatusCode);
-        Assert.Contains("names the output 'familiarity_v2', which the network does not have", (await missingFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Contains("outputs name 'familiarity_v2', which the network does not have", (await missingFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
         var active = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray().Single(m => m.GetProperty("state").GetString() == "active");
         Assert.Equal(HttpStatusCode.Conflict, (await data.PostAsync($"/api/v1/models/{active.GetProperty("id").GetString()}/retire", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await data.PostAsync($"/api/v1/models/{Guid.NewGuid()}/promote", null)).StatusCode);
