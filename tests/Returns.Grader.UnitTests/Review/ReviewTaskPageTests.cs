@@ -68,6 +68,28 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     }
 
     [Fact]
+    public async Task AnotherGrade_TakesTheSitesDispositionForIt_UntilTheSupervisorChoosesOne()
+    {
+        var (_, page) = await ClaimedOnThePageAsync(); // graded Good, resell_used
+        var disposition = page.FindComponent<MudBlazor.MudSelect<Disposition?>>();
+        Disposition? Shown() => Enum.TryParse<Disposition>(page.Find("[data-testid=review-disposition][data-disposition]").GetAttribute("data-disposition"), out var d) ? d : null;
+        var category = (await App.ApiClient("dev-grader").CreateItemAsync(ApiJson.UniquePlate("RC"))).GetProperty("category").GetString()!;
+        var forUnsellable = App.Services.GetRequiredService<Returns.Grader.Web.Features.Decisions.DecisionLedger>().SuggestDisposition(Grade.Unsellable, category);
+        Assert.NotEqual(Disposition.ResellUsed, forUnsellable); // else this test could not tell
+
+        page.Find("[data-testid=review-form] [data-grade=Unsellable]").Click();
+        page.WaitForAssertion(() => Assert.Equal(forUnsellable, Shown()));
+        Assert.Contains("Follows the grade", page.Markup);
+        page.Find("[data-testid=review-form] [data-grade=Good]").Click(); // back at the grader's grade: the grader's disposition
+        page.WaitForAssertion(() => Assert.Equal(Disposition.ResellUsed, Shown()));
+
+        await page.InvokeAsync(() => disposition.Instance.ValueChanged.InvokeAsync(Disposition.Donate));
+        page.Find("[data-testid=review-form] [data-grade=Unsellable]").Click(); // chosen by the supervisor: it stays
+        page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid=review-form] [data-grade=Unsellable]").GetAttribute("aria-checked")));
+        Assert.Equal(Disposition.Donate, Shown());
+    }
+
+    [Fact]
     public async Task TheGradersChoicesArePrefilled_AndSavingAnOverrideWaitsForAReasonCode()
     {
         var (plate, task) = await QueuedAsync();
