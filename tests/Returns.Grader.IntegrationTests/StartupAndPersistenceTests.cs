@@ -32,6 +32,56 @@ public sealed class StartupAndPersistenceTests
         Assert.Equal(check.Database.GetMigrations().Count(), (await check.Database.GetAppliedMigrationsAsync()).Count());
     }
 
+    /// <summary>
+    /// The empty grader.db a kill during the very first start leaves, and a copy made in another journal mode, start
+    /// (operator pass, 2026-12-05: both stopped every later start with "attempt to write a readonly database", because the
+    /// read-only connection EF checks the file with tried to turn it to WAL). The app sets WAL itself.
+    /// </summary>
+    [Theory]
+    [InlineData("empty")]
+    [InlineData("journal_mode=DELETE")]
+    public async Task ADatabaseFileNotInWalMode_Starts_AndIsTurnedToWal(string file)
+    {
+        var directory = GraderAppFactory.NewTemporaryDirectory();
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, "grader.db");
+        try
+        {
+            if (file == "empty")
+            {
+                await File.WriteAllBytesAsync(path, []);
+            }
+            else
+            {
+                using (var first = new GraderAppFactory { DataDirectory = directory, DeleteDataOnDispose = false })
+                {
+                    Assert.Equal(HttpStatusCode.Created, (await first.ApiClient().PostAsJsonAsync("/api/v1/returns",
+                        new { returnId = "LP-JOURNAL", sku = "S", title = "t", category = "Kitchen", unitValue = 5m })).StatusCode);
+                }
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False");
+                await connection.OpenAsync();
+                await using var command = connection.CreateCommand();
+                command.CommandText = "PRAGMA journal_mode=DELETE;";
+                Assert.Equal("delete", (string?)await command.ExecuteScalarAsync());
+            }
+
+            using var app = new GraderAppFactory { DataDirectory = directory, DeleteDataOnDispose = false };
+            Assert.Equal(HttpStatusCode.OK, (await app.CreateClient().GetAsync("/readyz")).StatusCode);
+            Assert.Equal(file == "empty" ? HttpStatusCode.NotFound : HttpStatusCode.OK, (await app.ApiClient().GetAsync("/api/v1/returns?returnId=LP-JOURNAL")).StatusCode);
+            await using var check = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
+            await check.OpenAsync();
+            await using var mode = check.CreateCommand();
+            mode.CommandText = "PRAGMA journal_mode;";
+            Assert.Equal("wal", (string?)await mode.ExecuteScalarAsync());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            GraderAppFactory.TryDelete(directory);
+        }
+    }
+
     [Theory, OnSqlite, OnPostgres]
     public async Task Restart_KeepsItemsPhotosAndDecisions(DatabaseProvider provider)
     {

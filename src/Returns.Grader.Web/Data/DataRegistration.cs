@@ -162,17 +162,26 @@ public static partial class DataRegistration
     {
         private const string Pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
 
+        // Turning a file to WAL is a write: on the read-only connection EF opens to ask whether the database exists, a
+        // file not in WAL yet (the empty one a kill during the very first start leaves, or a copy made in DELETE mode)
+        // failed with "attempt to write a readonly database", and every later start with it (operator pass,
+        // 2026-12-05). WAL is a property of the file; a read-write connection sets it, the migrations' first.
+        private const string ReadOnlyPragmas = "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+
+        private static string PragmasFor(DbConnection connection) =>
+            new SqliteConnectionStringBuilder(connection.ConnectionString).Mode == SqliteOpenMode.ReadOnly ? ReadOnlyPragmas : Pragmas;
+
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
             using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
+            command.CommandText = PragmasFor(connection);
             command.ExecuteNonQuery();
         }
 
         public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = Pragmas;
+            command.CommandText = PragmasFor(connection);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
