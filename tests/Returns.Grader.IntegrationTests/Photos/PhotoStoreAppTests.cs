@@ -54,6 +54,41 @@ public sealed class PhotoStoreAppTests
         Assert.Equal(0xFF, served[0]); // a JPEG
     }
 
+    /// <summary>
+    /// A photo store that cannot keep a photo (here the photo folder is a file; on a site: a full disk, a read-only mount)
+    /// is a 503 with Retry-After in plain words naming no path, nothing of the upload is kept, and the station says so
+    /// (operator pass, 2026-12-05: a bare 500). Once the store is back, the same photo is kept.
+    /// </summary>
+    [Fact]
+    public async Task APhotoStoreThatCannotKeepAPhoto_Is503InPlainWords_AndNothingIsKept()
+    {
+        using var app = new GraderAppFactory();
+        var client = app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("ST"))).GetProperty("id").GetString();
+        var store = (FileSystemPhotoStore)app.Services.GetRequiredService<IPhotoStore>();
+        Directory.Delete(store.Root, recursive: true);
+        await File.WriteAllTextAsync(store.Root, "not a folder");
+        try
+        {
+            var response = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("a.jpg", TestPhotos.PhotoLikeJpeg(800, 600), "image/jpeg")));
+
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("10", response.Headers.GetValues("Retry-After").Single());
+            var body = await response.Content.ReadAsStringAsync();
+            var problem = System.Text.Json.JsonDocument.Parse(body).RootElement;
+            Assert.Equal("photo_store_failed", problem.GetProperty("reason").GetString());
+            Assert.StartsWith("The photo could not be stored, so nothing of this upload was kept", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(store.Root, body, StringComparison.Ordinal);
+            Assert.StartsWith("Photo not kept: The photo could not be stored", Web.Features.Station.Station.UploadErrorText(503, body), StringComparison.Ordinal);
+            Assert.Equal(0, (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("photos").GetArrayLength());
+        }
+        finally
+        {
+            File.Delete(store.Root);
+        }
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("a.jpg", TestPhotos.PhotoLikeJpeg(800, 600), "image/jpeg")))).StatusCode);
+    }
+
     [Fact]
     public void AzureBlob_WithoutAnAccount_TheAppRefusesToStart_NamingBothSettings()
     {

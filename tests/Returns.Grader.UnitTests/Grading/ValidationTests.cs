@@ -42,6 +42,7 @@ public sealed class ValidationTests
     [InlineData(0, "", "The photo did not reach the server (network). Try again.")]
     [InlineData(401, "", "You have been signed out. Reload the page and sign in again.")]
     [InlineData(503, """{"detail":"More photos are arriving than this server can grade right now"}""", "The server stayed busy and this photo was not kept. Add it again in a minute; if this keeps happening, call a supervisor.")]
+    [InlineData(503, """{"detail":"The photo could not be stored, so nothing of this upload was kept.","reason":"photo_store_failed"}""", "Photo not kept: The photo could not be stored, so nothing of this upload was kept.")]
     [InlineData(429, "", "The server stayed busy and this photo was not kept. Add it again in a minute; if this keeps happening, call a supervisor.")]
     [InlineData(500, "<html>", "Photo not kept (error 500). Try again or take the photo again.")]
     public void UploadErrors_AreInPlainWords(int status, string body, string expected) =>

@@ -28,6 +28,26 @@ public sealed class ItemClosedToPhotosException(string returnId)
     public override IReadOnlyDictionary<string, object?> Extensions => new Dictionary<string, object?> { ["reason"] = "item_final" };
 }
 
+/// <summary>
+/// The photo store failed to keep a photo (disk full or not writable, blob storage not answering): nothing of the
+/// request was kept. A 503 with Retry-After, as a full intake is, rather than a bare 500 (operator pass, 2026-12-05); the
+/// store's own words (a path, a container) go to the log, not to the caller.
+/// </summary>
+public sealed class PhotoStoreFailedException(Exception cause)
+    : DomainProblemException("The photo could not be stored, so nothing of this upload was kept: the photo store is full, not writable or not answering. Send it again later; if this goes on, tell a supervisor.", cause)
+{
+    public const int RetryAfterSeconds = 10;
+
+    public override int Status => StatusCodes.Status503ServiceUnavailable;
+    public override string Title => "The photo store cannot keep photos";
+
+    public override IReadOnlyDictionary<string, object?> Extensions =>
+        new Dictionary<string, object?> { ["reason"] = "photo_store_failed", ["retryAfterSeconds"] = RetryAfterSeconds };
+
+    public override IReadOnlyDictionary<string, string> Headers =>
+        new Dictionary<string, string> { ["Retry-After"] = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+}
+
 /// <summary>A file that was not kept, named so the sender knows which one and why.</summary>
 public sealed class PhotoUploadRejectedException(string fileName, PhotoRejection reason, string message)
     : DomainProblemException($"{fileName}: {message}")
@@ -160,7 +180,15 @@ public sealed partial class PhotoIntake(
             {
                 for (var i = 0; i < photos.Count; i++)
                 {
-                    await store.SaveAsync(photos[i].StorageKey, sanitized[i].Jpeg, cancellationToken);
+                    try
+                    {
+                        await store.SaveAsync(photos[i].StorageKey, sanitized[i].Jpeg, cancellationToken);
+                    }
+                    catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+                    {
+                        LogStoreFailed(logger, e, photos[i].StorageKey);
+                        throw new PhotoStoreFailedException(e);
+                    }
                     stored.Add(photos[i].StorageKey);
                 }
             }
@@ -434,6 +462,9 @@ public sealed partial class PhotoIntake(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rejected upload {FileName}: {Reason}")]
     private static partial void LogRejected(ILogger logger, string fileName, PhotoRejection reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The photo store could not keep photo {Key}; the upload was answered 503 and nothing of it kept")]
+    private static partial void LogStoreFailed(ILogger logger, Exception exception, string key);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove photo {Key} after a failed upload")]
     private static partial void LogCleanupFailed(ILogger logger, Exception exception, string key);

@@ -231,12 +231,17 @@ public sealed partial class Station
     public static string UploadErrorText(int status, string body)
     {
         string? detail = null;
+        string? reason = null;
         try
         {
             using var json = JsonDocument.Parse(body);
             if (json.RootElement.TryGetProperty("detail", out var d))
             {
                 detail = d.GetString();
+            }
+            if (json.RootElement.TryGetProperty("reason", out var r) && r.ValueKind == JsonValueKind.String)
+            {
+                reason = r.GetString();
             }
         }
         catch (JsonException)
@@ -246,6 +251,7 @@ public sealed partial class Station
         {
             0 => "The photo did not reach the server (network). Try again.",
             401 => "You have been signed out. Reload the page and sign in again.",
+            503 when reason == "photo_store_failed" && detail is not null => $"Photo not kept: {detail}",
             503 or 429 => "The server stayed busy and this photo was not kept. Add it again in a minute; if this keeps happening, call a supervisor.",
             413 or 415 or 400 or 409 when detail is not null => $"Photo not kept: {detail}",
             _ => $"Photo not kept (error {status}). Try again or take the photo again.",
