@@ -647,6 +647,41 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.True(corner.Red > 240 && corner.Green > 240 && corner.Blue > 240, $"the transparent corner is kept white: {corner}");
     }
 
+    /// <summary>
+    /// "Next item" while a photo is still uploading asks first: the photo lands on the item without a grade, and a refusal
+    /// of it was shown to nobody (photo pass, 2026-12-05: the station moved on without a word, and the 415 was lost).
+    /// </summary>
+    [Fact]
+    public async Task LeavingAnItemWhileAPhotoUploads_AsksFirst()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync("Ula Upload");
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        var released = new TaskCompletionSource();
+        await page.RouteAsync("**/photos", async route =>
+        {
+            await released.Task;
+            await route.ContinueAsync();
+        });
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "notes.jpg", MimeType = "image/jpeg", Buffer = "not a photo"u8.ToArray() });
+        await Assertions.Expect(page.Locator("[data-testid=upload-list] [data-upload-state]").First).ToBeVisibleAsync();
+
+        await page.GetByTestId("close-item").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("leave-uploading")).ToContainTextAsync($"A photo is still uploading to {plate}");
+        await page.GetByTestId("keep-working").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate); // still open
+        released.SetResult();
+        await Assertions.Expect(page.GetByTestId("upload-list")).ToContainTextAsync("Photo not kept: notes.jpg"); // the refusal is seen
+        await page.UnrouteAsync("**/photos");
+
+        await page.GetByTestId("close-item").ClickAsync(); // nothing on its way now: no question
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("unsaved-guard")).ToHaveCountAsync(0);
+    }
+
     /// <summary>Takes WebCodecs' ImageDecoder away from the page, as in a browser without it: station.js decodes the whole photo.</summary>
     private static async Task WithoutImageDecoderUnlessAsync(bool imageDecoder, IPage page)
     {

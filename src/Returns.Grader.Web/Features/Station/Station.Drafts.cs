@@ -48,7 +48,12 @@ public sealed partial class Station
     /// <summary>Another scan or "Next item" waits for the associate to say the unsaved choices may go.</summary>
     private PendingLeave? _pendingLeave;
 
-    private sealed record PendingLeave(string? NextPlate);
+    /// <param name="Unsaved">The form has choices not saved.</param>
+    /// <param name="Uploading">A photo is still on its way: it lands on this item, and its answer (a refusal too) would
+    /// be shown to nobody once the station has moved on (photo pass, 2026-12-05).</param>
+    private sealed record PendingLeave(string? NextPlate, bool Unsaved = true, bool Uploading = false);
+
+    private bool UploadsInFlight => _uploads.Any(u => !u.Done && u.Error is null);
 
     private bool HasUnsavedChoices => _item is not null && _openedAs is not null && DraftJson() != _openedAs;
 
@@ -181,11 +186,13 @@ public sealed partial class Station
     /// <summary>True when the item may be left now; otherwise the station asks and the caller stops.</summary>
     private bool MayLeave(string? nextPlate)
     {
-        if (!HasUnsavedChoices || (nextPlate is not null && string.Equals(ReturnItems.NormalizeReturnId(nextPlate), _item?.ReturnId, StringComparison.Ordinal)))
+        var unsaved = HasUnsavedChoices;
+        var uploading = _item is not null && UploadsInFlight;
+        if ((!unsaved && !uploading) || (nextPlate is not null && string.Equals(ReturnItems.NormalizeReturnId(nextPlate), _item?.ReturnId, StringComparison.Ordinal)))
         {
             return true;
         }
-        _pendingLeave = new PendingLeave(nextPlate);
+        _pendingLeave = new PendingLeave(nextPlate, unsaved, uploading);
         _focusGuard = true;
         ClearScan();
         return false;
