@@ -62,6 +62,13 @@ public sealed class ScreenshotTests(BrowserAppWithModelFixture fixture, ITestOut
         var quality = await Fixture.SignedInAsync("/quality", "Sue Screens", "Supervisor", width, height);
         await Assertions.Expect(quality.GetByTestId("agreement")).ToHaveCountAsync(3);
         await AssertFitsAsync(quality, width, "quality page", quality.GetByTestId("agreement").First);
+        // A control the keyboard reaches comes into view below the fixed top bar, not under it: scrolled so that the
+        // button is just under the window's top edge (under the bar, "in view" to the browser), then focused.
+        var apply = quality.GetByTestId("quality-apply");
+        await quality.EvaluateAsync("() => { const r = document.querySelector('[data-testid=quality-apply]').getBoundingClientRect(); window.scrollTo(0, window.scrollY + r.top - 4); }");
+        await apply.FocusAsync();
+        var bar = await quality.EvaluateAsync<double>("() => document.querySelector('.mud-appbar').getBoundingClientRect().bottom");
+        Assert.True((await apply.BoundingBoxAsync())!.Y >= bar, $"the focused button is at y {(await apply.BoundingBoxAsync())!.Y}, under the top bar (bottom {bar})");
         await KeepAsync(quality, size, "quality");
     }
 
