@@ -53,6 +53,23 @@ public static class Words
         _ => status.ToString(),
     };
 
+    public static string Of(ExportStatus status) => status switch
+    {
+        ExportStatus.Queued => "Waiting",
+        ExportStatus.Running => "Running",
+        ExportStatus.Completed => "Done",
+        ExportStatus.Failed => "Failed",
+        _ => status.ToString(),
+    };
+
+    public static string Of(ModelState state) => state switch
+    {
+        ModelState.Shadow => "In shadow",
+        ModelState.Active => "Active",
+        ModelState.Retired => "Retired",
+        _ => state.ToString(),
+    };
+
     public static string Of(DecisionKind kind) => kind switch
     {
         DecisionKind.Station => "Graded",

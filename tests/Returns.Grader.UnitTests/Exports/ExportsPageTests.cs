@@ -64,7 +64,7 @@ public sealed class ExportsPageTests : RealAppTestBase
         pickers[1].Find("input").Change("2026-12-01");
         page.Find("[data-testid=export-start]").Click();
 
-        page.WaitForAssertion(() => Assert.Contains("'to' must be after 'from'", page.Find("[data-testid=export-errors]").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("\"Before\" must be a later date than \"Decided from\"", page.Find("[data-testid=export-errors]").TextContent, StringComparison.Ordinal));
         Assert.Equal(0, ExportCount());
     }
 
