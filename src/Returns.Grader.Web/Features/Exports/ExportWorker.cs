@@ -171,7 +171,7 @@ public sealed partial class ExportWorker(
             await db.Entry(job).ReloadAsync(cancellationToken);
             if (job.LeaseOwner == NodeId)
             {
-                await FinishAsync(db, job, ExportStatus.Failed, e is ExportFailedException ? e.Message : $"The export failed: {e.Message}", cancellationToken);
+                await FinishAsync(db, job, ExportStatus.Failed, FailureText(e), cancellationToken);
             }
         }
         finally
@@ -181,6 +181,18 @@ public sealed partial class ExportWorker(
         }
         return true;
     }
+
+    /// <summary>
+    /// What the job says went wrong, for the people who asked for it: the export's own refusals as they are; a disk or
+    /// store failure in words without the server's paths (operator pass, 2026-12-05: "No space left on device :
+    /// '/…/exports/…work/coco-images.json'" went out through the API); anything else by its kind. The log has the rest.
+    /// </summary>
+    internal static string FailureText(Exception e) => e switch
+    {
+        ExportFailedException or Infrastructure.DomainProblemException => e.Message, // plain words by design
+        IOException => "The export failed: the server could not write or read its files (a full or unwritable disk, or the photo store not answering). Ask again once that is fixed; the server log has the details.",
+        _ => $"The export failed ({e.GetType().Name}); the server log has the details. Ask again, and tell an administrator if it fails again.",
+    };
 
     /// <summary>Keeps this node's claim alive while the job runs (every third of the lease); cancels the run if it was lost.</summary>
     private async Task RenewLeaseAsync(Guid jobId, CancellationTokenSource run)
