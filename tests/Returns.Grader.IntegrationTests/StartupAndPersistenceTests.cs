@@ -118,6 +118,43 @@ public sealed class StartupAndPersistenceTests
         }
     }
 
+    /// <summary>Settings the app cannot use stop the start naming the setting (operator pass, 2026-12-05: the provider's or
+    /// the file system's own words, naming none).</summary>
+    [Theory]
+    [InlineData("data folder is a file", "Grader:DataDirectory")]
+    [InlineData("connection string unreadable", "ConnectionStrings:Grader is not a Sqlite connection string")]
+    [InlineData("unmigrated database, no migration on start", "Database:MigrateOnStart is false and the database lacks")]
+    public void ASettingTheAppCannotUse_StopsTheStart_NamingIt(string what, string named)
+    {
+        using var app = new GraderAppFactory();
+        var file = Path.Combine(Path.GetTempPath(), "grader-tests", Guid.NewGuid().ToString("N") + ".txt");
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        File.WriteAllText(file, "a file, not a folder");
+        try
+        {
+            switch (what)
+            {
+                case "data folder is a file":
+                    app.Settings["Grader:DataDirectory"] = Path.Combine(file, "data");
+                    break;
+                case "connection string unreadable":
+                    app.Settings["ConnectionStrings:Grader"] = "this is ;; not=a=conn;string";
+                    break;
+                default:
+                    app.Settings["Database:MigrateOnStart"] = "false";
+                    break;
+            }
+
+            var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+            Assert.Contains(named, Flatten(error));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Fact]
     public void OutsideDevelopment_WithoutEntraSettings_TheAppRefusesToStart()
     {

@@ -42,6 +42,13 @@ public static partial class DataRegistration
             throw new OptionsValidationException(ConnectionStringName, typeof(DatabaseOptions),
                 [$"Database:Provider is {provider} but ConnectionStrings:Grader is empty."]);
         }
+        if (configured is not null && !ReadsAsConnectionString(provider, configured))
+        {
+            // The provider's own words ("Format of the initialization string does not conform...") named no setting
+            // (operator pass, 2026-12-05); the string itself is not repeated, it may hold a password.
+            throw new OptionsValidationException(ConnectionStringName, typeof(DatabaseOptions),
+                [$"ConnectionStrings:Grader is not a {provider} connection string (its format, or a keyword in it, is not one {provider} reads)."]);
+        }
         switch (provider)
         {
             case DatabaseProvider.SqlServer:
@@ -61,11 +68,38 @@ public static partial class DataRegistration
         return builder;
     }
 
+    private static bool ReadsAsConnectionString(DatabaseProvider provider, string connectionString)
+    {
+        try
+        {
+            _ = provider switch
+            {
+                DatabaseProvider.SqlServer => (System.Data.Common.DbConnectionStringBuilder)new Microsoft.Data.SqlClient.SqlConnectionStringBuilder(connectionString),
+                DatabaseProvider.Postgres => new Npgsql.NpgsqlConnectionStringBuilder(connectionString),
+                _ => new SqliteConnectionStringBuilder(connectionString),
+            };
+            return true;
+        }
+        catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     private static string SqliteConnectionString(WebApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(GraderOptions.Section).Get<GraderOptions>() ?? new GraderOptions();
         var directory = options.ResolveDataDirectory(builder.Environment.ContentRootPath);
-        Directory.CreateDirectory(directory);
+        try
+        {
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            // "Could not find file '/proc/x'" named no setting (operator pass, 2026-12-05).
+            throw new OptionsValidationException(GraderOptions.Section, typeof(GraderOptions),
+                [$"Grader:DataDirectory '{directory}' cannot be used as the data folder ({e.Message}). Give a folder the app can create and write."]);
+        }
         return new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(directory, "grader.db"),
@@ -77,12 +111,20 @@ public static partial class DataRegistration
 
     public static async Task MigrateGraderDatabaseAsync(this WebApplication app)
     {
-        if (!app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
-        {
-            return;
-        }
         var factory = app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
         await using var db = await factory.CreateDbContextAsync();
+        if (!app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
+        {
+            // Without this, a database nobody migrated failed later on "no such table: QualityDailyCounts", naming no
+            // setting (operator pass, 2026-12-05).
+            var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
+            if (pending.Count > 0)
+            {
+                throw new OptionsValidationException(DatabaseOptions.Section, typeof(DatabaseOptions),
+                    [$"Database:MigrateOnStart is false and the database lacks {pending.Count} migration(s), the first {pending[0]}: run the release's migration script (docs/operations.md), or set Database:MigrateOnStart to true."]);
+            }
+            return;
+        }
         await MigrateAsync(db, CancellationToken.None);
     }
 
