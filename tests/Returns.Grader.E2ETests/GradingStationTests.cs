@@ -680,6 +680,28 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.GetByTestId("close-item").ClickAsync(); // nothing on its way now: no question
         await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByTestId("unsaved-guard")).ToHaveCountAsync(0);
+
+        // Scanning the next plate during an upload asks too, and "Leave it" opens that plate (the question came back).
+        var next = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(next);
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        var held = new TaskCompletionSource();
+        await page.RouteAsync("**/photos", async route =>
+        {
+            await held.Task;
+            await route.ContinueAsync();
+        });
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "late.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.HalfRedHalfBlueJpeg() });
+        await Assertions.Expect(page.Locator("[data-testid=upload-list] [data-upload-state]").First).ToBeVisibleAsync();
+        await page.Locator("#scan").FillAsync(next);
+        await page.Locator("#scan").PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("leave-uploading")).ToContainTextAsync($"Open {next} anyway?");
+        await page.GetByTestId("discard-and-leave").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(next);
+        await Assertions.Expect(page.GetByTestId("unsaved-guard")).ToHaveCountAsync(0);
+        held.SetResult();
     }
 
     /// <summary>Takes WebCodecs' ImageDecoder away from the page, as in a browser without it: station.js decodes the whole photo.</summary>

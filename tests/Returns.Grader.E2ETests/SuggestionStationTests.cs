@@ -123,7 +123,9 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
     public async Task APhotoWithAQualityWarning_IsNotPrefilled_AndTheGradePickedAfterIsStoredAsChosen()
     {
         var plate = ApiJson.UniquePlate("E2E");
-        var page = await OpenOnStationAsync(plate, "Wes White");
+        var page = await OpenOnStationAsync(plate, "Wes White", tablet: true);
+        Task<double> GradeRowAsync() => page.EvaluateAsync<double>("() => document.querySelector('[data-grade=Good]').getBoundingClientRect().top + window.scrollY");
+        var gradesBefore = await GradeRowAsync();
 
         // A blank white photo: intake calls it washed out, while the shipped model is familiar with it and sure it is
         // Like new (0.96 for 4.1.0); one Enter saved that as the associate's grade (photo pass, 2026-12-05).
@@ -132,6 +134,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         AssertPrefillable((await GetItemAsync(plate)).GetProperty("suggestion"), "a blank white photo");
 
         await Assertions.Expect(page.GetByTestId("suggestion-notice")).ToHaveAttributeAsync("data-verdict", "PhotoQuality");
+        Assert.Equal(gradesBefore, await GradeRowAsync(), 1.0); // the notice and the warning came, the grades stayed put (1024 px)
         await Assertions.Expect(page.GetByTestId("suggestion")).ToContainTextAsync("The model's guess:");
         await Assertions.Expect(page.Locator("[data-grade][aria-checked=true]")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator(".grade-suggested")).ToHaveCountAsync(0);

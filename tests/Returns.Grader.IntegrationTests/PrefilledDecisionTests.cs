@@ -42,4 +42,30 @@ public sealed class PrefilledDecisionTests(GraderAppFactory app) : IClassFixture
         Assert.True(history[0].GetProperty("gradePrefilled").GetBoolean());
         Assert.False(history[1].GetProperty("gradePrefilled").GetBoolean());
     }
+
+    /// <summary>
+    /// A correction that leaves the grade as stored (the station prefills it) is a model's answer only when the stored
+    /// grade was one, untouched: a grade a person chose stays theirs when only the disposition is corrected.
+    /// </summary>
+    [Fact]
+    public async Task ACorrectionKeepingTheGrade_IsPrefilledOnlyWhenTheGradeItKeepsWas()
+    {
+        var client = app.ApiClient();
+        async Task<bool> CorrectedAsync(bool firstPrefilled)
+        {
+            var id = (await client.CreateItemAsync(ApiJson.UniquePlate("COR"))).GetProperty("id").GetString()!;
+            Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+                new { grade = "LikeNew", disposition = "restock", gradePrefilled = firstPrefilled })).StatusCode);
+            var correction = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+                new { grade = "LikeNew", disposition = "donate", gradePrefilled = true });
+            Assert.Equal(HttpStatusCode.Created, correction.StatusCode);
+            var resent = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+                new { grade = "LikeNew", disposition = "donate", gradePrefilled = true }); // a retry is the same decision
+            Assert.Equal(HttpStatusCode.OK, resent.StatusCode);
+            return (await correction.ReadJsonAsync()).GetProperty("gradePrefilled").GetBoolean();
+        }
+
+        Assert.False(await CorrectedAsync(firstPrefilled: false)); // the associate's own grade, kept: still theirs
+        Assert.True(await CorrectedAsync(firstPrefilled: true));   // the model's prefill, still untouched
+    }
 }

@@ -344,7 +344,9 @@ function send(itemId, file, name, uploadId, attempt) {
     }
   };
   request.onload = () => {
-    if ((request.status === 503 || request.status === 429) && attempt < maxAttempts) {
+    // A photo store that cannot keep photos (a full disk) is not busy: sending again in seconds only showed "busy" for
+    // a minute before the server's words; they are shown at once.
+    if ((request.status === 503 || request.status === 429) && attempt < maxAttempts && !storeFailed(request)) {
       const asked = Number(request.getResponseHeader("Retry-After")) || 1;
       const seconds = Math.min(30, Math.max(asked, 2 ** (attempt - 1))) * (1 + Math.random() * 0.25);
       station.invokeMethodAsync("OnUploadBusy", uploadId, Math.ceil(seconds), attempt, maxAttempts);
@@ -355,6 +357,14 @@ function send(itemId, file, name, uploadId, attempt) {
   };
   request.onerror = () => station.invokeMethodAsync("OnUploadFinished", uploadId, 0, "");
   request.send(form);
+}
+
+function storeFailed(request) {
+  try {
+    return JSON.parse(request.responseText || "{}").reason === "photo_store_failed";
+  } catch {
+    return false;
+  }
 }
 
 function uploadAll(zone, files) {

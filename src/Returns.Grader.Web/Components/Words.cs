@@ -134,6 +134,9 @@ public static class Words
         _ => code,
     };
 
+    /// <summary>"1 photo", "2 photos": a count with its noun (regular plurals only).</summary>
+    public static string Count(long count, string noun) => count == 1 ? $"1 {noun}" : $"{count} {noun}s";
+
     /// <summary>Photo-quality warnings (Vision.PhotoQuality) as the associate reads them: "is too dark", "is blurred".</summary>
     public static string PhotoWarnings(IEnumerable<string> warnings) => string.Join(" and ", warnings.Select(w => w switch
     {

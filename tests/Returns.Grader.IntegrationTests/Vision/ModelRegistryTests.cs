@@ -196,6 +196,29 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Single((await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()); // only the shipped one
     }
 
+    /// <summary>
+    /// Labels graded blind (no suggestion shown, so no model led them) are a comparison of their own: neither the
+    /// prefilled grades that lean for the active model nor the overrides left when those are taken out.
+    /// </summary>
+    [Fact]
+    public async Task AComparisonOnBlindLabels_CountsOnlyGradesGivenWithoutASuggestion()
+    {
+        using var everyItemBlind = new GraderAppFactory { Settings = { ["Grader:Review:BlindShare"] = "1" } };
+        var data = everyItemBlind.ApiClient("dev-data");
+        Assert.Equal(HttpStatusCode.Created, (await data.PostAsync("/api/v1/models", Upload("1.0.4-blind"))).StatusCode);
+        var grader = everyItemBlind.ApiClient("dev-grader");
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("BL"), 40m, "Kitchen")).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("a.jpg", TestPhotos.PhotoLikeJpeg(900, 700, seed: 9), "image/jpeg")))).StatusCode);
+        var graded = await (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used", contradictionReason = "test" })).ReadJsonAsync();
+        Assert.True(graded.GetProperty("blind").GetBoolean());
+
+        var blind = await (await data.GetAsync("/api/v1/models/comparison?labels=blind")).ReadJsonAsync();
+        Assert.Equal("blind", blind.GetProperty("labels").GetString());
+        Assert.Equal(1, blind.GetProperty("photos").GetInt64());
+        Assert.Equal(0, (await (await data.GetAsync("/api/v1/models/comparison?labels=final")).ReadJsonAsync()).GetProperty("photos").GetInt64());
+        Assert.Equal(HttpStatusCode.BadRequest, (await data.GetAsync("/api/v1/models/comparison?labels=chosen")).StatusCode);
+    }
+
     /// <summary>A manifest naming an output the network lacks describes another network (it registered on a fallback name).</summary>
     [Fact]
     public async Task AManifestNamingAnOutputTheNetworkLacks_IsRefusedWith422SayingWhich()
@@ -327,7 +350,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unlistedFamiliarity.StatusCode);
         Assert.Contains("familiarity output 'nowhere' is not one of the manifest's outputs", (await unlistedFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, missingFamiliarity.StatusCode);
-        Assert.Contains("outputs name 'familiarity_v2', which the network does not have", (await missingFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.Contains("names the output 'familiarity_v2', which the network does not have", (await missingFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
         var active = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray().Single(m => m.GetProperty("state").GetString() == "active");
         Assert.Equal(HttpStatusCode.Conflict, (await data.PostAsync($"/api/v1/models/{active.GetProperty("id").GetString()}/retire", null)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await data.PostAsync($"/api/v1/models/{Guid.NewGuid()}/promote", null)).StatusCode);

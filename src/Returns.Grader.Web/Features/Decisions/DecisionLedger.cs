@@ -61,6 +61,15 @@ public sealed class DecisionLedger(
                 $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
         }
 
+        if (item.CurrentDecisionId is { } previousId && decision.GradePrefilled)
+        {
+            // A correction's prefilled grade is the grade already stored, which a person may have chosen: it is a model's
+            // answer only when that one was, and is kept (review of the session's diff, 2026-12-05: a correction of the
+            // disposition alone was exported as "not human-annotated" and left out of model comparisons).
+            var previous = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == previousId)
+                .Select(d => new { d.Grade, d.GradePrefilled }).SingleAsync(cancellationToken);
+            decision.GradePrefilled = previous.GradePrefilled && previous.Grade == decision.Grade;
+        }
         if (await SameAsCurrentAsync(db, item, decision, cancellationToken) is { } current)
         {
             return (DecisionSummary.Of(current), true);

@@ -120,9 +120,11 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         if (filter.Categories.Count > 0)
         {
             // Any case, as the review queue's filter: "appliances" found none of the "Appliances" (models pass, 2026-12-05).
-            var categories = filter.Categories.Select(c => c.ToLowerInvariant()).Distinct().ToList();
+            // As typed too: SQLite's LOWER() folds ASCII letters only, so "Électroménager" matched only as typed.
+            var exact = filter.Categories.ToList();
+            var lowered = filter.Categories.Select(c => c.ToLowerInvariant()).Distinct().ToList();
 #pragma warning disable CA1304, CA1311 // translated to SQL LOWER(...): no .NET culture is involved
-            query = query.Where(r => categories.Contains(r.Category.ToLower()));
+            query = query.Where(r => exact.Contains(r.Category) || lowered.Contains(r.Category.ToLower()));
 #pragma warning restore CA1304, CA1311
         }
         if (filter.FinalOnly)

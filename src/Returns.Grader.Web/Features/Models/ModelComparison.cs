@@ -13,12 +13,21 @@ public sealed record ModelFigures(
 
 /// <summary>
 /// Two models on the same photos against the human label: only photos both models predicted count, so the figures are
-/// comparable. <see cref="Labels"/>: <c>final</c> (supervisor-decided items) or <c>all</c> (every item's current label).
+/// comparable. <see cref="Labels"/>: <c>final</c> (supervisor-decided items), <c>blind</c> (graded without a suggestion) or
+/// <c>all</c> (every item's current label).
 /// A grade the station prefilled and nobody changed is not a label people gave: it is the active model's own answer, and
 /// would score the model that made it at 100 %; those photos are left out and counted in <see cref="PrefilledLeftOut"/>.
 /// </summary>
 public sealed record ModelComparisonReport(string Labels, long Photos, long Items, ModelFigures Baseline, ModelFigures Candidate, bool Truncated,
     long PrefilledLeftOut = 0);
+
+/// <summary>
+/// Which labels a comparison scores the models against. <see cref="Final"/>: supervisors' decisions. <see cref="Blind"/>:
+/// grades given without a suggestion shown, so no model led them. <see cref="All"/>: every item's current label, less the
+/// prefilled grades nobody changed; what remains leans against the active model (the labels that confirmed it are out,
+/// those that overrode it are in), as the prefilled ones leaned for it.
+/// </summary>
+public enum ComparisonLabels { Final, Blind, All }
 
 /// <summary>Compares two models' predictions with the labels people gave the same items (the promotion decision's evidence).</summary>
 public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
@@ -26,7 +35,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
     /// <summary>The newest photos compared at most (a shadow period is days, not years; the figures say when they were cut).</summary>
     public const int MaxPhotos = 50_000;
 
-    public async Task<ModelComparisonReport> CompareAsync(string baseline, string candidate, bool finalOnly, DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    public async Task<ModelComparisonReport> CompareAsync(string baseline, string candidate, ComparisonLabels labels, DateTime? from, DateTime? to, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(baseline);
         ArgumentException.ThrowIfNullOrWhiteSpace(candidate);
@@ -42,13 +51,17 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             where photo.UploadedAt <= label.DecidedAt // a label covers the photos kept before it was given
             select new
             {
-                a.PhotoId, item.Id, Value = (double)item.UnitValue, LabelId = label.Id, Label = label.Grade, label.Kind, label.DecidedAt, label.GradePrefilled,
+                a.PhotoId, item.Id, Value = (double)item.UnitValue, LabelId = label.Id, Label = label.Grade, label.Kind, label.DecidedAt, label.GradePrefilled, label.Blind,
                 AGrade = a.Grade, AConfidence = a.Confidence, ARegions = a.RegionsJson, BGrade = b.Grade, BConfidence = b.Confidence, BRegions = b.RegionsJson,
                 a.CreatedAt,
             };
-        if (finalOnly)
+        if (labels == ComparisonLabels.Final)
         {
             pairs = pairs.Where(p => p.Kind == DecisionKind.Review);
+        }
+        else if (labels == ComparisonLabels.Blind)
+        {
+            pairs = pairs.Where(p => p.Blind);
         }
         if (ApiTimes.AssumeUtc(from) is { } start)
         {
@@ -107,7 +120,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             return new ModelFigures(version, GradeAgreement.Compute($"{version} vs label", cells), calibration, ece, damage,
                 damage.Count == 0 ? 0 : Math.Round(damage.Average(d => d.Agreement), 4));
         }
-        return new ModelComparisonReport(finalOnly ? "final" : "all", rows.Count, rows.Select(r => r.Id).Distinct().LongCount(),
+        return new ModelComparisonReport(labels.ToString().ToLowerInvariant(), rows.Count, rows.Select(r => r.Id).Distinct().LongCount(),
             Figures(baseline, i => (rows[i].AGrade, rows[i].AConfidence, rows[i].ARegions)),
             Figures(candidate, i => (rows[i].BGrade, rows[i].BConfidence, rows[i].BRegions)), truncated, prefilledLeftOut);
     }

@@ -96,9 +96,9 @@ public static class ModelEndpoints
             {
                 return Invalid("candidate", "Name the two models (baseline, candidate); by default they are the active and the shadow model, and one of them is missing.");
             }
-            if (labels is not (null or "final" or "all"))
+            if (labels is not (null or "final" or "blind" or "all"))
             {
-                return Invalid("labels", "'labels' is 'final' (supervisor-decided items, default) or 'all' (every item's current label).");
+                return Invalid("labels", "'labels' is 'final' (supervisor-decided items, default), 'blind' (graded without a suggestion shown) or 'all' (every item's current label).");
             }
             // A wrong name or a reversed range answered 200 with 0 photos, which reads as "no data" (exploratory pass).
             if (ApiTimes.EndsBeforeItStarts(ApiTimes.AssumeUtc(from), ApiTimes.AssumeUtc(to)))
@@ -113,7 +113,7 @@ public static class ModelEndpoints
                     return Invalid(field, $"No model {version} is registered; GET /api/v1/models lists them.");
                 }
             }
-            return Results.Ok(await comparison.CompareAsync(baseline, candidate, labels != "all", from, to, cancellationToken));
+            return Results.Ok(await comparison.CompareAsync(baseline, candidate, labels switch { "all" => ComparisonLabels.All, "blind" => ComparisonLabels.Blind, _ => ComparisonLabels.Final }, from, to, cancellationToken));
         })
             .Produces<ModelComparisonReport>()
             .ProducesValidationProblem()

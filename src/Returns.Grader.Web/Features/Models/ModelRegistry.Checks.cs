@@ -34,6 +34,13 @@ public sealed partial class ModelRegistry
         }
         using (model)
         {
+            // Every output the manifest lists is the network's: one naming 'grade_scores' registered on the network's
+            // 'grade_logits' by the fallback name (models pass, 2026-12-05), so it described another network. Checked
+            // on upload only: a model registered before this check still loads (it ran until now).
+            if (model.Manifest.Outputs.FirstOrDefault(o => !model.OutputNames.Contains(o.Name)) is { } missing)
+            {
+                throw new ModelRejectedException($"The manifest's outputs name '{missing.Name}', which the network does not have (it has {string.Join(", ", model.OutputNames)}).");
+            }
             if (model.Manifest.Input.Width is < 16 or > 2048 || model.Manifest.Input.Height is < 16 or > 2048)
             {
                 throw new ModelRejectedException($"The manifest's input size {model.Manifest.Input.Width}×{model.Manifest.Input.Height} is not a photo size this app runs (16–2048 px a side).");

@@ -184,7 +184,7 @@ public sealed partial class PhotoIntake(
                     {
                         await store.SaveAsync(photos[i].StorageKey, sanitized[i].Jpeg, cancellationToken);
                     }
-                    catch (IOException e) when (!cancellationToken.IsCancellationRequested)
+                    catch (Exception e) when ((e is IOException or UnauthorizedAccessException) && !cancellationToken.IsCancellationRequested)
                     {
                         LogStoreFailed(logger, e, photos[i].StorageKey);
                         throw new PhotoStoreFailedException(e);

@@ -206,6 +206,7 @@ public sealed partial class Station
         }
         _pendingLeave = null;
         _openedAs = DraftJson(); // nothing unsaved any more: the form may go
+        _uploads.Clear();        // nor anything on its way: the associate chose to leave it (else the question came back)
         if (leave.NextPlate is { } plate)
         {
             ScanText = plate;

@@ -1,5 +1,6 @@
 using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Models;
 
 namespace Returns.Grader.Web.Features.Station;
 

@@ -11,6 +11,7 @@ using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Infrastructure;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Items;
+using Returns.Grader.Web.Features.Models;
 
 namespace Returns.Grader.Web.Features.Station;
 

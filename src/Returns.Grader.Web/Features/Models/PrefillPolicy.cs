@@ -1,6 +1,4 @@
-using Returns.Grader.Web.Features.Models;
-
-namespace Returns.Grader.Web.Features.Station;
+namespace Returns.Grader.Web.Features.Models;
 
 /// <summary>What the station may do with a suggestion: prefill the form from it, or only show it.</summary>
 public enum PrefillVerdict
@@ -27,8 +25,8 @@ public static class PrefillPolicy
 {
     public const string UnfamiliarText = "The model has not seen photos like this — grade it yourself.";
     public const string LowConfidenceText = "The model is not sure about this one — grade it yourself.";
-    public const string PartialText = "The model has not seen every photo of this item — grade it yourself.";
-    public const string PhotoQualityText = "A photo is hard to judge (see its warning), so nothing is filled in — retake it or grade it yourself.";
+    public const string PartialText = "The model has not seen every photo — grade it yourself.";
+    public const string PhotoQualityText = "A photo is too poor to judge — retake it or grade it yourself.";
 
     /// <param name="minConfidence">The model's prefill_min_confidence; null: any confidence (unknown familiarity counts as familiar).</param>
     /// <param name="photoWarned">Whether any of the item's photos carries a quality warning: the model was as sure of a
