@@ -9,15 +9,16 @@ namespace Returns.Grader.Web.Features.Health;
 
 /// <summary>
 /// /healthz: the process answers. /readyz: the database and the photo store can be used. Both anonymous, so /readyz
-/// names the dependency that failed in fixed words; the exception itself goes to the log (the health check service
-/// logs it with the check's name), never to the caller.
+/// names the dependency that failed in fixed words; the exception itself goes to the log once per change of failure
+/// (<see cref="HealthFailureLog"/>), never to the caller.
 /// </summary>
-public static class HealthRegistration
+public static partial class HealthRegistration
 {
     private const string ReadyTag = "ready";
 
     public static WebApplicationBuilder AddGraderHealth(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<HealthFailureLog>();
         builder.Services.AddHealthChecks()
             .AddCheck<DatabaseCheck>("database", tags: [ReadyTag])
             .AddCheck<PhotoStoreCheck>("photo-store", tags: [ReadyTag])
@@ -46,7 +47,42 @@ public static class HealthRegistration
         });
     }
 
-    private sealed class DatabaseCheck(IDbContextFactory<GraderDb> dbFactory) : IHealthCheck
+    /// <summary>
+    /// A failing check's exception, logged with its stack once when the failure starts or changes, not on every probe:
+    /// with a probe every few seconds the stacks buried the entry that mattered (operator pass, 2026-12-05). The health
+    /// check service still logs one line per failing probe.
+    /// </summary>
+    public sealed partial class HealthFailureLog(ILogger<HealthFailureLog> logger)
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _last = new(StringComparer.Ordinal);
+
+        public void Failed(string check, Exception exception)
+        {
+            var what = $"{exception.GetType().FullName}: {exception.Message}";
+            if (_last.TryGetValue(check, out var previous) && previous == what)
+            {
+                return;
+            }
+            _last[check] = what;
+            LogFailed(logger, exception, check);
+        }
+
+        public void Passed(string check)
+        {
+            if (_last.TryRemove(check, out _))
+            {
+                LogRecovered(logger, check);
+            }
+        }
+
+        [LoggerMessage(Level = LogLevel.Error, Message = "Readiness check {Check} fails (logged again only when the failure changes)")]
+        private static partial void LogFailed(ILogger logger, Exception exception, string check);
+
+        [LoggerMessage(Level = LogLevel.Information, Message = "Readiness check {Check} passes again")]
+        private static partial void LogRecovered(ILogger logger, string check);
+    }
+
+    private sealed class DatabaseCheck(IDbContextFactory<GraderDb> dbFactory, HealthFailureLog failures) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
@@ -59,11 +95,13 @@ public static class HealthRegistration
                 }
                 // A query on a real table also proves the schema is there.
                 await db.ReturnItems.AnyAsync(cancellationToken);
+                failures.Passed("database");
                 return HealthCheckResult.Healthy("The database answers.");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                return HealthCheckResult.Unhealthy("The database cannot be used (see the log).", e);
+                failures.Failed("database", e);
+                return HealthCheckResult.Unhealthy("The database cannot be used (see the log).");
             }
         }
     }
@@ -80,18 +118,20 @@ public static class HealthRegistration
                 : HealthCheckResult.Degraded("Manual mode: no usable model, grading goes on without suggestions (the log says why)."));
     }
 
-    private sealed class PhotoStoreCheck(IPhotoStore store) : IHealthCheck
+    private sealed class PhotoStoreCheck(IPhotoStore store, HealthFailureLog failures) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
             try
             {
                 await store.CheckWritableAsync(cancellationToken);
+                failures.Passed("photo-store");
                 return HealthCheckResult.Healthy("The photo store is writable.");
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                return HealthCheckResult.Unhealthy("The photo store cannot be written (see the log).", e);
+                failures.Failed("photo-store", e);
+                return HealthCheckResult.Unhealthy("The photo store cannot be written (see the log).");
             }
         }
     }
