@@ -139,10 +139,11 @@ public sealed partial class PhotoIntake(
             // first try (both in flight after a reset connection) found no copy yet and both were stored.
             await itemTurn.TakeAsync(cancellationToken);
             await using var lookup = await dbFactory.CreateDbContextAsync(cancellationToken);
-            kept = await KeptCopiesAsync(lookup, itemId, hashes, cancellationToken);
-            // The item as this look saw it: the commit below expects it unchanged, so a photo another node kept meanwhile
-            // (or a grade) is noticed there, not read past.
+            // The item's version before the look for a kept copy: the commit below expects it unchanged, so a photo another
+            // node kept meanwhile (or a grade) is noticed there, not read past. Read after the look, it could already
+            // include a copy the look had missed, and both copies were kept (clean-clone run, 2026-12-05: 1 of 6 rounds).
             seenVersion = await lookup.ReturnItems.Where(i => i.Id == itemId).Select(i => (Guid?)i.Version).SingleOrDefaultAsync(cancellationToken);
+            kept = await KeptCopiesAsync(lookup, itemId, hashes, cancellationToken);
         }
         var fresh = Enumerable.Range(0, files.Count).Where(i => !kept.ContainsKey(hashes[i]) && Array.IndexOf(hashes, hashes[i]) == i).ToArray();
         var keptResults = await KeptResultsAsync(kept.Values, cancellationToken);
