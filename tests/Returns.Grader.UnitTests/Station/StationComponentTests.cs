@@ -99,6 +99,21 @@ public sealed class StationComponentTests : BunitTestBase
     }
 
     [Fact]
+    public void UploadList_WithSeveralRefused_SaysHowMany_AndEachMessageCanBeClosed()
+    {
+        var refused = Enumerable.Range(1, 3).Select(n => new PhotoUpload($"u{n}", $"p{n}.gif") { Error = $"Photo not kept: p{n}.gif: The file is not a JPEG, PNG or WebP photo." }).ToList();
+        PhotoUpload? closed = null;
+
+        var list = Render<UploadList>(p => p.Add(c => c.Uploads, refused).Add(c => c.OnDismiss, (PhotoUpload u) => closed = u));
+
+        Assert.Equal("3 photos not kept (close each when read)", list.Find("[data-testid=upload-refused-count]").TextContent.Trim());
+        Assert.Equal(3, list.FindAll("[data-testid=upload-error]").Count);
+        Assert.DoesNotContain(list.FindAll(".upload-row .mud-typography-caption"), c => c.TextContent == "p1.gif"); // named once, in the message
+        list.FindAll("[data-testid=upload-error] button")[0].Click();
+        Assert.Same(refused[0], closed);
+    }
+
+    [Fact]
     public void UploadList_SaysAnalysing_OnceEveryByteIsSent_UntilTheSuggestionIsBack()
     {
         var analysing = new PhotoUpload("u1", "front.jpg") { Percent = 100 };
