@@ -596,13 +596,8 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     [InlineData(5000, 240, 5000, 240)]
     public async Task APanorama_ArrivesAtTheStoredSize_OrAsItIs_AndIsKept(int width, int height, int sentWidth, int sentHeight)
     {
-        var plate = ApiJson.UniquePlate("E2E");
-        await Fixture.App.ApiClient().CreateItemAsync(plate);
-        var page = await SignedInStationAsync("Pan Orama");
+        var (plate, page) = await ItemOpenAtTheStationAsync("Pan Orama");
         await WithoutImageDecoderUnlessAsync(true, page);
-        await page.Keyboard.TypeAsync(plate);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
 
         await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "pano.jpg", MimeType = "image/jpeg", Buffer = TestPhotos.PhotoLikeJpeg(width, height) });
         await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(1);
@@ -619,12 +614,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     [Fact]
     public async Task ATransparentPng_IsKeptOnWhite_AsThroughTheApi()
     {
-        var plate = ApiJson.UniquePlate("E2E");
-        await Fixture.App.ApiClient().CreateItemAsync(plate);
-        var page = await SignedInStationAsync("Al Pha");
-        await page.Keyboard.TypeAsync(plate);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        var (plate, page) = await ItemOpenAtTheStationAsync("Al Pha");
 
         byte[] png;
         using (var bitmap = new SkiaSharp.SKBitmap(3072, 2304))
@@ -654,12 +644,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     [Fact]
     public async Task LeavingAnItemWhileAPhotoUploads_AsksFirst()
     {
-        var plate = ApiJson.UniquePlate("E2E");
-        await Fixture.App.ApiClient().CreateItemAsync(plate);
-        var page = await SignedInStationAsync("Ula Upload");
-        await page.Keyboard.TypeAsync(plate);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        var (plate, page) = await ItemOpenAtTheStationAsync("Ula Upload");
         var released = new TaskCompletionSource();
         await page.RouteAsync("**/photos", async route =>
         {
@@ -702,6 +687,18 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(next);
         await Assertions.Expect(page.GetByTestId("unsaved-guard")).ToHaveCountAsync(0);
         held.SetResult();
+    }
+
+    /// <summary>A new item, open at the station for <paramref name="associate"/>.</summary>
+    private async Task<(string Plate, IPage Page)> ItemOpenAtTheStationAsync(string associate)
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync(associate);
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        return (plate, page);
     }
 
     /// <summary>Takes WebCodecs' ImageDecoder away from the page, as in a browser without it: station.js decodes the whole photo.</summary>
