@@ -34,6 +34,10 @@ public sealed record ReturnItemDetails(
     /// supervisor, data scientist or admin gets the suggestion and this flag together (ADR 0022).
     /// </summary>
     public bool Blind { get; init; }
+
+    /// <summary>Whether any photo carries a quality warning: a suggestion from such photos is a guess (ADR 0017).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool AnyPhotoWarned => Enumerable.Any(Photos, p => p.Warnings is { Count: > 0 });
 }
 
 public sealed class DuplicateReturnIdException(string returnId) : DomainProblemException($"A return item with licence plate {returnId} already exists.")

@@ -101,9 +101,9 @@ public static class Suggestions
         // Photos the newest model never saw are counted, not silently left out: after a rollback, a damaged item's older
         // photo (seen by the model switched out) fell out of its suggestion, and a new clean photo alone prefilled
         // "Like new" (models pass, 2026-12-05).
-        var seen = newest.Select(p => p.PhotoId).ToHashSet();
-        var unseen = await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId).Select(p => p.Id).ToListAsync(cancellationToken);
-        return suggestion with { UnseenPhotos = unseen.Count(id => !seen.Contains(id)) };
+        var seen = newest.Select(p => p.PhotoId).ToList();
+        var unseen = await db.Photos.CountAsync(p => p.ReturnItemId == itemId && !seen.Contains(p.Id), cancellationToken);
+        return suggestion with { UnseenPhotos = unseen };
     }
 
     private static Dictionary<string, double> Probabilities(Prediction prediction) =>

@@ -107,7 +107,7 @@ public sealed partial class Station : IAsyncDisposable
     private PrefillVerdict? Verdict => _item?.Suggestion is { } suggestion ? PrefillPolicy.Decide(suggestion, _prefillMinConfidence, PhotoWarned) : null;
 
     /// <summary>Whether any of the open item's photos carries a quality warning (dark, blurred, washed out, item too small).</summary>
-    private bool PhotoWarned => _item?.Photos.Any(p => p.Warnings is { Count: > 0 }) == true;
+    private bool PhotoWarned => _item?.AnyPhotoWarned == true;
 
     /// <summary>Why Save is not possible yet, in plain words; null when it is.</summary>
     private string? SubmitBlocker =>
