@@ -89,6 +89,37 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Equal(Disposition.Donate, Shown());
     }
 
+    /// <summary>
+    /// A disposition the site's rules filled in for the supervisor's new grade is saved as filled in, not as the
+    /// supervisor's choice (eighteenth session's list: every review decision stored its disposition as chosen); one the
+    /// supervisor picks is saved as chosen.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnOverride_StoresTheRulesDispositionAsFilledIn_AndAPickedOneAsChosen(bool supervisorPicksOne)
+    {
+        var (plate, page) = await ClaimedOnThePageAsync(); // graded Good, resell_used (chosen)
+        var disposition = page.FindComponent<MudBlazor.MudSelect<Disposition?>>();
+        var reason = page.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == "Reason code");
+
+        page.Find("[data-testid=review-form] [data-grade=Unsellable]").Click();
+        if (supervisorPicksOne)
+        {
+            await page.InvokeAsync(() => disposition.Instance.ValueChanged.InvokeAsync(Disposition.Recycle));
+        }
+        await page.InvokeAsync(() => reason.Instance.ValueChanged.InvokeAsync("wrong_grade"));
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=override]").HasAttribute("disabled")));
+        page.Find("[data-testid=override]").Click();
+
+        page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        var item = await ItemAsync(plate);
+        var final = item.Decisions.Single(d => d.Id == item.CurrentDecisionId);
+        Assert.Equal((Grade.Unsellable, "wrong_grade"), (final.Grade, final.ReasonCode));
+        Assert.Equal(!supervisorPicksOne, final.DispositionPrefilled);
+        Assert.False(final.GradePrefilled);
+    }
+
     [Fact]
     public async Task TheGradersChoicesArePrefilled_AndSavingAnOverrideWaitsForAReasonCode()
     {

@@ -205,7 +205,7 @@ public sealed class DecisionLedger(
         }
 
         var decision = await BuildDecisionAsync(db, item,
-            new GradeRequest(request.Grade, request.Disposition, request.Damage, request.Notes), actor, request.ReasonCode, cancellationToken);
+            request.AsGrade(), actor, request.ReasonCode, cancellationToken);
         decision.Kind = DecisionKind.Review;
         await CheckReasonFitsTheGradeAsync(db, decision, request.ReasonCode, cancellationToken);
         var counts = await CountReviewAsync(db, item, decision, cancellationToken);
@@ -232,7 +232,7 @@ public sealed class DecisionLedger(
             return null;
         }
         var candidate = await BuildDecisionAsync(db, item,
-            new GradeRequest(request.Grade, request.Disposition, request.Damage, request.Notes), actor, request.ReasonCode, cancellationToken);
+            request.AsGrade(), actor, request.ReasonCode, cancellationToken);
         candidate.Kind = DecisionKind.Review; // built to be compared, never added
         return await SameAsCurrentAsync(db, item, candidate, cancellationToken) is { } current ? DecisionSummary.Of(current) : null;
     }

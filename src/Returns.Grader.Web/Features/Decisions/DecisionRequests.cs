@@ -83,9 +83,18 @@ public sealed class ItemNotFoundException(Guid id) : DomainProblemException($"Th
     public override string Title => "No such return item";
 }
 
+/// <summary>
+/// A supervisor's decision on a review task. DispositionPrefilled: the disposition was filled in (the site's rules for
+/// the supervisor's grade, or the grader's own when the grader's was itself prefilled) and the supervisor left it
+/// untouched, so the final label does not store it as chosen. An approval is the supervisor's choice of the whole grade.
+/// </summary>
 public sealed record ReviewDecisionRequest(
-    string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode)
+    string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode,
+    bool? DispositionPrefilled = null)
 {
+    /// <summary>The grade this decision stores, as the ledger builds every decision.</summary>
+    internal GradeRequest AsGrade() => new(Grade, Disposition, Damage, Notes, DispositionPrefilled: DispositionPrefilled);
+
     /// <summary>
     /// Approving the grader's decision as it stands: their grade, disposition and damage (regions they rejected stay out;
     /// a model region they kept unchanged is kept as accepted), with reason code "approved".
