@@ -7,7 +7,14 @@ namespace Returns.Grader.TestSupport;
 public static class TestPhotos
 {
     /// <summary>A JPEG whose stored pixels are red on the left half and blue on the right half.</summary>
-    public static byte[] HalfRedHalfBlueJpeg(int width = 400, int height = 200, int quality = 90)
+    public static byte[] HalfRedHalfBlueJpeg(int width = 400, int height = 200, int quality = 90) =>
+        HalfRedHalfBlue(width, height, SKEncodedImageFormat.Jpeg, quality);
+
+    /// <summary><see cref="HalfRedHalfBlueJpeg"/> as a PNG.</summary>
+    public static byte[] HalfRedHalfBluePng(int width = 400, int height = 200) =>
+        HalfRedHalfBlue(width, height, SKEncodedImageFormat.Png, 100);
+
+    private static byte[] HalfRedHalfBlue(int width, int height, SKEncodedImageFormat format, int quality)
     {
         using var bitmap = new SKBitmap(width, height);
         using (var canvas = new SKCanvas(bitmap))
@@ -16,7 +23,7 @@ public static class TestPhotos
             using var red = new SKPaint { Color = SKColors.Red };
             canvas.DrawRect(0, 0, width / 2f, height, red);
         }
-        return Encode(bitmap, SKEncodedImageFormat.Jpeg, quality);
+        return Encode(bitmap, format, quality);
     }
 
     /// <summary>A photo-like JPEG (noise and shapes, so it compresses like a real photo) of the given size.</summary>
@@ -120,6 +127,71 @@ public static class TestPhotos
     /// <summary>Inserts an EXIF block (orientation, and a GPS latitude) right after the JPEG's start marker.</summary>
     public static byte[] WithExif(byte[] jpeg, ushort orientation)
     {
+        var tiff = ExifTiff(orientation);
+        var app1 = new List<byte> { 0xFF, 0xE1 };
+        var length = (ushort)(2 + 6 + tiff.Length);
+        app1.Add((byte)(length >> 8));
+        app1.Add((byte)length);
+        app1.AddRange("Exif\0\0"u8.ToArray());
+        app1.AddRange(tiff);
+        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
+    }
+
+    /// <summary>
+    /// Inserts an eXIf chunk (PNG 1.5's EXIF: the TIFF block, no "Exif" prefix) with <paramref name="orientation"/> and
+    /// a GPS latitude right after the PNG's header chunk, or, with <paramref name="afterImageData"/>, just before its end
+    /// chunk (some encoders put it there; browsers honour it either way).
+    /// </summary>
+    public static byte[] PngWithExif(byte[] png, ushort orientation, bool afterImageData = false, bool bigEndian = false)
+    {
+        var tiff = ExifTiff(orientation, bigEndian);
+        var chunk = new byte[12 + tiff.Length];
+        BinaryPrimitives.WriteInt32BigEndian(chunk, tiff.Length);
+        "eXIf"u8.CopyTo(chunk.AsSpan(4));
+        tiff.CopyTo(chunk.AsSpan(8));
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + tiff.Length), Crc32(chunk.AsSpan(4, 4 + tiff.Length)));
+        var at = afterImageData ? png.Length - 12 : 8 + 25; // IEND is the last 12 bytes; IHDR is 25 after the signature
+        return [.. png[..at], .. chunk, .. png[at..]];
+    }
+
+    /// <summary>An EXIF block as TIFF stores it: IFD0 with the orientation and a GPS IFD pointer, and that GPS IFD.</summary>
+    private static byte[] ExifTiff(ushort orientation, bool bigEndian = false)
+    {
+        var tiff = ExifTiffLittleEndian(orientation);
+        return bigEndian ? ToBigEndian(tiff) : tiff;
+    }
+
+    /// <summary>The same block in Motorola order ("MM"), as some cameras and editors write it.</summary>
+    private static byte[] ToBigEndian(byte[] le)
+    {
+        var be = (byte[])le.Clone();
+        "MM"u8.CopyTo(be);
+        void Swap16(int at) => BinaryPrimitives.WriteUInt16BigEndian(be.AsSpan(at), BinaryPrimitives.ReadUInt16LittleEndian(le.AsSpan(at)));
+        void Swap32(int at) => BinaryPrimitives.WriteUInt32BigEndian(be.AsSpan(at), BinaryPrimitives.ReadUInt32LittleEndian(le.AsSpan(at)));
+        Swap16(2);
+        Swap32(4);
+        Swap16(8);
+        foreach (var entry in new[] { 10, 22 })
+        {
+            Swap16(entry);
+            Swap16(entry + 2);
+            Swap32(entry + 4);
+        }
+        // a SHORT value sits in the first two bytes of the value field, whatever the byte order
+        BinaryPrimitives.WriteUInt16BigEndian(be.AsSpan(18), BinaryPrimitives.ReadUInt16LittleEndian(le.AsSpan(18)));
+        BinaryPrimitives.WriteUInt16BigEndian(be.AsSpan(20), 0);
+        Swap32(30);
+        Swap32(34);
+        Swap16(38);
+        Swap16(40);
+        Swap16(42);
+        Swap32(44);
+        Swap32(52);
+        return be;
+    }
+
+    private static byte[] ExifTiffLittleEndian(ushort orientation)
+    {
         var tiff = new byte[56];
         "II"u8.CopyTo(tiff);
         BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(2), 42);
@@ -133,14 +205,7 @@ public static class TestPhotos
         BinaryPrimitives.WriteUInt16LittleEndian(tiff.AsSpan(38), 1);
         WriteEntry(tiff.AsSpan(40), tag: 0x0001, type: 2, count: 2, value: 'N');
         BinaryPrimitives.WriteUInt32LittleEndian(tiff.AsSpan(52), 0);
-
-        var app1 = new List<byte> { 0xFF, 0xE1 };
-        var length = (ushort)(2 + 6 + tiff.Length);
-        app1.Add((byte)(length >> 8));
-        app1.Add((byte)length);
-        app1.AddRange("Exif\0\0"u8.ToArray());
-        app1.AddRange(tiff);
-        return [.. jpeg[..2], .. app1, .. jpeg[2..]];
+        return tiff;
     }
 
     public static bool ContainsExif(byte[] image) => image.AsSpan().IndexOf("Exif\0\0"u8) >= 0;

@@ -90,7 +90,9 @@ public static class PhotoSanitizer
 
         var tensors = new float[modelInputs.Count][];
         IReadOnlyList<string> warnings = [];
-        var (jpeg, width, height) = RenderUpright(codec, limits.StoredMaxLongSide, limits.JpegQuality, upright =>
+        // Skia gives JPEG's and WebP's orientation; a PNG's is in its eXIf chunk, which Skia does not read.
+        var origin = format == PhotoFormat.Png ? PngExif.OrientationOf(bytes) ?? codec.EncodedOrigin : codec.EncodedOrigin;
+        var (jpeg, width, height) = RenderUpright(codec, origin, limits.StoredMaxLongSide, limits.JpegQuality, upright =>
         {
             // a PNG or WebP with transparency was flattened on white: that white is not the camera's
             warnings = PhotoQuality.Assess(upright, whiteFromTransparency: !codec.Info.IsOpaque);
@@ -112,14 +114,14 @@ public static class PhotoSanitizer
         using var data = SKData.CreateCopy(storedJpeg);
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream) ?? throw new InvalidDataException("The stored photo cannot be read.");
-        return RenderUpright(codec, maxLongSide, quality, onUpright: null);
+        return RenderUpright(codec, codec.EncodedOrigin, maxLongSide, quality, onUpright: null);
     }
 
     /// <summary>Decode (shrink-on-load), apply EXIF orientation, fit within <paramref name="maxLongSide"/>, flatten, re-encode.</summary>
-    private static (byte[] Jpeg, int Width, int Height) RenderUpright(SKCodec codec, int maxLongSide, int quality, Action<SKBitmap>? onUpright)
+    private static (byte[] Jpeg, int Width, int Height) RenderUpright(SKCodec codec, SKEncodedOrigin origin, int maxLongSide, int quality, Action<SKBitmap>? onUpright)
     {
         using var decoded = DecodeForKeeping(codec, maxLongSide);
-        using var drawn = DrawUpright(decoded, codec.EncodedOrigin, codec.Info.IsOpaque, maxLongSide);
+        using var drawn = DrawUpright(decoded, origin, codec.Info.IsOpaque, maxLongSide);
         var upright = drawn ?? decoded;
         onUpright?.Invoke(upright);
         using var encoded = upright.Encode(SKEncodedImageFormat.Jpeg, quality)

@@ -32,6 +32,73 @@ public sealed class PhotoSanitizerTests
         Assert.Equal(bottomRight, ColourName(bitmap.GetPixel(width - 20, height - 20)));
     }
 
+    /// <summary>
+    /// A PNG's orientation is in its eXIf chunk (PNG 1.5), which Skia does not read: a browser shows such a PNG turned,
+    /// and intake kept it as stored, sideways (eighteenth session's photo pass). Both byte orders, before and after the
+    /// image data; the GPS block in the chunk is not kept either.
+    /// </summary>
+    [Theory]
+    [InlineData(6, false, false, 200, 400, "red", "blue")]
+    [InlineData(8, false, false, 200, 400, "blue", "red")]
+    [InlineData(3, true, false, 400, 200, "blue", "red")]
+    [InlineData(6, false, true, 200, 400, "red", "blue")]
+    [InlineData(5, true, true, 200, 400, "red", "blue")]
+    [InlineData(1, false, false, 400, 200, "red", "blue")]
+    public void APngsExifOrientation_IsApplied(int orientation, bool bigEndian, bool afterImageData, int width, int height, string topLeft, string bottomRight)
+    {
+        var png = TestPhotos.PngWithExif(TestPhotos.HalfRedHalfBluePng(400, 200), (ushort)orientation, afterImageData, bigEndian);
+
+        var photo = PhotoSanitizer.Sanitize(png, Limits);
+
+        Assert.Equal((width, height), (photo.Width, photo.Height));
+        Assert.Equal(PhotoFormat.Png, photo.SourceFormat);
+        using var bitmap = SKBitmap.Decode(photo.Jpeg);
+        Assert.Equal(topLeft, ColourName(bitmap.GetPixel(20, 20)));
+        Assert.Equal(bottomRight, ColourName(bitmap.GetPixel(width - 20, height - 20)));
+        Assert.Equal(-1, photo.Jpeg.AsSpan().IndexOf("eXIf"u8));
+    }
+
+    /// <summary>
+    /// Every byte of the eXIf chunk's data damaged in turn (offsets, counts, types, byte order): the photo is kept, turned
+    /// or not, or refused in words; the reader never throws on bytes that come from outside.
+    /// </summary>
+    [Fact]
+    public void ADamagedExifChunk_NeverBreaksIntake()
+    {
+        var png = TestPhotos.PngWithExif(TestPhotos.HalfRedHalfBluePng(400, 200), 6);
+        var data = png.AsSpan().IndexOf("eXIf"u8) + 4;
+        for (var at = data; at < data + 56; at++)
+        {
+            foreach (var value in new byte[] { 0x00, 0xFF, 0x7F })
+            {
+                var damaged = (byte[])png.Clone();
+                damaged[at] = value;
+                try
+                {
+                    var photo = PhotoSanitizer.Sanitize(damaged, Limits);
+                    Assert.Contains((photo.Width, photo.Height), new[] { (400, 200), (200, 400) });
+                }
+                catch (PhotoRejectedException)
+                {
+                    // refused in words: fine
+                }
+            }
+        }
+    }
+
+    /// <summary>A damaged eXIf chunk (cut short, offsets past its end, an orientation out of range) is no orientation: the PNG is kept as stored.</summary>
+    [Theory]
+    [InlineData(9)]
+    [InlineData(0)]
+    public void APngWithAnOrientationOutOfRange_IsKeptAsStored(int orientation)
+    {
+        var png = TestPhotos.PngWithExif(TestPhotos.HalfRedHalfBluePng(400, 200), (ushort)orientation);
+
+        var photo = PhotoSanitizer.Sanitize(png, Limits);
+
+        Assert.Equal((400, 200), (photo.Width, photo.Height));
+    }
+
     [Fact]
     public void LargePhoto_IsKeptScaledToTheStoredLongSide_WithItsAspect()
     {
