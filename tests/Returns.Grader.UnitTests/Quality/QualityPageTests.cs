@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using Bunit;
+using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Features.Quality;
@@ -35,6 +36,35 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.Contains("\r\nModel vs final label,Like new,", csv);
         Assert.Contains("\r\nGrader vs model,Unsellable,", csv);
         Assert.Contains("review queue,open,oldest (hours),mean age (hours),over target\r\nnow,", csv);
+    }
+
+    /// <summary>
+    /// The filters are kept in the address: opened from a link the page shows that link's report, and what is shown is
+    /// written back, so a reload or a bookmark keeps it (data scientist's pass: every reload went back to 30 days of all).
+    /// </summary>
+    [Fact]
+    public async Task TheFilters_AreTakenFromTheAddress_AndWrittenBackToIt()
+    {
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        navigation.NavigateTo("/quality?from=2026-11-02&to=2026-11-09&category=Kitchen&model=4.1.0");
+
+        var page = Render<QualityPage>();
+        page.WaitForElement("[data-testid=quality-source]");
+
+        var inputs = page.FindAll("input");
+        Assert.Equal("2026-11-02", inputs.First(i => i.GetAttribute("placeholder") == "yyyy-mm-dd").GetAttribute("value"));
+        Assert.Contains(inputs, i => i.GetAttribute("value") == "Kitchen");
+        Assert.Contains(inputs, i => i.GetAttribute("value") == "4.1.0");
+
+        page.Find("[data-testid=preset-7]").Click();
+        var from = DateTime.UtcNow.Date.AddDays(-7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        page.WaitForAssertion(() => Assert.Contains($"from={from}", navigation.Uri, StringComparison.Ordinal));
+        Assert.DoesNotContain("to=", navigation.Uri, StringComparison.Ordinal); // a preset runs up to now
+        Assert.Contains("category=Kitchen", navigation.Uri, StringComparison.Ordinal);
+
+        navigation.NavigateTo("/quality?from=2026-13-40");
+        page.WaitForAssertion(() => Assert.Contains("'from' is not a date the page can read", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
+        await Task.CompletedTask;
     }
 
     /// <summary>
