@@ -269,18 +269,31 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal([("Acceptable", "yes", false), ("Good", "no", true), ("VeryGood", "yes", false)], sageMaker);
     }
 
-    /// <summary>Typed text reaches the dataset card as plain text, not as HTML a hub would render (security pass, 2026-12-05).</summary>
+    /// <summary>
+    /// Typed text reaches the dataset card as plain text, not as HTML a hub would render (security pass, 2026-12-05):
+    /// the filter's line, and the category table, where a grader's category for an item went in raw (second security
+    /// pass: the filter line was escaped, the table's row under it was not).
+    /// </summary>
     [Fact]
     public async Task TheFiltersTextIsPlainTextOnTheCard()
     {
+        var n = Random.Shared.Next(1000, 10000); // the category is this test's own
+        var category = $"<img src=x onerror=alert({n})> | [x](javascript:y)";
+        var grader = app.ApiClient("dev-grader");
+        var item = (await grader.CreateItemAsync(ApiJson.UniquePlate("EC"), 30m, category)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{item}/photos",
+            ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(800, 600), "image/jpeg")))).StatusCode);
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{item}/grade", new { grade = "Good", disposition = "resell_used" })).EnsureSuccessStatusCode();
         var data = app.ApiClient("dev-data");
-        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { "<img src=x onerror=alert(6)>" } })).ReadJsonAsync()).GetProperty("id").GetString()!;
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } })).ReadJsonAsync()).GetProperty("id").GetString()!;
         Assert.Equal("completed", (await data.WaitForExportAsync(id)).GetProperty("status").GetString());
         using var zip = new ZipArchive(new MemoryStream(await data.GetByteArrayAsync($"/api/v1/exports/{id}/download")));
         var card = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith("dataset_card.md", StringComparison.Ordinal)).Open()).ReadToEnd();
 
-        Assert.Contains("categories &lt;img src=x onerror=alert\\(6\\)&gt;", card, StringComparison.Ordinal);
+        Assert.Contains("categories &lt;img src=x onerror=alert\\(", card, StringComparison.Ordinal);
+        Assert.Contains($"| &lt;img src=x onerror=alert\\({n}\\)&gt; \\| \\[x\\]\\(javascript:y\\) | 1 |", card, StringComparison.Ordinal);
         Assert.DoesNotContain("<img", card, StringComparison.Ordinal);
+        Assert.DoesNotContain("](javascript", card, StringComparison.Ordinal);
     }
 
     [Fact]

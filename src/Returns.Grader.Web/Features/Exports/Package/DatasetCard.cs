@@ -85,14 +85,14 @@ internal static class DatasetCard
         card.AppendLine("|---|--:|");
         foreach (var (category, n) in tally.PerCategory)
         {
-            card.AppendLine(c, $"| {category} | {n:N0} |");
+            card.AppendLine(c, $"| {Plain(category)} | {n:N0} |");
         }
         card.AppendLine();
         card.AppendLine("| suggested by model version | photos |");
         card.AppendLine("|---|--:|");
         foreach (var (model, n) in tally.PerModel)
         {
-            card.AppendLine(c, $"| {model} | {n:N0} |");
+            card.AppendLine(c, $"| {Plain(model)} | {n:N0} |");
         }
         card.AppendLine();
         card.AppendLine("## Splits");
