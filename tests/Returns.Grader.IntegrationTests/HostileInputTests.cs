@@ -311,7 +311,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
             _placeholders["{photo}"] = photo;
 
             var (reviewed, reviewPhoto) = await ItemWithPhotoAsync();
-            var graded = await Client.PostAsJsonAsync($"/api/v1/returns/{reviewed}/grade", new { grade = "Good", disposition = "resell_used", flagForReview = true });
+            // graded by a grader: the admin reviews it (nobody reviews their own grade)
+            var graded = await App.ApiClient("dev-grader").PostAsJsonAsync($"/api/v1/returns/{reviewed}/grade", new { grade = "Good", disposition = "resell_used", flagForReview = true });
             Assert.Equal(HttpStatusCode.Created, graded.StatusCode);
             var queue = await (await Client.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
             var task = queue.EnumerateArray().Single(t => t.GetProperty("itemId").GetString() == reviewed).GetProperty("taskId").GetString()!;

@@ -155,7 +155,7 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppsByProvider>
     private static async Task<string> SeedAsync(GraderAppFactory app)
     {
         var grader = app.ApiClient("dev-grader");
-        var corrector = app.ApiClient("dev-supervisor");
+        var corrector = app.ApiClient("dev-admin"); // not the reviewer: a review is a second person's look
         var supervisor = app.ApiClient("dev-supervisor");
         string? modelVersion = null;
         for (var i = 0; i < 16; i++)

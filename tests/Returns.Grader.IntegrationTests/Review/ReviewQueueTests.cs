@@ -47,6 +47,37 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
         new { grade, disposition = "liquidate", damage = new[] { new { type = "tear" } }, reasonCode };
 
     /// <summary>
+    /// Nobody reviews their own grade (security pass, 2026-12-05: a supervisor graded an item with "flag for review",
+    /// claimed the task and approved it, and that went out as the final label): the claim is refused with a reason, and
+    /// another supervisor or an admin takes it. After a supervisor's correction the task is theirs to leave too.
+    /// </summary>
+    [Fact]
+    public async Task TheGraderOfTheGradeUnderReview_CannotClaimIt_AnotherReviewerCan()
+    {
+        var id = (await _supervisor.CreateItemAsync(ApiJson.UniquePlate("RS"), 800m)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await _supervisor.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "LikeNew", disposition = "restock", flagForReview = true })).StatusCode);
+        var task = (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString()!;
+
+        var refused = await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null);
+
+        Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        var problem = await refused.ReadJsonAsync();
+        Assert.Equal("own_grade", problem.GetProperty("reason").GetString());
+        Assert.Contains("yourself", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var decided = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade = "LikeNew", disposition = "restock", reasonCode = "approved" });
+        Assert.NotEqual(HttpStatusCode.Created, decided.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+
+        // A task the admin holds, corrected by the supervisor (who then graded it): the supervisor still may not take it.
+        var (item2, task2) = await QueuedItemAsync();
+        Assert.Equal(HttpStatusCode.Created, (await _supervisor.PostAsJsonAsync($"/api/v1/returns/{item2}/grade",
+            new { grade = "Acceptable", disposition = "liquidate", damage = new[] { new { type = "tear" } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await _supervisor.PostAsync($"/api/v1/review-queue/{task2}/claim", null)).StatusCode);
+    }
+
+    /// <summary>
     /// A decision on a task nobody claimed says to claim it (review-desk pass, 2026-12-05: " is reviewing this item",
     /// with no name, to a caller nobody was ahead of).
     /// </summary>

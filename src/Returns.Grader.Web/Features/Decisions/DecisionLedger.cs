@@ -203,6 +203,10 @@ public sealed class DecisionLedger(
         {
             throw new ItemRegradedSinceClaimException(item.ReturnId);
         }
+        if (task.GradedById == actor.Id)
+        {
+            throw new OwnGradeReviewException(item.ReturnId); // the claim refuses it too; this holds whatever led here
+        }
 
         var decision = await BuildDecisionAsync(db, item,
             request.AsGrade(), actor, request.ReasonCode, cancellationToken);

@@ -68,6 +68,18 @@ public sealed class LeaseHeldException(string heldBy, DateTime until)
     public override string Title => "Changed by someone else";
 }
 
+/// <summary>
+/// A supervisor claiming the review of a grade they gave themselves: the review is a second person's look (the bulk
+/// approval already left such tasks out; one by one they could be claimed and approved, security pass, 2026-12-05).
+/// </summary>
+public sealed class OwnGradeReviewException(string returnId)
+    : DomainProblemException($"You graded item {returnId} yourself: another supervisor or an admin reviews it.")
+{
+    public override int Status => StatusCodes.Status403Forbidden;
+    public override string Title => "A review is someone else's";
+    public override IReadOnlyDictionary<string, object?> Extensions => new Dictionary<string, object?> { ["reason"] = "own_grade" };
+}
+
 /// <summary>A grade for an item whose label a supervisor has made final: no later grade at a station replaces it.</summary>
 public sealed class ItemFinalException(string returnId)
     : DomainProblemException($"Item {returnId} has a supervisor's final grade, which a station grade cannot replace; ask a supervisor if it needs changing.")

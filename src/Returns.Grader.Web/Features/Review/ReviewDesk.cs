@@ -213,6 +213,10 @@ public sealed class ReviewDesk(
         {
             throw new ConcurrencyConflictException("This review has already been decided.");
         }
+        if (task.GradedById == actor.Id)
+        {
+            throw new OwnGradeReviewException(task.ReturnItem!.ReturnId);
+        }
         if (task.LeaseExpiresAt > now && task.ClaimedById != actor.Id)
         {
             throw new LeaseHeldException(task.ClaimedByName ?? "Another supervisor", task.LeaseExpiresAt!.Value);
