@@ -52,6 +52,58 @@ public sealed class KeyRingTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(app.DataDirectory, "keys")), "no key ring on the node's disk");
     }
 
+    /// <summary>
+    /// A key certificate that cannot protect anything stops the start naming the setting: a PFX without its private key
+    /// (it started, and every restart signed everyone out), a file that is not a PFX, a wrong password (operator pass).
+    /// </summary>
+    [Theory]
+    [InlineData("no private key", "without its private key")]
+    [InlineData("not a pfx", "cannot be read as a PFX")]
+    [InlineData("wrong password", "cannot be read as a PFX")]
+    public void AKeyCertificateThatCannotProtectTheKeys_StopsTheStart_NamingTheSetting(string kind, string said)
+    {
+        var path = Path.Combine(_folder, "broken.pfx");
+        var pfx = SelfSignedPfx();
+        switch (kind)
+        {
+            case "no private key":
+                using (var withKey = X509CertificateLoader.LoadPkcs12FromFile(pfx, "test-only"))
+                using (var publicOnly = X509CertificateLoader.LoadCertificate(withKey.Export(X509ContentType.Cert)))
+                {
+                    File.WriteAllBytes(path, new X509Certificate2Collection(publicOnly).Export(X509ContentType.Pkcs12, "test-only")!);
+                }
+                break;
+            case "not a pfx":
+                File.WriteAllText(path, "-----BEGIN CERTIFICATE-----\nnot one\n-----END CERTIFICATE-----\n");
+                break;
+            default:
+                File.Copy(pfx, path);
+                break;
+        }
+        using var app = new GraderAppFactory
+        {
+            Settings =
+            {
+                ["Grader:DataProtection:CertificatePath"] = path,
+                ["Grader:DataProtection:CertificatePassword"] = kind == "wrong password" ? "not-the-password" : "test-only",
+                ["Grader:Vision:ModelDirectory"] = "",
+            },
+        };
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+        var message = string.Join(" | ", Chain(error).Select(e => e.Message));
+        Assert.Contains("Grader:DataProtection:CertificatePath", message, StringComparison.Ordinal);
+        Assert.Contains(said, message, StringComparison.Ordinal);
+    }
+
+    private static IEnumerable<Exception> Chain(Exception? error)
+    {
+        for (; error is not null; error = error.InnerException)
+        {
+            yield return error;
+        }
+    }
+
     [Fact]
     public void ACertificatePathThatNamesNothing_StopsTheStart()
     {

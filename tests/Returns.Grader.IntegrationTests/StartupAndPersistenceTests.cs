@@ -1,8 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.IntegrationTests;
 
@@ -165,12 +167,36 @@ public sealed class StartupAndPersistenceTests
         Assert.Contains("AzureAd", Flatten(error));
     }
 
+    /// <summary>
+    /// Entra settings with only a client id: the app started and answered 500 to every request, health probes included,
+    /// with "IDW10106" in the log once per request (operator pass, 2026-12-05). It refuses to start, naming each key.
+    /// </summary>
+    [Theory]
+    [InlineData("", "22222222-2222-2222-2222-222222222222", "s", "AzureAd:Instance")]
+    [InlineData("login.microsoftonline.com", "22222222-2222-2222-2222-222222222222", "s", "AzureAd:Instance")]
+    [InlineData("https://login.microsoftonline.com/", "", "s", "AzureAd:TenantId")]
+    [InlineData("https://login.microsoftonline.com/", "22222222-2222-2222-2222-222222222222", "", "AzureAd:ClientSecret")]
+    public void IncompleteEntraSettings_StopTheStart_NamingWhatIsMissing(string instance, string tenant, string secret, string named)
+    {
+        using var app = new GraderAppFactory { EnvironmentName = "Production" };
+        app.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        app.Settings["AzureAd:Instance"] = instance;
+        app.Settings["AzureAd:TenantId"] = tenant;
+        app.Settings["AzureAd:ClientSecret"] = secret;
+
+        var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
+
+        Assert.Contains(named, Flatten(error));
+        Assert.Contains("incomplete", Flatten(error));
+    }
+
     [Fact]
     public void OutsideDevelopment_WithDevSignInConfigured_TheAppRefusesToStart()
     {
         using var app = new GraderAppFactory { EnvironmentName = "Staging" };
         app.Settings["DevAuth:Enabled"] = "true";
         app.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        app.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent anywhere: no request here signs in
         app.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
 
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
@@ -178,15 +204,39 @@ public sealed class StartupAndPersistenceTests
         Assert.Contains("DevAuth:Enabled", Flatten(error));
     }
 
+    /// <summary>An empty Grader:TimeZone is "not set" (the server's zone), as the README says; it was refused as a zone named ''.</summary>
     [Fact]
-    public void AWrongSetting_StopsTheStartWithTheKeyNamed()
+    public void AnEmptyTimeZone_IsTheServersZone()
     {
         using var app = new GraderAppFactory();
-        app.Settings["Grader:Photos:JpegQuality"] = "5";
+        app.Settings["Grader:Vision:ModelDirectory"] = "";
+        app.Settings["Grader:TimeZone"] = "";
+        _ = app.CreateClient();
+
+        Assert.Equal(TimeZoneInfo.Local.Id, app.Services.GetRequiredService<SiteTime>().Zone.Id);
+    }
+
+    /// <summary>
+    /// A wrong setting stops the start with its key named: out of range, past what an int holds (5 000 000 000 pixels
+    /// threw an OverflowException naming nothing, operator pass), or two settings no photo can meet together.
+    /// </summary>
+    [Theory]
+    [InlineData("Grader:Photos:JpegQuality=5", "JpegQuality")]
+    [InlineData("Grader:Photos:MaxPixels=5000000000", "MaxPixels")]
+    [InlineData("Grader:Review:HighValueThreshold=99999999999", "HighValueThreshold")]
+    [InlineData("Grader:Photos:MinShortSide=4096;Grader:Photos:MaxSide=1000", "Grader:Photos:MinShortSide (4096) is larger than Grader:Photos:MaxSide")]
+    public void AWrongSetting_StopsTheStartWithTheKeyNamed(string settings, string named)
+    {
+        using var app = new GraderAppFactory();
+        foreach (var setting in settings.Split(';'))
+        {
+            app.Settings[setting.Split('=')[0]] = setting.Split('=')[1];
+        }
 
         var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
 
-        Assert.Contains("JpegQuality", Flatten(error));
+        Assert.Contains(named, Flatten(error));
+        Assert.IsNotType<OverflowException>(error.GetBaseException());
     }
 
     [Theory]

@@ -207,6 +207,26 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.Contains("secure", auth, StringComparison.OrdinalIgnoreCase);
     }
 
+    /// <summary>
+    /// A proxy given as one value ("Grader__Proxy__KnownProxies=192.0.2.2", no index) or a list in one value is trusted:
+    /// the binder ignored a value without an index, and the cookies lost Secure without a word (operator pass).
+    /// </summary>
+    [Fact]
+    public void ProxiesWrittenAsOneValue_AreTrusted()
+    {
+        using var app = new GraderAppFactory();
+        app.Settings["Grader:Vision:ModelDirectory"] = "";
+        app.Settings["Grader:Proxy:KnownProxies"] = "192.0.2.2, 192.0.2.3";
+        app.Settings["Grader:Proxy:KnownNetworks"] = "10.1.0.0/16";
+        _ = app.CreateClient();
+
+        var forwarded = app.Services.GetRequiredService<IOptions<ForwardedHeadersOptions>>().Value;
+
+        Assert.Contains(IPAddress.Parse("192.0.2.2"), forwarded.KnownProxies);
+        Assert.Contains(IPAddress.Parse("192.0.2.3"), forwarded.KnownProxies);
+        Assert.Contains(forwarded.KnownIPNetworks, n => n.ToString() == "10.1.0.0/16");
+    }
+
     [Fact]
     public async Task SlowUploadBody_Is408NotTooLarge()
     {
@@ -273,6 +293,7 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         production.Settings["Grader:Vision:ModelDirectory"] = "";
         production.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
         production.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        production.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent anywhere: no request here signs in
         var client = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
         var queue = await client.GetAsync("/api/v1/review-queue?minAgeHours=1e300");
@@ -302,6 +323,7 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         production.Settings["Grader:Vision:ModelDirectory"] = "";
         production.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
         production.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        production.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent anywhere: no request here signs in
         var anonymous = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
         var refused = await anonymous.GetAsync("/api/v1/review-queue");

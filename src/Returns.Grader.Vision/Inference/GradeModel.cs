@@ -5,7 +5,8 @@ namespace Returns.Grader.Vision.Inference;
 /// <summary>How inference uses the machine. Threads are set deliberately: a server must not spin.</summary>
 public sealed record InferenceSettings(int IntraOpThreads, int MaxConcurrentRuns, int MaxBatch)
 {
-    public static InferenceSettings Default { get; } = new(Math.Max(1, Environment.ProcessorCount), 1, 8);
+    /// <summary>One thread per core, at most 64: the settings' range (a 128-core host did not start on defaults, operator pass).</summary>
+    public static InferenceSettings Default { get; } = new(Math.Clamp(Environment.ProcessorCount, 1, 64), 1, 8);
 }
 
 /// <summary>What the network said about one input, before interpretation (familiarity, item box: null when the model has no such output).</summary>

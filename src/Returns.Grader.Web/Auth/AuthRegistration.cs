@@ -44,6 +44,14 @@ public static class AuthRegistration
             throw new InvalidOperationException("No sign-in is configured: set the AzureAd section, or DevAuth:Enabled=true in Development.");
         }
 
+        if (entraConfigured && EntraSettingsMissing(builder.Configuration.GetSection("AzureAd")) is { Count: > 0 } missing)
+        {
+            // Started without them, every request answered 500 (health probes included) and the log said "IDW10106" once
+            // per request (operator pass, 2026-12-05).
+            throw new InvalidOperationException(
+                $"Entra ID sign-in is configured (AzureAd:ClientId) but incomplete: {string.Join("; ", missing)}. Complete the AzureAd section.");
+        }
+
         var useLocal = !entraConfigured;
         builder.Services.AddSingleton(new SignInMode(useLocal));
         if (useLocal)
@@ -66,6 +74,27 @@ public static class AuthRegistration
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddSingleton<PageAccess>();
         return builder;
+    }
+
+    /// <summary>What Entra sign-in needs beyond the client id, each said with its key: Microsoft.Identity.Web checks them
+    /// only on the first request, and redeems the sign-in code with the client's secret or certificate.</summary>
+    internal static List<string> EntraSettingsMissing(IConfigurationSection azureAd)
+    {
+        var missing = new List<string>();
+        if (!Uri.TryCreate(azureAd["Instance"], UriKind.Absolute, out var instance) || instance.Scheme != Uri.UriSchemeHttps)
+        {
+            missing.Add($"AzureAd:Instance must be an https address such as https://login.microsoftonline.com/ (it is '{azureAd["Instance"]}')");
+        }
+        if (string.IsNullOrWhiteSpace(azureAd["TenantId"]))
+        {
+            missing.Add("AzureAd:TenantId is empty");
+        }
+        if (string.IsNullOrWhiteSpace(azureAd["ClientSecret"])
+            && !azureAd.GetSection("ClientCertificates").GetChildren().Any() && !azureAd.GetSection("ClientCredentials").GetChildren().Any())
+        {
+            missing.Add("no client credential: set AzureAd:ClientSecret, or AzureAd:ClientCertificates / AzureAd:ClientCredentials");
+        }
+        return missing;
     }
 
     private static void AddLocal(IServiceCollection services)

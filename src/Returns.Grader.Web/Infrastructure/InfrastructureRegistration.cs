@@ -13,7 +13,10 @@ public static partial class InfrastructureRegistration
 {
     public static WebApplicationBuilder AddGraderInfrastructure(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<GraderOptions>().BindConfiguration(GraderOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<GraderOptions>().BindConfiguration(GraderOptions.Section)
+            // "Grader__TimeZone=" (empty) is "not set", the server's zone, as the README says; it was refused as a zone named ''
+            .PostConfigure(o => o.TimeZone = string.IsNullOrWhiteSpace(o.TimeZone) ? null : o.TimeZone.Trim())
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TimeProvider>(MicrosecondClock.Instance);
         builder.Services.AddSingleton<SiteTime>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestErrors.Customize);
@@ -34,7 +37,9 @@ public static partial class InfrastructureRegistration
         builder.Services.AddExceptionHandler<DomainProblemHandler>();
         builder.Services.AddExceptionHandler<TransientStoreFailureHandler>();
         builder.Services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
-        builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)
+            .Configure<IConfiguration>(ProxyOptions.AddListsWrittenAsOneValue)
+            .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxy) =>
         {
             forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;

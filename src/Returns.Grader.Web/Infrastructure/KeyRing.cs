@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Returns.Grader.Web.Data;
@@ -68,8 +69,34 @@ public static class KeyRing
         }
         if (!string.IsNullOrWhiteSpace(options.CertificatePath) && File.Exists(options.CertificatePath))
         {
-            keys.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(options.CertificatePath, options.CertificatePassword));
+            keys.ProtectKeysWithCertificate(KeyCertificate(options.CertificatePath, options.CertificatePassword));
         }
         return builder;
+    }
+
+    /// <summary>
+    /// The key-encrypting certificate, or a refusal naming the setting: a file that is not a PFX or a wrong password
+    /// stopped the start with "ASN1 corrupted data" alone, and a PFX without its private key started, wrote keys nobody
+    /// could read back, and signed everyone out at every restart (operator pass, 2026-12-05).
+    /// </summary>
+    private static X509Certificate2 KeyCertificate(string path, string? password)
+    {
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, password);
+        }
+        catch (CryptographicException e)
+        {
+            throw new InvalidOperationException(
+                $"Grader:DataProtection:CertificatePath ({path}) cannot be read as a PFX (PKCS#12) file with Grader:DataProtection:CertificatePassword: {e.Message}", e);
+        }
+        if (!certificate.HasPrivateKey)
+        {
+            certificate.Dispose();
+            throw new InvalidOperationException(
+                $"Grader:DataProtection:CertificatePath ({path}) holds a certificate without its private key: keys encrypted with it could never be read back, and every restart would sign everyone out. Export the certificate with its private key.");
+        }
+        return certificate;
     }
 }

@@ -19,6 +19,19 @@ public sealed class ProxyOptions : IValidatableObject
     /// <summary>Trusted networks in CIDR notation, e.g. "10.0.0.0/24".</summary>
     public List<string> KnownNetworks { get; set; } = [];
 
+    /// <summary>
+    /// "Grader__KnownProxies=10.0.0.4" (one value, no index) or "10.0.0.4,10.0.0.5": the configuration binder fills a
+    /// list only from indexed keys ("…__0"), so a single value was ignored without a word and the proxy not trusted
+    /// (operator pass, 2026-12-05: the sign-in cookie lost Secure). A value at the list's own key is read as a list.
+    /// </summary>
+    internal static void AddListsWrittenAsOneValue(ProxyOptions proxy, IConfiguration configuration)
+    {
+        static IEnumerable<string> Split(string? value) =>
+            (value ?? "").Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        proxy.KnownProxies.AddRange(Split(configuration[$"{Section}:{nameof(KnownProxies)}"]));
+        proxy.KnownNetworks.AddRange(Split(configuration[$"{Section}:{nameof(KnownNetworks)}"]));
+    }
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         for (var i = 0; i < KnownProxies.Count; i++)

@@ -26,7 +26,7 @@ public sealed class ReviewOptions
     public int DisagreementGrades { get; set; } = 2;
 
     /// <summary>Unit value at or above this → review.</summary>
-    [Range(0, 10_000_000)]
+    [Range(typeof(decimal), "0", "10000000")] // a decimal range: an int one converted 99 999 999 999 to int and threw at start
     public decimal HighValueThreshold { get; set; } = 500m;
 
     /// <summary>Share of each associate's items sampled for audit at random.</summary>

@@ -4,14 +4,14 @@ using Returns.Grader.Vision.Photos;
 namespace Returns.Grader.Web.Features.Photos;
 
 /// <summary>Section "Grader:Photos": what an upload may be and how the kept copy is made.</summary>
-public sealed class PhotoOptions
+public sealed class PhotoOptions : IValidatableObject
 {
     public const string Section = "Grader:Photos";
 
     [Range(1024, 200L * 1024 * 1024)]
     public long MaxBytes { get; set; } = PhotoLimits.Default.MaxBytes;
 
-    [Range(1, 500_000_000)]
+    [Range(1L, 500_000_000L)] // long bounds: an int Range converts the value to int, and 5 000 000 000 threw instead of failing validation
     public long MaxPixels { get; set; } = PhotoLimits.Default.MaxPixels;
 
     [Range(16, 65_535)]
@@ -35,14 +35,14 @@ public sealed class PhotoOptions
     /// the model ~100 ms more). Load shedding (IntakeAdmission) admits photos against this.
     /// </summary>
     [Range(1, 64)]
-    public int MaxConcurrentPhotos { get; set; } = Math.Max(1, Environment.ProcessorCount);
+    public int MaxConcurrentPhotos { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 64); // within the range on a 128-core host too
 
     /// <summary>
     /// Photos that may wait beyond those being worked on; more are answered 503 with Retry-After at once. Four per
     /// core keeps the wait of an accepted photo near 2 s at the measured capacity (docs/benchmarks.md, "Load shedding").
     /// </summary>
     [Range(0, 10_000)]
-    public int MaxQueuedPhotos { get; set; } = 4 * Math.Max(1, Environment.ProcessorCount);
+    public int MaxQueuedPhotos { get; set; } = 4 * Math.Clamp(Environment.ProcessorCount, 1, 64);
 
     /// <summary>The longest a photo waits for its turn before it is answered 503 (a safety net if photos slow down).</summary>
     [Range(typeof(TimeSpan), "00:00:00.1", "00:05:00")]
@@ -50,6 +50,24 @@ public sealed class PhotoOptions
 
     /// <summary>The largest multipart request that can be legitimate (all files at their limit, plus headers).</summary>
     public long MaxRequestBytes => MaxFilesPerRequest * MaxBytes + 1024 * 1024;
+
+    /// <summary>Limits that no photo can meet together (operator pass, 2026-12-05: MinShortSide 4096 with MaxSide 1000
+    /// started healthy and refused every photo).</summary>
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (MinShortSide > MaxSide)
+        {
+            yield return new ValidationResult(
+                $"Grader:Photos:MinShortSide ({MinShortSide}) is larger than Grader:Photos:MaxSide ({MaxSide}): no photo could be accepted.",
+                [nameof(MinShortSide), nameof(MaxSide)]);
+        }
+        else if ((long)MinShortSide * MinShortSide > MaxPixels)
+        {
+            yield return new ValidationResult(
+                $"Grader:Photos:MinShortSide ({MinShortSide}) squared is more than Grader:Photos:MaxPixels ({MaxPixels}): no photo could be accepted.",
+                [nameof(MinShortSide), nameof(MaxPixels)]);
+        }
+    }
 
     public PhotoLimits ToLimits() => new(MaxBytes, MaxPixels, MaxSide, StoredMaxLongSide, JpegQuality, MinShortSide);
 }
