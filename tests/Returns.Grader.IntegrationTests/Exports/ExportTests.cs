@@ -423,6 +423,48 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Contains("NUL character", failed.GetProperty("error").GetString());
     }
 
+    /// <summary>
+    /// The export folder unusable: at start the app refuses, naming Grader:Exports:Directory; once running (a disk
+    /// changed under it) an export fails at once in words. It stayed "queued" for ever with no error, claimed again at
+    /// every lapsed lease (operator pass, 2026-12-05: a file where the folder should be).
+    /// </summary>
+    [Fact]
+    public async Task AnExportFolderTheAppCannotMake_StopsTheStart_OrFailsTheExportInWords()
+    {
+        var folder = GraderAppFactory.NewTemporaryDirectory();
+        try
+        {
+            Directory.CreateDirectory(folder);
+            var blocked = Path.Combine(folder, "a-file");
+            await File.WriteAllTextAsync(blocked, "in the way");
+            using (var refused = new GraderAppFactory())
+            {
+                refused.Settings["Grader:Exports:Directory"] = Path.Combine(blocked, "exports");
+                var error = Assert.ThrowsAny<Exception>(() => refused.CreateClient());
+                Assert.Contains("Grader:Exports:Directory", error.Message, StringComparison.Ordinal);
+            }
+
+            var exports = Path.Combine(folder, "exports");
+            using var running = new GraderAppFactory();
+            running.Settings["Grader:Exports:Directory"] = exports;
+            running.Settings["Grader:Vision:ModelDirectory"] = "";
+            var data = running.ApiClient("dev-data");
+            Directory.Delete(exports, recursive: true);
+            await File.WriteAllTextAsync(exports, "in the way now");
+
+            var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { labels = "all" })).ReadJsonAsync()).GetProperty("id").GetString()!;
+            var failed = await data.WaitForExportAsync(id);
+
+            Assert.Equal("failed", failed.GetProperty("status").GetString());
+            Assert.Contains("could not write or read its files", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.DoesNotContain(folder, failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            GraderAppFactory.TryDelete(folder);
+        }
+    }
+
     private static ExportJob Job(Guid id, int number, int attempts) => new()
     {
         Id = id, Number = number, Status = ExportStatus.Running, Attempts = attempts, CreatedAt = DateTime.UtcNow,

@@ -11,7 +11,7 @@ public static class ExportRegistration
     public static WebApplicationBuilder AddGraderExports(this WebApplicationBuilder builder)
     {
         builder.Services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddSingleton(sp => new ExportStorage(Path.GetFullPath(Path.Combine(
+        builder.Services.AddSingleton(sp => ExportStorage.Usable(Path.GetFullPath(Path.Combine(
             sp.GetRequiredService<IOptions<GraderOptions>>().Value.ResolveDataDirectory(sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath),
             sp.GetRequiredService<IOptions<ExportOptions>>().Value.Directory))));
         // Completed packages go where the photos go (Grader:Storage:Provider); the local folder above is their workspace.

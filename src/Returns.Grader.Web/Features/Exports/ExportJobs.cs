@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 
@@ -25,6 +26,24 @@ public sealed class ExportStorage(string directory)
     public string PartialPath(string name) => Path.Combine(Directory, name + ".zip.partial");
 
     public string WorkPath(string name) => Path.Combine(Directory, name + ".work");
+
+    /// <summary>
+    /// The folder, made if it is not there, or a refusal at start naming the setting: a path the app cannot create (a
+    /// file in its way, no permission) left every export queued without a word (operator pass, 2026-12-05).
+    /// </summary>
+    public static ExportStorage Usable(string directory)
+    {
+        try
+        {
+            System.IO.Directory.CreateDirectory(directory);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new OptionsValidationException(ExportOptions.Section, typeof(ExportOptions),
+                [$"Grader:Exports:Directory '{directory}' cannot be used for exports ({e.Message}). Give a folder the app can create and write."]);
+        }
+        return new ExportStorage(directory);
+    }
 }
 
 /// <summary>Asks for exports and reads them back; the <see cref="ExportWorker"/> does the writing.</summary>

@@ -81,8 +81,19 @@ public sealed partial class ExportWorker(
         }
         await db.Entry(job).ReloadAsync(cancellationToken);
         var name = DatasetPackageWriter.PackageName(job.Number);
-        Directory.CreateDirectory(storage.Directory);
-        await CleanUpAsync(name, includingPackage: true, cancellationToken);
+        try
+        {
+            Directory.CreateDirectory(storage.Directory);
+            await CleanUpAsync(name, includingPackage: true, cancellationToken);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Before the attempt is counted, so it failed nowhere: the job was claimed again at every lapsed lease and
+            // stayed "queued" with no error while the log repeated the exception (operator pass, 2026-12-05).
+            LogFailed(logger, e, name);
+            await FinishAsync(db, job, ExportStatus.Failed, FailureText(e), cancellationToken);
+            return true;
+        }
         if (job.Attempts >= options.Value.MaxAttempts)
         {
             await FinishAsync(db, job, ExportStatus.Failed,
@@ -190,7 +201,7 @@ public sealed partial class ExportWorker(
     internal static string FailureText(Exception e) => e switch
     {
         ExportFailedException or Infrastructure.DomainProblemException => e.Message, // plain words by design
-        IOException => "The export failed: the server could not write or read its files (a full or unwritable disk, or the photo store not answering). Ask again once that is fixed; the server log has the details.",
+        IOException or UnauthorizedAccessException => "The export failed: the server could not write or read its files (a full or unwritable disk, or the photo store not answering). Ask again once that is fixed; the server log has the details.",
         _ => $"The export failed ({e.GetType().Name}); the server log has the details. Ask again, and tell an administrator if it fails again.",
     };
 
