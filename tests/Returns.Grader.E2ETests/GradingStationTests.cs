@@ -474,6 +474,35 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// Signing out in one tab ends the sign-in in the others (ADR 0041; security pass, 2026-12-05): a review page left
+    /// open after its supervisor signed out in another tab went on claiming and deciding under their name, so the next
+    /// person at a shared station acted as them. Within the revalidation interval the open page goes to the sign-in
+    /// form (its circuit's sign-in is no longer believed, so nothing more is done under that name).
+    /// </summary>
+    [Fact]
+    public async Task AfterSignOutInAnotherTab_AnOpenPage_GoesToTheSignIn()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var grader = Fixture.App.ApiClient();
+        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString(); // high value: reviewed
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).EnsureSuccessStatusCode();
+        var open = await SignedInStationAsync("Left Supervisor", "Supervisor");
+        await open.GotoAsync("/review", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(open.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        await Assertions.Expect(open.Locator($"[data-testid=claim][data-return-id={plate}]")).ToBeVisibleAsync();
+
+        var other = await open.Context.NewPageAsync();
+        await other.GotoAsync("/history", new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(other.Locator("[data-interactive=on]")).ToHaveCountAsync(1);
+        await other.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await BrowserAppFixture.ExpectAtAsync(other, "/account/login");
+
+        // the open page follows within the interval (10 s), with room for a busy machine
+        await Assertions.Expect(open).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"), new() { Timeout = 30_000 });
+        await Assertions.Expect(open.Locator($"[data-testid=claim][data-return-id={plate}]")).ToHaveCountAsync(0);
+    }
+
+    /// <summary>
     /// My grades sorts by keyboard (keyboard audit, 2026-12-05): MudBlazor's sort headers were spans only a pointer
     /// could press; they take the focus and Enter or Space sorts, as on a button.
     /// </summary>

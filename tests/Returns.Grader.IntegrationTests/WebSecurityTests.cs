@@ -184,6 +184,35 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.StartsWith("/account/login", afterwards.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Signing out ends the sign-in everywhere, not only in the browser that asked (ADR 0041): a copy of the same cookie
+    /// (another tab's requests, another machine) is refused after the sign-out, and a new sign-in works. Cookies are
+    /// stateless, so before the sign-out was written down the copy went on working for the whole shift.
+    /// </summary>
+    [Fact]
+    public async Task AfterSignOut_ACopyOfTheSameCookie_IsRefused_AndANewSignInWorks()
+    {
+        using var own = new GraderAppFactory();
+        own.Settings["Grader:Vision:ModelDirectory"] = "";
+        var (session, _) = await SignedInAsync("/station", own);
+        var auth = Assert.Single(Cookies(session.LastSignIn!), c => c.StartsWith("grader.auth=", StringComparison.Ordinal)).Split(';')[0];
+        using var copy = own.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        copy.DefaultRequestHeaders.Add("Cookie", auth);
+        Assert.Equal(HttpStatusCode.OK, (await copy.GetAsync("/api/v1/review-queue")).StatusCode); // the copy works while signed in
+
+        var page = await session.Client.GetStringAsync("/review");
+        var token = WebUtility.HtmlDecode(HiddenToken().Match(page).Groups[1].Value);
+        var signOut = await session.Client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await copy.GetAsync("/api/v1/review-queue")).StatusCode);
+        var pageWithCopy = await copy.GetAsync("/review");
+        Assert.Equal(HttpStatusCode.Redirect, pageWithCopy.StatusCode);
+        Assert.StartsWith("/account/login", pageWithCopy.Headers.Location!.PathAndQuery, StringComparison.Ordinal);
+        var (again, _) = await SignedInAsync("/station", own); // a new sign-in is a new session
+        Assert.Equal(HttpStatusCode.OK, (await again.Client.GetAsync("/api/v1/review-queue")).StatusCode);
+    }
+
     [Fact]
     public async Task BehindATlsProxy_TheCookiesAreSecure_AndWithoutItTheyAreNot()
     {
@@ -374,9 +403,10 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         public HttpResponseMessage? LastSignIn { get; set; }
     }
 
-    private async Task<(SignInSession Session, string Page)> SignedInAsync(string returnUrl)
+    /// <param name="on">Another app than the class's (whose sign-in limit, ten at once per address, its tests share).</param>
+    private async Task<(SignInSession Session, string Page)> SignedInAsync(string returnUrl, GraderAppFactory? on = null)
     {
-        var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+        var client = (on ?? app).CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         var login = await client.GetAsync("/account/login");
         var session = new SignInSession(client);
         session.LastSignIn = await SignInAsync(client, login, returnUrl);

@@ -72,6 +72,8 @@ public static class AuthRegistration
             // Anything that forgets to state its roles still needs a signed-in person.
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddSingleton<SignInSessions>();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, SignedOutPageRevalidation>();
         builder.Services.AddSingleton<PageAccess>();
         return builder;
     }
@@ -137,6 +139,23 @@ public static class AuthRegistration
         cookie.AccessDeniedPath = "/account/denied";
         cookie.ExpireTimeSpan = TimeSpan.FromHours(12); // a shift
         cookie.SlidingExpiration = true;
+        // Every sign-in gets a session id, and a signed-out session's cookie is refused wherever it turns up (ADR 0041).
+        // Chained: Microsoft.Identity.Web may have handlers of its own here.
+        var signingIn = cookie.Events.OnSigningIn;
+        cookie.Events.OnSigningIn = context =>
+        {
+            SignInSessions.Stamp(context.Principal);
+            return signingIn(context);
+        };
+        var validate = cookie.Events.OnValidatePrincipal;
+        cookie.Events.OnValidatePrincipal = async context =>
+        {
+            await validate(context);
+            if (context.Principal is not null)
+            {
+                await SignInSessions.RejectSignedOutAsync(context);
+            }
+        };
         cookie.Events.OnRedirectToLogin = context => StatusInsteadOfRedirectForApi(context, StatusCodes.Status401Unauthorized);
         cookie.Events.OnRedirectToAccessDenied = context => StatusInsteadOfRedirectForApi(context, StatusCodes.Status403Forbidden);
     }
@@ -183,13 +202,15 @@ public static class AuthRegistration
         }).AllowAnonymous().RequireRateLimiting(Infrastructure.RateLimitPolicies.SignIns);
 
         // The sign-out form carries the antiforgery token; without it a page elsewhere could sign people out.
-        account.MapPost("/logout", async (HttpContext http, SignInMode mode, IAntiforgery antiforgery) =>
+        account.MapPost("/logout", async (HttpContext http, SignInMode mode, IAntiforgery antiforgery, SignInSessions sessions) =>
         {
             if (!await antiforgery.IsRequestValidAsync(http))
             {
                 return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "Missing or invalid antiforgery token",
                     detail: "Sign out from the app's own page (reload it and try again).");
             }
+            // Written down first: the pages this person still has open, and any copy of the cookie, stop acting for them.
+            await sessions.SignedOutAsync(http.User, http.RequestAborted);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (!mode.IsLocal)
             {

@@ -23,6 +23,7 @@ public abstract class GraderDb(DbContextOptions options) : DbContext(options), I
     public DbSet<ExportJob> ExportJobs => Set<ExportJob>();
     public DbSet<RegisteredModel> RegisteredModels => Set<RegisteredModel>();
     public DbSet<RegisteredModelFile> RegisteredModelFiles => Set<RegisteredModelFile>();
+    public DbSet<SignedOutSession> SignedOutSessions => Set<SignedOutSession>();
 
     /// <summary>The keys that protect sign-in and antiforgery cookies, when nodes share them (Grader:DataProtection:KeyStore = Database).</summary>
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();

@@ -741,6 +741,25 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                     b.ToTable("ReviewTasks");
                 });
 
+            modelBuilder.Entity("Returns.Grader.Web.Data.SignedOutSession", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("nvarchar(64)");
+
+                    b.Property<DateTime>("ForgetAfter")
+                        .HasColumnType("datetime2");
+
+                    b.Property<DateTime>("SignedOutAt")
+                        .HasColumnType("datetime2");
+
+                    b.HasKey("SessionId");
+
+                    b.HasIndex("ForgetAfter");
+
+                    b.ToTable("SignedOutSessions");
+                });
+
             modelBuilder.Entity("Returns.Grader.Web.Data.DamageRegion", b =>
                 {
                     b.HasOne("Returns.Grader.Web.Data.GradeDecision", "Decision")

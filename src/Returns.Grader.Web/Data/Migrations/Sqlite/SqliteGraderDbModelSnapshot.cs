@@ -732,6 +732,25 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                     b.ToTable("ReviewTasks");
                 });
 
+            modelBuilder.Entity("Returns.Grader.Web.Data.SignedOutSession", b =>
+                {
+                    b.Property<string>("SessionId")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("ForgetAfter")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("SignedOutAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("SessionId");
+
+                    b.HasIndex("ForgetAfter");
+
+                    b.ToTable("SignedOutSessions");
+                });
+
             modelBuilder.Entity("Returns.Grader.Web.Data.DamageRegion", b =>
                 {
                     b.HasOne("Returns.Grader.Web.Data.GradeDecision", "Decision")

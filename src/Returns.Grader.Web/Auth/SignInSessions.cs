@@ -1,0 +1,117 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Authorization;
+using Microsoft.AspNetCore.Components.Server;
+using Microsoft.EntityFrameworkCore;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.Web.Auth;
+
+/// <summary>
+/// Browser sign-ins and their sign-outs, for every node (ADR 0041). Each sign-in cookie carries a session id; signing
+/// out writes it down, and from then on neither that cookie (wherever a copy of it is) nor a page that was already open
+/// with it acts for the person: an open page's connection kept the person it started with, so at a shared station the
+/// next person could claim and decide reviews under the previous one's name after they had signed out (security pass,
+/// 2026-12-05).
+/// </summary>
+public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory, TimeProvider clock, ILogger<SignInSessions> logger)
+{
+    public const string ClaimType = "grader:session";
+
+    /// <summary>The longest a sign-in cookie lives without being used (sliding); a signed-out session is kept as long, and a little more.</summary>
+    public static readonly TimeSpan CookieLifetime = TimeSpan.FromHours(12);
+
+    public static string? SessionOf(ClaimsPrincipal user) => user?.FindFirst(ClaimType)?.Value;
+
+    /// <summary>A new sign-in gets its session id (a cookie issued before ADR 0041 has none, and ends within a shift).</summary>
+    public static void Stamp(ClaimsPrincipal? user)
+    {
+        if (user?.Identity is ClaimsIdentity identity && !identity.HasClaim(c => c.Type == ClaimType))
+        {
+            identity.AddClaim(new Claim(ClaimType, Guid.NewGuid().ToString("N")));
+        }
+    }
+
+    /// <summary>Writes the session down as signed out (and forgets sessions no cookie can outlive any more).</summary>
+    public async Task SignedOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (SessionOf(user) is not { } session)
+        {
+            return;
+        }
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await db.SignedOutSessions.Where(s => s.ForgetAfter < now).ExecuteDeleteAsync(cancellationToken);
+        if (await db.SignedOutSessions.AnyAsync(s => s.SessionId == session, cancellationToken))
+        {
+            return;
+        }
+        db.SignedOutSessions.Add(new SignedOutSession { SessionId = session, SignedOutAt = now, ForgetAfter = now + CookieLifetime + TimeSpan.FromHours(1) });
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The same sign-out from two tabs at once is written once, which is all it needs; anything else is a failure.
+            await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
+            if (!await again.SignedOutSessions.AnyAsync(s => s.SessionId == session, cancellationToken))
+            {
+                throw;
+            }
+        }
+    }
+
+    /// <summary>
+    /// False when the person's session was signed out. When the database cannot say, the sign-in is believed (and logged):
+    /// with the database down nothing can be saved under anyone's name anyway, and refusing would sign every node's
+    /// people out at once.
+    /// </summary>
+    public async Task<bool> StillSignedInAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        if (SessionOf(user) is not { } session)
+        {
+            return true;
+        }
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            return !await db.SignedOutSessions.AsNoTracking().AnyAsync(s => s.SessionId == session, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogCheckFailed(logger, e);
+            return true;
+        }
+    }
+
+    /// <summary>The cookie handler's check on every request: a signed-out session's cookie is refused and removed.</summary>
+    internal static async Task RejectSignedOutAsync(CookieValidatePrincipalContext context)
+    {
+        if (context.Principal is { } user
+            && !await context.HttpContext.RequestServices.GetRequiredService<SignInSessions>().StillSignedInAsync(user, context.HttpContext.RequestAborted))
+        {
+            context.RejectPrincipal();
+            await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check whether a sign-in was signed out; it is believed for now")]
+    private static partial void LogCheckFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>
+/// An open page's sign-in, checked again every <see cref="Interval"/>: once its session is signed out (in another tab,
+/// on another node) the page is the sign-in page, and nothing more is done under that person's name.
+/// </summary>
+public sealed class SignedOutPageRevalidation(ILoggerFactory loggerFactory, SignInSessions sessions) : RevalidatingServerAuthenticationStateProvider(loggerFactory)
+{
+    /// <summary>A few seconds' window at most, for one indexed lookup per open page: cheap against a grade a second.</summary>
+    public static readonly TimeSpan Interval = TimeSpan.FromSeconds(10);
+
+    protected override TimeSpan RevalidationInterval => Interval;
+
+    protected override Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
+        sessions.StillSignedInAsync(authenticationState.User, cancellationToken);
+}
