@@ -239,6 +239,24 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
 
     /// <summary>Keyboard first: once the queue is live its first Review button takes the focus, so Enter claims it (after a
     /// decision the supervisor came back to the page's body, twelve Tabs away; keyboard audit, 2026-12-05).</summary>
+    /// <summary>The supervisor's own grade is in the queue without a Review button, said on its row (the desk refuses the claim).</summary>
+    [Fact]
+    public async Task TheQueue_OffersNoReviewOfTheSupervisorsOwnGrade()
+    {
+        var (othersPlate, _) = await QueuedAsync();
+        var ownPlate = ApiJson.UniquePlate("RO");
+        var id = Guid.Parse((await App.ApiClient("dev-grader").CreateItemAsync(ownPlate, unitValue: 900m)).GetProperty("id").GetString()!);
+        await App.Services.GetRequiredService<Returns.Grader.Web.Features.Decisions.DecisionLedger>().DecideAsync(id,
+            new Returns.Grader.Web.Features.Decisions.GradeRequest("Good", "resell_used", [], null), Supervisor, CancellationToken.None);
+        JSInterop.SetupModule("/assets/js/queue.js");
+
+        var page = Render<ReviewQueuePage>();
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll($"[data-testid=own-grade][data-return-id={ownPlate}]")));
+        Assert.Empty(page.FindAll($"[data-testid=claim][data-return-id={ownPlate}]"));
+        Assert.Single(page.FindAll($"[data-testid=claim][data-return-id={othersPlate}]"));
+    }
+
     [Fact]
     public async Task TheQueue_PutsTheFocusOnItsFirstReviewButton()
     {
