@@ -51,9 +51,32 @@ public static class TelemetryRegistration
             });
         if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
         {
+            CheckOtlpSettings(builder.Configuration);
             telemetry.UseOtlpExporter(); // traces, metrics and logs
         }
         return builder;
+    }
+
+    /// <summary>
+    /// The OTLP endpoint and protocol, refused at start when the exporter could not use them: "collector:4317" (no
+    /// scheme) or an unknown protocol started without a word and exported nothing (operator pass, 2026-12-05).
+    /// </summary>
+    internal static void CheckOtlpSettings(IConfiguration configuration)
+    {
+        var endpoint = configuration["OTEL_EXPORTER_OTLP_ENDPOINT"];
+        var problems = new List<string>();
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+        {
+            problems.Add($"OTEL_EXPORTER_OTLP_ENDPOINT '{endpoint}' is not an http or https address (e.g. http://collector:4317)");
+        }
+        if (configuration["OTEL_EXPORTER_OTLP_PROTOCOL"] is { Length: > 0 } protocol && protocol is not ("grpc" or "http/protobuf"))
+        {
+            problems.Add($"OTEL_EXPORTER_OTLP_PROTOCOL '{protocol}' is not grpc or http/protobuf");
+        }
+        if (problems.Count > 0)
+        {
+            throw new OptionsValidationException("OTEL_EXPORTER_OTLP", typeof(TelemetryOptions), problems);
+        }
     }
 
     /// <summary>Maps the Prometheus scrape endpoint when <c>Grader:Telemetry:PrometheusEndpoint</c> is true; otherwise nothing.</summary>
