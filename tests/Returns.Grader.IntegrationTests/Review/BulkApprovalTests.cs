@@ -95,6 +95,36 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
         Assert.Equal([own.TaskId], byAnother.GetProperty("approved").EnumerateArray().Select(t => t.GetString()));
     }
 
+    /// <summary>
+    /// The database refuses the approvals: the answer says which tasks were not approved and why, and none of them is
+    /// left claimed by the approver (a failed save left the task held for the whole lease, and the answer was a bare
+    /// error; eighteenth session's open list). Once the database takes writes again they are approved.
+    /// </summary>
+    [Fact]
+    public async Task WhenTheDatabaseRefusesTheApprovals_TheTasksAreLetGo_AndTheAnswerSaysSo()
+    {
+        var first = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
+        var second = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
+        var supervisor = app.ApiClient("dev-supervisor");
+        var ids = new[] { first.TaskId, second.TaskId };
+
+        JsonElement refused;
+        await using (await RefusedWrites.OnAsync(app.DatabasePath, "GradeDecisions"))
+        {
+            var response = await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = ids });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            refused = await response.ReadJsonAsync();
+        }
+
+        Assert.Empty(refused.GetProperty("approved").EnumerateArray());
+        Assert.All(ids, id => Assert.StartsWith("Not approved: the database", refused.GetProperty("skipped").GetProperty(id).GetString(), StringComparison.Ordinal));
+        var queue = await (await supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.All(ids, id => Assert.Equal(JsonValueKind.Null,
+            queue.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == id).GetProperty("claimedBy").ValueKind));
+        var again = await (await app.ApiClient("dev-admin").PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = ids })).ReadJsonAsync();
+        Assert.Equal(ids.Order(), again.GetProperty("approved").EnumerateArray().Select(t => t.GetString()!).Order());
+    }
+
     [Fact]
     public async Task NoTasks_OrTooMany_OrAGrader_AreRefused()
     {

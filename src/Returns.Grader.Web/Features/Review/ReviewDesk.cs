@@ -309,19 +309,61 @@ public sealed class ReviewDesk(
             try
             {
                 await ClaimAsync(taskId, actor, cancellationToken);
-                await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(graded), actor, cancellationToken);
-                approved.Add(taskId);
             }
             catch (LeaseHeldException e)
             {
                 skipped[taskId] = $"{e.HeldBy} is reviewing it.";
+                continue;
             }
-            catch (ConcurrencyConflictException e)
+            catch (DomainProblemException e)
             {
                 skipped[taskId] = e.Message;
+                continue;
+            }
+            try
+            {
+                await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(graded), actor, cancellationToken);
+                approved.Add(taskId);
+            }
+            catch (DomainProblemException e)
+            {
+                // regraded since the claim, decided by someone else meanwhile: left in the queue, and not held by this
+                // approval for the rest of its lease (it was, until the lease ran out: eighteenth session's list)
+                skipped[taskId] = e.Message;
+                await ReleaseAsync(taskId, actor, CancellationToken.None);
+            }
+            catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+            {
+                // The database failed this one: what was approved stays approved and is said, this task is let go, and
+                // the rest are not tried (the answer was a bare error, approvals included, and the task stayed claimed).
+                await ReleaseAsync(taskId, actor, CancellationToken.None);
+                foreach (var notTried in taskIds.Distinct().Where(id => !approved.Contains(id) && !skipped.ContainsKey(id)))
+                {
+                    skipped[notTried] = "Not approved: the database did not save the approval. Try again.";
+                }
+                break;
             }
         }
         return new BulkApproval(approved, skipped);
+    }
+
+    /// <summary>Lets go of a task this approval claimed and could not decide, so that nobody waits for its lease.</summary>
+    private async Task ReleaseAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var task = await db.ReviewTasks.SingleOrDefaultAsync(t => t.Id == taskId && t.Status == ReviewStatus.Open && t.ClaimedById == actor.Id, cancellationToken);
+            if (task is not null)
+            {
+                (task.ClaimedById, task.ClaimedByName, task.LeaseExpiresAt, task.ClaimedItemVersion) = (null, null, null, null);
+                await db.SaveChangesAsync(cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+        {
+            // the lease lapses on its own; nothing more to do here
+        }
     }
 
     /// <summary>The supervisor's decision, recorded by the decision ledger: it becomes the item's final label.</summary>
