@@ -226,7 +226,7 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         }
 
         var prefilled = await ItemWithPhotoAsync(11);
-        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{prefilled}/grade", new { grade = "Good", disposition = "resell_used", gradePrefilled = true })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{prefilled}/grade", new { grade = "Good", disposition = "resell_used", gradePrefilled = true, dispositionPrefilled = true })).StatusCode);
         var chosen = await ItemWithPhotoAsync(12);
         Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{chosen}/grade", new { grade = "VeryGood", disposition = "restock" })).StatusCode);
         var overridden = await ItemWithPhotoAsync(13);
@@ -259,6 +259,10 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
                 c[header.IndexOf("grade_prefilled")] == "true", c[header.IndexOf("label_kind")]))
             .Order().ToList();
         Assert.Equal(expected, fromCsv);
+        // the disposition's own flag: in labels.csv, the one format that carries dispositions (nineteenth session)
+        var dispositionPrefilled = csv.Skip(1).Select(line => line.Split(','))
+            .Select(c => (c[header.IndexOf("item_id")], c[header.IndexOf("disposition_prefilled")] == "true")).Distinct().Order().ToList();
+        Assert.Equal(new[] { (prefilled, true), (chosen, false), (overridden, false) }.Order(), dispositionPrefilled);
 
         // SageMaker's manifest has no item id: its lines are told apart by their grades (Good prefilled, Very good chosen,
         // Acceptable the supervisor's); a prefilled grade is not "human-annotated".

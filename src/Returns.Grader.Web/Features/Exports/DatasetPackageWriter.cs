@@ -31,7 +31,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
     /// <summary>One item of the snapshot, with its current label.</summary>
     private sealed record ItemRow(
         Guid Id, string ReturnId, string Category, Guid DecisionId, DecisionKind Kind, Grade Grade, Disposition Disposition,
-        string RubricVersion, string ActorId, string ActorName, DateTime DecidedAt, string? ReasonCode, bool GradePrefilled, bool Blind);
+        string RubricVersion, string ActorId, string ActorName, DateTime DecidedAt, string? ReasonCode, bool GradePrefilled, bool Blind, bool DispositionPrefilled);
 
     private sealed record PhotoRow(Guid Id, Guid ReturnItemId, string StorageKey, int Width, int Height, DateTime UploadedAt);
 
@@ -107,7 +107,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             {
                 Id = i.Id, ReturnId = i.ReturnId, Category = i.Category, DecisionId = d.Id, Kind = d.Kind, Grade = d.Grade,
                 Disposition = d.Disposition, RubricVersion = d.RubricVersion, ActorId = d.ActorId, ActorName = d.ActorName, DecidedAt = d.DecidedAt,
-                ReasonCode = d.ReasonCode, GradePrefilled = d.GradePrefilled, Blind = d.Blind,
+                ReasonCode = d.ReasonCode, GradePrefilled = d.GradePrefilled, Blind = d.Blind, DispositionPrefilled = d.DispositionPrefilled,
             };
         if (filter.From is { } from)
         {
@@ -159,12 +159,13 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         public string? ReasonCode { get; init; }
         public bool GradePrefilled { get; init; }
         public bool Blind { get; init; }
+        public bool DispositionPrefilled { get; init; }
     }
 
     private static IQueryable<ItemRow> Items(GraderDb db, ExportFilter filter, DateTime snapshot) =>
         Query(db, filter, snapshot).Select(r => new ItemRow(
             r.Id, r.ReturnId, r.Category, r.DecisionId, r.Kind, r.Grade, r.Disposition, r.RubricVersion, r.ActorId, r.ActorName, r.DecidedAt,
-            r.ReasonCode, r.GradePrefilled, r.Blind));
+            r.ReasonCode, r.GradePrefilled, r.Blind, r.DispositionPrefilled));
 
     private async Task WriteBatchAsync(StreamingZipWriter zip, Package package, List<ItemRow> batch, DateTime snapshot, CancellationToken cancellationToken)
     {
@@ -212,7 +213,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         var counted = Rubric.Counted([.. itemRegions.Select(r => (r.PhotoId, r.X is not null, r.Type))]);
         var item = new ExportedItem(itemId, row.ReturnId, row.Category, DatasetSplits.Of(itemId), row.Grade, row.Disposition, row.Kind,
             row.ActorId, row.DecidedAt.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture), rubric.PointsFor(counted), damage,
-            row.ReasonCode, row.GradePrefilled, row.Blind);
+            row.ReasonCode, row.GradePrefilled, row.Blind) { DispositionPrefilled = row.DispositionPrefilled };
         package.Tally.CountItem(item, row.RubricVersion);
 
         var exported = new List<ExportedPhoto>(itemPhotos.Count);

@@ -9,7 +9,7 @@ namespace Returns.Grader.Web.Features.Exports;
 internal sealed class CsvFormat : PackageFormat
 {
     private const string Header =
-        "item_id,return_id,category,split,file_name,photo_id,width,height,grade,grade_index,disposition,label_kind,labelled_by,labelled_utc,model_version,damage,reason_code,grade_prefilled,blind";
+        "item_id,return_id,category,split,file_name,photo_id,width,height,grade,grade_index,disposition,label_kind,labelled_by,labelled_utc,model_version,damage,reason_code,grade_prefilled,blind,disposition_prefilled";
 
     private readonly StreamWriter _csv;
 
@@ -28,7 +28,8 @@ internal sealed class CsvFormat : PackageFormat
             ((int)item.Grade).ToString(c), WireName<Disposition>.Of(item.Disposition), item.LabelKind, CsvText.Quote(item.LabelledBy),
             item.LabelledUtc, CsvText.Quote(photo.ModelVersion ?? ""),
             CsvText.Quote(string.Join(';', photo.Boxes.Select(b => $"{WireName<DamageType>.Of(b.Type)}:{b.X} {b.Y} {b.Width} {b.Height}"))),
-            CsvText.Quote(item.ReasonCode ?? ""), item.GradePrefilled ? "true" : "false", item.Blind ? "true" : "false"));
+            CsvText.Quote(item.ReasonCode ?? ""), item.GradePrefilled ? "true" : "false", item.Blind ? "true" : "false",
+            item.DispositionPrefilled ? "true" : "false"));
     }
 
     public override async Task WriteToAsync(StreamingZipWriter zip, PackageHeader header, CancellationToken cancellationToken)

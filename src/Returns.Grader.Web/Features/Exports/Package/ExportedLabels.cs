@@ -16,6 +16,9 @@ internal sealed record ExportedItem(
 {
     public string GradeName => Enum.GetName(Grade)!;
 
+    /// <summary>The disposition was filled in (the site's rules for the grade) and left as it was, not chosen; in labels.csv, the one format with dispositions.</summary>
+    public bool DispositionPrefilled { get; init; }
+
     /// <summary>"final" for a supervisor's label, "station" for an associate's.</summary>
     public string LabelKind => Kind == DecisionKind.Review ? "final" : "station";
 }
