@@ -281,6 +281,46 @@ public sealed class PrometheusTelemetryTests
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
     }
 
+    /// <summary>A scrape port the server does not listen on is said in the log at start (it answered 404 everywhere, silently).</summary>
+    [Fact]
+    public void APrometheusPortTheServerDoesNotListenOn_IsSaidInTheLog()
+    {
+        var warnings = new WarningLog();
+        using var app = new GraderAppFactory { TestServices = services => services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(warnings) };
+        app.Settings["Grader:Vision:ModelDirectory"] = "";
+        app.Settings["Grader:Telemetry:PrometheusEndpoint"] = "true";
+        app.Settings["Grader:Telemetry:PrometheusPort"] = "9464"; // Kestrel here listens on one free port only
+
+        app.StartOnKestrel();
+
+        Assert.Single(warnings.Messages, m => m.StartsWith("Grader:Telemetry:PrometheusPort is 9464, but the server listens on http://127.0.0.1:", StringComparison.Ordinal));
+    }
+
+    private sealed class WarningLog : Microsoft.Extensions.Logging.ILoggerProvider, Microsoft.Extensions.Logging.ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+        public IReadOnlyCollection<string> Messages => _messages;
+
+        public Microsoft.Extensions.Logging.ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => logLevel == Microsoft.Extensions.Logging.LogLevel.Warning;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                _messages.Enqueue(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
     [Fact]
     public async Task ShedPhotoAndRateLimitedRequest_AreCountedWithTheirReasons()
     {

@@ -13,7 +13,7 @@ namespace Returns.Grader.Web.Infrastructure.Telemetry;
 /// Prometheus at <c>/metrics</c> when <c>Grader:Telemetry:PrometheusEndpoint</c> is true. With neither, nothing leaves
 /// the process: a fresh machine's <c>dotnet run</c> and the tests never try to reach a collector.
 /// </summary>
-public static class TelemetryRegistration
+public static partial class TelemetryRegistration
 {
     public const string PrometheusPath = "/metrics";
 
@@ -95,8 +95,36 @@ public static class TelemetryRegistration
             // (the local port, not the Host header, which a caller chooses).
             .AllowAnonymous()
             .DisableHttpMetrics();
+        if (options.PrometheusPort is { } scrapePort)
+        {
+            WarnIfNotListening(app.ServiceProvider, scrapePort);
+        }
         return app;
     }
+
+    /// <summary>
+    /// Once the server listens: a PrometheusPort it does not listen on is said in the log. /metrics then answered 404 on
+    /// every port and nothing said why (operator pass, 2026-12-05: the port was set, ASPNETCORE_URLS did not name it).
+    /// </summary>
+    private static void WarnIfNotListening(IServiceProvider services, int port)
+    {
+        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+                .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+            var ports = addresses.Select(a => Uri.TryCreate(a.Replace("://*", "://localhost", StringComparison.Ordinal).Replace("://+", "://localhost", StringComparison.Ordinal),
+                UriKind.Absolute, out var uri) ? uri.Port : -1).ToList();
+            if (ports.Count > 0 && !ports.Contains(port))
+            {
+                LogScrapePortNotListened(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(TelemetryRegistration).FullName!),
+                    port, string.Join(", ", addresses));
+            }
+        });
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Grader:Telemetry:PrometheusPort is {Port}, but the server listens on {Addresses} only: /metrics answers nowhere. Add the port to ASPNETCORE_URLS (e.g. http://+:{Port}).")]
+    private static partial void LogScrapePortNotListened(ILogger logger, int port, string addresses);
 
     private static Task NotFound(HttpContext context)
     {
