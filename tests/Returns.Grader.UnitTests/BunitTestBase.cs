@@ -20,6 +20,9 @@ public abstract class BunitTestBase : BunitContext, IAsyncLifetime
     /// <summary>What a test class owns beyond the context (e.g. an app whose services it falls back to).</summary>
     protected virtual ValueTask DisposeTestAsync() => ValueTask.CompletedTask;
 
+    /// <summary>The signed-in user's sign-in, for a test that changes it (e.g. gives it a session that is then signed out).</summary>
+    protected Bunit.TestDoubles.BunitAuthorizationContext Authorization { get; }
+
     /// <summary>A signed-in user: a grader unless a test class needs another role.</summary>
     /// <param name="services">Services a test class adds or replaces (e.g. a logger it reads), before any is resolved.</param>
     protected BunitTestBase(string name = "Test Grader", string role = "Grader", string id = "test:grader", Action<IServiceCollection>? services = null)
@@ -27,10 +30,10 @@ public abstract class BunitTestBase : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         services?.Invoke(Services);
-        var authorization = AddAuthorization();
-        authorization.SetAuthorized(name);
-        authorization.SetRoles(role);
-        authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, id));
+        Authorization = AddAuthorization();
+        Authorization.SetAuthorized(name);
+        Authorization.SetRoles(role);
+        Authorization.SetClaims(new Claim(ClaimTypes.NameIdentifier, id));
         // Last, because it builds the service provider: components render as on a live Blazor Server circuit.
         Renderer.SetRendererInfo(new Microsoft.AspNetCore.Components.RendererInfo("Server", isInteractive: true));
     }

@@ -86,6 +86,21 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         }
     }
 
+    /// <summary>
+    /// The person an open page acts for, checked at the moment of acting: between a sign-out and the page's next
+    /// revalidation (up to <see cref="SignedOutPageRevalidation.Interval"/>) an Enter at the station saved a grade under
+    /// the person who had just signed out (regression pass, 2026-12-05). Pages take the actor of a write from here.
+    /// </summary>
+    public async Task<Actor> ActingAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (user.Identity?.IsAuthenticated != true || !await StillSignedInAsync(user, cancellationToken))
+        {
+            throw new SignedOutException();
+        }
+        return Actor.From(user);
+    }
+
     /// <summary>The cookie handler's check on every request: a signed-out session's cookie is refused and removed.</summary>
     internal static async Task RejectSignedOutAsync(CookieValidatePrincipalContext context)
     {
@@ -114,4 +129,12 @@ public sealed class SignedOutPageRevalidation(ILoggerFactory loggerFactory, Sign
 
     protected override Task<bool> ValidateAuthenticationStateAsync(AuthenticationState authenticationState, CancellationToken cancellationToken) =>
         sessions.StillSignedInAsync(authenticationState.User, cancellationToken);
+}
+
+/// <summary>An open page acting after its person signed out (in another tab or window): nothing is done.</summary>
+public sealed class SignedOutException()
+    : Infrastructure.DomainProblemException("You have signed out (in another tab or window), so nothing was saved. Sign in again to go on.")
+{
+    public override int Status => StatusCodes.Status401Unauthorized;
+    public override string Title => "Signed out";
 }

@@ -17,7 +17,20 @@ public abstract partial class CircuitPage : ComponentBase, IDisposable
     [Inject]
     private ILoggerFactory LoggerFactory { get; set; } = default!;
 
+    [Inject]
+    private Auth.SignInSessions Sessions { get; set; } = default!;
+
     protected CancellationToken CircuitGone => _circuitGone.Token;
+
+    /// <summary>
+    /// The person a write is made for, checked as it is made: not someone who signed out in another tab meanwhile
+    /// (ADR 0041; the page's own revalidation comes up to 10 s later). A <see cref="Auth.SignedOutException"/> says so.
+    /// </summary>
+    protected async Task<Auth.Actor> ActingAsync(Task<Microsoft.AspNetCore.Components.Authorization.AuthenticationState> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return await Sessions.ActingAsync((await state).User, CancellationToken.None);
+    }
 
     /// <summary>
     /// For the catch-all of an action the user asked for (a decision, a claim, an export, a model change): logs what the
@@ -30,6 +43,12 @@ public abstract partial class CircuitPage : ComponentBase, IDisposable
     protected string ActionFailed(Exception exception, string notDone)
     {
         ArgumentNullException.ThrowIfNull(exception);
+        if (exception is Infrastructure.DomainProblemException refusal)
+        {
+            // A refusal in words (signed out, someone else's claim, your own grade): said as it is, not logged as a
+            // failure (regression pass: "your own grade" reached the page as "Something went wrong", logged as an error).
+            return refusal.Message;
+        }
         if (!(_disposed && exception is OperationCanceledException)) // the page went meanwhile: nothing unexpected
         {
             LogActionFailed(LoggerFactory.CreateLogger(GetType()), exception, GetType().Name, notDone);

@@ -67,7 +67,8 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
         Assert.Contains("yourself", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var decided = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
             new { grade = "LikeNew", disposition = "restock", reasonCode = "approved" });
-        Assert.NotEqual(HttpStatusCode.Created, decided.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, decided.StatusCode); // not "claim it first", which leads to a refused claim
+        Assert.Equal("own_grade", (await decided.ReadJsonAsync()).GetProperty("reason").GetString());
         Assert.Equal(HttpStatusCode.OK, (await _admin.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
 
         // A task the admin holds, corrected by the supervisor (who then graded it): the supervisor still may not take it.

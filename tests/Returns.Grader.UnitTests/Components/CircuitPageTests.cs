@@ -2,8 +2,9 @@ using Returns.Grader.Web.Components;
 
 namespace Returns.Grader.UnitTests.Components;
 
-/// <summary>The token pages pass to their reads is cancelled when the page goes (its circuit disposes it), not before.</summary>
-public sealed class CircuitPageTests : BunitTestBase
+/// <summary>The token pages pass to their reads is cancelled when the page goes (its circuit disposes it), not before.
+/// On the app's services: every page can act, so every page has the sign-in sessions a write is checked against.</summary>
+public sealed class CircuitPageTests : RealAppTestBase
 {
     [Fact]
     public async Task CircuitGone_IsCancelledWhenThePageIsDisposed()
@@ -28,6 +29,8 @@ public sealed class CircuitPageTests : BunitTestBase
         var busy = new Microsoft.EntityFrameworkCore.DbUpdateException("save failed", new Microsoft.Data.Sqlite.SqliteException("database is locked", 5));
         Assert.Equal("The database was busy and the export was not started. Try again in a few seconds.",
             page.Failed(busy, "the export was not started"));
+        // a refusal in words is said as it is (it reached the review page as "Something went wrong", logged as an error)
+        Assert.Equal(new Returns.Grader.Web.Auth.SignedOutException().Message, page.Failed(new Returns.Grader.Web.Auth.SignedOutException(), "the item was not claimed"));
     }
 
     private sealed class ProbePage : CircuitPage

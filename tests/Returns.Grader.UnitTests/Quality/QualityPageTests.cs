@@ -63,8 +63,23 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.Contains("category=Kitchen", navigation.Uri, StringComparison.Ordinal);
 
         navigation.NavigateTo("/quality?from=2026-13-40");
-        page.WaitForAssertion(() => Assert.Contains("'from' is not a date the page can read", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("'from' is not a date the page can read (yyyy-mm-dd): the last 30 days are shown instead", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
+        var thirtyDays = DateTime.UtcNow.Date.AddDays(-30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        page.WaitForAssertion(() => Assert.Contains($"from={thirtyDays}", navigation.Uri, StringComparison.Ordinal));
         await Task.CompletedTask;
+    }
+
+    /// <summary>Opened from an address whose dates are out of order, the page says that nothing is shown (not "the figures below").</summary>
+    [Fact]
+    public void OpenedWithDatesOutOfOrder_SaysNoFiguresAreShown()
+    {
+        Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>().NavigateTo("/quality?from=2026-12-10&to=2026-12-01");
+
+        var page = Render<QualityPage>();
+
+        page.WaitForAssertion(() => Assert.Contains("No figures are shown until the dates are fixed", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("[data-testid=quality-source]"));
+        Assert.Empty(page.FindAll(".mud-progress-linear")); // not "loading" for ever
     }
 
     /// <summary>

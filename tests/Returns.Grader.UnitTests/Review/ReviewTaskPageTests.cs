@@ -239,6 +239,43 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
 
     /// <summary>Keyboard first: once the queue is live its first Review button takes the focus, so Enter claims it (after a
     /// decision the supervisor came back to the page's body, twelve Tabs away; keyboard audit, 2026-12-05).</summary>
+    /// <summary>
+    /// A decision made after its supervisor signed out in another tab is not saved (ADR 0041; regression pass: within
+    /// the page's revalidation interval an Enter saved a grade under the person who had just signed out).
+    /// </summary>
+    [Fact]
+    public async Task ADecision_AfterTheSupervisorSignedOutElsewhere_IsNotSaved_AndSaysWhy()
+    {
+        var session = Guid.NewGuid().ToString("N");
+        Authorization.SetClaims(new System.Security.Claims.Claim(System.Security.Claims.ClaimTypes.NameIdentifier, "test:supervisor"),
+            new System.Security.Claims.Claim(SignInSessions.ClaimType, session));
+        var (plate, page) = await ClaimedOnThePageAsync();
+        var signedOut = new System.Security.Claims.ClaimsPrincipal(new System.Security.Claims.ClaimsIdentity(
+            [new System.Security.Claims.Claim(SignInSessions.ClaimType, session)], "test"));
+        await App.Services.GetRequiredService<SignInSessions>().SignedOutAsync(signedOut, CancellationToken.None);
+
+        page.Find("[data-testid=approve]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("You have signed out", page.Find("[data-testid=review-message]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(ItemStatus.InReview, (await ItemAsync(plate)).Status);
+    }
+
+    /// <summary>Opened by its address, a task the supervisor graded says so instead of offering a Claim that could only fail.</summary>
+    [Fact]
+    public async Task ATaskTheSupervisorGraded_OpenedByItsAddress_SaysSo_WithoutAClaim()
+    {
+        var plate = ApiJson.UniquePlate("RO");
+        var id = Guid.Parse((await App.ApiClient("dev-grader").CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString()!);
+        await App.Services.GetRequiredService<Returns.Grader.Web.Features.Decisions.DecisionLedger>().DecideAsync(id,
+            new Returns.Grader.Web.Features.Decisions.GradeRequest("Good", "resell_used", [], null), Supervisor, CancellationToken.None);
+        var task = (await ItemAsync(plate)).Reviews[0].TaskId;
+
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+
+        page.WaitForAssertion(() => Assert.Contains("You graded this item", page.Find("[data-testid=own-grade]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("[data-testid=claim-here]"));
+    }
+
     /// <summary>The supervisor's own grade is in the queue without a Review button, said on its row (the desk refuses the claim).</summary>
     [Fact]
     public async Task TheQueue_OffersNoReviewOfTheSupervisorsOwnGrade()

@@ -190,6 +190,11 @@ public sealed class DecisionLedger(
         {
             throw new ConcurrencyConflictException("This review has already been decided.");
         }
+        if (task.GradedById == actor.Id)
+        {
+            // before the lease: "claim it first" sent the grader of the grade to a claim that is refused (regression pass)
+            throw new OwnGradeReviewException(item.ReturnId);
+        }
         if (task.ClaimedById != actor.Id || !(task.LeaseExpiresAt > now))
         {
             // Three cases, each said as it is (review-desk pass: a task nobody had claimed answered " is reviewing this
@@ -202,10 +207,6 @@ public sealed class DecisionLedger(
         if (task.ClaimedItemVersion != item.Version)
         {
             throw new ItemRegradedSinceClaimException(item.ReturnId);
-        }
-        if (task.GradedById == actor.Id)
-        {
-            throw new OwnGradeReviewException(item.ReturnId); // the claim refuses it too; this holds whatever led here
         }
 
         var decision = await BuildDecisionAsync(db, item,

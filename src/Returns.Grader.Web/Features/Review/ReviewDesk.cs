@@ -22,7 +22,7 @@ public sealed record BulkApprovalRequest(IReadOnlyList<Guid>? TaskIds);
 
 public sealed record ReviewTaskView(
     Guid TaskId, Guid ItemId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt,
-    string? ClaimedById, string? ClaimedBy, DateTime? LeaseExpiresAt, Guid TriggerDecisionId);
+    string? ClaimedById, string? ClaimedBy, DateTime? LeaseExpiresAt, Guid TriggerDecisionId, string GradedById);
 
 /// <summary>One of an associate's grades and what became of it.</summary>
 public sealed record HistoryEntry(
@@ -175,7 +175,7 @@ public sealed class ReviewDesk(
         var now = clock.GetUtcNow().UtcDateTime;
         return new ReviewTaskView(task.Id, task.ReturnItemId, task.ReasonList, task.Status, task.CreatedAt,
             task.LeaseExpiresAt > now ? task.ClaimedById : null, task.LeaseExpiresAt > now ? task.ClaimedByName : null,
-            task.LeaseExpiresAt > now ? task.LeaseExpiresAt : null, task.TriggerDecisionId);
+            task.LeaseExpiresAt > now ? task.LeaseExpiresAt : null, task.TriggerDecisionId, task.GradedById);
     }
 
     /// <summary>A person's own decisions, newest first, with what review made of them (the associate's history page).</summary>

@@ -74,6 +74,7 @@ public sealed partial class Station : IAsyncDisposable
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
     [Inject] private Models.ModelRegistry Models { get; set; } = default!;
     [Inject] private ILogger<Station> Logger { get; set; } = default!;
+    [Inject] private SignInSessions Sessions { get; set; } = default!;
     [Inject] private Microsoft.Extensions.Options.IOptions<Photos.PhotoOptions> PhotoLimits { get; set; } = default!;
 
     [CascadingParameter]
@@ -147,7 +148,7 @@ public sealed partial class Station : IAsyncDisposable
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/station.js");
             await _module.InvokeVoidAsync("attach", _self);
-            _actorId = (await ActorAsync()).Id;
+            _actorId = Actor.From((await AuthenticationState).User).Id;
             // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now —
             // unless a plate scanned during the awaits above has already opened an item and focused it: the scan field
             // taking focus back then made the next grade key type into it (GradingStationTests, 2 runs in 3, 2026-12-03),
@@ -398,6 +399,12 @@ public sealed partial class Station : IAsyncDisposable
         {
             // The page is gone: nobody to tell, nothing was written (writes never take the circuit's token).
         }
+        catch (SignedOutException e)
+        {
+            // Signed out in another tab: nothing saved under that name; the page goes to the sign-in form shortly, and
+            // the unsaved choices come back after signing in again (the draft is kept by item and person).
+            _message = new StationMessage(Severity.Error, e.Message);
+        }
         catch (Exception e)
         {
             LogActionFailed(Logger, e, _item?.ReturnId ?? ScanText);
@@ -414,7 +421,8 @@ public sealed partial class Station : IAsyncDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "A station action failed for {ReturnId}; the form was kept")]
     private static partial void LogActionFailed(ILogger logger, Exception exception, string? returnId);
 
-    private async Task<Actor> ActorAsync() => Actor.From((await AuthenticationState).User);
+    /// <summary>Who a write is made for, checked as it is made: not someone who has signed out meanwhile (ADR 0041).</summary>
+    private async Task<Actor> ActorAsync() => await Sessions.ActingAsync((await AuthenticationState).User, CancellationToken.None);
 
     public async ValueTask DisposeAsync()
     {
@@ -426,9 +434,10 @@ public sealed partial class Station : IAsyncDisposable
                 await _module.InvokeVoidAsync("detach");
                 await _module.DisposeAsync();
             }
-            catch (JSDisconnectedException)
+            catch (Exception e) when (e is JSDisconnectedException or TaskCanceledException)
             {
-                // The browser is gone; nothing to detach.
+                // The browser is gone (or going: the call was cancelled as the circuit closed); nothing to detach. A
+                // cancelled call was logged as a failure of the circuit at every closed tab (regression pass).
             }
         }
         _self?.Dispose();
