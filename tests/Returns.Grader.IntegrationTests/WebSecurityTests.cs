@@ -213,6 +213,31 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.Equal(HttpStatusCode.OK, (await again.Client.GetAsync("/api/v1/review-queue")).StatusCode);
     }
 
+    /// <summary>
+    /// A sign-out the database does not take still signs this browser out (diff review: the write came first and its
+    /// failure answered an error with the cookie still there, the person still signed in at a shared station).
+    /// </summary>
+    [Fact]
+    public async Task SignOut_WhenTheDatabaseRefusesToWriteItDown_StillSignsThisBrowserOut()
+    {
+        using var own = new GraderAppFactory();
+        own.Settings["Grader:Vision:ModelDirectory"] = "";
+        var (session, _) = await SignedInAsync("/station", own);
+        var page = await session.Client.GetStringAsync("/review");
+        var token = WebUtility.HtmlDecode(HiddenToken().Match(page).Groups[1].Value);
+
+        HttpResponseMessage signOut;
+        await using (await RefusedWrites.OnAsync(own.DatabasePath, "SignedOutSessions"))
+        {
+            signOut = await session.Client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        }
+
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.StartsWith("/account/login", signOut.Headers.Location!.OriginalString, StringComparison.Ordinal);
+        var afterwards = await session.Client.GetAsync("/review");
+        Assert.Equal(HttpStatusCode.Redirect, afterwards.StatusCode); // the cookie is gone: to the sign-in form
+    }
+
     [Fact]
     public async Task BehindATlsProxy_TheCookiesAreSecure_AndWithoutItTheyAreNot()
     {

@@ -210,7 +210,8 @@ public static class AuthRegistration
                     detail: "Sign out from the app's own page (reload it and try again).");
             }
             // Written down first: the pages this person still has open, and any copy of the cookie, stop acting for them.
-            await sessions.SignedOutAsync(http.User, http.RequestAborted);
+            // If the database does not take it, this browser is still signed out (the cookie goes whatever happens).
+            await sessions.SignedOutAsync(http.User, CancellationToken.None);
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (!mode.IsLocal)
             {

@@ -33,33 +33,59 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         }
     }
 
-    /// <summary>Writes the session down as signed out (and forgets sessions no cookie can outlive any more).</summary>
-    public async Task SignedOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    /// <summary>
+    /// Writes the session down as signed out; false when the database did not take it (logged). Sessions no cookie can
+    /// outlive any more are forgotten afterwards, best effort: a failed clean-up never costs the sign-out.
+    /// </summary>
+    public async Task<bool> SignedOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (SessionOf(user) is not { } session)
         {
-            return;
+            return true;
         }
         var now = clock.GetUtcNow().UtcDateTime;
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        await db.SignedOutSessions.Where(s => s.ForgetAfter < now).ExecuteDeleteAsync(cancellationToken);
-        if (await db.SignedOutSessions.AnyAsync(s => s.SessionId == session, cancellationToken))
-        {
-            return;
-        }
-        db.SignedOutSessions.Add(new SignedOutSession { SessionId = session, SignedOutAt = now, ForgetAfter = now + CookieLifetime + TimeSpan.FromHours(1) });
         try
         {
-            await db.SaveChangesAsync(cancellationToken);
+            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            {
+                if (!await db.SignedOutSessions.AnyAsync(s => s.SessionId == session, cancellationToken))
+                {
+                    db.SignedOutSessions.Add(new SignedOutSession { SessionId = session, SignedOutAt = now, ForgetAfter = now + CookieLifetime + TimeSpan.FromHours(1) });
+                    await db.SaveChangesAsync(cancellationToken);
+                }
+            }
         }
-        catch (DbUpdateException)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
             // The same sign-out from two tabs at once is written once, which is all it needs; anything else is a failure.
-            await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
-            if (!await again.SignedOutSessions.AnyAsync(s => s.SessionId == session, cancellationToken))
+            if (!await IsWrittenAsync(session, cancellationToken))
             {
-                throw;
+                LogSignOutNotWritten(logger, e);
+                return false;
             }
+        }
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            await db.SignedOutSessions.Where(s => s.ForgetAfter < now).ExecuteDeleteAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            LogCleanUpFailed(logger, e); // the next sign-out tries again
+        }
+        return true;
+    }
+
+    private async Task<bool> IsWrittenAsync(string session, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            return await db.SignedOutSessions.AnyAsync(s => s.SessionId == session, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return false;
         }
     }
 
@@ -81,7 +107,14 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LogCheckFailed(logger, e);
+            // Once a minute at most: every open page asks every 10 s, and 200 pages would log 20 lines a second.
+            var nowTicks = clock.GetTimestamp();
+            var last = Interlocked.Read(ref _lastCheckFailureLogged);
+            if (last == 0 || clock.GetElapsedTime(last, nowTicks) >= TimeSpan.FromMinutes(1))
+            {
+                Interlocked.Exchange(ref _lastCheckFailureLogged, nowTicks);
+                LogCheckFailed(logger, e);
+            }
             return true;
         }
     }
@@ -112,8 +145,16 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check whether a sign-in was signed out; it is believed for now")]
+    private long _lastCheckFailureLogged;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check whether a sign-in was signed out; it is believed for now (said at most once a minute)")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A sign-out could not be written down: this browser is signed out, but pages open elsewhere with the same sign-in stay signed in until it expires")]
+    private static partial void LogSignOutNotWritten(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Old signed-out sessions could not be cleaned up; the next sign-out tries again")]
+    private static partial void LogCleanUpFailed(ILogger logger, Exception exception);
 }
 
 /// <summary>

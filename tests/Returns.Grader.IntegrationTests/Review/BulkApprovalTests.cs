@@ -103,7 +103,7 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
     [Fact]
     public async Task WhenTheDatabaseRefusesTheApprovals_TheTasksAreLetGo_AndTheAnswerSaysSo()
     {
-        var first = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
+        var first = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock", dispositionPrefilled = true });
         var second = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
         var supervisor = app.ApiClient("dev-supervisor");
         var ids = new[] { first.TaskId, second.TaskId };
@@ -123,6 +123,37 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
             queue.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == id).GetProperty("claimedBy").ValueKind));
         var again = await (await app.ApiClient("dev-admin").PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = ids })).ReadJsonAsync();
         Assert.Equal(ids.Order(), again.GetProperty("approved").EnumerateArray().Select(t => t.GetString()!).Order());
+        // an approval keeps the grader's disposition as it was stored: filled in by the rules stays filled in (diff review)
+        async Task<bool> FinalDispositionPrefilled(string itemId)
+        {
+            var item = await (await supervisor.GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync();
+            var current = item.GetProperty("currentDecisionId").GetString();
+            return item.GetProperty("decisions").EnumerateArray().Single(d => d.GetProperty("id").GetString() == current).GetProperty("dispositionPrefilled").GetBoolean();
+        }
+        Assert.True(await FinalDispositionPrefilled(first.ItemId));
+        Assert.False(await FinalDispositionPrefilled(second.ItemId));
+    }
+
+    /// <summary>The database refuses the claim itself: the answer still lists the task as not approved (the claim's
+    /// failure escaped as a bare error; diff review), and nothing is left claimed.</summary>
+    [Fact]
+    public async Task WhenTheDatabaseRefusesTheClaim_TheAnswerSaysSo()
+    {
+        var task = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
+        var supervisor = app.ApiClient("dev-supervisor");
+
+        JsonElement refused;
+        await using (await RefusedWrites.OnAsync(app.DatabasePath, "ReviewTasks", "UPDATE"))
+        {
+            var response = await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { task.TaskId } });
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            refused = await response.ReadJsonAsync();
+        }
+
+        Assert.Empty(refused.GetProperty("approved").EnumerateArray());
+        Assert.StartsWith("Not approved: the database", refused.GetProperty("skipped").GetProperty(task.TaskId).GetString(), StringComparison.Ordinal);
+        var queue = await (await supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Null, queue.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == task.TaskId).GetProperty("claimedBy").ValueKind);
     }
 
     [Fact]

@@ -237,8 +237,6 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Equal(ItemStatus.Final, (await ItemAsync(plate)).Status);
     }
 
-    /// <summary>Keyboard first: once the queue is live its first Review button takes the focus, so Enter claims it (after a
-    /// decision the supervisor came back to the page's body, twelve Tabs away; keyboard audit, 2026-12-05).</summary>
     /// <summary>
     /// A decision made after its supervisor signed out in another tab is not saved (ADR 0041; regression pass: within
     /// the page's revalidation interval an Enter saved a grade under the person who had just signed out).
@@ -294,6 +292,8 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Single(page.FindAll($"[data-testid=claim][data-return-id={othersPlate}]"));
     }
 
+    /// <summary>Keyboard first: once the queue is live its first Review button takes the focus, so Enter claims it (after a
+    /// decision the supervisor came back to the page's body, twelve Tabs away; keyboard audit, 2026-12-05).</summary>
     [Fact]
     public async Task TheQueue_PutsTheFocusOnItsFirstReviewButton()
     {

@@ -55,7 +55,8 @@ public sealed class PhotoSanitizerTests
         using var bitmap = SKBitmap.Decode(photo.Jpeg);
         Assert.Equal(topLeft, ColourName(bitmap.GetPixel(20, 20)));
         Assert.Equal(bottomRight, ColourName(bitmap.GetPixel(width - 20, height - 20)));
-        Assert.Equal(-1, photo.Jpeg.AsSpan().IndexOf("eXIf"u8));
+        Assert.False(TestPhotos.ContainsExif(photo.Jpeg)); // the orientation is applied, the chunk (and its GPS) not kept
+        Assert.Equal(-1, photo.Jpeg.AsSpan().IndexOf("II*\0"u8)); // nor the TIFF block in any other wrapping
     }
 
     /// <summary>
@@ -67,7 +68,8 @@ public sealed class PhotoSanitizerTests
     {
         var png = TestPhotos.PngWithExif(TestPhotos.HalfRedHalfBluePng(400, 200), 6);
         var data = png.AsSpan().IndexOf("eXIf"u8) + 4;
-        for (var at = data; at < data + 56; at++)
+        // from the chunk's length field (a length past the end, a wrong type) through every byte of its TIFF block
+        for (var at = data - 8; at < data + 56; at++)
         {
             foreach (var value in new byte[] { 0x00, 0xFF, 0x7F })
             {
@@ -86,7 +88,7 @@ public sealed class PhotoSanitizerTests
         }
     }
 
-    /// <summary>A damaged eXIf chunk (cut short, offsets past its end, an orientation out of range) is no orientation: the PNG is kept as stored.</summary>
+    /// <summary>An orientation out of range is no orientation: the PNG is kept as stored (damaged chunks: the test above).</summary>
     [Theory]
     [InlineData(9)]
     [InlineData(0)]

@@ -75,6 +75,9 @@ public sealed class LeaseHeldException(string heldBy, DateTime until)
 public sealed class OwnGradeReviewException(string returnId)
     : DomainProblemException($"You graded item {returnId} yourself: another supervisor or an admin reviews it.")
 {
+    /// <summary>The rule in words where the item is named beside it (a bulk approval's list of what it left).</summary>
+    public const string Words = "You graded it yourself: another supervisor or an admin reviews it.";
+
     public override int Status => StatusCodes.Status403Forbidden;
     public override string Title => "A review is someone else's";
     public override IReadOnlyDictionary<string, object?> Extensions => new Dictionary<string, object?> { ["reason"] = "own_grade" };
@@ -98,7 +101,7 @@ public sealed class ItemNotFoundException(Guid id) : DomainProblemException($"Th
 /// <summary>
 /// A supervisor's decision on a review task. DispositionPrefilled: the disposition was filled in (the site's rules for
 /// the supervisor's grade, or the grader's own when the grader's was itself prefilled) and the supervisor left it
-/// untouched, so the final label does not store it as chosen. An approval is the supervisor's choice of the whole grade.
+/// untouched, so the final label does not store it as chosen. An approval keeps the grader's disposition as it was stored.
 /// </summary>
 public sealed record ReviewDecisionRequest(
     string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode,
@@ -117,7 +120,10 @@ public sealed record ReviewDecisionRequest(
         return new(graded.Grade.ToString(), WireName<Disposition>.Of(graded.Disposition),
             [.. graded.Damage.Where(d => d.Source != RegionSource.Deleted)
                 .Select(d => new DamageInput(d.PhotoId, WireName<DamageType>.Of(d.Type), d.Box, d.Source == RegionSource.Model ? null : d.Source.ToString().ToLowerInvariant()))],
-            notes, "approved");
+            notes, "approved",
+            // the grader's disposition as it was stored: one the rules filled in stays "filled in" through an approval
+            // (a bulk approval looks at none, and Approve and an unchanged override stored it two ways; diff review)
+            DispositionPrefilled: graded.DispositionPrefilled);
     }
 }
 

@@ -11,7 +11,7 @@ public sealed class PhotoOptions : IValidatableObject
     [Range(1024, 200L * 1024 * 1024)]
     public long MaxBytes { get; set; } = PhotoLimits.Default.MaxBytes;
 
-    [Range(1L, 500_000_000L)] // long bounds: an int Range converts the value to int, and 5 000 000 000 threw instead of failing validation
+    [Range(1d, 500_000_000d)] // double bounds (there is no long overload): an int Range converts the value to int, and 5 000 000 000 threw instead of failing validation
     public long MaxPixels { get; set; } = PhotoLimits.Default.MaxPixels;
 
     [Range(16, 65_535)]

@@ -285,58 +285,31 @@ public sealed class ReviewDesk(
         var skipped = new Dictionary<Guid, string>();
         foreach (var taskId in taskIds.Distinct())
         {
-            DecisionSummary graded;
-            await using (var db = await dbFactory.CreateDbContextAsync(cancellationToken))
+            try
             {
-                var task = await db.ReviewTasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
-                var decision = task is null ? null
-                    : await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleOrDefaultAsync(d => d.Id == task.TriggerDecisionId, cancellationToken);
-                var problem = task is null || decision is null ? "There is no such review task."
-                    : task.Status != ReviewStatus.Open ? "Already decided."
-                    : NotForBulk(task.ReasonList) is { } reason ? reason
-                    : decision.ActorId == actor.Id ? "You graded it yourself: another supervisor should review it."
-                    : !AllAgreeInMemory(decision)
-                        ? "The model, the grader and the rubric do not all agree: review it on its own."
-                    : DispositionDeparts(decision.Grade, decision.Disposition,
-                        await db.ReturnItems.Where(i => i.Id == task!.ReturnItemId).Select(i => i.Category).SingleAsync(cancellationToken));
+                var (graded, heldAlready, problem) = await BulkCandidateAsync(taskId, actor, cancellationToken);
                 if (problem is not null)
                 {
                     skipped[taskId] = problem;
                     continue;
                 }
-                graded = DecisionSummary.Of(decision!);
-            }
-            try
-            {
-                await ClaimAsync(taskId, actor, cancellationToken);
-            }
-            catch (LeaseHeldException e)
-            {
-                skipped[taskId] = $"{e.HeldBy} is reviewing it.";
-                continue;
-            }
-            catch (DomainProblemException e)
-            {
-                skipped[taskId] = e.Message;
-                continue;
-            }
-            try
-            {
-                await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(graded), actor, cancellationToken);
+                if (await ApproveOneAsync(taskId, graded!, heldAlready, actor, cancellationToken) is { } refused)
+                {
+                    skipped[taskId] = refused;
+                    continue;
+                }
                 approved.Add(taskId);
-            }
-            catch (DomainProblemException e)
-            {
-                // regraded since the claim, decided by someone else meanwhile: left in the queue, and not held by this
-                // approval for the rest of its lease (it was, until the lease ran out: eighteenth session's list)
-                skipped[taskId] = e.Message;
-                await ReleaseAsync(taskId, actor, CancellationToken.None);
             }
             catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
             {
-                // The database failed this one: what was approved stays approved and is said, this task is let go, and
-                // the rest are not tried (the answer was a bare error, approvals included, and the task stayed claimed).
-                await ReleaseAsync(taskId, actor, CancellationToken.None);
+                // The database failed on this one (a read, the claim or the decision): what was approved stays approved
+                // and is said, and the rest are not tried (the answer was a bare error that hid the approvals). A failure
+                // reported after the commit is an approval: the task is read back before it is called "not approved".
+                // (a claim this run made was let go by ApproveOneAsync; a failed claim holds nothing)
+                if (await DecidedByAsync(taskId, actor))
+                {
+                    approved.Add(taskId);
+                }
                 foreach (var notTried in taskIds.Distinct().Where(id => !approved.Contains(id) && !skipped.ContainsKey(id)))
                 {
                     skipped[notTried] = "Not approved: the database did not save the approval. Try again.";
@@ -345,6 +318,82 @@ public sealed class ReviewDesk(
             }
         }
         return new BulkApproval(approved, skipped);
+    }
+
+    /// <summary>The grader's decision a bulk approval would approve, whether the approver already held the task, or why not.</summary>
+    private async Task<(DecisionSummary? Graded, bool HeldAlready, string? Problem)> BulkCandidateAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var task = await db.ReviewTasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
+        var decision = task is null ? null
+            : await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleOrDefaultAsync(d => d.Id == task.TriggerDecisionId, cancellationToken);
+        var problem = task is null || decision is null ? "There is no such review task."
+            : task.Status != ReviewStatus.Open ? "Already decided."
+            : NotForBulk(task.ReasonList) is { } reason ? reason
+            : task.GradedById == actor.Id ? OwnGradeReviewException.Words
+            : !AllAgreeInMemory(decision)
+                ? "The model, the grader and the rubric do not all agree: review it on its own."
+            : DispositionDeparts(decision.Grade, decision.Disposition,
+                await db.ReturnItems.Where(i => i.Id == task!.ReturnItemId).Select(i => i.Category).SingleAsync(cancellationToken));
+        var heldAlready = task is not null && task.ClaimedById == actor.Id && task.LeaseExpiresAt > clock.GetUtcNow().UtcDateTime;
+        return (problem is null ? DecisionSummary.Of(decision!) : null, heldAlready, problem);
+    }
+
+    /// <summary>Claims and approves one task; the refusal in words, or null when approved. A claim this run made and could
+    /// not use is let go; one the supervisor held before (an open review page) is left theirs (diff review).</summary>
+    private async Task<string?> ApproveOneAsync(Guid taskId, DecisionSummary graded, bool heldAlready, Actor actor, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ClaimAsync(taskId, actor, cancellationToken);
+        }
+        catch (LeaseHeldException e)
+        {
+            return $"{e.HeldBy} is reviewing it.";
+        }
+        catch (DomainProblemException e)
+        {
+            return e.Message;
+        }
+        try
+        {
+            await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(graded), actor, cancellationToken);
+            return null;
+        }
+        catch (DomainProblemException e)
+        {
+            // regraded since the claim, or decided by someone else meanwhile: left in the queue, and not held by this
+            // approval for the rest of its lease (it was, until the lease ran out: eighteenth session's list)
+            if (!heldAlready)
+            {
+                await ReleaseAsync(taskId, actor, CancellationToken.None);
+            }
+            return e.Message;
+        }
+        catch (Exception e) when (!heldAlready && e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+        {
+            if (!await DecidedByAsync(taskId, actor))
+            {
+                await ReleaseAsync(taskId, actor, CancellationToken.None);
+            }
+            throw;
+        }
+    }
+
+    /// <summary>The task was decided, by this actor: an approval whose answer was lost still counts as made.</summary>
+    private async Task<bool> DecidedByAsync(Guid taskId, Actor actor)
+    {
+        try
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+            return await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId && t.Status == ReviewStatus.Decided)
+                .Join(db.GradeDecisions, t => t.ResolutionDecisionId, d => d.Id, (t, d) => d.ActorId)
+                .AnyAsync(actorId => actorId == actor.Id);
+        }
+        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Lets go of a task this approval claimed and could not decide, so that nobody waits for its lease.</summary>

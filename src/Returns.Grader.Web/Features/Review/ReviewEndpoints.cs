@@ -58,8 +58,9 @@ public static class ReviewEndpoints
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<QueueEntry>()
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("Leases the task to the caller for Grader:Review:LeaseMinutes; 409 while someone else holds it.");
+            .WithSummary("Leases the task to the caller for Grader:Review:LeaseMinutes; 409 while someone else holds it; 403 reason own_grade for the person whose grade is under review.");
 
         api.MapPost("/approve-agreeing", async (BulkApprovalRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
             Results.Ok(await queue.ApproveAgreeingAsync(request.TaskIds ?? [], Actor.From(http.User), cancellationToken)))
@@ -81,8 +82,9 @@ public static class ReviewEndpoints
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("The supervisor's decision (grade body of the station + reasonCode): the item's final label. 409 without the lease or if the item changed since the claim; 200 with the stored decision when the same supervisor sends the same decision again.");
+            .WithSummary("The supervisor's decision (grade body of the station + reasonCode, dispositionPrefilled optional): the item's final label. 409 without the lease or if the item changed since the claim; 403 reason own_grade for the person whose grade is under review; 200 with the stored decision when the same supervisor sends the same decision again.");
         return app;
     }
 }
