@@ -150,6 +150,10 @@ public sealed class StartupAndPersistenceTests
             var error = Assert.ThrowsAny<Exception>(() => app.CreateClient());
 
             Assert.Contains(named, Flatten(error));
+            if (what == "data folder is a file")
+            {
+                Assert.Contains($"'{file}' is a file, not a folder", Flatten(error)); // not "could not find a part of the path"
+            }
         }
         finally
         {

@@ -98,7 +98,7 @@ public static partial class DataRegistration
         {
             // "Could not find file '/proc/x'" named no setting (operator pass, 2026-12-05).
             throw new OptionsValidationException(GraderOptions.Section, typeof(GraderOptions),
-                [$"Grader:DataDirectory '{directory}' cannot be used as the data folder ({e.Message}). Give a folder the app can create and write."]);
+                [$"Grader:DataDirectory '{directory}' cannot be used as the data folder ({Folders.WhyNotUsable(directory, e)}). Give a folder the app can create and write."]);
         }
         return new SqliteConnectionStringBuilder
         {

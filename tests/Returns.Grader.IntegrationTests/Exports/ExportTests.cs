@@ -446,6 +446,7 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
                 refused.Settings["Grader:Exports:Directory"] = Path.Combine(blocked, "exports");
                 var error = Assert.ThrowsAny<Exception>(() => refused.CreateClient());
                 Assert.Contains("Grader:Exports:Directory", error.Message, StringComparison.Ordinal);
+                Assert.Contains($"'{blocked}' is a file, not a folder", error.Message, StringComparison.Ordinal); // not "could not find a part of the path"
             }
 
             var exports = Path.Combine(folder, "exports");

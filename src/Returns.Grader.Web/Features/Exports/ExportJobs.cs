@@ -40,7 +40,7 @@ public sealed class ExportStorage(string directory)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
         {
             throw new OptionsValidationException(ExportOptions.Section, typeof(ExportOptions),
-                [$"Grader:Exports:Directory '{directory}' cannot be used for exports ({e.Message}). Give a folder the app can create and write."]);
+                [$"Grader:Exports:Directory '{directory}' cannot be used for exports ({Infrastructure.Folders.WhyNotUsable(directory, e)}). Give a folder the app can create and write."]);
         }
         return new ExportStorage(directory);
     }
