@@ -453,8 +453,24 @@ export function focusNewItem() {
 // same task that draws it, before the browser handles the next key.
 let itemWatcher = null;
 
+// When a saved item's panel goes, the focus it had went with it (to the page's body) until the server's focus on the
+// scan field arrives, one more round trip later: a plate scanned in between lost its first characters, and the rest
+// ("0CBDCC" of E2E-F16B0CBDCC) opened the "not in the system yet" form (a clean-clone run, 2026-12-05). The scan field
+// takes the focus in the same task that removes the panel, unless something else on the page has it.
+function focusScanIfOrphaned(mutations) {
+  const itemGone = mutations.some((m) => [...m.removedNodes].some((node) =>
+    node instanceof Element && (node.matches("[data-testid=item]") || node.querySelector("[data-testid=item]"))));
+  // the scan field may come back from "disabled" (a save in progress) in a later render than the panel's removal
+  const scanEnabled = mutations.some((m) => m.type === "attributes" && m.attributeName === "disabled" && m.target.id === "scan");
+  if (!(itemGone || scanEnabled) || document.querySelector("[data-testid=item], [data-testid=create-item], [data-testid=keep-working]")) return;
+  if (document.activeElement && document.activeElement !== document.body) return;
+  const scan = document.querySelector("#scan");
+  if (scan && !scan.disabled) scan.focus({ preventScroll: true });
+}
+
 function watchForItem() {
   itemWatcher = new MutationObserver((mutations) => {
+    focusScanIfOrphaned(mutations);
     for (const mutation of mutations) {
       // Another plate scanned while an item was open: the panel stays, its item id changes.
       if (mutation.type === "attributes") {
@@ -478,7 +494,7 @@ function watchForItem() {
       }
     }
   });
-  itemWatcher.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-item-id"] });
+  itemWatcher.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-item-id", "disabled"] });
 }
 
 export function attach(dotNetStation) {
