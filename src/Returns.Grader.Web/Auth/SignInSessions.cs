@@ -34,14 +34,14 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
     }
 
     /// <summary>
-    /// Writes the session down as signed out; false when the database did not take it (logged). Sessions no cookie can
-    /// outlive any more are forgotten afterwards, best effort: a failed clean-up never costs the sign-out.
+    /// Writes the session down as signed out (a failure is logged: the caller signs the browser out regardless). Sessions
+    /// no cookie can outlive any more are forgotten afterwards, best effort: a failed clean-up never costs the sign-out.
     /// </summary>
-    public async Task<bool> SignedOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
+    public async Task SignedOutAsync(ClaimsPrincipal user, CancellationToken cancellationToken)
     {
         if (SessionOf(user) is not { } session)
         {
-            return true;
+            return;
         }
         var now = clock.GetUtcNow().UtcDateTime;
         try
@@ -58,10 +58,10 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // The same sign-out from two tabs at once is written once, which is all it needs; anything else is a failure.
-            if (!await IsWrittenAsync(session, cancellationToken))
+            if (!await IsWrittenNowAsync(session, cancellationToken))
             {
                 LogSignOutNotWritten(logger, e);
-                return false;
+                return;
             }
         }
         try
@@ -73,20 +73,26 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         {
             LogCleanUpFailed(logger, e); // the next sign-out tries again
         }
-        return true;
     }
 
-    private async Task<bool> IsWrittenAsync(string session, CancellationToken cancellationToken)
+    /// <summary>After a failed write: whether another tab's sign-out wrote it meanwhile (false when that cannot be read either).</summary>
+    private async Task<bool> IsWrittenNowAsync(string session, CancellationToken cancellationToken)
     {
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            return await db.SignedOutSessions.AnyAsync(s => s.SessionId == session, cancellationToken);
+            return await IsWrittenAsync(session, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             return false;
         }
+    }
+
+    /// <summary>Whether the session is written down as signed out: one primary-key lookup.</summary>
+    private async Task<bool> IsWrittenAsync(string session, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.SignedOutSessions.AsNoTracking().AnyAsync(s => s.SessionId == session, cancellationToken);
     }
 
     /// <summary>
@@ -102,8 +108,7 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         }
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            return !await db.SignedOutSessions.AsNoTracking().AnyAsync(s => s.SessionId == session, cancellationToken);
+            return !await IsWrittenAsync(session, cancellationToken);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -90,16 +90,8 @@ public static partial class DataRegistration
     {
         var options = builder.Configuration.GetSection(GraderOptions.Section).Get<GraderOptions>() ?? new GraderOptions();
         var directory = options.ResolveDataDirectory(builder.Environment.ContentRootPath);
-        try
-        {
-            Directory.CreateDirectory(directory);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            // "Could not find file '/proc/x'" named no setting (operator pass, 2026-12-05).
-            throw new OptionsValidationException(GraderOptions.Section, typeof(GraderOptions),
-                [$"Grader:DataDirectory '{directory}' cannot be used as the data folder ({Folders.WhyNotUsable(directory, e)}). Give a folder the app can create and write."]);
-        }
+        // "Could not find file '/proc/x'" named no setting (operator pass, 2026-12-05).
+        Folders.MakeOrRefuse(directory, "Grader:DataDirectory", "as the data folder", GraderOptions.Section, typeof(GraderOptions));
         return new SqliteConnectionStringBuilder
         {
             DataSource = Path.Combine(directory, "grader.db"),

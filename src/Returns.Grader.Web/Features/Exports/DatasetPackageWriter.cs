@@ -213,7 +213,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         var counted = Rubric.Counted([.. itemRegions.Select(r => (r.PhotoId, r.X is not null, r.Type))]);
         var item = new ExportedItem(itemId, row.ReturnId, row.Category, DatasetSplits.Of(itemId), row.Grade, row.Disposition, row.Kind,
             row.ActorId, row.DecidedAt.ToString("yyyy-MM-ddTHH:mm:ss.ffffffZ", CultureInfo.InvariantCulture), rubric.PointsFor(counted), damage,
-            row.ReasonCode, row.GradePrefilled, row.Blind) { DispositionPrefilled = row.DispositionPrefilled };
+            row.ReasonCode, row.GradePrefilled, row.Blind, row.DispositionPrefilled);
         package.Tally.CountItem(item, row.RubricVersion);
 
         var exported = new List<ExportedPhoto>(itemPhotos.Count);

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 
@@ -33,15 +32,7 @@ public sealed class ExportStorage(string directory)
     /// </summary>
     public static ExportStorage Usable(string directory)
     {
-        try
-        {
-            System.IO.Directory.CreateDirectory(directory);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or NotSupportedException)
-        {
-            throw new OptionsValidationException(ExportOptions.Section, typeof(ExportOptions),
-                [$"Grader:Exports:Directory '{directory}' cannot be used for exports ({Infrastructure.Folders.WhyNotUsable(directory, e)}). Give a folder the app can create and write."]);
-        }
+        Infrastructure.Folders.MakeOrRefuse(directory, "Grader:Exports:Directory", "for exports", ExportOptions.Section, typeof(ExportOptions));
         return new ExportStorage(directory);
     }
 }

@@ -300,7 +300,7 @@ public sealed class ReviewDesk(
                 }
                 approved.Add(taskId);
             }
-            catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+            catch (Exception e) when (IsDatabaseFailure(e))
             {
                 // The database failed on this one (a read, the claim or the decision): what was approved stays approved
                 // and is said, and the rest are not tried (the answer was a bare error that hid the approvals). A failure
@@ -370,15 +370,15 @@ public sealed class ReviewDesk(
             }
             return e.Message;
         }
-        catch (Exception e) when (!heldAlready && e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+        catch (Exception e) when (!heldAlready && IsDatabaseFailure(e))
         {
-            if (!await DecidedByAsync(taskId, actor))
-            {
-                await ReleaseAsync(taskId, actor, CancellationToken.None);
-            }
+            await ReleaseAsync(taskId, actor, CancellationToken.None); // only an open task: a decision that did commit stays
             throw;
         }
     }
+
+    /// <summary>The database failed a read or a write (a refused write, a lost connection, a timeout), as opposed to a refusal in words.</summary>
+    private static bool IsDatabaseFailure(Exception e) => e is DbUpdateException or System.Data.Common.DbException or TimeoutException;
 
     /// <summary>The task was decided, by this actor: an approval whose answer was lost still counts as made.</summary>
     private async Task<bool> DecidedByAsync(Guid taskId, Actor actor)
@@ -390,7 +390,7 @@ public sealed class ReviewDesk(
                 .Join(db.GradeDecisions, t => t.ResolutionDecisionId, d => d.Id, (t, d) => d.ActorId)
                 .AnyAsync(actorId => actorId == actor.Id);
         }
-        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+        catch (Exception e) when (IsDatabaseFailure(e))
         {
             return false;
         }
@@ -409,7 +409,7 @@ public sealed class ReviewDesk(
                 await db.SaveChangesAsync(cancellationToken);
             }
         }
-        catch (Exception e) when (e is DbUpdateException or System.Data.Common.DbException or TimeoutException)
+        catch (Exception e) when (IsDatabaseFailure(e))
         {
             // the lease lapses on its own; nothing more to do here
         }

@@ -7,17 +7,15 @@ namespace Returns.Grader.Web.Features.Exports;
 /// An exported item: its label as of the snapshot, and the damage recorded for it (boxed or not). How much the label
 /// says travels with it: the supervisor's reason for a final label, and for a station label whether its grade was the
 /// model's prefill left untouched (a confirmation, weaker evidence than a choice when the model is judged on it) and
-/// whether it was given blind (no suggestion shown).
+/// whether it was given blind (no suggestion shown); and whether the disposition was filled in (the site's rules for the
+/// grade) and left as it was (labels.csv only: the one format with dispositions).
 /// </summary>
 internal sealed record ExportedItem(
     string ItemId, string ReturnId, string Category, string Split, Grade Grade, Disposition Disposition, DecisionKind Kind,
     string LabelledBy, string LabelledUtc, int SeverityPoints, IReadOnlyList<DamageType> Damage,
-    string? ReasonCode, bool GradePrefilled, bool Blind)
+    string? ReasonCode, bool GradePrefilled, bool Blind, bool DispositionPrefilled)
 {
     public string GradeName => Enum.GetName(Grade)!;
-
-    /// <summary>The disposition was filled in (the site's rules for the grade) and left as it was, not chosen; in labels.csv, the one format with dispositions.</summary>
-    public bool DispositionPrefilled { get; init; }
 
     /// <summary>"final" for a supervisor's label, "station" for an associate's.</summary>
     public string LabelKind => Kind == DecisionKind.Review ? "final" : "station";
