@@ -43,7 +43,7 @@ public abstract partial class CircuitPage : ComponentBase, IDisposable
     protected string ActionFailed(Exception exception, string notDone)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        if (exception is Infrastructure.DomainProblemException refusal)
+        if (Infrastructure.DomainProblemException.In(exception) is { } refusal)
         {
             // A refusal in words (signed out, someone else's claim, your own grade): said as it is, not logged as a
             // failure (regression pass: "your own grade" reached the page as "Something went wrong", logged as an error).

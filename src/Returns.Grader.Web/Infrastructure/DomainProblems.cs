@@ -22,6 +22,23 @@ public abstract class DomainProblemException(string message, Exception? innerExc
 
     /// <summary>Headers the answer carries (e.g. Retry-After).</summary>
     public virtual IReadOnlyDictionary<string, string> Headers => new Dictionary<string, string>();
+
+    /// <summary>
+    /// The refusal in <paramref name="exception"/> or what it wraps: EF Core wraps what a command interceptor throws at
+    /// SaveChanges in a <c>DbUpdateException</c> (a note with the NUL character reached the station as "Something went
+    /// wrong", and an API client as a 500). Null when there is none.
+    /// </summary>
+    public static DomainProblemException? In(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is DomainProblemException refusal)
+            {
+                return refusal;
+            }
+        }
+        return null;
+    }
 }
 
 /// <summary>The one place a <see cref="DomainProblemException"/> becomes an HTTP answer.</summary>
@@ -29,7 +46,7 @@ public sealed class DomainProblemHandler(IProblemDetailsService problems) : IExc
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not DomainProblemException domain || httpContext.Response.HasStarted)
+        if (DomainProblemException.In(exception) is not { } domain || httpContext.Response.HasStarted)
         {
             return false;
         }

@@ -40,4 +40,24 @@ public sealed class StationSaveFailureTests : StationPageTestBase
         Assert.Equal(1, await DecisionCountAsync(item.Id));
         Assert.Empty(station.FindAll("[data-testid=station-message]"));
     }
+
+    [Fact]
+    public async Task RefusalInWords_IsShownAsItIs_NotAsSomethingWentWrong()
+    {
+        // A note pasted with a NUL character in it: the database layer refuses it in words (PostgreSQL cannot store it),
+        // and the associate should read those words, not "Something went wrong" with an error in the log.
+        var (plate, item) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, plate);
+
+        station.Find("[data-grade=LikeNew]").Click();
+        await station.Find("input[data-testid=notes]").InputAsync("Box opened\0 item unused");
+        station.Find("button[data-testid=submit]").Click();
+
+        station.WaitForAssertion(() => Assert.Contains(Returns.Grader.Web.Infrastructure.NoNulCharacters.Reason,
+            station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain("Something went wrong", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent);
+        Assert.Equal(0, await DecisionCountAsync(item.Id));
+    }
 }

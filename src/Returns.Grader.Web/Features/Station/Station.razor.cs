@@ -405,6 +405,12 @@ public sealed partial class Station : IAsyncDisposable
             // the unsaved choices come back after signing in again (the draft is kept by item and person).
             _message = new StationMessage(Severity.Error, e.Message);
         }
+        catch (Exception e) when (Infrastructure.DomainProblemException.In(e) is { } refusal && !Infrastructure.TransientStoreFailureHandler.IsBusyWithNothingKept(e))
+        {
+            // Any other refusal in words (a note with a character the database cannot store, a field the rules refuse)
+            // is said as it is and not logged as a failure: it was "Something went wrong", logged as an error.
+            _message = new StationMessage(Severity.Error, $"{refusal.Message} Nothing was saved; your choices are still here.");
+        }
         catch (Exception e)
         {
             LogActionFailed(Logger, e, _item?.ReturnId ?? ScanText);
