@@ -406,6 +406,40 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.DoesNotContain("X-Api-Key", document.GetRawText(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Entra unreachable (an outage, a firewall): a page asked for by a browser answered an empty 500, a blank page at the
+    /// start of a shift, and an API call with a token answered 500 too. Both are 503 with Retry-After, in words. The
+    /// instance is a closed port on this machine: nothing leaves it.
+    /// </summary>
+    [Fact]
+    public async Task EntraUnreachable_APageIs503InWords_AndTheApiA503Problem()
+    {
+        using var production = new GraderAppFactory { EnvironmentName = "Production" };
+        production.Settings["Grader:Vision:ModelDirectory"] = "";
+        production.Settings["AzureAd:Instance"] = "https://127.0.0.1:9/";
+        production.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
+        production.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        production.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent: the instance cannot be reached
+        var browser = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+        using var pageRequest = new HttpRequestMessage(HttpMethod.Get, "/station");
+        pageRequest.Headers.Accept.ParseAdd("text/html");
+        var page = await browser.SendAsync(pageRequest);
+        var apiCall = new HttpRequestMessage(HttpMethod.Get, "/api/v1/review-queue");
+        apiCall.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln");
+        var api = await browser.SendAsync(apiCall);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
+        Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Microsoft Entra ID cannot be reached", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(TimeSpan.FromSeconds(30), page.Headers.RetryAfter?.Delta);
+        AssertSecurityHeaders(page);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+        Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
+        Assert.Contains("Microsoft Entra ID cannot be reached", (await api.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.NotNull(api.Headers.RetryAfter);
+    }
+
     private static void AssertSecurityHeaders(HttpResponseMessage response)
     {
         string Header(string name) => response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : "";

@@ -127,6 +127,14 @@ public static class AuthRegistration
             .AddMicrosoftIdentityWebApp(section, OpenIdConnectDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme);
         builder.Services.AddAuthentication().AddMicrosoftIdentityWebApi(section, JwtBearerDefaults.AuthenticationScheme);
         builder.Services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, ConfigureCookie);
+        // Entra unreachable: 503 in words instead of an empty 500 (SignInProviderGuard). After the handlers' own
+        // post-configuration, which creates the configuration managers.
+        builder.Services.PostConfigure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme,
+            o => o.ConfigurationManager = SignInProviderGuard.Around(o.ConfigurationManager));
+        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme,
+            o => o.ConfigurationManager = SignInProviderGuard.Around(o.ConfigurationManager));
+        // First among the exception handlers: DomainProblemHandler would answer a person's page with problem+json.
+        builder.Services.Insert(0, ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, SignInUnavailablePage>());
     }
 
     private static void ConfigureCookie(CookieAuthenticationOptions cookie)
