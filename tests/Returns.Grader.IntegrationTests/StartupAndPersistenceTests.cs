@@ -243,6 +243,9 @@ public sealed class StartupAndPersistenceTests
 
         Assert.Contains(named, Flatten(error));
         Assert.IsNotType<OverflowException>(error.GetBaseException());
+        // Refused before anything was done with the settings: the database was not created or migrated (it was, and only
+        // then did the start stop; a wrong setting in a new version's rollout must not change the shared database).
+        Assert.False(File.Exists(app.DatabasePath), "the database was made before the settings were checked");
     }
 
     [Theory]

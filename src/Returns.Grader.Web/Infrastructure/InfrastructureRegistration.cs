@@ -67,6 +67,9 @@ public static partial class InfrastructureRegistration
     /// </summary>
     public static async Task PrepareGraderAsync(this WebApplication app)
     {
+        // Every setting first (what ValidateOnStart would check only when the host starts, after this): a wrong one stops
+        // the start before the database is created or migrated, not after.
+        app.Services.GetService<IStartupValidator>()?.Validate();
         _ = app.Services.GetRequiredService<RubricCatalog>();
         await app.MigrateGraderDatabaseAsync();
         await RebuildQualityCountsIfMissingAsync(app);
