@@ -214,6 +214,35 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     }
 
     /// <summary>
+    /// A supervisor who signs out lets go of the task they hold: it stayed "being reviewed" by someone who had gone home
+    /// until the lease ran out, and another supervisor's claim was refused meanwhile.
+    /// </summary>
+    [Fact]
+    public async Task SignOut_LetsGoOfTheReviewTasksThisSupervisorHolds()
+    {
+        using var own = new GraderAppFactory();
+        own.Settings["Grader:Vision:ModelDirectory"] = "";
+        var grader = own.ApiClient("dev-grader");
+        var admin = own.ApiClient("dev-admin");
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("SO"), 800m)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "dent" } } })).StatusCode);
+        var task = (await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString()!;
+        var (session, _) = await SignedInAsync("/review", own);
+        var page = await session.Client.GetStringAsync("/review");
+        var token = WebUtility.HtmlDecode(HiddenToken().Match(page).Groups[1].Value);
+        using var claim = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/review-queue/{task}/claim");
+        claim.Headers.Add("RequestVerificationToken", token); // as the pages' own calls send it
+        Assert.Equal(HttpStatusCode.OK, (await session.Client.SendAsync(claim)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await admin.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode); // held
+
+        Assert.Equal(HttpStatusCode.Redirect, (await session.Client.PostAsync("/account/logout",
+            new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }))).StatusCode);
+
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+    }
+
+    /// <summary>
     /// A sign-out the database does not take still signs this browser out (diff review: the write came first and its
     /// failure answered an error with the cookie still there, the person still signed in at a shared station).
     /// </summary>

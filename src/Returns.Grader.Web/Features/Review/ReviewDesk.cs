@@ -415,6 +415,25 @@ public sealed class ReviewDesk(
         }
     }
 
+    /// <summary>
+    /// Lets go of every open task <paramref name="actorId"/> holds: they signed out, so nobody else should wait out their
+    /// lease (up to its whole length: the queue said "being reviewed by" someone who had gone home). Returns how many.
+    /// </summary>
+    public async Task<int> ReleaseAllHeldByAsync(string actorId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = clock.GetUtcNow().UtcDateTime;
+        var held = await db.ReviewTasks
+            .Where(t => t.Status == ReviewStatus.Open && t.ClaimedById == actorId && t.LeaseExpiresAt > now)
+            .ToListAsync(cancellationToken);
+        foreach (var task in held)
+        {
+            (task.ClaimedById, task.ClaimedByName, task.LeaseExpiresAt, task.ClaimedItemVersion) = (null, null, null, null);
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        return held.Count;
+    }
+
     /// <summary>The supervisor's decision, recorded by the decision ledger: it becomes the item's final label.</summary>
     public Task<DecisionSummary> DecideAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken) =>
         decisions.DecideReviewAsync(taskId, request, actor, cancellationToken);
