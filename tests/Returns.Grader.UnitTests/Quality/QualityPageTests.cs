@@ -173,4 +173,36 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.Single(page.FindAll("[data-testid=review-rates-empty]"));
         Assert.Single(page.FindAll("[data-testid=acceptance-empty]"));
     }
+
+    /// <summary>
+    /// The associate is chosen by name from those who graded in the dates shown; the filter (and the address) takes the
+    /// id. The page asked for the "Associate id", which under Entra ID is a GUID nobody can type.
+    /// </summary>
+    [Fact]
+    public async Task TheAssociate_IsChosenByName_AndTheFilterTakesTheirId()
+    {
+        foreach (var key in new[] { "dev-grader", "dev-supervisor" })
+        {
+            var client = App.ApiClient(key);
+            var id = (await client.CreateItemAsync(ApiJson.UniquePlate("QA"))).GetProperty("id").GetString();
+            Assert.True((await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).IsSuccessStatusCode);
+        }
+        var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
+        var page = Render<QualityPage>();
+        page.WaitForElement("[data-testid=quality-source]");
+
+        var select = page.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == "Associate");
+        await select.InvokeAsync(() => select.Instance.OpenMenu());
+        var offered = page.FindComponents<MudBlazor.MudSelectItem<string>>().Select(i => (i.Instance.Value, select.Instance.ToStringFunc!(i.Instance.Value))).ToList();
+        Assert.Contains(("apikey:dev-grader", "dev-grader (development key)"), offered);
+        Assert.Contains(("apikey:dev-supervisor", "dev-supervisor (development key)"), offered);
+
+        await select.InvokeAsync(() => select.Instance.ValueChanged.InvokeAsync("apikey:dev-supervisor"));
+        page.Find("[data-testid=quality-apply]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("associate=apikey%3Adev-supervisor", navigation.Uri, StringComparison.Ordinal));
+        Assert.Equal("dev-supervisor (development key)", select.Find("input").GetAttribute("value"));
+        // The acceptance table is the chosen associate's only.
+        page.WaitForAssertion(() => Assert.DoesNotContain("dev-grader (development key)", page.Markup, StringComparison.Ordinal));
+    }
 }

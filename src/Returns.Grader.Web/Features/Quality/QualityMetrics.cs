@@ -12,6 +12,9 @@ public sealed record QualityFilter(DateTime? From = null, DateTime? To = null, s
     public bool EndsBeforeItStarts => Infrastructure.ApiTimes.EndsBeforeItStarts(From, To);
 }
 
+/// <summary>An associate the quality page can filter on: the id the filter takes, and the words it shows.</summary>
+public sealed record AssociateChoice(string Id, string Label);
+
 public sealed record ThroughputRow(string Associate, DateTime Hour, long Decisions);
 
 public sealed record QueueStats(long Open, double OldestHours, double MeanAgeHours, long OverTarget, IReadOnlyDictionary<string, long> OpenByReason);
@@ -140,6 +143,37 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             throughput.Select(r => new ThroughputRow(r.ActorName, QualityCountChanges.StartOfHour(r.Hour), r.Count)).ToList(),
             await QueueAsync(db, cancellationToken),
             damage, ReviewRatesFrom(tasksByReason, stationCount), await AcceptanceFromCountsAsync(db, filter, cancellationToken));
+    }
+
+    /// <summary>
+    /// The associates who graded at a station between <paramref name="from"/> and <paramref name="to"/> (UTC, either
+    /// open), each with the name they last graded under, by name: the quality page offers them to choose from, since the
+    /// filter is by id and an Entra id is a GUID nobody can type (issue 17: "the associate filter by name").
+    /// </summary>
+    public async Task<IReadOnlyList<AssociateChoice>> AssociatesAsync(DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var hours = db.QualityHourlyCounts.AsNoTracking();
+        if (from is { } start)
+        {
+            var fromHour = QualityCountChanges.HourOf(Infrastructure.ApiTimes.AssumeUtc(start)!.Value);
+            hours = hours.Where(h => h.Hour >= fromHour);
+        }
+        if (to is { } end)
+        {
+            var toHour = QualityCountChanges.HourOf(Infrastructure.ApiTimes.AssumeUtc(end)!.Value);
+            hours = hours.Where(h => h.Hour < toHour);
+        }
+        var names = await hours.GroupBy(h => new { h.ActorId, h.ActorName })
+            .Select(g => new { g.Key.ActorId, g.Key.ActorName, Last = g.Max(h => h.Hour) })
+            .ToListAsync(cancellationToken);
+        var latest = names.GroupBy(n => n.ActorId).Select(g => g.MaxBy(n => n.Last)!).ToList();
+        // Two people of the same name are told apart by their ids.
+        var shared = latest.GroupBy(n => n.ActorName, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key)
+            .ToHashSet(StringComparer.OrdinalIgnoreCase);
+        return latest
+            .Select(n => new AssociateChoice(n.ActorId, shared.Contains(n.ActorName) ? $"{n.ActorName} ({n.ActorId})" : n.ActorName))
+            .OrderBy(c => c.Label, StringComparer.CurrentCultureIgnoreCase).ToList();
     }
 
     /// <summary>
