@@ -202,6 +202,9 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
 
         page.WaitForAssertion(() => Assert.Contains("associate=apikey%3Adev-supervisor", navigation.Uri, StringComparison.Ordinal));
         Assert.Equal("dev-supervisor (development key)", select.Find("input").GetAttribute("value"));
+        var category = page.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == "Category");
+        await category.InvokeAsync(() => category.Instance.OpenMenu());
+        Assert.Contains("Kitchen", page.FindComponents<MudBlazor.MudSelectItem<string>>().Select(i => i.Instance.Value)); // as stored
         // The acceptance table is the chosen associate's only.
         page.WaitForAssertion(() => Assert.DoesNotContain("dev-grader (development key)", page.Markup, StringComparison.Ordinal));
     }

@@ -15,6 +15,12 @@ public sealed record QualityFilter(DateTime? From = null, DateTime? To = null, s
 /// <summary>An associate the quality page can filter on: the id the filter takes, and the words it shows.</summary>
 public sealed record AssociateChoice(string Id, string Label);
 
+/// <summary>What the quality page's filters can be set to (<see cref="QualityMetrics.ChoicesAsync"/>).</summary>
+public sealed record QualityChoices(IReadOnlyList<string> Categories, IReadOnlyList<AssociateChoice> Associates, IReadOnlyList<string> ModelVersions)
+{
+    public static readonly QualityChoices None = new([], [], []);
+}
+
 public sealed record ThroughputRow(string Associate, DateTime Hour, long Decisions);
 
 public sealed record QueueStats(long Open, double OldestHours, double MeanAgeHours, long OverTarget, IReadOnlyDictionary<string, long> OpenByReason);
@@ -146,11 +152,12 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
     }
 
     /// <summary>
-    /// The associates who graded at a station between <paramref name="from"/> and <paramref name="to"/> (UTC, either
-    /// open), each with the name they last graded under, by name: the quality page offers them to choose from, since the
-    /// filter is by id and an Entra id is a GUID nobody can type (issue 17: "the associate filter by name").
+    /// What the quality page's filters can be set to: the categories, associates and suggesting models of the station
+    /// decisions between <paramref name="from"/> and <paramref name="to"/> (UTC, either open). Each associate has the name
+    /// they last graded under: the filter is by id, and an Entra id is a GUID nobody can type (issue 17: "the associate
+    /// filter by name"); categories and versions are matched exactly, so they are chosen as they were stored.
     /// </summary>
-    public async Task<IReadOnlyList<AssociateChoice>> AssociatesAsync(DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    public async Task<QualityChoices> ChoicesAsync(DateTime? from, DateTime? to, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var hours = db.QualityHourlyCounts.AsNoTracking();
@@ -164,16 +171,20 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             var toHour = QualityCountChanges.HourOf(Infrastructure.ApiTimes.AssumeUtc(end)!.Value);
             hours = hours.Where(h => h.Hour < toHour);
         }
-        var names = await hours.GroupBy(h => new { h.ActorId, h.ActorName })
-            .Select(g => new { g.Key.ActorId, g.Key.ActorName, Last = g.Max(h => h.Hour) })
+        var rows = await hours.GroupBy(h => new { h.ActorId, h.ActorName, h.Category, h.ModelVersion })
+            .Select(g => new { g.Key.ActorId, g.Key.ActorName, g.Key.Category, g.Key.ModelVersion, Last = g.Max(h => h.Hour) })
             .ToListAsync(cancellationToken);
-        var latest = names.GroupBy(n => n.ActorId).Select(g => g.MaxBy(n => n.Last)!).ToList();
+        var latest = rows.GroupBy(n => n.ActorId).Select(g => g.MaxBy(n => n.Last)!).ToList();
         // Two people of the same name are told apart by their ids.
         var shared = latest.GroupBy(n => n.ActorName, StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key)
             .ToHashSet(StringComparer.OrdinalIgnoreCase);
-        return latest
+        var associates = latest
             .Select(n => new AssociateChoice(n.ActorId, shared.Contains(n.ActorName) ? $"{n.ActorName} ({n.ActorId})" : n.ActorName))
             .OrderBy(c => c.Label, StringComparer.CurrentCultureIgnoreCase).ToList();
+        return new QualityChoices(
+            rows.Select(r => r.Category).Distinct(StringComparer.Ordinal).Order(StringComparer.CurrentCultureIgnoreCase).ToList(),
+            associates,
+            rows.Select(r => r.ModelVersion).Where(v => v.Length > 0).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>
