@@ -437,36 +437,101 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
 
     /// <summary>
     /// Entra unreachable (an outage, a firewall): a page asked for by a browser answered an empty 500, a blank page at the
-    /// start of a shift, and an API call with a token answered 500 too. Both are 503 with Retry-After, in words. The
-    /// instance is a closed port on this machine: nothing leaves it.
+    /// start of a shift. It is a 503 page in words with Retry-After, its "Try again" link never another site, and the log
+    /// says it once; an API call with a token is a 401 (the token check cannot tell an outage from a bad token), not a 500.
+    /// The instance is a closed port on this machine: nothing leaves it.
     /// </summary>
     [Fact]
-    public async Task EntraUnreachable_APageIs503InWords_AndTheApiA503Problem()
+    public async Task EntraUnreachable_APageIs503InWords_AndTheApiNot500()
     {
-        using var production = new GraderAppFactory { EnvironmentName = "Production" };
-        production.Settings["Grader:Vision:ModelDirectory"] = "";
-        production.Settings["AzureAd:Instance"] = "https://127.0.0.1:9/";
-        production.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
-        production.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
-        production.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent: the instance cannot be reached
+        var warnings = new WarningLog();
+        using var production = EntraUnreachableApp(services => services.AddSingleton<ILoggerProvider>(warnings));
         var browser = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
-        using var pageRequest = new HttpRequestMessage(HttpMethod.Get, "/station");
-        pageRequest.Headers.Accept.ParseAdd("text/html");
-        var page = await browser.SendAsync(pageRequest);
-        var apiCall = new HttpRequestMessage(HttpMethod.Get, "/api/v1/review-queue");
+        var page = await browser.SendAsync(PageRequest("/quality?category=Kitchen"));
+        // A path that a browser would read as another site; written whole, as "//x/" alone is taken as a host here too.
+        var other = await browser.SendAsync(PageRequest($"{browser.BaseAddress!.GetLeftPart(UriPartial.Authority)}//elsewhere.example/"));
+        using var apiCall = new HttpRequestMessage(HttpMethod.Get, "/api/v1/review-queue");
         apiCall.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ4In0.c2ln");
         var api = await browser.SendAsync(apiCall);
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, page.StatusCode);
         Assert.Equal("text/html", page.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("Microsoft Entra ID cannot be reached", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("Microsoft Entra ID cannot be reached", html, StringComparison.Ordinal);
+        Assert.Contains("href=\"/quality?category=Kitchen\"", html, StringComparison.Ordinal);
         Assert.Equal(TimeSpan.FromSeconds(30), page.Headers.RetryAfter?.Delta);
         AssertSecurityHeaders(page);
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, api.StatusCode);
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, other.StatusCode);
+        Assert.Contains("href=\"/\"", await other.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Unauthorized, api.StatusCode);
         Assert.Equal("application/problem+json", api.Content.Headers.ContentType?.MediaType);
-        Assert.Contains("Microsoft Entra ID cannot be reached", (await api.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.NotNull(api.Headers.RetryAfter);
+        Assert.Single(warnings.Messages, m => m.StartsWith("Microsoft Entra ID cannot be reached", StringComparison.Ordinal)); // two pages, said once
+    }
+
+    /// <summary>
+    /// Signing out while Entra cannot be reached: this app's sign-out is done and the browser goes to the start page. The
+    /// failure to find Entra's sign-out page answered "sign-in unavailable" and lost the cookie's deletion (diff review).
+    /// </summary>
+    [Fact]
+    public async Task EntraUnreachable_SignOutStillSignsThisBrowserOut()
+    {
+        using var production = EntraUnreachableApp(services =>
+        {
+            services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAdminHandler>(TestAdminHandler.SchemeName, _ => { });
+            services.PostConfigure<PolicySchemeOptions>("Grader", o => o.ForwardDefaultSelector = _ => TestAdminHandler.SchemeName);
+        });
+        var browser = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var token = WebUtility.HtmlDecode(HiddenToken().Match(await browser.GetStringAsync("/review")).Groups[1].Value);
+
+        var signOut = await browser.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.Equal("/", signOut.Headers.Location?.OriginalString);
+        Assert.Contains(Cookies(signOut), c => c.StartsWith("grader.auth=;", StringComparison.Ordinal)); // deleted
+    }
+
+    private static GraderAppFactory EntraUnreachableApp(Action<IServiceCollection> services)
+    {
+        var app = new GraderAppFactory { EnvironmentName = "Production", TestServices = services };
+        app.Settings["Grader:Vision:ModelDirectory"] = "";
+        app.Settings["AzureAd:Instance"] = "https://127.0.0.1:9/";
+        app.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
+        app.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        app.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent: the instance cannot be reached
+        return app;
+    }
+
+    private static HttpRequestMessage PageRequest(string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Accept.ParseAdd("text/html");
+        return request;
+    }
+
+    private sealed class WarningLog : ILoggerProvider, ILogger
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
+
+        public IReadOnlyCollection<string> Messages => _messages;
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel == LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                _messages.Enqueue(formatter(state, exception));
+            }
+        }
+
+        public void Dispose()
+        {
+        }
     }
 
     private static void AssertSecurityHeaders(HttpResponseMessage response)

@@ -127,13 +127,8 @@ public static class AuthRegistration
             .AddMicrosoftIdentityWebApp(section, OpenIdConnectDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme);
         builder.Services.AddAuthentication().AddMicrosoftIdentityWebApi(section, JwtBearerDefaults.AuthenticationScheme);
         builder.Services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, ConfigureCookie);
-        // Entra unreachable: 503 in words instead of an empty 500 (SignInProviderGuard). After the handlers' own
-        // post-configuration, which creates the configuration managers.
-        builder.Services.PostConfigure<OpenIdConnectOptions>(OpenIdConnectDefaults.AuthenticationScheme,
-            o => o.ConfigurationManager = SignInProviderGuard.Around(o.ConfigurationManager));
-        builder.Services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme,
-            o => o.ConfigurationManager = SignInProviderGuard.Around(o.ConfigurationManager));
-        // First among the exception handlers: DomainProblemHandler would answer a person's page with problem+json.
+        // Entra unreachable: a 503 page in words instead of an empty 500. First among the exception handlers, so that
+        // nothing registered earlier answers it first.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, SignInUnavailablePage>());
     }
 
@@ -223,7 +218,16 @@ public static class AuthRegistration
             await http.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
             if (!mode.IsLocal)
             {
-                await http.SignOutAsync(OpenIdConnectDefaults.AuthenticationScheme, new AuthenticationProperties { RedirectUri = "/" });
+                try
+                {
+                    await http.SignOutAsync(OpenIdConnectDefaults.AuthenticationScheme, new AuthenticationProperties { RedirectUri = "/" });
+                }
+                catch (Exception e) when (SignInUnavailablePage.IsEntraUnreachable(e))
+                {
+                    // Entra's sign-out page cannot be found: this app's sign-out is done (written down, cookie deleted). The
+                    // failure answered the "sign-in unavailable" page and lost the cookie's deletion with the response.
+                    return Results.LocalRedirect("/");
+                }
                 return Results.Empty;
             }
             return Results.LocalRedirect(LocalSignInPath);
