@@ -18,6 +18,9 @@ public sealed class ExportFailureTextTests
     public void ARefusalInPlainWords_IsKept_AndAnythingElseIsNamedByItsKind()
     {
         Assert.Equal(new Web.Data.TextWithNulException().Message, ExportWorker.FailureText(new Web.Data.TextWithNulException()));
+        // As EF Core hands it over from SaveChanges: wrapped (it read "The export failed (DbUpdateException)").
+        Assert.Equal(new Web.Data.TextWithNulException().Message,
+            ExportWorker.FailureText(new Microsoft.EntityFrameworkCore.DbUpdateException("An error occurred while saving the entity changes.", new Web.Data.TextWithNulException())));
         var other = ExportWorker.FailureText(new InvalidOperationException("connection string Password=secret"));
         Assert.StartsWith("The export failed (InvalidOperationException)", other, StringComparison.Ordinal);
         Assert.DoesNotContain("secret", other, StringComparison.Ordinal);

@@ -187,9 +187,12 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
             var id = (await client.CreateItemAsync(ApiJson.UniquePlate("QA"))).GetProperty("id").GetString();
             Assert.True((await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).IsSuccessStatusCode);
         }
+        var download = JSInterop.SetupModule("/assets/js/download.js");
+        download.SetupVoid("saveText", _ => true).SetVoidResult();
         var navigation = Services.GetRequiredService<Microsoft.AspNetCore.Components.NavigationManager>();
         var page = Render<QualityPage>();
         page.WaitForElement("[data-testid=quality-source]");
+        Assert.Contains("\r\ndev-grader (development key),", await CsvShownAsync(page, download), StringComparison.Ordinal); // both, unfiltered
 
         var select = page.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == "Associate");
         await select.InvokeAsync(() => select.Instance.OpenMenu());
@@ -205,7 +208,20 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         var category = page.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == "Category");
         await category.InvokeAsync(() => category.Instance.OpenMenu());
         Assert.Contains("Kitchen", page.FindComponents<MudBlazor.MudSelectItem<string>>().Select(i => i.Instance.Value)); // as stored
-        // The acceptance table is the chosen associate's only.
-        page.WaitForAssertion(() => Assert.DoesNotContain("dev-grader (development key)", page.Markup, StringComparison.Ordinal));
+        // The figures are the chosen associate's only: their throughput rows, not the other's.
+        var filtered = await CsvShownAsync(page, download);
+        Assert.StartsWith($"from,to,category,associate,model,source\r\n", filtered, StringComparison.Ordinal);
+        Assert.Contains(",apikey:dev-supervisor,", filtered, StringComparison.Ordinal);
+        Assert.Contains("\r\ndev-supervisor (development key),", filtered, StringComparison.Ordinal);
+        Assert.DoesNotContain("\r\ndev-grader (development key),", filtered, StringComparison.Ordinal);
+    }
+
+    /// <summary>The CSV of what the page shows now (its Download button).</summary>
+    private static async Task<string> CsvShownAsync(IRenderedComponent<QualityPage> page, BunitJSModuleInterop download)
+    {
+        var before = download.Invocations["saveText"].Count;
+        await page.Find("[data-testid=quality-csv]").ClickAsync(new());
+        page.WaitForAssertion(() => Assert.Equal(before + 1, download.Invocations["saveText"].Count));
+        return (string)download.Invocations["saveText"][before].Arguments[1]!;
     }
 }

@@ -200,7 +200,8 @@ public sealed partial class ExportWorker(
     /// </summary>
     internal static string FailureText(Exception e) => e switch
     {
-        ExportFailedException or Infrastructure.DomainProblemException => e.Message, // plain words by design
+        ExportFailedException => e.Message, // plain words by design
+        _ when Infrastructure.DomainProblemException.In(e) is { } refusal => refusal.Message, // also wrapped (EF Core wraps an interceptor's)
         IOException or UnauthorizedAccessException => "The export failed: the server could not write or read its files (a full or unwritable disk, or the photo store not answering). Ask again once that is fixed; the server log has the details.",
         _ => $"The export failed ({e.GetType().Name}); the server log has the details. Ask again, and tell an administrator if it fails again.",
     };

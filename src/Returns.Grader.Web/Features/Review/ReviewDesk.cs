@@ -351,16 +351,16 @@ public sealed class ReviewDesk(
         {
             return $"{e.HeldBy} is reviewing it.";
         }
-        catch (DomainProblemException e)
+        catch (Exception e) when (DomainProblemException.In(e) is { } refusal) // also wrapped (EF Core wraps an interceptor's)
         {
-            return e.Message;
+            return refusal.Message;
         }
         try
         {
             await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(graded), actor, cancellationToken);
             return null;
         }
-        catch (DomainProblemException e)
+        catch (Exception e) when (DomainProblemException.In(e) is { } refusal)
         {
             // regraded since the claim, or decided by someone else meanwhile: left in the queue, and not held by this
             // approval for the rest of its lease (it was, until the lease ran out: eighteenth session's list)
@@ -368,7 +368,7 @@ public sealed class ReviewDesk(
             {
                 await ReleaseAsync(taskId, actor, CancellationToken.None);
             }
-            return e.Message;
+            return refusal.Message;
         }
         catch (Exception e) when (!heldAlready && IsDatabaseFailure(e))
         {

@@ -232,7 +232,7 @@ public sealed partial class Station : IAsyncDisposable
             await RememberOpenedFormAsync();
             ClearScan();
             _focusItem = true;
-        });
+        }, notDone: "the item was not opened");
     }
 
     private async Task CreateAsync()
@@ -274,7 +274,7 @@ public sealed partial class Station : IAsyncDisposable
                 _busy = false;
                 await OpenAsync();
             }
-        });
+        }, notDone: "the item was not added");
     }
 
     private async Task SubmitAsync()
@@ -388,9 +388,12 @@ public sealed partial class Station : IAsyncDisposable
     /// rethrown: an exception escaping a Blazor Server event handler ends the circuit, and with it the unsaved form the
     /// associate would have to enter again. The form is left exactly as it was, so Save can simply be pressed again.
     /// </summary>
-    private async Task RunBusyAsync(Func<Task> work)
+    /// <param name="notDone">What did not happen, in the associate's words, for a failure: "nothing was saved" (then
+    /// the form is said to be kept), "the item was not opened".</param>
+    private async Task RunBusyAsync(Func<Task> work, string notDone = NothingSaved)
     {
         _busy = true;
+        var kept = notDone == NothingSaved ? " Your choices are still here." : "";
         try
         {
             await work();
@@ -399,30 +402,33 @@ public sealed partial class Station : IAsyncDisposable
         {
             // The page is gone: nobody to tell, nothing was written (writes never take the circuit's token).
         }
-        catch (SignedOutException e)
+        catch (Exception e) when (Infrastructure.DomainProblemException.In(e) is SignedOutException signedOut)
         {
             // Signed out in another tab: nothing saved under that name; the page goes to the sign-in form shortly, and
             // the unsaved choices come back after signing in again (the draft is kept by item and person).
-            _message = new StationMessage(Severity.Error, e.Message);
+            _message = new StationMessage(Severity.Error, signedOut.Message);
         }
         catch (Exception e) when (Infrastructure.DomainProblemException.In(e) is { } refusal && !Infrastructure.TransientStoreFailureHandler.IsBusyWithNothingKept(e))
         {
-            // Any other refusal in words (a note with a character the database cannot store, a field the rules refuse)
-            // is said as it is and not logged as a failure: it was "Something went wrong", logged as an error.
-            _message = new StationMessage(Severity.Error, $"{refusal.Message} Nothing was saved; your choices are still here.");
+            // Any other refusal in words (a note with a character the database cannot store, a field the rules refuse),
+            // also wrapped by EF Core, is said as it is and not logged as a failure: it was "Something went wrong",
+            // logged as an error.
+            _message = new StationMessage(Severity.Error, $"{refusal.Message} {char.ToUpperInvariant(notDone[0])}{notDone[1..]}.{kept}");
         }
         catch (Exception e)
         {
             LogActionFailed(Logger, e, _item?.ReturnId ?? ScanText);
             _message = new StationMessage(Severity.Error, Infrastructure.TransientStoreFailureHandler.IsBusyWithNothingKept(e)
-                ? "The database was busy and nothing was saved. Your choices are still here: try again in a few seconds."
-                : "Something went wrong and nothing was saved. Your choices are still here: try again; if it keeps happening, call a supervisor.");
+                ? $"The database was busy and {notDone}.{kept} Try again in a few seconds."
+                : $"Something went wrong and {notDone}.{kept} Try again; if it keeps happening, call a supervisor.");
         }
         finally
         {
             _busy = false;
         }
     }
+
+    private const string NothingSaved = "nothing was saved";
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A station action failed for {ReturnId}; the form was kept")]
     private static partial void LogActionFailed(ILogger logger, Exception exception, string? returnId);
