@@ -426,12 +426,23 @@ public sealed class ReviewDesk(
         var held = await db.ReviewTasks
             .Where(t => t.Status == ReviewStatus.Open && t.ClaimedById == actorId && t.LeaseExpiresAt > now)
             .ToListAsync(cancellationToken);
+        var released = 0;
         foreach (var task in held)
         {
+            // One at a time: a task changed meanwhile (decided, or claimed again from another tab) keeps that change,
+            // and does not cost the others their release.
             (task.ClaimedById, task.ClaimedByName, task.LeaseExpiresAt, task.ClaimedItemVersion) = (null, null, null, null);
+            try
+            {
+                await db.SaveChangesAsync(cancellationToken);
+                released++;
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                db.Entry(task).State = EntityState.Detached;
+            }
         }
-        await db.SaveChangesAsync(cancellationToken);
-        return held.Count;
+        return released;
     }
 
     /// <summary>The supervisor's decision, recorded by the decision ledger: it becomes the item's final label.</summary>

@@ -38,8 +38,9 @@ public static partial class ReviewRegistration
                     LogReleased(logger, released, actor.Id);
                 }
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e)
             {
+                // Whatever it is, the sign-out goes on: an exception here would stop the cookie's deletion.
                 LogNotReleased(logger, e);
             }
         };
