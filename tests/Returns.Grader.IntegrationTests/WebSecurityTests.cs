@@ -509,31 +509,6 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         return request;
     }
 
-    private sealed class WarningLog : ILoggerProvider, ILogger
-    {
-        private readonly System.Collections.Concurrent.ConcurrentQueue<string> _messages = new();
-
-        public IReadOnlyCollection<string> Messages => _messages;
-
-        public ILogger CreateLogger(string categoryName) => this;
-
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel == LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (IsEnabled(logLevel))
-            {
-                _messages.Enqueue(formatter(state, exception));
-            }
-        }
-
-        public void Dispose()
-        {
-        }
-    }
-
     private static void AssertSecurityHeaders(HttpResponseMessage response)
     {
         string Header(string name) => response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : "";
