@@ -364,19 +364,7 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     public async Task OutsideDevelopment_ABindingFailure_IsAProblemNamingTheField()
     {
         // Production with Entra settings; a test scheme stands in for Entra's tokens (the app never calls Entra here).
-        using var production = new GraderAppFactory
-        {
-            EnvironmentName = "Production",
-            TestServices = services =>
-            {
-                services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAdminHandler>(TestAdminHandler.SchemeName, _ => { });
-                services.PostConfigure<PolicySchemeOptions>("Grader", o => o.ForwardDefaultSelector = _ => TestAdminHandler.SchemeName);
-            },
-        };
-        production.Settings["Grader:Vision:ModelDirectory"] = "";
-        production.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
-        production.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
-        production.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent anywhere: no request here signs in
+        using var production = EntraApp(AsTestAdmin);
         var client = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
         var queue = await client.GetAsync("/api/v1/review-queue?minAgeHours=1e300");
@@ -402,11 +390,7 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     [Fact]
     public async Task OutsideDevelopment_The401AndTheOpenApiDocument_NameABearerToken_NotAnApiKey()
     {
-        using var production = new GraderAppFactory { EnvironmentName = "Production" };
-        production.Settings["Grader:Vision:ModelDirectory"] = "";
-        production.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
-        production.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
-        production.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent anywhere: no request here signs in
+        using var production = EntraApp();
         var anonymous = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
         var refused = await anonymous.GetAsync("/api/v1/review-queue");
@@ -415,19 +399,7 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.Contains("Authorization: Bearer", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("X-Api-Key", detail, StringComparison.Ordinal);
 
-        using var signedIn = new GraderAppFactory
-        {
-            EnvironmentName = "Production",
-            TestServices = services =>
-            {
-                services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAdminHandler>(TestAdminHandler.SchemeName, _ => { });
-                services.PostConfigure<PolicySchemeOptions>("Grader", o => o.ForwardDefaultSelector = _ => TestAdminHandler.SchemeName);
-            },
-        };
-        foreach (var (key, value) in production.Settings)
-        {
-            signedIn.Settings[key] = value;
-        }
+        using var signedIn = EntraApp(AsTestAdmin);
         var document = await (await signedIn.CreateClient().GetAsync("/openapi/v1.json")).ReadJsonAsync();
         var schemes = document.GetProperty("components").GetProperty("securitySchemes");
         Assert.Equal("bearer", schemes.GetProperty("EntraBearer").GetProperty("scheme").GetString());
@@ -445,7 +417,7 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     public async Task EntraUnreachable_APageIs503InWords_AndTheApiNot500()
     {
         var warnings = new WarningLog();
-        using var production = EntraUnreachableApp(services => services.AddSingleton<ILoggerProvider>(warnings));
+        using var production = EntraApp(services => services.AddSingleton<ILoggerProvider>(warnings), UnreachableInstance);
         var browser = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
         var page = await browser.SendAsync(PageRequest("/quality?category=Kitchen"));
@@ -476,11 +448,7 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     [Fact]
     public async Task EntraUnreachable_SignOutStillSignsThisBrowserOut()
     {
-        using var production = EntraUnreachableApp(services =>
-        {
-            services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAdminHandler>(TestAdminHandler.SchemeName, _ => { });
-            services.PostConfigure<PolicySchemeOptions>("Grader", o => o.ForwardDefaultSelector = _ => TestAdminHandler.SchemeName);
-        });
+        using var production = EntraApp(AsTestAdmin, UnreachableInstance);
         var browser = production.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
         var token = WebUtility.HtmlDecode(HiddenToken().Match(await browser.GetStringAsync("/review")).Groups[1].Value);
 
@@ -491,15 +459,29 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.Contains(Cookies(signOut), c => c.StartsWith("grader.auth=;", StringComparison.Ordinal)); // deleted
     }
 
-    private static GraderAppFactory EntraUnreachableApp(Action<IServiceCollection> services)
+    /// <summary>A closed port on this machine: Entra "unreachable" without anything leaving it.</summary>
+    private const string UnreachableInstance = "https://127.0.0.1:9/";
+
+    /// <summary>The app in Production with Entra ID settings (appsettings' instance unless one is given); no request signs in.</summary>
+    private static GraderAppFactory EntraApp(Action<IServiceCollection>? services = null, string? instance = null)
     {
         var app = new GraderAppFactory { EnvironmentName = "Production", TestServices = services };
         app.Settings["Grader:Vision:ModelDirectory"] = "";
-        app.Settings["AzureAd:Instance"] = "https://127.0.0.1:9/";
+        if (instance is not null)
+        {
+            app.Settings["AzureAd:Instance"] = instance;
+        }
         app.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
         app.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
-        app.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent: the instance cannot be reached
+        app.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent anywhere: no request here signs in
         return app;
+    }
+
+    /// <summary>A test scheme stands in for Entra's sign-in: every request is Test Admin's.</summary>
+    private static void AsTestAdmin(IServiceCollection services)
+    {
+        services.AddAuthentication().AddScheme<AuthenticationSchemeOptions, TestAdminHandler>(TestAdminHandler.SchemeName, _ => { });
+        services.PostConfigure<PolicySchemeOptions>("Grader", o => o.ForwardDefaultSelector = _ => TestAdminHandler.SchemeName);
     }
 
     private static HttpRequestMessage PageRequest(string path)

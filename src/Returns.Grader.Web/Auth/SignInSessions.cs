@@ -113,11 +113,8 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Once a minute at most: every open page asks every 10 s, and 200 pages would log 20 lines a second.
-            var nowTicks = clock.GetTimestamp();
-            var last = Interlocked.Read(ref _lastCheckFailureLogged);
-            if (last == 0 || clock.GetElapsedTime(last, nowTicks) >= TimeSpan.FromMinutes(1))
+            if (_checkFailureSaid.Now())
             {
-                Interlocked.Exchange(ref _lastCheckFailureLogged, nowTicks);
                 LogCheckFailed(logger, e);
             }
             return true;
@@ -150,7 +147,7 @@ public sealed partial class SignInSessions(IDbContextFactory<GraderDb> dbFactory
         }
     }
 
-    private long _lastCheckFailureLogged;
+    private readonly Infrastructure.AtMostOncePer _checkFailureSaid = new(TimeSpan.FromMinutes(1), clock);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not check whether a sign-in was signed out; it is believed for now (said at most once a minute)")]
     private static partial void LogCheckFailed(ILogger logger, Exception exception);

@@ -23,7 +23,7 @@ public sealed partial class SignInUnavailablePage(ILogger<SignInUnavailablePage>
         "Signing in is not possible right now: Microsoft Entra ID cannot be reached from this server. " +
         "Try again in a minute; if it lasts, tell your administrator. Grades already saved are safe.";
 
-    private long _lastLoggedTicks;
+    private readonly Infrastructure.AtMostOncePer _unreachableSaid = new(TimeSpan.FromMinutes(1), clock);
 
     /// <summary>
     /// Entra's metadata could not be read: IdentityModel's configuration manager says so as IDX20803 ("Unable to obtain
@@ -47,9 +47,7 @@ public sealed partial class SignInUnavailablePage(ILogger<SignInUnavailablePage>
         {
             return false;
         }
-        var now = clock.GetUtcNow().UtcTicks;
-        var last = Interlocked.Read(ref _lastLoggedTicks);
-        if (now - last >= TimeSpan.TicksPerMinute && Interlocked.CompareExchange(ref _lastLoggedTicks, now, last) == last)
+        if (_unreachableSaid.Now())
         {
             LogUnreachable(logger, exception.GetBaseException().Message);
         }

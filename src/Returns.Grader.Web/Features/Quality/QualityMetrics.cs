@@ -115,17 +115,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var stationCount = Figure(QualityFigure.StationDecisions).Sum(c => c.Count);
         var tasksByReason = Enum.GetValues<ReviewReason>().ToDictionary(r => r.ToString(), r => Figure(QualityFigure.ReviewTasks).Where(c => c.A == (int)r).Sum(c => c.Count));
 
-        var hours = db.QualityHourlyCounts.AsNoTracking();
-        if (filter.From is { } start)
-        {
-            var fromHour = QualityCountChanges.HourOf(start);
-            hours = hours.Where(h => h.Hour >= fromHour);
-        }
-        if (filter.To is { } end)
-        {
-            var toHour = QualityCountChanges.HourOf(end);
-            hours = hours.Where(h => h.Hour < toHour);
-        }
+        var hours = HoursOf(db, filter);
         hours = slice.Scope switch
         {
             QualityScope.Category => hours.Where(h => h.Category == slice.Value),
@@ -151,27 +141,33 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             damage, ReviewRatesFrom(tasksByReason, stationCount), await AcceptanceFromCountsAsync(db, filter, cancellationToken));
     }
 
+    /// <summary>The station decisions per associate and hour in the filter's dates (either end open), all slices.</summary>
+    private static IQueryable<QualityHourlyCount> HoursOf(GraderDb db, QualityFilter filter)
+    {
+        var hours = db.QualityHourlyCounts.AsNoTracking();
+        if (filter.From is { } start)
+        {
+            var fromHour = QualityCountChanges.HourOf(start);
+            hours = hours.Where(h => h.Hour >= fromHour);
+        }
+        if (filter.To is { } end)
+        {
+            var toHour = QualityCountChanges.HourOf(end);
+            hours = hours.Where(h => h.Hour < toHour);
+        }
+        return hours;
+    }
+
     /// <summary>
     /// What the quality page's filters can be set to: the categories, associates and suggesting models of the station
-    /// decisions between <paramref name="from"/> and <paramref name="to"/> (UTC, either open). Each associate has the name
+    /// decisions in the filter's dates (its other filters do not narrow them). Each associate has the name
     /// they last graded under: the filter is by id, and an Entra id is a GUID nobody can type (issue 17: "the associate
     /// filter by name"); categories and versions are matched exactly, so they are chosen as they were stored.
     /// </summary>
-    public async Task<QualityChoices> ChoicesAsync(DateTime? from, DateTime? to, CancellationToken cancellationToken)
+    public async Task<QualityChoices> ChoicesAsync(QualityFilter filter, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var hours = db.QualityHourlyCounts.AsNoTracking();
-        if (from is { } start)
-        {
-            var fromHour = QualityCountChanges.HourOf(Infrastructure.ApiTimes.AssumeUtc(start)!.Value);
-            hours = hours.Where(h => h.Hour >= fromHour);
-        }
-        if (to is { } end)
-        {
-            var toHour = QualityCountChanges.HourOf(Infrastructure.ApiTimes.AssumeUtc(end)!.Value);
-            hours = hours.Where(h => h.Hour < toHour);
-        }
-        var rows = await hours.GroupBy(h => new { h.ActorId, h.ActorName, h.Category, h.ModelVersion })
+        var rows = await HoursOf(db, Normalize(filter)).GroupBy(h => new { h.ActorId, h.ActorName, h.Category, h.ModelVersion })
             .Select(g => new { g.Key.ActorId, g.Key.ActorName, g.Key.Category, g.Key.ModelVersion, Last = g.Max(h => h.Hour) })
             .ToListAsync(cancellationToken);
         var latest = rows.GroupBy(n => n.ActorId).Select(g => g.MaxBy(n => n.Last)!).ToList();

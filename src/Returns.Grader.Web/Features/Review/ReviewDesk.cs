@@ -405,7 +405,7 @@ public sealed class ReviewDesk(
             var task = await db.ReviewTasks.SingleOrDefaultAsync(t => t.Id == taskId && t.Status == ReviewStatus.Open && t.ClaimedById == actor.Id, cancellationToken);
             if (task is not null)
             {
-                (task.ClaimedById, task.ClaimedByName, task.LeaseExpiresAt, task.ClaimedItemVersion) = (null, null, null, null);
+                LetGo(task);
                 await db.SaveChangesAsync(cancellationToken);
             }
         }
@@ -431,7 +431,7 @@ public sealed class ReviewDesk(
         {
             // One at a time: a task changed meanwhile (decided, or claimed again from another tab) keeps that change,
             // and does not cost the others their release.
-            (task.ClaimedById, task.ClaimedByName, task.LeaseExpiresAt, task.ClaimedItemVersion) = (null, null, null, null);
+            LetGo(task);
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
@@ -444,6 +444,9 @@ public sealed class ReviewDesk(
         }
         return released;
     }
+
+    private static void LetGo(ReviewTask task) =>
+        (task.ClaimedById, task.ClaimedByName, task.LeaseExpiresAt, task.ClaimedItemVersion) = (null, null, null, null);
 
     /// <summary>The supervisor's decision, recorded by the decision ledger: it becomes the item's final label.</summary>
     public Task<DecisionSummary> DecideAsync(Guid taskId, ReviewDecisionRequest request, Actor actor, CancellationToken cancellationToken) =>

@@ -402,18 +402,15 @@ public sealed partial class Station : IAsyncDisposable
         {
             // The page is gone: nobody to tell, nothing was written (writes never take the circuit's token).
         }
-        catch (Exception e) when (Infrastructure.DomainProblemException.In(e) is SignedOutException signedOut)
+        catch (Exception e) when (Infrastructure.DomainProblemException.In(e) is { } refusal)
         {
-            // Signed out in another tab: nothing saved under that name; the page goes to the sign-in form shortly, and
-            // the unsaved choices come back after signing in again (the draft is kept by item and person).
-            _message = new StationMessage(Severity.Error, signedOut.Message);
-        }
-        catch (Exception e) when (Infrastructure.DomainProblemException.In(e) is { } refusal && !Infrastructure.TransientStoreFailureHandler.IsBusyWithNothingKept(e))
-        {
-            // Any other refusal in words (a note with a character the database cannot store, a field the rules refuse),
-            // also wrapped by EF Core, is said as it is and not logged as a failure: it was "Something went wrong",
-            // logged as an error.
-            _message = new StationMessage(Severity.Error, $"{refusal.Message} {char.ToUpperInvariant(notDone[0])}{notDone[1..]}.{kept}");
+            // A refusal in words (a note with a character the database cannot store, a field the rules refuse), also
+            // wrapped by EF Core, is said as it is and not logged as a failure: it was "Something went wrong", logged as an
+            // error. Signed out in another tab says what was not done itself; the page goes to the sign-in form shortly,
+            // and the unsaved choices come back after signing in again (the draft is kept by item and person).
+            _message = new StationMessage(Severity.Error, refusal is SignedOutException
+                ? refusal.Message
+                : $"{refusal.Message} {char.ToUpperInvariant(notDone[0])}{notDone[1..]}.{kept}");
         }
         catch (Exception e)
         {
