@@ -276,6 +276,30 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
     return out
 
 
+def load_localizer_views(package_path: str, split: str, cfg, side: int, cache_dir: str | None = None) -> dict:
+    """load_crop_split's ``small`` and ``item_box`` alone, at a view side of the caller's (a size localizer that sees
+    more than the crop localizer: REPORT.md "Candidate K"), without the crops and damage targets that make
+    load_crop_split slow. Photos without a recorded box are left out."""
+    from model import localizer_view
+    pkg = open_package(package_path)
+    cache = (os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_views{cfg.frame_size}-{side}.npz")
+             if cache_dir else None)
+    if cache and os.path.exists(cache):
+        z = np.load(cache)
+        return {"small": z["small"], "item_box": z["item_box"]}
+    samples = [s for s in pkg.samples(split) if not np.isnan(normalized_item_box(s)).any()]
+    boxes = np.stack([normalized_item_box(s) for s in samples]) if samples else np.zeros((0, 4), np.float32)
+    small = np.zeros((len(samples), side, side, 3), np.uint8)
+    for c0 in range(0, len(samples), 64):
+        part = samples[c0:c0 + 64]
+        frames = to_tensor(np.stack([preprocess_image(pkg.read_image(s["file_name"]), cfg.frame_size) for s in part]))
+        small[c0:c0 + len(part)] = to_u8(localizer_view(frames, cfg, side))
+    if cache:
+        os.makedirs(cache_dir, exist_ok=True)
+        np.savez(cache, small=small, item_box=boxes)
+    return {"small": small, "item_box": boxes}
+
+
 def augment_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, rotate: bool = True):
     """The localizer's augmentation: flips, quarter turns and photometric jitter of whole photos x (normalized NCHW,
     square), with their item boxes (normalized x0, y0, x1, y1) moved to match exactly."""

@@ -27,7 +27,8 @@ import torch
 import torch.nn.functional as F
 
 import realsrc
-from dataset import augment_frames, load_crop_split, to_tensor, zoom_in_frames, zoom_out_frames
+from dataset import (augment_frames, load_crop_split, load_localizer_views, to_tensor, zoom_in_frames,
+                     zoom_out_frames)
 from model import GraderViT, ModelConfig, item_share
 from train import load_checkpoint
 
@@ -118,6 +119,13 @@ def main():
                          "other output, stays as it is (ModelConfig.size_localizer)")
     ap.add_argument("--size-localizer-from", help="with --as-size-localizer: start from this checkpoint's localizer "
                                                   "(one already trained here) instead of the crop localizer")
+    ap.add_argument("--size-view", type=int, default=0,
+                    help="with --as-size-localizer: the side of the photo the new size localizer sees (default: the "
+                         "crop localizer's). Its convolutions start from the source localizer's; its MLP head, whose "
+                         "input grows with the view, starts fresh")
+    ap.add_argument("--share-loss", type=float, default=0.0,
+                    help="add this weight x |log(predicted share) - log(true share)| to the corners' L1: the rule reads "
+                         "the share, and a corner error that is small for a large item doubles a far-away one's")
     ap.add_argument("--flag-at-most", type=float, default=0.002,
                     help="the too-small rule: the item share under which at most this share of the validation photos "
                          "(as they are) would be flagged")
@@ -133,17 +141,30 @@ def main():
         ap.error("the checkpoint has no localizer (crop_to_item)")
     if a.as_size_localizer and not model.cfg.size_localizer:
         # a second localizer for the item_box output only, starting from the crop localizer (or a trained one's)
-        sized = GraderViT(ModelConfig.from_dict(dict(model.cfg.to_dict(), size_localizer=True)))
+        sized = GraderViT(ModelConfig.from_dict(dict(model.cfg.to_dict(), size_localizer=True,
+                                                     size_localizer_size=a.size_view)))
         state = model.state_dict()
-        source = load_checkpoint(a.size_localizer_from)[0].localizer if a.size_localizer_from else model.localizer
-        state.update({f"size_localizer.{k}": v for k, v in source.state_dict().items()})
+        if a.size_localizer_from:
+            source_model = load_checkpoint(a.size_localizer_from)[0]
+            source = source_model.size_localizer if source_model.cfg.size_localizer else source_model.localizer
+        else:
+            source = model.localizer
+        fresh = sized.size_localizer.state_dict()
+        taken = {k: v for k, v in source.state_dict().items() if fresh[k].shape == v.shape}
+        state.update({f"size_localizer.{k}": fresh[k] for k in fresh})
+        state.update({f"size_localizer.{k}": v for k, v in taken.items()})
+        print(f"size localizer: {len(taken)} of {len(fresh)} tensors from the source"
+              + (f", seeing {a.size_view} px" if a.size_view else ""), flush=True)
         sized.load_state_dict(state)
         model = sized
         ck = dict(ck, config=model.cfg.to_dict())
     cfg = model.cfg
 
+    side = cfg.size_view_size if cfg.size_localizer else cfg.localizer_size
+
     def views(split):
-        parts = [load_crop_split(p, split, cfg, cache_dir=a.cache) for p in a.data]
+        parts = [load_crop_split(p, split, cfg, cache_dir=a.cache) if side == cfg.localizer_size
+                 else load_localizer_views(p, split, cfg, side, cache_dir=a.cache) for p in a.data]
         small = np.concatenate([p["small"] for p in parts])
         boxes = np.concatenate([p["item_box"] for p in parts])
         known = ~np.isnan(boxes[:, 0])
@@ -151,7 +172,7 @@ def main():
 
     train_x, train_b = views("train")
     val_x, val_b = views("validation")
-    bgs = train_backgrounds(a.real, cfg.localizer_size, a.backgrounds, a.cache,
+    bgs = train_backgrounds(a.real, side, a.backgrounds, a.cache,
                             tuple(float(k) for k in a.scene_scales.split(",")), a.textures)
     print(f"{len(train_x)} training views, {len(val_x)} validation views, {len(bgs)} scenes", flush=True)
     zooms = (1.0, 2.0, 3.0, 4.0)
@@ -186,7 +207,11 @@ def main():
         else:
             x, b = zoom_out_frames(x, b, gen, a.zoom_share, a.max_zoom, bgs)
         x, b = augment_frames(x, b, gen)
-        loss = (target(x) - b).abs().mean()
+        pred = target(x)
+        loss = (pred - b).abs().mean()
+        if a.share_loss > 0:
+            loss = loss + a.share_loss * (torch.log(item_share(pred).clamp(min=1e-4))
+                                          - torch.log(item_share(b).clamp(min=1e-4))).abs().mean()
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -230,7 +255,8 @@ def main():
     ck = dict(ck, state_dict=model.state_dict(), calibration=cal, localizer_zoom={
         "from": a.ckpt, "steps": step, "minutes": round((time.time() - t0) / 60, 1), "zoom_share": a.zoom_share,
         "max_zoom": a.max_zoom, "close_up_share": a.close_up_share, "max_close_up": a.max_close_up,
-        "scenes": len(bgs), "scene_scales": a.scene_scales, "textures": a.textures,
+        "scenes": len(bgs), "scene_scales": a.scene_scales, "textures": a.textures, "view": side,
+        "share_loss": a.share_loss,
         "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
         "validation_before": before, "validation_after": after})
     torch.save(ck, os.path.join(a.out, "final.pt"))

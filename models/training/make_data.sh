@@ -12,6 +12,7 @@
 #   ./make_data.sh objects     # realmix-v4: 2 000 items with v19's extra content and the train-only extra objects (v24)
 #   ./make_data.sh size-checks # fresh takes of the checks for too-small candidates H and I (realcheck-v3/v4,
 #                              # site-check-v2/v3; with synth-tests' synth-v1b/v1c-test), ~10 min
+#   ./make_data.sh k-checks    # candidate K's judging sets (realcheck-v6, site-check-v5, synth-v1e-test)
 #
 # (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
 # packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
@@ -78,8 +79,15 @@ for target in "${@:-checks}"; do
       build realcheck-v4 realmix.py --real data/real --out data/realcheck-v4 --check --check-repeats 12 --workers 2
       build site-check-v2 realmix.py --real data/real --out data/site-check-v2 --check --content site --check-repeats 2 --workers 2
       build site-check-v3 realmix.py --real data/real --out data/site-check-v3 --check --content site --check-repeats 3 --workers 2 ;;
+    k-checks)
+      # candidate K's judging sets (REPORT.md): takes no candidate before K was judged on; the study leaves out
+      # realcheck-v5's and site-check-v4's photos (--not-in), so build those first if they are gone (J's commands)
+      real
+      build realcheck-v6 realmix.py --real data/real --out data/realcheck-v6 --check --check-repeats 20 --workers 2
+      build site-check-v5 realmix.py --real data/real --out data/site-check-v5 --check --content site --check-repeats 5 --workers 2
+      build synth-v1e-test synth.py --out data/synth-v1e-test --items 2500 --seed 5 --prefix syn5 --only-split test --workers 2 ;;
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks)" >&2
       exit 2 ;;
   esac
 done

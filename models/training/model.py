@@ -76,8 +76,15 @@ class ModelConfig:
     size_localizer: bool = False   # (crop_to_item) a second localizer, trained on items from further away
                                    # (localizer_zoom.py --as-size-localizer), whose box is only the item_box output:
                                    # the crop, and so every other output, stays the first localizer's
+    size_localizer_size: int = 0   # (size_localizer) the side of the photo it sees; 0: localizer_size. A busy scene
+                                   # behind a far-away item blurs into the item at 80 px (REPORT.md "Candidate K")
     familiarity: bool = False      # a third output: how close the photo's features lie to the training photos'
                                    # (familiarity.py fits it after training; the export names it in the manifest)
+
+    @property
+    def size_view_size(self) -> int:
+        """Side of the view the size localizer sees."""
+        return self.size_localizer_size or self.localizer_size
 
     @property
     def token_grid(self) -> int:
@@ -215,14 +222,14 @@ class Localizer(nn.Module):
     """The item's box on the photo: four 3x3 stride-2 convolutions over the photo shrunk to ``localizer_size``, then
     an MLP over the flattened map (position matters, so no global pooling) -> (x0, y0, x1, y1) in [0, 1]."""
 
-    def __init__(self, cfg: ModelConfig):
+    def __init__(self, cfg: ModelConfig, side: int | None = None):
         super().__init__()
         chans, layers, c_in = list(cfg.localizer_channels), [], 3
         for c in chans:
             layers += [nn.Conv2d(c_in, c, 3, 2, 1, bias=False), nn.BatchNorm2d(c), nn.GELU()]
             c_in = c
         self.net = nn.Sequential(*layers)
-        side = cfg.localizer_size
+        side = side or cfg.localizer_size
         for _ in chans:
             side = (side + 1) // 2
         hidden = cfg.localizer_hidden
@@ -244,9 +251,10 @@ def ordered_corners(b):
     return torch.cat([torch.minimum(b[:, 0:2], b[:, 2:4]), torch.maximum(b[:, 0:2], b[:, 2:4])], dim=1)
 
 
-def localizer_view(frames, cfg: ModelConfig):
-    """What the localizer sees of whole-photo inputs [N, 3, F, F]: the photo average-pooled to localizer_size."""
-    k = cfg.frame_size // cfg.localizer_size
+def localizer_view(frames, cfg: ModelConfig, side: int | None = None):
+    """What the localizer sees of whole-photo inputs [N, 3, F, F]: the photo average-pooled to localizer_size (or to
+    ``side``: the size localizer's view)."""
+    k = cfg.frame_size // (side or cfg.localizer_size)
     return F.avg_pool2d(frames, k) if k > 1 else frames
 
 
@@ -334,7 +342,8 @@ class GraderViT(nn.Module):
             assert cfg.frame_size % cfg.localizer_size == 0, "frame_size must be a multiple of localizer_size"
             self.localizer = Localizer(cfg)
             if cfg.size_localizer:
-                self.size_localizer = Localizer(cfg)
+                assert cfg.frame_size % cfg.size_view_size == 0, "frame_size must be a multiple of size_localizer_size"
+                self.size_localizer = Localizer(cfg, cfg.size_view_size)
         if cfg.familiarity:
             # the training photos' feature mean and whitening matrix (familiarity.fit): part of the state dict, so
             # of model.pt and the ONNX graph; identity until fitted
@@ -343,6 +352,7 @@ class GraderViT(nn.Module):
         self._features = None
         self._item_box = None
         self._localizer_view = None
+        self._size_view = None
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
         nn.init.trunc_normal_(self.cls_token, std=0.02)
         self.apply(self._init)
@@ -390,7 +400,7 @@ class GraderViT(nn.Module):
         exported item_box output (issue 17's too-small-item warning); None for a model that does not crop. A model
         with a size localizer answers with its box instead (the crop's box is left as it was)."""
         if self.cfg.size_localizer:
-            return self.size_localizer(self._localizer_view)
+            return self.size_localizer(self._size_view)
         return self._item_box
 
     @property
@@ -415,6 +425,8 @@ class GraderViT(nn.Module):
             out = self.forward_crop(pixel_values, return_counts)
         else:
             self._localizer_view = localizer_view(pixel_values, self.cfg)
+            self._size_view = (localizer_view(pixel_values, self.cfg, self.cfg.size_view_size)
+                               if self.cfg.size_view_size != self.cfg.localizer_size else self._localizer_view)
             self._item_box = self.localizer(self._localizer_view)
             crop = self.crop_of(self._item_box)
             out = self.forward_crop(crop_pixels(pixel_values, crop, self.cfg.image_size), return_counts)

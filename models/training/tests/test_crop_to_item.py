@@ -260,6 +260,25 @@ def test_a_size_localizer_answers_the_item_box_and_changes_no_other_output():
         assert not torch.allclose(sized.item_box(), plain.item_box())
 
 
+def test_a_size_localizer_with_its_own_view_sees_the_photo_at_that_size():
+    torch.manual_seed(0)
+    cfg = tiny_crop_cfg()
+    plain = GraderViT(cfg).eval()
+    sized = GraderViT(ModelConfig.from_dict(dict(cfg.to_dict(), size_localizer=True, size_localizer_size=96))).eval()
+    state = plain.state_dict()
+    state.update({f"size_localizer.{k}": v for k, v in sized.size_localizer.state_dict().items()})
+    sized.load_state_dict(state)
+    assert sized.size_localizer.head[1].in_features == 4 * plain.localizer.head[1].in_features   # twice the side
+    x = torch.randn(2, 3, 96, 96)
+    with torch.no_grad():
+        g0, d0 = plain(x)
+        g1, d1 = sized(x)
+        assert torch.equal(g0, g1) and torch.equal(d0, d1)
+        assert torch.allclose(sized.item_box(), sized.size_localizer(x))          # the whole input, not the 48 px view
+    with pytest.raises(AssertionError, match="multiple of size_localizer_size"):
+        GraderViT(ModelConfig.from_dict(dict(cfg.to_dict(), size_localizer=True, size_localizer_size=40)))
+
+
 def test_only_a_crop_model_can_export_an_item_box():
     from export import export_onnx
     with pytest.raises(ValueError, match="only a crop-to-item model"):
