@@ -14,6 +14,7 @@ using Returns.Grader.Web.Features.Review;
 using Returns.Grader.Web.Infrastructure;
 using Returns.Grader.Web.Infrastructure.Telemetry;
 
+StartupFailures.ReportPlainly(); // a start that cannot go on: exit code 1 and the reason in words, not a stack and SIGABRT
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGraderInfrastructure();

@@ -161,6 +161,37 @@ public sealed class StartupAndPersistenceTests
         }
     }
 
+    /// <summary>
+    /// The process itself, as an operator or a container platform meets it: a refused setting ended the start as
+    /// "Unhandled exception." with a 30-60 line stack trace and SIGABRT (exit 134). Now exit code 1, the setting's words
+    /// first and nothing else: no stack.
+    /// </summary>
+    [Theory]
+    [InlineData("Development", "Grader:TimeZone", "Mars/Base", "Grader:TimeZone 'Mars/Base' is not a time zone")]
+    [InlineData("Production", "Grader:TimeZone", "", "No Entra ID settings (AzureAd:Instance")]
+    public async Task ARefusedSetting_EndsTheProcessWithExitCode1_AndTheReasonInWords(string environment, string key, string value, string said)
+    {
+        var data = GraderAppFactory.NewTemporaryDirectory();
+        try
+        {
+            var (exitCode, error, _) = await AppProcess.RunUntilExitAsync(data, [new(key, value)], environment);
+
+            Assert.Equal(1, exitCode);
+            var lines = error.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("Returns.Grader did not start: a setting is wrong or missing.", lines[0]);
+            Assert.Contains(said, error, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", error, StringComparison.Ordinal);
+            Assert.DoesNotContain(lines, line => line.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+        }
+        finally
+        {
+            if (Directory.Exists(data))
+            {
+                Directory.Delete(data, recursive: true);
+            }
+        }
+    }
+
     [Fact]
     public void OutsideDevelopment_WithoutEntraSettings_TheAppRefusesToStart()
     {

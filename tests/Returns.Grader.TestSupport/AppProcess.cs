@@ -35,20 +35,7 @@ public sealed class AppProcess : IDisposable
     public static async Task<AppProcess> StartAsync(string dataDirectory, IEnumerable<KeyValuePair<string, string?>> settings)
     {
         var port = FreePort();
-        var app = Path.Combine(AppContext.BaseDirectory, "Returns.Grader.Web.dll");
-        var start = new ProcessStartInfo("dotnet", [app, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
-        start.Environment["Grader__DataDirectory"] = dataDirectory;
-        foreach (var (key, value) in settings)
-        {
-            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        }
-        var process = Process.Start(start)!;
+        var process = Process.Start(StartInfo(port, dataDirectory, settings, "Development"))!;
         // The app's last lines, for the failure message when it does not come up.
         var output = new System.Collections.Concurrent.ConcurrentQueue<string>();
         void Keep(string? line)
@@ -112,6 +99,47 @@ public sealed class AppProcess : IDisposable
     }
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(180);
+
+    /// <summary>
+    /// Runs the app with settings it must refuse, in <paramref name="environment"/>, until it exits: its exit code and
+    /// what it wrote to standard error and output. Killed after the start bound (then the exit code is the kill's).
+    /// </summary>
+    public static async Task<(int ExitCode, string Error, string Output)> RunUntilExitAsync(
+        string dataDirectory, IEnumerable<KeyValuePair<string, string?>> settings, string environment)
+    {
+        using var process = Process.Start(StartInfo(FreePort(), dataDirectory, settings, environment))!;
+        var error = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var bound = new CancellationTokenSource(StartTimeout);
+        try
+        {
+            await process.WaitForExitAsync(bound.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+        return (process.ExitCode, await error, await output);
+    }
+
+    private static ProcessStartInfo StartInfo(int port, string dataDirectory, IEnumerable<KeyValuePair<string, string?>> settings, string environment)
+    {
+        var app = Path.Combine(AppContext.BaseDirectory, "Returns.Grader.Web.dll");
+        var start = new ProcessStartInfo("dotnet", [app, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
+        start.Environment["Grader__DataDirectory"] = dataDirectory;
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
+        }
+        return start;
+    }
 
     /// <summary>SIGKILL: no shutdown hooks, no flushing; what was committed must already be on disk.</summary>
     public void Kill()

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Authentication.OpenIdConnect;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Identity.Web;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Auth;
 
@@ -31,24 +32,24 @@ public static class AuthRegistration
 
         if (devAuthConfigured && !isDevelopment)
         {
-            throw new InvalidOperationException(
+            throw StartupFailures.RefusedSetting("DevAuth",
                 $"DevAuth:Enabled is set in the {builder.Environment.EnvironmentName} environment. The local sign-in and the development API keys exist only in Development; remove the setting.");
         }
         if (!entraConfigured && !isDevelopment)
         {
-            throw new InvalidOperationException(
+            throw StartupFailures.RefusedSetting("AzureAd",
                 "No Entra ID settings (AzureAd:Instance, AzureAd:TenantId, AzureAd:ClientId). Outside Development the app only signs people in with Entra ID; configure the AzureAd section.");
         }
         if (!entraConfigured && !devAuthConfigured)
         {
-            throw new InvalidOperationException("No sign-in is configured: set the AzureAd section, or DevAuth:Enabled=true in Development.");
+            throw StartupFailures.RefusedSetting("AzureAd", "No sign-in is configured: set the AzureAd section, or DevAuth:Enabled=true in Development.");
         }
 
         if (entraConfigured && EntraSettingsMissing(builder.Configuration.GetSection("AzureAd")) is { Count: > 0 } missing)
         {
             // Started without them, every request answered 500 (health probes included) and the log said "IDW10106" once
             // per request (operator pass, 2026-12-05).
-            throw new InvalidOperationException(
+            throw StartupFailures.RefusedSetting("AzureAd",
                 $"Entra ID sign-in is configured (AzureAd:ClientId) but incomplete: {string.Join("; ", missing)}. Complete the AzureAd section.");
         }
 

@@ -75,6 +75,7 @@ public static partial class InfrastructureRegistration
         await RebuildQualityCountsIfMissingAsync(app);
         await app.Services.GetRequiredService<Features.Photos.IPhotoStore>().PrepareAsync(CancellationToken.None);
         await app.Services.GetRequiredService<Features.Models.ModelRegistry>().InitializeAsync(CancellationToken.None);
+        app.Lifetime.ApplicationStarted.Register(StartupFailures.Started);
     }
 
     /// <summary>The dashboard's daily counts arrived after the first decisions (ADR 0008): fill them once, before serving.</summary>

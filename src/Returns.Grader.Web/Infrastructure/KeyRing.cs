@@ -88,13 +88,13 @@ public static class KeyRing
         }
         catch (CryptographicException e)
         {
-            throw new InvalidOperationException(
-                $"Grader:DataProtection:CertificatePath ({path}) cannot be read as a PFX (PKCS#12) file with Grader:DataProtection:CertificatePassword: {e.Message}", e);
+            throw StartupFailures.RefusedSetting(KeyRingOptions.Section,
+                $"Grader:DataProtection:CertificatePath ({path}) cannot be read as a PFX (PKCS#12) file with Grader:DataProtection:CertificatePassword: {e.Message}");
         }
         if (!certificate.HasPrivateKey)
         {
             certificate.Dispose();
-            throw new InvalidOperationException(
+            throw StartupFailures.RefusedSetting(KeyRingOptions.Section,
                 $"Grader:DataProtection:CertificatePath ({path}) holds a certificate without its private key: keys encrypted with it could never be read back, and every restart would sign everyone out. Export the certificate with its private key.");
         }
         return certificate;

@@ -55,7 +55,7 @@ public static class PhotoRegistration
             {
                 // Said in the setting's name, without the string (it holds the key): a two-node pass's mistyped account key
                 // ended the process with a bare "No valid combination of account information found" and a DI stack.
-                throw new InvalidOperationException(
+                throw StartupFailures.RefusedSetting("ConnectionStrings:Blobs",
                     $"ConnectionStrings:Blobs is not a storage connection string the Azure SDK can read ({e.Message}). Copy it again from the " +
                     "storage account's Access keys (or a SAS), or use Grader:Storage:AccountUrl with a managed identity instead.");
             }

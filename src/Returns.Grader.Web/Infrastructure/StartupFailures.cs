@@ -1,0 +1,90 @@
+using System.Reflection;
+using Microsoft.Extensions.Options;
+
+namespace Returns.Grader.Web.Infrastructure;
+
+/// <summary>
+/// A start that cannot go on ends the process with exit code 1 and the reason in plain words on standard error. Left to
+/// the runtime, a wrong setting ended as "Unhandled exception." with a 30-60 line stack trace and SIGABRT (exit 134, a
+/// core dump where those are kept), which a container platform and an operator read as a crash of the app, not as a
+/// setting to fix. A refusal of a setting (<see cref="OptionsValidationException"/>) is said in its own words alone;
+/// anything else also gets its full exception below the words, since that one may be a defect.
+/// Only until the app has started (<see cref="Started"/>): after that an unhandled exception is a defect, and the
+/// runtime's own report is what is wanted. Under WebApplicationFactory the entry point runs on the factory's thread,
+/// which catches what it throws, so tests still see the exception itself.
+/// </summary>
+public static class StartupFailures
+{
+    private const int ExitCode = 1;
+
+    /// <summary>From here until <see cref="Started"/>, an unhandled exception ends the process as described above.</summary>
+    public static void ReportPlainly() => AppDomain.CurrentDomain.UnhandledException += OnUnhandled;
+
+    /// <summary>The app takes requests: unhandled exceptions are the runtime's again.</summary>
+    public static void Started() => AppDomain.CurrentDomain.UnhandledException -= OnUnhandled;
+
+    private static void OnUnhandled(object? sender, UnhandledExceptionEventArgs e)
+    {
+        Console.Error.Write(Describe((Exception)e.ExceptionObject));
+        Console.Error.Flush();
+        Environment.Exit(ExitCode);
+    }
+
+    /// <summary>
+    /// A refused setting of a section that has no options class (AzureAd, DevAuth, a certificate's file), said like one
+    /// that has: the start ends with the message alone.
+    /// </summary>
+    public static OptionsValidationException RefusedSetting(string section, string message) =>
+        new(section, typeof(IConfigurationSection), [message]);
+
+    /// <summary>What an operator reads: the refusal's own lines, or the reason followed by the exception in full.</summary>
+    public static string Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var cause = Unwrapped(exception);
+        var text = new System.Text.StringBuilder();
+        if (Refusal(cause) is { } refusal)
+        {
+            text.AppendLine("Returns.Grader did not start: a setting is wrong or missing.");
+            foreach (var failure in refusal.Failures.DefaultIfEmpty(refusal.Message))
+            {
+                text.Append("  ").AppendLine(failure);
+            }
+            return text.ToString();
+        }
+        text.Append("Returns.Grader did not start: ").AppendLine(cause.Message);
+        var said = cause.Message;
+        for (var inner = cause.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            // a wrapper that repeats its cause's words ("Address already in use" from the socket, then again) says it once
+            if (inner.Message != said)
+            {
+                text.Append("  because: ").AppendLine(inner.Message);
+                said = inner.Message;
+            }
+        }
+        text.AppendLine().AppendLine("Details:").AppendLine(exception.ToString());
+        return text.ToString();
+    }
+
+    /// <summary>The exception inside the wrappers that say nothing of their own (a constructor run by reflection, one task).</summary>
+    private static Exception Unwrapped(Exception exception) => exception switch
+    {
+        TargetInvocationException { InnerException: { } inner } => Unwrapped(inner),
+        AggregateException aggregate when aggregate.InnerExceptions.Count == 1 => Unwrapped(aggregate.InnerExceptions[0]),
+        _ => exception,
+    };
+
+    /// <summary>The refused setting, itself or as the cause of a service that could not be made with it.</summary>
+    private static OptionsValidationException? Refusal(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is OptionsValidationException refusal)
+            {
+                return refusal;
+            }
+        }
+        return null;
+    }
+}
