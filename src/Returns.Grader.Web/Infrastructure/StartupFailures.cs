@@ -17,11 +17,29 @@ public static class StartupFailures
 {
     private const int ExitCode = 1;
 
-    /// <summary>From here until <see cref="Started"/>, an unhandled exception ends the process as described above.</summary>
-    public static void ReportPlainly() => AppDomain.CurrentDomain.UnhandledException += OnUnhandled;
+    private static int s_reporting;
+
+    /// <summary>
+    /// From here until <see cref="Started"/>, an unhandled exception ends the process as described above. Once per
+    /// process: a test host starts many apps in one process, and one subscription is enough (there, a crash of the test
+    /// host while an app is starting is reported the same way, the exception in full, with exit code 1).
+    /// </summary>
+    public static void ReportPlainly()
+    {
+        if (Interlocked.Exchange(ref s_reporting, 1) == 0)
+        {
+            AppDomain.CurrentDomain.UnhandledException += OnUnhandled;
+        }
+    }
 
     /// <summary>The app takes requests: unhandled exceptions are the runtime's again.</summary>
-    public static void Started() => AppDomain.CurrentDomain.UnhandledException -= OnUnhandled;
+    public static void Started()
+    {
+        if (Interlocked.Exchange(ref s_reporting, 0) == 1)
+        {
+            AppDomain.CurrentDomain.UnhandledException -= OnUnhandled;
+        }
+    }
 
     private static void OnUnhandled(object? sender, UnhandledExceptionEventArgs e)
     {
