@@ -148,7 +148,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
         Assert.Equal("LikeNew", decision.GetProperty("grade").GetString());
         Assert.False(decision.GetProperty("gradePrefilled").GetBoolean());
-        Assert.Equal("overexposed", decision.GetProperty("photoWarnings").GetString());
+        Assert.Equal(["overexposed"], decision.GetProperty("photoWarnings").EnumerateArray().Select(w => w.GetString()));
     }
 
     private async Task<JsonElement> GetItemAsync(string plate)
