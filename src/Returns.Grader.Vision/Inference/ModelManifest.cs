@@ -16,6 +16,9 @@ public sealed record ModelManifest
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         PropertyNameCaseInsensitive = true,
         NumberHandling = JsonNumberHandling.AllowReadingFromString,
+        // "input": null passed `required` (present) and ended as a NullReferenceException in Validate: a 500 for an
+        // uploaded manifest (review of the model registry, 2026-12-06). A null where the type has no null is refused.
+        RespectNullableAnnotations = true,
     };
 
     public string Schema { get; init; } = "";

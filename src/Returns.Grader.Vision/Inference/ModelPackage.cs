@@ -75,6 +75,10 @@ public static class ModelPackage
         {
             throw new ModelLoadException($"{source} lacks fields a manifest must have: {missing}.", e);
         }
+        catch (JsonException e) when (e.Message.Contains("doesn't allow setting null values", StringComparison.Ordinal))
+        {
+            throw new ModelLoadException($"{source} has null where a value is needed{(string.IsNullOrEmpty(e.Path) ? "" : $", at {e.Path}")}.", e);
+        }
         catch (JsonException e)
         {
             // The serializer's own text names .NET types ("JSON value could not be converted to System.Int32"); the place

@@ -26,6 +26,28 @@ public sealed class ModelRegistryTests : IDisposable
 
     public void Dispose() => _app.Dispose();
 
+    /// <summary>
+    /// A model's state is a concurrency token: a change written by another node after this one read the row fails
+    /// instead of overwriting it (two promotions at once left two active models: review of the registry, 2026-12-06).
+    /// The interleaving, forced with two contexts on the real database; ChangeStateAsync says the failure as a 409.
+    /// </summary>
+    [Fact]
+    public async Task AStateChangedElsewhereAfterItWasRead_IsNotOverwritten()
+    {
+        _ = _app.Services; // started: the shipped model is registered and active
+        var contexts = _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
+        await using var here = await contexts.CreateDbContextAsync();
+        await using var elsewhere = await contexts.CreateDbContextAsync();
+        var mine = await here.RegisteredModels.SingleAsync(m => m.State == ModelState.Active);
+        var theirs = await elsewhere.RegisteredModels.SingleAsync(m => m.Id == mine.Id);
+
+        theirs.State = ModelState.Retired;
+        await elsewhere.SaveChangesAsync();
+        mine.State = ModelState.Shadow;
+
+        await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => here.SaveChangesAsync());
+    }
+
     private static string ShippedVersion =>
         $"{JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["name"]}@{JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["version"]}";
 
@@ -121,8 +143,12 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal("retired", states[ShippedVersion]);
         Assert.Null(_app.Services.GetRequiredService<ModelRegistry>().ShadowVersion);
 
-        // Roll back: the shipped model is active again.
-        Assert.Equal(HttpStatusCode.OK, (await data.PostAsync("/api/v1/models/rollback", null)).StatusCode);
+        // Roll back: the shipped model is active again. The same rollback sent again (a retry after a lost answer) is
+        // refused: without "from" it flipped back to the candidate.
+        Assert.Equal(HttpStatusCode.OK, (await data.PostAsync($"/api/v1/models/rollback?from={candidateVersion}", null)).StatusCode);
+        var again = await data.PostAsync($"/api/v1/models/rollback?from={candidateVersion}", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains($"{candidateVersion} is not the active model any more ({ShippedVersion} is)", (await again.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         var (_, afterRollback) = await PhotographedItemAsync("Kitchen");
         Assert.Equal(ShippedVersion, afterRollback.GetProperty("suggestion").GetProperty("modelVersion").GetString());
         await using (var db = await _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
@@ -303,6 +329,14 @@ public sealed class ModelRegistryTests : IDisposable
             m["familiarity"] = new JsonObject { ["output"] = "familiarity_v2", ["threshold"] = -0.5 };
         }));
 
+        // Present but null: passed `required` and ended as a NullReferenceException, a 500 (review of the registry, 2026-12-06).
+        // (sent by an admin: the data scientist's model changes here are near their burst limit)
+        var admin = _app.ApiClient("dev-admin");
+        var nullFields = new List<(string Field, HttpResponseMessage Response)>();
+        foreach (var field in new[] { "input", "grades", "outputs", "calibration" })
+        {
+            nullFields.Add((field, await admin.PostAsync("/api/v1/models", Upload($"3.0.0-null-{field}", m => m[field] = null))));
+        }
         var thinManifest = await data.PostAsync("/api/v1/models", RawUpload("""{"version":"x"}"""));
         var brokenManifest = await data.PostAsync("/api/v1/models", RawUpload("""{"name": "grader-vit-v1", """));
 
@@ -320,6 +354,11 @@ public sealed class ModelRegistryTests : IDisposable
             Assert.DoesNotContain("/", detail, StringComparison.Ordinal);
             Assert.DoesNotContain("Returns.Grader", detail, StringComparison.Ordinal);
         });
+        foreach (var (field, response) in nullFields)
+        {
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+            Assert.Equal($"model.json has null where a value is needed, at $.{field}.", (await response.ReadJsonAsync()).GetProperty("detail").GetString());
+        }
         Assert.Equal(HttpStatusCode.UnprocessableEntity, garbage.StatusCode);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, wrongSha.StatusCode);
         Assert.Contains("does not match its manifest", (await wrongSha.ReadJsonAsync()).GetProperty("detail").GetString());

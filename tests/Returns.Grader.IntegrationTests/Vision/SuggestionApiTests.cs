@@ -102,4 +102,16 @@ public sealed class ManualModeTests : IClassFixture<ManualModeTests.BrokenModelA
         Assert.Equal(JsonValueKind.Null, (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("suggestion").ValueKind);
         Assert.Equal(HttpStatusCode.Created, grade.StatusCode);
     }
+
+    /// <summary>With no active model the comparison's missing model is the baseline; the problem named "candidate".</summary>
+    [Fact]
+    public async Task InManualMode_TheComparison_NamesTheMissingBaseline()
+    {
+        var response = await _app.ApiClient("dev-data").GetAsync("/api/v1/models/comparison?candidate=someone@1");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var errors = (await response.ReadJsonAsync()).GetProperty("errors");
+        Assert.Contains("no model is active", errors.GetProperty("baseline")[0].GetString(), StringComparison.Ordinal);
+        Assert.False(errors.TryGetProperty("candidate", out _));
+    }
 }

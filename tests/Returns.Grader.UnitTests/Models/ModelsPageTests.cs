@@ -98,6 +98,33 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
         Assert.Contains($"Roll back from {twin.ModelVersion} to {shipped}?", page.Find("[data-testid=confirm-change]").TextContent, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// Two tabs asked to roll back from the same model: the second confirmation put back the model the first had rolled
+    /// back from (review of the registry, 2026-12-06). It is refused, in words, and nothing changes.
+    /// </summary>
+    [Fact]
+    public async Task ARollbackConfirmedInASecondTab_AfterTheFirst_ChangesNothing()
+    {
+        var twin = await RegisterSameFileAsync("9.0.3-twin");
+        await Registry.ChangeStateAsync(twin.Id, ModelState.Active, DataScientist, CancellationToken.None);
+        var first = Render<ModelsPage>();
+        var second = Render<ModelsPage>();
+        foreach (var tab in new[] { first, second })
+        {
+            tab.WaitForAssertion(() => Assert.False(tab.Find("button[data-testid=rollback]").HasAttribute("disabled")));
+            tab.Find("[data-testid=rollback]").Click();
+        }
+
+        first.Find("[data-testid=confirm-yes]").Click();
+        first.WaitForAssertion(() => Assert.Equal("retired", first.Find($"tr[data-model-version='{twin.ModelVersion}']").GetAttribute("data-state")));
+        second.Find("[data-testid=confirm-yes]").Click();
+
+        second.WaitForAssertion(() => Assert.Contains($"{twin.ModelVersion} is not the active model any more", second.Markup, StringComparison.Ordinal));
+        var models = await Registry.ListAsync(CancellationToken.None);
+        Assert.Equal(ModelState.Retired, models.Single(m => m.Id == twin.Id).State);
+        Assert.Single(models, m => m.State == ModelState.Active);
+    }
+
     [Fact]
     public void WithNoModelActiveBefore_RollbackIsNotOffered_AndThePageSaysWhy()
     {

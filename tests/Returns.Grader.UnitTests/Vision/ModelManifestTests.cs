@@ -33,6 +33,17 @@ public sealed class ModelManifestTests
         return Assert.Throws<ModelLoadException>(() => Parse(json)).Message;
     }
 
+    /// <summary>Present but null passed `required` and ended as a NullReferenceException in Validate.</summary>
+    [Theory]
+    [InlineData("input")]
+    [InlineData("grades")]
+    [InlineData("outputs")]
+    [InlineData("name")]
+    public void AFieldSentAsNull_IsRefused_NamingIt(string field)
+    {
+        Assert.Equal($"model.json has null where a value is needed, at $.{field}.", Refusal(json => json[field] = null));
+    }
+
     [Fact]
     public void FamiliaritySection_IsRead_AndAScoreAtTheThresholdIsFamiliar()
     {

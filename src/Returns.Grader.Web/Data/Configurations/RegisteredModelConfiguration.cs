@@ -10,7 +10,9 @@ internal sealed class RegisteredModelConfiguration : IEntityTypeConfiguration<Re
         model.HasKey(m => m.Id);
         model.Property(m => m.ModelVersion).HasMaxLength(100);
         model.HasIndex(m => m.ModelVersion).IsUnique();
-        model.Property(m => m.State).HasConversion<string>().HasMaxLength(16);
+        // A concurrency token: a state change made on another node since the row was read refuses this one (ModelRegistry
+        // .ChangeStateAsync), so two promotions at the same moment cannot leave two active models.
+        model.Property(m => m.State).HasConversion<string>().HasMaxLength(16).IsConcurrencyToken();
         model.HasIndex(m => m.State);
         model.Property(m => m.Folder).HasMaxLength(200);
         model.Property(m => m.Sha256).HasMaxLength(64);

@@ -65,9 +65,10 @@ public sealed record ExportFilter(
             errors["labels"] = [$"'labels' is '{AllLabels}' (every graded item) or '{FinalLabels}' (supervisor-decided items only)."];
         }
         var categories = (request.Categories ?? []).Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => c.Trim()).Distinct().Order(StringComparer.Ordinal).ToList();
-        if (categories.Count > 50 || categories.Any(c => c.Length > 100) || categories.Sum(c => c.Length + 3) > 3000)
+        // "In all" as stored (ExportJobs.Json), which is what the column holds; a quote or a backslash counts twice there.
+        if (categories.Count > 50 || categories.Any(c => c.Length > 100) || categories.Sum(c => ExportJobs.StoredLength(c) + 3) > 3000)
         {
-            errors["categories"] = ["At most 50 categories of at most 100 characters each (3,000 characters in all)."];
+            errors["categories"] = ["At most 50 categories of at most 100 characters each (3,000 characters in all; a quote or a backslash counts twice)."];
         }
         static string? Text(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
         if (Text(request.ModelVersion) is { Length: > 100 })

@@ -40,7 +40,18 @@ public sealed class ExportStorage(string directory)
 /// <summary>Asks for exports and reads them back; the <see cref="ExportWorker"/> does the writing.</summary>
 public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWorker worker, IPackageStore packages, TimeProvider clock)
 {
-    internal static readonly JsonSerializerOptions Json = JsonSerializerOptions.Web;
+    /// <summary>
+    /// The stored filter's JSON. Letters outside ASCII are kept as they are: the default encoder wrote each as \uXXXX,
+    /// six characters, so ten Cyrillic categories of 100 letters overflowed the 4 000-character column on PostgreSQL and
+    /// SQL Server and the request answered 500 (review of exports, 2026-12-06). The text is never put into HTML.
+    /// </summary>
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerOptions.Web)
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    /// <summary>How many characters <paramref name="text"/> takes in the stored filter (a quote or a backslash counts twice).</summary>
+    internal static int StoredLength(string text) => JsonEncodedText.Encode(text, Json.Encoder).Value.Length;
 
     /// <summary>How many items an export with this filter would hold if it started now (the snapshot is "now").</summary>
     public async Task<long> CountAsync(ExportFilter filter, CancellationToken cancellationToken)

@@ -83,18 +83,28 @@ public static class ModelEndpoints
         changes.MapPost("/{id}/retire", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
             ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Retired, Actor.From(http.User), cancellationToken)))
             .WithSummary("Stops running a shadow model (the active model cannot be retired: promote another).");
-        changes.MapPost("/rollback", (ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
-            ChangeAsync(() => registry.RollbackAsync(Actor.From(http.User), cancellationToken)))
-            .WithSummary("Re-activates the model that was active before the current one.");
+        changes.MapPost("/rollback", (string? from, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
+            string.IsNullOrWhiteSpace(from) && from is not null
+                ? Task.FromResult(Invalid("from", "'from' is the active model you are rolling back from (name@version), or left out."))
+                : ChangeAsync(() => registry.RollbackAsync(Actor.From(http.User), cancellationToken, from?.Trim())))
+            .WithSummary("Re-activates the model that was active before the current one.")
+            .WithDescription("Send from=name@version, the active model you are rolling back from: if another model is active by then " +
+                "(a second rollback, a retry after a lost answer), the answer is 409 and nothing changes. Without it, a repeated " +
+                "rollback goes back again.");
 
         models.MapGet("/comparison", async (string? baseline, string? candidate, string? labels, DateTime? from, DateTime? to,
             ModelRegistry registry, ModelComparison comparison, CancellationToken cancellationToken) =>
         {
             baseline ??= registry.Active?.Manifest.ModelVersion;
             candidate ??= registry.ShadowVersion;
-            if (baseline is null || candidate is null)
+            // Named as the one that is missing: in manual mode it is the baseline, and "candidate" sent the caller to the wrong one.
+            if (baseline is null)
             {
-                return Invalid("candidate", "Name the two models (baseline, candidate); by default they are the active and the shadow model, and one of them is missing.");
+                return Invalid("baseline", "Name the two models (baseline, candidate): by default the baseline is the active model, and no model is active (manual mode).");
+            }
+            if (candidate is null)
+            {
+                return Invalid("candidate", "Name the two models (baseline, candidate): by default the candidate is the shadow model, and no model runs in shadow.");
             }
             if (labels is not (null or "final" or "blind" or "all"))
             {

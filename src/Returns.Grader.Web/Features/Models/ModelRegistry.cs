@@ -426,11 +426,21 @@ public sealed partial class ModelRegistry(
                     }
                     return ToView(row);
                 }
-                catch
+                catch (Exception e)
                 {
                     // No row names the folder: remove it, or it would stay on disk for good (a new try gets a new folder).
                     loaded?.Release();
                     TryDeleteFolder(target);
+                    // Another node registered the same version, or changed the shadow slot, at the same moment: said as a
+                    // conflict, not a 500 (review of the registry, 2026-12-06).
+                    if (e is DbUpdateConcurrencyException)
+                    {
+                        throw new ModelStateConflictException(ChangedMeanwhile("nothing was registered; send the model again"));
+                    }
+                    if (e is DbUpdateException && await VersionRegisteredAsync(manifest.ModelVersion))
+                    {
+                        throw new ModelStateConflictException($"{manifest.ModelVersion} is already registered; give the new model a new version.");
+                    }
                     throw;
                 }
             }
@@ -465,8 +475,11 @@ public sealed partial class ModelRegistry(
     /// Moves a model to a state: shadow (the previous shadow retires), active (the previous active retires; a promotion
     /// or, for a retired model, a rollback), or retired (not the active one). The new session is loaded before anything
     /// is saved, so a model that cannot load changes nothing. Audited.
+    /// <paramref name="expectedActive"/>: the active model the caller saw (name@version), when it asked someone to confirm
+    /// the change against it; if another is active now, nothing changes (<see cref="ModelStateConflictException"/>).
     /// </summary>
-    public async Task<RegisteredModelView> ChangeStateAsync(Guid id, ModelState state, Actor actor, CancellationToken cancellationToken)
+    public async Task<RegisteredModelView> ChangeStateAsync(Guid id, ModelState state, Actor actor, CancellationToken cancellationToken,
+        string? expectedActive = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
         await _changes.WaitAsync(cancellationToken);
@@ -474,6 +487,7 @@ public sealed partial class ModelRegistry(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
             var model = await db.RegisteredModels.SingleOrDefaultAsync(m => m.Id == id, cancellationToken) ?? throw new RegisteredModelNotFoundException(id);
+            await RefuseIfActiveIsNotAsync(db, expectedActive, cancellationToken);
             if (model.State == state)
             {
                 return ToView(model);
@@ -502,6 +516,14 @@ public sealed partial class ModelRegistry(
             try
             {
                 await db.SaveChangesAsync(cancellationToken);
+            }
+            catch (DbUpdateConcurrencyException)
+            {
+                // State is a concurrency token: a model or the slot's holder changed by another node since they were read
+                // here. Two promotions at once left two active models, a shadow and a promotion of one model none
+                // (review of the registry, 2026-12-06); now the later one changes nothing.
+                loaded?.Release();
+                throw new ModelStateConflictException(ChangedMeanwhile("nothing was changed"));
             }
             catch
             {
@@ -582,16 +604,47 @@ public sealed partial class ModelRegistry(
         }
     }
 
-    /// <summary>Re-activates the model that was active before the current one.</summary>
-    public async Task<RegisteredModelView> RollbackAsync(Actor actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Re-activates the model that was active before the current one. <paramref name="from"/>: the active model the caller
+    /// is rolling back from (name@version). Without it a retried or repeated rollback flips back again (B to A, then A
+    /// to B): a second tab's confirmation, or a client that retried after a lost answer, undid the first (review of the
+    /// registry, 2026-12-06); with it, the repeat is refused and nothing changes.
+    /// </summary>
+    public async Task<RegisteredModelView> RollbackAsync(Actor actor, CancellationToken cancellationToken, string? from = null)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        await RefuseIfActiveIsNotAsync(db, from, cancellationToken);
         var previous = await db.RegisteredModels.AsNoTracking()
             .Where(m => m.State != ModelState.Active && m.ActivatedAt != null)
             .OrderByDescending(m => m.ActivatedAt)
             .FirstOrDefaultAsync(cancellationToken)
             ?? throw new ModelStateConflictException("No model was active before the current one; there is nothing to roll back to.");
-        return await ChangeStateAsync(previous.Id, ModelState.Active, actor, cancellationToken);
+        return await ChangeStateAsync(previous.Id, ModelState.Active, actor, cancellationToken, expectedActive: from);
+    }
+
+    private static string ChangedMeanwhile(string outcome) =>
+        $"The models were changed at the same moment by someone else (perhaps on another node): {outcome}. Look at them again first.";
+
+    private async Task<bool> VersionRegisteredAsync(string modelVersion)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync();
+        return await db.RegisteredModels.AnyAsync(m => m.ModelVersion == modelVersion);
+    }
+
+    /// <summary>Refuses a change confirmed against an active model that is no longer the active one (null: no check).</summary>
+    private static async Task RefuseIfActiveIsNotAsync(GraderDb db, string? expectedActive, CancellationToken cancellationToken)
+    {
+        if (expectedActive is null)
+        {
+            return;
+        }
+        var active = await db.RegisteredModels.AsNoTracking().Where(m => m.State == ModelState.Active)
+            .Select(m => m.ModelVersion).FirstOrDefaultAsync(cancellationToken);
+        if (!string.Equals(active, expectedActive, StringComparison.Ordinal))
+        {
+            throw new ModelStateConflictException(
+                $"{expectedActive} is not the active model any more ({active ?? "no model"} is): someone changed the models meanwhile, and nothing was changed. Look at them again first.");
+        }
     }
 
     public async Task<IReadOnlyList<RegisteredModelView>> ListAsync(CancellationToken cancellationToken)
