@@ -48,6 +48,57 @@ public sealed class ModelRegistryTests : IDisposable
         await Assert.ThrowsAsync<DbUpdateConcurrencyException>(() => here.SaveChangesAsync());
     }
 
+    /// <summary>
+    /// A promotion on a node whose models folder cannot be written (here a file stands where the folder was; the tests run
+    /// as root, so permissions would not stop it): 503 in words, without the server's path, and nothing changed. It was a
+    /// 500 (review of the registry, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task APromotionThatCannotWriteTheModelsFolder_Is503_AndChangesNothing()
+    {
+        var data = _app.ApiClient("dev-data");
+        var registered = await (await data.PostAsync("/api/v1/models", Upload("4.0.0-folder", state: "retired"))).ReadJsonAsync();
+        var registry = _app.Services.GetRequiredService<ModelRegistry>();
+        var aside = registry.Directory + ".aside";
+        System.IO.Directory.Move(registry.Directory, aside);
+        await File.WriteAllTextAsync(registry.Directory, "not a folder");
+        HttpResponseMessage promoted;
+        try
+        {
+            promoted = await data.PostAsync($"/api/v1/models/{registered.GetProperty("id").GetString()}/promote", null);
+        }
+        finally
+        {
+            File.Delete(registry.Directory);
+            System.IO.Directory.Move(aside, registry.Directory);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, promoted.StatusCode);
+        var detail = (await promoted.ReadJsonAsync()).GetProperty("detail").GetString()!;
+        Assert.StartsWith("grader-vit-v1@4.0.0-folder could not be written to this server's models folder, so nothing was changed", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("/", detail, StringComparison.Ordinal);
+        var states = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()
+            .ToDictionary(m => m.GetProperty("modelVersion").GetString()!, m => m.GetProperty("state").GetString());
+        Assert.Equal("retired", states["grader-vit-v1@4.0.0-folder"]);
+        Assert.Equal("active", states[ShippedVersion]);
+    }
+
+    /// <summary>A staging folder a killed process left is removed at the next start; a young one (another node's upload) stays.</summary>
+    [Fact]
+    public void AtStart_StagingFoldersLeftBehind_AreRemoved_ButNotAYoungOne()
+    {
+        var models = Path.Combine(_app.DataDirectory, "models");
+        var old = System.IO.Directory.CreateDirectory(Path.Combine(models, ".staging-killed")).FullName;
+        File.WriteAllText(Path.Combine(old, "model.onnx"), "half a model");
+        System.IO.Directory.SetLastWriteTimeUtc(old, DateTime.UtcNow.AddHours(-2));
+        var young = System.IO.Directory.CreateDirectory(Path.Combine(models, ".staging-writing")).FullName;
+
+        _ = _app.Services; // started
+
+        Assert.False(System.IO.Directory.Exists(old));
+        Assert.True(System.IO.Directory.Exists(young));
+    }
+
     private static string ShippedVersion =>
         $"{JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["name"]}@{JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["version"]}";
 

@@ -101,6 +101,7 @@ public sealed partial class ModelRegistry(
         try
         {
             ManualModeReason = null;
+            SweepStaleStaging();
             await RegisterConfiguredAsync(cancellationToken);
             await BackfillFileRowsAsync(cancellationToken);
             await LoadFromDatabaseAsync(initial: true, cancellationToken);
@@ -209,15 +210,25 @@ public sealed partial class ModelRegistry(
             }
             var staging = Path.Combine(Directory, $".staging-{Guid.NewGuid():N}");
             System.IO.Directory.CreateDirectory(staging);
-            foreach (var file in files)
+            try
             {
-                await File.WriteAllBytesAsync(Path.Combine(staging, Path.GetFileName(file.FileName)), file.Content, cancellationToken);
+                foreach (var file in files)
+                {
+                    await File.WriteAllBytesAsync(Path.Combine(staging, Path.GetFileName(file.FileName)), file.Content, cancellationToken);
+                }
+                if (System.IO.Directory.Exists(folder))
+                {
+                    System.IO.Directory.Delete(folder, recursive: true); // a partial folder from an interrupted copy
+                }
+                System.IO.Directory.Move(staging, folder);
             }
-            if (System.IO.Directory.Exists(folder))
+            catch
             {
-                System.IO.Directory.Delete(folder, recursive: true); // a partial folder from an interrupted copy
+                // A disk that filled part way left a staging folder per try, and the sync tries every 10 s (review of the
+                // registry, 2026-12-06).
+                TryDeleteFolder(staging);
+                throw;
             }
-            System.IO.Directory.Move(staging, folder);
             LogWrittenFromDatabase(logger, model.ModelVersion, folder);
         }
         var loaded = LoadChecked(folder);
@@ -230,6 +241,29 @@ public sealed partial class ModelRegistry(
             throw new ModelLoadException($"{folder}/model.onnx is not the file that was registered (sha256 differs).");
         }
         return loaded;
+    }
+
+    /// <summary>How old a staging folder must be before the start removes it: older than any upload or copy takes.</summary>
+    private static readonly TimeSpan StaleStaging = TimeSpan.FromHours(1);
+
+    /// <summary>
+    /// Staging folders a killed process left behind (an upload or a copy from the database cut off part way): nothing
+    /// else removed them. Only old ones: a node sharing the folder may be writing one now.
+    /// </summary>
+    private void SweepStaleStaging()
+    {
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            return;
+        }
+        var before = clock.GetUtcNow().UtcDateTime - StaleStaging;
+        foreach (var staging in System.IO.Directory.EnumerateDirectories(Directory, ".staging-*"))
+        {
+            if (System.IO.Directory.GetLastWriteTimeUtc(staging) < before)
+            {
+                TryDeleteFolder(staging);
+            }
+        }
     }
 
     /// <summary>Models registered before their files were kept in the database get them from this node's folder, if it has it.</summary>
@@ -550,7 +584,16 @@ public sealed partial class ModelRegistry(
         }
         catch (ModelLoadException e)
         {
-            throw new ModelRejectedException($"{model.ModelVersion} cannot be loaded: {e.Message}");
+            // Without this server's folders: a sha256 refusal said "/srv/app/models/grader-vit-v1-7f3a.../model.onnx" to
+            // the person promoting (review of the registry, 2026-12-06).
+            var folder = Path.Combine(Directory, model.Folder);
+            throw new ModelRejectedException($"{model.ModelVersion} cannot be loaded: " + e.Message
+                .Replace(folder + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).Replace(folder, "its folder", StringComparison.Ordinal));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            LogFolderUnwritable(logger, e, model.ModelVersion, Directory);
+            throw new ModelFolderUnavailableException(model.ModelVersion, e);
         }
     }
 
@@ -729,6 +772,9 @@ public sealed partial class ModelRegistry(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} is active in the database but cannot be loaded on this node; still suggesting with the previous model: {Reason}")]
     private static partial void LogFollowFailed(ILogger logger, string modelVersion, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} could not be written to the models folder {Folder}; nothing was changed")]
+    private static partial void LogFolderUnwritable(ILogger logger, Exception exception, string modelVersion, string folder);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A model folder whose registration did not commit could not be removed: {Folder}")]
     private static partial void LogFolderLeft(ILogger logger, Exception exception, string folder);

@@ -25,6 +25,17 @@ public sealed class ModelRejectedException(string message) : DomainProblemExcept
     }
 }
 
+/// <summary>
+/// This node cannot write a model's files into its models folder (full, read-only, not the app's): nothing was changed.
+/// It answered 500 (review of the registry, 2026-12-06); it is the server's to fix, so 503, and the log has the folder.
+/// </summary>
+public sealed class ModelFolderUnavailableException(string modelVersion, Exception cause)
+    : DomainProblemException($"{modelVersion} could not be written to this server's models folder, so nothing was changed. Tell whoever runs the app; the log names the folder.", cause)
+{
+    public override int Status => StatusCodes.Status503ServiceUnavailable;
+    public override string Title => "The models folder cannot be written";
+}
+
 /// <summary>A state change that would break a rule (one active model; the active one cannot just be retired).</summary>
 public sealed class ModelStateConflictException(string message) : DomainProblemException(message)
 {
