@@ -99,6 +99,27 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.True(System.IO.Directory.Exists(young));
     }
 
+    /// <summary>
+    /// A model whose folder this node lacks (registered on another node; a fresh disk) has its manifest read from the
+    /// database's copy: a miss was remembered for good, and that node prefilled below the manifest's cut-off and
+    /// suggested without its item rule while the others did not (review of the registry, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task AManifestWhoseFolderIsNotOnThisNode_IsReadFromTheDatabase()
+    {
+        var data = _app.ApiClient("dev-data");
+        Assert.Equal(HttpStatusCode.Created, (await data.PostAsync("/api/v1/models", Upload("4.2.0-elsewhere", m => m["familiarity"]!["prefill_min_confidence"] = 0.61, state: "retired"))).StatusCode);
+        await using (var db = await _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            var folder = await db.RegisteredModels.Where(m => m.ModelVersion == "grader-vit-v1@4.2.0-elsewhere").Select(m => m.Folder).SingleAsync();
+            System.IO.Directory.Delete(Path.Combine(_app.Services.GetRequiredService<ModelRegistry>().Directory, folder), recursive: true);
+        }
+
+        var cutOff = await _app.Services.GetRequiredService<ModelRegistry>().PrefillMinConfidenceForAsync("grader-vit-v1@4.2.0-elsewhere", CancellationToken.None);
+
+        Assert.Equal(0.61, cutOff);
+    }
+
     private static string ShippedVersion =>
         $"{JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["name"]}@{JsonNode.Parse(File.ReadAllText(Path.Combine(Shipped, "model.json")))!["version"]}";
 

@@ -56,7 +56,13 @@ public sealed partial class ModelRegistry(
     public async Task<double?> PrefillMinConfidenceForAsync(string modelVersion, CancellationToken cancellationToken) =>
         (await ManifestForAsync(modelVersion, cancellationToken))?.Familiarity?.PrefillMinConfidence;
 
-    /// <summary>A model version's manifest: the active model's from memory, another registered one's read once from its folder.</summary>
+    /// <summary>
+    /// A model version's manifest: the active model's from memory, another registered one's read once, from its folder
+    /// or, where this node has no folder for it (a model registered or promoted on another node, a node on a fresh
+    /// disk), from the copy of its files in the database. Only a manifest found is remembered: a miss was remembered for
+    /// good, and that node then suggested without the item rule and prefilled below the manifest's cut-off while the
+    /// others did not (review of the registry, 2026-12-06).
+    /// </summary>
     private async Task<ModelManifest?> ManifestForAsync(string modelVersion, CancellationToken cancellationToken)
     {
         if (_active is { } active && active.Version == modelVersion)
@@ -68,21 +74,40 @@ public sealed partial class ModelRegistry(
             return known;
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var folder = await db.RegisteredModels.AsNoTracking().Where(m => m.ModelVersion == modelVersion)
-            .Select(m => m.Folder).FirstOrDefaultAsync(cancellationToken);
-        ModelManifest? manifest = null;
-        if (folder is not null)
+        var model = await db.RegisteredModels.AsNoTracking().Where(m => m.ModelVersion == modelVersion)
+            .Select(m => new { m.Id, m.Folder }).FirstOrDefaultAsync(cancellationToken);
+        if (model is null)
         {
-            try
-            {
-                manifest = ModelPackage.ReadManifest(Path.Combine(Directory, folder, "model.json"));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ModelLoadException)
-            {
-                LogManifestUnreadable(logger, modelVersion, e.Message);
-            }
+            return null;
         }
-        return _manifests.GetOrAdd(modelVersion, manifest);
+        try
+        {
+            var path = Path.Combine(Directory, model.Folder, "model.json");
+            ModelManifest manifest;
+            if (File.Exists(path))
+            {
+                manifest = ModelPackage.ReadManifest(path);
+            }
+            else
+            {
+                var files = await db.RegisteredModelFiles.AsNoTracking().Where(f => f.RegisteredModelId == model.Id)
+                    .Select(f => new { f.FileName, Content = f.FileName == "model.json" ? f.Content : null }).ToListAsync(cancellationToken);
+                if (files.SingleOrDefault(f => f.FileName == "model.json")?.Content is not { } stored)
+                {
+                    // Its files are known and have no manifest (a Hugging Face export): that is the answer, once. Files
+                    // known nowhere may yet be written here: asked again next time.
+                    LogManifestUnreadable(logger, modelVersion, files.Count > 0 ? "it has no model.json" : "neither this node's folder nor the database has its files");
+                    return files.Count > 0 ? _manifests.GetOrAdd(modelVersion, (ModelManifest?)null) : null;
+                }
+                manifest = ModelPackage.ParseManifest(System.Text.Encoding.UTF8.GetString(stored), "model.json");
+            }
+            return _manifests.GetOrAdd(modelVersion, manifest);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ModelLoadException)
+        {
+            LogManifestUnreadable(logger, modelVersion, e.Message);
+            return null;
+        }
     }
 
     /// <summary>The active and shadow models for one request; dispose the lease when the request is done with them.</summary>
