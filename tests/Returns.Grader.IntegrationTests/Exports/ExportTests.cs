@@ -496,6 +496,41 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
     /// Six items of one category with photos and boxes; two of them reviewed (the supervisor's grade differs) and one
     /// with a box the grader deleted (not exported). Returns what the export must contain.
     /// </summary>
+    /// <summary>
+    /// "Photos seen by model B": an item graded on a photo model A suggested on, with a later photo that B suggested on,
+    /// was exported for B with A's photo only (the later photo is not under the label). It is not B's (review of exports,
+    /// 2026-12-06); the count a data scientist previews says the same.
+    /// </summary>
+    [Fact]
+    public async Task AModelVersionFilter_TakesOnlyItemsWhoseExportedPhotosThatModelSaw()
+    {
+        var category = "ExpModel" + Guid.NewGuid().ToString("N")[..6];
+        var grader = app.ApiClient("dev-grader");
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("EXM"), 30m, category)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("a.jpg", TestPhotos.PhotoLikeJpeg(800, 600, seed: 71), "image/jpeg")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+        var later = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("b.jpg", TestPhotos.PhotoLikeJpeg(800, 600, seed: 72), "image/jpeg")));
+        Assert.Equal(HttpStatusCode.Created, later.StatusCode);
+        var laterPhoto = Guid.Parse((await later.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("photoId").GetString()!);
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            // the later photo's suggestion by another model, as after a promotion (the shipped model suggested on both)
+            var prediction = await db.Predictions.Where(p => p.PhotoId == laterPhoto).SingleAsync();
+            prediction.ModelVersion = "other-model@1.0.0";
+            await db.SaveChangesAsync();
+        }
+        var shipped = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        var shippedVersion = await shipped.Predictions.Where(p => p.Photo!.ReturnItem!.Category == category && p.PhotoId != laterPhoto).Select(p => p.ModelVersion).SingleAsync();
+        await shipped.DisposeAsync();
+        var exports = app.Services.GetRequiredService<ExportJobs>();
+
+        var forOther = await exports.CountAsync(new ExportFilter(null, null, [category], false, "other-model@1.0.0", null), CancellationToken.None);
+        var forShipped = await exports.CountAsync(new ExportFilter(null, null, [category], false, shippedVersion, null), CancellationToken.None);
+
+        Assert.Equal(0, forOther);
+        Assert.Equal(1, forShipped);
+    }
+
     private async Task<List<Seeded>> SeedAsync(string category)
     {
         var grader = app.ApiClient("dev-grader");

@@ -137,7 +137,11 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
         }
         if (filter.ModelVersion is { } model)
         {
-            query = query.Where(r => db.Predictions.Any(p => !p.IsShadow && p.ModelVersion == model && p.Photo!.ReturnItemId == r.Id));
+            // Items whose exported photos (kept by the label's decision) that model suggested on, by the snapshot: a photo
+            // taken under model A with a later one under B was exported for "B" with A's photo only, and a prediction made
+            // after the snapshot could change a re-run (review of exports, 2026-12-06).
+            query = query.Where(r => db.Predictions.Any(p => !p.IsShadow && p.ModelVersion == model && p.CreatedAt <= snapshot
+                && p.Photo!.ReturnItemId == r.Id && p.Photo.UploadedAt <= r.DecidedAt));
         }
         return query.OrderBy(r => r.Id);
     }
@@ -188,7 +192,7 @@ public sealed class DatasetPackageWriter(IDbContextFactory<GraderDb> dbFactory, 
             .ToListAsync(cancellationToken);
         var photoIds = photoRows.Select(p => p.Id).ToList();
         var models = (await db.Predictions.AsNoTracking()
-                .Where(p => photoIds.Contains(p.PhotoId) && !p.IsShadow)
+                .Where(p => photoIds.Contains(p.PhotoId) && !p.IsShadow && p.CreatedAt <= snapshot)
                 .Select(p => new { p.PhotoId, p.ModelVersion, p.CreatedAt })
                 .ToListAsync(cancellationToken))
             .GroupBy(p => p.PhotoId)
