@@ -231,7 +231,7 @@ public sealed partial class PhotoIntake(
                 DataJson = PhotosAddedData(photos),
             };
             db.AuditEvents.Add(audit);
-            var keptMeanwhile = await SaveWithNewItemVersionAsync(db, itemId, seenVersion, keptAt, audit, cancellationToken);
+            var keptMeanwhile = await SaveWithNewItemVersionAsync(db, itemId, seenVersion, keptAt, audit, clock, cancellationToken);
             if (keptMeanwhile.Count > 0)
             {
                 // Another node kept the same photo for this item while this one was storing it (a resend that reached
@@ -281,8 +281,12 @@ public sealed partial class PhotoIntake(
     /// Before it tries again it looks for photos with the same content kept meanwhile (another node's copy of this
     /// upload), leaves those out of its own commit, and returns their ids; with nothing left to add it commits nothing.
     /// </remarks>
-    private static async Task<HashSet<Guid>> SaveWithNewItemVersionAsync(
-        GraderDb db, Guid itemId, Guid? seenVersion, DateTime keptAt, AuditEvent audit, CancellationToken cancellationToken)
+    /// <remarks>
+    /// A retry stamps the photos kept again: a grade committed meanwhile was given without them, and with the first
+    /// stamp (taken before that grade) exports and model comparisons counted them under its label (review, 2026-12-06).
+    /// </remarks>
+    internal static async Task<HashSet<Guid>> SaveWithNewItemVersionAsync(
+        GraderDb db, Guid itemId, Guid? seenVersion, DateTime keptAt, AuditEvent audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var item = await db.ReturnItems.SingleAsync(i => i.Id == itemId, cancellationToken);
         if (seenVersion is { } seen)
@@ -307,8 +311,13 @@ public sealed partial class PhotoIntake(
                 {
                     throw new ItemClosedToPhotosException(current.GetValue<string>(nameof(ReturnItem.ReturnId)));
                 }
+                keptAt = clock.GetUtcNow().UtcDateTime;
                 item.UpdatedAt = keptAt;
                 var adding = db.ChangeTracker.Entries<Photo>().Where(e => e.State == EntityState.Added).Select(e => e.Entity).ToList();
+                foreach (var photo in adding)
+                {
+                    photo.UploadedAt = keptAt;
+                }
                 var keptElsewhere = await KeptCopiesAsync(db, itemId, [.. adding.Select(p => p.Sha256)], cancellationToken);
                 foreach (var photo in adding.Where(p => keptElsewhere.ContainsKey(p.Sha256)))
                 {
