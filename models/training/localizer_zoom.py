@@ -126,6 +126,9 @@ def main():
     ap.add_argument("--share-loss", type=float, default=0.0,
                     help="add this weight x |log(predicted share) - log(true share)| to the corners' L1: the rule reads "
                          "the share, and a corner error that is small for a large item doubles a far-away one's")
+    ap.add_argument("--clip-grad", type=float, default=0.0,
+                    help="clip the gradient's norm to this (0: no clipping); a fresh head can take a step that sends every "
+                         "box to the whole photo, where the sigmoid saturates and stays (candidate K)")
     ap.add_argument("--flag-at-most", type=float, default=0.002,
                     help="the too-small rule: the item share under which at most this share of the validation photos "
                          "(as they are) would be flagged")
@@ -214,6 +217,8 @@ def main():
                                           - torch.log(item_share(b).clamp(min=1e-4))).abs().mean()
         opt.zero_grad()
         loss.backward()
+        if a.clip_grad > 0:
+            torch.nn.utils.clip_grad_norm_(params, a.clip_grad)
         opt.step()
         step += 1
         if step % 200 == 0:
@@ -256,7 +261,7 @@ def main():
         "from": a.ckpt, "steps": step, "minutes": round((time.time() - t0) / 60, 1), "zoom_share": a.zoom_share,
         "max_zoom": a.max_zoom, "close_up_share": a.close_up_share, "max_close_up": a.max_close_up,
         "scenes": len(bgs), "scene_scales": a.scene_scales, "textures": a.textures, "view": side,
-        "share_loss": a.share_loss,
+        "share_loss": a.share_loss, "clip_grad": a.clip_grad,
         "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
         "validation_before": before, "validation_after": after})
     torch.save(ck, os.path.join(a.out, "final.pt"))
