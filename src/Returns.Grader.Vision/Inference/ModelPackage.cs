@@ -65,6 +65,12 @@ public static class ModelPackage
         {
             var manifest = JsonSerializer.Deserialize<ModelManifest>(json, ModelManifest.JsonOptions)
                 ?? throw new ModelLoadException($"{source} is empty.");
+            // RespectNullableAnnotations checks the properties, not a list's items: "outputs": [null] went on to a
+            // NullReferenceException in Validate (diff review, 2026-12-06).
+            if (NullItem(manifest) is { } where)
+            {
+                throw new ModelLoadException($"{source} has null where a value is needed, at {where}.");
+            }
             if (manifest.Schema != ModelManifest.SchemaName || !manifest.SchemaVersion.StartsWith("1.", StringComparison.Ordinal))
             {
                 throw new ModelLoadException($"{source} is not a manifest this app understands (schema '{manifest.Schema}' {manifest.SchemaVersion}; expected {ModelManifest.SchemaName} 1.x).");
@@ -86,6 +92,20 @@ public static class ModelPackage
             var where = e.LineNumber is { } line ? $" (line {line + 1}, byte {e.BytePositionInLine + 1}{(string.IsNullOrEmpty(e.Path) || e.Path == "$" ? "" : $", at {e.Path}")})" : "";
             throw new ModelLoadException($"{source} is not a manifest in valid JSON{where}.", e);
         }
+    }
+
+    /// <summary>The JSON path of the first null item of the manifest's lists, if any.</summary>
+    private static string? NullItem(ModelManifest manifest)
+    {
+        foreach (var (name, items) in new (string, IEnumerable<object?>)[] { ("outputs", manifest.Outputs), ("grades", manifest.Grades), ("damage_types", manifest.DamageTypes) })
+        {
+            var index = items.Select((item, i) => item is null ? i : -1).FirstOrDefault(i => i >= 0, -1);
+            if (index >= 0)
+            {
+                return $"$.{name}[{index}]";
+            }
+        }
+        return null;
     }
 
     /// <summary>The names in System.Text.Json's "missing required properties including: 'name', 'input'." message.</summary>

@@ -55,21 +55,27 @@ public static class StartupFailures
     public static OptionsValidationException RefusedSetting(string section, string message) =>
         new(section, typeof(IConfigurationSection), [message]);
 
-    /// <summary>What an operator reads: the refusal's own lines, or the reason followed by the exception in full.</summary>
+    /// <summary>What an operator reads: the refusals' own lines, or the reason followed by the exception in full.</summary>
     public static string Describe(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var cause = Unwrapped(exception);
+        var causes = Causes(exception).ToList();
+        var refusals = causes.Select(Refusal).ToList();
         var text = new System.Text.StringBuilder();
-        if (Refusal(cause) is { } refusal)
+        if (refusals.All(r => r is not null))
         {
+            // Every one of them (options validated at start fail together, one AggregateException for all sections)
             text.AppendLine("Returns.Grader did not start: a setting is wrong or missing.");
-            foreach (var failure in refusal.Failures.DefaultIfEmpty(refusal.Message))
+            foreach (var refusal in refusals)
             {
-                text.Append("  ").AppendLine(failure);
+                foreach (var failure in refusal!.Failures.DefaultIfEmpty(refusal.Message))
+                {
+                    text.Append("  ").AppendLine(failure);
+                }
             }
             return text.ToString();
         }
+        var cause = causes.First(c => Refusal(c) is null);
         text.Append("Returns.Grader did not start: ").AppendLine(cause.Message);
         var said = cause.Message;
         for (var inner = cause.InnerException; inner is not null; inner = inner.InnerException)
@@ -85,12 +91,12 @@ public static class StartupFailures
         return text.ToString();
     }
 
-    /// <summary>The exception inside the wrappers that say nothing of their own (a constructor run by reflection, one task).</summary>
-    private static Exception Unwrapped(Exception exception) => exception switch
+    /// <summary>The exceptions inside the wrappers that say nothing of their own (a constructor run by reflection, tasks).</summary>
+    private static IEnumerable<Exception> Causes(Exception exception) => exception switch
     {
-        TargetInvocationException { InnerException: { } inner } => Unwrapped(inner),
-        AggregateException aggregate when aggregate.InnerExceptions.Count == 1 => Unwrapped(aggregate.InnerExceptions[0]),
-        _ => exception,
+        TargetInvocationException { InnerException: { } inner } => Causes(inner),
+        AggregateException aggregate => aggregate.InnerExceptions.SelectMany(Causes),
+        _ => [exception],
     };
 
     /// <summary>The refused setting, itself or as the cause of a service that could not be made with it.</summary>

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
 
@@ -24,6 +26,11 @@ public sealed class ExportFilterStorageTests(GraderAppsByProvider apps) : IClass
         var id = (await started.ReadJsonAsync()).GetProperty("id").GetString();
         var export = await (await data.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync();
         Assert.Equal(categories, export.GetProperty("filter").GetProperty("categories").EnumerateArray().Select(c => c.GetString()));
+        // As stored: letters as they are (SQLite would have kept the escaped form too, so the column is read, not only the answer)
+        await using var db = await apps[provider].Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        var stored = await db.ExportJobs.Where(j => j.Id == Guid.Parse(id!)).Select(j => j.FilterJson).SingleAsync();
+        Assert.Contains(categories[0], stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u", stored, StringComparison.Ordinal);
     }
 
     /// <summary>What the column cannot hold is refused up front, naming the field: quotes count twice as stored.</summary>

@@ -493,10 +493,6 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
     }
 
     /// <summary>
-    /// Six items of one category with photos and boxes; two of them reviewed (the supervisor's grade differs) and one
-    /// with a box the grader deleted (not exported). Returns what the export must contain.
-    /// </summary>
-    /// <summary>
     /// "Photos seen by model B": an item graded on a photo model A suggested on, with a later photo that B suggested on,
     /// was exported for B with A's photo only (the later photo is not under the label). It is not B's (review of exports,
     /// 2026-12-06); the count a data scientist previews says the same.
@@ -531,6 +527,10 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(1, forShipped);
     }
 
+    /// <summary>
+    /// Six items of one category with photos and boxes; two of them reviewed (the supervisor's grade differs) and one
+    /// with a box the grader deleted (not exported). Returns what the export must contain.
+    /// </summary>
     private async Task<List<Seeded>> SeedAsync(string category)
     {
         var grader = app.ApiClient("dev-grader");

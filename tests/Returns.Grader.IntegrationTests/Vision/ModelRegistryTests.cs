@@ -75,7 +75,7 @@ public sealed class ModelRegistryTests : IDisposable
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, promoted.StatusCode);
         var detail = (await promoted.ReadJsonAsync()).GetProperty("detail").GetString()!;
-        Assert.StartsWith("grader-vit-v1@4.0.0-folder could not be written to this server's models folder, so nothing was changed", detail, StringComparison.Ordinal);
+        Assert.StartsWith("grader-vit-v1@4.0.0-folder could not be written to or read from this server's models folder, so nothing was changed", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("/", detail, StringComparison.Ordinal);
         var states = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()
             .ToDictionary(m => m.GetProperty("modelVersion").GetString()!, m => m.GetProperty("state").GetString());

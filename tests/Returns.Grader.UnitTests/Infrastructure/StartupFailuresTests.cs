@@ -31,6 +31,19 @@ public sealed class StartupFailuresTests
         Assert.DoesNotContain("Details", text, StringComparison.Ordinal);
     }
 
+    /// <summary>Options validated at start fail together, one AggregateException: every section's lines are said, not the first's.</summary>
+    [Fact]
+    public void SeveralRefusedSections_AreEachSaid()
+    {
+        var both = new AggregateException(
+            new OptionsValidationException("Grader", typeof(GraderOptions), ["Grader:TimeZone 'Mars' is not a time zone"]),
+            StartupFailures.RefusedSetting("AzureAd", "No Entra ID settings"));
+
+        Assert.Equal(
+            "Returns.Grader did not start: a setting is wrong or missing.\n  Grader:TimeZone 'Mars' is not a time zone\n  No Entra ID settings\n",
+            StartupFailures.Describe(both).ReplaceLineEndings("\n"));
+    }
+
     /// <summary>Anything else may be a defect: the reason and its causes first, then the exception in full for whoever fixes it.</summary>
     [Fact]
     public void AnyOtherFailure_IsSaidFirst_ThenGivenInFull()

@@ -120,9 +120,27 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
         second.Find("[data-testid=confirm-yes]").Click();
 
         second.WaitForAssertion(() => Assert.Contains($"{twin.ModelVersion} is not the active model any more", second.Markup, StringComparison.Ordinal));
+        // and it reads the list again, so that what it offers next is what is (it kept offering the stale rollback)
+        second.WaitForAssertion(() => Assert.Equal("retired", second.Find($"tr[data-model-version='{twin.ModelVersion}']").GetAttribute("data-state")));
         var models = await Registry.ListAsync(CancellationToken.None);
         Assert.Equal(ModelState.Retired, models.Single(m => m.Id == twin.Id).State);
         Assert.Single(models, m => m.State == ModelState.Active);
+    }
+
+    /// <summary>
+    /// A promotion confirmed when no model was active (manual mode) names that: it was not checked at all, so a second
+    /// tab's confirmation after the first's promotion replaced it without a word (diff review, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task AChangeConfirmedWhenNoModelWasActive_IsRefused_OnceOneIs()
+    {
+        var twin = await RegisterSameFileAsync("9.0.4-twin");
+
+        var refusal = await Assert.ThrowsAsync<ModelStateConflictException>(() =>
+            Registry.ChangeStateAsync(twin.Id, ModelState.Active, DataScientist, CancellationToken.None, expectedActive: ModelRegistry.NoActiveModel));
+
+        Assert.StartsWith("No model was active when you were asked (", refusal.Message, StringComparison.Ordinal);
+        Assert.NotEqual(ModelState.Active, (await Registry.ListAsync(CancellationToken.None)).Single(m => m.Id == twin.Id).State);
     }
 
     [Fact]

@@ -44,6 +44,15 @@ public sealed class ModelManifestTests
         Assert.Equal($"model.json has null where a value is needed, at $.{field}.", Refusal(json => json[field] = null));
     }
 
+    /// <summary>A null item in a list: the annotations do not reach a list's items, and Validate met a null output.</summary>
+    [Theory]
+    [InlineData("outputs", 1)]
+    [InlineData("grades", 2)]
+    public void ANullItemInAList_IsRefused_NamingIt(string field, int index)
+    {
+        Assert.Equal($"model.json has null where a value is needed, at $.{field}[{index}].", Refusal(json => json[field]![index] = null));
+    }
+
     [Fact]
     public void FamiliaritySection_IsRead_AndAScoreAtTheThresholdIsFamiliar()
     {

@@ -11,7 +11,8 @@ namespace Returns.Grader.Web.Features.Exports;
 /// <param name="Categories">Only items of these categories.</param>
 /// <param name="Labels"><c>all</c> (default): every graded item with its current label, final or not; <c>final</c>: only
 /// items a supervisor decided.</param>
-/// <param name="ModelVersion">Only items with a photo this model made a (non-shadow) prediction on.</param>
+/// <param name="ModelVersion">Only items with a photo under their label (kept before it was given) that this model made a
+/// (non-shadow) prediction on by the time the export started.</param>
 /// <param name="RubricVersion">Only labels decided under this rubric version.</param>
 /// <param name="Formats">Which label formats the package carries (<see cref="PackageFormats.All"/>, the default: all of
 /// them). The training kit reads <c>coco</c> and <c>huggingface</c>.</param>
@@ -68,7 +69,7 @@ public sealed record ExportFilter(
         // "In all" as stored (ExportJobs.Json), which is what the column holds; a quote or a backslash counts twice there.
         if (categories.Count > 50 || categories.Any(c => c.Length > 100) || categories.Sum(c => ExportJobs.StoredLength(c) + 3) > 3000)
         {
-            errors["categories"] = ["At most 50 categories of at most 100 characters each (3,000 characters in all; a quote or a backslash counts twice)."];
+            errors["categories"] = ["At most 50 categories of at most 100 characters each (3,000 characters in all as stored: a quote or a backslash counts twice, a control character or an emoji more)."];
         }
         static string? Text(string? s) => string.IsNullOrWhiteSpace(s) ? null : s.Trim();
         if (Text(request.ModelVersion) is { Length: > 100 })

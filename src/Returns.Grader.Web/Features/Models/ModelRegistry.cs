@@ -28,6 +28,7 @@ public sealed partial class ModelRegistry(
     private LoadedModel? _active;
     private LoadedModel? _shadow;
     private readonly ConcurrentDictionary<string, ModelManifest?> _manifests = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTime> _manifestMisses = new(StringComparer.Ordinal);
 
     /// <summary>Where registered models' folders are.</summary>
     public string Directory { get; } = Path.Combine(grader.Value.ResolveDataDirectory(environment.ContentRootPath), "models");
@@ -59,9 +60,9 @@ public sealed partial class ModelRegistry(
     /// <summary>
     /// A model version's manifest: the active model's from memory, another registered one's read once, from its folder
     /// or, where this node has no folder for it (a model registered or promoted on another node, a node on a fresh
-    /// disk), from the copy of its files in the database. Only a manifest found is remembered: a miss was remembered for
-    /// good, and that node then suggested without the item rule and prefilled below the manifest's cut-off while the
-    /// others did not (review of the registry, 2026-12-06).
+    /// disk), from the copy of its files in the database. A manifest found is remembered; a miss for a few minutes only:
+    /// it was remembered for good, and that node then suggested without the item rule and prefilled below the
+    /// manifest's cut-off while the others did not (review of the registry, 2026-12-06).
     /// </summary>
     private async Task<ModelManifest?> ManifestForAsync(string modelVersion, CancellationToken cancellationToken)
     {
@@ -72,6 +73,13 @@ public sealed partial class ModelRegistry(
         if (_manifests.TryGetValue(modelVersion, out var known))
         {
             return known;
+        }
+        // A miss that may yet resolve is asked again after a while, not on every item read and grade (two queries and a
+        // warning each: diff review, 2026-12-06).
+        var now = clock.GetUtcNow().UtcDateTime;
+        if (_manifestMisses.TryGetValue(modelVersion, out var missedAt) && now - missedAt < ManifestMissRetry)
+        {
+            return null;
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var model = await db.RegisteredModels.AsNoTracking().Where(m => m.ModelVersion == modelVersion)
@@ -97,7 +105,12 @@ public sealed partial class ModelRegistry(
                     // Its files are known and have no manifest (a Hugging Face export): that is the answer, once. Files
                     // known nowhere may yet be written here: asked again next time.
                     LogManifestUnreadable(logger, modelVersion, files.Count > 0 ? "it has no model.json" : "neither this node's folder nor the database has its files");
-                    return files.Count > 0 ? _manifests.GetOrAdd(modelVersion, (ModelManifest?)null) : null;
+                    if (files.Count > 0)
+                    {
+                        return _manifests.GetOrAdd(modelVersion, (ModelManifest?)null);
+                    }
+                    _manifestMisses[modelVersion] = now;
+                    return null;
                 }
                 manifest = ModelPackage.ParseManifest(System.Text.Encoding.UTF8.GetString(stored), "model.json");
             }
@@ -106,9 +119,13 @@ public sealed partial class ModelRegistry(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ModelLoadException)
         {
             LogManifestUnreadable(logger, modelVersion, e.Message);
+            _manifestMisses[modelVersion] = now;
             return null;
         }
     }
+
+    /// <summary>How long a manifest that could not be found or read is taken as missing before it is looked for again.</summary>
+    private static readonly TimeSpan ManifestMissRetry = TimeSpan.FromMinutes(5);
 
     /// <summary>The active and shadow models for one request; dispose the lease when the request is done with them.</summary>
     public ModelLease Acquire()
@@ -699,7 +716,12 @@ public sealed partial class ModelRegistry(
         return await db.RegisteredModels.AnyAsync(m => m.ModelVersion == modelVersion);
     }
 
-    /// <summary>Refuses a change confirmed against an active model that is no longer the active one (null: no check).</summary>
+    /// <summary>What a confirmation names when no model was active (manual mode): <see cref="RefuseIfActiveIsNotAsync"/>
+    /// then refuses if one is active by now.</summary>
+    public const string NoActiveModel = "";
+
+    /// <summary>Refuses a change confirmed against an active model that is no longer the active one (null: no check;
+    /// <see cref="NoActiveModel"/>: none was active).</summary>
     private static async Task RefuseIfActiveIsNotAsync(GraderDb db, string? expectedActive, CancellationToken cancellationToken)
     {
         if (expectedActive is null)
@@ -707,11 +729,12 @@ public sealed partial class ModelRegistry(
             return;
         }
         var active = await db.RegisteredModels.AsNoTracking().Where(m => m.State == ModelState.Active)
-            .Select(m => m.ModelVersion).FirstOrDefaultAsync(cancellationToken);
+            .Select(m => m.ModelVersion).FirstOrDefaultAsync(cancellationToken) ?? NoActiveModel;
         if (!string.Equals(active, expectedActive, StringComparison.Ordinal))
         {
+            var was = expectedActive == NoActiveModel ? "No model was active when you were asked" : $"{expectedActive} is not the active model any more";
             throw new ModelStateConflictException(
-                $"{expectedActive} is not the active model any more ({active ?? "no model"} is): someone changed the models meanwhile, and nothing was changed. Look at them again first.");
+                $"{was} ({(active == NoActiveModel ? "none" : active)} is now): someone changed the models meanwhile, and nothing was changed. Look at them again first.");
         }
     }
 
@@ -798,7 +821,7 @@ public sealed partial class ModelRegistry(
     [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} is active in the database but cannot be loaded on this node; still suggesting with the previous model: {Reason}")]
     private static partial void LogFollowFailed(ILogger logger, string modelVersion, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} could not be written to the models folder {Folder}; nothing was changed")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} could not be written to or read from the models folder {Folder}; nothing was changed")]
     private static partial void LogFolderUnwritable(ILogger logger, Exception exception, string modelVersion, string folder);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A model folder whose registration did not commit could not be removed: {Folder}")]

@@ -26,14 +26,14 @@ public sealed class ModelRejectedException(string message) : DomainProblemExcept
 }
 
 /// <summary>
-/// This node cannot write a model's files into its models folder (full, read-only, not the app's): nothing was changed.
+/// This node cannot write or read a model's files in its models folder (full, read-only, not the app's): nothing was changed.
 /// It answered 500 (review of the registry, 2026-12-06); it is the server's to fix, so 503, and the log has the folder.
 /// </summary>
 public sealed class ModelFolderUnavailableException(string modelVersion, Exception cause)
-    : DomainProblemException($"{modelVersion} could not be written to this server's models folder, so nothing was changed. Tell whoever runs the app; the log names the folder.", cause)
+    : DomainProblemException($"{modelVersion} could not be written to or read from this server's models folder, so nothing was changed. Tell whoever runs the app; the log names the folder.", cause)
 {
     public override int Status => StatusCodes.Status503ServiceUnavailable;
-    public override string Title => "The models folder cannot be written";
+    public override string Title => "The models folder cannot be used";
 }
 
 /// <summary>A state change that would break a rule (one active model; the active one cannot just be retired).</summary>
