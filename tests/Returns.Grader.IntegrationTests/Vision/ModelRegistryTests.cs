@@ -220,7 +220,7 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal(HttpStatusCode.OK, (await data.PostAsync($"/api/v1/models/rollback?from={candidateVersion}", null)).StatusCode);
         var again = await data.PostAsync($"/api/v1/models/rollback?from={candidateVersion}", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
-        Assert.Contains($"{candidateVersion} is not the active model any more ({ShippedVersion} is)", (await again.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains($"{candidateVersion} is not the active model any more ({ShippedVersion} is now)", (await again.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         var (_, afterRollback) = await PhotographedItemAsync("Kitchen");
         Assert.Equal(ShippedVersion, afterRollback.GetProperty("suggestion").GetProperty("modelVersion").GetString());
         await using (var db = await _app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
