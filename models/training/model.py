@@ -76,8 +76,8 @@ class ModelConfig:
     size_localizer: bool = False   # (crop_to_item) a second localizer, trained on items from further away
                                    # (localizer_zoom.py --as-size-localizer), whose box is only the item_box output:
                                    # the crop, and so every other output, stays the first localizer's
-    size_localizer_size: int = 0   # (size_localizer) the side of the photo it sees; 0: localizer_size. A busy scene
-                                   # behind a far-away item blurs into the item at 80 px (REPORT.md "Candidate K")
+    size_localizer_size: int = 0   # (size_localizer) the side of the photo it sees; 0: localizer_size. Tried at 160 px
+                                   # for far-away items on busy scenes; no better than 80 (REPORT.md "Candidate L")
     familiarity: bool = False      # a third output: how close the photo's features lie to the training photos'
                                    # (familiarity.py fits it after training; the export names it in the manifest)
 
