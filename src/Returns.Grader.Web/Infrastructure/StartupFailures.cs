@@ -59,7 +59,7 @@ public static class StartupFailures
     public static string Describe(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var causes = Causes(exception).ToList();
+        var causes = Causes(exception).DefaultIfEmpty(exception).ToList(); // an empty AggregateException says itself
         var refusals = causes.Select(Refusal).ToList();
         var text = new System.Text.StringBuilder();
         if (refusals.All(r => r is not null))
