@@ -628,9 +628,7 @@ public sealed partial class ModelRegistry(
         {
             // Without this server's folders: a sha256 refusal said "/srv/app/models/grader-vit-v1-7f3a.../model.onnx" to
             // the person promoting (review of the registry, 2026-12-06).
-            var folder = Path.Combine(Directory, model.Folder);
-            throw new ModelRejectedException($"{model.ModelVersion} cannot be loaded: " + e.Message
-                .Replace(folder + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).Replace(folder, "its folder", StringComparison.Ordinal));
+            throw ModelRejectedException.FromRegistered(e, model.ModelVersion, Path.Combine(Directory, model.Folder));
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

@@ -17,11 +17,18 @@ public sealed class ModelRejectedException(string message) : DomainProblemExcept
 
     /// <summary>Why an upload does not load, without the server's folder for it (a path on this machine means nothing
     /// to the person uploading, and is not theirs to know): its files are named as they sent them.</summary>
-    public static ModelRejectedException FromUpload(Vision.Inference.ModelLoadException e, string uploadFolder)
+    public static ModelRejectedException FromUpload(Vision.Inference.ModelLoadException e, string uploadFolder) =>
+        new(WithoutFolder(e, uploadFolder, "the upload"));
+
+    /// <summary>Why a registered model does not load, without the server's folder for it (a promotion's refusal).</summary>
+    public static ModelRejectedException FromRegistered(Vision.Inference.ModelLoadException e, string modelVersion, string folder) =>
+        new($"{modelVersion} cannot be loaded: {WithoutFolder(e, folder, "its folder")}");
+
+    /// <summary>The message with <paramref name="folder"/>'s files named alone and the folder itself as <paramref name="calledAs"/>.</summary>
+    private static string WithoutFolder(Vision.Inference.ModelLoadException e, string folder, string calledAs)
     {
         ArgumentNullException.ThrowIfNull(e);
-        return new(e.Message.Replace(uploadFolder + Path.DirectorySeparatorChar, "", StringComparison.Ordinal)
-            .Replace(uploadFolder, "the upload", StringComparison.Ordinal));
+        return e.Message.Replace(folder + Path.DirectorySeparatorChar, "", StringComparison.Ordinal).Replace(folder, calledAs, StringComparison.Ordinal);
     }
 }
 
