@@ -559,6 +559,7 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                         .HasColumnType("character varying(64)");
 
                     b.Property<string>("State")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");

@@ -559,6 +559,7 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .HasColumnType("nvarchar(64)");
 
                     b.Property<string>("State")
+                        .IsConcurrencyToken()
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("nvarchar(16)");
