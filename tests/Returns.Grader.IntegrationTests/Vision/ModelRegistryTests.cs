@@ -83,6 +83,40 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.Equal("active", states[ShippedVersion]);
     }
 
+    /// <summary>
+    /// An upload on a node whose models folder cannot be written (a file stands where it was): 503 in words without the
+    /// server's path, nothing registered, and the same files register once the folder is back. It was a 500, and the
+    /// Models page showed the IOException's text with the path (review of the registry, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task AnUploadThatCannotWriteTheModelsFolder_Is503_AndRegistersNothing()
+    {
+        var data = _app.ApiClient("dev-data");
+        var registry = _app.Services.GetRequiredService<ModelRegistry>();
+        var aside = registry.Directory + ".aside";
+        System.IO.Directory.Move(registry.Directory, aside);
+        await File.WriteAllTextAsync(registry.Directory, "not a folder");
+        HttpResponseMessage refused;
+        try
+        {
+            refused = await data.PostAsync("/api/v1/models", Upload("4.0.0-unwritable"));
+        }
+        finally
+        {
+            File.Delete(registry.Directory);
+            System.IO.Directory.Move(aside, registry.Directory);
+        }
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        var detail = (await refused.ReadJsonAsync()).GetProperty("detail").GetString()!;
+        Assert.StartsWith("The model could not be written to this server's models folder, so nothing was registered", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("/", detail, StringComparison.Ordinal);
+        var versions = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray()
+            .Select(m => m.GetProperty("modelVersion").GetString()).ToList();
+        Assert.DoesNotContain("grader-vit-v1@4.0.0-unwritable", versions);
+        Assert.Equal(HttpStatusCode.Created, (await data.PostAsync("/api/v1/models", Upload("4.0.0-unwritable"))).StatusCode);
+    }
+
     /// <summary>A staging folder a killed process left is removed at the next start; a young one (another node's upload) stays.</summary>
     [Fact]
     public void AtStart_StagingFoldersLeftBehind_AreRemoved_ButNotAYoungOne()

@@ -69,11 +69,14 @@ public static class ModelEndpoints
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithMetadata(new CommitsInSteps()) // registered, then put in shadow: a busy database between the two keeps the first
             .WithSummary("Registers a model (ONNX + manifest) after checking that it loads, matches its manifest and runs on a sample photo; it starts in shadow unless state=retired.");
 
         // State changes carry no body: the cookie callers' antiforgery check is what stops a forged one (ADR 0005).
-        var changes = models.MapGroup("").AddEndpointFilter<CookieAntiforgeryFilter>().RequireRateLimiting(RateLimitPolicies.ModelChanges);
+        var changes = models.MapGroup("").AddEndpointFilter<CookieAntiforgeryFilter>().RequireRateLimiting(RateLimitPolicies.ModelChanges)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable); // this node's models folder cannot be written or read
         changes.MapPost("/{id}/promote", (Guid id, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
             ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Active, Actor.From(http.User), cancellationToken)))
             .WithSummary("Makes the model active (the active one retires): no restart, photos in flight finish on the model they started with.");

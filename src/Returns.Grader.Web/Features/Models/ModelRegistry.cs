@@ -419,22 +419,9 @@ public sealed partial class ModelRegistry(
             throw new ModelStateConflictException("A new model starts in shadow or retired; promote it once the comparison shows it is better.");
         }
         var staging = Path.Combine(Directory, $".staging-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(staging);
         try
         {
-            await using (var file = File.Create(Path.Combine(staging, "model.onnx")))
-            {
-                await onnx.CopyToAsync(file, cancellationToken);
-            }
-            await using (var file = File.Create(Path.Combine(staging, "model.json")))
-            {
-                await manifestJson.CopyToAsync(file, cancellationToken);
-            }
-            if (card is not null)
-            {
-                await using var file = File.Create(Path.Combine(staging, "MODEL_CARD.md"));
-                await card.CopyToAsync(file, cancellationToken);
-            }
+            await WriteUploadAsync(staging, onnx, manifestJson, card, cancellationToken);
             ModelManifest manifest;
             try
             {
@@ -470,7 +457,14 @@ public sealed partial class ModelRegistry(
                 // A folder of its own, never reused: two versions that look alike as folder names can never share one.
                 var folder = FolderFor(manifest.ModelVersion);
                 var target = Path.Combine(Directory, folder);
-                System.IO.Directory.Move(staging, target);
+                try
+                {
+                    System.IO.Directory.Move(staging, target);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw UploadUnwritable(e);
+                }
                 LoadedModel? loaded = null;
                 try
                 {
@@ -517,6 +511,10 @@ public sealed partial class ModelRegistry(
                     {
                         throw new ModelStateConflictException($"{manifest.ModelVersion} is already registered; give the new model a new version.");
                     }
+                    if (e is IOException or UnauthorizedAccessException)
+                    {
+                        throw UploadUnwritable(e); // its files could not be read back for their sha256 and rows
+                    }
                     throw;
                 }
             }
@@ -527,11 +525,45 @@ public sealed partial class ModelRegistry(
         }
         finally
         {
+            // Best effort: a delete that fails here would hide why the upload failed; the start sweeps what is left.
             if (System.IO.Directory.Exists(staging))
             {
-                System.IO.Directory.Delete(staging, recursive: true);
+                TryDeleteFolder(staging);
             }
         }
+    }
+
+    /// <summary>Writes an upload's files into its staging folder. A folder that cannot be written (full, read-only, a file
+    /// where it should be) is the server's to fix: 503 in words, the folder in the log only.</summary>
+    private async Task WriteUploadAsync(string staging, Stream onnx, Stream manifestJson, Stream? card, CancellationToken cancellationToken)
+    {
+        try
+        {
+            System.IO.Directory.CreateDirectory(staging);
+            await CopyToFileAsync(onnx, Path.Combine(staging, "model.onnx"), cancellationToken);
+            await CopyToFileAsync(manifestJson, Path.Combine(staging, "model.json"), cancellationToken);
+            if (card is not null)
+            {
+                await CopyToFileAsync(card, Path.Combine(staging, "MODEL_CARD.md"), cancellationToken);
+            }
+        }
+        // A request body that breaks off is the caller's (BadHttpRequestException is an IOException), not the folder's.
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not BadHttpRequestException)
+        {
+            throw UploadUnwritable(e);
+        }
+
+        static async Task CopyToFileAsync(Stream from, string path, CancellationToken cancellationToken)
+        {
+            await using var file = File.Create(path);
+            await from.CopyToAsync(file, cancellationToken);
+        }
+    }
+
+    private ModelFolderUnavailableException UploadUnwritable(Exception e)
+    {
+        LogUploadUnwritable(logger, e, Directory);
+        return ModelFolderUnavailableException.ForUpload(e);
     }
 
     /// <summary>Best effort: a folder left behind costs disk, not correctness (no row names it), so failing here is logged only.</summary>
@@ -633,7 +665,7 @@ public sealed partial class ModelRegistry(
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             LogFolderUnwritable(logger, e, model.ModelVersion, Directory);
-            throw new ModelFolderUnavailableException(model.ModelVersion, e);
+            throw ModelFolderUnavailableException.ForChange(model.ModelVersion, e);
         }
     }
 
@@ -821,6 +853,9 @@ public sealed partial class ModelRegistry(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Model {ModelVersion} could not be written to or read from the models folder {Folder}; nothing was changed")]
     private static partial void LogFolderUnwritable(ILogger logger, Exception exception, string modelVersion, string folder);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "An uploaded model could not be written to the models folder {Folder}; nothing was registered")]
+    private static partial void LogUploadUnwritable(ILogger logger, Exception exception, string folder);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A model folder whose registration did not commit could not be removed: {Folder}")]
     private static partial void LogFolderLeft(ILogger logger, Exception exception, string folder);

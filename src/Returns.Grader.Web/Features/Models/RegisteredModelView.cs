@@ -36,9 +36,16 @@ public sealed class ModelRejectedException(string message) : DomainProblemExcept
 /// This node cannot write or read a model's files in its models folder (full, read-only, not the app's): nothing was changed.
 /// It answered 500 (review of the registry, 2026-12-06); it is the server's to fix, so 503, and the log has the folder.
 /// </summary>
-public sealed class ModelFolderUnavailableException(string modelVersion, Exception cause)
-    : DomainProblemException($"{modelVersion} could not be written to or read from this server's models folder, so nothing was changed. Tell whoever runs the app; the log names the folder.", cause)
+public sealed class ModelFolderUnavailableException(string message, Exception cause) : DomainProblemException(message, cause)
 {
+    public static ModelFolderUnavailableException ForChange(string modelVersion, Exception cause) =>
+        new($"{modelVersion} could not be written to or read from this server's models folder, so nothing was changed. Tell whoever runs the app; the log names the folder.", cause);
+
+    /// <summary>An upload that could not be written (before its manifest is read, so without a version): it was a 500
+    /// whose page showed the IOException, server path included (review of the registry, 2026-12-06).</summary>
+    public static ModelFolderUnavailableException ForUpload(Exception cause) =>
+        new("The model could not be written to this server's models folder, so nothing was registered. Tell whoever runs the app; the log names the folder. The same files can be sent again once it is fixed.", cause);
+
     public override int Status => StatusCodes.Status503ServiceUnavailable;
     public override string Title => "The models folder cannot be used";
 }
