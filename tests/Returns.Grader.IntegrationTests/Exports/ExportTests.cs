@@ -569,7 +569,7 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
                 grade = i == 2 ? "Acceptable" : "Unsellable";
                 Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new
                 {
-                    grade, disposition = "liquidate", reasonCode = grade == grades[i] ? "approved" : "wrong_grade", damage,
+                    grade, disposition = "liquidate", reasonCode = grade == grades[i] ? "wrong_disposition" : "wrong_grade", damage, // the grader said resell_used
                 })).StatusCode);
             }
             seeded.Add(new Seeded(id, plate, category, grade, final, boxes, photoCount));

@@ -20,7 +20,19 @@ public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<Gra
         var task = (await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
         Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
-            new { grade = finalGrade, disposition = "liquidate", damage = (finalDamage ?? []).Select(t => new { type = t }), reasonCode = graderGrade == finalGrade ? "approved" : "wrong_grade" })).StatusCode);
+            new { grade = finalGrade, disposition = "liquidate", damage = (finalDamage ?? []).Select(t => new { type = t }), reasonCode = ReasonFor(graderGrade, finalGrade, graderDamage ?? [], finalDamage ?? []) })).StatusCode);
+    }
+
+    /// <summary>The reason code that says what the supervisor did ("approved" keeps the grade and the damage).</summary>
+    private static string ReasonFor(string graderGrade, string finalGrade, string[] graderDamage, string[] finalDamage)
+    {
+        if (graderGrade != finalGrade)
+        {
+            return "wrong_grade";
+        }
+        var before = graderDamage.Order().ToList();
+        var after = finalDamage.Order().ToList();
+        return before.SequenceEqual(after) ? "approved" : after.Except(before).Any() ? "missed_damage" : "false_damage";
     }
 
     [Fact]

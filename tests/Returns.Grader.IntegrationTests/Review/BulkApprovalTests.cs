@@ -72,6 +72,31 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
         Assert.Equal("Already decided.", again.GetProperty("skipped").GetProperty(agreeing.TaskId).GetString());
     }
 
+    /// <summary>
+    /// A grade the station prefilled from the model and the grader left as it was, approved in bulk (nobody looked at the
+    /// photo), stays "prefilled" in the final label; one the grader chose stays chosen. The bulk approval stored every
+    /// final label as chosen, so exports and model comparisons took the model's own answers for a person's (review of the
+    /// review desk, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task ABulkApprovalOfAPrefilledGrade_KeepsItPrefilled()
+    {
+        var prefilled = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock", gradePrefilled = true, dispositionPrefilled = true });
+        var chosen = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
+        var supervisor = app.ApiClient("dev-supervisor");
+
+        var result = await (await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing",
+            new { taskIds = new[] { prefilled.TaskId, chosen.TaskId } })).ReadJsonAsync();
+
+        Assert.Equal(2, result.GetProperty("approved").GetArrayLength());
+        async Task<JsonElement> FinalOf(string itemId) =>
+            (await (await supervisor.GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync()).GetProperty("decisions").EnumerateArray().Last();
+        var fromPrefilled = await FinalOf(prefilled.ItemId);
+        Assert.Equal(("Review", true, true), (fromPrefilled.GetProperty("kind").GetString(), fromPrefilled.GetProperty("gradePrefilled").GetBoolean(), fromPrefilled.GetProperty("dispositionPrefilled").GetBoolean()));
+        var fromChosen = await FinalOf(chosen.ItemId);
+        Assert.Equal(("Review", false), (fromChosen.GetProperty("kind").GetString(), fromChosen.GetProperty("gradePrefilled").GetBoolean()));
+    }
+
     [Fact]
     public async Task ARandomAudit_AndTheSupervisorsOwnGrade_AreLeftForAReviewOfTheirOwn()
     {

@@ -93,25 +93,55 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
         Assert.StartsWith("Claim this item first", (await refused.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// A reason code that contradicts what the supervisor did is refused, naming reasonCode; said the way it was done, the
+    /// same decision is kept. "Approved" with another disposition or other damage was stored, and My grades told the
+    /// grader "Approved" (review of the review desk, 2026-12-06).
+    /// </summary>
     [Theory]
-    [InlineData("Good", "wrong_grade")] // the grader's own grade, called wrong
-    [InlineData("Acceptable", "approved")] // another grade, called an approval
-    public async Task ReasonCode_ThatContradictsWhatTheSupervisorDid_IsRefused_AndNothingIsStored(string grade, string reasonCode)
+    [InlineData("Good", "resell_used", "dent", "wrong_grade", "Good", "approved")] // the grader's own grade, called wrong
+    [InlineData("Acceptable", "resell_used", "dent", "approved", "Good", "wrong_grade")] // another grade, called an approval
+    [InlineData("Good", "donate", "dent", "approved", "Resell used", "wrong_disposition")] // another disposition, called an approval
+    [InlineData("Good", "resell_used", "dent,scratch", "approved", "damage", "missed_damage")] // damage added, called an approval
+    [InlineData("Good", "resell_used", "", "approved", "damage", "false_damage")] // damage taken away, called an approval
+    public async Task ReasonCode_ThatContradictsWhatTheSupervisorDid_IsRefused_AndNothingIsStored(
+        string grade, string disposition, string damage, string reasonCode, string said, string fits)
     {
-        var (id, task) = await QueuedItemAsync(); // graded Good
+        var (id, task) = await QueuedItemAsync(); // graded Good, resell_used, a dent
         Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        var marks = damage.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(type => new { type }).ToArray();
 
-        var refused = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
-            new { grade, disposition = "resell_used", damage = new[] { new { type = "dent" } }, reasonCode });
+        var refused = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new { grade, disposition, damage = marks, reasonCode });
 
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
-        Assert.Contains("Good", (await refused.ReadJsonAsync()).GetProperty("errors").GetProperty("reasonCode")[0].GetString());
+        Assert.Contains(said, (await refused.ReadJsonAsync()).GetProperty("errors").GetProperty("reasonCode")[0].GetString());
         var item = await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         Assert.Equal(1, item.GetProperty("decisions").GetArrayLength());
-        // Said the way it was done, the same decision is kept.
-        var kept = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
-            new { grade, disposition = "resell_used", damage = new[] { new { type = "dent" } }, reasonCode = grade == "Good" ? "approved" : "wrong_grade" });
+        var kept = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new { grade, disposition, damage = marks, reasonCode = fits });
         Assert.Equal(HttpStatusCode.Created, kept.StatusCode);
+    }
+
+    /// <summary>
+    /// A claim that names the item's version as the caller read it is refused once a grade or photo has arrived since,
+    /// and claims nothing; the version read again claims it. The claim took the item as it was at the claim, so a
+    /// decision made on the older view passed the "changed since the claim" check (review of the review desk, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task AClaimNamingAnOlderItemVersion_IsRefused_AndClaimsNothing()
+    {
+        var (id, task) = await QueuedItemAsync();
+        var read = (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("version").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await _grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Good", disposition = "refurbish", damage = new[] { new { type = "dent" } }, flagForReview = true })).StatusCode);
+
+        var refused = await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim?itemVersion={read}", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("has changed since it was shown", (await refused.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var queue = await (await _supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.Equal(JsonValueKind.Null, queue.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == task.ToString()).GetProperty("claimedBy").ValueKind);
+        var now = (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("version").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim?itemVersion={now}", null)).StatusCode);
     }
 
     /// <summary>

@@ -428,4 +428,37 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Equal("Final", item.GetProperty("status").GetString());
         Assert.Equal("Unsellable", item.GetProperty("decisions").EnumerateArray().Last().GetProperty("grade").GetString());
     }
+
+    /// <summary>
+    /// A correction before the claim, while the page was open (or while a lapsed claim was renewed): the claim is refused,
+    /// and the page shows the item as it is now. It took the item as it was at the claim, so "Save final grade" then
+    /// made the page's older view final over the grader's correction (review of the review desk, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task ACorrectionBeforeTheClaim_RefusesTheClaim_AndThePageShowsTheLatestGrade()
+    {
+        var (plate, task) = await QueuedAsync(); // graded Good, resell_used, a dent
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElement("[data-testid=claim-here]");
+        var grader = App.ApiClient("dev-grader");
+        var id = (await (await grader.GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetString();
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Unsellable", disposition = "recycle", damage = new[] { new { type = "crack" } }, contradictionReason = "cracked through" })).EnsureSuccessStatusCode();
+
+        await page.Find("button[data-testid=claim-here]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+
+        page.WaitForAssertion(() => Assert.Contains("changed since this page showed it", page.Find("[data-testid=review-message]").TextContent, StringComparison.Ordinal));
+        Assert.Contains("Unsellable", page.Find("[data-testid=grader-grade]").TextContent, StringComparison.Ordinal);
+        Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+        var claimed = await (await App.ApiClient("dev-supervisor").GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.Null(claimed.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == task.ToString()).GetProperty("claimedBy").GetString());
+
+        await page.Find("button[data-testid=claim-here]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled")));
+        await page.Find("[data-testid=approve]").ClickAsync(new Microsoft.AspNetCore.Components.Web.MouseEventArgs());
+        var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal("Final", item.GetProperty("status").GetString());
+        var final = item.GetProperty("decisions").EnumerateArray().Last();
+        Assert.Equal(("Unsellable", "recycle"), (final.GetProperty("grade").GetString(), final.GetProperty("disposition").GetString()));
+    }
 }

@@ -243,8 +243,10 @@ public sealed class DecisionLedger(
     }
 
     /// <summary>
-    /// A reason code must say what the supervisor did (issue 17): "approved" keeps the grader's grade, "wrong_grade"
-    /// changes it. Otherwise the label store would hold an approval that changed the grade, or a correction that did not.
+    /// A reason code must say what the supervisor did (issue 17): "approved" keeps the grader's grade, disposition and
+    /// damage; "wrong_grade" changes the grade. Otherwise the label store would hold an approval that changed the label,
+    /// or a correction that did not. (An "approved" that changed the disposition or the damage was stored, and My grades
+    /// said "Approved" to a grader whose disposition had been overridden: review of the review desk, 2026-12-06.)
     /// </summary>
     private static async Task CheckReasonFitsTheGradeAsync(GraderDb db, GradeDecision decision, string reasonCode, CancellationToken cancellationToken)
     {
@@ -252,15 +254,21 @@ public sealed class DecisionLedger(
         {
             return;
         }
-        var graded = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == gradedId).Select(d => d.Grade).SingleAsync(cancellationToken);
+        var graded = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == gradedId, cancellationToken);
+        static string DamageOf(IEnumerable<DamageRegion> damage) =>
+            string.Join(',', damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type).Order());
         var problem = reasonCode switch
         {
             // In the form's words, not the codes ("'approved' … (e.g. wrong_grade)" on a page whose list says "Approved",
             // "Wrong grade"; review-desk pass).
-            "wrong_grade" when decision.Grade == graded =>
-                $"The grade is the grader's own ({Components.Words.Of(graded)}): approve it, or choose the grade it should be.",
-            "approved" when decision.Grade != graded =>
-                $"\"{Components.Words.ReasonCode("approved")}\" keeps the grader's grade ({Components.Words.Of(graded)}); for {Components.Words.Of(decision.Grade)} give the reason it changed (e.g. \"{Components.Words.ReasonCode("wrong_grade")}\").",
+            "wrong_grade" when decision.Grade == graded.Grade =>
+                $"The grade is the grader's own ({Components.Words.Of(graded.Grade)}): approve it, or choose the grade it should be.",
+            "approved" when decision.Grade != graded.Grade =>
+                $"\"{Components.Words.ReasonCode("approved")}\" keeps the grader's grade ({Components.Words.Of(graded.Grade)}); for {Components.Words.Of(decision.Grade)} give the reason it changed (e.g. \"{Components.Words.ReasonCode("wrong_grade")}\").",
+            "approved" when decision.Disposition != graded.Disposition =>
+                $"\"{Components.Words.ReasonCode("approved")}\" keeps the grader's disposition ({Components.Words.Of(graded.Disposition)}); for {Components.Words.Of(decision.Disposition)} give the reason it changed (\"{Components.Words.ReasonCode("wrong_disposition")}\").",
+            "approved" when DamageOf(decision.Damage) != DamageOf(graded.Damage) =>
+                $"\"{Components.Words.ReasonCode("approved")}\" keeps the grader's damage; for damage added or taken away give the reason (\"{Components.Words.ReasonCode("missed_damage")}\" or \"{Components.Words.ReasonCode("false_damage")}\").",
             _ => null,
         };
         if (problem is not null)

@@ -69,6 +69,20 @@ public sealed class LeaseHeldException(string heldBy, DateTime until)
 }
 
 /// <summary>
+/// A claim made on a view of the item that is no longer its state: a grade or photo arrived after the page (or the bulk
+/// approval) read it. The claim used to take the item as it was at the claim, so a decision on the page's older view
+/// passed the ledger's "changed since the claim" check and undid a grader's correction (review of the review desk,
+/// 2026-12-06).
+/// </summary>
+public sealed class ItemChangedSinceShownException(string returnId)
+    : DomainProblemException($"Item {returnId} has changed since it was shown (a new grade or photo). Look at it again before claiming it.")
+{
+    public string ReturnId { get; } = returnId;
+    public override int Status => StatusCodes.Status409Conflict;
+    public override string Title => "Changed by someone else";
+}
+
+/// <summary>
 /// A supervisor claiming the review of a grade they gave themselves: the review is a second person's look (the bulk
 /// approval already left such tasks out; one by one they could be claimed and approved, security pass, 2026-12-05).
 /// </summary>
@@ -107,14 +121,23 @@ public sealed record ReviewDecisionRequest(
     string? Grade, string? Disposition, IReadOnlyList<DamageInput>? Damage, string? Notes, string? ReasonCode,
     bool? DispositionPrefilled = null)
 {
+    /// <summary>
+    /// An approval nobody looked at (a bulk approval) of a grade the station prefilled and the grader left: the final label
+    /// stays "prefilled", so exports and comparisons do not take the model's own answer for a person's (review of the
+    /// review desk, 2026-12-06). Not on the wire: a supervisor deciding through the API or the page has looked.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool GradeLeftAsPrefilled { get; init; }
+
     /// <summary>The grade this decision stores, as the ledger builds every decision.</summary>
-    internal GradeRequest AsGrade() => new(Grade, Disposition, Damage, Notes, DispositionPrefilled: DispositionPrefilled);
+    internal GradeRequest AsGrade() => new(Grade, Disposition, Damage, Notes, GradePrefilled: GradeLeftAsPrefilled, DispositionPrefilled: DispositionPrefilled);
 
     /// <summary>
     /// Approving the grader's decision as it stands: their grade, disposition and damage (regions they rejected stay out;
-    /// a model region they kept unchanged is kept as accepted), with reason code "approved".
+    /// a model region they kept unchanged is kept as accepted), with reason code "approved". <paramref name="lookedAt"/>
+    /// false: a bulk approval, which looks at no photo, so a grade the station prefilled stays prefilled.
     /// </summary>
-    public static ReviewDecisionRequest ApprovalOf(DecisionSummary graded, string? notes = null)
+    public static ReviewDecisionRequest ApprovalOf(DecisionSummary graded, string? notes = null, bool lookedAt = true)
     {
         ArgumentNullException.ThrowIfNull(graded);
         return new(graded.Grade.ToString(), WireName<Disposition>.Of(graded.Disposition),
@@ -123,7 +146,10 @@ public sealed record ReviewDecisionRequest(
             notes, "approved",
             // the grader's disposition as it was stored: one the rules filled in stays "filled in" through an approval
             // (a bulk approval looks at none, and Approve and an unchanged override stored it two ways; diff review)
-            DispositionPrefilled: graded.DispositionPrefilled);
+            DispositionPrefilled: graded.DispositionPrefilled)
+        {
+            GradeLeftAsPrefilled = !lookedAt && graded.GradePrefilled,
+        };
     }
 }
 

@@ -201,8 +201,12 @@ public sealed class ReviewDesk(
         }).ToList();
     }
 
-    /// <summary>Leases the task to the supervisor. Refused while someone else's lease runs.</summary>
-    public async Task<QueueEntry> ClaimAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+    /// <summary>
+    /// Leases the task to the supervisor. Refused while someone else's lease runs. <paramref name="shownItemVersion"/>: the
+    /// item's version as the caller showed it; if the item has changed since, the claim is refused
+    /// (<see cref="ItemChangedSinceShownException"/>), because the decision is checked against the version claimed.
+    /// </summary>
+    public async Task<QueueEntry> ClaimAsync(Guid taskId, Actor actor, CancellationToken cancellationToken, Guid? shownItemVersion = null)
     {
         ArgumentNullException.ThrowIfNull(actor);
         var now = clock.GetUtcNow().UtcDateTime;
@@ -220,6 +224,10 @@ public sealed class ReviewDesk(
         if (task.LeaseExpiresAt > now && task.ClaimedById != actor.Id)
         {
             throw new LeaseHeldException(task.ClaimedByName ?? "Another supervisor", task.LeaseExpiresAt!.Value);
+        }
+        if (shownItemVersion is { } shown && shown != task.ReturnItem!.Version)
+        {
+            throw new ItemChangedSinceShownException(task.ReturnItem.ReturnId);
         }
         task.ClaimedById = actor.Id;
         task.ClaimedByName = actor.Name;
@@ -287,13 +295,13 @@ public sealed class ReviewDesk(
         {
             try
             {
-                var (graded, heldAlready, problem) = await BulkCandidateAsync(taskId, actor, cancellationToken);
+                var (candidate, heldAlready, problem) = await BulkCandidateAsync(taskId, actor, cancellationToken);
                 if (problem is not null)
                 {
                     skipped[taskId] = problem;
                     continue;
                 }
-                if (await ApproveOneAsync(taskId, graded!, heldAlready, actor, cancellationToken) is { } refused)
+                if (await ApproveOneAsync(taskId, candidate!, heldAlready, actor, cancellationToken) is { } refused)
                 {
                     skipped[taskId] = refused;
                     continue;
@@ -321,10 +329,13 @@ public sealed class ReviewDesk(
     }
 
     /// <summary>The grader's decision a bulk approval would approve, whether the approver already held the task, or why not.</summary>
-    private async Task<(DecisionSummary? Graded, bool HeldAlready, string? Problem)> BulkCandidateAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+    private async Task<(BulkCandidate? Candidate, bool HeldAlready, string? Problem)> BulkCandidateAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var task = await db.ReviewTasks.AsNoTracking().SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
+        // The task, its reasons and the item's version in one statement: a correction committed after it changes the
+        // item's version, and the claim below refuses that (it approved the old grade's disposition and damage over a
+        // correction, and over a "flag for review" that came with it: review of the review desk, 2026-12-06).
+        var task = await db.ReviewTasks.AsNoTracking().Include(t => t.ReturnItem).SingleOrDefaultAsync(t => t.Id == taskId, cancellationToken);
         var decision = task is null ? null
             : await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleOrDefaultAsync(d => d.Id == task.TriggerDecisionId, cancellationToken);
         var problem = task is null || decision is null ? "There is no such review task."
@@ -333,19 +344,25 @@ public sealed class ReviewDesk(
             : task.GradedById == actor.Id ? OwnGradeReviewException.Words
             : !AllAgreeInMemory(decision)
                 ? "The model, the grader and the rubric do not all agree: review it on its own."
-            : DispositionDeparts(decision.Grade, decision.Disposition,
-                await db.ReturnItems.Where(i => i.Id == task!.ReturnItemId).Select(i => i.Category).SingleAsync(cancellationToken));
+            : DispositionDeparts(decision.Grade, decision.Disposition, task!.ReturnItem!.Category);
         var heldAlready = task is not null && task.ClaimedById == actor.Id && task.LeaseExpiresAt > clock.GetUtcNow().UtcDateTime;
-        return (problem is null ? DecisionSummary.Of(decision!) : null, heldAlready, problem);
+        return problem is null ? (new BulkCandidate(DecisionSummary.Of(decision!), task!.ReturnItem!.Version), heldAlready, null) : (null, heldAlready, problem);
     }
+
+    /// <summary>The grade a bulk approval would approve, and the item's version it was read at.</summary>
+    private sealed record BulkCandidate(DecisionSummary Graded, Guid ItemVersion);
 
     /// <summary>Claims and approves one task; the refusal in words, or null when approved. A claim this run made and could
     /// not use is let go; one the supervisor held before (an open review page) is left theirs (diff review).</summary>
-    private async Task<string?> ApproveOneAsync(Guid taskId, DecisionSummary graded, bool heldAlready, Actor actor, CancellationToken cancellationToken)
+    private async Task<string?> ApproveOneAsync(Guid taskId, BulkCandidate candidate, bool heldAlready, Actor actor, CancellationToken cancellationToken)
     {
         try
         {
-            await ClaimAsync(taskId, actor, cancellationToken);
+            await ClaimAsync(taskId, actor, cancellationToken, candidate.ItemVersion);
+        }
+        catch (ItemChangedSinceShownException)
+        {
+            return "It changed while the approval ran (a new grade or photo): review it on its own.";
         }
         catch (LeaseHeldException e)
         {
@@ -357,7 +374,7 @@ public sealed class ReviewDesk(
         }
         try
         {
-            await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(graded), actor, cancellationToken);
+            await decisions.DecideReviewAsync(taskId, ReviewDecisionRequest.ApprovalOf(candidate.Graded, lookedAt: false), actor, cancellationToken);
             return null;
         }
         catch (Exception e) when (DomainProblemException.In(e) is { } refusal)

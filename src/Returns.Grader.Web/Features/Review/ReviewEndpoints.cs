@@ -53,14 +53,17 @@ public static class ReviewEndpoints
             .ProducesValidationProblem()
             .WithSummary("Open review tasks, highest priority first, a page at a time (skip, take: 1-500, default 100; X-Total-Count says how many match, a Link header rel=\"next\" the next page); filter by reason, category (any case), associate (grader id or part of the name), minimum age, part of the licence plate.");
 
-        api.MapPost("/{taskId}/claim", async (Guid taskId, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
-            Results.Ok(await queue.ClaimAsync(taskId, Actor.From(http.User), cancellationToken)))
+        api.MapPost("/{taskId}/claim", async (Guid taskId, Guid? itemVersion, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
+            Results.Ok(await queue.ClaimAsync(taskId, Actor.From(http.User), cancellationToken, itemVersion)))
             .AddEndpointFilter<CookieAntiforgeryFilter>()
             .Produces<QueueEntry>()
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithSummary("Leases the task to the caller for Grader:Review:LeaseMinutes; 409 while someone else holds it; 403 reason own_grade for the person whose grade is under review.");
+            .WithSummary("Leases the task to the caller for Grader:Review:LeaseMinutes; 409 while someone else holds it; 403 reason own_grade for the person whose grade is under review.")
+            .WithDescription("Send itemVersion (the item's `version` from GET /api/v1/returns/{id}) to claim the item as you read it: " +
+                "if a grade or photo has arrived since, the answer is 409 and nothing is claimed. Without it the claim takes the item as it is " +
+                "now, and a decision is checked against that.");
 
         api.MapPost("/approve-agreeing", async (BulkApprovalRequest request, ReviewDesk queue, HttpContext http, CancellationToken cancellationToken) =>
             Results.Ok(await queue.ApproveAgreeingAsync(request.TaskIds ?? [], Actor.From(http.User), cancellationToken)))
