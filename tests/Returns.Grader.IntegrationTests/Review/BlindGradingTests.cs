@@ -64,7 +64,16 @@ public sealed class BlindGradingTests
         var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(640, 480), "image/jpeg")))).ReadJsonAsync();
         var supervisorView = await (await app.ApiClient("dev-supervisor").GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         var suggested = supervisorView.GetProperty("suggestion").GetProperty("grade").GetString();
-        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = suggested, disposition = "liquidate" })).StatusCode);
+        var graded = await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = suggested, disposition = "liquidate" });
+        var replayed = await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = suggested, disposition = "liquidate" });
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.OK), (graded.StatusCode, replayed.StatusCode));
+        // The answer to the grader's own grade, first and sent again, carried the model's grade (review of the items API, 2026-12-06).
+        foreach (var answer in new[] { await graded.ReadJsonAsync(), await replayed.ReadJsonAsync() })
+        {
+            Assert.True(answer.GetProperty("blind").GetBoolean());
+            Assert.Equal(JsonValueKind.Null, answer.GetProperty("suggestedGrade").ValueKind);
+            Assert.Equal(JsonValueKind.Null, answer.GetProperty("suggestedByModel").ValueKind);
+        }
         var byId = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         var byPlate = await (await grader.GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync();
         var supervisorAfter = await (await app.ApiClient("dev-supervisor").GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();

@@ -10,9 +10,16 @@ public static class DecisionEndpoints
         // Refusals (not valid, no such item, changed meanwhile) are the domain's exceptions: DomainProblemHandler answers them.
         // The same grade sent again by the same person (a retry after a lost answer) is the decision already stored: 200.
         app.MapPost("/api/v1/returns/{id}/grade", async (Guid id, GradeRequest request, DecisionLedger decisions, HttpContext http, CancellationToken cancellationToken) =>
-            await decisions.DecideOrReplayAsync(id, request, Actor.From(http.User), cancellationToken) is var (decision, replayed) && replayed
-                ? Results.Ok(decision)
-                : Results.Created($"/api/v1/returns/{id}", decision))
+        {
+            var (decision, replayed) = await decisions.DecideOrReplayAsync(id, request, Actor.From(http.User), cancellationToken);
+            // Blind on this path too: the answer to a grader's own grade carried the model's grade of a blind item, which
+            // the item's GET hides (review of the items API, 2026-12-06; ADR 0022).
+            if (decision.Blind && !BlindGrading.MaySeeSuggestion(http.User))
+            {
+                decision = decision.WithoutSuggestion();
+            }
+            return replayed ? Results.Ok(decision) : Results.Created($"/api/v1/returns/{id}", decision);
+        })
             .WithTags("Grading")
             .RequireAuthorization(Policies.Grading)
             .RequireRateLimiting(RateLimitPolicies.Grades)

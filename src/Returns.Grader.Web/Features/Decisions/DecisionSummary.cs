@@ -24,4 +24,7 @@ public sealed record DecisionSummary(
         d.Damage.Select(r => new DamageSummary(r.PhotoId, r.Type, r.X is null ? null : [r.X.Value, r.Y!.Value, r.Width!.Value, r.Height!.Value], r.Source)).ToList(),
         d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade, d.Blind, d.GradePrefilled, d.DispositionPrefilled,
         d.PhotoWarnings?.Split(',') ?? []);
+
+    /// <summary>Without the model's grade kept on it: what a person kept from a blind item's suggestion may see (ADR 0022).</summary>
+    public DecisionSummary WithoutSuggestion() => this with { SuggestedByModel = null, SuggestedGrade = null };
 }

@@ -195,7 +195,7 @@ public sealed partial class ReturnItems(
     private static ReturnItemDetails WithoutSuggestion(ReturnItemDetails item) => item with
     {
         Suggestion = null,
-        Decisions = item.Decisions.Select(d => d with { SuggestedByModel = null, SuggestedGrade = null }).ToList(),
+        Decisions = item.Decisions.Select(d => d.WithoutSuggestion()).ToList(),
     };
 
     /// <summary>The whole item, a blind item's suggestion included: for reviewers' pages; what a person is shown goes through <see cref="GetForAsync"/>.</summary>
