@@ -80,6 +80,40 @@ public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<Gra
         Assert.Equal(0, rates["HighValue"].GetProperty("tasks").GetInt64());
     }
 
+    /// <summary>
+    /// Under a model filter, review rates are all tasks over all station decisions, from the daily counts and live alike:
+    /// tasks carry no model, and dividing them by the model's decisions alone gave 400 % here (review of the quality
+    /// figures, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task ReviewRates_UnderAModelFilter_AreOfAllStationDecisions()
+    {
+        await using var own = new GraderAppFactory(); // its own database: every decision here is this test's
+        var grader = own.ApiClient("dev-grader");
+        string? modelVersion = null;
+        for (var i = 0; i < 4; i++)
+        {
+            var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("RR"), 20m)).GetProperty("id").GetString();
+            if (i == 0) // one item with a photo: the model suggests for it; the other three are graded without one
+            {
+                var photo = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+                var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", photo, "image/jpeg")))).ReadJsonAsync();
+                modelVersion = upload.GetProperty("photos")[0].GetProperty("suggestion").GetProperty("modelVersion").GetString();
+            }
+            Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+                new { grade = "Good", disposition = "resell_used", flagForReview = true })).StatusCode);
+        }
+        var supervisor = own.ApiClient("dev-supervisor");
+
+        foreach (var (range, source) in new[] { ("", "daily-counts"), ("&from=2000-01-01T00:30:00Z", "live") })
+        {
+            var report = await (await supervisor.GetAsync($"/api/v1/quality/report?modelVersion={Uri.EscapeDataString(modelVersion!)}{range}")).ReadJsonAsync();
+            var flagged = report.GetProperty("reviewRates").EnumerateArray().Single(r => r.GetProperty("reason").GetString() == "Flagged");
+            Assert.Equal((source, 4L, 1.0), (report.GetProperty("source").GetString(), flagged.GetProperty("tasks").GetInt64(), flagged.GetProperty("shareOfDecisions").GetDouble()));
+            Assert.Equal(1, report.GetProperty("graderVsModel").GetProperty("total").GetInt64()); // the other figures stay the model's
+        }
+    }
+
     [Fact]
     public async Task Report_IsForSupervisorsDataScientistsAndAdmins()
     {

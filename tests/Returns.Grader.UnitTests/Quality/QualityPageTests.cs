@@ -26,7 +26,7 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         var saved = download.VerifyInvoke("saveText");
         var name = (string)saved.Arguments[0]!;
         var csv = (string)saved.Arguments[1]!;
-        var from = DateTime.UtcNow.Date.AddDays(-7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var from = DateTime.UtcNow.Date.AddDays(-6).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         Assert.StartsWith($"grading-quality-{from}-to-", name);
         Assert.Equal("text/csv", saved.Arguments[2]);
         Assert.StartsWith($"from,to,category,associate,model,source\r\n{from},,", csv);
@@ -57,14 +57,14 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.Contains(inputs, i => i.GetAttribute("value") == "4.1.0");
 
         page.Find("[data-testid=preset-7]").Click();
-        var from = DateTime.UtcNow.Date.AddDays(-7).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var from = DateTime.UtcNow.Date.AddDays(-6).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         page.WaitForAssertion(() => Assert.Contains($"from={from}", navigation.Uri, StringComparison.Ordinal));
         Assert.DoesNotContain("to=", navigation.Uri, StringComparison.Ordinal); // a preset runs up to now
         Assert.Contains("category=Kitchen", navigation.Uri, StringComparison.Ordinal);
 
         navigation.NavigateTo("/quality?from=2026-13-40");
         page.WaitForAssertion(() => Assert.Contains("'from' is not a date the page can read (yyyy-mm-dd): the last 30 days are shown instead", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
-        var thirtyDays = DateTime.UtcNow.Date.AddDays(-30).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        var thirtyDays = DateTime.UtcNow.Date.AddDays(-29).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         page.WaitForAssertion(() => Assert.Contains($"from={thirtyDays}", navigation.Uri, StringComparison.Ordinal));
     }
 

@@ -112,7 +112,12 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             Figure(QualityFigure.DamageGrader).ToDictionary(c => (DamageType)c.A, c => c.Count),
             Figure(QualityFigure.DamageFinal).ToDictionary(c => (DamageType)c.A, c => c.Count),
             Figure(QualityFigure.DamageBoth).ToDictionary(c => (DamageType)c.A, c => c.Count));
-        var stationCount = Figure(QualityFigure.StationDecisions).Sum(c => c.Count);
+        // Tasks carry no model, so under a model filter the rates are all tasks over all station decisions: over the
+        // model's decisions alone, a model active a tenth of the time showed rates ten times too high, past 100 %
+        // (review of the quality figures, 2026-12-06). The same in the live report.
+        var stationCount = slice.Scope == QualityScope.Model
+            ? await days.Where(c => c.Scope == QualityScope.All && c.Figure == QualityFigure.StationDecisions).SumAsync(c => c.Count, cancellationToken)
+            : Figure(QualityFigure.StationDecisions).Sum(c => c.Count);
         var tasksByReason = Enum.GetValues<ReviewReason>().ToDictionary(r => r.ToString(), r => Figure(QualityFigure.ReviewTasks).Where(c => c.A == (int)r).Sum(c => c.Count));
 
         var hours = HoursOf(db, filter);
@@ -317,7 +322,11 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         throughput.Reverse();
 
         var damageAgreement = await DamageAgreementAsync(db, pairs.Select(p => new Pair { GradedId = p.GradedId, FinalId = p.FinalId }), cancellationToken);
-        var stationCount = await station.LongCountAsync(cancellationToken);
+        // Review tasks carry no model: the rates' decisions are not narrowed to the model either (see CountsReportAsync).
+        var stationCount = string.IsNullOrWhiteSpace(filter.ModelVersion)
+            ? await station.LongCountAsync(cancellationToken)
+            : await Decisions(db, filter, null).Where(d => d.Kind != DecisionKind.Review)
+                .Where(d => string.IsNullOrWhiteSpace(filter.Associate) || d.ActorId == filter.Associate).LongCountAsync(cancellationToken);
         var reviewRates = await ReviewRatesAsync(db, filter, stationCount, cancellationToken);
 
         return new QualityReport(
