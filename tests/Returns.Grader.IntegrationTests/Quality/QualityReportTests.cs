@@ -1,7 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
+using Returns.Grader.Web.Features.Quality;
 
 namespace Returns.Grader.IntegrationTests.Quality;
 
@@ -111,6 +116,40 @@ public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<Gra
             var flagged = report.GetProperty("reviewRates").EnumerateArray().Single(r => r.GetProperty("reason").GetString() == "Flagged");
             Assert.Equal((source, 4L, 1.0), (report.GetProperty("source").GetString(), flagged.GetProperty("tasks").GetInt64(), flagged.GetProperty("shareOfDecisions").GetDouble()));
             Assert.Equal(1, report.GetProperty("graderVsModel").GetProperty("total").GetInt64()); // the other figures stay the model's
+        }
+    }
+
+    /// <summary>
+    /// A correction replaces the grade it corrects in grader-vs-model and suggestion acceptance: the item counts once,
+    /// from the daily counts, live and after a rebuild. A disposition-only correction showed "shown 2, kept 2" and two
+    /// cells for one item (review of the quality figures, 2026-12-06). Throughput still counts both saves.
+    /// </summary>
+    [Fact]
+    public async Task ACorrection_ReplacesTheGradeItCorrects_InGraderVsModelAndAcceptance()
+    {
+        await using var own = new GraderAppFactory { Settings = { ["Grader:Review:BlindShare"] = "0" } }; // its own database
+        var grader = own.ApiClient("dev-grader");
+        var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("CQ"), 20m)).GetProperty("id").GetString();
+        var photo = await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+        var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", photo, "image/jpeg")))).ReadJsonAsync();
+        var suggested = upload.GetProperty("photos")[0].GetProperty("suggestion").GetProperty("grade").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = suggested, disposition = "donate" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = suggested, disposition = "restock" })).StatusCode);
+
+        var metrics = own.Services.GetRequiredService<QualityMetrics>();
+        var counted = await metrics.ReportAsync(new QualityFilter(), CancellationToken.None);
+        var live = await metrics.LiveReportAsync(new QualityFilter(), CancellationToken.None);
+        await using (var db = await own.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            await QualityCountRebuild.RebuildAsync(db, CancellationToken.None);
+        }
+        var rebuilt = await metrics.ReportAsync(new QualityFilter(), CancellationToken.None);
+
+        foreach (var (name, report) in new[] { ("daily counts", counted), ("live", live), ("rebuilt", rebuilt) })
+        {
+            var acceptance = Assert.Single(report.SuggestionAcceptance);
+            Assert.Equal((name, 1L, 1L, 1L), (name, report.GraderVsModel.Total, acceptance.Shown, acceptance.AcceptedUnchanged));
+            Assert.Equal((name, 2L), (name, report.Throughput.Sum(t => t.Decisions)));
         }
     }
 

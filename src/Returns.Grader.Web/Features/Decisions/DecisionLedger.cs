@@ -89,6 +89,13 @@ public sealed class DecisionLedger(
         var counts = new QualityCountChanges();
         counts.AddStation(new StationFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, decision.ActorId, decision.ActorName,
             decision.SuggestedByModel, decision.Grade, decision.SuggestedGrade, decision.Blind));
+        if (decision.Kind == DecisionKind.Correction)
+        {
+            var replaced = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == decision.SupersedesId)
+                .Select(d => new StationFacts(d.DecidedAt, item.Category, (double)item.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade, d.Blind))
+                .SingleAsync(cancellationToken);
+            counts.RemoveReplacedStation(replaced);
+        }
 
         var reasons = ReviewRouter.Reasons(decision, item.UnitValue, suggestion, review.CurrentValue);
         // A correction while the item waits for review is what the supervisor decides on, reasons of its own or not: the

@@ -49,21 +49,45 @@ public sealed class QualityCountChanges
     /// <summary>Confidence bins of the reliability diagram: tenths, 1.0 in a bin of its own (merged into the last when shown).</summary>
     public static int DamageMask(IEnumerable<DamageType> types) => types.Aggregate(0, (mask, type) => mask | 1 << (int)type);
 
+    /// <summary>
+    /// A station save (a first grade or a correction): counted as work (throughput, and the decisions review rates are a
+    /// share of) and, while it is the item's latest station grade, in the grader-vs-model and acceptance figures.
+    /// </summary>
     public void AddStation(StationFacts d)
     {
         var day = DayOf(d.DecidedAt);
         foreach (var (scope, value) in Slices(d.Category, d.ActorId, d.Model))
         {
             Add(new DailyKey(scope, value, day, QualityFigure.StationDecisions, 0, 0), 1, 0);
-            if (d.Suggested is { } suggested)
-            {
-                Add(new DailyKey(scope, value, day, QualityFigure.GraderVsModel, (int)d.Grade, (int)suggested), 1, d.UnitValue);
-                Add(new DailyKey(scope, value, day, d.Blind ? QualityFigure.SuggestionBlind : QualityFigure.SuggestionShown, 0, 0), 1, 0);
-                AddIf(d.Grade == suggested, new DailyKey(scope, value, day, d.Blind ? QualityFigure.SuggestionBlindAgreed : QualityFigure.SuggestionKept, 0, 0));
-            }
         }
+        AddStationAgreement(d, +1);
         var key = new HourlyKey(HourOf(d.DecidedAt), d.ActorId, d.Category, d.Model ?? "");
         _hourly[key] = (_hourly.GetValueOrDefault(key).Count + 1, d.ActorName);
+    }
+
+    /// <summary>
+    /// A station grade replaced by a correction leaves the grader-vs-model and acceptance figures (on its own day): they
+    /// are of each item's latest station grade. A correction of the disposition alone counted the item twice there,
+    /// "shown 2, kept 1" (review of the quality figures, 2026-12-06; ADR 0034 calls counting an item twice a defect).
+    /// </summary>
+    public void RemoveReplacedStation(StationFacts d) => AddStationAgreement(d, -1);
+
+    private void AddStationAgreement(StationFacts d, int sign)
+    {
+        if (d.Suggested is not { } suggested)
+        {
+            return;
+        }
+        var day = DayOf(d.DecidedAt);
+        foreach (var (scope, value) in Slices(d.Category, d.ActorId, d.Model))
+        {
+            Add(new DailyKey(scope, value, day, QualityFigure.GraderVsModel, (int)d.Grade, (int)suggested), sign, sign * d.UnitValue);
+            Add(new DailyKey(scope, value, day, d.Blind ? QualityFigure.SuggestionBlind : QualityFigure.SuggestionShown, 0, 0), sign, 0);
+            if (d.Grade == suggested)
+            {
+                Add(new DailyKey(scope, value, day, d.Blind ? QualityFigure.SuggestionBlindAgreed : QualityFigure.SuggestionKept, 0, 0), sign, 0);
+            }
+        }
     }
 
     public void AddReview(ReviewFacts r)
@@ -276,10 +300,18 @@ public static class QualityCountRebuild
             from d in db.GradeDecisions.AsNoTracking()
             where d.Kind != DecisionKind.Review
             join i in db.ReturnItems on d.ReturnItemId equals i.Id
-            select new StationFacts(d.DecidedAt, i.Category, (double)i.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade, d.Blind);
-        await foreach (var facts in station.AsAsyncEnumerable().WithCancellation(cancellationToken))
+            select new
+            {
+                Facts = new StationFacts(d.DecidedAt, i.Category, (double)i.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade, d.Blind),
+                Replaced = db.GradeDecisions.Any(c => c.SupersedesId == d.Id && c.Kind == DecisionKind.Correction),
+            };
+        await foreach (var d in station.AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            changes.AddStation(facts);
+            changes.AddStation(d.Facts);
+            if (d.Replaced)
+            {
+                changes.RemoveReplacedStation(d.Facts);
+            }
         }
 
         var damage = new Dictionary<Guid, int>();

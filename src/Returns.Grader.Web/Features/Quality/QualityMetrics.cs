@@ -229,7 +229,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
 
     private static async Task<IReadOnlyList<SuggestionAcceptance>> AcceptanceLiveAsync(GraderDb db, QualityFilter filter, CancellationToken cancellationToken)
     {
-        var decisions = Decisions(db, filter with { Category = null }, null).Where(d => d.Kind != DecisionKind.Review && d.SuggestedGrade != null);
+        var decisions = Latest(db, Decisions(db, filter with { Category = null }, null).Where(d => d.Kind != DecisionKind.Review && d.SuggestedGrade != null));
         if (filter.Associate is { } associate)
         {
             decisions = decisions.Where(d => d.ActorId == associate);
@@ -249,6 +249,11 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             .ToListAsync(cancellationToken);
         return Acceptance(rows.Select(r => (r.ActorId, r.ActorName, r.Shown, r.Accepted, r.Blind, r.BlindAgreed)));
     }
+
+    /// <summary>Station decisions no correction replaced: each item's latest station grade, what grader-vs-model and
+    /// acceptance count (as the daily counts do: <see cref="QualityCountChanges.RemoveReplacedStation"/>).</summary>
+    private static IQueryable<GradeDecision> Latest(GraderDb db, IQueryable<GradeDecision> station) =>
+        station.Where(d => !db.GradeDecisions.Any(c => c.SupersedesId == d.Id && c.Kind == DecisionKind.Correction));
 
     private static List<SuggestionAcceptance> Acceptance(IEnumerable<(string Id, string Name, long Shown, long Kept, long Blind, long BlindAgreed)> rows) =>
         rows.Where(r => r.Shown + r.Blind > 0)
@@ -305,7 +310,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             station = station.Where(d => d.SuggestedByModel == filter.ModelVersion);
         }
         var graderModelCells = await (
-                from d in station.Where(d => d.SuggestedGrade != null)
+                from d in Latest(db, station).Where(d => d.SuggestedGrade != null)
                 join item in db.ReturnItems on d.ReturnItemId equals item.Id
                 select new { d.Grade, Suggested = d.SuggestedGrade!.Value, Value = (double)item.UnitValue })
             .GroupBy(d => new { A = d.Grade, B = d.Suggested })
