@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.Identity.Web;
 
 namespace Returns.Grader.Web.Auth;
 
@@ -84,11 +85,23 @@ public sealed record Actor(string Id, string Name, string Role)
 {
     public static Actor From(ClaimsPrincipal user)
     {
-        var id = user.FindFirstValue("oid") ?? user.FindFirstValue(ClaimTypes.NameIdentifier)
-            ?? throw new InvalidOperationException("A signed-in user has no identifier claim.");
+        var id = IdOf(user) ?? throw new InvalidOperationException("A signed-in user has no identifier claim.");
         var name = user.FindFirstValue("name") ?? user.Identity?.Name ?? id;
         // The most senior role the person holds is the one their decision is made in.
         var role = new[] { Roles.Admin, Roles.Supervisor, Roles.Grader, Roles.DataScientist }.FirstOrDefault(user.IsInRole) ?? "None";
         return new Actor(id, name, role);
+    }
+
+    /// <summary>
+    /// The person's Entra object id, under either of its claim names (ASP.NET maps "oid" to the long objectidentifier
+    /// type unless told not to; Microsoft.Identity.Web's GetObjectId reads both), else the name identifier (the
+    /// development sign-in, API keys). Read as "oid" only, an Entra user fell back to the per-application "sub", which
+    /// could differ between a cookie sign-in and a bearer token: one person with two ids, whose own grade the review
+    /// desk would not recognise (review of the review desk, 2026-12-06).
+    /// </summary>
+    public static string? IdOf(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.GetObjectId() ?? user.FindFirstValue(ClaimTypes.NameIdentifier);
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Claims;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using Returns.Grader.Web.Auth;
 
 namespace Returns.Grader.Web.Infrastructure;
 
@@ -126,7 +127,7 @@ public static partial class RateLimits
 
     private static RateLimitPartition<string> PerUser(HttpContext http, Func<RateLimitOptions, (int PerMinute, int Burst)> pick)
     {
-        var user = http.User.FindFirstValue("oid") ?? http.User.FindFirstValue(ClaimTypes.NameIdentifier);
+        var user = Actor.IdOf(http.User);
         // Endpoints with a per-user limit all require a signed-in user; an anonymous caller never gets this far, but if
         // one did, it would share its address's bucket rather than pass unlimited.
         return TokenBucket(user is null ? $"address:{ClientAddress(http)}" : $"user:{user}", Limits(http, pick));
