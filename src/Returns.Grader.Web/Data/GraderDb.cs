@@ -78,6 +78,16 @@ public sealed class SqliteGraderDb(DbContextOptions<SqliteGraderDb> options) : G
     }
 }
 
-public sealed class SqlServerGraderDb(DbContextOptions<SqlServerGraderDb> options) : GraderDb(options);
+public sealed class SqlServerGraderDb(DbContextOptions<SqlServerGraderDb> options) : GraderDb(options)
+{
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        base.OnModelCreating(modelBuilder);
+        // SQL Server's own quoting (the shared filter's double quotes need QUOTED_IDENTIFIER, which EF sets, but this is
+        // how EF writes its own filters there). Not run here: no SQL Server on this machine (README).
+        modelBuilder.Entity<RegisteredModel>().HasIndex(m => m.State, Configurations.RegisteredModelConfiguration.OneModelPerSlotIndex)
+            .HasFilter("[State] <> N'Retired'");
+    }
+}
 
 public sealed class PostgresGraderDb(DbContextOptions<PostgresGraderDb> options) : GraderDb(options);

@@ -399,6 +399,13 @@ public sealed partial class ModelRegistry(
             await using var again = await dbFactory.CreateDbContextAsync(cancellationToken);
             if (!await again.RegisteredModels.AnyAsync(m => m.ModelVersion == manifest.ModelVersion, cancellationToken))
             {
+                if (!anyActive && await again.RegisteredModels.AnyAsync(m => m.State == ModelState.Active, cancellationToken))
+                {
+                    // Another node's configured model (another version) took the empty active slot at the same moment and
+                    // the slots' index kept it (ADR 0045): this one joins as retired, as it would have a moment later.
+                    await RegisterConfiguredAsync(cancellationToken);
+                    return;
+                }
                 throw;
             }
         }
@@ -488,7 +495,7 @@ public sealed partial class ModelRegistry(
                         row.State = ModelState.Shadow;
                         db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, "model.shadowed", row.ModelVersion, new { replaced = replaced?.ModelVersion }));
                     }
-                    await db.SaveChangesAsync(cancellationToken);
+                    await SaveSlotChangeAsync(db, cancellationToken);
                     if (loaded is not null)
                     {
                         LogStateChanged(logger, row.ModelVersion, "model.shadowed", actor.Name);
@@ -510,6 +517,10 @@ public sealed partial class ModelRegistry(
                     if (e is DbUpdateException && await VersionRegisteredAsync(manifest.ModelVersion))
                     {
                         throw new ModelStateConflictException($"{manifest.ModelVersion} is already registered; give the new model a new version.");
+                    }
+                    if (e is DbUpdateException && state == ModelState.Shadow && await SlotTakenByAnotherAsync(ModelState.Shadow, manifest.ModelVersion))
+                    {
+                        throw new ModelStateConflictException(ChangedMeanwhile("nothing was registered; send the model again"));
                     }
                     if (e is IOException or UnauthorizedAccessException)
                     {
@@ -564,6 +575,13 @@ public sealed partial class ModelRegistry(
     {
         LogUploadUnwritable(logger, e, Directory);
         return ModelFolderUnavailableException.ForUpload(e);
+    }
+
+    /// <summary>Whether another model holds the slot now (read after a save the slots' unique index refused).</summary>
+    private async Task<bool> SlotTakenByAnotherAsync(ModelState slot, string modelVersion)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        return await db.RegisteredModels.AnyAsync(m => m.State == slot && m.ModelVersion != modelVersion);
     }
 
     /// <summary>Best effort: a folder left behind costs disk, not correctness (no row names it), so failing here is logged only.</summary>
@@ -623,7 +641,7 @@ public sealed partial class ModelRegistry(
             db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, action, model.ModelVersion, new { replaced = previous?.ModelVersion }));
             try
             {
-                await db.SaveChangesAsync(cancellationToken);
+                await SaveSlotChangeAsync(db, cancellationToken);
             }
             catch (DbUpdateConcurrencyException)
             {
@@ -633,9 +651,15 @@ public sealed partial class ModelRegistry(
                 loaded?.Release();
                 throw new ModelStateConflictException(ChangedMeanwhile("nothing was changed"));
             }
-            catch
+            catch (Exception e)
             {
                 loaded?.Release();
+                // The slot was empty when read here and another node filled it first: the unique index on the slots
+                // refused this one (ADR 0045; with no holder to meet on, the token above could not see it).
+                if (e is DbUpdateException && state != ModelState.Retired && await SlotTakenByAnotherAsync(state, model.ModelVersion))
+                {
+                    throw new ModelStateConflictException(ChangedMeanwhile("nothing was changed"));
+                }
                 throw;
             }
             LogStateChanged(logger, model.ModelVersion, action, actor.Name);
@@ -667,6 +691,37 @@ public sealed partial class ModelRegistry(
             LogFolderUnwritable(logger, e, model.ModelVersion, Directory);
             throw ModelFolderUnavailableException.ForChange(model.ModelVersion, e);
         }
+    }
+
+    /// <summary>
+    /// Saves a change of slots in one transaction, the models leaving a slot first: the slots' unique index (ADR 0045)
+    /// checks each statement, and EF may send the newcomer's update before the holder's. Each holder is retired only
+    /// where its state is still the one read (the concurrency token's rule, ADR 0043), else nothing is saved.
+    /// </summary>
+    private static async Task SaveSlotChangeAsync(GraderDb db, CancellationToken cancellationToken)
+    {
+        var leaving = db.ChangeTracker.Entries<RegisteredModel>()
+            .Where(e => e.State == EntityState.Modified && e.Entity.State == ModelState.Retired
+                && e.Property(m => m.State).OriginalValue is ModelState.Active or ModelState.Shadow)
+            .Select(e => (Entry: e, Id: e.Entity.Id, Was: e.Property(m => m.State).OriginalValue, At: e.Entity.StateChangedAt))
+            .ToList();
+        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            foreach (var (entry, id, was, at) in leaving)
+            {
+                var retired = await db.RegisteredModels.Where(m => m.Id == id && m.State == was)
+                    .ExecuteUpdateAsync(u => u.SetProperty(m => m.State, ModelState.Retired).SetProperty(m => m.StateChangedAt, at), cancellationToken);
+                if (retired == 0)
+                {
+                    throw new DbUpdateConcurrencyException($"Model {id} left the {was} slot meanwhile.");
+                }
+                entry.State = EntityState.Unchanged; // written above; SaveChanges must not write it again against the old token
+            }
+            await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        });
+        db.ChangeTracker.AcceptAllChanges();
     }
 
     /// <summary>Retires (in <paramref name="db"/>, not yet saved) the model holding a slot that another is about to take;

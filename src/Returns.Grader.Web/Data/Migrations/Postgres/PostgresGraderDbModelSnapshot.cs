@@ -575,7 +575,9 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                     b.HasIndex("ModelVersion")
                         .IsUnique();
 
-                    b.HasIndex("State");
+                    b.HasIndex(new[] { "State" }, "IX_RegisteredModels_OneModelPerSlot")
+                        .IsUnique()
+                        .HasFilter("\"State\" <> 'Retired'");
 
                     b.ToTable("RegisteredModels");
                 });

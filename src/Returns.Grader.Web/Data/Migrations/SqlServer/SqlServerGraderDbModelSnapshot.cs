@@ -575,7 +575,9 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                     b.HasIndex("ModelVersion")
                         .IsUnique();
 
-                    b.HasIndex("State");
+                    b.HasIndex(new[] { "State" }, "IX_RegisteredModels_OneModelPerSlot")
+                        .IsUnique()
+                        .HasFilter("[State] <> N'Retired'");
 
                     b.ToTable("RegisteredModels");
                 });
