@@ -25,6 +25,16 @@ public sealed class DispositionSuggesterTests
     public void FirstMatchingRuleWins_ElseTheFallback(Grade grade, string category, Disposition expected) =>
         Assert.Equal(expected, DispositionSuggester.Suggest(Rules, grade, category));
 
+    /// <summary>A rule is matched as the start's check reads it: "LikeNew " and " Kitchen" passed the check and matched nothing.</summary>
+    [Fact]
+    public void ARuleWithSpacesAroundItsNames_MatchesAsItWasChecked()
+    {
+        var spaced = new DispositionOptions { Rules = [new DispositionRule { Grades = ["LikeNew "], Categories = [" Kitchen"], Disposition = "donate" }] };
+
+        Assert.Empty(spaced.Validate(new ValidationContext(spaced)));
+        Assert.Equal(Disposition.Donate, DispositionSuggester.Suggest(spaced, Grade.LikeNew, "kitchen"));
+    }
+
     [Fact]
     public void UnknownDispositionOrGradeInARule_FailsValidationNamingTheKey()
     {

@@ -54,8 +54,10 @@ public static class DispositionSuggester
     {
         foreach (var rule in options.Rules)
         {
-            var gradeMatches = rule.Grades.Count == 0 || rule.Grades.Any(g => string.Equals(g, grade.ToString(), StringComparison.OrdinalIgnoreCase));
-            var categoryMatches = rule.Categories.Count == 0 || rule.Categories.Any(c => string.Equals(c, category, StringComparison.OrdinalIgnoreCase));
+            // Read as the start's check reads them (trimmed, any case): "Good " passed the check and then matched nothing
+            // (review of the grading rules, 2026-12-06).
+            var gradeMatches = rule.Grades.Count == 0 || rule.Grades.Any(g => WireName<Grade>.TryParse(g, out var named) && named == grade);
+            var categoryMatches = rule.Categories.Count == 0 || rule.Categories.Any(c => string.Equals(c.Trim(), category.Trim(), StringComparison.OrdinalIgnoreCase));
             if (gradeMatches && categoryMatches && WireName<Disposition>.TryParse(rule.Disposition, out var disposition))
             {
                 return disposition;
