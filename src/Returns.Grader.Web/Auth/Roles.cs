@@ -83,10 +83,19 @@ public static class Policies
 /// <summary>Who did something, as stamped on decisions and audit events.</summary>
 public sealed record Actor(string Id, string Name, string Role)
 {
+    /// <summary>The longest name the database keeps beside a decision, a photo, an audit event or a claim.</summary>
+    public const int MaxNameLength = 200;
+
     public static Actor From(ClaimsPrincipal user)
     {
         var id = IdOf(user) ?? throw new InvalidOperationException("A signed-in user has no identifier claim.");
         var name = user.FindFirstValue("name") ?? user.Identity?.Name ?? id;
+        if (name.Length > MaxNameLength)
+        {
+            // An Entra display name may have 256 characters; the name columns hold 200, and PostgreSQL and SQL Server
+            // refuse a longer value, so such a person's every grade was a 500 (review of the items API, 2026-12-06).
+            name = name[..MaxNameLength];
+        }
         // The most senior role the person holds is the one their decision is made in.
         var role = new[] { Roles.Admin, Roles.Supervisor, Roles.Grader, Roles.DataScientist }.FirstOrDefault(user.IsInRole) ?? "None";
         return new Actor(id, name, role);

@@ -33,4 +33,13 @@ public sealed class ActorTests
 
         Assert.Equal("apikey:dev-grader", Actor.From(user).Id);
     }
+
+    /// <summary>An Entra display name may have 256 characters; the name columns hold 200 (PostgreSQL refused the grade).</summary>
+    [Fact]
+    public void ALongDisplayName_IsCutToWhatTheDatabaseKeeps()
+    {
+        var user = new ClaimsPrincipal(new ClaimsIdentity([new Claim("oid", ObjectId), new Claim("name", new string('x', 256))], "test"));
+
+        Assert.Equal(Actor.MaxNameLength, Actor.From(user).Name.Length);
+    }
 }
