@@ -72,10 +72,13 @@ public static class QualityCsv
         }
         csv.AppendLine();
 
-        Row(csv, "associate", "suggestions shown", "kept unchanged", "blind", "blind agreed");
+        // The page shows shares under "Kept unchanged" and "Blind agreed", the CSV had counts under the same words: both
+        // now, each named (review of the quality figures, 2026-12-06); a share of nothing is left empty, as "—" on the page.
+        Row(csv, "associate", "suggestions shown", "kept unchanged", "kept unchanged (share)", "blind", "blind agreed", "blind agreed (share)");
         foreach (var a in report.SuggestionAcceptance)
         {
-            Row(csv, a.AssociateName, N(a.Shown), N(a.AcceptedUnchanged), N(a.Blind), N(a.BlindAgreed));
+            Row(csv, a.AssociateName, N(a.Shown), N(a.AcceptedUnchanged), a.Shown == 0 ? "" : N(a.AcceptedShare),
+                N(a.Blind), N(a.BlindAgreed), a.Blind == 0 ? "" : N(a.BlindAgreedShare));
         }
         csv.AppendLine();
 
