@@ -59,6 +59,25 @@ public sealed class ReviewRouterTests
         Assert.DoesNotContain(ids, id => ReviewRouter.IsAuditSample(id, 0));
     }
 
+    /// <summary>The audit draw is the item's: its corrections are drawn as its first grade was (each correction drew again).</summary>
+    [Fact]
+    public void AuditSample_IsDrawnPerItem_NotAgainForEachCorrection()
+    {
+        var half = new ReviewOptions { AuditShare = 0.5 };
+        var items = Enumerable.Range(0, 40).Select(_ => Guid.NewGuid()).ToList();
+
+        foreach (var item in items)
+        {
+            var audited = Enumerable.Range(0, 10).Select(_ =>
+            {
+                var decision = Decision(Grade.Good);
+                decision.ReturnItemId = item;
+                return ReviewRouter.Reasons(decision, 20m, null, half).Contains(ReviewReason.AuditSample);
+            }).Distinct().ToList();
+            Assert.Equal([ReviewRouter.IsAuditSample(item, 0.5)], audited);
+        }
+    }
+
     [Fact]
     public void BlindDraw_HitsItsShare_IndependentlyOfTheAuditDraw()
     {

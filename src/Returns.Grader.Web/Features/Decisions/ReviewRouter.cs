@@ -45,7 +45,7 @@ public static class ReviewRouter
         {
             reasons.Add(ReviewReason.Flagged);
         }
-        if (IsAuditSample(decision.Id, options.AuditShare))
+        if (IsAuditSample(decision.ReturnItemId, options.AuditShare))
         {
             reasons.Add(ReviewReason.AuditSample);
         }
@@ -53,10 +53,12 @@ public static class ReviewRouter
     }
 
     /// <summary>
-    /// A random draw that can be replayed: the decision's id (random itself) decides, so every associate's items are
-    /// sampled at the same share, and a test or an auditor gets the same answer every time.
+    /// A random draw that can be replayed: the item's id (random itself) decides, so every associate's items are
+    /// sampled at the same share, and a test or an auditor gets the same answer every time. Drawn per item, not per
+    /// decision: each correction drew again, so an item corrected four times was audited at four times the share
+    /// (review of the review desk, 2026-12-06).
     /// </summary>
-    public static bool IsAuditSample(Guid decisionId, double share) => Draw(decisionId, "audit") < share;
+    public static bool IsAuditSample(Guid itemId, double share) => Draw(itemId, "audit") < share;
 
     /// <summary>Whether the station grades this item blind (no suggestion shown); fixed per item, so a reload shows the same.</summary>
     public static bool IsBlind(Guid itemId, double share) => Draw(itemId, "blind") < share;
