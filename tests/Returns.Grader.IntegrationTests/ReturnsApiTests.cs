@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 
 namespace Returns.Grader.IntegrationTests;
@@ -126,5 +127,36 @@ public sealed class ReturnsApiTests(GraderAppFactory app) : IClassFixture<Grader
         var checks = (await ready.ReadJsonAsync()).GetProperty("checks");
         Assert.Equal("Healthy", checks.GetProperty("database").GetProperty("status").GetString());
         Assert.Equal("Healthy", checks.GetProperty("photo-store").GetProperty("status").GetString());
+    }
+
+    /// <summary>
+    /// A category sent in another case takes the spelling it already has, also one another node stored after this one
+    /// read the categories: the quality figures split "kitchen" and "Kitchen" into two categories (review of the
+    /// quality figures, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task ACategoryInAnotherCase_TakesTheSpellingItAlreadyHas()
+    {
+        var client = app.ApiClient("dev-grader");
+        var suffix = Guid.NewGuid().ToString("N")[..6];
+        var first = await client.CreateItemAsync(ApiJson.UniquePlate("CA"), category: $"Garden-{suffix}");
+        var again = await client.CreateItemAsync(ApiJson.UniquePlate("CA"), category: $"  gARDEN-{suffix} ");
+        // Stored by another node after this one loaded the categories.
+        var contexts = app.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Returns.Grader.Web.Data.GraderDb>>();
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var now = DateTime.UtcNow;
+            db.ReturnItems.Add(new Returns.Grader.Web.Data.ReturnItem
+            {
+                Id = Guid.CreateVersion7(), ReturnId = ApiJson.UniquePlate("CA"), Sku = "S", Title = "T", Category = $"Patio-{suffix}",
+                UnitValue = 5m, Status = Returns.Grader.Web.Data.ItemStatus.Received, CreatedAt = now, CreatedBy = "node-b", UpdatedAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        var fromElsewhere = await client.CreateItemAsync(ApiJson.UniquePlate("CA"), category: $"PATIO-{suffix}");
+
+        Assert.Equal($"Garden-{suffix}", first.GetProperty("category").GetString());
+        Assert.Equal($"Garden-{suffix}", again.GetProperty("category").GetString());
+        Assert.Equal($"Patio-{suffix}", fromElsewhere.GetProperty("category").GetString());
     }
 }

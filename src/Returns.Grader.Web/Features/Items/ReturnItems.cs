@@ -110,13 +110,14 @@ public sealed partial class ReturnItems(
             throw new ValidationException(string.Join(" ", errors.Values.SelectMany(v => v)));
         }
         var now = clock.GetUtcNow().UtcDateTime;
+        var category = await CategorySpellingAsync(request.Category!.Trim(), cancellationToken);
         var item = new ReturnItem
         {
             Id = Guid.CreateVersion7(),
             ReturnId = NormalizeReturnId(request.ReturnId!),
             Sku = request.Sku!.Trim(),
             Title = request.Title!.Trim(),
-            Category = request.Category!.Trim(),
+            Category = category,
             UnitValue = request.UnitValue!.Value,
             Status = ItemStatus.Received,
             CreatedAt = now,
@@ -153,6 +154,37 @@ public sealed partial class ReturnItems(
             throw;
         }
         return item;
+    }
+
+    /// <summary>Each category's spelling as first stored, by its upper-case form; loaded once, then kept up to date.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _categorySpellings = new(StringComparer.Ordinal);
+    private volatile bool _categoriesLoaded;
+
+    /// <summary>
+    /// The spelling a category already has, in any case ("kitchen" for an item in "Kitchen" is "Kitchen"): the review
+    /// queue, exports and disposition rules match categories in any case, but the quality figures split "kitchen" and
+    /// "Kitchen" into two categories with part of the figures each (review of the quality figures, 2026-12-06).
+    /// </summary>
+    private async Task<string> CategorySpellingAsync(string category, CancellationToken cancellationToken)
+    {
+        var key = category.ToUpperInvariant();
+        if (!_categorySpellings.ContainsKey(key))
+        {
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+#pragma warning disable CA1304, CA1311, CA1862 // translated to SQL UPPER(...) =: no .NET culture is involved
+            var known = _categoriesLoaded
+                // another node may have stored it since the load (SQL's upper() is ASCII-only on SQLite: a first spelling
+                // with other capitals is then kept as sent)
+                ? await db.ReturnItems.Where(i => i.Category.ToUpper() == key).Select(i => i.Category).Take(1).ToListAsync(cancellationToken)
+                : await db.ReturnItems.Select(i => i.Category).Distinct().ToListAsync(cancellationToken);
+#pragma warning restore CA1304, CA1311, CA1862
+            foreach (var spelling in known.Order(StringComparer.Ordinal))
+            {
+                _categorySpellings.TryAdd(spelling.ToUpperInvariant(), spelling);
+            }
+            _categoriesLoaded = true;
+        }
+        return _categorySpellings.GetOrAdd(key, category);
     }
 
     private async Task<bool> ExistsAsync(string returnId, CancellationToken cancellationToken)
