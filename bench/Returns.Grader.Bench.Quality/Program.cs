@@ -81,7 +81,7 @@ var ct = CancellationToken.None;
 await using (var db = await services.Factory.CreateDbContextAsync(ct))
 {
     var rebuildStart = Stopwatch.GetTimestamp();
-    if (await QualityCountRebuild.RebuildIfMissingAsync(db, ct))
+    if (await QualityCountRebuild.RebuildIfStaleAsync(db, ct))
     {
         var rows = await db.QualityDailyCounts.LongCountAsync(ct);
         var hourly = await db.QualityHourlyCounts.LongCountAsync(ct);

@@ -1,5 +1,4 @@
 using System.Security.Claims;
-using Microsoft.Identity.Web;
 
 namespace Returns.Grader.Web.Auth;
 
@@ -102,15 +101,15 @@ public sealed record Actor(string Id, string Name, string Role)
     }
 
     /// <summary>
-    /// The person's Entra object id, under either of its claim names (ASP.NET maps "oid" to the long objectidentifier
-    /// type unless told not to; Microsoft.Identity.Web's GetObjectId reads both), else the name identifier (the
-    /// development sign-in, API keys). Read as "oid" only, an Entra user fell back to the per-application "sub", which
-    /// could differ between a cookie sign-in and a bearer token: one person with two ids, whose own grade the review
-    /// desk would not recognise (review of the review desk, 2026-12-06).
+    /// The id decisions, claims and rate limits know a person by: an "oid" claim as issued, else the name identifier (the
+    /// development sign-in, API keys; under Entra, with ASP.NET's default claim mapping, the "sub"). Kept so on purpose:
+    /// reading the mapped object id instead would give every existing Entra user a new id at the upgrade (their history
+    /// split, and the own-grade rule blind to grades given before it: diff review, 2026-12-06). Whether a cookie sign-in
+    /// and a bearer token carry the same "sub" needs a real tenant to check (docs/operations.md).
     /// </summary>
     public static string? IdOf(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return user.GetObjectId() ?? user.FindFirstValue(ClaimTypes.NameIdentifier);
+        return user.FindFirstValue("oid") ?? user.FindFirstValue(ClaimTypes.NameIdentifier);
     }
 }

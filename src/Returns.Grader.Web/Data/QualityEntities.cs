@@ -42,6 +42,11 @@ public enum QualityFigure
     SuggestionBlind = 12,
     /// <summary>Of those, the ones whose grade equals the hidden suggestion.</summary>
     SuggestionBlindAgreed = 13,
+    /// <summary>
+    /// Not a figure: one row (scope All, day 0) whose A is the definition the counts were built under
+    /// (<c>QualityCountRebuild.Definition</c>); a start that finds another rebuilds them.
+    /// </summary>
+    CountsDefinition = 99,
 }
 
 /// <summary>

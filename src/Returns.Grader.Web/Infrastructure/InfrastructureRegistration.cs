@@ -72,17 +72,18 @@ public static partial class InfrastructureRegistration
         app.Services.GetService<IStartupValidator>()?.Validate();
         _ = app.Services.GetRequiredService<RubricCatalog>();
         await app.MigrateGraderDatabaseAsync();
-        await RebuildQualityCountsIfMissingAsync(app);
+        await RebuildQualityCountsIfStaleAsync(app);
         await app.Services.GetRequiredService<Features.Photos.IPhotoStore>().PrepareAsync(CancellationToken.None);
         await app.Services.GetRequiredService<Features.Models.ModelRegistry>().InitializeAsync(CancellationToken.None);
         app.Lifetime.ApplicationStarted.Register(StartupFailures.Started);
     }
 
-    /// <summary>The dashboard's daily counts arrived after the first decisions (ADR 0008): fill them once, before serving.</summary>
-    private static async Task RebuildQualityCountsIfMissingAsync(WebApplication app)
+    /// <summary>The dashboard's daily counts arrived after the first decisions (ADR 0008), or their definition changed
+    /// (ADR 0044): built again from the decisions, once, before serving.</summary>
+    private static async Task RebuildQualityCountsIfStaleAsync(WebApplication app)
     {
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
-        if (await Features.Decisions.QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None))
+        if (await Features.Decisions.QualityCountRebuild.RebuildIfStaleAsync(db, CancellationToken.None))
         {
             LogQualityCountsRebuilt(app.Logger);
         }

@@ -127,8 +127,14 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppsByProvider>
             .Where(c => c.Scope == QualityScope.Category && c.ScopeValue == category && c.Figure == QualityFigure.StationDecisions).SumAsync(c => c.Count));
     }
 
+    /// <summary>
+    /// Counts missing (the upgrade that added them), or present without this definition's marker (the upgrade that
+    /// changed their rule, while a node of the previous release still wrote rows): rebuilt once, then left alone. The
+    /// rebuild ran only when no row at all existed, so one grade from an old node kept the old counts for good (diff
+    /// review, 2026-12-06).
+    /// </summary>
     [Theory, OnSqlite, OnPostgres]
-    public async Task MissingCounts_AreRebuiltFromTheDecisions(DatabaseProvider provider)
+    public async Task MissingOrStaleCounts_AreRebuiltFromTheDecisions(DatabaseProvider provider)
     {
         var app = apps[provider];
         var category = "Rebuild" + Guid.NewGuid().ToString("N")[..6];
@@ -141,10 +147,19 @@ public sealed class QualityCountsTests : IClassFixture<GraderAppsByProvider>
         await db.QualityDailyCounts.ExecuteDeleteAsync();
         await db.QualityHourlyCounts.ExecuteDeleteAsync();
 
-        Assert.True(await QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None));
-        Assert.False(await QualityCountRebuild.RebuildIfMissingAsync(db, CancellationToken.None));
-        var report = await scope.ServiceProvider.GetRequiredService<QualityMetrics>().ReportAsync(new QualityFilter(Category: category), CancellationToken.None);
-        Assert.Equal(1, report.Throughput.Sum(t => t.Decisions));
+        Assert.True(await QualityCountRebuild.RebuildIfStaleAsync(db, CancellationToken.None));
+        Assert.False(await QualityCountRebuild.RebuildIfStaleAsync(db, CancellationToken.None));
+        var metrics = scope.ServiceProvider.GetRequiredService<QualityMetrics>();
+        Assert.Equal(1, (await metrics.ReportAsync(new QualityFilter(Category: category), CancellationToken.None)).Throughput.Sum(t => t.Decisions));
+
+        // Counts written under the previous rule: rows, no marker of this definition (a stray count stands for them).
+        await db.QualityDailyCounts.Where(c => c.Figure == QualityFigure.CountsDefinition).ExecuteDeleteAsync();
+        await db.QualityDailyCounts.Where(c => c.Scope == QualityScope.Category && c.ScopeValue == category && c.Figure == QualityFigure.StationDecisions)
+            .ExecuteUpdateAsync(u => u.SetProperty(c => c.Count, 7));
+        Assert.True(await QualityCountRebuild.RebuildIfStaleAsync(db, CancellationToken.None));
+        Assert.False(await QualityCountRebuild.RebuildIfStaleAsync(db, CancellationToken.None));
+        Assert.Equal(1, await db.QualityDailyCounts
+            .Where(c => c.Scope == QualityScope.Category && c.ScopeValue == category && c.Figure == QualityFigure.StationDecisions).SumAsync(c => c.Count));
     }
 
     /// <summary>

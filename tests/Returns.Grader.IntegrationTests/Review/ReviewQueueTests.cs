@@ -122,6 +122,28 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
     }
 
     /// <summary>
+    /// A supervisor's own running claim renewed without a version (a second tab, the queue's Claim) keeps the version
+    /// first claimed: a decision made on the first view after a correction is refused. The renewal took the current
+    /// version, and the first tab's older view was stored over the correction (diff review, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task RenewingOnesOwnClaimWithoutAVersion_DoesNotBlessAnOlderView()
+    {
+        var (id, task) = await QueuedItemAsync(); // graded Good, resell_used, a dent
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Acceptable", disposition = "liquidate", damage = new[] { new { type = "dent" }, new { type = "tear" } }, contradictionReason = "torn" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode); // the other tab
+
+        var stale = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "dent" } }, reasonCode = "wrong_grade" });
+
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Contains("graded again after you claimed it", (await stale.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("InReview", (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("status").GetString());
+    }
+
+    /// <summary>
     /// A claim that names the item's version as the caller read it is refused once a grade or photo has arrived since,
     /// and claims nothing; the version read again claims it. The claim took the item as it was at the claim, so a
     /// decision made on the older view passed the "changed since the claim" check (review of the review desk, 2026-12-06).

@@ -121,6 +121,9 @@ public sealed class QualityCountChanges
         }
     }
 
+    /// <summary>The row that says which definition these counts follow (<see cref="QualityCountRebuild.Definition"/>).</summary>
+    internal void AddDefinitionMarker(int definition) => Add(new DailyKey(QualityScope.All, "", 0, QualityFigure.CountsDefinition, definition, 0), 1, 0);
+
     /// <summary>A task's reasons counted (+1) or uncounted (−1): a task that gains a reason or changes hands is moved, not added twice.</summary>
     public void AddTask(TaskFacts t, int sign)
     {
@@ -272,26 +275,43 @@ public sealed class QualityCountChanges
         """;
 }
 
-/// <summary>Rebuilds the dashboard's counts from the decisions themselves: after the upgrade that adds them, or to repair.</summary>
+/// <summary>Rebuilds the dashboard's counts from the decisions themselves: after an upgrade that adds or redefines them, or to repair.</summary>
 public static class QualityCountRebuild
 {
-    /// <summary>Rebuilds when there are decisions but no counts (the first start after the upgrade that added them).</summary>
-    public static async Task<bool> RebuildIfMissingAsync(GraderDb db, CancellationToken cancellationToken)
+    /// <summary>
+    /// The definition the counts follow, kept in a marker row the rebuild writes. 2: a correction removes the grade it
+    /// replaces from grader-vs-model and acceptance (ADR 0044). A start that finds counts under another definition, or
+    /// none, rebuilds them; decided by the marker, not by "no rows", because a node of the previous release still
+    /// serving during an upgrade writes rows (diff review, 2026-12-06: emptied by a migration, then one old node's
+    /// grade, and the rebuild never ran).
+    /// </summary>
+    public const int Definition = 2;
+
+    /// <summary>The key of the PostgreSQL transaction lock two starting nodes take turns on to rebuild ("GraderQc").</summary>
+    private const long RebuildLockKey = 0x4772616465725163;
+
+    private static IQueryable<QualityDailyCount> Marker(GraderDb db) =>
+        db.QualityDailyCounts.Where(c => c.Scope == QualityScope.All && c.ScopeValue == "" && c.Day == 0
+            && c.Figure == QualityFigure.CountsDefinition && c.A == Definition);
+
+    /// <summary>Rebuilds when there are decisions and the counts are not those of <see cref="Definition"/> (or missing).</summary>
+    public static async Task<bool> RebuildIfStaleAsync(GraderDb db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
-        if (await db.QualityDailyCounts.AnyAsync(cancellationToken) || !await db.GradeDecisions.AnyAsync(cancellationToken))
+        if (await Marker(db).AnyAsync(cancellationToken) || !await db.GradeDecisions.AnyAsync(cancellationToken))
         {
             return false;
         }
-        await RebuildAsync(db, cancellationToken);
-        return true;
+        return await RebuildCoreAsync(db, onlyIfStale: true, cancellationToken);
     }
 
     /// <summary>
     /// Replaces every count in one transaction, streaming the decisions (rows are read one at a time; what is held is
     /// the damage types per decision and the predictions per reviewed item).
     /// </summary>
-    public static async Task RebuildAsync(GraderDb db, CancellationToken cancellationToken)
+    public static Task RebuildAsync(GraderDb db, CancellationToken cancellationToken) => RebuildCoreAsync(db, onlyIfStale: false, cancellationToken);
+
+    private static async Task<bool> RebuildCoreAsync(GraderDb db, bool onlyIfStale, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         var changes = new QualityCountChanges();
@@ -359,13 +379,26 @@ public static class QualityCountRebuild
             changes.AddTask(task, +1);
         }
 
-        await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        changes.AddDefinitionMarker(Definition);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            if (db is PostgresGraderDb)
+            {
+                // Two nodes starting together both found the counts stale: the second's delete could not see the first's
+                // uncommitted rows, and its upserts then added to them (diff review, 2026-12-06). One at a time, and the
+                // later one finds the marker and stops. (SQL Server: not serialized here; SQLite is one node's file.)
+                await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({RebuildLockKey})", cancellationToken);
+            }
+            if (onlyIfStale && await Marker(db).AnyAsync(cancellationToken))
+            {
+                return false;
+            }
             await db.QualityDailyCounts.ExecuteDeleteAsync(cancellationToken);
             await db.QualityHourlyCounts.ExecuteDeleteAsync(cancellationToken);
             await changes.ApplyAsync(db, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
+            return true;
         });
     }
 }

@@ -473,6 +473,7 @@ public sealed partial class ModelRegistry(
                     throw UploadUnwritable(e);
                 }
                 LoadedModel? loaded = null;
+                string? replacedShadow = null;
                 try
                 {
                     var now = clock.GetUtcNow().UtcDateTime;
@@ -492,6 +493,7 @@ public sealed partial class ModelRegistry(
                         // (two commits could leave it retired, and "already registered").
                         loaded = await LoadForSlotAsync(db, row, cancellationToken);
                         var replaced = await RetireHoldersAsync(db, ModelState.Shadow, row.Id, now, cancellationToken);
+                        replacedShadow = replaced?.ModelVersion;
                         row.State = ModelState.Shadow;
                         db.AuditEvents.Add(Audit(now, actor.Id, actor.Name, "model.shadowed", row.ModelVersion, new { replaced = replaced?.ModelVersion }));
                     }
@@ -518,7 +520,7 @@ public sealed partial class ModelRegistry(
                     {
                         throw new ModelStateConflictException($"{manifest.ModelVersion} is already registered; give the new model a new version.");
                     }
-                    if (e is DbUpdateException && state == ModelState.Shadow && await SlotTakenByAnotherAsync(ModelState.Shadow, manifest.ModelVersion))
+                    if (e is DbUpdateException && state == ModelState.Shadow && await SlotTakenByAnotherAsync(ModelState.Shadow, manifest.ModelVersion, replacedShadow))
                     {
                         throw new ModelStateConflictException(ChangedMeanwhile("nothing was registered; send the model again"));
                     }
@@ -577,11 +579,15 @@ public sealed partial class ModelRegistry(
         return ModelFolderUnavailableException.ForUpload(e);
     }
 
-    /// <summary>Whether another model holds the slot now (read after a save the slots' unique index refused).</summary>
-    private async Task<bool> SlotTakenByAnotherAsync(ModelState slot, string modelVersion)
+    /// <summary>
+    /// Whether a model other than this one and the holder this change was retiring holds the slot now: another node
+    /// filled it (read after a failed save). The holder still holds it after any failed save, rolled back: counted, it
+    /// turned every database error into "changed at the same moment" (diff review, 2026-12-06).
+    /// </summary>
+    private async Task<bool> SlotTakenByAnotherAsync(ModelState slot, string modelVersion, string? retiring)
     {
         await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        return await db.RegisteredModels.AnyAsync(m => m.State == slot && m.ModelVersion != modelVersion);
+        return await db.RegisteredModels.AnyAsync(m => m.State == slot && m.ModelVersion != modelVersion && m.ModelVersion != retiring);
     }
 
     /// <summary>Best effort: a folder left behind costs disk, not correctness (no row names it), so failing here is logged only.</summary>
@@ -656,7 +662,7 @@ public sealed partial class ModelRegistry(
                 loaded?.Release();
                 // The slot was empty when read here and another node filled it first: the unique index on the slots
                 // refused this one (ADR 0045; with no holder to meet on, the token above could not see it).
-                if (e is DbUpdateException && state != ModelState.Retired && await SlotTakenByAnotherAsync(state, model.ModelVersion))
+                if (e is DbUpdateException && state != ModelState.Retired && await SlotTakenByAnotherAsync(state, model.ModelVersion, previous?.ModelVersion))
                 {
                     throw new ModelStateConflictException(ChangedMeanwhile("nothing was changed"));
                 }

@@ -229,10 +229,14 @@ public sealed class ReviewDesk(
         {
             throw new ItemChangedSinceShownException(task.ReturnItem.ReturnId);
         }
+        // A renewal of one's own running claim without a version keeps the version claimed: taking the current one let a
+        // second tab's (or the queue's) claim make the first tab's older view pass the decision's check (diff review,
+        // 2026-12-06). With a version, it is the current one (checked above).
+        var renewing = task.ClaimedById == actor.Id && task.LeaseExpiresAt > now;
         task.ClaimedById = actor.Id;
         task.ClaimedByName = actor.Name;
         task.LeaseExpiresAt = now.AddMinutes(options.CurrentValue.LeaseMinutes);
-        task.ClaimedItemVersion = task.ReturnItem!.Version;
+        task.ClaimedItemVersion = shownItemVersion is null && renewing ? task.ClaimedItemVersion : task.ReturnItem!.Version;
         try
         {
             await db.SaveChangesAsync(cancellationToken);
