@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Bench.Quality.Measurement;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
 using Returns.Grader.Web.Features.Quality;

@@ -9,6 +9,7 @@ using Returns.Grader.Bench.Quality.Measurement;
 using Returns.Grader.Bench.Quality.Seeding;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Quality;
 using Returns.Grader.Web.Features.Review;
 

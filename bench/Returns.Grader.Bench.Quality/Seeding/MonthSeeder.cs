@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 
 namespace Returns.Grader.Bench.Quality.Seeding;
 
