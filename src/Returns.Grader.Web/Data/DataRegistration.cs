@@ -207,6 +207,7 @@ public static partial class DataRegistration
 
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData)
         {
+            UnicodeCase(connection);
             using var command = connection.CreateCommand();
             command.CommandText = PragmasFor(connection);
             command.ExecuteNonQuery();
@@ -214,9 +215,25 @@ public static partial class DataRegistration
 
         public override async Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
         {
+            UnicodeCase(connection);
             await using var command = connection.CreateCommand();
             command.CommandText = PragmasFor(connection);
             await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        /// <summary>
+        /// SQLite's own lower() and upper() change ASCII letters only, so the queue's "any case" filters did not find
+        /// "Ömer" by "ömer", nor a category "KÜCHE" by "küche", where PostgreSQL and SQL Server do (review of the review
+        /// desk, 2026-12-06). The same names, defined by the app, override the built-ins on each connection: invariant
+        /// culture, as the .NET side of those comparisons. Deterministic, so SQLite may use them in indexes.
+        /// </summary>
+        private static void UnicodeCase(DbConnection connection)
+        {
+            if (connection is SqliteConnection sqlite)
+            {
+                sqlite.CreateFunction("lower", (string? text) => text?.ToLowerInvariant(), isDeterministic: true);
+                sqlite.CreateFunction("upper", (string? text) => text?.ToUpperInvariant(), isDeterministic: true);
+            }
         }
     }
 

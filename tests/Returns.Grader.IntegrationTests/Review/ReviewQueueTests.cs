@@ -122,6 +122,22 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
     }
 
     /// <summary>
+    /// "Any case" is any case on SQLite too: its own lower() changes ASCII letters only, so a category "KÜCHE-…" was not
+    /// found by "küche-…" (review of the review desk, 2026-12-06). (PostgreSQL's lower() was always Unicode-aware.)
+    /// </summary>
+    [Fact]
+    public async Task TheQueuesCategoryFilter_IgnoresCaseBeyondAscii()
+    {
+        var category = $"KÜCHE-{Guid.NewGuid():N}"[..14];
+        var id = (await _grader.CreateItemAsync(ApiJson.UniquePlate("UC"), 800m, category)).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await _grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+
+        var found = await (await _supervisor.GetAsync($"/api/v1/review-queue?category={Uri.EscapeDataString(category.ToLowerInvariant())}")).ReadJsonAsync();
+
+        Assert.Equal(id, Assert.Single(found.EnumerateArray()).GetProperty("itemId").GetString());
+    }
+
+    /// <summary>
     /// A supervisor's own running claim renewed without a version (a second tab, the queue's Claim) keeps the version
     /// first claimed: a decision made on the first view after a correction is refused. The renewal took the current
     /// version, and the first tab's older view was stored over the correction (diff review, 2026-12-06).
