@@ -58,20 +58,8 @@ public sealed class ModelRegistryTests : IDisposable
     {
         var data = _app.ApiClient("dev-data");
         var registered = await (await data.PostAsync("/api/v1/models", Upload("4.0.0-folder", state: "retired"))).ReadJsonAsync();
-        var registry = _app.Services.GetRequiredService<ModelRegistry>();
-        var aside = registry.Directory + ".aside";
-        System.IO.Directory.Move(registry.Directory, aside);
-        await File.WriteAllTextAsync(registry.Directory, "not a folder");
-        HttpResponseMessage promoted;
-        try
-        {
-            promoted = await data.PostAsync($"/api/v1/models/{registered.GetProperty("id").GetString()}/promote", null);
-        }
-        finally
-        {
-            File.Delete(registry.Directory);
-            System.IO.Directory.Move(aside, registry.Directory);
-        }
+        var promoted = await WhileTheModelsFolderCannotBeUsedAsync(() =>
+            data.PostAsync($"/api/v1/models/{registered.GetProperty("id").GetString()}/promote", null));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, promoted.StatusCode);
         var detail = (await promoted.ReadJsonAsync()).GetProperty("detail").GetString()!;
@@ -92,20 +80,7 @@ public sealed class ModelRegistryTests : IDisposable
     public async Task AnUploadThatCannotWriteTheModelsFolder_Is503_AndRegistersNothing()
     {
         var data = _app.ApiClient("dev-data");
-        var registry = _app.Services.GetRequiredService<ModelRegistry>();
-        var aside = registry.Directory + ".aside";
-        System.IO.Directory.Move(registry.Directory, aside);
-        await File.WriteAllTextAsync(registry.Directory, "not a folder");
-        HttpResponseMessage refused;
-        try
-        {
-            refused = await data.PostAsync("/api/v1/models", Upload("4.0.0-unwritable"));
-        }
-        finally
-        {
-            File.Delete(registry.Directory);
-            System.IO.Directory.Move(aside, registry.Directory);
-        }
+        var refused = await WhileTheModelsFolderCannotBeUsedAsync(() => data.PostAsync("/api/v1/models", Upload("4.0.0-unwritable")));
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
         var detail = (await refused.ReadJsonAsync()).GetProperty("detail").GetString()!;
@@ -152,6 +127,25 @@ public sealed class ModelRegistryTests : IDisposable
         var cutOff = await _app.Services.GetRequiredService<ModelRegistry>().PrefillMinConfidenceForAsync("grader-vit-v1@4.2.0-elsewhere", CancellationToken.None);
 
         Assert.Equal(0.61, cutOff);
+    }
+
+    /// <summary>Sends <paramref name="request"/> while a file stands where the models folder was (the tests run as root,
+    /// so permissions would not stop a write), then puts the folder back.</summary>
+    private async Task<HttpResponseMessage> WhileTheModelsFolderCannotBeUsedAsync(Func<Task<HttpResponseMessage>> request)
+    {
+        var registry = _app.Services.GetRequiredService<ModelRegistry>();
+        var aside = registry.Directory + ".aside";
+        System.IO.Directory.Move(registry.Directory, aside);
+        await File.WriteAllTextAsync(registry.Directory, "not a folder");
+        try
+        {
+            return await request();
+        }
+        finally
+        {
+            File.Delete(registry.Directory);
+            System.IO.Directory.Move(aside, registry.Directory);
+        }
     }
 
     private static string ShippedVersion =>
