@@ -50,6 +50,16 @@ public sealed class PrefillTests : BunitTestBase
     }
 
     [Fact]
+    public void ASuggestionFromAModelNotActive_IsAGuess_WhateverElseHolds()
+    {
+        var sure = Suggested(Grade.LikeNew, 0.99, familiar: true);
+        Assert.Equal(PrefillVerdict.NotActive, PrefillPolicy.Decide(sure, 0.72, fromActiveModel: false));
+        Assert.Equal(PrefillVerdict.NotActive, PrefillPolicy.Decide(sure with { Familiar = false }, 0.72, photoWarned: true, fromActiveModel: false));
+        Assert.True(PrefillPolicy.IsGuess(PrefillVerdict.NotActive));
+        Assert.Equal(PrefillPolicy.NotActiveText, PrefillPolicy.Notice(PrefillVerdict.NotActive));
+    }
+
+    [Fact]
     public void SuggestionSummary_ForAPhotoWithAWarning_SaysNothingIsFilledIn_AndShowsNoFigure()
     {
         var summary = Render<SuggestionSummary>(p => p

@@ -105,7 +105,12 @@ public sealed partial class Station : IAsyncDisposable
     private bool Contradicts => _grade.Value is { } grade && Decisions.Rubric.Contradicts(grade, AllDamage);
 
     /// <summary>Whether the item's suggestion may prefill the form (null: there is none to show).</summary>
-    private PrefillVerdict? Verdict => _item?.Suggestion is { } suggestion ? PrefillPolicy.Decide(suggestion, _prefillMinConfidence, PhotoWarned) : null;
+    private PrefillVerdict? Verdict => _item?.Suggestion is { } suggestion
+        ? PrefillPolicy.Decide(suggestion, _prefillMinConfidence, PhotoWarned, FromActiveModel(suggestion))
+        : null;
+
+    /// <summary>Whether the suggestion comes from the model active on this node now (none in manual mode).</summary>
+    private bool FromActiveModel(Suggestion suggestion) => Models.Active?.Manifest.ModelVersion == suggestion.ModelVersion;
 
     /// <summary>Whether any of the open item's photos carries a quality warning (dark, blurred, washed out, item too small).</summary>
     private bool PhotoWarned => _item?.AnyPhotoWarned == true;
