@@ -68,4 +68,27 @@ public sealed class PrefilledDecisionTests(GraderAppFactory app) : IClassFixture
         Assert.False(await CorrectedAsync(firstPrefilled: false)); // the associate's own grade, kept: still theirs
         Assert.True(await CorrectedAsync(firstPrefilled: true));   // the model's prefill, still untouched
     }
+
+    /// <summary>
+    /// The same for the disposition: one a person chose, which the station fills into a correction of the grade alone, is
+    /// still theirs; one the rules give for the new grade is filled in. It was stored as filled in either way (review of
+    /// the station, 2026-12-06).
+    /// </summary>
+    [Theory]
+    [InlineData(false, "donate", false)]      // the associate's own disposition, kept: still theirs
+    [InlineData(true, "donate", true)]        // the rules' disposition, still untouched
+    [InlineData(false, "liquidate", true)]    // another one, filled in for the new grade
+    public async Task ACorrectionKeepingTheDisposition_IsPrefilledOnlyWhenTheDispositionItKeepsWas(bool firstPrefilled, string corrected, bool expected)
+    {
+        var client = app.ApiClient();
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("DCO"))).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Good", disposition = "donate", dispositionPrefilled = firstPrefilled })).StatusCode);
+
+        var correction = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Acceptable", disposition = corrected, dispositionPrefilled = true, contradictionReason = "worn" });
+
+        Assert.Equal(HttpStatusCode.Created, correction.StatusCode);
+        Assert.Equal(expected, (await correction.ReadJsonAsync()).GetProperty("dispositionPrefilled").GetBoolean());
+    }
 }

@@ -61,14 +61,17 @@ public sealed class DecisionLedger(
                 $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
         }
 
-        if (item.CurrentDecisionId is { } previousId && decision.GradePrefilled)
+        if (item.CurrentDecisionId is { } previousId && (decision.GradePrefilled || decision.DispositionPrefilled))
         {
             // A correction's prefilled grade is the grade already stored, which a person may have chosen: it is a model's
             // answer only when that one was, and is kept (review of the session's diff, 2026-12-05: a correction of the
-            // disposition alone was exported as "not human-annotated" and left out of model comparisons).
+            // disposition alone was exported as "not human-annotated" and left out of model comparisons). The same for
+            // the disposition: one a person chose, carried into a correction of the grade alone, was stored as filled in
+            // (review of the station, 2026-12-06).
             var previous = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == previousId)
-                .Select(d => new { d.Grade, d.GradePrefilled }).SingleAsync(cancellationToken);
-            decision.GradePrefilled = previous.GradePrefilled && previous.Grade == decision.Grade;
+                .Select(d => new { d.Grade, d.GradePrefilled, d.Disposition, d.DispositionPrefilled }).SingleAsync(cancellationToken);
+            decision.GradePrefilled = decision.GradePrefilled && previous.GradePrefilled && previous.Grade == decision.Grade;
+            decision.DispositionPrefilled = decision.DispositionPrefilled && (previous.DispositionPrefilled || previous.Disposition != decision.Disposition);
         }
         if (await SameAsCurrentAsync(db, item, decision, cancellationToken) is { } current)
         {
