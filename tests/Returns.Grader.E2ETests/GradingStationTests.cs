@@ -116,6 +116,26 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal("Crack is on the box only", decision.GetProperty("contradictionReason").GetString());
     }
 
+    /// <summary>
+    /// Enter on a damage mark's "Remove one" button removes the mark, and saves nothing: the button sits among the damage
+    /// chips, where Enter saves, and it saved the item with the mark still on it (review of the station, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task EnterOnRemoveOneDamage_RemovesTheMark_AndSavesNothing()
+    {
+        var (plate, page) = await ItemOpenAtTheStationAsync("Rae Remove");
+        await page.Locator("[data-grade=Good]").ClickAsync();
+        await page.Locator("[data-damage=tear]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-remove-damage=tear]")).ToBeVisibleAsync();
+
+        await page.Locator("[data-remove-damage=tear]").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.Locator("[data-remove-damage=tear]")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate); // still open: nothing saved
+        Assert.Equal(0, (await GetItemAsync(plate)).GetProperty("decisions").GetArrayLength());
+    }
+
     [Theory]
     [MemberData(nameof(ScreenSizes))]
     public async Task ExistingPlate_KeysGradeAtOnce_AndAReloadMidGradeBringsTheFormBack(int width, int height)

@@ -76,7 +76,9 @@ function onKeyDown(event) {
     // A button or link with the focus does what it says: Enter on "Next item" saved the item the associate meant to
     // skip, and on "Not damage" saved the box as damage (keyboard audit, 2026-12-05). The grade, damage and disposition
     // pickers ([data-enter-saves]) still save: a mouse user clicks a grade or a damage type and presses Enter.
-    if (target && target.closest(ownEnter) && !target.closest("[data-enter-saves]")) return;
+    // A damage mark's "Remove one" button sits among them, and does what it says too: Enter there saved the item with
+    // the mark still on it (review of the station, 2026-12-06).
+    if (target && target.closest(ownEnter) && (!target.closest("[data-enter-saves]") || target.closest("[data-remove-damage]"))) return;
     event.preventDefault();
     submit();
   }

@@ -128,6 +128,49 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
     }
 
+    /// <summary>
+    /// While the unsaved-choices question shows, item keys are not heard: a scanner's plate typed with the item open
+    /// reached the item as grade keys behind the question and changed the grade, as chosen (review of the station,
+    /// 2026-12-06). Once the associate keeps working, the keys work again.
+    /// </summary>
+    [Fact]
+    public async Task WhileTheUnsavedQuestionShows_ItemKeysAreNotHeard()
+    {
+        var (first, _) = await CreateItemAsync();
+        var (second, _) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, first);
+        station.Find("[data-grade=VeryGood]").Click();
+        await ScanAsync(station, second);
+        station.WaitForAssertion(() => Assert.NotEmpty(station.FindAll("[data-testid=unsaved-guard]")));
+
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(1));
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
+        Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
+        station.Find("button[data-testid=keep-working]").Click();
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(1));
+        Assert.Equal("true", station.Find("[data-grade=LikeNew]").GetAttribute("aria-checked"));
+    }
+
+    /// <summary>The open item's plate scanned again while a photo uploads keeps the item and the upload as they are
+    /// (opening it anew dropped the upload from the page; review of the station, 2026-12-06).</summary>
+    [Fact]
+    public async Task TheOpenPlateScannedAgain_WhileAPhotoUploads_KeepsTheUpload()
+    {
+        var (plate, _) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, plate);
+        await station.InvokeAsync(() => station.Instance.OnUploadStarted("u1", "p.jpg"));
+        Assert.NotEmpty(station.FindAll("[data-testid=upload-list]"));
+
+        await ScanAsync(station, plate);
+
+        Assert.NotEmpty(station.FindAll("[data-testid=upload-list]"));
+        Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent);
+    }
+
     [Fact]
     public async Task UnsavedChoices_AreStoredInTheTab_AndComeBackWhenTheStationReloads()
     {

@@ -7,9 +7,21 @@ namespace Returns.Grader.Web.Features.Station;
 /// <summary>The station's browser side: what station.js calls (keys, uploads, boxes drawn and moved) and its words for upload errors.</summary>
 public sealed partial class Station
 {
+    /// <summary>
+    /// Keys that change the item are not heard while the unsaved-choices question is showing: a scanner's plate typed
+    /// with the item open arrived as grade keys behind the question ("Keep working" takes Enter, not the digits) and
+    /// changed the associate's grade, as chosen (review of the station, 2026-12-06). (Not while an item opens: a key
+    /// pressed as soon as the item shows belongs to it.)
+    /// </summary>
+    private bool KeysHeld => _pendingLeave is not null;
+
     [JSInvokable]
     public async Task OnGradeKey(int key)
     {
+        if (KeysHeld)
+        {
+            return;
+        }
         if (_item is not null && GradePicker.FromKey(key) is { } grade)
         {
             SelectGrade(grade);
@@ -20,7 +32,7 @@ public sealed partial class Station
     [JSInvokable]
     public async Task OnSubmitKey()
     {
-        if (_item is not null && !_correctionNeedsClick)
+        if (_item is not null && !_correctionNeedsClick && !KeysHeld)
         {
             await InvokeAsync(SubmitAsync);
             await InvokeAsync(StateHasChanged);
@@ -125,7 +137,7 @@ public sealed partial class Station
     public async Task OnDrawKey(double centreX, double centreY, double visibleWidth, double visibleHeight)
     {
         var photo = _item?.Photos.FirstOrDefault(p => p.PhotoId == _editingPhotoId) ?? (_item?.Photos is [var first, ..] ? first : null);
-        if (photo is null || !double.IsFinite(centreX + centreY + visibleWidth + visibleHeight))
+        if (KeysHeld || photo is null || !double.IsFinite(centreX + centreY + visibleWidth + visibleHeight))
         {
             return;
         }
@@ -149,7 +161,7 @@ public sealed partial class Station
     [JSInvokable]
     public async Task OnRegionNudge(int dx, int dy, bool resize)
     {
-        if (_selectedRegion is not { Deleted: false } region || !_regions.Contains(region)
+        if (KeysHeld || _selectedRegion is not { Deleted: false } region || !_regions.Contains(region)
             || _item?.Photos.FirstOrDefault(p => p.PhotoId == region.PhotoId) is not { } photo)
         {
             return;
@@ -167,6 +179,10 @@ public sealed partial class Station
     [JSInvokable]
     public async Task OnRegionKey(string action, int typeNumber)
     {
+        if (KeysHeld)
+        {
+            return;
+        }
         RegionKey(action, typeNumber);
         await InvokeAsync(StateHasChanged);
     }
@@ -175,6 +191,10 @@ public sealed partial class Station
     [JSInvokable]
     public async Task OnUndoKey()
     {
+        if (KeysHeld)
+        {
+            return;
+        }
         UndoRegions();
         await InvokeAsync(StateHasChanged);
     }
@@ -183,6 +203,10 @@ public sealed partial class Station
     [JSInvokable]
     public async Task OnRedoKey()
     {
+        if (KeysHeld)
+        {
+            return;
+        }
         RedoRegions();
         await InvokeAsync(StateHasChanged);
     }

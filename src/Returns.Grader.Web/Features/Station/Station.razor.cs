@@ -214,11 +214,23 @@ public sealed partial class Station : IAsyncDisposable
         {
             return;
         }
+        if (_item is not null && UploadsInFlight && ReturnItems.NormalizeReturnId(plate) == _item.ReturnId)
+        {
+            // The open item's plate again while a photo is on its way: opening it anew dropped the upload from the page
+            // (its photo, warnings and suggestion never shown; Save no longer waited for it). It is open already.
+            ClearScan();
+            _focusItem = true;
+            return;
+        }
         await RunBusyAsync(async () =>
         {
+            // Read before the form is reset: a read that fails (a busy database) leaves the open item and its form as
+            // they were, as RunBusyAsync promises; reset first, the item stayed on screen with an empty form, and the
+            // draft of its choices was deleted at the next render (review of the station, 2026-12-06).
+            var id = await Items.FindIdByReturnIdAsync(plate, _circuitGone.Token);
+            var found = id is null ? null : await Items.GetForStationAsync(id.Value, _circuitGone.Token);
             ResetForm();
             _message = null;
-            var id = await Items.FindIdByReturnIdAsync(plate, _circuitGone.Token);
             if (id is null)
             {
                 _item = null;
@@ -231,7 +243,7 @@ public sealed partial class Station : IAsyncDisposable
                 return;
             }
             _unknownReturnId = null;
-            _item = await Items.GetForStationAsync(id.Value, _circuitGone.Token);
+            _item = found;
             PrefillFromCurrentDecision();
             await PrefillFromSuggestionAsync();
             await RememberOpenedFormAsync();
