@@ -154,6 +154,21 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Equal("true", station.Find("[data-grade=LikeNew]").GetAttribute("aria-checked"));
     }
 
+    /// <summary>A draft the page cannot read (an earlier release's shape, an edit) is dropped, not a station that fails to
+    /// start in that tab on every visit (review of the station, 2026-12-06).</summary>
+    [Fact]
+    public async Task ADraftThePageCannotRead_IsDropped_AndTheStationWorks()
+    {
+        var (plate, _) = await CreateItemAsync();
+        StationJs.Setup<string?>("loadDraft", _ => true).SetResult("""{"ItemId": "not a guid", "Damage": 7""");
+
+        var station = RenderStation();
+        await OpenAsync(station, plate);
+
+        station.Find("[data-grade=Good]").Click();
+        Assert.Equal("true", station.Find("[data-grade=Good]").GetAttribute("aria-checked"));
+    }
+
     /// <summary>The open item's plate scanned again while a photo uploads keeps the item and the upload as they are
     /// (opening it anew dropped the upload from the page; review of the station, 2026-12-06).</summary>
     [Fact]

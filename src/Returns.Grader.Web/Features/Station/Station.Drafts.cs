@@ -125,11 +125,26 @@ public sealed partial class Station
             && draftDrawn.SequenceEqual(savedDrawn, StringComparer.Ordinal);
     }
 
-    /// <summary>The draft this tab keeps for the associate (at most one: one item is open at a time), if any.</summary>
-    private async Task<StationDraft?> LoadDraftAsync() =>
-        _module is not null && await _module.InvokeAsync<string?>("loadDraft", DraftOwner) is { } stored
-            ? JsonSerializer.Deserialize<StationDraft>(stored)
-            : null;
+    /// <summary>
+    /// The draft this tab keeps for the associate (at most one: one item is open at a time), if any. One the page cannot
+    /// read (written by an earlier release in another shape, or edited) is dropped: read unguarded, it failed the
+    /// station's first render in that tab on every visit until the tab was closed (review of the station, 2026-12-06).
+    /// </summary>
+    private async Task<StationDraft?> LoadDraftAsync()
+    {
+        if (_module is null || await _module.InvokeAsync<string?>("loadDraft", DraftOwner) is not { } stored)
+        {
+            return null;
+        }
+        try
+        {
+            return JsonSerializer.Deserialize<StationDraft>(stored);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private void RestoreDraft(StationDraft draft)
     {
