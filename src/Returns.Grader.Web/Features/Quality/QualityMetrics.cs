@@ -300,15 +300,13 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var modelCells = await reviewed.Where(p => p.Suggested != null).GroupBy(p => new { A = p.Suggested!.Value, B = p.Final })
             .Select(g => new Cell(g.Key.A, g.Key.B, g.LongCount(), g.Sum(p => p.Value))).ToListAsync(cancellationToken);
 
-        var station = Decisions(db, filter, null).Where(d => d.Kind != DecisionKind.Review);
+        // Review tasks carry no model: the decisions review rates are a share of are every model's (see CountsReportAsync).
+        var ofEveryModel = Decisions(db, filter, null).Where(d => d.Kind != DecisionKind.Review);
         if (!string.IsNullOrWhiteSpace(filter.Associate))
         {
-            station = station.Where(d => d.ActorId == filter.Associate);
+            ofEveryModel = ofEveryModel.Where(d => d.ActorId == filter.Associate);
         }
-        if (!string.IsNullOrWhiteSpace(filter.ModelVersion))
-        {
-            station = station.Where(d => d.SuggestedByModel == filter.ModelVersion);
-        }
+        var station = string.IsNullOrWhiteSpace(filter.ModelVersion) ? ofEveryModel : ofEveryModel.Where(d => d.SuggestedByModel == filter.ModelVersion);
         var graderModelCells = await (
                 from d in Latest(db, station).Where(d => d.SuggestedGrade != null)
                 join item in db.ReturnItems on d.ReturnItemId equals item.Id
@@ -327,12 +325,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         throughput.Reverse();
 
         var damageAgreement = await DamageAgreementAsync(db, pairs.Select(p => new Pair { GradedId = p.GradedId, FinalId = p.FinalId }), cancellationToken);
-        // Review tasks carry no model: the rates' decisions are not narrowed to the model either (see CountsReportAsync).
-        var stationCount = string.IsNullOrWhiteSpace(filter.ModelVersion)
-            ? await station.LongCountAsync(cancellationToken)
-            : await Decisions(db, filter, null).Where(d => d.Kind != DecisionKind.Review)
-                .Where(d => string.IsNullOrWhiteSpace(filter.Associate) || d.ActorId == filter.Associate).LongCountAsync(cancellationToken);
-        var reviewRates = await ReviewRatesAsync(db, filter, stationCount, cancellationToken);
+        var reviewRates = await ReviewRatesAsync(db, filter, await ofEveryModel.LongCountAsync(cancellationToken), cancellationToken);
 
         return new QualityReport(
             filter, Live,
