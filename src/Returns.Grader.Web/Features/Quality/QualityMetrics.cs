@@ -96,11 +96,14 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             .ToListAsync(cancellationToken);
         if (slice.Scope == QualityScope.Model)
         {
-            // Review tasks carry no model: under a model filter the rates are of all tasks (as the live report has them).
-            cells.RemoveAll(c => c.Figure == QualityFigure.ReviewTasks);
-            cells.AddRange(await days.Where(c => c.Scope == QualityScope.All && c.Figure == QualityFigure.ReviewTasks)
-                .GroupBy(c => c.A)
-                .Select(g => new FigureCell(QualityFigure.ReviewTasks, g.Key, 0, g.Sum(c => c.Count), 0))
+            // Review tasks carry no model: under a model filter the rates are all tasks over all station decisions (as
+            // the live report has them). Over the model's decisions alone, a model active a tenth of the time showed rates
+            // ten times too high, past 100 % (review of the quality figures, 2026-12-06).
+            cells.RemoveAll(c => c.Figure is QualityFigure.ReviewTasks or QualityFigure.StationDecisions);
+            cells.AddRange(await days.Where(c => c.Scope == QualityScope.All
+                    && (c.Figure == QualityFigure.ReviewTasks || c.Figure == QualityFigure.StationDecisions))
+                .GroupBy(c => new { c.Figure, c.A })
+                .Select(g => new FigureCell(g.Key.Figure, g.Key.A, 0, g.Sum(c => c.Count), 0))
                 .ToListAsync(cancellationToken));
         }
         IEnumerable<FigureCell> Figure(QualityFigure figure) => cells.Where(c => c.Figure == figure);
@@ -112,12 +115,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
             Figure(QualityFigure.DamageGrader).ToDictionary(c => (DamageType)c.A, c => c.Count),
             Figure(QualityFigure.DamageFinal).ToDictionary(c => (DamageType)c.A, c => c.Count),
             Figure(QualityFigure.DamageBoth).ToDictionary(c => (DamageType)c.A, c => c.Count));
-        // Tasks carry no model, so under a model filter the rates are all tasks over all station decisions: over the
-        // model's decisions alone, a model active a tenth of the time showed rates ten times too high, past 100 %
-        // (review of the quality figures, 2026-12-06). The same in the live report.
-        var stationCount = slice.Scope == QualityScope.Model
-            ? await days.Where(c => c.Scope == QualityScope.All && c.Figure == QualityFigure.StationDecisions).SumAsync(c => c.Count, cancellationToken)
-            : Figure(QualityFigure.StationDecisions).Sum(c => c.Count);
+        var stationCount = Figure(QualityFigure.StationDecisions).Sum(c => c.Count);
         var tasksByReason = Enum.GetValues<ReviewReason>().ToDictionary(r => r.ToString(), r => Figure(QualityFigure.ReviewTasks).Where(c => c.A == (int)r).Sum(c => c.Count));
 
         var hours = HoursOf(db, filter);
