@@ -5,6 +5,7 @@
 
 import { isTypingTarget } from "./typing.js";
 import { regionKeyOf } from "./region-keys.js";
+import { listenForScans, stopListeningForScans } from "./scan-keys.js";
 
 let station = null;
 let uploadCounter = 0;
@@ -513,9 +514,13 @@ export function attach(dotNetStation) {
   document.addEventListener("fullscreenchange", onFullscreenChange);
   watchForItem();
   watchHandles();
+  // A plate scanned with the focus outside the scan field (on the open item, on Save, nowhere) opens like one scanned
+  // into it: the station asks about unsaved choices first, and waits for a save in progress (Station.Browser.cs).
+  listenForScans((plate) => station?.invokeMethodAsync("OnScanned", plate));
 }
 
 export function detach() {
+  stopListeningForScans();
   itemWatcher?.disconnect();
   itemWatcher = null;
   handleWatcher?.disconnect();

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Bunit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Extensions;
@@ -152,6 +153,29 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         station.Find("button[data-testid=keep-working]").Click();
         await station.InvokeAsync(() => station.Instance.OnGradeKey(1));
         Assert.Equal("true", station.Find("[data-grade=LikeNew]").GetAttribute("aria-checked"));
+    }
+
+    /// <summary>
+    /// A plate a scanner typed with the focus outside the scan field (scan-keys.js hands it over whole) opens as one
+    /// scanned into the field: straight away with nothing unsaved, and only after asking when choices are unsaved.
+    /// </summary>
+    [Fact]
+    public async Task APlateScannedOutsideTheScanField_OpensLikeAScan_AndAsksAboutUnsavedChoicesFirst()
+    {
+        var (first, _) = await CreateItemAsync();
+        var (second, _) = await CreateItemAsync();
+        var (third, _) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, first);
+
+        await station.InvokeAsync(() => station.Instance.OnScanned(second));
+        station.WaitForAssertion(() => Assert.Equal(second, station.Find("[data-testid=item-return-id]").TextContent));
+
+        station.Find("[data-grade=VeryGood]").Click();
+        await station.InvokeAsync(() => station.Instance.OnScanned(third));
+        station.WaitForAssertion(() => Assert.Contains($"Open {third} and drop them?", station.Find("[data-testid=unsaved-guard]").TextContent));
+        Assert.Equal(second, station.Find("[data-testid=item-return-id]").TextContent);
+        Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
     }
 
     /// <summary>A draft the page cannot read (an earlier release's shape, an edit) is dropped, not a station that fails to

@@ -39,6 +39,38 @@ public sealed partial class Station
         }
     }
 
+    /// <summary>
+    /// A plate a scanner typed while the focus was outside the scan field (scan-keys.js tells a scanner's burst of keys
+    /// from a person's): it opens as if scanned into the field, unsaved choices asked about first. While a save or a
+    /// lookup is under way it waits for it, then opens: scanned the moment Save was pressed, the plate was lost.
+    /// </summary>
+    [JSInvokable]
+    public async Task OnScanned(string plate)
+    {
+        if (_busy)
+        {
+            _scannedWhileBusy = plate;
+            return;
+        }
+        ScanText = plate;
+        await InvokeAsync(OpenAsync);
+        await InvokeAsync(StateHasChanged);
+    }
+
+    /// <summary>A plate scanned while the station was busy, opened when it is done (the last one, if several came).</summary>
+    private string? _scannedWhileBusy;
+
+    private async Task OpenScannedWhileBusyAsync()
+    {
+        if (_busy || _circuitGone.IsCancellationRequested || _scannedWhileBusy is not { } plate)
+        {
+            return;
+        }
+        _scannedWhileBusy = null;
+        ScanText = plate;
+        await OpenAsync();
+    }
+
     [JSInvokable]
     public async Task OnUploadStarted(string uploadId, string fileName)
     {

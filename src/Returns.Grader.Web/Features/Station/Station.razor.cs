@@ -131,6 +131,7 @@ public sealed partial class Station : IAsyncDisposable
     private static readonly IReadOnlyList<(string Keys, string Does)> StationShortcuts =
     [
         ("scan / type, Enter", "open the item with that licence plate (or announce a new one)"),
+        ("a scanner, anywhere", "a plate scanned with the focus outside a text field opens too: its keys never grade or save the open item"),
         ("1 … 5", "grade: 1 Like new … 5 Unsellable (not while typing in a field)"),
         ("Enter", "save the grade and go to the next item (from any field, the note too; an open list keeps its own Enter)"),
         ("Tab / Shift+Tab", "move between the fields and buttons"),
@@ -440,6 +441,7 @@ public sealed partial class Station : IAsyncDisposable
         {
             _busy = false;
         }
+        await OpenScannedWhileBusyAsync();
     }
 
     private const string NothingSaved = "nothing was saved";

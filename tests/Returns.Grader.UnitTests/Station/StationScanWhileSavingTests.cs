@@ -1,0 +1,72 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.UnitTests.Station;
+
+/// <summary>
+/// A plate scanned the moment Save was pressed, while the save is still on its way to the database: it was lost (its
+/// first characters, in a clean-clone browser run, 2026-12-06). It opens once the save is done, and the save keeps the
+/// grade the associate chose. The database is real; the save is held at EF Core's SaveChanges until the test lets it go,
+/// standing in for a database that takes its time (SQLite's own busy wait blocks the thread, so nothing could arrive).
+/// </summary>
+public sealed class StationScanWhileSavingTests()
+    : StationPageTestBase(new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" }, TestServices = services => services.ConfigureDbContext<SqliteGraderDb>(o => o.AddInterceptors(Gate)) })
+{
+    private static readonly SaveGate Gate = new();
+
+    [Fact]
+    public async Task APlateScannedWhileASaveIsUnderWay_OpensOnceTheSaveIsDone()
+    {
+        var (first, firstItem) = await CreateItemAsync();
+        var (second, _) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, first);
+        station.Find("[data-grade=LikeNew]").Click();
+
+        var held = Gate.HoldNextSave();
+        var saving = station.Find("button[data-testid=submit]").ClickAsync(new());
+        await held.Reached.WaitAsync(TimeSpan.FromSeconds(15));
+        await station.InvokeAsync(() => station.Instance.OnScanned(second));
+        Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
+        held.Release();
+        await saving;
+
+        station.WaitForAssertion(() => Assert.Equal(second, station.Find("[data-testid=item-return-id]").TextContent), TimeSpan.FromSeconds(15));
+        await using var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        Assert.Equal(Grade.LikeNew, Assert.Single(await db.GradeDecisions.Where(d => d.ReturnItemId == firstItem.Id).Select(d => d.Grade).ToListAsync()));
+        Assert.Empty(station.FindAll("[data-grade][aria-checked=true]"));
+    }
+
+    /// <summary>Holds the next SaveChanges until released; every other save goes straight through.</summary>
+    private sealed class SaveGate : SaveChangesInterceptor
+    {
+        private HeldSave? _next;
+
+        public HeldSave HoldNextSave() => _next = new HeldSave();
+
+        public override async ValueTask<InterceptionResult<int>> SavingChangesAsync(DbContextEventData eventData, InterceptionResult<int> result, CancellationToken cancellationToken = default)
+        {
+            if (Interlocked.Exchange(ref _next, null) is { } held)
+            {
+                held.Arrive();
+                await held.Released;
+            }
+            return result;
+        }
+    }
+
+    private sealed class HeldSave
+    {
+        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Reached => _reached.Task;
+        public Task Released => _released.Task;
+        public void Arrive() => _reached.TrySetResult();
+        public void Release() => _released.TrySetResult();
+    }
+}
