@@ -23,7 +23,8 @@ def check(path: str, size: int, grid: int) -> dict:
     out = {"format": pkg.manifest["format"], "format_version": pkg.manifest["format_version"],
            "source": pkg.manifest.get("source"), "counts": pkg.manifest.get("counts"), "splits": {}}
     for split in SPLITS:
-        samples = pkg.samples(split)
+        samples = pkg.samples(split, keep_prefilled=True)  # the package as written: its parts must agree
+        training = pkg.samples(split)  # what training reads: prefilled grades left as they were are not labels
         rows = pkg.metadata_rows(split)
         files = {}
         for s in samples:
@@ -38,9 +39,10 @@ def check(path: str, size: int, grid: int) -> dict:
         missing = set(files) - {r["item_id"] for r in rows}
         if missing:
             raise ValueError(f"{split}: items with photos but no metadata row: {sorted(missing)[:5]}")
-        data = load_split(path, split, size, grid, cache_dir=None, verbose=False) if samples else None
+        data = load_split(path, split, size, grid, cache_dir=None, verbose=False) if training else None
         out["splits"][split] = {
             "items": len(rows), "images": len(samples), "annotations": sum(len(s["annotations"]) for s in samples),
+            "images_prefilled_left_out": len(samples) - len(training),
             "item_ids": sorted(r["item_id"] for r in rows),
             "grades": {r["item_id"]: r["grade"] for r in rows},
             "pixels_shape": list(data["pixels"].shape) if data else [0, size, size, 3],

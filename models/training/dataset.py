@@ -98,7 +98,8 @@ def load_split(package_path: str, split: str, image_size: int, grid: int, cache_
     keys = ("pixels", "grade", "damage", "item_box")
     if cache_dir:
         os.makedirs(cache_dir, exist_ok=True)
-        cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_{image_size}_{grid}_{limit or 'all'}.npz")
+        # "chosen": prefilled grades left as they were are not read (Package.samples); caches from before included them
+        cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_{image_size}_{grid}_{limit or 'all'}_chosen.npz")
         if os.path.exists(cache):
             z = np.load(cache, allow_pickle=True)
             if all(k in z for k in keys):
@@ -240,7 +241,7 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
         os.makedirs(cache_dir, exist_ok=True)
         cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_crop{cfg.frame_size}-{cfg.image_size}-"
                                         f"{cfg.damage_grid}-{cfg.localizer_size}-{cfg.crop_margin:g}-"
-                                        f"{cfg.crop_min_size:g}-v{variants}-j{jitter:g}-s{seed}_{limit or 'all'}.npz")
+                                        f"{cfg.crop_min_size:g}-v{variants}-j{jitter:g}-s{seed}_{limit or 'all'}_chosen.npz")
         if os.path.exists(cache):
             z = np.load(cache, allow_pickle=True)
             return {**{k: z[k] for k in keys}, "meta": list(z["meta"])}
@@ -282,7 +283,7 @@ def load_localizer_views(package_path: str, split: str, cfg, side: int, cache_di
     load_crop_split slow. Photos without a recorded box are left out."""
     from model import localizer_view
     pkg = open_package(package_path)
-    cache = (os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_views{cfg.frame_size}-{side}.npz")
+    cache = (os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_views{cfg.frame_size}-{side}_chosen.npz")
              if cache_dir else None)
     if cache and os.path.exists(cache):
         z = np.load(cache)

@@ -281,9 +281,15 @@ class Package:
             return []
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
-    def samples(self, split: str | None = None) -> list:
+    def samples(self, split: str | None = None, keep_prefilled: bool = False) -> list:
         """One dict per image: file_name, width, height, item_id, grade_index, annotations (type, bbox, mask rle),
-        item_box ([x, y, w, h] in pixels where the generator recorded it, else None)."""
+        item_box ([x, y, w, h] in pixels where the generator recorded it, else None).
+
+        A photo whose grade the station prefilled from the model and the associate saved as it was (``grade_prefilled``
+        in an app export) is left out unless keep_prefilled: it is the model's own answer let stand, not a person's.
+        Trained on, the next model learns the current one's answers; in a test split, agreeing with its own prefill
+        counted as right; and familiarity.py fitted the prefill floor on photos whose prefills were right by
+        construction, so the floor fell and more was prefilled (review of the export path, 2026-12-06)."""
         by_image = {}
         for a in self.coco["annotations"]:
             by_image.setdefault(a["image_id"], []).append(a)
@@ -291,6 +297,8 @@ class Package:
         for im in self.coco["images"]:
             s = im.get("split") or split_for(im["item_id"])
             if split is not None and s != split:
+                continue
+            if im.get("grade_prefilled") is True and not keep_prefilled:
                 continue
             grade = im["grade"]
             if grade not in GRADES:

@@ -46,3 +46,32 @@ def test_an_export_without_the_formats_training_reads_is_refused_in_words(tiny_p
         json.dump(manifest, f)
     with pytest.raises(ValueError, match="exported without the coco and huggingface format"):
         check(partial, 32, 4)
+
+
+def test_a_grade_the_station_prefilled_and_nobody_changed_is_not_a_training_label(tmp_path):
+    # An app export marks a grade the model prefilled and the associate saved as it was: the model's own answer, not a
+    # person's. Training, evaluation and the familiarity fit read packages through samples(), which leaves those out;
+    # the check still reads the whole package, and says how many photos training will not see.
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from package import PackageWriter, open_package
+    w = PackageWriter(str(tmp_path / "export"), source="export")
+    rng = np.random.default_rng(1)
+    for i in range(12):
+        buf = io.BytesIO()
+        Image.fromarray(rng.integers(0, 255, (60, 80, 3), dtype=np.uint8)).save(buf, "JPEG")
+        w.add_item(f"ret-{i}", "LikeNew", [{"jpeg": buf.getvalue(), "width": 80, "height": 60, "annotations": [],
+                                            "extra": {"grade_prefilled": i % 3 == 0}}])
+    w.finish()
+    pkg = open_package(str(tmp_path / "export"))
+
+    assert len(pkg.samples(keep_prefilled=True)) == 12
+    kept = pkg.samples()
+    assert len(kept) == 8
+    assert all(int(s["item_id"].split("-")[1]) % 3 != 0 for s in kept)
+    summary = check(str(tmp_path / "export"), 32, 4)
+    assert sum(s["images"] for s in summary["splits"].values()) == 12
+    assert sum(s["images_prefilled_left_out"] for s in summary["splits"].values()) == 4

@@ -15,6 +15,27 @@ public sealed class ExportFormatsTests
         Assert.Contains("formats coco, csv", filter.Describe(), StringComparison.Ordinal);
     }
 
+    /// <summary>The filter's words (package.json, the card, the page) do not depend on the server's culture: a Finnish
+    /// host wrote "2026-12-01T00.00.00Z", its time separator being a dot (review of the export path, 2026-12-06).</summary>
+    [Fact]
+    public void TheFiltersDates_ReadTheSame_OnAHostWithAnotherTimeSeparator()
+    {
+        var filter = ExportFilter.Parse(new ExportRequest(From: new DateTime(2026, 12, 1, 0, 0, 0, DateTimeKind.Utc), To: new DateTime(2026, 12, 3, 0, 0, 0, DateTimeKind.Utc)), out var errors);
+        Assert.Empty(errors);
+        var culture = System.Globalization.CultureInfo.CurrentCulture;
+        try
+        {
+            System.Globalization.CultureInfo.CurrentCulture = new System.Globalization.CultureInfo("fi-FI");
+            Assert.Equal(".", System.Globalization.CultureInfo.CurrentCulture.DateTimeFormat.TimeSeparator); // the premise
+            Assert.Contains("decided from 2026-12-01T00:00:00Z", filter.Describe(), StringComparison.Ordinal);
+            Assert.Contains("decided before 2026-12-03T00:00:00Z", filter.Describe(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            System.Globalization.CultureInfo.CurrentCulture = culture;
+        }
+    }
+
     [Fact]
     public void NoChoice_OrAllFour_MeansEveryFormat_AndATrainablePackage()
     {

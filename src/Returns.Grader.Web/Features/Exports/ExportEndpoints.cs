@@ -44,7 +44,7 @@ public static class ExportRegistration
             .Produces<ExportView>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesValidationProblem()
-            .WithSummary("Starts an export in the background: a versioned dataset package (zip) of the confirmed labels that match the filters.");
+            .WithSummary("Starts an export in the background: a versioned dataset package (zip) of each matching item's current label (prefilled grades left as they were are marked grade_prefilled).");
 
         exports.MapGet("", async (ExportJobs jobs, CancellationToken cancellationToken) => Results.Ok(await jobs.ListAsync(50, cancellationToken)))
             .Produces<IReadOnlyList<ExportView>>()

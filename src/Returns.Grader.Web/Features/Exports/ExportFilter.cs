@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -102,11 +103,12 @@ public sealed record ExportFilter(
         var parts = new List<string> { FinalOnly ? "final labels only" : "all current labels" };
         if (From is { } f)
         {
-            parts.Add($"decided from {f:yyyy-MM-ddTHH:mm:ssZ}");
+            // invariant: ':' in a format is the culture's time separator ("00.00.00" on a fi-FI host)
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"decided from {f:yyyy-MM-ddTHH:mm:ssZ}"));
         }
         if (To is { } t)
         {
-            parts.Add($"decided before {t:yyyy-MM-ddTHH:mm:ssZ}");
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"decided before {t:yyyy-MM-ddTHH:mm:ssZ}"));
         }
         if (Categories.Count > 0)
         {

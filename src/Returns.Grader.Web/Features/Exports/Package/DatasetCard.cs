@@ -45,6 +45,14 @@ internal static class DatasetCard
         card.AppendLine(c, $"- Rubric: {rubricVersion}{(tally.PerRubric.Count > 1 ? $" — **labels from several rubrics: {string.Join(", ", tally.PerRubric.Select(r => $"{r.Key} {r.Value:N0} items"))}**" : "")}. Labels: the item's latest grade as of the snapshot — a supervisor's final label where there is one (`label_kind` final), else the associate's (`station`).");
         card.AppendLine("- Photos: the stored, sanitized copies (upright, no metadata), as graders saw them; boxes are in their pixels. Items without a photo are left out.");
         card.AppendLine("- Damage: the regions the grader or supervisor kept, edited or drew; regions they deleted are not exported. Damage marked without a box counts in `damage_counts` and `severity_points` but has no annotation.");
+        if (tally.PrefilledGrades > 0)
+        {
+            card.AppendLine(c, $"- Prefilled grades: {tally.PrefilledGrades:N0} items' grades are the station's suggestion saved as it was (`grade_prefilled`): a confirmation, not a choice. The training kit leaves them out.");
+        }
+        if (tally.MissingPhotos > 0)
+        {
+            card.AppendLine(c, $"- **Missing photos: {tally.MissingPhotos:N0} photos of these labels were no longer in the photo store and are left out{(tally.ItemsWithoutStoredPhotos > 0 ? $"; {tally.ItemsWithoutStoredPhotos:N0} items had none left and are not in the package" : "")}.** The app's log names them.");
+        }
         var described = new Dictionary<string, string>
         {
             [PackageFormats.Coco] = "`annotations/coco.json` (COCO detection + item grade)",

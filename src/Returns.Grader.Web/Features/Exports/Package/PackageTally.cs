@@ -28,7 +28,24 @@ internal sealed class PackageTally
         _perSplit[item.Split] = (s.Items + 1, s.Images, s.Annotations);
         PerGrade[item.GradeName]++;
         PerCategory[item.Category] = PerCategory.GetValueOrDefault(item.Category) + 1;
+        if (item.GradePrefilled)
+        {
+            PrefilledGrades++;
+        }
     }
+
+    /// <summary>Photos of exported labels that the photo store no longer had: left out, not a failed export.</summary>
+    public long MissingPhotos { get; private set; }
+
+    /// <summary>Items left out because none of their photos was left in the store.</summary>
+    public long ItemsWithoutStoredPhotos { get; private set; }
+
+    /// <summary>Exported station grades that were the model's prefill saved as it was (not a label a person chose).</summary>
+    public long PrefilledGrades { get; private set; }
+
+    public void CountMissingPhoto() => MissingPhotos++;
+
+    public void CountItemWithoutStoredPhotos() => ItemsWithoutStoredPhotos++;
 
     public void CountPhoto(ExportedPhoto photo)
     {
@@ -58,5 +75,8 @@ internal sealed class PackageTally
         ["items_per_category"] = PerCategory,
         ["images_per_model_version"] = PerModel,
         ["items_per_rubric_version"] = PerRubric,
+        ["items_grade_prefilled"] = PrefilledGrades,
+        ["missing_photos"] = MissingPhotos,
+        ["items_without_stored_photos"] = ItemsWithoutStoredPhotos,
     };
 }
