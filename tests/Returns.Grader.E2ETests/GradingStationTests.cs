@@ -152,6 +152,48 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(page.Locator("[data-grade][aria-checked=true]")).ToHaveCountAsync(0);
     }
 
+    /// <summary>
+    /// A scan with the focus in the note: its characters were added to the note and its Enter saved the item with them.
+    /// They are taken back out, and the plate opens as any scan (asking first: the note is an unsaved choice). With the
+    /// focus on the empty disposition list, its letters chose a disposition (L: Liquidate) and a digit cut the plate in
+    /// two (review of the station, 2026-12-06): a list is not a text field, and the scan opens whole.
+    /// </summary>
+    [Fact]
+    public async Task APlateScannedIntoTheNote_OrOntoTheDispositionList_IsAScan_NotText()
+    {
+        var first = ApiJson.UniquePlate("E2E");
+        var second = ApiJson.UniquePlate("LR-35");
+        var third = ApiJson.UniquePlate("LR-21");
+        foreach (var plate in new[] { first, second, third })
+        {
+            await Fixture.App.ApiClient().CreateItemAsync(plate);
+        }
+        var page = await SignedInStationAsync("Nia Notes");
+        await page.Keyboard.TypeAsync(first);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(first);
+        await Field(page, "notes").ClickAsync();
+        await Field(page, "notes").PressSequentiallyAsync("box torn", new() { Delay = 80 }); // a person's pace
+
+        await Scanner.ScanAsync(page, second);
+
+        await Assertions.Expect(page.GetByTestId("unsaved-guard")).ToContainTextAsync($"Open {second} and drop them?");
+        await Assertions.Expect(Field(page, "notes")).ToHaveValueAsync("box torn");
+        Assert.Equal(0, (await GetItemAsync(first)).GetProperty("decisions").GetArrayLength());
+        await page.GetByTestId("discard-and-leave").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(second);
+
+        // No grade yet, so the disposition list is empty (a read-only input).
+        var disposition = page.Locator("[data-testid=disposition] input, input[data-testid=disposition]").First;
+        await disposition.FocusAsync();
+        await Assertions.Expect(disposition).ToBeFocusedAsync();
+        await Scanner.ScanAsync(page, third);
+
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(third);
+        await Assertions.Expect(page.GetByTestId("unsaved-guard")).ToHaveCountAsync(0);
+        Assert.Equal(0, (await GetItemAsync(second)).GetProperty("decisions").GetArrayLength());
+    }
+
     /// <summary>A plate scanned over unsaved choices asks first, as one scanned into the scan field does, and the
     /// choices stay as the associate set them (its digits changed the grade, and its Enter saved it).</summary>
     [Fact]

@@ -178,6 +178,32 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
     }
 
+    /// <summary>
+    /// With the new-item form open, what a scanner types outside its fields is the label's SKU: it opened as a plate,
+    /// dropped what was typed into the form, and the SKU could be filed as a licence plate (review of the station,
+    /// 2026-12-06). It fills an empty SKU; over a typed one it is said, and nothing is dropped.
+    /// </summary>
+    [Fact]
+    public async Task AScanWhileANewItemIsBeingAdded_FillsItsSku_AndDropsNothing()
+    {
+        var station = RenderStation();
+        var plate = ApiJson.UniquePlate("BU");
+        await ScanAsync(station, plate);
+        station.WaitForAssertion(() => Assert.Contains($"{plate} is not in the system yet", station.Find("[data-testid=create-item]").TextContent));
+        await station.Find("input[data-testid=new-title], [data-testid=new-title] input").ChangeAsync("Kettle, boxed");
+
+        await station.InvokeAsync(() => station.Instance.OnScanned("SKU-77-4821"));
+
+        station.WaitForAssertion(() => Assert.Equal("SKU-77-4821", station.Find("input[data-testid=new-sku], [data-testid=new-sku] input").GetAttribute("value")));
+        Assert.Equal("Kettle, boxed", station.Find("input[data-testid=new-title], [data-testid=new-title] input").GetAttribute("value"));
+        Assert.Contains($"{plate} is not in the system yet", station.Find("[data-testid=create-item]").TextContent);
+
+        await station.InvokeAsync(() => station.Instance.OnScanned("LP-99999"));
+        station.WaitForAssertion(() => Assert.Contains("scan it into the plate field above", station.Find("[data-testid=station-message]").TextContent));
+        Assert.Equal("SKU-77-4821", station.Find("input[data-testid=new-sku], [data-testid=new-sku] input").GetAttribute("value"));
+        Assert.Contains($"{plate} is not in the system yet", station.Find("[data-testid=create-item]").TextContent);
+    }
+
     /// <summary>A draft the page cannot read (an earlier release's shape, an edit) is dropped, not a station that fails to
     /// start in that tab on every visit (review of the station, 2026-12-06).</summary>
     [Fact]

@@ -52,9 +52,34 @@ public sealed partial class Station
             _scannedWhileBusy = plate;
             return;
         }
-        ScanText = plate;
-        await InvokeAsync(OpenAsync);
+        await InvokeAsync(() => TakeScanAsync(plate));
         await InvokeAsync(StateHasChanged);
+    }
+
+    /// <summary>
+    /// A scan from outside the scan field opens its plate, except while the new-item form is open: what is scanned then is
+    /// the label's SKU (with the focus left on "Add item" after a refusal, it opened as a plate, dropped what was typed
+    /// into the form, and the SKU could be filed as a licence plate; review of the station, 2026-12-06). It fills an empty
+    /// SKU; over a typed one it is said, not taken.
+    /// </summary>
+    private async Task TakeScanAsync(string plate)
+    {
+        if (_unknownReturnId is { } unknown)
+        {
+            if (string.IsNullOrWhiteSpace(_newItem.Sku))
+            {
+                _newItem.Sku = plate.Trim();
+                _focusNewItem = true;
+            }
+            else
+            {
+                _message = new StationMessage(MudBlazor.Severity.Warning,
+                    $"{plate.Trim()} was scanned while {unknown} is being added: to look it up, scan it into the plate field above.");
+            }
+            return;
+        }
+        ScanText = plate;
+        await OpenAsync();
     }
 
     /// <summary>A plate scanned while the station was busy, opened when it is done (the last one, if several came).</summary>
@@ -67,8 +92,7 @@ public sealed partial class Station
             return;
         }
         _scannedWhileBusy = null;
-        ScanText = plate;
-        await OpenAsync();
+        await TakeScanAsync(plate);
     }
 
     [JSInvokable]
