@@ -566,6 +566,69 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         }
     }
 
+    /// <summary>
+    /// A node that lost the job while it ran (it stalled past its lease; another node holds the job now) publishes
+    /// nothing: it published under the job's name, over the new holder's package or, refused by the store, failed and
+    /// deleted it (review of the export path, 2026-12-06). The database hands the job to "another node" the moment this
+    /// one reports progress (a trigger on this job's number only). (A package the claim finds is removed at the claim,
+    /// so a holder's package cannot be laid down here beforehand; that a failing non-holder keeps its hands off it is
+    /// the same check, in the failure path.)
+    /// </summary>
+    [Fact]
+    public async Task ANodeThatLostTheJob_PublishesNothing_AndLeavesTheJobToItsHolder()
+    {
+        var category = "Own" + Guid.NewGuid().ToString("N")[..6];
+        var grader = app.ApiClient("dev-grader");
+        var item = (await grader.CreateItemAsync(ApiJson.UniquePlate("OW"), 30m, category)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{item}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 71), "image/jpeg")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{item}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
+
+        using var scope = app.Services.CreateScope();
+        var factory = scope.ServiceProvider.GetRequiredService<IDbContextFactory<GraderDb>>();
+        var storage = scope.ServiceProvider.GetRequiredService<ExportStorage>();
+        var packages = scope.ServiceProvider.GetRequiredService<IPackageStore>();
+        var id = Guid.CreateVersion7();
+        int number;
+        await using (var db = await factory.CreateDbContextAsync())
+        {
+            number = (await db.ExportJobs.MaxAsync(j => (int?)j.Number) ?? 0) + 1;
+            var steal = $"CREATE TRIGGER steal_export_{number} AFTER UPDATE OF ItemsDone ON ExportJobs WHEN NEW.Number = {number} AND NEW.ItemsDone > 0 " +
+                $"BEGIN UPDATE ExportJobs SET LeaseOwner = 'another-node' WHERE Number = {number}; END;"; // an int: nothing to escape
+            await db.Database.ExecuteSqlRawAsync(steal);
+            var job = Job(id, number, attempts: 0);
+            job.FilterJson = $$$"""{"categories":["{{{category}}}"],"finalOnly":false}""";
+            db.ExportJobs.Add(job);
+            await db.SaveChangesAsync();
+        }
+        var name = DatasetPackageWriter.PackageName(number);
+        try
+        {
+            scope.ServiceProvider.GetRequiredService<ExportWorker>().Wake();
+            // This node's run is over once the job is another node's and its partial file and work folder are gone.
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (true)
+            {
+                await using var db = await factory.CreateDbContextAsync();
+                var job = await db.ExportJobs.AsNoTracking().SingleAsync(j => j.Id == id);
+                if (job.LeaseOwner == "another-node" && !File.Exists(storage.PartialPath(name)) && !Directory.Exists(storage.WorkPath(name)))
+                {
+                    Assert.Equal(ExportStatus.Running, job.Status); // not finished by a node that does not hold it
+                    break;
+                }
+                Assert.True(DateTime.UtcNow < deadline, "the run did not end");
+                await Task.Delay(100);
+            }
+            Assert.Null(await packages.OpenReadAsync(name, CancellationToken.None));
+        }
+        finally
+        {
+            await using var db = await factory.CreateDbContextAsync();
+            var drop = $"DROP TRIGGER IF EXISTS steal_export_{number};";
+            await db.Database.ExecuteSqlRawAsync(drop);
+            await db.ExportJobs.Where(j => j.Id == id).ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, ExportStatus.Failed).SetProperty(j => j.LeaseOwner, (string?)null));
+        }
+    }
+
     private static ExportJob Job(Guid id, int number, int attempts) => new()
     {
         Id = id, Number = number, Status = ExportStatus.Running, Attempts = attempts, CreatedAt = DateTime.UtcNow,

@@ -145,6 +145,19 @@ public sealed partial class ExportWorker(
                 sha256 = Convert.ToHexStringLower(await SHA256.HashDataAsync(file, cancellationToken));
             }
             var byteSize = new FileInfo(partial).Length;
+            // Only the node that holds the job puts a package under its name. A node that stalled past its lease came back
+            // here and published over the package of the node that took the job over, or, refused by the store, failed
+            // and deleted it; the job then said "completed" with nothing to download (review of the export path,
+            // 2026-12-06).
+            if (!await HoldsAsync(job.Id, cancellationToken))
+            {
+                LogLeaseLost(logger, name);
+                await CleanUpAsync(name, includingPackage: false, CancellationToken.None);
+                return true;
+            }
+            // A package already there is one a node that lost the job left between its check and its publish: this
+            // node holds the job, and its package is the one the job vouches for.
+            await packages.DeleteAsync(name, cancellationToken);
             await packages.PublishAsync(name, partial, cancellationToken); // whole or not at all; consumes the partial file
             await CleanUpAsync(name, includingPackage: false, cancellationToken);
 
@@ -176,11 +189,13 @@ public sealed partial class ExportWorker(
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
-            // Any failure of this export (a missing photo, a full disk, a database error) fails it visibly; never the app.
+            // Any failure of this export (a full disk, a database error) fails it visibly; never the app. Only while this
+            // node holds the job: the package under its name may be the new holder's, which this node must not delete.
             LogFailed(logger, e, name);
-            await CleanUpAsync(name, includingPackage: true, CancellationToken.None);
             await db.Entry(job).ReloadAsync(cancellationToken);
-            if (job.LeaseOwner == NodeId)
+            var holds = job.LeaseOwner == NodeId;
+            await CleanUpAsync(name, includingPackage: holds, CancellationToken.None);
+            if (holds)
             {
                 await FinishAsync(db, job, ExportStatus.Failed, FailureText(e), cancellationToken);
             }
@@ -205,6 +220,13 @@ public sealed partial class ExportWorker(
         IOException or UnauthorizedAccessException => "The export failed: the server could not write or read its files (a full or unwritable disk, or the photo store not answering). Ask again once that is fixed; the server log has the details.",
         _ => $"The export failed ({e.GetType().Name}); the server log has the details. Ask again, and tell an administrator if it fails again.",
     };
+
+    /// <summary>Whether this node still holds the job's claim (read fresh, not from the run's context).</summary>
+    private async Task<bool> HoldsAsync(Guid jobId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.ExportJobs.AnyAsync(j => j.Id == jobId && j.LeaseOwner == NodeId, cancellationToken);
+    }
 
     /// <summary>Keeps this node's claim alive while the job runs (every third of the lease); cancels the run if it was lost.</summary>
     private async Task RenewLeaseAsync(Guid jobId, CancellationTokenSource run)
