@@ -193,8 +193,9 @@ function onKeyDownFirst(event) {
     flushTimer = setTimeout(burstEnded, waitFor(performance.now() - event.timeStamp));
     return;
   }
-  // Enter ends a scanner's plate; some scanners are set up to send Tab instead.
-  if (plain && (event.key === "Enter" || event.key === "Tab") && held.length >= minPlateLength && event.timeStamp - lastHeldAt <= burstGapMs) {
+  // Enter ends a scanner's plate; some scanners are set up to send Tab instead. Late, too (keys still held are within
+  // the wait): let through, a late Enter after a plate saved the open item.
+  if (plain && (event.key === "Enter" || event.key === "Tab") && held.length >= minPlateLength) {
     event.preventDefault();
     event.stopImmediatePropagation();
     takeScan(false);
