@@ -182,7 +182,7 @@ internal static class ExportPhase
         var connection = $"Data Source={Path.Combine(directory, "grader.db")};Cache=Private;Default Timeout=30;Pooling=True";
         var factory = new Factory(new PooledDbContextFactory<SqliteGraderDb>(new DbContextOptionsBuilder<SqliteGraderDb>().UseSqlite(connection).Options));
         var rubrics = new RubricCatalog(Options.Create(new RubricOptions()));
-        var writer = new DatasetPackageWriter(factory, new FileSystemPhotoStore(Path.Combine(directory, "photos")), rubrics);
+        var writer = new DatasetPackageWriter(factory, new FileSystemPhotoStore(Path.Combine(directory, "photos")), rubrics, NullLogger<DatasetPackageWriter>.Instance);
         var storage = new ExportStorage(Path.Combine(directory, "exports"));
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider(); // the worker records its exports' duration and size
         var worker = new ExportWorker(factory, writer, storage, new FileSystemPackageStore(storage), Options.Create(new ExportOptions()), TimeProvider.System,

@@ -183,10 +183,10 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.GetByTestId("discard-and-leave").ClickAsync();
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(second);
 
-        // No grade yet, so the disposition list is empty (a read-only input).
-        var disposition = page.Locator("[data-testid=disposition] input, input[data-testid=disposition]").First;
-        await disposition.FocusAsync();
-        await Assertions.Expect(disposition).ToBeFocusedAsync();
+        // No grade yet, so the disposition list is empty (a read-only input); D takes the focus there (it did nothing).
+        await Assertions.Expect(page.GetByTestId("item")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("d");
+        await Assertions.Expect(page.Locator("[data-testid=disposition] input, input[data-testid=disposition]").First).ToBeFocusedAsync();
         await Scanner.ScanAsync(page, third);
 
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(third);

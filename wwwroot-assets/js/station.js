@@ -60,7 +60,9 @@ function onKeyDown(event) {
       return;
     }
     if (event.key.toLowerCase() === "d" && !event.shiftKey) {
-      const disposition = document.querySelector("[data-testid=disposition][tabindex], [data-testid=disposition] [tabindex]");
+      // an empty list (no grade yet) is a read-only input with no tabindex: D did nothing there (review of the station)
+      const disposition = document.querySelector("[data-testid=disposition][tabindex], [data-testid=disposition] [tabindex], " +
+        "input[data-testid=disposition], [data-testid=disposition] input");
       if (disposition) {
         event.preventDefault();
         disposition.focus();
