@@ -27,6 +27,22 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         return page;
     }
 
+    /// <summary>Items announced for each plate; a station signed in with the first plate typed into the scan field and open,
+    /// the focus on the item (where a scanner's keys then arrive).</summary>
+    private async Task<IPage> StationWithFirstOpenAsync(string associate, string[] plates, int width = 1280, int height = 720)
+    {
+        foreach (var plate in plates)
+        {
+            await Fixture.App.ApiClient().CreateItemAsync(plate);
+        }
+        var page = await SignedInStationAsync(associate, width: width, height: height);
+        await page.Keyboard.TypeAsync(plates[0]);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plates[0]);
+        await Assertions.Expect(page.GetByTestId("item")).ToBeFocusedAsync();
+        return page;
+    }
+
     /// <summary>At the station: scan an announced plate, grade it Like new, save; the station is back at the scan field.</summary>
     private static async Task GradeLikeNewAsync(IPage associate, string plate)
     {
@@ -107,13 +123,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     {
         var first = ApiJson.UniquePlate("E2E");
         var second = ApiJson.UniquePlate("E2E-4N2A-BD5"); // grade digits, region, box and disposition keys
-        await Fixture.App.ApiClient().CreateItemAsync(first);
-        await Fixture.App.ApiClient().CreateItemAsync(second);
-        var page = await SignedInStationAsync("Sam Scanner", width: width, height: height);
-        await page.Keyboard.TypeAsync(first);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(first);
-        await Assertions.Expect(page.GetByTestId("item")).ToBeFocusedAsync();
+        var page = await StationWithFirstOpenAsync("Sam Scanner", [first, second], width, height);
 
         await Scanner.ScanAsync(page, second.ToLowerInvariant()); // as printed on some labels: the plate is the same
 
@@ -138,13 +148,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     {
         var first = ApiJson.UniquePlate("E2E");
         var second = ApiJson.UniquePlate("E2E-2");
-        await Fixture.App.ApiClient().CreateItemAsync(first);
-        await Fixture.App.ApiClient().CreateItemAsync(second);
-        var page = await SignedInStationAsync("Noe Suffix");
-        await page.Keyboard.TypeAsync(first);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(first);
-        await Assertions.Expect(page.GetByTestId("item")).ToBeFocusedAsync();
+        var page = await StationWithFirstOpenAsync("Noe Suffix", [first, second]);
 
         await Scanner.ScanAsync(page, second, enter: false);
 
@@ -164,14 +168,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var first = ApiJson.UniquePlate("E2E");
         var second = ApiJson.UniquePlate("LR-35");
         var third = ApiJson.UniquePlate("LR-21");
-        foreach (var plate in new[] { first, second, third })
-        {
-            await Fixture.App.ApiClient().CreateItemAsync(plate);
-        }
-        var page = await SignedInStationAsync("Nia Notes");
-        await page.Keyboard.TypeAsync(first);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(first);
+        var page = await StationWithFirstOpenAsync("Nia Notes", [first, second, third]);
         await Field(page, "notes").ClickAsync();
         await Field(page, "notes").PressSequentiallyAsync("box torn", new() { Delay = 80 }); // a person's pace
 
@@ -201,12 +198,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     {
         var first = ApiJson.UniquePlate("E2E");
         var second = ApiJson.UniquePlate("E2E-51");
-        await Fixture.App.ApiClient().CreateItemAsync(first);
-        await Fixture.App.ApiClient().CreateItemAsync(second);
-        var page = await SignedInStationAsync("Uma Unsaved");
-        await page.Keyboard.TypeAsync(first);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(first);
+        var page = await StationWithFirstOpenAsync("Uma Unsaved", [first, second]);
         await page.Keyboard.PressAsync("1");
         await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
 
@@ -230,12 +222,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     {
         var first = ApiJson.UniquePlate("E2E");
         var second = ApiJson.UniquePlate("E2E-3");
-        await Fixture.App.ApiClient().CreateItemAsync(first);
-        await Fixture.App.ApiClient().CreateItemAsync(second);
-        var page = await SignedInStationAsync("Ray Rapid");
-        await page.Keyboard.TypeAsync(first);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(first);
+        var page = await StationWithFirstOpenAsync("Ray Rapid", [first, second]);
         await page.Locator("[data-grade=LikeNew]").ClickAsync();
 
         await page.GetByTestId("submit").ClickAsync();

@@ -121,21 +121,23 @@ function waitFor(handledLate) {
   return Math.min(burstSettleMs, burstGapMs + 3 * Math.max(0, handledLate));
 }
 
-// A scanner's burst into a text field that is not a scan field (the note): its characters are taken back out, and the
-// plate is a scan. Only when they are the text just before the caret, as typed; otherwise the field is left alone.
+// A scanner's burst into a text field that is not a scan field (the note): a scan, whose Enter saves nothing. Its
+// characters are taken back out when they are the text just before the caret, as typed; otherwise (a field that dropped
+// or changed one) the field is left as it is, for the associate to see.
 function takeScanOutOfTextField(event) {
   const field = typed.target;
   const text = typed.text;
   typed = null;
-  if (!(field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement)) return false;
-  const end = field.selectionEnd;
-  if (end === null || end < text.length || field.value.slice(end - text.length, end) !== text) return false;
   event.preventDefault();
   event.stopImmediatePropagation();
-  field.setSelectionRange(end - text.length, end);
-  document.execCommand("delete");
+  if (field instanceof HTMLInputElement || field instanceof HTMLTextAreaElement) {
+    const end = field.selectionEnd;
+    if (end !== null && end >= text.length && field.value.slice(end - text.length, end) === text) {
+      field.setSelectionRange(end - text.length, end);
+      document.execCommand("delete");
+    }
+  }
   onScan(text);
-  return true;
 }
 
 function onTextFieldKey(event, target) {
@@ -150,7 +152,8 @@ function onTextFieldKey(event, target) {
     return;
   }
   if (plain && event.key === "Enter" && typed && typed.target === target && typed.text.length >= minPlateLength
-      && event.timeStamp - typed.lastAt <= burstGapMs && takeScanOutOfTextField(event)) {
+      && event.timeStamp - typed.lastAt <= burstGapMs) {
+    takeScanOutOfTextField(event);
     return;
   }
   typed = null;

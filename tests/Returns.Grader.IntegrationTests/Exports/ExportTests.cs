@@ -346,6 +346,12 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         }
         var behind = await CorrectedAsync(61);
         var same = await CorrectedAsync(62);
+        // A correction from a node whose clock runs ahead (stamped after the export's snapshot), itself corrected on a node
+        // whose clock is right: of the item's decisions by the snapshot, none replaced the first, and the item went out
+        // twice, once under its first grade (review of the session's diff).
+        var ahead = await CorrectedAsync(63);
+        var aheadVersion = (await (await grader.GetAsync($"/api/v1/returns/{ahead}")).ReadJsonAsync()).GetProperty("version").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{ahead}/grade", new { grade = "Acceptable", disposition = "liquidate", itemVersion = aheadVersion, contradictionReason = "test" })).StatusCode);
         await using (var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
         {
             foreach (var (item, shift) in new[] { (behind, TimeSpan.FromSeconds(-1)), (same, TimeSpan.Zero) })
@@ -358,6 +364,10 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
                 await db.Photos.Where(p => p.ReturnItemId == itemId).ExecuteUpdateAsync(u => u.SetProperty(p => p.UploadedAt, first.DecidedAt.AddMinutes(-1)));
                 await db.SaveChangesAsync();
             }
+            var aheadId = Guid.Parse(ahead);
+            var middle = await db.GradeDecisions.Where(d => d.ReturnItemId == aheadId && d.Grade == Grade.Unsellable).SingleAsync();
+            middle.DecidedAt = DateTime.UtcNow.AddHours(1);
+            await db.SaveChangesAsync();
         }
 
         var data = app.ApiClient("dev-data");
@@ -366,7 +376,7 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         using var zip = new ZipArchive(new MemoryStream(await data.GetByteArrayAsync($"/api/v1/exports/{id}/download")));
         var labels = JsonDocument.Parse(zip.Entries.Single(e => e.FullName.EndsWith("annotations/coco.json", StringComparison.Ordinal)).Open()).RootElement
             .GetProperty("images").EnumerateArray().Select(i => (i.GetProperty("item_id").GetString()!, i.GetProperty("grade").GetString()!)).Order().ToList();
-        Assert.Equal(new[] { (behind, "Unsellable"), (same, "Unsellable") }.Order(), labels);
+        Assert.Equal(new[] { (behind, "Unsellable"), (same, "Unsellable"), (ahead, "Acceptable") }.Order(), labels);
     }
 
     /// <summary>

@@ -73,7 +73,8 @@ public sealed partial class ExportWorker(
         }
         // The claim is one conditional update: of two nodes that found the same job, the database lets one win.
         var claimed = await db.ExportJobs
-            .Where(j => j.Id == job.Id && (j.LeaseExpiresAt == null || j.LeaseExpiresAt < now))
+            // not a job that ended meanwhile (its lease is cleared when it ends): claimed, its package was deleted and rerun
+            .Where(j => j.Id == job.Id && (j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running) && (j.LeaseExpiresAt == null || j.LeaseExpiresAt < now))
             .ExecuteUpdateAsync(u => u.SetProperty(j => j.LeaseOwner, NodeId).SetProperty(j => j.LeaseExpiresAt, now + options.Value.LeaseDuration), cancellationToken);
         if (claimed == 0)
         {
@@ -157,8 +158,8 @@ public sealed partial class ExportWorker(
             }
             // A package already there is one a node that lost the job left between its check and its publish: this
             // node holds the job, and its package is the one the job vouches for.
-            await packages.DeleteAsync(name, cancellationToken);
-            await packages.PublishAsync(name, partial, cancellationToken); // whole or not at all; consumes the partial file
+            await packages.DeleteAsync(name, leaseLost.Token);
+            await packages.PublishAsync(name, partial, leaseLost.Token); // whole or not at all; consumes the partial file
             await CleanUpAsync(name, includingPackage: false, cancellationToken);
 
             await db.Entry(job).ReloadAsync(cancellationToken);
@@ -192,11 +193,11 @@ public sealed partial class ExportWorker(
             // Any failure of this export (a full disk, a database error) fails it visibly; never the app. Only while this
             // node holds the job: the package under its name may be the new holder's, which this node must not delete.
             LogFailed(logger, e, name);
+            await CleanUpAsync(name, includingPackage: false, CancellationToken.None); // this node's files, whatever comes next
             await db.Entry(job).ReloadAsync(cancellationToken);
-            var holds = job.LeaseOwner == NodeId;
-            await CleanUpAsync(name, includingPackage: holds, CancellationToken.None);
-            if (holds)
+            if (job.LeaseOwner == NodeId)
             {
+                await packages.DeleteAsync(name, CancellationToken.None);
                 await FinishAsync(db, job, ExportStatus.Failed, FailureText(e), cancellationToken);
             }
         }

@@ -92,6 +92,13 @@ public sealed partial class Station
             return;
         }
         _scannedWhileBusy = null;
+        if (_message is { Severity: MudBlazor.Severity.Error })
+        {
+            // What was being done failed (a save refused: the item became final, or was deleted): opening the next plate
+            // would clear the words saying so before anyone read them. The plate waits in the scan field for an Enter.
+            ScanText = plate;
+            return;
+        }
         await TakeScanAsync(plate);
     }
 
