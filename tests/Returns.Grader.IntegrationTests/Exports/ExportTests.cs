@@ -325,6 +325,31 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(1, (await PythonCheckAsync(zipPath)).GetProperty("splits").EnumerateObject().Sum(s => s.Value.GetProperty("images").GetInt32()));
     }
 
+    /// <summary>A photo store that is not there (an unmounted volume answers "no such file" for every photo) is not
+    /// "missing photos": an export that found none of its photos fails in words instead of completing empty.</summary>
+    [Fact]
+    public async Task AnExportThatFindsNoneOfItsPhotos_FailsInWords()
+    {
+        var category = "Gone" + Guid.NewGuid().ToString("N")[..6];
+        var grader = app.ApiClient("dev-grader");
+        var item = (await grader.CreateItemAsync(ApiJson.UniquePlate("GO"), 30m, category)).GetProperty("id").GetString()!;
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{item}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 81), "image/jpeg")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{item}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
+        var itemId = Guid.Parse(item);
+        await using (var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            var key = await db.Photos.Where(p => p.ReturnItemId == itemId).Select(p => p.StorageKey).SingleAsync();
+            await app.Services.GetRequiredService<Web.Features.Photos.IPhotoStore>().DeleteAsync(key, CancellationToken.None);
+        }
+
+        var data = app.ApiClient("dev-data");
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } })).ReadJsonAsync()).GetProperty("id").GetString()!;
+        var job = await data.WaitForExportAsync(id);
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Contains("1 of the 1 photos were not in the photo store", job.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await data.GetAsync($"/api/v1/exports/{id}/download")).StatusCode);
+    }
+
     /// <summary>
     /// An item's label is the ledger's latest decision (each names the one it replaced), not the newest clock: a
     /// correction made on a node whose clock runs a second behind was older than the grade it replaced, and the replaced
