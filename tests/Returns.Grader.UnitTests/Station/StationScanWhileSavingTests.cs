@@ -41,6 +41,32 @@ public sealed class StationScanWhileSavingTests()
         Assert.Empty(station.FindAll("[data-grade][aria-checked=true]"));
     }
 
+    /// <summary>
+    /// A save that fails (here: the database refuses it, as a full disk would) says so in words; a plate scanned
+    /// meanwhile used to open at once and clear those words before anyone read them. It waits in the scan field.
+    /// </summary>
+    [Fact]
+    public async Task APlateScannedDuringASaveThatFails_WaitsInTheScanField_AndTheErrorStays()
+    {
+        var (first, firstItem) = await CreateItemAsync();
+        var (second, _) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, first);
+        station.Find("[data-grade=LikeNew]").Click();
+
+        var held = Gate.HoldNextSave();
+        var saving = station.Find("button[data-testid=submit]").ClickAsync(new());
+        await held.Reached.WaitAsync(TimeSpan.FromSeconds(15));
+        await station.InvokeAsync(() => station.Instance.OnScanned(second));
+        held.Refuse(new IOException("disk full (test)"));
+        await saving;
+
+        station.WaitForAssertion(() => Assert.Contains("nothing was saved", station.Find("[data-testid=station-message]").TextContent), TimeSpan.FromSeconds(15));
+        Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
+        Assert.Equal(second, station.Find("#scan").GetAttribute("value"));
+        Assert.Equal(0, await DecisionCountAsync(firstItem.Id));
+    }
+
     /// <summary>Holds the next SaveChanges until released; every other save goes straight through.</summary>
     private sealed class SaveGate : SaveChangesInterceptor
     {
@@ -68,5 +94,6 @@ public sealed class StationScanWhileSavingTests()
         public Task Released => _released.Task;
         public void Arrive() => _reached.TrySetResult();
         public void Release() => _released.TrySetResult();
+        public void Refuse(Exception refusal) => _released.TrySetException(refusal);
     }
 }
