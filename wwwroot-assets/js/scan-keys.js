@@ -14,6 +14,8 @@
 // note, the reason) takes a person's typing as it comes, but a scanner's burst ending in Enter there is a scan too:
 // its characters are taken back out of the field and its Enter saves nothing.
 
+import { isTypingTarget } from "./typing.js";
+
 const burstGapMs = 50;
 const minPlateLength = 4;
 // How long a burst already two keys long waits for its next key before it ends. Whether a key belongs to a burst is
@@ -31,7 +33,8 @@ let replaying = false;
 // later than burstGapMs after its first (the first is then given back: a browser test under load, 127 ms): a key typed
 // within burstGapMs of these continues their burst, and the plate is whole. What they did as keys stays done; if that
 // was a grade, opening the plate asks about it first, as any unsaved choice.
-let givenBack = { keys: [], lastAt: 0 };
+const nothingGivenBack = Object.freeze({ keys: [], lastAt: 0 });
+let givenBack = nothingGivenBack;
 // When the last scan was taken without its Enter (a pause, a touch): the rest of a burst that goes on after it is the same
 // plate's, and is not a second plate.
 let scanEndedAt = -Infinity;
@@ -51,14 +54,11 @@ export function stopListeningForScans() {
   typed = null;
 }
 
-/** A field whose keys are text. A list (MudSelect: an empty one is a read-only input) is not: its letters choose. */
+/** A field whose keys are text (typing.js), less the lists: a list (MudSelect: an empty one is a read-only input, a
+ * select) hears its own letters there, but a scanner's burst on it chose an option and was cut in two. */
 function isTextField(target) {
-  if (!(target instanceof Element)) return false;
-  if (target.closest("[data-list-keys], [role=combobox]")) return false;
-  if (target.isContentEditable || target.tagName === "TEXTAREA") return !target.readOnly;
-  if (target.tagName !== "INPUT" || target.readOnly) return false;
-  const type = (target.getAttribute("type") || "text").toLowerCase();
-  return !["checkbox", "radio", "button", "submit", "file", "range", "color"].includes(type);
+  return isTypingTarget(target) && target.tagName !== "SELECT" && !target.readOnly
+    && !target.closest("[data-list-keys], [role=combobox]");
 }
 
 /** The fields a scanner is meant to type into: the scan field, and the new item's form (its SKU is scanned). */
@@ -187,7 +187,7 @@ function onKeyDownFirst(event) {
     // Held: a scanner's character, or a person's shortcut (given back when no other key follows in time).
     if (held.length && !continuing) burstEnded();
     if (resumes) held = givenBack.keys.map((key) => ({ ...key, given: true }));
-    givenBack = { keys: [], lastAt: 0 };
+    givenBack = nothingGivenBack;
     event.preventDefault();
     event.stopImmediatePropagation();
     held.push({ key: event.key, code: event.code, shiftKey: event.shiftKey, target: target || document.body, wasText: text });
@@ -205,14 +205,14 @@ function onKeyDownFirst(event) {
     return;
   }
   if (!held.length) {
-    givenBack = { keys: [], lastAt: 0 }; // a key that is not a plate's ends any burst: nothing typed next continues it
+    givenBack = nothingGivenBack; // a key that is not a plate's ends any burst: nothing typed next continues it
     return;
   }
   // Any other key comes after what was held, as it did. A held key may have moved the focus (D goes to the disposition),
   // and this key was aimed before that; the keys the page's scripts act on go where the focus is now.
   const focusBefore = document.activeElement;
   burstEnded();
-  givenBack = { keys: [], lastAt: 0 };
+  givenBack = nothingGivenBack;
   if (document.activeElement !== focusBefore && document.activeElement && resentAfterFocusMove.has(event.key)) {
     event.preventDefault();
     event.stopImmediatePropagation();

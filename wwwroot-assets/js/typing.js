@@ -1,5 +1,6 @@
 // One answer, for every page's key handling, to "is this key text the person is typing?": a key in a text field, a
-// select, a list or an editable element is text there, never a shortcut (station.js, shortcuts.js, review.js).
+// select, a list or an editable element is text there, never a shortcut (station.js, shortcuts.js, review.js; scan-keys.js
+// takes the lists out: a scanner's burst on one is a scan).
 export function isTypingTarget(target) {
   if (!(target instanceof Element)) return false;
   if (target.isContentEditable) return true;

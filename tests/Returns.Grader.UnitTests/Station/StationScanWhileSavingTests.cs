@@ -21,16 +21,7 @@ public sealed class StationScanWhileSavingTests()
     [Fact]
     public async Task APlateScannedWhileASaveIsUnderWay_OpensOnceTheSaveIsDone()
     {
-        var (first, firstItem) = await CreateItemAsync();
-        var (second, _) = await CreateItemAsync();
-        var station = RenderStation();
-        await OpenAsync(station, first);
-        station.Find("[data-grade=LikeNew]").Click();
-
-        var held = Gate.HoldNextSave();
-        var saving = station.Find("button[data-testid=submit]").ClickAsync(new());
-        await held.Reached.WaitAsync(TimeSpan.FromSeconds(15));
-        await station.InvokeAsync(() => station.Instance.OnScanned(second));
+        var (station, first, firstItem, second, held, saving) = await ScannedWhileTheSaveIsHeldAsync();
         Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
         held.Release();
         await saving;
@@ -48,6 +39,21 @@ public sealed class StationScanWhileSavingTests()
     [Fact]
     public async Task APlateScannedDuringASaveThatFails_WaitsInTheScanField_AndTheErrorStays()
     {
+        var (station, first, firstItem, second, held, saving) = await ScannedWhileTheSaveIsHeldAsync();
+        held.Refuse(new IOException("disk full (test)"));
+        await saving;
+
+        station.WaitForAssertion(() => Assert.Contains("nothing was saved", station.Find("[data-testid=station-message]").TextContent), TimeSpan.FromSeconds(15));
+        Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
+        Assert.Equal(second, station.Find("#scan").GetAttribute("value"));
+        Assert.Equal(0, await DecisionCountAsync(firstItem.Id));
+    }
+
+    /// <summary>A first item open and graded Like new, its save held at SaveChanges, and a second item's plate scanned
+    /// meanwhile; the test lets the save go on (or fails it) and awaits <c>Saving</c>.</summary>
+    private async Task<(IRenderedComponent<Web.Features.Station.Station> Station, string First, ReturnItem FirstItem, string Second, HeldSave Held, Task Saving)>
+        ScannedWhileTheSaveIsHeldAsync()
+    {
         var (first, firstItem) = await CreateItemAsync();
         var (second, _) = await CreateItemAsync();
         var station = RenderStation();
@@ -58,13 +64,7 @@ public sealed class StationScanWhileSavingTests()
         var saving = station.Find("button[data-testid=submit]").ClickAsync(new());
         await held.Reached.WaitAsync(TimeSpan.FromSeconds(15));
         await station.InvokeAsync(() => station.Instance.OnScanned(second));
-        held.Refuse(new IOException("disk full (test)"));
-        await saving;
-
-        station.WaitForAssertion(() => Assert.Contains("nothing was saved", station.Find("[data-testid=station-message]").TextContent), TimeSpan.FromSeconds(15));
-        Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
-        Assert.Equal(second, station.Find("#scan").GetAttribute("value"));
-        Assert.Equal(0, await DecisionCountAsync(firstItem.Id));
+        return (station, first, firstItem, second, held, saving);
     }
 
     /// <summary>Holds the next SaveChanges until released; every other save goes straight through.</summary>
