@@ -54,6 +54,33 @@ public sealed class ReopenedItemTests : StationPageTestBase
             regions.Select(r => (r.Type, r.PhotoId, r.X, r.Source)).ToArray());
     }
 
+    /// <summary>
+    /// A correction replaces the whole grade: the note, the reason for going against the rubric and the request for a
+    /// supervisor were not shown again on reopening, so correcting the grade dropped them from the item's label.
+    /// </summary>
+    [Fact]
+    public async Task GradedItem_ReopensWithItsNoteReasonAndFlag_AndACorrectionKeepsThem()
+    {
+        var (plate, item) = await CreateItemAsync();
+        // Like new with a crack goes against the rubric, so it needs a reason.
+        await Service<DecisionLedger>().DecideAsync(item.Id, new GradeRequest("LikeNew", "restock", [new DamageInput(null, "crack", null, null)],
+            "Scuff on the base", ContradictionReason: "Crack is on the box only", FlagForReview: true), Grader, CancellationToken.None);
+
+        var station = await OpenAtTheStationAsync(plate);
+
+        Assert.Equal("Scuff on the base", station.Find("input[data-testid=notes]").GetAttribute("value"));
+        Assert.Equal("Crack is on the box only", station.Find("input[data-testid=contradiction-reason]").GetAttribute("value"));
+        Assert.Contains(station.FindAll("input[type=checkbox]"), box => box.HasAttribute("checked") && box.ParentElement!.ParentElement!.TextContent.Contains("Ask a supervisor", StringComparison.Ordinal));
+
+        station.Find("[data-grade=VeryGood]").Click();
+        station.Find("button[data-testid=submit]").Click();
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        await using var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        var current = await db.GradeDecisions.SingleAsync(d => d.Id == db.ReturnItems.Single(i => i.Id == item.Id).CurrentDecisionId);
+        Assert.Equal((Grade.VeryGood, DecisionKind.Correction, "Scuff on the base", "Crack is on the box only", true),
+            (current.Grade, current.Kind, current.Notes, current.ContradictionReason, current.FlaggedForReview));
+    }
+
     [Fact]
     public async Task GradedItem_ReopenedAndSavedUnchanged_SavesNothing_AndSaysSo()
     {

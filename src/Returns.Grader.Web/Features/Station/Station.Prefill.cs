@@ -12,7 +12,8 @@ public sealed partial class Station
 {
     /// <summary>
     /// A graded item opens as it was saved: its grade and disposition, its boxes on the photos as boxes (a correction
-    /// saved from here keeps them), and the damage marked without a box as chips.
+    /// saved from here keeps them), the damage marked without a box as chips, and its note, rubric reason and request
+    /// for a supervisor.
     /// </summary>
     private void PrefillFromCurrentDecision()
     {
@@ -23,6 +24,12 @@ public sealed partial class Station
             _history.Clear();
             _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted && !RegionEdit.IsBoxed(d)).Select(d => d.Type).ToList();
             _disposition.Suggest(current.Disposition);
+            // A correction replaces the whole grade: what the form does not show again is dropped from the item's label
+            // (the note, the reason for going against the rubric, the request for a supervisor were lost on every
+            // correction). They are the associate's own words, so they come back as they were, to be kept or edited.
+            _notes = current.Notes;
+            _contradictionReason = current.ContradictionReason;
+            _flagForReview = current.FlaggedForReview;
         }
     }
 
