@@ -89,12 +89,14 @@ public sealed partial class Station : IAsyncDisposable
     /// Empties the scan field. Setting the bound value alone sometimes left the plate shown in the browser (the field
     /// still had focus when the render came), so the next scan was appended to it and an item was created under
     /// "LP-S5008LP-S5009" (long-shift pass, 2026-12-05: 200 of 1 717 items under an instrumented browser). The
-    /// component's own ClearAsync clears the input itself.
+    /// component's own ClearAsync clears the input itself — only when the field had a plate in it: station.js gives the
+    /// scan field the focus the moment a saved item's panel goes, and a clear one round trip later erased the start of
+    /// a plate scanned meanwhile (the rest, "8432CFBF71" of E2E-3-8432CFBF71, was looked up; browser test under load).
     /// </summary>
     private void ClearScan()
     {
+        _clearScanField |= !string.IsNullOrEmpty(ScanText); // a clear already asked for in this render stays asked for
         ScanText = "";
-        _clearScanField = true;
     }
 
     private DecisionSummary? CurrentDecision => _item?.Decisions.FirstOrDefault(d => d.Id == _item.CurrentDecisionId);
