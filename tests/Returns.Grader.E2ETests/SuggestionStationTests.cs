@@ -288,12 +288,12 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.True(handle.Width >= 24 && handle.Height >= 24, $"the corner handle is {handle.Width}x{handle.Height} CSS px");
         // ... and one finger on the largest box's handle resizes that box, the handle staying on its new corner.
         var largest = await page.EvaluateAsync<double[]>(@"() => {
-            const groups = [...document.querySelectorAll('[data-region-editor] [data-region-index]')].map(g => ({ g, b: g.querySelector('.region-box').getBoundingClientRect(), h: g.querySelector('.region-handle').getBoundingClientRect() }))
+            const groups = [...document.querySelectorAll('[data-region-editor] [data-region-key]')].map(g => ({ g, b: g.querySelector('.region-box').getBoundingClientRect(), h: g.querySelector('.region-handle').getBoundingClientRect() }))
                 .filter(({ g, h }) => document.elementFromPoint(h.left + h.width / 2, h.top + h.height / 2) === g.querySelector('.region-handle'))
                 .sort((p, q) => q.b.width * q.b.height - p.b.width * p.b.height);
             const { g, h } = groups[0];
-            return [Number(g.dataset.regionIndex), h.left + h.width / 2, h.top + h.height / 2]; }");
-        var resized = page.Locator($"[data-region-editor] [data-region-index='{(int)largest[0]}'] .region-box");
+            return [Number(g.dataset.regionKey), h.left + h.width / 2, h.top + h.height / 2]; }");
+        var resized = page.Locator($"[data-region-editor] [data-region-key='{(long)largest[0]}'] .region-box");
         var widthText = (await resized.GetAttributeAsync("width"))!;
         var widthBefore = double.Parse(widthText, System.Globalization.CultureInfo.InvariantCulture);
         await TouchAsync("touchStart", (largest[1], largest[2]));
@@ -308,7 +308,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await Assertions.Expect(resized).ToHaveAttributeAsync("width", new System.Text.RegularExpressions.Regex(@"^\d+$"));
         await Assertions.Expect(resized).ToHaveAttributeAsync("height", new System.Text.RegularExpressions.Regex(@"^\d+$"));
         Assert.True(double.Parse((await resized.GetAttributeAsync("width"))!, System.Globalization.CultureInfo.InvariantCulture) < widthBefore, "the finger on the corner made the box narrower");
-        var corner = await page.EvaluateAsync<double[]>($"() => {{ const g = document.querySelector(\"[data-region-editor] [data-region-index='{(int)largest[0]}']\"); const b = g.querySelector('.region-box').getBoundingClientRect(), h = g.querySelector('.region-handle').getBoundingClientRect(); return [b.right - (h.left + h.width / 2), b.bottom - (h.top + h.height / 2)]; }}");
+        var corner = await page.EvaluateAsync<double[]>($"() => {{ const g = document.querySelector(\"[data-region-editor] [data-region-key='{(long)largest[0]}']\"); const b = g.querySelector('.region-box').getBoundingClientRect(), h = g.querySelector('.region-handle').getBoundingClientRect(); return [b.right - (h.left + h.width / 2), b.bottom - (h.top + h.height / 2)]; }}");
         Assert.All(corner, d => Assert.InRange(d, -1.5, 1.5));
 
         // A finger's wobble on a box, and a quick swipe that starts on one, leave it where it is (the swipe pans).
@@ -328,7 +328,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
 
         // Held still on a box, a finger takes it (shown dashed) and moves it.
         var (tx, ty) = await PointAsync(onABox: true);
-        var taken = page.Locator($"[data-region-editor] [data-region-index='{await page.EvaluateAsync<string>("([x, y]) => document.elementFromPoint(x, y).closest('[data-region-index]').dataset.regionIndex", new[] { tx, ty })}'] .region-box");
+        var taken = page.Locator($"[data-region-editor] [data-region-key='{await page.EvaluateAsync<string>("([x, y]) => document.elementFromPoint(x, y).closest('[data-region-key]').dataset.regionKey", new[] { tx, ty })}'] .region-box");
         var takenAt = await taken.GetAttributeAsync("x");
         await TouchAsync("touchStart", (tx, ty));
         await Assertions.Expect(page.Locator("[data-region-editor] .region-box[data-held]")).ToHaveCountAsync(1);

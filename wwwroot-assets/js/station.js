@@ -597,7 +597,7 @@ function fitHandles() {
     const scale = svg.getScreenCTM()?.a;
     if (!scale) continue;
     const size = Number((handleScreenSize / scale).toFixed(2));
-    for (const group of svg.querySelectorAll("[data-region-index]")) {
+    for (const group of svg.querySelectorAll("[data-region-key]")) {
       const box = group.querySelector(".region-box"), handle = group.querySelector(".region-handle");
       if (!box || !handle || (drag && drag.box === box)) continue;
       placeHandle(handle, ["x", "y", "width", "height"].map((a) => Number(box.getAttribute(a))), size);
@@ -657,7 +657,7 @@ function onPointerDown(event) {
   const editor = target.closest("[data-region-editor]");
   // A mouse or pen outside the photo (on the viewer's scroll bars) is the browser's, as before: only fingers pan here.
   if (event.pointerType !== "touch" && !editor) return;
-  const group = editor ? target.closest("[data-region-index]") : null;
+  const group = editor ? target.closest("[data-region-key]") : null;
   const onHandle = target.classList.contains("region-handle");
   if (drag && drag.pointerId !== event.pointerId) {
     if (drag.pointerType === "pen" && event.pointerType === "touch") return; // a palm resting while the pen edits
@@ -758,7 +758,7 @@ function onPointerUp(event) {
   } else {
     // Draw the box as the server kept it (inside the photo, or unchanged when refused): a render that changes nothing
     // would leave the dragged-off copy on screen while the stored one is saved.
-    station.invokeMethodAsync("OnRegionMoved", Number(done.group.getAttribute("data-region-index")), x, y, w, h).then((kept) => {
+    station.invokeMethodAsync("OnRegionMoved", Number(done.group.getAttribute("data-region-key")), x, y, w, h).then((kept) => {
       if (kept && done.box.isConnected) setBox(done.box, done.handle, kept);
     });
   }

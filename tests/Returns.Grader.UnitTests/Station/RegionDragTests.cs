@@ -15,19 +15,45 @@ public sealed class RegionDragTests : StationPageTestBase
         var (_, plate, photoId) = await ItemWithPhotoAsync(); // 640 × 480
         var station = await OpenAtTheStationAsync(plate);
         await station.InvokeAsync(() => station.Instance.OnRegionDrawn(photoId.ToString(), 100, 80, 120, 90));
+        var box = KeyOnTheEditor(station, "100");
 
         // Dragged up and left past the corner: kept at the corner, its size unchanged, and drawn there.
-        var offTheCorner = await station.InvokeAsync(() => station.Instance.OnRegionMoved(0, -500, -400, 120, 90));
+        var offTheCorner = await station.InvokeAsync(() => station.Instance.OnRegionMoved(box, -500, -400, 120, 90));
         Assert.Equal(new[] { 0, 0, 120, 90 }, offTheCorner!);
         station.WaitForAssertion(() => Assert.Equal("0", station.Find("svg.region-overlay rect[data-region-type]").GetAttribute("x")));
 
         // Partly over the right edge: moved back inside, not shrunk to what was left inside.
-        var overTheEdge = await station.InvokeAsync(() => station.Instance.OnRegionMoved(0, 600, 20, 120, 90));
+        var overTheEdge = await station.InvokeAsync(() => station.Instance.OnRegionMoved(box, 600, 20, 120, 90));
         Assert.Equal(new[] { 520, 20, 120, 90 }, overTheEdge!);
 
         // A resize to a sliver is refused: the answer is the box as it stays, which station.js draws back.
-        var sliver = await station.InvokeAsync(() => station.Instance.OnRegionMoved(0, 520, 20, 2, 90));
+        var sliver = await station.InvokeAsync(() => station.Instance.OnRegionMoved(box, 520, 20, 2, 90));
         Assert.Equal(new[] { 520, 20, 120, 90 }, sliver!);
+    }
+
+    /// <summary>
+    /// A drag names the box it moved, not its place in the list: the list changes under a drag when a photo's new
+    /// suggestion withdraws or adds the model's boxes, and the drag then moved the box that had taken that place (review
+    /// of the station). Here a box before the dragged one is removed meanwhile; a drag of a box that has gone moves nothing.
+    /// </summary>
+    [Fact]
+    public async Task ADrag_MovesTheBoxItBeganOn_WhenTheListChangedMeanwhile()
+    {
+        var (_, plate, photoId) = await ItemWithPhotoAsync(); // 640 × 480
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(photoId.ToString(), 10, 10, 50, 50));
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(photoId.ToString(), 300, 200, 60, 40));
+        var first = KeyOnTheEditor(station, "10");
+        var second = KeyOnTheEditor(station, "300");
+
+        station.FindAll("[data-testid=region-remove]")[0].Click(); // the first box goes while the second is being dragged
+
+        var moved = await station.InvokeAsync(() => station.Instance.OnRegionMoved(second, 320, 220, 60, 40));
+        Assert.Equal(new[] { 320, 220, 60, 40 }, moved!);
+        var gone = await station.InvokeAsync(() => station.Instance.OnRegionMoved(first, 400, 300, 50, 50));
+        Assert.Null(gone);
+        station.WaitForAssertion(() => Assert.Equal(["320 220 60 40"],
+            station.FindAll("[data-region-editor] .region-box").Select(b => string.Join(' ', new[] { "x", "y", "width", "height" }.Select(a => b.GetAttribute(a))))));
     }
 
     /// <summary>
@@ -81,5 +107,16 @@ public sealed class RegionDragTests : StationPageTestBase
     {
         var box = station.Find("[data-region-editor] .region-box-selected");
         return [.. new[] { "x", "y", "width", "height" }.Select(a => int.Parse(box.GetAttribute(a)!, System.Globalization.CultureInfo.InvariantCulture))];
+    }
+
+    /// <summary>The key station.js reports a drag by, of the box drawn at <paramref name="x"/> on the editor.</summary>
+    private static long KeyOnTheEditor(IRenderedComponent<Web.Features.Station.Station> station, string x)
+    {
+        if (station.FindAll("[data-region-editor]").Count == 0)
+        {
+            station.Find("[data-testid=open-photo]").Click();
+        }
+        return long.Parse(station.FindAll("[data-region-editor] [data-region-key]").Single(g => g.QuerySelector(".region-box")!.GetAttribute("x") == x)
+            .GetAttribute("data-region-key")!, System.Globalization.CultureInfo.InvariantCulture);
     }
 }

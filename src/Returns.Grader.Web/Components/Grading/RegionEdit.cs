@@ -26,6 +26,14 @@ public sealed class RegionEdit
     /// <summary>Reopened from a decision where the associate had already moved or retyped it: edited, however it is left now.</summary>
     private readonly bool _savedAsEdited;
 
+    private static long s_lastKey;
+
+    /// <summary>
+    /// Names this region on the page while the list around it changes: station.js reports a drag by it. By its place in
+    /// the list, a drag that ended after a new suggestion withdrew or added regions moved another region's box.
+    /// </summary>
+    public long Key { get; } = Interlocked.Increment(ref s_lastKey);
+
     public Guid PhotoId { get; }
     public DamageType SuggestedType { get; }
     public DamageType Type { get; set; }

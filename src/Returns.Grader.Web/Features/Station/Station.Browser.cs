@@ -140,13 +140,13 @@ public sealed partial class Station
     /// (exploratory pass, 2026-12-05), since a render that changes nothing does not touch what the drag had moved.
     /// </summary>
     [JSInvokable]
-    public async Task<int[]?> OnRegionMoved(int index, int x, int y, int width, int height)
+    public async Task<int[]?> OnRegionMoved(long key, int x, int y, int width, int height)
     {
-        if (index < 0 || index >= _regions.Count)
+        // Gone since the drag began (a new suggestion withdrew it): nothing to move, and no other region is moved instead.
+        if (_regions.Find(r => r.Key == key) is not { } region)
         {
             return null;
         }
-        var region = _regions[index];
         // Same size: a move, kept whole inside the photo (clamping its edges would shrink it); otherwise a resize.
         var box = region.Box is [_, _, var w, var h] && w == width && h == height
             ? KeepInsidePhoto(region.PhotoId, x, y, width, height)
@@ -234,8 +234,8 @@ public sealed partial class Station
         var (x, y, width, height) = region.Box is [var bx, var by, var bw, var bh] ? (bx, by, bw, bh) : (0, 0, 0, 0);
         // The pointer's rules (OnRegionMoved): the same size is a move kept inside the photo, another size a resize.
         await (resize
-            ? OnRegionMoved(_regions.IndexOf(region), x, y, width + sx, height + sy)
-            : OnRegionMoved(_regions.IndexOf(region), x + sx, y + sy, width, height));
+            ? OnRegionMoved(region.Key, x, y, width + sx, height + sy)
+            : OnRegionMoved(region.Key, x + sx, y + sy, width, height));
     }
 
     /// <summary>N, P, A, R and Shift+1..6 outside a text field: see <see cref="RegionKey"/>.</summary>
