@@ -234,6 +234,68 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal(0, (await GetItemAsync(second)).GetProperty("decisions").GetArrayLength());
     }
 
+    /// <summary>
+    /// A photo dropped beside the drop zone: the station ignored the drop, so the browser opened the file in place of the
+    /// page. It is the station's (the browser's default is prevented) and goes to the open item. With no item open it is
+    /// said, not lost in silence.
+    /// </summary>
+    [Fact]
+    public async Task APhotoDroppedBesideTheDropZone_GoesToTheOpenItem_AndWithNoItemOpen_IsSaidNotTaken()
+    {
+        var (plate, page) = await ItemOpenAtTheStationAsync("Dee Drop");
+
+        Assert.True(await DropSampleAsync(page, "h1"), "the station takes the drop: the browser does not open the file in place of the page");
+
+        await Assertions.Expect(page.GetByTestId("open-photo")).ToHaveCountAsync(1);
+        Assert.Equal(1, (await GetItemAsync(plate)).GetProperty("photos").GetArrayLength());
+        await page.GetByTestId("close-item").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        Assert.True(await DropSampleAsync(page, "h1"));
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("no item is open");
+    }
+
+    /// <summary>
+    /// A photo dropped the moment the next plate is scanned, before the station shows the next item: it went to the item
+    /// still on screen (review of the station). It is not taken, and the associate is told to add it again.
+    /// </summary>
+    [Fact]
+    public async Task APhotoDroppedAsTheNextPlateIsScanned_IsNotAddedToTheItemOnScreen()
+    {
+        var first = ApiJson.UniquePlate("E2E");
+        var second = ApiJson.UniquePlate("E2E");
+        var page = await StationWithFirstOpenAsync("Dot Drop", [first, second]);
+        await page.Locator("#scan").FocusAsync();
+
+        // In one task of the page: the plate typed and sent, then the photo dropped on the first item's drop zone.
+        Assert.True(await DropSampleAsync(page, "[data-photo-drop]", plateSentFirst: second));
+
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(second);
+        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Add it again once its item shows");
+        Assert.Equal(0, (await GetItemAsync(first)).GetProperty("photos").GetArrayLength());
+        Assert.Equal(0, (await GetItemAsync(second)).GetProperty("photos").GetArrayLength());
+    }
+
+    /// <summary>Drops models/samples/08-unsellable.jpg on the element <paramref name="selector"/> names, as a file dragged from
+    /// the desktop, after typing <paramref name="plateSentFirst"/> into the scan field and sending it in the same task when
+    /// given; true when the page took the drop (prevented the browser's own handling of it).</summary>
+    private static async Task<bool> DropSampleAsync(IPage page, string selector, string? plateSentFirst = null)
+    {
+        var photo = Convert.ToBase64String(await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg")));
+        return await page.EvaluateAsync<bool>(@"([selector, photo, plate]) => {
+            if (plate) {
+                const scan = document.querySelector('#scan');
+                scan.value = plate;
+                scan.dispatchEvent(new Event('change', { bubbles: true }));
+                scan.closest('form').requestSubmit();
+            }
+            const files = new DataTransfer();
+            files.items.add(new File([Uint8Array.from(atob(photo), c => c.charCodeAt(0))], 'dropped.jpg', { type: 'image/jpeg' }));
+            const target = document.querySelector(selector);
+            target.dispatchEvent(new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true }));
+            return !target.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+        }", new[] { selector, photo, plateSentFirst ?? "" });
+    }
+
     [Fact]
     public async Task ContradictingGrade_AsksForAReason_ThenSaves()
     {

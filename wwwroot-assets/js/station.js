@@ -372,9 +372,33 @@ function storeFailed(request) {
   }
 }
 
+// A plate sent to be opened (Enter in the scan field, or a scanner's burst), until the page shows what came of it: a
+// photo dropped in that moment went to the item still on screen, not the one just scanned (review of the station). The
+// server's answer ends it (the item, the new-item form, the question about unsaved choices, or the busy scan field);
+// the time limit is for an answer that changes none of those (the open item's own plate again).
+let openingUntil = 0;
+const openingAnswerMs = 3000;
+const opening = () => performance.now() < openingUntil;
+
+function onScanSubmit(event) {
+  if (event.target instanceof HTMLFormElement && event.target.matches(".scan-form") && document.querySelector("#scan")?.value.trim()) {
+    openingUntil = performance.now() + openingAnswerMs;
+  }
+}
+
 function uploadAll(zone, files) {
-  const itemId = zone && zone.getAttribute("data-item-id");
-  if (!itemId || !station) return;
+  if (!station || files.length === 0) return;
+  // Said, never dropped silently: no item to add them to, or an item on its way in or out (a save: a photo after the
+  // grade is not in it, ADR 0038). The files are still the associate's to add again.
+  if (!zone) {
+    station.invokeMethodAsync("OnPhotosNotTaken", "no-item");
+    return;
+  }
+  if (zone.hasAttribute("data-busy") || opening()) {
+    station.invokeMethodAsync("OnPhotosNotTaken", "busy");
+    return;
+  }
+  const itemId = zone.getAttribute("data-item-id");
   const limits = { maxSide: zone.getAttribute("data-stored-max-side"), minShortSide: zone.getAttribute("data-min-short-side") };
   for (const file of files) uploadFile(itemId, file, limits);
 }
@@ -386,11 +410,15 @@ function onChange(event) {
   input.value = ""; // the same file can be picked again after a failure
 }
 
+const carriesFiles = (event) => !!event.dataTransfer && Array.from(event.dataTransfer.types || []).includes("Files");
+
+// A photo dropped anywhere on the station is the station's: beside the drop zone, the browser opened the file in place
+// of the page (the circuit, and the open item's screen, gone). It goes to the open item, the only one it can be for.
 function onDragOver(event) {
-  const zone = event.target instanceof Element ? event.target.closest("[data-photo-drop]") : null;
-  if (!zone) return;
+  if (!carriesFiles(event)) return;
   event.preventDefault();
-  zone.classList.add("photo-drop-active");
+  const zone = event.target instanceof Element ? event.target.closest("[data-photo-drop]") : null;
+  zone?.classList.add("photo-drop-active");
 }
 
 function onDragLeave(event) {
@@ -399,11 +427,11 @@ function onDragLeave(event) {
 }
 
 function onDrop(event) {
-  const zone = event.target instanceof Element ? event.target.closest("[data-photo-drop]") : null;
-  if (!zone) return;
+  if (!carriesFiles(event)) return;
   event.preventDefault();
-  zone.classList.remove("photo-drop-active");
-  uploadAll(zone, Array.from(event.dataTransfer ? event.dataTransfer.files : []));
+  const zone = (event.target instanceof Element ? event.target.closest("[data-photo-drop]") : null) || document.querySelector("[data-photo-drop]");
+  zone?.classList.remove("photo-drop-active");
+  uploadAll(zone, Array.from(event.dataTransfer.files));
 }
 
 // ---- Unsaved work: the open item's unsaved choices live in this tab's session storage (one draft per associate), so a
@@ -473,9 +501,18 @@ function focusScanIfOrphaned(mutations) {
   if (scan && !scan.disabled) scan.focus({ preventScroll: true });
 }
 
+/** A change the server makes when it answers a plate sent to be opened. */
+function isOpeningAnswer(mutation) {
+  if (mutation.type === "attributes") return mutation.attributeName === "data-item-id" || mutation.target.id === "scan";
+  return [...mutation.addedNodes, ...mutation.removedNodes].some((node) => node instanceof Element
+    && (node.matches(openingAnswers) || node.querySelector(openingAnswers)));
+}
+const openingAnswers = "[data-testid=item], [data-testid=create-item], [data-testid=keep-working]";
+
 function watchForItem() {
   itemWatcher = new MutationObserver((mutations) => {
     focusScanIfOrphaned(mutations);
+    if (openingUntil && mutations.some(isOpeningAnswer)) openingUntil = 0;
     for (const mutation of mutations) {
       // Another plate scanned while an item was open: the panel stays, its item id changes.
       if (mutation.type === "attributes") {
@@ -518,7 +555,11 @@ export function attach(dotNetStation) {
   watchHandles();
   // A plate scanned with the focus outside the scan field (on the open item, on Save, nowhere) opens like one scanned
   // into it: the station asks about unsaved choices first, and waits for a save in progress (Station.Browser.cs).
-  listenForScans((plate) => station?.invokeMethodAsync("OnScanned", plate));
+  listenForScans((plate) => {
+    openingUntil = performance.now() + openingAnswerMs;
+    station?.invokeMethodAsync("OnScanned", plate);
+  });
+  document.addEventListener("submit", onScanSubmit, true);
 }
 
 export function detach() {
@@ -535,6 +576,7 @@ export function detach() {
   document.removeEventListener("dragover", onDragOver);
   document.removeEventListener("dragleave", onDragLeave);
   document.removeEventListener("drop", onDrop);
+  document.removeEventListener("submit", onScanSubmit, true);
   document.removeEventListener("click", onViewerClick);
   document.removeEventListener("wheel", onViewerWheel);
   document.removeEventListener("fullscreenchange", onFullscreenChange);

@@ -102,6 +102,20 @@ public sealed partial class Station
         await TakeScanAsync(plate);
     }
 
+    /// <summary>
+    /// Photos station.js did not send: dropped with no item open, or while an item was opening or being saved (dropped
+    /// then, a photo went to the item still on screen, not the one just scanned). Told as a notice that outlasts the
+    /// save or lookup under way, which clears the station's message when it ends.
+    /// </summary>
+    [JSInvokable]
+    public async Task OnPhotosNotTaken(string why)
+    {
+        Snackbar.Add(why == "busy"
+            ? "The photo was not added: an item was opening or being saved. Add it again once its item shows."
+            : "The photo was not added: no item is open. Scan the item first, then add its photos.", MudBlazor.Severity.Warning);
+        await InvokeAsync(StateHasChanged);
+    }
+
     [JSInvokable]
     public async Task OnUploadStarted(string uploadId, string fileName)
     {
