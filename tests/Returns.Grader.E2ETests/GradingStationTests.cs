@@ -251,7 +251,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.GetByTestId("close-item").ClickAsync();
         await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
         Assert.True(await DropSampleAsync(page, "h1"));
-        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("no item is open");
+        await Assertions.Expect(page.Locator(".mud-snackbar", new() { HasText = "no item is open" })).ToBeVisibleAsync();
     }
 
     /// <summary>
@@ -270,18 +270,41 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.True(await DropSampleAsync(page, "[data-photo-drop]", plateSentFirst: second));
 
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(second);
-        await Assertions.Expect(page.Locator(".mud-snackbar")).ToContainTextAsync("Add it again once its item shows");
+        await Assertions.Expect(page.Locator(".mud-snackbar", new() { HasText = "Add it again once its item shows" })).ToBeVisibleAsync();
         Assert.Equal(0, (await GetItemAsync(first)).GetProperty("photos").GetArrayLength());
         Assert.Equal(0, (await GetItemAsync(second)).GetProperty("photos").GetArrayLength());
     }
 
+    /// <summary>
+    /// A photo dropped the moment Enter saves the item: it went to the item after its grade (a label covers the photos
+    /// before it: the photo was in no label). It is not added, and the associate is told.
+    /// </summary>
+    [Fact]
+    public async Task APhotoDroppedAsEnterSavesTheItem_IsNotAddedToIt()
+    {
+        var (plate, page) = await ItemOpenAtTheStationAsync("Dan Drop");
+        await page.Locator("[data-grade=LikeNew]").ClickAsync();
+
+        Assert.True(await DropSampleAsync(page, "[data-photo-drop]", enterFirst: true));
+
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator(".mud-snackbar", new() { HasText = "The photo was not added" })).ToBeVisibleAsync();
+        var item = await GetItemAsync(plate);
+        Assert.Equal(1, item.GetProperty("decisions").GetArrayLength());
+        Assert.Equal(0, item.GetProperty("photos").GetArrayLength());
+    }
+
     /// <summary>Drops models/samples/08-unsellable.jpg on the element <paramref name="selector"/> names, as a file dragged from
-    /// the desktop, after typing <paramref name="plateSentFirst"/> into the scan field and sending it in the same task when
-    /// given; true when the page took the drop (prevented the browser's own handling of it).</summary>
-    private static async Task<bool> DropSampleAsync(IPage page, string selector, string? plateSentFirst = null)
+    /// the desktop; in the same task just before, types <paramref name="plateSentFirst"/> into the scan field and sends it,
+    /// or presses Enter on the open item, when asked. True when the page took the drop (prevented the browser's own
+    /// handling of it).</summary>
+    private static async Task<bool> DropSampleAsync(IPage page, string selector, string? plateSentFirst = null, bool enterFirst = false)
     {
         var photo = Convert.ToBase64String(await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg")));
-        return await page.EvaluateAsync<bool>(@"([selector, photo, plate]) => {
+        return await page.EvaluateAsync<bool>(@"([selector, photo, plate, enter]) => {
+            if (enter) {
+                document.querySelector('[data-testid=item]').dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', bubbles: true, cancelable: true }));
+            }
             if (plate) {
                 const scan = document.querySelector('#scan');
                 scan.value = plate;
@@ -293,7 +316,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
             const target = document.querySelector(selector);
             target.dispatchEvent(new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true }));
             return !target.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
-        }", new[] { selector, photo, plateSentFirst ?? "" });
+        }", new object[] { selector, photo, plateSentFirst ?? "", enterFirst });
     }
 
     [Fact]

@@ -372,35 +372,16 @@ function storeFailed(request) {
   }
 }
 
-// A plate sent to be opened (Enter in the scan field, or a scanner's burst), until the page shows what came of it: a
-// photo dropped in that moment went to the item still on screen, not the one just scanned (review of the station). The
-// server's answer ends it (the item, the new-item form, the question about unsaved choices, or the busy scan field);
-// the time limit is for an answer that changes none of those (the open item's own plate again).
-let openingUntil = 0;
-const openingAnswerMs = 3000;
-const opening = () => performance.now() < openingUntil;
-
-function onScanSubmit(event) {
-  if (event.target instanceof HTMLFormElement && event.target.matches(".scan-form") && document.querySelector("#scan")?.value.trim()) {
-    openingUntil = performance.now() + openingAnswerMs;
-  }
-}
-
+// Whether the photos are for the item the zone shows is the server's to say: it has heard every scan, Enter and click
+// before this call (they reach it in order), so a photo dropped as the next plate is scanned, or as the item is saved,
+// is not added to the item still on screen (it was: review of the station). Refused, it tells the associate why.
 function uploadAll(zone, files) {
   if (!station || files.length === 0) return;
-  // Said, never dropped silently: no item to add them to, or an item on its way in or out (a save: a photo after the
-  // grade is not in it, ADR 0038). The files are still the associate's to add again.
-  if (!zone) {
-    station.invokeMethodAsync("OnPhotosNotTaken", "no-item");
-    return;
-  }
-  if (zone.hasAttribute("data-busy") || opening()) {
-    station.invokeMethodAsync("OnPhotosNotTaken", "busy");
-    return;
-  }
-  const itemId = zone.getAttribute("data-item-id");
-  const limits = { maxSide: zone.getAttribute("data-stored-max-side"), minShortSide: zone.getAttribute("data-min-short-side") };
-  for (const file of files) uploadFile(itemId, file, limits);
+  const itemId = zone ? zone.getAttribute("data-item-id") : null;
+  const limits = zone ? { maxSide: zone.getAttribute("data-stored-max-side"), minShortSide: zone.getAttribute("data-min-short-side") } : null;
+  station.invokeMethodAsync("TakesPhotosFor", itemId).then((welcome) => {
+    if (welcome) for (const file of files) uploadFile(itemId, file, limits);
+  }, () => {}); // the circuit is gone: the page's reconnect notice says so, and the files are still the associate's
 }
 
 function onChange(event) {
@@ -410,7 +391,11 @@ function onChange(event) {
   input.value = ""; // the same file can be picked again after a failure
 }
 
-const carriesFiles = (event) => !!event.dataTransfer && Array.from(event.dataTransfer.types || []).includes("Files");
+// A drag that began on the page (a photo's thumbnail) carries "Files" too in Chrome: it is not a photo brought in.
+let dragFromPage = false;
+const onDragStart = () => { dragFromPage = true; };
+const onDragEnd = () => { dragFromPage = false; };
+const carriesFiles = (event) => !dragFromPage && !!event.dataTransfer && Array.from(event.dataTransfer.types || []).includes("Files");
 
 // A photo dropped anywhere on the station is the station's: beside the drop zone, the browser opened the file in place
 // of the page (the circuit, and the open item's screen, gone). It goes to the open item, the only one it can be for.
@@ -501,18 +486,9 @@ function focusScanIfOrphaned(mutations) {
   if (scan && !scan.disabled) scan.focus({ preventScroll: true });
 }
 
-/** A change the server makes when it answers a plate sent to be opened. */
-function isOpeningAnswer(mutation) {
-  if (mutation.type === "attributes") return mutation.attributeName === "data-item-id" || mutation.target.id === "scan";
-  return [...mutation.addedNodes, ...mutation.removedNodes].some((node) => node instanceof Element
-    && (node.matches(openingAnswers) || node.querySelector(openingAnswers)));
-}
-const openingAnswers = "[data-testid=item], [data-testid=create-item], [data-testid=keep-working]";
-
 function watchForItem() {
   itemWatcher = new MutationObserver((mutations) => {
     focusScanIfOrphaned(mutations);
-    if (openingUntil && mutations.some(isOpeningAnswer)) openingUntil = 0;
     for (const mutation of mutations) {
       // Another plate scanned while an item was open: the panel stays, its item id changes.
       if (mutation.type === "attributes") {
@@ -555,11 +531,9 @@ export function attach(dotNetStation) {
   watchHandles();
   // A plate scanned with the focus outside the scan field (on the open item, on Save, nowhere) opens like one scanned
   // into it: the station asks about unsaved choices first, and waits for a save in progress (Station.Browser.cs).
-  listenForScans((plate) => {
-    openingUntil = performance.now() + openingAnswerMs;
-    station?.invokeMethodAsync("OnScanned", plate);
-  });
-  document.addEventListener("submit", onScanSubmit, true);
+  listenForScans((plate) => station?.invokeMethodAsync("OnScanned", plate));
+  document.addEventListener("dragstart", onDragStart);
+  document.addEventListener("dragend", onDragEnd);
 }
 
 export function detach() {
@@ -576,7 +550,8 @@ export function detach() {
   document.removeEventListener("dragover", onDragOver);
   document.removeEventListener("dragleave", onDragLeave);
   document.removeEventListener("drop", onDrop);
-  document.removeEventListener("submit", onScanSubmit, true);
+  document.removeEventListener("dragstart", onDragStart);
+  document.removeEventListener("dragend", onDragEnd);
   document.removeEventListener("click", onViewerClick);
   document.removeEventListener("wheel", onViewerWheel);
   document.removeEventListener("fullscreenchange", onFullscreenChange);

@@ -33,6 +33,26 @@ public sealed class StationScanWhileSavingTests()
     }
 
     /// <summary>
+    /// Photos dropped while the item is being saved, and the next plate has been scanned, are for neither: the item on
+    /// screen is on its way out (a photo after the grade is not in it), and the next has not shown. They went to the item
+    /// on screen (review of the station). Once the next item shows, its photos are taken.
+    /// </summary>
+    [Fact]
+    public async Task PhotosDroppedDuringTheSave_AreNotTakenForTheItemOnScreen_ThoseForTheNextItemAre()
+    {
+        var (station, _, firstItem, second, held, saving) = await ScannedWhileTheSaveIsHeldAsync();
+
+        Assert.False(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(firstItem.Id.ToString())));
+
+        held.Release();
+        await saving;
+        station.WaitForAssertion(() => Assert.Equal(second, station.Find("[data-testid=item-return-id]").TextContent), TimeSpan.FromSeconds(15));
+        Assert.False(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(firstItem.Id.ToString())));
+        var shown = station.Find("[data-photo-drop]").GetAttribute("data-item-id");
+        Assert.True(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(shown)));
+    }
+
+    /// <summary>
     /// A save that fails (here: the database refuses it, as a full disk would) says so in words; a plate scanned
     /// meanwhile used to open at once and clear those words before anyone read them. It waits in the scan field.
     /// </summary>

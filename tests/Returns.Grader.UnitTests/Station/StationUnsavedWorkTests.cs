@@ -113,9 +113,14 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Equal(first, station.Find("[data-testid=item-return-id]").TextContent);
         Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
 
+        // A photo dropped behind the question was the item's, and "Drop my choices" then hid its upload: not taken.
+        var shown = station.Find("[data-photo-drop]").GetAttribute("data-item-id");
+        Assert.False(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(shown)));
+
         station.Find("button[data-testid=keep-working]").Click();
         Assert.Empty(station.FindAll("[data-testid=unsaved-guard]"));
         Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
+        Assert.True(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(shown)));
 
         await ScanAsync(station, second);
         station.WaitForAssertion(() => station.Find("button[data-testid=discard-and-leave]").Click());

@@ -78,8 +78,7 @@ public sealed partial class Station
             }
             return;
         }
-        ScanText = plate;
-        await OpenAsync();
+        await OpenAsync(plate);
     }
 
     /// <summary>A plate scanned while the station was busy, opened when it is done (the last one, if several came).</summary>
@@ -103,17 +102,26 @@ public sealed partial class Station
     }
 
     /// <summary>
-    /// Photos station.js did not send: dropped with no item open, or while an item was opening or being saved (dropped
-    /// then, a photo went to the item still on screen, not the one just scanned). Told as a notice that outlasts the
-    /// save or lookup under way, which clears the station's message when it ends.
+    /// Whether photos the associate dropped or picked on the drop zone of <paramref name="itemId"/> (null: no item
+    /// shown) may go to that item now; when not, a notice says why and they are not sent. This call reaches the station
+    /// after every scan, Enter and click made before it, so it knows what the page does not show yet: a photo dropped as
+    /// the next plate was scanned, or as the item was saved, went to the item still on screen (review of the station).
+    /// The notice is a snackbar: it outlasts the save or lookup under way, which clears the station's message.
     /// </summary>
     [JSInvokable]
-    public async Task OnPhotosNotTaken(string why)
+    public bool TakesPhotosFor(string? itemId)
     {
-        Snackbar.Add(why == "busy"
-            ? "The photo was not added: an item was opening or being saved. Add it again once its item shows."
-            : "The photo was not added: no item is open. Scan the item first, then add its photos.", MudBlazor.Severity.Warning);
-        await InvokeAsync(StateHasChanged);
+        var refusal = _busy ? "an item was opening or being saved. Add it again once its item shows."
+            : _item is null ? "no item is open. Scan the item first, then add its photos."
+            : !string.Equals(_item.Id.ToString(), itemId, StringComparison.OrdinalIgnoreCase) ? "another item is opening. Add it again once its item shows."
+            : _pendingLeave is not null ? "the question about the unsaved choices is open. Answer it, then add the photo again."
+            : null;
+        if (refusal is null)
+        {
+            return true;
+        }
+        Snackbar.Add($"The photo was not added: {refusal}", MudBlazor.Severity.Warning);
+        return false;
     }
 
     [JSInvokable]

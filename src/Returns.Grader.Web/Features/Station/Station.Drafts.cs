@@ -224,8 +224,7 @@ public sealed partial class Station
         _uploads.Clear();        // nor anything on its way: the associate chose to leave it (else the question came back)
         if (leave.NextPlate is { } plate)
         {
-            ScanText = plate;
-            await OpenAsync();
+            await OpenAsync(plate);
         }
         else
         {

@@ -26,7 +26,8 @@ public sealed partial class Station
             _disposition.Suggest(current.Disposition);
             // A correction replaces the whole grade: what the form does not show again is dropped from the item's label
             // (the note, the reason for going against the rubric, the request for a supervisor were lost on every
-            // correction). They are the associate's own words, so they come back as they were, to be kept or edited.
+            // correction). They come back as they were saved, to be kept or edited, as the grade and boxes do (whoever
+            // corrects the item; the request for a supervisor stays on the item's open review either way).
             _notes = current.Notes;
             _contradictionReason = current.ContradictionReason;
             _flagForReview = current.FlaggedForReview;

@@ -89,9 +89,10 @@ public sealed partial class Station : IAsyncDisposable
     /// Empties the scan field. Setting the bound value alone sometimes left the plate shown in the browser (the field
     /// still had focus when the render came), so the next scan was appended to it and an item was created under
     /// "LP-S5008LP-S5009" (long-shift pass, 2026-12-05: 200 of 1 717 items under an instrumented browser). The
-    /// component's own ClearAsync clears the input itself — only when the field had a plate in it: station.js gives the
-    /// scan field the focus the moment a saved item's panel goes, and a clear one round trip later erased the start of
-    /// a plate scanned meanwhile (the rest, "8432CFBF71" of E2E-3-8432CFBF71, was looked up; browser test under load).
+    /// component's own ClearAsync clears the input itself — only when the field held text the station knew of (a plate
+    /// that came another way is OpenAsync's argument, never put in the field). station.js focuses the scan field the
+    /// moment a saved item's panel goes, and a clear one round trip later erased the start of a plate scanned into it
+    /// meanwhile (the rest, "8432CFBF71" of E2E-3-8432CFBF71, was looked up; browser test under load, 2026-12-06).
     /// </summary>
     private void ClearScan()
     {
@@ -166,8 +167,7 @@ public sealed partial class Station : IAsyncDisposable
             // A reload in the middle of an item opens it again, with what the associate had chosen (Station.Drafts.cs).
             if (await LoadDraftAsync() is { } draft)
             {
-                ScanText = draft.ReturnId;
-                await OpenAsync();
+                await OpenAsync(draft.ReturnId);
             }
             StateHasChanged();
         }
@@ -210,9 +210,11 @@ public sealed partial class Station : IAsyncDisposable
         await StoreDraftAsync();
     }
 
-    private async Task OpenAsync()
+    /// <summary>Opens the plate in the scan field, or <paramref name="scanned"/>: one that reached the station another
+    /// way (a scanner's burst outside the field, a draft, the unsaved-choices question), never put in the field.</summary>
+    private async Task OpenAsync(string? scanned = null)
     {
-        var plate = ScanText?.Trim();
+        var plate = (scanned ?? ScanText)?.Trim();
         if (string.IsNullOrEmpty(plate) || _busy || !MayLeave(plate))
         {
             return;
@@ -289,10 +291,10 @@ public sealed partial class Station : IAsyncDisposable
             catch (DuplicateReturnIdException)
             {
                 // Someone announced it meanwhile: open theirs.
-                ScanText = _unknownReturnId;
+                var plate = _unknownReturnId;
                 _unknownReturnId = null;
                 _busy = false;
-                await OpenAsync();
+                await OpenAsync(plate);
             }
         }, notDone: "the item was not added");
     }
