@@ -255,6 +255,22 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// A file dropped on a page that does not take files (here My grades; the review page alike) is ignored: the browser
+    /// opened it in place of the page, and the page's unsaved work went with it. A file picker still takes its own drop.
+    /// </summary>
+    [Fact]
+    public async Task AFileDroppedOnAPageThatTakesNone_IsIgnored_NotOpenedInPlaceOfThePage()
+    {
+        var page = await SignedInStationAsync("Fay Files");
+        await page.GotoAsync("/history"); // waits for the load event: the page's module scripts have run
+
+        Assert.True(await DropSampleAsync(page, "main"), "the browser's default (opening the file in place of the page) is prevented");
+        await page.EvaluateAsync("() => { const picker = document.createElement('input'); picker.type = 'file'; picker.id = 'picker'; document.body.append(picker); }");
+        Assert.False(await DropSampleAsync(page, "#picker"), "a file picker takes its own drop");
+        Assert.EndsWith("/history", page.Url, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A photo dropped the moment the next plate is scanned, before the station shows the next item: it went to the item
     /// still on screen (review of the station). It is not taken, and the associate is told to add it again.
     /// </summary>
