@@ -244,13 +244,13 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     {
         var (plate, page) = await ItemOpenAtTheStationAsync("Dee Drop");
 
-        Assert.True(await DropSampleAsync(page, "h1"), "the station takes the drop: the browser does not open the file in place of the page");
+        Assert.Equal(new[] { 2 }, await InOneTaskAsync(page, "h1", "drop")); // the station takes it: the browser does not open the file in place of the page
 
         await Assertions.Expect(page.GetByTestId("open-photo")).ToHaveCountAsync(1);
         Assert.Equal(1, (await GetItemAsync(plate)).GetProperty("photos").GetArrayLength());
         await page.GetByTestId("close-item").ClickAsync();
         await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
-        Assert.True(await DropSampleAsync(page, "h1"));
+        Assert.Equal(new[] { 2 }, await InOneTaskAsync(page, "h1", "drop"));
         await Assertions.Expect(page.Locator(".mud-snackbar", new() { HasText = "no item is open" })).ToBeVisibleAsync();
     }
 
@@ -264,10 +264,9 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var page = await SignedInStationAsync("Fay Files");
         await page.GotoAsync("/history"); // waits for the load event: the page's module scripts have run
 
-        Assert.True(await DropSampleAsync(page, "main"), "the browser's default (opening the file in place of the page) is prevented");
+        Assert.Equal(new[] { 2 }, await InOneTaskAsync(page, "main", "drop")); // the browser's default (opening the file in place of the page) is prevented
         await page.EvaluateAsync("() => { const picker = document.createElement('input'); picker.type = 'file'; picker.id = 'picker'; document.body.append(picker); }");
-        Assert.False(await DropSampleAsync(page, "#picker"), "a file picker takes its own drop");
-        Assert.EndsWith("/history", page.Url, StringComparison.Ordinal);
+        Assert.Equal(new[] { 0 }, await InOneTaskAsync(page, "#picker", "drop")); // a file picker takes its own drop
     }
 
     /// <summary>
@@ -283,7 +282,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.Locator("#scan").FocusAsync();
 
         // In one task of the page: the plate typed and sent, then the photo dropped on the first item's drop zone.
-        Assert.True(await DropSampleAsync(page, "[data-photo-drop]", plateSentFirst: second));
+        Assert.Equal(new[] { 2 }, await InOneTaskAsync(page, "[data-photo-drop]", $"scan:{second}", "drop"));
 
         await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(second);
         await Assertions.Expect(page.Locator(".mud-snackbar", new() { HasText = "Add it again once its item shows" })).ToBeVisibleAsync();
@@ -301,7 +300,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var (plate, page) = await ItemOpenAtTheStationAsync("Dan Drop");
         await page.Locator("[data-grade=LikeNew]").ClickAsync();
 
-        Assert.True(await DropSampleAsync(page, "[data-photo-drop]", enterFirst: true));
+        Assert.Equal(new[] { 2 }, await InOneTaskAsync(page, "[data-photo-drop]", "enter", "drop"));
 
         await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
         await Assertions.Expect(page.Locator(".mud-snackbar", new() { HasText = "The photo was not added" })).ToBeVisibleAsync();
@@ -310,29 +309,57 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal(0, item.GetProperty("photos").GetArrayLength());
     }
 
-    /// <summary>Drops models/samples/08-unsellable.jpg on the element <paramref name="selector"/> names, as a file dragged from
-    /// the desktop; in the same task just before, types <paramref name="plateSentFirst"/> into the scan field and sends it,
-    /// or presses Enter on the open item, when asked. True when the page took the drop (prevented the browser's own
-    /// handling of it).</summary>
-    private static async Task<bool> DropSampleAsync(IPage page, string selector, string? plateSentFirst = null, bool enterFirst = false)
+    /// <summary>
+    /// A photo dropped, then Enter pressed before the server has heard of the photo: Save waits for the photo (it is on
+    /// its way from the drop on), and the grade saved afterwards covers it. Registered by a later call, the photo was
+    /// unknown when Enter saved, and it was stored after the grade, in no label (review of ADR 0047's first version).
+    /// </summary>
+    [Fact]
+    public async Task APhotoDroppedThenEnter_SavesNothingUntilThePhotoIsIn()
+    {
+        var (plate, page) = await ItemOpenAtTheStationAsync("Del Drop");
+        await page.Locator("[data-grade=LikeNew]").ClickAsync();
+
+        Assert.Equal(new[] { 2 }, await InOneTaskAsync(page, "[data-photo-drop]", "drop", "enter"));
+
+        await Assertions.Expect(page.GetByTestId("open-photo")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        Assert.Equal(0, (await GetItemAsync(plate)).GetProperty("decisions").GetArrayLength());
+        await page.GetByTestId("submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var item = await GetItemAsync(plate);
+        Assert.Equal((1, 1), (item.GetProperty("decisions").GetArrayLength(), item.GetProperty("photos").GetArrayLength()));
+    }
+
+    /// <summary>
+    /// In one task of the page, as fast as a hand and a scanner can follow each other: <c>"drop"</c> drops
+    /// models/samples/08-unsellable.jpg on the element <paramref name="selector"/> names, as a file dragged from the
+    /// desktop; <c>"enter"</c> presses Enter on the open item; <c>"scan:PLATE"</c> types PLATE into the scan field and sends
+    /// it. Answers, for each drop, how many of its dragover and drop the page took (their default prevented): 2, and the
+    /// browser's own handling, opening the file in place of the page, does not happen; 0, and it is left to the browser.
+    /// </summary>
+    private static async Task<int[]> InOneTaskAsync(IPage page, string selector, params string[] steps)
     {
         var photo = Convert.ToBase64String(await File.ReadAllBytesAsync(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg")));
-        return await page.EvaluateAsync<bool>(@"([selector, photo, plate, enter]) => {
-            if (enter) {
+        return await page.EvaluateAsync<int[]>(@"([selector, photo, steps]) => steps.map(step => {
+            if (step === 'enter') {
                 document.querySelector('[data-testid=item]').dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', code: 'Enter', bubbles: true, cancelable: true }));
+                return null;
             }
-            if (plate) {
+            if (step.startsWith('scan:')) {
                 const scan = document.querySelector('#scan');
-                scan.value = plate;
+                scan.value = step.slice(5);
                 scan.dispatchEvent(new Event('change', { bubbles: true }));
                 scan.closest('form').requestSubmit();
+                return null;
             }
             const files = new DataTransfer();
             files.items.add(new File([Uint8Array.from(atob(photo), c => c.charCodeAt(0))], 'dropped.jpg', { type: 'image/jpeg' }));
             const target = document.querySelector(selector);
-            target.dispatchEvent(new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true }));
-            return !target.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
-        }", new object[] { selector, photo, plateSentFirst ?? "", enterFirst });
+            const overTaken = !target.dispatchEvent(new DragEvent('dragover', { dataTransfer: files, bubbles: true, cancelable: true }));
+            const dropTaken = !target.dispatchEvent(new DragEvent('drop', { dataTransfer: files, bubbles: true, cancelable: true }));
+            return Number(overTaken) + Number(dropTaken);
+        }).filter(taken => taken !== null)", new object[] { selector, photo, steps });
     }
 
     [Fact]

@@ -213,13 +213,6 @@ function antiforgeryToken() {
 // "busy" meanwhile instead of a spinner. After the last try the photo is reported as not kept.
 const maxAttempts = 6;
 
-export function uploadFile(itemId, file, limits) {
-  const uploadId = `u${++uploadCounter}`;
-  const name = file.name || "photo";
-  station.invokeMethodAsync("OnUploadStarted", uploadId, name);
-  shrinkForUpload(file, limits).then((sent) => send(itemId, sent, name, uploadId, 1));
-  return uploadId;
-}
 
 // The server decodes a kept copy at the first JPEG scale (n/8) within 2 % of the stored size, as PhotoSanitizer's
 // StoredSizeTolerance: the browser's copy follows the same rule, so a photo is kept at the same size by either route.
@@ -372,16 +365,20 @@ function storeFailed(request) {
   }
 }
 
-// Whether the photos are for the item the zone shows is the server's to say: it has heard every scan, Enter and click
-// before this call (they reach it in order), so a photo dropped as the next plate is scanned, or as the item is saved,
-// is not added to the item still on screen (it was: review of the station). Refused, it tells the associate why.
+// Whether the photos are for the item the zone shows is the server's to say, and it registers them in the same call
+// (ADR 0047): it has heard every scan, Enter and click before this call (they reach it in order), so a photo dropped as
+// the next plate is scanned, or as the item is saved, is not added to the item still on screen; and an Enter or a scan
+// after the drop finds the photo on its way (Save waits for it; the question about leaving counts it). Refused, the
+// server tells the associate why.
 function uploadAll(zone, files) {
   if (!station || files.length === 0) return;
   const itemId = zone ? zone.getAttribute("data-item-id") : null;
   const limits = zone ? { maxSide: zone.getAttribute("data-stored-max-side"), minShortSide: zone.getAttribute("data-min-short-side") } : null;
-  station.invokeMethodAsync("TakesPhotosFor", itemId).then((welcome) => {
-    if (welcome) for (const file of files) uploadFile(itemId, file, limits);
-  }, () => {}); // the circuit is gone: the page's reconnect notice says so, and the files are still the associate's
+  const uploads = files.map((file) => ({ file, id: `u${++uploadCounter}`, name: file.name || "photo" }));
+  station.invokeMethodAsync("TakesPhotosFor", itemId, uploads.map((u) => u.id), uploads.map((u) => u.name)).then((welcome) => {
+    if (!welcome) return;
+    for (const u of uploads) shrinkForUpload(u.file, limits).then((sent) => send(itemId, sent, u.name, u.id, 1));
+  }, () => showPending("The photo was not added: the connection to the server was lost. Reload the page, then add it again."));
 }
 
 function onChange(event) {
@@ -391,11 +388,14 @@ function onChange(event) {
   input.value = ""; // the same file can be picked again after a failure
 }
 
-// A drag that began on the page (a photo's thumbnail) carries "Files" too in Chrome: it is not a photo brought in.
-let dragFromPage = false;
-const onDragStart = () => { dragFromPage = true; };
-const onDragEnd = () => { dragFromPage = false; };
-const carriesFiles = (event) => !dragFromPage && !!event.dataTransfer && Array.from(event.dataTransfer.types || []).includes("Files");
+// A drag that began on the page (a photo's thumbnail) carries "Files" too in Chrome: it is not a photo brought in. It is
+// marked on the drag itself (a flag kept here stuck when the dragged element left the page before its dragend).
+const fromPage = "application/x-grader-page-drag";
+const onDragStart = (event) => event.dataTransfer?.setData(fromPage, "1");
+const carriesFiles = (event) => {
+  const types = Array.from(event.dataTransfer?.types || []);
+  return types.includes("Files") && !types.includes(fromPage);
+};
 
 // A photo dropped anywhere on the station is the station's: beside the drop zone, the browser opened the file in place
 // of the page (the circuit, and the open item's screen, gone). It goes to the open item, the only one it can be for.
@@ -533,7 +533,6 @@ export function attach(dotNetStation) {
   // into it: the station asks about unsaved choices first, and waits for a save in progress (Station.Browser.cs).
   listenForScans((plate) => station?.invokeMethodAsync("OnScanned", plate));
   document.addEventListener("dragstart", onDragStart);
-  document.addEventListener("dragend", onDragEnd);
 }
 
 export function detach() {
@@ -551,7 +550,6 @@ export function detach() {
   document.removeEventListener("dragleave", onDragLeave);
   document.removeEventListener("drop", onDrop);
   document.removeEventListener("dragstart", onDragStart);
-  document.removeEventListener("dragend", onDragEnd);
   document.removeEventListener("click", onViewerClick);
   document.removeEventListener("wheel", onViewerWheel);
   document.removeEventListener("fullscreenchange", onFullscreenChange);

@@ -42,14 +42,14 @@ public sealed class StationScanWhileSavingTests()
     {
         var (station, _, firstItem, second, held, saving) = await ScannedWhileTheSaveIsHeldAsync();
 
-        Assert.False(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(firstItem.Id.ToString())));
+        Assert.False(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(firstItem.Id.ToString(), ["u1"], ["p.jpg"])));
 
         held.Release();
         await saving;
         station.WaitForAssertion(() => Assert.Equal(second, station.Find("[data-testid=item-return-id]").TextContent), TimeSpan.FromSeconds(15));
-        Assert.False(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(firstItem.Id.ToString())));
+        Assert.False(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(firstItem.Id.ToString(), ["u1"], ["p.jpg"])));
         var shown = station.Find("[data-photo-drop]").GetAttribute("data-item-id");
-        Assert.True(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(shown)));
+        Assert.True(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(shown, ["u2"], ["p.jpg"])));
     }
 
     /// <summary>

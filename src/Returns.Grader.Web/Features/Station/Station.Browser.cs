@@ -102,33 +102,37 @@ public sealed partial class Station
     }
 
     /// <summary>
-    /// Whether photos the associate dropped or picked on the drop zone of <paramref name="itemId"/> (null: no item
-    /// shown) may go to that item now; when not, a notice says why and they are not sent. This call reaches the station
-    /// after every scan, Enter and click made before it, so it knows what the page does not show yet: a photo dropped as
-    /// the next plate was scanned, or as the item was saved, went to the item still on screen (review of the station).
-    /// The notice is a snackbar: it outlasts the save or lookup under way, which clears the station's message.
+    /// Photos the associate dropped or picked on the drop zone of <paramref name="itemId"/> (null: no item shown): taken
+    /// for that item — registered as on their way, under station.js's <paramref name="uploadIds"/>, before it sends them —
+    /// or refused with a notice saying why, and not sent. This call reaches the station after every scan, Enter and click
+    /// made before it, so it knows what the page does not show yet: a photo dropped as the next plate was scanned, or as
+    /// the item was saved, went to the item still on screen (ADR 0047). Registered here, not by a later call, so that an
+    /// Enter or a scan right after the drop finds the photo on its way. The notice is a snackbar: it outlasts the save or
+    /// lookup under way, which clears the station's message.
     /// </summary>
     [JSInvokable]
-    public bool TakesPhotosFor(string? itemId)
+    public async Task<bool> TakesPhotosFor(string? itemId, string[] uploadIds, string[] fileNames)
     {
+        ArgumentNullException.ThrowIfNull(uploadIds);
+        ArgumentNullException.ThrowIfNull(fileNames);
         var refusal = _busy ? "an item was opening or being saved. Add it again once its item shows."
+            : _unknownReturnId is not null ? "the item is not added yet. Add it first (Add item), then its photos."
             : _item is null ? "no item is open. Scan the item first, then add its photos."
             : !string.Equals(_item.Id.ToString(), itemId, StringComparison.OrdinalIgnoreCase) ? "another item is opening. Add it again once its item shows."
             : _pendingLeave is not null ? "the question about the unsaved choices is open. Answer it, then add the photo again."
+            : uploadIds.Length != fileNames.Length ? "the page sent it incompletely. Add it again."
             : null;
-        if (refusal is null)
+        if (refusal is not null)
         {
-            return true;
+            Snackbar.Add($"The photo was not added: {refusal}", MudBlazor.Severity.Warning);
+            return false;
         }
-        Snackbar.Add($"The photo was not added: {refusal}", MudBlazor.Severity.Warning);
-        return false;
-    }
-
-    [JSInvokable]
-    public async Task OnUploadStarted(string uploadId, string fileName)
-    {
-        _uploads.Add(new PhotoUpload(uploadId, fileName));
+        for (var i = 0; i < uploadIds.Length; i++)
+        {
+            _uploads.Add(new PhotoUpload(uploadIds[i], fileNames[i]));
+        }
         await InvokeAsync(StateHasChanged);
+        return true;
     }
 
     [JSInvokable]

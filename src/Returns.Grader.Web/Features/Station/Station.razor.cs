@@ -232,8 +232,20 @@ public sealed partial class Station : IAsyncDisposable
             // Read before the form is reset: a read that fails (a busy database) leaves the open item and its form as
             // they were, as RunBusyAsync promises; reset first, the item stayed on screen with an empty form, and the
             // draft of its choices was deleted at the next render (review of the station, 2026-12-06).
-            var id = await Items.FindIdByReturnIdAsync(plate, _circuitGone.Token);
-            var found = id is null ? null : await Items.GetForStationAsync(id.Value, _circuitGone.Token);
+            Guid? id;
+            ReturnItemDetails? found;
+            try
+            {
+                id = await Items.FindIdByReturnIdAsync(plate, _circuitGone.Token);
+                found = id is null ? null : await Items.GetForStationAsync(id.Value, _circuitGone.Token);
+            }
+            catch (Exception) when (!_circuitGone.IsCancellationRequested)
+            {
+                // Not opened: the plate waits in the scan field for an Enter, whichever way it came (a scanner's burst,
+                // the question about leaving, a draft), and the failure is logged under it.
+                ScanText = plate;
+                throw;
+            }
             ResetForm();
             _message = null;
             if (id is null)
