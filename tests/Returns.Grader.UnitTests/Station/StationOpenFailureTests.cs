@@ -1,10 +1,6 @@
 using System.Data.Common;
 using Bunit;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Returns.Grader.TestSupport;
-using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.UnitTests.Station;
 
@@ -15,7 +11,7 @@ namespace Returns.Grader.UnitTests.Station;
 /// as SQLite in WAL mode cannot be made to fail a read.
 /// </summary>
 public sealed class StationOpenFailureTests()
-    : StationPageTestBase(new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" }, TestServices = services => services.ConfigureDbContext<SqliteGraderDb>(o => o.AddInterceptors(Reads)) })
+    : StationPageTestBase(ManualAppWith(Reads))
 {
     private static readonly FailingRead Reads = new();
 

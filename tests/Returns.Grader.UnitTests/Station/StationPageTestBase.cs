@@ -31,6 +31,14 @@ public abstract class StationPageTestBase : BunitTestBase
 
     protected override ValueTask DisposeTestAsync() => App.DisposeAsync();
 
+    /// <summary>A manual-mode app whose database contexts also run <paramref name="interceptor"/>: a test's hold on, or
+    /// failure of, one database call that a real SQLite file cannot be made to do on cue.</summary>
+    protected static GraderAppFactory ManualAppWith(Microsoft.EntityFrameworkCore.Diagnostics.IInterceptor interceptor) => new()
+    {
+        Settings = { ["Grader:Vision:ModelDirectory"] = "" },
+        TestServices = services => services.ConfigureDbContext<SqliteGraderDb>(o => o.AddInterceptors(interceptor)),
+    };
+
     protected T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     protected async Task<(string Plate, ReturnItem Item)> CreateItemAsync()

@@ -1,8 +1,6 @@
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
-using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.UnitTests.Station;
@@ -14,7 +12,7 @@ namespace Returns.Grader.UnitTests.Station;
 /// standing in for a database that takes its time (SQLite's own busy wait blocks the thread, so nothing could arrive).
 /// </summary>
 public sealed class StationScanWhileSavingTests()
-    : StationPageTestBase(new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" }, TestServices = services => services.ConfigureDbContext<SqliteGraderDb>(o => o.AddInterceptors(Gate)) })
+    : StationPageTestBase(ManualAppWith(Gate))
 {
     private static readonly SaveGate Gate = new();
 
