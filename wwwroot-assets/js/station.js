@@ -375,9 +375,11 @@ function uploadAll(zone, files) {
   const itemId = zone ? zone.getAttribute("data-item-id") : null;
   const limits = zone ? { maxSide: zone.getAttribute("data-stored-max-side"), minShortSide: zone.getAttribute("data-min-short-side") } : null;
   const uploads = files.map((file) => ({ file, id: `u${++uploadCounter}`, name: file.name || "photo" }));
+  // Scaled while the server answers (a round trip on warehouse Wi-Fi; scaling takes longer): the question costs no time.
+  const scaled = uploads.map((u) => shrinkForUpload(u.file, limits));
   station.invokeMethodAsync("TakesPhotosFor", itemId, uploads.map((u) => u.id), uploads.map((u) => u.name)).then((welcome) => {
     if (!welcome) return;
-    for (const u of uploads) shrinkForUpload(u.file, limits).then((sent) => send(itemId, sent, u.name, u.id, 1));
+    uploads.forEach((u, i) => scaled[i].then((sent) => send(itemId, sent, u.name, u.id, 1)));
   }, () => showPending("The photo was not added: the connection to the server was lost. Reload the page, then add it again."));
 }
 
