@@ -368,7 +368,7 @@ function storeFailed(request) {
 // Whether the photos are for the item the zone shows is the server's to say, and it registers them in the same call
 // (ADR 0047): it has heard every scan, Enter and click before this call (they reach it in order), so a photo dropped as
 // the next plate is scanned, or as the item is saved, is not added to the item still on screen; and an Enter or a scan
-// after the drop finds the photo on its way (Save waits for it; the question about leaving counts it). Refused, the
+// after the drop finds the photo on its way (Save is held until it is in; the question about leaving counts it). Refused, the
 // server tells the associate why.
 function uploadAll(zone, files) {
   if (!station || files.length === 0) return;
@@ -376,9 +376,9 @@ function uploadAll(zone, files) {
   const limits = zone ? { maxSide: zone.getAttribute("data-stored-max-side"), minShortSide: zone.getAttribute("data-min-short-side") } : null;
   const uploads = files.map((file) => ({ file, id: `u${++uploadCounter}`, name: file.name || "photo" }));
   // Scaled while the server answers (a round trip on warehouse Wi-Fi; scaling takes longer): the question costs no time.
-  const scaled = uploads.map((u) => shrinkForUpload(u.file, limits));
+  const scaled = uploads.map((u) => shrinkForUpload(u.file, limits).catch(() => u.file)); // unscaled, if scaling fails
   station.invokeMethodAsync("TakesPhotosFor", itemId, uploads.map((u) => u.id), uploads.map((u) => u.name)).then((welcome) => {
-    if (!welcome) return;
+    if (!welcome || !station) return; // refused, or the station page has gone meanwhile
     uploads.forEach((u, i) => scaled[i].then((sent) => send(itemId, sent, u.name, u.id, 1)));
   }, () => showPending("The photo was not added: the connection to the server was lost. Reload the page, then add it again."));
 }

@@ -41,6 +41,7 @@ public sealed class StationScanWhileSavingTests()
         var (station, _, firstItem, second, held, saving) = await ScannedWhileTheSaveIsHeldAsync();
 
         Assert.False(await station.InvokeAsync(() => station.Instance.TakesPhotosFor(firstItem.Id.ToString(), ["u1"], ["p.jpg"])));
+        Assert.Empty(station.FindAll("[data-testid=upload-list]")); // refused: nothing on its way
 
         held.Release();
         await saving;

@@ -242,8 +242,10 @@ public sealed partial class Station : IAsyncDisposable
             catch (Exception) when (!_circuitGone.IsCancellationRequested)
             {
                 // Not opened: the plate waits in the scan field for an Enter, whichever way it came (a scanner's burst,
-                // the question about leaving, a draft), and the failure is logged under it.
+                // the question about leaving, a draft). A clear asked for earlier in this handler (the item opened just
+                // before) would erase it at the render: the render writes this plate over what the field held anyway.
                 ScanText = plate;
+                _clearScanField = false;
                 throw;
             }
             ResetForm();
