@@ -33,7 +33,8 @@ public sealed class DatabaseBusyException(Exception cause)
 /// it again" is true: SQLite still locked by another writer when its busy timeout ends (the transaction is rolled back),
 /// and on PostgreSQL or SQL Server the errors that abort a transaction before it commits (a deadlock, a serialization
 /// failure, a lock not granted, a connection refused), also when EF Core's retry strategy has spent its attempts on
-/// them. A dropped connection or a timeout is not mapped: it can come after the server committed. The station sends a
+/// them; and a save the app rolled back itself because it came too late after its time stamp (<see cref="RowStamps"/>).
+/// A dropped connection or a timeout is not mapped: it can come after the server committed. The station sends a
 /// photo again after a 503 by itself.
 /// </summary>
 public sealed partial class TransientStoreFailureHandler(IProblemDetailsService problems, ILogger<TransientStoreFailureHandler> logger) : IExceptionHandler
@@ -56,6 +57,7 @@ public sealed partial class TransientStoreFailureHandler(IProblemDetailsService 
     public static bool IsBusyWithNothingKept(Exception exception) => exception switch
     {
         SqliteException { SqliteErrorCode: SqliteBusy or SqliteLocked } => true,
+        CommitTooLateException => true, // rolled back by the app itself (RowStamps)
         PostgresException postgres => PostgresBeforeCommit.Contains(postgres.SqlState),
         Microsoft.Data.SqlClient.SqlException sqlServer => sqlServer.Number == SqlServerDeadlockVictim,
         // EF Core's retry strategy gave up: judged by the last attempt's failure, as each attempt was its own transaction.

@@ -108,6 +108,36 @@ public sealed class ExportsPageTests : RealAppTestBase
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=export-errors]")));
     }
 
+    /// <summary>
+    /// An export waits for its snapshot to settle (ADR 0048): the row says when it starts, so that a minute in "Queued"
+    /// does not look stuck; once that moment has passed (waiting behind another export) the row shows its progress.
+    /// </summary>
+    [Fact]
+    public async Task AQueuedExport_SaysWhenItStarts_UntilThatMomentHasPassed()
+    {
+        var settling = DateTime.UtcNow.AddMinutes(5); // asked "in five minutes": its snapshot settles after that
+        await AddQueuedExportAsync(1, settling);
+        await AddQueuedExportAsync(2, DateTime.UtcNow.AddMinutes(-5));
+
+        var page = Render<ExportsPage>();
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=export-starts-at]")));
+        Assert.Equal($"Starts at {settling:HH:mm:ss} UTC", page.Find("[data-testid=export-starts-at]").TextContent.Trim());
+        Assert.Contains("returns-grader-labels-0001", page.Find("[data-testid=export-starts-at]").Closest("tr")!.TextContent, StringComparison.Ordinal);
+    }
+
+    private async Task AddQueuedExportAsync(int number, DateTime createdAt)
+    {
+        await using var db = await App.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        db.ExportJobs.Add(new ExportJob
+        {
+            Id = Guid.CreateVersion7(), Number = number, Status = ExportStatus.Queued, CreatedAt = createdAt,
+            FilterJson = JsonSerializer.Serialize(ExportFilter.Parse(null, out _), JsonSerializerOptions.Web),
+            RequestedById = "test:data", RequestedByName = "Test Data Scientist",
+        });
+        await db.SaveChangesAsync();
+    }
+
     /// <summary>Synchronous, so that bUnit's WaitForAssertion can poll it.</summary>
     private int ExportCount()
     {

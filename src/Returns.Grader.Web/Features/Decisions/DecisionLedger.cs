@@ -107,7 +107,7 @@ public sealed class DecisionLedger(
         await OpenReviewAsync(db, item, decision, reasons, counts, cancellationToken);
         try
         {
-            await SaveAsync(db, item, counts, cancellationToken);
+            await SaveAsync(db, item, decision, counts, cancellationToken);
         }
         catch (ConcurrencyConflictException)
         {
@@ -229,7 +229,7 @@ public sealed class DecisionLedger(
         task.DecidedAt = now;
         task.ResolutionDecisionId = decision.Id;
         task.LeaseExpiresAt = null;
-        await SaveAsync(db, item, counts, cancellationToken);
+        await SaveAsync(db, item, decision, counts, cancellationToken);
         return DecisionSummary.Of(decision);
     }
 
@@ -492,9 +492,11 @@ public sealed class DecisionLedger(
     /// <summary>
     /// Saves the decision and the dashboard's counts it changes in one transaction: both or neither. The unit runs inside
     /// the provider's execution strategy (SQL Server retries transient faults; a retry re-runs all of it, so the counts
-    /// are applied once), and the tracked changes are accepted only after the commit.
+    /// are applied once), and the tracked changes are accepted only after the commit. A decision that would commit more
+    /// than <see cref="RowStamps.LatestCommitAfterStamp"/> after its <c>DecidedAt</c> is rolled back instead: an export
+    /// whose snapshot came after that stamp may already have been read without it (ADR 0048).
     /// </summary>
-    private static async Task SaveAsync(GraderDb db, ReturnItem item, QualityCountChanges counts, CancellationToken cancellationToken)
+    private async Task SaveAsync(GraderDb db, ReturnItem item, GradeDecision decision, QualityCountChanges counts, CancellationToken cancellationToken)
     {
         try
         {
@@ -503,6 +505,7 @@ public sealed class DecisionLedger(
                 await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
                 await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken);
                 await counts.ApplyAsync(db, cancellationToken);
+                RowStamps.ThrowIfTooLateToCommit(decision.DecidedAt, clock);
                 await transaction.CommitAsync(cancellationToken);
             });
             db.ChangeTracker.AcceptAllChanges();

@@ -1,14 +1,18 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
 
 namespace Returns.Grader.Web.Features.Exports;
 
-/// <summary>An export as the API and the page show it.</summary>
+/// <summary>
+/// An export as the API and the page show it. <c>StartsAt</c>, while it is queued: when its snapshot (<c>CreatedAt</c>)
+/// has settled and a node may start it (ADR 0048).
+/// </summary>
 public sealed record ExportView(
     Guid Id, int Number, string Name, ExportStatus Status, ExportFilter Filter, string Description, string RequestedBy,
-    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, int Attempts, long ItemsTotal, long ItemsDone, double Progress,
+    DateTime CreatedAt, DateTime? StartsAt, DateTime? StartedAt, DateTime? FinishedAt, int Attempts, long ItemsTotal, long ItemsDone, double Progress,
     long Images, long Annotations, string? Sha256, long? ByteSize, string? Error, string? DownloadUrl);
 
 /// <summary>
@@ -38,7 +42,8 @@ public sealed class ExportStorage(string directory)
 }
 
 /// <summary>Asks for exports and reads them back; the <see cref="ExportWorker"/> does the writing.</summary>
-public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWorker worker, IPackageStore packages, TimeProvider clock)
+public sealed class ExportJobs(
+    IDbContextFactory<GraderDb> dbFactory, ExportWorker worker, IPackageStore packages, IOptions<ExportOptions> options, TimeProvider clock)
 {
     /// <summary>
     /// The stored filter's JSON. Letters outside ASCII are kept as they are: the default encoder wrote each as \uXXXX,
@@ -140,12 +145,12 @@ public sealed class ExportJobs(IDbContextFactory<GraderDb> dbFactory, ExportWork
         return export.Status == ExportStatus.Completed ? await packages.OpenReadAsync(export.Name, cancellationToken) : null;
     }
 
-    internal static ExportView ToView(ExportJob job)
+    internal ExportView ToView(ExportJob job)
     {
         var filter = JsonSerializer.Deserialize<ExportFilter>(job.FilterJson, Json)!;
         return new ExportView(
             job.Id, job.Number, DatasetPackageWriter.PackageName(job.Number), job.Status, filter, filter.Describe(), job.RequestedByName,
-            job.CreatedAt, job.StartedAt, job.FinishedAt, job.Attempts, job.ItemsTotal, job.ItemsDone,
+            job.CreatedAt, job.Status == ExportStatus.Queued ? job.CreatedAt + options.Value.SnapshotSettle : null, job.StartedAt, job.FinishedAt, job.Attempts, job.ItemsTotal, job.ItemsDone,
             job.Status == ExportStatus.Completed ? 1 : job.ItemsTotal == 0 ? 0 : Math.Round((double)job.ItemsDone / job.ItemsTotal, 4),
             job.Images, job.Annotations, job.Sha256, job.ByteSize, job.Error,
             job.Status == ExportStatus.Completed ? $"/api/v1/exports/{job.Id}/download" : null);

@@ -42,7 +42,7 @@ public sealed partial class ExportWorker(
             {
                 if (!await RunNextAsync(stoppingToken))
                 {
-                    await _wake.WaitAsync(TimeSpan.FromSeconds(30), stoppingToken);
+                    await _wake.WaitAsync(await UntilNextDueAsync(stoppingToken), stoppingToken);
                 }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
@@ -58,13 +58,34 @@ public sealed partial class ExportWorker(
         }
     }
 
-    /// <summary>Runs the oldest job no node holds; false when there is none.</summary>
+    /// <summary>How long to wait for the next queued job to settle (at most the poll's 30 s; another node may take it first).</summary>
+    private async Task<TimeSpan> UntilNextDueAsync(CancellationToken cancellationToken)
+    {
+        var poll = TimeSpan.FromSeconds(30);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var next = await db.ExportJobs.Where(j => j.Status == ExportStatus.Queued).OrderBy(j => j.Number)
+            .Select(j => (DateTime?)j.CreatedAt).FirstOrDefaultAsync(cancellationToken);
+        if (next is null)
+        {
+            return poll;
+        }
+        var wait = next.Value + options.Value.SnapshotSettle - clock.GetUtcNow().UtcDateTime;
+        // a little past the moment: the claim's query compares with a clock read after the wait
+        return wait <= TimeSpan.Zero ? TimeSpan.FromSeconds(1) : TimeSpan.FromTicks(Math.Min(poll.Ticks, (wait + TimeSpan.FromMilliseconds(50)).Ticks));
+    }
+
+    /// <summary>
+    /// Runs the oldest job no node holds, once its snapshot has settled (<see cref="ExportOptions.SnapshotSettle"/>);
+    /// false when there is none.
+    /// </summary>
     internal async Task<bool> RunNextAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var now = clock.GetUtcNow().UtcDateTime;
+        var settledBefore = now - options.Value.SnapshotSettle;
         var job = await db.ExportJobs
-            .Where(j => (j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running) && (j.LeaseExpiresAt == null || j.LeaseExpiresAt < now))
+            .Where(j => (j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running) && (j.LeaseExpiresAt == null || j.LeaseExpiresAt < now)
+                && j.CreatedAt <= settledBefore)
             .OrderBy(j => j.Number)
             .FirstOrDefaultAsync(cancellationToken);
         if (job is null)
