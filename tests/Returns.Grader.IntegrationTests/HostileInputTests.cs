@@ -126,11 +126,14 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("export: categories not an array", "POST /api/v1/exports", "/api/v1/exports", Json("""{"categories": "Kitchen"}"""), 400, "categories"),
         new("export: NUL in a category", "POST /api/v1/exports", "/api/v1/exports", Json("""{"categories": ["a\u0000b"]}"""), 400, "categories[0]"),
         new("export: NUL in modelVersion", "POST /api/v1/exports", "/api/v1/exports", Json("""{"modelVersion": "m\u0000"}"""), 400, "modelVersion"),
+        new("export: an empty category", "POST /api/v1/exports", "/api/v1/exports", Json("""{"categories": ["Kitchen", " "]}"""), 400, "categories[1]"),
+        new("export: a null category", "POST /api/v1/exports", "/api/v1/exports", Json("""{"labels": "final", "categories": [null]}"""), 400, "categories[0]"),
         new("export: misspelt categories", "POST /api/v1/exports", "/api/v1/exports", Json("""{"category": ["Kitchen"]}"""), 400, "category"),
         new("export: unknown labels", "POST /api/v1/exports", "/api/v1/exports", Json("""{"labels": "everything"}"""), 400, "labels"),
         new("export: malformed JSON", "POST /api/v1/exports", "/api/v1/exports", Json("""[{"""), 400, "body"),
         new("export status: non-GUID id", "GET /api/v1/exports/{id}", "/api/v1/exports/latest", None, 400, "id"),
         new("export download: non-GUID id", "GET /api/v1/exports/{id}/download", "/api/v1/exports/latest/download", None, 400, "id"),
+        new("export cancel: non-GUID id", "POST /api/v1/exports/{id}/cancel", "/api/v1/exports/latest/cancel", None, 400, "id"),
 
         // Models
         new("model upload: truncated multipart", "POST /api/v1/models", "/api/v1/models", Multipart(Truncated()), 400, "body"),

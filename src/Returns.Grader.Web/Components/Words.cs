@@ -59,6 +59,7 @@ public static class Words
         ExportStatus.Running => "Running",
         ExportStatus.Completed => "Done",
         ExportStatus.Failed => "Failed",
+        ExportStatus.Cancelled => "Cancelled",
         _ => status.ToString(),
     };
 

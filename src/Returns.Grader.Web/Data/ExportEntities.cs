@@ -9,6 +9,8 @@ public enum ExportStatus
     [JsonStringEnumMemberName("running")] Running,
     [JsonStringEnumMemberName("completed")] Completed,
     [JsonStringEnumMemberName("failed")] Failed,
+    /// <summary>Stopped by a person before it completed; its files are removed.</summary>
+    [JsonStringEnumMemberName("cancelled")] Cancelled,
 }
 
 /// <summary>

@@ -1,9 +1,7 @@
-using System.Data.Common;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Returns.Grader.TestSupport;
@@ -97,32 +95,5 @@ public sealed class ExportSnapshotTests
         var upload = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(640, 480), "image/jpeg")));
         Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
         return id;
-    }
-
-    /// <summary>Holds the first read whose SQL holds the armed text until released (a database slow to answer it).</summary>
-    private sealed class HoldOneRead : DbCommandInterceptor
-    {
-        private string? _armed;
-        private readonly TaskCompletionSource _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task Reached => _reached.Task;
-
-        public void Arm(string sqlText) => Volatile.Write(ref _armed, sqlText);
-
-        public void Release() => _released.TrySetResult();
-
-        public override async ValueTask<InterceptionResult<DbDataReader>> ReaderExecutingAsync(
-            DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result, CancellationToken cancellationToken = default)
-        {
-            var armed = Volatile.Read(ref _armed);
-            if (armed is not null && command.CommandText.Contains(armed, StringComparison.Ordinal)
-                && Interlocked.CompareExchange(ref _armed, null, armed) == armed)
-            {
-                _reached.TrySetResult();
-                await _released.Task.WaitAsync(cancellationToken);
-            }
-            return result;
-        }
     }
 }

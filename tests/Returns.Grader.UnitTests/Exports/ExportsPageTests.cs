@@ -126,6 +126,34 @@ public sealed class ExportsPageTests : RealAppTestBase
         Assert.Contains("returns-grader-labels-0001", page.Find("[data-testid=export-starts-at]").Closest("tr")!.TextContent, StringComparison.Ordinal);
     }
 
+    /// <summary>An export asked with the wrong filter is cancelled from its row, after a second click on the row's question.</summary>
+    [Fact]
+    public async Task AQueuedExport_IsCancelledFromItsRow_AfterTheRowsQuestion_AndKeepItCancelsNothing()
+    {
+        await AddQueuedExportAsync(1, DateTime.UtcNow.AddMinutes(5));
+        var page = Render<ExportsPage>();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=export-cancel]")));
+
+        page.Find("[data-testid=export-cancel]").Click();
+        page.Find("[data-testid=export-cancel-no]").Click();
+        Assert.Empty(page.FindAll("[data-testid=export-cancel-question]"));
+        Assert.Equal(ExportStatus.Queued, Status(1));
+
+        page.Find("[data-testid=export-cancel]").Click();
+        Assert.Equal("Cancel returns-grader-labels-0001", page.Find("[data-testid=export-cancel-yes]").TextContent.Trim());
+        page.Find("[data-testid=export-cancel-yes]").Click();
+
+        page.WaitForAssertion(() => Assert.Equal("cancelled", page.Find("[data-testid=exports] tbody tr").GetAttribute("data-status")));
+        Assert.Equal(ExportStatus.Cancelled, Status(1));
+        Assert.Empty(page.FindAll("[data-testid=export-cancel]"));
+    }
+
+    private ExportStatus Status(int number)
+    {
+        using var db = App.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContext();
+        return db.ExportJobs.Single(j => j.Number == number).Status;
+    }
+
     private async Task AddQueuedExportAsync(int number, DateTime createdAt)
     {
         await using var db = await App.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();

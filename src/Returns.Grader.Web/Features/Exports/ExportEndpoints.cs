@@ -56,6 +56,20 @@ public static class ExportRegistration
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("An export's status (queued, running, completed, failed), progress, counts and sha256.");
 
+        exports.MapPost("/{id}/cancel", async (Guid id, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
+        {
+            var (export, cancelled) = await jobs.CancelAsync(id, Actor.From(http.User), cancellationToken);
+            return export is null ? NotFound(id)
+                : cancelled ? Results.Ok(export)
+                : Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The export has already ended",
+                    detail: $"Export {export.Name} is {WireName<ExportStatus>.Of(export.Status)}; there is nothing to cancel.");
+        })
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .Produces<ExportView>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Cancels a queued or running export: a queued one never starts, a running one stops at its next batch and leaves no package.");
+
         exports.MapGet("/{id}/download", async (Guid id, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
         {
             if (await jobs.FindAsync(id, cancellationToken) is not { } export)

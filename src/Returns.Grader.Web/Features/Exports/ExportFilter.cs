@@ -66,6 +66,15 @@ public sealed record ExportFilter(
         {
             errors["labels"] = [$"'labels' is '{AllLabels}' (every graded item) or '{FinalLabels}' (supervisor-decided items only)."];
         }
+        // An empty entry is refused, not dropped: ["" ] or [null] became "no category filter", and the export took every
+        // category (API fuzz, 2026-12-06). The page sends only what was typed between its commas.
+        for (var i = 0; i < (request.Categories?.Count ?? 0); i++)
+        {
+            if (string.IsNullOrWhiteSpace(request.Categories![i]))
+            {
+                errors[$"categories[{i}]"] = ["A category cannot be empty: leave it out, or leave out 'categories' to export every category."];
+            }
+        }
         var categories = (request.Categories ?? []).Where(c => !string.IsNullOrWhiteSpace(c)).Select(c => c.Trim()).Distinct().Order(StringComparer.Ordinal).ToList();
         // "In all" as stored (ExportJobs.Json), which is what the column holds; a quote or a backslash counts twice there.
         if (categories.Count > 50 || categories.Any(c => c.Length > 100) || categories.Sum(c => ExportJobs.StoredLength(c) + 3) > 3000)

@@ -124,6 +124,39 @@ public sealed class ExportJobs(
         return await db.ExportJobs.AnyAsync(j => j.Number == number, cancellationToken);
     }
 
+    /// <summary>
+    /// Cancels a queued or running export (audited): a queued one never starts; the node running one stops at its next
+    /// batch and removes its files. Null when there is no such export; the export as it is when it had already ended.
+    /// </summary>
+    public async Task<(ExportView? Export, bool Cancelled)> CancelAsync(Guid id, Actor actor, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        var now = clock.GetUtcNow().UtcDateTime;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var cancelled = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            // One conditional update: a job that completed or failed meanwhile is left as it ended. The lease is cleared,
+            // so the node running it finds it no longer holds it (ExportWorker).
+            var ended = await db.ExportJobs.Where(j => j.Id == id && (j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running))
+                .ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, ExportStatus.Cancelled).SetProperty(j => j.FinishedAt, now)
+                    .SetProperty(j => j.Error, $"Cancelled by {actor.Name}.")
+                    .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+            if (ended == 0)
+            {
+                return false;
+            }
+            db.AuditEvents.Add(new AuditEvent
+            {
+                At = now, ActorId = actor.Id, ActorName = actor.Name, Action = "export.cancelled", EntityType = nameof(ExportJob), EntityId = id.ToString(),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        });
+        return (await FindAsync(id, cancellationToken), cancelled);
+    }
+
     public async Task<ExportView?> FindAsync(Guid id, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);

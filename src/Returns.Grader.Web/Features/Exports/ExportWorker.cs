@@ -113,12 +113,12 @@ public sealed partial class ExportWorker(
             // Before the attempt is counted, so it failed nowhere: the job was claimed again at every lapsed lease and
             // stayed "queued" with no error while the log repeated the exception (operator pass, 2026-12-05).
             LogFailed(logger, e, name);
-            await FinishAsync(db, job, ExportStatus.Failed, FailureText(e), cancellationToken);
+            await FinishAsync(job, ExportStatus.Failed, FailureText(e), cancellationToken);
             return true;
         }
         if (job.Attempts >= options.Value.MaxAttempts)
         {
-            await FinishAsync(db, job, ExportStatus.Failed,
+            await FinishAsync(job, ExportStatus.Failed,
                 $"The export was interrupted {job.Attempts} times (the app stopped while it ran) and is not retried. Start a new export.", cancellationToken);
             return true;
         }
@@ -131,17 +131,21 @@ public sealed partial class ExportWorker(
         }
         catch (JsonException e)
         {
-            await FinishAsync(db, job, ExportStatus.Failed, $"The export's stored filter cannot be read: {e.Message}", cancellationToken);
+            await FinishAsync(job, ExportStatus.Failed, $"The export's stored filter cannot be read: {e.Message}", cancellationToken);
             return true;
         }
         // The attempt is counted before anything of the export runs: a job whose first query failed every time was
         // claimed again every minute without end, its attempts never counted (API pass, 2026-12-05).
-        job.Status = ExportStatus.Running;
-        job.Attempts++;
-        job.StartedAt = clock.GetUtcNow().UtcDateTime;
-        job.ItemsDone = 0;
-        job.Images = 0;
-        await db.SaveChangesAsync(cancellationToken);
+        // Only while this node holds it: a job cancelled since the claim (its lease cleared) stays cancelled.
+        var startedAt = clock.GetUtcNow().UtcDateTime;
+        if (await db.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId)
+                .ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, ExportStatus.Running).SetProperty(j => j.Attempts, j => j.Attempts + 1)
+                    .SetProperty(j => j.StartedAt, startedAt).SetProperty(j => j.ItemsDone, 0).SetProperty(j => j.Images, 0), cancellationToken) == 0)
+        {
+            LogCancelled(logger, name);
+            return true;
+        }
+        await db.Entry(job).ReloadAsync(cancellationToken);
         var started = clock.GetTimestamp();
 
         using var leaseLost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -156,8 +160,12 @@ public sealed partial class ExportWorker(
                 async (items, images, ct) =>
                 {
                     await using var progressDb = await dbFactory.CreateDbContextAsync(ct);
-                    await progressDb.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId)
-                        .ExecuteUpdateAsync(u => u.SetProperty(j => j.ItemsDone, items).SetProperty(j => j.Images, images), ct);
+                    if (await progressDb.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId)
+                        .ExecuteUpdateAsync(u => u.SetProperty(j => j.ItemsDone, items).SetProperty(j => j.Images, images), ct) == 0)
+                    {
+                        await leaseLost.CancelAsync(); // cancelled, or another node has it: stop at this batch
+                        ct.ThrowIfCancellationRequested();
+                    }
                 },
                 leaseLost.Token);
 
@@ -173,7 +181,7 @@ public sealed partial class ExportWorker(
             // 2026-12-06).
             if (!await HoldsAsync(job.Id, cancellationToken))
             {
-                LogLeaseLost(logger, name);
+                await LogStoppedAsync(job.Id, name);
                 await CleanUpAsync(name, includingPackage: false, CancellationToken.None);
                 return true;
             }
@@ -183,21 +191,24 @@ public sealed partial class ExportWorker(
             await packages.PublishAsync(name, partial, leaseLost.Token); // whole or not at all; consumes the partial file
             await CleanUpAsync(name, includingPackage: false, cancellationToken);
 
-            await db.Entry(job).ReloadAsync(cancellationToken);
-            if (job.LeaseOwner != NodeId)
-            {
-                LogLeaseLost(logger, name); // the package is the same snapshot; the node that holds the job records it
-                return true;
-            }
             job.ItemsDone = counts.Items;
             job.Images = counts.Images;
             job.Annotations = counts.Annotations;
             job.Sha256 = sha256;
             job.ByteSize = byteSize;
             job.FileName = name + ".zip";
-            await FinishAsync(db, job, ExportStatus.Completed, null, cancellationToken);
-            LogCompleted(logger, name, counts.Items, counts.Images, job.ByteSize.Value, sha256);
-            metrics.ExportCompleted(clock.GetElapsedTime(started), job.ByteSize.Value);
+            if (!await FinishAsync(job, ExportStatus.Completed, null, cancellationToken))
+            {
+                // Cancelled as it was published: the package goes (nobody can download a cancelled export). Lost to
+                // another node: the package is the same snapshot, and the node that holds the job records it.
+                if (await LogStoppedAsync(job.Id, name))
+                {
+                    await packages.DeleteAsync(name, CancellationToken.None);
+                }
+                return true;
+            }
+            LogCompleted(logger, name, counts.Items, counts.Images, byteSize, sha256);
+            metrics.ExportCompleted(clock.GetElapsedTime(started), byteSize);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -205,8 +216,8 @@ public sealed partial class ExportWorker(
         }
         catch (OperationCanceledException) when (leaseLost.IsCancellationRequested)
         {
-            // The claim lapsed (this node stalled past the lease) and another node has the job now: leave it to them.
-            LogLeaseLost(logger, name);
+            // Cancelled, or the claim lapsed (this node stalled past the lease) and another node has the job now: leave it.
+            await LogStoppedAsync(job.Id, name);
             await CleanUpAsync(name, includingPackage: false, CancellationToken.None);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested)
@@ -215,11 +226,10 @@ public sealed partial class ExportWorker(
             // node holds the job: the package under its name may be the new holder's, which this node must not delete.
             LogFailed(logger, e, name);
             await CleanUpAsync(name, includingPackage: false, CancellationToken.None); // this node's files, whatever comes next
-            await db.Entry(job).ReloadAsync(cancellationToken);
-            if (job.LeaseOwner == NodeId)
+            if (await HoldsAsync(job.Id, cancellationToken))
             {
                 await packages.DeleteAsync(name, CancellationToken.None);
-                await FinishAsync(db, job, ExportStatus.Failed, FailureText(e), cancellationToken);
+                await FinishAsync(job, ExportStatus.Failed, FailureText(e), cancellationToken);
             }
         }
         finally
@@ -280,22 +290,53 @@ public sealed partial class ExportWorker(
         }
     }
 
-    private async Task FinishAsync(GraderDb db, ExportJob job, ExportStatus status, string? error, CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the job (and audits it) if this node still holds it; false when it does not: cancelled meanwhile (a cancel
+    /// clears the lease, and a finish must not turn a cancelled export back into a completed one), or lost to another node.
+    /// </summary>
+    private async Task<bool> FinishAsync(ExportJob job, ExportStatus status, string? error, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        job.Status = status;
-        job.Error = error;
-        job.FinishedAt = now;
-        job.LeaseOwner = null;
-        job.LeaseExpiresAt = null;
-        db.AuditEvents.Add(new AuditEvent
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
-            At = now, ActorId = job.RequestedById, ActorName = job.RequestedByName,
-            Action = status == ExportStatus.Completed ? "export.completed" : "export.failed",
-            EntityType = nameof(ExportJob), EntityId = job.Id.ToString(),
-            DataJson = JsonSerializer.Serialize(new { job.Number, job.ItemsDone, job.Images, job.Sha256, job.Error }),
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            var ended = await db.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId).ExecuteUpdateAsync(u => u
+                .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
+                .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(j => j.ItemsDone, job.ItemsDone).SetProperty(j => j.Images, job.Images).SetProperty(j => j.Annotations, job.Annotations)
+                .SetProperty(j => j.Sha256, job.Sha256).SetProperty(j => j.ByteSize, job.ByteSize).SetProperty(j => j.FileName, job.FileName), cancellationToken);
+            if (ended == 0)
+            {
+                return false;
+            }
+            db.AuditEvents.Add(new AuditEvent
+            {
+                At = now, ActorId = job.RequestedById, ActorName = job.RequestedByName,
+                Action = status == ExportStatus.Completed ? "export.completed" : "export.failed",
+                EntityType = nameof(ExportJob), EntityId = job.Id.ToString(),
+                DataJson = JsonSerializer.Serialize(new { job.Number, job.ItemsDone, job.Images, job.Sha256, Error = error }),
+            });
+            await db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            return true;
         });
-        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>Logs why this node stopped the job: true when it was cancelled, false when another node holds it now.</summary>
+    private async Task<bool> LogStoppedAsync(Guid jobId, string name)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        var cancelled = await db.ExportJobs.AnyAsync(j => j.Id == jobId && j.Status == ExportStatus.Cancelled, CancellationToken.None);
+        if (cancelled)
+        {
+            LogCancelled(logger, name);
+        }
+        else
+        {
+            LogLeaseLost(logger, name);
+        }
+        return cancelled;
     }
 
     /// <summary>Removes what an interrupted or failed run left: the partial zip, the work folder (and a package no job vouches for).</summary>
@@ -323,6 +364,9 @@ public sealed partial class ExportWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Export {Name}: this node's claim lapsed and another node runs it now; stopped here")]
     private static partial void LogLeaseLost(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Export {Name} was cancelled; stopped, and its files removed")]
+    private static partial void LogCancelled(ILogger logger, string name);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Renewing an export's claim failed; trying again")]
     private static partial void LogRenewalFailed(ILogger logger, Exception exception);

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+
+namespace Returns.Grader.IntegrationTests.Exports;
+
+/// <summary>
+/// An export asked with the wrong filter can be cancelled: a queued one never starts; a running one stops at its next
+/// batch, leaves no package and stays cancelled (a finish racing the cancel does not turn it back into "completed").
+/// </summary>
+public sealed class ExportCancelTests
+{
+    [Fact]
+    public async Task AQueuedExport_Cancelled_NeverStarts_AndIsSaidSoToAnotherCancel()
+    {
+        using var app = new GraderAppFactory { Settings = { ["Grader:Exports:SnapshotSettle"] = "00:00:02" } };
+        var data = app.ApiClient("dev-data");
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { })).ReadJsonAsync()).GetProperty("id").GetString();
+
+        Assert.Equal(HttpStatusCode.Forbidden, (await app.ApiClient("dev-grader").PostAsync($"/api/v1/exports/{id}/cancel", null)).StatusCode);
+        var cancel = await data.PostAsync($"/api/v1/exports/{id}/cancel", null);
+
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        var cancelled = await cancel.ReadJsonAsync();
+        Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, cancelled.GetProperty("startsAt").ValueKind);
+        Assert.Contains("Cancelled by", cancelled.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await Task.Delay(TimeSpan.FromSeconds(4)); // past its settle: a worker would have started it by now
+        var later = await (await data.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync();
+        Assert.Equal("cancelled", later.GetProperty("status").GetString());
+        Assert.Equal(0, later.GetProperty("attempts").GetInt32());
+        var again = await data.PostAsync($"/api/v1/exports/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("is cancelled", (await again.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, (await data.PostAsync($"/api/v1/exports/{Guid.NewGuid()}/cancel", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await data.GetAsync($"/api/v1/exports/{id}/download")).StatusCode);
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        Assert.Equal(1, await db.AuditEvents.CountAsync(e => e.Action == "export.cancelled" && e.EntityId == id));
+    }
+
+    [Fact]
+    public async Task ARunningExport_Cancelled_StopsAtItsNextBatch_LeavesNoPackage_AndStaysCancelled()
+    {
+        var hold = new HoldOneRead();
+        using var app = new GraderAppFactory { TestServices = services => services.ConfigureDbContext<SqliteGraderDb>(o => o.AddInterceptors(hold)) };
+        var grader = app.ApiClient();
+        var data = app.ApiClient("dev-data");
+        var category = "Cancel" + Guid.NewGuid().ToString("N")[..6];
+        var item = (await grader.CreateItemAsync(ApiJson.UniquePlate("CX"), 30m, category)).GetProperty("id").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsync($"/api/v1/returns/{item}/photos",
+            ApiJson.PhotoForm(("p.jpg", TestPhotos.PhotoLikeJpeg(640, 480), "image/jpeg")))).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{item}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+
+        hold.Arm("\"StorageKey\""); // the writer's read of a batch's photos: the export is running, its package half written
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } })).ReadJsonAsync()).GetProperty("id").GetString();
+        await hold.Reached.WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("running", (await (await data.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync()).GetProperty("status").GetString());
+
+        var cancel = await data.PostAsync($"/api/v1/exports/{id}/cancel", null);
+        Assert.Equal(HttpStatusCode.OK, cancel.StatusCode);
+        hold.Release();
+
+        // The worker ends the run: its files go, and nothing is published under the export's name.
+        var exports = Path.Combine(app.DataDirectory, "exports");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (Directory.EnumerateFileSystemEntries(exports).Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+        Assert.Empty(Directory.EnumerateFileSystemEntries(exports));
+        await Task.Delay(TimeSpan.FromSeconds(1)); // a finish that raced the cancel would have recorded "completed" by now
+        var after = await (await data.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync();
+        Assert.Equal("cancelled", after.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("downloadUrl").ValueKind);
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("sha256").ValueKind);
+    }
+}
