@@ -73,6 +73,29 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
     }
 
     /// <summary>
+    /// The agreement bulk approval goes by is the one the grade was given with; a photo kept after the grade (here one the
+    /// model calls Unsellable) was seen by nobody, and the final label covers it: such a task is left for a review of its
+    /// own, in the queue and in the approval (API fuzz, 2026-12-06: the damaged photo was exported as LikeNew).
+    /// </summary>
+    [Fact]
+    public async Task ATaskWhoseItemGotAPhotoAfterItsGrade_IsNotApprovedInBulk()
+    {
+        var (itemId, taskId) = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
+        var unsellable = File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", "08-unsellable.jpg"));
+        Assert.Equal(HttpStatusCode.Created, (await app.ApiClient().PostAsync($"/api/v1/returns/{itemId}/photos",
+            ApiJson.PhotoForm(("later.jpg", unsellable, "image/jpeg")))).StatusCode);
+        var supervisor = app.ApiClient("dev-supervisor");
+
+        var queue = await (await supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.False(queue.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == taskId).GetProperty("bulkApprovable").GetBoolean());
+        var result = await (await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { taskId } })).ReadJsonAsync();
+
+        Assert.Empty(result.GetProperty("approved").EnumerateArray());
+        Assert.StartsWith("A photo came after the grade", result.GetProperty("skipped").GetProperty(taskId).GetString(), StringComparison.Ordinal);
+        Assert.Equal("InReview", (await (await supervisor.GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync()).GetProperty("status").GetString());
+    }
+
+    /// <summary>
     /// A grade the station prefilled from the model and the grader left as it was, approved in bulk (nobody looked at the
     /// photo), stays "prefilled" in the final label; one the grader chose stays chosen. The bulk approval stored every
     /// final label as chosen, so exports and model comparisons took the model's own answers for a person's (review of the

@@ -289,6 +289,12 @@ public sealed partial class PhotoIntake(
         GraderDb db, Guid itemId, Guid? seenVersion, DateTime keptAt, AuditEvent audit, TimeProvider clock, CancellationToken cancellationToken)
     {
         var item = await db.ReturnItems.SingleAsync(i => i.Id == itemId, cancellationToken);
+        // Made final since intake first looked (while the photos were decoded): no photo after a final label. Made final
+        // after this read, the item's new version makes the save below fail, and the retry looks again.
+        if (item.Status == ItemStatus.Final)
+        {
+            throw new ItemClosedToPhotosException(item.ReturnId);
+        }
         if (seenVersion is { } seen)
         {
             db.Entry(item).Property(i => i.Version).OriginalValue = seen; // changed since the look for a kept copy: a conflict

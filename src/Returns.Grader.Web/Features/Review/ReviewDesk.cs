@@ -148,6 +148,8 @@ public sealed class ReviewDesk(
                 t.ReturnItem.Category,
                 GradedByName = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Select(d => d.ActorName).FirstOrDefault(),
                 Agrees = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Any(AllAgree),
+                PhotoSinceGrade = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId)
+                    .Any(d => db.Photos.Any(p => p.ReturnItemId == d.ReturnItemId && p.UploadedAt > d.DecidedAt)),
                 // Two scalar subqueries by the primary key: one that returned both as an object became a ROW_NUMBER() over
                 // every decision (1,000,000 in the benchmark), and the queue's first page took 3.4 s instead of 1 ms
                 // (benchmark rerun, 2026-12-06).
@@ -162,7 +164,7 @@ public sealed class ReviewDesk(
             return new QueueEntry(r.Task.Id, r.Task.ReturnItemId, r.ReturnId, r.Title, r.Task.Category, r.UnitValue, r.Task.ReasonList,
                 r.Task.Priority, r.Task.CreatedAt, Math.Round(ageHours, 2), ageHours > target,
                 leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById, r.GradedByName ?? r.Task.GradedById,
-                r.Agrees && !leased && NotForBulk(r.Task.ReasonList) is null
+                r.Agrees && !r.PhotoSinceGrade && !leased && NotForBulk(r.Task.ReasonList) is null
                     && r.GradedGrade is { } grade && r.GradedDisposition is { } disposition && DispositionDeparts(grade, disposition, r.Category) is null);
         }).ToList();
     }
@@ -251,6 +253,8 @@ public sealed class ReviewDesk(
         }
         return (await EntriesAsync(db, options.CurrentValue.TargetHours, db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
     }
+
+    private const string PhotoSinceGradeWords = "A photo came after the grade: nobody has looked at it with the grade. Review it on its own.";
 
     /// <summary>Tasks one bulk approval may take: a screenful of the queue.</summary>
     public const int MaxBulkApproval = 100;
@@ -352,6 +356,10 @@ public sealed class ReviewDesk(
             : task.GradedById == actor.Id ? OwnGradeReviewException.Words
             : !AllAgreeInMemory(decision)
                 ? "The model, the grader and the rubric do not all agree: review it on its own."
+            // The agreement is the one the grade was given with; a photo kept after it was seen by nobody, and the final
+            // label would cover it (API fuzz, 2026-12-06: a damaged photo exported as LikeNew).
+            : await db.Photos.AnyAsync(p => p.ReturnItemId == decision.ReturnItemId && p.UploadedAt > decision.DecidedAt, cancellationToken)
+                ? PhotoSinceGradeWords
             : DispositionDeparts(decision.Grade, decision.Disposition, task!.ReturnItem!.Category);
         var heldAlready = task is not null && task.ClaimedById == actor.Id && task.LeaseExpiresAt > clock.GetUtcNow().UtcDateTime;
         return problem is null ? (new BulkCandidate(DecisionSummary.Of(decision!), task!.ReturnItem!.Version), heldAlready, null) : (null, heldAlready, problem);
