@@ -10,11 +10,22 @@ namespace Returns.Grader.IntegrationTests;
 /// <summary>A decision records which fields were prefilled and which the person chose: a label nobody chose is never stored as chosen.</summary>
 public sealed class PrefilledDecisionTests(GraderAppFactory app) : IClassFixture<GraderAppFactory>
 {
+    private static readonly byte[] LikeNewSample = File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", "01-likenew.jpg"));
+
+    /// <summary>An item with the sample photo the shipped model suggests Like new for: a grade can be filled in from it.</summary>
+    private static async Task<string> SuggestedLikeNewAsync(HttpClient client, string prefix)
+    {
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate(prefix))).GetProperty("id").GetString()!;
+        var upload = await (await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("likenew.jpg", LikeNewSample, "image/jpeg")))).ReadJsonAsync();
+        Assert.Equal("LikeNew", upload.GetProperty("photos")[0].GetProperty("suggestion").GetProperty("grade").GetString());
+        return id;
+    }
+
     [Fact]
     public async Task ADecision_StoresWhichFieldsWerePrefilled_AndAnythingNotSaidSoIsChosen()
     {
         var client = app.ApiClient();
-        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("PRE"))).GetProperty("id").GetString()!;
+        var id = await SuggestedLikeNewAsync(client, "PRE");
 
         // As the station saves a preselected grade with a disposition the associate picked.
         var prefilled = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
@@ -53,7 +64,7 @@ public sealed class PrefilledDecisionTests(GraderAppFactory app) : IClassFixture
         var client = app.ApiClient();
         async Task<bool> CorrectedAsync(bool firstPrefilled)
         {
-            var id = (await client.CreateItemAsync(ApiJson.UniquePlate("COR"))).GetProperty("id").GetString()!;
+            var id = await SuggestedLikeNewAsync(client, "COR");
             Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
                 new { grade = "LikeNew", disposition = "restock", gradePrefilled = firstPrefilled })).StatusCode);
             var correction = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
@@ -75,15 +86,15 @@ public sealed class PrefilledDecisionTests(GraderAppFactory app) : IClassFixture
     /// the station, 2026-12-06).
     /// </summary>
     [Theory]
-    [InlineData(false, "donate", false)]      // the associate's own disposition, kept: still theirs
-    [InlineData(true, "donate", true)]        // the rules' disposition, still untouched
-    [InlineData(false, "liquidate", true)]    // another one, filled in for the new grade
+    [InlineData(false, "resell_used", false)] // the associate's own disposition, kept: still theirs
+    [InlineData(true, "resell_used", true)]   // the rules' disposition, still untouched
+    [InlineData(false, "liquidate", true)]    // the rules' one for the new grade, filled in
     public async Task ACorrectionKeepingTheDisposition_IsPrefilledOnlyWhenTheDispositionItKeepsWas(bool firstPrefilled, string corrected, bool expected)
     {
         var client = app.ApiClient();
         var id = (await client.CreateItemAsync(ApiJson.UniquePlate("DCO"))).GetProperty("id").GetString()!;
         Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
-            new { grade = "Good", disposition = "donate", dispositionPrefilled = firstPrefilled })).StatusCode);
+            new { grade = "Good", disposition = "resell_used", dispositionPrefilled = firstPrefilled })).StatusCode);
 
         var correction = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
             new { grade = "Acceptable", disposition = corrected, dispositionPrefilled = true, contradictionReason = "worn" });

@@ -217,20 +217,23 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         var category = "Why" + Guid.NewGuid().ToString("N")[..6];
         var grader = app.ApiClient("dev-grader");
         var supervisor = app.ApiClient("dev-supervisor");
-        async Task<string> ItemWithPhotoAsync(int seed)
+        // A grade is filled in from the item's suggestion: each item's photo, and the grade the model suggested for it.
+        async Task<(string Id, string Suggested)> ItemWithPhotoAsync(int seed)
         {
             var id = (await grader.CreateItemAsync(ApiJson.UniquePlate("WY"), 30m, category)).GetProperty("id").GetString()!;
             var upload = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(($"p{seed}.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: seed), "image/jpeg")));
             Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
-            return id;
+            return (id, (await upload.ReadJsonAsync()).GetProperty("photos")[0].GetProperty("suggestion").GetProperty("grade").GetString()!);
         }
+        var rules = new Dictionary<string, string> { ["LikeNew"] = "restock", ["VeryGood"] = "resell_used", ["Good"] = "resell_used", ["Acceptable"] = "liquidate", ["Unsellable"] = "recycle" };
 
-        var prefilled = await ItemWithPhotoAsync(11);
-        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{prefilled}/grade", new { grade = "Good", disposition = "resell_used", gradePrefilled = true, dispositionPrefilled = true })).StatusCode);
-        var chosen = await ItemWithPhotoAsync(12);
+        var (prefilled, prefilledGrade) = await ItemWithPhotoAsync(11);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{prefilled}/grade", new { grade = prefilledGrade, disposition = rules[prefilledGrade], gradePrefilled = true, dispositionPrefilled = true })).StatusCode);
+        var (chosen, _) = await ItemWithPhotoAsync(12);
         Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{chosen}/grade", new { grade = "VeryGood", disposition = "restock" })).StatusCode);
-        var overridden = await ItemWithPhotoAsync(13);
-        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{overridden}/grade", new { grade = "LikeNew", disposition = "restock", gradePrefilled = true, flagForReview = true })).StatusCode);
+        var (overridden, overriddenGrade) = await ItemWithPhotoAsync(13);
+        Assert.NotEqual("Acceptable", overriddenGrade); // the supervisor's grade below replaces it
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{overridden}/grade", new { grade = overriddenGrade, disposition = rules[overriddenGrade], gradePrefilled = true, flagForReview = true })).StatusCode);
         var task = (await (await grader.GetAsync($"/api/v1/returns/{overridden}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString();
         Assert.Equal(HttpStatusCode.OK, (await supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", new { grade = "Acceptable", disposition = "liquidate", reasonCode = "wrong_grade" })).StatusCode);
@@ -264,13 +267,13 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
             .Select(c => (c[header.IndexOf("item_id")], c[header.IndexOf("disposition_prefilled")] == "true")).Distinct().Order().ToList();
         Assert.Equal(new[] { (prefilled, true), (chosen, false), (overridden, false) }.Order(), dispositionPrefilled);
 
-        // SageMaker's manifest has no item id: its lines are told apart by their grades (Good prefilled, Very good chosen,
-        // Acceptable the supervisor's); a prefilled grade is not "human-annotated".
+        // SageMaker's manifest has no item id: its lines are told apart by their grades and flags (the model's grade
+        // prefilled, Very good chosen, Acceptable the supervisor's); a prefilled grade is not "human-annotated".
         var sageMaker = Text("annotations/sagemaker.manifest").Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(line => JsonDocument.Parse(line).RootElement.GetProperty("grade-metadata"))
             .Select(m => (m.GetProperty("class-name").GetString()!, m.GetProperty("human-annotated").GetString()!, m.GetProperty("grade-prefilled").GetBoolean()))
             .Order().ToList();
-        Assert.Equal([("Acceptable", "yes", false), ("Good", "no", true), ("VeryGood", "yes", false)], sageMaker);
+        Assert.Equal(new[] { ("Acceptable", "yes", false), (prefilledGrade, "no", true), ("VeryGood", "yes", false) }.Order(), sageMaker);
     }
 
     /// <summary>

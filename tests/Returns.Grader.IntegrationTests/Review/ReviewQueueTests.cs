@@ -155,7 +155,7 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
             new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "dent" } }, reasonCode = "wrong_grade" });
 
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
-        Assert.Contains("graded again after you claimed it", (await stale.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("graded again or given a photo after you claimed it", (await stale.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal("InReview", (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("status").GetString());
     }
 

@@ -45,7 +45,7 @@ public sealed class ConcurrencyConflictException(string message) : DomainProblem
 
 /// <summary>The item was graded again (a correction) after the supervisor claimed its task: a claim again shows the new grade.</summary>
 public sealed class ItemRegradedSinceClaimException(string returnId)
-    : DomainProblemException($"Item {returnId} was graded again after you claimed it. Claim it again to see the latest grade.")
+    : DomainProblemException($"Item {returnId} was graded again or given a photo after you claimed it. Claim it again to see the latest grade and photos.")
 {
     public string ReturnId { get; } = returnId;
     public override int Status => StatusCodes.Status409Conflict;
