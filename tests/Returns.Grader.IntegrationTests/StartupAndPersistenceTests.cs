@@ -225,6 +225,37 @@ public sealed class StartupAndPersistenceTests
         Assert.Contains("incomplete", Flatten(error));
     }
 
+    /// <summary>
+    /// An export that starts before a grade stamped before its snapshot can have committed may leave it out (ADR 0048):
+    /// outside Development a settle under the ledger's bound and a margin stops the start, naming the setting; the
+    /// default starts.
+    /// </summary>
+    [Theory]
+    [InlineData("00:00:05", true)]
+    [InlineData(null, false)]
+    public void OutsideDevelopment_AnExportSettleShorterThanAGradesCommit_StopsTheStart(string? settle, bool refused)
+    {
+        using var app = new GraderAppFactory { EnvironmentName = "Production" };
+        app.Settings["Grader:Vision:ModelDirectory"] = "";
+        app.Settings["AzureAd:TenantId"] = "22222222-2222-2222-2222-222222222222";
+        app.Settings["AzureAd:ClientId"] = "11111111-1111-1111-1111-111111111111";
+        app.Settings["AzureAd:ClientSecret"] = "not-a-real-secret"; // never sent anywhere: no request here signs in
+        if (settle is not null)
+        {
+            app.Settings["Grader:Exports:SnapshotSettle"] = settle;
+        }
+
+        if (refused)
+        {
+            Assert.Contains("Grader:Exports:SnapshotSettle must be at least 30 s", Flatten(Assert.ThrowsAny<Exception>(() => app.CreateClient())));
+        }
+        else
+        {
+            _ = app.CreateClient();
+            Assert.Equal(TimeSpan.FromMinutes(1), app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Web.Features.Exports.ExportOptions>>().Value.SnapshotSettle);
+        }
+    }
+
     [Fact]
     public void OutsideDevelopment_WithDevSignInConfigured_TheAppRefusesToStart()
     {

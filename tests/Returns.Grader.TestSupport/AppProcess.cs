@@ -134,6 +134,10 @@ public sealed class AppProcess : IDisposable
         };
         start.Environment["ASPNETCORE_ENVIRONMENT"] = environment;
         start.Environment["Grader__DataDirectory"] = dataDirectory;
+        if (environment == "Development")
+        {
+            start.Environment["Grader__Exports__SnapshotSettle"] = "00:00:00"; // as GraderAppFactory (ADR 0048); a test may set it
+        }
         foreach (var (key, value) in settings)
         {
             start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;

@@ -15,7 +15,7 @@ public enum ExportStatus
 
 /// <summary>
 /// A label export: a snapshot of confirmed grades written in the background as one immutable, versioned dataset
-/// package (zip). Only the export worker changes it after it is queued.
+/// package (zip). After it is queued only the export worker changes it, and a cancel (ExportJobs.CancelAsync).
 /// </summary>
 public sealed class ExportJob
 {

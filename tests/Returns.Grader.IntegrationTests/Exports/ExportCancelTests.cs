@@ -3,8 +3,10 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Exports;
 
 namespace Returns.Grader.IntegrationTests.Exports;
 
@@ -17,9 +19,16 @@ public sealed class ExportCancelTests
     [Fact]
     public async Task AQueuedExport_Cancelled_NeverStarts_AndIsSaidSoToAnotherCancel()
     {
-        using var app = new GraderAppFactory { Settings = { ["Grader:Exports:SnapshotSettle"] = "00:00:02" } };
+        // The worker's clock is the test's: the export's minute of settling passes when the test says so.
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var app = new GraderAppFactory
+        {
+            Settings = { ["Grader:Exports:SnapshotSettle"] = "00:01:00" },
+            TestServices = services => services.AddSingleton<TimeProvider>(clock),
+        };
         var data = app.ApiClient("dev-data");
         var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { })).ReadJsonAsync()).GetProperty("id").GetString();
+        var kept = (await (await data.PostAsJsonAsync("/api/v1/exports", new { })).ReadJsonAsync()).GetProperty("id").GetString();
 
         Assert.Equal(HttpStatusCode.Forbidden, (await app.ApiClient("dev-grader").PostAsync($"/api/v1/exports/{id}/cancel", null)).StatusCode);
         var cancel = await data.PostAsync($"/api/v1/exports/{id}/cancel", null);
@@ -29,17 +38,81 @@ public sealed class ExportCancelTests
         Assert.Equal("cancelled", cancelled.GetProperty("status").GetString());
         Assert.Equal(JsonValueKind.Null, cancelled.GetProperty("startsAt").ValueKind);
         Assert.Contains("Cancelled by", cancelled.GetProperty("error").GetString(), StringComparison.Ordinal);
-        await Task.Delay(TimeSpan.FromSeconds(4)); // past its settle: a worker would have started it by now
+        clock.Advance(TimeSpan.FromMinutes(2)); // both settled: the worker runs the one not cancelled, and only that one
+        app.Services.GetRequiredService<ExportWorker>().Wake();
+        Assert.Equal("completed", (await data.WaitForExportAsync(kept!)).GetProperty("status").GetString());
         var later = await (await data.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync();
         Assert.Equal("cancelled", later.GetProperty("status").GetString());
         Assert.Equal(0, later.GetProperty("attempts").GetInt32());
         var again = await data.PostAsync($"/api/v1/exports/{id}/cancel", null);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
         Assert.Contains("is cancelled", (await again.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.Conflict, (await data.PostAsync($"/api/v1/exports/{kept}/cancel", null)).StatusCode); // completed
         Assert.Equal(HttpStatusCode.NotFound, (await data.PostAsync($"/api/v1/exports/{Guid.NewGuid()}/cancel", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await data.GetAsync($"/api/v1/exports/{id}/download")).StatusCode);
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
         Assert.Equal(1, await db.AuditEvents.CountAsync(e => e.Action == "export.cancelled" && e.EntityId == id));
+    }
+
+    /// <summary>
+    /// Cancelled after the package was published and before the job was recorded completed: the finish is refused (the
+    /// job stays cancelled, not "completed" with a download) and the package goes.
+    /// </summary>
+    [Fact]
+    public async Task AnExportCancelledAsItsPackageIsPublished_StaysCancelled_AndItsPackageGoes()
+    {
+        HoldAfterPublish? store = null;
+        using var app = new GraderAppFactory
+        {
+            TestServices = services => services.AddSingleton<IPackageStore>(sp =>
+                store = new HoldAfterPublish(new FileSystemPackageStore(sp.GetRequiredService<ExportStorage>()))),
+        };
+        var data = app.ApiClient("dev-data");
+        var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { })).ReadJsonAsync()).GetProperty("id").GetString();
+        await WaitForAsync(() => store is not null);
+        await store!.Published.WaitAsync(TimeSpan.FromSeconds(60));
+        var exports = Path.Combine(app.DataDirectory, "exports");
+        Assert.Single(Directory.GetFiles(exports, "*.zip")); // published, not yet recorded
+
+        Assert.Equal(HttpStatusCode.OK, (await data.PostAsync($"/api/v1/exports/{id}/cancel", null)).StatusCode);
+        store.Release();
+
+        await WaitForAsync(() => Directory.GetFiles(exports, "*.zip").Length == 0);
+        Assert.Empty(Directory.GetFiles(exports, "*.zip"));
+        var after = await (await data.GetAsync($"/api/v1/exports/{id}")).ReadJsonAsync();
+        Assert.Equal("cancelled", after.GetProperty("status").GetString());
+        Assert.Equal(JsonValueKind.Null, after.GetProperty("downloadUrl").ValueKind);
+    }
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>The real store; the first publish, once done, waits for the test.</summary>
+    private sealed class HoldAfterPublish(IPackageStore inner) : IPackageStore
+    {
+        private readonly TaskCompletionSource _published = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _released = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task Published => _published.Task;
+
+        public void Release() => _released.TrySetResult();
+
+        public async Task PublishAsync(string name, string completedFile, CancellationToken cancellationToken)
+        {
+            await inner.PublishAsync(name, completedFile, cancellationToken);
+            _published.TrySetResult();
+            await _released.Task.WaitAsync(cancellationToken);
+        }
+
+        public Task<Stream?> OpenReadAsync(string name, CancellationToken cancellationToken) => inner.OpenReadAsync(name, cancellationToken);
+
+        public Task DeleteAsync(string name, CancellationToken cancellationToken) => inner.DeleteAsync(name, cancellationToken);
     }
 
     [Fact]

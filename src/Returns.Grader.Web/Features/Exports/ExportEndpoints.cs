@@ -10,7 +10,12 @@ public static class ExportRegistration
 {
     public static WebApplicationBuilder AddGraderExports(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        var development = builder.Environment.IsDevelopment();
+        builder.Services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations()
+            .Validate(o => development || o.SnapshotSettle >= ExportOptions.ShortestSettle,
+                $"Grader:Exports:SnapshotSettle must be at least {ExportOptions.ShortestSettle.TotalSeconds:0} s outside Development: a grade may reach " +
+                $"its commit up to {Infrastructure.RowStamps.LatestCommitAfterStamp.TotalSeconds:0} s after its stamp, and an export started sooner can leave it out (ADR 0048).")
+            .ValidateOnStart();
         builder.Services.AddSingleton(sp => ExportStorage.Usable(Path.GetFullPath(Path.Combine(
             sp.GetRequiredService<IOptions<GraderOptions>>().Value.ResolveDataDirectory(sp.GetRequiredService<IWebHostEnvironment>().ContentRootPath),
             sp.GetRequiredService<IOptions<ExportOptions>>().Value.Directory))));
@@ -54,7 +59,7 @@ public static class ExportRegistration
             await jobs.FindAsync(id, cancellationToken) is { } export ? Results.Ok(export) : NotFound(id))
             .Produces<ExportView>()
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("An export's status (queued, running, completed, failed), progress, counts and sha256.");
+            .WithSummary("An export's status (queued, running, completed, failed, cancelled), progress, counts and sha256; startsAt while queued.");
 
         exports.MapPost("/{id}/cancel", async (Guid id, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
         {

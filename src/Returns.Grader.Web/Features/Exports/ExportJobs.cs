@@ -133,6 +133,10 @@ public sealed class ExportJobs(
         ArgumentNullException.ThrowIfNull(actor);
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        db.AuditEvents.Add(new AuditEvent // once: a retry of the unit below saves the same event, not a second one
+        {
+            At = now, ActorId = actor.Id, ActorName = actor.Name, Action = "export.cancelled", EntityType = nameof(ExportJob), EntityId = id.ToString(),
+        });
         var cancelled = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
@@ -146,11 +150,7 @@ public sealed class ExportJobs(
             {
                 return false;
             }
-            db.AuditEvents.Add(new AuditEvent
-            {
-                At = now, ActorId = actor.Id, ActorName = actor.Name, Action = "export.cancelled", EntityType = nameof(ExportJob), EntityId = id.ToString(),
-            });
-            await db.SaveChangesAsync(cancellationToken);
+            await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return true;
         });

@@ -35,9 +35,13 @@ public sealed class ExportOptions
     /// How long after it is asked for an export starts. Its snapshot is the moment it was asked for, and a grade stamped
     /// just before that moment may still be on its way to the database: started at once, the export left it out, and a
     /// rerun of the same export (after a restart) put it in, so one version meant two datasets (ADR 0048). A grade
-    /// commits within <see cref="Infrastructure.RowStamps.LatestCommitAfterStamp"/> (20 s) of its stamp or not at all;
-    /// the rest of the minute is for the nodes' clocks. Zero is for tests that are not about it.
+    /// reaches its commit within <see cref="Infrastructure.RowStamps.LatestCommitAfterStamp"/> (20 s) of its stamp or is not kept;
+    /// the rest of the minute is for the commit itself and the nodes' clocks. Under <see cref="ShortestSettle"/> only in
+    /// Development (tests that are not about it set zero).
     /// </summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:10:00")]
     public TimeSpan SnapshotSettle { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>The least <see cref="SnapshotSettle"/> outside Development: the ledger's bound and ten seconds to spare.</summary>
+    public static readonly TimeSpan ShortestSettle = Infrastructure.RowStamps.LatestCommitAfterStamp + TimeSpan.FromSeconds(10);
 }

@@ -136,13 +136,17 @@ public sealed partial class ExportWorker(
         }
         // The attempt is counted before anything of the export runs: a job whose first query failed every time was
         // claimed again every minute without end, its attempts never counted (API pass, 2026-12-05).
-        // Only while this node holds it: a job cancelled since the claim (its lease cleared) stays cancelled.
+        // Only while this node holds it: a job cancelled since the claim (its lease cleared) stays cancelled. The attempt
+        // as a value, not "+ 1": SQL Server's retry strategy may run the statement again. The lease is renewed with it: one
+        // that lapsed during the clean-up would let a second node start the same job.
         var startedAt = clock.GetUtcNow().UtcDateTime;
+        var attempt = job.Attempts + 1;
         if (await db.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId)
-                .ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, ExportStatus.Running).SetProperty(j => j.Attempts, j => j.Attempts + 1)
-                    .SetProperty(j => j.StartedAt, startedAt).SetProperty(j => j.ItemsDone, 0).SetProperty(j => j.Images, 0), cancellationToken) == 0)
+                .ExecuteUpdateAsync(u => u.SetProperty(j => j.Status, ExportStatus.Running).SetProperty(j => j.Attempts, attempt)
+                    .SetProperty(j => j.StartedAt, startedAt).SetProperty(j => j.ItemsDone, 0).SetProperty(j => j.Images, 0)
+                    .SetProperty(j => j.LeaseExpiresAt, startedAt + options.Value.LeaseDuration), cancellationToken) == 0)
         {
-            LogCancelled(logger, name);
+            await LogStoppedAsync(job.Id, name);
             return true;
         }
         await db.Entry(job).ReloadAsync(cancellationToken);
@@ -231,6 +235,12 @@ public sealed partial class ExportWorker(
                 await packages.DeleteAsync(name, CancellationToken.None);
                 await FinishAsync(job, ExportStatus.Failed, FailureText(e), cancellationToken);
             }
+            else if (await CancelledAsync(job.Id))
+            {
+                // Cancelled after this node published (its finish then failed): nobody downloads a cancelled export's
+                // package, and nothing else would remove it (review of the session's diff).
+                await packages.DeleteAsync(name, CancellationToken.None);
+            }
         }
         finally
         {
@@ -298,36 +308,53 @@ public sealed partial class ExportWorker(
     {
         var now = clock.GetUtcNow().UtcDateTime;
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
+        var audit = new AuditEvent
+        {
+            At = now, ActorId = job.RequestedById, ActorName = job.RequestedByName,
+            Action = status == ExportStatus.Completed ? "export.completed" : "export.failed",
+            EntityType = nameof(ExportJob), EntityId = job.Id.ToString(),
+            DataJson = JsonSerializer.Serialize(new { job.Number, job.ItemsDone, job.Images, job.Sha256, Error = error }),
+        };
+        db.AuditEvents.Add(audit); // once: a retry of the unit below saves the same event, not a second one
+        var ended = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var ended = await db.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId).ExecuteUpdateAsync(u => u
-                .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
-                .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(j => j.ItemsDone, job.ItemsDone).SetProperty(j => j.Images, job.Images).SetProperty(j => j.Annotations, job.Annotations)
-                .SetProperty(j => j.Sha256, job.Sha256).SetProperty(j => j.ByteSize, job.ByteSize).SetProperty(j => j.FileName, job.FileName), cancellationToken);
-            if (ended == 0)
+            var jobs = db.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId);
+            // A failed run's progress stays as it was recorded (the counts in memory are the start's zeros).
+            var updated = status == ExportStatus.Completed
+                ? await jobs.ExecuteUpdateAsync(u => u
+                    .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
+                    .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+                    .SetProperty(j => j.ItemsDone, job.ItemsDone).SetProperty(j => j.Images, job.Images).SetProperty(j => j.Annotations, job.Annotations)
+                    .SetProperty(j => j.Sha256, job.Sha256).SetProperty(j => j.ByteSize, job.ByteSize).SetProperty(j => j.FileName, job.FileName), cancellationToken)
+                : await jobs.ExecuteUpdateAsync(u => u
+                    .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
+                    .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+            if (updated == 0)
             {
                 return false;
             }
-            db.AuditEvents.Add(new AuditEvent
-            {
-                At = now, ActorId = job.RequestedById, ActorName = job.RequestedByName,
-                Action = status == ExportStatus.Completed ? "export.completed" : "export.failed",
-                EntityType = nameof(ExportJob), EntityId = job.Id.ToString(),
-                DataJson = JsonSerializer.Serialize(new { job.Number, job.ItemsDone, job.Images, job.Sha256, Error = error }),
-            });
-            await db.SaveChangesAsync(cancellationToken);
+            await db.SaveChangesAsync(acceptAllChangesOnSuccess: false, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             return true;
         });
+        if (ended)
+        {
+            db.ChangeTracker.AcceptAllChanges();
+        }
+        return ended;
+    }
+
+    private async Task<bool> CancelledAsync(Guid jobId)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
+        return await db.ExportJobs.AnyAsync(j => j.Id == jobId && j.Status == ExportStatus.Cancelled, CancellationToken.None);
     }
 
     /// <summary>Logs why this node stopped the job: true when it was cancelled, false when another node holds it now.</summary>
     private async Task<bool> LogStoppedAsync(Guid jobId, string name)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(CancellationToken.None);
-        var cancelled = await db.ExportJobs.AnyAsync(j => j.Id == jobId && j.Status == ExportStatus.Cancelled, CancellationToken.None);
+        var cancelled = await CancelledAsync(jobId);
         if (cancelled)
         {
             LogCancelled(logger, name);

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
@@ -411,7 +412,8 @@ public sealed class ReviewDesk(
     }
 
     /// <summary>The database failed a read or a write (a refused write, a lost connection, a timeout), as opposed to a refusal in words.</summary>
-    private static bool IsDatabaseFailure(Exception e) => e is DbUpdateException or System.Data.Common.DbException or TimeoutException;
+    private static bool IsDatabaseFailure(Exception e) =>
+        e is DbUpdateException or System.Data.Common.DbException or TimeoutException or CommitTooLateException or RetryLimitExceededException;
 
     /// <summary>The task was decided, by this actor: an approval whose answer was lost still counts as made.</summary>
     private async Task<bool> DecidedByAsync(Guid taskId, Actor actor)
