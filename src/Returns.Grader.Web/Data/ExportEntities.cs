@@ -37,6 +37,8 @@ public sealed class ExportJob
     public long ItemsDone { get; set; }
     public long Images { get; set; }
     public long Annotations { get; set; }
+    /// <summary>Photos of the package's items that were not in the photo store, left out and counted (set when completed).</summary>
+    public long MissingPhotos { get; set; }
     /// <summary>The package's file name in the exports folder (set when completed).</summary>
     public string? FileName { get; set; }
     public string? Sha256 { get; set; }

@@ -309,7 +309,9 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
 
         var data = app.ApiClient("dev-data");
         var id = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } })).ReadJsonAsync()).GetProperty("id").GetString()!;
-        Assert.Equal("completed", (await data.WaitForExportAsync(id)).GetProperty("status").GetString());
+        var done = await data.WaitForExportAsync(id);
+        Assert.Equal("completed", done.GetProperty("status").GetString());
+        Assert.Equal(2, done.GetProperty("missingPhotos").GetInt64()); // on the job too, not only in the package's card
         var bytes = await data.GetByteArrayAsync($"/api/v1/exports/{id}/download");
         using var zip = new ZipArchive(new MemoryStream(bytes));
         string Text(string suffix) => new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(suffix, StringComparison.Ordinal)).Open()).ReadToEnd();

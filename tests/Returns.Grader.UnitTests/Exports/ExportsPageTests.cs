@@ -173,7 +173,19 @@ public sealed class ExportsPageTests : RealAppTestBase
         return db.ExportJobs.Count();
     }
 
-    private async Task AddCompletedExportAsync(long bytes)
+    /// <summary>Photos left out because the store had lost them are said beside the counts, not only in the package's card.</summary>
+    [Fact]
+    public async Task ACompletedExportWithPhotosMissingFromTheStore_SaysSoBesideItsCounts()
+    {
+        await AddCompletedExportAsync(52_224L, missingPhotos: 3);
+
+        var page = Render<ExportsPage>();
+
+        page.WaitForAssertion(() => Assert.StartsWith("3 photos were not in the photo store and are left out",
+            page.Find("[data-testid=export-missing-photos]").TextContent.Trim(), StringComparison.Ordinal));
+    }
+
+    private async Task AddCompletedExportAsync(long bytes, long missingPhotos = 0)
     {
         var factory = App.Services.GetRequiredService<IDbContextFactory<GraderDb>>();
         await using var db = await factory.CreateDbContextAsync();
@@ -194,6 +206,7 @@ public sealed class ExportsPageTests : RealAppTestBase
             FileName = DatasetPackageWriter.PackageName(1) + ".zip",
             Sha256 = new string('a', 64),
             ByteSize = bytes,
+            MissingPhotos = missingPhotos,
         });
         await db.SaveChangesAsync();
     }

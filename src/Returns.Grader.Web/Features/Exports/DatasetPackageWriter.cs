@@ -10,7 +10,7 @@ using Returns.Grader.Web.Infrastructure;
 namespace Returns.Grader.Web.Features.Exports;
 
 /// <summary>What a finished package holds (also stored on the job).</summary>
-public sealed record PackageCounts(long Items, long Images, long Annotations);
+public sealed record PackageCounts(long Items, long Images, long Annotations, long MissingPhotos);
 
 public sealed class ExportFailedException(string message) : Exception(message);
 
@@ -92,7 +92,7 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
             await zipFile.FlushAsync(cancellationToken);
             zipFile.Flush(flushToDisk: true);
         }
-        return new PackageCounts(package.Tally.Items, package.Tally.Images, package.Tally.Annotations);
+        return new PackageCounts(package.Tally.Items, package.Tally.Images, package.Tally.Annotations, package.Tally.MissingPhotos);
     }
 
     public static string PackageName(int number) => $"returns-grader-labels-{number:D4}";

@@ -13,7 +13,7 @@ namespace Returns.Grader.Web.Features.Exports;
 public sealed record ExportView(
     Guid Id, int Number, string Name, ExportStatus Status, ExportFilter Filter, string Description, string RequestedBy,
     DateTime CreatedAt, DateTime? StartsAt, DateTime? StartedAt, DateTime? FinishedAt, int Attempts, long ItemsTotal, long ItemsDone, double Progress,
-    long Images, long Annotations, string? Sha256, long? ByteSize, string? Error, string? DownloadUrl);
+    long Images, long Annotations, long MissingPhotos, string? Sha256, long? ByteSize, string? Error, string? DownloadUrl);
 
 /// <summary>
 /// The local folder where packages are written (<c>Grader:Exports:Directory</c>): their partial files and work folders
@@ -185,7 +185,7 @@ public sealed class ExportJobs(
             job.Id, job.Number, DatasetPackageWriter.PackageName(job.Number), job.Status, filter, filter.Describe(), job.RequestedByName,
             job.CreatedAt, job.Status == ExportStatus.Queued ? job.CreatedAt + options.Value.SnapshotSettle : null, job.StartedAt, job.FinishedAt, job.Attempts, job.ItemsTotal, job.ItemsDone,
             job.Status == ExportStatus.Completed ? 1 : job.ItemsTotal == 0 ? 0 : Math.Round((double)job.ItemsDone / job.ItemsTotal, 4),
-            job.Images, job.Annotations, job.Sha256, job.ByteSize, job.Error,
+            job.Images, job.Annotations, job.MissingPhotos, job.Sha256, job.ByteSize, job.Error,
             job.Status == ExportStatus.Completed ? $"/api/v1/exports/{job.Id}/download" : null);
     }
 }

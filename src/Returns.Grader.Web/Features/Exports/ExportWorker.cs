@@ -198,6 +198,7 @@ public sealed partial class ExportWorker(
             job.ItemsDone = counts.Items;
             job.Images = counts.Images;
             job.Annotations = counts.Annotations;
+            job.MissingPhotos = counts.MissingPhotos;
             job.Sha256 = sha256;
             job.ByteSize = byteSize;
             job.FileName = name + ".zip";
@@ -325,7 +326,7 @@ public sealed partial class ExportWorker(
                 ? await jobs.ExecuteUpdateAsync(u => u
                     .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
                     .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
-                    .SetProperty(j => j.ItemsDone, job.ItemsDone).SetProperty(j => j.Images, job.Images).SetProperty(j => j.Annotations, job.Annotations)
+                    .SetProperty(j => j.ItemsDone, job.ItemsDone).SetProperty(j => j.Images, job.Images).SetProperty(j => j.Annotations, job.Annotations).SetProperty(j => j.MissingPhotos, job.MissingPhotos)
                     .SetProperty(j => j.Sha256, job.Sha256).SetProperty(j => j.ByteSize, job.ByteSize).SetProperty(j => j.FileName, job.FileName), cancellationToken)
                 : await jobs.ExecuteUpdateAsync(u => u
                     .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)

@@ -186,6 +186,9 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<long>("MissingPhotos")
+                        .HasColumnType("bigint");
+
                     b.Property<int>("Number")
                         .HasColumnType("integer");
 

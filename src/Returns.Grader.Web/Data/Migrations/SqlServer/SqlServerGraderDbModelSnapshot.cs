@@ -186,6 +186,9 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .HasMaxLength(200)
                         .HasColumnType("nvarchar(200)");
 
+                    b.Property<long>("MissingPhotos")
+                        .HasColumnType("bigint");
+
                     b.Property<int>("Number")
                         .HasColumnType("int");
 
