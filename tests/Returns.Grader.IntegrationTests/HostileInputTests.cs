@@ -145,12 +145,15 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("retire: non-GUID id", "POST /api/v1/models/{id}/retire", "/api/v1/models/1/retire", None, 400, "id"),
         new("comparison: NUL in baseline", "GET /api/v1/models/comparison", "/api/v1/models/comparison?baseline=a%00b&candidate=c", None, 400, "baseline"),
         new("comparison: a model nobody registered", "GET /api/v1/models/comparison", "/api/v1/models/comparison?baseline=nope@1&candidate=nope@2", None, 400, "baseline"),
+        new("comparison: a baseline nobody registered, and no shadow", "GET /api/v1/models/comparison", "/api/v1/models/comparison?baseline=x", None, 400, "baseline"),
+        new("comparison: an unknown label set, and no shadow", "GET /api/v1/models/comparison", "/api/v1/models/comparison?labels=bogus", None, 400, "labels"),
+        new("rollback: from not name@version", "POST /api/v1/models/rollback", "/api/v1/models/rollback?from=x", None, 400, "from"),
         new("comparison: to before from", "GET /api/v1/models/comparison", "/api/v1/models/comparison?baseline=nope@1&candidate=nope@2&from=2026-12-10&to=2026-12-01", None, 400, "to"),
         new("comparison: from not a date", "GET /api/v1/models/comparison", "/api/v1/models/comparison?from=soon", None, 400, "from"),
     ];
 
     /// <summary>Endpoints that read nothing from the caller (no route value, query or body): nothing hostile to send.</summary>
-    private static readonly string[] TakesNoInput = ["GET /api/v1/exports", "GET /api/v1/models", "POST /api/v1/models/rollback"];
+    private static readonly string[] TakesNoInput = ["GET /api/v1/exports", "GET /api/v1/models"];
 
     public static TheoryData<string> CaseNames => [.. Cases.Select(c => c.Name)];
 

@@ -31,9 +31,15 @@ public static class ModelEndpoints
             }
             var onnx = form.Files.GetFile("model");
             var manifest = form.Files.GetFile("manifest");
-            if (onnx is null || manifest is null || onnx.Length == 0 || manifest.Length == 0)
+            if (onnx is null || manifest is null)
             {
-                return Invalid("model", "Both files are needed: 'model' (model.onnx) and 'manifest' (model.json).");
+                return Invalid(onnx is null ? "model" : "manifest", "Both files are needed: 'model' (model.onnx) and 'manifest' (model.json).");
+            }
+            if (onnx.Length == 0 || manifest.Length == 0)
+            {
+                // sent, but empty: "both files are needed" sent the caller looking for a part they had sent (API fuzz)
+                var empty = onnx.Length == 0 ? "model" : "manifest";
+                return Invalid(empty, $"The file sent as '{empty}' is empty (0 bytes).");
             }
             var stateText = form["state"].ToString();
             ModelState state;
@@ -87,7 +93,8 @@ public static class ModelEndpoints
             ChangeAsync(() => registry.ChangeStateAsync(id, ModelState.Retired, Actor.From(http.User), cancellationToken)))
             .WithSummary("Stops running a shadow model (the active model cannot be retired: promote another).");
         changes.MapPost("/rollback", (string? from, ModelRegistry registry, HttpContext http, CancellationToken cancellationToken) =>
-            string.IsNullOrWhiteSpace(from) && from is not null
+            from is not null && (string.IsNullOrWhiteSpace(from) || from.Trim().Split('@') is not [{ Length: > 0 }, { Length: > 0 }])
+                // not of the form name@version: a 409 "another model is active" was a wrong reason (API fuzz, 2026-12-06)
                 ? Task.FromResult(Invalid("from", "'from' is the active model you are rolling back from (name@version), or left out."))
                 : ChangeAsync(() => registry.RollbackAsync(Actor.From(http.User), cancellationToken, from?.Trim())))
             .WithSummary("Re-activates the model that was active before the current one.")
@@ -100,33 +107,40 @@ public static class ModelEndpoints
         {
             baseline ??= registry.Active?.Manifest.ModelVersion;
             candidate ??= registry.ShadowVersion;
+            // Every field that is wrong is named at once: the first check to fail answered alone, and a wrong baseline or
+            // label with no shadow running was blamed on "candidate" (API fuzz, 2026-12-06).
+            var errors = new Dictionary<string, string[]>();
+            var registered = (await registry.ListAsync(cancellationToken)).Select(m => m.ModelVersion).ToHashSet(StringComparer.Ordinal);
             // Named as the one that is missing: in manual mode it is the baseline, and "candidate" sent the caller to the wrong one.
-            if (baseline is null)
+            foreach (var (field, version, byDefault) in new[]
             {
-                return Invalid("baseline", "Name the two models (baseline, candidate): by default the baseline is the active model, and no model is active (manual mode).");
-            }
-            if (candidate is null)
+                ("baseline", baseline, "by default the baseline is the active model, and no model is active (manual mode)"),
+                ("candidate", candidate, "by default the candidate is the shadow model, and no model runs in shadow"),
+            })
             {
-                return Invalid("candidate", "Name the two models (baseline, candidate): by default the candidate is the shadow model, and no model runs in shadow.");
+                if (version is null)
+                {
+                    errors[field] = [$"Name the two models (baseline, candidate): {byDefault}."];
+                }
+                else if (!registered.Contains(version))
+                {
+                    errors[field] = [$"No model {version} is registered; GET /api/v1/models lists them."];
+                }
             }
             if (labels is not (null or "final" or "blind" or "all"))
             {
-                return Invalid("labels", "'labels' is 'final' (supervisor-decided items, default), 'blind' (graded without a suggestion shown) or 'all' (every item's current label).");
+                errors["labels"] = ["'labels' is 'final' (supervisor-decided items, default), 'blind' (graded without a suggestion shown) or 'all' (every item's current label)."];
             }
             // A wrong name or a reversed range answered 200 with 0 photos, which reads as "no data" (exploratory pass).
             if (ApiTimes.EndsBeforeItStarts(ApiTimes.AssumeUtc(from), ApiTimes.AssumeUtc(to)))
             {
-                return Invalid("to", ApiTimes.RangeReversed);
+                errors["to"] = [ApiTimes.RangeReversed];
             }
-            var registered = (await registry.ListAsync(cancellationToken)).Select(m => m.ModelVersion).ToHashSet(StringComparer.Ordinal);
-            foreach (var (field, version) in new[] { ("baseline", baseline), ("candidate", candidate) })
+            if (errors.Count > 0)
             {
-                if (!registered.Contains(version))
-                {
-                    return Invalid(field, $"No model {version} is registered; GET /api/v1/models lists them.");
-                }
+                return Results.ValidationProblem(errors, title: "The request is not valid");
             }
-            return Results.Ok(await comparison.CompareAsync(baseline, candidate, labels switch { "all" => ComparisonLabels.All, "blind" => ComparisonLabels.Blind, _ => ComparisonLabels.Final }, from, to, cancellationToken));
+            return Results.Ok(await comparison.CompareAsync(baseline!, candidate!, labels switch { "all" => ComparisonLabels.All, "blind" => ComparisonLabels.Blind, _ => ComparisonLabels.Final }, from, to, cancellationToken));
         })
             .Produces<ModelComparisonReport>()
             .ProducesValidationProblem()
