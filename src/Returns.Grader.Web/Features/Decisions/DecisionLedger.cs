@@ -61,18 +61,17 @@ public sealed class DecisionLedger(
                 $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
         }
 
-        var suggestion = await Suggestions.LoadForItemAsync(db, item.Id, rubrics.Active, models, cancellationToken);
-        var blind = suggestion is not null && ReviewRouter.IsBlind(item.Id, review.CurrentValue.BlindShare);
-        await CheckPrefillClaimsAsync(db, item, decision, blind ? null : suggestion?.Grade, cancellationToken);
+        await SettleCorrectionPrefillsAsync(db, item, decision, cancellationToken);
         if (await SameAsCurrentAsync(db, item, decision, cancellationToken) is { } current)
         {
             return (DecisionSummary.Of(current), true);
         }
 
+        var suggestion = await Suggestions.LoadForItemAsync(db, item.Id, rubrics.Active, models, cancellationToken);
         decision.Kind = item.CurrentDecisionId is null ? DecisionKind.Station : DecisionKind.Correction;
         decision.SuggestedByModel = suggestion?.ModelVersion;
         decision.SuggestedGrade = suggestion?.Grade;
-        decision.Blind = blind;
+        decision.Blind = suggestion is not null && ReviewRouter.IsBlind(item.Id, review.CurrentValue.BlindShare);
         // The warnings the item's photos carry are shown at the station with the photos: a grade given despite them says so.
         var warnings = (await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == item.Id && p.QualityWarnings != null)
                 .Select(p => p.QualityWarnings!).ToListAsync(cancellationToken))
@@ -419,57 +418,24 @@ public sealed class DecisionLedger(
     }
 
     /// <summary>
-    /// What a sender says was filled in and left as it was. The station fills a form in from the model's suggestion (never
-    /// on a blind item) and the site's rules for the grade, and a correction's form with the grade and disposition it
-    /// corrects; a claim that anything else was filled in is refused naming the field: stored as claimed, or quietly as
-    /// the person's choice, it was neither (API fuzz, 2026-12-06). A correction's grade left as the grade it corrects is a
-    /// model's answer only when that one was (review of the session's diff, 2026-12-05: a correction of the disposition
-    /// alone was exported as "not human-annotated"); the same for the disposition (review of the station, 2026-12-06).
-    /// The model's grade left as the form had it stays prefilled, also when a conflict made the save a correction.
+    /// A correction's fields the sender left as filled in. The grade and disposition it corrects, left as they were, are a
+    /// model's answer (or the rules') only when those were: one a person chose stays chosen (review of the session's diff,
+    /// 2026-12-05: a correction of the disposition alone was exported as "not human-annotated"; review of the station,
+    /// 2026-12-06: the same for the disposition). Any other value said to be filled in stays "filled in": it was stored
+    /// as the person's choice when it differed from the grade corrected (API fuzz, 2026-12-06). A claim is never turned into a choice
+    /// except where a person made that choice before; an impossible claim is kept as "filled in", which only ever keeps
+    /// a label out of what counts as people's labels, never puts one in.
     /// </summary>
-    private async Task CheckPrefillClaimsAsync(GraderDb db, ReturnItem item, GradeDecision decision, Grade? shownGrade, CancellationToken cancellationToken)
+    private static async Task SettleCorrectionPrefillsAsync(GraderDb db, ReturnItem item, GradeDecision decision, CancellationToken cancellationToken)
     {
-        if (!decision.GradePrefilled && !decision.DispositionPrefilled)
+        if (item.CurrentDecisionId is not { } previousId || (!decision.GradePrefilled && !decision.DispositionPrefilled))
         {
             return;
         }
-        var previous = item.CurrentDecisionId is { } previousId
-            ? await db.GradeDecisions.AsNoTracking().Where(d => d.Id == previousId)
-                .Select(d => new { d.Grade, d.GradePrefilled, d.Disposition, d.DispositionPrefilled }).SingleAsync(cancellationToken)
-            : null;
-        var rule = SuggestDisposition(decision.Grade, item.Category);
-        var sources = previous is null ? "" : $", or the grade it corrects ({previous.Grade})";
-        ThrowIfPrefillClaimImpossible(
-            decision.GradePrefilled && decision.Grade != shownGrade && decision.Grade != previous?.Grade
-                ? $"A grade is filled in from the model's suggestion ({(shownGrade is null ? "none was shown for this item" : shownGrade)}){sources}; {decision.Grade} was not. Send gradePrefilled false: the grader chose it."
-                : null,
-            decision.DispositionPrefilled && decision.Disposition != rule && decision.Disposition != previous?.Disposition
-                ? $"A disposition is filled in from the site's rules ({WireName<Disposition>.Of(rule)} for {decision.Grade} in {item.Category})" +
-                  (previous is null ? "" : $", or the one it corrects ({WireName<Disposition>.Of(previous.Disposition)})") +
-                  $"; {WireName<Disposition>.Of(decision.Disposition)} was not. Send dispositionPrefilled false: the grader chose it."
-                : null);
-        if (previous is not null)
-        {
-            decision.GradePrefilled = decision.GradePrefilled && (decision.Grade != previous.Grade || previous.GradePrefilled);
-            decision.DispositionPrefilled = decision.DispositionPrefilled && (previous.DispositionPrefilled || previous.Disposition != decision.Disposition);
-        }
-    }
-
-    private static void ThrowIfPrefillClaimImpossible(string? grade, string? disposition)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (grade is not null)
-        {
-            errors["gradePrefilled"] = [grade];
-        }
-        if (disposition is not null)
-        {
-            errors["dispositionPrefilled"] = [disposition];
-        }
-        if (errors.Count > 0)
-        {
-            throw new GradeValidationException(errors);
-        }
+        var previous = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == previousId)
+            .Select(d => new { d.Grade, d.GradePrefilled, d.Disposition, d.DispositionPrefilled }).SingleAsync(cancellationToken);
+        decision.GradePrefilled = decision.GradePrefilled && (decision.Grade != previous.Grade || previous.GradePrefilled);
+        decision.DispositionPrefilled = decision.DispositionPrefilled && (decision.Disposition != previous.Disposition || previous.DispositionPrefilled);
     }
 
     /// <summary>Adds the decision, makes it the item's current one, and audits it (the caller saves).</summary>

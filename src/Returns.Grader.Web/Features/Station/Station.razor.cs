@@ -358,10 +358,46 @@ public sealed partial class Station : IAsyncDisposable
             }
             catch (ConcurrencyConflictException e)
             {
-                _message = new StationMessage(Severity.Error,
-                    $"{e.Message} Their grade is shown below; to replace it with yours, press \"Save as a correction\" (Enter does not).");
+                var graded = CurrentDecision?.Id;
+                var touched = HasUnsavedChoices;
                 _item = await Items.GetForStationAsync(item.Id, _circuitGone.Token);
-                _correctionNeedsClick = true;
+                // What the associate left untouched follows what the item is now (review of the session's diff): the
+                // model's grade, left as prefilled, replaced someone's chosen grade on "Save as a correction"; after a
+                // photo kept elsewhere the old suggestion stayed preselected beside the new one.
+                if (CurrentDecision is { } current)
+                {
+                    _grade.Suggest(current.Grade);
+                    _disposition.Suggest(current.Disposition);
+                }
+                else
+                {
+                    await PrefillFromSuggestionAsync();
+                }
+                var since = CurrentDecision;
+                var someoneGraded = since is not null && since.Id != graded;
+                if (someoneGraded && !touched)
+                {
+                    // Nothing of the associate's was on the form: it is the other grade now, with nothing to save.
+                    _grade.Clear();
+                    _disposition.Clear();
+                    PrefillFromCurrentDecision();
+                    await RememberOpenedFormAsync();
+                    _message = new StationMessage(Severity.Warning,
+                        $"{item.ReturnId} was graded {Words.Of(since!.Grade)} by {since.Actor.Name} while it was open here, and you had changed nothing: " +
+                        "their grade is shown below. Change it and save to correct it, or scan the next item.");
+                }
+                else if (someoneGraded)
+                {
+                    _message = new StationMessage(Severity.Error,
+                        $"{e.Message} Their grade is shown below; to replace it with yours, press \"Save as a correction\" (Enter does not).");
+                    _correctionNeedsClick = true;
+                }
+                else
+                {
+                    // Nobody graded it: a photo was kept from elsewhere, and the suggestion is the one it makes now.
+                    _message = new StationMessage(Severity.Warning,
+                        $"{item.ReturnId} changed after you opened it (a photo was added elsewhere): the photos and the suggestion below are as they are now. Check them and save again.");
+                }
             }
             catch (GradeValidationException e)
             {

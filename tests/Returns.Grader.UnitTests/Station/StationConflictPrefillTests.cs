@@ -1,0 +1,78 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
+using Returns.Grader.Web.Features.Photos;
+
+namespace Returns.Grader.UnitTests.Station;
+
+/// <summary>
+/// What the associate left untouched follows what the item is after a save was refused as changed (review of the
+/// session's diff, 2026-12-06): the model's prefilled grade, still preselected, replaced someone's chosen grade on
+/// "Save as a correction"; and a photo kept from elsewhere was announced as someone's grade. With the shipped model, on
+/// the sample photo it prefills (Unsellable).
+/// </summary>
+public sealed class StationConflictPrefillTests() : StationPageTestBase(new GraderAppFactory())
+{
+    private static byte[] Sample(string name) => File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", name));
+
+    private async Task<(Guid ItemId, string Plate)> PrefilledItemAsync()
+    {
+        var (plate, item) = await CreateItemAsync();
+        await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("u.jpg", Sample("08-unsellable.jpg"))], Grader, CancellationToken.None);
+        return (item.Id, plate);
+    }
+
+    [Fact]
+    public async Task AfterSomeoneElsesGrade_AFormWithNothingOfTheAssociatesOnIt_BecomesTheirGrade_WithNothingToSave()
+    {
+        var (itemId, plate) = await PrefilledItemAsync();
+        var station = await OpenAtTheStationAsync(plate);
+        station.WaitForAssertion(() => Assert.Equal("true", station.Find("[data-grade=Unsellable]").GetAttribute("aria-checked"))); // the premise
+        await Service<DecisionLedger>().DecideAsync(itemId, new GradeRequest("Good", "resell_used", [], null, ContradictionReason: "checked"),
+            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
+
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        station.WaitForAssertion(() => Assert.Contains("you had changed nothing", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Equal("true", station.Find("[data-grade=Good]").GetAttribute("aria-checked"));
+        Assert.Equal("false", station.Find("[data-grade=Unsellable]").GetAttribute("aria-checked"));
+        // Saving now saves nothing (the model's grade, which nobody chose, never replaces the grade somebody did).
+        station.Find("button[data-testid=submit]").Click();
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        Assert.Equal(1, await DecisionCountAsync(itemId));
+    }
+
+    [Fact]
+    public async Task AfterSomeoneElsesGrade_TheAssociatesChoicesStay_AndWhatTheyLeftFollowsTheirGrade()
+    {
+        var (itemId, plate) = await PrefilledItemAsync();
+        var station = await OpenAtTheStationAsync(plate);
+        station.WaitForAssertion(() => Assert.Equal("true", station.Find("[data-grade=Unsellable]").GetAttribute("aria-checked")));
+        await station.Find("input[data-testid=notes]").InputAsync("the box is torn");
+        await Service<DecisionLedger>().DecideAsync(itemId, new GradeRequest("Good", "resell_used", [], null, ContradictionReason: "checked"),
+            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
+
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        station.WaitForAssertion(() => Assert.Contains("Their grade is shown below", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Equal("true", station.Find("[data-grade=Good]").GetAttribute("aria-checked")); // the untouched grade is theirs now
+        Assert.Equal(1, await DecisionCountAsync(itemId));
+    }
+
+    [Fact]
+    public async Task APhotoKeptFromElsewhere_IsSaidAsSuch_NotAsSomeonesGrade()
+    {
+        var (itemId, plate) = await PrefilledItemAsync();
+        var station = await OpenAtTheStationAsync(plate);
+        await Service<PhotoIntake>().AddAsync(itemId, [new IncomingPhoto("u2.jpg", Sample("09-unsellable.jpg"))], Grader, CancellationToken.None);
+
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        station.WaitForAssertion(() => Assert.Contains("a photo was added elsewhere", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.DoesNotContain("Their grade", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal);
+        Assert.Equal(2, station.FindAll("img[data-photo-id]").Count); // the item as it is now
+        Assert.Equal(0, await DecisionCountAsync(itemId));
+    }
+}
