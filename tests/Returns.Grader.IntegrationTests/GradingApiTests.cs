@@ -270,6 +270,12 @@ public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<G
         var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         Assert.Equal(1, item.GetProperty("decisions").GetArrayLength());
         Assert.Equal("Good", item.GetProperty("decisions")[0].GetProperty("grade").GetString());
+
+        // The first grade's own retry (its answer lost) carries the version that grade changed: it is that grade, not a
+        // conflict (it was a 409 "changed by someone else", review of the session's diff, 2026-12-06).
+        var retry = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used", itemVersion = version });
+        Assert.Equal(HttpStatusCode.OK, retry.StatusCode);
+        Assert.Equal((await first.ReadJsonAsync()).GetProperty("id").GetString(), (await retry.ReadJsonAsync()).GetProperty("id").GetString());
     }
 
     [Theory, OnSqlite, OnPostgres]

@@ -55,16 +55,17 @@ public sealed class DecisionLedger(
         {
             throw new ItemFinalException(item.ReturnId);
         }
+        await SettleCorrectionPrefillsAsync(db, item, decision, cancellationToken);
+        if (await SameAsCurrentAsync(db, item, decision, cancellationToken) is { } current)
+        {
+            // Before the version check: a retry of a grade whose answer was lost carries the version read before that
+            // grade, which the grade itself changed, and was refused as "changed by someone else" (review, 2026-12-06).
+            return (DecisionSummary.Of(current), true);
+        }
         if (request.ItemVersion is { } expected && expected != item.Version)
         {
             throw new ConcurrencyConflictException(
                 $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
-        }
-
-        await SettleCorrectionPrefillsAsync(db, item, decision, cancellationToken);
-        if (await SameAsCurrentAsync(db, item, decision, cancellationToken) is { } current)
-        {
-            return (DecisionSummary.Of(current), true);
         }
 
         var suggestion = await Suggestions.LoadForItemAsync(db, item.Id, rubrics.Active, models, cancellationToken);

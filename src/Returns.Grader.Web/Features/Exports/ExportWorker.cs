@@ -314,7 +314,7 @@ public sealed partial class ExportWorker(
             At = now, ActorId = job.RequestedById, ActorName = job.RequestedByName,
             Action = status == ExportStatus.Completed ? "export.completed" : "export.failed",
             EntityType = nameof(ExportJob), EntityId = job.Id.ToString(),
-            DataJson = JsonSerializer.Serialize(new { job.Number, job.ItemsDone, job.Images, job.Sha256, Error = error }),
+            DataJson = JsonSerializer.Serialize(new { job.Number, job.ItemsDone, job.Images, job.MissingPhotos, job.Sha256, Error = error }),
         };
         db.AuditEvents.Add(audit); // once: a retry of the unit below saves the same event, not a second one
         var ended = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
