@@ -1,8 +1,8 @@
 namespace Returns.Grader.Web.Infrastructure;
 
 /// <summary>
-/// How long a row stamped with the time (a grade's <c>DecidedAt</c>, a photo's <c>UploadedAt</c>) may take from its stamp
-/// to its commit. An export's snapshot is a moment, and the export starts only once every row stamped before that moment
+/// How long a grade (stamped with the time, <c>DecidedAt</c>, when the ledger builds it) may take from its stamp to its
+/// commit. An export's snapshot is a moment, and the export starts only once every grade stamped before that moment
 /// has had time to commit (<c>Grader:Exports:SnapshotSettle</c>): a grade still on its way when an export began was left
 /// out of that package and put into a rerun of the same export (ADR 0048). So the bound is enforced, not hoped for:
 /// a grade that reaches its commit later than this is rolled back and answered "the database was busy, send it again".

@@ -45,7 +45,7 @@ public sealed class StationConflictPrefillTests() : StationPageTestBase(new Grad
     }
 
     [Fact]
-    public async Task AfterSomeoneElsesGrade_TheAssociatesChoicesStay_AndWhatTheyLeftFollowsTheirGrade()
+    public async Task AfterSomeoneElsesGrade_TheAssociatesChoicesStay_AndTheModelsGradeIsTakenBack_SoReplacingTheirsTakesAChosenGrade()
     {
         var (itemId, plate) = await PrefilledItemAsync();
         var station = await OpenAtTheStationAsync(plate);
@@ -56,9 +56,34 @@ public sealed class StationConflictPrefillTests() : StationPageTestBase(new Grad
 
         await station.InvokeAsync(() => station.Instance.OnSubmitKey());
 
-        station.WaitForAssertion(() => Assert.Contains("Their grade is shown below", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
-        Assert.Equal("true", station.Find("[data-grade=Good]").GetAttribute("aria-checked")); // the untouched grade is theirs now
+        station.WaitForAssertion(() => Assert.Contains("choose the grade yourself", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(station.FindAll("[data-grade][aria-checked=true]")); // the model's grade is no longer preselected
+        Assert.Equal("the box is torn", station.Find("input[data-testid=notes]").GetAttribute("value"));
         Assert.Equal(1, await DecisionCountAsync(itemId));
+    }
+
+    /// <summary>Someone grades the item while a photo is on its way: the station follows, as after a refused save; Enter
+    /// saved the model's prefill as a correction over their grade (review of the session's diff, 2026-12-06).</summary>
+    [Fact]
+    public async Task SomeoneGradingWhileAPhotoIsOnItsWay_IsFollowed_AndEnterDoesNotReplaceTheirGrade()
+    {
+        var (itemId, plate) = await PrefilledItemAsync();
+        var station = await OpenAtTheStationAsync(plate);
+        station.WaitForAssertion(() => Assert.Equal("true", station.Find("[data-grade=Unsellable]").GetAttribute("aria-checked")));
+        await Service<DecisionLedger>().DecideAsync(itemId, new GradeRequest("Good", "resell_used", [], null, ContradictionReason: "checked"),
+            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
+
+        // The station's own photo, as station.js reports it once the upload endpoint answered 201.
+        var uploadId = "up-1";
+        await station.InvokeAsync(() => station.Instance.TakesPhotosFor(itemId.ToString(), [uploadId], ["p2.jpg"]));
+        await Service<PhotoIntake>().AddAsync(itemId, [new IncomingPhoto("p2.jpg", Sample("09-unsellable.jpg"))], Grader, CancellationToken.None);
+        await station.InvokeAsync(() => station.Instance.OnUploadFinished(uploadId, 201, "{}"));
+
+        station.WaitForAssertion(() => Assert.Contains("you had changed nothing", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Equal("true", station.Find("[data-grade=Good]").GetAttribute("aria-checked"));
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        Assert.Equal(1, await DecisionCountAsync(itemId)); // nothing of the associate's to save, and nothing saved
     }
 
     [Fact]

@@ -328,9 +328,16 @@ public sealed partial class Station
         {
             upload.Done = true;
             upload.Percent = 100;
+            var graded = CurrentDecision?.Id;
+            var touched = HasUnsavedChoices;
             _item = await Items.GetForStationAsync(_item.Id, _circuitGone.Token) ?? _item;
             _uploads.Remove(upload);
-            await PrefillFromSuggestionAsync();
+            // Someone graded the item while the photo was on its way: as after a refused save (review of the session's
+            // diff: the model's prefill stayed, and Enter saved it as a correction over their grade).
+            if (!await FollowSomeoneElsesGradeAsync(graded, touched, refusal: null))
+            {
+                await PrefillFromSuggestionAsync();
+            }
         }
         else
         {

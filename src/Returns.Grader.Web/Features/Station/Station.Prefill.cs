@@ -75,8 +75,9 @@ public sealed partial class Station
     private void SelectGrade(Grade grade)
     {
         _grade.Choose(grade);
-        // A new item's disposition follows the grade until the associate chooses one; a correction keeps the current one.
-        if (_item is not null && CurrentDecision is null)
+        // A new item's disposition follows the grade until the associate chooses one (also once someone else's grade
+        // has made the save a correction: the form is still the associate's first grade); a correction keeps the current one.
+        if (_item is not null && _openedOnDecision is null)
         {
             _disposition.Suggest(Decisions.SuggestDisposition(grade, _item.Category));
         }

@@ -360,41 +360,17 @@ public sealed partial class Station : IAsyncDisposable
             {
                 var graded = CurrentDecision?.Id;
                 var touched = HasUnsavedChoices;
-                _item = await Items.GetForStationAsync(item.Id, _circuitGone.Token);
-                // What the associate left untouched follows what the item is now (review of the session's diff): the
-                // model's grade, left as prefilled, replaced someone's chosen grade on "Save as a correction"; after a
-                // photo kept elsewhere the old suggestion stayed preselected beside the new one.
-                if (CurrentDecision is { } current)
+                if (await Items.GetForStationAsync(item.Id, _circuitGone.Token) is not { } now)
                 {
-                    _grade.Suggest(current.Grade);
-                    _disposition.Suggest(current.Disposition);
+                    _message = new StationMessage(Severity.Error, $"{item.ReturnId} no longer exists. Scan it again.");
+                    CloseItem();
+                    return;
                 }
-                else
-                {
-                    await PrefillFromSuggestionAsync();
-                }
-                var since = CurrentDecision;
-                var someoneGraded = since is not null && since.Id != graded;
-                if (someoneGraded && !touched)
-                {
-                    // Nothing of the associate's was on the form: it is the other grade now, with nothing to save.
-                    _grade.Clear();
-                    _disposition.Clear();
-                    PrefillFromCurrentDecision();
-                    await RememberOpenedFormAsync();
-                    _message = new StationMessage(Severity.Warning,
-                        $"{item.ReturnId} was graded {Words.Of(since!.Grade)} by {since.Actor.Name} while it was open here, and you had changed nothing: " +
-                        "their grade is shown below. Change it and save to correct it, or scan the next item.");
-                }
-                else if (someoneGraded)
-                {
-                    _message = new StationMessage(Severity.Error,
-                        $"{e.Message} Their grade is shown below; to replace it with yours, press \"Save as a correction\" (Enter does not).");
-                    _correctionNeedsClick = true;
-                }
-                else
+                _item = now;
+                if (!await FollowSomeoneElsesGradeAsync(graded, touched, e.Message))
                 {
                     // Nobody graded it: a photo was kept from elsewhere, and the suggestion is the one it makes now.
+                    await PrefillFromSuggestionAsync();
                     _message = new StationMessage(Severity.Warning,
                         $"{item.ReturnId} changed after you opened it (a photo was added elsewhere): the photos and the suggestion below are as they are now. Check them and save again.");
                 }
@@ -409,6 +385,43 @@ public sealed partial class Station : IAsyncDisposable
                 CloseItem();
             }
         });
+    }
+
+    /// <summary>
+    /// The item (just reloaded) has a grade other than <paramref name="graded"/>, the one the form knew: someone else's
+    /// (review of the session's diff, 2026-12-06). A form with nothing of the associate's on it becomes that grade, with
+    /// nothing to save. A form with their choices keeps them; a grade the station filled in is taken back (the model's
+    /// grade, which nobody chose, went over the grade somebody did choose on "Save as a correction"), so replacing theirs
+    /// takes a grade the associate chooses and the click. False when nobody else graded it.
+    /// </summary>
+    private async Task<bool> FollowSomeoneElsesGradeAsync(Guid? graded, bool touched, string? refusal)
+    {
+        if (CurrentDecision is not { } since || since.Id == graded)
+        {
+            return false;
+        }
+        if (!touched)
+        {
+            _grade.Clear();
+            _disposition.Clear();
+            PrefillFromCurrentDecision();
+            await RememberOpenedFormAsync();
+            _correctionNeedsClick = false;
+            _message = new StationMessage(Severity.Warning,
+                $"{_item!.ReturnId} was graded {Words.Of(since.Grade)} by {since.Actor.Name} while it was open here, and you had changed nothing: " +
+                "their grade is shown below. Change it and save to correct it, or scan the next item.");
+            return true;
+        }
+        var what = refusal ?? $"{_item!.ReturnId} was graded {Words.Of(since.Grade)} by {since.Actor.Name} while it was open here.";
+        var replace = "to replace it with yours, press \"Save as a correction\" (Enter does not).";
+        if (!_grade.Chosen)
+        {
+            _grade.Clear();
+            replace = "your changes are kept: choose the grade yourself, then " + replace;
+        }
+        _correctionNeedsClick = true;
+        _message = new StationMessage(Severity.Error, $"{what} Their grade is shown below; {replace}");
+        return true;
     }
 
     private Task SubmitFromButtonAsync()
