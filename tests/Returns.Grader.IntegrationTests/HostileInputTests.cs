@@ -131,6 +131,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("export: misspelt categories", "POST /api/v1/exports", "/api/v1/exports", Json("""{"category": ["Kitchen"]}"""), 400, "category"),
         new("export: unknown labels", "POST /api/v1/exports", "/api/v1/exports", Json("""{"labels": "everything"}"""), 400, "labels"),
         new("export: malformed JSON", "POST /api/v1/exports", "/api/v1/exports", Json("""[{"""), 400, "body"),
+        new("export: JSON null", "POST /api/v1/exports", "/api/v1/exports", Json("null"), 400, "body"),
+        new("export: no body", "POST /api/v1/exports", "/api/v1/exports", Json(""), 400, "body"),
         new("export status: non-GUID id", "GET /api/v1/exports/{id}", "/api/v1/exports/latest", None, 400, "id"),
         new("export download: non-GUID id", "GET /api/v1/exports/{id}/download", "/api/v1/exports/latest/download", None, 400, "id"),
         new("export cancel: non-GUID id", "POST /api/v1/exports/{id}/cancel", "/api/v1/exports/latest/cancel", None, 400, "id"),
@@ -309,6 +311,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         public async Task InitializeAsync()
         {
             App.Settings["Grader:Vision:ModelDirectory"] = "";
+            // More export cases than one user's export burst (10): the limit is not what these cases are about.
+            App.Settings["Grader:RateLimits:ExportsBurst"] = "100";
             App.StartOnKestrel();
             Client = App.ApiClient(Admin);
 

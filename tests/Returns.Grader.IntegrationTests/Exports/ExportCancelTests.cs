@@ -84,6 +84,35 @@ public sealed class ExportCancelTests
         Assert.Equal(JsonValueKind.Null, after.GetProperty("downloadUrl").ValueKind);
     }
 
+    /// <summary>
+    /// Files a crashed run left (a partial zip, a work folder) are removed once their export has ended, by the worker when
+    /// it has nothing to run: a job cancelled after its node died is never run again to clean up (API fuzz, 2026-12-06).
+    /// A queued job's files are left alone.
+    /// </summary>
+    [Fact]
+    public async Task FilesACrashedRunLeft_AreRemovedOnceItsExportHasEnded_AndAQueuedOnesStay()
+    {
+        using var app = new GraderAppFactory { Settings = { ["Grader:Exports:SnapshotSettle"] = "00:01:00" } };
+        var data = app.ApiClient("dev-data");
+        var waiting = (await (await data.PostAsJsonAsync("/api/v1/exports", new { })).ReadJsonAsync()).GetProperty("name").GetString()!;
+        var cancelled = await (await data.PostAsJsonAsync("/api/v1/exports", new { })).ReadJsonAsync();
+        Assert.Equal(HttpStatusCode.OK, (await data.PostAsync($"/api/v1/exports/{cancelled.GetProperty("id").GetString()}/cancel", null)).StatusCode);
+        var storage = app.Services.GetRequiredService<ExportStorage>();
+        foreach (var name in new[] { waiting, cancelled.GetProperty("name").GetString()! })
+        {
+            await File.WriteAllTextAsync(storage.PartialPath(name), "half a zip");
+            Directory.CreateDirectory(storage.WorkPath(name));
+            await File.WriteAllTextAsync(Path.Combine(storage.WorkPath(name), "coco-images.json"), "[");
+        }
+
+        Assert.False(await app.Services.GetRequiredService<ExportWorker>().RunNextAsync(CancellationToken.None)); // nothing due: it sweeps
+
+        Assert.False(File.Exists(storage.PartialPath(cancelled.GetProperty("name").GetString()!)));
+        Assert.False(Directory.Exists(storage.WorkPath(cancelled.GetProperty("name").GetString()!)));
+        Assert.True(File.Exists(storage.PartialPath(waiting)));
+        Assert.True(Directory.Exists(storage.WorkPath(waiting)));
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -36,6 +36,14 @@ public static class ExportRegistration
 
         exports.MapPost("", async (ExportRequest? request, ExportJobs jobs, HttpContext http, CancellationToken cancellationToken) =>
         {
+            if (request is null)
+            {
+                // No body, or JSON null: it started an export of every graded item, while [] was refused (API fuzz, 2026-12-06).
+                return Results.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["body"] = ["Send the export's filters as a JSON object: {} exports every graded item."],
+                }, title: "The export's filters are not valid");
+            }
             var filter = ExportFilter.Parse(request, out var errors);
             if (errors.Count > 0)
             {

@@ -90,6 +90,7 @@ public sealed partial class ExportWorker(
             .FirstOrDefaultAsync(cancellationToken);
         if (job is null)
         {
+            await SweepLeftoversAsync(db, cancellationToken);
             return false;
         }
         // The claim is one conditional update: of two nodes that found the same job, the database lets one win.
@@ -367,6 +368,51 @@ public sealed partial class ExportWorker(
         return cancelled;
     }
 
+    /// <summary>
+    /// Removes this node's partial zips and work folders of exports that have ended (cancelled, failed, completed) or are
+    /// not known: a run cut short by a crash left them, and a job cancelled before it was claimed again is never run
+    /// again to clean up (API fuzz, 2026-12-06: they stayed after the cancel). Queued and running jobs' files are theirs;
+    /// a completed package (<c>.zip</c>) is never touched here.
+    /// </summary>
+    private async Task SweepLeftoversAsync(GraderDb db, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(storage.Directory))
+        {
+            return;
+        }
+        var prefix = DatasetPackageWriter.PackageName(0)[..^4]; // "returns-grader-labels-"
+        var leftovers = Directory.EnumerateFiles(storage.Directory, prefix + "*.zip.partial")
+            .Concat(Directory.EnumerateDirectories(storage.Directory, prefix + "*.work"))
+            .Select(path => (Path: path, Number: int.TryParse(Path.GetFileName(path)[prefix.Length..].Split('.')[0], out var n) ? n : (int?)null)).ToList();
+        if (leftovers.Count == 0)
+        {
+            return;
+        }
+        var numbers = leftovers.Where(l => l.Number is not null).Select(l => l.Number!.Value).Distinct().ToList();
+        var live = await db.ExportJobs.Where(j => numbers.Contains(j.Number) && (j.Status == ExportStatus.Queued || j.Status == ExportStatus.Running))
+            .Select(j => j.Number).ToListAsync(cancellationToken);
+        foreach (var (path, number) in leftovers.Where(l => l.Number is { } n && !live.Contains(n)))
+        {
+            var file = Path.GetFileName(path);
+            try
+            {
+                if (Directory.Exists(path))
+                {
+                    Directory.Delete(path, recursive: true);
+                }
+                else
+                {
+                    File.Delete(path);
+                }
+                LogLeftoverRemoved(logger, file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                LogLeftoverNotRemoved(logger, e, file); // tried again at the next idle moment
+            }
+        }
+    }
+
     /// <summary>Removes what an interrupted or failed run left: the partial zip, the work folder (and a package no job vouches for).</summary>
     private async Task CleanUpAsync(string name, bool includingPackage, CancellationToken cancellationToken)
     {
@@ -392,6 +438,12 @@ public sealed partial class ExportWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Export {Name}: this node's claim lapsed and another node runs it now; stopped here")]
     private static partial void LogLeaseLost(ILogger logger, string name);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Removed {File}, left by an export that has ended")]
+    private static partial void LogLeftoverRemoved(ILogger logger, string file);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not remove {File}, left by an export that has ended; trying again later")]
+    private static partial void LogLeftoverNotRemoved(ILogger logger, Exception exception, string file);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Export {Name} was cancelled; stopped, and its files removed")]
     private static partial void LogCancelled(ILogger logger, string name);
