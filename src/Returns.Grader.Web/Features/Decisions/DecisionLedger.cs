@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -124,8 +125,16 @@ public sealed class DecisionLedger(
         var current = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == currentId, cancellationToken);
         var same = (current.Kind == DecisionKind.Review) == (candidate.Kind == DecisionKind.Review) && SaysTheSame(current, candidate);
         // A photo kept after the grade makes the same words a new label: it covers that photo too.
-        return same && !await db.Photos.AnyAsync(p => p.ReturnItemId == item.Id && p.UploadedAt > current.DecidedAt, cancellationToken) ? current : null;
+        return same && !await db.GradeDecisions.Where(d => d.Id == currentId).AnyAsync(PhotoKeptSince(db), cancellationToken) ? current : null;
     }
+
+    /// <summary>
+    /// A photo of the decision's item was kept after it was given: nobody looked at that photo with that grade, and a label
+    /// given now would cover it (ADR 0038). One rule for a replay (<see cref="SameAsCurrentAsync"/>) and for bulk
+    /// approval's queue and approval (ReviewDesk); translated to SQL, also inside a larger query.
+    /// </summary>
+    public static Expression<Func<GradeDecision, bool>> PhotoKeptSince(GraderDb db) =>
+        d => db.Photos.Any(p => p.ReturnItemId == d.ReturnItemId && p.UploadedAt > d.DecidedAt);
 
     /// <summary>The same person's same words: grade, disposition, what was prefilled, notes, reasons, flag and every box.</summary>
     private static bool SaysTheSame(GradeDecision current, GradeDecision candidate)

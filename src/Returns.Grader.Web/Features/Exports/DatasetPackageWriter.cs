@@ -95,7 +95,10 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
         return new PackageCounts(package.Tally.Items, package.Tally.Images, package.Tally.Annotations, package.Tally.MissingPhotos);
     }
 
-    public static string PackageName(int number) => $"returns-grader-labels-{number:D4}";
+    /// <summary>What every package's name starts with, before its number.</summary>
+    public const string PackagePrefix = "returns-grader-labels-";
+
+    public static string PackageName(int number) => $"{PackagePrefix}{number:D4}";
 
     /// <summary>
     /// A few lost photos are left out and counted; many are not "missing photos" but a photo store that is not there (an

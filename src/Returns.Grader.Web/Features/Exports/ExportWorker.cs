@@ -321,17 +321,18 @@ public sealed partial class ExportWorker(
         var ended = await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            var jobs = db.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId);
-            // A failed run's progress stays as it was recorded (the counts in memory are the start's zeros).
-            var updated = status == ExportStatus.Completed
-                ? await jobs.ExecuteUpdateAsync(u => u
-                    .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
-                    .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
-                    .SetProperty(j => j.ItemsDone, job.ItemsDone).SetProperty(j => j.Images, job.Images).SetProperty(j => j.Annotations, job.Annotations).SetProperty(j => j.MissingPhotos, job.MissingPhotos)
-                    .SetProperty(j => j.Sha256, job.Sha256).SetProperty(j => j.ByteSize, job.ByteSize).SetProperty(j => j.FileName, job.FileName), cancellationToken)
-                : await jobs.ExecuteUpdateAsync(u => u
-                    .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
-                    .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), cancellationToken);
+            var updated = await db.ExportJobs.Where(j => j.Id == job.Id && j.LeaseOwner == NodeId).ExecuteUpdateAsync(u =>
+            {
+                u.SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
+                    .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null);
+                // A failed run's progress stays as it was recorded (the counts in memory are the start's zeros).
+                if (status == ExportStatus.Completed)
+                {
+                    u.SetProperty(j => j.ItemsDone, job.ItemsDone).SetProperty(j => j.Images, job.Images).SetProperty(j => j.Annotations, job.Annotations)
+                        .SetProperty(j => j.MissingPhotos, job.MissingPhotos).SetProperty(j => j.Sha256, job.Sha256).SetProperty(j => j.ByteSize, job.ByteSize)
+                        .SetProperty(j => j.FileName, job.FileName);
+                }
+            }, cancellationToken);
             if (updated == 0)
             {
                 return false;
@@ -380,7 +381,7 @@ public sealed partial class ExportWorker(
         {
             return;
         }
-        var prefix = DatasetPackageWriter.PackageName(0)[..^4]; // "returns-grader-labels-"
+        const string prefix = DatasetPackageWriter.PackagePrefix;
         var leftovers = Directory.EnumerateFiles(storage.Directory, prefix + "*.zip.partial")
             .Concat(Directory.EnumerateDirectories(storage.Directory, prefix + "*.work"))
             .Select(path => (Path: path, Number: int.TryParse(Path.GetFileName(path)[prefix.Length..].Split('.')[0], out var n) ? n : (int?)null)).ToList();
