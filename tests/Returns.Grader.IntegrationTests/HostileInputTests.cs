@@ -214,7 +214,9 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     {
         var endpoints = fixture.App.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .Where(e => e.RoutePattern.RawText?.TrimStart('/').StartsWith("api/", StringComparison.Ordinal) == true)
-            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? []).Select(m => $"{m} /{e.RoutePattern.RawText!.Trim('/')}"))
+            .SelectMany(e => (e.Metadata.GetMetadata<HttpMethodMetadata>()?.HttpMethods ?? [])
+                .Where(m => m != "HEAD") // a GET's HEAD takes the GET's input, and its GET's case covers it
+                .Select(m => $"{m} /{e.RoutePattern.RawText!.Trim('/')}"))
             .ToHashSet();
         var covered = Cases.Select(c => c.Endpoint).Concat(TakesNoInput).ToHashSet();
 

@@ -136,6 +136,11 @@ public sealed partial class TwoNodeTests(TwoNodeCluster cluster) : IClassFixture
             var download = await node.GetAsync($"/api/v1/exports/{asked[0]}/download");
             Assert.Equal(HttpStatusCode.OK, download.StatusCode);
             Assert.Equal("application/zip", download.Content.Headers.ContentType?.MediaType);
+            // HEAD over real HTTP (Kestrel): the package's headers and length, without its bytes.
+            var head = await node.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/api/v1/exports/{asked[0]}/download"));
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            Assert.Equal((await download.Content.ReadAsByteArrayAsync()).Length, head.Content.Headers.ContentLength);
+            Assert.Empty(await head.Content.ReadAsByteArrayAsync());
         }
     }
 

@@ -139,6 +139,35 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     }
 
     [Theory]
+    [InlineData("/api/v1/review-queue", "dev-supervisor", 200)]
+    [InlineData("/api/v1/models", "dev-data", 200)]
+    [InlineData("/api/v1/review-queue", "dev-grader", 403)] // HEAD is refused as GET is
+    [InlineData("/api/v1/returns/00000000-0000-0000-0000-000000000001", "dev-admin", 404)]
+    public async Task Head_OnAnApiAddress_AnswersAsItsGetWould_WithoutTheBody(string path, string apiKey, int status)
+    {
+        var client = app.ApiClient(apiKey);
+        var get = await client.GetAsync(path);
+        var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path)); // was 404 for every address
+
+        Assert.Equal(status, (int)get.StatusCode);
+        Assert.Equal(get.StatusCode, head.StatusCode);
+        Assert.Equal(get.Content.Headers.ContentType?.MediaType, head.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(get.Headers.TryGetValues("X-Total-Count", out var total) ? total : null,
+            head.Headers.TryGetValues("X-Total-Count", out var headTotal) ? headTotal : null);
+        // No body assertion here: the test server passes a HEAD answer's body through, Kestrel drops it (TwoNodeTests
+        // checks that over real HTTP on an export's download).
+    }
+
+    [Fact]
+    public async Task AWrongMethod_IsA405_WhoseAllowListsHeadBesideGet()
+    {
+        var response = await app.ApiClient("dev-admin").DeleteAsync("/api/v1/exports");
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(["GET", "HEAD", "POST"], response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+    }
+
+    [Theory]
     [InlineData("/\t/evil.example")] // browsers drop the tab: //evil.example
     [InlineData("/\r\n/evil.example")]
     [InlineData("//evil.example")]

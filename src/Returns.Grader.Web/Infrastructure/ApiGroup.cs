@@ -8,16 +8,34 @@ public static class ApiGroup
     /// <summary>
     /// The group every area maps its API endpoints into (Program.cs lists them): each endpoint reads at most
     /// <see cref="ApiLimits.MaxJsonBodyBytes"/>; the upload endpoints set their own, larger limit. A query or route value
-    /// with the NUL character is refused naming it (<see cref="NoNulCharacters"/>).
+    /// with the NUL character is refused naming it (<see cref="NoNulCharacters"/>). Every GET also answers HEAD
+    /// (<see cref="AnswerHeadWhereGet"/>).
     /// </summary>
     public static RouteGroupBuilder MapGraderApi(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("").WithMetadata(new BodySizeLimit(ApiLimits.MaxJsonBodyBytes));
+        ((IEndpointConventionBuilder)group).Finally(AnswerHeadWhereGet);
         group.AddEndpointFilter(async (context, next) =>
             NoNulCharacters.InQueryOrRoute(context.HttpContext.Request) is { } field
                 ? ApiProblems.InvalidField(field, NoNulCharacters.Reason)
                 : await next(context));
         return group;
+    }
+
+    /// <summary>
+    /// A GET endpoint answers HEAD too, with GET's status and headers and no body (RFC 9110 9.3.2: a server that answers
+    /// GET answers HEAD; Kestrel drops a HEAD answer's body, and a file result does not open its body for one). Minimal
+    /// APIs map GET alone, so HEAD on an API address was a 404 (fuzz, 2026-12-06): a HEAD-only route candidate, the
+    /// static-asset fallback's <c>{**path:file}</c>, took it and then refused the path. Added last ("Finally"), after
+    /// the endpoint's own method metadata, which routing reads as the last of its kind.
+    /// </summary>
+    private static void AnswerHeadWhereGet(EndpointBuilder endpoint)
+    {
+        if (endpoint.Metadata.OfType<IHttpMethodMetadata>().LastOrDefault() is { } methods
+            && methods.HttpMethods.Contains(HttpMethods.Get) && !methods.HttpMethods.Contains(HttpMethods.Head))
+        {
+            endpoint.Metadata.Add(new HttpMethodMetadata([.. methods.HttpMethods, HttpMethods.Head], methods.AcceptCorsPreflight));
+        }
     }
 }
 
