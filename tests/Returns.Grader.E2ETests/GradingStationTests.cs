@@ -141,6 +141,92 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal(0, (await GetItemAsync(first)).GetProperty("decisions").GetArrayLength());
     }
 
+    /// <summary>
+    /// A plate typed by hand, at a person's pace, with the focus on the open item (exploratory browser pass, 2026-12-06):
+    /// its keys were shortcuts, so "LP-2043" and Enter graded the item with its digits and saved it as the associate's
+    /// choice; an item with nothing chosen was saved Like new. The first key that is no shortcut (L) takes the plate to
+    /// the plate field, the rest follows there, and Enter opens it: straight away with nothing chosen, after the
+    /// unsaved-choices question with a grade chosen. Nothing is saved on either item.
+    /// </summary>
+    [Fact]
+    public async Task APlateTypedByHandWithAnItemOpen_GoesToThePlateField_AndGradesAndSavesNothing()
+    {
+        var first = ApiJson.UniquePlate("E2E");
+        var second = ApiJson.UniquePlate("LX-2043"); // L and X are no shortcut; its digits are grade keys
+        var third = ApiJson.UniquePlate("LX-1001");
+        var page = await StationWithFirstOpenAsync("Tom Typist", [first, second, third]);
+
+        await page.Keyboard.TypeAsync(second, new() { Delay = 200 });
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(second);
+        await Assertions.Expect(page.Locator("[data-grade][aria-checked=true]")).ToHaveCountAsync(0);
+        Assert.Equal(0, (await GetItemAsync(first)).GetProperty("decisions").GetArrayLength());
+
+        await Assertions.Expect(page.GetByTestId("item")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("3"); // a person's grade key is still a grade key
+        await Assertions.Expect(page.Locator("[data-grade=Good]")).ToHaveAttributeAsync("aria-checked", "true");
+        await page.Keyboard.TypeAsync(third, new() { Delay = 200 });
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("unsaved-guard")).ToContainTextAsync($"Open {third} and drop them?");
+        await Assertions.Expect(page.Locator("[data-grade=Good]")).ToHaveAttributeAsync("aria-checked", "true");
+        Assert.Equal(0, (await GetItemAsync(second)).GetProperty("decisions").GetArrayLength());
+    }
+
+    /// <summary>A plate typed by hand right after Enter, while the save is on its way and the plate field disabled: its
+    /// first letter was lost, and the station offered to announce the rest as a new item (exploratory pass). What is
+    /// typed waits for the field, Enter included, and the plate opens whole.</summary>
+    [Fact]
+    public async Task APlateTypedRightAfterEnter_OpensWhole_AfterTheSave()
+    {
+        var first = ApiJson.UniquePlate("E2E");
+        var second = ApiJson.UniquePlate("UX-H150B");
+        var page = await StationWithFirstOpenAsync("Hana Hurry", [first, second]);
+        await page.Keyboard.PressAsync("1");
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+
+        await page.Keyboard.PressAsync("Enter");
+        await page.Keyboard.TypeAsync(second, new() { Delay = 150 });
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(second);
+        await Assertions.Expect(page.GetByTestId("create-item")).ToHaveCountAsync(0);
+        Assert.Equal("LikeNew", (await GetItemAsync(first)).GetProperty("decisions")[0].GetProperty("grade").GetString());
+        Assert.Equal(0, (await GetItemAsync(second)).GetProperty("decisions").GetArrayLength());
+    }
+
+    /// <summary>Enter on the disposition list after choosing with the keys saves, as the sheet says: the list opened
+    /// again instead, and a keyboard-only associate could not save after changing the disposition (exploratory pass).</summary>
+    [Fact]
+    public async Task EnterOnTheDispositionList_AfterAChoice_Saves()
+    {
+        var first = ApiJson.UniquePlate("E2E");
+        var page = await StationWithFirstOpenAsync("Dee Keys", [first]);
+        await page.Keyboard.PressAsync("1"); // no damage marked: the rubric agrees, and the save needs no reason
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+        var disposition = page.GetByTestId("disposition");
+        await Assertions.Expect(disposition).Not.ToHaveTextAsync("");
+        var suggested = (await disposition.InnerTextAsync()).Trim(); // the list shows its value only (the helper text is outside)
+
+        await page.Keyboard.PressAsync("d");
+        await page.WaitForFunctionAsync("() => document.activeElement?.closest('[data-testid=disposition]') !== null");
+        // At a person's pace: each key once the list has shown what the last one did (MudSelect answers over the circuit).
+        await page.Keyboard.PressAsync("ArrowDown"); // opens the list
+        await Assertions.Expect(disposition).ToHaveAttributeAsync("aria-expanded", "true");
+        await page.Keyboard.PressAsync("ArrowDown"); // the next option
+        await Assertions.Expect(disposition).Not.ToHaveTextAsync(suggested);
+        await page.Keyboard.PressAsync("Enter"); // the list's own Enter: the choice, and the list closes
+        await Assertions.Expect(disposition).ToHaveAttributeAsync("aria-expanded", "false");
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(1);
+        await page.Keyboard.PressAsync("Enter"); // the page's: save
+
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decision = (await GetItemAsync(first)).GetProperty("decisions")[0];
+        Assert.Equal("LikeNew", decision.GetProperty("grade").GetString());
+        Assert.False(decision.GetProperty("dispositionPrefilled").GetBoolean());
+    }
+
     /// <summary>A scanner set up to send no Enter after the plate: its burst ends in a pause, and is a scan all the same
     /// (given back as keys, it would grade the open item).</summary>
     [Fact]
@@ -607,6 +693,24 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(sheet).ToBeFocusedAsync(); // a dialog takes the focus, for a screen reader to read it
         await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(sheet).ToBeHiddenAsync();
+    }
+
+    /// <summary>At 1024×768 the station's sheet is taller than the screen: it ran off the top, its title and first keys
+    /// out of reach and not scrollable (exploratory pass). It fits the screen now, and scrolls.</summary>
+    [Fact]
+    public async Task TheShortcutSheet_FitsATabletScreen()
+    {
+        var page = await SignedInStationAsync("Tia Tablet", width: 1024, height: 768);
+        await Assertions.Expect(page.Locator("[data-testid=station][data-ready=on]")).ToHaveCountAsync(1);
+        await page.EvaluateAsync("document.activeElement.blur()");
+        await page.Keyboard.TypeAsync("?");
+        var sheet = page.GetByTestId("shortcut-sheet");
+        await Assertions.Expect(sheet).ToBeVisibleAsync();
+
+        var box = await sheet.BoundingBoxAsync();
+        Assert.NotNull(box);
+        Assert.True(box.Y >= 0 && box.Y + box.Height <= 768, $"the sheet spans {box.Y} to {box.Y + box.Height} of 768");
+        Assert.True(await sheet.EvaluateAsync<bool>("s => s.scrollHeight <= s.clientHeight || getComputedStyle(s).overflowY === 'auto'"));
     }
 
     [Theory]

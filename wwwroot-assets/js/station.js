@@ -18,6 +18,7 @@ function onKeyDown(event) {
   if (!station || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
   const typing = isTypingTarget(target);
+  if (!typing && typeAheadTakes(event)) return;
   // Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo region edits, except in a text field (where they undo typing).
   if ((event.ctrlKey || event.metaKey) && !event.altKey && !typing && document.querySelector("[data-grading-form]")) {
     const key = event.key.toLowerCase();
@@ -29,7 +30,10 @@ function onKeyDown(event) {
   }
   if (event.ctrlKey || event.altKey || event.metaKey) return;
   if (target && target.closest("[data-no-enter-submit]")) return; // the scan and new-item forms handle their own Enter
-  if (!document.querySelector("[data-grading-form]")) return;      // no item open
+  if (!document.querySelector("[data-grading-form]")) {              // no item open: a character starts a plate
+    if (!typing && startsAPlate(event)) typeIntoPlateField(event);
+    return;
+  }
 
   const viewer = document.querySelector("[data-photo-viewer]");
   if (viewer && !typing && viewerKeys[event.key]) {
@@ -63,11 +67,9 @@ function onKeyDown(event) {
       // an empty list (no grade yet) is a read-only input with no tabindex: D did nothing there (review of the station)
       const disposition = document.querySelector("[data-testid=disposition][tabindex], [data-testid=disposition] [tabindex], " +
         "input[data-testid=disposition], [data-testid=disposition] input");
-      if (disposition) {
-        event.preventDefault();
-        disposition.focus();
-        return;
-      }
+      event.preventDefault(); // D is the disposition's key even before there is one to choose: never a plate's start
+      disposition?.focus();
+      return;
     }
   }
   if (event.key >= "1" && event.key <= "5" && !typing) {
@@ -84,6 +86,77 @@ function onKeyDown(event) {
     if (target && target.closest(ownEnter) && (!target.closest("[data-enter-saves]") || target.closest("[data-remove-damage]"))) return;
     event.preventDefault();
     submit();
+  } else if (!typing && !(target && target.closest(".mud-popover-open")) && startsAPlate(event)) {
+    typeIntoPlateField(event); // no shortcut here: a plate typed by hand
+  }
+}
+
+// ---- A plate typed by hand with the focus outside the plate field (exploratory browser pass, 2026-12-06). A person's
+// keys are shortcuts there, and a scanner's burst is told apart by its speed (scan-keys.js), but a person typing
+// "LP-2043" and Enter on an open item opened the photo's boxes (P), zoomed out (-), graded it with the digits and saved
+// it, as the associate's choice; an item with no photo was saved Like new. A character that is no shortcut where it is
+// typed, or "/", now goes to the plate field with the focus, and the rest of the plate follows there as text; Enter
+// there opens the plate, asking first about unsaved choices. A plate that starts with a shortcut's key still starts as
+// that shortcut: "/" first, or a click, puts the focus in the field. While the field is disabled (a save under way)
+// what is typed waits, up to typeAheadWaitMs, Enter included: typed right after Enter, a plate lost its first letter and
+// the station offered to announce the rest as a new item.
+const typeAheadWaitMs = 5000;
+// After a save the page clears the plate field, and that clear came after letters typed meanwhile (the field is not
+// disabled until the save's first render). So what is typed while a save is under way waits for the page to say the
+// field is settled (plateFieldSettled), or, failing that, this long after the save is done.
+const settleFallbackMs = 1500;
+let typeAhead = null; // { text, enter, since, waited, settled, freeAt }: typed for the plate field before it could take it
+
+const isCharacter = (event) => event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.altKey && !event.metaKey;
+const startsAPlate = (event) => isCharacter(event) && !event.repeat;
+
+function typeIntoPlateField(event) {
+  event.preventDefault();
+  typeAhead = { text: event.key === "/" ? "" : event.key, enter: false, since: performance.now(), waited: false, settled: false, freeAt: 0 };
+  flushTypeAhead();
+}
+
+/** The page has done with the plate field after a render (cleared it, focused it): what waits for it goes in now. */
+export function plateFieldSettled() {
+  if (typeAhead) typeAhead.settled = true;
+  flushTypeAhead();
+}
+
+/** While a plate waits for the plate field, its characters and its Enter wait with it; Escape lets it go. */
+function typeAheadTakes(event) {
+  if (!typeAhead || event.ctrlKey || event.altKey || event.metaKey) return false;
+  if (isCharacter(event)) typeAhead.text += event.key;
+  else if (event.key === "Enter") typeAhead.enter = true;
+  else if (event.key === "Escape") typeAhead = null;
+  else return false;
+  event.preventDefault();
+  return true;
+}
+
+function flushTypeAhead() {
+  if (!typeAhead) return;
+  const field = document.getElementById("scan");
+  const now = performance.now();
+  const busy = !field || field.disabled || pendingSaves > 0; // a save under way: the page clears the field when it is done
+  if (busy) {
+    typeAhead.waited = true;
+    typeAhead.freeAt = 0;
+  } else if (typeAhead.waited && !typeAhead.freeAt) {
+    typeAhead.freeAt = now;
+  }
+  if (busy || (typeAhead.waited && !typeAhead.settled && now - typeAhead.freeAt < settleFallbackMs)) {
+    if (now - typeAhead.since > typeAheadWaitMs) typeAhead = null;
+    else setTimeout(flushTypeAhead, 50);
+    return;
+  }
+  const { text, enter } = typeAhead;
+  typeAhead = null;
+  field.focus();
+  field.select(); // a new plate replaces what the field held
+  if (text) document.execCommand("insertText", false, text);
+  if (enter && field.form) {
+    field.dispatchEvent(new Event("change", { bubbles: true })); // the field's value reaches the page before its submit
+    field.form.requestSubmit();
   }
 }
 
@@ -517,10 +590,24 @@ function watchForItem() {
   itemWatcher.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-item-id", "disabled"] });
 }
 
+// Enter on the disposition list once its choice is made (the list closed) saves, as the shortcut sheet says. MudSelect
+// took that Enter to open the list again, so after choosing a disposition a keyboard-only associate could not save
+// (exploratory browser pass, 2026-12-06). Heard on the window before the list (capture); an open list keeps its Enter.
+function onEnterOnClosedList(event) {
+  if (!station || event.key !== "Enter" || event.shiftKey || event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return;
+  const target = event.target instanceof Element ? event.target : null;
+  if (!target || !target.closest("[data-list-keys][data-enter-saves]") || !document.querySelector("[data-grading-form]")) return;
+  if (document.querySelector(".mud-popover-open .mud-list")) return;
+  event.preventDefault();
+  event.stopImmediatePropagation();
+  submit();
+}
+
 export function attach(dotNetStation) {
   detach();
   station = dotNetStation;
   window.addEventListener("beforeunload", onBeforeUnload);
+  window.addEventListener("keydown", onEnterOnClosedList, true);
   document.addEventListener("keydown", onKeyDown);
   document.addEventListener("change", onChange);
   document.addEventListener("dragover", onDragOver);
@@ -546,6 +633,8 @@ export function detach() {
   photoSizeWatcher?.disconnect();
   photoSizeWatcher = null;
   window.removeEventListener("beforeunload", onBeforeUnload);
+  window.removeEventListener("keydown", onEnterOnClosedList, true);
+  typeAhead = null;
   document.removeEventListener("keydown", onKeyDown);
   document.removeEventListener("change", onChange);
   document.removeEventListener("dragover", onDragOver);

@@ -135,6 +135,7 @@ public sealed partial class Station : IAsyncDisposable
     [
         ("scan / type, Enter", "open the item with that licence plate (or announce a new one)"),
         ("a scanner, anywhere", "a plate scanned with the focus outside a text field opens too: its keys never grade or save the open item"),
+        ("/ or a key that is no shortcut", "type a plate by hand: it goes to the plate field (a plate that starts with a shortcut's key: / first)"),
         ("1 … 5", "grade: 1 Like new … 5 Unsellable (not while typing in a field)"),
         ("Enter", "save the grade and go to the next item (from any field, the note too; an open list keeps its own Enter)"),
         ("Tab / Shift+Tab", "move between the fields and buttons"),
@@ -143,7 +144,7 @@ public sealed partial class Station : IAsyncDisposable
         ("Shift+1 … Shift+6", "the chosen region's type: 1 Scratch, 2 Stain, 3 Dent, 4 Tear, 5 Crack, 6 Missing part"),
         ("B", "draw a new box (of the type chosen for new damage) in the middle of the photo on screen; it is chosen"),
         ("Arrow keys", "move the chosen box on its photo; Shift+arrows make it wider / narrower, taller / shorter"),
-        ("D", "go to the disposition (arrow keys and Enter choose)"),
+        ("D", "go to the disposition (arrow keys and Enter choose; Enter again saves)"),
         ("Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y", "undo / redo the last change to the damage boxes (outside a text field)"),
         ("+ / − / 0", "the open photo: zoom in, zoom out, fit the screen (the wheel, the scroll bars or one finger pan; Ctrl+wheel or two fingers zoom)"),
         ("F", "the open photo full screen (Esc leaves it)"),
@@ -201,6 +202,12 @@ public sealed partial class Station : IAsyncDisposable
         {
             _focusScan = false;
             await _scanField.FocusAsync();
+            if (_module is not null)
+            {
+                // A plate typed while the field was disabled (a save under way) waits in station.js for this: going in
+                // as soon as the field was enabled, the clear above wiped its first letters.
+                await _module.InvokeVoidAsync("plateFieldSettled");
+            }
         }
         if (firstRender)
         {
