@@ -57,6 +57,9 @@ public sealed class StationConflictPrefillTests() : StationPageTestBase(new Grad
         await station.InvokeAsync(() => station.Instance.OnSubmitKey());
 
         station.WaitForAssertion(() => Assert.Contains("choose the grade yourself", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        var message = station.Find("[data-testid=station-message]").TextContent;
+        Assert.Contains($"{plate} was graded Good by Other Tab while it was open here, so yours was not saved.", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Open it again", message, StringComparison.Ordinal); // said beside "shown below" (exploratory pass)
         Assert.Empty(station.FindAll("[data-grade][aria-checked=true]")); // the model's grade is no longer preselected
         Assert.Equal("the box is torn", station.Find("input[data-testid=notes]").GetAttribute("value"));
         Assert.Equal(1, await DecisionCountAsync(itemId));

@@ -334,7 +334,7 @@ public sealed partial class Station
             _uploads.Remove(upload);
             // Someone graded the item while the photo was on its way: as after a refused save (review of the session's
             // diff: the model's prefill stayed, and Enter saved it as a correction over their grade).
-            if (!await FollowSomeoneElsesGradeAsync(graded, touched, refusal: null))
+            if (!await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: false))
             {
                 await PrefillFromSuggestionAsync();
             }

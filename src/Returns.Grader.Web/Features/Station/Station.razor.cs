@@ -363,7 +363,7 @@ public sealed partial class Station : IAsyncDisposable
                 _item = await Items.GetForStationAsync(item.Id, _circuitGone.Token);
                 _openedAs = DraftJson();
             }
-            catch (ConcurrencyConflictException e)
+            catch (ConcurrencyConflictException)
             {
                 var graded = CurrentDecision?.Id;
                 var touched = HasUnsavedChoices;
@@ -374,7 +374,7 @@ public sealed partial class Station : IAsyncDisposable
                     return;
                 }
                 _item = now;
-                if (!await FollowSomeoneElsesGradeAsync(graded, touched, e.Message))
+                if (!await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: true))
                 {
                     // Nobody graded it: a photo was kept from elsewhere, and the suggestion is the one it makes now.
                     await PrefillFromSuggestionAsync();
@@ -401,7 +401,7 @@ public sealed partial class Station : IAsyncDisposable
     /// grade, which nobody chose, went over the grade somebody did choose on "Save as a correction"), so replacing theirs
     /// takes a grade the associate chooses and the click. False when nobody else graded it.
     /// </summary>
-    private async Task<bool> FollowSomeoneElsesGradeAsync(Guid? graded, bool touched, string? refusal)
+    private async Task<bool> FollowSomeoneElsesGradeAsync(Guid? graded, bool touched, bool afterRefusedSave)
     {
         if (CurrentDecision is not { } since || since.Id == graded)
         {
@@ -419,7 +419,10 @@ public sealed partial class Station : IAsyncDisposable
                 "their grade is shown below. Change it and save to correct it, or scan the next item.");
             return true;
         }
-        var what = refusal ?? $"{_item!.ReturnId} was graded {Words.Of(since.Grade)} by {since.Actor.Name} while it was open here.";
+        // The station's own words, not the refusal's: the API's "Open it again to see the latest grade" sat beside "their
+        // grade is shown below" (exploratory browser pass, 2026-12-06), and the item is open with it already.
+        var what = $"{_item!.ReturnId} was graded {Words.Of(since.Grade)} by {since.Actor.Name} while it was open here" +
+            (afterRefusedSave ? ", so yours was not saved." : ".");
         var replace = "to replace it with yours, press \"Save as a correction\" (Enter does not).";
         if (!_grade.Chosen)
         {
