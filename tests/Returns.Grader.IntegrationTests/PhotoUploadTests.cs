@@ -124,6 +124,7 @@ public sealed class PhotoUploadTests : IClassFixture<PhotoUploadTests.SmallLimit
         { "huge", "image/jpeg", 413, "TooManyBytes" },
         { "one-pixel", "image/png", 400, "TooFewPixels" }, // the model called a 1×1 image "Like new" at 0.97 (API pass)
         { "thumbnail", "image/jpeg", 400, "TooFewPixels" },
+        { "strip", "image/jpeg", 400, "TooFewPixels" }, // 8000×200 was kept at 2048×51 (exploratory pass)
     };
 
     [Theory]
@@ -142,6 +143,7 @@ public sealed class PhotoUploadTests : IClassFixture<PhotoUploadTests.SmallLimit
             "huge" => new byte[3 * 1024 * 1024],
             "one-pixel" => TestPhotos.SolidPng(1, 1, SKColors.White),
             "thumbnail" => TestPhotos.PhotoLikeJpeg(160, 90),
+            "strip" => TestPhotos.PhotoLikeJpeg(8000, 200),
             _ => throw new ArgumentOutOfRangeException(nameof(kind)),
         };
         var fileName = $"{kind}-photo.jpg";

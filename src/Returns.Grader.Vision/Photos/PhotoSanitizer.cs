@@ -87,6 +87,15 @@ public static class PhotoSanitizer
                 PhotoRejection.TooFewPixels,
                 $"The image is {sourceWidth}×{sourceHeight} pixels, too small to judge damage on; photos need at least {limits.MinShortSide} pixels on their short side. Take it again with the camera.");
         }
+        // The rule is for the copy that is kept and graded: 16000×400 passed the header check and was kept at 2048×51,
+        // a strip with no damage to see, whose thumbnail pushed the station's other photos off screen (exploratory pass).
+        var keptShortSide = (int)Math.Round(Math.Min(sourceWidth, sourceHeight) * Math.Min(1.0, (double)limits.StoredMaxLongSide / Math.Max(sourceWidth, sourceHeight)));
+        if (keptShortSide < limits.MinShortSide)
+        {
+            throw new PhotoRejectedException(
+                PhotoRejection.TooFewPixels,
+                $"The image is {sourceWidth}×{sourceHeight} pixels, so long and thin that, kept at {limits.StoredMaxLongSide} pixels long, it would be {keptShortSide} pixels across: too little to judge damage on (at least {limits.MinShortSide}). Photograph the whole item.");
+        }
 
         var tensors = new float[modelInputs.Count][];
         IReadOnlyList<string> warnings = [];
