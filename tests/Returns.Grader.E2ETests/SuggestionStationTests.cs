@@ -378,14 +378,14 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         var page = await OpenOnStationAsync(plate, "Uma Undo");
         await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
         var first = page.Locator("[data-testid=regions] .region-row").First;
-        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "accepted");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "model"); // as suggested: the model's until a person accepts it
         await Assertions.Expect(page.GetByTestId("region-undo")).ToBeDisabledAsync();
 
         await first.GetByTestId("region-toggle").ClickAsync();
         await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "deleted");
         await page.EvaluateAsync("document.activeElement.blur()");
         await page.Keyboard.PressAsync("Control+z");
-        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "accepted");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "model");
         await page.Keyboard.PressAsync("Control+Shift+z");
         await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "deleted");
 
@@ -512,7 +512,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         var page = await OpenOnStationAsync(plate, "Lee Lists");
         await BrowserAppFixture.UploadSampleAsync(page, "08-unsellable.jpg");
         var first = page.Locator("[data-testid=regions] .region-row").First;
-        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "accepted");
+        await Assertions.Expect(first).ToHaveAttributeAsync("data-region-source", "model");
 
         await first.GetByTestId("region-toggle").FocusAsync();
         await page.Keyboard.PressAsync("Enter");

@@ -99,7 +99,8 @@ public static class Words
     public static string GradersRegion(RegionSource source) => source switch
     {
         RegionSource.Added => "drawn by the grader",
-        RegionSource.Accepted => "the model's, kept by the grader",
+        RegionSource.Accepted => "the model's, accepted by the grader",
+        RegionSource.Model => "the model's, left as suggested by the grader",
         RegionSource.Edited => "the model's, moved or retyped by the grader",
         RegionSource.Deleted => "the model's, rejected by the grader as not damage",
         _ => "the model's",

@@ -91,6 +91,15 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
             Assert.Equal(box, annotation.GetProperty("bbox").EnumerateArray().Select(v => v.GetInt32()));
             Assert.Equal(box[2] * box[3], annotation.GetProperty("area").GetInt32());
             Assert.Equal(type, coco.GetProperty("categories")[annotation.GetProperty("category_id").GetInt32() - 1].GetProperty("name").GetString());
+            Assert.Equal(type == "dent" ? "model" : "added", annotation.GetProperty("source").GetString()); // a box nobody checked says so
+        }
+        var csv = Text("labels.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var columns = csv[0].TrimEnd('\r').Split(',');
+        Assert.Equal("damage_sources", columns[^1]);
+        foreach (var (photoId, type, _) in expectedBoxes)
+        {
+            var row = csv.Single(l => l.Contains(photoId, StringComparison.Ordinal)).TrimEnd('\r');
+            Assert.Equal(type == "dent" ? "model" : "added", row[(row.LastIndexOf(',') + 1)..]);
         }
 
         // SageMaker Ground Truth augmented manifest: one line per photo, each in the documented shape
@@ -750,7 +759,8 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
                 photoIds.AddRange((await upload.ReadJsonAsync()).GetProperty("photos").EnumerateArray().Select(p => p.GetProperty("photoId").GetString()!));
             }
             var boxes = photoIds.Select((p, k) => (PhotoId: p, Type: k == 0 ? "scratch" : "dent", Box: new[] { 10 + 5 * i, 20, 100, 40 + k })).ToList();
-            var damage = boxes.Select(b => (object)new { photoId = b.PhotoId, type = b.Type, box = b.Box, source = "added" }).ToList();
+            // a dent is the model's box left as suggested: exported as "model", beside the person's drawn scratch
+            var damage = boxes.Select(b => (object)new { photoId = b.PhotoId, type = b.Type, box = b.Box, source = b.Type == "dent" ? "model" : "added" }).ToList();
             if (photoIds.Count > 0 && i == 3)
             {
                 damage.Add(new { photoId = photoIds[0], type = "tear", box = new[] { 300, 300, 50, 50 }, source = "deleted" });

@@ -31,7 +31,7 @@ public sealed class RegionHistoryTests
         Assert.Single(regions);
         Assert.True(history.Undo(regions));
         Assert.False(scratch.Deleted);
-        Assert.Equal(RegionSource.Accepted, scratch.Source);
+        Assert.Equal(RegionSource.Model, scratch.Source); // as suggested, nobody has said it is damage
         Assert.False(history.Undo(regions));
 
         Assert.True(history.Redo(regions));

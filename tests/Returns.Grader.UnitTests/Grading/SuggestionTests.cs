@@ -83,19 +83,24 @@ public sealed class SuggestionTests
     {
         var photo = Guid.NewGuid();
         var kept = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
+        var accepted = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
         var retyped = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
         var moved = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
         var rejected = RegionEdit.From(new SuggestedDamage("dent", 0.9, [10, 10, 50, 50], photo))!;
         var drawn = RegionEdit.Drawn(photo, DamageType.Tear, [0, 0, 5, 5]);
 
+        RegionKeys.Apply("accept", 0, [accepted], accepted, new RegionHistory()); // A: a person says it is damage
         retyped.Type = DamageType.Crack;
         moved.Box = [12, 10, 50, 50];
         rejected.Deleted = true;
 
         Assert.Equal(
-            [RegionSource.Accepted, RegionSource.Edited, RegionSource.Edited, RegionSource.Deleted, RegionSource.Added],
-            new[] { kept, retyped, moved, rejected, drawn }.Select(r => r.Source));
+            [RegionSource.Model, RegionSource.Accepted, RegionSource.Edited, RegionSource.Edited, RegionSource.Deleted, RegionSource.Added],
+            new[] { kept, accepted, retyped, moved, rejected, drawn }.Select(r => r.Source));
         Assert.Equal("deleted", rejected.ToInput().Source);
+        // Left as suggested, a box is the model's, not "accepted" as A makes it (exploratory pass: Enter stored both alike).
+        Assert.Equal("model", kept.ToInput().Source);
+        Assert.Equal("accepted", accepted.ToInput().Source);
         Assert.Null(RegionEdit.From(new SuggestedDamage("smudge", 0.9, [1, 1, 1, 1], photo)));
     }
 
@@ -118,6 +123,10 @@ public sealed class SuggestionTests
         Assert.Equal("the model's, rejected by the grader as not damage", rejected.Note);
         rejected.Deleted = false;
         Assert.Equal(RegionSource.Accepted, rejected.Source);
+        // A box the grader left as the model suggested stays the model's until the supervisor accepts it.
+        var untouched = RegionEdit.FromDecision(new Web.Features.Decisions.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Model))!;
+        Assert.Equal(RegionSource.Model, untouched.Source);
+        Assert.Equal("the model's, left as suggested by the grader", untouched.Note);
     }
 
     [Theory]

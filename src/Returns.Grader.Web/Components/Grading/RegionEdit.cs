@@ -6,13 +6,14 @@ using Returns.Grader.Web.Infrastructure;
 namespace Returns.Grader.Web.Components.Grading;
 
 /// <summary>
-/// A damage region the model suggested, as the associate left it: accepted as is, retyped or moved (edited), or
-/// deleted. What they did is stored with the decision.
+/// A damage region the model suggested, as the associate left it: left as suggested (model), accepted as is by a
+/// person's A or restore (accepted), retyped or moved (edited), or deleted. What they did is stored with the decision.
 /// </summary>
 public sealed class RegionEdit
 {
-    private RegionEdit(Guid photoId, DamageType type, int[] box, double? score, bool drawnByAssociate, bool savedAsEdited = false)
+    private RegionEdit(Guid photoId, DamageType type, int[] box, double? score, bool drawnByAssociate, bool savedAsEdited = false, bool confirmed = false)
     {
+        Confirmed = confirmed;
         PhotoId = photoId;
         SuggestedType = type;
         Type = type;
@@ -44,6 +45,13 @@ public sealed class RegionEdit
     public bool Deleted { get; set; }
     public bool DrawnByAssociate { get; }
 
+    /// <summary>
+    /// A person said this box is damage: A on it, or restoring it after "not damage". Untouched, the model's box is saved
+    /// as the model's (<see cref="RegionSource.Model"/>), like a prefilled grade: Enter on a prefilled item stored every
+    /// box as "accepted", the same as A, and exports gave them as checked by a person (exploratory pass, 2026-12-06).
+    /// </summary>
+    public bool Confirmed { get; set; }
+
     /// <summary>Where the region came from, in the associate's words.</summary>
     public string Note => GradersSource is { } graders ? Words.GradersRegion(graders)
         : DrawnByAssociate ? "drawn by you" : Score is { } score ? $"score {score:0.00}" : "as saved";
@@ -52,7 +60,8 @@ public sealed class RegionEdit
         DrawnByAssociate ? RegionSource.Added
         : Deleted ? RegionSource.Deleted
         : _savedAsEdited || Type != SuggestedType || !Box.SequenceEqual(SuggestedBox) ? RegionSource.Edited
-        : RegionSource.Accepted;
+        : Confirmed ? RegionSource.Accepted
+        : RegionSource.Model;
 
     public static RegionEdit? From(SuggestedDamage damage) =>
         damage.PhotoId is { } photoId && WireName<DamageType>.TryParse(damage.Type, out var type) && damage.Box.Length == 4
@@ -69,7 +78,8 @@ public sealed class RegionEdit
     /// </summary>
     public static RegionEdit? FromDecision(DamageSummary damage) =>
         IsBoxed(damage)
-            ? new RegionEdit(damage.PhotoId!.Value, damage.Type, damage.Box!, score: 1.0, drawnByAssociate: false)
+            ? new RegionEdit(damage.PhotoId!.Value, damage.Type, damage.Box!, score: 1.0, drawnByAssociate: false,
+                confirmed: damage.Source != RegionSource.Model) // the grader's judgement stands until the supervisor's
             {
                 Deleted = damage.Source == RegionSource.Deleted,
                 GradersSource = damage.Source,
@@ -84,7 +94,8 @@ public sealed class RegionEdit
     public static RegionEdit? FromSaved(DamageSummary damage) =>
         IsBoxed(damage)
             ? new RegionEdit(damage.PhotoId!.Value, damage.Type, damage.Box!, score: null,
-                drawnByAssociate: damage.Source == RegionSource.Added, savedAsEdited: damage.Source == RegionSource.Edited)
+                drawnByAssociate: damage.Source == RegionSource.Added, savedAsEdited: damage.Source == RegionSource.Edited,
+                confirmed: damage.Source == RegionSource.Accepted)
             {
                 Deleted = damage.Source == RegionSource.Deleted,
             }

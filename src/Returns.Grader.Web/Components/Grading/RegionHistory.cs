@@ -16,7 +16,7 @@ public sealed class RegionHistory
     private readonly LinkedList<Snapshot> _undo = new();
     private readonly Stack<Snapshot> _redo = new();
 
-    private sealed record State(RegionEdit Region, DamageType Type, int[] Box, bool Deleted);
+    private sealed record State(RegionEdit Region, DamageType Type, int[] Box, bool Deleted, bool Confirmed);
 
     private sealed record Snapshot(IReadOnlyList<State> States);
 
@@ -69,7 +69,7 @@ public sealed class RegionHistory
     }
 
     private static Snapshot Take(IReadOnlyList<RegionEdit> regions) =>
-        new([.. regions.Select(r => new State(r, r.Type, r.Box, r.Deleted))]);
+        new([.. regions.Select(r => new State(r, r.Type, r.Box, r.Deleted, r.Confirmed))]);
 
     private static void Restore(List<RegionEdit> regions, Snapshot snapshot)
     {
@@ -79,6 +79,7 @@ public sealed class RegionHistory
             state.Region.Type = state.Type;
             state.Region.Box = state.Box;
             state.Region.Deleted = state.Deleted;
+            state.Region.Confirmed = state.Confirmed;
             regions.Add(state.Region);
         }
     }

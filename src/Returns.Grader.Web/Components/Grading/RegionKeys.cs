@@ -49,6 +49,10 @@ public static class RegionKeys
             case "accept" when chosen.Deleted:
                 Toggle(regions, chosen, history);
                 break;
+            case "accept" when !chosen.Confirmed && !chosen.DrawnByAssociate:
+                history.Record(regions); // a person says this box is damage: saved as accepted, no longer the model's alone
+                chosen.Confirmed = true;
+                break;
             case "reject" when chosen.DrawnByAssociate:
                 Remove(regions, chosen, history);
                 return null;
@@ -69,6 +73,7 @@ public static class RegionKeys
         ArgumentNullException.ThrowIfNull(history);
         history.Record(regions);
         region.Deleted = !region.Deleted;
+        region.Confirmed |= !region.Deleted; // restored as damage by a person
     }
 
     /// <summary>A new damage type; nothing is recorded when it is the type the region already has.</summary>

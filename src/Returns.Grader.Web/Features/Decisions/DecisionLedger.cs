@@ -360,9 +360,9 @@ public sealed class DecisionLedger(
                 continue;
             }
             var source = RegionSource.Added;
-            if (input.Source is not null && (!WireName<RegionSource>.TryParse(input.Source, out source) || source == RegionSource.Model))
+            if (input.Source is not null && !WireName<RegionSource>.TryParse(input.Source, out source))
             {
-                errors[$"{field}.source"] = ["The source must be accepted, edited, deleted or added."];
+                errors[$"{field}.source"] = ["The source must be model, accepted, edited, deleted or added."];
                 continue;
             }
             var region = new DamageRegion { Id = Guid.CreateVersion7(), Type = type, Source = source };

@@ -35,7 +35,7 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
 
     private sealed record PhotoRow(Guid Id, Guid ReturnItemId, string StorageKey, int Width, int Height, DateTime UploadedAt);
 
-    private sealed record RegionRow(Guid DecisionId, Guid? PhotoId, DamageType Type, int? X, int? Y, int? Width, int? Height);
+    private sealed record RegionRow(Guid DecisionId, Guid? PhotoId, DamageType Type, int? X, int? Y, int? Width, int? Height, RegionSource Source);
 
     /// <summary>Writes the package to <paramref name="zipPath"/> (which must not exist); progress is reported per batch of items.</summary>
     public async Task<PackageCounts> WriteAsync(
@@ -223,7 +223,7 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
         var regions = await db.DamageRegions.AsNoTracking()
             .Where(r => decisionIds.Contains(r.DecisionId) && r.Source != RegionSource.Deleted)
             .OrderBy(r => r.Id)
-            .Select(r => new RegionRow(r.DecisionId, r.PhotoId, r.Type, r.X, r.Y, r.Width, r.Height))
+            .Select(r => new RegionRow(r.DecisionId, r.PhotoId, r.Type, r.X, r.Y, r.Width, r.Height, r.Source))
             .ToListAsync(cancellationToken);
         var photoIds = photoRows.Select(p => p.Id).ToList();
         var models = (await db.Predictions.AsNoTracking()
@@ -302,7 +302,7 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
     {
         var x = Math.Clamp(r.X!.Value, 0, photo.Width);
         var y = Math.Clamp(r.Y!.Value, 0, photo.Height);
-        return new DamageBox(r.Type, x, y, Math.Min(r.Width!.Value, photo.Width - x), Math.Min(r.Height!.Value, photo.Height - y));
+        return new DamageBox(r.Type, x, y, Math.Min(r.Width!.Value, photo.Width - x), Math.Min(r.Height!.Value, photo.Height - y), r.Source);
     }
 
     private async Task WriteTextEntriesAsync(StreamingZipWriter zip, Package package, ExportJob job, ExportFilter filter, CancellationToken cancellationToken)

@@ -65,7 +65,7 @@ public sealed partial class Station
         _disposition.Chosen ? _disposition.Value : null,
         _damage, string.IsNullOrWhiteSpace(_notes) ? null : _notes, string.IsNullOrWhiteSpace(_contradictionReason) ? null : _contradictionReason,
         _flagForReview,
-        [.. _regions.Where(r => r.Source != RegionSource.Accepted)
+        [.. _regions.Where(r => r.Source is not (RegionSource.Model or RegionSource.Accepted))
             .Select(r => new RegionDraft(r.PhotoId, r.SuggestedType, r.SuggestedBox, r.Type, r.Box, r.Deleted, r.DrawnByAssociate))],
         _openedOnDecision));
 

@@ -9,7 +9,7 @@ namespace Returns.Grader.Web.Features.Exports;
 internal sealed class CsvFormat : PackageFormat
 {
     private const string Header =
-        "item_id,return_id,category,split,file_name,photo_id,width,height,grade,grade_index,disposition,label_kind,labelled_by,labelled_utc,model_version,damage,reason_code,grade_prefilled,blind,disposition_prefilled";
+        "item_id,return_id,category,split,file_name,photo_id,width,height,grade,grade_index,disposition,label_kind,labelled_by,labelled_utc,model_version,damage,reason_code,grade_prefilled,blind,disposition_prefilled,damage_sources";
 
     private readonly StreamWriter _csv;
 
@@ -29,7 +29,9 @@ internal sealed class CsvFormat : PackageFormat
             item.LabelledUtc, CsvText.Quote(photo.ModelVersion ?? ""),
             CsvText.Quote(string.Join(';', photo.Boxes.Select(b => $"{WireName<DamageType>.Of(b.Type)}:{b.X} {b.Y} {b.Width} {b.Height}"))),
             CsvText.Quote(item.ReasonCode ?? ""), item.GradePrefilled ? "true" : "false", item.Blind ? "true" : "false",
-            item.DispositionPrefilled ? "true" : "false"));
+            item.DispositionPrefilled ? "true" : "false",
+            // beside `damage`, box for box: "model" where the model's box was left as suggested (no person checked it)
+            string.Join(';', photo.Boxes.Select(b => b.Source.ToString().ToLowerInvariant()))));
     }
 
     public override async Task WriteToAsync(StreamingZipWriter zip, PackageHeader header, CancellationToken cancellationToken)

@@ -22,7 +22,9 @@ internal sealed record ExportedItem(
 }
 
 /// <summary>A damage box in the stored photo's pixels, clamped to the photo.</summary>
-internal readonly record struct DamageBox(DamageType Type, int X, int Y, int Width, int Height);
+/// <summary>A box as exported. <see cref="Source"/>: "model" for the model's box a person left as suggested (not
+/// checked one by one, like a prefilled grade), else accepted, edited or added by a person.</summary>
+internal readonly record struct DamageBox(DamageType Type, int X, int Y, int Width, int Height, RegionSource Source);
 
 /// <summary>One exported photo of an item: where it is in the package, its boxes, and the model that suggested on it.</summary>
 internal sealed record ExportedPhoto(
