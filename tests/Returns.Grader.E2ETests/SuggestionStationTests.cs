@@ -75,7 +75,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.StartsWith("grader-vit-v1@", decision.GetProperty("suggestedByModel").GetString());
         var sources = decision.GetProperty("damage").EnumerateArray().Select(d => d.GetProperty("source").GetString()).ToList();
         Assert.Equal(1, sources.Count(s => s == "Deleted"));
-        Assert.Equal(regions - 1, sources.Count(s => s == "Accepted"));
+        Assert.Equal(regions - 1, sources.Count(s => s == "Model")); // left as suggested: the model's, not accepted (ADR 0051)
         // Saved as preselected: the grade and the disposition are stored as prefilled, not as the associate's choice.
         Assert.Equal(suggested, decision.GetProperty("grade").GetString());
         Assert.True(decision.GetProperty("gradePrefilled").GetBoolean());

@@ -291,7 +291,6 @@ public sealed class StartupAndPersistenceTests
     [InlineData("Grader:Photos:MaxPixels=5000000000", "MaxPixels")]
     [InlineData("Grader:Review:HighValueThreshold=99999999999", "HighValueThreshold")]
     [InlineData("Grader:Photos:MinShortSide=4096;Grader:Photos:MaxSide=1000", "Grader:Photos:MinShortSide (4096) is larger than Grader:Photos:MaxSide")]
-    [InlineData("Grader:Photos:MinShortSide=3000", "Grader:Photos:MinShortSide (3000) is larger than Grader:Photos:StoredMaxLongSide (2048)")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT=collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT 'collector:4317' is not an http or https address")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317;OTEL_EXPORTER_OTLP_PROTOCOL=smoke-signals", "OTEL_EXPORTER_OTLP_PROTOCOL 'smoke-signals'")]
     public void AWrongSetting_StopsTheStartWithTheKeyNamed(string settings, string named)

@@ -4,7 +4,7 @@ namespace Returns.Grader.Vision.Photos;
 /// <param name="MaxBytes">Largest accepted file.</param>
 /// <param name="MaxPixels">Largest accepted width × height, read from the header before decoding (decompression bombs).</param>
 /// <param name="MaxSide">Longest accepted side, read from the header (absurd dimensions).</param>
-/// <param name="StoredMaxLongSide">The kept copy's longer side is at most this; a JPEG decoder scale up to 2 % under it is
+/// <param name="StoredMaxLongSide">The kept copy's longer side is at most this, unless its short side would then fall under MinShortSide (PhotoSanitizer.KeptLongSide); a JPEG decoder scale up to 2 % under it is
 /// kept as decoded rather than resampled (PhotoSanitizer.StoredSizeTolerance: a 4032 px photo is kept at 2016 px).</param>
 /// <param name="JpegQuality">Quality of the re-encoded JPEG that is kept.</param>
 /// <param name="MinShortSide">Shortest accepted short side, read from the header: a 1×1 or thumbnail-sized image has no damage

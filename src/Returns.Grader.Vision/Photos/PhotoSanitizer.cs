@@ -87,21 +87,16 @@ public static class PhotoSanitizer
                 PhotoRejection.TooFewPixels,
                 $"The image is {sourceWidth}×{sourceHeight} pixels, too small to judge damage on; photos need at least {limits.MinShortSide} pixels on their short side. Take it again with the camera.");
         }
-        // The rule is for the copy that is kept and graded: 16000×400 passed the header check and was kept at 2048×51,
-        // a strip with no damage to see, whose thumbnail pushed the station's other photos off screen (exploratory pass).
-        var keptShortSide = (int)Math.Round(Math.Min(sourceWidth, sourceHeight) * Math.Min(1.0, (double)limits.StoredMaxLongSide / Math.Max(sourceWidth, sourceHeight)));
-        if (keptShortSide < limits.MinShortSide)
-        {
-            throw new PhotoRejectedException(
-                PhotoRejection.TooFewPixels,
-                $"The image is {sourceWidth}×{sourceHeight} pixels, so long and thin that, kept at {limits.StoredMaxLongSide} pixels long, it would be {keptShortSide} pixels across: too little to judge damage on (at least {limits.MinShortSide}). Photograph the whole item.");
-        }
+        // The short side rule holds for the copy that is kept and graded too: a panorama kept at StoredMaxLongSide came
+        // out a strip (16000×400 at 2048×51: no damage to see; exploratory pass, 2026-12-06). Such a photo is kept longer
+        // instead, so that its short side keeps MinShortSide pixels (never more than it has).
+        var keptLongSide = KeptLongSide(sourceWidth, sourceHeight, limits);
 
         var tensors = new float[modelInputs.Count][];
         IReadOnlyList<string> warnings = [];
         // Skia gives JPEG's and WebP's orientation; a PNG's is in its eXIf chunk, which Skia does not read.
         var origin = format == PhotoFormat.Png ? PngExif.OrientationOf(bytes) ?? codec.EncodedOrigin : codec.EncodedOrigin;
-        var (jpeg, width, height) = RenderUpright(codec, origin, limits.StoredMaxLongSide, limits.JpegQuality, upright =>
+        var (jpeg, width, height) = RenderUpright(codec, origin, keptLongSide, limits.JpegQuality, upright =>
         {
             // a PNG or WebP with transparency was flattened on white: that white is not the camera's
             warnings = PhotoQuality.Assess(upright, whiteFromTransparency: !codec.Info.IsOpaque);
@@ -127,6 +122,15 @@ public static class PhotoSanitizer
     }
 
     /// <summary>Decode (shrink-on-load), apply EXIF orientation, fit within <paramref name="maxLongSide"/>, flatten, re-encode.</summary>
+    /// <summary>The kept copy's long side: <see cref="PhotoLimits.StoredMaxLongSide"/>, or more for a photo so long and
+    /// thin that its short side would fall under <see cref="PhotoLimits.MinShortSide"/> there; never more than the photo's.</summary>
+    internal static int KeptLongSide(int width, int height, PhotoLimits limits)
+    {
+        var (longSide, shortSide) = (Math.Max(width, height), Math.Min(width, height));
+        var forShortSide = (int)Math.Ceiling((double)limits.MinShortSide * longSide / shortSide);
+        return Math.Min(longSide, Math.Max(limits.StoredMaxLongSide, forShortSide));
+    }
+
     private static (byte[] Jpeg, int Width, int Height) RenderUpright(SKCodec codec, SKEncodedOrigin origin, int maxLongSide, int quality, Action<SKBitmap>? onUpright)
     {
         using var decoded = DecodeForKeeping(codec, maxLongSide);

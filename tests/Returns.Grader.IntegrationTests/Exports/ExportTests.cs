@@ -93,12 +93,11 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
             Assert.Equal(type, coco.GetProperty("categories")[annotation.GetProperty("category_id").GetInt32() - 1].GetProperty("name").GetString());
             Assert.Equal(type == "dent" ? "model" : "added", annotation.GetProperty("source").GetString()); // a box nobody checked says so
         }
-        var csv = Text("labels.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var columns = csv[0].TrimEnd('\r').Split(',');
-        Assert.Equal("damage_sources", columns[^1]);
+        var labels = Text("labels.csv").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("damage_sources", labels[0].TrimEnd('\r').Split(',')[^1]);
         foreach (var (photoId, type, _) in expectedBoxes)
         {
-            var row = csv.Single(l => l.Contains(photoId, StringComparison.Ordinal)).TrimEnd('\r');
+            var row = labels.Single(l => l.Contains(photoId, StringComparison.Ordinal)).TrimEnd('\r');
             Assert.Equal(type == "dent" ? "model" : "added", row[(row.LastIndexOf(',') + 1)..]);
         }
 

@@ -61,12 +61,6 @@ public sealed class PhotoOptions : IValidatableObject
                 $"Grader:Photos:MinShortSide ({MinShortSide}) is larger than Grader:Photos:MaxSide ({MaxSide}): no photo could be accepted.",
                 [nameof(MinShortSide), nameof(MaxSide)]);
         }
-        else if (MinShortSide > StoredMaxLongSide)
-        {
-            yield return new ValidationResult(
-                $"Grader:Photos:MinShortSide ({MinShortSide}) is larger than Grader:Photos:StoredMaxLongSide ({StoredMaxLongSide}): no photo could be kept.",
-                [nameof(MinShortSide), nameof(StoredMaxLongSide)]);
-        }
         else if ((long)MinShortSide * MinShortSide > MaxPixels)
         {
             yield return new ValidationResult(
