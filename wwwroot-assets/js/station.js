@@ -18,7 +18,16 @@ function onKeyDown(event) {
   if (!station || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
   const typing = isTypingTarget(target);
-  if (!typing && typeAheadTakes(event)) return;
+  // While a plate waits for the plate field, its keys wait with it, those the field got meanwhile too (review of the diff).
+  if ((!typing || (target && target.id === "scan")) && typeAheadTakes(event)) return;
+  // A plate's later key given back by scan-keys.js to where the focus was before its first key moved it (a person's
+  // two-key roll, 30-60 ms apart, ADR 0046): text for the plate field, never a shortcut on the item.
+  const plateField = document.getElementById("scan");
+  if (!typing && plateField && document.activeElement === plateField && !plateField.disabled && isCharacter(event)) {
+    event.preventDefault();
+    document.execCommand("insertText", false, event.key);
+    return;
+  }
   // Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y undo and redo region edits, except in a text field (where they undo typing).
   if ((event.ctrlKey || event.metaKey) && !event.altKey && !typing && document.querySelector("[data-grading-form]")) {
     const key = event.key.toLowerCase();
@@ -31,7 +40,8 @@ function onKeyDown(event) {
   if (event.ctrlKey || event.altKey || event.metaKey) return;
   if (target && target.closest("[data-no-enter-submit]")) return; // the scan and new-item forms handle their own Enter
   if (!document.querySelector("[data-grading-form]")) {              // no item open: a character starts a plate
-    if (!typing && startsAPlate(event)) typeIntoPlateField(event);
+    // not while the new item's form is shown: its SKU typed off its fields would drop the form unasked (review of the diff)
+    if (!typing && startsAPlate(event) && !document.querySelector("[data-testid=create-item]")) typeIntoPlateField(event);
     return;
   }
 
@@ -100,7 +110,7 @@ function onKeyDown(event) {
 // that shortcut: "/" first, or a click, puts the focus in the field. While the field is disabled (a save under way)
 // what is typed waits, up to typeAheadWaitMs, Enter included: typed right after Enter, a plate lost its first letter and
 // the station offered to announce the rest as a new item.
-const typeAheadWaitMs = 5000;
+const typeAheadWaitMs = 15000;
 // After a save the page clears the plate field, and that clear came after letters typed meanwhile (the field is not
 // disabled until the save's first render). So what is typed while a save is under way waits for the page to say the
 // field is settled (plateFieldSettled), or, failing that, this long after the save is done.
@@ -112,6 +122,8 @@ const startsAPlate = (event) => isCharacter(event) && !event.repeat;
 
 function typeIntoPlateField(event) {
   event.preventDefault();
+  const sheet = document.querySelector("[data-shortcut-sheet]");
+  if (sheet) sheet.hidden = true; // its Escape would put the focus back mid-plate
   typeAhead = { text: event.key === "/" ? "" : event.key, enter: false, since: performance.now(), waited: false, settled: false, freeAt: 0 };
   flushTypeAhead();
 }
@@ -126,6 +138,7 @@ export function plateFieldSettled() {
 function typeAheadTakes(event) {
   if (!typeAhead || event.ctrlKey || event.altKey || event.metaKey) return false;
   if (isCharacter(event)) typeAhead.text += event.key;
+  else if (event.key === "Backspace") typeAhead.text = typeAhead.text.slice(0, -1);
   else if (event.key === "Enter") typeAhead.enter = true;
   else if (event.key === "Escape") typeAhead = null;
   else return false;
@@ -154,7 +167,9 @@ function flushTypeAhead() {
   field.focus();
   field.select(); // a new plate replaces what the field held
   if (text) document.execCommand("insertText", false, text);
-  if (enter && field.form) {
+  // Enter only once the save is done and its item gone: after a save that failed, the item and its message stay, and the
+  // plate waits in the field for the associate's own Enter (it opened the next plate and the message went; review).
+  if (enter && field.form && !document.querySelector("[data-grading-form]")) {
     field.dispatchEvent(new Event("change", { bubbles: true })); // the field's value reaches the page before its submit
     field.form.requestSubmit();
   }
@@ -596,7 +611,9 @@ function watchForItem() {
 function onEnterOnClosedList(event) {
   if (!station || event.key !== "Enter" || event.shiftKey || event.ctrlKey || event.altKey || event.metaKey || event.isComposing) return;
   const target = event.target instanceof Element ? event.target : null;
-  if (!target || !target.closest("[data-list-keys][data-enter-saves]") || !document.querySelector("[data-grading-form]")) return;
+  const list = target?.closest("[data-list-keys][data-enter-saves]");
+  // only once a disposition is chosen: D then Enter is how the list is opened (review of the diff)
+  if (!list || list.dataset.chosen !== "true" || !document.querySelector("[data-grading-form]")) return;
   if (document.querySelector(".mud-popover-open .mud-list")) return;
   event.preventDefault();
   event.stopImmediatePropagation();

@@ -127,7 +127,8 @@ public static class PhotoSanitizer
     internal static int KeptLongSide(int width, int height, PhotoLimits limits)
     {
         var (longSide, shortSide) = (Math.Max(width, height), Math.Min(width, height));
-        var forShortSide = (int)Math.Ceiling((double)limits.MinShortSide * longSide / shortSide);
+        // the decoder may keep a copy up to StoredSizeTolerance under the size asked: ask that much more (6000×264 came out 99 high)
+        var forShortSide = (int)Math.Ceiling(limits.MinShortSide * (double)longSide / shortSide / (1 - StoredSizeTolerance));
         return Math.Min(longSide, Math.Max(limits.StoredMaxLongSide, forShortSide));
     }
 

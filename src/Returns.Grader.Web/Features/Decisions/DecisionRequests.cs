@@ -134,7 +134,7 @@ public sealed record ReviewDecisionRequest(
 
     /// <summary>
     /// Approving the grader's decision as it stands: their grade, disposition and damage (regions they rejected stay out;
-    /// a model region they kept unchanged is kept as accepted), with reason code "approved". <paramref name="lookedAt"/>
+    /// each region keeps the source they gave it: one they left as suggested stays the model's, ADR 0051), with reason code "approved". <paramref name="lookedAt"/>
     /// false: a bulk approval, which looks at no photo, so a grade the station prefilled stays prefilled.
     /// </summary>
     public static ReviewDecisionRequest ApprovalOf(DecisionSummary graded, string? notes = null, bool lookedAt = true)

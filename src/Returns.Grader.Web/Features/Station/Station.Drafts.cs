@@ -26,7 +26,7 @@ public sealed record StationDraft(
     Guid? BasedOn = null);
 
 /// <summary>A region the associate changed (retyped, moved, rejected) or drew; regions left as suggested are not kept.</summary>
-public sealed record RegionDraft(Guid PhotoId, DamageType SuggestedType, int[] SuggestedBox, DamageType Type, int[] Box, bool Deleted, bool Drawn);
+public sealed record RegionDraft(Guid PhotoId, DamageType SuggestedType, int[] SuggestedBox, DamageType Type, int[] Box, bool Deleted, bool Drawn, bool Confirmed = false);
 
 /// <summary>
 /// Unsaved work survives (issue 17): the form of the open item is written to the browser tab's session storage whenever
@@ -65,8 +65,9 @@ public sealed partial class Station
         _disposition.Chosen ? _disposition.Value : null,
         _damage, string.IsNullOrWhiteSpace(_notes) ? null : _notes, string.IsNullOrWhiteSpace(_contradictionReason) ? null : _contradictionReason,
         _flagForReview,
-        [.. _regions.Where(r => r.Source is not (RegionSource.Model or RegionSource.Accepted))
-            .Select(r => new RegionDraft(r.PhotoId, r.SuggestedType, r.SuggestedBox, r.Type, r.Box, r.Deleted, r.DrawnByAssociate))],
+        // every box but one left as suggested: A on a box is a change (it was not, and its Enter saved nothing; review)
+        [.. _regions.Where(r => r.Source != RegionSource.Model)
+            .Select(r => new RegionDraft(r.PhotoId, r.SuggestedType, r.SuggestedBox, r.Type, r.Box, r.Deleted, r.DrawnByAssociate, r.Confirmed))],
         _openedOnDecision));
 
     /// <summary>After the item opened and its prefills are in: this is "nothing changed"; a stored draft for it comes back.</summary>
@@ -177,6 +178,7 @@ public sealed partial class Station
                 suggested.Type = region.Type;
                 suggested.Box = region.Box;
                 suggested.Deleted = region.Deleted;
+                suggested.Confirmed = region.Confirmed;
             }
         }
     }

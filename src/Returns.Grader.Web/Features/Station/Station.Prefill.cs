@@ -59,7 +59,7 @@ public sealed partial class Station
         // The model's regions the associate left as they are follow the suggestion; edited, rejected and drawn ones stay.
         var suggested = (prefill?.Damage ?? []).Select(RegionEdit.From).OfType<RegionEdit>().ToList();
         var current = suggested.Select(SuggestionKey).ToHashSet();
-        var withdrawn = _regions.RemoveAll(r => r.Source is RegionSource.Model or RegionSource.Accepted && !current.Contains(SuggestionKey(r)));
+        var withdrawn = _regions.RemoveAll(r => r.Source == RegionSource.Model && !current.Contains(SuggestionKey(r))); // one a person accepted stays
         var known = _regions.Select(SuggestionKey).ToHashSet();
         var added = suggested.Where(r => known.Add(SuggestionKey(r))).ToList();
         _regions.AddRange(added);
