@@ -62,6 +62,23 @@ public enum RegionSource
     Added,
 }
 
+public static class RegionSourceSpelling
+{
+    /// <summary>
+    /// The source as a grade request, the station's and review page's markup and the exports spell it: lower case
+    /// (model, accepted, edited, deleted, added). The API's JSON answers keep the enum's own names.
+    /// </summary>
+    public static string Spelled(this RegionSource source) => source switch
+    {
+        RegionSource.Model => "model",
+        RegionSource.Accepted => "accepted",
+        RegionSource.Edited => "edited",
+        RegionSource.Deleted => "deleted",
+        RegionSource.Added => "added",
+        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
+    };
+}
+
 [JsonConverter(typeof(JsonStringEnumConverter<DecisionKind>))]
 public enum DecisionKind
 {

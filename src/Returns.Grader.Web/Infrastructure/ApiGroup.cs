@@ -29,6 +29,15 @@ public static class ApiGroup
     /// static-asset fallback's <c>{**path:file}</c>, took it and then refused the path. Added last ("Finally"), after
     /// the endpoint's own method metadata, which routing reads as the last of its kind.
     /// </summary>
+    /// <summary>The OpenAPI document lists a GET once, as the README does, not beside a HEAD operation (from
+    /// <see cref="AnswerHeadWhereGet"/>) that would promise a JSON body it never has.</summary>
+    public static void DescribeGetOnce(Microsoft.AspNetCore.OpenApi.OpenApiOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var inThisDocument = options.ShouldInclude;
+        options.ShouldInclude = description => !HttpMethods.IsHead(description.HttpMethod ?? "") && inThisDocument(description);
+    }
+
     private static void AnswerHeadWhereGet(EndpointBuilder endpoint)
     {
         if (endpoint.Metadata.OfType<IHttpMethodMetadata>().LastOrDefault() is { } methods

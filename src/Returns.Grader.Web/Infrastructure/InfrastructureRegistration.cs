@@ -56,7 +56,11 @@ public static partial class InfrastructureRegistration
         var dataDirectory = (builder.Configuration.GetSection(GraderOptions.Section).Get<GraderOptions>() ?? new GraderOptions())
             .ResolveDataDirectory(builder.Environment.ContentRootPath);
         builder.AddGraderKeyRing(dataDirectory);
-        builder.Services.AddOpenApi(OpenApiSecurity.Describe);
+        builder.Services.AddOpenApi(options =>
+        {
+            OpenApiSecurity.Describe(options);
+            ApiGroup.DescribeGetOnce(options);
+        });
         builder.Services.AddHttpContextAccessor();
         return builder;
     }

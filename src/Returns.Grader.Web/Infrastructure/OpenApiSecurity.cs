@@ -22,10 +22,6 @@ internal static class OpenApiSecurity
 
     public static void Describe(OpenApiOptions options)
     {
-        // Every API GET answers HEAD too (ApiGroup); the document lists the GET once, as the README does, rather than
-        // a HEAD operation promising a JSON body it never has.
-        var inThisDocument = options.ShouldInclude;
-        options.ShouldInclude = description => !HttpMethods.IsHead(description.HttpMethod ?? "") && inThisDocument(description);
         options.AddDocumentTransformer((document, context, _) =>
         {
             document.Components ??= new OpenApiComponents();

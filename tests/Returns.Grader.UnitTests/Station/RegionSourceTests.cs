@@ -2,7 +2,6 @@ using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
-using Returns.Grader.Web.Features.Photos;
 
 namespace Returns.Grader.UnitTests.Station;
 
@@ -13,13 +12,10 @@ namespace Returns.Grader.UnitTests.Station;
 /// </summary>
 public sealed class RegionSourceTests() : StationPageTestBase(new GraderAppFactory())
 {
-    private static byte[] Sample(string name) => File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", name));
-
     [Fact]
     public async Task BoxesLeftAsSuggested_AreStoredAsTheModels_AndABoxAcceptedWithA_AsAccepted()
     {
-        var (plate, item) = await CreateItemAsync();
-        await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("u.jpg", Sample("08-unsellable.jpg"))], Grader, CancellationToken.None);
+        var (itemId, plate) = await PrefilledItemAsync();
         var station = await OpenAtTheStationAsync(plate);
         station.WaitForAssertion(() => Assert.True(station.FindAll("[data-testid=regions] .region-row").Count >= 2, "the premise: the model boxes two regions or more"));
         Assert.All(station.FindAll("[data-testid=regions] .region-row"), row => Assert.Equal("model", row.GetAttribute("data-region-source")));
@@ -31,7 +27,7 @@ public sealed class RegionSourceTests() : StationPageTestBase(new GraderAppFacto
         station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
 
         await using var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
-        var sources = await db.DamageRegions.Where(r => r.Decision!.ReturnItemId == item.Id).OrderBy(r => r.Id).Select(r => r.Source).ToListAsync();
+        var sources = await db.DamageRegions.Where(r => r.Decision!.ReturnItemId == itemId).OrderBy(r => r.Id).Select(r => r.Source).ToListAsync();
         Assert.Equal(1, sources.Count(s => s == RegionSource.Accepted));
         Assert.Equal(sources.Count - 1, sources.Count(s => s == RegionSource.Model));
     }

@@ -15,14 +15,10 @@ namespace Returns.Grader.UnitTests.Station;
 /// </summary>
 public sealed class StationConflictPrefillTests() : StationPageTestBase(new GraderAppFactory())
 {
-    private static byte[] Sample(string name) => File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "models", "samples", name));
-
-    private async Task<(Guid ItemId, string Plate)> PrefilledItemAsync()
-    {
-        var (plate, item) = await CreateItemAsync();
-        await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("u.jpg", Sample("08-unsellable.jpg"))], Grader, CancellationToken.None);
-        return (item.Id, plate);
-    }
+    /// <summary>Another tab grades the item Good meanwhile.</summary>
+    private async Task OtherTabGradesGoodAsync(Guid itemId) =>
+        await Service<DecisionLedger>().DecideAsync(itemId, new GradeRequest("Good", "resell_used", [], null, ContradictionReason: "checked"),
+            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
 
     [Fact]
     public async Task AfterSomeoneElsesGrade_AFormWithNothingOfTheAssociatesOnIt_BecomesTheirGrade_WithNothingToSave()
@@ -30,8 +26,7 @@ public sealed class StationConflictPrefillTests() : StationPageTestBase(new Grad
         var (itemId, plate) = await PrefilledItemAsync();
         var station = await OpenAtTheStationAsync(plate);
         station.WaitForAssertion(() => Assert.Equal("true", station.Find("[data-grade=Unsellable]").GetAttribute("aria-checked"))); // the premise
-        await Service<DecisionLedger>().DecideAsync(itemId, new GradeRequest("Good", "resell_used", [], null, ContradictionReason: "checked"),
-            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
+        await OtherTabGradesGoodAsync(itemId);
 
         await station.InvokeAsync(() => station.Instance.OnSubmitKey());
 
@@ -51,8 +46,7 @@ public sealed class StationConflictPrefillTests() : StationPageTestBase(new Grad
         var station = await OpenAtTheStationAsync(plate);
         station.WaitForAssertion(() => Assert.Equal("true", station.Find("[data-grade=Unsellable]").GetAttribute("aria-checked")));
         await station.Find("input[data-testid=notes]").InputAsync("the box is torn");
-        await Service<DecisionLedger>().DecideAsync(itemId, new GradeRequest("Good", "resell_used", [], null, ContradictionReason: "checked"),
-            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
+        await OtherTabGradesGoodAsync(itemId);
 
         await station.InvokeAsync(() => station.Instance.OnSubmitKey());
 
@@ -73,13 +67,12 @@ public sealed class StationConflictPrefillTests() : StationPageTestBase(new Grad
         var (itemId, plate) = await PrefilledItemAsync();
         var station = await OpenAtTheStationAsync(plate);
         station.WaitForAssertion(() => Assert.Equal("true", station.Find("[data-grade=Unsellable]").GetAttribute("aria-checked")));
-        await Service<DecisionLedger>().DecideAsync(itemId, new GradeRequest("Good", "resell_used", [], null, ContradictionReason: "checked"),
-            new Web.Auth.Actor("test:other", "Other Tab", Web.Auth.Roles.Grader), CancellationToken.None);
+        await OtherTabGradesGoodAsync(itemId);
 
         // The station's own photo, as station.js reports it once the upload endpoint answered 201.
         var uploadId = "up-1";
         await station.InvokeAsync(() => station.Instance.TakesPhotosFor(itemId.ToString(), [uploadId], ["p2.jpg"]));
-        await Service<PhotoIntake>().AddAsync(itemId, [new IncomingPhoto("p2.jpg", Sample("09-unsellable.jpg"))], Grader, CancellationToken.None);
+        await Service<PhotoIntake>().AddAsync(itemId, [new IncomingPhoto("p2.jpg", TestPhotos.ProductJpeg("09-unsellable.jpg"))], Grader, CancellationToken.None);
         await station.InvokeAsync(() => station.Instance.OnUploadFinished(uploadId, 201, "{}"));
 
         station.WaitForAssertion(() => Assert.Contains("you had changed nothing", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
@@ -94,7 +87,7 @@ public sealed class StationConflictPrefillTests() : StationPageTestBase(new Grad
     {
         var (itemId, plate) = await PrefilledItemAsync();
         var station = await OpenAtTheStationAsync(plate);
-        await Service<PhotoIntake>().AddAsync(itemId, [new IncomingPhoto("u2.jpg", Sample("09-unsellable.jpg"))], Grader, CancellationToken.None);
+        await Service<PhotoIntake>().AddAsync(itemId, [new IncomingPhoto("u2.jpg", TestPhotos.ProductJpeg("09-unsellable.jpg"))], Grader, CancellationToken.None);
 
         await station.InvokeAsync(() => station.Instance.OnSubmitKey());
 

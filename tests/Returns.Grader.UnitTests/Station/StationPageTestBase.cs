@@ -56,6 +56,15 @@ public abstract class StationPageTestBase : BunitTestBase
         return (item.Id, plate, added!.Single().Photo.Id);
     }
 
+    /// <summary>A new item with the sample photo the shipped model prefills (Unsellable) and boxes, added as the upload
+    /// endpoint adds it: for a test class whose app has the shipped model.</summary>
+    protected async Task<(Guid ItemId, string Plate)> PrefilledItemAsync()
+    {
+        var (plate, item) = await CreateItemAsync();
+        await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("u.jpg", TestPhotos.ProductJpeg())], Grader, CancellationToken.None);
+        return (item.Id, plate);
+    }
+
     protected IRenderedComponent<Web.Features.Station.Station> RenderStation()
     {
         var station = Render<Web.Features.Station.Station>();

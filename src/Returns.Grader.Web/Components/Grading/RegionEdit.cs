@@ -111,7 +111,7 @@ public sealed class RegionEdit
     /// <summary>A region the associate drew on a photo.</summary>
     public static RegionEdit Drawn(Guid photoId, DamageType type, int[] box) => new(photoId, type, box, score: null, drawnByAssociate: true);
 
-    public DamageInput ToInput() => new(PhotoId, WireName<DamageType>.Of(Type), Box, Source.ToString().ToLowerInvariant());
+    public DamageInput ToInput() => new(PhotoId, WireName<DamageType>.Of(Type), Box, Source.Spelled());
 
     /// <summary>Colour per damage type, the same on the photo overlay and in the list.</summary>
     public static string Colour(DamageType type) => type switch

@@ -142,7 +142,7 @@ public sealed record ReviewDecisionRequest(
         ArgumentNullException.ThrowIfNull(graded);
         return new(graded.Grade.ToString(), WireName<Disposition>.Of(graded.Disposition),
             [.. graded.Damage.Where(d => d.Source != RegionSource.Deleted)
-                .Select(d => new DamageInput(d.PhotoId, WireName<DamageType>.Of(d.Type), d.Box, d.Source.ToString().ToLowerInvariant()))],
+                .Select(d => new DamageInput(d.PhotoId, WireName<DamageType>.Of(d.Type), d.Box, d.Source.Spelled()))],
             notes, "approved",
             // the grader's disposition as it was stored: one the rules filled in stays "filled in" through an approval
             // (a bulk approval looks at none, and Approve and an unchanged override stored it two ways; diff review)

@@ -72,7 +72,7 @@ internal sealed class CocoFormat : PackageFormat
             _annotations.WriteNumberValue(box.Height);
             _annotations.WriteEndArray();
             _annotations.WriteNumber("area", (long)box.Width * box.Height);
-            _annotations.WriteString("source", box.Source.ToString().ToLowerInvariant()); // "model": nobody checked it one by one
+            _annotations.WriteString("source", box.Source.Spelled()); // "model": nobody checked it one by one
             _annotations.WriteEndObject();
         }
         // the writers buffer in memory until flushed: keep that buffer small

@@ -31,7 +31,7 @@ internal sealed class CsvFormat : PackageFormat
             CsvText.Quote(item.ReasonCode ?? ""), item.GradePrefilled ? "true" : "false", item.Blind ? "true" : "false",
             item.DispositionPrefilled ? "true" : "false",
             // beside `damage`, box for box: "model" where the model's box was left as suggested (no person checked it)
-            string.Join(';', photo.Boxes.Select(b => b.Source.ToString().ToLowerInvariant()))));
+            string.Join(';', photo.Boxes.Select(b => b.Source.Spelled()))));
     }
 
     public override async Task WriteToAsync(StreamingZipWriter zip, PackageHeader header, CancellationToken cancellationToken)
