@@ -44,6 +44,13 @@ public static class Words
 
     public static string DamageTypeInitials { get; } = Initials(Enum.GetValues<DamageType>().Select(Of));
 
+    public static string Of(PhotoSetAsideReason reason) => reason switch
+    {
+        PhotoSetAsideReason.WrongItem => "Another item",
+        PhotoSetAsideReason.Unusable => "Nothing to grade",
+        _ => reason.ToString(),
+    };
+
     public static string Of(ItemStatus status) => status switch
     {
         ItemStatus.Received => "Not graded yet",

@@ -79,6 +79,16 @@ public static class RegionSourceSpelling
     };
 }
 
+/// <summary>Why a photo was set aside; on the wire snake_case.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PhotoSetAsideReason>))]
+public enum PhotoSetAsideReason
+{
+    /// <summary>It shows another item (a photo taken with the wrong plate open).</summary>
+    [JsonStringEnumMemberName("wrong_item")] WrongItem,
+    /// <summary>It shows nothing that can be graded (a finger, the floor, a black frame).</summary>
+    [JsonStringEnumMemberName("unusable")] Unusable,
+}
+
 [JsonConverter(typeof(JsonStringEnumConverter<DecisionKind>))]
 public enum DecisionKind
 {
@@ -134,6 +144,15 @@ public sealed class Photo
     public string? QualityWarnings { get; set; }
     public required string UploadedBy { get; set; }
     public DateTime UploadedAt { get; set; }
+    /// <summary>
+    /// When a person set the photo aside (a photo of another item, or of nothing): it stays stored and in the audit, but
+    /// no longer counts for the item: not in its suggestion, not under its label in exports or model comparisons, not
+    /// where new boxes may be drawn (ADR 0052). Null while it counts; putting it back clears it.
+    /// </summary>
+    public DateTime? SetAsideAt { get; set; }
+    public PhotoSetAsideReason? SetAsideReason { get; set; }
+    public string? SetAsideById { get; set; }
+    public string? SetAsideByName { get; set; }
 
     public List<Prediction> Predictions { get; } = [];
 }

@@ -20,6 +20,7 @@ public sealed class WordsTests
         shown.AddRange(Enum.GetValues<Web.Data.ExportStatus>().Select(v => (v.ToString(), Words.Of(v))));
         shown.AddRange(Enum.GetValues<Web.Data.ModelState>().Select(v => (v.ToString(), Words.Of(v))));
         shown.AddRange(Enum.GetValues<ReviewReason>().Select(v => (v.ToString(), Words.Of(v))));
+        shown.AddRange(Enum.GetValues<PhotoSetAsideReason>().Select(v => (v.ToString(), Words.Of(v))));
         shown.AddRange(ReviewReasonCodes.All.Select(code => (code, Words.ReasonCode(code))));
         shown.AddRange(Web.Auth.Roles.All.Select(role => (role, Words.Role(role)))); // the sign-in list and the bar
 

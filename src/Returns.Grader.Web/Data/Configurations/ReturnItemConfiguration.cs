@@ -36,6 +36,9 @@ internal sealed class PhotoConfiguration : IEntityTypeConfiguration<Photo>
         photo.Property(p => p.SourceFormat).HasMaxLength(10);
         photo.Property(p => p.QualityWarnings).HasMaxLength(100);
         photo.Property(p => p.UploadedBy).HasMaxLength(200);
+        photo.Property(p => p.SetAsideReason).HasConversion<string>().HasMaxLength(16);
+        photo.Property(p => p.SetAsideById).HasMaxLength(200);
+        photo.Property(p => p.SetAsideByName).HasMaxLength(200);
         photo.HasIndex(p => new { p.ReturnItemId, p.UploadedAt });
         photo.HasMany(p => p.Predictions).WithOne(p => p.Photo).HasForeignKey(p => p.PhotoId).OnDelete(DeleteBehavior.Restrict);
     }

@@ -75,7 +75,7 @@ public sealed class DecisionLedger(
         decision.SuggestedGrade = suggestion?.Grade;
         decision.Blind = suggestion is not null && ReviewRouter.IsBlind(item.Id, review.CurrentValue.BlindShare);
         // The warnings the item's photos carry are shown at the station with the photos: a grade given despite them says so.
-        var warnings = (await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == item.Id && p.QualityWarnings != null)
+        var warnings = (await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == item.Id && p.QualityWarnings != null && p.SetAsideReason == null)
                 .Select(p => p.QualityWarnings!).ToListAsync(cancellationToken))
             .SelectMany(w => w.Split(',')).Distinct().Order(StringComparer.Ordinal).ToList();
         decision.PhotoWarnings = warnings.Count > 0 ? string.Join(',', warnings) : null;
@@ -125,16 +125,17 @@ public sealed class DecisionLedger(
         var current = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == currentId, cancellationToken);
         var same = (current.Kind == DecisionKind.Review) == (candidate.Kind == DecisionKind.Review) && SaysTheSame(current, candidate);
         // A photo kept after the grade makes the same words a new label: it covers that photo too.
-        return same && !await db.GradeDecisions.Where(d => d.Id == currentId).AnyAsync(PhotoKeptSince(db), cancellationToken) ? current : null;
+        return same && !await db.GradeDecisions.Where(d => d.Id == currentId).AnyAsync(PhotosChangedSince(db), cancellationToken) ? current : null;
     }
 
     /// <summary>
-    /// A photo of the decision's item was kept after it was given: nobody looked at that photo with that grade, and a label
-    /// given now would cover it (ADR 0038). One rule for a replay (<see cref="SameAsCurrentAsync"/>) and for bulk
-    /// approval's queue and approval (ReviewDesk); translated to SQL, also inside a larger query.
+    /// A photo of the decision's item was kept after it was given (nobody looked at that photo with that grade, and a label
+    /// given now would cover it: ADR 0038), or one it was given with has been set aside since (the grade may rest on a
+    /// photo of another item: ADR 0052). One rule for a replay (<see cref="SameAsCurrentAsync"/>) and for bulk approval's
+    /// queue and approval (ReviewDesk); translated to SQL, also inside a larger query.
     /// </summary>
-    public static Expression<Func<GradeDecision, bool>> PhotoKeptSince(GraderDb db) =>
-        d => db.Photos.Any(p => p.ReturnItemId == d.ReturnItemId && p.UploadedAt > d.DecidedAt);
+    public static Expression<Func<GradeDecision, bool>> PhotosChangedSince(GraderDb db) =>
+        d => db.Photos.Any(p => p.ReturnItemId == d.ReturnItemId && (p.UploadedAt > d.DecidedAt || p.SetAsideAt > d.DecidedAt));
 
     /// <summary>The same person's same words: grade, disposition, what was prefilled, notes, reasons, flag and every box.</summary>
     private static bool SaysTheSame(GradeDecision current, GradeDecision candidate)
@@ -336,7 +337,7 @@ public sealed class DecisionLedger(
         }
 
         var photos = await db.Photos.Where(p => p.ReturnItemId == item.Id)
-            .Select(p => new { p.Id, p.Width, p.Height }).ToDictionaryAsync(p => p.Id, cancellationToken);
+            .Select(p => new { p.Id, p.Width, p.Height, p.SetAsideReason }).ToDictionaryAsync(p => p.Id, cancellationToken);
 
         var regions = new List<DamageRegion>();
         var damage = request.Damage ?? [];
@@ -371,6 +372,12 @@ public sealed class DecisionLedger(
                 if (!photos.TryGetValue(photoId, out var photo))
                 {
                     errors[$"{field}.photoId"] = [$"Photo {photoId} does not belong to this item."];
+                    continue;
+                }
+                if (photo.SetAsideReason is { } setAside)
+                {
+                    // A box on a photo of another item is not this item's damage (ADR 0052); the type alone, without the photo, still can be.
+                    errors[$"{field}.photoId"] = [$"Photo {photoId} was set aside ({Components.Words.Of(setAside).ToLowerInvariant()}): put it back, or mark the damage without it."];
                     continue;
                 }
                 region.PhotoId = photoId;

@@ -22,6 +22,9 @@ public sealed record PhotoSummary(Guid PhotoId, int Width, int Height, string Ur
         string.IsNullOrEmpty(stored) ? [] : stored.Split(',', StringSplitOptions.RemoveEmptyEntries);
 }
 
+/// <summary>A photo a person set aside (ADR 0052): shown apart, so it can be looked at and put back; it counts for nothing.</summary>
+public sealed record SetAsidePhotoSummary(Guid PhotoId, int Width, int Height, string Url, DateTime UploadedAt, PhotoSetAsideReason Reason, DateTime SetAsideAt, string SetAsideBy);
+
 public sealed record ReviewSummary(Guid TaskId, IReadOnlyList<ReviewReason> Reasons, ReviewStatus Status, DateTime CreatedAt, DateTime? DecidedAt);
 
 public sealed record ReturnItemDetails(
@@ -34,6 +37,9 @@ public sealed record ReturnItemDetails(
     /// supervisor, data scientist or admin gets the suggestion and this flag together (ADR 0022).
     /// </summary>
     public bool Blind { get; init; }
+
+    /// <summary>The photos people set aside, oldest first; <see cref="Photos"/> are the ones that count.</summary>
+    public IReadOnlyList<SetAsidePhotoSummary> SetAsidePhotos { get; init; } = [];
 
     /// <summary>Whether any photo carries a quality warning: a suggestion from such photos is a guess (ADR 0017).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -240,10 +246,12 @@ public sealed partial class ReturnItems(
             return null;
         }
         var photos = await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == id).OrderBy(p => p.UploadedAt).ThenBy(p => p.Id)
-            .Select(p => new { p.Id, p.Width, p.Height, p.UploadedAt, p.QualityWarnings })
+            .Select(p => new { p.Id, p.Width, p.Height, p.UploadedAt, p.QualityWarnings, p.SetAsideAt, p.SetAsideReason, p.SetAsideByName })
             .ToListAsync(cancellationToken);
-        var photoSummaries = photos.Select(p => new PhotoSummary(p.Id, p.Width, p.Height, "/api/v1/photos/" + p.Id, p.UploadedAt,
+        var photoSummaries = photos.Where(p => p.SetAsideReason is null).Select(p => new PhotoSummary(p.Id, p.Width, p.Height, "/api/v1/photos/" + p.Id, p.UploadedAt,
             PhotoSummary.WarningsOf(p.QualityWarnings))).ToList();
+        var setAside = photos.Where(p => p.SetAsideReason is not null).Select(p => new SetAsidePhotoSummary(p.Id, p.Width, p.Height,
+            "/api/v1/photos/" + p.Id, p.UploadedAt, p.SetAsideReason!.Value, p.SetAsideAt!.Value, p.SetAsideByName ?? "")).ToList();
         var suggestion = await Suggestions.LoadForItemAsync(db, id, rubrics.Active, models, cancellationToken);
         var decisions = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).Where(d => d.ReturnItemId == id)
             .OrderBy(d => d.DecidedAt).ThenBy(d => d.Id).ToListAsync(cancellationToken);
@@ -254,6 +262,7 @@ public sealed partial class ReturnItems(
             reviews.Select(t => new ReviewSummary(t.Id, t.ReasonList, t.Status, t.CreatedAt, t.DecidedAt)).ToList())
         {
             Blind = IsBlind(id),
+            SetAsidePhotos = setAside,
         };
     }
 

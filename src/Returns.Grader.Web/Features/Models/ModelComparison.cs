@@ -49,6 +49,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             join item in db.ReturnItems on photo.ReturnItemId equals item.Id
             join label in db.GradeDecisions on item.CurrentDecisionId equals label.Id
             where photo.UploadedAt <= label.DecidedAt // a label covers the photos kept before it was given
+                && photo.SetAsideReason == null // and not one set aside: another item's photo under this label (ADR 0052)
             select new
             {
                 a.PhotoId, item.Id, Value = (double)item.UnitValue, LabelId = label.Id, Label = label.Grade, label.Kind, label.DecidedAt, label.GradePrefilled, label.Blind,

@@ -83,13 +83,13 @@ public static class Suggestions
     public static bool? AllFamiliar(IEnumerable<Suggestion> photos) =>
         photos.Select(s => s.Familiar).Aggregate((bool?)true, (all, one) => all == false || one == false ? false : all is null || one is null ? null : true);
 
-    /// <summary>The suggestion graders see for an item: its photos' newest non-shadow model predictions, combined.</summary>
+    /// <summary>The suggestion graders see for an item: its photos' newest non-shadow model predictions, combined; photos set aside are left out.</summary>
     public static async Task<Suggestion?> LoadForItemAsync(GraderDb db, Guid itemId, Rubric rubric, ModelRegistry models, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(models);
         var predictions = await db.Predictions.AsNoTracking()
-            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == itemId)
+            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == itemId && p.Photo.SetAsideReason == null) // set aside: counts for nothing
             .OrderByDescending(p => p.CreatedAt).ToListAsync(cancellationToken);
         if (predictions.Count == 0)
         {
@@ -102,7 +102,7 @@ public static class Suggestions
         // photo (seen by the model switched out) fell out of its suggestion, and a new clean photo alone prefilled
         // "Like new" (models pass, 2026-12-05).
         var seen = newest.Select(p => p.PhotoId).ToList();
-        var unseen = await db.Photos.CountAsync(p => p.ReturnItemId == itemId && !seen.Contains(p.Id), cancellationToken);
+        var unseen = await db.Photos.CountAsync(p => p.ReturnItemId == itemId && p.SetAsideReason == null && !seen.Contains(p.Id), cancellationToken);
         return suggestion with { UnseenPhotos = unseen };
     }
 

@@ -16,6 +16,9 @@ public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, stri
 
 public sealed record PhotoUploadResponse(IReadOnlyList<PhotoUploadResult> Photos);
 
+/// <param name="Reason">wrong_item (it shows another item) or unusable (it shows nothing that can be graded).</param>
+public sealed record SetAsideRequest(string? Reason);
+
 public static class PhotoEndpoints
 {
     public static IEndpointRouteBuilder MapPhotoEndpoints(this IEndpointRouteBuilder app)
@@ -46,6 +49,26 @@ public static class PhotoEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesValidationProblem()
             .WithSummary("The stored, sanitized photo; ?size=160|320|640 gives a thumbnail with that long side.");
+
+        // A photo of another item (or of nothing) is set aside, never deleted: it stays stored and audited, and is put
+        // back with DELETE (ADR 0052).
+        api.MapPut("/photos/{photoId}/set-aside", SetAsideAsync)
+            .RequireAuthorization(Policies.Grading)
+            .RequireRateLimiting(RateLimitPolicies.Grades)
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .Produces<PhotoSetAsideState>(StatusCodes.Status200OK)
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Sets a photo aside (reason wrong_item or unusable): it no longer counts for its item's suggestion, exports or new boxes; the item gets a new version.");
+        api.MapDelete("/photos/{photoId}/set-aside", PutBackAsync)
+            .RequireAuthorization(Policies.Grading)
+            .RequireRateLimiting(RateLimitPolicies.Grades)
+            .AddEndpointFilter<CookieAntiforgeryFilter>()
+            .Produces<PhotoSetAsideState>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithSummary("Puts a set-aside photo back among its item's photos; the item gets a new version.");
         return app;
     }
 
@@ -112,6 +135,26 @@ public static class PhotoEndpoints
         return Results.Created($"/api/v1/returns/{id}", body);
     }
 
+    private static async Task<IResult> SetAsideAsync(Guid photoId, SetAsideRequest? request, PhotoSetAside photos, HttpContext http, CancellationToken cancellationToken)
+    {
+        if (!WireName<PhotoSetAsideReason>.TryParse(request?.Reason, out var reason))
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["reason"] = [$"Say why the photo is set aside: one of {string.Join(", ", WireName<PhotoSetAsideReason>.All)}."],
+            });
+        }
+        return await photos.SetAsideAsync(photoId, reason, Actor.From(http.User), cancellationToken) is { } state
+            ? Results.Ok(state)
+            : NoSuchPhoto(photoId);
+    }
+
+    private static async Task<IResult> PutBackAsync(Guid photoId, PhotoSetAside photos, HttpContext http, CancellationToken cancellationToken) =>
+        await photos.PutBackAsync(photoId, Actor.From(http.User), cancellationToken) is { } state ? Results.Ok(state) : NoSuchPhoto(photoId);
+
+    private static IResult NoSuchPhoto(Guid photoId) =>
+        Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such photo", detail: $"There is no photo {photoId}.");
+
     public static string PhotoUrl(Guid photoId) => $"/api/v1/photos/{photoId}";
 
     /// <summary>Thumbnail sizes the endpoint makes (long side, px); anything else gets the stored photo.</summary>
@@ -129,7 +172,7 @@ public static class PhotoEndpoints
             .Select(p => new { p.StorageKey, p.ContentType, p.Sha256 }).SingleOrDefaultAsync(cancellationToken);
         if (photo is null)
         {
-            return Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such photo", detail: $"There is no photo {photoId}.");
+            return NoSuchPhoto(photoId);
         }
         var stream = await store.OpenReadAsync(photo.StorageKey, cancellationToken);
         if (stream is null)

@@ -31,6 +31,7 @@ public static class PhotoRegistration
         builder.Services.AddHostedService(sp => sp.GetRequiredService<PhotoStoreSweeper>());
         builder.Services.AddSingleton<IntakeAdmission>();
         builder.Services.AddSingleton<PhotoIntake>();
+        builder.Services.AddSingleton<PhotoSetAside>();
         builder.Services.AddOptions<FormOptions>().Configure<IOptions<PhotoOptions>>((form, photos) =>
         {
             form.MultipartBodyLengthLimit = photos.Value.MaxRequestBytes;

@@ -139,7 +139,7 @@ public sealed class ReviewDesk(
 
     private async Task<IReadOnlyList<QueueEntry>> EntriesAsync(GraderDb db, double target, IQueryable<ReviewTask> tasks, DateTime now, CancellationToken cancellationToken)
     {
-        var photoKeptSince = DecisionLedger.PhotoKeptSince(db);
+        var photosChangedSince = DecisionLedger.PhotosChangedSince(db);
         var rows = await tasks
             .Select(t => new
             {
@@ -150,7 +150,7 @@ public sealed class ReviewDesk(
                 t.ReturnItem.Category,
                 GradedByName = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Select(d => d.ActorName).FirstOrDefault(),
                 Agrees = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Any(AllAgree),
-                PhotoSinceGrade = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Any(photoKeptSince),
+                PhotoSinceGrade = db.GradeDecisions.Where(d => d.Id == t.TriggerDecisionId).Any(photosChangedSince),
                 // Two scalar subqueries by the primary key: one that returned both as an object became a ROW_NUMBER() over
                 // every decision (1,000,000 in the benchmark), and the queue's first page took 3.4 s instead of 1 ms
                 // (benchmark rerun, 2026-12-06).
@@ -255,7 +255,7 @@ public sealed class ReviewDesk(
         return (await EntriesAsync(db, options.CurrentValue.TargetHours, db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
     }
 
-    private const string PhotoSinceGradeWords = "A photo came after the grade: nobody has looked at it with the grade. Review it on its own.";
+    private const string PhotoSinceGradeWords = "A photo came after the grade, or one was set aside since: nobody has looked at the photos as they are now with the grade. Review it on its own.";
 
     /// <summary>Tasks one bulk approval may take: a screenful of the queue.</summary>
     public const int MaxBulkApproval = 100;
@@ -359,7 +359,7 @@ public sealed class ReviewDesk(
                 ? "The model, the grader and the rubric do not all agree: review it on its own."
             // The agreement is the one the grade was given with; a photo kept after it was seen by nobody, and the final
             // label would cover it (API fuzz, 2026-12-06: a damaged photo exported as LikeNew).
-            : await db.GradeDecisions.Where(d => d.Id == decision.Id).AnyAsync(DecisionLedger.PhotoKeptSince(db), cancellationToken)
+            : await db.GradeDecisions.Where(d => d.Id == decision.Id).AnyAsync(DecisionLedger.PhotosChangedSince(db), cancellationToken)
                 ? PhotoSinceGradeWords
             : DispositionDeparts(decision.Grade, decision.Disposition, task!.ReturnItem!.Category);
         var heldAlready = task is not null && task.ClaimedById == actor.Id && task.LeaseExpiresAt > clock.GetUtcNow().UtcDateTime;

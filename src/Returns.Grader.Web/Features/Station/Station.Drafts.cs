@@ -166,6 +166,10 @@ public sealed partial class Station
         _regions.RemoveAll(r => r.DrawnByAssociate);
         foreach (var region in draft.Regions)
         {
+            if (!CountsForItem(region.PhotoId))
+            {
+                continue; // a box on a photo set aside since the draft was kept: another item's (ADR 0052)
+            }
             if (region.Drawn)
             {
                 var drawn = RegionEdit.Drawn(region.PhotoId, region.Type, region.Box);

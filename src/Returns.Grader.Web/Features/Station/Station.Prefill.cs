@@ -20,7 +20,8 @@ public sealed partial class Station
         if (CurrentDecision is { } current)
         {
             _grade.Suggest(current.Grade);
-            _regions = current.Damage.Select(RegionEdit.FromSaved).OfType<RegionEdit>().ToList();
+            // Not the boxes on a photo set aside since: they are another item's (ADR 0052).
+            _regions = current.Damage.Select(RegionEdit.FromSaved).OfType<RegionEdit>().Where(r => CountsForItem(r.PhotoId)).ToList();
             _history.Clear();
             _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted && !RegionEdit.IsBoxed(d)).Select(d => d.Type).ToList();
             _disposition.Suggest(current.Disposition);

@@ -476,6 +476,7 @@ public sealed partial class Station : IAsyncDisposable
         _history.Clear();
         _selectedRegion = null;
         _editingPhotoId = null;
+        _choosingSetAside = null;
     }
 
     /// <summary>

@@ -359,6 +359,21 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                     b.Property<Guid>("ReturnItemId")
                         .HasColumnType("uuid");
 
+                    b.Property<DateTime?>("SetAsideAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("SetAsideById")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SetAsideByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("SetAsideReason")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
                     b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -359,6 +359,21 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                     b.Property<Guid>("ReturnItemId")
                         .HasColumnType("uniqueidentifier");
 
+                    b.Property<DateTime?>("SetAsideAt")
+                        .HasColumnType("datetime2");
+
+                    b.Property<string>("SetAsideById")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("SetAsideByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("nvarchar(200)");
+
+                    b.Property<string>("SetAsideReason")
+                        .HasMaxLength(16)
+                        .HasColumnType("nvarchar(16)");
+
                     b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)

@@ -350,6 +350,21 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                     b.Property<Guid>("ReturnItemId")
                         .HasColumnType("TEXT");
 
+                    b.Property<DateTime?>("SetAsideAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SetAsideById")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SetAsideByName")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("SetAsideReason")
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Sha256")
                         .IsRequired()
                         .HasMaxLength(64)
