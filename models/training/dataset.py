@@ -7,6 +7,8 @@ Each image becomes
     type's annotation masks cover at least ``COVER_MIN`` of the cell (masks come from the COCO
     segmentation when present, else from the bbox, which is what hand-drawn export labels have);
   * ground-truth boxes (type, [x, y, w, h] in photo pixels) for region evaluation.
+An export's boxes the model drew and nobody touched (``source: "model"``, ADR 0051) are in neither, unless a
+training split is loaded with keep_model_boxes (train.py --model-boxes keep): see ``Package.samples``.
 Preprocessed splits are cached as .npz under a cache folder keyed by the package's content hash.
 
 For a crop-to-item model (``ModelConfig.crop_to_item``) ``load_crop_split`` makes the training views instead: each
@@ -89,22 +91,33 @@ def sample_meta(s: dict) -> dict:
             "boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"]]}
 
 
+def model_boxes_key(pkg, keep_model_boxes: bool) -> str:
+    """The cache name's part for the boxes nobody checked (Package.samples' keep_model_boxes): none for a package
+    without any (synthetic ones, exports from before ADR 0051), so their caches stay valid; else which reading it is
+    (a cache written before the option had them in its targets, under the bare name)."""
+    if not pkg.has_model_boxes:
+        return ""
+    return "_modelboxes-kept" if keep_model_boxes else "_modelboxes-dropped"
+
+
 def load_split(package_path: str, split: str, image_size: int, grid: int, cache_dir: str | None = None,
-               limit: int | None = None, verbose: bool = True) -> dict:
+               limit: int | None = None, verbose: bool = True, keep_model_boxes: bool = False) -> dict:
     """All images of one split as numpy arrays (cached). Keys: pixels, grade, damage ([N, G*G, 6] 0/1), item_box
-    (normalized, NaN where the package has none), meta."""
+    (normalized, NaN where the package has none), meta. Boxes the model drew and nobody touched are not in the
+    damage targets or meta's boxes unless keep_model_boxes (Package.samples)."""
     pkg = open_package(package_path)
     cache = None
     keys = ("pixels", "grade", "damage", "item_box")
     if cache_dir:
         os.makedirs(cache_dir, exist_ok=True)
         # "chosen": prefilled grades left as they were are not read (Package.samples); caches from before included them
-        cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_{image_size}_{grid}_{limit or 'all'}_chosen.npz")
+        cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_{image_size}_{grid}_{limit or 'all'}_chosen"
+                                        f"{model_boxes_key(pkg, keep_model_boxes)}.npz")
         if os.path.exists(cache):
             z = np.load(cache, allow_pickle=True)
             if all(k in z for k in keys):
                 return {**{k: z[k] for k in keys}, "meta": list(z["meta"])}
-    samples = pkg.samples(split)
+    samples = pkg.samples(split, keep_model_boxes=keep_model_boxes)
     if limit:
         samples = samples[:limit]
     n = len(samples)
@@ -219,7 +232,8 @@ def to_u8(x: torch.Tensor) -> np.ndarray:
 
 
 def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitter: float = 0.04, seed: int = 0,
-                    cache_dir: str | None = None, limit: int | None = None, locate=None, verbose: bool = True) -> dict:
+                    cache_dir: str | None = None, limit: int | None = None, locate=None, verbose: bool = True,
+                    keep_model_boxes: bool = False) -> dict:
     """Training views of one split for a crop-to-item model (``cfg``: its ModelConfig). Keys:
       pixels [N, V, S, S, 3] uint8: V crops per photo at the network's size S, each made like the exported graph does
         (photo stretched to cfg.frame_size, bilinear crop of expand_box(jittered item box));
@@ -227,10 +241,10 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
       small [N, L, L, 3] uint8: the whole photo as the localizer sees it (average-pooled to cfg.localizer_size);
       item_box [N, 4]: the recorded box (normalized x0, y0, x1, y1), NaN where the package has none; grade; meta.
     Photos without a recorded box are cropped around ``locate(frames)`` (a trained localizer, when fine-tuning) or
-    the whole photo; such splits are not cached (the crops depend on the model)."""
+    the whole photo; such splits are not cached (the crops depend on the model). keep_model_boxes: as load_split's."""
     from model import crop_pixels, expand_box, localizer_view
     pkg = open_package(package_path)
-    samples = pkg.samples(split)
+    samples = pkg.samples(split, keep_model_boxes=keep_model_boxes)
     if limit:
         samples = samples[:limit]
     boxes = np.stack([normalized_item_box(s) for s in samples]) if samples else np.zeros((0, 4), np.float32)
@@ -241,7 +255,8 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
         os.makedirs(cache_dir, exist_ok=True)
         cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_crop{cfg.frame_size}-{cfg.image_size}-"
                                         f"{cfg.damage_grid}-{cfg.localizer_size}-{cfg.crop_margin:g}-"
-                                        f"{cfg.crop_min_size:g}-v{variants}-j{jitter:g}-s{seed}_{limit or 'all'}_chosen.npz")
+                                        f"{cfg.crop_min_size:g}-v{variants}-j{jitter:g}-s{seed}_{limit or 'all'}_chosen"
+                                        f"{model_boxes_key(pkg, keep_model_boxes)}.npz")
         if os.path.exists(cache):
             z = np.load(cache, allow_pickle=True)
             return {**{k: z[k] for k in keys}, "meta": list(z["meta"])}

@@ -21,6 +21,8 @@ from rubric import DAMAGE_TYPES, GRADE_POINT_RANGES, GRADES, RUBRIC_VERSION, SEV
 FORMAT_NAME = "returns-grader-dataset"
 FORMAT_VERSION = "1.0"
 SPLITS = ["train", "validation", "test"]
+# COCO annotations[].source of a box the model drew and nobody touched (ADR 0051); the others: accepted, edited, added
+MODEL_BOX_SOURCE = "model"
 
 
 def split_for(item_id: str) -> str:
@@ -81,7 +83,7 @@ class PackageWriter:
         self.split_overridden = False
 
     def add_item(self, item_id: str, grade: str, photos: list, extra: dict | None = None, split: str | None = None):
-        """photos: [{"jpeg": bytes, "width", "height", "annotations": [{"type", "mask"| "bbox"}], "extra": {}}]
+        """photos: [{"jpeg": bytes, "width", "height", "annotations": [{"type", "mask"| "bbox", "source"?}], "extra": {}}]
         split: None = the split rule (split_for); a check package puts every item in "test" (recorded in package.json)."""
         if grade not in GRADES:
             raise ValueError(f"unknown grade {grade!r}")
@@ -113,6 +115,8 @@ class PackageWriter:
                     x, y, w, h = a["bbox"]
                     ann["bbox"] = [x, y, w, h]
                     ann["area"] = w * h
+                if "source" in a:   # an export's account of the box (ADR 0051); generated boxes have none
+                    ann["source"] = a["source"]
                 self.annotations.append(ann)
         counts = {t: 0 for t in DAMAGE_TYPES}
         # item-level damage = damage annotated on its first photo (synthetic views all show everything)
@@ -281,38 +285,70 @@ class Package:
             return []
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
-    def samples(self, split: str | None = None, keep_prefilled: bool = False) -> list:
-        """One dict per image: file_name, width, height, item_id, grade_index, annotations (type, bbox, mask rle),
-        item_box ([x, y, w, h] in pixels where the generator recorded it, else None).
+    def samples(self, split: str | None = None, keep_prefilled: bool = False, keep_model_boxes: bool = False) -> list:
+        """One dict per image: file_name, width, height, item_id, grade_index, annotations (type, bbox, mask rle,
+        source), item_box ([x, y, w, h] in pixels where the generator recorded it, else None).
 
         A photo whose grade the station prefilled from the model and the associate saved as it was (``grade_prefilled``
         in an app export) is left out unless keep_prefilled: it is the model's own answer let stand, not a person's.
         Trained on, the next model learns the current one's answers; in a test split, agreeing with its own prefill
         counted as right; and familiarity.py fitted the prefill floor on photos whose prefills were right by
-        construction, so the floor fell and more was prefilled (review of the export path, 2026-12-06)."""
+        construction, so the floor fell and more was prefilled (review of the export path, 2026-12-06).
+
+        For the same reason a box the model drew and nobody touched (COCO ``source: "model"``, ADR 0051) is left out
+        of the photo's boxes unless keep_model_boxes (train.py/retrain.py --model-boxes keep); the photo and its grade
+        stay (the grade is the person's: a prefilled one is dealt with above). Left out rather than weighted down:
+        the damage target is a 0/1 grid, cached as such and moved by the augmentation and the low-resolution pooling
+        as such, and the damage loss has no per-cell weight to carry a "less sure" box; leaving out is what these
+        targets can say, and what is done with prefilled grades. The box's cells then count as undamaged unless a
+        person's box covers them. A box without ``source`` (synthetic packages, and exports from before ADR 0051,
+        which stored a box left as suggested as ``accepted``) is taken as a person's and kept: nothing in such a
+        package tells the two apart. model_boxes() counts what is left out."""
+        out = []
+        for im, s, anns in self._images(split, keep_prefilled):
+            grade = im["grade"]
+            if grade not in GRADES:
+                raise ValueError(f"image {im['id']}: unknown grade {grade!r}")
+            anns = [{"type": self.category_to_type[a["category_id"]], "bbox": a["bbox"],
+                     "area": a.get("area", a["bbox"][2] * a["bbox"][3]), "segmentation": a.get("segmentation"),
+                     "source": a.get("source")}
+                    for a in anns if keep_model_boxes or not is_model_box(a)]
+            out.append({"id": im["id"], "file_name": im["file_name"], "width": im["width"], "height": im["height"],
+                        "item_id": im["item_id"], "split": s, "grade_index": GRADES.index(grade), "annotations": anns,
+                        "item_box": im.get("item_box")})
+        return out
+
+    def _images(self, split: str | None, keep_prefilled: bool):
+        """(COCO image, its split, its COCO annotations) of the photos samples() reads, in file order."""
         by_image = {}
         for a in self.coco["annotations"]:
             by_image.setdefault(a["image_id"], []).append(a)
-        out = []
         for im in self.coco["images"]:
             s = im.get("split") or split_for(im["item_id"])
             if split is not None and s != split:
                 continue
             if im.get("grade_prefilled") is True and not keep_prefilled:
                 continue
-            grade = im["grade"]
-            if grade not in GRADES:
-                raise ValueError(f"image {im['id']}: unknown grade {grade!r}")
-            anns = [{"type": self.category_to_type[a["category_id"]], "bbox": a["bbox"],
-                     "area": a.get("area", a["bbox"][2] * a["bbox"][3]), "segmentation": a.get("segmentation")} for a in by_image.get(im["id"], [])]
-            out.append({"id": im["id"], "file_name": im["file_name"], "width": im["width"], "height": im["height"],
-                        "item_id": im["item_id"], "split": s, "grade_index": GRADES.index(grade), "annotations": anns,
-                        "item_box": im.get("item_box")})
-        return out
+            yield im, s, by_image.get(im["id"], [])
+
+    def model_boxes(self, split: str | None = None, keep_prefilled: bool = False) -> int:
+        """How many boxes nobody checked (``source: "model"``) the photos samples() reads carry: the boxes
+        samples() leaves out unless keep_model_boxes (those on photos it leaves out whole are not counted)."""
+        return sum(1 for _, _, anns in self._images(split, keep_prefilled) for a in anns if is_model_box(a))
+
+    @property
+    def has_model_boxes(self) -> bool:
+        """Whether any box of the package is the model's left as suggested (only then does keep_model_boxes matter)."""
+        return any(is_model_box(a) for a in self.coco["annotations"])
 
     def fingerprint(self) -> str:
         """Short content hash of the annotations (identifies the package for caches)."""
         return hashlib.sha256(self.read("annotations/coco.json")).hexdigest()[:16]
+
+
+def is_model_box(ann: dict) -> bool:
+    """A COCO annotation the model drew and nobody touched (ADR 0051). A missing source is a person's box: see samples()."""
+    return ann.get("source") == MODEL_BOX_SOURCE
 
 
 def open_package(path: str) -> Package:

@@ -1,12 +1,14 @@
 """Retrain on a label export: fine-tune (or train from scratch), evaluate on the package's test split, export, write the card.
 
     OPENBLAS_NUM_THREADS=1 nice -n 19 /usr/bin/python3 retrain.py --data returns-grader-labels-0007.zip \
-        --init ../grader-vit-v1 --out ../grader-vit-v1.1 --version 1.1.0 [--preset site-labels]
+        --init ../grader-vit-v1 --out ../grader-vit-v1.1 --version 1.1.0 [--preset site-labels] [--model-boxes keep]
 
 Writes OUT/model.onnx, OUT/model.json, OUT/MODEL_CARD.md (and model.pt, golden.json), ready for the app's model
 registry (Models page, or POST /api/v1/models with model.onnx + model.json + MODEL_CARD.md). Runs the project's own
 steps as they are run by hand: train.py, evaluate.py, export.py; the work folder keeps their checkpoints and logs.
 Without --init it trains from scratch (then give --epochs/--max-minutes for a real run).
+Boxes the model drew and nobody touched (source "model", ADR 0051) are left out of the training targets unless
+--model-boxes keep; the output line and the card say how many.
 """
 from __future__ import annotations
 
@@ -35,7 +37,7 @@ def run(step: list[str], log) -> None:
 
 
 def card(manifest: dict, metrics: dict, package: dict, data: str, init: str | None, minutes: float, preset: str,
-         extra: list[str]) -> str:
+         extra: list[str], model_boxes: dict | None = None) -> str:
     g, r = metrics["grade"], metrics["regions"]
     counts = package.get("counts", {})
     split = counts.get("per_split", {})
@@ -54,6 +56,12 @@ def card(manifest: dict, metrics: dict, package: dict, data: str, init: str | No
     export = package.get("export")
     if export:
         lines.append(f"- Export filter: {export.get('filter')}; exported {export.get('exported_utc')}.")
+    if model_boxes and (model_boxes.get("train") or model_boxes.get("validation_left_out")):
+        lines.append(f"- Boxes the previous model drew that nobody checked (source `model`): "
+                     f"{model_boxes['train_left_out']} of {model_boxes['train']} in the training photos left out of the "
+                     f"damage targets (`--model-boxes {model_boxes['setting']}`), {model_boxes['validation_left_out']} "
+                     "in the validation photos left out; the held-out metrics below are measured against people's boxes "
+                     "only.")
     lines += [
         f"- Training wall time: {minutes:.1f} min on this machine; recipe `{preset}`, arguments: `{' '.join(extra) or '(none)'}`.",
         "",
@@ -90,6 +98,13 @@ def main() -> int:
                          "train.py flags given here win over it")
     ap.add_argument("--cache", help="folder of decoded photos (default: WORK/cache); give train.py's (data/cache) to reuse "
                                     "the decoded training packages that --rehearsal mixes in")
+    # A box left as suggested is the previous model's answer, not a person's (ADR 0051): dropped by default, as train.py
+    # drops it; "keep" for a site that checked its boxes some other way. A choice rather than a weight: see
+    # package.Package.samples.
+    ap.add_argument("--model-boxes", choices=["drop", "keep"], default="drop",
+                    help="the export's boxes the model drew and nobody touched (source \"model\"): drop (default: "
+                         "left out of the training targets) or keep (trained on as a person's); boxes without a source "
+                         "(exports from before ADR 0051) are kept either way")
     a, extra = ap.parse_known_args()   # anything else goes to train.py (--epochs, --max-minutes, --lr, --limit, ...)
 
     pkg = open_package(a.data)
@@ -101,7 +116,8 @@ def main() -> int:
     cache = a.cache or os.path.join(work, "cache")
     with open(os.path.join(work, "retrain.log"), "w") as log:
         started = time.time()
-        train = ["train.py", "--preset", a.preset, "--data", a.data, "--out", os.path.join(work, "run"), "--cache", cache, *extra]
+        train = ["train.py", "--preset", a.preset, "--data", a.data, "--out", os.path.join(work, "run"), "--cache", cache,
+                 "--model-boxes", a.model_boxes, *extra]
         if a.init:
             train += ["--init", a.init]
         run(train, log)
@@ -120,11 +136,13 @@ def main() -> int:
         manifest = json.load(f)
     with open(metrics_path) as f:
         metrics = json.load(f)
+    with open(os.path.join(work, "run", "train_summary.json")) as f:
+        model_boxes = json.load(f)["training"].get("model_boxes")
     with open(os.path.join(a.out, "MODEL_CARD.md"), "w") as f:
-        f.write(card(manifest, metrics, pkg.manifest, a.data, a.init, minutes, a.preset, extra))
+        f.write(card(manifest, metrics, pkg.manifest, a.data, a.init, minutes, a.preset, extra, model_boxes))
     print(json.dumps({"model": os.path.abspath(a.out), "version": f"{manifest['name']}@{manifest['version']}",
                       "accuracy": metrics["grade"]["accuracy"], "qwk": metrics["grade"]["quadratic_weighted_kappa"],
-                      "region_recall": metrics["regions"]["recall"], "work": work}))
+                      "region_recall": metrics["regions"]["recall"], "model_boxes": model_boxes, "work": work}))
     return 0
 
 

@@ -165,6 +165,16 @@ def package_record(path: str) -> dict:
     return {"package": repo_relative(path), "fingerprint": pkg.fingerprint(), "counts": pkg.manifest.get("counts")}
 
 
+def model_boxes_record(a: TrainConfig) -> dict:
+    """The boxes nobody checked (an export's source "model", ADR 0051) in this run's packages, for the output and the
+    summary: the training photos' are left out of the damage targets unless --model-boxes keep; the validation
+    photos' always are (the region thresholds are chosen against people's boxes). Whole splits (--limit aside)."""
+    train = sum(open_package(p).model_boxes("train") for p in [a.data, *a.extra_train, *a.rehearsal])
+    validation = sum(open_package(p).model_boxes("validation") for p in [a.data, *a.extra_validation])
+    return {"setting": a.model_boxes, "train": train, "train_left_out": 0 if a.model_boxes == "keep" else train,
+            "validation_left_out": validation}
+
+
 def calibrate(model, val: dict, grid: int) -> dict:
     """Temperature on validation grade logits; per-type region thresholds on validation damage maps; the
     confident-damage score of the station's item rule on validation items (item_rule.py)."""
@@ -232,6 +242,7 @@ def load_data(a: TrainConfig, model):
     """Training photos (--data, --extra-train, then --rehearsal) and validation photos; own = how many are not rehearsal."""
     cfg = model.cfg
     grid, out_grid, crop = cfg.damage_grid, cfg.output_grid, cfg.crop_to_item
+    keep = a.model_boxes == "keep"   # the training photos' boxes nobody checked; validation's are always left out
     t0 = time.time()
     if crop:
         # training views: crops made ahead (load_crop_split), as the graph makes them; photos without a recorded
@@ -239,7 +250,8 @@ def load_data(a: TrainConfig, model):
         locate = (lambda frames: model.eval().locate(frames)) if a.init else None
 
         def load_train(path, limit=None):
-            return load_crop_split(path, "train", cfg, a.crop_variants, a.crop_jitter, a.seed, a.cache, limit, locate)
+            return load_crop_split(path, "train", cfg, a.crop_variants, a.crop_jitter, a.seed, a.cache, limit, locate,
+                                   keep_model_boxes=keep)
         train = load_train(a.data, a.limit or None)
         if a.extra_train:
             train = concat_splits([train] + [load_train(e) for e in a.extra_train])
@@ -252,13 +264,13 @@ def load_data(a: TrainConfig, model):
                   + ("the localizer puts the item" if a.init else "the whole photo is") + "; the localizer does not "
                   "learn from them", flush=True)
     else:
-        train = load_split(a.data, "train", cfg.image_size, grid, a.cache, limit=a.limit or None)
+        train = load_split(a.data, "train", cfg.image_size, grid, a.cache, limit=a.limit or None, keep_model_boxes=keep)
         if a.extra_train:
-            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache)
+            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache, keep_model_boxes=keep)
                                              for e in a.extra_train])
         own = len(train["grade"])
         if a.rehearsal:
-            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache)
+            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache, keep_model_boxes=keep)
                                              for e in a.rehearsal])
     val = load_splits([a.data] + a.extra_validation, "validation", cfg.input_size, out_grid, a.cache)
     print(f"data: {len(train['grade'])} train / {len(val['grade'])} validation images "
@@ -280,10 +292,16 @@ def main():
         return
     if len(train["grade"]) == 0 or len(val["grade"]) == 0:
         raise SystemExit("the package needs train and validation images")
-    run(a, model, ck, channels_last, train, val, own)
+    boxes = model_boxes_record(a)
+    if boxes["train"] or boxes["validation_left_out"]:
+        print(f"model boxes (nobody checked them, ADR 0051): {boxes['train_left_out']} of {boxes['train']} in the "
+              f"training photos left out (--model-boxes {a.model_boxes}), {boxes['validation_left_out']} in the "
+              "validation photos left out", flush=True)
+    run(a, model, ck, channels_last, train, val, own, boxes)
 
 
-def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: dict, own: int) -> None:
+def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: dict, own: int,
+        model_boxes: dict | None = None) -> None:
     """The training loop (warmup + cosine over max(step, wall-clock) progress), then calibration and the checkpoint."""
     init_description = describe_init(a.init)   # now: the init's folder may hold another model when this run ships
     cfg = model.cfg
@@ -405,7 +423,9 @@ def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: 
                "rehearsal": {"share": a.rehearsal_share, "per_epoch": rehearsed, "of": n - own} if a.rehearsal else None,
                "package_source": pkg.manifest.get("source"), "package_counts": pkg.manifest.get("counts"),
                "generator": pkg.manifest.get("generator"), "train_images": int(n),
-               "validation_images": int(len(val["grade"])), "steps": step, "batch": a.batch,
+               "validation_images": int(len(val["grade"])),
+               "model_boxes": model_boxes or model_boxes_record(a),
+               "steps": step, "batch": a.batch,
                "epochs_completed": round(step / steps_per_epoch, 2), "train_minutes": round(train_minutes, 1),
                "train_cpu_minutes": round(cpu_minutes, 1), "images_seen": int(step * a.batch),
                "lr": a.lr, "warmup": a.warmup, "pos_weight": a.pos_weight,

@@ -119,6 +119,46 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.Empty(decision.GetProperty("damage").EnumerateArray());
     }
 
+    /// <summary>
+    /// A photo that does not belong (here one unlike anything the model knows, which withdrew the prefill) is set aside
+    /// from the strip (ADR 0052): the suggestion is the remaining photo's again and its grade is preselected again; the
+    /// saved grade is that prefill, and the photo is kept, listed as set aside, not among the item's photos.
+    /// </summary>
+    [Fact]
+    public async Task APhotoSetAsideAtTheStation_LeavesTheSuggestion_AndThePrefillComesBack()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Jo Setaside");
+        await BrowserAppFixture.UploadSampleAsync(page, "01-likenew.jpg");
+        var first = (await GetItemAsync(plate)).GetProperty("suggestion");
+        AssertPrefillable(first, "01-likenew.jpg");
+        var suggested = first.GetProperty("grade").GetString();
+        await page.GetByTestId("file-input").SetInputFilesAsync(new FilePayload { Name = "checkerboard.png", MimeType = "image/png", Buffer = TestPhotos.ColourCheckerboardPng() });
+        await Assertions.Expect(page.GetByTestId("suggestion-notice")).ToContainTextAsync("The model has not seen photos like this");
+        await Assertions.Expect(page.Locator("[data-grade][aria-checked=true]")).ToHaveCountAsync(0);
+        var photos = (await GetItemAsync(plate)).GetProperty("photos").EnumerateArray().Select(p => p.GetProperty("photoId").GetString()).ToList();
+        var odd = photos.Last(); // kept second
+
+        var frame = page.Locator(".photo-frame", new PageLocatorOptions { Has = page.Locator($"img[data-photo-id='{odd}']") });
+        await frame.GetByTestId("set-aside-photo").ClickAsync();
+        await frame.GetByTestId("set-aside-unusable").ClickAsync();
+
+        await Assertions.Expect(page.GetByTestId("set-aside-entry")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("[data-testid=photos] img[data-photo-id]")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.GetByTestId("region-editor-panel")).ToHaveCountAsync(0); // the click did not open the photo
+        await Assertions.Expect(page.Locator($"[data-grade={suggested}]")).ToHaveAttributeAsync("aria-checked", "true");
+        await page.GetByTestId("submit").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+
+        var item = await GetItemAsync(plate);
+        var decision = item.GetProperty("decisions")[0];
+        Assert.Equal(suggested, decision.GetProperty("grade").GetString());
+        Assert.True(decision.GetProperty("gradePrefilled").GetBoolean());
+        Assert.Equal([photos[0]], item.GetProperty("photos").EnumerateArray().Select(p => p.GetProperty("photoId").GetString()));
+        var aside = Assert.Single(item.GetProperty("setAsidePhotos").EnumerateArray());
+        Assert.Equal((odd, "unusable"), (aside.GetProperty("photoId").GetString(), aside.GetProperty("reason").GetString()));
+    }
+
     [Fact]
     public async Task APhotoWithAQualityWarning_IsNotPrefilled_AndTheGradePickedAfterIsStoredAsChosen()
     {

@@ -96,6 +96,28 @@ public sealed class BulkApprovalTests(GraderAppFactory app) : IClassFixture<Grad
     }
 
     /// <summary>
+    /// A photo set aside after the grade (ADR 0052: it shows another item) may be what the grade rested on: such a task is
+    /// left for a review of its own, in the queue and in the approval, as for a photo kept after the grade.
+    /// </summary>
+    [Fact]
+    public async Task ATaskWhoseItemHadAPhotoSetAsideAfterItsGrade_IsNotApprovedInBulk()
+    {
+        var (itemId, taskId) = await ReviewedItemAsync(new { grade = "LikeNew", disposition = "restock" });
+        var photoId = (await (await app.ApiClient().GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync()).GetProperty("photos")[0].GetProperty("photoId").GetString();
+        var supervisor = app.ApiClient("dev-supervisor");
+        var before = await (await supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.True(before.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == taskId).GetProperty("bulkApprovable").GetBoolean(), "the premise: approvable before");
+        Assert.Equal(HttpStatusCode.OK, (await app.ApiClient().PutAsJsonAsync($"/api/v1/photos/{photoId}/set-aside", new { reason = "wrong_item" })).StatusCode);
+
+        var queue = await (await supervisor.GetAsync("/api/v1/review-queue")).ReadJsonAsync();
+        Assert.False(queue.EnumerateArray().Single(e => e.GetProperty("taskId").GetString() == taskId).GetProperty("bulkApprovable").GetBoolean());
+        var result = await (await supervisor.PostAsJsonAsync("/api/v1/review-queue/approve-agreeing", new { taskIds = new[] { taskId } })).ReadJsonAsync();
+
+        Assert.Empty(result.GetProperty("approved").EnumerateArray());
+        Assert.Contains("set aside", result.GetProperty("skipped").GetProperty(taskId).GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A grade the station prefilled from the model and the grader left as it was, approved in bulk (nobody looked at the
     /// photo), stays "prefilled" in the final label; one the grader chose stays chosen. The bulk approval stored every
     /// final label as chosen, so exports and model comparisons took the model's own answers for a person's (review of the

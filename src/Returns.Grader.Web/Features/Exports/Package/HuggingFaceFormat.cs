@@ -5,7 +5,8 @@ namespace Returns.Grader.Web.Features.Exports;
 
 /// <summary>
 /// <c>images/&lt;split&gt;/metadata.jsonl</c> (Hugging Face imagefolder): one row per item with its photos' file names and
-/// the damage the grader recorded for the item, boxed or not.
+/// the damage the grader recorded for the item, boxed or not. It has no boxes (counts per type, marks without a box
+/// among them), so no box sources either: those are in coco.json, labels.csv and the SageMaker manifest.
 /// </summary>
 internal sealed class HuggingFaceFormat : PackageFormat
 {

@@ -7,6 +7,8 @@ namespace Returns.Grader.Web.Features.Exports;
 /// <summary>
 /// <c>annotations/sagemaker.manifest</c>: a SageMaker Ground Truth augmented manifest, one line per photo with its boxes
 /// (object detection) and the item's grade (image classification); <c>source-ref</c> is under the prefix the export names.
+/// Each box's <c>source</c> (ADR 0051) is in <c>damage-metadata.objects</c>, which lists the boxes in
+/// <c>damage.annotations</c>' order.
 /// </summary>
 internal sealed class SageMakerFormat : PackageFormat
 {
@@ -53,10 +55,12 @@ internal sealed class SageMakerFormat : PackageFormat
             w.WriteEndObject();
             w.WriteStartObject("damage-metadata");
             w.WriteStartArray("objects");
-            foreach (var _ in photo.Boxes)
+            foreach (var box in photo.Boxes)
             {
                 w.WriteStartObject();
                 w.WriteNumber("confidence", 1);
+                // "model": the model's box nobody checked one by one (COCO's source, labels.csv's damage_sources)
+                w.WriteString("source", box.Source.Spelled());
                 w.WriteEndObject();
             }
             w.WriteEndArray();

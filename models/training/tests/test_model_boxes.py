@@ -1,0 +1,179 @@
+"""A box the model drew and nobody touched (an export's COCO ``source: "model"``, ADR 0051) is the previous model's own
+answer: the kit leaves it out of the damage targets unless asked to keep it (Package.samples keep_model_boxes,
+train.py/retrain.py --model-boxes keep), keeps a box without a source (packages from before ADR 0051) as a person's,
+and says how many it left out. The grade labels are not touched."""
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import retrain
+from dataset import load_split
+from package import PackageWriter, open_package
+from rubric import DAMAGE_TYPES, GRADES
+from train import HERE, model_boxes_record
+from train_config import parse
+
+# a 160 x 120 photo on a 4 x 4 damage grid: each box below fills exactly one 40 x 30 cell
+W, H, GRID = 160, 120, 4
+MODEL = {"type": "scratch", "bbox": [0, 0, 40, 30], "source": "model"}         # cell 0
+ACCEPTED = {"type": "stain", "bbox": [120, 0, 40, 30], "source": "accepted"}   # cell 3
+ADDED = {"type": "dent", "bbox": [0, 90, 40, 30], "source": "added"}           # cell 12
+UNKNOWN = {"type": "tear", "bbox": [120, 90, 40, 30]}                         # cell 15: no source (before ADR 0051)
+ONLY_MODEL = {"type": "crack", "bbox": [40, 30, 40, 30], "source": "model"}    # cell 5
+
+
+def photo(seed: int, boxes: list) -> dict:
+    buf = io.BytesIO()
+    Image.fromarray(np.random.default_rng(seed).integers(0, 255, (H, W, 3), dtype=np.uint8)).save(buf, "JPEG")
+    return {"jpeg": buf.getvalue(), "width": W, "height": H, "annotations": [dict(b) for b in boxes]}
+
+
+def export(folder, with_sources: bool = True) -> str:
+    """An app export in miniature. Train: one photo with a box of each source, one whose only box is the model's, one
+    whose grade was prefilled (left out whole, its model box with it); validation: a model box beside a drawn one;
+    test: a drawn box. with_sources=False: the same boxes as a package from before ADR 0051 writes them."""
+    def boxes(*bs):
+        return [b if with_sources else {k: v for k, v in b.items() if k != "source"} for b in bs]
+    w = PackageWriter(str(folder), source="export")
+    w.add_item("ret-0", "Acceptable", [photo(0, boxes(MODEL, ACCEPTED, ADDED, UNKNOWN))], split="train")
+    w.add_item("ret-1", "VeryGood", [photo(1, boxes(ONLY_MODEL))], split="train")
+    w.add_item("ret-2", "VeryGood", [{**photo(2, boxes(ONLY_MODEL)), "extra": {"grade_prefilled": True}}], split="train")
+    w.add_item("ret-3", "Good", [photo(3, boxes(MODEL, ADDED))], split="validation")
+    w.add_item("ret-4", "Good", [photo(4, boxes(ADDED))], split="test")
+    w.finish()
+    return str(folder)
+
+
+def cells(target: np.ndarray) -> set:
+    """The (cell, damage type) pairs a [G*G, 6] target sets."""
+    return {(int(c), DAMAGE_TYPES[int(t)]) for c, t in zip(*np.nonzero(target))}
+
+
+def boxes_of(sample: dict) -> list:
+    return [(DAMAGE_TYPES[a["type"]], list(a["bbox"]), a["source"]) for a in sample["annotations"]]
+
+
+def test_by_default_the_models_unchecked_boxes_are_left_out_and_a_box_without_a_source_is_kept(tmp_path):
+    pkg = open_package(export(tmp_path / "export"))
+    first, only_model = pkg.samples("train")
+    assert boxes_of(first) == [("stain", [120, 0, 40, 30], "accepted"), ("dent", [0, 90, 40, 30], "added"),
+                               ("tear", [120, 90, 40, 30], None)]
+    assert boxes_of(only_model) == []
+    # the photo whose only box was the model's is still read, with its (chosen) grade: the grade labels are unaffected
+    assert [s["item_id"] for s in (first, only_model)] == ["ret-0", "ret-1"]
+    assert [GRADES[s["grade_index"]] for s in (first, only_model)] == ["Acceptable", "VeryGood"]
+    assert [boxes_of(s) for s in pkg.samples("validation")] == [[("dent", [0, 90, 40, 30], "added")]]
+
+    d = load_split(pkg.path, "train", 32, GRID, verbose=False)
+    assert cells(d["damage"][0]) == {(3, "stain"), (12, "dent"), (15, "tear")}   # not (0, "scratch")
+    assert cells(d["damage"][1]) == set()                                         # not (5, "crack")
+    assert [len(m["boxes"]) for m in d["meta"]] == [3, 0]
+    assert list(d["grade"]) == [GRADES.index("Acceptable"), GRADES.index("VeryGood")]
+
+
+def test_kept_on_request_the_models_boxes_are_targets_like_the_others(tmp_path):
+    pkg = open_package(export(tmp_path / "export"))
+    first, only_model = pkg.samples("train", keep_model_boxes=True)
+    assert boxes_of(first) == [("scratch", [0, 0, 40, 30], "model"), ("stain", [120, 0, 40, 30], "accepted"),
+                               ("dent", [0, 90, 40, 30], "added"), ("tear", [120, 90, 40, 30], None)]
+    assert boxes_of(only_model) == [("crack", [40, 30, 40, 30], "model")]
+
+    d = load_split(pkg.path, "train", 32, GRID, verbose=False, keep_model_boxes=True)
+    assert cells(d["damage"][0]) == {(0, "scratch"), (3, "stain"), (12, "dent"), (15, "tear")}
+    assert cells(d["damage"][1]) == {(5, "crack")}
+    # the prefilled photo stays out either way, so its model box is neither read nor counted
+    assert len(pkg.samples("train", keep_model_boxes=True)) == 2
+    assert (pkg.model_boxes("train"), pkg.model_boxes("validation"), pkg.model_boxes("test")) == (2, 1, 0)
+    assert pkg.model_boxes("train", keep_prefilled=True) == 3
+
+
+def test_a_package_from_before_the_sources_reads_the_same_either_way_and_keeps_its_cache_name(tmp_path):
+    pkg = open_package(export(tmp_path / "old", with_sources=False))
+    assert not pkg.has_model_boxes and pkg.model_boxes() == 0
+    assert pkg.samples() == pkg.samples(keep_model_boxes=True)
+    assert [len(s["annotations"]) for s in pkg.samples("train")] == [4, 1]    # every box a person's
+    cache = tmp_path / "cache"
+    d = load_split(pkg.path, "train", 32, GRID, cache_dir=str(cache), verbose=False)
+    assert cells(d["damage"][0]) == {(0, "scratch"), (3, "stain"), (12, "dent"), (15, "tear")}
+    # the name it had before the option: generated packages' caches (hours of decoding) stay valid
+    assert [f.name for f in cache.iterdir()] == [f"{pkg.fingerprint()}_train_32_{GRID}_all_chosen.npz"]
+
+
+def test_the_cache_keeps_the_two_readings_apart(tmp_path):
+    path, cache = export(tmp_path / "export"), str(tmp_path / "cache")
+    for _ in range(2):   # written, then read back from the cache
+        dropped = load_split(path, "train", 32, GRID, cache_dir=cache, verbose=False)
+        kept = load_split(path, "train", 32, GRID, cache_dir=cache, verbose=False, keep_model_boxes=True)
+        assert cells(dropped["damage"][0]) == {(3, "stain"), (12, "dent"), (15, "tear")}
+        assert cells(kept["damage"][0]) == {(0, "scratch"), (3, "stain"), (12, "dent"), (15, "tear")}
+    assert sorted(f.name.rsplit("_", 1)[1] for f in os.scandir(cache)) == ["modelboxes-dropped.npz",
+                                                                           "modelboxes-kept.npz"]
+
+
+def test_the_flag_defaults_to_drop_and_the_record_counts_what_was_left_out(tmp_path):
+    path = export(tmp_path / "export")
+    assert parse(["--data", path, "--out", "o"]).model_boxes == "drop"
+    with pytest.raises(SystemExit):
+        parse(["--data", path, "--out", "o", "--model-boxes", "weigh"])
+    assert model_boxes_record(parse(["--data", path, "--out", "o"])) == {
+        "setting": "drop", "train": 2, "train_left_out": 2, "validation_left_out": 1}
+    assert model_boxes_record(parse(["--data", path, "--out", "o", "--model-boxes", "keep"])) == {
+        "setting": "keep", "train": 2, "train_left_out": 0, "validation_left_out": 1}
+
+
+TINY = ["--image-size", "64", "--dim", "32", "--depth", "1", "--heads", "2", "--damage-subdiv", "1", "--batch", "2",
+        "--warmup", "1", "--epochs", "1", "--threads", "1"]
+
+
+def test_train_py_leaves_them_out_says_how_many_and_keeps_them_when_told(tmp_path):
+    path, cache = export(tmp_path / "export"), tmp_path / "cache"
+    res = subprocess.run([sys.executable, "train.py", "--data", path, "--out", str(tmp_path / "run"),
+                          "--cache", str(cache), *TINY], cwd=HERE, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    assert ("model boxes (nobody checked them, ADR 0051): 2 of 2 in the training photos left out (--model-boxes drop), "
+            "1 in the validation photos left out") in res.stdout
+    summary = json.load(open(tmp_path / "run" / "train_summary.json"))["training"]
+    assert summary["model_boxes"] == {"setting": "drop", "train": 2, "train_left_out": 2, "validation_left_out": 1}
+    assert summary["settings"]["model_boxes"] == "drop"
+    assert sorted(f.name.split("_")[1] + "_" + f.name.rsplit("_", 1)[1] for f in cache.iterdir()) == [
+        "train_modelboxes-dropped.npz", "validation_modelboxes-dropped.npz"]
+
+    res = subprocess.run([sys.executable, "train.py", "--data", path, "--out", str(tmp_path / "run2"),
+                          "--cache", str(cache), "--model-boxes", "keep", "--prepare-only", *TINY],
+                         cwd=HERE, capture_output=True, text=True)
+    assert res.returncode == 0, res.stdout[-2000:] + res.stderr[-2000:]
+    # the training photos are read with the model's boxes; validation still without them
+    assert sorted(f.name.split("_")[1] + "_" + f.name.rsplit("_", 1)[1] for f in cache.iterdir()) == [
+        "train_modelboxes-dropped.npz", "train_modelboxes-kept.npz", "validation_modelboxes-dropped.npz"]
+
+
+def test_retrain_py_passes_its_choice_to_train_py_and_the_card_says_how_many(tmp_path, monkeypatch):
+    path = export(tmp_path / "export")
+    steps = []
+
+    def first_step_only(step, log):
+        steps.append(step)
+        raise SystemExit("stopped after the first step")
+    monkeypatch.setattr(retrain, "run", first_step_only)
+    for given, passed in (([], "drop"), (["--model-boxes", "keep"], "keep")):
+        monkeypatch.setattr(sys, "argv", ["retrain.py", "--data", path, "--out", str(tmp_path / "m"), "--version", "9.9.9",
+                                          "--work", str(tmp_path / "w"), *given])
+        with pytest.raises(SystemExit):
+            retrain.main()
+        train = steps[-1]
+        assert train[0] == "train.py" and train[train.index("--model-boxes") + 1] == passed
+
+    metrics = {"split": "test", "images": 1, "items": 1,
+               "grade": {"accuracy": 1.0, "quadratic_weighted_kappa": 1.0, "ece": 0.0},
+               "regions": {"recall": 1.0, "precision": 1.0}}
+    text = retrain.card({"name": "grader-vit-v1", "version": "9.9.9"}, metrics, open_package(path).manifest, path, None,
+                        1.0, "fine-tune", [], {"setting": "drop", "train": 2, "train_left_out": 2,
+                                               "validation_left_out": 1})
+    assert ("2 of 2 in the training photos left out of the damage targets (`--model-boxes drop`), 1 in the validation "
+            "photos left out") in text

@@ -1,0 +1,64 @@
+using Bunit;
+using Microsoft.EntityFrameworkCore;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Photos;
+
+namespace Returns.Grader.UnitTests.Station;
+
+/// <summary>
+/// A photo of another item set aside at the station (ADR 0052): its boxes, the model's and the associate's own, leave the
+/// form, the strip no longer shows it among the item's photos, and the grade saved after has no box on it; put back, it
+/// is in the strip again (the associate's box stays gone). The suggestion worked out again is the API tests' part.
+/// </summary>
+public sealed class SetAsidePhotoTests() : StationPageTestBase(new GraderAppFactory())
+{
+    [Fact]
+    public async Task APhotoSetAside_TakesItsBoxesOffTheForm_AndIsNotInTheSavedGrade_AndComesBackWhenPutBack()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var added = await Service<PhotoIntake>().AddAsync(item.Id,
+            [new IncomingPhoto("right.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 5)), new IncomingPhoto("wrong.jpg", TestPhotos.ProductJpeg())],
+            Grader, CancellationToken.None);
+        var wrong = added!.Single(r => r.Photo.OriginalFileName == "wrong.jpg").Photo.Id;
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(wrong.ToString(), 20, 20, 120, 90));
+        station.WaitForAssertion(() => Assert.Contains(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{wrong}']"),
+            row => row.GetAttribute("data-region-source") == "added"));
+
+        var frame = station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{wrong}']") is not null);
+        await frame.QuerySelector("[data-testid=set-aside-photo]")!.ClickAsync(new());
+        await station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{wrong}']") is not null)
+            .QuerySelector("[data-testid=set-aside-wrong-item]")!.ClickAsync(new());
+
+        station.WaitForAssertion(() => Assert.Single(station.FindAll("[data-testid=set-aside-entry]")));
+        Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{wrong}']"));
+        Assert.Empty(station.FindAll($".photo-frame img[data-photo-id='{wrong}']"));
+        Assert.Single(station.FindAll(".photo-frame"));
+        await using (var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            Assert.Equal(PhotoSetAsideReason.WrongItem, (await db.Photos.SingleAsync(p => p.Id == wrong)).SetAsideReason);
+        }
+
+        await station.Find("[data-testid=put-back-photo]").ClickAsync(new());
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=set-aside-entry]")));
+        Assert.Equal(2, station.FindAll(".photo-frame").Count);
+        // The associate's own box on it went with the set-aside and stays gone: they drew it on another item's photo.
+        Assert.DoesNotContain(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{wrong}']"), row => row.GetAttribute("data-region-source") == "added");
+
+        // Set aside again, then graded: the saved grade has no box on that photo (the ledger would refuse one).
+        await station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{wrong}']") is not null)
+            .QuerySelector("[data-testid=set-aside-photo]")!.ClickAsync(new());
+        await station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{wrong}']") is not null)
+            .QuerySelector("[data-testid=set-aside-unusable]")!.ClickAsync(new());
+        station.WaitForAssertion(() => Assert.Single(station.FindAll("[data-testid=set-aside-entry]")));
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(1));
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        await using (var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            Assert.Equal(1, await db.GradeDecisions.CountAsync(d => d.ReturnItemId == item.Id));
+            Assert.False(await db.DamageRegions.AnyAsync(r => r.Decision!.ReturnItemId == item.Id && r.PhotoId == wrong));
+        }
+    }
+}
