@@ -67,6 +67,33 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         return (plate, page);
     }
 
+    /// <summary>
+    /// A photo the supervisor finds is another item's is set aside from the review page (ADR 0052): the grader's box on it
+    /// leaves the form, the photo is listed as set aside, and the page claims the task again against the item's new
+    /// version, so the decision that follows is taken (not refused as made on an older view).
+    /// </summary>
+    [Fact]
+    public async Task APhotoSetAsideOnTheReviewPage_TakesTheGradersBoxOnItOff_AndTheTaskCanStillBeDecided()
+    {
+        var (plate, page) = await ClaimedWithBoxesAsync("RSA", "Good", "resell_used", ("dent", [10, 10, 80, 80], "added"));
+        Assert.Single(page.FindAll("[data-region-keys]"));
+
+        page.Find(".review-set-aside [data-testid=set-aside-photo]").Click();
+        page.Find(".review-set-aside [data-testid=set-aside-wrong-item]").Click();
+
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=set-aside-entry]")));
+        Assert.Empty(page.FindAll("[data-region-keys]"));
+        Assert.Empty(page.FindAll(".review-pair"));
+        Assert.Empty(page.FindAll("[data-testid=review-message]"));
+        var itemId = (await (await App.ApiClient("dev-grader").GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetString();
+        var task = Guid.Parse((await (await App.ApiClient("dev-grader").GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
+
+        var decided = await App.Services.GetRequiredService<ReviewDesk>().DecideAsync(task,
+            new Returns.Grader.Web.Features.Decisions.ReviewDecisionRequest("Good", "resell_used", [], null, "false_damage"), Supervisor, CancellationToken.None);
+        Assert.Equal(Grade.Good, decided.Grade);
+        Assert.Empty(decided.Damage);
+    }
+
     [Fact]
     public async Task AnotherGrade_TakesTheSitesDispositionForIt_UntilTheSupervisorChoosesOne()
     {
