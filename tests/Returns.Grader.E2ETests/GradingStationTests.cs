@@ -200,6 +200,26 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal(0, (await GetItemAsync(second)).GetProperty("decisions").GetArrayLength());
     }
 
+    /// <summary>The same after a click on Save: the page's Enter waited for its own save only, and a plate typed right after
+    /// the click went into the field before the save's clear wiped it (review of the twenty-sixth session's diff).</summary>
+    [Fact]
+    public async Task APlateTypedRightAfterClickingSave_OpensWhole_AfterTheSave()
+    {
+        var first = ApiJson.UniquePlate("E2E");
+        var second = ApiJson.UniquePlate("UX-K150B");
+        var page = await StationWithFirstOpenAsync("Cleo Click", [first, second]);
+        await page.Keyboard.PressAsync("1");
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+
+        await page.GetByTestId("submit").ClickAsync();
+        await page.Keyboard.TypeAsync(second, new() { Delay = 150 });
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(second);
+        await Assertions.Expect(page.GetByTestId("create-item")).ToHaveCountAsync(0);
+        Assert.Equal("LikeNew", (await GetItemAsync(first)).GetProperty("decisions")[0].GetProperty("grade").GetString());
+    }
+
     /// <summary>Enter on the disposition list after choosing with the keys saves, as the sheet says: the list opened
     /// again instead, and a keyboard-only associate could not save after changing the disposition (exploratory pass).</summary>
     [Fact]

@@ -116,6 +116,14 @@ const typeAheadWaitMs = 15000;
 // field is settled (plateFieldSettled), or, failing that, this long after the save is done.
 const settleFallbackMs = 1500;
 let typeAhead = null; // { text, enter, since, waited, settled, freeAt }: typed for the plate field before it could take it
+// A save started by a click on Save has no promise here (Enter's has: pendingSaves). From the click until the page settles
+// the plate field, what is typed waits as it does after Enter: typed right after the click, a plate went into the field
+// before the save's first render, and the save's clear wiped its first letters (review of the twenty-sixth session).
+let clickedSave = false;
+
+function onSaveClick(event) {
+  if (event.target instanceof Element && event.target.closest("[data-testid=submit]:not([disabled])")) clickedSave = true;
+}
 
 const isCharacter = (event) => event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.altKey && !event.metaKey;
 const startsAPlate = (event) => isCharacter(event) && !event.repeat;
@@ -124,12 +132,13 @@ function typeIntoPlateField(event) {
   event.preventDefault();
   const sheet = document.querySelector("[data-shortcut-sheet]");
   if (sheet) sheet.hidden = true; // its Escape would put the focus back mid-plate
-  typeAhead = { text: event.key === "/" ? "" : event.key, enter: false, since: performance.now(), waited: false, settled: false, freeAt: 0 };
+  typeAhead = { text: event.key === "/" ? "" : event.key, enter: false, since: performance.now(), waited: clickedSave, settled: false, freeAt: 0 };
   flushTypeAhead();
 }
 
 /** The page has done with the plate field after a render (cleared it, focused it): what waits for it goes in now. */
 export function plateFieldSettled() {
+  clickedSave = false;
   if (typeAhead) typeAhead.settled = true;
   flushTypeAhead();
 }
@@ -164,6 +173,7 @@ function flushTypeAhead() {
   }
   const { text, enter } = typeAhead;
   typeAhead = null;
+  clickedSave = false; // a clicked save that failed never settles the field: the fallback above has let this plate in
   field.focus();
   field.select(); // a new plate replaces what the field held
   if (text) document.execCommand("insertText", false, text);
@@ -631,6 +641,7 @@ export function attach(dotNetStation) {
   document.addEventListener("dragleave", onDragLeave);
   document.addEventListener("drop", onDrop);
   document.addEventListener("click", onViewerClick);
+  document.addEventListener("click", onSaveClick, true);
   document.addEventListener("wheel", onViewerWheel, { passive: false });
   document.addEventListener("fullscreenchange", onFullscreenChange);
   watchForItem();
@@ -659,6 +670,8 @@ export function detach() {
   document.removeEventListener("drop", onDrop);
   document.removeEventListener("dragstart", onDragStart);
   document.removeEventListener("click", onViewerClick);
+  document.removeEventListener("click", onSaveClick, true);
+  clickedSave = false;
   document.removeEventListener("wheel", onViewerWheel);
   document.removeEventListener("fullscreenchange", onFullscreenChange);
   station = null;
