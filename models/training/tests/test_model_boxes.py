@@ -13,6 +13,7 @@ import pytest
 from PIL import Image
 
 import retrain
+from check_package import check
 from dataset import load_split
 from package import PackageWriter, open_package
 from rubric import DAMAGE_TYPES, GRADES
@@ -41,11 +42,12 @@ def export(folder, with_sources: bool = True) -> str:
     def boxes(*bs):
         return [b if with_sources else {k: v for k, v in b.items() if k != "source"} for b in bs]
     w = PackageWriter(str(folder), source="export")
-    w.add_item("ret-0", "Acceptable", [photo(0, boxes(MODEL, ACCEPTED, ADDED, UNKNOWN))], split="train")
-    w.add_item("ret-1", "VeryGood", [photo(1, boxes(ONLY_MODEL))], split="train")
-    w.add_item("ret-2", "VeryGood", [{**photo(2, boxes(ONLY_MODEL)), "extra": {"grade_prefilled": True}}], split="train")
-    w.add_item("ret-3", "Good", [photo(3, boxes(MODEL, ADDED))], split="validation")
-    w.add_item("ret-4", "Good", [photo(4, boxes(ADDED))], split="test")
+    # item ids whose split (the sha256 rule) is the one named, so that check_package.py accepts the package
+    w.add_item("ret-0", "Acceptable", [photo(0, boxes(MODEL, ACCEPTED, ADDED, UNKNOWN))])   # train
+    w.add_item("ret-2", "VeryGood", [photo(1, boxes(ONLY_MODEL))])                           # train
+    w.add_item("ret-4", "VeryGood", [{**photo(2, boxes(ONLY_MODEL)), "extra": {"grade_prefilled": True}}])  # train
+    w.add_item("ret-1", "Good", [photo(3, boxes(MODEL, ADDED))])                             # validation
+    w.add_item("ret-3", "Good", [photo(4, boxes(ADDED))])                                    # test
     w.finish()
     return str(folder)
 
@@ -66,7 +68,7 @@ def test_by_default_the_models_unchecked_boxes_are_left_out_and_a_box_without_a_
                                ("tear", [120, 90, 40, 30], None)]
     assert boxes_of(only_model) == []
     # the photo whose only box was the model's is still read, with its (chosen) grade: the grade labels are unaffected
-    assert [s["item_id"] for s in (first, only_model)] == ["ret-0", "ret-1"]
+    assert [s["item_id"] for s in (first, only_model)] == ["ret-0", "ret-2"]
     assert [GRADES[s["grade_index"]] for s in (first, only_model)] == ["Acceptable", "VeryGood"]
     assert [boxes_of(s) for s in pkg.samples("validation")] == [[("dent", [0, 90, 40, 30], "added")]]
 
@@ -91,6 +93,13 @@ def test_kept_on_request_the_models_boxes_are_targets_like_the_others(tmp_path):
     assert len(pkg.samples("train", keep_model_boxes=True)) == 2
     assert (pkg.model_boxes("train"), pkg.model_boxes("validation"), pkg.model_boxes("test")) == (2, 1, 0)
     assert pkg.model_boxes("train", keep_prefilled=True) == 3
+
+
+def test_check_package_reads_every_box_as_written_and_counts_those_training_leaves_out(tmp_path):
+    summary = check(export(tmp_path / "export"), 32, GRID)["splits"]
+    assert [summary[s]["annotations"] for s in ("train", "validation", "test")] == [6, 2, 1]   # the prefilled photo too
+    assert [summary[s]["model_boxes_left_out"] for s in ("train", "validation", "test")] == [2, 1, 0]
+    assert summary["train"]["images_prefilled_left_out"] == 1
 
 
 def test_a_package_from_before_the_sources_reads_the_same_either_way_and_keeps_its_cache_name(tmp_path):

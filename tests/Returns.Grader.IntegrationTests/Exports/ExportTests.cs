@@ -117,7 +117,12 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
             Assert.Equal(boxes.Count, meta.GetProperty("objects").GetArrayLength());
             Assert.Equal("scratch", meta.GetProperty("class-map").GetProperty("0").GetString());
             Assert.Equal("groundtruth/object-detection", meta.GetProperty("type").GetString());
-            Assert.Equal("yes", meta.GetProperty("human-annotated").GetString());
+            // each box's source, in the annotations' order; a photo with a box of the model's nobody checked is not "human-annotated"
+            var objects = meta.GetProperty("objects").EnumerateArray().ToList();
+            var sources = boxes.Select((b, k) => (Type: coco.GetProperty("categories").EnumerateArray().Single(c => c.GetProperty("id").GetInt32() == b.GetProperty("class_id").GetInt32() + 1).GetProperty("name").GetString(),
+                Source: objects[k].GetProperty("source").GetString())).ToList();
+            Assert.All(sources, s => Assert.Equal(s.Type == "dent" ? "model" : "added", s.Source));
+            Assert.Equal(sources.Any(s => s.Source == "model") ? "no" : "yes", meta.GetProperty("human-annotated").GetString());
             Assert.True(DateTime.TryParse(meta.GetProperty("creation-date").GetString(), out _));
             var grade = row.GetProperty("grade").GetInt32();
             var gradeMeta = row.GetProperty("grade-metadata");
@@ -138,6 +143,8 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(seeded.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("items").GetInt32()));
         Assert.Equal(images.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("images").GetInt32()));
         Assert.Equal(expectedBoxes.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("annotations").GetInt32()));
+        // the kit leaves the model's unchecked boxes (the dents here) out of its damage targets by default (ADR 0051)
+        Assert.Equal(expectedBoxes.Count(b => b.Type == "dent"), DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("model_boxes_left_out").GetInt32()));
         Assert.True(DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("damage_cells").GetInt32()) > 0);
         foreach (var item in seeded)
         {

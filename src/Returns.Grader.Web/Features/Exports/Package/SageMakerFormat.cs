@@ -71,7 +71,8 @@ internal sealed class SageMakerFormat : PackageFormat
             }
             w.WriteEndObject();
             w.WriteString("type", "groundtruth/object-detection");
-            w.WriteString("human-annotated", "yes");
+            // as for a prefilled grade: a box of the model's nobody checked is not a person's annotation (ADR 0051)
+            w.WriteString("human-annotated", photo.Boxes.Any(b => b.Source == RegionSource.Model) ? "no" : "yes");
             w.WriteString("creation-date", created);
             w.WriteString("job-name", _jobName);
             w.WriteEndObject();
