@@ -48,6 +48,15 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("photo: size past int", "GET /api/v1/photos/{photoId}", "/api/v1/photos/{photo}?size=99999999999", None, 400, "size"),
         new("photo: unknown size", "GET /api/v1/photos/{photoId}", "/api/v1/photos/{photo}?size=7", None, 400, "size"),
 
+        // Setting a photo aside and putting it back (ADR 0052)
+        new("set aside: non-GUID photo", "PUT /api/v1/photos/{photoId}/set-aside", "/api/v1/photos/12345/set-aside", Json("""{"reason": "wrong_item"}"""), 400, "photoId"),
+        new("set aside: number for the reason", "PUT /api/v1/photos/{photoId}/set-aside", "/api/v1/photos/{photo}/set-aside", Json("""{"reason": 5}"""), 400, "reason"),
+        new("set aside: unknown reason", "PUT /api/v1/photos/{photoId}/set-aside", "/api/v1/photos/{photo}/set-aside", Json("""{"reason": "blurry"}"""), 400, "reason"),
+        new("set aside: no body", "PUT /api/v1/photos/{photoId}/set-aside", "/api/v1/photos/{photo}/set-aside", Json(""), 400, "reason"),
+        new("set aside: version not a GUID", "PUT /api/v1/photos/{photoId}/set-aside", "/api/v1/photos/{photo}/set-aside", Json("""{"reason": "unusable", "itemVersion": "v1"}"""), 400, "itemVersion"),
+        new("put back: non-GUID photo", "DELETE /api/v1/photos/{photoId}/set-aside", "/api/v1/photos/12345/set-aside", None, 400, "photoId"),
+        new("put back: version not a GUID", "DELETE /api/v1/photos/{photoId}/set-aside", "/api/v1/photos/{photo}/set-aside?itemVersion=v1", None, 400, "itemVersion"),
+
         // Uploading photos
         new("photos: non-GUID item", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/nope/photos", Multipart(Truncated()), 400, "id"),
         new("photos: truncated multipart", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Multipart(Truncated()), 400, "body"),

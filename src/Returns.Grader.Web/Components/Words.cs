@@ -46,8 +46,8 @@ public static class Words
 
     public static string Of(PhotoSetAsideReason reason) => reason switch
     {
-        PhotoSetAsideReason.WrongItem => "Another item",
-        PhotoSetAsideReason.Unusable => "Nothing to grade",
+        PhotoSetAsideReason.WrongItem => "Shows another item",
+        PhotoSetAsideReason.Unusable => "Shows nothing to grade",
         _ => reason.ToString(),
     };
 

@@ -153,6 +153,12 @@ public sealed class Photo
     public PhotoSetAsideReason? SetAsideReason { get; set; }
     public string? SetAsideById { get; set; }
     public string? SetAsideByName { get; set; }
+    /// <summary>
+    /// When the photo was last put back after being set aside: it counts from then on, so a label given before that was
+    /// given without it and does not cover it, as for a photo kept after the label (ADR 0038). Null when never put back;
+    /// "counted since" is this, else <see cref="UploadedAt"/>.
+    /// </summary>
+    public DateTime? CountedSince { get; set; }
 
     public List<Prediction> Predictions { get; } = [];
 }

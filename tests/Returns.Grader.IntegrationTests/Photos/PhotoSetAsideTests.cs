@@ -93,18 +93,56 @@ public sealed class PhotoSetAsideTests(GraderAppFactory app) : IClassFixture<Gra
         var grader = app.ApiClient();
         var (id, photos, _) = await ItemWithPhotosAsync(grader, "Kitchen", TestPhotos.PhotoLikeJpeg(640, 480, seed: 21));
 
-        foreach (var body in new object?[] { new { reason = "blurry" }, new { reason = (string?)null }, new { } })
+        foreach (var body in new object?[] { new { reason = "blurry" }, new { reason = (string?)null }, new { }, null })
         {
             var refused = await grader.PutAsJsonAsync($"/api/v1/photos/{photos[0]}/set-aside", body);
             Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
             Assert.Contains("wrong_item", (await refused.ReadJsonAsync()).GetProperty("errors").GetProperty("reason")[0].GetString(), StringComparison.Ordinal);
         }
+        var wrongType = await grader.PutAsync($"/api/v1/photos/{photos[0]}/set-aside", new StringContent("""{"reason": 5}""", System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, wrongType.StatusCode);
+        Assert.True((await wrongType.ReadJsonAsync()).GetProperty("errors").TryGetProperty("reason", out _));
+        var noBody = await grader.PutAsync($"/api/v1/photos/{photos[0]}/set-aside", null);
+        Assert.Equal(HttpStatusCode.BadRequest, noBody.StatusCode);
+        Assert.Equal("application/problem+json", noBody.Content.Headers.ContentType?.MediaType);
         var unknown = Guid.NewGuid();
         Assert.Equal(HttpStatusCode.NotFound, (await grader.PutAsJsonAsync($"/api/v1/photos/{unknown}/set-aside", new { reason = "unusable" })).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await grader.DeleteAsync($"/api/v1/photos/{unknown}/set-aside")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await app.ApiClient("dev-data").PutAsJsonAsync($"/api/v1/photos/{photos[0]}/set-aside", new { reason = "unusable" })).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await app.ApiClient("dev-data").DeleteAsync($"/api/v1/photos/{photos[0]}/set-aside")).StatusCode);
         Assert.Empty((await ItemAsync(grader, id)).GetProperty("setAsidePhotos").EnumerateArray()); // nothing of the refusals was kept
+    }
+
+    /// <summary>
+    /// A set-aside against the version the caller saw: a grade or photo that came meanwhile refuses it (409, nothing
+    /// changed), so it never carries anyone past a change they have not seen. A new reason keeps the first set-aside's
+    /// time, and the same photo sent again is answered as the set-aside copy it is.
+    /// </summary>
+    [Fact]
+    public async Task AStaleVersionIsRefused_ANewReasonKeepsTheTime_AndTheSamePhotoSentAgainSaysItIsSetAside()
+    {
+        var grader = app.ApiClient();
+        var odd = TestPhotos.PhotoLikeJpeg(640, 480, seed: 51);
+        var (id, photos, _) = await ItemWithPhotosAsync(grader, "Kitchen", TestPhotos.PhotoLikeJpeg(640, 480, seed: 50), odd);
+        var seen = (await ItemAsync(grader, id)).GetProperty("version").GetString();
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+
+        var stale = await grader.PutAsJsonAsync($"/api/v1/photos/{photos[1]}/set-aside", new { reason = "wrong_item", itemVersion = seen });
+        Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
+        Assert.Empty((await ItemAsync(grader, id)).GetProperty("setAsidePhotos").EnumerateArray());
+
+        var current = (await ItemAsync(grader, id)).GetProperty("version").GetString();
+        var first = await (await grader.PutAsJsonAsync($"/api/v1/photos/{photos[1]}/set-aside", new { reason = "wrong_item", itemVersion = current })).ReadJsonAsync();
+        var changed = await (await grader.PutAsJsonAsync($"/api/v1/photos/{photos[1]}/set-aside", new { reason = "unusable" })).ReadJsonAsync();
+        Assert.Equal("unusable", changed.GetProperty("reason").GetString());
+        Assert.Equal(first.GetProperty("setAsideAt").GetDateTime(), changed.GetProperty("setAsideAt").GetDateTime());
+        Assert.Equal(HttpStatusCode.Conflict, (await grader.DeleteAsync($"/api/v1/photos/{photos[1]}/set-aside?itemVersion={current}")).StatusCode);
+
+        var again = await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(("again.jpg", odd, "image/jpeg")));
+        Assert.Equal(HttpStatusCode.Created, again.StatusCode);
+        var answer = (await again.ReadJsonAsync()).GetProperty("photos")[0];
+        Assert.Equal((photos[1], "unusable"), (answer.GetProperty("photoId").GetString(), answer.GetProperty("setAside").GetString()));
+        Assert.Single((await ItemAsync(grader, id)).GetProperty("photos").EnumerateArray());
     }
 
     [Fact]
@@ -142,16 +180,23 @@ public sealed class PhotoSetAsideTests(GraderAppFactory app) : IClassFixture<Gra
         Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{kept}/grade", new
         {
             grade = "Good", disposition = "resell_used",
-            damage = new[]
+            damage = new object[]
             {
                 new { type = "scratch", photoId = keptPhotos[0], box = new[] { 10, 10, 60, 40 } },
                 new { type = "dent", photoId = keptPhotos[1], box = new[] { 20, 20, 80, 80 } },
+                new { type = "stain" }, // marked without a photo: the item's damage whatever happens to its photos
             },
         })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await grader.PutAsJsonAsync($"/api/v1/photos/{keptPhotos[1]}/set-aside", new { reason = "wrong_item" })).StatusCode);
         var (gone, gonePhotos, _) = await ItemWithPhotosAsync(grader, category, TestPhotos.PhotoLikeJpeg(640, 480, seed: 43));
         Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{gone}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await grader.PutAsJsonAsync($"/api/v1/photos/{gonePhotos[0]}/set-aside", new { reason = "unusable" })).StatusCode);
+
+        // Set aside when the grade was given, put back after: the grade was given without it, so it is not under that label.
+        var (back, backPhotos, _) = await ItemWithPhotosAsync(grader, category, TestPhotos.PhotoLikeJpeg(640, 480, seed: 44), TestPhotos.PhotoLikeJpeg(640, 480, seed: 45));
+        Assert.Equal(HttpStatusCode.OK, (await grader.PutAsJsonAsync($"/api/v1/photos/{backPhotos[1]}/set-aside", new { reason = "wrong_item" })).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{back}/grade", new { grade = "LikeNew", disposition = "restock" })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await grader.DeleteAsync($"/api/v1/photos/{backPhotos[1]}/set-aside")).StatusCode);
 
         var data = app.ApiClient("dev-data");
         var exportId = (await (await data.PostAsJsonAsync("/api/v1/exports", new { categories = new[] { category } })).ReadJsonAsync()).GetProperty("id").GetString()!;
@@ -160,8 +205,9 @@ public sealed class PhotoSetAsideTests(GraderAppFactory app) : IClassFixture<Gra
 
         var coco = JsonDocument.Parse(zip.Entries.Single(e => e.FullName.EndsWith("annotations/coco.json", StringComparison.Ordinal)).Open()).RootElement;
         var images = coco.GetProperty("images").EnumerateArray().ToList();
-        var image = Assert.Single(images);
-        Assert.Equal((kept, keptPhotos[0]), (image.GetProperty("item_id").GetString(), image.GetProperty("photo_id").GetString()));
+        Assert.Equal(new[] { (kept, keptPhotos[0]), (back, backPhotos[0]) }.Order(),
+            images.Select(i => (i.GetProperty("item_id").GetString()!, i.GetProperty("photo_id").GetString()!)).Order());
+        var image = images.Single(i => i.GetProperty("item_id").GetString() == kept);
         var annotation = Assert.Single(coco.GetProperty("annotations").EnumerateArray());
         Assert.Equal(image.GetProperty("id").GetInt32(), annotation.GetProperty("image_id").GetInt32());
         Assert.DoesNotContain(zip.Entries, e => e.Name.StartsWith(Guid.Parse(keptPhotos[1]).ToString("N"), StringComparison.Ordinal));
@@ -172,8 +218,9 @@ public sealed class PhotoSetAsideTests(GraderAppFactory app) : IClassFixture<Gra
             using var metadata = new StreamReader(entry.Open());
             rows.AddRange((await metadata.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement));
         }
-        var row = Assert.Single(rows);
+        var row = rows.Single(r => r.GetProperty("item_id").GetString() == kept);
         Assert.Equal(1, row.GetProperty("damage_counts").GetProperty("scratch").GetInt32());
         Assert.Equal(0, row.GetProperty("damage_counts").GetProperty("dent").GetInt32());
+        Assert.Equal(1, row.GetProperty("damage_counts").GetProperty("stain").GetInt32());
     }
 }

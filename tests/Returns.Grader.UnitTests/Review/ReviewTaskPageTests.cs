@@ -69,8 +69,9 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
 
     /// <summary>
     /// A photo the supervisor finds is another item's is set aside from the review page (ADR 0052): the grader's box on it
-    /// leaves the form, the photo is listed as set aside, and the page claims the task again against the item's new
-    /// version, so the decision that follows is taken (not refused as made on an older view).
+    /// leaves the form, Approve (which keeps the grader's damage) is not offered, the photo is listed as set aside and can
+    /// be put back, and the page claims the task again against the item's new version each time, so the decision that
+    /// follows is taken (not refused as made on an older view).
     /// </summary>
     [Fact]
     public async Task APhotoSetAsideOnTheReviewPage_TakesTheGradersBoxOnItOff_AndTheTaskCanStillBeDecided()
@@ -85,6 +86,17 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Empty(page.FindAll("[data-region-keys]"));
         Assert.Empty(page.FindAll(".review-pair"));
         Assert.Empty(page.FindAll("[data-testid=review-message]"));
+        // Approve would keep the grader's box on another item's photo: offered, it was refused (review of the set-aside).
+        Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+        Assert.Contains("now set aside", page.Find("[data-testid=approve-blocked-set-aside]").TextContent, StringComparison.Ordinal);
+
+        // Put back (a mistake undone): the grader's box is on the form again, and Approve with it.
+        page.Find("[data-testid=put-back-photo]").Click();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-region-keys]")));
+        Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+        page.Find(".review-set-aside [data-testid=set-aside-photo]").Click();
+        page.Find(".review-set-aside [data-testid=set-aside-wrong-item]").Click();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=set-aside-entry]")));
         var itemId = (await (await App.ApiClient("dev-grader").GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetString();
         var task = Guid.Parse((await (await App.ApiClient("dev-grader").GetAsync($"/api/v1/returns/{itemId}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
 

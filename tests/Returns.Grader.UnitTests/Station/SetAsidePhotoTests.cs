@@ -9,7 +9,7 @@ namespace Returns.Grader.UnitTests.Station;
 /// <summary>
 /// A photo of another item set aside at the station (ADR 0052): its boxes, the model's and the associate's own, leave the
 /// form, the strip no longer shows it among the item's photos, and the grade saved after has no box on it; put back, it
-/// is in the strip again (the associate's box stays gone). The suggestion worked out again is the API tests' part.
+/// is in the strip again with the associate's box. The suggestion worked out again is the API tests' part.
 /// </summary>
 public sealed class SetAsidePhotoTests() : StationPageTestBase(new GraderAppFactory())
 {
@@ -43,8 +43,8 @@ public sealed class SetAsidePhotoTests() : StationPageTestBase(new GraderAppFact
         await station.Find("[data-testid=put-back-photo]").ClickAsync(new());
         station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=set-aside-entry]")));
         Assert.Equal(2, station.FindAll(".photo-frame").Count);
-        // The associate's own box on it went with the set-aside and stays gone: they drew it on another item's photo.
-        Assert.DoesNotContain(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{wrong}']"), row => row.GetAttribute("data-region-source") == "added");
+        // Put back is the undo of a mistaken set-aside: the associate's box on it comes back with it.
+        Assert.Contains(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{wrong}']"), row => row.GetAttribute("data-region-source") == "added");
 
         // Set aside again, then graded: the saved grade has no box on that photo (the ledger would refuse one).
         await station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{wrong}']") is not null)
@@ -60,5 +60,42 @@ public sealed class SetAsidePhotoTests() : StationPageTestBase(new GraderAppFact
             Assert.Equal(1, await db.GradeDecisions.CountAsync(d => d.ReturnItemId == item.Id));
             Assert.False(await db.DamageRegions.AnyAsync(r => r.Decision!.ReturnItemId == item.Id && r.PhotoId == wrong));
         }
+    }
+}
+
+/// <summary>The station in manual mode (no model, so no box but the associate's): a photo set aside by someone else.</summary>
+public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new GraderAppFactory { Settings = { ["Grader:Vision:ModelDirectory"] = "" } })
+{
+    /// <summary>
+    /// Set aside by someone else (another tab, a supervisor) while the item is open here: the save is refused as changed,
+    /// and the reload takes the box on that photo off the form (left on, every save was refused for a box on a photo no
+    /// longer shown); the save after goes through without it.
+    /// </summary>
+    [Fact]
+    public async Task APhotoSetAsideElsewhere_TakesItsBoxOffTheFormAtTheRefusedSave_AndTheNextSaveGoesThrough()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var added = await Service<PhotoIntake>().AddAsync(item.Id,
+            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 7)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 8))],
+            Grader, CancellationToken.None);
+        var other = added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id;
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+        // the grade the rubric gives one scratch (a new box's type), so that the save needs no reason
+        var rubricGrade = Service<Web.Features.Grading.RubricCatalog>().Active.GradeFor([DamageType.Scratch]);
+        await station.InvokeAsync(() => station.Instance.OnGradeKey((int)rubricGrade + 1));
+
+        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.WrongItem, new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor), null, CancellationToken.None);
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        station.WaitForAssertion(() => Assert.Contains("set aside elsewhere", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(3));
+        Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+        Assert.Single(station.FindAll("[data-testid=set-aside-entry]"));
+        Assert.Equal(0, await DecisionCountAsync(item.Id));
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(1)); // no damage left: Like new is the rubric's
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        Assert.Equal(1, await DecisionCountAsync(item.Id));
     }
 }

@@ -131,11 +131,11 @@ public sealed class DecisionLedger(
     /// <summary>
     /// A photo of the decision's item was kept after it was given (nobody looked at that photo with that grade, and a label
     /// given now would cover it: ADR 0038), or one it was given with has been set aside since (the grade may rest on a
-    /// photo of another item: ADR 0052). One rule for a replay (<see cref="SameAsCurrentAsync"/>) and for bulk approval's
+    /// photo of another item) or put back since (it was given without it: ADR 0052). One rule for a replay (<see cref="SameAsCurrentAsync"/>) and for bulk approval's
     /// queue and approval (ReviewDesk); translated to SQL, also inside a larger query.
     /// </summary>
     public static Expression<Func<GradeDecision, bool>> PhotosChangedSince(GraderDb db) =>
-        d => db.Photos.Any(p => p.ReturnItemId == d.ReturnItemId && (p.UploadedAt > d.DecidedAt || p.SetAsideAt > d.DecidedAt));
+        d => db.Photos.Any(p => p.ReturnItemId == d.ReturnItemId && ((p.CountedSince ?? p.UploadedAt) > d.DecidedAt || p.SetAsideAt > d.DecidedAt));
 
     /// <summary>The same person's same words: grade, disposition, what was prefilled, notes, reasons, flag and every box.</summary>
     private static bool SaysTheSame(GradeDecision current, GradeDecision candidate)
@@ -299,7 +299,7 @@ public sealed class DecisionLedger(
             return counts;
         }
         var predictions = await db.Predictions.AsNoTracking()
-            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == item.Id && p.CreatedAt <= decision.DecidedAt)
+            .Where(p => !p.IsShadow && p.Photo!.ReturnItemId == item.Id && p.CreatedAt <= decision.DecidedAt && p.Photo.SetAsideReason == null) // not another item's photo (ADR 0052)
             .Select(p => new PredictionFacts(p.ModelVersion, p.Grade, p.Confidence))
             .ToListAsync(cancellationToken);
         counts.AddReview(new ReviewFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, graded.ActorId, graded.SuggestedByModel,

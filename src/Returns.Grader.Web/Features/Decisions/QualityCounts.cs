@@ -283,9 +283,9 @@ public static class QualityCountRebuild
     /// replaces from grader-vs-model and acceptance (ADR 0044). A start that finds counts under another definition, or
     /// none, rebuilds them; decided by the marker, not by "no rows", because a node of the previous release still
     /// serving during an upgrade writes rows (diff review, 2026-12-06: emptied by a migration, then one old node's
-    /// grade, and the rebuild never ran).
+    /// grade, and the rebuild never ran). 3: a review's model figures leave out the photos set aside by then (ADR 0052).
     /// </summary>
-    public const int Definition = 2;
+    public const int Definition = 3;
 
     /// <summary>The key of the PostgreSQL transaction lock two starting nodes take turns on to rebuild ("GraderQc").</summary>
     private const long RebuildLockKey = 0x4772616465725163;
@@ -341,19 +341,19 @@ public static class QualityCountRebuild
             damage[region.DecisionId] = damage.GetValueOrDefault(region.DecisionId) | 1 << (int)region.Type;
         }
 
-        var predictions = new Dictionary<Guid, List<(PredictionFacts Facts, DateTime At)>>();
+        var predictions = new Dictionary<Guid, List<(PredictionFacts Facts, DateTime At, DateTime? SetAsideAt)>>();
         var modelSaid =
             from p in db.Predictions.AsNoTracking()
             where !p.IsShadow
             join photo in db.Photos on p.PhotoId equals photo.Id
-            select new { photo.ReturnItemId, p.ModelVersion, p.Grade, p.Confidence, p.CreatedAt };
+            select new { photo.ReturnItemId, p.ModelVersion, p.Grade, p.Confidence, p.CreatedAt, photo.SetAsideAt };
         await foreach (var p in modelSaid.AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
             if (!predictions.TryGetValue(p.ReturnItemId, out var list))
             {
                 predictions[p.ReturnItemId] = list = [];
             }
-            list.Add((new PredictionFacts(p.ModelVersion, p.Grade, p.Confidence), p.CreatedAt));
+            list.Add((new PredictionFacts(p.ModelVersion, p.Grade, p.Confidence), p.CreatedAt, p.SetAsideAt));
         }
 
         var reviews =
@@ -368,7 +368,8 @@ public static class QualityCountRebuild
             };
         await foreach (var r in reviews.AsAsyncEnumerable().WithCancellation(cancellationToken))
         {
-            var seen = predictions.GetValueOrDefault(r.ReturnItemId)?.Where(p => p.At <= r.DecidedAt).Select(p => p.Facts).ToList() ?? [];
+            // as the review counted them: not a photo set aside by then (ADR 0052)
+            var seen = predictions.GetValueOrDefault(r.ReturnItemId)?.Where(p => p.At <= r.DecidedAt && !(p.SetAsideAt <= r.DecidedAt)).Select(p => p.Facts).ToList() ?? [];
             changes.AddReview(new ReviewFacts(r.DecidedAt, r.Category, r.Value, r.ActorId, r.SuggestedByModel, r.Graded, r.SuggestedGrade, r.Final,
                 damage.GetValueOrDefault(r.GradedId), damage.GetValueOrDefault(r.Id), seen));
         }

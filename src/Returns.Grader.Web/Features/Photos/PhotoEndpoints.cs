@@ -12,12 +12,15 @@ using Returns.Grader.Web.Infrastructure.Telemetry;
 namespace Returns.Grader.Web.Features.Photos;
 
 /// <param name="Warnings">What the quality check found ("dark", "blurred", "overexposed", and "small" from the model: retake it); empty when nothing.</param>
-public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, string Url, Suggestion? Suggestion, IReadOnlyList<string>? Warnings = null);
+/// <param name="SetAside">Why the photo does not count for the item: the same photo, sent again, was set aside before (ADR 0052); null when it counts.</param>
+public sealed record PhotoUploadResult(Guid PhotoId, int Width, int Height, string Url, Suggestion? Suggestion, IReadOnlyList<string>? Warnings = null,
+    PhotoSetAsideReason? SetAside = null);
 
 public sealed record PhotoUploadResponse(IReadOnlyList<PhotoUploadResult> Photos);
 
 /// <param name="Reason">wrong_item (it shows another item) or unusable (it shows nothing that can be graded).</param>
-public sealed record SetAsideRequest(string? Reason);
+/// <param name="ItemVersion">The item's version as the caller saw it: changed since, the set-aside is refused (409).</param>
+public sealed record SetAsideRequest(string? Reason, Guid? ItemVersion = null);
 
 public static class PhotoEndpoints
 {
@@ -131,7 +134,7 @@ public static class PhotoEndpoints
         var blind = items.HidesSuggestionFrom(id, http.User);
         var body = new PhotoUploadResponse(results.Select(r =>
             new PhotoUploadResult(r.Photo.Id, r.Photo.Width, r.Photo.Height, PhotoUrl(r.Photo.Id), blind ? null : r.Suggestion,
-                PhotoSummary.WarningsOf(r.Photo.QualityWarnings))).ToList());
+                PhotoSummary.WarningsOf(r.Photo.QualityWarnings), r.Photo.SetAsideReason)).ToList());
         return Results.Created($"/api/v1/returns/{id}", body);
     }
 
@@ -144,13 +147,13 @@ public static class PhotoEndpoints
                 ["reason"] = [$"Say why the photo is set aside: one of {string.Join(", ", WireName<PhotoSetAsideReason>.All)}."],
             });
         }
-        return await photos.SetAsideAsync(photoId, reason, Actor.From(http.User), cancellationToken) is { } state
+        return await photos.SetAsideAsync(photoId, reason, Actor.From(http.User), request!.ItemVersion, cancellationToken) is { } state
             ? Results.Ok(state)
             : NoSuchPhoto(photoId);
     }
 
-    private static async Task<IResult> PutBackAsync(Guid photoId, PhotoSetAside photos, HttpContext http, CancellationToken cancellationToken) =>
-        await photos.PutBackAsync(photoId, Actor.From(http.User), cancellationToken) is { } state ? Results.Ok(state) : NoSuchPhoto(photoId);
+    private static async Task<IResult> PutBackAsync(Guid photoId, Guid? itemVersion, PhotoSetAside photos, HttpContext http, CancellationToken cancellationToken) =>
+        await photos.PutBackAsync(photoId, Actor.From(http.User), itemVersion, cancellationToken) is { } state ? Results.Ok(state) : NoSuchPhoto(photoId);
 
     private static IResult NoSuchPhoto(Guid photoId) =>
         Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "No such photo", detail: $"There is no photo {photoId}.");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Web.Auth;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Features.Photos;
@@ -26,15 +27,20 @@ public sealed class PhotoOfFinalItemException(string returnId)
 /// </summary>
 public sealed class PhotoSetAside(IDbContextFactory<GraderDb> dbFactory, TimeProvider clock)
 {
-    /// <summary>Sets the photo aside; null when there is no such photo. Setting aside again for the same reason changes nothing.</summary>
-    public Task<PhotoSetAsideState?> SetAsideAsync(Guid photoId, PhotoSetAsideReason reason, Actor actor, CancellationToken cancellationToken) =>
-        ChangeAsync(photoId, reason, actor, cancellationToken);
+    /// <summary>
+    /// Sets the photo aside; null when there is no such photo. Setting aside again for the same reason changes nothing; for
+    /// another reason only the reason changes (when and by whom stay the first set-aside's). <paramref name="shownItemVersion"/>:
+    /// the item's version as the caller saw it; changed since (a grade, a photo), the set-aside is refused, so that it does
+    /// not carry the caller past a change they have not seen.
+    /// </summary>
+    public Task<PhotoSetAsideState?> SetAsideAsync(Guid photoId, PhotoSetAsideReason reason, Actor actor, Guid? shownItemVersion, CancellationToken cancellationToken) =>
+        ChangeAsync(photoId, reason, actor, shownItemVersion, cancellationToken);
 
     /// <summary>Puts a set-aside photo back among the item's photos; null when there is no such photo. A photo that counts already is left as it is.</summary>
-    public Task<PhotoSetAsideState?> PutBackAsync(Guid photoId, Actor actor, CancellationToken cancellationToken) =>
-        ChangeAsync(photoId, null, actor, cancellationToken);
+    public Task<PhotoSetAsideState?> PutBackAsync(Guid photoId, Actor actor, Guid? shownItemVersion, CancellationToken cancellationToken) =>
+        ChangeAsync(photoId, null, actor, shownItemVersion, cancellationToken);
 
-    private async Task<PhotoSetAsideState?> ChangeAsync(Guid photoId, PhotoSetAsideReason? reason, Actor actor, CancellationToken cancellationToken)
+    private async Task<PhotoSetAsideState?> ChangeAsync(Guid photoId, PhotoSetAsideReason? reason, Actor actor, Guid? shownItemVersion, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(actor);
         for (var attempt = 1; ; attempt++)
@@ -56,13 +62,25 @@ public sealed class PhotoSetAside(IDbContextFactory<GraderDb> dbFactory, TimePro
             {
                 return StateOf(photo, item); // already so: a retried request, or two people agreeing
             }
+            if (shownItemVersion is { } shown && shown != item.Version)
+            {
+                throw ChangedMeanwhile(item.ReturnId);
+            }
             var now = clock.GetUtcNow().UtcDateTime;
             var earlier = photo.SetAsideReason;
-            var settingAside = reason is not null;
-            photo.SetAsideReason = reason;
-            photo.SetAsideAt = settingAside ? now : null;
-            photo.SetAsideById = settingAside ? actor.Id : null;
-            photo.SetAsideByName = settingAside ? actor.Name : null;
+            if (reason is null)
+            {
+                (photo.SetAsideAt, photo.SetAsideReason, photo.SetAsideById, photo.SetAsideByName) = (null, null, null, null);
+                photo.CountedSince = now; // a label given before now was given without it
+            }
+            else if (earlier is null)
+            {
+                (photo.SetAsideAt, photo.SetAsideReason, photo.SetAsideById, photo.SetAsideByName) = (now, reason, actor.Id, actor.Name);
+            }
+            else
+            {
+                photo.SetAsideReason = reason; // set aside since then: exports and bulk approval go by that time
+            }
             item.UpdatedAt = now; // a new version (GraderDb.RenewVersions): the item's suggestion and photos changed
             db.AuditEvents.Add(new AuditEvent
             {
@@ -84,12 +102,20 @@ public sealed class PhotoSetAside(IDbContextFactory<GraderDb> dbFactory, TimePro
                 await db.SaveChangesAsync(cancellationToken);
                 return StateOf(photo, item);
             }
-            catch (DbUpdateConcurrencyException) when (attempt < 5)
+            catch (DbUpdateConcurrencyException)
             {
-                // The item changed meanwhile (a grade, a photo): the set-aside does not depend on it, so read it again.
+                // The item changed meanwhile (a grade, a photo). A caller who named the version they saw has not seen
+                // that change: refused. Without one, the set-aside does not depend on the item: read it again.
+                if (shownItemVersion is not null || attempt >= 5)
+                {
+                    throw ChangedMeanwhile(item.ReturnId);
+                }
             }
         }
     }
+
+    private static ConcurrencyConflictException ChangedMeanwhile(string returnId) =>
+        new($"Item {returnId} was changed by someone else after you opened it (a grade or a photo): nothing was set aside or put back. Look at it again first.");
 
     private static PhotoSetAsideState StateOf(Photo photo, ReturnItem item) =>
         new(photo.Id, item.Id, item.Version, photo.SetAsideReason, photo.SetAsideAt, photo.SetAsideByName);

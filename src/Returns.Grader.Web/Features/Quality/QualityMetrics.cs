@@ -440,7 +440,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         var rows = await (
                 from p in predictions
                 join final in finals on p.Photo!.ReturnItemId equals final.ReturnItemId
-                where p.CreatedAt <= final.DecidedAt
+                where p.CreatedAt <= final.DecidedAt && !(p.Photo!.SetAsideAt <= final.DecidedAt) // not a photo set aside by then (ADR 0052)
                 // Floor, not a cast: casting a float to an integer truncates in SQLite and SQL Server but rounds in
                 // PostgreSQL, and the bins must be BinOf's on every provider.
                 group new { p.Confidence, Correct = p.Grade == final.Grade ? 1 : 0 } by (int)Math.Floor(p.Confidence * 10) into bin

@@ -331,12 +331,19 @@ public sealed partial class Station
             var graded = CurrentDecision?.Id;
             var touched = HasUnsavedChoices;
             _item = await Items.GetForStationAsync(_item.Id, _circuitGone.Token) ?? _item;
+            DropBoxesOffSetAsidePhotos();
             _uploads.Remove(upload);
             // Someone graded the item while the photo was on its way: as after a refused save (review of the session's
             // diff: the model's prefill stayed, and Enter saved it as a correction over their grade).
             if (!await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: false))
             {
                 await PrefillFromSuggestionAsync();
+                if (SetAsideAmong(body) > 0)
+                {
+                    // The same photo sent again is the copy kept before, which someone set aside: said, not a silent no-op.
+                    _message = new StationMessage(MudBlazor.Severity.Warning,
+                        "That photo was set aside before, so it does not count for this item. If it does show this item, put it back from the list below the photos.");
+                }
             }
         }
         else
@@ -345,6 +352,22 @@ public sealed partial class Station
             upload.Error = UploadErrorText(status, body);
         }
         await InvokeAsync(StateHasChanged);
+    }
+
+    /// <summary>How many photos of an upload's answer are copies kept before and set aside (ADR 0052).</summary>
+    private static int SetAsideAmong(string body)
+    {
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            return json.RootElement.TryGetProperty("photos", out var photos) && photos.ValueKind == JsonValueKind.Array
+                ? photos.EnumerateArray().Count(p => p.TryGetProperty("setAside", out var reason) && reason.ValueKind == JsonValueKind.String)
+                : 0;
+        }
+        catch (JsonException)
+        {
+            return 0;
+        }
     }
 
     /// <summary>Turns the endpoint's problem response into words for the associate.</summary>

@@ -374,16 +374,30 @@ public sealed partial class Station : IAsyncDisposable
                     return;
                 }
                 _item = now;
+                DropBoxesOffSetAsidePhotos();
                 if (!await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: true))
                 {
                     // Nobody graded it: a photo was kept from elsewhere, and the suggestion is the one it makes now.
                     await PrefillFromSuggestionAsync();
                     _message = new StationMessage(Severity.Warning,
-                        $"{item.ReturnId} changed after you opened it (a photo was added elsewhere): the photos and the suggestion below are as they are now. Check them and save again.");
+                        $"{item.ReturnId} changed after you opened it (a photo was added or set aside elsewhere): the photos and the suggestion below are as they are now. Check them and save again.");
                 }
             }
             catch (GradeValidationException e)
             {
+                // A photo set aside elsewhere since the item was opened: its boxes are what was refused (they are checked
+                // before the item's version). Shown as the change it is, the boxes off the form, not as a photo's id.
+                if (await Items.GetForStationAsync(item.Id, _circuitGone.Token) is { } now && now.Version != item.Version)
+                {
+                    _item = now;
+                    if (DropBoxesOffSetAsidePhotos() > 0)
+                    {
+                        await PrefillFromSuggestionAsync();
+                        _message = new StationMessage(Severity.Warning,
+                            $"{item.ReturnId} changed after you opened it (a photo set aside elsewhere): its boxes are off the form, and the photos below are as they are now. Check them and save again.");
+                        return;
+                    }
+                }
                 _message = new StationMessage(Severity.Error, string.Join(" ", e.Errors.Values.SelectMany(v => v)));
             }
             catch (ItemNotFoundException)
@@ -477,6 +491,7 @@ public sealed partial class Station : IAsyncDisposable
         _selectedRegion = null;
         _editingPhotoId = null;
         _choosingSetAside = null;
+        _boxesOfSetAsidePhotos.Clear();
     }
 
     /// <summary>

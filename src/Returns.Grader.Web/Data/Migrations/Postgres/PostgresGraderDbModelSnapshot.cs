@@ -345,6 +345,9 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                         .HasMaxLength(50)
                         .HasColumnType("character varying(50)");
 
+                    b.Property<DateTime?>("CountedSince")
+                        .HasColumnType("timestamp with time zone");
+
                     b.Property<int>("Height")
                         .HasColumnType("integer");
 

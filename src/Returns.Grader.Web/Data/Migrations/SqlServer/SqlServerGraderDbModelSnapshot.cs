@@ -345,6 +345,9 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                         .HasMaxLength(50)
                         .HasColumnType("nvarchar(50)");
 
+                    b.Property<DateTime?>("CountedSince")
+                        .HasColumnType("datetime2");
+
                     b.Property<int>("Height")
                         .HasColumnType("int");
 
