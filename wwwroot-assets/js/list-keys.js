@@ -5,8 +5,10 @@
 // Home, End, space); any other character is kept from it, and a grade key (1 to 5) goes to the page's grade keys with
 // the focus out of the list. Listens on the window before anything else (capture), so the list never sees the key.
 
+import { isPlainCharacter } from "./typing.js";
+
 function onKeyDownFirst(event) {
-  if (event.ctrlKey || event.altKey || event.metaKey || event.key.length !== 1 || event.key === " ") return;
+  if (!isPlainCharacter(event)) return;
   const target = event.target instanceof Element ? event.target : null;
   const list = target ? target.closest("[data-list-keys]") : null;
   if (!list || list.dataset.listKeys.includes(event.key.toLowerCase())) return;

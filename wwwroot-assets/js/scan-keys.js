@@ -14,7 +14,7 @@
 // note, the reason) takes a person's typing as it comes, but a scanner's burst ending in Enter there is a scan too:
 // its characters are taken back out of the field and its Enter saves nothing.
 
-import { isTypingTarget } from "./typing.js";
+import { isPlainCharacter, isTypingTarget } from "./typing.js";
 
 const burstGapMs = 50;
 const minPlateLength = 4;
@@ -164,7 +164,7 @@ function onKeyDownFirst(event) {
   if (modifierOnly.has(event.key)) return; // a scanner presses Shift for capitals: that is part of the burst
   const target = event.target instanceof Element ? event.target : null;
   const plain = !event.ctrlKey && !event.altKey && !event.metaKey;
-  const printable = plain && event.key.length === 1 && event.key !== " " && !event.repeat;
+  const printable = isPlainCharacter(event) && !event.repeat;
   // The rest of a plate whose scan was taken at a pause: swallowed, not a second plate (nor keys, nor text).
   if ((printable || (plain && event.key === "Enter")) && held.length === 0 && event.timeStamp - scanEndedAt <= burstGapMs) {
     if (printable) scanEndedAt = event.timeStamp;

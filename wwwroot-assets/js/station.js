@@ -3,7 +3,7 @@
 // Photos go over plain HTTP rather than Blazor's InputFile, which streams through the circuit in small chunks
 // and slows to a crawl on high-latency warehouse Wi-Fi (dotnet/aspnetcore#58447).
 
-import { isTypingTarget } from "./typing.js";
+import { isPlainCharacter, isTypingTarget } from "./typing.js";
 import { regionKeyOf } from "./region-keys.js";
 import { listenForScans, stopListeningForScans } from "./scan-keys.js";
 
@@ -125,7 +125,7 @@ function onSaveClick(event) {
   if (event.target instanceof Element && event.target.closest("[data-testid=submit]:not([disabled])")) clickedSave = true;
 }
 
-const isCharacter = (event) => event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.altKey && !event.metaKey;
+const isCharacter = isPlainCharacter;
 const startsAPlate = (event) => isCharacter(event) && !event.repeat;
 
 function typeIntoPlateField(event) {

@@ -12,3 +12,9 @@ export function isTypingTarget(target) {
   const type = (target.getAttribute("type") || "text").toLowerCase();
   return !["checkbox", "radio", "button", "submit", "file"].includes(type);
 }
+
+/** A key that types one visible character, no Ctrl, Alt or Meta held, not a space: what a plate, a list's letter or a
+ * shortcut's letter is made of. One answer for station.js, scan-keys.js and list-keys.js (each had written it). */
+export function isPlainCharacter(event) {
+  return event.key.length === 1 && event.key !== " " && !event.ctrlKey && !event.altKey && !event.metaKey;
+}
