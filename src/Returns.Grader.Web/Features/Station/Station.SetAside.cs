@@ -56,14 +56,10 @@ public sealed partial class Station
             {
                 changedElsewhere = true;
             }
-            if (await Items.GetForStationAsync(item.Id, _circuitGone.Token) is not { } now)
+            if (!await ReloadOpenItemAsync(item))
             {
-                _message = new StationMessage(Severity.Error, $"{item.ReturnId} no longer exists. Scan it again.");
-                CloseItem();
                 return;
             }
-            _item = now;
-            DropBoxesOffSetAsidePhotos();
             if (CountsForItem(photoId))
             {
                 BringBackBoxesOf(photoId);
@@ -76,6 +72,23 @@ public sealed partial class Station
                     : new StationMessage(Severity.Info, done);
             }
         }, notDone);
+    }
+
+    /// <summary>
+    /// Reads the open item again after a change made to it (here or elsewhere), boxes on photos no longer counted taken
+    /// off the form. False, with the item closed and said so, when it no longer exists.
+    /// </summary>
+    private async Task<bool> ReloadOpenItemAsync(ReturnItemDetails item)
+    {
+        if (await Items.GetForStationAsync(item.Id, _circuitGone.Token) is not { } now)
+        {
+            _message = new StationMessage(Severity.Error, $"{item.ReturnId} no longer exists. Scan it again.");
+            CloseItem();
+            return false;
+        }
+        _item = now;
+        DropBoxesOffSetAsidePhotos();
+        return true;
     }
 
     /// <summary>

@@ -367,14 +367,10 @@ public sealed partial class Station : IAsyncDisposable
             {
                 var graded = CurrentDecision?.Id;
                 var touched = HasUnsavedChoices;
-                if (await Items.GetForStationAsync(item.Id, _circuitGone.Token) is not { } now)
+                if (!await ReloadOpenItemAsync(item))
                 {
-                    _message = new StationMessage(Severity.Error, $"{item.ReturnId} no longer exists. Scan it again.");
-                    CloseItem();
                     return;
                 }
-                _item = now;
-                DropBoxesOffSetAsidePhotos();
                 if (!await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: true))
                 {
                     // Nobody graded it: a photo was kept from elsewhere, and the suggestion is the one it makes now.
