@@ -1,3 +1,4 @@
+using AngleSharp.Dom;
 using System.Net.Http.Json;
 using Bunit;
 using Microsoft.AspNetCore.Components;
@@ -104,6 +105,48 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
             new Returns.Grader.Web.Features.Decisions.ReviewDecisionRequest("Good", "resell_used", [], null, "false_damage"), Supervisor, CancellationToken.None);
         Assert.Equal(Grade.Good, decided.Grade);
         Assert.Empty(decided.Damage);
+    }
+
+    /// <summary>
+    /// The supervisor's own box edits survive a set-aside (exploratory pass of the set-aside): a box rejected, then another
+    /// photo set aside, kept Approve off (it came back on, and Approve stored the grader's box over the edit); a box
+    /// rejected on a photo set aside and put back comes back rejected, not as the grader left it.
+    /// </summary>
+    [Fact]
+    public async Task TheSupervisorsBoxEdits_SurviveASetAsideAndAPutBack_AndApproveStaysOff()
+    {
+        var grader = App.ApiClient("dev-grader");
+        var plate = ApiJson.UniquePlate("RSB");
+        var id = (await grader.CreateItemAsync(plate, unitValue: 900m)).GetProperty("id").GetString();
+        var upload = await (await grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(
+            ("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 61), "image/jpeg"), ("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 62), "image/jpeg")))).ReadJsonAsync();
+        var (first, second) = (upload.GetProperty("photos")[0].GetProperty("photoId").GetString(), upload.GetProperty("photos")[1].GetProperty("photoId").GetString());
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "Good", disposition = "resell_used",
+            damage = new[] { new { photoId = first, type = "dent", box = new[] { 10, 10, 80, 80 } }, new { photoId = second, type = "dent", box = new[] { 20, 20, 60, 60 } } },
+        })).EnsureSuccessStatusCode();
+        var task = Guid.Parse((await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-region-keys]").Count));
+        IElement Row(string? photo) => page.Find($"[data-region-keys][data-photo-id='{photo}']");
+        IElement PairOf(string? photo) => page.Find($".review-pair[data-photo-id='{photo}']");
+
+        Row(first).QuerySelector("[data-testid=review-region-toggle]")!.Click();     // rejected: not damage
+        Row(second).QuerySelector("[data-testid=review-region-toggle]")!.Click();
+        page.WaitForAssertion(() => Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled")));
+        PairOf(second).QuerySelector("[data-testid=set-aside-photo]")!.Click();
+        PairOf(second).QuerySelector("[data-testid=set-aside-wrong-item]")!.Click();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=set-aside-entry]")));
+        Assert.Equal("deleted", Row(first).GetAttribute("data-region-source"));
+        Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
+
+        page.Find("[data-testid=put-back-photo]").Click();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=set-aside-entry]")));
+        Assert.Equal("deleted", Row(second).GetAttribute("data-region-source"));
+        Assert.Equal("deleted", Row(first).GetAttribute("data-region-source"));
+        Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
     }
 
     [Fact]
