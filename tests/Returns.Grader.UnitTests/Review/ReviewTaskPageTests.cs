@@ -124,27 +124,32 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
         {
             grade = "Good", disposition = "resell_used",
-            damage = new[] { new { photoId = first, type = "dent", box = new[] { 10, 10, 80, 80 } }, new { photoId = second, type = "dent", box = new[] { 20, 20, 60, 60 } } },
+            damage = new[] { new { photoId = first, type = "dent", box = new[] { 10, 10, 80, 80 } } }, // none on the second photo
         })).EnsureSuccessStatusCode();
         var task = Guid.Parse((await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
         await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
         var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
-        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-region-keys]").Count));
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-region-keys]")));
         IElement Row(string? photo) => page.Find($"[data-region-keys][data-photo-id='{photo}']");
         IElement PairOf(string? photo) => page.Find($".review-pair[data-photo-id='{photo}']");
 
         Row(first).QuerySelector("[data-testid=review-region-toggle]")!.Click();     // rejected: not damage
-        Row(second).QuerySelector("[data-testid=review-region-toggle]")!.Click();
         page.WaitForAssertion(() => Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled")));
+        // another photo, with no box of the grader's, set aside: the rejection still stands, and Approve stays off
         PairOf(second).QuerySelector("[data-testid=set-aside-photo]")!.Click();
         PairOf(second).QuerySelector("[data-testid=set-aside-wrong-item]")!.Click();
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=set-aside-entry]")));
         Assert.Equal("deleted", Row(first).GetAttribute("data-region-source"));
         Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
-
         page.Find("[data-testid=put-back-photo]").Click();
         page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-testid=set-aside-entry]")));
-        Assert.Equal("deleted", Row(second).GetAttribute("data-region-source"));
+
+        // the photo with the rejected box set aside and put back: the box comes back rejected
+        PairOf(first).QuerySelector("[data-testid=set-aside-photo]")!.Click();
+        PairOf(first).QuerySelector("[data-testid=set-aside-unusable]")!.Click();
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll("[data-region-keys]")));
+        page.Find("[data-testid=put-back-photo]").Click();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-region-keys]")));
         Assert.Equal("deleted", Row(first).GetAttribute("data-region-source"));
         Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled"));
     }
