@@ -98,4 +98,36 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
         station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
         Assert.Equal(1, await DecisionCountAsync(item.Id));
     }
+
+    /// <summary>
+    /// A reload between set-aside and put-back (exploratory pass of the set-aside): the box drawn on the photo was lost,
+    /// as the draft in the tab's storage did not hold what was kept aside with it. It does now, and "Put back" after the
+    /// reload brings the box back; a box on a photo set aside elsewhere before the reload is said to be kept with it.
+    /// </summary>
+    [Fact]
+    public async Task BoxesKeptAsideWithAPhoto_SurviveAReload_AndComeBackWithPutBack()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var added = await Service<PhotoIntake>().AddAsync(item.Id,
+            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 9)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 10))],
+            Grader, CancellationToken.None);
+        var other = added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id;
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 30, 30, 100, 80));
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+        await station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{other}']") is not null)
+            .QuerySelector("[data-testid=set-aside-photo]")!.ClickAsync(new());
+        await station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{other}']") is not null)
+            .QuerySelector("[data-testid=set-aside-wrong-item]")!.ClickAsync(new());
+        station.WaitForAssertion(() => Assert.Single(station.FindAll("[data-testid=set-aside-entry]")));
+
+        var reloaded = ReloadWithTheDraft(station, plate, "SetAsideRegions\":[{");
+        reloaded.WaitForAssertion(() => Assert.Contains("1 box on a photo set aside is kept with it", reloaded.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(reloaded.FindAll("[data-testid=regions] .region-row"));
+        await reloaded.Find("[data-testid=put-back-photo]").ClickAsync(new());
+
+        reloaded.WaitForAssertion(() => Assert.Empty(reloaded.FindAll("[data-testid=set-aside-entry]")));
+        var back = Assert.Single(reloaded.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+        Assert.Equal("added", back.GetAttribute("data-region-source"));
+    }
 }

@@ -100,4 +100,29 @@ public abstract class StationPageTestBase : BunitTestBase
         await using var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
         return await db.GradeDecisions.CountAsync(d => d.ReturnItemId == itemId);
     }
+
+    /// <summary>The draft the station wrote to the tab's storage last, once it holds <paramref name="holds"/>.</summary>
+    protected string StoredDraft(IRenderedComponent<Web.Features.Station.Station> station, string holds)
+    {
+        string? stored = null;
+        station.WaitForAssertion(() =>
+        {
+            stored = StationJs.Invocations.Where(i => i.Identifier == "saveDraft").Select(i => i.Arguments[1] as string).LastOrDefault();
+            Assert.Contains(holds, stored);
+        });
+        return stored!;
+    }
+
+    /// <summary>A reload: a new page whose session storage still has the draft, with the draft's item open again.</summary>
+    protected IRenderedComponent<Web.Features.Station.Station> Reload(IRenderedComponent<Web.Features.Station.Station> station, string plate, string stored)
+    {
+        station.Dispose();
+        StationJs.Setup<string?>("loadDraft", _ => true).SetResult(stored);
+        var reloaded = RenderStation();
+        reloaded.WaitForAssertion(() => Assert.Equal(plate, reloaded.Find("[data-testid=item-return-id]").TextContent));
+        return reloaded;
+    }
+
+    protected IRenderedComponent<Web.Features.Station.Station> ReloadWithTheDraft(IRenderedComponent<Web.Features.Station.Station> station, string plate, string holds) =>
+        Reload(station, plate, StoredDraft(station, holds));
 }

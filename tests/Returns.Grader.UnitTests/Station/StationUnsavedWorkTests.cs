@@ -292,31 +292,6 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Equal(2, await DecisionCountAsync(item.Id));
     }
 
-    /// <summary>The draft the station wrote to the tab's storage last, once it holds <paramref name="holds"/>.</summary>
-    private string StoredDraft(IRenderedComponent<Web.Features.Station.Station> station, string holds)
-    {
-        string? stored = null;
-        station.WaitForAssertion(() =>
-        {
-            stored = StationJs.Invocations.Where(i => i.Identifier == "saveDraft").Select(i => i.Arguments[1] as string).LastOrDefault();
-            Assert.Contains(holds, stored);
-        });
-        return stored!;
-    }
-
-    /// <summary>A reload: a new page whose session storage still has the draft, with the draft's item open again.</summary>
-    private IRenderedComponent<Web.Features.Station.Station> Reload(IRenderedComponent<Web.Features.Station.Station> station, string plate, string stored)
-    {
-        station.Dispose();
-        StationJs.Setup<string?>("loadDraft", _ => true).SetResult(stored);
-        var reloaded = RenderStation();
-        reloaded.WaitForAssertion(() => Assert.Equal(plate, reloaded.Find("[data-testid=item-return-id]").TextContent));
-        return reloaded;
-    }
-
-    private IRenderedComponent<Web.Features.Station.Station> ReloadWithTheDraft(IRenderedComponent<Web.Features.Station.Station> station, string plate, string holds) =>
-        Reload(station, plate, StoredDraft(station, holds));
-
     /// <summary>
     /// The save went through and only its answer was lost (a dropped connection, a restarted server): the reload brought
     /// the draft back as "unsaved", and saving it stored the same grade a second time as a correction (exploratory pass).

@@ -23,7 +23,8 @@ public sealed record StationDraft(
     string? ContradictionReason,
     bool FlagForReview,
     IReadOnlyList<RegionDraft> Regions,
-    Guid? BasedOn = null);
+    Guid? BasedOn = null,
+    IReadOnlyList<RegionDraft>? SetAsideRegions = null);
 
 /// <summary>A region the associate changed (retyped, moved, rejected) or drew; regions left as suggested are not kept.</summary>
 public sealed record RegionDraft(Guid PhotoId, DamageType SuggestedType, int[] SuggestedBox, DamageType Type, int[] Box, bool Deleted, bool Drawn, bool Confirmed = false);
@@ -66,9 +67,13 @@ public sealed partial class Station
         _damage, string.IsNullOrWhiteSpace(_notes) ? null : _notes, string.IsNullOrWhiteSpace(_contradictionReason) ? null : _contradictionReason,
         _flagForReview,
         // every box but one left as suggested: A on a box is a change (it was not, and its Enter saved nothing; review)
-        [.. _regions.Where(r => r.Source != RegionSource.Model)
-            .Select(r => new RegionDraft(r.PhotoId, r.SuggestedType, r.SuggestedBox, r.Type, r.Box, r.Deleted, r.DrawnByAssociate, r.Confirmed))],
-        _openedOnDecision));
+        [.. _regions.Where(r => r.Source != RegionSource.Model).Select(ToDraft)],
+        _openedOnDecision,
+        // the boxes kept aside with set-aside photos, so that a reload does not lose what "Put back" would bring back
+        SetAsideBoxDrafts() is { Count: > 0 } aside ? aside : null));
+
+    private static RegionDraft ToDraft(RegionEdit r) =>
+        new(r.PhotoId, r.SuggestedType, r.SuggestedBox, r.Type, r.Box, r.Deleted, r.DrawnByAssociate, r.Confirmed);
 
     /// <summary>After the item opened and its prefills are in: this is "nothing changed"; a stored draft for it comes back.</summary>
     private async Task RememberOpenedFormAsync()
@@ -108,7 +113,10 @@ public sealed partial class Station
         RestoreDraft(draft);
         if (HasUnsavedChoices)
         {
-            _message = new StationMessage(Severity.Info, $"Your unsaved choices for {draft.ReturnId} are back. Check them and save.");
+            _message = new StationMessage(Severity.Info, $"Your unsaved choices for {draft.ReturnId} are back. Check them and save." +
+                (_setAsideBoxesRestored > 0
+                    ? $" {(_setAsideBoxesRestored == 1 ? "1 box" : $"{_setAsideBoxesRestored} boxes")} on a photo set aside {(_setAsideBoxesRestored == 1 ? "is" : "are")} kept with it: put the photo back to bring {(_setAsideBoxesRestored == 1 ? "it" : "them")} back."
+                    : ""));
         }
     }
 
@@ -164,26 +172,38 @@ public sealed partial class Station
         // The draft holds every box the associate drew: they replace the drawn ones the form opened with (a reopened
         // item's saved boxes), or each reload added the saved boxes again, stacked where they looked like one.
         _regions.RemoveAll(r => r.DrawnByAssociate);
-        foreach (var region in draft.Regions)
+        _setAsideBoxesRestored = 0;
+        foreach (var region in draft.Regions.Concat(draft.SetAsideRegions ?? []))
         {
             if (!CountsForItem(region.PhotoId))
             {
-                continue; // a box on a photo set aside since the draft was kept: another item's (ADR 0052)
+                // On a photo set aside (since the draft was kept, or before): kept with the photo, back with "Put back".
+                KeepAsideDraft(region);
+                _setAsideBoxesRestored++;
+                continue;
             }
-            if (region.Drawn)
-            {
-                var drawn = RegionEdit.Drawn(region.PhotoId, region.Type, region.Box);
-                drawn.Deleted = region.Deleted;
-                _regions.Add(drawn);
-            }
-            // A changed suggestion applies to the same suggested region if the model still suggests it.
-            else if (_regions.FirstOrDefault(r => r.PhotoId == region.PhotoId && r.SuggestedType == region.SuggestedType && r.SuggestedBox.SequenceEqual(region.SuggestedBox)) is { } suggested)
-            {
-                suggested.Type = region.Type;
-                suggested.Box = region.Box;
-                suggested.Deleted = region.Deleted;
-                suggested.Confirmed = region.Confirmed;
-            }
+            ApplyRegionDraft(region);
+        }
+    }
+
+    /// <summary>How many boxes of the draft just restored are kept aside with set-aside photos (the restore says so).</summary>
+    private int _setAsideBoxesRestored;
+
+    /// <summary>A drawn box comes back as drawn; a changed suggestion applies to the same suggested (or saved) box if it is there.</summary>
+    private void ApplyRegionDraft(RegionDraft region)
+    {
+        if (region.Drawn)
+        {
+            var drawn = RegionEdit.Drawn(region.PhotoId, region.Type, region.Box);
+            drawn.Deleted = region.Deleted;
+            _regions.Add(drawn);
+        }
+        else if (_regions.FirstOrDefault(r => r.PhotoId == region.PhotoId && r.SuggestedType == region.SuggestedType && r.SuggestedBox.SequenceEqual(region.SuggestedBox)) is { } suggested)
+        {
+            suggested.Type = region.Type;
+            suggested.Box = region.Box;
+            suggested.Deleted = region.Deleted;
+            suggested.Confirmed = region.Confirmed;
         }
     }
 

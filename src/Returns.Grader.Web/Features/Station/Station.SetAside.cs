@@ -22,6 +22,30 @@ public sealed partial class Station
     /// <summary>The boxes the form held on photos set aside from it, by photo: putting the photo back brings them back.</summary>
     private readonly Dictionary<Guid, List<RegionEdit>> _boxesOfSetAsidePhotos = [];
 
+    /// <summary>The same from a draft restored after a reload: the associate's changes, applied when the photo is put back
+    /// (a changed suggestion to the suggested box that comes back with it).</summary>
+    private readonly Dictionary<Guid, List<RegionDraft>> _draftsOfSetAsidePhotos = [];
+
+    private void KeepAsideDraft(RegionDraft region)
+    {
+        if (!_draftsOfSetAsidePhotos.TryGetValue(region.PhotoId, out var drafts))
+        {
+            _draftsOfSetAsidePhotos[region.PhotoId] = drafts = [];
+        }
+        drafts.Add(region);
+    }
+
+    /// <summary>What is kept aside with set-aside photos, as the draft keeps it (boxes left as suggested come back with the suggestion).</summary>
+    private List<RegionDraft> SetAsideBoxDrafts() =>
+        [.. _boxesOfSetAsidePhotos.Values.SelectMany(boxes => boxes).Where(r => r.Source != RegionSource.Model).Select(ToDraft),
+         .. _draftsOfSetAsidePhotos.Values.SelectMany(drafts => drafts)];
+
+    /// <summary>Whether this person may set the item's photos aside or put them back: not a grader once a supervisor's
+    /// grade is final (the buttons only led to a refusal).</summary>
+    private bool MayChangePhotos(ReturnItemDetails item) => item.Status != ItemStatus.Final || _mayChangeFinalItemsPhotos;
+
+    private bool _mayChangeFinalItemsPhotos;
+
     /// <summary>Whether the photo counts for the open item (not set aside): only those carry boxes.</summary>
     private bool CountsForItem(Guid photoId) => _item?.Photos.Any(p => p.PhotoId == photoId) == true;
 
@@ -67,10 +91,22 @@ public sealed partial class Station
             if (!await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: false))
             {
                 await PrefillFromSuggestionAsync();
-                _message = changedElsewhere
-                    ? new StationMessage(Severity.Warning, $"{item.ReturnId} changed after you opened it (a photo added or set aside elsewhere), so nothing was set aside or put back: the photos below are as they are now. Look again.")
-                    : new StationMessage(Severity.Info, done);
+                if (CountsForItem(photoId) && _draftsOfSetAsidePhotos.Remove(photoId, out var drafts))
+                {
+                    drafts.ForEach(ApplyRegionDraft); // after the prefill: a changed suggestion needs its suggested box back first
+                }
+                if (changedElsewhere)
+                {
+                    _message = new StationMessage(Severity.Warning,
+                        $"{item.ReturnId} changed while this was on its way (a photo was added, set aside or put back meanwhile), so nothing was set aside or put back: the photos below are as they are now. Look again.");
+                }
+                else
+                {
+                    // A snackbar, not the message above the item: that moved the strip 58 px under the pointer (exploratory pass).
+                    Snackbar.Add(done, Severity.Info);
+                }
             }
+            _focusItem = true; // the button pressed is gone: the keys go on working on the item, not from the page's top
         }, notDone);
     }
 

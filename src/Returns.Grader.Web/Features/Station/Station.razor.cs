@@ -158,7 +158,9 @@ public sealed partial class Station : IAsyncDisposable
             _self = DotNetObjectReference.Create(this);
             _module = await JS.InvokeAsync<IJSObjectReference>("import", "/assets/js/station.js");
             await _module.InvokeVoidAsync("attach", _self);
-            _actorId = Actor.From((await AuthenticationState).User).Id;
+            var user = (await AuthenticationState).User;
+            _actorId = Actor.From(user).Id;
+            _mayChangeFinalItemsPhotos = Auth.Policies.Admits(Auth.Policies.Reviewing, user);
             // The scan field was disabled while the page was only prerendered (a scan then would be lost); focus it now —
             // unless a plate scanned during the awaits above has already opened an item and focused it: the scan field
             // taking focus back then made the next grade key type into it (GradingStationTests, 2 runs in 3, 2026-12-03),
@@ -488,6 +490,7 @@ public sealed partial class Station : IAsyncDisposable
         _editingPhotoId = null;
         _choosingSetAside = null;
         _boxesOfSetAsidePhotos.Clear();
+        _draftsOfSetAsidePhotos.Clear();
     }
 
     /// <summary>
