@@ -142,10 +142,7 @@ public static class PhotoEndpoints
     {
         if (!WireName<PhotoSetAsideReason>.TryParse(request?.Reason, out var reason))
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["reason"] = [$"Say why the photo is set aside: one of {string.Join(", ", WireName<PhotoSetAsideReason>.All)}."],
-            });
+            return ApiProblems.InvalidField("reason", $"Say why the photo is set aside: one of {string.Join(", ", WireName<PhotoSetAsideReason>.All)}.");
         }
         return await photos.SetAsideAsync(photoId, reason, Actor.From(http.User), request!.ItemVersion, cancellationToken) is { } state
             ? Results.Ok(state)
@@ -168,7 +165,7 @@ public static class PhotoEndpoints
     {
         if (size is { } requested && !ThumbnailSizes.Contains(requested))
         {
-            return Results.ValidationProblem(new Dictionary<string, string[]> { ["size"] = [$"Use one of {string.Join(", ", ThumbnailSizes)}, or no size for the stored photo."] });
+            return ApiProblems.InvalidField("size", $"Use one of {string.Join(", ", ThumbnailSizes)}, or no size for the stored photo.");
         }
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var photo = await db.Photos.AsNoTracking().Where(p => p.Id == photoId)
