@@ -24,8 +24,7 @@ def check(path: str, size: int, grid: int) -> dict:
            "source": pkg.manifest.get("source"), "counts": pkg.manifest.get("counts"), "splits": {}}
     for split in SPLITS:
         samples = pkg.samples(split, keep_prefilled=True, keep_model_boxes=True)  # as written: its parts must agree
-        training = pkg.samples(split)  # what training reads: prefilled grades left as they were are not labels, nor
-        # are the model's boxes nobody touched
+        training = pkg.samples(split)  # what training reads: prefilled grades left as they were are not labels
         rows = pkg.metadata_rows(split)
         files = {}
         for s in samples:
@@ -44,7 +43,9 @@ def check(path: str, size: int, grid: int) -> dict:
         out["splits"][split] = {
             "items": len(rows), "images": len(samples), "annotations": sum(len(s["annotations"]) for s in samples),
             "images_prefilled_left_out": len(samples) - len(training),
-            "model_boxes_left_out": pkg.model_boxes(split),
+            # the model's boxes nobody touched on the photos training reads: targets by default, left out (and
+            # so undamaged targets) under train.py --model-boxes drop
+            "model_boxes": pkg.model_boxes(split),
             "item_ids": sorted(r["item_id"] for r in rows),
             "grades": {r["item_id"]: r["grade"] for r in rows},
             "pixels_shape": list(data["pixels"].shape) if data else [0, size, size, 3],

@@ -7,8 +7,9 @@ Each image becomes
     type's annotation masks cover at least ``COVER_MIN`` of the cell (masks come from the COCO
     segmentation when present, else from the bbox, which is what hand-drawn export labels have);
   * ground-truth boxes (type, [x, y, w, h] in photo pixels) for region evaluation.
-An export's boxes the model drew and nobody touched (``source: "model"``, ADR 0051) are in neither, unless a
-training split is loaded with keep_model_boxes (train.py --model-boxes keep): see ``Package.samples``.
+An export's boxes the model drew and nobody touched (``source: "model"``, ADR 0051) are in both like a person's,
+unless a split is loaded with keep_model_boxes=False (train.py --model-boxes drop, for training and validation
+alike), which makes their cells undamaged targets: see ``Package.samples``.
 Preprocessed splits are cached as .npz under a cache folder keyed by the package's content hash.
 
 For a crop-to-item model (``ModelConfig.crop_to_item``) ``load_crop_split`` makes the training views instead: each
@@ -101,10 +102,10 @@ def model_boxes_key(pkg, keep_model_boxes: bool) -> str:
 
 
 def load_split(package_path: str, split: str, image_size: int, grid: int, cache_dir: str | None = None,
-               limit: int | None = None, verbose: bool = True, keep_model_boxes: bool = False) -> dict:
+               limit: int | None = None, verbose: bool = True, keep_model_boxes: bool = True) -> dict:
     """All images of one split as numpy arrays (cached). Keys: pixels, grade, damage ([N, G*G, 6] 0/1), item_box
-    (normalized, NaN where the package has none), meta. Boxes the model drew and nobody touched are not in the
-    damage targets or meta's boxes unless keep_model_boxes (Package.samples)."""
+    (normalized, NaN where the package has none), meta. Boxes the model drew and nobody touched are in the damage
+    targets and meta's boxes unless keep_model_boxes is False (Package.samples)."""
     pkg = open_package(package_path)
     cache = None
     keys = ("pixels", "grade", "damage", "item_box")
@@ -148,9 +149,12 @@ def concat_splits(splits: list) -> dict:
             for k in splits[0]}
 
 
-def load_splits(package_paths: list, split: str, image_size: int, grid: int, cache_dir: str | None = None) -> dict:
-    """The same split of several packages, concatenated (e.g. a second generated package's validation photos)."""
-    return concat_splits([load_split(p, split, image_size, grid, cache_dir) for p in package_paths])
+def load_splits(package_paths: list, split: str, image_size: int, grid: int, cache_dir: str | None = None,
+                keep_model_boxes: bool = True) -> dict:
+    """The same split of several packages, concatenated (e.g. a second generated package's validation photos).
+    keep_model_boxes: as load_split's."""
+    return concat_splits([load_split(p, split, image_size, grid, cache_dir, keep_model_boxes=keep_model_boxes)
+                          for p in package_paths])
 
 
 def to_tensor(pixels: np.ndarray) -> torch.Tensor:
@@ -233,7 +237,7 @@ def to_u8(x: torch.Tensor) -> np.ndarray:
 
 def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitter: float = 0.04, seed: int = 0,
                     cache_dir: str | None = None, limit: int | None = None, locate=None, verbose: bool = True,
-                    keep_model_boxes: bool = False) -> dict:
+                    keep_model_boxes: bool = True) -> dict:
     """Training views of one split for a crop-to-item model (``cfg``: its ModelConfig). Keys:
       pixels [N, V, S, S, 3] uint8: V crops per photo at the network's size S, each made like the exported graph does
         (photo stretched to cfg.frame_size, bilinear crop of expand_box(jittered item box));

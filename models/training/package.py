@@ -285,7 +285,7 @@ class Package:
             return []
         return [json.loads(line) for line in text.splitlines() if line.strip()]
 
-    def samples(self, split: str | None = None, keep_prefilled: bool = False, keep_model_boxes: bool = False) -> list:
+    def samples(self, split: str | None = None, keep_prefilled: bool = False, keep_model_boxes: bool = True) -> list:
         """One dict per image: file_name, width, height, item_id, grade_index, annotations (type, bbox, mask rle,
         source), item_box ([x, y, w, h] in pixels where the generator recorded it, else None).
 
@@ -295,15 +295,18 @@ class Package:
         counted as right; and familiarity.py fitted the prefill floor on photos whose prefills were right by
         construction, so the floor fell and more was prefilled (review of the export path, 2026-12-06).
 
-        For the same reason a box the model drew and nobody touched (COCO ``source: "model"``, ADR 0051) is left out
-        of the photo's boxes unless keep_model_boxes (train.py/retrain.py --model-boxes keep); the photo and its grade
-        stay (the grade is the person's: a prefilled one is dealt with above). Left out rather than weighted down:
-        the damage target is a 0/1 grid, cached as such and moved by the augmentation and the low-resolution pooling
-        as such, and the damage loss has no per-cell weight to carry a "less sure" box; leaving out is what these
-        targets can say, and what is done with prefilled grades. The box's cells then count as undamaged unless a
-        person's box covers them. A box without ``source`` (synthetic packages, and exports from before ADR 0051,
-        which stored a box left as suggested as ``accepted``) is taken as a person's and kept: nothing in such a
-        package tells the two apart. model_boxes() counts what is left out."""
+        A box the model drew and nobody touched (COCO ``source: "model"``, ADR 0051) is kept like a person's box by
+        default; keep_model_boxes=False (train.py/retrain.py --model-boxes drop) leaves it out of the photo's boxes
+        (the photo and its grade stay). Dropping does not make the box "unknown": the damage target is a 0/1 grid
+        (cached as such, moved by the augmentation and the low-resolution pooling as such) and the damage loss has
+        no per-cell weight or ignore mask, so a dropped box's cells become UNDAMAGED targets unless a person's box
+        covers them, and its place on a validation photo counts a detection there as a false positive. At the
+        station most exported boxes are the model's left as suggested and mostly right, so dropping them by default
+        would teach each retrain that its own correct detections are undamaged and push recall down round after
+        round; hence keep by default, and drop only for a package whose model boxes are known to be poor (an ignore
+        mask would be the better answer; none is built). A box without ``source`` (synthetic packages, and exports
+        from before ADR 0051, which stored a box left as suggested as ``accepted``) is a person's either way.
+        model_boxes() counts the model's boxes."""
         out = []
         for im, s, anns in self._images(split, keep_prefilled):
             grade = im["grade"]
@@ -333,7 +336,7 @@ class Package:
 
     def model_boxes(self, split: str | None = None, keep_prefilled: bool = False) -> int:
         """How many boxes nobody checked (``source: "model"``) the photos samples() reads carry: the boxes
-        samples() leaves out unless keep_model_boxes (those on photos it leaves out whole are not counted)."""
+        samples() leaves out when keep_model_boxes is False (those on photos it leaves out whole are not counted)."""
         return sum(1 for _, _, anns in self._images(split, keep_prefilled) for a in anns if is_model_box(a))
 
     @property

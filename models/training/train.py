@@ -167,12 +167,24 @@ def package_record(path: str) -> dict:
 
 def model_boxes_record(a: TrainConfig) -> dict:
     """The boxes nobody checked (an export's source "model", ADR 0051) in this run's packages, for the output and the
-    summary: the training photos' are left out of the damage targets unless --model-boxes keep; the validation
-    photos' always are (the region thresholds are chosen against people's boxes). Whole splits (--limit aside)."""
+    summary: kept as damage targets under --model-boxes keep (the default), left out under drop, in the training and
+    the validation photos alike (the region thresholds are fitted under the same rule). Whole splits (--limit aside)."""
     train = sum(open_package(p).model_boxes("train") for p in [a.data, *a.extra_train, *a.rehearsal])
     validation = sum(open_package(p).model_boxes("validation") for p in [a.data, *a.extra_validation])
-    return {"setting": a.model_boxes, "train": train, "train_left_out": 0 if a.model_boxes == "keep" else train,
-            "validation_left_out": validation}
+    drop = a.model_boxes == "drop"
+    return {"setting": a.model_boxes, "train": train, "train_left_out": train if drop else 0,
+            "validation": validation, "validation_left_out": validation if drop else 0}
+
+
+def describe_model_boxes(boxes: dict) -> str:
+    """One sentence on the record above (train.py's output, retrain.py's card), "" when the packages have none."""
+    if not (boxes.get("train") or boxes.get("validation")):
+        return ""
+    counts = f"{boxes['train']} in the training photos, {boxes['validation']} in the validation photos"
+    if boxes["setting"] == "drop":
+        return (f"{counts}; all left out of the damage targets (`--model-boxes drop`): their cells are undamaged "
+                "targets unless a person's box covers them")
+    return f"{counts}; kept as damage targets like people's boxes (`--model-boxes keep`)"
 
 
 def calibrate(model, val: dict, grid: int) -> dict:
@@ -198,7 +210,8 @@ def calibrate_only(a: TrainConfig) -> None:
     if a.hflip_at:
         model.cfg.hflip_at = a.hflip_at
     ck["config"] = model.cfg.to_dict()
-    val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.input_size, model.cfg.output_grid, a.cache)
+    val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.input_size, model.cfg.output_grid, a.cache,
+                      keep_model_boxes=a.model_boxes == "keep")
     ck["calibration"] = calibrate(model, val, model.cfg.output_grid)
     ck["state_dict"] = model.state_dict()
     os.makedirs(a.out, exist_ok=True)
@@ -242,7 +255,7 @@ def load_data(a: TrainConfig, model):
     """Training photos (--data, --extra-train, then --rehearsal) and validation photos; own = how many are not rehearsal."""
     cfg = model.cfg
     grid, out_grid, crop = cfg.damage_grid, cfg.output_grid, cfg.crop_to_item
-    keep = a.model_boxes == "keep"   # the training photos' boxes nobody checked; validation's are always left out
+    keep = a.model_boxes == "keep"   # the boxes nobody checked: the same rule for training and validation photos
     t0 = time.time()
     if crop:
         # training views: crops made ahead (load_crop_split), as the graph makes them; photos without a recorded
@@ -272,7 +285,8 @@ def load_data(a: TrainConfig, model):
         if a.rehearsal:
             train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache, keep_model_boxes=keep)
                                              for e in a.rehearsal])
-    val = load_splits([a.data] + a.extra_validation, "validation", cfg.input_size, out_grid, a.cache)
+    val = load_splits([a.data] + a.extra_validation, "validation", cfg.input_size, out_grid, a.cache,
+                      keep_model_boxes=keep)
     print(f"data: {len(train['grade'])} train / {len(val['grade'])} validation images "
           f"(loaded in {time.time() - t0:.0f}s)", flush=True)
     return train, val, own
@@ -293,10 +307,8 @@ def main():
     if len(train["grade"]) == 0 or len(val["grade"]) == 0:
         raise SystemExit("the package needs train and validation images")
     boxes = model_boxes_record(a)
-    if boxes["train"] or boxes["validation_left_out"]:
-        print(f"model boxes (nobody checked them, ADR 0051): {boxes['train_left_out']} of {boxes['train']} in the "
-              f"training photos left out (--model-boxes {a.model_boxes}), {boxes['validation_left_out']} in the "
-              "validation photos left out", flush=True)
+    if describe_model_boxes(boxes):
+        print(f"model boxes (nobody checked them, ADR 0051): {describe_model_boxes(boxes)}", flush=True)
     run(a, model, ck, channels_last, train, val, own, boxes)
 
 

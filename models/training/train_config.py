@@ -35,10 +35,11 @@ class TrainConfig:
                                        "rehearsal packages")
     extra_validation: list[str] = _many("another package whose validation split is added to --data's for validation and "
                                         "calibration (temperature, region thresholds, item rule) (repeatable)")
-    model_boxes: str = _opt("drop", "an export's boxes the model drew and nobody touched (source \"model\", ADR 0051) in "
-                                    "the training photos: drop (leave them out of the damage targets, as prefilled "
-                                    "grades are) or keep (train on them as on a person's boxes). Validation and "
-                                    "evaluation always leave them out; boxes without a source are always kept",
+    model_boxes: str = _opt("keep", "an export's boxes the model drew and nobody touched (source \"model\", ADR 0051): "
+                                    "keep (default: damage targets like a person's boxes) or drop. Dropping does NOT "
+                                    "ignore them: there is no ignore mask, so their cells become undamaged targets in "
+                                    "training and validation (thresholds) alike; only for a package whose model boxes "
+                                    "are known to be poor. Boxes without a source are always kept",
                             ["drop", "keep"])
     init: str | None = _opt(help="checkpoint .pt or shipped model folder to fine-tune from")
     cache: str = _opt(os.path.join(HERE, "data", "cache"), "folder of decoded photos, keyed by package content")

@@ -116,13 +116,17 @@ const typeAheadWaitMs = 15000;
 // field is settled (plateFieldSettled), or, failing that, this long after the save is done.
 const settleFallbackMs = 1500;
 let typeAhead = null; // { text, enter, since, waited, settled, freeAt }: typed for the plate field before it could take it
-// A save started by a click on Save has no promise here (Enter's has: pendingSaves). From the click until the page settles
-// the plate field, what is typed waits as it does after Enter: typed right after the click, a plate went into the field
-// before the save's first render, and the save's clear wiped its first letters (review of the twenty-sixth session).
-let clickedSave = false;
+// A save started by a click on Save has no promise here (Enter's has: pendingSaves). Between the click and the save's
+// first render (which disables the plate field, and then what is typed waits anyway) what is typed waits as it does after
+// Enter: typed right after the click, a plate went into the field before the save's clear wiped its first letters
+// (review of the twenty-sixth session). Only that gap: a click whose save failed, or never started, would otherwise hold
+// every later plate's Enter back (review of this change).
+const clickedSaveGapMs = 1000;
+let clickedSaveAt = -Infinity;
+const clickedSaveUnderWay = () => performance.now() - clickedSaveAt < clickedSaveGapMs;
 
 function onSaveClick(event) {
-  if (event.target instanceof Element && event.target.closest("[data-testid=submit]:not([disabled])")) clickedSave = true;
+  if (event.target instanceof Element && event.target.closest("[data-testid=submit]:not([disabled])")) clickedSaveAt = performance.now();
 }
 
 const isCharacter = isPlainCharacter;
@@ -132,13 +136,13 @@ function typeIntoPlateField(event) {
   event.preventDefault();
   const sheet = document.querySelector("[data-shortcut-sheet]");
   if (sheet) sheet.hidden = true; // its Escape would put the focus back mid-plate
-  typeAhead = { text: event.key === "/" ? "" : event.key, enter: false, since: performance.now(), waited: clickedSave, settled: false, freeAt: 0 };
+  typeAhead = { text: event.key === "/" ? "" : event.key, enter: false, since: performance.now(), waited: clickedSaveUnderWay(), settled: false, freeAt: 0 };
   flushTypeAhead();
 }
 
 /** The page has done with the plate field after a render (cleared it, focused it): what waits for it goes in now. */
 export function plateFieldSettled() {
-  clickedSave = false;
+  clickedSaveAt = -Infinity;
   if (typeAhead) typeAhead.settled = true;
   flushTypeAhead();
 }
@@ -173,7 +177,6 @@ function flushTypeAhead() {
   }
   const { text, enter } = typeAhead;
   typeAhead = null;
-  clickedSave = false; // a clicked save that failed never settles the field: the fallback above has let this plate in
   field.focus();
   field.select(); // a new plate replaces what the field held
   if (text) document.execCommand("insertText", false, text);
@@ -671,7 +674,7 @@ export function detach() {
   document.removeEventListener("dragstart", onDragStart);
   document.removeEventListener("click", onViewerClick);
   document.removeEventListener("click", onSaveClick, true);
-  clickedSave = false;
+  clickedSaveAt = -Infinity;
   document.removeEventListener("wheel", onViewerWheel);
   document.removeEventListener("fullscreenchange", onFullscreenChange);
   station = null;

@@ -154,9 +154,9 @@ public sealed class Photo
     public string? SetAsideById { get; set; }
     public string? SetAsideByName { get; set; }
     /// <summary>
-    /// When the photo was last put back after being set aside: it counts from then on, so a label given before that was
-    /// given without it and does not cover it, as for a photo kept after the label (ADR 0038). Null when never put back;
-    /// "counted since" is this, else <see cref="UploadedAt"/>.
+    /// When the photo was last put back after being set aside; null when never put back. Bulk approval and the replay
+    /// check treat a grade given before it like one given before a photo was kept (a person looks again); exports keep
+    /// the photo under its labels as before (a put-back is mostly the undo of a mistake: ADR 0052).
     /// </summary>
     public DateTime? CountedSince { get; set; }
 

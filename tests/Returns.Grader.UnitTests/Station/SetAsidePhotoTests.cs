@@ -130,4 +130,61 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
         var back = Assert.Single(reloaded.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
         Assert.Equal("added", back.GetAttribute("data-region-source"));
     }
+
+    /// <summary>
+    /// A set-aside refused because the item changed meanwhile (a photo uploaded elsewhere) leaves the form as it was: the
+    /// saved grade's box on the photo was added a second time, and a correction saved it twice (review of the fixes).
+    /// </summary>
+    [Fact]
+    public async Task ARefusedSetAside_AddsNoBoxASecondTime()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var added = await Service<PhotoIntake>().AddAsync(item.Id,
+            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 13)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 14))],
+            Grader, CancellationToken.None);
+        var other = added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id;
+        await Service<Web.Features.Decisions.DecisionLedger>().DecideAsync(item.Id, new Web.Features.Decisions.GradeRequest("VeryGood", "resell_used",
+            [new Web.Features.Decisions.DamageInput(other, "scratch", [30, 30, 100, 80], "added")], null), Grader, CancellationToken.None);
+        var station = await OpenAtTheStationAsync(plate);
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+        await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("c.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 15))], Grader, CancellationToken.None);
+
+        await station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{other}']") is not null)
+            .QuerySelector("[data-testid=set-aside-photo]")!.ClickAsync(new());
+        await station.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{other}']") is not null)
+            .QuerySelector("[data-testid=set-aside-wrong-item]")!.ClickAsync(new());
+
+        station.WaitForAssertion(() => Assert.Contains("nothing was set aside", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(3, station.FindAll(".photo-frame").Count);
+        Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+    }
+
+    /// <summary>
+    /// Someone set a photo aside and graded the item while it was open here: the save, refused for the box on that photo,
+    /// follows their grade (Enter no longer replaces it) rather than taking the new version in silently, after which the
+    /// next Enter saved the associate's form over their grade (review of the fixes).
+    /// </summary>
+    [Fact]
+    public async Task ASaveRefusedForABoxOnAPhotoSetAsideElsewhere_FollowsTheirGrade_AndEnterDoesNotReplaceIt()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var added = await Service<PhotoIntake>().AddAsync(item.Id,
+            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 16)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 17))],
+            Grader, CancellationToken.None);
+        var other = added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id;
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
+        var rubricGrade = Service<Web.Features.Grading.RubricCatalog>().Active.GradeFor([DamageType.Scratch]);
+        await station.InvokeAsync(() => station.Instance.OnGradeKey((int)rubricGrade + 1));
+        var supervisor = new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor);
+        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.WrongItem, supervisor, null, CancellationToken.None);
+        await Service<Web.Features.Decisions.DecisionLedger>().DecideAsync(item.Id, new Web.Features.Decisions.GradeRequest("LikeNew", "restock", [], null), supervisor, CancellationToken.None);
+
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        station.WaitForAssertion(() => Assert.Contains("Sue Pervisor", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        Assert.Equal(1, await DecisionCountAsync(item.Id));
+        Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+    }
 }

@@ -33,7 +33,7 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
         Guid Id, string ReturnId, string Category, Guid DecisionId, DecisionKind Kind, Grade Grade, Disposition Disposition,
         string RubricVersion, string ActorId, string ActorName, DateTime DecidedAt, string? ReasonCode, bool GradePrefilled, bool Blind, bool DispositionPrefilled);
 
-    private sealed record PhotoRow(Guid Id, Guid ReturnItemId, string StorageKey, int Width, int Height, DateTime KeptAt);
+    private sealed record PhotoRow(Guid Id, Guid ReturnItemId, string StorageKey, int Width, int Height, DateTime UploadedAt);
 
     private sealed record RegionRow(Guid DecisionId, Guid? PhotoId, DamageType Type, int? X, int? Y, int? Width, int? Height, RegionSource Source);
 
@@ -127,7 +127,8 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
         // An item's photos are those kept by the time of that decision: a label covers what its giver could see, and a
         // photo added later was exported under a label nobody gave it (API pass, 2026-12-05). Items without such a
         // photo are left out: an image dataset needs images. A photo set aside by the snapshot (another item's, or of
-        // nothing: ADR 0052) is not the item's, and its boxes go with it; one put back counts from then on, as if kept then.
+        // nothing: ADR 0052) is not the item's, and its boxes go with it. One put back is the item's again, under its labels
+        // as before (a put-back is mostly the undo of a mistaken set-aside: counted only from then on, the label lost its photo).
         // "Latest" is the ledger's chain (each decision names the one it replaced), not the newest clock: two nodes' clocks
         // a second apart put a correction before the grade it replaced, and the replaced grade was exported; two equal
         // times exported the item twice (review of the export path, 2026-12-06). The item's own decisions are few and
@@ -137,7 +138,7 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
             join d in db.GradeDecisions on i.Id equals d.ReturnItemId
             where d.DecidedAt <= snapshot
                 && !db.GradeDecisions.Any(o => o.ReturnItemId == d.ReturnItemId && o.SupersedesId == d.Id && o.DecidedAt <= snapshot)
-                && db.Photos.Any(p => p.ReturnItemId == i.Id && (p.CountedSince ?? p.UploadedAt) <= d.DecidedAt && !(p.SetAsideAt <= snapshot))
+                && db.Photos.Any(p => p.ReturnItemId == i.Id && p.UploadedAt <= d.DecidedAt && !(p.SetAsideAt <= snapshot))
             select new ItemRowProjection
             {
                 Id = i.Id, ReturnId = i.ReturnId, Category = i.Category, DecisionId = d.Id, Kind = d.Kind, Grade = d.Grade,
@@ -176,7 +177,7 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
             // taken under model A with a later one under B was exported for "B" with A's photo only, and a prediction made
             // after the snapshot could change a re-run (review of exports, 2026-12-06).
             query = query.Where(r => db.Predictions.Any(p => !p.IsShadow && p.ModelVersion == model && p.CreatedAt <= snapshot
-                && p.Photo!.ReturnItemId == r.Id && (p.Photo.CountedSince ?? p.Photo.UploadedAt) <= r.DecidedAt && !(p.Photo.SetAsideAt <= snapshot)));
+                && p.Photo!.ReturnItemId == r.Id && p.Photo.UploadedAt <= r.DecidedAt && !(p.Photo.SetAsideAt <= snapshot)));
         }
         // An item's rows together, its newest first: WriteAsync keeps one row per item (see there).
         return query.OrderBy(r => r.Id).ThenByDescending(r => r.DecidedAt).ThenByDescending(r => r.DecisionId);
@@ -217,10 +218,9 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
         var decisionIds = batch.Select(i => i.DecisionId).ToList();
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var photoRows = await db.Photos.AsNoTracking()
-            .Where(p => itemIds.Contains(p.ReturnItemId) && (p.CountedSince ?? p.UploadedAt) <= snapshot && !(p.SetAsideAt <= snapshot))
+            .Where(p => itemIds.Contains(p.ReturnItemId) && p.UploadedAt <= snapshot && !(p.SetAsideAt <= snapshot))
             .OrderBy(p => p.UploadedAt).ThenBy(p => p.Id)
-            // "kept" is when it began to count: a photo put back after the label was not under it (ADR 0052)
-            .Select(p => new PhotoRow(p.Id, p.ReturnItemId, p.StorageKey, p.Width, p.Height, p.CountedSince ?? p.UploadedAt))
+            .Select(p => new PhotoRow(p.Id, p.ReturnItemId, p.StorageKey, p.Width, p.Height, p.UploadedAt))
             .ToListAsync(cancellationToken);
         // Damage marked on a photo set aside by the snapshot is another item's (or nothing's): not in the item's damage
         // list or rubric points either (ADR 0052).
@@ -242,7 +242,7 @@ public sealed partial class DatasetPackageWriter(IDbContextFactory<GraderDb> dbF
 
         foreach (var item in batch)
         {
-            await WriteItemAsync(zip, package, item, [.. photosByItem[item.Id].Where(p => p.KeptAt <= item.DecidedAt)],
+            await WriteItemAsync(zip, package, item, [.. photosByItem[item.Id].Where(p => p.UploadedAt <= item.DecidedAt)],
                 regionsByDecision[item.DecisionId].ToList(), models, cancellationToken);
         }
     }

@@ -48,7 +48,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             join photo in db.Photos on a.PhotoId equals photo.Id
             join item in db.ReturnItems on photo.ReturnItemId equals item.Id
             join label in db.GradeDecisions on item.CurrentDecisionId equals label.Id
-            where (photo.CountedSince ?? photo.UploadedAt) <= label.DecidedAt // a label covers the photos kept (or put back) before it was given
+            where photo.UploadedAt <= label.DecidedAt // a label covers the photos kept before it was given
                 && photo.SetAsideReason == null // and not one set aside: another item's photo under this label (ADR 0052)
             select new
             {

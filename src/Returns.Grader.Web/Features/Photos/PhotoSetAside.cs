@@ -71,7 +71,7 @@ public sealed class PhotoSetAside(IDbContextFactory<GraderDb> dbFactory, TimePro
             if (reason is null)
             {
                 (photo.SetAsideAt, photo.SetAsideReason, photo.SetAsideById, photo.SetAsideByName) = (null, null, null, null);
-                photo.CountedSince = now; // a label given before now was given without it
+                photo.CountedSince = now; // a grade given before now was given with the photo set aside: bulk approval leaves it to a person
             }
             else if (earlier is null)
             {

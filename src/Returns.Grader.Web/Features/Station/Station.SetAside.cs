@@ -50,15 +50,15 @@ public sealed partial class Station
     private bool CountsForItem(Guid photoId) => _item?.Photos.Any(p => p.PhotoId == photoId) == true;
 
     private Task SetPhotoAsideAsync(PhotoSummary photo, PhotoSetAsideReason reason) =>
-        ChangePhotoAsync(photo.PhotoId, (actor, version) => PhotoSetAside.SetAsideAsync(photo.PhotoId, reason, actor, version, CancellationToken.None),
+        ChangePhotoAsync(photo.PhotoId, puttingBack: false, (actor, version) => PhotoSetAside.SetAsideAsync(photo.PhotoId, reason, actor, version, CancellationToken.None),
             $"Photo set aside ({Words.Of(reason).ToLowerInvariant()}): it no longer counts for this item. If that was a mistake, put it back from the list below the photos.",
             "the photo was not set aside");
 
     private Task PutPhotoBackAsync(SetAsidePhotoSummary photo) =>
-        ChangePhotoAsync(photo.PhotoId, (actor, version) => PhotoSetAside.PutBackAsync(photo.PhotoId, actor, version, CancellationToken.None),
+        ChangePhotoAsync(photo.PhotoId, puttingBack: true, (actor, version) => PhotoSetAside.PutBackAsync(photo.PhotoId, actor, version, CancellationToken.None),
             "The photo is back among the item's photos, and the suggestion counts it again.", "the photo was not put back");
 
-    private async Task ChangePhotoAsync(Guid photoId, Func<Auth.Actor, Guid, Task<Photos.PhotoSetAsideState?>> change, string done, string notDone)
+    private async Task ChangePhotoAsync(Guid photoId, bool puttingBack, Func<Auth.Actor, Guid, Task<Photos.PhotoSetAsideState?>> change, string done, string notDone)
     {
         if (_item is not { } item || _busy)
         {
@@ -84,14 +84,17 @@ public sealed partial class Station
             {
                 return;
             }
-            if (CountsForItem(photoId))
+            // Only a put-back that went through brings boxes back: after a refused set-aside the photo still counts, and
+            // the saved grade's boxes were added a second time (review of the set-aside's fixes).
+            var broughtBack = puttingBack && !changedElsewhere && CountsForItem(photoId);
+            if (broughtBack)
             {
                 BringBackBoxesOf(photoId);
             }
             if (!await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: false))
             {
                 await PrefillFromSuggestionAsync();
-                if (CountsForItem(photoId) && _draftsOfSetAsidePhotos.Remove(photoId, out var drafts))
+                if (broughtBack && _draftsOfSetAsidePhotos.Remove(photoId, out var drafts))
                 {
                     drafts.ForEach(ApplyRegionDraft); // after the prefill: a changed suggestion needs its suggested box back first
                 }
@@ -159,10 +162,20 @@ public sealed partial class Station
     /// <summary>A photo put back brings back the boxes the form had on it (or, opened since, the saved grade's boxes on it).</summary>
     private void BringBackBoxesOf(Guid photoId)
     {
-        var boxes = _boxesOfSetAsidePhotos.Remove(photoId, out var kept)
-            ? kept
-            : CurrentDecision?.Damage.Where(d => d.PhotoId == photoId).Select(RegionEdit.FromSaved).OfType<RegionEdit>().ToList() ?? [];
-        var present = _regions.Select(SuggestionKey).ToHashSet();
-        _regions.AddRange(boxes.Where(b => b.DrawnByAssociate || present.Add(SuggestionKey(b))));
+        var present = _regions.Select(SuggestionKey).ToHashSet(); // never a box twice, drawn ones included
+        if (_boxesOfSetAsidePhotos.Remove(photoId, out var kept))
+        {
+            _regions.AddRange(kept.Where(b => present.Add(SuggestionKey(b))));
+            return;
+        }
+        // Set aside before the page opened (or before a reload): the saved grade's boxes on it; where the tab's draft holds
+        // the associate's boxes on it, its drawn ones replace the saved drawn ones, as a restored draft does (they were
+        // there twice: review of the set-aside's fixes), and its changes apply after the prefill.
+        var saved = CurrentDecision?.Damage.Where(d => d.PhotoId == photoId).Select(RegionEdit.FromSaved).OfType<RegionEdit>() ?? [];
+        _regions.AddRange(saved.Where(b => present.Add(SuggestionKey(b))));
+        if (_draftsOfSetAsidePhotos.ContainsKey(photoId))
+        {
+            _regions.RemoveAll(r => r.PhotoId == photoId && r.DrawnByAssociate);
+        }
     }
 }

@@ -385,10 +385,19 @@ public sealed partial class Station : IAsyncDisposable
             {
                 // A photo set aside elsewhere since the item was opened: its boxes are what was refused (they are checked
                 // before the item's version). Shown as the change it is, the boxes off the form, not as a photo's id.
+                var graded = CurrentDecision?.Id;
+                var touched = HasUnsavedChoices;
                 if (await Items.GetForStationAsync(item.Id, _circuitGone.Token) is { } now && now.Version != item.Version)
                 {
+                    // Taken in as any newer version is: someone else's grade meanwhile is followed (kept from being
+                    // overwritten by Enter), not read past (review of the set-aside's fixes).
                     _item = now;
-                    if (DropBoxesOffSetAsidePhotos() > 0)
+                    var dropped = DropBoxesOffSetAsidePhotos();
+                    if (await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: true))
+                    {
+                        return;
+                    }
+                    if (dropped > 0)
                     {
                         await PrefillFromSuggestionAsync();
                         _message = new StationMessage(Severity.Warning,
