@@ -23,7 +23,7 @@ function onKeyDown(event) {
   // A plate's later key given back by scan-keys.js to where the focus was before its first key moved it (a person's
   // two-key roll, 30-60 ms apart, ADR 0046): text for the plate field, never a shortcut on the item.
   const plateField = document.getElementById("scan");
-  if (!typing && plateField && document.activeElement === plateField && !plateField.disabled && isCharacter(event)) {
+  if (!typing && plateField && document.activeElement === plateField && !plateField.disabled && isPlainCharacter(event)) {
     event.preventDefault();
     document.execCommand("insertText", false, event.key);
     return;
@@ -129,8 +129,7 @@ function onSaveClick(event) {
   if (event.target instanceof Element && event.target.closest("[data-testid=submit]:not([disabled])")) clickedSaveAt = performance.now();
 }
 
-const isCharacter = isPlainCharacter;
-const startsAPlate = (event) => isCharacter(event) && !event.repeat;
+const startsAPlate = (event) => isPlainCharacter(event) && !event.repeat;
 
 function typeIntoPlateField(event) {
   event.preventDefault();
@@ -150,7 +149,7 @@ export function plateFieldSettled() {
 /** While a plate waits for the plate field, its characters and its Enter wait with it; Escape lets it go. */
 function typeAheadTakes(event) {
   if (!typeAhead || event.ctrlKey || event.altKey || event.metaKey) return false;
-  if (isCharacter(event)) typeAhead.text += event.key;
+  if (isPlainCharacter(event)) typeAhead.text += event.key;
   else if (event.key === "Backspace") typeAhead.text = typeAhead.text.slice(0, -1);
   else if (event.key === "Enter") typeAhead.enter = true;
   else if (event.key === "Escape") typeAhead = null;

@@ -113,10 +113,13 @@ public sealed partial class Station
         RestoreDraft(draft);
         if (HasUnsavedChoices)
         {
-            _message = new StationMessage(Severity.Info, $"Your unsaved choices for {draft.ReturnId} are back. Check them and save." +
-                (_setAsideBoxesRestored > 0
-                    ? $" {(_setAsideBoxesRestored == 1 ? "1 box" : $"{_setAsideBoxesRestored} boxes")} on a photo set aside {(_setAsideBoxesRestored == 1 ? "is" : "are")} kept with it: put the photo back to bring {(_setAsideBoxesRestored == 1 ? "it" : "them")} back."
-                    : ""));
+            var keptAside = _setAsideBoxesRestored switch
+            {
+                0 => "",
+                1 => " 1 box on a photo set aside is kept with it: put the photo back to bring it back.",
+                var n => $" {n} boxes on photos set aside are kept with them: put a photo back to bring its boxes back.",
+            };
+            _message = new StationMessage(Severity.Info, $"Your unsaved choices for {draft.ReturnId} are back. Check them and save.{keptAside}");
         }
     }
 

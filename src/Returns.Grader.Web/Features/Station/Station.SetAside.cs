@@ -16,11 +16,8 @@ public sealed partial class Station
 {
     [Microsoft.AspNetCore.Components.Inject] private Photos.PhotoSetAside PhotoSetAside { get; set; } = default!;
 
-    /// <summary>The photo whose set-aside reasons are shown (its "Set aside…" pressed), if any.</summary>
-    private Guid? _choosingSetAside;
-
-    /// <summary>The boxes the form held on photos set aside from it, by photo: putting the photo back brings them back.</summary>
-    private readonly Dictionary<Guid, List<RegionEdit>> _boxesOfSetAsidePhotos = [];
+    /// <summary>The boxes the form held on photos set aside from it: putting the photo back brings them back.</summary>
+    private readonly SetAsideBoxes _boxesOfSetAsidePhotos = new();
 
     /// <summary>The same from a draft restored after a reload: the associate's changes, applied when the photo is put back
     /// (a changed suggestion to the suggested box that comes back with it).</summary>
@@ -37,7 +34,7 @@ public sealed partial class Station
 
     /// <summary>What is kept aside with set-aside photos, as the draft keeps it (boxes left as suggested come back with the suggestion).</summary>
     private List<RegionDraft> SetAsideBoxDrafts() =>
-        [.. _boxesOfSetAsidePhotos.Values.SelectMany(boxes => boxes).Where(r => r.Source != RegionSource.Model).Select(ToDraft),
+        [.. _boxesOfSetAsidePhotos.All.Where(r => r.Source != RegionSource.Model).Select(ToDraft),
          .. _draftsOfSetAsidePhotos.Values.SelectMany(drafts => drafts)];
 
     /// <summary>Whether this person may set the item's photos aside or put them back: not a grader once a supervisor's
@@ -64,7 +61,6 @@ public sealed partial class Station
         {
             return;
         }
-        _choosingSetAside = null;
         await RunBusyAsync(async () =>
         {
             var graded = CurrentDecision?.Id;
@@ -137,16 +133,11 @@ public sealed partial class Station
     /// <returns>How many boxes left the form.</returns>
     private int DropBoxesOffSetAsidePhotos()
     {
-        var off = _regions.Where(r => !CountsForItem(r.PhotoId)).ToList();
+        var off = _boxesOfSetAsidePhotos.TakeOff(_regions, CountsForItem);
         if (off.Count == 0)
         {
             return 0;
         }
-        foreach (var group in off.GroupBy(r => r.PhotoId))
-        {
-            _boxesOfSetAsidePhotos[group.Key] = [.. group];
-        }
-        _regions.RemoveAll(off.Contains);
         _history.Clear(); // undo must not bring back a box on a photo that is not shown
         if (_selectedRegion is { } selected && off.Contains(selected))
         {
@@ -163,7 +154,7 @@ public sealed partial class Station
     private void BringBackBoxesOf(Guid photoId)
     {
         var present = _regions.Select(SuggestionKey).ToHashSet(); // never a box twice, drawn ones included
-        if (_boxesOfSetAsidePhotos.Remove(photoId, out var kept))
+        if (_boxesOfSetAsidePhotos.TryTakeBack(photoId, out var kept))
         {
             _regions.AddRange(kept.Where(b => present.Add(SuggestionKey(b))));
             return;

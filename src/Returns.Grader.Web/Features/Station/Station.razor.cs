@@ -497,7 +497,6 @@ public sealed partial class Station : IAsyncDisposable
         _history.Clear();
         _selectedRegion = null;
         _editingPhotoId = null;
-        _choosingSetAside = null;
         _boxesOfSetAsidePhotos.Clear();
         _draftsOfSetAsidePhotos.Clear();
     }
