@@ -11,7 +11,7 @@ import argparse
 import json
 import sys
 
-from dataset import load_split
+from dataset import IGNORED, load_split
 from package import open_package, split_for
 from rubric import GRADES
 
@@ -43,13 +43,14 @@ def check(path: str, size: int, grid: int) -> dict:
         out["splits"][split] = {
             "items": len(rows), "images": len(samples), "annotations": sum(len(s["annotations"]) for s in samples),
             "images_prefilled_left_out": len(samples) - len(training),
-            # the model's boxes nobody touched on the photos training reads: targets by default, left out (and
-            # so undamaged targets) under train.py --model-boxes drop
+            # the model's boxes nobody touched on the photos training reads: by default (--model-boxes ignore) their
+            # cells are ignored_cells, neither damaged nor undamaged targets (ADR 0053)
             "model_boxes": pkg.model_boxes(split),
             "item_ids": sorted(r["item_id"] for r in rows),
             "grades": {r["item_id"]: r["grade"] for r in rows},
             "pixels_shape": list(data["pixels"].shape) if data else [0, size, size, 3],
-            "damage_cells": int(data["damage"].sum()) if data else 0,
+            "damage_cells": int((data["damage"] == 1).sum()) if data else 0,
+            "ignored_cells": int((data["damage"] == IGNORED).sum()) if data else 0,
         }
     return out
 

@@ -7,9 +7,12 @@ Each image becomes
     type's annotation masks cover at least ``COVER_MIN`` of the cell (masks come from the COCO
     segmentation when present, else from the bbox, which is what hand-drawn export labels have);
   * ground-truth boxes (type, [x, y, w, h] in photo pixels) for region evaluation.
-An export's boxes the model drew and nobody touched (``source: "model"``, ADR 0051) are in both like a person's,
-unless a split is loaded with keep_model_boxes=False (train.py --model-boxes drop, for training and validation
-alike), which makes their cells undamaged targets: see ``Package.samples``.
+An export's boxes the model drew and nobody touched (``source: "model"``, ADR 0051) are read by one of three settings
+(``MODEL_BOX_SETTINGS``; train.py/retrain.py --model-boxes, for training and validation alike): ``ignore`` (the
+default) marks the cells they touch IGNORED (2) for their type unless a person's box makes them damaged, so the damage
+loss learns neither damage nor no damage there, and keeps them out of the ground-truth boxes (evaluation neither
+misses them nor counts a detection on them as false: ``sample_meta``'s ``ignored_boxes``); ``keep`` reads them as a
+person's boxes; ``drop`` leaves them out, which makes their cells undamaged targets: see ``Package.samples``.
 Preprocessed splits are cached as .npz under a cache folder keyed by the package's content hash.
 
 For a crop-to-item model (``ModelConfig.crop_to_item``) ``load_crop_split`` makes the training views instead: each
@@ -28,12 +31,18 @@ import torch
 import torch.nn.functional as F
 from PIL import Image, ImageOps
 
-from package import annotation_mask, open_package
+from package import annotation_mask, is_model_box, open_package
 from rubric import DAMAGE_TYPES
 
 MEAN = [0.5, 0.5, 0.5]
 STD = [0.5, 0.5, 0.5]
 COVER_MIN = 0.02
+# A damage-target value beside 0 (undamaged) and 1 (damaged): a cell nobody checked for that type (a box the model
+# drew and nobody touched, under --model-boxes ignore). The damage loss leaves it out; augmentation moves it as it
+# moves the others; pooling to a lower resolution keeps a damaged cell damaged before it keeps an ignored one ignored.
+IGNORED = 2
+# How a split reads the boxes the model drew and nobody touched (ADR 0051): the first is the default everywhere.
+MODEL_BOX_SETTINGS = ("ignore", "keep", "drop")
 # A JPEG may shrink while it decodes (DCT scaling: an exact block average) down to this multiple of the input size;
 # the antialiased resize does the rest. For a 192 px input, training photos (about 1024 px) decode at 1/2 under any
 # factor from 1.0 to 2.67; for 320 px (3.0.x) they decode whole under 1.5 and at 1/2 under 1.0. This is the training
@@ -65,14 +74,22 @@ def preprocess_image(data: bytes, size: int, min_decoded_factor: float | None = 
     return np.asarray(im, dtype=np.uint8)
 
 
-def damage_target(anns: list, height: int, width: int, grid: int, box: tuple | None = None) -> np.ndarray:
-    """[grid*grid, 6] 0/1: a cell is set for a type when that type's masks cover at least COVER_MIN of it. The grid
-    spans the whole photo, or ``box`` (x0, y0, x1, y1 in photo pixels, fractional: a crop) when given."""
+def damage_target(anns: list, height: int, width: int, grid: int, box: tuple | None = None,
+                  ignore_model_boxes: bool = False) -> np.ndarray:
+    """[grid*grid, 6] uint8: a cell is 1 for a type when that type's masks cover at least COVER_MIN of it. The grid
+    spans the whole photo, or ``box`` (x0, y0, x1, y1 in photo pixels, fractional: a crop) when given.
+    ignore_model_boxes: a box the model drew and nobody touched sets IGNORED, for its type, in every cell it covers at
+    all (an unchecked box's edges are no surer than its middle), where no person's box makes the cell damaged."""
     t = np.zeros((grid, grid, len(DAMAGE_TYPES)), np.uint8)
+    unchecked = np.zeros_like(t)
     for a in anns:
         m = annotation_mask(a, height, width).astype(np.float32)
         cover = np.asarray(Image.fromarray(m, mode="F").resize((grid, grid), Image.BOX, box=box))
-        t[..., a["type"]] |= (cover >= COVER_MIN).astype(np.uint8)
+        if ignore_model_boxes and is_model_box(a):
+            unchecked[..., a["type"]] |= (cover > 0).astype(np.uint8)
+        else:
+            t[..., a["type"]] |= (cover >= COVER_MIN).astype(np.uint8)
+    t[(unchecked == 1) & (t == 0)] = IGNORED
     return t.reshape(grid * grid, len(DAMAGE_TYPES))
 
 
@@ -86,26 +103,38 @@ def normalized_item_box(sample: dict) -> np.ndarray:
     return np.array([x / W, y / H, (x + w) / W, (y + h) / H], np.float32)
 
 
-def sample_meta(s: dict) -> dict:
-    """What evaluation keeps of a sample: its file, item, photo size and ground-truth boxes (type, [x, y, w, h], area)."""
+def sample_meta(s: dict, ignore_model_boxes: bool = False) -> dict:
+    """What evaluation keeps of a sample: its file, item, photo size and ground-truth boxes (type, [x, y, w, h], area);
+    under ignore_model_boxes the boxes the model drew and nobody touched are ``ignored_boxes`` instead, which region
+    evaluation neither expects to be found nor counts a detection on as false (regions.region_metrics)."""
+    def unchecked(a):
+        return ignore_model_boxes and is_model_box(a)
     return {"file_name": s["file_name"], "item_id": s["item_id"], "width": s["width"], "height": s["height"],
-            "boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"]]}
+            "boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"] if not unchecked(a)],
+            "ignored_boxes": [(a["type"], list(a["bbox"]), a["area"]) for a in s["annotations"] if unchecked(a)]}
 
 
-def model_boxes_key(pkg, keep_model_boxes: bool) -> str:
-    """The cache name's part for the boxes nobody checked (Package.samples' keep_model_boxes): none for a package
-    without any (synthetic ones, exports from before ADR 0051), so their caches stay valid; else which reading it is
-    (a cache written before the option had them in its targets, under the bare name)."""
+def model_boxes_key(pkg, model_boxes: str) -> str:
+    """The cache name's part for the boxes nobody checked (MODEL_BOX_SETTINGS): none for a package without any
+    (synthetic ones, exports from before ADR 0051), so their caches stay valid; else which reading it is (a cache
+    written before the option had them in its targets, under the bare name)."""
+    if model_boxes not in MODEL_BOX_SETTINGS:
+        raise ValueError(f"model_boxes must be one of {MODEL_BOX_SETTINGS}, not {model_boxes!r}")
     if not pkg.has_model_boxes:
         return ""
-    return "_modelboxes-kept" if keep_model_boxes else "_modelboxes-dropped"
+    return {"keep": "_modelboxes-kept", "drop": "_modelboxes-dropped", "ignore": "_modelboxes-ignored"}[model_boxes]
+
+
+def read_samples(pkg, split: str, model_boxes: str) -> list:
+    """Package.samples under a MODEL_BOX_SETTINGS reading (ignore reads them, to mark their cells)."""
+    return pkg.samples(split, keep_model_boxes=model_boxes != "drop")
 
 
 def load_split(package_path: str, split: str, image_size: int, grid: int, cache_dir: str | None = None,
-               limit: int | None = None, verbose: bool = True, keep_model_boxes: bool = True) -> dict:
-    """All images of one split as numpy arrays (cached). Keys: pixels, grade, damage ([N, G*G, 6] 0/1), item_box
-    (normalized, NaN where the package has none), meta. Boxes the model drew and nobody touched are in the damage
-    targets and meta's boxes unless keep_model_boxes is False (Package.samples)."""
+               limit: int | None = None, verbose: bool = True, model_boxes: str = MODEL_BOX_SETTINGS[0]) -> dict:
+    """All images of one split as numpy arrays (cached). Keys: pixels, grade, damage ([N, G*G, 6] 0/1, IGNORED in the
+    cells of the boxes nobody checked under model_boxes "ignore"), item_box (normalized, NaN where the package has
+    none), meta. model_boxes: how the boxes the model drew and nobody touched are read (the module's docstring)."""
     pkg = open_package(package_path)
     cache = None
     keys = ("pixels", "grade", "damage", "item_box")
@@ -113,12 +142,13 @@ def load_split(package_path: str, split: str, image_size: int, grid: int, cache_
         os.makedirs(cache_dir, exist_ok=True)
         # "chosen": prefilled grades left as they were are not read (Package.samples); caches from before included them
         cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_{image_size}_{grid}_{limit or 'all'}_chosen"
-                                        f"{model_boxes_key(pkg, keep_model_boxes)}.npz")
+                                        f"{model_boxes_key(pkg, model_boxes)}.npz")
         if os.path.exists(cache):
             z = np.load(cache, allow_pickle=True)
             if all(k in z for k in keys):
                 return {**{k: z[k] for k in keys}, "meta": list(z["meta"])}
-    samples = pkg.samples(split, keep_model_boxes=keep_model_boxes)
+    samples = read_samples(pkg, split, model_boxes)
+    ignore = model_boxes == "ignore"
     if limit:
         samples = samples[:limit]
     n = len(samples)
@@ -130,9 +160,9 @@ def load_split(package_path: str, split: str, image_size: int, grid: int, cache_
     for i, s in enumerate(samples):
         pixels[i] = preprocess_image(pkg.read_image(s["file_name"]), image_size)
         grade[i] = s["grade_index"]
-        damage[i] = damage_target(s["annotations"], s["height"], s["width"], grid)
+        damage[i] = damage_target(s["annotations"], s["height"], s["width"], grid, ignore_model_boxes=ignore)
         item_box[i] = normalized_item_box(s)
-        meta.append(sample_meta(s))
+        meta.append(sample_meta(s, ignore))
         if verbose and (i + 1) % 1000 == 0:
             print(f"  preprocessed {i + 1}/{n} {split} images", flush=True)
     out = {"pixels": pixels, "grade": grade, "damage": damage, "item_box": item_box, "meta": meta}
@@ -150,10 +180,10 @@ def concat_splits(splits: list) -> dict:
 
 
 def load_splits(package_paths: list, split: str, image_size: int, grid: int, cache_dir: str | None = None,
-                keep_model_boxes: bool = True) -> dict:
+                model_boxes: str = MODEL_BOX_SETTINGS[0]) -> dict:
     """The same split of several packages, concatenated (e.g. a second generated package's validation photos).
-    keep_model_boxes: as load_split's."""
-    return concat_splits([load_split(p, split, image_size, grid, cache_dir, keep_model_boxes=keep_model_boxes)
+    model_boxes: as load_split's."""
+    return concat_splits([load_split(p, split, image_size, grid, cache_dir, model_boxes=model_boxes)
                           for p in package_paths])
 
 
@@ -208,13 +238,16 @@ def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generat
 def lower_resolution_view(x: torch.Tensor, damage: torch.Tensor, grid: int, size: int):
     """A batch of network views (normalized NCHW, damage targets [N, grid*grid, K]) at a lower resolution ``size``:
     pixels resampled with antialiasing, damage targets max-pooled onto the proportionally smaller grid, so a damaged
-    cell stays damaged. For training at a lower resolution first (train.py --low-res-size). Returns (x, damage, grid)."""
+    cell stays damaged (and an IGNORED one ignored unless a damaged one shares its low cell). For training at a lower resolution first (train.py --low-res-size). Returns (x, damage, grid)."""
     n, k = damage.shape[0], damage.shape[-1]
     low_grid = grid * size // x.shape[-1]
     assert low_grid * x.shape[-1] == grid * size, "the lower resolution must keep whole damage cells"
     x = torch.nn.functional.interpolate(x, size=(size, size), mode="bilinear", align_corners=False, antialias=True)
-    d = damage.view(n, grid, grid, k).permute(0, 3, 1, 2).float()
-    d = torch.nn.functional.adaptive_max_pool2d(d, low_grid).permute(0, 2, 3, 1)
+    d = damage.view(n, grid, grid, k).permute(0, 3, 1, 2)
+    damaged = torch.nn.functional.adaptive_max_pool2d((d == 1).float(), low_grid)
+    ignored = torch.nn.functional.adaptive_max_pool2d((d == IGNORED).float(), low_grid)
+    # a low cell holding any damaged cell is damaged; else any unchecked cell leaves it unchecked; else undamaged
+    d = torch.where(damaged > 0, 1.0, torch.where(ignored > 0, float(IGNORED), 0.0)).permute(0, 2, 3, 1)
     return x, d.reshape(n, low_grid * low_grid, k).to(damage.dtype), low_grid
 
 
@@ -237,18 +270,19 @@ def to_u8(x: torch.Tensor) -> np.ndarray:
 
 def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitter: float = 0.04, seed: int = 0,
                     cache_dir: str | None = None, limit: int | None = None, locate=None, verbose: bool = True,
-                    keep_model_boxes: bool = True) -> dict:
+                    model_boxes: str = MODEL_BOX_SETTINGS[0]) -> dict:
     """Training views of one split for a crop-to-item model (``cfg``: its ModelConfig). Keys:
       pixels [N, V, S, S, 3] uint8: V crops per photo at the network's size S, each made like the exported graph does
         (photo stretched to cfg.frame_size, bilinear crop of expand_box(jittered item box));
-      damage [N, V, G*G, 6] 0/1: each crop's target from the annotation masks over exactly the crop's area;
+      damage [N, V, G*G, 6] 0/1 (IGNORED as load_split's): each crop's target from the masks over exactly its area;
       small [N, L, L, 3] uint8: the whole photo as the localizer sees it (average-pooled to cfg.localizer_size);
       item_box [N, 4]: the recorded box (normalized x0, y0, x1, y1), NaN where the package has none; grade; meta.
     Photos without a recorded box are cropped around ``locate(frames)`` (a trained localizer, when fine-tuning) or
-    the whole photo; such splits are not cached (the crops depend on the model). keep_model_boxes: as load_split's."""
+    the whole photo; such splits are not cached (the crops depend on the model). model_boxes: as load_split's."""
     from model import crop_pixels, expand_box, localizer_view
     pkg = open_package(package_path)
-    samples = pkg.samples(split, keep_model_boxes=keep_model_boxes)
+    samples = read_samples(pkg, split, model_boxes)
+    ignore = model_boxes == "ignore"
     if limit:
         samples = samples[:limit]
     boxes = np.stack([normalized_item_box(s) for s in samples]) if samples else np.zeros((0, 4), np.float32)
@@ -260,7 +294,7 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
         cache = os.path.join(cache_dir, f"{pkg.fingerprint()}_{split}_crop{cfg.frame_size}-{cfg.image_size}-"
                                         f"{cfg.damage_grid}-{cfg.localizer_size}-{cfg.crop_margin:g}-"
                                         f"{cfg.crop_min_size:g}-v{variants}-j{jitter:g}-s{seed}_{limit or 'all'}_chosen"
-                                        f"{model_boxes_key(pkg, keep_model_boxes)}.npz")
+                                        f"{model_boxes_key(pkg, model_boxes)}.npz")
         if os.path.exists(cache):
             z = np.load(cache, allow_pickle=True)
             return {**{k: z[k] for k in keys}, "meta": list(z["meta"])}
@@ -285,10 +319,11 @@ def load_crop_split(package_path: str, split: str, cfg, variants: int = 2, jitte
             for j, s in enumerate(part):
                 x0, y0, x1, y1 = crop[j].tolist()
                 W, H = s["width"], s["height"]
-                out["damage"][c0 + j, v] = damage_target(s["annotations"], H, W, G, (x0 * W, y0 * H, x1 * W, y1 * H))
+                out["damage"][c0 + j, v] = damage_target(s["annotations"], H, W, G, (x0 * W, y0 * H, x1 * W, y1 * H),
+                                                          ignore_model_boxes=ignore)
         for j, s in enumerate(part):
             out["grade"][c0 + j] = s["grade_index"]
-            out["meta"].append(sample_meta(s))
+            out["meta"].append(sample_meta(s, ignore))
         if verbose and (c0 // chunk) % 16 == 15:
             print(f"  cropped {c0 + len(part)}/{n} {split} images", flush=True)
     if cache:

@@ -18,7 +18,7 @@ import time
 import numpy as np
 import torch
 
-from dataset import load_splits, to_tensor
+from dataset import MODEL_BOX_SETTINGS, load_splits, to_tensor
 from item_rule import item_grades, item_metrics, item_views
 from metrics import grade_metrics, quadratic_weighted_kappa, softmax
 from regions import iou as box_iou
@@ -123,12 +123,15 @@ def latency(model, image_size: int) -> dict:
     return res
 
 
-def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None = None, extra: list | None = None) -> dict:
+def evaluate(ckpt_path: str, data: str, split: str = "test", cache: str | None = None, extra: list | None = None,
+             model_boxes: str = MODEL_BOX_SETTINGS[0]) -> dict:
+    """model_boxes: how an export's boxes nobody checked are read (dataset.MODEL_BOX_SETTINGS; by default ignored:
+    the region figures neither expect them found nor count a detection on them as false)."""
     model, ck = load_checkpoint(ckpt_path)
     cfg = model.cfg
     cal = ck["calibration"]
     grid = cfg.output_grid
-    d = load_splits([data] + list(extra or []), split, cfg.input_size, grid, cache)
+    d = load_splits([data] + list(extra or []), split, cfg.input_size, grid, cache, model_boxes=model_boxes)
     g, dm = predict(model, d["pixels"])
     probs = sigmoid(dm)
     gm = grade_metrics(g, d["grade"], cal["temperature"], len(GRADES))
@@ -244,10 +247,14 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--cache", default=os.path.join(HERE, "data", "cache"))
     ap.add_argument("--realcheck", help="the real-photo check package (realmix.py --check), reported beside the split")
+    ap.add_argument("--model-boxes", choices=MODEL_BOX_SETTINGS, default=MODEL_BOX_SETTINGS[0],
+                    help="an export's boxes the model drew and nobody touched: ignore (default: region figures neither "
+                         "expect them found nor count a detection on them as false), keep (as a person's) or drop")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
-    res = evaluate(a.ckpt, a.data, a.split, a.cache, a.extra_data)
+    res = evaluate(a.ckpt, a.data, a.split, a.cache, a.extra_data, a.model_boxes)
     res["packages"] = [a.data] + a.extra_data
+    res["model_boxes"] = a.model_boxes
     if a.realcheck:
         model, ck = load_checkpoint(a.ckpt)
         res["realcheck"] = realcheck(model, ck["calibration"], a.realcheck, a.cache)

@@ -295,17 +295,13 @@ class Package:
         counted as right; and familiarity.py fitted the prefill floor on photos whose prefills were right by
         construction, so the floor fell and more was prefilled (review of the export path, 2026-12-06).
 
-        A box the model drew and nobody touched (COCO ``source: "model"``, ADR 0051) is kept like a person's box by
+        A box the model drew and nobody touched (COCO ``source: "model"``, ADR 0051) is kept, with its source, by
         default; keep_model_boxes=False (train.py/retrain.py --model-boxes drop) leaves it out of the photo's boxes
-        (the photo and its grade stay). Dropping does not make the box "unknown": the damage target is a 0/1 grid
-        (cached as such, moved by the augmentation and the low-resolution pooling as such) and the damage loss has
-        no per-cell weight or ignore mask, so a dropped box's cells become UNDAMAGED targets unless a person's box
-        covers them, and its place on a validation photo counts a detection there as a false positive. At the
-        station most exported boxes are the model's left as suggested and mostly right, so dropping them by default
-        would teach each retrain that its own correct detections are undamaged and push recall down round after
-        round; hence keep by default, and drop only for a package whose model boxes are known to be poor (an ignore
-        mask would be the better answer; none is built). A box without ``source`` (synthetic packages, and exports
-        from before ADR 0051, which stored a box left as suggested as ``accepted``) is a person's either way.
+        (the photo and its grade stay), which makes its cells UNDAMAGED targets unless a person's box covers them.
+        Training's default reads it and ignores it (dataset.damage_target's IGNORED cells, sample_meta's
+        ignored_boxes; ADR 0053); --model-boxes keep trains on it as a person's box. A box without ``source``
+        (synthetic packages, and exports from before ADR 0051, which stored a box left as suggested as ``accepted``)
+        is a person's under every setting.
         model_boxes() counts the model's boxes."""
         out = []
         for im, s, anns in self._images(split, keep_prefilled):

@@ -95,7 +95,10 @@ def match(gt: list, pred: list, iou_min: float = 0.3):
 
 
 def region_metrics(all_probs, metas, grid: int, thresholds, min_cells, iou_min: float = 0.3) -> dict:
-    """Recall / precision of regions over a split, overall and per type."""
+    """Recall / precision of regions over a split, overall and per type. A meta's ``ignored_boxes`` (boxes nobody
+    checked, read under --model-boxes ignore) are not expected to be found, and a predicted region that matches none
+    of the boxes but any of them (same type, IoU >= iou_min; several regions may sit on one) is left out of precision:
+    whether it is right is unknown, as COCO treats its "crowd" regions."""
     k = len(DAMAGE_TYPES)
     tp_g = np.zeros(k)
     n_g = np.zeros(k)
@@ -109,7 +112,12 @@ def region_metrics(all_probs, metas, grid: int, thresholds, min_cells, iou_min: 
             n_g[g[0]] += 1
             tp_g[g[0]] += ok
             per_gt.append((g[0], ok, idx, g[1], g[2] if len(g) > 2 else g[1][2] * g[1][3]))
-        for r, ok in zip(regs, pm):
+        ignored = m.get("ignored_boxes") or []
+        unknown = [not ok and any(g[0] == r["type_index"] and iou(g[1], r["box"]) >= iou_min for g in ignored)
+                   for r, ok in zip(regs, pm)]
+        for r, ok, skip in zip(regs, pm, unknown):
+            if skip:
+                continue
             n_p[r["type_index"]] += 1
             tp_p[r["type_index"]] += ok
     res = {"iou_min": iou_min, "recall": float(tp_g.sum() / max(1, n_g.sum())),

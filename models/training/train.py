@@ -24,7 +24,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from dataset import (augment, augment_frames, concat_splits, load_crop_split, load_split, load_splits,
+from dataset import (IGNORED, augment, augment_frames, concat_splits, load_crop_split, load_split, load_splits,
                      lower_resolution_view, to_tensor)
 from item_rule import choose_item_rule, item_views
 from metrics import fit_temperature, grade_metrics
@@ -77,12 +77,18 @@ def predict(model, pixels: np.ndarray, batch: int = 64):
 
 
 def count_targets(meta: list) -> np.ndarray:
-    """Per image and damage type: number of annotated instances, capped at COUNT_CLASSES - 1. [N, 6] int64."""
+    """Per image and damage type: number of annotated instances, capped at COUNT_CLASSES - 1. [N, 6] int64. A type with
+    a box nobody checked on the photo (meta's ``ignored_boxes``: --model-boxes ignore) has no known count: -100, which
+    the count loss skips (cross-entropy's ignore_index)."""
     out = np.zeros((len(meta), len(DAMAGE_TYPES)), np.int64)
     for i, m in enumerate(meta):
         for b in m["boxes"]:
             out[i, b[0]] += 1
-    return np.minimum(out, COUNT_CLASSES - 1)
+    out = np.minimum(out, COUNT_CLASSES - 1)
+    for i, m in enumerate(meta):
+        for b in m.get("ignored_boxes", ()):
+            out[i, b[0]] = -100
+    return out
 
 
 def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, counts=None,
@@ -101,9 +107,13 @@ def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, cou
     c = c.float() if c is not None else None
     lg = F.cross_entropy(g, grade)
     pw = torch.full((d.shape[-1],), pos_weight)
-    ld = F.binary_cross_entropy_with_logits(d, damage.float(), pos_weight=pw) * d.shape[-1]
+    # cells nobody checked (IGNORED: --model-boxes ignore) add nothing; the mean stays over all cells, so a batch
+    # without any is weighted exactly as before and one with some does not weigh its other cells up
+    known = (damage != IGNORED).float()
+    ld = (F.binary_cross_entropy_with_logits(d, (damage == 1).float(), pos_weight=pw, reduction="none") * known).mean() \
+        * d.shape[-1]
     loss = lg + damage_weight * ld
-    if c is not None and counts is not None and count_weight > 0:
+    if c is not None and counts is not None and count_weight > 0 and bool((counts != -100).any()):
         lc = F.cross_entropy(c.reshape(-1, c.shape[-1]), counts.reshape(-1)) * c.shape[1]
         loss = loss + count_weight * lc
     return loss, lg, ld
@@ -167,13 +177,14 @@ def package_record(path: str) -> dict:
 
 def model_boxes_record(a: TrainConfig) -> dict:
     """The boxes nobody checked (an export's source "model", ADR 0051) in this run's packages, for the output and the
-    summary: kept as damage targets under --model-boxes keep (the default), left out under drop, in the training and
-    the validation photos alike (the region thresholds are fitted under the same rule). Whole splits (--limit aside)."""
+    summary: ignored (the default: neither damage nor undamaged targets), kept as damage targets or left out (their
+    cells undamaged targets), in the training and the validation photos alike (the region thresholds are fitted under
+    the same reading). Whole splits (--limit aside)."""
     train = sum(open_package(p).model_boxes("train") for p in [a.data, *a.extra_train, *a.rehearsal])
     validation = sum(open_package(p).model_boxes("validation") for p in [a.data, *a.extra_validation])
-    drop = a.model_boxes == "drop"
-    return {"setting": a.model_boxes, "train": train, "train_left_out": train if drop else 0,
-            "validation": validation, "validation_left_out": validation if drop else 0}
+    out = a.model_boxes != "keep"
+    return {"setting": a.model_boxes, "train": train, "train_left_out": train if out else 0,
+            "validation": validation, "validation_left_out": validation if out else 0}
 
 
 def describe_model_boxes(boxes: dict) -> str:
@@ -184,6 +195,10 @@ def describe_model_boxes(boxes: dict) -> str:
     if boxes["setting"] == "drop":
         return (f"{counts}; all left out of the damage targets (`--model-boxes drop`): their cells are undamaged "
                 "targets unless a person's box covers them")
+    if boxes["setting"] == "ignore":
+        return (f"{counts}; ignored (`--model-boxes ignore`, the default): their cells are neither damaged nor "
+                "undamaged targets unless a person's box covers them, and region validation neither expects them "
+                "found nor counts a detection on them as false")
     return f"{counts}; kept as damage targets like people's boxes (`--model-boxes keep`)"
 
 
@@ -211,7 +226,7 @@ def calibrate_only(a: TrainConfig) -> None:
         model.cfg.hflip_at = a.hflip_at
     ck["config"] = model.cfg.to_dict()
     val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.input_size, model.cfg.output_grid, a.cache,
-                      keep_model_boxes=a.model_boxes == "keep")
+                      model_boxes=a.model_boxes)
     ck["calibration"] = calibrate(model, val, model.cfg.output_grid)
     ck["state_dict"] = model.state_dict()
     os.makedirs(a.out, exist_ok=True)
@@ -255,7 +270,7 @@ def load_data(a: TrainConfig, model):
     """Training photos (--data, --extra-train, then --rehearsal) and validation photos; own = how many are not rehearsal."""
     cfg = model.cfg
     grid, out_grid, crop = cfg.damage_grid, cfg.output_grid, cfg.crop_to_item
-    keep = a.model_boxes == "keep"   # the boxes nobody checked: the same rule for training and validation photos
+    reading = a.model_boxes   # the boxes nobody checked: the same reading for training and validation photos
     t0 = time.time()
     if crop:
         # training views: crops made ahead (load_crop_split), as the graph makes them; photos without a recorded
@@ -264,7 +279,7 @@ def load_data(a: TrainConfig, model):
 
         def load_train(path, limit=None):
             return load_crop_split(path, "train", cfg, a.crop_variants, a.crop_jitter, a.seed, a.cache, limit, locate,
-                                   keep_model_boxes=keep)
+                                   model_boxes=reading)
         train = load_train(a.data, a.limit or None)
         if a.extra_train:
             train = concat_splits([train] + [load_train(e) for e in a.extra_train])
@@ -277,16 +292,16 @@ def load_data(a: TrainConfig, model):
                   + ("the localizer puts the item" if a.init else "the whole photo is") + "; the localizer does not "
                   "learn from them", flush=True)
     else:
-        train = load_split(a.data, "train", cfg.image_size, grid, a.cache, limit=a.limit or None, keep_model_boxes=keep)
+        train = load_split(a.data, "train", cfg.image_size, grid, a.cache, limit=a.limit or None, model_boxes=reading)
         if a.extra_train:
-            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache, keep_model_boxes=keep)
+            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache, model_boxes=reading)
                                              for e in a.extra_train])
         own = len(train["grade"])
         if a.rehearsal:
-            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache, keep_model_boxes=keep)
+            train = concat_splits([train] + [load_split(e, "train", cfg.image_size, grid, a.cache, model_boxes=reading)
                                              for e in a.rehearsal])
     val = load_splits([a.data] + a.extra_validation, "validation", cfg.input_size, out_grid, a.cache,
-                      keep_model_boxes=keep)
+                      model_boxes=reading)
     print(f"data: {len(train['grade'])} train / {len(val['grade'])} validation images "
           f"(loaded in {time.time() - t0:.0f}s)", flush=True)
     return train, val, own

@@ -35,12 +35,14 @@ class TrainConfig:
                                        "rehearsal packages")
     extra_validation: list[str] = _many("another package whose validation split is added to --data's for validation and "
                                         "calibration (temperature, region thresholds, item rule) (repeatable)")
-    model_boxes: str = _opt("keep", "an export's boxes the model drew and nobody touched (source \"model\", ADR 0051): "
-                                    "keep (default: damage targets like a person's boxes) or drop. Dropping does NOT "
-                                    "ignore them: there is no ignore mask, so their cells become undamaged targets in "
-                                    "training and validation (thresholds) alike; only for a package whose model boxes "
-                                    "are known to be poor. Boxes without a source are always kept",
-                            ["drop", "keep"])
+    model_boxes: str = _opt("ignore", "an export's boxes the model drew and nobody touched (source \"model\", ADR 0051): "
+                                      "ignore (default: their cells are neither damaged nor undamaged targets, and "
+                                      "region validation neither expects them found nor counts a detection on them "
+                                      "as false), keep (damage targets like a person's boxes: each retrain learns the "
+                                      "model's own detections, false ones too, as damage) or drop (left out: their "
+                                      "cells become undamaged targets). The same reading for training and validation; "
+                                      "boxes without a source are always a person's",
+                            ["ignore", "keep", "drop"])
     init: str | None = _opt(help="checkpoint .pt or shipped model folder to fine-tune from")
     cache: str = _opt(os.path.join(HERE, "data", "cache"), "folder of decoded photos, keyed by package content")
     # schedule and loss

@@ -143,9 +143,11 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(seeded.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("items").GetInt32()));
         Assert.Equal(images.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("images").GetInt32()));
         Assert.Equal(expectedBoxes.Count, DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("annotations").GetInt32()));
-        // the kit counts the model's unchecked boxes (the dents here); it keeps them as targets unless --model-boxes drop (ADR 0051)
+        // the kit counts the model's unchecked boxes (the dents here) and by default ignores their cells: neither damaged
+        // nor undamaged targets (ADR 0051, ADR 0053); the people's boxes are damage cells
         Assert.Equal(expectedBoxes.Count(b => b.Type == "dent"), DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("model_boxes").GetInt32()));
         Assert.True(DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("damage_cells").GetInt32()) > 0);
+        Assert.True(DatasetSplits.All.Sum(s => splits.GetProperty(s).GetProperty("ignored_cells").GetInt32()) > 0);
         foreach (var item in seeded)
         {
             Assert.Equal(item.Grade, splits.GetProperty(DatasetSplits.Of(item.ItemId)).GetProperty("grades").GetProperty(item.ItemId).GetString());
