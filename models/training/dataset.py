@@ -5,7 +5,8 @@ Each image becomes
   * grade: int index into GRADES (the image's item grade);
   * damage target: uint8 [G*G, 6], cell (r, c) at index r*G + c is 1 for a damage type when that
     type's annotation masks cover at least ``COVER_MIN`` of the cell (masks come from the COCO
-    segmentation when present, else from the bbox, which is what hand-drawn export labels have);
+    segmentation when present, else from the bbox, which is what hand-drawn export labels have),
+    0 where they do not, and IGNORED (2) where only a box nobody checked does (below);
   * ground-truth boxes (type, [x, y, w, h] in photo pixels) for region evaluation.
 An export's boxes the model drew and nobody touched (``source: "model"``, ADR 0051) are read by one of three settings
 (``MODEL_BOX_SETTINGS``; train.py/retrain.py --model-boxes, for training and validation alike): ``ignore`` (the
@@ -238,7 +239,8 @@ def augment(x: torch.Tensor, damage: torch.Tensor, grid: int, gen: torch.Generat
 def lower_resolution_view(x: torch.Tensor, damage: torch.Tensor, grid: int, size: int):
     """A batch of network views (normalized NCHW, damage targets [N, grid*grid, K]) at a lower resolution ``size``:
     pixels resampled with antialiasing, damage targets max-pooled onto the proportionally smaller grid, so a damaged
-    cell stays damaged (and an IGNORED one ignored unless a damaged one shares its low cell). For training at a lower resolution first (train.py --low-res-size). Returns (x, damage, grid)."""
+    cell stays damaged (and an IGNORED one ignored unless a damaged one shares its low cell). For training at a lower
+    resolution first (train.py --low-res-size). Returns (x, damage, grid)."""
     n, k = damage.shape[0], damage.shape[-1]
     low_grid = grid * size // x.shape[-1]
     assert low_grid * x.shape[-1] == grid * size, "the lower resolution must keep whole damage cells"

@@ -40,7 +40,7 @@ def run(step: list[str], log) -> None:
 
 
 def card(manifest: dict, metrics: dict, package: dict, data: str, init: str | None, minutes: float, preset: str,
-         extra: list[str], model_boxes: dict | None = None) -> str:
+         extra: list[str], model_boxes: dict | None = None, thresholds_not_fitted: dict | None = None) -> str:
     g, r = metrics["grade"], metrics["regions"]
     counts = package.get("counts", {})
     split = counts.get("per_split", {})
@@ -63,6 +63,10 @@ def card(manifest: dict, metrics: dict, package: dict, data: str, init: str | No
         lines.append("- Boxes the previous model drew that nobody checked (source `model`): "
                      f"{describe_model_boxes(model_boxes)}; the region thresholds were fitted and the held-out region "
                      "figures below measured under the same reading.")
+    if thresholds_not_fitted:
+        types = ", ".join(f"{t} {v:g}" for t, v in thresholds_not_fitted["types"].items())
+        lines.append("- Region thresholds not fitted (no person's box of the type in the validation photos): "
+                     f"{types}, kept from {thresholds_not_fitted['kept_from']}.")
     lines += [
         f"- Training wall time: {minutes:.1f} min on this machine; recipe `{preset}`, arguments: `{' '.join(extra) or '(none)'}`.",
         "",
@@ -141,9 +145,11 @@ def main() -> int:
     with open(metrics_path) as f:
         metrics = json.load(f)
     with open(os.path.join(work, "run", "train_summary.json")) as f:
-        model_boxes = json.load(f)["training"].get("model_boxes")
+        training = json.load(f)["training"]
+    model_boxes = training.get("model_boxes")
     with open(os.path.join(a.out, "MODEL_CARD.md"), "w") as f:
-        f.write(card(manifest, metrics, pkg.manifest, a.data, a.init, minutes, a.preset, extra, model_boxes))
+        f.write(card(manifest, metrics, pkg.manifest, a.data, a.init, minutes, a.preset, extra, model_boxes,
+                     training.get("thresholds_not_fitted")))
     print(json.dumps({"model": os.path.abspath(a.out), "version": f"{manifest['name']}@{manifest['version']}",
                       "accuracy": metrics["grade"]["accuracy"], "qwk": metrics["grade"]["quadratic_weighted_kappa"],
                       "region_recall": metrics["regions"]["recall"], "model_boxes": model_boxes, "work": work}))

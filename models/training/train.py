@@ -108,13 +108,15 @@ def losses(model, x, grade, damage, pos_weight: float, damage_weight: float, cou
     lg = F.cross_entropy(g, grade)
     pw = torch.full((d.shape[-1],), pos_weight)
     # cells nobody checked (IGNORED: --model-boxes ignore) add nothing; the mean stays over all cells, so a batch
-    # without any is weighted exactly as before and one with some does not weigh its other cells up
-    known = (damage != IGNORED).float()
-    ld = (F.binary_cross_entropy_with_logits(d, (damage == 1).float(), pos_weight=pw, reduction="none") * known).mean() \
-        * d.shape[-1]
+    # without any has the same loss value as before and one with some does not weigh its other cells up
+    each = F.binary_cross_entropy_with_logits(d, (damage == 1).float(), pos_weight=pw, reduction="none")
+    ld = torch.where(damage != IGNORED, each, torch.zeros_like(each)).mean() * d.shape[-1]
     loss = lg + damage_weight * ld
-    if c is not None and counts is not None and count_weight > 0 and bool((counts != -100).any()):
-        lc = F.cross_entropy(c.reshape(-1, c.shape[-1]), counts.reshape(-1)) * c.shape[1]
+    if c is not None and counts is not None and count_weight > 0:
+        # summed over the known counts and divided by all of them: a type with a box nobody checked (-100) adds nothing
+        # and does not weigh the others up; a batch with none is the mean as before; one with only those adds 0
+        lc = F.cross_entropy(c.reshape(-1, c.shape[-1]), counts.reshape(-1), reduction="sum") / counts.numel() \
+            * c.shape[1]
         loss = loss + count_weight * lc
     return loss, lg, ld
 
@@ -202,19 +204,35 @@ def describe_model_boxes(boxes: dict) -> str:
     return f"{counts}; kept as damage targets like people's boxes (`--model-boxes keep`)"
 
 
-def calibrate(model, val: dict, grid: int) -> dict:
+def calibrate(model, val: dict, grid: int, earlier_thresholds: list | None = None) -> dict:
     """Temperature on validation grade logits; per-type region thresholds on validation damage maps; the
-    confident-damage score of the station's item rule on validation items (item_rule.py)."""
+    confident-damage score of the station's item rule on validation items (item_rule.py).
+    A type without a single person's box in the validation photos has no threshold to fit (every threshold scores 0
+    and the list's first, 0.05, would win: a flood of suggested regions); it keeps earlier_thresholds' (the checkpoint
+    trained from), else 0.5, and the calibration says which types did (``thresholds_not_fitted``). Under
+    --model-boxes ignore that is what a site export whose boxes of a type were all left as suggested looks like."""
     g, d = predict(model, val["pixels"])
     t = fit_temperature(g, val["grade"])
     probs = sigmoid(d)
     thr = choose_thresholds(probs, val["meta"], grid)
+    boxed = {b[0] for m in val["meta"] for b in m["boxes"]}
+    not_fitted = {}
+    for k in range(len(DAMAGE_TYPES)):
+        if k not in boxed:
+            thr[k] = float(earlier_thresholds[k]) if earlier_thresholds else 0.5
+            not_fitted[DAMAGE_TYPES[k]] = thr[k]
     min_cells = [1] * len(DAMAGE_TYPES)
     regs, _ = region_metrics(probs, val["meta"], grid, thr, min_cells)
     items = item_views(g, probs, val["meta"], val["grade"], t, thr, min_cells, grid)
-    return {"temperature": t, "thresholds": thr, "min_cells": min_cells,
-            "item_rule": {"confident_damage_score": choose_item_rule(items)},
-            "validation": {"grade": grade_metrics(g, val["grade"], t, len(GRADES)), "regions": regs}}
+    out = {"temperature": t, "thresholds": thr, "min_cells": min_cells,
+           "item_rule": {"confident_damage_score": choose_item_rule(items)},
+           "validation": {"grade": grade_metrics(g, val["grade"], t, len(GRADES)), "regions": regs}}
+    if not_fitted:
+        out["thresholds_not_fitted"] = {"types": not_fitted, "kept_from": "the checkpoint trained from"
+                                        if earlier_thresholds else "0.5 (no earlier threshold)"}
+        print(f"no person's box of {', '.join(not_fitted)} in the validation photos: their region thresholds are not "
+              f"fitted ({out['thresholds_not_fitted']['kept_from']}: {not_fitted})", flush=True)
+    return out
 
 
 def calibrate_only(a: TrainConfig) -> None:
@@ -227,7 +245,7 @@ def calibrate_only(a: TrainConfig) -> None:
     ck["config"] = model.cfg.to_dict()
     val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.input_size, model.cfg.output_grid, a.cache,
                       model_boxes=a.model_boxes)
-    ck["calibration"] = calibrate(model, val, model.cfg.output_grid)
+    ck["calibration"] = calibrate(model, val, model.cfg.output_grid, ck.get("calibration", {}).get("thresholds"))
     ck["state_dict"] = model.state_dict()
     os.makedirs(a.out, exist_ok=True)
     torch.save(ck, os.path.join(a.out, "final.pt"))
@@ -433,7 +451,7 @@ def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: 
     train_minutes = (time.time() - t_start) / 60
     cpu_minutes = (time.process_time() - cpu_start) / 60
 
-    cal = calibrate(model, val, out_grid)
+    cal = calibrate(model, val, out_grid, ck.get("calibration", {}).get("thresholds") if a.init else None)
     if cfg.familiarity and a.init and ck.get("calibration", {}).get("familiarity"):
         # the buffers still hold the init's familiarity statistics; familiarity.py refits them on this run's photos
         # and blends in these (retrain.py runs it), so the record of what they were fitted on travels along
@@ -452,6 +470,7 @@ def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: 
                "generator": pkg.manifest.get("generator"), "train_images": int(n),
                "validation_images": int(len(val["grade"])),
                "model_boxes": model_boxes or model_boxes_record(a),
+               "thresholds_not_fitted": cal.get("thresholds_not_fitted"),
                "steps": step, "batch": a.batch,
                "epochs_completed": round(step / steps_per_epoch, 2), "train_minutes": round(train_minutes, 1),
                "train_cpu_minutes": round(cpu_minutes, 1), "images_seen": int(step * a.batch),

@@ -19,7 +19,8 @@ import retrain
 from check_package import check
 import torch
 
-from dataset import IGNORED, augment, damage_target, load_split, load_splits, lower_resolution_view, sample_meta
+from dataset import (IGNORED, augment, damage_target, load_crop_split, load_split, load_splits, lower_resolution_view,
+                     sample_meta)
 from package import PackageWriter, open_package
 from regions import region_metrics
 from rubric import DAMAGE_TYPES, GRADES
@@ -183,6 +184,76 @@ def test_a_type_with_an_ignored_box_has_no_count_target():
     assert counts[1].tolist() == [1, 0, 0, 0, 0, 0]
 
 
+def test_the_crop_to_item_views_ignore_them_too(tmp_path):
+    from model import ModelConfig
+    cfg = ModelConfig(image_size=64, patch_size=16, dim=48, depth=2, heads=2, stem_channels=[8, 16, 32],
+                      damage_subdiv=2, count_head=True, crop_to_item=True, frame_size=96, frame_grid=24,
+                      localizer_size=48)
+    path = export(tmp_path / "export")
+    ignored = load_crop_split(path, "train", cfg, variants=1, jitter=0.0, verbose=False)
+    kept = load_crop_split(path, "train", cfg, variants=1, jitter=0.0, verbose=False, model_boxes="keep")
+    # the export has no item boxes: each crop is the whole photo, on the model's 8 x 8 damage grid
+    assert {t for _, t in cells(ignored["damage"][0, 0], IGNORED)} == {"scratch"}
+    assert {t for _, t in cells(ignored["damage"][1, 0], IGNORED)} == {"crack"}
+    assert "scratch" not in {t for _, t in cells(ignored["damage"][0, 0])}
+    assert "scratch" in {t for _, t in cells(kept["damage"][0, 0])} and not cells(kept["damage"], IGNORED)
+    assert [len(m["ignored_boxes"]) for m in ignored["meta"]] == [1, 1]
+    assert [len(m["ignored_boxes"]) for m in kept["meta"]] == [0, 0]
+
+
+def test_a_batch_whose_counts_are_all_unknown_adds_nothing_and_the_rest_are_not_weighed_up():
+    class Counting(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = torch.nn.Parameter(torch.randn(2, len(DAMAGE_TYPES), 4))
+
+        def forward_crop(self, x, return_counts=True, token_grid=None):
+            return torch.zeros(2, len(GRADES)), torch.zeros(2, 4, len(DAMAGE_TYPES)), self.c
+    net = Counting()
+    grade = torch.zeros(2, dtype=torch.long)
+    damage = torch.zeros(2, 4, len(DAMAGE_TYPES), dtype=torch.uint8)
+    none_known = torch.full((2, len(DAMAGE_TYPES)), -100)
+    loss, lg, _ = losses(net, None, grade, damage, 1.0, 0.0, none_known, count_weight=1.0)
+    assert torch.isfinite(loss) and torch.equal(loss, lg)              # nothing from the counts, and no NaN
+    known = torch.zeros(2, len(DAMAGE_TYPES), dtype=torch.long)
+    loss_all, lg_all, _ = losses(net, None, grade, damage, 1.0, 0.0, known, count_weight=1.0)
+    ce = torch.nn.functional.cross_entropy(net.c.reshape(-1, 4), known.reshape(-1), reduction="none").view(2, -1)
+    assert torch.isclose(loss_all - lg_all, ce.mean() * len(DAMAGE_TYPES))   # as before: the mean over all counts
+    one_known = none_known.clone()
+    one_known[0, 2] = 0
+    loss_one, lg_one, _ = losses(net, None, grade, damage, 1.0, 0.0, one_known, count_weight=1.0)
+    # one known count of twelve weighs what it weighs among twelve, not as if it were all of them
+    assert torch.isclose(loss_one - lg_one, ce[0, 2] / ce.numel() * len(DAMAGE_TYPES))
+
+
+def test_a_type_without_a_persons_box_in_validation_keeps_its_earlier_threshold_not_the_lowest():
+    from train import calibrate
+
+    class Tiny(torch.nn.Module):
+        """Grade logits and damage logits of a fixed shape, whatever the photos."""
+        def __init__(self, n):
+            super().__init__()
+            self.n = n
+
+        def forward(self, x):
+            return torch.zeros(len(x), len(GRADES)), torch.full((len(x), GRID * GRID, len(DAMAGE_TYPES)), -3.0)
+
+        def eval(self):
+            return self
+    val = {"pixels": np.zeros((2, 8, 8, 3), np.uint8), "grade": np.array([0, 1]),
+           "meta": [{"item_id": "a", "width": W, "height": H, "boxes": [(1, [120, 0, 40, 30], 1200)],
+                     "ignored_boxes": [(0, [0, 0, 40, 30], 1200)]},
+                    {"item_id": "b", "width": W, "height": H, "boxes": [], "ignored_boxes": []}]}
+    earlier = [0.7, 0.9, 0.8, 0.8, 0.8, 0.8]
+    cal = calibrate(Tiny(2), val, GRID, earlier)
+    # only stain has a person's box: every other type keeps the earlier threshold, and the calibration says so
+    assert [cal["thresholds"][k] for k in (0, 2, 3, 4, 5)] == [0.7, 0.8, 0.8, 0.8, 0.8]
+    assert set(cal["thresholds_not_fitted"]["types"]) == {"scratch", "dent", "tear", "crack", "missing_part"}
+    assert "stain" not in cal["thresholds_not_fitted"]["types"]
+    without = calibrate(Tiny(2), val, GRID)
+    assert without["thresholds"][0] == 0.5 and without["thresholds_not_fitted"]["kept_from"].startswith("0.5")
+
+
 def test_kept_on_request_the_models_boxes_are_targets_like_the_others(tmp_path):
     pkg = open_package(export(tmp_path / "export"))
     d = load_split(pkg.path, "train", 32, GRID, verbose=False, model_boxes="keep")
@@ -334,6 +405,22 @@ def test_retrain_py_passes_its_choice_to_train_py_and_the_card_says_how_many(tmp
         steps.append(step)
         raise SystemExit("stopped after the first step")
     monkeypatch.setattr(retrain, "run", first_step_only)
+    # every step, the evaluation included, reads the boxes the same way: recorded up to the export, then stopped
+    recorded = []
+
+    def up_to_the_export(step, log):
+        recorded.append(step)
+        if step[0] == "export.py":
+            raise SystemExit("stopped at the export")
+    monkeypatch.setattr(retrain, "run", up_to_the_export)
+    monkeypatch.setattr(retrain.torch, "load", lambda *a, **k: {"config": {}})   # no familiarity step
+    monkeypatch.setattr(sys, "argv", ["retrain.py", "--data", path, "--out", str(tmp_path / "m0"), "--version", "9.9.9",
+                                      "--work", str(tmp_path / "w0"), "--model-boxes", "keep"])
+    with pytest.raises(SystemExit):
+        retrain.main()
+    assert [s[0] for s in recorded] == ["train.py", "evaluate.py", "export.py"]
+    assert all(s[s.index("--model-boxes") + 1] == "keep" for s in recorded[:2])
+    monkeypatch.setattr(retrain, "run", first_step_only)
     for given, passed in (([], "ignore"), (["--model-boxes", "keep"], "keep"), (["--model-boxes", "drop"], "drop")):
         monkeypatch.setattr(sys, "argv", ["retrain.py", "--data", path, "--out", str(tmp_path / "m"), "--version", "9.9.9",
                                           "--work", str(tmp_path / "w"), *given])
@@ -358,3 +445,10 @@ def test_retrain_py_passes_its_choice_to_train_py_and_the_card_says_how_many(tmp
             "(`--model-boxes drop`): their cells are undamaged targets") in dropped
     assert "source `model`" not in card({"setting": "keep", "train": 0, "train_left_out": 0, "validation": 0,
                                          "validation_left_out": 0})
+    ignored = card({"setting": "ignore", "train": 2, "train_left_out": 2, "validation": 1, "validation_left_out": 1})
+    assert "ignored (`--model-boxes ignore`, the default)" in ignored
+    not_fitted = retrain.card({"name": "grader-vit-v1", "version": "9.9.9"}, metrics, open_package(path).manifest, path,
+                              None, 1.0, "fine-tune", [], None,
+                              {"types": {"scratch": 0.7}, "kept_from": "the checkpoint trained from"})
+    assert ("Region thresholds not fitted (no person's box of the type in the validation photos): scratch 0.7, kept "
+            "from the checkpoint trained from.") in not_fitted
