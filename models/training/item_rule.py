@@ -30,14 +30,17 @@ def item_views(logits, probs, metas, grades, temperature: float, thresholds, min
             for idx in by_item.values()]
 
 
-def item_grades(items: list, confident_score: float | None):
-    """The station's rule (Suggestions.ForItem in the app): the averaged grade head; and, unless confident_score is
-    None, the rubric grade implied by the regions scored >= confident_score (each type counted as often as it was
-    found on the photo that shows most of it) wins when it is worse. Returns (truth, predicted) index arrays."""
-    truth, pred = [], []
+def station_suggestions(items: list, confident_score: float | None) -> list:
+    """Per item, what the station's rule (Suggestions.ForItem in the app) suggests: (true grade, suggested grade, its
+    confidence, the confidence it had before ADR 0054, overruled). The averaged grade head decides, unless the rubric
+    grade implied by the regions scored >= confident_score (each type counted as often as it was found on the photo that
+    shows most of it; None: never) is worse, which then wins ("overruled"). The confidence is the
+    grade head's mean probability of the suggested grade; before ADR 0054 an overruled item carried its best confident
+    region's score instead."""
+    out = []
     for grade, mean, photos in items:
         head = int(mean.argmax())
-        implied = 0
+        implied, top = 0, 0.0
         if confident_score is not None:
             most: dict[str, int] = {}
             for regs in photos:
@@ -45,12 +48,20 @@ def item_grades(items: list, confident_score: float | None):
                 for r in regs:
                     if r["score"] >= confident_score:
                         seen[r["type"]] = seen.get(r["type"], 0) + 1
+                        top = max(top, float(r["score"]))
                 for t, c in seen.items():
                     most[t] = max(most.get(t, 0), c)
             implied = GRADES.index(grade_from_damage([t for t, c in most.items() for _ in range(c)]))
-        truth.append(grade)
-        pred.append(max(head, implied))
-    return np.array(truth), np.array(pred)
+        overruled = implied > head
+        suggested = max(head, implied)
+        out.append((grade, suggested, float(mean[suggested]), top if overruled else float(mean[head]), overruled))
+    return out
+
+
+def item_grades(items: list, confident_score: float | None):
+    """The station's rule (station_suggestions) as (truth, predicted) index arrays."""
+    rows = station_suggestions(items, confident_score)
+    return np.array([r[0] for r in rows]), np.array([r[1] for r in rows])
 
 
 def choose_item_rule(items: list) -> float | None:

@@ -41,3 +41,27 @@ def test_choice_picks_the_most_cautious_score_that_helps():
     assert score is not None and 0.97 < score <= 0.999
     truth, pred = item_grades(items, score)
     assert (truth == pred).all()
+
+
+def test_an_overruled_items_confidence_is_the_grade_heads_for_its_grade_and_is_prefilled_only_if_that_is_high():
+    """ADR 0054: the station's item confidence is the grade head's mean probability of the suggested grade; an item
+    the damage overruled used to carry its best region's score (>= the confident-damage score), which passed any
+    prefill cut-off fitted on grade-head probabilities."""
+    from item_rule import station_suggestions
+    from station_prefill_study import item_familiar, prefill_counts
+    overruled = _item("LikeNew", "LikeNew", [("dent", 0.99)])      # head LikeNew 0.6, a sure dent implies Good (0.1)
+    plain = _item("LikeNew", "LikeNew", [("dent", 0.5)])           # the dent too unsure to count
+    rows = station_suggestions([overruled, plain], 0.98)
+    assert [(GRADES[r[1]], round(r[2], 3), r[3], r[4]) for r in rows] == [("Good", 0.1, 0.99, True),
+                                                                          ("LikeNew", 0.6, 0.6, False)]
+    familiar = [True, True]
+    now = prefill_counts(rows, familiar, cut=0.55)
+    before = prefill_counts(rows, familiar, cut=0.55, before=True)
+    assert (now["prefilled"], now["prefilled_wrong"], now["overruled_prefilled"]) == (1, 0, 0)
+    assert (before["prefilled"], before["prefilled_wrong"], before["overruled_prefilled_wrong"]) == (2, 1, 1)
+    # an item with an unfamiliar photo is never prefilled; no cut-off prefills every familiar item
+    assert prefill_counts(rows, [False, True], cut=None)["prefilled"] == 1
+    scores = np.array([0.0, -1.0, 0.0, 0.0])
+    metas = [{"item_id": i} for i in ("a", "a", "b", "b")]
+    assert item_familiar(scores, metas, threshold=-0.5) == [False, True]
+    assert item_familiar(None, metas, threshold=-0.5) == [True, True]

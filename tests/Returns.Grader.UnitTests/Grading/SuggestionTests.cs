@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Decisions;
 using Returns.Grader.Web.Features.Grading;
 using Returns.Grader.Web.Features.Models;
 
@@ -50,9 +51,32 @@ public sealed class SuggestionTests
 
         Assert.Equal(Grade.Good, suggestion.Grade);
         Assert.Equal(Grade.Good, suggestion.RubricGradeOfDamage);
-        Assert.Equal(0.9, suggestion.Confidence, 9);
+        Assert.True(suggestion.FromDamage);
         Assert.Equal(3, suggestion.Damage.Count); // every region is still shown, with its photo
         Assert.Equal(2, suggestion.Damage.Count(d => d.PhotoId == back));
+    }
+
+    [Fact]
+    public void AGradeTheDamageOverruledTheGradeHeadWith_CarriesTheGradeHeadsConfidenceInIt_NotTheBoxScore()
+    {
+        // The grade head: Like new 0.7, Very good 0.25, Good 0.05; a dent scored 0.99 implies Good. The confidence is the
+        // grade head's for Good (0.05), on the scale the prefill cut-off and the review route's threshold are fitted on:
+        // the box's 0.99 passed both, and on real photos most such prefills were wrong (ADR 0054).
+        var suggestion = Suggestions.ForItem([Photo(Guid.NewGuid(), [0.7, 0.25, 0.05, 0, 0], ("dent", 0.99))], V1, 0.98)!;
+
+        Assert.Equal(Grade.Good, suggestion.Grade);
+        Assert.Equal(0.05, suggestion.Confidence, 9);
+        Assert.True(suggestion.FromDamage);
+        Assert.Equal(PrefillVerdict.LowConfidence, PrefillPolicy.Decide(suggestion with { Familiar = true }, 0.78));
+        Assert.Contains(ReviewReason.LowConfidence, ReviewRouter.Reasons(
+            new GradeDecision { Grade = Grade.Good, Disposition = Disposition.ResellUsed, RubricVersion = "v1", ActorId = "a", ActorName = "A", ActorRole = "Grader" },
+            10m, suggestion, new ReviewOptions()));
+        // not part of the API's answer: grade, confidence and rubricGradeOfDamage say it
+        Assert.DoesNotContain("fromDamage", JsonSerializer.Serialize(suggestion, JsonSerializerOptions.Web));
+
+        // the grade head's own grade, or damage that scores no worse: not from the damage
+        var headsOwn = Suggestions.ForItem([Photo(Guid.NewGuid(), [0.1, 0.1, 0.8, 0, 0], ("dent", 0.99))], V1, 0.98)!;
+        Assert.Equal((Grade.Good, 0.8, false), (headsOwn.Grade, headsOwn.Confidence, headsOwn.FromDamage));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.Vision.Inference;
 using Returns.Grader.Web.Data;
@@ -11,7 +12,9 @@ namespace Returns.Grader.Web.Features.Models;
 public sealed record SuggestedDamage(string Type, double Score, int[] Box, Guid? PhotoId = null);
 
 /// <summary>
-/// What the model suggests for a photo or, combined over its photos, for an item. <see cref="Familiar"/>: whether the
+/// What the model suggests for a photo or, combined over its photos, for an item. <see cref="Confidence"/>: the grade
+/// head's probability of <see cref="Grade"/> (an item's: the mean over its photos), also when the damage's rubric grade
+/// overruled the grade head (<see cref="FromDamage"/>; ADR 0054). <see cref="Familiar"/>: whether the
 /// model has seen photos like these (an item only when all its photos are familiar); <see cref="FamiliarityScore"/>:
 /// the score behind it (an item's is its least familiar photo's). Both null when the model cannot tell.
 /// <see cref="UnseenPhotos"/>: how many of the item's photos the suggestion's model has not predicted (photos kept under
@@ -20,7 +23,14 @@ public sealed record SuggestedDamage(string Type, double Score, int[] Box, Guid?
 public sealed record Suggestion(
     Grade Grade, double Confidence, IReadOnlyDictionary<string, double> Probabilities, IReadOnlyList<SuggestedDamage> Damage,
     string ModelVersion, Grade? RubricGradeOfDamage = null, bool? Familiar = null, double? FamiliarityScore = null,
-    int UnseenPhotos = 0);
+    int UnseenPhotos = 0)
+{
+    /// <summary>The grade is the rubric grade of the damage the model is sure of, worse than its grade head's: the grade
+    /// head itself gives it <see cref="Confidence"/>, which is then low. Pages say where the grade came from.</summary>
+    [JsonIgnore]
+    public bool FromDamage => RubricGradeOfDamage == Grade && Probabilities.Count > 0
+        && Probabilities.MaxBy(p => p.Value).Key != Grade.ToString();
+}
 
 public static class Suggestions
 {
@@ -54,6 +64,10 @@ public static class Suggestions
     /// counts once). When that implied grade is worse than the grade head's, it wins: missing a defect costs more than a
     /// cautious grade. A null score turns the overruling off (the implied grade is still reported): a model whose regions
     /// are not precise enough would make most suggestions worse (models/training/item_rule.py chooses the score).
+    /// The confidence is the grade head's probability of the suggested grade either way. It was the overruling box's
+    /// score (at least the confident-damage score, 0.98 for 4.1.x), which passed every prefill cut-off and the review
+    /// route's low-confidence threshold, both fitted on the grade head's probabilities: on the real-photo check 30 of 72
+    /// prefilled items were overruled ones, 25 of them wrong (ADR 0054, station_prefill_study.py).
     /// </summary>
     public static Suggestion? ForItem(IReadOnlyList<Prediction> predictions, Rubric rubric, double? confidentDamageScore)
     {
@@ -69,12 +83,12 @@ public static class Suggestions
         var damage = perPhoto.SelectMany(s => s.Damage).ToList();
 
         var confident = perPhoto.SelectMany((s, i) => s.Damage.Where(d => d.Score >= (confidentDamageScore ?? 0.0))
-                .Select(d => (predictions[i].PhotoId, Type: WireName<DamageType>.TryParse(d.Type, out var t) ? t : (DamageType?)null, d.Score)))
+                .Select(d => (predictions[i].PhotoId, Type: WireName<DamageType>.TryParse(d.Type, out var t) ? t : (DamageType?)null)))
             .Where(x => x.Type is not null).ToList();
         var impliedGrade = rubric.GradeFor(Rubric.Counted(confident.Select(x => (x.PhotoId, x.Type!.Value)), []));
 
         var suggestion = confidentDamageScore is not null && impliedGrade > modelGrade
-            ? new Suggestion(impliedGrade, confident.Max(x => x.Score), probabilities, damage, predictions[0].ModelVersion, impliedGrade)
+            ? new Suggestion(impliedGrade, probabilities[impliedGrade.ToString()], probabilities, damage, predictions[0].ModelVersion, impliedGrade)
             : new Suggestion(modelGrade, probabilities[modelGrade.ToString()], probabilities, damage, predictions[0].ModelVersion, impliedGrade);
         return suggestion with { Familiar = AllFamiliar(perPhoto), FamiliarityScore = perPhoto.Min(s => s.FamiliarityScore) };
     }
