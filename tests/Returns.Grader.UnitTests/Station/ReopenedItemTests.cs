@@ -1,4 +1,6 @@
 using Bunit;
+using MudBlazor;
+using MudBlazor.Extensions;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Data;
@@ -35,6 +37,10 @@ public sealed class ReopenedItemTests : StationPageTestBase
         Assert.Contains("Restore", rows.Single(r => r.GetAttribute("data-region-source") == "deleted").TextContent, StringComparison.Ordinal);
         Assert.NotEmpty(station.FindAll("[data-remove-damage=stain]"));
         Assert.Empty(station.FindAll("[data-remove-damage=dent]")); // not counted twice as a chip as well
+        // The history says the rejected suggestion was not damage, apart from the damage that counts.
+        var history = station.Find("[data-testid=history-damage]").TextContent;
+        Assert.EndsWith("; not damage: Tear", history, StringComparison.Ordinal);
+        Assert.Equal(["Dent", "Stain"], history[..history.IndexOf(';', StringComparison.Ordinal)].Split(", ").Order());
 
         // Saved again with a note added (a correction): the boxes are still there, with what the associate did to each.
         await station.Find("input[data-testid=notes]").InputAsync("Dent on the lid");
@@ -52,6 +58,42 @@ public sealed class ReopenedItemTests : StationPageTestBase
                 (DamageType.Tear, (Guid?)photoId, (int?)300, RegionSource.Deleted),
             ],
             regions.Select(r => (r.Type, r.PhotoId, r.X, r.Source)).ToArray());
+    }
+
+    /// <summary>
+    /// Exploratory pass, 2026-12-06: a reopened item's disposition stayed what the saved grade had when the grade was
+    /// corrected, so Unsellable / recycle (both filled in) corrected to Good was stored as Good / recycle, a disposition
+    /// nobody chose for that grade. A disposition nobody chose follows the corrected grade, as on a first grade; a
+    /// person's stays with the grade it was chosen for.
+    /// </summary>
+    [Fact]
+    public async Task ACorrectedGrade_BringsTheSiteRulesDisposition_UnlessAPersonChoseTheSavedOneForThatGrade()
+    {
+        var (plate, item) = await CreateItemAsync();
+        await Service<DecisionLedger>().DecideAsync(item.Id, new GradeRequest("Unsellable", "recycle", [], null,
+            GradePrefilled: true, DispositionPrefilled: true), Grader, CancellationToken.None);
+        var station = await OpenAtTheStationAsync(plate);
+        Disposition? Shown() => station.FindComponent<MudSelect<Disposition?>>().Instance.GetState(x => x.Value);
+        Assert.Equal(Disposition.Recycle, Shown());
+
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(1));
+        Assert.Equal(Disposition.Restock, Shown());   // the site's rule for Like new
+        station.Find("button[data-testid=submit]").Click();
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        await using (var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            var current = await db.GradeDecisions.SingleAsync(d => d.Id == db.ReturnItems.Single(i => i.Id == item.Id).CurrentDecisionId);
+            Assert.Equal((Grade.LikeNew, Disposition.Restock, false, true), (current.Grade, current.Disposition, current.GradePrefilled, current.DispositionPrefilled));
+        }
+
+        // A disposition a person chose (donate, for Like new): another grade takes the rule's, the saved grade brings it back.
+        await Service<DecisionLedger>().DecideAsync(item.Id, new GradeRequest("LikeNew", "donate", [], null), Grader, CancellationToken.None);
+        station = await OpenAtTheStationAsync(plate);
+        Assert.Equal(Disposition.Donate, Shown());
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(5));
+        Assert.Equal(Disposition.Recycle, Shown());
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(1));
+        Assert.Equal(Disposition.Donate, Shown());
     }
 
     /// <summary>

@@ -79,12 +79,19 @@ public sealed partial class Station
     private void SelectGrade(Grade grade)
     {
         _grade.Choose(grade);
-        // A new item's disposition follows the grade until the associate chooses one (also once someone else's grade
-        // has made the save a correction: the form is still the associate's first grade); a correction keeps the current one.
-        if (_item is not null && _openedOnDecision is null)
+        if (_item is null)
         {
-            _disposition.Suggest(Decisions.SuggestDisposition(grade, _item.Category));
+            return;
         }
+        // A new item's disposition follows the grade until the associate chooses one (also once someone else's grade
+        // has made the save a correction: the form is still the associate's first grade). A correction's follows it too
+        // unless the grade is the saved one and a person chose the saved disposition, as on the review page: kept at
+        // "recycle" for a grade corrected from Unsellable to Good, the save stored recycle with Good, which nobody chose
+        // (exploratory pass, 2026-12-06).
+        var saved = _openedOnDecision is null ? null : CurrentDecision;
+        _disposition.Suggest(saved is not null && saved.Grade == grade && !saved.DispositionPrefilled
+            ? saved.Disposition
+            : Decisions.SuggestDisposition(grade, _item.Category));
     }
 
     private void MarkDamage(IReadOnlyList<DamageType> damage) => _damage = damage.ToList();
