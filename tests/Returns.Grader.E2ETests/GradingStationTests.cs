@@ -658,7 +658,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
 
         var damage = Assert.Single((await GetItemAsync(plate)).GetProperty("decisions")[0].GetProperty("damage").EnumerateArray());
         Assert.Equal("scratch", damage.GetProperty("type").GetString());
-        Assert.Equal("Added", damage.GetProperty("source").GetString());
+        Assert.Equal("added", damage.GetProperty("source").GetString());
         var box = damage.GetProperty("box").EnumerateArray().Select(b => b.GetInt32()).ToArray();
         Assert.InRange(box[0], 440, 490);  // 25 % + 10 % of 1280, give or take a few screen pixels
         Assert.InRange(box[1], 225, 255);  // 25 % of 960

@@ -74,8 +74,8 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
         Assert.StartsWith("grader-vit-v1@", decision.GetProperty("suggestedByModel").GetString());
         var sources = decision.GetProperty("damage").EnumerateArray().Select(d => d.GetProperty("source").GetString()).ToList();
-        Assert.Equal(1, sources.Count(s => s == "Deleted"));
-        Assert.Equal(regions - 1, sources.Count(s => s == "Model")); // left as suggested: the model's, not accepted (ADR 0051)
+        Assert.Equal(1, sources.Count(s => s == "deleted"));
+        Assert.Equal(regions - 1, sources.Count(s => s == "model")); // left as suggested: the model's, not accepted (ADR 0051)
         // Saved as preselected: the grade and the disposition are stored as prefilled, not as the associate's choice.
         Assert.Equal(suggested, decision.GetProperty("grade").GetString());
         Assert.True(decision.GetProperty("gradePrefilled").GetBoolean());
@@ -493,7 +493,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await page.GetByTestId("submit").ClickAsync();
         await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
         var saved = (await GetItemAsync(plate)).GetProperty("decisions")[0].GetProperty("damage").EnumerateArray()
-            .Single(d => d.GetProperty("source").GetString() == "Added");
+            .Single(d => d.GetProperty("source").GetString() == "added");
         Assert.Equal(placed, saved.GetProperty("box").EnumerateArray().Select(v => v.GetInt32()).ToArray());
     }
 

@@ -49,7 +49,7 @@ public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<G
         var damage = decision.GetProperty("damage");
         Assert.Equal(2, damage.GetArrayLength());
         Assert.Equal("[10,20,100,40]", damage[0].GetProperty("box").GetRawText());
-        Assert.Equal("added", damage[0].GetProperty("source").GetString(), ignoreCase: true);
+        Assert.Equal("added", damage[0].GetProperty("source").GetString()); // as requests spell it, not "Added"
 
         var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         // With a model, a doubtful suggestion may send it to review; either way the status says which.

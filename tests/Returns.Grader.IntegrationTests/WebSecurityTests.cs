@@ -167,6 +167,22 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.Equal(["GET", "HEAD", "POST"], response.Content.Headers.Allow.Order(StringComparer.Ordinal));
     }
 
+    /// <summary>Routing listed the static-asset fallback's GET and HEAD in every API 405 (exploratory pass, 2026-12-06).</summary>
+    [Theory]
+    [InlineData("/api/v1/photos/0193a5f0-0000-7000-8000-000000000001/set-aside", new[] { "DELETE", "PUT" })]
+    [InlineData("/api/v1/returns/0193a5f0-0000-7000-8000-000000000001/grade", new[] { "POST" })]
+    public async Task AWrongMethod_IsA405_WhoseAllowListsOnlyWhatTheAddressTakes(string path, string[] allowed)
+    {
+        var client = app.ApiClient("dev-admin");
+        var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Patch, path));
+
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        Assert.Equal(allowed, response.Content.Headers.Allow.Order(StringComparer.Ordinal));
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        // and a method it does not list is not answered: GET there finds nothing
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(path)).StatusCode);
+    }
+
     [Theory]
     [InlineData("/\t/evil.example")] // browsers drop the tab: //evil.example
     [InlineData("/\r\n/evil.example")]

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Returns.Grader.Web.Infrastructure;
 
 namespace Returns.Grader.Web.Data;
 
@@ -55,28 +56,21 @@ public enum ItemStatus
 [JsonConverter(typeof(JsonStringEnumConverter<RegionSource>))]
 public enum RegionSource
 {
-    Model,
-    Accepted,
-    Edited,
-    Deleted,
-    Added,
+    [JsonStringEnumMemberName("model")] Model,
+    [JsonStringEnumMemberName("accepted")] Accepted,
+    [JsonStringEnumMemberName("edited")] Edited,
+    [JsonStringEnumMemberName("deleted")] Deleted,
+    [JsonStringEnumMemberName("added")] Added,
 }
 
 public static class RegionSourceSpelling
 {
     /// <summary>
-    /// The source as a grade request, the station's and review page's markup and the exports spell it: lower case
-    /// (model, accepted, edited, deleted, added). The API's JSON answers keep the enum's own names.
+    /// The source as grade requests, the API's answers, the station's and review page's markup and the exports spell
+    /// it: lower case (model, accepted, edited, deleted, added). The API's answers said "Model", "Deleted" where its
+    /// requests and its documentation say "model", "deleted" (exploratory pass, 2026-12-06).
     /// </summary>
-    public static string Spelled(this RegionSource source) => source switch
-    {
-        RegionSource.Model => "model",
-        RegionSource.Accepted => "accepted",
-        RegionSource.Edited => "edited",
-        RegionSource.Deleted => "deleted",
-        RegionSource.Added => "added",
-        _ => throw new ArgumentOutOfRangeException(nameof(source), source, null),
-    };
+    public static string Spelled(this RegionSource source) => WireName<RegionSource>.Of(source);
 }
 
 /// <summary>Why a photo was set aside; on the wire snake_case.</summary>

@@ -78,13 +78,27 @@ public static class NoNulCharacters
         return null;
     }
 
-    /// <summary>Every string in a JSON body: one holding a NUL character is a JSON error at its path.</summary>
+    /// <summary>
+    /// Text-direction overrides and isolates (U+202A-U+202E, U+2066-U+2069) make text show other than it is stored: a
+    /// note "\u202E1001-PL" shows as "LP-1001" and a search for what the supervisor sees finds nothing (exploratory pass,
+    /// 2026-12-06). No field of this API needs them (right-to-left text shows right without them); the marks U+200E/F stay.
+    /// </summary>
+    public const string DirectionReason =
+        "The text contains a text-direction override character (U+202A-U+202E or U+2066-U+2069), which makes it show other than it is; remove it.";
+
+    public static bool HasDirectionOverride(string text) =>
+        text.AsSpan().IndexOfAnyInRange('\u202A', '\u202E') >= 0 || text.AsSpan().IndexOfAnyInRange('\u2066', '\u2069') >= 0;
+
+    /// <summary>Every string in a JSON body: one holding a NUL character or a direction override is a JSON error at its path.</summary>
     public sealed class JsonConverter : JsonConverter<string>
     {
         public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
             var text = reader.GetString();
-            return text is not null && text.Contains('\0', StringComparison.Ordinal) ? throw new JsonException(Reason) : text;
+            return text is null ? null
+                : text.Contains('\0', StringComparison.Ordinal) ? throw new JsonException(Reason)
+                : HasDirectionOverride(text) ? throw new JsonException(DirectionReason)
+                : text;
         }
 
         public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options)
@@ -119,4 +133,47 @@ public static class ContentCoding
                 statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported content coding",
                 detail: $"Content-Encoding: {Reason}").ExecuteAsync(context);
         });
+}
+
+/// <summary>
+/// A 405 from the API lists in <c>Allow</c> the methods the API's endpoints at that address take, and no others.
+/// Routing builds the header from every endpoint whose pattern could match the address before route constraints are
+/// checked, so the static-asset fallback (<c>{**path:file}</c>, GET and HEAD) put GET and HEAD into every API 405:
+/// PATCH on a set-aside address said "Allow: DELETE, GET, HEAD, PUT", and a GET there was a 404 (exploratory pass,
+/// 2026-12-06). The README promises the methods the address takes.
+/// </summary>
+public static class AllowHeader
+{
+    public static IApplicationBuilder UseGraderAllowHeader(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var addresses = new Lazy<(Microsoft.AspNetCore.Routing.Template.TemplateMatcher Matcher, IReadOnlyList<string> Methods)[]>(() =>
+            [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
+                .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) == true
+                            && e.Metadata.GetMetadata<IHttpMethodMetadata>() is not null)
+                .Select(e => (new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
+                        Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(e.RoutePattern.RawText!), new RouteValueDictionary()),
+                    e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods))]);
+        return app.Use(async (context, next) =>
+        {
+            if (Auth.AuthRegistration.IsApiRequest(context.Request))
+            {
+                context.Response.OnStarting(() =>
+                {
+                    if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
+                    {
+                        var path = context.Request.Path;
+                        var methods = addresses.Value.Where(a => a.Matcher.TryMatch(path, new RouteValueDictionary()))
+                            .SelectMany(a => a.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+                        if (methods.Count > 0) // none: not an API address after all; routing's answer stands
+                        {
+                            context.Response.Headers.Allow = string.Join(", ", methods);
+                        }
+                    }
+                    return Task.CompletedTask;
+                });
+            }
+            await next(context);
+        });
+    }
 }

@@ -187,6 +187,10 @@ public static partial class RequestErrors
         {
             return NoNulCharacters.Reason;
         }
+        if (json.Message.StartsWith(NoNulCharacters.DirectionReason, StringComparison.Ordinal))
+        {
+            return NoNulCharacters.DirectionReason;
+        }
         if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
         {
             return "This request has no such field: check its spelling against the API's documentation.";
