@@ -19,6 +19,19 @@ public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<G
         return (client, id, (await upload.ReadJsonAsync()).GetProperty("photos")[0]);
     }
 
+    /// <summary>Right-to-left text keeps its isolates (U+2067 ... U+2069, as i18n libraries wrap it); only the overrides,
+    /// which make text show other than it is stored, are refused (review of the session's diff, 2026-12-06).</summary>
+    [Fact]
+    public async Task RightToLeftTextWithItsIsolates_IsKeptAsSent()
+    {
+        var (client, id, _) = await ItemWithPhotoAsync(apps[DatabaseProvider.Sqlite]);
+        const string note = "\u2067\u05E9\u05E8\u05D9\u05D8\u05D4\u2069 on the lid";
+        var response = await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "LikeNew", disposition = "restock", notes = note });
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(note, (await response.ReadJsonAsync()).GetProperty("notes").GetString());
+    }
+
     [Theory, OnSqlite, OnPostgres]
     public async Task Grade_WithDamageBoxes_IsRecordedWithRubricVerdictAndActor(DatabaseProvider provider)
     {

@@ -79,15 +79,15 @@ public static class NoNulCharacters
     }
 
     /// <summary>
-    /// Text-direction overrides and isolates (U+202A-U+202E, U+2066-U+2069) make text show other than it is stored: a
-    /// note "\u202E1001-PL" shows as "LP-1001" and a search for what the supervisor sees finds nothing (exploratory pass,
-    /// 2026-12-06). No field of this API needs them (right-to-left text shows right without them); the marks U+200E/F stay.
+    /// The text-direction overrides (U+202D, U+202E) make text show other than it is stored: a note "\u202E1001-PL" shows
+    /// as "LP-1001" and a search for what the supervisor sees finds nothing (exploratory pass, 2026-12-06). Embeddings and
+    /// isolates (U+202A-C, U+2066-9), which right-to-left text and i18n libraries use, stay allowed; pages show free text
+    /// in its own &lt;bdi&gt;, so it cannot turn the text around it.
     /// </summary>
     public const string DirectionReason =
-        "The text contains a text-direction override character (U+202A-U+202E or U+2066-U+2069), which makes it show other than it is; remove it.";
+        "The text contains a text-direction override character (U+202D or U+202E), which makes it show other than it is; remove it.";
 
-    public static bool HasDirectionOverride(string text) =>
-        text.AsSpan().IndexOfAnyInRange('\u202A', '\u202E') >= 0 || text.AsSpan().IndexOfAnyInRange('\u2066', '\u2069') >= 0;
+    public static bool HasDirectionOverride(string text) => text.AsSpan().IndexOfAny('\u202D', '\u202E') >= 0;
 
     /// <summary>Every string in a JSON body: one holding a NUL character or a direction override is a JSON error at its path.</summary>
     public sealed class JsonConverter : JsonConverter<string>

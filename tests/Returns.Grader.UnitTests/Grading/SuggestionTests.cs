@@ -67,6 +67,7 @@ public sealed class SuggestionTests
         Assert.Equal(Grade.Good, suggestion.Grade);
         Assert.Equal(0.05, suggestion.Confidence, 9);
         Assert.True(suggestion.FromDamage);
+        Assert.Equal([DamageType.Dent], suggestion.SureDamage);   // said in words at the station, where its box is not drawn
         Assert.Equal(PrefillVerdict.LowConfidence, PrefillPolicy.Decide(suggestion with { Familiar = true }, 0.78));
         Assert.Contains(ReviewReason.LowConfidence, ReviewRouter.Reasons(
             new GradeDecision { Grade = Grade.Good, Disposition = Disposition.ResellUsed, RubricVersion = "v1", ActorId = "a", ActorName = "A", ActorRole = "Grader" },

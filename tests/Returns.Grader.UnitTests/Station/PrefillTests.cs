@@ -143,10 +143,10 @@ public sealed class PrefillTests : BunitTestBase
         // The grade head: Like new 0.9; a dent it is sure of scores Good under the rubric, which the grade head gives 0.04.
         var fromDamage = new Suggestion(Grade.Good, 0.04,
             new Dictionary<string, double> { ["LikeNew"] = 0.9, ["VeryGood"] = 0.06, ["Good"] = 0.04 }, [], "m@1",
-            RubricGradeOfDamage: Grade.Good, Familiar: true, FamiliarityScore: -0.2);
+            RubricGradeOfDamage: Grade.Good, Familiar: true, FamiliarityScore: -0.2) { SureDamage = [DamageType.Dent] };
         var summary = Render<SuggestionSummary>(p => p.Add(c => c.Suggestion, fromDamage).Add(c => c.MinConfidence, 0.72));
 
-        Assert.Equal("Suggested: Good, from the damage it is sure of (its grade head: 4 %) · m@1",
+        Assert.Equal("Suggested: Good, from the damage it is sure of: dent (its grade head: 4 %) · m@1",
             summary.Find("[data-testid=suggestion]").TextContent.Trim().Replace('\u00a0', ' '));
         Assert.Equal(PrefillPolicy.LowConfidenceText, summary.Find("[data-testid=suggestion-notice]").TextContent.Trim());
     }

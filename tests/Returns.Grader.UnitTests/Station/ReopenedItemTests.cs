@@ -62,22 +62,25 @@ public sealed class ReopenedItemTests : StationPageTestBase
 
     /// <summary>
     /// Exploratory pass, 2026-12-06: a reopened item's disposition stayed what the saved grade had when the grade was
-    /// corrected, so Unsellable / recycle (both filled in) corrected to Good was stored as Good / recycle, a disposition
-    /// nobody chose for that grade. A disposition nobody chose follows the corrected grade, as on a first grade; a
-    /// person's stays with the grade it was chosen for.
+    /// corrected, so Unsellable / recycle (both filled in) corrected to Like new was stored as Like new / recycle, a
+    /// disposition nobody chose for that grade. A disposition nobody chose follows the corrected grade, as on a first
+    /// grade; one a person chose stays.
     /// </summary>
     [Fact]
-    public async Task ACorrectedGrade_BringsTheSiteRulesDisposition_UnlessAPersonChoseTheSavedOneForThatGrade()
+    public async Task ACorrectedGrade_BringsTheSiteRulesDisposition_UnlessAPersonChoseTheSavedOne()
     {
         var (plate, item) = await CreateItemAsync();
         await Service<DecisionLedger>().DecideAsync(item.Id, new GradeRequest("Unsellable", "recycle", [], null,
             GradePrefilled: true, DispositionPrefilled: true), Grader, CancellationToken.None);
         var station = await OpenAtTheStationAsync(plate);
         Disposition? Shown() => station.FindComponent<MudSelect<Disposition?>>().Instance.GetState(x => x.Value);
+        string Said() => station.Markup; // the disposition field's helper text is the only place these words appear
         Assert.Equal(Disposition.Recycle, Shown());
+        Assert.Contains("As in the current grade", Said(), StringComparison.Ordinal);
 
         await station.InvokeAsync(() => station.Instance.OnGradeKey(1));
         Assert.Equal(Disposition.Restock, Shown());   // the site's rule for Like new
+        Assert.Contains("Follows the grade (site rules)", Said(), StringComparison.Ordinal);
         station.Find("button[data-testid=submit]").Click();
         station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
         await using (var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
@@ -86,14 +89,14 @@ public sealed class ReopenedItemTests : StationPageTestBase
             Assert.Equal((Grade.LikeNew, Disposition.Restock, false, true), (current.Grade, current.Disposition, current.GradePrefilled, current.DispositionPrefilled));
         }
 
-        // A disposition a person chose (donate, for Like new): another grade takes the rule's, the saved grade brings it back.
+        // A disposition a person chose (donate): a grade key never changes it (issue 17); kept, it stays theirs
+        // (ADR 0049; PrefilledDecisionTests).
         await Service<DecisionLedger>().DecideAsync(item.Id, new GradeRequest("LikeNew", "donate", [], null), Grader, CancellationToken.None);
         station = await OpenAtTheStationAsync(plate);
         Assert.Equal(Disposition.Donate, Shown());
-        await station.InvokeAsync(() => station.Instance.OnGradeKey(5));
-        Assert.Equal(Disposition.Recycle, Shown());
-        await station.InvokeAsync(() => station.Instance.OnGradeKey(1));
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(2));
         Assert.Equal(Disposition.Donate, Shown());
+        Assert.Contains("As in the current grade", Said(), StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -30,6 +30,11 @@ public sealed record Suggestion(
     [JsonIgnore]
     public bool FromDamage => RubricGradeOfDamage == Grade && Probabilities.Count > 0
         && Probabilities.MaxBy(p => p.Value).Key != Grade.ToString();
+
+    /// <summary>The damage types the model is sure of (the regions that may overrule the grade head), each once: what a
+    /// grade <see cref="FromDamage"/> came from, said in words where its boxes are not put on the photos.</summary>
+    [JsonIgnore]
+    public IReadOnlyList<DamageType> SureDamage { get; init; } = [];
 }
 
 public static class Suggestions
@@ -90,7 +95,11 @@ public static class Suggestions
         var suggestion = confidentDamageScore is not null && impliedGrade > modelGrade
             ? new Suggestion(impliedGrade, probabilities[impliedGrade.ToString()], probabilities, damage, predictions[0].ModelVersion, impliedGrade)
             : new Suggestion(modelGrade, probabilities[modelGrade.ToString()], probabilities, damage, predictions[0].ModelVersion, impliedGrade);
-        return suggestion with { Familiar = AllFamiliar(perPhoto), FamiliarityScore = perPhoto.Min(s => s.FamiliarityScore) };
+        return suggestion with
+        {
+            Familiar = AllFamiliar(perPhoto), FamiliarityScore = perPhoto.Min(s => s.FamiliarityScore),
+            SureDamage = confidentDamageScore is null ? [] : [.. confident.Select(x => x.Type!.Value).Distinct().Order()],
+        };
     }
 
     /// <summary>An item is familiar only when every photo is: one unfamiliar photo makes it unfamiliar; otherwise one unknown makes it unknown.</summary>

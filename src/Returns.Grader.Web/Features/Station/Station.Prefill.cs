@@ -85,14 +85,22 @@ public sealed partial class Station
         }
         // A new item's disposition follows the grade until the associate chooses one (also once someone else's grade
         // has made the save a correction: the form is still the associate's first grade). A correction's follows it too
-        // unless the grade is the saved one and a person chose the saved disposition, as on the review page: kept at
-        // "recycle" for a grade corrected from Unsellable to Good, the save stored recycle with Good, which nobody chose
-        // (exploratory pass, 2026-12-06).
+        // when nobody chose the saved disposition: kept at "recycle" for a grade corrected from Unsellable to Good, the
+        // save stored recycle with Good, which nobody chose (exploratory pass, 2026-12-06). One a person chose stays:
+        // a grade key never changes a field a person set (issue 17).
         var saved = _openedOnDecision is null ? null : CurrentDecision;
-        _disposition.Suggest(saved is not null && saved.Grade == grade && !saved.DispositionPrefilled
-            ? saved.Disposition
-            : Decisions.SuggestDisposition(grade, _item.Category));
+        if (saved is null || saved.DispositionPrefilled)
+        {
+            _disposition.Suggest(Decisions.SuggestDisposition(grade, _item.Category));
+        }
     }
+
+    /// <summary>Where the disposition shown comes from, under the field.</summary>
+    private string DispositionSource =>
+        _disposition.Chosen ? "Your choice"
+        : CurrentDecision is { } saved && _openedOnDecision is not null && _disposition.Value == saved.Disposition
+            && (!saved.DispositionPrefilled || _grade.Value == saved.Grade) ? "As in the current grade"
+        : "Follows the grade (site rules)";
 
     private void MarkDamage(IReadOnlyList<DamageType> damage) => _damage = damage.ToList();
 
