@@ -19,6 +19,9 @@ public sealed class StreamingZipWriter : IAsyncDisposable
     private const ushort MadeByUnix = (3 << 8) | Version45;
     private const uint FileAttributes = 0x81A4u << 16; // regular file, rw-r--r--
 
+    /// <summary>A final fixed-Huffman block holding only its end code: the whole deflate stream of no data.</summary>
+    private static readonly byte[] EmptyDeflateStream = [0x03, 0x00];
+
     private readonly CountingStream _output;
     private readonly FileStream _spool;
     private readonly ushort _dosTime;
@@ -71,6 +74,12 @@ public sealed class StreamingZipWriter : IAsyncDisposable
             {
                 content = new CrcStream(deflate);
                 await write(content);
+            }
+            if (_output.Position == dataStart)
+            {
+                // Nothing written, DeflateStream writes nothing; a deflate stream is at least its final block, and unzip
+                // refused every package with an empty split ("invalid compressed data to inflate"): the empty final block.
+                await _output.WriteAsync(EmptyDeflateStream, cancellationToken);
             }
         }
         else

@@ -48,12 +48,13 @@ public sealed partial class Station
 
     private Task SetPhotoAsideAsync(PhotoSummary photo, PhotoSetAsideReason reason) =>
         ChangePhotoAsync(photo.PhotoId, puttingBack: false, (actor, version) => PhotoSetAside.SetAsideAsync(photo.PhotoId, reason, actor, version, CancellationToken.None),
-            $"Photo set aside ({Words.Of(reason).ToLowerInvariant()}): it no longer counts for this item. If that was a mistake, put it back from the list below the photos.",
+            // One line: at 1024 x 768 the three-line notice covered the first damage row for its seconds (exploratory pass).
+            $"Photo set aside ({Words.Of(reason).ToLowerInvariant()}); \"Put back\" below the photos undoes it.",
             "the photo was not set aside");
 
     private Task PutPhotoBackAsync(SetAsidePhotoSummary photo) =>
         ChangePhotoAsync(photo.PhotoId, puttingBack: true, (actor, version) => PhotoSetAside.PutBackAsync(photo.PhotoId, actor, version, CancellationToken.None),
-            "The photo is back among the item's photos, and the suggestion counts it again.", "the photo was not put back");
+            "Photo put back: it counts for the item and its suggestion again.", "the photo was not put back");
 
     private async Task ChangePhotoAsync(Guid photoId, bool puttingBack, Func<Auth.Actor, Guid, Task<Photos.PhotoSetAsideState?>> change, string done, string notDone)
     {

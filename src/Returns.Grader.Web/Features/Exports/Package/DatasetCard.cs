@@ -66,7 +66,7 @@ internal static class DatasetCard
             card.AppendLine(c, $"- **Not for the training kit:** models/training reads {string.Join(" and ", PackageFormats.ForTraining)}, which this export left out.");
         }
         card.AppendLine();
-        card.AppendLine(c, $"## Counts ({tally.Items:N0} items, {tally.Images:N0} photos, {tally.Annotations:N0} boxes)");
+        card.AppendLine(c, $"## Counts ({Of(tally.Items, "item", "items")}, {Of(tally.Images, "photo", "photos")}, {Of(tally.Annotations, "box", "boxes")})");
         card.AppendLine();
         card.AppendLine("| split | items | photos | boxes |");
         card.AppendLine("|---|--:|--:|--:|");
@@ -111,4 +111,7 @@ internal static class DatasetCard
         card.AppendLine("- Station labels are one associate's judgement; only `final` labels were checked by a supervisor.");
         return card.ToString();
     }
+
+    private static string Of(long count, string one, string many) =>
+        string.Create(CultureInfo.InvariantCulture, $"{count:N0} {(count == 1 ? one : many)}");
 }
