@@ -83,16 +83,17 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
         {
             rows.RemoveAt(rows.Count - 1);
         }
-        // The label's damage types per item (deleted suggestions are not damage), read for the compared items only.
+        // The label's damage per decision (deleted suggestions are not damage), with the photo each box is on, read for
+        // the compared items only.
         var labelIds = rows.Select(r => r.LabelId).Distinct().ToList();
-        var labelDamage = new Dictionary<Guid, HashSet<DamageType>>();
+        var labelDamage = new Dictionary<Guid, List<(Guid? PhotoId, DamageType Type)>>();
         foreach (var chunk in labelIds.Chunk(500))
         {
             var ids = chunk.ToList();
             foreach (var region in await db.DamageRegions.AsNoTracking().Where(r => ids.Contains(r.DecisionId) && r.Source != RegionSource.Deleted)
-                         .Select(r => new { r.DecisionId, r.Type }).ToListAsync(cancellationToken))
+                         .Select(r => new { r.DecisionId, r.PhotoId, r.Type }).ToListAsync(cancellationToken))
             {
-                (labelDamage.TryGetValue(region.DecisionId, out var set) ? set : labelDamage[region.DecisionId] = []).Add(region.Type);
+                (labelDamage.TryGetValue(region.DecisionId, out var list) ? list : labelDamage[region.DecisionId] = []).Add((region.PhotoId, region.Type));
             }
         }
         ModelFigures Figures(string version, Func<int, (Grade Grade, double Confidence, string Regions)> of)
@@ -108,7 +109,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             for (var i = 0; i < rows.Count; i++)
             {
                 var model = TypesIn(of(i).Regions);
-                var truth = labelDamage.GetValueOrDefault(rows[i].LabelId) ?? [];
+                var truth = LabelDamageOnPhoto(labelDamage.GetValueOrDefault(rows[i].LabelId) ?? [], rows[i].PhotoId);
                 foreach (var type in Enum.GetValues<DamageType>())
                 {
                     var (m, t) = (model.Contains(type), truth.Contains(type));
@@ -119,12 +120,26 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             }
             var damage = GradeAgreement.DamageAgreementFrom(said, labelled, both);
             return new ModelFigures(version, GradeAgreement.Compute($"{version} vs label", cells), calibration, ece, damage,
-                damage.Count == 0 ? 0 : Math.Round(damage.Average(d => d.Agreement), 4));
+                MeanOverTypesSeen(damage));
         }
         return new ModelComparisonReport(labels.ToString().ToLowerInvariant(), rows.Count, rows.Select(r => r.Id).Distinct().LongCount(),
             Figures(baseline, i => (rows[i].AGrade, rows[i].AConfidence, rows[i].ARegions)),
             Figures(candidate, i => (rows[i].BGrade, rows[i].BConfidence, rows[i].BRegions)), truncated, prefilledLeftOut);
     }
+
+    /// <summary>
+    /// The label's damage one photo is scored against: the boxes on that photo, and damage marked without a photo (the
+    /// item's, wherever it shows). It was the whole item's, so a model that found exactly the stain boxed on its photo
+    /// scored 0.50 beside the item's other photo, and a box on a photo set aside counted on the photos left (exploratory
+    /// pass, 2026-12-06).
+    /// </summary>
+    internal static HashSet<DamageType> LabelDamageOnPhoto(IEnumerable<(Guid? PhotoId, DamageType Type)> regions, Guid photoId) =>
+        regions.Where(r => r.PhotoId is null || r.PhotoId == photoId).Select(r => r.Type).ToHashSet();
+
+    /// <summary>The mean agreement over the types the model or the labels named at all: a type neither named scored 1.00
+    /// and lifted the mean (the Quality page shows it as "—").</summary>
+    internal static double MeanOverTypesSeen(IReadOnlyList<DamageAgreement> damage) =>
+        Math.Round(damage.Where(d => d.Grader + d.Final > 0).Select(d => d.Agreement).DefaultIfEmpty(0).Average(), 4);
 
     private static HashSet<DamageType> TypesIn(string regionsJson)
     {
