@@ -65,3 +65,14 @@ def test_an_overruled_items_confidence_is_the_grade_heads_for_its_grade_and_is_p
     metas = [{"item_id": i} for i in ("a", "a", "b", "b")]
     assert item_familiar(scores, metas, threshold=-0.5) == [False, True]
     assert item_familiar(None, metas, threshold=-0.5) == [True, True]
+
+
+def test_a_per_item_cut_off_is_adr_0017s_rule_on_items():
+    """station_prefill_study.py --per-item-fit-on: the lowest item confidence at which at most 10 % of the familiar items
+    prefilled are wrong (reported only)."""
+    from station_prefill_study import per_item_cut_off
+    # (truth, suggested, confidence, confidence before ADR 0054, overruled): nine right above 0.6, one wrong at 0.55,
+    # one wrong at 0.9 (so 1 wrong in the top 10 items at >= 0.6, 2 in 11 at >= 0.55)
+    rows = [(0, 0, 0.95 - 0.03 * i, 0.0, False) for i in range(9)] + [(1, 0, 0.9, 0.0, False), (1, 0, 0.55, 0.0, False)]
+    assert abs(per_item_cut_off(rows, [True] * len(rows)) - 0.71) < 1e-9
+    assert abs(per_item_cut_off(rows, [True] * 10 + [False]) - 0.71) < 1e-9   # the unfamiliar item is not counted
