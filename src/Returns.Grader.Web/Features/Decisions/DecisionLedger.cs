@@ -82,11 +82,12 @@ public sealed class DecisionLedger(
         Append(db, item, decision, ItemStatus.Graded);
         var counts = new QualityCountChanges();
         counts.AddStation(new StationFacts(decision.DecidedAt, item.Category, (double)item.UnitValue, decision.ActorId, decision.ActorName,
-            decision.SuggestedByModel, decision.Grade, decision.SuggestedGrade, decision.Blind));
+            decision.SuggestedByModel, decision.Grade, decision.SuggestedGrade, decision.Blind, decision.GradePrefilled));
         if (decision.Kind == DecisionKind.Correction)
         {
             var replaced = await db.GradeDecisions.AsNoTracking().Where(d => d.Id == decision.SupersedesId)
-                .Select(d => new StationFacts(d.DecidedAt, item.Category, (double)item.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade, d.Blind))
+                .Select(d => new StationFacts(d.DecidedAt, item.Category, (double)item.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade, d.Blind,
+                    d.GradePrefilled))
                 .SingleAsync(cancellationToken);
             counts.RemoveReplacedStation(replaced);
         }

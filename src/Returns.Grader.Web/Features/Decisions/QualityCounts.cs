@@ -6,9 +6,11 @@ using Returns.Grader.Web.Features.Grading;
 
 namespace Returns.Grader.Web.Features.Decisions;
 
-/// <summary>What the dashboard counts of one station decision (corrections included).</summary>
+/// <summary>What the dashboard counts of one station decision (corrections included). GradePrefilled: the station filled
+/// the grade in from the suggestion and it was saved as it was (not in grader-vs-model: it agrees by construction).</summary>
 public readonly record struct StationFacts(
-    DateTime DecidedAt, string Category, double UnitValue, string ActorId, string ActorName, string? Model, Grade Grade, Grade? Suggested, bool Blind);
+    DateTime DecidedAt, string Category, double UnitValue, string ActorId, string ActorName, string? Model, Grade Grade, Grade? Suggested, bool Blind,
+    bool GradePrefilled = false);
 
 /// <summary>One of the model's (non-shadow) predictions on a photo the supervisor saw.</summary>
 public readonly record struct PredictionFacts(string ModelVersion, Grade Grade, double Confidence);
@@ -81,7 +83,13 @@ public sealed class QualityCountChanges
         var day = DayOf(d.DecidedAt);
         foreach (var (scope, value) in Slices(d.Category, d.ActorId, d.Model))
         {
-            Add(new DailyKey(scope, value, day, QualityFigure.GraderVsModel, (int)d.Grade, (int)suggested), sign, sign * d.UnitValue);
+            // A grade saved as the station prefilled it agrees with the model by construction: counted as kept (acceptance
+            // below), not as a grader agreeing with the model (exploratory pass, 2026-12-06; the model comparison left
+            // them out already).
+            if (!d.GradePrefilled)
+            {
+                Add(new DailyKey(scope, value, day, QualityFigure.GraderVsModel, (int)d.Grade, (int)suggested), sign, sign * d.UnitValue);
+            }
             Add(new DailyKey(scope, value, day, d.Blind ? QualityFigure.SuggestionBlind : QualityFigure.SuggestionShown, 0, 0), sign, 0);
             if (d.Grade == suggested)
             {
@@ -284,8 +292,9 @@ public static class QualityCountRebuild
     /// none, rebuilds them; decided by the marker, not by "no rows", because a node of the previous release still
     /// serving during an upgrade writes rows (diff review, 2026-12-06: emptied by a migration, then one old node's
     /// grade, and the rebuild never ran). 3: a review's model figures leave out the photos set aside by then (ADR 0052).
+    /// 4: grader-vs-model leaves out grades saved as the station prefilled them (they agree with the model by construction).
     /// </summary>
-    public const int Definition = 3;
+    public const int Definition = 4;
 
     /// <summary>The key of the PostgreSQL transaction lock two starting nodes take turns on to rebuild ("GraderQc").</summary>
     private const long RebuildLockKey = 0x4772616465725163;
@@ -322,7 +331,8 @@ public static class QualityCountRebuild
             join i in db.ReturnItems on d.ReturnItemId equals i.Id
             select new
             {
-                Facts = new StationFacts(d.DecidedAt, i.Category, (double)i.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade, d.Blind),
+                Facts = new StationFacts(d.DecidedAt, i.Category, (double)i.UnitValue, d.ActorId, d.ActorName, d.SuggestedByModel, d.Grade, d.SuggestedGrade, d.Blind,
+                    d.GradePrefilled),
                 Replaced = db.GradeDecisions.Any(c => c.SupersedesId == d.Id && c.Kind == DecisionKind.Correction),
             };
         await foreach (var d in station.AsAsyncEnumerable().WithCancellation(cancellationToken))

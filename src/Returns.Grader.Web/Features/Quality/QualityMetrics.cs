@@ -306,7 +306,7 @@ public sealed class QualityMetrics(IDbContextFactory<GraderDb> dbFactory, IOptio
         }
         var station = string.IsNullOrWhiteSpace(filter.ModelVersion) ? ofEveryModel : ofEveryModel.Where(d => d.SuggestedByModel == filter.ModelVersion);
         var graderModelCells = await (
-                from d in Latest(db, station).Where(d => d.SuggestedGrade != null)
+                from d in Latest(db, station).Where(d => d.SuggestedGrade != null && !d.GradePrefilled) // as the counts (definition 4)
                 join item in db.ReturnItems on d.ReturnItemId equals item.Id
                 select new { d.Grade, Suggested = d.SuggestedGrade!.Value, Value = (double)item.UnitValue })
             .GroupBy(d => new { A = d.Grade, B = d.Suggested })
