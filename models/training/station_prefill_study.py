@@ -65,7 +65,8 @@ def per_item_cut_off(rows: list, familiar: list, max_wrong: float = 0.10) -> flo
     """ADR 0017's rule applied to items instead of photos: the lowest item confidence at which at most max_wrong of the
     familiar items prefilled would carry a wrong grade (reported only: the shipped cut-off is fitted per photo)."""
     fam = [r for r, f in zip(rows, familiar) if f]
-    return prefill_threshold(np.array([r[2] for r in fam]), np.array([r[1] == r[0] for r in fam]), max_wrong)
+    return prefill_threshold(np.array([r[2] for r in fam], dtype=float), np.array([r[1] == r[0] for r in fam], dtype=bool),
+                             max_wrong)
 
 
 def study(model, cal: dict, package: str, split: str, cache: str | None, per_item_cut: float | None = None) -> dict:

@@ -75,4 +75,6 @@ def test_a_per_item_cut_off_is_adr_0017s_rule_on_items():
     # one wrong at 0.9 (so 1 wrong in the top 10 items at >= 0.6, 2 in 11 at >= 0.55)
     rows = [(0, 0, 0.95 - 0.03 * i, 0.0, False) for i in range(9)] + [(1, 0, 0.9, 0.0, False), (1, 0, 0.55, 0.0, False)]
     assert abs(per_item_cut_off(rows, [True] * len(rows)) - 0.71) < 1e-9
-    assert abs(per_item_cut_off(rows, [True] * 10 + [False]) - 0.71) < 1e-9   # the unfamiliar item is not counted
+    # the wrong item at 0.9 unfamiliar: not counted, so every familiar item down to the wrong one at 0.55 may be prefilled
+    assert abs(per_item_cut_off(rows, [True] * 9 + [False, True]) - 0.55) < 1e-9
+    assert per_item_cut_off([], []) == 1.0                               # no familiar item: nothing prefilled

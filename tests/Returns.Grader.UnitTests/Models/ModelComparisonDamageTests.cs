@@ -8,7 +8,8 @@ namespace Returns.Grader.UnitTests.Models;
 /// A model comparison scores each photo's damage against the damage that photo can show: the label's boxes on it and
 /// the item's marks without a photo, not every box on the item (exploratory pass, 2026-12-06: a model that found exactly
 /// the stain boxed on its photo scored 0.50 beside the item's other photo; a box on a photo set aside counted on the
-/// photos left); and a type nobody named is left out of the mean instead of lifting it at 1.00.
+/// photos left); and the mean is over the types either model or the labels named, the same for both models, instead of
+/// every type (one nobody named lifted it at 1.00).
 /// </summary>
 public sealed class ModelComparisonDamageTests
 {
@@ -35,7 +36,11 @@ public sealed class ModelComparisonDamageTests
             new("tear", Grader: 0, Final: 0, Both: 0, Agreement: 1.0),   // nobody named it: not agreement
         ];
 
-        Assert.Equal(0.75, ModelComparison.MeanOverTypesSeen(damage));
-        Assert.Equal(0, ModelComparison.MeanOverTypesSeen([damage[2]]));
+        Assert.Equal(0.75, ModelComparison.MeanOverTypes(damage, new HashSet<string> { "stain", "scratch" }));
+        // the set is the same for both models (the types either model or the labels named): each type in it is averaged,
+        // here a dent this model said where the labels have none
+        Assert.Equal(0.5, ModelComparison.MeanOverTypes([.. damage, new("dent", Grader: 1, Final: 0, Both: 0, Agreement: 0.0)],
+            new HashSet<string> { "stain", "scratch", "dent" }));
+        Assert.Null(ModelComparison.MeanOverTypes(damage, new HashSet<string>()));   // nothing named: no figure, not 0.00
     }
 }

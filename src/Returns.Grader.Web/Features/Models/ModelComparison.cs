@@ -9,7 +9,7 @@ namespace Returns.Grader.Web.Features.Models;
 /// <summary>One model's figures in a comparison.</summary>
 public sealed record ModelFigures(
     string ModelVersion, Agreement VsLabel, IReadOnlyList<CalibrationBin> Calibration, double ExpectedCalibrationError,
-    IReadOnlyList<DamageAgreement> DamageAgreement, double MeanDamageAgreement);
+    IReadOnlyList<DamageAgreement> DamageAgreement, double? MeanDamageAgreement);
 
 /// <summary>
 /// Two models on the same photos against the human label: only photos both models predicted count, so the figures are
@@ -96,9 +96,15 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
                 (labelDamage.TryGetValue(region.DecisionId, out var list) ? list : labelDamage[region.DecisionId] = []).Add((region.PhotoId, region.Type));
             }
         }
+        // A photo weighs its share of its item's value in the cost figure: three photos of one item are one item's cost.
+        var photosOfItem = rows.GroupBy(r => r.Id).ToDictionary(g => g.Key, g => g.Count());
+        // The damage types the mean is taken over, the same for both models: those either model or the labels named.
+        var typesNamed = rows.SelectMany(r => TypesIn(r.ARegions).Concat(TypesIn(r.BRegions))
+                .Concat(LabelDamageOnPhoto(labelDamage.GetValueOrDefault(r.LabelId) ?? [], r.PhotoId)))
+            .Select(t => WireName<DamageType>.Of(t)).ToHashSet();
         ModelFigures Figures(string version, Func<int, (Grade Grade, double Confidence, string Regions)> of)
         {
-            var cells = rows.Select((r, i) => (of(i).Grade, r.Label, 1L, r.Value));
+            var cells = rows.Select((r, i) => (of(i).Grade, r.Label, 1L, r.Value / photosOfItem[r.Id]));
             var bins = rows.Select((r, i) => (Bin: GradeAgreement.BinOf(of(i).Confidence), of(i).Confidence, Correct: of(i).Grade == r.Label))
                 .GroupBy(x => x.Bin)
                 .Select(g => new GradeAgreement.BinCounts(g.Key, g.LongCount(), g.Sum(x => x.Confidence), g.LongCount(x => x.Correct)));
@@ -120,7 +126,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             }
             var damage = GradeAgreement.DamageAgreementFrom(said, labelled, both);
             return new ModelFigures(version, GradeAgreement.Compute($"{version} vs label", cells), calibration, ece, damage,
-                MeanOverTypesSeen(damage));
+                MeanOverTypes(damage, typesNamed));
         }
         return new ModelComparisonReport(labels.ToString().ToLowerInvariant(), rows.Count, rows.Select(r => r.Id).Distinct().LongCount(),
             Figures(baseline, i => (rows[i].AGrade, rows[i].AConfidence, rows[i].ARegions)),
@@ -136,10 +142,11 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
     internal static HashSet<DamageType> LabelDamageOnPhoto(IEnumerable<(Guid? PhotoId, DamageType Type)> regions, Guid photoId) =>
         regions.Where(r => r.PhotoId is null || r.PhotoId == photoId).Select(r => r.Type).ToHashSet();
 
-    /// <summary>The mean agreement over the types the model or the labels named at all: a type neither named scored 1.00
-    /// and lifted the mean (the Quality page shows it as "—").</summary>
-    internal static double MeanOverTypesSeen(IReadOnlyList<DamageAgreement> damage) =>
-        Math.Round(damage.Where(d => d.Grader + d.Final > 0).Select(d => d.Agreement).DefaultIfEmpty(0).Average(), 4);
+    /// <summary>The mean agreement over the given types (those either model or the labels named, so both models are
+    /// averaged over the same ones): a type nobody named scored 1.00 and lifted the mean (the Quality page shows it as
+    /// "—"). Null when there is none.</summary>
+    internal static double? MeanOverTypes(IReadOnlyList<DamageAgreement> damage, IReadOnlySet<string> types) =>
+        damage.Where(d => types.Contains(d.Type)).Select(d => d.Agreement).ToList() is { Count: > 0 } named ? Math.Round(named.Average(), 4) : null;
 
     private static HashSet<DamageType> TypesIn(string regionsJson)
     {
