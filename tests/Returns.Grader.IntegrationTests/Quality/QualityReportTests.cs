@@ -119,6 +119,20 @@ public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<Gra
         }
     }
 
+    /// <summary>The whole report three ways: from the daily counts kept with each decision, computed live from the
+    /// decisions, and from the counts rebuilt from scratch; every figure must be the same.</summary>
+    private static async Task<(string Name, QualityReport Report)[]> CountedLiveAndRebuiltAsync(GraderAppFactory own)
+    {
+        var metrics = own.Services.GetRequiredService<QualityMetrics>();
+        var counted = await metrics.ReportAsync(new QualityFilter(), CancellationToken.None);
+        var live = await metrics.LiveReportAsync(new QualityFilter(), CancellationToken.None);
+        await using (var db = await own.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            await QualityCountRebuild.RebuildAsync(db, CancellationToken.None);
+        }
+        return [("daily counts", counted), ("live", live), ("rebuilt", await metrics.ReportAsync(new QualityFilter(), CancellationToken.None))];
+    }
+
     /// <summary>
     /// A correction replaces the grade it corrects in grader-vs-model and suggestion acceptance: the item counts once,
     /// from the daily counts, live and after a rebuild. A disposition-only correction showed "shown 2, kept 2" and two
@@ -136,16 +150,7 @@ public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<Gra
         Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = suggested, disposition = "donate" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = suggested, disposition = "restock" })).StatusCode);
 
-        var metrics = own.Services.GetRequiredService<QualityMetrics>();
-        var counted = await metrics.ReportAsync(new QualityFilter(), CancellationToken.None);
-        var live = await metrics.LiveReportAsync(new QualityFilter(), CancellationToken.None);
-        await using (var db = await own.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
-        {
-            await QualityCountRebuild.RebuildAsync(db, CancellationToken.None);
-        }
-        var rebuilt = await metrics.ReportAsync(new QualityFilter(), CancellationToken.None);
-
-        foreach (var (name, report) in new[] { ("daily counts", counted), ("live", live), ("rebuilt", rebuilt) })
+        foreach (var (name, report) in await CountedLiveAndRebuiltAsync(own))
         {
             var acceptance = Assert.Single(report.SuggestionAcceptance);
             Assert.Equal((name, 1L, 1L, 1L), (name, report.GraderVsModel.Total, acceptance.Shown, acceptance.AcceptedUnchanged));
@@ -173,16 +178,7 @@ public sealed class QualityReportTests(GraderAppFactory app) : IClassFixture<Gra
                 new { grade = suggested, disposition = "restock", gradePrefilled = prefilled })).StatusCode);
         }
 
-        var metrics = own.Services.GetRequiredService<QualityMetrics>();
-        var counted = await metrics.ReportAsync(new QualityFilter(), CancellationToken.None);
-        var live = await metrics.LiveReportAsync(new QualityFilter(), CancellationToken.None);
-        await using (var db = await own.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
-        {
-            await QualityCountRebuild.RebuildAsync(db, CancellationToken.None);
-        }
-        var rebuilt = await metrics.ReportAsync(new QualityFilter(), CancellationToken.None);
-
-        foreach (var (name, report) in new[] { ("daily counts", counted), ("live", live), ("rebuilt", rebuilt) })
+        foreach (var (name, report) in await CountedLiveAndRebuiltAsync(own))
         {
             var acceptance = Assert.Single(report.SuggestionAcceptance);
             // both shown and kept; only the one the associate chose is a grader agreeing with the model
