@@ -74,11 +74,7 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
     [Fact]
     public async Task APhotoSetAsideElsewhere_TakesItsBoxOffTheFormAtTheRefusedSave_AndTheNextSaveGoesThrough()
     {
-        var (plate, item) = await CreateItemAsync();
-        var added = await Service<PhotoIntake>().AddAsync(item.Id,
-            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 7)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 8))],
-            Grader, CancellationToken.None);
-        var other = added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id;
+        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 7);
         var station = await OpenAtTheStationAsync(plate);
         await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
         station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
@@ -107,11 +103,7 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
     [Fact]
     public async Task BoxesKeptAsideWithAPhoto_SurviveAReload_AndComeBackWithPutBack()
     {
-        var (plate, item) = await CreateItemAsync();
-        var added = await Service<PhotoIntake>().AddAsync(item.Id,
-            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 9)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 10))],
-            Grader, CancellationToken.None);
-        var other = added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id;
+        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 9);
         var station = await OpenAtTheStationAsync(plate);
         await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 30, 30, 100, 80));
         station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
@@ -138,11 +130,7 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
     [Fact]
     public async Task ARefusedSetAside_AddsNoBoxASecondTime()
     {
-        var (plate, item) = await CreateItemAsync();
-        var added = await Service<PhotoIntake>().AddAsync(item.Id,
-            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 13)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 14))],
-            Grader, CancellationToken.None);
-        var other = added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id;
+        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 13);
         await Service<Web.Features.Decisions.DecisionLedger>().DecideAsync(item.Id, new Web.Features.Decisions.GradeRequest("VeryGood", "resell_used",
             [new Web.Features.Decisions.DamageInput(other, "scratch", [30, 30, 100, 80], "added")], null), Grader, CancellationToken.None);
         var station = await OpenAtTheStationAsync(plate);
@@ -167,11 +155,7 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
     [Fact]
     public async Task ASaveRefusedForABoxOnAPhotoSetAsideElsewhere_FollowsTheirGrade_AndEnterDoesNotReplaceIt()
     {
-        var (plate, item) = await CreateItemAsync();
-        var added = await Service<PhotoIntake>().AddAsync(item.Id,
-            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 16)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 17))],
-            Grader, CancellationToken.None);
-        var other = added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id;
+        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 16);
         var station = await OpenAtTheStationAsync(plate);
         await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
         var rubricGrade = Service<Web.Features.Grading.RubricCatalog>().Active.GradeFor([DamageType.Scratch]);
@@ -186,5 +170,15 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
 
         Assert.Equal(1, await DecisionCountAsync(item.Id));
         Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+    }
+
+    /// <summary>An item with two photos ("a.jpg" and "b.jpg", made from seed and seed + 1); Other is b's id.</summary>
+    private async Task<(string Plate, ReturnItem Item, Guid Other)> ItemWithTwoPhotosAsync(int seed)
+    {
+        var (plate, item) = await CreateItemAsync();
+        var added = await Service<PhotoIntake>().AddAsync(item.Id,
+            [new IncomingPhoto("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: seed)), new IncomingPhoto("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: seed + 1))],
+            Grader, CancellationToken.None);
+        return (plate, item, added!.Single(r => r.Photo.OriginalFileName == "b.jpg").Photo.Id);
     }
 }
