@@ -98,11 +98,12 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
         }
         // A photo weighs its share of its item's value in the cost figure: three photos of one item are one item's cost.
         var photosOfItem = rows.GroupBy(r => r.Id).ToDictionary(g => g.Key, g => g.Count());
+        // Each photo's damage types, read once: each model's regions (JSON) and the label's on that photo.
+        var types = rows.Select(r => (A: TypesIn(r.ARegions), B: TypesIn(r.BRegions),
+            Truth: LabelDamageOnPhoto(labelDamage.GetValueOrDefault(r.LabelId) ?? [], r.PhotoId))).ToList();
         // The damage types the mean is taken over, the same for both models: those either model or the labels named.
-        var typesNamed = rows.SelectMany(r => TypesIn(r.ARegions).Concat(TypesIn(r.BRegions))
-                .Concat(LabelDamageOnPhoto(labelDamage.GetValueOrDefault(r.LabelId) ?? [], r.PhotoId)))
-            .Select(t => WireName<DamageType>.Of(t)).ToHashSet();
-        ModelFigures Figures(string version, Func<int, (Grade Grade, double Confidence, string Regions)> of)
+        var typesNamed = types.SelectMany(t => t.A.Concat(t.B).Concat(t.Truth)).Select(t => WireName<DamageType>.Of(t)).ToHashSet();
+        ModelFigures Figures(string version, Func<int, (Grade Grade, double Confidence, HashSet<DamageType> Types)> of)
         {
             var cells = rows.Select((r, i) => (of(i).Grade, r.Label, 1L, r.Value / photosOfItem[r.Id]));
             var bins = rows.Select((r, i) => (Bin: GradeAgreement.BinOf(of(i).Confidence), of(i).Confidence, Correct: of(i).Grade == r.Label))
@@ -114,8 +115,7 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
             var both = new Dictionary<DamageType, long>();
             for (var i = 0; i < rows.Count; i++)
             {
-                var model = TypesIn(of(i).Regions);
-                var truth = LabelDamageOnPhoto(labelDamage.GetValueOrDefault(rows[i].LabelId) ?? [], rows[i].PhotoId);
+                var (model, truth) = (of(i).Types, types[i].Truth);
                 foreach (var type in Enum.GetValues<DamageType>())
                 {
                     var (m, t) = (model.Contains(type), truth.Contains(type));
@@ -129,8 +129,8 @@ public sealed class ModelComparison(IDbContextFactory<GraderDb> dbFactory)
                 MeanOverTypes(damage, typesNamed));
         }
         return new ModelComparisonReport(labels.ToString().ToLowerInvariant(), rows.Count, rows.Select(r => r.Id).Distinct().LongCount(),
-            Figures(baseline, i => (rows[i].AGrade, rows[i].AConfidence, rows[i].ARegions)),
-            Figures(candidate, i => (rows[i].BGrade, rows[i].BConfidence, rows[i].BRegions)), truncated, prefilledLeftOut);
+            Figures(baseline, i => (rows[i].AGrade, rows[i].AConfidence, types[i].A)),
+            Figures(candidate, i => (rows[i].BGrade, rows[i].BConfidence, types[i].B)), truncated, prefilledLeftOut);
     }
 
     /// <summary>
