@@ -53,7 +53,7 @@ app.UseGraderSecurityHeaders();
 app.UseExceptionHandler();
 app.UseGraderStatusCodePages(); // problem+json, except a browser's unknown address: the "page not found" page
 app.UseRouting(); // here, after the status-code pages: a 404 re-run as the "page not found" page is routed again
-app.UseGraderAllowHeader(); // an API 405's Allow: the methods the API takes at that address, not the static files' too
+app.UseGraderUnmatchedApiAnswers(); // no API endpoint took it: 404, or 405 with Allow listing what the address takes
 app.UseGraderContentCoding(); // a compressed request body: 415 naming Content-Encoding, before anything reads it
 app.UseGraderAssets();
 app.UseGraderFailedCredentialsLimit(); // before authentication: an address that keeps sending wrong keys is refused unchecked

@@ -179,8 +179,32 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
         Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
         Assert.Equal(allowed, response.Content.Headers.Allow.Order(StringComparer.Ordinal));
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        // and a method it does not list is not answered: GET there finds nothing
-        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync(path)).StatusCode);
+        // GET, which it does not list either, is refused alike (it was a 404: the static-asset fallback took it)
+        var get = await client.GetAsync(path);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get.StatusCode);
+        Assert.Equal(allowed, get.Content.Headers.Allow.Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
+    /// An address the API does not have is a 404 whatever the method: POST there was a 405 "Allow: GET, HEAD" (the
+    /// static-asset fallback's methods), which told a client the address exists (exploratory pass, 2026-12-06).
+    /// </summary>
+    [Theory]
+    [InlineData("POST", "/api/v1/no-such-thing")]
+    [InlineData("DELETE", "/api/v1/returns/0193a5f0-0000-7000-8000-000000000001/grades")] // beside a real address
+    [InlineData("PUT", "/api/v2/returns")]
+    [InlineData("GET", "/api/v1/no-such-thing")]
+    [InlineData("PATCH", "/api/v1/returns/0193a5f0-0000-7000-8000-000000000001/grade/more")]
+    public async Task AnAddressTheApiDoesNotHave_IsA404Problem_WhateverTheMethod(string method, string path)
+    {
+        var response = await app.ApiClient("dev-admin").SendAsync(new HttpRequestMessage(new HttpMethod(method), path)
+        {
+            Content = method == "GET" ? null : JsonContent.Create(new { }),
+        });
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Empty(response.Content.Headers.Allow);
     }
 
     [Theory]

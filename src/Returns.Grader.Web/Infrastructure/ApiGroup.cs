@@ -136,44 +136,54 @@ public static class ContentCoding
 }
 
 /// <summary>
-/// A 405 from the API lists in <c>Allow</c> the methods the API's endpoints at that address take, and no others.
-/// Routing builds the header from every endpoint whose pattern could match the address before route constraints are
-/// checked, so the static-asset fallback (<c>{**path:file}</c>, GET and HEAD) put GET and HEAD into every API 405:
-/// PATCH on a set-aside address said "Allow: DELETE, GET, HEAD, PUT", and a GET there was a 404 (exploratory pass,
-/// 2026-12-06). The README promises the methods the address takes.
+/// What the API answers where none of its endpoints took a request: 404 when no API address matches the path, 405 with
+/// <c>Allow</c> listing the methods the API takes there when one does. Routing alone got both wrong, because the
+/// static-asset fallback (<c>{**path:file}</c>, GET and HEAD) is a candidate for every path: it put GET and HEAD into
+/// every API 405 (PATCH on a set-aside address said "Allow: DELETE, GET, HEAD, PUT"; exploratory pass, 2026-12-06), made
+/// POST to an address the API does not have a 405 "Allow: GET, HEAD" instead of a 404, and took GET on a POST-only
+/// address, which then found no file: a 404 where the address exists (RFC 9110 15.5.6: 405, with what it takes).
+/// Runs after routing has chosen, before authentication, as routing's own 405 did.
 /// </summary>
-public static class AllowHeader
+public static class UnmatchedApiRequests
 {
-    public static IApplicationBuilder UseGraderAllowHeader(this WebApplication app)
+    public static IApplicationBuilder UseGraderUnmatchedApiAnswers(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         var addresses = new Lazy<(Microsoft.AspNetCore.Routing.Template.TemplateMatcher Matcher, IReadOnlyList<string> Methods)[]>(() =>
             [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
-                .Where(e => e.RoutePattern.RawText?.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) == true
-                            && e.Metadata.GetMetadata<IHttpMethodMetadata>() is not null)
+                .Where(e => IsApiEndpoint(e) && e.Metadata.GetMetadata<IHttpMethodMetadata>() is not null)
                 .Select(e => (new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
                         Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(e.RoutePattern.RawText!), new RouteValueDictionary()),
                     e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods))]);
         return app.Use(async (context, next) =>
         {
-            if (Auth.AuthRegistration.IsApiRequest(context.Request))
+            if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
+                || context.GetEndpoint() is RouteEndpoint chosen && IsApiEndpoint(chosen))
             {
-                context.Response.OnStarting(() =>
-                {
-                    if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed)
-                    {
-                        var path = context.Request.Path;
-                        var methods = addresses.Value.Where(a => a.Matcher.TryMatch(path, new RouteValueDictionary()))
-                            .SelectMany(a => a.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
-                        if (methods.Count > 0) // none: not an API address after all; routing's answer stands
-                        {
-                            context.Response.Headers.Allow = string.Join(", ", methods);
-                        }
-                    }
-                    return Task.CompletedTask;
-                });
+                await next(context);
+                return;
             }
-            await next(context);
+            var path = context.Request.Path;
+            var methods = addresses.Value.Where(a => a.Matcher.TryMatch(path, new RouteValueDictionary()))
+                .SelectMany(a => a.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+            if (methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
+            {
+                // The address takes the method and routing refused something else (routing's 415 for a body of another
+                // content type): its answer stands.
+                await next(context);
+                return;
+            }
+            context.SetEndpoint(null); // nothing else answers it; the status-code pages write the problem+json
+            if (methods.Count == 0)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
+            context.Response.Headers.Allow = string.Join(", ", methods);
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
         });
     }
+
+    private static bool IsApiEndpoint(RouteEndpoint endpoint) =>
+        endpoint.RoutePattern.RawText?.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) == true;
 }
