@@ -891,6 +891,15 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(note).ToHaveValueAsync("Tear 1 n r 5 checked");
         await Assertions.Expect(reason).ToContainTextAsync("Wrong grade");
         await Assertions.Expect(supervisor.Locator("[data-testid=review-form] [data-grade=Good]")).ToHaveAttributeAsync("aria-checked", "true");
+
+        // Each reason's first letter chooses it, as the list's keys promise: D did nothing for "Damage that is not there"
+        // (the list matched its code, false_damage, and F was kept from it; exploratory pass, 2026-12-06): now "False damage".
+        await supervisor.Keyboard.PressAsync("Shift+Tab");
+        await Assertions.Expect(reason).ToBeFocusedAsync();
+        await supervisor.Keyboard.PressAsync("f");
+        await Assertions.Expect(reason).ToContainTextAsync("False damage (not there)");
+        await supervisor.Keyboard.PressAsync("p");
+        await Assertions.Expect(reason).ToContainTextAsync("Photo quality");
     }
 
     /// <summary>

@@ -607,6 +607,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await page.GetByTestId("bulk-approve-cancel").ClickAsync(); // asks first: nothing happens on the first click
         Assert.Equal("InReview", (await GetItemAsync(plate)).GetProperty("status").GetString());
         await page.GetByTestId("bulk-approve").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("bulk-approve-plates")).ToHaveTextAsync(plate); // the question names what it approves
         await page.GetByTestId("bulk-approve-confirm").ClickAsync();
         await Assertions.Expect(page.GetByTestId("bulk-approve-result")).ToContainTextAsync($"Approved 1. ({plate})"); // named by its plate
         await Assertions.Expect(page.GetByTestId("agrees")).ToHaveCountAsync(0);

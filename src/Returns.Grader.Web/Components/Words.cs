@@ -135,7 +135,9 @@ public static class Words
         "approved" => "Approved",
         "wrong_grade" => "Wrong grade",
         "missed_damage" => "Missed damage",
-        "false_damage" => "Damage that is not there",
+        // Its first letter is its code's: the list (MudSelect) chooses an option by the first letter of its value, and
+        // "Damage that is not there" could not be reached by D (exploratory pass, 2026-12-06).
+        "false_damage" => "False damage (not there)",
         "wrong_disposition" => "Wrong disposition",
         "photo_quality" => "Photo quality",
         "other" => "Other",

@@ -743,6 +743,22 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
         Assert.Equal(1, forShipped);
     }
 
+    /// <summary>Adds each box to the stored suggestion of the shipped model on its photo, as if the model had drawn it.</summary>
+    private async Task ModelDrewAsync(IEnumerable<(string PhotoId, string Type, int[] Box)> boxes)
+    {
+        await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        foreach (var (photoId, type, box) in boxes)
+        {
+            var prediction = await db.Predictions.SingleAsync(p => p.PhotoId == Guid.Parse(photoId) && !p.IsShadow);
+            var drawn = new List<Web.Features.Models.SuggestedDamage>(Web.Features.Models.Suggestions.RegionsOf(prediction.RegionsJson))
+            {
+                new(type, 0.9, box),
+            };
+            prediction.RegionsJson = JsonSerializer.Serialize(drawn, JsonSerializerOptions.Web);
+        }
+        await db.SaveChangesAsync();
+    }
+
     /// <summary>
     /// Six items of one category with photos and boxes; two of them reviewed (the supervisor's grade differs) and one
     /// with a box the grader deleted (not exported). Returns what the export must contain.
@@ -767,7 +783,9 @@ public sealed class ExportTests(GraderAppFactory app) : IClassFixture<GraderAppF
                 photoIds.AddRange((await upload.ReadJsonAsync()).GetProperty("photos").EnumerateArray().Select(p => p.GetProperty("photoId").GetString()!));
             }
             var boxes = photoIds.Select((p, k) => (PhotoId: p, Type: k == 0 ? "scratch" : "dent", Box: new[] { 10 + 5 * i, 20, 100, 40 + k })).ToList();
-            // a dent is the model's box left as suggested: exported as "model", beside the person's drawn scratch
+            // a dent is the model's box left as suggested: exported as "model", beside the person's drawn scratch. The
+            // model's suggestion is made to hold it (the ledger takes "model" only for a box the model drew).
+            await ModelDrewAsync(boxes.Where(b => b.Type == "dent"));
             var damage = boxes.Select(b => (object)new { photoId = b.PhotoId, type = b.Type, box = b.Box, source = b.Type == "dent" ? "model" : "added" }).ToList();
             if (photoIds.Count > 0 && i == 3)
             {

@@ -104,6 +104,10 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
     [InlineData("Good", "donate", "dent", "approved", "Resell used", "wrong_disposition")] // another disposition, called an approval
     [InlineData("Good", "resell_used", "dent,scratch", "approved", "damage", "missed_damage")] // damage added, called an approval
     [InlineData("Good", "resell_used", "", "approved", "damage", "false_damage")] // damage taken away, called an approval
+    // and the corrections that changed nothing they name (exploratory pass, 2026-12-06: stored, and exported as reason_code)
+    [InlineData("Good", "resell_used", "dent", "wrong_disposition", "Resell used", "approved")] // the grader's own disposition
+    [InlineData("Good", "resell_used", "dent", "missed_damage", "add the damage that was missed", "approved")]
+    [InlineData("Good", "resell_used", "dent", "false_damage", "take away the damage that is not there", "approved")]
     public async Task ReasonCode_ThatContradictsWhatTheSupervisorDid_IsRefused_AndNothingIsStored(
         string grade, string disposition, string damage, string reasonCode, string said, string fits)
     {

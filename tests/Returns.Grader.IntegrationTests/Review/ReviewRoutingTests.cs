@@ -90,4 +90,30 @@ public sealed class ReviewRoutingTests(GraderAppFactory app) : IClassFixture<Gra
         var review = Assert.Single(item.GetProperty("reviews").EnumerateArray());
         Assert.Equal(["ContradictsRubric", "HighValue", "Flagged"], review.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
     }
+
+    /// <summary>
+    /// The open task's reasons are the grade under review's: a correction without the flag, consistent with the rubric,
+    /// leaves "Flagged" and "ContradictsRubric" behind (they stayed: exploratory pass, 2026-12-06); one with no reason
+    /// of its own keeps the task open with the reasons it was queued for.
+    /// </summary>
+    [Fact]
+    public async Task ACorrectionsReasons_ReplaceThoseOfTheGradeItReplaced_AndNoneKeepsTheItemInReview()
+    {
+        var client = app.ApiClient();
+        var valuable = (await client.CreateItemAsync(ApiJson.UniquePlate("RT"), 600m)).GetProperty("id").GetString();
+        await client.PostAsJsonAsync($"/api/v1/returns/{valuable}/grade", new { grade = "Good", disposition = "resell_used", flagForReview = true });
+        await client.PostAsJsonAsync($"/api/v1/returns/{valuable}/grade", new { grade = "LikeNew", disposition = "restock" });
+
+        var review = Assert.Single((await (await client.GetAsync($"/api/v1/returns/{valuable}")).ReadJsonAsync()).GetProperty("reviews").EnumerateArray());
+        Assert.Equal(["HighValue"], review.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+
+        var cheap = (await client.CreateItemAsync(ApiJson.UniquePlate("RT"), 5m)).GetProperty("id").GetString();
+        await client.PostAsJsonAsync($"/api/v1/returns/{cheap}/grade", new { grade = "LikeNew", disposition = "restock", flagForReview = true });
+        await client.PostAsJsonAsync($"/api/v1/returns/{cheap}/grade", new { grade = "LikeNew", disposition = "restock", notes = "looked again" });
+
+        var item = await (await client.GetAsync($"/api/v1/returns/{cheap}")).ReadJsonAsync();
+        Assert.Equal("InReview", item.GetProperty("status").GetString());
+        review = Assert.Single(item.GetProperty("reviews").EnumerateArray());
+        Assert.Equal(["Flagged"], review.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+    }
 }

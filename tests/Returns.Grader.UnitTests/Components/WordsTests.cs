@@ -28,6 +28,22 @@ public sealed class WordsTests
         Assert.All(shown, s => Assert.False(string.IsNullOrWhiteSpace(s.Words), s.Code));
     }
 
+    /// <summary>
+    /// A list's letter keys (data-list-keys, the first letters of its words) reach an option only where its words start as
+    /// its value does: MudSelect matches the value, so "Damage that is not there" (false_damage) had D advertised and F
+    /// working, and F was kept from the list (exploratory pass, 2026-12-06). The lists whose values are codes or enums.
+    /// </summary>
+    [Fact]
+    public void EachListOptionsWords_StartWithTheLetterItsValueStartsWith()
+    {
+        var options = new List<(string Value, string Words)>();
+        options.AddRange(ReviewReasonCodes.All.Select(code => (code, Words.ReasonCode(code))));
+        options.AddRange(Enum.GetValues<Disposition>().Select(v => (v.ToString(), Words.Of(v))));
+        options.AddRange(Enum.GetValues<DamageType>().Select(v => (v.ToString(), Words.Of(v))));
+
+        Assert.All(options, o => Assert.Equal(char.ToLowerInvariant(o.Value[0]), char.ToLowerInvariant(o.Words[0])));
+    }
+
     [Fact]
     public void EveryPhotoWarning_HasItsOwnWords_AndSeveralAreJoined()
     {

@@ -36,6 +36,9 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         Assert.Contains("\r\nModel vs final label,Like new,", csv);
         Assert.Contains("\r\nGrader vs model,Unsellable,", csv);
         Assert.Contains("review queue,open,oldest (hours),mean age (hours),over target\r\nnow,", csv);
+        // RFC 4180's line break throughout: the empty line between panels was "\n" on Linux, a mix some readers split oddly
+        Assert.DoesNotMatch("[^\r]\n", csv);
+        Assert.Contains("\r\n\r\ncomparison,total,", csv);
     }
 
     /// <summary>

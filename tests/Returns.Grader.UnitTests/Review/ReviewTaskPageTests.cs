@@ -44,6 +44,32 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         return (plate, page);
     }
 
+    /// <summary>
+    /// The same supervisor decided the task in another tab: this tab's Approve is refused, and the page then shows the
+    /// task decided and the decision in the history. It kept the form, its lease line and a history without the decision,
+    /// and "Check again" re-read the task only (exploratory pass, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task ADecisionFromAnotherTab_IsShownAfterThisTabsApprovalIsRefused()
+    {
+        var (plate, page) = await ClaimedOnThePageAsync();
+        var task = page.Instance.TaskId;
+        await App.Services.GetRequiredService<ReviewDesk>().DecideAsync(task,
+            new Returns.Grader.Web.Features.Decisions.ReviewDecisionRequest("Acceptable", "liquidate", [new(null, "dent", null, null)], null, "wrong_grade"),
+            Supervisor, CancellationToken.None);
+
+        page.Find("[data-testid=approve]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("already been decided", page.Markup, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Contains("Decided: this item's final label is set.", page.Markup, StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("[data-testid=approve]"));
+        var rows = page.FindAll("[data-testid=review-history] tr");
+        Assert.Equal(2, rows.Count);
+        Assert.Contains("Acceptable", rows[0].TextContent, StringComparison.Ordinal); // newest first: the other tab's decision
+        Assert.Contains("Liquidate", rows[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains(plate, page.Markup, StringComparison.Ordinal);
+    }
+
     /// <summary>A high-value item with the sample photo, graded with <paramref name="grade"/> whose damage is
     /// <paramref name="boxes"/> on that photo (type, box, source), claimed by the supervisor and open on the review page.</summary>
     private async Task<(string Plate, IRenderedComponent<ReviewTaskPage> Page)> ClaimedWithBoxesAsync(

@@ -255,7 +255,8 @@ public sealed class DecisionLedger(
 
     /// <summary>
     /// A reason code must say what the supervisor did (issue 17): "approved" keeps the grader's grade, disposition and
-    /// damage; "wrong_grade" changes the grade. Otherwise the label store would hold an approval that changed the label,
+    /// damage; "wrong_grade" changes the grade, "wrong_disposition" the disposition, "missed_damage" and "false_damage"
+    /// the damage ("photo_quality" and "other" may go with any decision). Otherwise the label store would hold an approval that changed the label,
     /// or a correction that did not. (An "approved" that changed the disposition or the damage was stored, and My grades
     /// said "Approved" to a grader whose disposition had been overridden: review of the review desk, 2026-12-06.)
     /// </summary>
@@ -268,8 +269,18 @@ public sealed class DecisionLedger(
         var graded = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == gradedId, cancellationToken);
         static string DamageOf(IEnumerable<DamageRegion> damage) =>
             string.Join(',', damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type).Order());
+        // where each counted region is, too: a box redrawn where the damage really is changes the damage
+        static string DamageDrawn(IEnumerable<DamageRegion> damage) =>
+            string.Join(';', damage.Where(r => r.Source != RegionSource.Deleted)
+                .Select(r => $"{r.Type}|{r.PhotoId}|{r.X},{r.Y},{r.Width},{r.Height}").Order(StringComparer.Ordinal));
         var problem = reasonCode switch
         {
+            // A reason that names a change the decision does not make was stored as given, and the export's reason_code
+            // said the disposition or damage was wrong where the supervisor kept it (exploratory pass, 2026-12-06).
+            "wrong_disposition" when decision.Disposition == graded.Disposition =>
+                $"The disposition is the grader's own ({Components.Words.Of(graded.Disposition)}): choose the disposition it should be, or another reason.",
+            "missed_damage" or "false_damage" when DamageDrawn(decision.Damage) == DamageDrawn(graded.Damage) =>
+                $"The damage is the grader's own: {(reasonCode == "missed_damage" ? "add the damage that was missed" : "take away the damage that is not there")}, or give another reason.",
             // In the form's words, not the codes ("'approved' … (e.g. wrong_grade)" on a page whose list says "Approved",
             // "Wrong grade"; review-desk pass).
             "wrong_grade" when decision.Grade == graded.Grade =>
@@ -340,6 +351,38 @@ public sealed class DecisionLedger(
         var photos = await db.Photos.Where(p => p.ReturnItemId == item.Id)
             .Select(p => new { p.Id, p.Width, p.Height, p.SetAsideReason }).ToDictionaryAsync(p => p.Id, cancellationToken);
 
+        // The boxes the models graders see drew on this item's photos (shadow models' are never shown): a box sent as the
+        // model's must be one of them. Any box was taken as "model", stored as the model's unchecked box (shown so on the
+        // review page, left out of training by ADR 0053) though the model never drew it (exploratory pass, 2026-12-06).
+        HashSet<(Guid PhotoId, DamageType Type, int X, int Y, int Width, int Height)>? modelBoxes = null;
+        async Task<HashSet<(Guid, DamageType, int, int, int, int)>> ModelBoxesAsync()
+        {
+            if (modelBoxes is null)
+            {
+                var drawn = await db.Predictions.AsNoTracking().Where(p => !p.IsShadow && p.Photo!.ReturnItemId == item.Id)
+                    .Select(p => new { p.PhotoId, p.RegionsJson }).ToListAsync(cancellationToken);
+                modelBoxes = [];
+                foreach (var region in drawn.SelectMany(p => Suggestions.RegionsOf(p.RegionsJson).Select(r => (p.PhotoId, r))))
+                {
+                    if (region.r.Box is [var x, var y, var w, var h] && WireName<DamageType>.TryParse(region.r.Type, out var drawnType))
+                    {
+                        modelBoxes.Add((region.PhotoId, drawnType, x, y, w, h));
+                    }
+                }
+            }
+            return modelBoxes;
+        }
+
+        // A region an earlier decision of this item stored as it is now sent (an approval, a correction keeping it) was
+        // taken then: what was accepted stays acceptable, also where it was stored before these checks.
+        HashSet<(Guid?, DamageType, int?, int?, int?, int?, RegionSource)>? earlier = null;
+        async Task<bool> EarlierAsync(DamageRegion region)
+        {
+            earlier ??= [.. (await db.DamageRegions.AsNoTracking().Where(r => r.Decision!.ReturnItemId == item.Id).ToListAsync(cancellationToken))
+                .Select(r => (r.PhotoId, r.Type, r.X, r.Y, r.Width, r.Height, r.Source))];
+            return earlier.Contains((region.PhotoId, region.Type, region.X, region.Y, region.Width, region.Height, region.Source));
+        }
+
         var regions = new List<DamageRegion>();
         var damage = request.Damage ?? [];
         if (damage.Count > MaxDamageEntries)
@@ -397,6 +440,19 @@ public sealed class DecisionLedger(
             else if (input.Box is not null)
             {
                 errors[$"{field}.photoId"] = ["A box needs the photo it is drawn on."];
+                continue;
+            }
+            if (source != RegionSource.Added && region.X is null && !await EarlierAsync(region))
+            {
+                // model, accepted, edited and deleted say what happened to a box; damage marked by type alone is a person's
+                errors[$"{field}.source"] = [$"'{source.Spelled()}' is said of a box on a photo; damage marked without a box is 'added' (or leave the source out)."];
+                continue;
+            }
+            if (source == RegionSource.Model && region.X is not null
+                && !(await ModelBoxesAsync()).Contains((region.PhotoId!.Value, type, region.X.Value, region.Y!.Value, region.Width!.Value, region.Height!.Value))
+                && !await EarlierAsync(region))
+            {
+                errors[$"{field}.source"] = [$"The model did not suggest a {WireName<DamageType>.Of(type)} at [{string.Join(", ", input.Box!)}] on photo {region.PhotoId}: 'model' is only for a box it drew, left as it was; a box a person drew is 'added', one they moved or retyped 'edited'."];
                 continue;
             }
             regions.Add(region);
@@ -480,8 +536,8 @@ public sealed class DecisionLedger(
         });
     }
 
-    /// <summary>One open task per item: a new reason joins the open task instead of queuing the item twice, and the open
-    /// task always points at the item's newest grade (with no reason and no open task, nothing to do).</summary>
+    /// <summary>One open task per item: a correction's reasons become the open task's instead of queuing the item twice,
+    /// and the open task always points at the item's newest grade (with no reason and no open task, nothing to do).</summary>
     private static async Task OpenReviewAsync(
         GraderDb db, ReturnItem item, GradeDecision decision, IReadOnlyList<ReviewReason> reasons, QualityCountChanges counts, CancellationToken cancellationToken)
     {
@@ -508,7 +564,11 @@ public sealed class DecisionLedger(
             };
             db.ReviewTasks.Add(task);
         }
-        var all = task.ReasonList.Union(reasons).Order().ToList();
+        // The reasons are the grade under review's: a correction's own replace those of the grade it replaced, which
+        // stayed and described it falsely ("Flagged by the grader", "Grader and model disagree" after a regrade that
+        // was neither; exploratory pass, 2026-12-06). A correction with no reason of its own keeps the task open with the
+        // reasons it was queued for: a regrade does not take an item out of review, and the history shows the regrade.
+        var all = (reasons.Count > 0 ? reasons : task.ReasonList).Distinct().Order().ToList();
         task.Reasons = string.Join(',', all);
         task.Priority = ReviewRouter.Priority(all, item.UnitValue);
         task.TriggerDecisionId = decision.Id;

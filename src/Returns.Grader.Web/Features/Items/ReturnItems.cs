@@ -72,7 +72,7 @@ public sealed partial class ReturnItems(
         }
         else if (returnId.Length > ReturnIdMaxLength || !LicencePlatePattern().IsMatch(returnId))
         {
-            errors["returnId"] = [$"The licence plate starts with a letter or digit and may use letters, digits, '-', '_' and single '.', up to {ReturnIdMaxLength} characters."];
+            errors["returnId"] = [$"The licence plate starts with a letter or digit and may use the letters A-Z and a-z, digits, '-', '_' and single '.', up to {ReturnIdMaxLength} characters."];
         }
         Require(errors, "sku", request.Sku, 64);
         Require(errors, "title", request.Title, 300);

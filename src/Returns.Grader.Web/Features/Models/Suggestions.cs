@@ -57,9 +57,13 @@ public static class Suggestions
         CreatedAt = now,
     };
 
+    /// <summary>The regions a prediction stored (<see cref="Prediction.RegionsJson"/>), without their photo.</summary>
+    public static IReadOnlyList<SuggestedDamage> RegionsOf(string regionsJson) =>
+        JsonSerializer.Deserialize<List<SuggestedDamage>>(regionsJson, Json) ?? [];
+
     public static Suggestion ForPhoto(Prediction prediction) => new(
         prediction.Grade, prediction.Confidence, Probabilities(prediction),
-        JsonSerializer.Deserialize<List<SuggestedDamage>>(prediction.RegionsJson, Json)!.Select(d => d with { PhotoId = prediction.PhotoId }).ToList(),
+        RegionsOf(prediction.RegionsJson).Select(d => d with { PhotoId = prediction.PhotoId }).ToList(),
         prediction.ModelVersion, Familiar: prediction.Familiar, FamiliarityScore: prediction.FamiliarityScore);
 
     /// <summary>

@@ -17,7 +17,7 @@ public static class QualityCsv
         var f = report.Filter;
         Row(csv, "from", "to", "category", "associate", "model", "source");
         Row(csv, Day(f.From), Day(f.To), f.Category ?? "", f.Associate ?? "", f.ModelVersion ?? "", report.Source);
-        csv.AppendLine();
+        EndPanel(csv);
 
         // Everything each panel shows (exploratory pass, 2026-12-05: the confusion matrices, the cost and the queue line
         // were missing, and a damage type nobody marked read "—" on the page but 1 here).
@@ -28,7 +28,7 @@ public static class QualityCsv
             Row(csv, a.Name, N(a.Total), N(a.Accuracy), N(a.OffByOneRate), N(a.QuadraticWeightedKappa), N(a.OverGraded), N(a.UnderGraded),
                 Math.Round(a.EstimatedCost, 2).ToString("0.##", CultureInfo.InvariantCulture));
         }
-        csv.AppendLine();
+        EndPanel(csv);
 
         var grades = Enum.GetValues<Data.Grade>();
         Row(csv, ["comparison", "rows: first named", .. grades.Select(g => $"columns: {Components.Words.Of(g)}")]);
@@ -39,14 +39,14 @@ public static class QualityCsv
                 Row(csv, [a.Name, Components.Words.Of(row), .. grades.Select(column => N(a.Counts[(int)row][(int)column]))]);
             }
         }
-        csv.AppendLine();
+        EndPanel(csv);
 
         Row(csv, "damage type", "grader", "final", "both", "agreement");
         foreach (var d in report.DamageTypeAgreement)
         {
             Row(csv, Components.Words.DamageTypeNamed(d.Type), N(d.Grader), N(d.Final), N(d.Both), d.Grader + d.Final == 0 ? "" : N(d.Agreement));
         }
-        csv.AppendLine();
+        EndPanel(csv);
 
         var queue = report.Queue;
         Row(csv, "review queue", "open", "oldest (hours)", "mean age (hours)", "over target");
@@ -55,7 +55,7 @@ public static class QualityCsv
         {
             Row(csv, $"open: {Components.Words.ReviewReasonNamed(reason)}", N(open));
         }
-        csv.AppendLine();
+        EndPanel(csv);
 
         Row(csv, "review reason", "tasks", "share of decisions");
         foreach (var r in report.ReviewRates)
@@ -63,14 +63,14 @@ public static class QualityCsv
             // In the page's words (the CSV is what the page shows), not the enum's names.
             Row(csv, Components.Words.ReviewReasonNamed(r.Reason), N(r.Tasks), N(r.ShareOfDecisions));
         }
-        csv.AppendLine();
+        EndPanel(csv);
 
         Row(csv, "confidence from", "confidence to", "photos", "mean confidence", "accuracy");
         foreach (var b in report.Calibration)
         {
             Row(csv, N(b.From), N(b.To), N(b.Count), N(b.MeanConfidence), N(b.Accuracy));
         }
-        csv.AppendLine();
+        EndPanel(csv);
 
         // The page shows shares under "Kept unchanged" and "Blind agreed", the CSV had counts under the same words: both
         // now, each named (review of the quality figures, 2026-12-06); a share of nothing is left empty, as "—" on the page.
@@ -80,7 +80,7 @@ public static class QualityCsv
             Row(csv, a.AssociateName, N(a.Shown), N(a.AcceptedUnchanged), a.Shown == 0 ? "" : N(a.AcceptedShare),
                 N(a.Blind), N(a.BlindAgreed), a.Blind == 0 ? "" : N(a.BlindAgreedShare));
         }
-        csv.AppendLine();
+        EndPanel(csv);
 
         Row(csv, "associate", "hour (UTC)", "decisions");
         foreach (var t in report.Throughput.OrderBy(t => t.Hour).ThenBy(t => t.Associate, StringComparer.Ordinal))
@@ -97,7 +97,12 @@ public static class QualityCsv
     private static string N(long value) => value.ToString(CultureInfo.InvariantCulture);
 
     private static void Row(StringBuilder csv, params string[] cells) =>
-        csv.Append(string.Join(',', cells.Select(Quote))).Append("\r\n");
+        csv.Append(string.Join(',', cells.Select(Quote))).Append(LineBreak);
+
+    /// <summary>The empty line after a panel, with the rows' line break (AppendLine wrote "\n" on Linux between "\r\n" rows).</summary>
+    private static void EndPanel(StringBuilder csv) => csv.Append(LineBreak);
+
+    private const string LineBreak = "\r\n"; // RFC 4180
 
     /// <summary>A number stays a number (a negative one too); any text is quoted as everywhere else (CsvText).</summary>
     internal static string Quote(string value) =>

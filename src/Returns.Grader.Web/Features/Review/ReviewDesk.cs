@@ -261,6 +261,14 @@ public sealed class ReviewDesk(
     public const int MaxBulkApproval = 100;
 
     /// <summary>
+    /// What one bulk approval from a listed queue takes, as the supervisor is asked about it: the agreeing rows not of
+    /// their own grading, highest priority first as listed, at most <see cref="MaxBulkApproval"/>. The queue page asked
+    /// "approve the 112" and approved 100 without a word on the other 12 (exploratory pass, 2026-12-06).
+    /// </summary>
+    public static IReadOnlyList<QueueEntry> BulkBatch(IEnumerable<QueueEntry> listed, string? viewerId) =>
+        [.. listed.Where(e => e.BulkApprovable && e.GradedBy != viewerId).Take(MaxBulkApproval)];
+
+    /// <summary>
     /// The model's suggestion, the grader's grade and the rubric's grade are the same: what bulk approval may take. One
     /// rule for the queue's "can be approved in bulk" (translated to SQL) and for the approval itself (in memory).
     /// </summary>
