@@ -108,6 +108,8 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
     [InlineData("Good", "resell_used", "dent", "wrong_disposition", "Resell used", "approved")] // the grader's own disposition
     [InlineData("Good", "resell_used", "dent", "missed_damage", "add the damage that was missed", "approved")]
     [InlineData("Good", "resell_used", "dent", "false_damage", "take away the damage that is not there", "approved")]
+    [InlineData("Good", "resell_used", "", "missed_damage", "Nothing was added", "false_damage")] // the other way round
+    [InlineData("Good", "resell_used", "dent,scratch", "false_damage", "Nothing was taken", "missed_damage")]
     public async Task ReasonCode_ThatContradictsWhatTheSupervisorDid_IsRefused_AndNothingIsStored(
         string grade, string disposition, string damage, string reasonCode, string said, string fits)
     {

@@ -78,7 +78,7 @@ public sealed class ReviewRoutingTests(GraderAppFactory app) : IClassFixture<Gra
     }
 
     [Fact]
-    public async Task SecondReason_JoinsTheOpenTask_InsteadOfQueuingTheItemTwice()
+    public async Task ASecondGradesReasons_AreTheOpenTasks_InsteadOfQueuingTheItemTwice()
     {
         var client = app.ApiClient();
         var id = (await client.CreateItemAsync(ApiJson.UniquePlate("RT"), 600m)).GetProperty("id").GetString();
@@ -92,28 +92,29 @@ public sealed class ReviewRoutingTests(GraderAppFactory app) : IClassFixture<Gra
     }
 
     /// <summary>
-    /// The open task's reasons are the grade under review's: a correction without the flag, consistent with the rubric,
-    /// leaves "Flagged" and "ContradictsRubric" behind (they stayed: exploratory pass, 2026-12-06); one with no reason
-    /// of its own keeps the task open with the reasons it was queued for.
+    /// The open task's reasons that judge a grade are the grade under review's: a correction consistent with the rubric
+    /// leaves "ContradictsRubric" behind (it stayed: exploratory pass, 2026-12-06); a person's flag stays, whoever
+    /// corrects the grade (ADR 0056); a correction with no reason of its own keeps the task open with the reasons it was
+    /// queued for.
     /// </summary>
     [Fact]
-    public async Task ACorrectionsReasons_ReplaceThoseOfTheGradeItReplaced_AndNoneKeepsTheItemInReview()
+    public async Task ACorrectionsReasons_ReplaceThoseOfTheGradeItReplaced_ButTheFlagStays()
     {
         var client = app.ApiClient();
         var valuable = (await client.CreateItemAsync(ApiJson.UniquePlate("RT"), 600m)).GetProperty("id").GetString();
-        await client.PostAsJsonAsync($"/api/v1/returns/{valuable}/grade", new { grade = "Good", disposition = "resell_used", flagForReview = true });
-        await client.PostAsJsonAsync($"/api/v1/returns/{valuable}/grade", new { grade = "LikeNew", disposition = "restock" });
+        (await client.PostAsJsonAsync($"/api/v1/returns/{valuable}/grade", new { grade = "Good", disposition = "resell_used", flagForReview = true })).EnsureSuccessStatusCode();
+        (await client.PostAsJsonAsync($"/api/v1/returns/{valuable}/grade", new { grade = "LikeNew", disposition = "restock" })).EnsureSuccessStatusCode();
 
         var review = Assert.Single((await (await client.GetAsync($"/api/v1/returns/{valuable}")).ReadJsonAsync()).GetProperty("reviews").EnumerateArray());
-        Assert.Equal(["HighValue"], review.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["HighValue", "Flagged"], review.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
 
         var cheap = (await client.CreateItemAsync(ApiJson.UniquePlate("RT"), 5m)).GetProperty("id").GetString();
-        await client.PostAsJsonAsync($"/api/v1/returns/{cheap}/grade", new { grade = "LikeNew", disposition = "restock", flagForReview = true });
-        await client.PostAsJsonAsync($"/api/v1/returns/{cheap}/grade", new { grade = "LikeNew", disposition = "restock", notes = "looked again" });
+        (await client.PostAsJsonAsync($"/api/v1/returns/{cheap}/grade", new { grade = "Good", disposition = "resell_used" })).EnsureSuccessStatusCode();
+        (await client.PostAsJsonAsync($"/api/v1/returns/{cheap}/grade", new { grade = "LikeNew", disposition = "restock", notes = "looked again" })).EnsureSuccessStatusCode();
 
         var item = await (await client.GetAsync($"/api/v1/returns/{cheap}")).ReadJsonAsync();
         Assert.Equal("InReview", item.GetProperty("status").GetString());
         review = Assert.Single(item.GetProperty("reviews").EnumerateArray());
-        Assert.Equal(["Flagged"], review.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal(["ContradictsRubric"], review.GetProperty("reasons").EnumerateArray().Select(r => r.GetString()));
     }
 }

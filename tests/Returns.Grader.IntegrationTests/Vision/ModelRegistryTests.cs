@@ -437,6 +437,8 @@ public sealed class ModelRegistryTests : IDisposable
         {
             nullFields.Add((field, await admin.PostAsync("/api/v1/models", Upload($"3.0.0-null-{field}", m => m[field] = null))));
         }
+        // model.json in the model's place: said so, not "does not match its manifest (sha256 …)" (exploratory pass, 2026-12-06)
+        var jsonAsModel = await admin.PostAsync("/api/v1/models", Upload("7.2.0", onnx: File.ReadAllBytes(Path.Combine(Shipped, "model.json"))));
         var thinManifest = await data.PostAsync("/api/v1/models", RawUpload("""{"version":"x"}"""));
         var brokenManifest = await data.PostAsync("/api/v1/models", RawUpload("""{"name": "grader-vit-v1", """));
 
@@ -486,6 +488,9 @@ public sealed class ModelRegistryTests : IDisposable
             Assert.Contains("neither empty, no other @", (await odd.ReadJsonAsync()).GetProperty("detail").GetString());
         }
         Assert.Equal(HttpStatusCode.BadRequest, noManifest.StatusCode);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, jsonAsModel.StatusCode);
+        Assert.Equal("model.onnx is JSON text, not an ONNX model (which is binary): is model.json in the model's place?",
+            (await jsonAsModel.ReadJsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, unlistedFamiliarity.StatusCode);
         Assert.Contains("familiarity output 'nowhere' is not one of the manifest's outputs", (await unlistedFamiliarity.ReadJsonAsync()).GetProperty("detail").GetString());
         Assert.Equal(HttpStatusCode.UnprocessableEntity, missingFamiliarity.StatusCode);

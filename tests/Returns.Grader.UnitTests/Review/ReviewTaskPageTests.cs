@@ -70,6 +70,31 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Contains(plate, page.Markup, StringComparison.Ordinal);
     }
 
+    /// <summary>
+    /// "Check again" after the item was graded again while another supervisor held it: the form is filled from the new
+    /// grade and the page says so. Re-reading the item alone would have left the replaced grade's choices on a form the
+    /// next claim takes as seen with the new version (review of the session's diff, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task CheckAgain_AfterANewGrade_FillsTheFormFromIt_AndSaysSo()
+    {
+        var (plate, task) = await QueuedAsync(); // graded Good with a dent
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, new Actor("test:other", "Olga Other", Roles.Supervisor), CancellationToken.None);
+        var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
+        page.WaitForElement("[data-testid=check-again]");
+        Assert.Equal("true", page.Find("[data-testid=review-form] [data-grade=Good]").GetAttribute("aria-checked"));
+        var grader = App.ApiClient("dev-grader");
+        var id = (await (await grader.GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetString();
+        (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade",
+            new { grade = "Acceptable", disposition = "liquidate", damage = new[] { new { type = "tear" } }, contradictionReason = "looked again" })).EnsureSuccessStatusCode();
+
+        page.Find("[data-testid=check-again]").Click();
+
+        page.WaitForAssertion(() => Assert.Contains("has changed since the page showed it", page.Find("[data-testid=review-message]").TextContent, StringComparison.Ordinal));
+        Assert.Equal("true", page.Find("[data-testid=review-form] [data-grade=Acceptable]").GetAttribute("aria-checked"));
+        Assert.Equal("false", page.Find("[data-testid=review-form] [data-grade=Good]").GetAttribute("aria-checked"));
+    }
+
     /// <summary>A high-value item with the sample photo, graded with <paramref name="grade"/> whose damage is
     /// <paramref name="boxes"/> on that photo (type, box, source), claimed by the supervisor and open on the review page.</summary>
     private async Task<(string Plate, IRenderedComponent<ReviewTaskPage> Page)> ClaimedWithBoxesAsync(

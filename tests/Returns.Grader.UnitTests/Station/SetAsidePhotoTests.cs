@@ -78,6 +78,10 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
         var station = await OpenAtTheStationAsync(plate);
         await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
         station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+        // the row says which photo the box is on, by the photo's place on the page (it did not say; exploratory pass, 2026-12-06)
+        var place = station.FindAll(".photo-frame").ToList().FindIndex(f => f.QuerySelector($"img[data-photo-id='{other}']") is not null) + 1;
+        Assert.True(place > 0);
+        Assert.Equal($"on photo {place}", station.Find($"[data-testid=regions] .region-row[data-photo-id='{other}'] [data-testid=region-photo]").TextContent.Trim());
         // the grade the rubric gives one scratch (a new box's type), so that the save needs no reason
         var rubricGrade = Service<Web.Features.Grading.RubricCatalog>().Active.GradeFor([DamageType.Scratch]);
         await station.InvokeAsync(() => station.Instance.OnGradeKey((int)rubricGrade + 1));

@@ -269,18 +269,19 @@ public sealed class DecisionLedger(
         var graded = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == gradedId, cancellationToken);
         static string DamageOf(IEnumerable<DamageRegion> damage) =>
             string.Join(',', damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type).Order());
-        // where each counted region is, too: a box redrawn where the damage really is changes the damage
-        static string DamageDrawn(IEnumerable<DamageRegion> damage) =>
-            string.Join(';', damage.Where(r => r.Source != RegionSource.Deleted)
-                .Select(r => $"{r.Type}|{r.PhotoId}|{r.X},{r.Y},{r.Width},{r.Height}").Order(StringComparer.Ordinal));
+        // each counted region with where it is: a box redrawn where the damage really is adds one and takes one away
+        static IEnumerable<string> Regions(IEnumerable<DamageRegion> damage) =>
+            damage.Where(r => r.Source != RegionSource.Deleted).Select(r => $"{r.Type}|{r.PhotoId}|{r.X},{r.Y},{r.Width},{r.Height}");
         var problem = reasonCode switch
         {
             // A reason that names a change the decision does not make was stored as given, and the export's reason_code
             // said the disposition or damage was wrong where the supervisor kept it (exploratory pass, 2026-12-06).
             "wrong_disposition" when decision.Disposition == graded.Disposition =>
                 $"The disposition is the grader's own ({Components.Words.Of(graded.Disposition)}): choose the disposition it should be, or another reason.",
-            "missed_damage" or "false_damage" when DamageDrawn(decision.Damage) == DamageDrawn(graded.Damage) =>
-                $"The damage is the grader's own: {(reasonCode == "missed_damage" ? "add the damage that was missed" : "take away the damage that is not there")}, or give another reason.",
+            "missed_damage" when !Regions(decision.Damage).Except(Regions(graded.Damage)).Any() =>
+                "Nothing was added to the grader's damage: add the damage that was missed, or give another reason.",
+            "false_damage" when !Regions(graded.Damage).Except(Regions(decision.Damage)).Any() =>
+                "Nothing was taken from the grader's damage: take away the damage that is not there, or give another reason.",
             // In the form's words, not the codes ("'approved' … (e.g. wrong_grade)" on a page whose list says "Approved",
             // "Wrong grade"; review-desk pass).
             "wrong_grade" when decision.Grade == graded.Grade =>
@@ -536,8 +537,13 @@ public sealed class DecisionLedger(
         });
     }
 
-    /// <summary>One open task per item: a correction's reasons become the open task's instead of queuing the item twice,
-    /// and the open task always points at the item's newest grade (with no reason and no open task, nothing to do).</summary>
+    /// <summary>A reason that stays on an open task through a correction: someone asked for a look, or the item was drawn
+    /// for audit (ADR 0056).</summary>
+    private static bool StaysWithTheItem(ReviewReason reason) => reason is ReviewReason.Flagged or ReviewReason.AuditSample;
+
+    /// <summary>One open task per item: a correction's reasons become the open task's instead of queuing the item twice
+    /// (with the flag and audit it had), and the open task always points at the item's newest grade (with no reason and no
+    /// open task, nothing to do).</summary>
     private static async Task OpenReviewAsync(
         GraderDb db, ReturnItem item, GradeDecision decision, IReadOnlyList<ReviewReason> reasons, QualityCountChanges counts, CancellationToken cancellationToken)
     {
@@ -564,11 +570,17 @@ public sealed class DecisionLedger(
             };
             db.ReviewTasks.Add(task);
         }
-        // The reasons are the grade under review's: a correction's own replace those of the grade it replaced, which
-        // stayed and described it falsely ("Flagged by the grader", "Grader and model disagree" after a regrade that
-        // was neither; exploratory pass, 2026-12-06). A correction with no reason of its own keeps the task open with the
-        // reasons it was queued for: a regrade does not take an item out of review, and the history shows the regrade.
-        var all = (reasons.Count > 0 ? reasons : task.ReasonList).Distinct().Order().ToList();
+        // The reasons that judge a grade are the grade under review's: a correction's own replace those of the grade it
+        // replaced ("Grader and model disagree", "Grade differs from the rubric" stayed after a regrade that was neither;
+        // exploratory pass, 2026-12-06). A person's request for a look and a random audit are the item's, not a grade's:
+        // they stay (ADR 0056). A correction leaving no reason at all keeps the ones the task was opened for: a regrade
+        // does not take an item out of review, and the history shows it.
+        var kept = task.ReasonList.Where(StaysWithTheItem);
+        var all = reasons.Concat(kept).Distinct().Order().ToList();
+        if (all.Count == 0)
+        {
+            all = [.. task.ReasonList];
+        }
         task.Reasons = string.Join(',', all);
         task.Priority = ReviewRouter.Priority(all, item.UnitValue);
         task.TriggerDecisionId = decision.Id;

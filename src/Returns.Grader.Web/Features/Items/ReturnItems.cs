@@ -44,6 +44,26 @@ public sealed record ReturnItemDetails(
     /// <summary>Whether any photo carries a quality warning: a suggestion from such photos is a guess (ADR 0017).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool AnyPhotoWarned => Enumerable.Any(Photos, p => p.Warnings is { Count: > 0 });
+
+    /// <summary>A photo's number as the pages show the photos (1, 2, …), where the item has more than one that counts;
+    /// null with one, or for a photo that does not count. A box's row says which photo it is on by it.</summary>
+    /// (Enumerable's methods by name, as above: the dependency check reads "Photos." as the Photos area.)
+    public int? PhotoNumberOf(Guid photoId)
+    {
+        var counted = Photos;
+        if (counted.Count < 2)
+        {
+            return null;
+        }
+        for (var i = 0; i < counted.Count; i++)
+        {
+            if (counted[i].PhotoId == photoId)
+            {
+                return i + 1;
+            }
+        }
+        return null;
+    }
 }
 
 public sealed class DuplicateReturnIdException(string returnId) : DomainProblemException($"A return item with licence plate {returnId} already exists.")

@@ -429,6 +429,12 @@ public sealed partial class ModelRegistry(
         try
         {
             await WriteUploadAsync(staging, onnx, manifestJson, card, cancellationToken);
+            if (await IsJsonTextAsync(Path.Combine(staging, "model.onnx"), cancellationToken))
+            {
+                // model.json put in the model's place was refused as "model.onnx does not match its manifest (sha256 …)",
+                // which sent the uploader looking at the export (exploratory pass, 2026-12-06).
+                throw new ModelRejectedException("model.onnx is JSON text, not an ONNX model (which is binary): is model.json in the model's place?");
+            }
             ModelManifest manifest;
             try
             {
@@ -548,6 +554,22 @@ public sealed partial class ModelRegistry(
 
     /// <summary>Writes an upload's files into its staging folder. A folder that cannot be written (full, read-only, a file
     /// where it should be) is the server's to fix: 503 in words, the folder in the log only.</summary>
+    /// <summary>The file starts, after white space and a byte-order mark, with "{" or "[": JSON, never an ONNX model (a
+    /// protobuf, whose first byte is a field tag).</summary>
+    private static async Task<bool> IsJsonTextAsync(string path, CancellationToken cancellationToken)
+    {
+        var start = new byte[64];
+        await using var file = File.OpenRead(path);
+        var read = await file.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken);
+        var text = start.AsSpan(0, read);
+        if (text.StartsWith("\uFEFF"u8))
+        {
+            text = text[3..];
+        }
+        text = text.TrimStart(" \t\r\n"u8);
+        return text.Length > 0 && text[0] is (byte)'{' or (byte)'[';
+    }
+
     private async Task WriteUploadAsync(string staging, Stream onnx, Stream manifestJson, Stream? card, CancellationToken cancellationToken)
     {
         try

@@ -100,6 +100,9 @@ public sealed partial class Station : IAsyncDisposable
         ScanText = "";
     }
 
+    /// <summary>The photo's number on the page (1, 2, …) where the item has more than one; null with one photo.</summary>
+    private int? PhotoNumberOf(Guid photoId) => _item?.PhotoNumberOf(photoId);
+
     private DecisionSummary? CurrentDecision => _item?.Decisions.FirstOrDefault(d => d.Id == _item.CurrentDecisionId);
 
     /// <summary>
