@@ -256,6 +256,12 @@ public sealed class ModelRegistryTests : IDisposable
             var actions = await db.AuditEvents.Where(a => a.EntityType == nameof(RegisteredModel)).OrderBy(a => a.Id).Select(a => a.Action).ToListAsync();
             Assert.Equal(["model.registered", "model.registered", "model.shadowed", "model.promoted", "model.rolled_back"], actions);
         }
+        // Another rollback goes past the model just rolled back from: it offered the candidate again, the model found
+        // wanting (exploratory pass, 2026-12-06). With no other model active before, there is nothing to roll back to.
+        var past = await _app.ApiClient("dev-admin").PostAsync($"/api/v1/models/rollback?from={ShippedVersion}", null);
+        Assert.Equal(HttpStatusCode.Conflict, past.StatusCode);
+        Assert.Equal(ModelRegistry.NothingToRollBackTo, (await past.ReadJsonAsync()).GetProperty("detail").GetString());
+        Assert.True((await _app.Services.GetRequiredService<ModelRegistry>().ListAsync(CancellationToken.None)).Single(m => m.ModelVersion == candidateVersion).RolledBackFrom);
     }
 
     [Fact]

@@ -125,6 +125,9 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
         var models = await Registry.ListAsync(CancellationToken.None);
         Assert.Equal(ModelState.Retired, models.Single(m => m.Id == twin.Id).State);
         Assert.Single(models, m => m.State == ModelState.Active);
+        // and "Roll back" does not offer the model just rolled back from (it did: exploratory pass, 2026-12-06)
+        second.WaitForAssertion(() => Assert.True(second.Find("button[data-testid=rollback]").HasAttribute("disabled")));
+        Assert.Contains($"{twin.ModelVersion} was rolled back from (promote it to use it again)", second.Find("[data-testid=no-rollback]").TextContent, StringComparison.Ordinal);
     }
 
     /// <summary>

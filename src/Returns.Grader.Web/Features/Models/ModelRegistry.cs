@@ -812,13 +812,45 @@ public sealed partial class ModelRegistry(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         await RefuseIfActiveIsNotAsync(db, from, cancellationToken);
-        var previous = await db.RegisteredModels.AsNoTracking()
-            .Where(m => m.State != ModelState.Active && m.ActivatedAt != null)
-            .OrderByDescending(m => m.ActivatedAt)
-            .FirstOrDefaultAsync(cancellationToken)
-            ?? throw new ModelStateConflictException("No model was active before the current one; there is nothing to roll back to.");
+        var rolledBackFrom = await RolledBackFromAsync(db, cancellationToken);
+        var previous = (await db.RegisteredModels.AsNoTracking()
+                .Where(m => m.State != ModelState.Active && m.ActivatedAt != null)
+                .OrderByDescending(m => m.ActivatedAt)
+                .ToListAsync(cancellationToken))
+            .FirstOrDefault(m => !WasRolledBackFrom(m, rolledBackFrom))
+            ?? throw new ModelStateConflictException(NothingToRollBackTo);
         return await ChangeStateAsync(previous.Id, ModelState.Active, actor, cancellationToken, expectedActive: from);
     }
+
+    public const string NothingToRollBackTo =
+        "No model was active before the current one, other than one rolled back from (promote it to use it again); there is nothing to roll back to.";
+
+    /// <summary>
+    /// When each model was last rolled back from (the "model.rolled_back" audit events name the model they replaced).
+    /// Rollback goes back past such a model: after B was rolled back to A, "roll back" offered B again, the model just
+    /// found wanting (exploratory pass, 2026-12-06); a model rolled back from comes back by a promotion only.
+    /// </summary>
+    private static async Task<Dictionary<string, DateTime>> RolledBackFromAsync(GraderDb db, CancellationToken cancellationToken)
+    {
+        var events = await db.AuditEvents.AsNoTracking()
+            .Where(e => e.EntityType == nameof(RegisteredModel) && e.Action == "model.rolled_back")
+            .Select(e => new { e.At, e.DataJson }).ToListAsync(cancellationToken);
+        var last = new Dictionary<string, DateTime>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (e.DataJson is { } json && JsonDocument.Parse(json).RootElement is { ValueKind: JsonValueKind.Object } data
+                && data.TryGetProperty("replaced", out var replaced) && replaced.GetString() is { } version
+                && (!last.TryGetValue(version, out var at) || e.At > at))
+            {
+                last[version] = e.At;
+            }
+        }
+        return last;
+    }
+
+    /// <summary>Rolled back from since it was last made active.</summary>
+    private static bool WasRolledBackFrom(RegisteredModel model, Dictionary<string, DateTime> rolledBackFrom) =>
+        rolledBackFrom.TryGetValue(model.ModelVersion, out var at) && model.ActivatedAt is { } activated && at >= activated;
 
     private static string ChangedMeanwhile(string outcome) =>
         $"The models were changed at the same moment by someone else (perhaps on another node): {outcome}. Look at them again first.";
@@ -855,7 +887,9 @@ public sealed partial class ModelRegistry(
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
         var models = await db.RegisteredModels.AsNoTracking().OrderByDescending(m => m.RegisteredAt).ToListAsync(cancellationToken);
-        return models.OrderBy(m => m.State).ThenByDescending(m => m.RegisteredAt).Select(ToView).ToList();
+        var rolledBackFrom = await RolledBackFromAsync(db, cancellationToken);
+        return models.OrderBy(m => m.State).ThenByDescending(m => m.RegisteredAt)
+            .Select(m => ToView(m) with { RolledBackFrom = WasRolledBackFrom(m, rolledBackFrom) }).ToList();
     }
 
     private void Swap(LoadedModel? active, LoadedModel? shadow, string? manualModeReason)

@@ -7,7 +7,12 @@ namespace Returns.Grader.Web.Features.Models;
 /// <summary>A model as the registry's API and page show it.</summary>
 public sealed record RegisteredModelView(
     Guid Id, string ModelVersion, ModelState State, string Sha256, long ByteSize, string RegisteredBy, DateTime RegisteredAt,
-    DateTime? ActivatedAt, JsonElement? Summary, JsonElement? Validation);
+    DateTime? ActivatedAt, JsonElement? Summary, JsonElement? Validation)
+{
+    /// <summary>Rolled back from since it was last active: a rollback goes past it (<see cref="ModelRegistry.RollbackAsync"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool RolledBackFrom { get; init; }
+}
 
 /// <summary>The upload was read but is not a model this app can use; the message says why in plain words.</summary>
 public sealed class ModelRejectedException(string message) : DomainProblemException(message)
