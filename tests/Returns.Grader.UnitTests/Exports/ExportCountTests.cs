@@ -37,6 +37,15 @@ public sealed class ExportCountTests() : RealAppTestBase("Test Data", Roles.Data
         Assert.Empty(page.FindAll("[data-testid=export-preview]"));
         page.Find("[data-testid=export-count]").Click();
         page.WaitForAssertion(() => Assert.Equal("3 graded items with photos match these filters now.", page.FindAll("[data-testid=export-preview]").SingleOrDefault()?.TextContent.Trim() ?? page.Markup));
+        Assert.Empty(page.FindAll("[data-testid=export-unknown-categories]")); // a category in another case is known
+
+        // A category no item has is said, beside what the others count (it was passed over without a word: exploratory pass).
+        var misspelt = "Nosuch" + Guid.NewGuid().ToString("N")[..6];
+        await page.Find("input[data-testid=export-categories]").InputAsync($"{category}, {misspelt}");
+        page.Find("[data-testid=export-count]").Click();
+        page.WaitForAssertion(() => Assert.Equal($"No item has the category \"{misspelt}\": check the spelling.",
+            page.FindAll("[data-testid=export-unknown-categories]").SingleOrDefault()?.TextContent.Trim() ?? page.Markup));
+        Assert.Equal("3 graded items with photos match these filters now.", page.Find("[data-testid=export-preview]").TextContent.Trim());
 
         await page.Find("input[data-testid=export-categories]").InputAsync("NoSuchCategory");
         Assert.Empty(page.FindAll("[data-testid=export-preview]"));

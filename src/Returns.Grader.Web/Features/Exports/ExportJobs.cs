@@ -66,6 +66,23 @@ public sealed class ExportJobs(
         return await DatasetPackageWriter.Query(db, filter, clock.GetUtcNow().UtcDateTime).LongCountAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// The filter's categories that no item has, in any case: they add nothing to an export, and a misspelt one was
+    /// passed over without a word (exploratory pass, 2026-12-06: "toys, KITCHEN , nosuch" counted as "toys, kitchen").
+    /// </summary>
+    public async Task<IReadOnlyList<string>> UnknownCategoriesAsync(ExportFilter filter, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filter);
+        if (filter.Categories.Count == 0)
+        {
+            return [];
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var known = new HashSet<string>(await db.ReturnItems.AsNoTracking().Select(i => i.Category).Distinct().ToListAsync(cancellationToken),
+            StringComparer.OrdinalIgnoreCase);
+        return [.. filter.Categories.Where(c => !known.Contains(c))];
+    }
+
     /// <summary>Rounds of "take the next number" one request may lose to others asked at the same moment.</summary>
     private const int MaxNumberAttempts = 30;
 
