@@ -448,6 +448,27 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
     }
 
     /// <summary>
+    /// At a tablet's 1024 x 768 the photo editor starts low on the page: B put the new box in the middle of the viewer,
+    /// below the window's edge, where the associate could not see it (exploratory pass, 2026-12-06). It goes where the
+    /// photo is on screen, the photo brought into view first if none of it is.
+    /// </summary>
+    [Fact]
+    public async Task AtTabletSize_B_PutsTheNewBoxWhereThePhotoIsOnScreen()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Tess Tablet");
+        await page.SetViewportSizeAsync(1024, 768);
+        await BrowserAppFixture.UploadSampleAsync(page, "05-good.jpg"); // portrait: the editor reaches far below the window
+        await page.EvaluateAsync("document.activeElement.blur()");
+
+        await page.Keyboard.PressAsync("b");
+
+        var box = page.Locator("[data-region-editor] .region-box-selected");
+        await Assertions.Expect(box).ToHaveCountAsync(1);
+        await Assertions.Expect(box).ToBeInViewportAsync(new() { Ratio = 0.5f }); // at least half of it: it was wholly below the window
+    }
+
+    /// <summary>
     /// A box drawn and placed without a pointer (keyboard audit, 2026-12-05): B draws one on the photo and chooses it,
     /// the arrows move it, Shift+arrows resize it, an arrow in the disposition list stays the list's, and the box is
     /// saved where the keys left it.

@@ -63,7 +63,7 @@ function onKeyDown(event) {
     // or a picker, whose arrows are their own, and only while the chosen box is drawn on the open photo.
     if (event.key.toLowerCase() === "b" && !event.shiftKey) {
       event.preventDefault();
-      station.invokeMethodAsync("OnDrawKey", ...visibleArea());
+      drawBoxWhereLooking();
       return;
     }
     const arrow = arrows[event.key];
@@ -218,13 +218,32 @@ function submit() {
 const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
 /** The part of the open photo on screen, as shares of the photo: [centre x, centre y, width, height]. */
+// B's box: drawn in the middle of the photo on screen, then scrolled into view if it is not (with no photo open, B opens
+// the first at its middle, which at 1024 x 768 was below the window's edge: exploratory pass, 2026-12-06).
+function drawBoxWhereLooking() {
+  station?.invokeMethodAsync("OnDrawKey", ...visibleArea()).then(() => requestAnimationFrame(() => {
+    const box = document.querySelector("[data-region-editor] .region-box-selected");
+    if (!box) return;
+    const r = box.getBoundingClientRect();
+    if (r.top < 0 || r.bottom > window.innerHeight) box.scrollIntoView({ block: "center" });
+  }));
+}
+
 function visibleArea() {
   const viewer = document.querySelector("[data-photo-viewer]");
   const editor = viewer && viewer.querySelector("[data-region-editor]");
   if (!editor || !editor.clientWidth || !editor.clientHeight) return [0.5, 0.5, 1, 1];
-  const view = viewer.getBoundingClientRect(), photo = editor.getBoundingClientRect();
-  const left = Math.max(view.left, photo.left), right = Math.min(view.right, photo.right);
-  const top = Math.max(view.top, photo.top), bottom = Math.min(view.bottom, photo.bottom);
+  // The part of the photo on screen: inside the viewer and inside the window. The viewer alone put a new box below the
+  // window's edge at 1024 x 768, where the editor starts low on the page (exploratory pass, 2026-12-06); a photo wholly
+  // off screen is brought into view first.
+  let photo = editor.getBoundingClientRect();
+  if (photo.bottom <= 0 || photo.top >= window.innerHeight) {
+    editor.scrollIntoView({ block: "center" });
+    photo = editor.getBoundingClientRect();
+  }
+  const view = viewer.getBoundingClientRect();
+  const left = Math.max(view.left, photo.left, 0), right = Math.min(view.right, photo.right, window.innerWidth);
+  const top = Math.max(view.top, photo.top, 0), bottom = Math.min(view.bottom, photo.bottom, window.innerHeight);
   if (right <= left || bottom <= top) return [0.5, 0.5, 1, 1];
   return [((left + right) / 2 - photo.left) / photo.width, ((top + bottom) / 2 - photo.top) / photo.height,
           (right - left) / photo.width, (bottom - top) / photo.height];
@@ -285,7 +304,7 @@ function onViewerClick(event) {
   if (!button || !viewer) return;
   if (button.hasAttribute("data-draw-box")) {
     // B's box, for a finger: a new box in the middle of the photo on screen, chosen, to move and resize by touch
-    station?.invokeMethodAsync("OnDrawKey", ...visibleArea());
+    drawBoxWhereLooking();
     return;
   }
   const how = button.getAttribute("data-zoom");

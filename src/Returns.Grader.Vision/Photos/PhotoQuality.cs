@@ -10,8 +10,11 @@ namespace Returns.Grader.Vision.Photos;
 /// <item>Dark: the 95th percentile of luma is at least 37 on every sample, generated, real-content and site photo
 /// measured, and at most 30 on the same photos at 12 % of their brightness.</item>
 /// <item>Blurred: the sharpest textured part of the photo (<see cref="BlurEffect"/>) scores at most 0.474 on 199 good
-/// photos, and above 0.5 on most of the same photos blurred by σ = 5 px at 2048 px. A photo with no texture anywhere
-/// (a plain box on a plain table) gets no verdict: it cannot be told from a blurred one.</item>
+/// photos, and above 0.5 on most of the same photos blurred by σ = 5 px at 2048 px. Blurred much further (σ ≥ 12 px) a
+/// photo has no textured part left for that measure, and it was passed as sharp: a grey smudge was suggested "Like new"
+/// at 97 % and prefilled (exploratory pass, 2026-12-06). So a photo whose most textured tile is under
+/// <see cref="NoDetailBelow"/> is blurred too: no good sample or generated photo measured comes near it (the least
+/// textured, 1.76, is 1.4 times over), and it catches about half of them blurred by σ = 25 px.</item>
 /// <item>Over-exposed: at least a fifth of the pixels clipped to white and the rest at median luma 100 or above
 /// (<see cref="Exposure"/>). Unlike the two above, it is not silent on every good photo: chosen and judged by how rarely
 /// it fires on them (ADR 0030; at most 0.4 % of any held-out set, all of them photos on bright white backgrounds), and it
@@ -46,6 +49,12 @@ public static class PhotoQuality
 
     /// <summary>A tile whose mean neighbour difference (both axes added, luma 0–255) is at most this has too little texture to judge.</summary>
     private const double TexturedTile = 2.0;
+
+    /// <summary>
+    /// A photo whose most textured tile has a mean neighbour difference under this shows almost no detail anywhere: blurred
+    /// far past what <see cref="BlurEffect"/> can see, or a photo of nothing to grade (docs/benchmarks.md, "Photo quality").
+    /// </summary>
+    public const double NoDetailBelow = 1.25;
 
     /// <summary>Luma (0–255) at and above which a pixel counts as clipped: blown to white.</summary>
     private const int ClippedLuma = 250;
@@ -82,7 +91,10 @@ public static class PhotoQuality
         {
             warnings.Add(OverExposed);
         }
-        if (BlurEffect(photo) > BlurredAbove)
+        // No detail is said as "blurred" only where the light does not already explain it: a photo at a tenth of its light
+        // keeps a tenth of its neighbour differences, and is "too dark", not blurred.
+        var (effect, texture) = BlurMeasure(photo);
+        if (effect > BlurredAbove || (texture < NoDetailBelow && warnings.Count == 0))
         {
             warnings.Add(Blurred);
         }
@@ -96,11 +108,18 @@ public static class PhotoQuality
     /// little, whatever its content. It is taken per tile (6 × 6 over the photo shrunk by a whole factor to long side ≤ 1024), the larger of the
     /// two axes, and the photo's score is its sharpest textured tile's.
     /// </summary>
-    public static double BlurEffect(SKBitmap photo)
+    public static double BlurEffect(SKBitmap photo) => BlurMeasure(photo).Effect;
+
+    /// <summary>The most textured tile's mean neighbour difference (both axes added, luma 0–255): how much detail the photo
+    /// shows where it shows most. Under <see cref="NoDetailBelow"/> the photo is blurred.</summary>
+    public static double MostTexture(SKBitmap photo) => BlurMeasure(photo).MostTexture;
+
+    private static (double Effect, double MostTexture) BlurMeasure(SKBitmap photo)
     {
         ArgumentNullException.ThrowIfNull(photo);
         var (luma, width, height) = LumaAtMost(photo, BlurLongSide);
         var sharpest = double.NaN;
+        var mostTexture = 0.0;
         for (var ty = 0; ty < BlurTiles; ty++)
         {
             for (var tx = 0; tx < BlurTiles; tx++)
@@ -113,6 +132,7 @@ public static class PhotoQuality
                 }
                 var across = ReblurLoss(luma, width, x0, x1, y0, y1, horizontal: true);
                 var down = ReblurLoss(luma, width, x0, x1, y0, y1, horizontal: false);
+                mostTexture = Math.Max(mostTexture, across.MeanDifference + down.MeanDifference);
                 if (across.MeanDifference + down.MeanDifference > TexturedTile)
                 {
                     var tile = Math.Max(across.Blur, down.Blur);
@@ -120,7 +140,7 @@ public static class PhotoQuality
                 }
             }
         }
-        return double.IsNaN(sharpest) ? 0 : sharpest;
+        return (double.IsNaN(sharpest) ? 0 : sharpest, mostTexture);
     }
 
     /// <summary>One tile, one axis: the share of neighbour difference a re-blur takes away from what is left, and the mean difference.</summary>

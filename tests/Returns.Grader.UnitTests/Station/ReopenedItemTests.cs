@@ -187,6 +187,25 @@ public sealed class ReopenedItemTests : StationPageTestBase
         Assert.Empty(station.FindAll("[data-testid=unsaved-guard]"));
     }
 
+    /// <summary>
+    /// Choices made on an item opened final are not "unsaved": nothing at the station can save them, and every next scan
+    /// asked "has choices you have not saved … drop them?" (exploratory pass, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task ChoicesOnAnItemOpenedFinal_DoNotHoldUpTheNextScan()
+    {
+        var (_, plate) = await FinalItemAsync();
+        var (next, _) = await CreateItemAsync();
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(4));
+        await station.Find("input[data-testid=notes]").InputAsync("Tear on the lid");
+
+        await ScanAsync(station, next);
+
+        station.WaitForAssertion(() => Assert.Equal(next, station.Find("[data-testid=item-return-id]").TextContent));
+        Assert.Empty(station.FindAll("[data-testid=unsaved-guard]"));
+    }
+
     /// <summary>An item graded at a station, then given a final grade by a supervisor through the review queue.</summary>
     private async Task<(Guid ItemId, string Plate)> FinalItemAsync()
     {

@@ -56,7 +56,12 @@ public sealed partial class Station
 
     private bool UploadsInFlight => _uploads.Any(u => !u.Done && u.Error is null);
 
-    private bool HasUnsavedChoices => _item is not null && _openedAs is not null && DraftJson() != _openedAs;
+    /// <summary>
+    /// The form has choices not saved. Never on an item a supervisor made final: nothing there can be saved at the
+    /// station, and the choices came back after a reload and were asked about at every next item as "unsaved choices"
+    /// that no button could save (exploratory pass, 2026-12-06).
+    /// </summary>
+    private bool HasUnsavedChoices => _item is { Status: not ItemStatus.Final } && _openedAs is not null && DraftJson() != _openedAs;
 
     private string DraftOwner => _actorId ?? "unknown";
 
@@ -86,6 +91,14 @@ public sealed partial class Station
         }
         if (await LoadDraftAsync() is not { } draft || draft.ItemId != _item.Id)
         {
+            return;
+        }
+        if (_item.Status == ItemStatus.Final)
+        {
+            // Made final after the associate started: the station cannot save over it, so the choices are not brought back.
+            await _module.InvokeVoidAsync("saveDraft", DraftOwner, null);
+            _message = new StationMessage(Severity.Warning,
+                $"{draft.ReturnId} has a supervisor's final grade since you started: your unsaved choices cannot be saved here and were dropped. Ask a supervisor if it needs changing.");
             return;
         }
         if (draft.BasedOn != _item.CurrentDecisionId && CurrentDecision is { } since)
@@ -219,7 +232,7 @@ public sealed partial class Station
         }
         // The form is serialized once per render (HasUnsavedChoices would do it a second time).
         var form = DraftJson();
-        var draft = _openedAs is not null && form != _openedAs ? form : null;
+        var draft = _openedAs is not null && form != _openedAs && _item is { Status: not ItemStatus.Final } ? form : null;
         if (draft != _storedDraft)
         {
             _storedDraft = draft;
