@@ -25,6 +25,19 @@ public sealed record DecisionSummary(
         d.ReasonCode, d.SuggestedByModel, d.SuggestedGrade, d.Blind, d.GradePrefilled, d.DispositionPrefilled,
         d.PhotoWarnings?.Split(',') ?? []);
 
+    /// <summary>
+    /// The decision's damage in words, as the histories show it: what counts, then what was said not to be damage (listed
+    /// with the rest, a box marked "Not damage" read as damage the rubric had somehow ignored: exploratory pass,
+    /// 2026-12-06). Empty when it has none.
+    /// </summary>
+    public string DamageInWords()
+    {
+        var counted = string.Join(", ", Damage.Where(d => d.Source != RegionSource.Deleted).Select(d => Components.Words.Of(d.Type)));
+        var rejected = Damage.Where(d => d.Source == RegionSource.Deleted).Select(d => Components.Words.Of(d.Type)).ToList();
+        return rejected.Count == 0 ? counted
+            : $"{(counted.Length == 0 ? "None" : counted)}; not damage: {string.Join(", ", rejected)}";
+    }
+
     /// <summary>Without the model's grade kept on it: what a person kept from a blind item's suggestion may see (ADR 0022).</summary>
     public DecisionSummary WithoutSuggestion() => this with { SuggestedByModel = null, SuggestedGrade = null };
 }

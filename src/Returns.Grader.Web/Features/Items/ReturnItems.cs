@@ -47,10 +47,9 @@ public sealed record ReturnItemDetails(
 
     /// <summary>A photo's number as the pages show the photos (1, 2, …), where the item has more than one that counts;
     /// null with one, or for a photo that does not count. A box's row says which photo it is on by it.</summary>
-    /// (Enumerable's methods by name, as above: the dependency check reads "Photos." as the Photos area.)
     public int? PhotoNumberOf(Guid photoId)
     {
-        var counted = Photos;
+        var counted = Photos; // by a local: the dependency check reads "Photos." as the Photos area (as AnyPhotoWarned's Enumerable.Any)
         if (counted.Count < 2)
         {
             return null;

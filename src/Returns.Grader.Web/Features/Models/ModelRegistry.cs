@@ -552,8 +552,6 @@ public sealed partial class ModelRegistry(
         }
     }
 
-    /// <summary>Writes an upload's files into its staging folder. A folder that cannot be written (full, read-only, a file
-    /// where it should be) is the server's to fix: 503 in words, the folder in the log only.</summary>
     /// <summary>The file starts, after white space and a byte-order mark, with "{" or "[": JSON, never an ONNX model (a
     /// protobuf, whose first byte is a field tag).</summary>
     private static async Task<bool> IsJsonTextAsync(string path, CancellationToken cancellationToken)
@@ -570,6 +568,8 @@ public sealed partial class ModelRegistry(
         return text.Length > 0 && text[0] is (byte)'{' or (byte)'[';
     }
 
+    /// <summary>Writes an upload's files into its staging folder. A folder that cannot be written (full, read-only, a file
+    /// where it should be) is the server's to fix: 503 in words, the folder in the log only.</summary>
     private async Task WriteUploadAsync(string staging, Stream onnx, Stream manifestJson, Stream? card, CancellationToken cancellationToken)
     {
         try
@@ -838,9 +838,13 @@ public sealed partial class ModelRegistry(
         var last = new Dictionary<string, DateTime>(StringComparer.Ordinal);
         foreach (var e in events)
         {
-            if (e.DataJson is { } json && JsonDocument.Parse(json).RootElement is { ValueKind: JsonValueKind.Object } data
-                && data.TryGetProperty("replaced", out var replaced) && replaced.GetString() is { } version
-                && (!last.TryGetValue(version, out var at) || e.At > at))
+            if (e.DataJson is not { } json)
+            {
+                continue;
+            }
+            using var data = JsonDocument.Parse(json);
+            if (data.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("replaced", out var replaced)
+                && replaced.GetString() is { } version && (!last.TryGetValue(version, out var at) || e.At > at))
             {
                 last[version] = e.At;
             }

@@ -105,17 +105,6 @@ public sealed partial class Station : IAsyncDisposable
 
     private DecisionSummary? CurrentDecision => _item?.Decisions.FirstOrDefault(d => d.Id == _item.CurrentDecisionId);
 
-    /// <summary>
-    /// A grade's damage in the history: what counts, then what was said not to be damage (listed with the rest, a box
-    /// marked "Not damage" read as damage the rubric had somehow ignored: exploratory pass, 2026-12-06).
-    /// </summary>
-    private static string HistoryDamage(DecisionSummary decision)
-    {
-        var counted = string.Join(", ", decision.Damage.Where(d => d.Source != RegionSource.Deleted).Select(d => Words.Of(d.Type)));
-        var rejected = decision.Damage.Where(d => d.Source == RegionSource.Deleted).Select(d => Words.Of(d.Type)).ToList();
-        return rejected.Count == 0 ? counted
-            : $"{(counted.Length == 0 ? "None" : counted)}; not damage: {string.Join(", ", rejected)}";
-    }
 
     /// <summary>Everything the associate says is damage: the model's regions they kept, and the types they marked.</summary>
     private IReadOnlyList<DamageType> AllDamage => RegionEdit.CountedDamage(_regions, _damage);
