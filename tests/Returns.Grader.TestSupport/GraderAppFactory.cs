@@ -86,11 +86,25 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
+        // A query that limits rows (Take, Skip, First) without an order reads whichever rows the database gives first: EF
+        // only logs it, and one such query sat unnoticed in the logs (exploratory pass, 2026-12-06). Every test fails on one.
+        builder.ConfigureTestServices(services =>
+        {
+            services.ConfigureDbContext<SqliteGraderDb>(ThrowOnUnorderedRowLimits);
+            services.ConfigureDbContext<PostgresGraderDb>(ThrowOnUnorderedRowLimits);
+            services.ConfigureDbContext<SqlServerGraderDb>(ThrowOnUnorderedRowLimits);
+        });
         if (TestServices is not null)
         {
             builder.ConfigureTestServices(TestServices);
         }
     }
+
+    private static void ThrowOnUnorderedRowLimits(Microsoft.EntityFrameworkCore.DbContextOptionsBuilder options) =>
+        options.ConfigureWarnings(w => w.Throw(
+            Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.RowLimitingOperationWithoutOrderByWarning,
+            Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.FirstWithoutOrderByAndFilterWarning,
+            Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.DistinctAfterOrderByWithoutRowLimitingOperatorWarning));
 
     /// <summary>
     /// Runs the app on real Kestrel (a free loopback port) instead of the in-memory test server, for what only a real

@@ -268,6 +268,14 @@ function zoomTo(viewer, zoom) {
   }
 }
 
+// Fit: the whole photo at its fitted size (at most 78 % of the window's height) and, where the page has scrolled it
+// partly off screen, the page scrolled to show all of it: at 1024 x 768 Fit fitted the photo to the viewer while its
+// lower part stayed below the window (exploratory pass, 2026-12-06).
+function fitToScreen(viewer) {
+  zoomTo(viewer, 1);
+  viewer.scrollIntoView({ block: "nearest" });
+}
+
 function zoomStep(viewer, direction) {
   const current = zoomOf(viewer);
   const next = direction > 0 ? zoomSteps.find((z) => z > current) : [...zoomSteps].reverse().find((z) => z < current);
@@ -295,7 +303,7 @@ function onFullscreenChange() {
 
 const viewerKeys = {
   "+": (v) => zoomStep(v, 1), "=": (v) => zoomStep(v, 1), "-": (v) => zoomStep(v, -1), "−": (v) => zoomStep(v, -1),
-  "0": (v) => zoomTo(v, 1), "f": toggleFullscreen, "F": toggleFullscreen,
+  "0": fitToScreen, "f": toggleFullscreen, "F": toggleFullscreen,
 };
 
 function onViewerClick(event) {
@@ -310,7 +318,7 @@ function onViewerClick(event) {
   const how = button.getAttribute("data-zoom");
   if (how === "in") zoomStep(viewer, 1);
   else if (how === "out") zoomStep(viewer, -1);
-  else if (how === "fit") zoomTo(viewer, 1);
+  else if (how === "fit") fitToScreen(viewer);
   else toggleFullscreen(viewer);
 }
 

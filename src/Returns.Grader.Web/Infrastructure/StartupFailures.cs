@@ -13,7 +13,7 @@ namespace Returns.Grader.Web.Infrastructure;
 /// runtime's own report is what is wanted. Under WebApplicationFactory the entry point runs on the factory's thread,
 /// which catches what it throws, so tests still see the exception itself.
 /// </summary>
-public static class StartupFailures
+public static partial class StartupFailures
 {
     private const int ExitCode = 1;
 
@@ -108,7 +108,43 @@ public static class StartupFailures
             {
                 return refusal;
             }
+            if (UnreadableSetting(e) is { } unreadable)
+            {
+                return unreadable;
+            }
         }
         return null;
     }
+
+    /// <summary>
+    /// A value the configuration binder could not read as its type ("Azure" for Grader:Storage:Provider) is a wrong
+    /// setting too: it was said as a 25-line stack under "Failed to convert configuration value ..." that named neither the
+    /// values allowed nor that it is a setting (multi-node pass, 2026-12-07). Read from the binder's own message, the one
+    /// place that names the key; anything that does not match is left to be said in full.
+    /// </summary>
+    private static OptionsValidationException? UnreadableSetting(Exception exception)
+    {
+        if (exception is not InvalidOperationException || BinderFailure().Match(exception.Message) is not { Success: true } match)
+        {
+            return null;
+        }
+        var (value, key, typeName) = (match.Groups["value"].Value, match.Groups["key"].Value, match.Groups["type"].Value);
+        var type = typeof(StartupFailures).Assembly.GetType(typeName) ?? Type.GetType(typeName);
+        var expected = type is { IsEnum: true } ? $"one of {string.Join(", ", Enum.GetNames(type))}"
+            : type is null ? "a value of the setting's type" : $"a {FriendlyName(type)}";
+        return RefusedSetting(key, $"{key} is '{value}', which is not {expected}.");
+    }
+
+    private static string FriendlyName(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
+    {
+        var t when t == typeof(int) || t == typeof(long) => "whole number",
+        var t when t == typeof(double) || t == typeof(decimal) || t == typeof(float) => "number",
+        var t when t == typeof(bool) => "true or false",
+        var t when t == typeof(TimeSpan) => "time span (hh:mm:ss)",
+        var t when t == typeof(Uri) => "URL",
+        var t => t.Name,
+    };
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex BinderFailure();
 }

@@ -49,7 +49,12 @@ public sealed class ExportCancelTests
         Assert.Contains("is cancelled", (await again.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.Conflict, (await data.PostAsync($"/api/v1/exports/{kept}/cancel", null)).StatusCode); // completed
         Assert.Equal(HttpStatusCode.NotFound, (await data.PostAsync($"/api/v1/exports/{Guid.NewGuid()}/cancel", null)).StatusCode);
-        Assert.Equal(HttpStatusCode.Conflict, (await data.GetAsync($"/api/v1/exports/{id}/download")).StatusCode);
+        var download = await data.GetAsync($"/api/v1/exports/{id}/download");
+        Assert.Equal(HttpStatusCode.Conflict, download.StatusCode);
+        // not "download it once it is completed": it never will be (multi-node pass, 2026-12-07)
+        var refusal = await download.ReadJsonAsync();
+        Assert.Contains("was cancelled and has no package to download. Start a new export.", refusal.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("cancelled", refusal.GetProperty("status").GetString());
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
         Assert.Equal(1, await db.AuditEvents.CountAsync(e => e.Action == "export.cancelled" && e.EntityId == id));
     }

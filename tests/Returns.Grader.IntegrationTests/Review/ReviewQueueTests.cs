@@ -161,8 +161,21 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
             new { grade = "Good", disposition = "resell_used", damage = new[] { new { type = "dent" } }, reasonCode = "wrong_grade" });
 
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
-        Assert.Contains("graded again or given a photo after you claimed it", (await stale.ReadJsonAsync()).GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal("InReview", (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("status").GetString());
+        var said = (await stale.ReadJsonAsync()).GetProperty("detail").GetString();
+        Assert.Contains("changed after you claimed it", said, StringComparison.Ordinal);
+        var item = await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
+        Assert.Equal("InReview", item.GetProperty("status").GetString());
+
+        // What the refusal says to do works, and is the way out: a plain claim again kept the version first claimed, and
+        // the caller, told only "claim it again", was refused until the lease ran out (multi-node pass, 2026-12-07).
+        Assert.Contains("claim it with ?itemVersion=", said, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, (await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade = "Acceptable", disposition = "liquidate", damage = new[] { new { type = "dent" }, new { type = "tear" } }, reasonCode = "approved" })).StatusCode);
+        var version = item.GetProperty("version").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim?itemVersion={version}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.Created, (await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            new { grade = "Acceptable", disposition = "liquidate", damage = new[] { new { type = "dent" }, new { type = "tear" } }, reasonCode = "approved" })).StatusCode);
     }
 
     /// <summary>

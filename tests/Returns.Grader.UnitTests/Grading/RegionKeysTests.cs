@@ -66,6 +66,26 @@ public sealed class RegionKeysTests
         Assert.False(history.CanUndo);
     }
 
+    /// <summary>A on the model's box saves it as accepted: the row says so (it looked the same before and after).</summary>
+    [Fact]
+    public void AcceptingTheModelsBox_IsShownInItsNote()
+    {
+        var scratch = Suggested("scratch", 0);
+        List<RegionEdit> regions = [scratch];
+        Assert.Equal("score 0.90", scratch.Note);
+
+        RegionKeys.Apply("accept", 0, regions, scratch, new RegionHistory());
+
+        Assert.Equal(RegionSource.Accepted, scratch.Source);
+        Assert.Equal("score 0.90; kept as damage by you", scratch.Note);
+        // A box the grader had accepted is not said to be the supervisor's doing until the supervisor acts on it.
+        var gradersAccepted = RegionEdit.FromDecision(new Web.Features.Decisions.DamageSummary(Photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Accepted))!;
+        Assert.DoesNotContain("by you", gradersAccepted.Note, StringComparison.Ordinal);
+        var gradersModel = RegionEdit.FromDecision(new Web.Features.Decisions.DamageSummary(Photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Model))!;
+        RegionKeys.Apply("accept", 0, [gradersModel], gradersModel, new RegionHistory());
+        Assert.EndsWith("kept as damage by you", gradersModel.Note, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void RejectingABoxThePersonDrew_RemovesIt_AndLeavesNothingChosen()
     {

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using Returns.Grader.Web.Infrastructure;
 
@@ -42,6 +43,28 @@ public sealed class StartupFailuresTests
         Assert.Equal(
             "Returns.Grader did not start: a setting is wrong or missing.\n  Grader:TimeZone 'Mars' is not a time zone\n  No Entra ID settings\n",
             StartupFailures.Describe(both).ReplaceLineEndings("\n"));
+    }
+
+    /// <summary>
+    /// A value the configuration binder cannot read ("Azure" for a provider, "ten" for a number) is a wrong setting, said
+    /// in one line with what it may be: it was a stack trace under the binder's words (multi-node pass, 2026-12-07).
+    /// The binder's own exception, not a copy of its words.
+    /// </summary>
+    [Theory]
+    [InlineData("Grader:Storage:Provider", "Azure", "Grader:Storage:Provider is 'Azure', which is not one of FileSystem, AzureBlob.")]
+    [InlineData("Grader:Review:LeaseMinutes", "ten", "Grader:Review:LeaseMinutes is 'ten', which is not a whole number.")]
+    public void ASettingTheBinderCannotRead_IsSaidAsARefusedSetting(string key, string value, string said)
+    {
+        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { [key] = value }).Build();
+        var section = key[..key.LastIndexOf(':')];
+        var unreadable = Assert.ThrowsAny<InvalidOperationException>(() => section == "Grader:Storage"
+            ? (object?)Microsoft.Extensions.Configuration.ConfigurationBinder.Get<Web.Features.Photos.StorageOptions>(configuration.GetSection(section))
+            : Microsoft.Extensions.Configuration.ConfigurationBinder.Get<Web.Features.Decisions.ReviewOptions>(configuration.GetSection(section)));
+
+        var text = StartupFailures.Describe(new AggregateException(new TargetInvocationException(unreadable)));
+
+        Assert.Equal($"Returns.Grader did not start: a setting is wrong or missing.\n  {said}\n", text.ReplaceLineEndings("\n"));
     }
 
     /// <summary>Anything else may be a defect: the reason and its causes first, then the exception in full for whoever fixes it.</summary>

@@ -125,6 +125,10 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
         reloaded.WaitForAssertion(() => Assert.Empty(reloaded.FindAll("[data-testid=set-aside-entry]")));
         var back = Assert.Single(reloaded.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
         Assert.Equal("added", back.GetAttribute("data-region-source"));
+        // The message no longer says the box is kept with the photo (it said so after the box was back; exploratory pass).
+        var message = reloaded.Find("[data-testid=station-message]").TextContent;
+        Assert.Contains("Your unsaved choices for", message, StringComparison.Ordinal);
+        Assert.DoesNotContain("set aside", message, StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -60,6 +60,32 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.DoesNotContain(StationJs.Invocations, i => i.Identifier == "focusItem");
     }
 
+    /// <summary>
+    /// Text that cannot be a licence plate ("4?" typed into the field, a plate with a space) opened the new-item form,
+    /// leaving the open item and its choices, only for Add to refuse the plate (exploratory pass, 2026-12-06). It is
+    /// refused at once in plain words; the open item and what was chosen on it stay, and the text stays to be corrected.
+    /// </summary>
+    [Theory]
+    [InlineData("4?")]
+    [InlineData("LP 3001")]
+    [InlineData("..")]
+    public async Task TextThatCannotBeAPlate_IsRefusedInWords_AndTheOpenItemStays(string typed)
+    {
+        var (plate, _) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, plate);
+        station.Find("[data-grade=VeryGood]").Click();
+
+        await ScanAsync(station, typed);
+
+        station.WaitForAssertion(() => Assert.Contains($"\"{typed}\" is not a licence plate", station.Find("[data-testid=station-message]").TextContent));
+        Assert.Empty(station.FindAll("[data-testid=create-item]"));
+        Assert.Empty(station.FindAll("[data-testid=unsaved-guard]")); // nothing to leave for
+        Assert.Equal(plate, station.Find("[data-testid=item-return-id]").TextContent);
+        Assert.Equal("true", station.Find("[data-grade=VeryGood]").GetAttribute("aria-checked"));
+        Assert.Equal(typed, station.Find("#scan").GetAttribute("value"));
+    }
+
     [Theory]
     [InlineData("-5", "between 0 and 10,000,000")]       // a number field made this 0.00 without a word
     [InlineData("1e3", "\"1e3\" is not an amount")]     // ... and this 13.00

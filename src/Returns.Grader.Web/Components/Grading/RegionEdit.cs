@@ -14,6 +14,7 @@ public sealed class RegionEdit
     private RegionEdit(Guid photoId, DamageType type, int[] box, double? score, bool drawnByAssociate, bool savedAsEdited = false, bool confirmed = false)
     {
         Confirmed = confirmed;
+        _confirmedWhenOpened = confirmed;
         PhotoId = photoId;
         SuggestedType = type;
         Type = type;
@@ -52,9 +53,19 @@ public sealed class RegionEdit
     /// </summary>
     public bool Confirmed { get; set; }
 
-    /// <summary>Where the region came from, in the associate's words.</summary>
-    public string Note => GradersSource is { } graders ? Words.GradersRegion(graders)
-        : DrawnByAssociate ? "drawn by you" : Score is { } score ? $"score {score:0.00}" : "as saved";
+    /// <summary>Confirmed by an earlier decision, not by the person at this form.</summary>
+    private readonly bool _confirmedWhenOpened;
+
+    /// <summary>
+    /// Where the region came from, in the associate's words, and that they kept it as damage here: A on the model's box
+    /// changed what is saved (accepted, no longer the model's) and nothing on the page showed it (exploratory pass, 2026-12-06).
+    /// </summary>
+    public string Note => (GradersSource is { } graders ? Words.GradersRegion(graders)
+        : DrawnByAssociate ? "drawn by you" : Score is { } score ? $"score {score:0.00}" : "as saved")
+        + (KeptAsDamageHere ? "; kept as damage by you" : "");
+
+    /// <summary>The person at this form said the model's box is damage (A, or restoring it after "not damage").</summary>
+    public bool KeptAsDamageHere => Confirmed && !_confirmedWhenOpened && !Deleted && !DrawnByAssociate;
 
     public RegionSource Source =>
         DrawnByAssociate ? RegionSource.Added

@@ -43,9 +43,14 @@ public sealed class ConcurrencyConflictException(string message) : DomainProblem
     public override string Title => "Changed by someone else";
 }
 
-/// <summary>The item was graded again (a correction) after the supervisor claimed its task: a claim again shows the new grade.</summary>
+/// <summary>
+/// The item changed (a correction, a photo added, set aside or put back) after the supervisor claimed its task. "Claim
+/// it again" alone left an API caller stuck: a renewal without a version keeps the version claimed (so a second tab cannot
+/// bless an older view), and every decision was refused until the lease ran out (multi-node pass, 2026-12-07).
+/// </summary>
 public sealed class ItemRegradedSinceClaimException(string returnId)
-    : DomainProblemException($"Item {returnId} was graded again or given a photo after you claimed it. Claim it again to see the latest grade and photos.")
+    : DomainProblemException($"Item {returnId} changed after you claimed it (graded again, or a photo added, set aside or put back). " +
+        "Read the item again and claim it with ?itemVersion= set to the version you read: a claim without a version keeps the version you first claimed, so a decision is never made on the older view.")
 {
     public string ReturnId { get; } = returnId;
     public override int Status => StatusCodes.Status409Conflict;

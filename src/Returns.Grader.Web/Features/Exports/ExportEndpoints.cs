@@ -89,6 +89,13 @@ public static class ExportRegistration
             {
                 return NotFound(id);
             }
+            if (export.Status is ExportStatus.Failed or ExportStatus.Cancelled)
+            {
+                // "download it once it is completed" of one that never will be (multi-node pass, 2026-12-07)
+                return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The export has no package",
+                    detail: $"Export {export.Name} {(export.Status == ExportStatus.Failed ? "failed" : "was cancelled")} and has no package to download. Start a new export.",
+                    extensions: new Dictionary<string, object?> { ["status"] = WireName<ExportStatus>.Of(export.Status) });
+            }
             if (export.Status != ExportStatus.Completed)
             {
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The export is not ready",

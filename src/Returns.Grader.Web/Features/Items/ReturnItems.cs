@@ -89,9 +89,9 @@ public sealed partial class ReturnItems(
         {
             errors["returnId"] = ["The licence plate (returnId) is required."];
         }
-        else if (returnId.Length > ReturnIdMaxLength || !LicencePlatePattern().IsMatch(returnId))
+        else if (!IsLicencePlate(returnId))
         {
-            errors["returnId"] = [$"The licence plate starts with a letter or digit and may use the letters A-Z and a-z, digits, '-', '_' and single '.', up to {ReturnIdMaxLength} characters."];
+            errors["returnId"] = [$"That is not a licence plate: {LicencePlateRule}."];
         }
         Require(errors, "sku", request.Sku, 64);
         Require(errors, "title", request.Title, 300);
@@ -125,6 +125,18 @@ public sealed partial class ReturnItems(
     }
 
     public static string NormalizeReturnId(string returnId) => returnId.Trim().ToUpperInvariant();
+
+    /// <summary>Whether the text (trimmed) can be a licence plate at all: no item has one that is not.</summary>
+    public static bool IsLicencePlate(string returnId)
+    {
+        ArgumentNullException.ThrowIfNull(returnId);
+        var trimmed = returnId.Trim();
+        return trimmed.Length is > 0 and <= ReturnIdMaxLength && LicencePlatePattern().IsMatch(trimmed);
+    }
+
+    /// <summary>What a licence plate may hold, in plain words (the station's refusal and the API's share it).</summary>
+    public static string LicencePlateRule =>
+        $"a licence plate starts with a letter or digit and may use the letters A-Z and a-z, digits, '-', '_' and single '.', up to {ReturnIdMaxLength} characters";
 
     /// <summary>Creates the item; throws <see cref="DuplicateReturnIdException"/> if the licence plate is known.</summary>
     public async Task<ReturnItem> CreateAsync(CreateReturnRequest request, Actor actor, CancellationToken cancellationToken)
@@ -200,7 +212,9 @@ public sealed partial class ReturnItems(
             var known = _categoriesLoaded
                 // another node may have stored it since the load (SQL's upper() is ASCII-only on SQLite: a first spelling
                 // with other capitals is then kept as sent)
-                ? await db.ReturnItems.Where(i => i.Category.ToUpper() == key).Select(i => i.Category).Take(1).ToListAsync(cancellationToken)
+                // (the first item's spelling, so every node takes the same one; unordered, the database chose)
+                ? await db.ReturnItems.Where(i => i.Category.ToUpper() == key).OrderBy(i => i.CreatedAt).ThenBy(i => i.Id)
+                    .Select(i => i.Category).Take(1).ToListAsync(cancellationToken)
                 : await db.ReturnItems.Select(i => i.Category).Distinct().ToListAsync(cancellationToken);
 #pragma warning restore CA1304, CA1311, CA1862
             foreach (var spelling in known.Order(StringComparer.Ordinal))

@@ -250,9 +250,27 @@ public sealed class ReviewDesk(
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw new ConcurrencyConflictException("Another supervisor claimed this item at the same moment.");
+            throw new ConcurrencyConflictException(await ClaimedMeanwhileAsync(taskId, actor, cancellationToken));
         }
         return (await EntriesAsync(db, options.CurrentValue.TargetHours, db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
+    }
+
+    /// <summary>
+    /// Who won a claim made at the same moment, by name: "another supervisor" was said when an admin won, and when the
+    /// winner was the same person's other request (a bulk approval sent to two nodes; multi-node pass, 2026-12-07).
+    /// </summary>
+    private async Task<string> ClaimedMeanwhileAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        var now = await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId)
+            .Select(t => new { t.Status, t.ClaimedById, t.ClaimedByName }).SingleOrDefaultAsync(cancellationToken);
+        return now switch
+        {
+            { Status: not ReviewStatus.Open } => "This review was decided at the same moment.",
+            { ClaimedById: var id } when id == actor.Id => "Another of your own requests claimed this item at the same moment (another tab, or a retry): it is yours; send this one again if it still matters.",
+            { ClaimedByName: { Length: > 0 } name } => $"{name} claimed this item at the same moment.",
+            _ => "Someone else claimed this item at the same moment.",
+        };
     }
 
     private const string PhotoSinceGradeWords = "A photo came after the grade, or one was set aside since: nobody has looked at the photos as they are now with the grade. Review it on its own.";

@@ -126,13 +126,33 @@ public sealed partial class Station
         RestoreDraft(draft);
         if (HasUnsavedChoices)
         {
-            var keptAside = _setAsideBoxesRestored switch
-            {
-                0 => "",
-                1 => " 1 box on a photo set aside is kept with it: put the photo back to bring it back.",
-                var n => $" {n} boxes on photos set aside are kept with them: put a photo back to bring its boxes back.",
-            };
-            _message = new StationMessage(Severity.Info, $"Your unsaved choices for {draft.ReturnId} are back. Check them and save.{keptAside}");
+            _message = _draftBackMessage = DraftBackMessage(draft.ReturnId, _setAsideBoxesRestored);
+        }
+    }
+
+    /// <summary>The message that the draft is back, while it shows: a put-back that brings its kept-aside boxes back rewrites it.</summary>
+    private StationMessage? _draftBackMessage;
+
+    private static StationMessage DraftBackMessage(string returnId, int boxesKeptAside)
+    {
+        var keptAside = boxesKeptAside switch
+        {
+            0 => "",
+            1 => " 1 box on a photo set aside is kept with it: put the photo back to bring it back.",
+            var n => $" {n} boxes on photos set aside are kept with them: put a photo back to bring its boxes back.",
+        };
+        return new StationMessage(Severity.Info, $"Your unsaved choices for {returnId} are back. Check them and save.{keptAside}");
+    }
+
+    /// <summary>
+    /// After a put-back brought boxes back: the draft's message counts only those still kept aside. It went on saying the
+    /// boxes were kept with a photo already put back, boxes and all (exploratory pass, 2026-12-06).
+    /// </summary>
+    private void RecountDraftBackMessage(string returnId)
+    {
+        if (_message is not null && ReferenceEquals(_message, _draftBackMessage))
+        {
+            _message = _draftBackMessage = DraftBackMessage(returnId, _draftsOfSetAsidePhotos.Values.Sum(drafts => drafts.Count));
         }
     }
 

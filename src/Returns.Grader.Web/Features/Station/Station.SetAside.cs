@@ -94,6 +94,7 @@ public sealed partial class Station
                 if (broughtBack && _draftsOfSetAsidePhotos.Remove(photoId, out var drafts))
                 {
                     drafts.ForEach(ApplyRegionDraft); // after the prefill: a changed suggestion needs its suggested box back first
+                    RecountDraftBackMessage(item.ReturnId);
                 }
                 if (changedElsewhere)
                 {
