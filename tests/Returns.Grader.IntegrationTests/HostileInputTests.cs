@@ -221,6 +221,28 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         Assert.Contains(wants, reason, StringComparison.Ordinal); // it said "The value must be an object." for all but the last
     }
 
+    /// <summary>
+    /// A query value of the wrong type says what the field wants, as a body's does: an optional GUID in the query said
+    /// "'v1' is not a value of the expected type." where the same field in a body said "a GUID" (multi-node pass, 2026-12-07).
+    /// </summary>
+    [Theory]
+    [InlineData("DELETE", "/api/v1/photos/{photo}/set-aside?itemVersion=v1", "itemVersion", "'v1' is not a GUID")]
+    [InlineData("POST", "/api/v1/review-queue/{task}/claim?itemVersion=v1", "itemVersion", "'v1' is not a GUID")]
+    [InlineData("GET", "/api/v1/review-queue?take=many", "take", "'many' is not a whole number")]
+    [InlineData("GET", "/api/v1/review-queue?minAgeHours=soon", "minAgeHours", "'soon' is not a")]
+    public async Task AQueryValueOfTheWrongType_IsRefusedSayingWhatTheFieldWants(string method, string url, string field, string says)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(method), fixture.Fill(url));
+        var response = await fixture.Client.SendAsync(request);
+
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(HttpStatusCode.BadRequest == response.StatusCode, $"{(int)response.StatusCode}: {answer}");
+        using var problem = JsonDocument.Parse(answer);
+        Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out var reasons), answer);
+        Assert.Contains(says, reasons[0].GetString()!, StringComparison.Ordinal);
+        Assert.DoesNotContain("expected type", answer, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EveryApiEndpoint_HasAHostileCase()
     {

@@ -291,7 +291,8 @@ public static partial class RequestErrors
     [GeneratedRegex("^The JSON value could not be converted to (?<type>[^ ]+)\\.", RegexOptions.CultureInvariant)]
     private static partial Regex JsonConversion();
 
-    [GeneratedRegex("^System\\.Nullable`1\\[(?<inner>.+)\\]$", RegexOptions.CultureInvariant)]
+    // "System.Nullable`1[System.Guid]" (the serializer's), "Nullable<Guid>" (a query parameter's, as the framework names it)
+    [GeneratedRegex("^(?:System\\.Nullable`1\\[(?<inner>.+)\\]|(?:System\\.)?Nullable<(?<inner>.+)>)$", RegexOptions.CultureInvariant)]
     private static partial Regex NullableOf();
 
     // ".damage[0].photoId" → "damage", "[0]", "photoId"; a quoted name ("['odd name']") as a name.
