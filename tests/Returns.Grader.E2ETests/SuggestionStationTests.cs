@@ -412,13 +412,15 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         // Fit shows the whole photo on the screen: it fitted the photo to the viewer, whose lower part stayed below the
         // window (exploratory pass, 2026-12-06).
         await page.EvaluateAsync("() => window.scrollTo(0, 0)");
-        const string PhotoRect = "() => { const r = document.querySelector('[data-region-editor]').getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight]; }";
+        // [top, bottom, window height, bottom of the app bar that covers the page's top]
+        const string PhotoRect = "() => { const r = document.querySelector('[data-region-editor]').getBoundingClientRect(); " +
+            "const bar = document.querySelector('.mud-appbar'); return [r.top, r.bottom, window.innerHeight, bar ? bar.getBoundingClientRect().bottom : 0]; }";
         var before = await page.EvaluateAsync<double[]>(PhotoRect);
         Assert.True(before[1] > before[2], $"the test's premise: at the page's top the photo runs below the window ({before[1]} > {before[2]})");
         await page.GetByTestId("zoom-fit").ClickAsync(); // not a tap: Chrome takes a tap right after a swipe as the swipe's end
         await Assertions.Expect(viewer).ToHaveAttributeAsync("data-zoom", "1");
         var fitted = await page.EvaluateAsync<double[]>(PhotoRect);
-        Assert.True(fitted[0] >= -1 && fitted[1] <= fitted[2] + 1, $"after Fit the photo spans {fitted[0]} to {fitted[1]} of a {fitted[2]} px window");
+        Assert.True(fitted[0] >= fitted[3] - 1 && fitted[1] <= fitted[2] + 1, $"after Fit the photo spans {fitted[0]} to {fitted[1]} of a {fitted[2]} px window under a {fitted[3]} px app bar");
     }
 
     /// <summary>Undo and redo of region edits (issue 17): "not damage", a drawn box, by keys and by the buttons.</summary>

@@ -86,13 +86,14 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         {
             builder.UseSetting(key, value);
         }
-        // A query that limits rows (Take, Skip, First) without an order reads whichever rows the database gives first: EF
-        // only logs it, and one such query sat unnoticed in the logs (exploratory pass, 2026-12-06). Every test fails on one.
+        // A query that limits rows without an order (Take, Skip, or First with no condition) reads whichever rows the
+        // database gives first, and a Distinct after an OrderBy drops the order: EF only logs these, and one such query sat
+        // unnoticed in the logs (exploratory pass, 2026-12-06). Every test fails on one. (EF does not warn on First(condition).)
         builder.ConfigureTestServices(services =>
         {
-            services.ConfigureDbContext<SqliteGraderDb>(ThrowOnUnorderedRowLimits);
-            services.ConfigureDbContext<PostgresGraderDb>(ThrowOnUnorderedRowLimits);
-            services.ConfigureDbContext<SqlServerGraderDb>(ThrowOnUnorderedRowLimits);
+            services.ConfigureDbContext<SqliteGraderDb>(ThrowOnQueriesWithoutAnOrder);
+            services.ConfigureDbContext<PostgresGraderDb>(ThrowOnQueriesWithoutAnOrder);
+            services.ConfigureDbContext<SqlServerGraderDb>(ThrowOnQueriesWithoutAnOrder);
         });
         if (TestServices is not null)
         {
@@ -100,7 +101,7 @@ public class GraderAppFactory : WebApplicationFactory<Program>
         }
     }
 
-    private static void ThrowOnUnorderedRowLimits(Microsoft.EntityFrameworkCore.DbContextOptionsBuilder options) =>
+    private static void ThrowOnQueriesWithoutAnOrder(Microsoft.EntityFrameworkCore.DbContextOptionsBuilder options) =>
         options.ConfigureWarnings(w => w.Throw(
             Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.RowLimitingOperationWithoutOrderByWarning,
             Microsoft.EntityFrameworkCore.Diagnostics.CoreEventId.FirstWithoutOrderByAndFilterWarning,

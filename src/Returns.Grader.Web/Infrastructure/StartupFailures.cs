@@ -129,20 +129,20 @@ public static partial class StartupFailures
             return null;
         }
         var (value, key, typeName) = (match.Groups["value"].Value, match.Groups["key"].Value, match.Groups["type"].Value);
-        var type = typeof(StartupFailures).Assembly.GetType(typeName) ?? Type.GetType(typeName);
+        var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
         var expected = type is { IsEnum: true } ? $"one of {string.Join(", ", Enum.GetNames(type))}"
-            : type is null ? "a value of the setting's type" : $"a {FriendlyName(type)}";
+            : type is null ? "a value of the setting's type" : FriendlyName(type);
         return RefusedSetting(key, $"{key} is '{value}', which is not {expected}.");
     }
 
     private static string FriendlyName(Type type) => (Nullable.GetUnderlyingType(type) ?? type) switch
     {
-        var t when t == typeof(int) || t == typeof(long) => "whole number",
-        var t when t == typeof(double) || t == typeof(decimal) || t == typeof(float) => "number",
+        var t when t == typeof(int) || t == typeof(long) => "a whole number",
+        var t when t == typeof(double) || t == typeof(decimal) || t == typeof(float) => "a number",
         var t when t == typeof(bool) => "true or false",
-        var t when t == typeof(TimeSpan) => "time span (hh:mm:ss)",
-        var t when t == typeof(Uri) => "URL",
-        var t => t.Name,
+        var t when t == typeof(TimeSpan) => "a time span (hh:mm:ss)",
+        var t when t == typeof(Uri) => "a URL",
+        var t => $"a value of type {t.Name}",
     };
 
     [System.Text.RegularExpressions.GeneratedRegex("^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']+)' to type '(?<type>[^']+)'", System.Text.RegularExpressions.RegexOptions.Singleline)]

@@ -54,7 +54,8 @@ public sealed class ExportCancelTests
         // not "download it once it is completed": it never will be (multi-node pass, 2026-12-07)
         var refusal = await download.ReadJsonAsync();
         Assert.Contains("was cancelled and has no package to download. Start a new export.", refusal.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal("cancelled", refusal.GetProperty("status").GetString());
+        Assert.Equal("export_cancelled", refusal.GetProperty("reason").GetString());
+        Assert.Equal(409, refusal.GetProperty("status").GetInt32()); // the problem's own status, not a second one beside it
         await using var db = await app.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
         Assert.Equal(1, await db.AuditEvents.CountAsync(e => e.Action == "export.cancelled" && e.EntityId == id));
     }

@@ -146,8 +146,9 @@ public sealed class SuggestionTests
         Assert.NotNull(rejected);
         Assert.Equal(RegionSource.Deleted, rejected.Source);
         Assert.Equal("the model's, rejected by the grader as not damage", rejected.Note);
-        rejected.Deleted = false;
+        RegionKeys.Toggle([rejected], rejected, new RegionHistory()); // the page's Restore
         Assert.Equal(RegionSource.Accepted, rejected.Source);
+        Assert.Equal("the model's, rejected by the grader as not damage; kept as damage by you", rejected.Note);
         // A box the grader left as the model suggested stays the model's until the supervisor accepts it.
         var untouched = RegionEdit.FromDecision(new Web.Features.Decisions.DamageSummary(photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Model))!;
         Assert.Equal(RegionSource.Model, untouched.Source);

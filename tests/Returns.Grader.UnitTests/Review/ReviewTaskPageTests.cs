@@ -341,7 +341,7 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         page.FindAll("[data-region-keys]").Single(r => r.TextContent.Contains("rejected", StringComparison.Ordinal))
             .QuerySelector("[data-testid=review-region-toggle]")!.Click();
 
-        Assert.Equal([("accepted", "Not damage", "drawn by the grader"), ("accepted", "Not damage", "the model's, rejected by the grader as not damage")], Rows());
+        Assert.Equal([("accepted", "Not damage", "drawn by the grader"), ("accepted", "Not damage", "the model's, rejected by the grader as not damage; kept as damage by you")], Rows());
         Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled")); // restoring changed the grader's choices
         page.Find("[data-testid=review-form] [data-grade=Good]").Click();
         await page.InvokeAsync(() => page.FindComponent<MudBlazor.MudSelect<string>>().Instance.ValueChanged.InvokeAsync("missed_damage"));

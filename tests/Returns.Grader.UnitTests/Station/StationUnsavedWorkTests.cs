@@ -86,6 +86,30 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Equal(typed, station.Find("#scan").GetAttribute("value"));
     }
 
+    /// <summary>An item announced before the plate rule, under a plate it refuses now, still opens (diff review).</summary>
+    [Fact]
+    public async Task AnOlderItemsPlate_ThatTheRuleRefusesNow_StillOpens()
+    {
+        var plate = "-" + ApiJson.UniquePlate("OLD");
+        var contexts = Service<Microsoft.EntityFrameworkCore.IDbContextFactory<GraderDb>>();
+        await using (var db = await contexts.CreateDbContextAsync())
+        {
+            var now = DateTime.UtcNow;
+            db.ReturnItems.Add(new ReturnItem
+            {
+                Id = Guid.CreateVersion7(), ReturnId = plate, Sku = "S", Title = "Old kettle", Category = "Appliances",
+                UnitValue = 5m, Status = ItemStatus.Received, CreatedAt = now, CreatedBy = "before-the-rule", UpdatedAt = now,
+            });
+            await db.SaveChangesAsync();
+        }
+        Assert.False(Web.Features.Items.ReturnItems.IsLicencePlate(plate)); // the test's premise
+        var station = RenderStation();
+
+        await OpenAsync(station, plate);
+
+        Assert.Empty(station.FindAll("[data-testid=station-message]"));
+    }
+
     [Theory]
     [InlineData("-5", "between 0 and 10,000,000")]       // a number field made this 0.00 without a word
     [InlineData("1e3", "\"1e3\" is not an amount")]     // ... and this 13.00

@@ -90,7 +90,8 @@ public sealed class RegionEdit
     public static RegionEdit? FromDecision(DamageSummary damage) =>
         IsBoxed(damage)
             ? new RegionEdit(damage.PhotoId!.Value, damage.Type, damage.Box!, score: 1.0, drawnByAssociate: false,
-                confirmed: damage.Source != RegionSource.Model) // the grader's judgement stands until the supervisor's
+                // the grader's judgement stands until the supervisor's; a box the grader rejected is not damage until restored
+                confirmed: damage.Source is not (RegionSource.Model or RegionSource.Deleted))
             {
                 Deleted = damage.Source == RegionSource.Deleted,
                 GradersSource = damage.Source,

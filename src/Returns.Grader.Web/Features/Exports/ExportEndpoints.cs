@@ -94,7 +94,7 @@ public static class ExportRegistration
                 // "download it once it is completed" of one that never will be (multi-node pass, 2026-12-07)
                 return Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "The export has no package",
                     detail: $"Export {export.Name} {(export.Status == ExportStatus.Failed ? "failed" : "was cancelled")} and has no package to download. Start a new export.",
-                    extensions: new Dictionary<string, object?> { ["status"] = WireName<ExportStatus>.Of(export.Status) });
+                    extensions: new Dictionary<string, object?> { ["reason"] = export.Status == ExportStatus.Failed ? "export_failed" : "export_cancelled" });
             }
             if (export.Status != ExportStatus.Completed)
             {

@@ -91,7 +91,7 @@ public sealed partial class ReturnItems(
         }
         else if (!IsLicencePlate(returnId))
         {
-            errors["returnId"] = [$"That is not a licence plate: {LicencePlateRule}."];
+            errors["returnId"] = [$"That is not a licence plate ({LicencePlateRule})."];
         }
         Require(errors, "sku", request.Sku, 64);
         Require(errors, "title", request.Title, 300);
@@ -126,7 +126,8 @@ public sealed partial class ReturnItems(
 
     public static string NormalizeReturnId(string returnId) => returnId.Trim().ToUpperInvariant();
 
-    /// <summary>Whether the text (trimmed) can be a licence plate at all: no item has one that is not.</summary>
+    /// <summary>Whether the text (trimmed) is a licence plate as items are announced now. Items announced before
+    /// 2026-12-02 may have plates the rule refuses since ("-123", "A..B"): look one up before refusing it.</summary>
     public static bool IsLicencePlate(string returnId)
     {
         ArgumentNullException.ThrowIfNull(returnId);
@@ -136,7 +137,7 @@ public sealed partial class ReturnItems(
 
     /// <summary>What a licence plate may hold, in plain words (the station's refusal and the API's share it).</summary>
     public static string LicencePlateRule =>
-        $"a licence plate starts with a letter or digit and may use the letters A-Z and a-z, digits, '-', '_' and single '.', up to {ReturnIdMaxLength} characters";
+        $"it starts with a letter or digit and may use the letters A-Z and a-z, digits, '-', '_' and single '.', up to {ReturnIdMaxLength} characters";
 
     /// <summary>Creates the item; throws <see cref="DuplicateReturnIdException"/> if the licence plate is known.</summary>
     public async Task<ReturnItem> CreateAsync(CreateReturnRequest request, Actor actor, CancellationToken cancellationToken)
@@ -209,15 +210,17 @@ public sealed partial class ReturnItems(
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
 #pragma warning disable CA1304, CA1311, CA1862 // translated to SQL UPPER(...) =: no .NET culture is involved
+            // The spelling of the first item to use it, on every node alike (one read unordered took whichever row the
+            // database gave first, and the full load the alphabetically first: diff review, 2026-12-07).
             var known = _categoriesLoaded
                 // another node may have stored it since the load (SQL's upper() is ASCII-only on SQLite: a first spelling
                 // with other capitals is then kept as sent)
-                // (the first item's spelling, so every node takes the same one; unordered, the database chose)
                 ? await db.ReturnItems.Where(i => i.Category.ToUpper() == key).OrderBy(i => i.CreatedAt).ThenBy(i => i.Id)
                     .Select(i => i.Category).Take(1).ToListAsync(cancellationToken)
-                : await db.ReturnItems.Select(i => i.Category).Distinct().ToListAsync(cancellationToken);
+                : (await db.ReturnItems.GroupBy(i => i.Category).Select(g => new { Spelling = g.Key, First = g.Min(i => i.CreatedAt) })
+                    .ToListAsync(cancellationToken)).OrderBy(c => c.First).ThenBy(c => c.Spelling, StringComparer.Ordinal).Select(c => c.Spelling).ToList();
 #pragma warning restore CA1304, CA1311, CA1862
-            foreach (var spelling in known.Order(StringComparer.Ordinal))
+            foreach (var spelling in known)
             {
                 _categorySpellings.TryAdd(spelling.ToUpperInvariant(), spelling);
             }

@@ -250,28 +250,44 @@ public sealed class ReviewDesk(
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw new ConcurrencyConflictException(await ClaimedMeanwhileAsync(taskId, actor, cancellationToken));
+            throw new ConcurrencyConflictException(await ChangedMeanwhileAsync(taskId, actor, now, cancellationToken));
         }
         return (await EntriesAsync(db, options.CurrentValue.TargetHours, db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
     }
 
-    /// <summary>
-    /// Who won a claim made at the same moment, by name: "another supervisor" was said when an admin won, and when the
-    /// winner was the same person's other request (a bulk approval sent to two nodes; multi-node pass, 2026-12-07).
-    /// </summary>
-    private async Task<string> ClaimedMeanwhileAsync(Guid taskId, Actor actor, CancellationToken cancellationToken)
+    /// <summary>What changed the task while the claim was being saved, read again to be said: "another supervisor
+    /// claimed it" was said when an admin won, and when the winner was the same person's other request (a bulk approval
+    /// sent to two nodes; multi-node pass, 2026-12-07). A read that fails says it generally: the refusal stays a 409.</summary>
+    private async Task<string> ChangedMeanwhileAsync(Guid taskId, Actor actor, DateTime now, CancellationToken cancellationToken)
     {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        var now = await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId)
-            .Select(t => new { t.Status, t.ClaimedById, t.ClaimedByName }).SingleOrDefaultAsync(cancellationToken);
-        return now switch
+        try
         {
-            { Status: not ReviewStatus.Open } => "This review was decided at the same moment.",
-            { ClaimedById: var id } when id == actor.Id => "Another of your own requests claimed this item at the same moment (another tab, or a retry): it is yours; send this one again if it still matters.",
-            { ClaimedByName: { Length: > 0 } name } => $"{name} claimed this item at the same moment.",
-            _ => "Someone else claimed this item at the same moment.",
-        };
+            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+            var task = await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId)
+                .Select(t => new ClaimState(t.Status, t.ClaimedById, t.ClaimedByName, t.LeaseExpiresAt)).SingleOrDefaultAsync(cancellationToken);
+            return ChangedMeanwhileWords(task, actor.Id, now);
+        }
+        catch (Exception e) when (IsDatabaseFailure(e))
+        {
+            return ChangedMeanwhileWords(null, actor.Id, now);
+        }
     }
+
+    /// <summary>A task's claim as it stands: who holds it and until when.</summary>
+    public sealed record ClaimState(ReviewStatus Status, string? ClaimedById, string? ClaimedByName, DateTime? LeaseExpiresAt);
+
+    /// <summary>
+    /// The words for a claim that lost a race, from the task as it is now. Someone is named only while their claim runs: a
+    /// lapsed claim keeps its name on the task, and a correction or a release changes the task without claiming it.
+    /// </summary>
+    public static string ChangedMeanwhileWords(ClaimState? task, string actorId, DateTime now) => task switch
+    {
+        { Status: not ReviewStatus.Open } => "This review was decided at the same moment.",
+        { LeaseExpiresAt: { } until, ClaimedById: { } id } when until > now && id == actorId =>
+            "Another of your own requests (another tab, or a retry) claimed this item at the same moment: it is yours.",
+        { LeaseExpiresAt: { } until, ClaimedByName: { Length: > 0 } name } when until > now => $"{name} claimed this item at the same moment.",
+        _ => "This review changed at the same moment (graded again, or let go): claim it again.",
+    };
 
     private const string PhotoSinceGradeWords = "A photo came after the grade, or one was set aside since: nobody has looked at the photos as they are now with the grade. Review it on its own.";
 
@@ -392,6 +408,8 @@ public sealed class ReviewDesk(
         return problem is null ? (new BulkCandidate(DecisionSummary.Of(decision!), task!.ReturnItem!.Version), heldAlready, null) : (null, heldAlready, problem);
     }
 
+    private const string ChangedWhileApproving = "It changed while the approval ran (a new grade, or a photo added, set aside or put back): review it on its own.";
+
     /// <summary>The grade a bulk approval would approve, and the item's version it was read at.</summary>
     private sealed record BulkCandidate(DecisionSummary Graded, Guid ItemVersion);
 
@@ -405,7 +423,7 @@ public sealed class ReviewDesk(
         }
         catch (ItemChangedSinceShownException)
         {
-            return "It changed while the approval ran (a new grade or photo): review it on its own.";
+            return ChangedWhileApproving;
         }
         catch (LeaseHeldException e)
         {
@@ -428,7 +446,8 @@ public sealed class ReviewDesk(
             {
                 await ReleaseAsync(taskId, actor, CancellationToken.None);
             }
-            return refusal.Message;
+            // The refusal's own words are an API caller's ("claim it with ?itemVersion="), not what to do here (diff review)
+            return refusal is ItemRegradedSinceClaimException ? ChangedWhileApproving : refusal.Message;
         }
         catch (Exception e) when (!heldAlready && IsDatabaseFailure(e))
         {

@@ -232,11 +232,11 @@ public sealed partial class Station : IAsyncDisposable
         {
             return;
         }
-        if (!ReturnItems.IsLicencePlate(plate))
+        if (!ReturnItems.IsLicencePlate(plate) && !await MayBeAnItemsPlateAsync(plate))
         {
-            // No item has such a plate, and announcing one is refused: the new-item form opened for it (and the open item
-            // was left) only for Add to say so (exploratory pass, 2026-12-06). The open item stays as it is.
-            _message = new StationMessage(Severity.Warning, $"\"{Shortened(plate)}\" is not a licence plate: {ReturnItems.LicencePlateRule}. Scan the plate again.");
+            // Announcing such a plate is refused: the new-item form opened for it (and the open item was left) only for
+            // Add to say so (exploratory pass, 2026-12-06). The open item stays as it is.
+            _message = new StationMessage(Severity.Warning, $"\"{Shortened(plate)}\" is not a licence plate ({ReturnItems.LicencePlateRule}). Scan the plate again.");
             return;
         }
         if (!MayLeave(plate))
@@ -295,8 +295,25 @@ public sealed partial class Station : IAsyncDisposable
         }, notDone: "the item was not opened");
     }
 
-    /// <summary>A plate as a message quotes it: a scanner's runaway burst is not repeated whole.</summary>
-    private static string Shortened(string text) => text.Length <= 40 ? text : string.Concat(text.AsSpan(0, 40), "…");
+    /// <summary>A plate as a message quotes it: a scanner's runaway burst is not repeated whole (nor a character halved).</summary>
+    private static string Shortened(string text) =>
+        text.Length <= 40 ? text : string.Concat(text.AsSpan(0, char.IsHighSurrogate(text[39]) ? 39 : 40), "…");
+
+    /// <summary>
+    /// An item announced before today's plate rule may have a plate the rule refuses (diff review): it opens as any other.
+    /// A lookup that fails cannot tell, and the item is opened as before, where a failure is said.
+    /// </summary>
+    private async Task<bool> MayBeAnItemsPlateAsync(string plate)
+    {
+        try
+        {
+            return await Items.FindIdByReturnIdAsync(plate, _circuitGone.Token) is not null;
+        }
+        catch (Exception) when (!_circuitGone.IsCancellationRequested)
+        {
+            return true;
+        }
+    }
 
     private async Task CreateAsync()
     {
