@@ -353,6 +353,28 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
             final.Damage.Select(d => (d.Type, d.Source)).OrderBy(d => d.Type));
     }
 
+    /// <summary>
+    /// Approve keeps the grader's decision as it stands, their "not damage" included: it was left out, and the final label
+    /// and its history then read as the supervisor taking the grader's rejection back (exploratory pass, 2026-12-06).
+    /// </summary>
+    [Fact]
+    public async Task Approving_KeepsTheBoxTheGraderRejected_AsRejected()
+    {
+        var (plate, page) = await ClaimedWithBoxesAsync("RA", "LikeNew", "restock",
+            ("dent", [100, 100, 40, 40], "deleted"), ("scratch", [10, 10, 40, 40], "added"));
+
+        page.Find("[data-testid=approve]").Click();
+
+        page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        var item = await ItemAsync(plate);
+        var graded = item.Decisions.Single(d => d.Kind != DecisionKind.Review);
+        var final = item.Decisions.Single(d => d.Kind == DecisionKind.Review);
+        Assert.Equal(graded.Damage.Select(d => (d.Type, d.Source, string.Join(',', d.Box!))).Order(),
+            final.Damage.Select(d => (d.Type, d.Source, string.Join(',', d.Box!))).Order());
+        Assert.Contains(final.Damage, d => d is { Type: DamageType.Dent, Source: RegionSource.Deleted });
+        Assert.Equal(graded.DamageInWords(), final.DamageInWords());
+    }
+
     [Fact]
     public async Task RefusedDecision_ShowsTheMessage_KeepsThePageAndItsChoices_AndTheNextTryIsKept()
     {

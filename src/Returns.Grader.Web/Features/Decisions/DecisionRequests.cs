@@ -138,15 +138,18 @@ public sealed record ReviewDecisionRequest(
     internal GradeRequest AsGrade() => new(Grade, Disposition, Damage, Notes, GradePrefilled: GradeLeftAsPrefilled, DispositionPrefilled: DispositionPrefilled);
 
     /// <summary>
-    /// Approving the grader's decision as it stands: their grade, disposition and damage (regions they rejected stay out;
-    /// each region keeps the source they gave it: one they left as suggested stays the model's, ADR 0051), with reason code "approved". <paramref name="lookedAt"/>
-    /// false: a bulk approval, which looks at no photo, so a grade the station prefilled stays prefilled.
+    /// Approving the grader's decision as it stands: their grade, disposition and damage, each region with the source they
+    /// gave it (one they left as suggested stays the model's, ADR 0051; one they rejected stays rejected, as "not damage":
+    /// it was left out, and the approval then read as the supervisor taking the grader's "not damage" back; exploratory
+    /// pass, 2026-12-06), with reason code "approved". A rejected box on a photo that no longer counts
+    /// (<paramref name="photoCounts"/> false) is left out: the grade does not count it, and a box there is refused.
+    /// <paramref name="lookedAt"/> false: a bulk approval, which looks at no photo, so a grade the station prefilled stays prefilled.
     /// </summary>
-    public static ReviewDecisionRequest ApprovalOf(DecisionSummary graded, string? notes = null, bool lookedAt = true)
+    public static ReviewDecisionRequest ApprovalOf(DecisionSummary graded, string? notes = null, bool lookedAt = true, Func<Guid, bool>? photoCounts = null)
     {
         ArgumentNullException.ThrowIfNull(graded);
         return new(graded.Grade.ToString(), WireName<Disposition>.Of(graded.Disposition),
-            [.. graded.Damage.Where(d => d.Source != RegionSource.Deleted)
+            [.. graded.Damage.Where(d => d.Source != RegionSource.Deleted || (d.PhotoId is { } photo && (photoCounts?.Invoke(photo) ?? true)))
                 .Select(d => new DamageInput(d.PhotoId, WireName<DamageType>.Of(d.Type), d.Box, d.Source.Spelled()))],
             notes, "approved",
             // the grader's disposition as it was stored: one the rules filled in stays "filled in" through an approval
