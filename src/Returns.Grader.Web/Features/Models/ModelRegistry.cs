@@ -36,6 +36,22 @@ public sealed partial class ModelRegistry(
     /// <summary>The model whose suggestions graders see, or null in manual mode (for display; inference uses <see cref="Acquire"/>).</summary>
     public GradeModel? Active => _active?.Model;
 
+    /// <summary>
+    /// Raised, off any lock, after the active model on this node changed (a promotion or rollback here, one made on another
+    /// node and followed, manual mode). An open station whose suggestion came from the old model withdraws what that
+    /// suggestion filled in: it kept the retired model's grade selected and saved it, under a notice to grade it by hand
+    /// (two-node browser pass, 2026-12-07).
+    /// </summary>
+    public event Action? ActiveModelChanged;
+
+    private void RaiseIfActiveChanged(string? before)
+    {
+        if (before != _active?.Version)
+        {
+            ActiveModelChanged?.Invoke();
+        }
+    }
+
     public string? ShadowVersion => _shadow?.Version;
 
     public string? ManualModeReason { get; private set; } = "The model registry has not started yet.";
@@ -769,6 +785,13 @@ public sealed partial class ModelRegistry(
     /// sessions are released once their last request is done with them.</summary>
     private void Occupy(ModelState state, LoadedModel? loaded, Guid modelId)
     {
+        var activeBefore = _active?.Version;
+        OccupyLocked(state, loaded, modelId);
+        RaiseIfActiveChanged(activeBefore);
+    }
+
+    private void OccupyLocked(ModelState state, LoadedModel? loaded, Guid modelId)
+    {
         lock (_slots)
         {
             switch (state)
@@ -898,6 +921,7 @@ public sealed partial class ModelRegistry(
 
     private void Swap(LoadedModel? active, LoadedModel? shadow, string? manualModeReason)
     {
+        var activeBefore = _active?.Version;
         lock (_slots)
         {
             var (oldActive, oldShadow) = (_active, _shadow);
@@ -910,6 +934,7 @@ public sealed partial class ModelRegistry(
         {
             LogManualMode(logger, manualModeReason ?? "no model");
         }
+        RaiseIfActiveChanged(activeBefore);
     }
 
     private static RegisteredModelView ToView(RegisteredModel m) => new(

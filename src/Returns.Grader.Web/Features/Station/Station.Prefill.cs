@@ -1,3 +1,4 @@
+using MudBlazor;
 using Returns.Grader.Web.Components.Grading;
 using Returns.Grader.Web.Data;
 using Returns.Grader.Web.Features.Models;
@@ -70,6 +71,52 @@ public sealed partial class Station
         if (withdrawn > 0 || added.Count > 0)
         {
             _history.Clear(); // the model changed the regions: undo must not bring back what it withdrew
+        }
+    }
+
+    /// <summary>
+    /// The form holds a grade a model no longer active filled in, untouched: the station said "grade it yourself" under it,
+    /// and Save stored the retired model's grade and boxes (two-node browser pass, 2026-12-07).
+    /// </summary>
+    private bool FilledInByARetiredModel =>
+        _item?.Suggestion is { } suggestion && CurrentDecision is null && _grade.Value is not null && !_grade.Chosen && !FromActiveModel(suggestion);
+
+    /// <summary>The active model changed on this node: heard on the registry's thread, followed on the page's.</summary>
+    private void OnActiveModelChanged() => _ = InvokeAsync(async () =>
+    {
+        if (_busy || !ShowsARetiredModelsSuggestion())
+        {
+            return; // an action under way reads the item itself; Save checks again
+        }
+        await RunBusyAsync(FollowActiveModelAsync, notDone: "the item was not read again");
+        StateHasChanged();
+    });
+
+    /// <summary>Whether the open, ungraded item shows a suggestion from a model no longer active.</summary>
+    private bool ShowsARetiredModelsSuggestion() =>
+        _item?.Suggestion is { } suggestion && CurrentDecision is null && !_circuitGone.IsCancellationRequested && !FromActiveModel(suggestion);
+
+    /// <summary>
+    /// Reads the open item again under the model now active (its suggestion is that model's, or none for photos it has not
+    /// seen), and what the associate has not touched follows it as after a new photo: a grade, disposition and boxes the
+    /// retired model filled in are withdrawn. What the associate chose stays. Says so when it took something away.
+    /// </summary>
+    private async Task FollowActiveModelAsync()
+    {
+        if (_item is not { } item)
+        {
+            return;
+        }
+        var hadFilledIn = FilledInByARetiredModel || _regions.Any(r => r.Source == RegionSource.Model);
+        if (!await ReloadOpenItemAsync(item))
+        {
+            return;
+        }
+        await PrefillFromSuggestionAsync();
+        if (hadFilledIn)
+        {
+            _message = new StationMessage(Severity.Warning,
+                $"The model in use changed while {item.ReturnId} was open: what the old model had filled in (a grade you had not chosen, boxes nobody had checked) is withdrawn, as its suggestions are no longer used. Check the item and choose the grade yourself.");
         }
     }
 

@@ -363,6 +363,12 @@ public sealed partial class Station : IAsyncDisposable
         {
             return;
         }
+        if (FilledInByARetiredModel)
+        {
+            // The event may not have reached this page yet (or its re-read failed): nothing a retired model filled in is saved.
+            await RunBusyAsync(FollowActiveModelAsync, notDone: "the item was not saved");
+            return;
+        }
         var item = _item;
         if (CurrentDecision is { } current && current.Id == _openedOnDecision && !HasUnsavedChoices)
         {
@@ -587,8 +593,11 @@ public sealed partial class Station : IAsyncDisposable
     /// <summary>Who a write is made for, checked as it is made: not someone who has signed out meanwhile (ADR 0041).</summary>
     private async Task<Actor> ActorAsync() => await Sessions.ActingAsync((await AuthenticationState).User, CancellationToken.None);
 
+    protected override void OnInitialized() => Models.ActiveModelChanged += OnActiveModelChanged;
+
     public async ValueTask DisposeAsync()
     {
+        Models.ActiveModelChanged -= OnActiveModelChanged;
         await _circuitGone.CancelAsync();
         if (_module is not null)
         {

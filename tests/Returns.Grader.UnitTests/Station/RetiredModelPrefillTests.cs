@@ -1,0 +1,45 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Bunit;
+using Microsoft.Extensions.DependencyInjection;
+using Returns.Grader.TestSupport;
+using Returns.Grader.Web.Auth;
+using Returns.Grader.Web.Data;
+using Returns.Grader.Web.Features.Models;
+
+namespace Returns.Grader.UnitTests.Station;
+
+/// <summary>
+/// The model in use changes while an item is open (a promotion on another node, followed here): the station kept the
+/// retired model's grade selected and its boxes on the form, said "grade it yourself" under them once it re-rendered, and
+/// saved them (two-node browser pass, 2026-12-07). What the retired model filled in is withdrawn, and said so.
+/// </summary>
+public sealed class RetiredModelPrefillTests() : StationPageTestBase(new GraderAppFactory())
+{
+    private static readonly Actor DataScientist = new("test:data", "Test Data", Roles.DataScientist);
+
+    [Fact]
+    public async Task APromotionWhileAnItemIsOpen_WithdrawsWhatTheOldModelFilledIn()
+    {
+        var (itemId, plate) = await PrefilledItemAsync();
+        var station = await OpenAtTheStationAsync(plate);
+        station.WaitForAssertion(() => Assert.Single(station.FindAll("[data-grade][aria-checked=true]"))); // the premise: prefilled
+        Assert.NotEmpty(station.FindAll("[data-testid=regions] .region-row[data-region-source=model]"));
+
+        var registry = Service<ModelRegistry>();
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.ShippedModel, "model.json")))!;
+        manifest["version"] = "9.9.9-retire-test";
+        await using (var onnx = File.OpenRead(Path.Combine(RepositoryPaths.ShippedModel, "model.onnx")))
+        using (var json = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString())))
+        {
+            var registered = await registry.RegisterAsync(onnx, json, null, ModelState.Shadow, DataScientist, Service<SamplePhoto>().Bytes, CancellationToken.None);
+            await registry.ChangeStateAsync(registered.Id, ModelState.Active, DataScientist, CancellationToken.None);
+        }
+
+        station.WaitForAssertion(() => Assert.Contains("The model in use changed", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(station.FindAll("[data-grade][aria-checked=true]"));
+        Assert.Empty(station.FindAll("[data-testid=regions] .region-row[data-region-source=model]"));
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        Assert.Equal(0, await DecisionCountAsync(itemId)); // nothing to save: no grade is chosen
+    }
+}
