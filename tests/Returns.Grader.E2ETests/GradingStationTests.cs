@@ -929,6 +929,10 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         // the open page follows within the interval (10 s), with room for a busy machine
         await Assertions.Expect(open).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/account/login"), new() { Timeout = 30_000 });
         await Assertions.Expect(open.Locator($"[data-testid=claim][data-return-id={plate}]")).ToHaveCountAsync(0);
+        // ... and says why: it was a bare sign-in form mid-item (two-node browser pass, 2026-12-07). Not on the tab that
+        // signed out itself, nor on a first sign-in.
+        await Assertions.Expect(open.GetByTestId("signed-out-note")).ToContainTextAsync("You were signed out, in another tab or on another device");
+        await Assertions.Expect(other.GetByTestId("signed-out-note")).ToHaveCountAsync(0);
     }
 
     /// <summary>
