@@ -14,15 +14,20 @@ namespace Returns.Grader.UnitTests.Exports;
 /// </summary>
 public sealed class ExportsPageRefreshTests : RealAppTestBase
 {
-    private static readonly FakeTimeProvider Clock = new(DateTimeOffset.UtcNow);
+    private readonly FakeTimeProvider Clock;
 
-    public ExportsPageRefreshTests()
+    public ExportsPageRefreshTests() : this(new FakeTimeProvider(DateTimeOffset.UtcNow))
+    {
+    }
+
+    private ExportsPageRefreshTests(FakeTimeProvider clock)
         : base("Test Data", Roles.DataScientist, "test:data", new GraderAppFactory
         {
             Settings = { ["Grader:Vision:ModelDirectory"] = "" },
-            TestServices = services => services.AddSingleton<TimeProvider>(Clock),
-        }, services => services.AddSingleton<TimeProvider>(Clock)) // the page's own container first, then the app's
+            TestServices = services => services.AddSingleton<TimeProvider>(clock),
+        }, services => services.AddSingleton<TimeProvider>(clock)) // the page's own container first, then the app's
     {
+        Clock = clock;
     }
 
     [Fact]

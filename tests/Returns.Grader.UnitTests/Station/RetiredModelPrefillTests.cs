@@ -18,6 +18,17 @@ public sealed class RetiredModelPrefillTests() : StationPageTestBase(new GraderA
 {
     private static readonly Actor DataScientist = new("test:data", "Test Data", Roles.DataScientist);
 
+    private async Task PromoteAnotherVersionAsync()
+    {
+        var registry = Service<ModelRegistry>();
+        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.ShippedModel, "model.json")))!;
+        manifest["version"] = "9.9.9-retire-test";
+        await using var onnx = File.OpenRead(Path.Combine(RepositoryPaths.ShippedModel, "model.onnx"));
+        using var json = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+        var registered = await registry.RegisterAsync(onnx, json, null, ModelState.Shadow, DataScientist, Service<SamplePhoto>().Bytes, CancellationToken.None);
+        await registry.ChangeStateAsync(registered.Id, ModelState.Active, DataScientist, CancellationToken.None);
+    }
+
     [Fact]
     public async Task APromotionWhileAnItemIsOpen_WithdrawsWhatTheOldModelFilledIn()
     {
@@ -26,20 +37,28 @@ public sealed class RetiredModelPrefillTests() : StationPageTestBase(new GraderA
         station.WaitForAssertion(() => Assert.Single(station.FindAll("[data-grade][aria-checked=true]"))); // the premise: prefilled
         Assert.NotEmpty(station.FindAll("[data-testid=regions] .region-row[data-region-source=model]"));
 
-        var registry = Service<ModelRegistry>();
-        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.ShippedModel, "model.json")))!;
-        manifest["version"] = "9.9.9-retire-test";
-        await using (var onnx = File.OpenRead(Path.Combine(RepositoryPaths.ShippedModel, "model.onnx")))
-        using (var json = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString())))
-        {
-            var registered = await registry.RegisterAsync(onnx, json, null, ModelState.Shadow, DataScientist, Service<SamplePhoto>().Bytes, CancellationToken.None);
-            await registry.ChangeStateAsync(registered.Id, ModelState.Active, DataScientist, CancellationToken.None);
-        }
+        await PromoteAnotherVersionAsync();
 
         station.WaitForAssertion(() => Assert.Contains("The model in use changed", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
         Assert.Empty(station.FindAll("[data-grade][aria-checked=true]"));
         Assert.Empty(station.FindAll("[data-testid=regions] .region-row[data-region-source=model]"));
+        Assert.Contains("Pick a grade", station.Markup, StringComparison.Ordinal); // Save waits for a grade the associate picks
+    }
+
+    /// <summary>What the associate chose stays through the change: their grade and note; only the model's unchecked boxes go.</summary>
+    [Fact]
+    public async Task APromotionWhileAnItemIsOpen_KeepsWhatTheAssociateChose()
+    {
+        var (itemId, plate) = await PrefilledItemAsync();
+        var station = await OpenAtTheStationAsync(plate);
+        station.WaitForAssertion(() => Assert.Single(station.FindAll("[data-grade][aria-checked=true]")));
+        station.Find("[data-grade=LikeNew]").Click(); // the rubric's grade once the model's boxes go: Save needs no reason
+
+        await PromoteAnotherVersionAsync();
+
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=regions] .region-row[data-region-source=model]")));
+        Assert.Equal("true", station.Find("[data-grade=LikeNew]").GetAttribute("aria-checked"));
         await station.InvokeAsync(() => station.Instance.OnSubmitKey());
-        Assert.Equal(0, await DecisionCountAsync(itemId)); // nothing to save: no grade is chosen
+        station.WaitForAssertion(() => Assert.Equal(1, DecisionCountAsync(itemId).GetAwaiter().GetResult()));
     }
 }

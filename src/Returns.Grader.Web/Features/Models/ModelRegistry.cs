@@ -37,20 +37,38 @@ public sealed partial class ModelRegistry(
     public GradeModel? Active => _active?.Model;
 
     /// <summary>
-    /// Raised, off any lock, after the active model on this node changed (a promotion or rollback here, one made on another
-    /// node and followed, manual mode). An open station whose suggestion came from the old model withdraws what that
-    /// suggestion filled in: it kept the retired model's grade selected and saved it, under a notice to grade it by hand
-    /// (two-node browser pass, 2026-12-07).
+    /// Raised after the active model on this node changed (a promotion or rollback here, one made on another node and
+    /// followed, manual mode), on a pool thread: never on the thread that changed it, which may hold the registry's
+    /// semaphore, and a subscriber that fails cannot fail the change. An open station whose suggestion came from the old
+    /// model withdraws what it filled in: it kept the retired model's grade selected and saved it, under a notice to grade
+    /// it by hand (two-node browser pass, 2026-12-07).
     /// </summary>
     public event Action? ActiveModelChanged;
 
     private void RaiseIfActiveChanged(string? before)
     {
-        if (before != _active?.Version)
+        if (before == _active?.Version || ActiveModelChanged is not { } changed)
         {
-            ActiveModelChanged?.Invoke();
+            return;
         }
+        ThreadPool.QueueUserWorkItem(_ =>
+        {
+            foreach (var subscriber in changed.GetInvocationList().Cast<Action>())
+            {
+                try
+                {
+                    subscriber();
+                }
+                catch (Exception e)
+                {
+                    LogSubscriberFailed(logger, e);
+                }
+            }
+        });
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A page that follows the model in use failed to hear that it changed")]
+    private static partial void LogSubscriberFailed(ILogger logger, Exception exception);
 
     public string? ShadowVersion => _shadow?.Version;
 

@@ -81,16 +81,29 @@ public sealed partial class Station
     private bool FilledInByARetiredModel =>
         _item?.Suggestion is { } suggestion && CurrentDecision is null && _grade.Value is not null && !_grade.Chosen && !FromActiveModel(suggestion);
 
-    /// <summary>The active model changed on this node: heard on the registry's thread, followed on the page's.</summary>
+    /// <summary>The active model changed on this node: heard on a pool thread, followed on the page's.</summary>
     private void OnActiveModelChanged() => _ = InvokeAsync(async () =>
     {
-        if (_busy || !ShowsARetiredModelsSuggestion())
+        if (_busy)
         {
-            return; // an action under way reads the item itself; Save checks again
+            _activeModelChangedWhileBusy = true; // followed once the action under way is done (RunBusyAsync)
+            return;
         }
-        await RunBusyAsync(FollowActiveModelAsync, notDone: "the item was not read again");
-        StateHasChanged();
+        await FollowActiveModelIfShownAsync();
     });
+
+    /// <summary>A change of the model heard while an action was under way: followed after it, not dropped (diff review).</summary>
+    private bool _activeModelChangedWhileBusy;
+
+    private async Task FollowActiveModelIfShownAsync()
+    {
+        _activeModelChangedWhileBusy = false;
+        if (ShowsARetiredModelsSuggestion())
+        {
+            await RunBusyAsync(FollowActiveModelAsync, notDone: "the item was not read again");
+            StateHasChanged();
+        }
+    }
 
     /// <summary>Whether the open, ungraded item shows a suggestion from a model no longer active.</summary>
     private bool ShowsARetiredModelsSuggestion() =>
@@ -107,13 +120,23 @@ public sealed partial class Station
         {
             return;
         }
-        var hadFilledIn = FilledInByARetiredModel || _regions.Any(r => r.Source == RegionSource.Model);
+        var gradeFilledIn = FilledInByARetiredModel ? _grade.Value : null;
+        var modelBoxes = _regions.Count(r => r.Source == RegionSource.Model);
+        var graded = CurrentDecision?.Id;
+        var touched = HasUnsavedChoices;
         if (!await ReloadOpenItemAsync(item))
         {
             return;
         }
+        // Graded by someone else meanwhile: their grade is followed as after any re-read (the retired model's grade left on
+        // the form was then saved over theirs as a correction, against the version just read: diff review).
+        if (await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: false))
+        {
+            return;
+        }
         await PrefillFromSuggestionAsync();
-        if (hadFilledIn)
+        var withdrew = (gradeFilledIn is not null && _grade.Value != gradeFilledIn) || _regions.Count(r => r.Source == RegionSource.Model) < modelBoxes;
+        if (withdrew)
         {
             _message = new StationMessage(Severity.Warning,
                 $"The model in use changed while {item.ReturnId} was open: what the old model had filled in (a grade you had not chosen, boxes nobody had checked) is withdrawn, as its suggestions are no longer used. Check the item and choose the grade yourself.");

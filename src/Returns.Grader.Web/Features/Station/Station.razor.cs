@@ -583,6 +583,10 @@ public sealed partial class Station : IAsyncDisposable
             _busy = false;
         }
         await OpenScannedWhileBusyAsync();
+        if (_activeModelChangedWhileBusy && !_busy)
+        {
+            await FollowActiveModelIfShownAsync();
+        }
     }
 
     private const string NothingSaved = "nothing was saved";
