@@ -20,16 +20,8 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
 
     private ModelRegistry Registry => App.Services.GetRequiredService<ModelRegistry>();
 
-    /// <summary>The shipped model's very file registered again under a new version (a re-export, not a new model).</summary>
-    private async Task<RegisteredModelView> RegisterSameFileAsync(string version)
-    {
-        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.ShippedModel, "model.json")))!;
-        manifest["version"] = version;
-        await using var onnx = File.OpenRead(Path.Combine(RepositoryPaths.ShippedModel, "model.onnx"));
-        using var json = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-        return await Registry.RegisterAsync(onnx, json, null, ModelState.Shadow, DataScientist,
-            App.Services.GetRequiredService<SamplePhoto>().Bytes, CancellationToken.None);
-    }
+    private Task<RegisteredModelView> RegisterSameFileAsync(string version) =>
+        ShippedModelTwin.RegisterAsync(Registry, App.Services.GetRequiredService<SamplePhoto>(), DataScientist, version);
 
     [Fact]
     public void WithOneModel_TheComparisonSaysThereIsNothingToCompare()

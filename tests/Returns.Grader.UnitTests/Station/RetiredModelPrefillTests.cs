@@ -1,5 +1,3 @@
-using System.Text;
-using System.Text.Json.Nodes;
 using Bunit;
 using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
@@ -21,12 +19,8 @@ public sealed class RetiredModelPrefillTests() : StationPageTestBase(new GraderA
     private async Task PromoteAnotherVersionAsync()
     {
         var registry = Service<ModelRegistry>();
-        var manifest = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(RepositoryPaths.ShippedModel, "model.json")))!;
-        manifest["version"] = "9.9.9-retire-test";
-        await using var onnx = File.OpenRead(Path.Combine(RepositoryPaths.ShippedModel, "model.onnx"));
-        using var json = new MemoryStream(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-        var registered = await registry.RegisterAsync(onnx, json, null, ModelState.Shadow, DataScientist, Service<SamplePhoto>().Bytes, CancellationToken.None);
-        await registry.ChangeStateAsync(registered.Id, ModelState.Active, DataScientist, CancellationToken.None);
+        var twin = await Models.ShippedModelTwin.RegisterAsync(registry, Service<SamplePhoto>(), DataScientist, "9.9.9-retire-test");
+        await registry.ChangeStateAsync(twin.Id, ModelState.Active, DataScientist, CancellationToken.None);
     }
 
     [Fact]
