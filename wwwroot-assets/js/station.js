@@ -217,7 +217,6 @@ function submit() {
 
 const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
 
-/** The part of the open photo on screen, as shares of the photo: [centre x, centre y, width, height]. */
 // B's box: drawn in the middle of the photo on screen, then scrolled into view if it is not (with no photo open, B opens
 // the first at its middle, which at 1024 x 768 was below the window's edge: exploratory pass, 2026-12-06).
 function drawBoxWhereLooking() {
@@ -229,6 +228,7 @@ function drawBoxWhereLooking() {
   }));
 }
 
+/** The part of the open photo on screen, as shares of the photo: [centre x, centre y, width, height]. */
 function visibleArea() {
   const viewer = document.querySelector("[data-photo-viewer]");
   const editor = viewer && viewer.querySelector("[data-region-editor]");

@@ -804,12 +804,6 @@ public sealed partial class ModelRegistry(
     private void Occupy(ModelState state, LoadedModel? loaded, Guid modelId)
     {
         var activeBefore = _active?.Version;
-        OccupyLocked(state, loaded, modelId);
-        RaiseIfActiveChanged(activeBefore);
-    }
-
-    private void OccupyLocked(ModelState state, LoadedModel? loaded, Guid modelId)
-    {
         lock (_slots)
         {
             switch (state)
@@ -841,6 +835,7 @@ public sealed partial class ModelRegistry(
                     break;
             }
         }
+        RaiseIfActiveChanged(activeBefore);
     }
 
     /// <summary>

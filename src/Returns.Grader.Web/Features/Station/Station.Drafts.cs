@@ -61,7 +61,10 @@ public sealed partial class Station
     /// station, and the choices came back after a reload and were asked about at every next item as "unsaved choices"
     /// that no button could save (exploratory pass, 2026-12-06).
     /// </summary>
-    private bool HasUnsavedChoices => _item is { Status: not ItemStatus.Final } && _openedAs is not null && DraftJson() != _openedAs;
+    private bool HasUnsavedChoices => FormCanBeSaved && DraftJson() != _openedAs;
+
+    /// <summary>An item is open whose form can be saved here (opened, and not made final): only then are its choices unsaved work.</summary>
+    private bool FormCanBeSaved => _item is { Status: not ItemStatus.Final } && _openedAs is not null;
 
     private string DraftOwner => _actorId ?? "unknown";
 
@@ -252,7 +255,7 @@ public sealed partial class Station
         }
         // The form is serialized once per render (HasUnsavedChoices would do it a second time).
         var form = DraftJson();
-        var draft = _openedAs is not null && form != _openedAs && _item is { Status: not ItemStatus.Final } ? form : null;
+        var draft = FormCanBeSaved && form != _openedAs ? form : null;
         if (draft != _storedDraft)
         {
             _storedDraft = draft;

@@ -78,8 +78,7 @@ public sealed partial class Station
     /// The form holds a grade a model no longer active filled in, untouched: the station said "grade it yourself" under it,
     /// and Save stored the retired model's grade and boxes (two-node browser pass, 2026-12-07).
     /// </summary>
-    private bool FilledInByARetiredModel =>
-        _item?.Suggestion is { } suggestion && CurrentDecision is null && _grade.Value is not null && !_grade.Chosen && !FromActiveModel(suggestion);
+    private bool FilledInByARetiredModel => ShowsARetiredModelsSuggestion() && _grade.Value is not null && !_grade.Chosen;
 
     /// <summary>The active model changed on this node: heard on a pool thread, followed on the page's.</summary>
     private void OnActiveModelChanged() => _ = InvokeAsync(async () =>

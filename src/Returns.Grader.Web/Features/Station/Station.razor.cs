@@ -105,7 +105,6 @@ public sealed partial class Station : IAsyncDisposable
 
     private DecisionSummary? CurrentDecision => _item?.Decisions.FirstOrDefault(d => d.Id == _item.CurrentDecisionId);
 
-
     /// <summary>Everything the associate says is damage: the model's regions they kept, and the types they marked.</summary>
     private IReadOnlyList<DamageType> AllDamage => RegionEdit.CountedDamage(_regions, _damage);
 
