@@ -83,6 +83,18 @@ public sealed class ExportJobs(
         return [.. filter.Categories.Where(c => !known.Contains(c))];
     }
 
+    /// <summary>
+    /// The model versions an export can be filtered by: every registered model, the newest first, spelt as predictions
+    /// stamp them (name@version). The page offers them to choose from: typed, "4.1.1" matched no prediction (they are
+    /// "grader-vit-v1@4.1.1") and the export came out empty, with nothing to say why.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> ModelVersionsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
+        return await db.RegisteredModels.AsNoTracking().OrderByDescending(m => m.RegisteredAt).ThenBy(m => m.ModelVersion)
+            .Select(m => m.ModelVersion).ToListAsync(cancellationToken);
+    }
+
     /// <summary>Rounds of "take the next number" one request may lose to others asked at the same moment.</summary>
     private const int MaxNumberAttempts = 30;
 
