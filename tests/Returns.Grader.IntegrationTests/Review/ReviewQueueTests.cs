@@ -128,6 +128,49 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
     }
 
     /// <summary>
+    /// "Approved" keeps the grader's boxes where the grader drew them: the same types with a box moved, taken off its photo
+    /// or put on another photo were stored as approved, and the final label lost the grader's box under "Approved"
+    /// (two-node pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task AnApproval_KeepsTheGradersBoxesWhereTheyWere_AndAMovedOrUnboxedOneNeedsItsReason()
+    {
+        var id = (await _grader.CreateItemAsync(ApiJson.UniquePlate("RB"), 800m)).GetProperty("id").GetString()!;
+        var upload = await _grader.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm(
+            ("a.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 21), "image/jpeg"), ("b.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 22), "image/jpeg")));
+        var photos = (await upload.ReadJsonAsync()).GetProperty("photos").EnumerateArray().Select(p => p.GetProperty("photoId").GetString()!).ToArray();
+        Assert.Equal(HttpStatusCode.Created, (await _grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
+        {
+            grade = "Good", disposition = "resell_used", contradictionReason = "checked",
+            damage = new object[] { new { type = "dent", photoId = photos[0], box = new[] { 100, 100, 60, 60 } }, new { type = "scratch", photoId = photos[1], box = new[] { 10, 10, 40, 40 } } },
+        })).StatusCode);
+        var task = (await (await _grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("reviews")[0].GetProperty("taskId").GetString()!;
+        Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
+        var scratch = new { type = "scratch", photoId = photos[1], box = new[] { 10, 10, 40, 40 } };
+        object Approval(object dent) => new { grade = "Good", disposition = "resell_used", damage = new[] { dent, scratch }, reasonCode = "approved" };
+
+        foreach (var moved in new object[]
+        {
+            new { type = "dent", photoId = photos[0], box = new[] { 0, 0, 10, 10 } }, // moved
+            new { type = "dent" }, // its box taken away
+            new { type = "dent", photoId = photos[1], box = new[] { 100, 100, 60, 60 } }, // put on the other photo
+        })
+        {
+            var refused = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision", Approval(moved));
+            Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+            Assert.Contains("where the grader marked it", (await refused.ReadJsonAsync()).GetProperty("errors").GetProperty("reasonCode")[0].GetString(), StringComparison.Ordinal);
+        }
+
+        var kept = await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
+            Approval(new { type = "dent", photoId = photos[0], box = new[] { 100, 100, 60, 60 } }));
+        Assert.Equal(HttpStatusCode.Created, kept.StatusCode);
+        var final = (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions").EnumerateArray()
+            .Single(d => d.GetProperty("kind").GetString() == "Review");
+        Assert.Equal(["dent 100,100,60,60", "scratch 10,10,40,40"], final.GetProperty("damage").EnumerateArray()
+            .Select(d => $"{d.GetProperty("type").GetString()} {string.Join(',', d.GetProperty("box").EnumerateArray().Select(v => v.GetInt32()))}").Order(StringComparer.Ordinal));
+    }
+
+    /// <summary>
     /// "Any case" is any case on SQLite too: its own lower() changes ASCII letters only, so a category "KÜCHE-…" was not
     /// found by "küche-…" (review of the review desk, 2026-12-06). (PostgreSQL's lower() was always Unicode-aware.)
     /// </summary>
@@ -232,7 +275,8 @@ public sealed class ReviewQueueTests : IClassFixture<ReviewQueueTests.ClockedApp
         Assert.Equal(HttpStatusCode.OK, (await _supervisor.PostAsync($"/api/v1/review-queue/{task}/claim", null)).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await _supervisor.PostAsJsonAsync($"/api/v1/review-queue/{task}/decision",
             new { grade = "Good", disposition = "refurbish", reasonCode = "approved" })).StatusCode);
-        var final = (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions").EnumerateArray().Last();
+        var final = (await (await _supervisor.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions").EnumerateArray()
+            .Single(d => d.GetProperty("kind").GetString() == "Review");
         Assert.Equal(("Review", "refurbish"), (final.GetProperty("kind").GetString(), final.GetProperty("disposition").GetString()));
     }
 

@@ -292,6 +292,12 @@ public sealed class DecisionLedger(
                 $"\"{Components.Words.ReasonCode("approved")}\" keeps the grader's disposition ({Components.Words.Of(graded.Disposition)}); for {Components.Words.Of(decision.Disposition)} give the reason it changed (\"{Components.Words.ReasonCode("wrong_disposition")}\").",
             "approved" when DamageOf(decision.Damage) != DamageOf(graded.Damage) =>
                 $"\"{Components.Words.ReasonCode("approved")}\" keeps the grader's damage; for damage added or taken away give the reason (\"{Components.Words.ReasonCode("missed_damage")}\" or \"{Components.Words.ReasonCode("false_damage")}\").",
+            // The same types with a box moved, taken off its photo or put on another were stored as approved, and the final
+            // label lost the grader's box under "Approved" (two-node pass, 2026-12-07; the review page's Approve already
+            // compared the boxes). A box on a photo set aside since cannot be kept, so such a grade is not approved (as on
+            // the page): the types differ above.
+            "approved" when !Regions(decision.Damage).Order(StringComparer.Ordinal).SequenceEqual(Regions(graded.Damage).Order(StringComparer.Ordinal)) =>
+                $"\"{Components.Words.ReasonCode("approved")}\" keeps the grader's damage where the grader marked it; for a box moved, added or taken away give the reason (\"{Components.Words.ReasonCode("missed_damage")}\" or \"{Components.Words.ReasonCode("false_damage")}\").",
             _ => null,
         };
         if (problem is not null)
