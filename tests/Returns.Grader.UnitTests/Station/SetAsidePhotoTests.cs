@@ -1,3 +1,4 @@
+using AngleSharp.Dom;
 using Bunit;
 using Microsoft.EntityFrameworkCore;
 using Returns.Grader.TestSupport;
@@ -178,6 +179,51 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
 
         Assert.Equal(1, await DecisionCountAsync(item.Id));
         Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+    }
+
+    /// <summary>
+    /// The associate's box leaves the form with a photo set aside elsewhere: after an upload of the station's own, and after
+    /// a set-aside of its own refused as changed, it went without a word (two-node pass, 2026-12-07). Said now, with the
+    /// way back ("Put back").
+    /// </summary>
+    [Fact]
+    public async Task TheAssociatesBoxOnAPhotoSetAsideElsewhere_IsSaidToHaveLeft_WhenAnUploadBringsTheChange()
+    {
+        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 21);
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.Unusable, new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor), null, CancellationToken.None);
+
+        // The station's own upload, as station.js reports it once the endpoint answered 201.
+        await station.InvokeAsync(() => station.Instance.TakesPhotosFor(item.Id.ToString(), ["up-1"], ["c.jpg"]));
+        await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("c.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 23))], Grader, CancellationToken.None);
+        await station.InvokeAsync(() => station.Instance.OnUploadFinished("up-1", 201, "{}"));
+
+        station.WaitForAssertion(() => Assert.Contains("Your box on a photo set aside elsewhere left the form with it", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+        await station.Find("[data-testid=put-back-photo]").ClickAsync(new());
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+    }
+
+    [Fact]
+    public async Task TheAssociatesBoxOnAPhotoSetAsideElsewhere_IsSaidToHaveLeft_WhenTheirOwnSetAsideIsRefused()
+    {
+        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 25);
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.WrongItem, new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor), null, CancellationToken.None);
+
+        // Here the other photo (a.jpg) is set aside, against the item as shown: refused, as it changed meanwhile.
+        IElement FirstPhoto() => station.FindAll(".photo-frame").First(f => f.QuerySelector("img[data-photo-id]") is { } img && img.GetAttribute("data-photo-id") != other.ToString());
+        await FirstPhoto().QuerySelector("[data-testid=set-aside-photo]")!.ClickAsync(new());
+        await FirstPhoto().QuerySelector("[data-testid=set-aside-unusable]")!.ClickAsync(new());
+
+        station.WaitForAssertion(() => Assert.Contains("nothing was set aside", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Contains("Your box on a photo set aside elsewhere left the form with it", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+        Assert.Equal(0, await DecisionCountAsync(item.Id));
     }
 
     /// <summary>An item with two photos ("a.jpg" and "b.jpg", made from seed and seed + 1); Other is b's id.</summary>

@@ -331,7 +331,7 @@ public sealed partial class Station
             var graded = CurrentDecision?.Id;
             var touched = HasUnsavedChoices;
             _item = await Items.GetForStationAsync(_item.Id, _circuitGone.Token) ?? _item;
-            DropBoxesOffSetAsidePhotos();
+            var takenOff = DropBoxesOffSetAsidePhotos();
             _uploads.Remove(upload);
             // Someone graded the item while the photo was on its way: as after a refused save (review of the session's
             // diff: the model's prefill stayed, and Enter saved it as a correction over their grade).
@@ -342,7 +342,11 @@ public sealed partial class Station
                 {
                     // The same photo sent again is the copy kept before, which someone set aside: said, not a silent no-op.
                     _message = new StationMessage(MudBlazor.Severity.Warning,
-                        "That photo was set aside before, so it does not count for this item. If it does show this item, put it back from the list below the photos.");
+                        "That photo was set aside before, so it does not count for this item. If it does show this item, put it back from the list below the photos." + takenOff.Said);
+                }
+                else if (takenOff.Yours > 0)
+                {
+                    _message = new StationMessage(MudBlazor.Severity.Warning, $"{_item.ReturnId}:{takenOff.Said}");
                 }
             }
         }

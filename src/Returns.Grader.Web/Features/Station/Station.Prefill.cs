@@ -123,7 +123,7 @@ public sealed partial class Station
         var modelBoxes = _regions.Count(r => r.Source == RegionSource.Model);
         var graded = CurrentDecision?.Id;
         var touched = HasUnsavedChoices;
-        if (!await ReloadOpenItemAsync(item))
+        if (await ReloadOpenItemAsync(item) is not { } takenOff)
         {
             return;
         }
@@ -138,7 +138,11 @@ public sealed partial class Station
         if (withdrew)
         {
             _message = new StationMessage(Severity.Warning,
-                $"The model in use changed while {item.ReturnId} was open: what the old model had filled in (a grade you had not chosen, boxes nobody had checked) is withdrawn, as its suggestions are no longer used. Check the item and choose the grade yourself.");
+                $"The model in use changed while {item.ReturnId} was open: what the old model had filled in (a grade you had not chosen, boxes nobody had checked) is withdrawn, as its suggestions are no longer used. Check the item and choose the grade yourself.{takenOff.Said}");
+        }
+        else if (takenOff.Yours > 0)
+        {
+            _message = new StationMessage(Severity.Warning, takenOff.Said.TrimStart());
         }
     }
 

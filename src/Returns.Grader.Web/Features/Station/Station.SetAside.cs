@@ -77,7 +77,7 @@ public sealed partial class Station
             {
                 changedElsewhere = true;
             }
-            if (!await ReloadOpenItemAsync(item))
+            if (await ReloadOpenItemAsync(item) is not { } takenOff)
             {
                 return;
             }
@@ -99,7 +99,7 @@ public sealed partial class Station
                 if (changedElsewhere)
                 {
                     _message = new StationMessage(Severity.Warning,
-                        $"{item.ReturnId} changed while this was on its way (a photo was added, set aside or put back meanwhile), so nothing was set aside or put back: the photos below are as they are now. Look again.");
+                        $"{item.ReturnId} changed while this was on its way (a photo was added, set aside or put back meanwhile), so nothing was set aside or put back: the photos below are as they are now. Look again.{takenOff.Said}");
                 }
                 else
                 {
@@ -113,32 +113,45 @@ public sealed partial class Station
 
     /// <summary>
     /// Reads the open item again after a change made to it (here or elsewhere), boxes on photos no longer counted taken
-    /// off the form. False, with the item closed and said so, when it no longer exists.
+    /// off the form. Null, with the item closed and said so, when it no longer exists; else the boxes taken off.
     /// </summary>
-    private async Task<bool> ReloadOpenItemAsync(ReturnItemDetails item)
+    private async Task<BoxesTakenOff?> ReloadOpenItemAsync(ReturnItemDetails item)
     {
         if (await Items.GetForStationAsync(item.Id, _circuitGone.Token) is not { } now)
         {
             _message = new StationMessage(Severity.Error, $"{item.ReturnId} no longer exists. Scan it again.");
             CloseItem();
-            return false;
+            return null;
         }
         _item = now;
-        DropBoxesOffSetAsidePhotos();
-        return true;
+        return DropBoxesOffSetAsidePhotos();
+    }
+
+    /// <summary>Boxes a reload took off the form: all of them, and those of the associate's (not left as the model drew them).</summary>
+    private readonly record struct BoxesTakenOff(int All, int Yours)
+    {
+        /// <summary>
+        /// A sentence for the associate when their own boxes left with a photo set aside elsewhere: they went without a
+        /// word after an upload or a refused set-aside (two-node pass, 2026-12-07). Empty when none did.
+        /// </summary>
+        public string Said => Yours switch
+        {
+            0 => "",
+            1 => " Your box on a photo set aside elsewhere left the form with it: \"Put back\" below the photos brings it back.",
+            _ => $" Your {Yours} boxes on photos set aside elsewhere left the form with them: \"Put back\" below the photos brings them back.",
+        };
     }
 
     /// <summary>
     /// After any reload of the item: boxes on a photo that no longer counts (set aside here, in another tab or by someone
     /// else) leave the form, kept aside with the photo. Left in, the save was refused for a box on a photo not shown.
     /// </summary>
-    /// <returns>How many boxes left the form.</returns>
-    private int DropBoxesOffSetAsidePhotos()
+    private BoxesTakenOff DropBoxesOffSetAsidePhotos()
     {
         var off = _boxesOfSetAsidePhotos.TakeOff(_regions, CountsForItem);
         if (off.Count == 0)
         {
-            return 0;
+            return default;
         }
         _history.Clear(); // undo must not bring back a box on a photo that is not shown
         if (_selectedRegion is { } selected && off.Contains(selected))
@@ -149,7 +162,7 @@ public sealed partial class Station
         {
             _editingPhotoId = null;
         }
-        return off.Count;
+        return new BoxesTakenOff(off.Count, off.Count(r => r.Source != RegionSource.Model));
     }
 
     /// <summary>A photo put back brings back the boxes the form had on it (or, opened since, the saved grade's boxes on it).</summary>

@@ -409,7 +409,7 @@ public sealed partial class Station : IAsyncDisposable
             {
                 var graded = CurrentDecision?.Id;
                 var touched = HasUnsavedChoices;
-                if (!await ReloadOpenItemAsync(item))
+                if (await ReloadOpenItemAsync(item) is not { } takenOff)
                 {
                     return;
                 }
@@ -418,7 +418,7 @@ public sealed partial class Station : IAsyncDisposable
                     // Nobody graded it: a photo was kept from elsewhere, and the suggestion is the one it makes now.
                     await PrefillFromSuggestionAsync();
                     _message = new StationMessage(Severity.Warning,
-                        $"{item.ReturnId} changed after you opened it (a photo was added or set aside elsewhere): the photos and the suggestion below are as they are now. Check them and save again.");
+                        $"{item.ReturnId} changed after you opened it (a photo was added or set aside elsewhere): the photos and the suggestion below are as they are now. Check them and save again.{takenOff.Said}");
                 }
             }
             catch (GradeValidationException e)
@@ -437,7 +437,7 @@ public sealed partial class Station : IAsyncDisposable
                     {
                         return;
                     }
-                    if (dropped > 0)
+                    if (dropped.All > 0)
                     {
                         await PrefillFromSuggestionAsync();
                         _message = new StationMessage(Severity.Warning,
