@@ -332,6 +332,11 @@ public sealed class GradingApiTests(GraderAppsByProvider apps) : IClassFixture<G
 
         Assert.Equal(HttpStatusCode.Conflict, stale.StatusCode);
         Assert.Equal("application/problem+json", stale.Content.Headers.ContentType?.MediaType);
+        // What changed, not who: the change may be the caller's own, or a photo set aside (two-node pass, 2026-12-07).
+        var problem = await stale.ReadJsonAsync();
+        Assert.Equal("Changed meanwhile", problem.GetProperty("title").GetString());
+        Assert.StartsWith("Item ", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("changed after you opened it (graded again, or a photo added, set aside or put back)", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         var item = await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         Assert.Equal(1, item.GetProperty("decisions").GetArrayLength());
         Assert.Equal("Good", item.GetProperty("decisions")[0].GetProperty("grade").GetString());

@@ -9,7 +9,4 @@ public static class ApiProblems
     /// <summary>400 validation problem for one field, its reason in <c>errors</c> and in the detail.</summary>
     public static IResult InvalidField(string field, string reason) =>
         Results.ValidationProblem(new Dictionary<string, string[]> { [field] = [reason] }, title: "The request is not valid", detail: $"{field}: {reason}");
-
-    public static IResult Conflict(string detail) =>
-        Results.Problem(statusCode: StatusCodes.Status409Conflict, title: "Changed by someone else", detail: detail);
 }

@@ -39,11 +39,13 @@ public sealed class ReviewLeaseTests : RealAppTestBase
         await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(task, Supervisor, CancellationToken.None);
         var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
         page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled")));
+        Assert.Contains("claimed by Test Supervisor until", page.Find("[data-testid=claimed-by]").TextContent, StringComparison.Ordinal);
 
         _clock.Advance(TimeSpan.FromMinutes(16)); // past the 15-minute lease
 
         page.WaitForAssertion(() => Assert.True(page.Find("[data-testid=approve]").HasAttribute("disabled")));
         Assert.Contains("Your claim ended at", page.Find("[data-testid=lease-ended]").TextContent);
+        Assert.Empty(page.FindAll("[data-testid=claimed-by]")); // it stayed in the header (two-node pass, 2026-12-07)
         page.Find("[data-testid=claim-here]").Click();
         page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=approve]").HasAttribute("disabled")));
         Assert.Empty(page.FindAll("[data-testid=lease-ended]"));

@@ -66,7 +66,9 @@ public sealed class DecisionLedger(
         if (request.ItemVersion is { } expected && expected != item.Version)
         {
             throw new ConcurrencyConflictException(
-                $"Item {item.ReturnId} was changed by someone else after you opened it. Open it again to see the latest grade.");
+                // What changed, not who: a photo set aside or a grade from the caller's own other tab read as "someone else"
+                // (two-node pass, 2026-12-07).
+                $"Item {item.ReturnId} changed after you opened it (graded again, or a photo added, set aside or put back). Open it again to see it as it is now.");
         }
 
         var suggestion = await Suggestions.LoadForItemAsync(db, item.Id, rubrics.Active, models, cancellationToken);
@@ -619,7 +621,7 @@ public sealed class DecisionLedger(
         catch (DbUpdateConcurrencyException)
         {
             throw new ConcurrencyConflictException(
-                $"Item {item.ReturnId} was changed by someone else at the same moment. Open it again to see the latest grade.");
+                $"Item {item.ReturnId} changed at the same moment (another grade, or a photo added or set aside; perhaps another of your own requests). Open it again to see it as it is now.");
         }
     }
 }

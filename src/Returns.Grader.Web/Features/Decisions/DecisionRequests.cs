@@ -36,11 +36,14 @@ public sealed class RequestValidationException(IDictionary<string, string[]> err
     public override IDictionary<string, string[]> Errors { get; } = errors;
 }
 
-/// <summary>Someone else changed the item since it was opened; nothing was saved.</summary>
+/// <summary>
+/// The item changed since it was opened, or at the same moment; nothing was saved. Titled by what happened, not by who:
+/// the change may be the caller's own (another tab, a retry sent alongside) or a photo set aside (two-node pass, 2026-12-07).
+/// </summary>
 public sealed class ConcurrencyConflictException(string message) : DomainProblemException(message)
 {
     public override int Status => StatusCodes.Status409Conflict;
-    public override string Title => "Changed by someone else";
+    public override string Title => "Changed meanwhile";
 }
 
 /// <summary>
@@ -54,7 +57,7 @@ public sealed class ItemRegradedSinceClaimException(string returnId)
 {
     public string ReturnId { get; } = returnId;
     public override int Status => StatusCodes.Status409Conflict;
-    public override string Title => "Changed by someone else";
+    public override string Title => "Changed since the claim";
 }
 
 /// <summary>
@@ -70,7 +73,7 @@ public sealed class LeaseHeldException(string heldBy, DateTime until)
     public DateTime Until { get; } = until;
 
     public override int Status => StatusCodes.Status409Conflict;
-    public override string Title => "Changed by someone else";
+    public override string Title => "Claimed by someone else";
 }
 
 /// <summary>
@@ -84,7 +87,7 @@ public sealed class ItemChangedSinceShownException(string returnId)
 {
     public string ReturnId { get; } = returnId;
     public override int Status => StatusCodes.Status409Conflict;
-    public override string Title => "Changed by someone else";
+    public override string Title => "Changed since it was shown";
 }
 
 /// <summary>
