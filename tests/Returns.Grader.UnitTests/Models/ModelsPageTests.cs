@@ -54,6 +54,23 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
         Assert.Equal(twin.ModelVersion, Registry.Active?.Manifest.ModelVersion);
     }
 
+    /// <summary>
+    /// A promotion made elsewhere (another node, followed by this node's registry; the API) shows on an open page: it went
+    /// on showing the old model as active until a reload (two-node pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task APromotionMadeElsewhere_ShowsOnTheOpenPage()
+    {
+        var twin = await RegisterSameFileAsync("9.0.2-twin");
+        var page = Render<ModelsPage>();
+        var row = $"tr[data-model-version='{twin.ModelVersion}']";
+        Assert.Equal("shadow", page.Find(row).GetAttribute("data-state"));
+
+        await Registry.ChangeStateAsync(twin.Id, ModelState.Active, DataScientist, CancellationToken.None);
+
+        page.WaitForAssertion(() => Assert.Equal("active", page.Find(row).GetAttribute("data-state")));
+    }
+
     [Fact]
     public async Task RefusedPromotion_IsSaidInPlainWords_NothingChanges_AndTheNextTryPromotes()
     {
