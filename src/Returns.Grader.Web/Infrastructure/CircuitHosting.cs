@@ -24,6 +24,8 @@ public static class CircuitHosting
     {
         builder.Services.AddOptions<CircuitOptions>().BindConfiguration(CircuitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+        builder.Services.AddScoped<Components.CircuitConnection>();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(services => services.GetRequiredService<Components.CircuitConnection>());
         var azure = builder.Configuration[$"{CircuitOptions.Section}:{nameof(CircuitOptions.AzureSignalRConnectionString)}"];
         if (!string.IsNullOrWhiteSpace(azure))
         {
