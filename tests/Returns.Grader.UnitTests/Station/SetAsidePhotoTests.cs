@@ -200,10 +200,47 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
         await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("c.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 23))], Grader, CancellationToken.None);
         await station.InvokeAsync(() => station.Instance.OnUploadFinished("up-1", 201, "{}"));
 
-        station.WaitForAssertion(() => Assert.Contains("Your box on a photo set aside elsewhere left the form with it", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        station.WaitForAssertion(() => Assert.Contains("A box on a photo set aside elsewhere left the form with it", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
         Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
         await station.Find("[data-testid=put-back-photo]").ClickAsync(new());
         station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+    }
+
+    /// <summary>
+    /// The photo put back elsewhere (the supervisor who set it aside saw the mistake): the box kept with it stayed hidden,
+    /// with no "Put back" left to press here, and the grade was saved without it (review of the fix above, 2026-12-07). It
+    /// comes back to the form at the next read of the item, said so, and is saved.
+    /// </summary>
+    [Fact]
+    public async Task ABoxKeptWithAPhotoSetAsideElsewhere_ComesBack_WhenThePhotoIsPutBackElsewhere()
+    {
+        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 27);
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+        var supervisor = new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor);
+        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.WrongItem, supervisor, null, CancellationToken.None);
+        async Task UploadAsync(string id, int seed)
+        {
+            await station.InvokeAsync(() => station.Instance.TakesPhotosFor(item.Id.ToString(), [id], [$"{id}.jpg"]));
+            await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto($"{id}.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: seed))], Grader, CancellationToken.None);
+            await station.InvokeAsync(() => station.Instance.OnUploadFinished(id, 201, "{}"));
+        }
+        await UploadAsync("up-1", 28);
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+
+        await Service<PhotoSetAside>().PutBackAsync(other, supervisor, null, CancellationToken.None);
+        await UploadAsync("up-2", 29);
+
+        station.WaitForAssertion(() => Assert.Contains("A box kept with a photo put back elsewhere is on the form again", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
+        Assert.Empty(station.FindAll("[data-testid=set-aside-entry]"));
+        var rubricGrade = Service<Web.Features.Grading.RubricCatalog>().Active.GradeFor([DamageType.Scratch]);
+        await station.InvokeAsync(() => station.Instance.OnGradeKey((int)rubricGrade + 1));
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll("[data-testid=item]")));
+        await using var db = await Service<IDbContextFactory<GraderDb>>().CreateDbContextAsync();
+        Assert.Equal(other, Assert.Single(await db.DamageRegions.Where(r => r.Decision!.ReturnItemId == item.Id).ToListAsync()).PhotoId);
     }
 
     [Fact]
@@ -221,7 +258,7 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
         await FirstPhoto().QuerySelector("[data-testid=set-aside-unusable]")!.ClickAsync(new());
 
         station.WaitForAssertion(() => Assert.Contains("nothing was set aside", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
-        Assert.Contains("Your box on a photo set aside elsewhere left the form with it", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal);
+        Assert.Contains("A box on a photo set aside elsewhere left the form with it", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal);
         Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
         Assert.Equal(0, await DecisionCountAsync(item.Id));
     }

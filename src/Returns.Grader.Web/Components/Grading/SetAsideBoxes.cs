@@ -34,5 +34,15 @@ public sealed class SetAsideBoxes
         return kept;
     }
 
+    /// <summary>The boxes kept aside with the photos <paramref name="which"/> picks, no longer kept.</summary>
+    public List<RegionEdit> TakeBack(Func<Guid, bool> which)
+    {
+        ArgumentNullException.ThrowIfNull(which);
+        var photos = _byPhoto.Keys.Where(which).ToList();
+        var boxes = photos.SelectMany(photo => _byPhoto[photo]).ToList();
+        photos.ForEach(photo => _byPhoto.Remove(photo));
+        return boxes;
+    }
+
     public void Clear() => _byPhoto.Clear();
 }

@@ -344,7 +344,7 @@ public sealed partial class Station
                     _message = new StationMessage(MudBlazor.Severity.Warning,
                         "That photo was set aside before, so it does not count for this item. If it does show this item, put it back from the list below the photos." + takenOff.Said);
                 }
-                else if (takenOff.Yours > 0)
+                else if (takenOff.Said.Length > 0)
                 {
                     _message = new StationMessage(MudBlazor.Severity.Warning, $"{_item.ReturnId}:{takenOff.Said}");
                 }

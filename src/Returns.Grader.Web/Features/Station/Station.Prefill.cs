@@ -140,7 +140,7 @@ public sealed partial class Station
             _message = new StationMessage(Severity.Warning,
                 $"The model in use changed while {item.ReturnId} was open: what the old model had filled in (a grade you had not chosen, boxes nobody had checked) is withdrawn, as its suggestions are no longer used. Check the item and choose the grade yourself.{takenOff.Said}");
         }
-        else if (takenOff.Yours > 0)
+        else if (takenOff.Said.Length > 0)
         {
             _message = new StationMessage(Severity.Warning, takenOff.Said.TrimStart());
         }

@@ -77,7 +77,7 @@ public sealed partial class Station
             {
                 changedElsewhere = true;
             }
-            if (await ReloadOpenItemAsync(item) is not { } takenOff)
+            if (await ReloadOpenItemAsync(item, beingPutBack: puttingBack && !changedElsewhere ? photoId : null) is not { } takenOff)
             {
                 return;
             }
@@ -113,9 +113,11 @@ public sealed partial class Station
 
     /// <summary>
     /// Reads the open item again after a change made to it (here or elsewhere), boxes on photos no longer counted taken
-    /// off the form. Null, with the item closed and said so, when it no longer exists; else the boxes taken off.
+    /// off the form and those on photos that count again brought back, except <paramref name="beingPutBack"/> (this
+    /// station's own put-back, which brings its boxes back itself). Null, with the item closed and said so, when it no
+    /// longer exists; else what left the form and what came back.
     /// </summary>
-    private async Task<BoxesTakenOff?> ReloadOpenItemAsync(ReturnItemDetails item)
+    private async Task<BoxesTakenOff?> ReloadOpenItemAsync(ReturnItemDetails item, Guid? beingPutBack = null)
     {
         if (await Items.GetForStationAsync(item.Id, _circuitGone.Token) is not { } now)
         {
@@ -124,34 +126,43 @@ public sealed partial class Station
             return null;
         }
         _item = now;
-        return DropBoxesOffSetAsidePhotos();
+        return DropBoxesOffSetAsidePhotos(beingPutBack);
     }
 
-    /// <summary>Boxes a reload took off the form: all of them, and those of the associate's (not left as the model drew them).</summary>
-    private readonly record struct BoxesTakenOff(int All, int Yours)
+    /// <summary>Boxes a reload took off the form (all of them, and those not left as the model drew them) and brought back.</summary>
+    private readonly record struct BoxesTakenOff(int All, int Checked, int Back)
     {
         /// <summary>
-        /// A sentence for the associate when their own boxes left with a photo set aside elsewhere: they went without a
-        /// word after an upload or a refused set-aside (two-node pass, 2026-12-07). Empty when none did.
+        /// A sentence for the associate when checked boxes left with a photo set aside elsewhere, or came back with one put
+        /// back elsewhere: they went without a word after an upload or a refused set-aside (two-node pass, 2026-12-07),
+        /// and stayed hidden, to be saved without, once the photo was put back elsewhere (review of that fix). Empty when
+        /// neither happened.
         /// </summary>
-        public string Said => Yours switch
+        public string Said => (Checked switch
         {
             0 => "",
-            1 => " Your box on a photo set aside elsewhere left the form with it: \"Put back\" below the photos brings it back.",
-            _ => $" Your {Yours} boxes on photos set aside elsewhere left the form with them: \"Put back\" below the photos brings them back.",
-        };
+            1 => " A box on a photo set aside elsewhere left the form with it: \"Put back\" below the photos brings it back.",
+            _ => $" {Checked} boxes on photos set aside elsewhere left the form with them: \"Put back\" below the photos brings them back.",
+        }) + (Back switch
+        {
+            0 => "",
+            1 => " A box kept with a photo put back elsewhere is on the form again.",
+            _ => $" {Back} boxes kept with photos put back elsewhere are on the form again.",
+        });
     }
 
     /// <summary>
     /// After any reload of the item: boxes on a photo that no longer counts (set aside here, in another tab or by someone
-    /// else) leave the form, kept aside with the photo. Left in, the save was refused for a box on a photo not shown.
+    /// else) leave the form, kept aside with the photo. Left in, the save was refused for a box on a photo not shown. Boxes
+    /// kept with a photo that counts again (put back elsewhere: no "Put back" is left to press here) come back to the form.
     /// </summary>
-    private BoxesTakenOff DropBoxesOffSetAsidePhotos()
+    private BoxesTakenOff DropBoxesOffSetAsidePhotos(Guid? beingPutBack = null)
     {
+        var back = BringBackBoxesOfPhotosThatCountAgain(beingPutBack);
         var off = _boxesOfSetAsidePhotos.TakeOff(_regions, CountsForItem);
         if (off.Count == 0)
         {
-            return default;
+            return new BoxesTakenOff(0, 0, back);
         }
         _history.Clear(); // undo must not bring back a box on a photo that is not shown
         if (_selectedRegion is { } selected && off.Contains(selected))
@@ -162,7 +173,36 @@ public sealed partial class Station
         {
             _editingPhotoId = null;
         }
-        return new BoxesTakenOff(off.Count, off.Count(r => r.Source != RegionSource.Model));
+        return new BoxesTakenOff(off.Count, off.Count(r => r.Source != RegionSource.Model), back);
+    }
+
+    /// <summary>
+    /// The boxes kept aside with photos that count again, and the drawn boxes a restored draft kept with them, back on the
+    /// form (never a box twice). A draft's changes to the model's boxes wait for this station's own put-back, which applies
+    /// them after the suggestion is read again. How many checked boxes came back.
+    /// </summary>
+    private int BringBackBoxesOfPhotosThatCountAgain(Guid? beingPutBack)
+    {
+        var present = _regions.Select(SuggestionKey).ToHashSet();
+        var back = _boxesOfSetAsidePhotos.TakeBack(photo => photo != beingPutBack && CountsForItem(photo))
+            .Where(b => present.Add(SuggestionKey(b))).ToList();
+        _regions.AddRange(back);
+        var drawn = 0;
+        foreach (var photo in _draftsOfSetAsidePhotos.Keys.Where(p => p != beingPutBack && CountsForItem(p)).ToList())
+        {
+            var drafts = _draftsOfSetAsidePhotos[photo];
+            foreach (var region in drafts.Where(d => d.Drawn).ToList())
+            {
+                ApplyRegionDraft(region);
+                drafts.Remove(region);
+                drawn++;
+            }
+            if (drafts.Count == 0)
+            {
+                _draftsOfSetAsidePhotos.Remove(photo);
+            }
+        }
+        return back.Count(r => r.Source != RegionSource.Model) + drawn;
     }
 
     /// <summary>A photo put back brings back the boxes the form had on it (or, opened since, the saved grade's boxes on it).</summary>
