@@ -24,7 +24,11 @@ public sealed class ExportModelFilterTests() : RealAppTestBase("Test Data", Role
             .EnsureSuccessStatusCode();
         (await api.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used", damage = Array.Empty<object>() }))
             .EnsureSuccessStatusCode();
-        var active = App.Services.GetRequiredService<Web.Features.Models.ModelRegistry>().Active!.Manifest.ModelVersion;
+        var registry = App.Services.GetRequiredService<Web.Features.Models.ModelRegistry>();
+        var active = registry.Active!.Manifest.ModelVersion;
+        // A model only ever in shadow made no suggestion a grader saw: the filter would export nothing, so it is not offered.
+        await Models.ShippedModelTwin.RegisterAsync(registry, App.Services.GetRequiredService<Web.Features.Models.SamplePhoto>(),
+            new Actor("test:data", "Test Data", Roles.DataScientist), "9.9.9-shadow-only");
         var page = Render<ExportsPage>();
         Assert.True(page.Find("input[data-testid=export-model]").HasAttribute("readonly")); // no free text to mistype
 

@@ -54,14 +54,16 @@ public sealed class ReviewComponentTests : BunitTestBase
 
         var table = Render<QueueTable>(p => p.Add(c => c.Entries, entries));
 
-        Assert.Equal(25, table.FindAll("tbody tr").Count); // one page; the pager offers the rest
+        // MudTable renders its rows (and re-renders them when sorted) after the render that set the parameter: waited for,
+        // it failed once under a loaded machine (2026-12-07).
+        table.WaitForAssertion(() => Assert.Equal(25, table.FindAll("tbody tr").Count)); // one page; the pager offers the rest
         Assert.Contains("Ana Grader", table.FindAll("tbody tr")[0].TextContent);
         Assert.Contains("LP-01", table.FindAll("tbody tr")[0].TextContent); // highest priority first
 
         table.FindAll("th .mud-table-sort-label").Single(l => l.TextContent.Contains("Item", StringComparison.Ordinal)).Click();
         table.FindAll("th .mud-table-sort-label").Single(l => l.TextContent.Contains("Item", StringComparison.Ordinal)).Click(); // descending
 
-        Assert.Contains("LP-30", table.FindAll("tbody tr")[0].TextContent);
+        table.WaitForAssertion(() => Assert.Contains("LP-30", table.FindAll("tbody tr")[0].TextContent));
     }
 
     [Fact]

@@ -201,7 +201,7 @@ public sealed class DecisionLedger(
         var item = await db.ReturnItems.SingleAsync(i => i.Id == task.ReturnItemId, cancellationToken);
         if (task.Status != ReviewStatus.Open)
         {
-            throw new ConcurrencyConflictException("This review has already been decided.");
+            throw new ConcurrencyConflictException("This review has already been decided.", "Already decided");
         }
         if (task.GradedById == actor.Id)
         {
@@ -212,10 +212,11 @@ public sealed class DecisionLedger(
         {
             // Three cases, each said as it is (review-desk pass: a task nobody had claimed answered " is reviewing this
             // item", an empty name, and one whose other claim had lapsed "Your claim has expired" to someone who never had one).
-            throw new ConcurrencyConflictException(
-                task.ClaimedById == actor.Id ? "Your claim on this item has expired. Claim it again to decide."
-                : task.ClaimedById is not null && task.LeaseExpiresAt > now ? $"{task.ClaimedByName} is reviewing this item; wait for them, or claim it once their claim ends."
-                : "Claim this item first (the Review button, or POST /api/v1/review-queue/{taskId}/claim), then decide.");
+            throw task.ClaimedById == actor.Id
+                ? new ConcurrencyConflictException("Your claim on this item has expired. Claim it again to decide.", "Your claim ended")
+                : task.ClaimedById is not null && task.LeaseExpiresAt > now
+                    ? new ConcurrencyConflictException($"{task.ClaimedByName} is reviewing this item; wait for them, or claim it once their claim ends.", "Claimed by someone else")
+                    : new ConcurrencyConflictException("Claim this item first (the Review button, or POST /api/v1/review-queue/{taskId}/claim), then decide.", "Not claimed");
         }
         if (task.ClaimedItemVersion != item.Version)
         {
@@ -271,9 +272,11 @@ public sealed class DecisionLedger(
         var graded = await db.GradeDecisions.AsNoTracking().Include(d => d.Damage).SingleAsync(d => d.Id == gradedId, cancellationToken);
         static string DamageOf(IEnumerable<DamageRegion> damage) =>
             string.Join(',', damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.Type).Order());
-        // each counted region with where it is: a box redrawn where the damage really is adds one and takes one away
+        // each counted region with where it is: a box redrawn where the damage really is adds one and takes one away. A mark
+        // without a box counts by its type alone: the review page sends a photo's box-less mark (an API grade's) as a type,
+        // and "approved" with nothing changed was refused (review of the session's diff, 2026-12-07).
         static IEnumerable<string> Regions(IEnumerable<DamageRegion> damage) =>
-            damage.Where(r => r.Source != RegionSource.Deleted).Select(r => $"{r.Type}|{r.PhotoId}|{r.X},{r.Y},{r.Width},{r.Height}");
+            damage.Where(r => r.Source != RegionSource.Deleted).Select(r => r.X is null ? $"{r.Type}" : $"{r.Type}|{r.PhotoId}|{r.X},{r.Y},{r.Width},{r.Height}");
         var problem = reasonCode switch
         {
             // A reason that names a change the decision does not make was stored as given, and the export's reason_code

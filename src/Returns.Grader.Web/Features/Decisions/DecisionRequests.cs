@@ -40,10 +40,12 @@ public sealed class RequestValidationException(IDictionary<string, string[]> err
 /// The item changed since it was opened, or at the same moment; nothing was saved. Titled by what happened, not by who:
 /// the change may be the caller's own (another tab, a retry sent alongside) or a photo set aside (two-node pass, 2026-12-07).
 /// </summary>
-public sealed class ConcurrencyConflictException(string message) : DomainProblemException(message)
+/// <param name="title">The problem's title where the refusal is not a change (a review already decided, a claim that
+/// ended or was never made): those read "Changed meanwhile" too (review of the session's diff, 2026-12-07).</param>
+public sealed class ConcurrencyConflictException(string message, string title = "Changed meanwhile") : DomainProblemException(message)
 {
     public override int Status => StatusCodes.Status409Conflict;
-    public override string Title => "Changed meanwhile";
+    public override string Title => title;
 }
 
 /// <summary>

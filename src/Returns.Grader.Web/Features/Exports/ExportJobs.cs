@@ -84,14 +84,17 @@ public sealed class ExportJobs(
     }
 
     /// <summary>
-    /// The model versions an export can be filtered by: every registered model, the newest first, spelt as predictions
+    /// The model versions an export can be filtered by: every registered model that has been the one in use (the filter
+    /// counts the suggestions graders saw, never a shadow model's), the most recently activated first, spelt as predictions
     /// stamp them (name@version). The page offers them to choose from: typed, "4.1.1" matched no prediction (they are
-    /// "grader-vit-v1@4.1.1") and the export came out empty, with nothing to say why.
+    /// "grader-vit-v1@4.1.1") and the export came out empty, with nothing to say why; a model only ever in shadow would
+    /// have done the same (review of the session's diff).
     /// </summary>
     public async Task<IReadOnlyList<string>> ModelVersionsAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-        return await db.RegisteredModels.AsNoTracking().OrderByDescending(m => m.RegisteredAt).ThenBy(m => m.ModelVersion)
+        return await db.RegisteredModels.AsNoTracking().Where(m => m.ActivatedAt != null || m.State == ModelState.Active)
+            .OrderByDescending(m => m.ActivatedAt).ThenBy(m => m.ModelVersion)
             .Select(m => m.ModelVersion).ToListAsync(cancellationToken);
     }
 

@@ -222,7 +222,7 @@ public sealed class ReviewDesk(
             ?? throw new ReviewTaskNotFoundException(taskId);
         if (task.Status != ReviewStatus.Open)
         {
-            throw new ConcurrencyConflictException("This review has already been decided.");
+            throw new ConcurrencyConflictException("This review has already been decided.", "Already decided");
         }
         if (task.GradedById == actor.Id)
         {
