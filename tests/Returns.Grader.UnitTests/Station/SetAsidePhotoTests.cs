@@ -189,16 +189,10 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
     [Fact]
     public async Task TheAssociatesBoxOnAPhotoSetAsideElsewhere_IsSaidToHaveLeft_WhenAnUploadBringsTheChange()
     {
-        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 21);
-        var station = await OpenAtTheStationAsync(plate);
-        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
-        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
-        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.Unusable, new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor), null, CancellationToken.None);
+        var (item, other, station) = await OpenWithABoxOnTheOtherPhotoAsync(seed: 21);
+        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.Unusable, Supervisor, null, CancellationToken.None);
 
-        // The station's own upload, as station.js reports it once the endpoint answered 201.
-        await station.InvokeAsync(() => station.Instance.TakesPhotosFor(item.Id.ToString(), ["up-1"], ["c.jpg"]));
-        await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto("c.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: 23))], Grader, CancellationToken.None);
-        await station.InvokeAsync(() => station.Instance.OnUploadFinished("up-1", 201, "{}"));
+        await UploadAtTheStationAsync(station, item, "up-1", seed: 23);
 
         station.WaitForAssertion(() => Assert.Contains("A box on a photo set aside elsewhere left the form with it", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
         Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
@@ -214,23 +208,13 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
     [Fact]
     public async Task ABoxKeptWithAPhotoSetAsideElsewhere_ComesBack_WhenThePhotoIsPutBackElsewhere()
     {
-        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 27);
-        var station = await OpenAtTheStationAsync(plate);
-        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
-        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
-        var supervisor = new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor);
-        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.WrongItem, supervisor, null, CancellationToken.None);
-        async Task UploadAsync(string id, int seed)
-        {
-            await station.InvokeAsync(() => station.Instance.TakesPhotosFor(item.Id.ToString(), [id], [$"{id}.jpg"]));
-            await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto($"{id}.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: seed))], Grader, CancellationToken.None);
-            await station.InvokeAsync(() => station.Instance.OnUploadFinished(id, 201, "{}"));
-        }
-        await UploadAsync("up-1", 28);
+        var (item, other, station) = await OpenWithABoxOnTheOtherPhotoAsync(seed: 27);
+        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.WrongItem, Supervisor, null, CancellationToken.None);
+        await UploadAtTheStationAsync(station, item, "up-1", seed: 28);
         station.WaitForAssertion(() => Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
 
-        await Service<PhotoSetAside>().PutBackAsync(other, supervisor, null, CancellationToken.None);
-        await UploadAsync("up-2", 29);
+        await Service<PhotoSetAside>().PutBackAsync(other, Supervisor, null, CancellationToken.None);
+        await UploadAtTheStationAsync(station, item, "up-2", seed: 29);
 
         station.WaitForAssertion(() => Assert.Contains("A box kept with a photo put back elsewhere is on the form again", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
         Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
@@ -246,11 +230,8 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
     [Fact]
     public async Task TheAssociatesBoxOnAPhotoSetAsideElsewhere_IsSaidToHaveLeft_WhenTheirOwnSetAsideIsRefused()
     {
-        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed: 25);
-        var station = await OpenAtTheStationAsync(plate);
-        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
-        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
-        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.WrongItem, new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor), null, CancellationToken.None);
+        var (item, other, station) = await OpenWithABoxOnTheOtherPhotoAsync(seed: 25);
+        await Service<PhotoSetAside>().SetAsideAsync(other, PhotoSetAsideReason.WrongItem, Supervisor, null, CancellationToken.None);
 
         // Here the other photo (a.jpg) is set aside, against the item as shown: refused, as it changed meanwhile.
         IElement FirstPhoto() => station.FindAll(".photo-frame").First(f => f.QuerySelector("img[data-photo-id]") is { } img && img.GetAttribute("data-photo-id") != other.ToString());
@@ -261,6 +242,26 @@ public sealed class SetAsideElsewhereStationTests() : StationPageTestBase(new Gr
         Assert.Contains("A box on a photo set aside elsewhere left the form with it", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal);
         Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']"));
         Assert.Equal(0, await DecisionCountAsync(item.Id));
+    }
+
+    private static readonly Web.Auth.Actor Supervisor = new("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor);
+
+    /// <summary>An item with two photos open at the station, a box drawn on the second (Other).</summary>
+    private async Task<(ReturnItem Item, Guid Other, IRenderedComponent<Web.Features.Station.Station> Station)> OpenWithABoxOnTheOtherPhotoAsync(int seed)
+    {
+        var (plate, item, other) = await ItemWithTwoPhotosAsync(seed);
+        var station = await OpenAtTheStationAsync(plate);
+        await station.InvokeAsync(() => station.Instance.OnRegionDrawn(other.ToString(), 20, 20, 120, 90));
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{other}']")));
+        return (item, other, station);
+    }
+
+    /// <summary>The station's own upload of one photo, as station.js reports it once the endpoint answered 201.</summary>
+    private async Task UploadAtTheStationAsync(IRenderedComponent<Web.Features.Station.Station> station, ReturnItem item, string uploadId, int seed)
+    {
+        await station.InvokeAsync(() => station.Instance.TakesPhotosFor(item.Id.ToString(), [uploadId], [$"{uploadId}.jpg"]));
+        await Service<PhotoIntake>().AddAsync(item.Id, [new IncomingPhoto($"{uploadId}.jpg", TestPhotos.PhotoLikeJpeg(640, 480, seed: seed))], Grader, CancellationToken.None);
+        await station.InvokeAsync(() => station.Instance.OnUploadFinished(uploadId, 201, "{}"));
     }
 
     /// <summary>An item with two photos ("a.jpg" and "b.jpg", made from seed and seed + 1); Other is b's id.</summary>
