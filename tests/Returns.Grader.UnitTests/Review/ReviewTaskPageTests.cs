@@ -96,7 +96,8 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     }
 
     /// <summary>A high-value item with the sample photo, graded with <paramref name="grade"/> whose damage is
-    /// <paramref name="boxes"/> on that photo (type, box, source), claimed by the supervisor and open on the review page.</summary>
+    /// <paramref name="boxes"/> on that photo (type, box, source; an empty box: a mark on the photo without one), claimed by
+    /// the supervisor and open on the review page.</summary>
     private async Task<(string Plate, IRenderedComponent<ReviewTaskPage> Page)> ClaimedWithBoxesAsync(
         string prefix, string grade, string disposition, params (string Type, int[] Box, string Source)[] boxes)
     {
@@ -109,7 +110,7 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         (await grader.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new
         {
             grade, disposition,
-            damage = boxes.Select(b => new { photoId, type = b.Type, box = b.Box, source = b.Source }).ToArray(),
+            damage = boxes.Select(b => new { photoId, type = b.Type, box = b.Box.Length == 0 ? null : b.Box, source = b.Source }).ToArray(),
         })).EnsureSuccessStatusCode();
         var item = await (await grader.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync();
         var task = Guid.Parse(item.GetProperty("reviews")[0].GetProperty("taskId").GetString()!);
@@ -117,6 +118,30 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         var page = Render<ReviewTaskPage>(p => p.Add(c => c.TaskId, task));
         page.WaitForElements("[data-region-keys]");
         return (plate, page);
+    }
+
+    /// <summary>
+    /// A mark the grader put on a photo without a box (the API takes one) keeps its photo in the final grade: the page sent
+    /// it as a type alone, and the final label lost which photo showed the damage (review of the session's diff, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task AMarkOnAPhotoWithoutABox_KeepsItsPhoto_InTheSupervisorsGrade()
+    {
+        var (plate, page) = await ClaimedWithBoxesAsync("RMK", "Good", "resell_used", ("dent", [10, 10, 80, 80], "added"), ("crack", [], "added"));
+        var reason = page.FindComponents<MudBlazor.MudSelect<string>>().Single(s => s.Instance.Label == "Reason code");
+
+        page.Find("[data-testid=review-form] [data-grade=Acceptable]").Click();
+        await page.InvokeAsync(() => reason.Instance.ValueChanged.InvokeAsync("wrong_grade"));
+        page.WaitForAssertion(() => Assert.False(page.Find("[data-testid=override]").HasAttribute("disabled")));
+        page.Find("[data-testid=override]").Click();
+
+        page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        var item = await ItemAsync(plate);
+        var graded = item.Decisions.Single(d => d.Id != item.CurrentDecisionId);
+        var crack = Assert.Single(item.Decisions.Single(d => d.Id == item.CurrentDecisionId).Damage, d => d.Type == DamageType.Crack);
+        Assert.NotNull(crack.PhotoId);
+        Assert.Equal(graded.Damage.Single(d => d.Type == DamageType.Crack).PhotoId, crack.PhotoId);
+        Assert.Null(crack.Box);
     }
 
     /// <summary>
