@@ -757,6 +757,20 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(supervisor.Locator("[data-testid=review-form][data-keys=on]")).ToHaveCountAsync(1);
         await supervisor.Keyboard.PressAsync("4");
         await Assertions.Expect(supervisor.Locator("[data-testid=review-form] [data-grade=Acceptable]")).ToHaveAttributeAsync("aria-checked", "true");
+        // A reload with the decision not yet saved asks first (review.js); it lost the form without a word (two-node pass,
+        // 2026-12-07). Accepted here: the page comes back as the grader left it, still claimed, and the decision is made again.
+        await supervisor.WaitForFunctionAsync("() => document.documentElement.dataset.leaveAsks === 'true'");
+        var asked = false;
+        supervisor.Dialog += async (_, dialog) =>
+        {
+            asked = dialog.Type == "beforeunload";
+            await dialog.AcceptAsync();
+        };
+        await supervisor.ReloadAsync(new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(supervisor.Locator("[data-testid=review-form][data-keys=on]")).ToHaveCountAsync(1);
+        Assert.True(asked, "leaving the review page with an unsaved decision asks first");
+        await supervisor.Keyboard.PressAsync("4");
+        await Assertions.Expect(supervisor.Locator("[data-testid=review-form] [data-grade=Acceptable]")).ToHaveAttributeAsync("aria-checked", "true");
         await supervisor.Locator("[data-testid=review-form] [data-damage=tear]").ClickAsync();
         await supervisor.Locator("[data-testid=reason-code]").First.ClickAsync();
         await supervisor.Locator(".mud-popover-open .mud-list-item", new() { HasText = "Missed damage" }).ClickAsync(); // the code missed_damage, in words

@@ -34,13 +34,32 @@ function onKeyDown(event) {
   }
 }
 
+// The browser asks before the page is left (reload, tab closed, address typed) while the form holds a decision not yet
+// saved: a reload lost the supervisor's changed grade, boxes and note without a word (two-node pass, 2026-12-07). The
+// page says when (setUnsaved); a decision saved or a form back as the grader left it says no more.
+let unsaved = false;
+
+function onBeforeUnload(event) {
+  if (!unsaved) return;
+  event.preventDefault();
+  event.returnValue = ""; // older browsers need a value to show their "leave site?" prompt
+}
+
+export function setUnsaved(value) {
+  unsaved = !!value;
+  document.documentElement.dataset.leaveAsks = String(unsaved); // for a script or a test: the guard is armed
+}
+
 export function attach(dotNetPage) {
   detach();
   page = dotNetPage;
   document.addEventListener("keydown", onKeyDown);
+  window.addEventListener("beforeunload", onBeforeUnload);
 }
 
 export function detach() {
   document.removeEventListener("keydown", onKeyDown);
+  window.removeEventListener("beforeunload", onBeforeUnload);
+  unsaved = false;
   page = null;
 }

@@ -45,6 +45,28 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     }
 
     /// <summary>
+    /// The browser asks before the review page is left while the form holds something of the supervisor's not yet saved
+    /// (review.js's beforeunload): a reload lost a changed grade, boxes and note without a word (two-node pass, 2026-12-07).
+    /// Back as the grader left it, it asks no more.
+    /// </summary>
+    [Fact]
+    public async Task LeavingThePage_AsksFirst_OnlyWhileTheFormHoldsAnUnsavedDecision()
+    {
+        var review = JSInterop.SetupModule("/assets/js/review.js");
+        review.SetupVoid("attach", _ => true).SetVoidResult();
+        review.SetupVoid("setUnsaved", _ => true).SetVoidResult();
+        var (_, page) = await ClaimedOnThePageAsync(); // graded Good
+        bool? Told() => review.Invocations["setUnsaved"].Select(i => (bool?)i.Arguments[0]).LastOrDefault();
+        Assert.NotEqual(true, Told());
+
+        page.Find("[data-testid=review-form] [data-grade=Unsellable]").Click();
+        page.WaitForAssertion(() => Assert.True(Told()));
+
+        page.Find("[data-testid=review-form] [data-grade=Good]").Click(); // the grader's grade again: nothing of the supervisor's
+        page.WaitForAssertion(() => Assert.False(Told()));
+    }
+
+    /// <summary>
     /// The same supervisor decided the task in another tab: this tab's Approve is refused, and the page then shows the
     /// task decided and the decision in the history. It kept the form, its lease line and a history without the decision,
     /// and "Check again" re-read the task only (exploratory pass, 2026-12-06).
