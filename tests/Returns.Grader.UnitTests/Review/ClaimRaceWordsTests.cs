@@ -16,6 +16,7 @@ public sealed class ClaimRaceWordsTests
     {
         var task = new ReviewDesk.ClaimState(ReviewStatus.Open, "admin-1", "Ada Admin", Now.AddMinutes(15));
         Assert.Equal("Ada Admin claimed this item at the same moment.", ReviewDesk.ChangedMeanwhileWords(task, "sup-1", Now));
+        Assert.Equal("Claimed by someone else", ReviewDesk.ChangedMeanwhileTitle(task, "sup-1", Now)); // was "Changed meanwhile" (regression pass)
     }
 
     [Fact]
@@ -23,6 +24,7 @@ public sealed class ClaimRaceWordsTests
     {
         var task = new ReviewDesk.ClaimState(ReviewStatus.Open, "sup-1", "Sam Supervisor", Now.AddMinutes(15));
         Assert.StartsWith("Another of your own requests", ReviewDesk.ChangedMeanwhileWords(task, "sup-1", Now), StringComparison.Ordinal);
+        Assert.Equal("Claimed by your other request", ReviewDesk.ChangedMeanwhileTitle(task, "sup-1", Now));
     }
 
     [Theory]
@@ -34,6 +36,7 @@ public sealed class ClaimRaceWordsTests
         var words = ReviewDesk.ChangedMeanwhileWords(task, "sup-1", Now);
         Assert.DoesNotContain("Old Claimer", words, StringComparison.Ordinal);
         Assert.Equal("This review changed at the same moment (graded again, or let go): claim it again.", words);
+        Assert.Equal("Changed meanwhile", ReviewDesk.ChangedMeanwhileTitle(task, "sup-1", Now));
     }
 
     [Fact]
@@ -42,5 +45,6 @@ public sealed class ClaimRaceWordsTests
         Assert.Equal("This review was decided at the same moment.",
             ReviewDesk.ChangedMeanwhileWords(new ReviewDesk.ClaimState(ReviewStatus.Decided, "sup-2", "Bo", Now.AddMinutes(5)), "sup-1", Now));
         Assert.StartsWith("This review changed at the same moment", ReviewDesk.ChangedMeanwhileWords(null, "sup-1", Now), StringComparison.Ordinal);
+        Assert.Equal("Already decided", ReviewDesk.ChangedMeanwhileTitle(new ReviewDesk.ClaimState(ReviewStatus.Decided, "sup-2", "Bo", Now.AddMinutes(5)), "sup-1", Now));
     }
 }

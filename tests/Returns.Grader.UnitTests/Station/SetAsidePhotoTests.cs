@@ -62,6 +62,47 @@ public sealed class SetAsidePhotoTests() : StationPageTestBase(new GraderAppFact
             Assert.False(await db.DamageRegions.AnyAsync(r => r.Decision!.ReturnItemId == item.Id && r.PhotoId == wrong));
         }
     }
+
+    /// <summary>
+    /// A reload between a set-aside elsewhere and a put-back elsewhere: the draft's "not damage" on the model's box waited
+    /// for a "Put back" here that was gone once the photo counted again, and the model's box came back as suggested; a
+    /// later set-aside and put-back here then brought the old change back over newer ones (regression pass, 2026-12-07).
+    /// It is applied once the suggestion has put the model's box back.
+    /// </summary>
+    [Fact]
+    public async Task ADraftsNotDamage_OnAPhotoPutBackElsewhere_ComesBackAfterAReload()
+    {
+        var (itemId, plate) = await PrefilledItemAsync(); // a product photo the model prefills, with boxes
+        var added = await Service<PhotoIntake>().AddAsync(itemId, [new IncomingPhoto("v.jpg", TestPhotos.ProductJpeg("09-unsellable.jpg"))], Grader, CancellationToken.None);
+        var second = added!.Single().Photo.Id;
+        var station = await OpenAtTheStationAsync(plate);
+        station.WaitForAssertion(() => Assert.NotEmpty(station.FindAll($"[data-testid=regions] .region-row[data-region-source=model]:not([data-photo-id='{second}'])")));
+        var photo = Guid.Parse(station.FindAll($"[data-testid=regions] .region-row[data-region-source=model]:not([data-photo-id='{second}'])")[0].GetAttribute("data-photo-id")!);
+        for (var step = 0; step < 20 && station.FindAll($".region-row.region-selected[data-photo-id='{photo}']").Count == 0; step++)
+        {
+            await station.InvokeAsync(() => station.Instance.OnRegionKey("next", 0)); // to a box on the first photo
+        }
+        await station.InvokeAsync(() => station.Instance.OnRegionKey("reject", 0)); // "not damage"
+        station.WaitForAssertion(() => Assert.Single(station.FindAll($"[data-testid=regions] .region-row[data-region-source=deleted][data-photo-id='{photo}']")));
+        var supervisor = new Web.Auth.Actor("test:sup", "Sue Pervisor", Web.Auth.Roles.Supervisor);
+        async Task SetTheSecondAsideHere(IRenderedComponent<Web.Features.Station.Station> page)
+        {
+            // refused, as the item changed meanwhile: what the station does then is read it again
+            IElement Frame() => page.FindAll(".photo-frame").Single(f => f.QuerySelector($"img[data-photo-id='{second}']") is not null);
+            await Frame().QuerySelector("[data-testid=set-aside-photo]")!.ClickAsync(new());
+            await Frame().QuerySelector("[data-testid=set-aside-wrong-item]")!.ClickAsync(new());
+            page.WaitForAssertion(() => Assert.Contains("nothing was set aside", page.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        }
+        await Service<PhotoSetAside>().SetAsideAsync(photo, PhotoSetAsideReason.WrongItem, supervisor, null, CancellationToken.None);
+        await SetTheSecondAsideHere(station);
+        station.WaitForAssertion(() => Assert.Empty(station.FindAll($"[data-testid=regions] .region-row[data-photo-id='{photo}']")));
+
+        var reloaded = ReloadWithTheDraft(station, plate, "SetAsideRegions\":[{");
+        await Service<PhotoSetAside>().PutBackAsync(photo, supervisor, null, CancellationToken.None);
+        await SetTheSecondAsideHere(reloaded);
+
+        reloaded.WaitForAssertion(() => Assert.Single(reloaded.FindAll($"[data-testid=regions] .region-row[data-region-source=deleted][data-photo-id='{photo}']")));
+    }
 }
 
 /// <summary>The station in manual mode (no model, so no box but the associate's): a photo set aside by someone else.</summary>

@@ -91,7 +91,7 @@ public sealed class StationConflictPrefillTests() : StationPageTestBase(new Grad
 
         await station.InvokeAsync(() => station.Instance.OnSubmitKey());
 
-        station.WaitForAssertion(() => Assert.Contains("a photo was added or set aside elsewhere", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
+        station.WaitForAssertion(() => Assert.Contains("a photo was added, set aside or put back elsewhere", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal));
         Assert.DoesNotContain("Their grade", station.Find("[data-testid=station-message]").TextContent, StringComparison.Ordinal);
         Assert.Equal(2, station.FindAll("img[data-photo-id]").Count); // the item as it is now
         Assert.Equal(0, await DecisionCountAsync(itemId));

@@ -115,7 +115,7 @@ public sealed class PhotoSetAside(IDbContextFactory<GraderDb> dbFactory, TimePro
     }
 
     private static ConcurrencyConflictException ChangedMeanwhile(string returnId) =>
-        new($"Item {returnId} was changed by someone else after you opened it (a grade or a photo): nothing was set aside or put back. Look at it again first.");
+        new($"Item {returnId} changed after you opened it (graded, or a photo added, set aside or put back): nothing was set aside or put back. Look at it again first.");
 
     private static PhotoSetAsideState StateOf(Photo photo, ReturnItem item) =>
         new(photo.Id, item.Id, item.Version, photo.SetAsideReason, photo.SetAsideAt, photo.SetAsideByName);

@@ -250,7 +250,8 @@ public sealed class ReviewDesk(
         }
         catch (DbUpdateConcurrencyException)
         {
-            throw new ConcurrencyConflictException(await ChangedMeanwhileAsync(taskId, actor, now, cancellationToken));
+            var (words, title) = await ChangedMeanwhileAsync(taskId, actor, now, cancellationToken);
+            throw new ConcurrencyConflictException(words, title);
         }
         return (await EntriesAsync(db, options.CurrentValue.TargetHours, db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId), now, cancellationToken)).Single();
     }
@@ -258,19 +259,20 @@ public sealed class ReviewDesk(
     /// <summary>What changed the task while the claim was being saved, read again to be said: "another supervisor
     /// claimed it" was said when an admin won, and when the winner was the same person's other request (a bulk approval
     /// sent to two nodes; multi-node pass, 2026-12-07). A read that fails says it generally: the refusal stays a 409.</summary>
-    private async Task<string> ChangedMeanwhileAsync(Guid taskId, Actor actor, DateTime now, CancellationToken cancellationToken)
+    private async Task<(string Words, string Title)> ChangedMeanwhileAsync(Guid taskId, Actor actor, DateTime now, CancellationToken cancellationToken)
     {
+        ClaimState? task = null;
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken);
-            var task = await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId)
+            task = await db.ReviewTasks.AsNoTracking().Where(t => t.Id == taskId)
                 .Select(t => new ClaimState(t.Status, t.ClaimedById, t.ClaimedByName, t.LeaseExpiresAt)).SingleOrDefaultAsync(cancellationToken);
-            return ChangedMeanwhileWords(task, actor.Id, now);
         }
         catch (Exception e) when (IsDatabaseFailure(e))
         {
-            return ChangedMeanwhileWords(null, actor.Id, now);
+            // said generally (task stays null): the refusal stays a 409
         }
+        return (ChangedMeanwhileWords(task, actor.Id, now), ChangedMeanwhileTitle(task, actor.Id, now));
     }
 
     /// <summary>A task's claim as it stands: who holds it and until when.</summary>
@@ -287,6 +289,16 @@ public sealed class ReviewDesk(
             "Another of your own requests (another tab, or a retry) claimed this item at the same moment: it is yours.",
         { LeaseExpiresAt: { } until, ClaimedByName: { Length: > 0 } name } when until > now => $"{name} claimed this item at the same moment.",
         _ => "This review changed at the same moment (graded again, or let go): claim it again.",
+    };
+
+    /// <summary>The problem's title for the same race: the refusal was titled "Changed meanwhile" when someone claimed it
+    /// or it was decided (regression pass, 2026-12-07).</summary>
+    public static string ChangedMeanwhileTitle(ClaimState? task, string actorId, DateTime now) => task switch
+    {
+        { Status: not ReviewStatus.Open } => "Already decided",
+        { LeaseExpiresAt: { } until, ClaimedById: { } id } when until > now && id == actorId => "Claimed by your other request",
+        { LeaseExpiresAt: { } until, ClaimedByName: { Length: > 0 } } when until > now => "Claimed by someone else",
+        _ => "Changed meanwhile",
     };
 
     private const string PhotoSinceGradeWords = "A photo came after the grade, or one was set aside since: nobody has looked at the photos as they are now with the grade. Review it on its own.";

@@ -26,6 +26,7 @@ public sealed partial class Station
             _regions = current.Damage.Select(RegionEdit.FromSaved).OfType<RegionEdit>().Where(r => CountsForItem(r.PhotoId)).ToList();
             _boxesOfSetAsidePhotos.Clear();
             _draftsOfSetAsidePhotos.Clear();
+            _draftsAwaitingSuggestion.Clear();
             _history.Clear();
             _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted && !RegionEdit.IsBoxed(d)).Select(d => d.Type).ToList();
             _disposition.Suggest(current.Disposition);
@@ -55,6 +56,7 @@ public sealed partial class Station
             : null;
         if (CurrentDecision is not null)
         {
+            _draftsAwaitingSuggestion.Clear(); // the form follows a saved grade: a draft's changes to the model's boxes do not apply
             return;
         }
         var prefill = Verdict == PrefillVerdict.Prefill ? _item.Suggestion : null;
@@ -72,6 +74,8 @@ public sealed partial class Station
         {
             _history.Clear(); // the model changed the regions: undo must not bring back what it withdrew
         }
+        _draftsAwaitingSuggestion.ForEach(ApplyRegionDraft); // on the suggested boxes just put back (photos put back elsewhere)
+        _draftsAwaitingSuggestion.Clear();
     }
 
     /// <summary>

@@ -90,6 +90,12 @@ public sealed partial class Station
             }
             if (!await FollowSomeoneElsesGradeAsync(graded, touched, afterRefusedSave: false))
             {
+                if (!changedElsewhere && !ReferenceEquals(_message, _draftBackMessage))
+                {
+                    // Done as asked: an earlier message about the photos ("a box ... left the form with it") no longer
+                    // holds once the photo is back (regression pass, 2026-12-07). The draft's message is recounted below.
+                    _message = null;
+                }
                 await PrefillFromSuggestionAsync();
                 if (broughtBack && _draftsOfSetAsidePhotos.Remove(photoId, out var drafts))
                 {
@@ -176,10 +182,15 @@ public sealed partial class Station
         return new BoxesTakenOff(off.Count, off.Count(r => r.Source != RegionSource.Model), back);
     }
 
+    /// <summary>A restored draft's changes to the model's boxes on photos put back elsewhere: applied once the suggestion
+    /// has put those boxes back on the form (<see cref="PrefillFromSuggestionAsync"/>).</summary>
+    private readonly List<RegionDraft> _draftsAwaitingSuggestion = [];
+
     /// <summary>
-    /// The boxes kept aside with photos that count again, and the drawn boxes a restored draft kept with them, back on the
-    /// form (never a box twice). A draft's changes to the model's boxes wait for this station's own put-back, which applies
-    /// them after the suggestion is read again. How many checked boxes came back.
+    /// The boxes kept aside with photos that count again, and what a restored draft kept with them, back on the form
+    /// (never a box twice): its drawn boxes at once, its changes to the model's boxes after the suggestion is read again.
+    /// Those waited for this station's own "Put back", which is gone once the photo counts again, and a later set-aside and
+    /// put-back here brought them back over newer changes (regression pass, 2026-12-07). How many checked boxes came back.
     /// </summary>
     private int BringBackBoxesOfPhotosThatCountAgain(Guid? beingPutBack)
     {
@@ -190,16 +201,19 @@ public sealed partial class Station
         var drawn = 0;
         foreach (var photo in _draftsOfSetAsidePhotos.Keys.Where(p => p != beingPutBack && CountsForItem(p)).ToList())
         {
-            var drafts = _draftsOfSetAsidePhotos[photo];
-            foreach (var region in drafts.Where(d => d.Drawn).ToList())
+            _draftsOfSetAsidePhotos.Remove(photo, out var drafts);
+            foreach (var region in drafts!)
             {
-                ApplyRegionDraft(region);
-                drafts.Remove(region);
+                if (region.Drawn)
+                {
+                    ApplyRegionDraft(region);
+                }
+                else
+                {
+                    _draftsAwaitingSuggestion.Add(region); // not counted: it changes a box only if the suggestion brings it back
+                    continue;
+                }
                 drawn++;
-            }
-            if (drafts.Count == 0)
-            {
-                _draftsOfSetAsidePhotos.Remove(photo);
             }
         }
         return back.Count(r => r.Source != RegionSource.Model) + drawn;

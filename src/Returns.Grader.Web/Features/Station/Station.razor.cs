@@ -418,7 +418,7 @@ public sealed partial class Station : IAsyncDisposable
                     // Nobody graded it: a photo was kept from elsewhere, and the suggestion is the one it makes now.
                     await PrefillFromSuggestionAsync();
                     _message = new StationMessage(Severity.Warning,
-                        $"{item.ReturnId} changed after you opened it (a photo was added or set aside elsewhere): the photos and the suggestion below are as they are now. Check them and save again.{takenOff.Said}");
+                        $"{item.ReturnId} changed after you opened it (a photo was added, set aside or put back elsewhere): the photos and the suggestion below are as they are now. Check them and save again.{takenOff.Said}");
                 }
             }
             catch (GradeValidationException e)
@@ -539,6 +539,7 @@ public sealed partial class Station : IAsyncDisposable
         _editingPhotoId = null;
         _boxesOfSetAsidePhotos.Clear();
         _draftsOfSetAsidePhotos.Clear();
+        _draftsAwaitingSuggestion.Clear();
     }
 
     /// <summary>
