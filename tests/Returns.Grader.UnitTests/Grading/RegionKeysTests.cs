@@ -66,6 +66,17 @@ public sealed class RegionKeysTests
         Assert.False(history.CanUndo);
     }
 
+    /// <summary>A box drawn in a saved grade (perhaps a colleague's, opened for a correction) is not said to be drawn by
+    /// the person at this form; one they draw is (regression pass, 2026-12-07).</summary>
+    [Fact]
+    public void ABoxDrawnInASavedGrade_IsNotSaidToBeDrawnByYou()
+    {
+        var saved = RegionEdit.FromSaved(new Web.Features.Decisions.DamageSummary(Photo, DamageType.Dent, [1, 2, 3, 4], RegionSource.Added))!;
+        Assert.Equal("drawn, as saved", saved.Note);
+        Assert.Equal(RegionSource.Added, saved.Source);
+        Assert.Equal("drawn by you", RegionEdit.Drawn(Photo, DamageType.Dent, [1, 2, 3, 4]).Note);
+    }
+
     /// <summary>A on the model's box saves it as accepted: the row says so (it looked the same before and after).</summary>
     [Fact]
     public void AcceptingTheModelsBox_IsShownInItsNote()

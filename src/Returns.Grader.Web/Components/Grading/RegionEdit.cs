@@ -56,12 +56,16 @@ public sealed class RegionEdit
     /// <summary>Confirmed by an earlier decision, not by the person at this form.</summary>
     private readonly bool _confirmedWhenOpened;
 
+    /// <summary>Drawn in a saved grade, perhaps by someone else: "drawn by you" was said of a colleague's box when their
+    /// grade was opened for a correction (regression pass, 2026-12-07).</summary>
+    private bool _drawnBeforeThisForm;
+
     /// <summary>
     /// Where the region came from, in the associate's words, and that they kept it as damage here: A on the model's box
     /// changed what is saved (accepted, no longer the model's) and nothing on the page showed it (exploratory pass, 2026-12-06).
     /// </summary>
     public string Note => (GradersSource is { } graders ? Words.GradersRegion(graders)
-        : DrawnByAssociate ? "drawn by you" : Score is { } score ? $"score {score:0.00}" : "as saved")
+        : DrawnByAssociate ? (_drawnBeforeThisForm ? "drawn, as saved" : "drawn by you") : Score is { } score ? $"score {score:0.00}" : "as saved")
         + (KeptAsDamageHere ? "; kept as damage by you" : "");
 
     /// <summary>The person at this form said the model's box is damage (A, or restoring it after "not damage").</summary>
@@ -110,6 +114,7 @@ public sealed class RegionEdit
                 confirmed: damage.Source == RegionSource.Accepted)
             {
                 Deleted = damage.Source == RegionSource.Deleted,
+                _drawnBeforeThisForm = damage.Source == RegionSource.Added,
             }
             : null;
 
