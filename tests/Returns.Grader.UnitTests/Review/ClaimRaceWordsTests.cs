@@ -15,16 +15,16 @@ public sealed class ClaimRaceWordsTests
     public void TheWinnersName_IsSaid_WhileTheirClaimRuns()
     {
         var task = new ReviewDesk.ClaimState(ReviewStatus.Open, "admin-1", "Ada Admin", Now.AddMinutes(15));
-        Assert.Equal("Ada Admin claimed this item at the same moment.", ReviewDesk.ChangedMeanwhileWords(task, "sup-1", Now));
-        Assert.Equal("Claimed by someone else", ReviewDesk.ChangedMeanwhileTitle(task, "sup-1", Now)); // was "Changed meanwhile" (regression pass)
+        Assert.Equal("Ada Admin claimed this item at the same moment.", ReviewDesk.ChangedMeanwhile(task, "sup-1", Now).Words);
+        Assert.Equal("Claimed by someone else", ReviewDesk.ChangedMeanwhile(task, "sup-1", Now).Title); // was "Changed meanwhile" (regression pass)
     }
 
     [Fact]
     public void OnesOwnOtherRequest_IsSaidToBeOnesOwn()
     {
         var task = new ReviewDesk.ClaimState(ReviewStatus.Open, "sup-1", "Sam Supervisor", Now.AddMinutes(15));
-        Assert.StartsWith("Another of your own requests", ReviewDesk.ChangedMeanwhileWords(task, "sup-1", Now), StringComparison.Ordinal);
-        Assert.Equal("Claimed by your other request", ReviewDesk.ChangedMeanwhileTitle(task, "sup-1", Now));
+        Assert.StartsWith("Another of your own requests", ReviewDesk.ChangedMeanwhile(task, "sup-1", Now).Words, StringComparison.Ordinal);
+        Assert.Equal("Claimed by your other request", ReviewDesk.ChangedMeanwhile(task, "sup-1", Now).Title);
     }
 
     [Theory]
@@ -33,18 +33,18 @@ public sealed class ClaimRaceWordsTests
     public void NobodyIsNamed_WithoutARunningClaim(int? leaseMinutesFromNow)
     {
         var task = new ReviewDesk.ClaimState(ReviewStatus.Open, "sup-2", "Old Claimer", leaseMinutesFromNow is { } m ? Now.AddMinutes(m) : null);
-        var words = ReviewDesk.ChangedMeanwhileWords(task, "sup-1", Now);
+        var words = ReviewDesk.ChangedMeanwhile(task, "sup-1", Now).Words;
         Assert.DoesNotContain("Old Claimer", words, StringComparison.Ordinal);
         Assert.Equal("This review changed at the same moment (graded again, or let go): claim it again.", words);
-        Assert.Equal("Changed meanwhile", ReviewDesk.ChangedMeanwhileTitle(task, "sup-1", Now));
+        Assert.Equal("Changed meanwhile", ReviewDesk.ChangedMeanwhile(task, "sup-1", Now).Title);
     }
 
     [Fact]
     public void ADecidedOrUnreadableTask_IsSaidAsSuch()
     {
         Assert.Equal("This review was decided at the same moment.",
-            ReviewDesk.ChangedMeanwhileWords(new ReviewDesk.ClaimState(ReviewStatus.Decided, "sup-2", "Bo", Now.AddMinutes(5)), "sup-1", Now));
-        Assert.StartsWith("This review changed at the same moment", ReviewDesk.ChangedMeanwhileWords(null, "sup-1", Now), StringComparison.Ordinal);
-        Assert.Equal("Already decided", ReviewDesk.ChangedMeanwhileTitle(new ReviewDesk.ClaimState(ReviewStatus.Decided, "sup-2", "Bo", Now.AddMinutes(5)), "sup-1", Now));
+            ReviewDesk.ChangedMeanwhile(new ReviewDesk.ClaimState(ReviewStatus.Decided, "sup-2", "Bo", Now.AddMinutes(5)), "sup-1", Now).Words);
+        Assert.StartsWith("This review changed at the same moment", ReviewDesk.ChangedMeanwhile(null, "sup-1", Now).Words, StringComparison.Ordinal);
+        Assert.Equal("Already decided", ReviewDesk.ChangedMeanwhile(new ReviewDesk.ClaimState(ReviewStatus.Decided, "sup-2", "Bo", Now.AddMinutes(5)), "sup-1", Now).Title);
     }
 }

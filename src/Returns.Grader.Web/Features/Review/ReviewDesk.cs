@@ -272,33 +272,25 @@ public sealed class ReviewDesk(
         {
             // said generally (task stays null): the refusal stays a 409
         }
-        return (ChangedMeanwhileWords(task, actor.Id, now), ChangedMeanwhileTitle(task, actor.Id, now));
+        return ChangedMeanwhile(task, actor.Id, now);
     }
 
     /// <summary>A task's claim as it stands: who holds it and until when.</summary>
     public sealed record ClaimState(ReviewStatus Status, string? ClaimedById, string? ClaimedByName, DateTime? LeaseExpiresAt);
 
     /// <summary>
-    /// The words for a claim that lost a race, from the task as it is now. Someone is named only while their claim runs: a
-    /// lapsed claim keeps its name on the task, and a correction or a release changes the task without claiming it.
+    /// The words and the problem's title for a claim that lost a race, from the task as it is now. Someone is named only
+    /// while their claim runs: a lapsed claim keeps its name on the task, and a correction or a release changes the task
+    /// without claiming it. The title was "Changed meanwhile" when someone claimed it or it was decided (regression pass).
     /// </summary>
-    public static string ChangedMeanwhileWords(ClaimState? task, string actorId, DateTime now) => task switch
+    public static (string Words, string Title) ChangedMeanwhile(ClaimState? task, string actorId, DateTime now) => task switch
     {
-        { Status: not ReviewStatus.Open } => "This review was decided at the same moment.",
+        { Status: not ReviewStatus.Open } => ("This review was decided at the same moment.", "Already decided"),
         { LeaseExpiresAt: { } until, ClaimedById: { } id } when until > now && id == actorId =>
-            "Another of your own requests (another tab, or a retry) claimed this item at the same moment: it is yours.",
-        { LeaseExpiresAt: { } until, ClaimedByName: { Length: > 0 } name } when until > now => $"{name} claimed this item at the same moment.",
-        _ => "This review changed at the same moment (graded again, or let go): claim it again.",
-    };
-
-    /// <summary>The problem's title for the same race: the refusal was titled "Changed meanwhile" when someone claimed it
-    /// or it was decided (regression pass, 2026-12-07).</summary>
-    public static string ChangedMeanwhileTitle(ClaimState? task, string actorId, DateTime now) => task switch
-    {
-        { Status: not ReviewStatus.Open } => "Already decided",
-        { LeaseExpiresAt: { } until, ClaimedById: { } id } when until > now && id == actorId => "Claimed by your other request",
-        { LeaseExpiresAt: { } until, ClaimedByName: { Length: > 0 } } when until > now => "Claimed by someone else",
-        _ => "Changed meanwhile",
+            ("Another of your own requests (another tab, or a retry) claimed this item at the same moment: it is yours.", "Claimed by your other request"),
+        { LeaseExpiresAt: { } until, ClaimedByName: { Length: > 0 } name } when until > now =>
+            ($"{name} claimed this item at the same moment.", "Claimed by someone else"),
+        _ => ("This review changed at the same moment (graded again, or let go): claim it again.", "Changed meanwhile"),
     };
 
     private const string PhotoSinceGradeWords = "A photo came after the grade, or one was set aside since: nobody has looked at the photos as they are now with the grade. Review it on its own.";

@@ -24,9 +24,7 @@ public sealed partial class Station
             // Not the boxes on a photo set aside since: they are another item's (ADR 0052). What an earlier form kept aside
             // with set-aside photos goes with that form: "Put back" must not bring it into this grade's correction.
             _regions = current.Damage.Select(RegionEdit.FromSaved).OfType<RegionEdit>().Where(r => CountsForItem(r.PhotoId)).ToList();
-            _boxesOfSetAsidePhotos.Clear();
-            _draftsOfSetAsidePhotos.Clear();
-            _draftsAwaitingSuggestion.Clear();
+            ForgetWhatWasKeptAside();
             _history.Clear();
             _damage = current.Damage.Where(d => d.Source != RegionSource.Deleted && !RegionEdit.IsBoxed(d)).Select(d => d.Type).ToList();
             _disposition.Suggest(current.Disposition);

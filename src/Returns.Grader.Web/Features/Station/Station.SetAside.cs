@@ -207,16 +207,23 @@ public sealed partial class Station
                 if (region.Drawn)
                 {
                     ApplyRegionDraft(region);
+                    drawn++;
                 }
                 else
                 {
                     _draftsAwaitingSuggestion.Add(region); // not counted: it changes a box only if the suggestion brings it back
-                    continue;
                 }
-                drawn++;
             }
         }
         return back.Count(r => r.Source != RegionSource.Model) + drawn;
+    }
+
+    /// <summary>What the form kept aside with set-aside photos goes with the form (a new item, or a saved grade reopened).</summary>
+    private void ForgetWhatWasKeptAside()
+    {
+        _boxesOfSetAsidePhotos.Clear();
+        _draftsOfSetAsidePhotos.Clear();
+        _draftsAwaitingSuggestion.Clear();
     }
 
     /// <summary>A photo put back brings back the boxes the form had on it (or, opened since, the saved grade's boxes on it).</summary>

@@ -537,9 +537,7 @@ public sealed partial class Station : IAsyncDisposable
         _history.Clear();
         _selectedRegion = null;
         _editingPhotoId = null;
-        _boxesOfSetAsidePhotos.Clear();
-        _draftsOfSetAsidePhotos.Clear();
-        _draftsAwaitingSuggestion.Clear();
+        ForgetWhatWasKeptAside();
     }
 
     /// <summary>
