@@ -518,6 +518,85 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal(0, (await GetItemAsync(plate)).GetProperty("decisions").GetArrayLength());
     }
 
+    /// <summary>
+    /// A grade button or damage chip reached by Tab is pressed by Enter, as any button is; the next Enter saves. Tab to
+    /// "Scratch" and Enter saved the item without the scratch, and Tab to "Very good" and Enter saved it without that
+    /// grade (keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task EnterOnAGradeOrDamageReachedByTab_PressesIt_AndTheNextEnterSaves()
+    {
+        var (plate, page) = await ItemOpenAtTheStationAsync("Kit Keys");
+        await page.Locator("[data-grade=LikeNew]").FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.Locator("[data-grade=VeryGood]")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("[data-grade=VeryGood]")).ToHaveAttributeAsync("aria-checked", "true");
+
+        await page.Locator("[data-grade=Unsellable]").FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.Locator("[data-damage=scratch]")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("[data-remove-damage=scratch]")).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("[data-damage=scratch]")).Not.ToContainTextAsync("×"); // marked once
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate); // nothing saved yet
+        Assert.Equal(0, (await GetItemAsync(plate)).GetProperty("decisions").GetArrayLength());
+
+        await page.Keyboard.PressAsync("Enter"); // pressed once: now Enter saves, as after a click
+
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
+        Assert.Equal("VeryGood", decision.GetProperty("grade").GetString());
+        Assert.Equal("scratch", Assert.Single(decision.GetProperty("damage").EnumerateArray()).GetProperty("type").GetString());
+    }
+
+    /// <summary>
+    /// An Enter that cannot save takes the focus to what stops it, says so, and the next Enter there saves: it did nothing
+    /// and said nothing, the reason field five Tabs away (keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task AnEnterThatCannotSave_GoesToTheFieldThatStopsIt()
+    {
+        var (plate, page) = await ItemOpenAtTheStationAsync("Ned Enter");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("enter-refused")).ToContainTextAsync("Pick a grade");
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToBeFocusedAsync();
+
+        await page.Keyboard.PressAsync("3"); // Good, nothing marked: the rubric says Like new, so a reason is asked for
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("enter-refused")).ToContainTextAsync("Say why");
+        await Assertions.Expect(Field(page, "contradiction-reason")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync("Box crushed, item fine", new() { Delay = 120 }); // a person's speed, not a scanner's
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
+        Assert.Equal("Good", decision.GetProperty("grade").GetString());
+        Assert.Equal("Box crushed, item fine", decision.GetProperty("contradictionReason").GetString());
+    }
+
+    /// <summary>
+    /// A plate refused as not a plate is selected in the field, so the next scan replaces it: it stayed with the cursor
+    /// after it, and the next scan was refused too, as "LP 9O2LP-…" (keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task ARefusedPlate_IsReplacedByTheNextScan()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var page = await SignedInStationAsync("Rex Refused");
+        await page.Keyboard.TypeAsync("LP 9O2");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("station-message")).ToContainTextAsync("is not a licence plate");
+        await Assertions.Expect(page.Locator("#scan")).ToHaveValueAsync("LP 9O2"); // kept, to be corrected
+        await page.WaitForFunctionAsync("() => { const s = document.getElementById('scan'); return s.selectionStart === 0 && s.selectionEnd === s.value.length; }");
+
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+    }
+
     [Theory]
     [MemberData(nameof(ScreenSizes))]
     public async Task ExistingPlate_KeysGradeAtOnce_AndAReloadMidGradeBringsTheFormBack(int width, int height)
@@ -698,7 +777,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     [Fact]
-    public async Task QuestionMark_ShowsTheShortcutSheet_ButIsTextWhileTypingAPlate()
+    public async Task QuestionMark_ShowsTheShortcutSheet_EvenInTheEmptyPlateField_ButIsTextWhileTypingAPlate()
     {
         var page = await SignedInStationAsync("Ivy Keys");
         // This test moves focus away itself, so it waits until the page's start can no longer move it back (the scan
@@ -707,8 +786,18 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await Assertions.Expect(page.Locator("[data-testid=station][data-ready=on]")).ToHaveCountAsync(1);
         var sheet = page.GetByTestId("shortcut-sheet");
 
-        await page.Keyboard.TypeAsync("?"); // the scan field has focus: a "?" there is part of what is typed
+        // In the empty scan field, where the station rests and its hint says to press "?", it opens the sheet; the
+        // focus goes back to the field, empty, when the sheet closes (it was typed there: keyboard pass, 2026-12-07).
+        await page.Keyboard.TypeAsync("?");
+        await Assertions.Expect(sheet).ToBeVisibleAsync();
+        await page.Keyboard.PressAsync("Escape");
         await Assertions.Expect(sheet).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator("#scan")).ToHaveValueAsync("");
+
+        await page.Keyboard.TypeAsync("LP?"); // typing a plate: a "?" there is part of what is typed
+        await Assertions.Expect(sheet).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#scan")).ToHaveValueAsync("LP?");
 
         await page.Locator("#scan").FillAsync("");
         await page.EvaluateAsync("document.activeElement.blur()");

@@ -32,7 +32,11 @@ function onKeyDown(event) {
     event.preventDefault();
     return;
   }
-  if (isTypingTarget(target)) return;
+  // "?" in the empty plate field, where the station rests and its hint says to press "?", opens the sheet: it went into
+  // the field as text, and the next scan was refused as "?LP-…" (keyboard pass, 2026-12-07). No plate starts with "?";
+  // after the first character it is text, as in any field.
+  const inEmptyPlateField = target instanceof HTMLInputElement && target.id === "scan" && target.value === "";
+  if (isTypingTarget(target) && !(inEmptyPlateField && event.key === "?")) return;
   if (sheet && event.key === "?") {
     showSheet(sheet, sheet.hidden);
     event.preventDefault();

@@ -14,9 +14,38 @@ let uploadCounter = 0;
 const ownEnter = "button, a[href], summary, [role=button], [role=link], [role=menuitem], [role=tab], [role=switch], " +
   "[role=checkbox], input[type=file], input[type=checkbox], input[type=radio], input[type=button], input[type=submit]";
 
+// ---- A grade button or damage chip the keyboard has just moved to (Tab), before any key was pressed on it. Enter there
+// presses it, as Enter presses any button; once it is pressed (Space, Enter, a click, or the focus came by pointer),
+// Enter saves, as the pickers' Enter always did for a mouse user who clicks a grade and presses Enter. Tab to "Scratch"
+// and Enter saved the item as it was, without the scratch (keyboard pass, 2026-12-07).
+let tabPressed = false;
+let reachedByTab = null;
+
+function onTabKey(event) {
+  if (event.key === "Tab") tabPressed = true;
+}
+
+function onFocusIn(event) {
+  reachedByTab = tabPressed && event.target instanceof Element ? event.target : null;
+  tabPressed = false;
+}
+
+function onPointerFocus() {
+  reachedByTab = null;
+  tabPressed = false;
+}
+
+/** The picker control (grade button, damage chip) whose Enter is its own now: reached by Tab, nothing pressed on it yet. */
+function untouchedPickerControl(target) {
+  const control = target && target.closest("[data-enter-saves] button, [data-enter-saves] .mud-chip");
+  return control && control === reachedByTab && !control.closest("[data-remove-damage]") ? control : null;
+}
+
 function onKeyDown(event) {
   if (!station || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
+  const untouched = event.key === "Enter" ? untouchedPickerControl(target) : null;
+  if (event.key !== "Tab" && event.key !== "Shift") reachedByTab = null; // a key pressed on it: its Enter saves from now on
   const typing = isTypingTarget(target);
   // While a plate waits for the plate field, its keys wait with it, those the field got meanwhile too (review of the diff).
   if ((!typing || (target && target.id === "scan")) && typeAheadTakes(event)) return;
@@ -95,6 +124,10 @@ function onKeyDown(event) {
     // the mark still on it (review of the station, 2026-12-06).
     if (target && target.closest(ownEnter) && (!target.closest("[data-enter-saves]") || target.closest("[data-remove-damage]"))) return;
     event.preventDefault();
+    if (untouched) {
+      untouched.click();
+      return;
+    }
     submit();
   } else if (!typing && !(target && target.closest(".mud-popover-open")) && startsAPlate(event)) {
     typeIntoPlateField(event); // no shortcut here: a plate typed by hand
@@ -581,6 +614,18 @@ export function focusItem() {
   if (item && !focusIsIn(item)) item.focus({ preventScroll: true });
 }
 
+// An Enter that could not save goes to the field that stops it (the server says which): the grade, the disposition or
+// the reason a grade differs from the rubric (keyboard pass, 2026-12-07).
+export function focusBlockingField(field) {
+  const selectors = {
+    grade: "[data-grade][aria-checked=true], [data-grade]",
+    disposition: "[data-testid=disposition][tabindex], [data-testid=disposition] [tabindex], input[data-testid=disposition], [data-testid=disposition] input",
+    reason: "[data-testid=contradiction-reason] textarea, [data-testid=contradiction-reason] input, textarea[data-testid=contradiction-reason], input[data-testid=contradiction-reason]",
+  };
+  const element = selectors[field] && document.querySelector(selectors[field]);
+  if (element) element.focus();
+}
+
 // The unsaved-choices question takes the focus on its safe answer, "Keep working": keys and scans stop at it.
 export function focusGuard() {
   const keep = document.querySelector("[data-testid=keep-working]");
@@ -664,6 +709,9 @@ export function attach(dotNetStation) {
   station = dotNetStation;
   window.addEventListener("beforeunload", onBeforeUnload);
   window.addEventListener("keydown", onEnterOnClosedList, true);
+  window.addEventListener("keydown", onTabKey, true);
+  document.addEventListener("focusin", onFocusIn, true);
+  document.addEventListener("pointerdown", onPointerFocus, true);
   document.addEventListener("keydown", onKeyDown);
   document.addEventListener("change", onChange);
   document.addEventListener("dragover", onDragOver);
@@ -691,6 +739,9 @@ export function detach() {
   photoSizeWatcher = null;
   window.removeEventListener("beforeunload", onBeforeUnload);
   window.removeEventListener("keydown", onEnterOnClosedList, true);
+  window.removeEventListener("keydown", onTabKey, true);
+  document.removeEventListener("focusin", onFocusIn, true);
+  document.removeEventListener("pointerdown", onPointerFocus, true);
   typeAhead = null;
   document.removeEventListener("keydown", onKeyDown);
   document.removeEventListener("change", onChange);

@@ -33,6 +33,35 @@ public sealed class StationUnsavedWorkTests : StationPageTestBase
         Assert.Equal(Disposition.Donate, station.FindComponent<MudSelect<Disposition?>>().Instance.GetState(x => x.Value));
     }
 
+    /// <summary>
+    /// An Enter that cannot save says why, to a screen reader too, and takes the focus to the field that stops it: it did
+    /// nothing and said nothing, and the reason field was five Tabs away (keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task AnEnterThatCannotSave_SaysWhy_AndGoesToTheFieldThatStopsIt()
+    {
+        var (plate, item) = await CreateItemAsync();
+        var station = RenderStation();
+        await OpenAsync(station, plate);
+        Assert.Empty(station.FindAll("[data-testid=enter-refused]")); // nothing is said before an Enter
+
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        var refused = station.WaitForElement("[data-testid=enter-refused]");
+        Assert.Equal("alert", refused.GetAttribute("role"));
+        Assert.Contains("Not saved: Pick a grade", refused.TextContent);
+        station.WaitForAssertion(() => Assert.Single(StationJs.Invocations, i => i.Identifier == "focusBlockingField"));
+        Assert.Equal("grade", StationJs.Invocations.Single(i => i.Identifier == "focusBlockingField").Arguments[0]);
+
+        await station.InvokeAsync(() => station.Instance.OnGradeKey(3)); // Good, with no damage marked: the rubric says Like new
+        Assert.Empty(station.FindAll("[data-testid=enter-refused]")); // what it said is no longer what stops the save
+        await station.InvokeAsync(() => station.Instance.OnSubmitKey());
+
+        station.WaitForAssertion(() => Assert.Contains("Not saved: Say why the grade differs", station.Find("[data-testid=enter-refused]").TextContent));
+        station.WaitForAssertion(() => Assert.Equal("reason", StationJs.Invocations.Last(i => i.Identifier == "focusBlockingField").Arguments[0]));
+        Assert.Equal(0, await DecisionCountAsync(item.Id));
+    }
+
     [Fact]
     public async Task OpeningAnItem_MovesFocusOffTheScanField()
     {

@@ -34,6 +34,13 @@ public sealed partial class Station
     {
         if (_item is not null && !_correctionNeedsClick && !KeysHeld)
         {
+            if (!_busy && Blocker is { } blocker)
+            {
+                _enterRefusedBecause = blocker.Words;
+                _focusBlockingField = blocker.Field;
+                await InvokeAsync(StateHasChanged);
+                return;
+            }
             await InvokeAsync(SubmitAsync);
             await InvokeAsync(StateHasChanged);
         }

@@ -29,6 +29,7 @@ public sealed partial class Station : IAsyncDisposable
     private bool _focusScan;
     private bool _focusItem;
     private bool _focusNewItem;
+    private bool _selectScanField;
 
     /// <summary>The unsaved-choices question just appeared: its "Keep working" takes the focus, so that a grade key or a
     /// second scan does not land in the scan field behind it (it became "LP-30111"; keyboard audit, 2026-12-05).</summary>
@@ -122,14 +123,24 @@ public sealed partial class Station : IAsyncDisposable
     private bool PhotoWarned => _item?.AnyPhotoWarned == true;
 
     /// <summary>Why Save is not possible yet, in plain words; null when it is.</summary>
-    private string? SubmitBlocker =>
-        _item is null ? "Open an item first."
-        : _item.Status == ItemStatus.Final ? "A supervisor's grade is final here: ask a supervisor if it needs changing."
-        : _uploads.Any(u => !u.Done && u.Error is null) ? "Wait for the photos to finish uploading."
-        : _grade.Value is null ? "Pick a grade (keys 1–5)."
-        : _disposition.Value is null ? "Choose a disposition."
-        : Contradicts && string.IsNullOrWhiteSpace(_contradictionReason) ? "Say why the grade differs from the rubric."
+    private string? SubmitBlocker => Blocker?.Words;
+
+    /// <summary>Why Save is not possible yet, and the field that would make it possible (null: none to go to).</summary>
+    private (string Words, string? Field)? Blocker =>
+        _item is null ? ("Open an item first.", null)
+        : _item.Status == ItemStatus.Final ? ("A supervisor's grade is final here: ask a supervisor if it needs changing.", null)
+        : _uploads.Any(u => !u.Done && u.Error is null) ? ("Wait for the photos to finish uploading.", null)
+        : _grade.Value is null ? ("Pick a grade (keys 1–5).", "grade")
+        : _disposition.Value is null ? ("Choose a disposition.", "disposition")
+        : Contradicts && string.IsNullOrWhiteSpace(_contradictionReason) ? ("Say why the grade differs from the rubric.", "reason")
         : null;
+
+    /// <summary>
+    /// The blocker an Enter ran into: said to a screen reader while it stands, and its field given the focus. An Enter that
+    /// could not save did nothing and said nothing, and the reason field was five Tabs away (keyboard pass, 2026-12-07).
+    /// </summary>
+    private string? _enterRefusedBecause;
+    private string? _focusBlockingField;
 
     private bool CanSubmit => !_busy && SubmitBlocker is null;
 
@@ -140,7 +151,7 @@ public sealed partial class Station : IAsyncDisposable
         ("a scanner, anywhere", "a plate scanned with the focus outside a text field opens too: its keys never grade or save the open item"),
         ("/ or a key that is no shortcut", "type a plate by hand: it goes to the plate field (a plate that starts with a shortcut's key: / first)"),
         ("1 … 5", "grade: 1 Like new … 5 Unsellable (not while typing in a field)"),
-        ("Enter", "save the grade and go to the next item (from any field, the note too; an open list keeps its own Enter)"),
+        ("Enter", "save the grade and go to the next item (from any field, the note too; an open list keeps its own Enter; a grade or damage button just reached by Tab is pressed first, the next Enter saves; when something stops the save, Enter goes to it)"),
         ("Tab / Shift+Tab", "move between the fields and buttons"),
         ("N / P", "choose the next / previous damage region (its photo opens, the region is outlined)"),
         ("A / R", "the chosen region: accept it as damage / reject it as not damage (a box you drew is removed)"),
@@ -182,6 +193,11 @@ public sealed partial class Station : IAsyncDisposable
             _clearScanField = false;
             await _scanField.ClearAsync();
         }
+        if (_selectScanField && _scanField is not null)
+        {
+            _selectScanField = false;
+            await _scanField.SelectAsync();
+        }
         if (_focusGuard && _module is not null)
         {
             _focusGuard = false;
@@ -196,6 +212,12 @@ public sealed partial class Station : IAsyncDisposable
             _focusNewItem = false;
             _focusScan = false;
             await _module.InvokeVoidAsync("focusItem");
+        }
+        else if (_focusBlockingField is { } field && _module is not null)
+        {
+            _focusBlockingField = null;
+            _focusScan = false;
+            await _module.InvokeVoidAsync("focusBlockingField", field);
         }
         else if (_focusNewItem && _module is not null)
         {
@@ -236,6 +258,9 @@ public sealed partial class Station : IAsyncDisposable
             // Announcing such a plate is refused: the new-item form opened for it (and the open item was left) only for
             // Add to say so (exploratory pass, 2026-12-06). The open item stays as it is.
             _message = new StationMessage(Severity.Warning, $"\"{Shortened(plate)}\" is not a licence plate ({ReturnItems.LicencePlateRule}). Scan the plate again.");
+            // Typed into the field, it is selected, so the next scan replaces it: it stayed with the cursor after it, and the
+            // next scan was refused too, as "LP 9O2LP-902" (keyboard pass, 2026-12-07).
+            _selectScanField = scanned is null;
             return;
         }
         if (!MayLeave(plate))
@@ -531,6 +556,7 @@ public sealed partial class Station : IAsyncDisposable
         _prefillMinConfidence = null;
         _notes = null;
         _contradictionReason = null;
+        _enterRefusedBecause = null;
         _flagForReview = false;
         _uploads.Clear();
         _regions = [];
