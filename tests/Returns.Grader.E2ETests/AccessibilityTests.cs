@@ -43,6 +43,12 @@ public sealed class AccessibilityTests(BrowserAppWithModelFixture fixture, ITest
         await BrowserAppFixture.UploadSampleAsync(station, "08-unsellable.jpg");
         await Assertions.Expect(station.Locator("[data-testid=regions] .region-row").First).ToBeVisibleAsync();
         problems.AddRange(await ViolationsAsync(station, axe, "station with an item"));
+        // A grade the rubric does not give, and damage marked: the amber chips, the rubric's question and "Save as a
+        // correction"'s colours were under 3:1 (keyboard pass, 2026-12-07).
+        await station.Locator("[data-grade=LikeNew]").ClickAsync();
+        await station.Locator("[data-damage=dent]").ClickAsync();
+        await Assertions.Expect(station.GetByTestId("contradiction")).ToBeVisibleAsync();
+        problems.AddRange(await ViolationsAsync(station, axe, "station with damage marked and the rubric's question"));
 
         var id = (await (await Fixture.App.ApiClient().GetAsync($"/api/v1/returns?returnId={plate}")).ReadJsonAsync()).GetProperty("id").GetGuid();
         var photo = (await (await Fixture.App.ApiClient().GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("photos")[0].GetProperty("photoId").GetString();
@@ -62,6 +68,13 @@ public sealed class AccessibilityTests(BrowserAppWithModelFixture fixture, ITest
         {
             problems.AddRange(await ViolationsAsync(await SignedInAsync(path, "Dee Access", role), axe, path));
         }
+
+        // the page that says a role cannot open a page: its warning's colours were 2.9:1, and it had no heading
+        var denied = await SignedInAsync("/history", "Den Access", "Grader");
+        await denied.GotoAsync("/models");
+        await Assertions.Expect(denied.GetByRole(AriaRole.Heading, new() { Name = "Not allowed", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(denied).ToHaveTitleAsync("Not allowed · Returns.Grader");
+        problems.AddRange(await ViolationsAsync(denied, axe, "a page the role cannot open"));
 
         Assert.True(problems.Count == 0, "serious or critical accessibility violations:\n" + string.Join("\n", problems));
     }

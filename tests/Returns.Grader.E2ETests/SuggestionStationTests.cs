@@ -159,6 +159,33 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         Assert.Equal((odd, "unusable"), (aside.GetProperty("photoId").GetString(), aside.GetProperty("reason").GetString()));
     }
 
+    /// <summary>
+    /// By keyboard alone, the focus follows "Set aside…" to its first choice and back on Cancel, and the photo editor's
+    /// Close goes back to the thumbnail that opened it: each time it fell to the page's body (keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task TheFocus_FollowsSetAsideAndTheEditorsClose()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Fay Focus");
+        await BrowserAppFixture.UploadSampleAsync(page, "01-likenew.jpg");
+
+        await page.GetByTestId("set-aside-photo").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("set-aside-wrong-item")).ToBeFocusedAsync();
+        await page.GetByTestId("set-aside-cancel").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("set-aside-photo")).ToBeFocusedAsync();
+
+        await page.GetByTestId("open-photo").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("region-editor-panel")).ToBeVisibleAsync();
+        await page.GetByTestId("close-editor").FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("region-editor-panel")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.GetByTestId("open-photo")).ToBeFocusedAsync();
+    }
+
     [Fact]
     public async Task APhotoWithAQualityWarning_IsNotPrefilled_AndTheGradePickedAfterIsStoredAsChosen()
     {

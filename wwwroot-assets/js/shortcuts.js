@@ -32,6 +32,13 @@ function onKeyDown(event) {
     event.preventDefault();
     return;
   }
+  // Tab from the open sheet closes it and goes back to where the focus was: it moved to the page behind the sheet, which
+  // stayed open over it (keyboard pass, 2026-12-07).
+  if (sheet && event.key === "Tab" && !sheet.hidden && target === sheet) {
+    showSheet(sheet, false);
+    event.preventDefault();
+    return;
+  }
   // "?" in the empty plate field, where the station rests and its hint says to press "?", opens the sheet: it went into
   // the field as text, and the next scan was refused as "?LP-…" (keyboard pass, 2026-12-07). No plate starts with "?";
   // after the first character it is text, as in any field.

@@ -626,6 +626,12 @@ export function focusBlockingField(field) {
   if (element) element.focus();
 }
 
+// The photo editor closed: the focus goes to the thumbnail that opened it.
+export function focusThumbnail(photoId) {
+  const thumbnail = document.querySelector(`[data-testid=open-photo] img[data-photo-id="${CSS.escape(String(photoId))}"]`)?.closest("button");
+  if (thumbnail) thumbnail.focus({ preventScroll: true });
+}
+
 // The unsaved-choices question takes the focus on its safe answer, "Keep working": keys and scans stop at it.
 export function focusGuard() {
   const keep = document.querySelector("[data-testid=keep-working]");

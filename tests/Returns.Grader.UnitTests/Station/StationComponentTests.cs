@@ -109,6 +109,8 @@ public sealed class StationComponentTests : BunitTestBase
         Assert.Equal("3 photos not kept (close each when read)", list.Find("[data-testid=upload-refused-count]").TextContent.Trim());
         Assert.Equal(3, list.FindAll("[data-testid=upload-error]").Count);
         Assert.DoesNotContain(list.FindAll(".upload-row .mud-typography-caption"), c => c.TextContent == "p1.gif"); // named once, in the message
+        // each close button is named with its photo: two were named just "Close" (keyboard pass, 2026-12-07)
+        Assert.Equal(["Close: p1.gif", "Close: p2.gif", "Close: p3.gif"], list.FindAll("[data-testid=upload-error] button").Select(b => b.GetAttribute("aria-label")));
         list.FindAll("[data-testid=upload-error] button")[0].Click();
         Assert.Same(refused[0], closed);
     }

@@ -30,6 +30,7 @@ public sealed partial class Station : IAsyncDisposable
     private bool _focusItem;
     private bool _focusNewItem;
     private bool _selectScanField;
+    private Guid? _focusThumbnailOf;
 
     /// <summary>The unsaved-choices question just appeared: its "Keep working" takes the focus, so that a grade key or a
     /// second scan does not land in the scan field behind it (it became "LP-30111"; keyboard audit, 2026-12-05).</summary>
@@ -212,6 +213,12 @@ public sealed partial class Station : IAsyncDisposable
             _focusNewItem = false;
             _focusScan = false;
             await _module.InvokeVoidAsync("focusItem");
+        }
+        else if (_focusThumbnailOf is { } thumbnail && _module is not null)
+        {
+            _focusThumbnailOf = null;
+            _focusScan = false;
+            await _module.InvokeVoidAsync("focusThumbnail", thumbnail);
         }
         else if (_focusBlockingField is { } field && _module is not null)
         {
@@ -543,6 +550,14 @@ public sealed partial class Station : IAsyncDisposable
         ClearScan();
         ResetForm();
         _focusScan = true;
+    }
+
+    /// <summary>The photo editor closes onto the thumbnail that opened it: the focus fell to the page's body, and the next
+    /// key had nothing to act on (keyboard pass, 2026-12-07).</summary>
+    private void CloseEditor()
+    {
+        _focusThumbnailOf = _editingPhotoId;
+        _editingPhotoId = null;
     }
 
     private void ResetForm()
