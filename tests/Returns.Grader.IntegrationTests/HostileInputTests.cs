@@ -200,6 +200,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     [Theory]
     [InlineData("/api/v1/returns", """{"returnId": "LP-T1", "sku": "S", "title": "T", "category": "C", "unitValue": "abc"}""", "unitValue", "a finite number in range")]
     [InlineData("/api/v1/returns", """{"returnId": "LP-T2", "sku": "S", "title": "T", "category": "C", "unitValue": 1e300}""", "unitValue", "a finite number in range")]
+    [InlineData("/api/v1/returns", """{"returnId": "LP-T4", "sku": "S", "title": "T", "category": "C", "unitValue": "10"}""", "unitValue", "a finite number in range")]
+    [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "damage": [{"type": "dent", "photoId": "0197a0a0-0000-7000-8000-000000000001", "box": ["1", 2, 3, 4]}]}""", "damage[0].box[0]", "a whole number in range")]
     [InlineData("/api/v1/returns/{item}/grade", """{"grade": 3, "disposition": "restock"}""", "grade", "a string")]
     [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "itemVersion": 123}""", "itemVersion", "a GUID")]
     [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "flagForReview": "yes"}""", "flagForReview", "true or false")]

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Returns.Grader.Vision.Inference;
 using SkiaSharp;
 
@@ -227,7 +228,35 @@ public static class PhotoSanitizer
                     ? "The file is cut short; it may not have finished uploading or saving. Please take the photo again."
                     : "The image is damaged and cannot be read.");
         }
+        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && EndsInDecoderFill(bitmap))
+        {
+            bitmap.Dispose();
+            throw new PhotoRejectedException(
+                PhotoRejection.Corrupt,
+                "The file's picture ends early: the bottom of the photo is missing (flat grey). It may not have finished uploading or saving. Please take the photo again.");
+        }
         return bitmap;
+    }
+
+    /// <summary>
+    /// Whether a decoded JPEG's bottom rows are the decoder's fill: where a JPEG's data ends before its picture does, at an
+    /// end marker (a file cut short and closed again, or a header that claims more rows than the data holds), libjpeg warns
+    /// and decodes the missing blocks as empty, exactly mid-grey (128, 128, 128), and Skia answers success. Such a photo was
+    /// kept and graded: the model called the grey "Like new" at 0.82-0.97, which the station prefills (security pass,
+    /// 2026-12-07). A camera's photo never has whole rows of one exact colour (its noise sees to that); a drawn picture with
+    /// a mid-grey band along the bottom would be refused too, which is the price of telling the two apart from pixels.
+    /// </summary>
+    internal static bool EndsInDecoderFill(SKBitmap bitmap)
+    {
+        var pixels = MemoryMarshal.Cast<byte, uint>(bitmap.GetPixelSpan());
+        const uint midGrey = 0xFF808080; // RGBA 128, 128, 128, 255 in memory order
+        var (width, height) = (bitmap.Width, bitmap.Height);
+        var greyRows = 0;
+        for (var row = height - 1; row >= 0 && !pixels.Slice(row * width, width).ContainsAnyExcept(midGrey); row--)
+        {
+            greyRows++;
+        }
+        return greyRows >= Math.Max(8, height / 25);
     }
 
     private static (int Width, int Height) FitWithin(int width, int height, int maxLongSide)

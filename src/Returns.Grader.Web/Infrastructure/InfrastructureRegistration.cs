@@ -31,6 +31,9 @@ public static partial class InfrastructureRegistration
             // A field the request does not have is refused, naming it: "damages" or "flagForRevew" was dropped without a
             // word, and the grade stored with no damage and no flag (API pass, 2026-12-05).
             o.SerializerOptions.UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Disallow;
+            // A number is a JSON number: the web defaults read "10" as 10, so a box of ["1",2,3,4] and a unitValue of "10"
+            // were stored where the README promises a refusal naming the field (security pass, 2026-12-07).
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.Converters.Add(new NoNulCharacters.JsonConverter());
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();

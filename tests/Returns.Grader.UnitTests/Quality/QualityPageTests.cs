@@ -69,6 +69,13 @@ public sealed class QualityPageTests() : RealAppTestBase("Test Supervisor", Role
         page.WaitForAssertion(() => Assert.Contains("'from' is not a date the page can read (yyyy-mm-dd): the last 30 days are shown instead", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
         var thirtyDays = DateTime.UtcNow.Date.AddDays(-29).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
         page.WaitForAssertion(() => Assert.Contains($"from={thirtyDays}", navigation.Uri, StringComparison.Ordinal));
+
+        // A NUL or another control character in a filter's text: left out and said so; it failed the page (security pass,
+        // 2026-12-07)
+        navigation.NavigateTo("/quality?category=%00&associate=a%01b");
+        page.WaitForAssertion(() => Assert.Contains("'category' and 'associate' hold characters no filter has (control characters): left out", page.Find("[data-testid=quality-dates]").TextContent, StringComparison.Ordinal));
+        Assert.Empty(page.FindAll("[data-testid=page-failure]"));
+        page.WaitForElement("[data-testid=quality-source]");
     }
 
     /// <summary>Opened from an address whose dates are out of order, the page says that nothing is shown (not "the figures below").</summary>

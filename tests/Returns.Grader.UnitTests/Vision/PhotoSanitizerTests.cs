@@ -157,6 +157,24 @@ public sealed class PhotoSanitizerTests
     [Fact]
     public void Webp_IsAccepted() => Assert.Equal(PhotoFormat.Webp, PhotoSanitizer.Sanitize(TestPhotos.SolidWebp(120, 100, SKColors.Gray), Limits).SourceFormat);
 
+    /// <summary>
+    /// A JPEG whose data ends early at an end marker (cut and closed again) decodes "successfully", its missing rows flat
+    /// grey; it was kept and the model called it Like new (security pass, 2026-12-07). It is refused as corrupt; the whole
+    /// photo is kept.
+    /// </summary>
+    [Fact]
+    public void AJpegWhoseDataEndsEarly_IsRefusedAsCorrupt()
+    {
+        var whole = TestPhotos.PhotoLikeJpeg(1024, 768);
+        byte[] cut = [.. whole.AsSpan(0, whole.Length * 3 / 10), 0xFF, 0xD9];
+
+        var error = Assert.Throws<PhotoRejectedException>(() => PhotoSanitizer.Sanitize(cut, Limits));
+
+        Assert.Equal(PhotoRejection.Corrupt, error.Reason);
+        Assert.Contains("the bottom of the photo is missing", error.Message, StringComparison.Ordinal);
+        Assert.Equal((1024, 768), (PhotoSanitizer.Sanitize(whole, Limits).Width, PhotoSanitizer.Sanitize(whole, Limits).Height));
+    }
+
     [Fact]
     public void PixelLimit_IsCheckedFromTheHeaderBeforeDecoding()
     {
