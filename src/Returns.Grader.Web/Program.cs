@@ -54,11 +54,13 @@ app.UseExceptionHandler();
 app.UseGraderStatusCodePages(); // problem+json, except a browser's unknown address: the "page not found" page
 app.UseRouting(); // here, after the status-code pages: a 404 re-run as the "page not found" page is routed again
 app.UseGraderUnmatchedApiAnswers(); // no API endpoint took it: 404, or 405 with Allow listing what the address takes
-app.UseGraderContentCoding(); // a compressed request body: 415 naming Content-Encoding, before anything reads it
 app.UseGraderAssets();
 app.UseGraderFailedCredentialsLimit(); // before authentication: an address that keeps sending wrong keys is refused unchecked
 app.UseAuthentication();
 app.UseAuthorization();
+// a compressed request body: 415 naming Content-Encoding, before anything reads it; after the credentials and the role
+// (a caller without them was told 415 where the README promises 401 or 403: security pass, 2026-12-07)
+app.UseGraderContentCoding();
 app.UseRateLimiter(); // after authorization: limits are per signed-in user
 app.UseAntiforgery();
 

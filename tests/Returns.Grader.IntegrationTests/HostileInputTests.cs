@@ -221,6 +221,46 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         Assert.True(problem.RootElement.GetProperty("errors").TryGetProperty(field, out var reasons), answer);
         var reason = reasons[0].GetString()!;
         Assert.Contains(wants, reason, StringComparison.Ordinal); // it said "The value must be an object." for all but the last
+        Assert.Contains($"{field}: ", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A compressed body from a caller without credentials or without the role is refused for those first, as the README
+    /// says (401, 403): it was a 415 naming Content-Encoding (security pass, 2026-12-07).
+    /// </summary>
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized)]
+    [InlineData("dev-data", HttpStatusCode.Forbidden)]
+    [InlineData("dev-grader", HttpStatusCode.UnsupportedMediaType)]
+    public async Task ACompressedBody_IsRefusedForTheCredentialsAndTheRoleFirst(string? key, HttpStatusCode expected)
+    {
+        using var client = fixture.App.ApiClient(key ?? "none");
+        if (key is null)
+        {
+            client.DefaultRequestHeaders.Remove("X-Api-Key");
+        }
+        using var content = Gzipped("""{"grade": "Good", "disposition": "restock"}""")(fixture)!;
+
+        var response = await client.PostAsync(fixture.Fill("/api/v1/returns/{item}/grade"), content);
+
+        Assert.Equal(expected, response.StatusCode);
+    }
+
+    /// <summary>
+    /// A refusal of the request's values (not its JSON) has a detail in plain words naming each field, as every refusal
+    /// does (README): "The grade is not valid" came with "errors" only (security pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task AValidationRefusal_HasADetailNamingTheField()
+    {
+        using var content = new StringContent("""{"grade": "Mint", "disposition": "resell_used", "damage": []}""", System.Text.Encoding.UTF8, "application/json");
+        var response = await fixture.Client.PostAsync(fixture.Fill("/api/v1/returns/{item}/grade"), content);
+
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(HttpStatusCode.BadRequest == response.StatusCode, $"{(int)response.StatusCode}: {answer}");
+        using var problem = JsonDocument.Parse(answer);
+        var reason = problem.RootElement.GetProperty("errors").GetProperty("grade")[0].GetString();
+        Assert.Equal($"grade: {reason}", problem.RootElement.GetProperty("detail").GetString());
     }
 
     /// <summary>

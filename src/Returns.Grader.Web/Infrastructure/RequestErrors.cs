@@ -120,6 +120,14 @@ public static partial class RequestErrors
     public static void Customize(ProblemDetailsContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (context.ProblemDetails is HttpValidationProblemDetails { Detail: null, Errors.Count: > 0 } invalid)
+        {
+            // Every refusal has a detail in plain words (README): the validation answers had only a title and "errors", so a
+            // client showing the detail showed nothing (security pass, 2026-12-07). The fields, each with its reason.
+            const int Named = 3;
+            invalid.Detail = string.Join(" ", invalid.Errors.Take(Named).Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"))
+                + (invalid.Errors.Count > Named ? $" ({invalid.Errors.Count - Named} more in \"errors\")" : "");
+        }
         if (context.ProblemDetails.Detail is null)
         {
             Explain(context.ProblemDetails, context.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize);
