@@ -247,6 +247,32 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     }
 
     /// <summary>
+    /// A body of a content type the endpoint does not read is refused for the credentials and the role first too: routing
+    /// answered 415 before either was checked (security pass, 2026-12-07). With them, the 415 stands.
+    /// </summary>
+    [Theory]
+    [InlineData(null, "/api/v1/returns/{item}/photos", HttpStatusCode.Unauthorized)]
+    [InlineData("dev-data", "/api/v1/returns/{item}/photos", HttpStatusCode.Forbidden)]
+    [InlineData("dev-grader", "/api/v1/returns/{item}/photos", HttpStatusCode.UnsupportedMediaType)]
+    [InlineData("dev-grader", "/api/v1/models", HttpStatusCode.Forbidden)]
+    [InlineData("dev-data", "/api/v1/models", HttpStatusCode.UnsupportedMediaType)]
+    public async Task ABodyOfAnotherContentType_IsRefusedForTheCredentialsAndTheRoleFirst(string? key, string url, HttpStatusCode expected)
+    {
+        using var client = fixture.App.ApiClient(key ?? "none");
+        if (key is null)
+        {
+            client.DefaultRequestHeaders.Remove("X-Api-Key");
+        }
+        using var content = new StringContent("""{"x": 1}""", Encoding.UTF8, "application/json");
+
+        var response = await client.PostAsync(fixture.Fill(url), content);
+
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(expected == response.StatusCode, $"{(int)response.StatusCode}: {answer}");
+        Assert.StartsWith("application/problem+json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// A refusal of the request's values (not its JSON) has a detail in plain words naming each field, as every refusal
     /// does (README): "The grade is not valid" came with "errors" only (security pass, 2026-12-07).
     /// </summary>

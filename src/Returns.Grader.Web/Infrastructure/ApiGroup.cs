@@ -149,12 +149,12 @@ public static class UnmatchedApiRequests
     public static IApplicationBuilder UseGraderUnmatchedApiAnswers(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var addresses = new Lazy<(Microsoft.AspNetCore.Routing.Template.TemplateMatcher Matcher, IReadOnlyList<string> Methods)[]>(() =>
+        var addresses = new Lazy<(Microsoft.AspNetCore.Routing.Template.TemplateMatcher Matcher, IReadOnlyList<string> Methods, RouteEndpoint Endpoint)[]>(() =>
             [.. app.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
                 .Where(e => IsApiEndpoint(e) && e.Metadata.GetMetadata<IHttpMethodMetadata>() is not null)
                 .Select(e => (new Microsoft.AspNetCore.Routing.Template.TemplateMatcher(
                         Microsoft.AspNetCore.Routing.Template.TemplateParser.Parse(e.RoutePattern.RawText!), new RouteValueDictionary()),
-                    e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods))]);
+                    e.Metadata.GetMetadata<IHttpMethodMetadata>()!.HttpMethods, e))]);
         return app.Use(async (context, next) =>
         {
             if (!context.Request.Path.StartsWithSegments("/api", StringComparison.OrdinalIgnoreCase)
@@ -168,8 +168,18 @@ public static class UnmatchedApiRequests
                 .SelectMany(a => a.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
             if (methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
             {
-                // The address takes the method and routing refused something else (routing's 415 for a body of another
-                // content type): its answer stands.
+                // The address takes the method and routing refused something else: routing's 415 for a body of another
+                // content type. It came before the credentials and the role were checked, so a caller without them was
+                // told 415, not 401 or 403 (security pass, 2026-12-07). The endpoint itself answers instead, after
+                // authorization: its own reading of the body refuses the content type with the same 415.
+                var takers = addresses.Value.Select(a => (a.Endpoint, Values: new RouteValueDictionary(), a.Matcher, a.Methods))
+                    .Where(a => a.Methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase) && a.Matcher.TryMatch(path, a.Values))
+                    .ToList();
+                if (takers is [var taker])
+                {
+                    context.SetEndpoint(taker.Endpoint);
+                    context.Request.RouteValues = taker.Values;
+                }
                 await next(context);
                 return;
             }

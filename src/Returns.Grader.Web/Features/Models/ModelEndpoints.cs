@@ -22,7 +22,9 @@ public static class ModelEndpoints
         {
             if (!request.HasFormContentType)
             {
-                return Invalid("form", "Send multipart/form-data with the files 'model' (model.onnx) and 'manifest' (model.json), optionally 'card'.");
+                // 415, as routing answered a JSON body here before it left that to the endpoint (after the role is checked)
+                return Results.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Send the model as multipart/form-data",
+                    detail: "Send multipart/form-data with the files 'model' (model.onnx) and 'manifest' (model.json), optionally 'card'.");
             }
             var (form, unreadable) = await MultipartForms.ReadAsync(request, cancellationToken);
             if (form is null)
