@@ -89,14 +89,30 @@ public sealed partial class SignInLandingTests(SignInAppFactory app) : IClassFix
         }
     }
 
+    /// <summary>
+    /// A name that cannot show as it is stored (a newline, a text-direction override, nothing but a zero-width space) is
+    /// refused like an empty one, back to the form: it was kept with the person's grades (security pass, 2026-12-07).
+    /// </summary>
+    [Theory]
+    [InlineData("Ann\nLee")]
+    [InlineData("\u202Eeel nnA")]
+    [InlineData("\u200B")]
+    public async Task SignIn_WithANameThatCannotShowAsItIs_IsRefused(string name)
+    {
+        var (_, signIn) = await SignInAsync("Grader", returnUrl: null, name: name);
+
+        Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
+        Assert.Equal("/account/login?error=1", signIn.Headers.Location!.OriginalString);
+    }
+
     /// <summary>The local sign-in form as a browser posts it, with its antiforgery token; the client keeps the cookie.</summary>
-    private async Task<(HttpClient Client, HttpResponseMessage SignIn)> SignInAsync(string role, string? returnUrl)
+    private async Task<(HttpClient Client, HttpResponseMessage SignIn)> SignInAsync(string role, string? returnUrl, string? name = null)
     {
         var client = app.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
         var login = await client.GetStringAsync("/account/login");
         var form = new Dictionary<string, string>
         {
-            ["name"] = $"Test {role}",
+            ["name"] = name ?? $"Test {role}",
             ["role"] = role,
             ["__RequestVerificationToken"] = HiddenToken().Match(login).Groups[1].Value,
         };

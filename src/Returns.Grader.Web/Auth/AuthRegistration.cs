@@ -188,7 +188,7 @@ public static class AuthRegistration
                 return Results.NotFound();
             }
             name = name?.Trim() ?? "";
-            if (name.Length is 0 or > 100 || !Roles.All.Contains(role))
+            if (name.Length is 0 or > 100 || !IsAPersonsName(name) || !Roles.All.Contains(role))
             {
                 return Results.Redirect($"{LocalSignInPath}?error=1");
             }
@@ -245,6 +245,14 @@ public static class AuthRegistration
         !string.IsNullOrEmpty(url) && url.Length <= 2048 && url[0] == '/'
         && (url.Length == 1 || (url[1] != '/' && url[1] != '\\'))
         && !url.Any(c => c == '\\' || char.IsControl(c) || char.IsWhiteSpace(c) || char.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format);
+
+    /// <summary>
+    /// A name the grades it signs can show as it is: letters or digits, no control character (a newline) and no
+    /// text-direction override, which the API refuses in every other text; a name of only a zero-width space or "\u202E…"
+    /// was kept with the person's grades (security pass, 2026-12-07).
+    /// </summary>
+    private static bool IsAPersonsName(string name) =>
+        name.Any(char.IsLetterOrDigit) && !name.Any(char.IsControl) && !Infrastructure.NoNulCharacters.HasDirectionOverride(name);
 }
 
 /// <summary>Which sign-in the app runs with, for pages that show the local form or a "Sign in with Microsoft" link.</summary>
