@@ -702,6 +702,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         var page = await Fixture.SignedInAsync("/review", "Rex Review", "Supervisor");
         await page.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
         await Assertions.Expect(page.GetByTestId("review-item")).ToContainTextAsync(plate);
+        await Assertions.Expect(page.GetByTestId("review-item")).ToBeFocusedAsync(); // not the page's body (keyboard pass, 2026-12-07)
         var rows = page.Locator("[data-region-keys]");
         await Assertions.Expect(rows).ToHaveCountAsync(damage.Length);
         await Assertions.Expect(page.Locator("[data-testid=review-form][data-keys=on]")).ToHaveCountAsync(1); // review.js listens

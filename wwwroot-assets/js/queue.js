@@ -3,6 +3,16 @@
 // twelve Tabs away from it; keyboard audit, 2026-12-05).
 export function focusFirstClaim() {
   if (document.activeElement && document.activeElement !== document.body) return; // the supervisor is elsewhere already
-  const claim = document.querySelector("[data-testid=claim]:not([disabled])");
+  // the first row nobody else holds: Enter on a held one only says who holds it (keyboard pass, 2026-12-07)
+  const claim = document.querySelector("[data-testid=claim]:not([disabled]):not([data-held-by-another])")
+    ?? document.querySelector("[data-testid=claim]:not([disabled])");
+  if (claim) claim.focus({ preventScroll: true });
+}
+
+// A claim refused as held by someone else re-reads the list, and the button pressed may be gone: the focus goes to the
+// first row nobody else holds, not the page's body (keyboard pass, 2026-12-07).
+export function focusFreeClaim() {
+  if (document.activeElement && document.activeElement !== document.body && document.activeElement.isConnected) return;
+  const claim = document.querySelector("[data-testid=claim]:not([disabled]):not([data-held-by-another])");
   if (claim) claim.focus({ preventScroll: true });
 }

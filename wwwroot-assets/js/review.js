@@ -45,6 +45,12 @@ function onBeforeUnload(event) {
   event.returnValue = ""; // older browsers need a value to show their "leave site?" prompt
 }
 
+// The page's heading takes the focus once the task is shown, unless the supervisor is somewhere already.
+export function focusHeading() {
+  if (document.activeElement && document.activeElement !== document.body) return;
+  document.querySelector("[data-testid=review-item]")?.focus({ preventScroll: true });
+}
+
 export function setUnsaved(value) {
   unsaved = !!value;
   document.documentElement.dataset.leaveAsks = String(unsaved); // for a script or a test: the guard is armed

@@ -49,6 +49,19 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     /// (review.js's beforeunload): a reload lost a changed grade, boxes and note without a word (two-node pass, 2026-12-07).
     /// Back as the grader left it, it asks no more.
     /// </summary>
+    /// <summary>The page opens with the focus on its heading, where a screen reader starts: it was on the page's body after
+    /// the claim (keyboard pass, 2026-12-07).</summary>
+    [Fact]
+    public async Task ThePage_OpensWithTheFocusOnItsHeading()
+    {
+        var review = JSInterop.SetupModule("/assets/js/review.js");
+
+        var (_, page) = await ClaimedOnThePageAsync();
+
+        page.WaitForAssertion(() => Assert.Single(review.Invocations, i => i.Identifier == "focusHeading"));
+        Assert.Equal("-1", page.Find("[data-testid=review-item]").GetAttribute("tabindex"));
+    }
+
     [Fact]
     public async Task LeavingThePage_AsksFirst_OnlyWhileTheFormHoldsAnUnsavedDecision()
     {
@@ -510,6 +523,28 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         var page = Render<ReviewQueuePage>();
 
         page.WaitForAssertion(() => Assert.Single(queue.Invocations, i => i.Identifier == "focusFirstClaim"));
+    }
+
+    /// <summary>
+    /// A row someone else holds is marked, so the queue's first focus passes over it (Enter there only said who holds it),
+    /// and a claim refused as held puts the focus on a row nobody else holds, not the page's body (keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task TheQueue_MarksRowsSomeoneElseHolds_AndARefusedClaimMovesTheFocusOn()
+    {
+        var (held, heldTask) = await QueuedAsync();
+        var (free, _) = await QueuedAsync();
+        await App.Services.GetRequiredService<ReviewDesk>().ClaimAsync(heldTask, new Actor("test:other", "Olga Other", Roles.Supervisor), CancellationToken.None);
+        var queue = JSInterop.SetupModule("/assets/js/queue.js");
+
+        var page = Render<ReviewQueuePage>();
+
+        page.WaitForElement($"[data-testid=claim][data-return-id={held}]");
+        Assert.Equal("true", page.Find($"[data-testid=claim][data-return-id={held}]").GetAttribute("data-held-by-another"));
+        Assert.False(page.Find($"[data-testid=claim][data-return-id={free}]").HasAttribute("data-held-by-another"));
+        page.Find($"[data-testid=claim][data-return-id={held}]").Click();
+        page.WaitForAssertion(() => Assert.Contains("Olga Other is reviewing", page.Find("[data-testid=queue-message]").TextContent, StringComparison.Ordinal));
+        page.WaitForAssertion(() => Assert.Single(queue.Invocations, i => i.Identifier == "focusFreeClaim"));
     }
 
     [Fact]

@@ -13,7 +13,9 @@ namespace Returns.Grader.Web.Features.Review;
 public sealed record QueueEntry(
     Guid TaskId, Guid ItemId, string ReturnId, string Title, string Category, decimal UnitValue, IReadOnlyList<ReviewReason> Reasons,
     double Priority, DateTime CreatedAt, double AgeHours, bool OverTarget, string? ClaimedBy, DateTime? LeaseExpiresAt, string GradedBy,
-    string GradedByName, bool BulkApprovable = false);
+    string GradedByName, bool BulkApprovable = false,
+    // who holds the lease, for the page (its first focus passes over a row someone else holds); the API says the name
+    [property: System.Text.Json.Serialization.JsonIgnore] string? ClaimedById = null);
 
 /// <summary>What a bulk approval did: the tasks approved, and for each one left alone, why (in words).</summary>
 public sealed record BulkApproval(IReadOnlyList<Guid> Approved, IReadOnlyDictionary<Guid, string> Skipped);
@@ -166,7 +168,8 @@ public sealed class ReviewDesk(
                 r.Task.Priority, r.Task.CreatedAt, Math.Round(ageHours, 2), ageHours > target,
                 leased ? r.Task.ClaimedByName : null, leased ? r.Task.LeaseExpiresAt : null, r.Task.GradedById, r.GradedByName ?? r.Task.GradedById,
                 r.Agrees && !r.PhotoSinceGrade && !leased && NotForBulk(r.Task.ReasonList) is null
-                    && r.GradedGrade is { } grade && r.GradedDisposition is { } disposition && DispositionDeparts(grade, disposition, r.Category) is null);
+                    && r.GradedGrade is { } grade && r.GradedDisposition is { } disposition && DispositionDeparts(grade, disposition, r.Category) is null,
+                leased ? r.Task.ClaimedById : null);
         }).ToList();
     }
 

@@ -357,12 +357,21 @@ public sealed partial class ReviewTaskPage
             _keysAttached = true; // said on the page (data-keys), so a test or a script knows keys are heard from now on
             StateHasChanged();
         }
+        if (_module is not null && _item is not null && !_focusedOnOpen)
+        {
+            // The page opens with the focus on its heading (the plate and title), where a screen reader starts and the keys
+            // work: it was on the page's body after the claim, and after "?" and Escape (keyboard pass, 2026-12-07).
+            _focusedOnOpen = true;
+            await _module.InvokeVoidAsync("focusHeading", CircuitGone);
+        }
         if (_module is not null && HasUnsavedChoices != _toldUnsaved)
         {
             _toldUnsaved = HasUnsavedChoices;
             await _module.InvokeVoidAsync("setUnsaved", CircuitGone, _toldUnsaved);
         }
     }
+
+    private bool _focusedOnOpen;
 
     /// <summary>What review.js was last told: the browser asks before the page is left while it is true.</summary>
     private bool _toldUnsaved;
