@@ -64,6 +64,8 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         new("photos: no boundary", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Raw(Closed(), "multipart/form-data"), 400, "Content-Type"),
         new("photos: 1025 form fields", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Multipart(ManyFields(1025)), 400, "form"),
         new("photos: no file part", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Multipart(ManyFields(3)), 400, "file"),
+        new("photos: a file part without a filename", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Multipart(Parts(("file", null))), 400, "file"),
+        new("photos: a photo under another name", "POST /api/v1/returns/{id}/photos", "/api/v1/returns/{item}/photos", Multipart(Parts(("file", "a.jpg"), ("files", "b.jpg"))), 400, "files"),
 
         // Grading
         new("grade: flag combination", "POST /api/v1/returns/{id}/grade", "/api/v1/returns/{item}/grade", Grade("""{"grade": "VeryGood,Good", "disposition": "restock"}"""), 400, "grade"),
@@ -272,6 +274,20 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
         Assert.StartsWith("application/problem+json", response.Content.Headers.ContentType?.ToString(), StringComparison.Ordinal);
     }
 
+    /// <summary>A "file" part without a filename is said to be one, not "add a part named file" (security pass, 2026-12-07).</summary>
+    [Fact]
+    public async Task AFilePartWithoutAFilename_IsSaidToHaveNone()
+    {
+        using var content = Multipart(Parts(("file", null)))(fixture)!;
+
+        var response = await fixture.Client.PostAsync(fixture.Fill("/api/v1/returns/{item}/photos"), content);
+
+        var answer = await response.Content.ReadAsStringAsync();
+        Assert.True(HttpStatusCode.BadRequest == response.StatusCode, $"{(int)response.StatusCode}: {answer}");
+        using var problem = JsonDocument.Parse(answer);
+        Assert.Contains("has no filename", problem.RootElement.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// A refusal of the request's values (not its JSON) has a detail in plain words naming each field, as every refusal
     /// does (README): "The grade is not valid" came with "errors" only (security pass, 2026-12-07).
@@ -385,6 +401,17 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
 
     /// <summary>A complete form with one small text field.</summary>
     private static string Closed() => $"--{Boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n--{Boundary}--\r\n";
+
+    /// <summary>A complete form of the parts given: (name, filename), a filename of null making a text field.</summary>
+    private static string Parts(params (string Name, string? FileName)[] parts)
+    {
+        var body = new StringBuilder();
+        foreach (var (name, fileName) in parts)
+        {
+            body.Append(CultureInvariant($"--{Boundary}\r\nContent-Disposition: form-data; name=\"{name}\"{(fileName is null ? "" : $"; filename=\"{fileName}\"")}\r\nContent-Type: image/jpeg\r\n\r\nxxxx\r\n"));
+        }
+        return body.Append(CultureInvariant($"--{Boundary}--\r\n")).ToString();
+    }
 
     private static string ManyFields(int count)
     {

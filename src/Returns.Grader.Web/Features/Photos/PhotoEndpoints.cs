@@ -93,10 +93,28 @@ public static class PhotoEndpoints
         }
 
         var files = form.Files.GetFiles("file");
+        // A "file" part without a filename is a text field, not a file: it was told to add a part named "file" (security
+        // pass, 2026-12-07).
+        if (files.Count == 0 && form.ContainsKey("file"))
+        {
+            return Results.ValidationProblem(new Dictionary<string, string[]>
+            {
+                ["file"] = ["The part named \"file\" has no filename, so it is not a file: send the photo as a file (Content-Disposition: form-data; name=\"file\"; filename=\"photo.jpg\")."],
+            }, title: "The upload is not valid");
+        }
         if (files.Count == 0)
         {
             return Results.Problem(statusCode: StatusCodes.Status400BadRequest, title: "No photo in the upload",
                 detail: "Add at least one multipart part named \"file\".");
+        }
+        // A part the upload does not read is refused, not dropped: a photo sent as "files" beside one sent as "file" was left
+        // out without a word (security pass, 2026-12-07). Nothing of the upload is kept.
+        var unread = form.Files.Select(f => f.Name).Concat(form.Keys)
+            .Where(name => name != "file" && name != "__RequestVerificationToken").Distinct(StringComparer.Ordinal).ToList();
+        if (unread.Count > 0)
+        {
+            return Results.ValidationProblem(unread.ToDictionary(name => name, name => new[] { $"Only parts named \"file\" are read; \"{name}\" would be left out. Send each photo as a part named \"file\"." }),
+                title: "The upload is not valid");
         }
         if (files.Count > limits.MaxFilesPerRequest)
         {
