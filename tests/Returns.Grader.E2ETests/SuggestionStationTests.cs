@@ -678,6 +678,31 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
     }
 
     /// <summary>
+    /// Keyboard only on the review page: it opens with the focus on its heading, and Ctrl+Enter approves a grade left as the
+    /// grader gave it (the button was 21 Tabs away; keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task Supervisor_ApprovesWithCtrlEnter()
+    {
+        var plate = ApiJson.UniquePlate("RCTL");
+        var grader = Fixture.App.ApiClient();
+        var id = (await grader.CreateItemAsync(plate)).GetProperty("id").GetString();
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(grader, $"/api/v1/returns/{id}/grade",
+            new { grade = "LikeNew", disposition = "restock", flagForReview = true })).StatusCode);
+
+        var page = await Fixture.SignedInAsync("/review", "Cal Keys", "Supervisor");
+        await page.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
+        await Assertions.Expect(page.GetByTestId("review-item")).ToBeFocusedAsync();
+        await Assertions.Expect(page.Locator("[data-testid=review-form][data-keys=on]")).ToHaveCountAsync(1);
+        await page.Keyboard.PressAsync("Control+Enter");
+
+        await Assertions.Expect(page.GetByTestId("queue")).ToBeVisibleAsync(); // back at the queue
+        var item = await GetItemAsync(plate);
+        Assert.Equal("Final", item.GetProperty("status").GetString());
+        Assert.Equal("approved", item.GetProperty("decisions").EnumerateArray().Last().GetProperty("reasonCode").GetString());
+    }
+
+    /// <summary>
     /// Region keys on the review page (issue 17): N/P choose one of the grader's boxes, R and A toggle it, Shift+4 retypes
     /// it, Ctrl+Z / Ctrl+Shift+Z undo and redo, D goes to the disposition.
     /// </summary>

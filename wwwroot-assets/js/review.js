@@ -1,6 +1,6 @@
 // The review page's region keys (issue 17), the same as the station's: N/P choose one of the grader's boxes, A/R keep
 // it / mark it not damage, Shift+1..6 set its damage type, D goes to the disposition, Ctrl+Z / Ctrl+Shift+Z / Ctrl+Y
-// undo and redo. The page (ReviewTaskPage) holds the state and decides; this only turns keys into calls, and never
+// undo and redo; Ctrl+Enter approves or saves the final grade. The page (ReviewTaskPage) holds the state and decides; this only turns keys into calls, and never
 // while the supervisor types in a field or has a list open. Grade keys 1-5 and "?" stay in shortcuts.js.
 
 import { isTypingTarget } from "./typing.js";
@@ -12,6 +12,12 @@ function onKeyDown(event) {
   if (!page || event.defaultPrevented || event.altKey) return;
   if (!document.querySelector("[data-testid=review-form]")) return; // decided already: nothing to edit
   const target = event.target instanceof Element ? event.target : null;
+  // Ctrl+Enter decides (approve, or save the final grade), from the note too: a labeling tool's submit key.
+  if ((event.ctrlKey || event.metaKey) && event.key === "Enter" && !event.shiftKey && !(target && target.closest(".mud-popover-open"))) {
+    event.preventDefault();
+    page.invokeMethodAsync("OnDecideKey");
+    return;
+  }
   if (isTypingTarget(target) || (target && target.closest(".mud-popover-open"))) return;
   if (event.ctrlKey || event.metaKey) {
     const key = event.key.toLowerCase();

@@ -62,6 +62,31 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Equal("-1", page.Find("[data-testid=review-item]").GetAttribute("tabindex"));
     }
 
+    /// <summary>
+    /// Ctrl+Enter presses the decision's button: with the grade changed and no reason it presses nothing and says why; with
+    /// the grader's choices back it approves (it was 21 Tabs away; keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task CtrlEnter_ApprovesAnUnchangedForm_AndSaysWhyWhenNeitherButtonCanBePressed()
+    {
+        var (plate, page) = await ClaimedOnThePageAsync(); // graded Good
+        page.Find("[data-testid=review-form] [data-grade=Unsellable]").Click();
+
+        await page.InvokeAsync(() => page.Instance.OnDecideKey());
+
+        page.WaitForAssertion(() => Assert.Contains("Nothing saved", page.Find("[data-testid=decide-key-refused]").TextContent, StringComparison.Ordinal));
+        Assert.Equal("alert", page.Find("[data-testid=decide-key-refused]").GetAttribute("role"));
+        Assert.Equal(ItemStatus.InReview, (await ItemAsync(plate)).Status);
+
+        page.Find("[data-testid=review-form] [data-grade=Good]").Click();
+        await page.InvokeAsync(() => page.Instance.OnDecideKey());
+
+        page.WaitForAssertion(() => Assert.EndsWith("/review", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        var item = await ItemAsync(plate);
+        Assert.Equal(ItemStatus.Final, item.Status);
+        Assert.Equal("approved", item.Decisions.Single(d => d.Kind == DecisionKind.Review).ReasonCode);
+    }
+
     [Fact]
     public async Task LeavingThePage_AsksFirst_OnlyWhileTheFormHoldsAnUnsavedDecision()
     {

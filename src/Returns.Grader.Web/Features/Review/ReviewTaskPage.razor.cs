@@ -28,6 +28,7 @@ public sealed partial class ReviewTaskPage
         ("Ctrl+Z / Ctrl+Shift+Z or Ctrl+Y", "undo / redo a change to the grader's boxes"),
         ("D", "go to the disposition (then arrows and Enter)"),
         ("Tab / Shift+Tab", "move between the fields and buttons"),
+        ("Ctrl+Enter", "approve the grader's grade where the form is as the grader left it, else save the final grade (from the note too)"),
         ("Esc", "close this list"),
     ];
     [Parameter]
@@ -111,6 +112,44 @@ public sealed partial class ReviewTaskPage
     /// another item's photo is refused (ADR 0052).</summary>
     private bool GradersBoxesOnSetAsidePhotos(DecisionSummary? graded) =>
         graded is not null && graded.Damage.Any(d => d.Source != RegionSource.Deleted && d.PhotoId is { } photo && !CountsForItem(photo)); // as ApprovalOf sends it
+
+    /// <summary>"Approve grader's grade" may be pressed: the task is the supervisor's, and the form is the grader's.</summary>
+    private bool ApprovalOffered => GradeUnderReview is { } graded && !_busy && Lease == LeaseState.Mine && !ChangedGradersChoices(graded)
+        && !ReasonOtherThanApproved && !GradersBoxesOnSetAsidePhotos(graded);
+
+    /// <summary>"Save final grade" may be pressed: the task is the supervisor's, with a grade, a disposition and a reason.</summary>
+    private bool OverrideOffered => _grade is not null && _disposition is not null && _reasonCode is not null && !_busy && Lease == LeaseState.Mine;
+
+    /// <summary>Ctrl+Enter found neither button to press: said to a screen reader until the form changes.</summary>
+    private bool _decideKeyRefused;
+
+    /// <summary>
+    /// Ctrl+Enter (review.js) presses the decision's button, as a labeling tool's submit key does: "Approve grader's grade"
+    /// where the form is the grader's, else "Save final grade". It was 21 Tabs from the page's top (keyboard pass,
+    /// 2026-12-07). A chord, not Enter: an approval is the item's final label, and Enter alone is every button's key.
+    /// </summary>
+    [JSInvokable]
+    public async Task OnDecideKey()
+    {
+        if (_task?.Status != ReviewStatus.Open)
+        {
+            return;
+        }
+        _decideKeyRefused = false;
+        if (ApprovalOffered)
+        {
+            await InvokeAsync(ApproveAsync);
+        }
+        else if (OverrideOffered)
+        {
+            await InvokeAsync(OverrideAsync);
+        }
+        else
+        {
+            _decideKeyRefused = true;
+        }
+        await InvokeAsync(StateHasChanged);
+    }
 
     private enum LeaseState { Mine, Others, Nobody }
 
