@@ -302,6 +302,27 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal(0, (await GetItemAsync(second)).GetProperty("decisions").GetArrayLength());
     }
 
+    /// <summary>
+    /// Text typed into the note as fast as a scanner types (a text expander, dictation) stays text when it could not be a
+    /// plate (here, spaces and a comma), and its Enter saves: it was taken out of the note and refused as "not a licence
+    /// plate" (keyboard pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task FastTextInTheNote_ThatCannotBeAPlate_StaysText_AndEnterSaves()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await StationWithFirstOpenAsync("Tex Expander", [plate]);
+        await page.Keyboard.PressAsync("1");
+        await Field(page, "notes").ClickAsync();
+        await page.Keyboard.TypeAsync("Box dented, item fine"); // no delay: faster than a person, as an expander types
+
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
+        Assert.Equal("Box dented, item fine", decision.GetProperty("notes").GetString());
+    }
+
     /// <summary>A plate scanned over unsaved choices asks first, as one scanned into the scan field does, and the
     /// choices stay as the associate set them (its digits changed the grade, and its Enter saved it).</summary>
     [Fact]

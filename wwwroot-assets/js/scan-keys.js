@@ -140,6 +140,11 @@ function takeScanOutOfTextField(event) {
   onScan(text);
 }
 
+// What a scanner types: a licence plate (ReturnItems.IsLicencePlate's characters). A fast burst with a space or other
+// punctuation in it is a person's text, typed by a text expander, an on-screen keyboard or dictation: it was taken out of
+// the note or the reason and refused as "not a licence plate" (keyboard pass, 2026-12-07).
+const couldBeAPlate = (text) => /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(text);
+
 function onTextFieldKey(event, target) {
   if (isScanField(target)) {
     typed = null;
@@ -152,7 +157,7 @@ function onTextFieldKey(event, target) {
     return;
   }
   if (plain && event.key === "Enter" && typed && typed.target === target && typed.text.length >= minPlateLength
-      && event.timeStamp - typed.lastAt <= burstGapMs) {
+      && event.timeStamp - typed.lastAt <= burstGapMs && couldBeAPlate(typed.text)) {
     takeScanOutOfTextField(event);
     return;
   }
