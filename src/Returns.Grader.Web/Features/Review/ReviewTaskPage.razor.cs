@@ -458,18 +458,7 @@ public sealed partial class ReviewTaskPage
 
     public async ValueTask DisposeAsync()
     {
-        if (_module is not null)
-        {
-            try
-            {
-                await _module.InvokeVoidAsync("detach");
-                await _module.DisposeAsync();
-            }
-            catch (Exception e) when (e is JSDisconnectedException or TaskCanceledException)
-            {
-                // the tab is gone (or going, the call cancelled as the circuit closed), and its listener with it
-            }
-        }
+        await PageScripts.DetachAsync(_module);
         _self?.Dispose();
         _leaseWatch?.Cancel();
         _leaseWatch?.Dispose();

@@ -642,19 +642,7 @@ public sealed partial class Station : IAsyncDisposable
     {
         Models.ActiveModelChanged -= OnActiveModelChanged;
         await _circuitGone.CancelAsync();
-        if (_module is not null)
-        {
-            try
-            {
-                await _module.InvokeVoidAsync("detach");
-                await _module.DisposeAsync();
-            }
-            catch (Exception e) when (e is JSDisconnectedException or TaskCanceledException)
-            {
-                // The browser is gone (or going: the call was cancelled as the circuit closed); nothing to detach. A
-                // cancelled call was logged as a failure of the circuit at every closed tab (regression pass).
-            }
-        }
+        await PageScripts.DetachAsync(_module);
         _self?.Dispose();
     }
 
