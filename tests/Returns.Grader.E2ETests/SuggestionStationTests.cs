@@ -305,6 +305,12 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await page.GetByTestId("open-photo").TapAsync();
         var viewer = page.GetByTestId("photo-viewer");
         await Assertions.Expect(viewer).ToBeVisibleAsync();
+        // a finger's target: "Set aside…" and the zoom buttons were 24-28 px tall (keyboard and touch pass, 2026-12-07)
+        foreach (var target in new[] { "set-aside-photo", "zoom-in", "zoom-fit" })
+        {
+            var box = await page.GetByTestId(target).First.BoundingBoxAsync();
+            Assert.True(box is { Height: >= 44, Width: >= 44 }, $"{target}: {box?.Width}x{box?.Height}");
+        }
         var cdp = await page.Context.NewCDPSessionAsync(page);
         async Task TouchAsync(string type, params (double X, double Y)[] points) =>
             await cdp.SendAsync("Input.dispatchTouchEvent", new Dictionary<string, object>

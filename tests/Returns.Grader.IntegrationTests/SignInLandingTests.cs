@@ -97,12 +97,14 @@ public sealed partial class SignInLandingTests(SignInAppFactory app) : IClassFix
     [InlineData("Ann\nLee")]
     [InlineData("\u202Eeel nnA")]
     [InlineData("\u200B")]
-    public async Task SignIn_WithANameThatCannotShowAsItIs_IsRefused(string name)
+    [InlineData("Ann \u2067Lee\u2069")]
+    public async Task SignIn_WithANameThatCannotShowAsItIs_IsRefused_SayingWhy(string name)
     {
-        var (_, signIn) = await SignInAsync("Grader", returnUrl: null, name: name);
+        var (client, signIn) = await SignInAsync("Grader", returnUrl: null, name: name);
 
         Assert.Equal(HttpStatusCode.Redirect, signIn.StatusCode);
-        Assert.Equal("/account/login?error=1", signIn.Headers.Location!.OriginalString);
+        Assert.Equal("/account/login?error=name", signIn.Headers.Location!.OriginalString);
+        Assert.Contains("changes how it shows", await client.GetStringAsync("/account/login?error=name"), StringComparison.Ordinal);
     }
 
     /// <summary>The local sign-in form as a browser posts it, with its antiforgery token; the client keeps the cookie.</summary>

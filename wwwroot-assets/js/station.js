@@ -14,15 +14,20 @@ let uploadCounter = 0;
 const ownEnter = "button, a[href], summary, [role=button], [role=link], [role=menuitem], [role=tab], [role=switch], " +
   "[role=checkbox], input[type=file], input[type=checkbox], input[type=radio], input[type=button], input[type=submit]";
 
-// ---- A grade button or damage chip the keyboard has just moved to (Tab), before any key was pressed on it. Enter there
-// presses it, as Enter presses any button; once it is pressed (Space, Enter, a click, or the focus came by pointer),
-// Enter saves, as the pickers' Enter always did for a mouse user who clicks a grade and presses Enter. Tab to "Scratch"
-// and Enter saved the item as it was, without the scratch (keyboard pass, 2026-12-07).
+// ---- A grade button or damage chip the keyboard has just moved to (Tab), before any other key was pressed (modifier keys
+// alone, as a screen-reader user's Control to stop speech, do not count). Enter there presses it, as Enter presses any
+// button; after any other key, a click, or with the focus come by pointer, Enter saves, as the pickers' Enter always did
+// for a mouse user who clicks a grade and presses Enter. Tab to "Scratch" and Enter saved the item as it was, without the
+// scratch (keyboard pass, 2026-12-07).
 let tabPressed = false;
 let reachedByTab = null;
+const modifierOnly = new Set(["Shift", "Control", "Alt", "Meta", "CapsLock", "AltGraph"]);
 
+// Heard last (the window, bubbling): only a Tab the browser will act on moves the focus "by Tab". A Tab the shortcut
+// sheet took to close itself, which put the focus back by script, made the next Enter press the chip a second time
+// (review of the change).
 function onTabKey(event) {
-  if (event.key === "Tab") tabPressed = true;
+  if (event.key === "Tab") tabPressed = !event.defaultPrevented;
 }
 
 function onFocusIn(event) {
@@ -45,7 +50,7 @@ function onKeyDown(event) {
   if (!station || event.defaultPrevented) return;
   const target = event.target instanceof Element ? event.target : null;
   const untouched = event.key === "Enter" ? untouchedPickerControl(target) : null;
-  if (event.key !== "Tab" && event.key !== "Shift") reachedByTab = null; // a key pressed on it: its Enter saves from now on
+  if (event.key !== "Tab" && !modifierOnly.has(event.key)) reachedByTab = null; // a key pressed on it: its Enter saves from now on
   const typing = isTypingTarget(target);
   // While a plate waits for the plate field, its keys wait with it, those the field got meanwhile too (review of the diff).
   if ((!typing || (target && target.id === "scan")) && typeAheadTakes(event)) return;
@@ -618,7 +623,7 @@ export function focusItem() {
 // the reason a grade differs from the rubric (keyboard pass, 2026-12-07).
 export function focusBlockingField(field) {
   const selectors = {
-    grade: "[data-grade][aria-checked=true], [data-grade]",
+    grade: "[data-grade]", // no grade is chosen when the grade stops a save: the first
     disposition: "[data-testid=disposition][tabindex], [data-testid=disposition] [tabindex], input[data-testid=disposition], [data-testid=disposition] input",
     reason: "[data-testid=contradiction-reason] textarea, [data-testid=contradiction-reason] input, textarea[data-testid=contradiction-reason], input[data-testid=contradiction-reason]",
   };
@@ -715,7 +720,7 @@ export function attach(dotNetStation) {
   station = dotNetStation;
   window.addEventListener("beforeunload", onBeforeUnload);
   window.addEventListener("keydown", onEnterOnClosedList, true);
-  window.addEventListener("keydown", onTabKey, true);
+  window.addEventListener("keydown", onTabKey);
   document.addEventListener("focusin", onFocusIn, true);
   document.addEventListener("pointerdown", onPointerFocus, true);
   document.addEventListener("keydown", onKeyDown);
@@ -745,7 +750,7 @@ export function detach() {
   photoSizeWatcher = null;
   window.removeEventListener("beforeunload", onBeforeUnload);
   window.removeEventListener("keydown", onEnterOnClosedList, true);
-  window.removeEventListener("keydown", onTabKey, true);
+  window.removeEventListener("keydown", onTabKey);
   document.removeEventListener("focusin", onFocusIn, true);
   document.removeEventListener("pointerdown", onPointerFocus, true);
   typeAhead = null;

@@ -239,12 +239,14 @@ public static class PhotoSanitizer
     }
 
     /// <summary>
-    /// Whether a decoded JPEG's bottom rows are the decoder's fill: where a JPEG's data ends before its picture does, at an
-    /// end marker (a file cut short and closed again, or a header that claims more rows than the data holds), libjpeg warns
-    /// and decodes the missing blocks as empty, exactly mid-grey (128, 128, 128), and Skia answers success. Such a photo was
-    /// kept and graded: the model called the grey "Like new" at 0.82-0.97, which the station prefills (security pass,
-    /// 2026-12-07). A camera's photo never has whole rows of one exact colour (its noise sees to that); a drawn picture with
-    /// a mid-grey band along the bottom would be refused too, which is the price of telling the two apart from pixels.
+    /// Whether a decoded JPEG's bottom quarter or more is the decoder's fill: where a JPEG's data ends before its picture
+    /// does, at an end marker (a file cut short and closed again, or a header that claims more rows than the data holds),
+    /// libjpeg warns and decodes the missing blocks as empty, exactly mid-grey (128, 128, 128), and Skia answers success.
+    /// Such a photo was kept and graded: the model called the grey "Like new" at 0.82-0.97, which the station prefills
+    /// (security pass, 2026-12-07). A file cut in its last quarter is not caught (the item is mostly there), nor one cut
+    /// elsewhere than at a marker's end (CMYK, or zero-filled: a middle zeroed decodes as a smear, not grey). A picture
+    /// that is mid-grey throughout is a picture, not a hole; a low-quality JPEG can flatten a mid-grey backdrop to exact
+    /// 128 rows (review of the change), which is why a quarter of the height is asked for, not a few rows.
     /// </summary>
     internal static bool EndsInDecoderFill(SKBitmap bitmap)
     {
@@ -256,7 +258,7 @@ public static class PhotoSanitizer
         {
             greyRows++;
         }
-        return greyRows >= Math.Max(8, height / 25);
+        return greyRows >= Math.Max(8, height / 4) && greyRows < height;
     }
 
     private static (int Width, int Height) FitWithin(int width, int height, int maxLongSide)

@@ -188,9 +188,13 @@ public static class AuthRegistration
                 return Results.NotFound();
             }
             name = name?.Trim() ?? "";
-            if (name.Length is 0 or > 100 || !IsAPersonsName(name) || !Roles.All.Contains(role))
+            if (name.Length is 0 or > 100 || !Roles.All.Contains(role))
             {
                 return Results.Redirect($"{LocalSignInPath}?error=1");
+            }
+            if (!IsAPersonsName(name))
+            {
+                return Results.Redirect($"{LocalSignInPath}?error=name");
             }
             var identity = new ClaimsIdentity(
                 [
@@ -248,11 +252,13 @@ public static class AuthRegistration
 
     /// <summary>
     /// A name the grades it signs can show as it is: letters or digits, no control character (a newline) and no
-    /// text-direction override, which the API refuses in every other text; a name of only a zero-width space or "\u202E…"
-    /// was kept with the person's grades (security pass, 2026-12-07).
+    /// text-direction control (overrides, embeddings, isolates: U+202A-U+202E, U+2066-U+2069; a name in a right-to-left
+    /// script needs none of them). A name of only a zero-width space or "\u202E…" was kept with the person's grades
+    /// (security pass, 2026-12-07).
     /// </summary>
     private static bool IsAPersonsName(string name) =>
-        name.Any(char.IsLetterOrDigit) && !name.Any(char.IsControl) && !Infrastructure.NoNulCharacters.HasDirectionOverride(name);
+        name.Any(char.IsLetterOrDigit) && !name.Any(char.IsControl)
+        && !name.Any(c => c is >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069');
 }
 
 /// <summary>Which sign-in the app runs with, for pages that show the local form or a "Sign in with Microsoft" link.</summary>

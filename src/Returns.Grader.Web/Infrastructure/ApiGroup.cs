@@ -142,7 +142,12 @@ public static class ContentCoding
 /// every API 405 (PATCH on a set-aside address said "Allow: DELETE, GET, HEAD, PUT"; exploratory pass, 2026-12-06), made
 /// POST to an address the API does not have a 405 "Allow: GET, HEAD" instead of a 404, and took GET on a POST-only
 /// address, which then found no file: a 404 where the address exists (RFC 9110 15.5.6: 405, with what it takes).
-/// Runs after routing has chosen, before authentication, as routing's own 405 did.
+/// Where routing refused a body's content type (its 415), the API endpoint at that address and method is chosen instead,
+/// so that authentication, authorization, the rate limits and antiforgery run as for any request to it, and its own
+/// reading of the body answers 415 (a caller without a key or the role was told 415, not 401 or 403: security pass,
+/// 2026-12-07). A wrong content type therefore spends the caller's rate-limit allowance like any request, and a cookie
+/// request without an antiforgery token is refused for the token first. Runs after routing has chosen, before
+/// authentication, as routing's own 405 did.
 /// </summary>
 public static class UnmatchedApiRequests
 {
@@ -180,6 +185,8 @@ public static class UnmatchedApiRequests
                     context.SetEndpoint(taker.Endpoint);
                     context.Request.RouteValues = taker.Values;
                 }
+                // Two API templates that both take this address and method (none today: the API's addresses do not
+                // overlap) would leave routing's 415 standing, before authentication, as it was before.
                 await next(context);
                 return;
             }

@@ -44,11 +44,6 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         return (plate, page);
     }
 
-    /// <summary>
-    /// The browser asks before the review page is left while the form holds something of the supervisor's not yet saved
-    /// (review.js's beforeunload): a reload lost a changed grade, boxes and note without a word (two-node pass, 2026-12-07).
-    /// Back as the grader left it, it asks no more.
-    /// </summary>
     /// <summary>The page opens with the focus on its heading, where a screen reader starts: it was on the page's body after
     /// the claim (keyboard pass, 2026-12-07).</summary>
     [Fact]
@@ -87,6 +82,11 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
         Assert.Equal("approved", item.Decisions.Single(d => d.Kind == DecisionKind.Review).ReasonCode);
     }
 
+    /// <summary>
+    /// The browser asks before the review page is left while the form holds something of the supervisor's not yet saved
+    /// (review.js's beforeunload): a reload lost a changed grade, boxes and note without a word (two-node pass, 2026-12-07).
+    /// Back as the grader left it, it asks no more.
+    /// </summary>
     [Fact]
     public async Task LeavingThePage_AsksFirst_OnlyWhileTheFormHoldsAnUnsavedDecision()
     {

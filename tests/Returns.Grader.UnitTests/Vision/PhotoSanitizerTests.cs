@@ -173,6 +173,8 @@ public sealed class PhotoSanitizerTests
         Assert.Equal(PhotoRejection.Corrupt, error.Reason);
         Assert.Contains("the bottom of the photo is missing", error.Message, StringComparison.Ordinal);
         Assert.Equal((1024, 768), (PhotoSanitizer.Sanitize(whole, Limits).Width, PhotoSanitizer.Sanitize(whole, Limits).Height));
+        // a picture mid-grey throughout is a picture, not a hole (review of the change)
+        Assert.Equal(PhotoFormat.Jpeg, PhotoSanitizer.Sanitize(TestPhotos.SolidJpeg(640, 480, new SKColor(128, 128, 128)), Limits).SourceFormat);
     }
 
     [Fact]

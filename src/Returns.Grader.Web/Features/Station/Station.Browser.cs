@@ -37,6 +37,7 @@ public sealed partial class Station
             if (!_busy && Blocker is { } blocker)
             {
                 _enterRefusedBecause = blocker.Words;
+                _refusedEnters++;
                 _focusBlockingField = blocker.Field;
                 await InvokeAsync(StateHasChanged);
                 return;

@@ -141,6 +141,7 @@ public sealed partial class Station : IAsyncDisposable
     /// could not save did nothing and said nothing, and the reason field was five Tabs away (keyboard pass, 2026-12-07).
     /// </summary>
     private string? _enterRefusedBecause;
+    private int _refusedEnters;
     private string? _focusBlockingField;
 
     private bool CanSubmit => !_busy && SubmitBlocker is null;
@@ -193,6 +194,12 @@ public sealed partial class Station : IAsyncDisposable
         {
             _clearScanField = false;
             await _scanField.ClearAsync();
+        }
+        if (_enterRefusedBecause is not null && _enterRefusedBecause != SubmitBlocker)
+        {
+            // what it said no longer stops the save: said again only after another Enter (it came back with the same
+            // blocker later, after another photo's upload, unasked; review of the change)
+            _enterRefusedBecause = null;
         }
         if (_selectScanField && _scanField is not null)
         {
