@@ -579,6 +579,28 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// Space on a damage chip reached by Tab marks it (MudChip's own key), and Enter then saves: Enter marked it a second
+    /// time and saved nothing (regression pass, 2026-12-07).
+    /// </summary>
+    [Fact]
+    public async Task SpaceOnADamageChipReachedByTab_MarksItOnce_AndEnterSaves()
+    {
+        var (plate, page) = await ItemOpenAtTheStationAsync("Sid Space");
+        await page.Keyboard.PressAsync("2"); // Very good: one scratch is what the rubric gives it
+        await page.Locator("[data-grade=Unsellable]").FocusAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(page.Locator("[data-damage=scratch]")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(page.Locator("[data-remove-damage=scratch]")).ToBeVisibleAsync();
+
+        await page.Keyboard.PressAsync("Enter");
+
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decision = (await GetItemAsync(plate)).GetProperty("decisions")[0];
+        Assert.Equal("scratch", Assert.Single(decision.GetProperty("damage").EnumerateArray()).GetProperty("type").GetString());
+    }
+
+    /// <summary>
     /// An Enter that cannot save takes the focus to what stops it, says so, and the next Enter there saves: it did nothing
     /// and said nothing, the reason field five Tabs away (keyboard pass, 2026-12-07).
     /// </summary>
@@ -589,6 +611,9 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.GetByTestId("enter-refused")).ToContainTextAsync("Pick a grade");
         await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter"); // on the grade the focus was given: picks it (it said "Pick a grade" again)
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
 
         await page.Keyboard.PressAsync("3"); // Good, nothing marked: the rubric says Like new, so a reason is asked for
         await page.Keyboard.PressAsync("Enter");

@@ -700,12 +700,17 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await page.Locator($"[data-testid=claim][data-return-id='{plate}']").ClickAsync();
         await Assertions.Expect(page.GetByTestId("review-item")).ToBeFocusedAsync();
         await Assertions.Expect(page.Locator("[data-testid=review-form][data-keys=on]")).ToHaveCountAsync(1);
+        // from the note, just typed: it was dropped (the field kept its text until it lost the focus; regression pass)
+        await page.Locator("[data-testid=review-notes] input, input[data-testid=review-notes]").First.ClickAsync();
+        await page.Keyboard.TypeAsync("Checked by keys", new() { Delay = 60 });
         await page.Keyboard.PressAsync("Control+Enter");
 
         await Assertions.Expect(page.GetByTestId("queue")).ToBeVisibleAsync(); // back at the queue
         var item = await GetItemAsync(plate);
         Assert.Equal("Final", item.GetProperty("status").GetString());
-        Assert.Equal("approved", item.GetProperty("decisions").EnumerateArray().Last().GetProperty("reasonCode").GetString());
+        var final = item.GetProperty("decisions").EnumerateArray().Last();
+        Assert.Equal("approved", final.GetProperty("reasonCode").GetString());
+        Assert.Equal("Checked by keys", final.GetProperty("notes").GetString());
     }
 
     /// <summary>

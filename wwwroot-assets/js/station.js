@@ -47,10 +47,14 @@ function untouchedPickerControl(target) {
 }
 
 function onKeyDown(event) {
-  if (!station || event.defaultPrevented) return;
+  if (!station) return;
   const target = event.target instanceof Element ? event.target : null;
-  const untouched = event.key === "Enter" ? untouchedPickerControl(target) : null;
-  if (event.key !== "Tab" && !modifierOnly.has(event.key)) reachedByTab = null; // a key pressed on it: its Enter saves from now on
+  const untouched = event.key === "Enter" && !event.defaultPrevented ? untouchedPickerControl(target) : null;
+  // A key pressed on it (arrows aside, which do nothing on a picker): its Enter saves from now on. Before the check of a
+  // key another handler took: MudChip takes Space, with which it marks the chip, and Enter after it marked the chip again
+  // (regression pass, 2026-12-07).
+  if (event.key !== "Tab" && !modifierOnly.has(event.key) && !arrows[event.key]) reachedByTab = null;
+  if (event.defaultPrevented) return;
   const typing = isTypingTarget(target);
   // While a plate waits for the plate field, its keys wait with it, those the field got meanwhile too (review of the diff).
   if ((!typing || (target && target.id === "scan")) && typeAheadTakes(event)) return;
@@ -122,6 +126,12 @@ function onKeyDown(event) {
   } else if (event.key === "Enter" && !(target && target.tagName === "TEXTAREA")) {
     // Enter in the note or the reason field saves too; a MudSelect that is open keeps its own Enter.
     if (target && target.closest(".mud-popover-open")) return;
+    // A held Enter's repeats neither save nor press: held on a chip reached by Tab, it pressed the chip and then tried to
+    // save (regression pass, 2026-12-07).
+    if (event.repeat && target && target.closest("[data-enter-saves]")) {
+      event.preventDefault();
+      return;
+    }
     // A button or link with the focus does what it says: Enter on "Next item" saved the item the associate meant to
     // skip, and on "Not damage" saved the box as damage (keyboard audit, 2026-12-05). The grade, damage and disposition
     // pickers ([data-enter-saves]) still save: a mouse user clicks a grade or a damage type and presses Enter.
@@ -628,7 +638,11 @@ export function focusBlockingField(field) {
     reason: "[data-testid=contradiction-reason] textarea, [data-testid=contradiction-reason] input, textarea[data-testid=contradiction-reason], input[data-testid=contradiction-reason]",
   };
   const element = selectors[field] && document.querySelector(selectors[field]);
-  if (element) element.focus();
+  if (!element) return;
+  element.focus();
+  // The first grade, given the focus because no grade is chosen: Enter there picks it, as on a grade reached by Tab (it
+  // said "Pick a grade" again; regression pass, 2026-12-07).
+  if (field === "grade") reachedByTab = element;
 }
 
 // The photo editor closed: the focus goes to the thumbnail that opened it.

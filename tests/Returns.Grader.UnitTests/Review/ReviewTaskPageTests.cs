@@ -464,7 +464,7 @@ public sealed class ReviewTaskPageTests() : RealAppTestBase("Test Supervisor", R
     public async Task RefusedDecision_ShowsTheMessage_KeepsThePageAndItsChoices_AndTheNextTryIsKept()
     {
         var (plate, page) = await ClaimedOnThePageAsync();
-        await page.Find("input[data-testid=review-notes]").ChangeAsync("Dent checked under the light"); // the supervisor's own words
+        await page.Find("input[data-testid=review-notes]").InputAsync("Dent checked under the light"); // the supervisor's own words
         var refusal = await RefusedWrites.OnAsync(App.DatabasePath, "GradeDecisions");
 
         page.Find("[data-testid=approve]").Click();

@@ -122,6 +122,7 @@ public sealed partial class ReviewTaskPage
 
     /// <summary>Ctrl+Enter found neither button to press: said to a screen reader until the form changes.</summary>
     private bool _decideKeyRefused;
+    private int _decideKeyRefusals; // a new alert element for each refused press, so that each is said
 
     /// <summary>
     /// Ctrl+Enter (review.js) presses the decision's button, as a labeling tool's submit key does: "Approve grader's grade"
@@ -147,6 +148,7 @@ public sealed partial class ReviewTaskPage
         else
         {
             _decideKeyRefused = true;
+            _decideKeyRefusals++;
         }
         await InvokeAsync(StateHasChanged);
     }
