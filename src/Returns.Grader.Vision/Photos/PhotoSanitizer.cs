@@ -97,7 +97,7 @@ public static class PhotoSanitizer
         IReadOnlyList<string> warnings = [];
         // Skia gives JPEG's and WebP's orientation; a PNG's is in its eXIf chunk, which Skia does not read.
         var origin = format == PhotoFormat.Png ? PngExif.OrientationOf(bytes) ?? codec.EncodedOrigin : codec.EncodedOrigin;
-        var (jpeg, width, height) = RenderUpright(codec, origin, keptLongSide, limits.JpegQuality, upright =>
+        var (jpeg, width, height) = RenderUpright(codec, origin, keptLongSide, limits.JpegQuality, atIntake: true, upright =>
         {
             // a PNG or WebP with transparency was flattened on white: that white is not the camera's
             warnings = PhotoQuality.Assess(upright, whiteFromTransparency: !codec.Info.IsOpaque);
@@ -119,7 +119,7 @@ public static class PhotoSanitizer
         using var data = SKData.CreateCopy(storedJpeg);
         using var stream = new SKMemoryStream(data);
         using var codec = SKCodec.Create(stream) ?? throw new InvalidDataException("The stored photo cannot be read.");
-        return RenderUpright(codec, codec.EncodedOrigin, maxLongSide, quality, onUpright: null);
+        return RenderUpright(codec, codec.EncodedOrigin, maxLongSide, quality, atIntake: false, onUpright: null);
     }
 
     /// <summary>Decode (shrink-on-load), apply EXIF orientation, fit within <paramref name="maxLongSide"/>, flatten, re-encode.</summary>
@@ -133,9 +133,17 @@ public static class PhotoSanitizer
         return Math.Min(longSide, Math.Max(limits.StoredMaxLongSide, forShortSide));
     }
 
-    private static (byte[] Jpeg, int Width, int Height) RenderUpright(SKCodec codec, SKEncodedOrigin origin, int maxLongSide, int quality, Action<SKBitmap>? onUpright)
+    /// <param name="atIntake">An upload, not a thumbnail of a copy already kept: a JPEG whose picture ends early is refused.</param>
+    private static (byte[] Jpeg, int Width, int Height) RenderUpright(
+        SKCodec codec, SKEncodedOrigin origin, int maxLongSide, int quality, bool atIntake, Action<SKBitmap>? onUpright)
     {
         using var decoded = DecodeForKeeping(codec, maxLongSide);
+        if (atIntake && codec.EncodedFormat == SKEncodedImageFormat.Jpeg && EndsInDecoderFill(decoded))
+        {
+            throw new PhotoRejectedException(
+                PhotoRejection.Corrupt,
+                "The file's picture ends early: the bottom of the photo is missing (flat grey). It may not have finished uploading or saving. Please take the photo again.");
+        }
         using var drawn = DrawUpright(decoded, origin, codec.Info.IsOpaque, maxLongSide);
         var upright = drawn ?? decoded;
         onUpright?.Invoke(upright);
@@ -227,13 +235,6 @@ public static class PhotoSanitizer
                 result == SKCodecResult.IncompleteInput
                     ? "The file is cut short; it may not have finished uploading or saving. Please take the photo again."
                     : "The image is damaged and cannot be read.");
-        }
-        if (codec.EncodedFormat == SKEncodedImageFormat.Jpeg && EndsInDecoderFill(bitmap))
-        {
-            bitmap.Dispose();
-            throw new PhotoRejectedException(
-                PhotoRejection.Corrupt,
-                "The file's picture ends early: the bottom of the photo is missing (flat grey). It may not have finished uploading or saving. Please take the photo again.");
         }
         return bitmap;
     }

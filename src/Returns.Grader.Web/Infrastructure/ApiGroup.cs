@@ -169,17 +169,16 @@ public static class UnmatchedApiRequests
                 return;
             }
             var path = context.Request.Path;
-            var methods = addresses.Value.Where(a => a.Matcher.TryMatch(path, new RouteValueDictionary()))
-                .SelectMany(a => a.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
+            var matching = addresses.Value.Select(a => (a.Endpoint, a.Methods, a.Matcher, Values: new RouteValueDictionary()))
+                .Where(a => a.Matcher.TryMatch(path, a.Values)).ToList();
+            var methods = matching.SelectMany(a => a.Methods).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal).ToList();
             if (methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase))
             {
                 // The address takes the method and routing refused something else: routing's 415 for a body of another
                 // content type. It came before the credentials and the role were checked, so a caller without them was
                 // told 415, not 401 or 403 (security pass, 2026-12-07). The endpoint itself answers instead, after
                 // authorization: its own reading of the body refuses the content type with the same 415.
-                var takers = addresses.Value.Select(a => (a.Endpoint, Values: new RouteValueDictionary(), a.Matcher, a.Methods))
-                    .Where(a => a.Methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase) && a.Matcher.TryMatch(path, a.Values))
-                    .ToList();
+                var takers = matching.Where(a => a.Methods.Contains(context.Request.Method, StringComparer.OrdinalIgnoreCase)).ToList();
                 if (takers is [var taker])
                 {
                     context.SetEndpoint(taker.Endpoint);
