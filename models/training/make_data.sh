@@ -13,6 +13,8 @@
 #   ./make_data.sh size-checks # fresh takes of the checks for too-small candidates H and I (realcheck-v3/v4,
 #                              # site-check-v2/v3; with synth-tests' synth-v1b/v1c-test), ~10 min
 #   ./make_data.sh k-checks    # candidate K's judging sets (realcheck-v6, site-check-v5, synth-v1e-test)
+#   ./make_data.sh m-checks    # candidate M's judging sets (realcheck-v7, site-check-v6, synth-v1f-test; with k-checks'
+#                              # realcheck-v6 and site-check-v5, whose photos the study leaves out)
 #
 # (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
 # packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
@@ -86,8 +88,16 @@ for target in "${@:-checks}"; do
       build realcheck-v6 realmix.py --real data/real --out data/realcheck-v6 --check --check-repeats 20 --workers 2
       build site-check-v5 realmix.py --real data/real --out data/site-check-v5 --check --content site --check-repeats 5 --workers 2
       build synth-v1e-test synth.py --out data/synth-v1e-test --items 2500 --seed 5 --prefix syn5 --only-split test --workers 2 ;;
+    m-checks)
+      # candidate M's judging sets: the takes after K's (the study leaves out realcheck-v6's and site-check-v5's photos)
+      real
+      build realcheck-v6 realmix.py --real data/real --out data/realcheck-v6 --check --check-repeats 20 --workers 2
+      build realcheck-v7 realmix.py --real data/real --out data/realcheck-v7 --check --check-repeats 24 --workers 2
+      build site-check-v5 realmix.py --real data/real --out data/site-check-v5 --check --content site --check-repeats 5 --workers 2
+      build site-check-v6 realmix.py --real data/real --out data/site-check-v6 --check --content site --check-repeats 6 --workers 2
+      build synth-v1f-test synth.py --out data/synth-v1f-test --items 2500 --seed 6 --prefix syn6 --only-split test --workers 2 ;;
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks)" >&2
       exit 2 ;;
   esac
 done
