@@ -162,6 +162,7 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
     /// <summary>
     /// By keyboard alone, the focus follows "Set aside…" to its first choice and back on Cancel, and the photo editor's
     /// Close goes back to the thumbnail that opened it: each time it fell to the page's body (keyboard pass, 2026-12-07).
+    /// Escape on the choices is Cancel.
     /// </summary>
     [Fact]
     public async Task TheFocus_FollowsSetAsideAndTheEditorsClose()
@@ -175,6 +176,12 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await Assertions.Expect(page.GetByTestId("set-aside-wrong-item")).ToBeFocusedAsync();
         await page.GetByTestId("set-aside-cancel").FocusAsync();
         await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("set-aside-photo")).ToBeFocusedAsync();
+        // Escape backs out as Cancel does (it did nothing: the choices stayed open).
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("set-aside-wrong-item")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Assertions.Expect(page.GetByTestId("set-aside-wrong-item")).ToHaveCountAsync(0);
         await Assertions.Expect(page.GetByTestId("set-aside-photo")).ToBeFocusedAsync();
 
         await page.GetByTestId("open-photo").FocusAsync();
