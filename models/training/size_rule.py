@@ -56,6 +56,9 @@ def main():
     ap.add_argument("--zoom", type=float, default=4.0)
     ap.add_argument("--quantile", type=float, default=0.6)
     ap.add_argument("--out", required=True, help="the checkpoint to write, with calibration['item_size'] refitted")
+    ap.add_argument("--min-photos", type=int, default=1,
+                    help="how many of an item's photos must be under the line before the app flags any (the manifest's "
+                         "item_size.min_photos; 2 for a rule judged per item, REPORT.md 'Candidate I')")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
@@ -87,6 +90,7 @@ def main():
         "zoomed_share_quantiles": {q: round(float(np.quantile(zoomed, q)), 4) for q in (0.25, 0.5, a.quantile, 0.75)},
         "validation_share_quantiles": {q: round(float(np.quantile(as_is, q)), 4) for q in quantiles},
         "validation_flagged": round(float((as_is < below).mean()), 4),
+        "min_photos": a.min_photos,
     }
     print("item_size", json.dumps(item_size), flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)

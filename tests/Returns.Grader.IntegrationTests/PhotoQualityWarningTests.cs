@@ -95,6 +95,58 @@ public sealed class PhotoQualityWarningTests(GraderAppFactory app) : IClassFixtu
         Assert.Equal(["dark", "small"], decision.GetProperty("photoWarnings").EnumerateArray().Select(w => w.GetString()));
     }
 
+    /// <summary>
+    /// A rule judged per item (<c>item_size.min_photos</c> 2, ADR 0029): one photo under the line says nothing; the
+    /// second gives both the warning, the earlier one included, and the grade records it. A photo set aside does not
+    /// count. The fixture's rule calls every item too small, so each photo here is under the line.
+    /// </summary>
+    [Fact]
+    public async Task ARuleJudgedPerItem_WaitsForTwoPhotos_ThenFlagsBoth_AndASetAsidePhotoDoesNotCount()
+    {
+        var model = GraderAppFactory.NewTemporaryDirectory();
+        Directory.CreateDirectory(model);
+        foreach (var file in Directory.GetFiles(Path.Combine(RepositoryPaths.Root, "tests", "fixtures", "tiny-item-size")))
+        {
+            File.Copy(file, Path.Combine(model, Path.GetFileName(file)));
+        }
+        var manifest = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(model, "model.json")))!;
+        manifest["item_size"]!["min_photos"] = 2;
+        await File.WriteAllTextAsync(Path.Combine(model, "model.json"), manifest.ToJsonString());
+        using var sized = new GraderAppFactory();
+        sized.Settings["Grader:Vision:ModelDirectory"] = model;
+        var client = sized.ApiClient();
+
+        async Task<string[]> UploadAsync(string id, string sample)
+        {
+            var upload = await client.PostAsync($"/api/v1/returns/{id}/photos", ApiJson.PhotoForm((sample, TestPhotos.ProductJpeg(sample), "image/jpeg")));
+            Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+            var photo = (await upload.ReadJsonAsync()).GetProperty("photos")[0];
+            return [photo.GetProperty("photoId").GetString()!, .. photo.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!)];
+        }
+        async Task<Dictionary<string, string[]>> WarningsAsync(string id) =>
+            (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("photos").EnumerateArray()
+                .ToDictionary(p => p.GetProperty("photoId").GetString()!, p => p.GetProperty("warnings").EnumerateArray().Select(w => w.GetString()!).ToArray());
+
+        var id = (await client.CreateItemAsync(ApiJson.UniquePlate("FAR"))).GetProperty("id").GetString()!;
+        var first = await UploadAsync(id, "01-likenew.jpg");
+        Assert.Single(first); // no warning: one photo of the item is under the line
+        Assert.Empty((await WarningsAsync(id))[first[0]]);
+        var second = await UploadAsync(id, "04-good.jpg");
+        Assert.Equal(["small"], second[1..]);
+        var both = await WarningsAsync(id);
+        Assert.Equal(["small"], both[first[0]]);
+        Assert.Equal(["small"], both[second[0]]);
+        Assert.Equal(HttpStatusCode.Created, (await client.PostAsJsonAsync($"/api/v1/returns/{id}/grade", new { grade = "Good", disposition = "resell_used" })).StatusCode);
+        var decision = (await (await client.GetAsync($"/api/v1/returns/{id}")).ReadJsonAsync()).GetProperty("decisions")[0];
+        Assert.Equal(["small"], decision.GetProperty("photoWarnings").EnumerateArray().Select(w => w.GetString()));
+
+        var other = (await client.CreateItemAsync(ApiJson.UniquePlate("FAR"))).GetProperty("id").GetString()!;
+        var wrong = await UploadAsync(other, "01-likenew.jpg");
+        Assert.Equal(HttpStatusCode.OK, (await client.PutAsJsonAsync($"/api/v1/photos/{wrong[0]}/set-aside", new { reason = "wrong_item" })).StatusCode);
+        var kept = await UploadAsync(other, "04-good.jpg");
+        Assert.Single(kept); // the photo set aside is not the item's: one photo under the line
+    }
+
     [Fact]
     public async Task TheShippedModel_CannotTellItemSize_SoNoPhotoIsFlaggedSmall()
     {

@@ -163,8 +163,18 @@ public sealed record FamiliaritySettings
 /// </summary>
 public sealed record ItemSizeSettings
 {
+    /// <summary>The most photos an item's rule may ask to agree: more than a station takes of one item.</summary>
+    public const int MostPhotos = 10;
+
     public string Output { get; init; } = "";
     public double? TooSmallBelow { get; init; }
+
+    /// <summary>
+    /// How many of an item's photos must be under the line before any of them is called too small (1: each photo on its
+    /// own). A rule judged per item (REPORT.md "Candidate I": two photos must agree) cries wolf less on a single odd
+    /// photo, and an item with fewer photos than this is never flagged.
+    /// </summary>
+    public int MinPhotos { get; init; } = 1;
     public string? Rule { get; init; }
     public string? FittedOn { get; init; }
 

@@ -236,6 +236,10 @@ public static class ModelPackage
             {
                 problems.Add("item_size too_small_below must be a share of the photo between 0 and 1");
             }
+            if (itemSize.MinPhotos is < 1 or > ItemSizeSettings.MostPhotos)
+            {
+                problems.Add($"item_size min_photos must be a number of photos from 1 to {ItemSizeSettings.MostPhotos}");
+            }
         }
         if (problems.Count > 0)
         {

@@ -176,6 +176,11 @@ public sealed class Prediction
     public double? FamiliarityScore { get; set; }
     /// <summary>The score at or above the model's own threshold (its manifest's); null when the model cannot tell.</summary>
     public bool? Familiar { get; set; }
+    /// <summary>
+    /// The share of the photo the model's item box covers (its manifest's <c>item_size</c>); null when the model cannot
+    /// tell. Kept so that a rule judged per item (two photos under the line) can count the item's earlier photos.
+    /// </summary>
+    public double? ItemShare { get; set; }
     public double LatencyMs { get; set; }
     public DateTime CreatedAt { get; set; }
 }

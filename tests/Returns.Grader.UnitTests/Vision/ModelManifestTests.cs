@@ -137,6 +137,26 @@ public sealed class ModelManifestTests
     }
 
     [Fact]
+    public void ARuleWithoutMinPhotos_JudgesEachPhoto_AndMinPhotosIsRead()
+    {
+        Assert.Equal(1, Parse(WithItemSize()).ItemSize!.MinPhotos);
+        var json = WithItemSize();
+        json["item_size"]!["min_photos"] = 2;
+        Assert.Equal(2, Parse(json).ItemSize!.MinPhotos);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(11)]
+    public void MinPhotosOutsideOneToTen_IsRefused(int photos)
+    {
+        var json = WithItemSize();
+        json["item_size"]!["min_photos"] = photos;
+        Assert.Contains("item_size min_photos must be a number of photos from 1 to 10", Assert.Throws<ModelLoadException>(() => Parse(json)).Message);
+    }
+
+    [Fact]
     public void WithoutTheItemSizeSection_ItemSizeIsUnknown() => Assert.Null(Parse(Manifest()).ItemSize);
 
     [Theory]

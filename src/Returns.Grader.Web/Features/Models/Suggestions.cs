@@ -53,6 +53,7 @@ public static class Suggestions
         RegionsJson = JsonSerializer.Serialize(suggestion.Regions.Select(r => new SuggestedDamage(r.Type, r.Score, [r.X, r.Y, r.Width, r.Height])), Json),
         FamiliarityScore = suggestion.FamiliarityScore,
         Familiar = suggestion.Familiar,
+        ItemShare = suggestion.ItemShare,
         LatencyMs = latencyMs,
         CreatedAt = now,
     };

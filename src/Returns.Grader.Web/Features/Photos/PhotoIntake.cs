@@ -220,6 +220,10 @@ public sealed partial class PhotoIntake(
             }
             db.Photos.AddRange(photos);
             db.Predictions.AddRange(predictions);
+            if (lease.Active?.Manifest.ItemSize is { MinPhotos: > 1 } perItem)
+            {
+                await FlagItemTooSmallAsync(db, itemId, lease.Active.Manifest.ModelVersion, perItem, photos, predictions, cancellationToken);
+            }
             var audit = new AuditEvent
             {
                 At = now,
@@ -345,6 +349,41 @@ public sealed partial class PhotoIntake(
         }
     }
 
+    /// <summary>
+    /// A too-small rule judged per item (the manifest's <c>item_size.min_photos</c> above 1, ADR 0029): the photos under
+    /// the line, this request's and the item's earlier ones that count and were predicted by the same model, are called
+    /// too small together once there are enough of them. The earlier ones get the warning in the same commit: a photo's
+    /// stored warnings are what the station shows and what a grade records. A photo set aside later keeps the warnings it
+    /// was given with the others (they are not worked out again).
+    /// </summary>
+    private static async Task FlagItemTooSmallAsync(
+        GraderDb db, Guid itemId, string modelVersion, ItemSizeSettings rule, List<Photo> photos, List<Prediction> predictions, CancellationToken cancellationToken)
+    {
+        var under = photos.Where(photo => predictions.Any(p => p.PhotoId == photo.Id && !p.IsShadow && p.ItemShare is { } share && rule.IsTooSmall(share))).ToList();
+        if (under.Count == 0)
+        {
+            return; // nothing new under the line: the earlier photos were judged when the last of them came in
+        }
+        var below = rule.TooSmallBelow;
+        under.AddRange(await db.Photos
+            .Where(p => p.ReturnItemId == itemId && p.SetAsideAt == null
+                && p.Predictions.Any(prediction => !prediction.IsShadow && prediction.ModelVersion == modelVersion && prediction.ItemShare < below))
+            .ToListAsync(cancellationToken));
+        if (under.Count < rule.MinPhotos)
+        {
+            return;
+        }
+        foreach (var photo in under)
+        {
+            photo.QualityWarnings = WithSmallItem(photo.QualityWarnings);
+        }
+    }
+
+    private static string WithSmallItem(string? warnings) =>
+        warnings is null ? PhotoQuality.SmallItem
+        : warnings.Split(',').Contains(PhotoQuality.SmallItem, StringComparer.Ordinal) ? warnings
+        : $"{warnings},{PhotoQuality.SmallItem}";
+
     /// <summary>The item's photos with these contents, the first kept of each, by hash.</summary>
     private static async Task<Dictionary<string, Photo>> KeptCopiesAsync(GraderDb db, Guid itemId, IReadOnlyCollection<string> hashes, CancellationToken cancellationToken) =>
         (await db.Photos.AsNoTracking().Where(p => p.ReturnItemId == itemId && hashes.Contains(p.Sha256)).ToListAsync(cancellationToken))
@@ -398,12 +437,13 @@ public sealed partial class PhotoIntake(
             {
                 metrics.SuggestionsMade(model.Manifest.ModelVersion, photos.Count);
                 // The model that finds the item says when it is too small to judge; the photo carries the warning like
-                // intake's own (a shadow model's opinion is never shown).
+                // intake's own (a shadow model's opinion is never shown). A rule judged per item waits for the commit,
+                // where the item's earlier photos are counted with these (FlagItemTooSmallAsync).
                 for (var i = 0; i < photos.Count; i++)
                 {
-                    if (suggestions[i].ItemTooSmall == true)
+                    if (suggestions[i].ItemTooSmall == true && model.Manifest.ItemSize is { MinPhotos: 1 })
                     {
-                        photos[i].QualityWarnings = photos[i].QualityWarnings is { } earlier ? $"{earlier},{PhotoQuality.SmallItem}" : PhotoQuality.SmallItem;
+                        photos[i].QualityWarnings = WithSmallItem(photos[i].QualityWarnings);
                     }
                 }
             }

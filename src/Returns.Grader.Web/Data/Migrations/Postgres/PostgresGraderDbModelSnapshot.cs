@@ -445,6 +445,9 @@ namespace Returns.Grader.Web.Data.Migrations.Postgres
                     b.Property<bool>("IsShadow")
                         .HasColumnType("boolean");
 
+                    b.Property<double?>("ItemShare")
+                        .HasColumnType("double precision");
+
                     b.Property<double>("LatencyMs")
                         .HasColumnType("double precision");
 

@@ -445,6 +445,9 @@ namespace Returns.Grader.Web.Data.Migrations.SqlServer
                     b.Property<bool>("IsShadow")
                         .HasColumnType("bit");
 
+                    b.Property<double?>("ItemShare")
+                        .HasColumnType("float");
+
                     b.Property<double>("LatencyMs")
                         .HasColumnType("float");
 

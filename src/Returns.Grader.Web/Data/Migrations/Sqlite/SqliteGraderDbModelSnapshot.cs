@@ -436,6 +436,9 @@ namespace Returns.Grader.Web.Data.Migrations.Sqlite
                     b.Property<bool>("IsShadow")
                         .HasColumnType("INTEGER");
 
+                    b.Property<double?>("ItemShare")
+                        .HasColumnType("REAL");
+
                     b.Property<double>("LatencyMs")
                         .HasColumnType("REAL");
 
