@@ -193,6 +193,28 @@ public sealed class SuggestionStationTests(BrowserAppWithModelFixture fixture, I
         await Assertions.Expect(page.GetByTestId("open-photo")).ToBeFocusedAsync();
     }
 
+    /// <summary>
+    /// Files chosen with "Choose files" leave the focus on its file input; Enter there opened the file picker again and
+    /// saved nothing, item after item for a mouse user (soak pass, 2026-12-07). The focus now moves to the drop zone.
+    /// </summary>
+    [Fact]
+    public async Task AfterChoosingFiles_EnterSavesTheItem_NotOpenTheFilePickerAgain()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        var page = await OpenOnStationAsync(plate, "Mo Mouse");
+        await page.GetByTestId("file-input").FocusAsync(); // where a click on its label leaves the focus
+        await BrowserAppFixture.UploadSampleAsync(page, "04-good.jpg");
+        await Assertions.Expect(page.GetByTestId("file-input")).Not.ToBeFocusedAsync();
+
+        var reopened = false;
+        page.FileChooser += (_, _) => reopened = true;
+        await page.Keyboard.PressAsync("3");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        Assert.False(reopened);
+        Assert.Equal("Good", (await GetItemAsync(plate)).GetProperty("decisions")[0].GetProperty("grade").GetString());
+    }
+
     [Fact]
     public async Task APhotoWithAQualityWarning_IsNotPrefilled_AndTheGradePickedAfterIsStoredAsChosen()
     {

@@ -561,8 +561,13 @@ function uploadAll(zone, files) {
 function onChange(event) {
   const input = event.target;
   if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-photo-input")) return;
-  uploadAll(input.closest("[data-photo-drop]"), Array.from(input.files || []));
+  const zone = input.closest("[data-photo-drop]");
+  uploadAll(zone, Array.from(input.files || []));
   input.value = ""; // the same file can be picked again after a failure
+  // The files are chosen: the focus leaves the file input for its drop zone, so that the next Enter saves the item. Left
+  // on the input (where a click on "Choose files" puts it), Enter opened the file picker again and saved nothing, item
+  // after item for a mouse user (soak pass, 2026-12-07).
+  if (document.activeElement === input) zone?.focus({ preventScroll: true });
 }
 
 // A drag that began on the page (a photo's thumbnail) carries "Files" too in Chrome: it is not a photo brought in. It is
