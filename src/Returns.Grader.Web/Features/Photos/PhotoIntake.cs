@@ -220,9 +220,9 @@ public sealed partial class PhotoIntake(
             }
             db.Photos.AddRange(photos);
             db.Predictions.AddRange(predictions);
-            if (lease.Active?.Manifest.ItemSize is { MinPhotos: > 1 } perItem)
+            if (lease.Active?.Manifest.ItemSize is { } itemSize)
             {
-                await FlagItemTooSmallAsync(db, itemId, lease.Active.Manifest.ModelVersion, perItem, photos, predictions, cancellationToken);
+                await FlagItemTooSmallAsync(db, itemId, lease.Active.Manifest.ModelVersion, itemSize, photos, predictions, cancellationToken);
             }
             var audit = new AuditEvent
             {
@@ -350,11 +350,12 @@ public sealed partial class PhotoIntake(
     }
 
     /// <summary>
-    /// A too-small rule judged per item (the manifest's <c>item_size.min_photos</c> above 1, ADR 0029): the photos under
-    /// the line, this request's and the item's earlier ones that count and were predicted by the same model, are called
-    /// too small together once there are enough of them. The earlier ones get the warning in the same commit: a photo's
-    /// stored warnings are what the station shows and what a grade records. A photo set aside later keeps the warnings it
-    /// was given with the others (they are not worked out again).
+    /// The active model's too-small rule (its manifest's <c>item_size</c>, ADR 0029), the one place it is applied: the
+    /// photos under the line carry the warning like intake's own (a shadow model's box is never used). A rule judged per
+    /// item (<c>min_photos</c> above 1) counts the item's earlier photos under the line too (those that count, predicted
+    /// by the same model), and calls them too small together once there are enough; the earlier ones get the warning in
+    /// the same commit: a photo's stored warnings are what the station shows and what a grade records. A photo set aside
+    /// later keeps the warnings it was given with the others (they are not worked out again).
     /// </summary>
     private static async Task FlagItemTooSmallAsync(
         GraderDb db, Guid itemId, string modelVersion, ItemSizeSettings rule, List<Photo> photos, List<Prediction> predictions, CancellationToken cancellationToken)
@@ -364,11 +365,14 @@ public sealed partial class PhotoIntake(
         {
             return; // nothing new under the line: the earlier photos were judged when the last of them came in
         }
-        var below = rule.TooSmallBelow;
-        under.AddRange(await db.Photos
-            .Where(p => p.ReturnItemId == itemId && p.SetAsideAt == null
-                && p.Predictions.Any(prediction => !prediction.IsShadow && prediction.ModelVersion == modelVersion && prediction.ItemShare < below))
-            .ToListAsync(cancellationToken));
+        if (rule.MinPhotos > 1) // judged per photo, the earlier photos under the line were flagged when they came in
+        {
+            var below = rule.TooSmallBelow;
+            under.AddRange(await db.Photos
+                .Where(p => p.ReturnItemId == itemId && p.SetAsideAt == null
+                    && p.Predictions.Any(prediction => !prediction.IsShadow && prediction.ModelVersion == modelVersion && prediction.ItemShare < below))
+                .ToListAsync(cancellationToken));
+        }
         if (under.Count < rule.MinPhotos)
         {
             return;
@@ -436,16 +440,6 @@ public sealed partial class PhotoIntake(
             if (!isShadow)
             {
                 metrics.SuggestionsMade(model.Manifest.ModelVersion, photos.Count);
-                // The model that finds the item says when it is too small to judge; the photo carries the warning like
-                // intake's own (a shadow model's opinion is never shown). A rule judged per item waits for the commit,
-                // where the item's earlier photos are counted with these (FlagItemTooSmallAsync).
-                for (var i = 0; i < photos.Count; i++)
-                {
-                    if (suggestions[i].ItemTooSmall == true && model.Manifest.ItemSize is { MinPhotos: 1 })
-                    {
-                        photos[i].QualityWarnings = WithSmallItem(photos[i].QualityWarnings);
-                    }
-                }
             }
             return suggestions.Select((suggestion, i) =>
                 Suggestions.ToPrediction(photos[i].Id, suggestion, model.Manifest.ModelVersion, isShadow, latencyMs, now)).ToList();

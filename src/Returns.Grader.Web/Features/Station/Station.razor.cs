@@ -74,13 +74,13 @@ public sealed partial class Station : IAsyncDisposable
     [Inject] private IJSRuntime JS { get; set; } = default!;
     [Inject] private SiteTime SiteTime { get; set; } = default!;
     [Inject] private ISnackbar Snackbar { get; set; } = default!;
-
-    /// <summary>The notice of the last save, which the next save's replaces.</summary>
-    private MudBlazor.Snackbar? _savedNotice;
     [Inject] private Models.ModelRegistry Models { get; set; } = default!;
     [Inject] private ILogger<Station> Logger { get; set; } = default!;
     [Inject] private SignInSessions Sessions { get; set; } = default!;
     [Inject] private Microsoft.Extensions.Options.IOptions<Photos.PhotoOptions> PhotoLimits { get; set; } = default!;
+
+    /// <summary>The notice of the last save, which the next save's replaces.</summary>
+    private MudBlazor.Snackbar? _savedNotice;
 
     [CascadingParameter]
     private Task<AuthenticationState> AuthenticationState { get; set; } = default!;
