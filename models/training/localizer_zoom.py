@@ -123,6 +123,10 @@ def main():
                     help="with --as-size-localizer: the side of the photo the new size localizer sees (default: the "
                          "crop localizer's). Its convolutions start from the source localizer's; its MLP head, whose "
                          "input grows with the view, starts fresh")
+    ap.add_argument("--size-stem", choices=("conv", "resnet18"), default="conv",
+                    help="with --as-size-localizer: the size localizer's convolutions, its own small ones (trained) or "
+                         "an ImageNet-trained ResNet-18's first three stages (frozen, from the NuGet package that "
+                         "`dotnet restore models/training/pretrained` fetches) under a trained head (candidate N)")
     ap.add_argument("--share-loss", type=float, default=0.0,
                     help="add this weight x |log(predicted share) - log(true share)| to the corners' L1: the rule reads "
                          "the share, and a corner error that is small for a large item doubles a far-away one's")
@@ -145,15 +149,23 @@ def main():
     if a.as_size_localizer and not model.cfg.size_localizer:
         # a second localizer for the item_box output only, starting from the crop localizer (or a trained one's)
         sized = GraderViT(ModelConfig.from_dict(dict(model.cfg.to_dict(), size_localizer=True,
-                                                     size_localizer_size=a.size_view)))
+                                                     size_localizer_size=a.size_view,
+                                                     size_localizer_stem=a.size_stem)))
         state = model.state_dict()
-        if a.size_localizer_from:
+        if a.size_stem == "resnet18":
+            sized.size_localizer.load_pretrained()   # the ResNet's stages; the head starts fresh (nothing to take)
+        if a.size_stem == "resnet18" and a.size_localizer_from:
+            ap.error("--size-localizer-from takes a small localizer's weights; a resnet18 size localizer starts fresh")
+        elif a.size_stem == "resnet18":
+            source = None
+        elif a.size_localizer_from:
             source_model = load_checkpoint(a.size_localizer_from)[0]
             source = source_model.size_localizer if source_model.cfg.size_localizer else source_model.localizer
         else:
             source = model.localizer
         fresh = sized.size_localizer.state_dict()
-        taken = {k: v for k, v in source.state_dict().items() if fresh[k].shape == v.shape}
+        taken = {} if source is None else {k: v for k, v in source.state_dict().items()
+                                           if k in fresh and fresh[k].shape == v.shape}
         state.update({f"size_localizer.{k}": fresh[k] for k in fresh})
         state.update({f"size_localizer.{k}": v for k, v in taken.items()})
         print(f"size localizer: {len(taken)} of {len(fresh)} tensors from the source"
@@ -185,7 +197,7 @@ def main():
 
     for p in model.parameters():
         p.requires_grad_(False)
-    params = list(target.parameters())
+    params = target.trainable_parameters() if hasattr(target, "trainable_parameters") else list(target.parameters())
     for p in params:
         p.requires_grad_(True)
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=1e-4)
@@ -261,7 +273,7 @@ def main():
         "from": a.ckpt, "steps": step, "minutes": round((time.time() - t0) / 60, 1), "zoom_share": a.zoom_share,
         "max_zoom": a.max_zoom, "close_up_share": a.close_up_share, "max_close_up": a.max_close_up,
         "scenes": len(bgs), "scene_scales": a.scene_scales, "textures": a.textures, "view": side,
-        "share_loss": a.share_loss, "clip_grad": a.clip_grad,
+        "share_loss": a.share_loss, "clip_grad": a.clip_grad, "size_stem": a.size_stem,
         "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
         "validation_before": before, "validation_after": after})
     torch.save(ck, os.path.join(a.out, "final.pt"))

@@ -15,6 +15,8 @@
 #   ./make_data.sh k-checks    # candidate K's judging sets (realcheck-v6, site-check-v5, synth-v1e-test)
 #   ./make_data.sh m-checks    # candidate M's judging sets (realcheck-v7, site-check-v6, synth-v1f-test; with k-checks'
 #                              # realcheck-v6 and site-check-v5, whose photos the study leaves out)
+#   ./make_data.sh n-checks    # candidate N's judging sets (realcheck-v8, site-check-v7, synth-v1g-test; with m-checks'
+#                              # realcheck-v7 and site-check-v6, whose photos the study leaves out)
 #
 # (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
 # packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
@@ -96,8 +98,16 @@ for target in "${@:-checks}"; do
       build site-check-v5 realmix.py --real data/real --out data/site-check-v5 --check --content site --check-repeats 5 --workers 2
       build site-check-v6 realmix.py --real data/real --out data/site-check-v6 --check --content site --check-repeats 6 --workers 2
       build synth-v1f-test synth.py --out data/synth-v1f-test --items 2500 --seed 6 --prefix syn6 --only-split test --workers 2 ;;
+    n-checks)
+      # candidate N's judging sets: the takes after M's (the study leaves out realcheck-v7's and site-check-v6's photos)
+      real
+      build realcheck-v7 realmix.py --real data/real --out data/realcheck-v7 --check --check-repeats 24 --workers 2
+      build realcheck-v8 realmix.py --real data/real --out data/realcheck-v8 --check --check-repeats 28 --workers 2
+      build site-check-v6 realmix.py --real data/real --out data/site-check-v6 --check --content site --check-repeats 6 --workers 2
+      build site-check-v7 realmix.py --real data/real --out data/site-check-v7 --check --content site --check-repeats 7 --workers 2
+      build synth-v1g-test synth.py --out data/synth-v1g-test --items 2500 --seed 7 --prefix syn7 --only-split test --workers 2 ;;
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks, n-checks)" >&2
       exit 2 ;;
   esac
 done

@@ -78,6 +78,9 @@ class ModelConfig:
                                    # the crop, and so every other output, stays the first localizer's
     size_localizer_size: int = 0   # (size_localizer) the side of the photo it sees; 0: localizer_size. Tried at 160 px
                                    # for far-away items on busy scenes; no better than 80 (REPORT.md "Candidate L")
+    size_localizer_stem: str = "conv"  # (size_localizer) "conv": Localizer's own small convolutions, trained here;
+                                   # "resnet18": ImageNet-trained ResNet-18 stages, frozen, under a trained head
+                                   # (PretrainedLocalizer; candidate N)
     familiarity: bool = False      # a third output: how close the photo's features lie to the training photos'
                                    # (familiarity.py fits it after training; the export names it in the manifest)
 
@@ -239,6 +242,51 @@ class Localizer(nn.Module):
         return ordered_corners(torch.sigmoid(self.head(self.net(small))))
 
 
+class PretrainedLocalizer(nn.Module):
+    """The item's box from an ImageNet-trained ResNet-18's first three stages (frozen; pretrained.py reads them from
+    the NuGet package, as HybridStem does) under a small trained head: a 1x1 convolution, then Localizer's MLP over the
+    flattened map. Why (candidate N, issue 17): thirteen localizers trained from scratch on generated items and 121
+    train-side wallpapers read a far-away item on busy scenery they had not seen at about twice its area; features
+    learned on a million real photos are the one lever none of them had. Input: the localizer's view (RGB normalized
+    with mean 0.5 / std 0.5), turned into the ResNet's BGR minus its mean colour inside the graph."""
+
+    head_channels = 32
+
+    def __init__(self, cfg: ModelConfig, side: int):
+        super().__init__()
+        from pretrained import ResNetStages
+        self.resnet = ResNetStages(3)
+        for p in self.resnet.parameters():
+            p.requires_grad_(False)
+        self.register_buffer("bgr_mean", torch.zeros(3))   # pretrained.bgr_mean(); a buffer, so a checkpoint runs alone
+        grid = side
+        for _ in range(4):   # conv1, max pool, layer2, layer3 halve it (layer1 keeps it)
+            grid = (grid + 1) // 2
+        self.reduce = nn.Sequential(nn.Conv2d(self.resnet.out_channels, self.head_channels, 1, bias=False),
+                                    nn.BatchNorm2d(self.head_channels), nn.GELU())
+        self.head = nn.Sequential(nn.Flatten(), nn.Linear(self.head_channels * grid * grid, cfg.localizer_hidden),
+                                  nn.GELU(), nn.Linear(cfg.localizer_hidden, 4))
+
+    def load_pretrained(self, path: str | None = None):
+        import pretrained
+        self.resnet.load_onnx(path)
+        self.bgr_mean.copy_(torch.tensor(pretrained.bgr_mean()))
+
+    def trainable_parameters(self):
+        return [p for n, p in self.named_parameters() if not n.startswith("resnet.")]
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.resnet.eval()   # its batch-norm statistics stay ImageNet's
+        return self
+
+    def forward(self, small):
+        bgr = ((small * 0.5 + 0.5) * 255.0).flip(1) - self.bgr_mean.view(1, 3, 1, 1)
+        with torch.no_grad():
+            features = self.resnet(bgr)
+        return ordered_corners(torch.sigmoid(self.head(self.reduce(features))))
+
+
 def item_share(boxes):
     """The share of the photo each box [N, 4] (x0, y0, x1, y1 as fractions) covers, its corners clamped to the photo:
     the too-small rule's measure, as the app computes it (ItemSizeSettings.ShareOf)."""
@@ -343,7 +391,8 @@ class GraderViT(nn.Module):
             self.localizer = Localizer(cfg)
             if cfg.size_localizer:
                 assert cfg.frame_size % cfg.size_view_size == 0, "frame_size must be a multiple of size_localizer_size"
-                self.size_localizer = Localizer(cfg, cfg.size_view_size)
+                self.size_localizer = (PretrainedLocalizer(cfg, cfg.size_view_size)
+                                       if cfg.size_localizer_stem == "resnet18" else Localizer(cfg, cfg.size_view_size))
         if cfg.familiarity:
             # the training photos' feature mean and whitening matrix (familiarity.fit): part of the state dict, so
             # of model.pt and the ONNX graph; identity until fitted

@@ -104,3 +104,44 @@ def test_mirroring_at_the_features_runs_the_stem_once_and_averages_the_two_views
     expected_d = (plain_d.reshape(2, g, g, 6) + mirror_d.reshape(2, g, g, 6).flip(2)) / 2
     assert torch.allclose(grade, (plain_g + mirror_g) / 2, atol=1e-5)
     assert torch.allclose(damage, expected_d.reshape(2, g * g, 6), atol=1e-5)
+
+
+def test_a_pretrained_size_localizer_trains_only_its_head_and_changes_no_other_output(tmp_path):
+    # candidate N (issue 17): the item_box output from the ResNet's frozen stages under a trained head
+    from export import ITEM_BOX_OUTPUT, export_onnx
+    torch.manual_seed(0)
+    cfg = ModelConfig(image_size=64, patch_size=16, dim=32, depth=1, heads=2, crop_to_item=True, frame_size=96,
+                      frame_grid=24, localizer_size=48, localizer_channels=[8, 8, 8, 8], localizer_hidden=16)
+    plain = GraderViT(cfg).eval()
+    sized = GraderViT(ModelConfig.from_dict(dict(cfg.to_dict(), size_localizer=True, size_localizer_size=96,
+                                                 size_localizer_stem="resnet18")))
+    sized.size_localizer.load_pretrained()
+    state = plain.state_dict()
+    state.update({f"size_localizer.{k}": v for k, v in sized.size_localizer.state_dict().items()})
+    sized.load_state_dict(state)
+    reference = {k: v.clone() for k, v in sized.size_localizer.resnet.state_dict().items()}
+    x = torch.randn(2, 3, 96, 96).clamp(-1, 1)
+    sized.eval()
+    with torch.no_grad():
+        g0, d0 = plain(x)
+        g1, d1 = sized(x)
+        assert torch.equal(g0, g1) and torch.equal(d0, d1)              # the crop stays the first localizer's
+        box = sized.item_box()
+    assert box.shape == (2, 4) and bool((box[:, 2:] >= box[:, :2]).all()) and bool(((box >= 0) & (box <= 1)).all())
+    trainable = sized.size_localizer.trainable_parameters()
+    assert trainable and all(p.requires_grad for p in trainable)
+    assert not any(p.requires_grad for p in sized.size_localizer.resnet.parameters())
+    sized.size_localizer.train()
+    assert not sized.size_localizer.resnet.training                     # ImageNet's batch-norm statistics stay
+    opt = torch.optim.AdamW(trainable, lr=1e-2)
+    before = [p.clone() for p in trainable]
+    sized.size_localizer(x).sum().backward()
+    opt.step()
+    assert any(not torch.equal(p, q) for p, q in zip(trainable, before))
+    for k, v in sized.size_localizer.resnet.state_dict().items():
+        assert torch.equal(v, reference[k]), k
+    # the ResNet's mean colour comes with its stages (a buffer, so the checkpoint and the graph carry it)
+    assert sized.size_localizer.bgr_mean.abs().sum() > 0
+    path = str(tmp_path / "sized.onnx")
+    export_onnx(sized, path, item_box=True)
+    assert [o.name for o in onnx.load(path).graph.output][-1] == ITEM_BOX_OUTPUT
