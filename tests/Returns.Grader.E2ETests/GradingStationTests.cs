@@ -1015,6 +1015,95 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     }
 
     /// <summary>
+    /// After a minute without the server the station is back within seconds of its link (long-shift soak pass,
+    /// 2026-12-07: Blazor's own schedule waits 30 s between tries once twenty have failed, and the station sat on
+    /// "Rejoining the server..." up to half a minute after the network was back). The page's connection is cut and its
+    /// new ones refused, as a dropped Wi-Fi link refuses them, until it has tried 21 times (Blazor's ten quick tries and
+    /// its ten 5 s apart, about a minute); once they are let through, the station rejoins within seconds and the grade
+    /// chosen before the drop is saved once.
+    /// </summary>
+    [Fact]
+    public async Task AfterAMinuteWithoutTheServer_TheStationIsBackWithinSecondsOfItsLink()
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var linkDown = false;
+        var refused = 0;
+        var connected = new List<(IWebSocketRoute Page, IWebSocketRoute Server)>();
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        await page.RouteWebSocketAsync(new System.Text.RegularExpressions.Regex("/_blazor"), async socket =>
+        {
+            if (Volatile.Read(ref linkDown))
+            {
+                await socket.CloseAsync(); // refused, as a dropped link refuses it
+                return;
+            }
+            var server = socket.ConnectToServer();
+            lock (connected)
+            {
+                connected.Add((socket, server));
+            }
+        });
+        // A try starts with its negotiation (HTTP), and SignalR falls back from the WebSocket to HTTP transports: all refused.
+        await page.RouteAsync(new System.Text.RegularExpressions.Regex("/_blazor"), async route =>
+        {
+            if (!Volatile.Read(ref linkDown))
+            {
+                await route.ContinueAsync();
+                return;
+            }
+            if (route.Request.Url.Contains("/negotiate", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref refused);
+            }
+            await route.AbortAsync("connectionrefused");
+        });
+        await BrowserAppFixture.SignInAsync(page, "/station", "Rita Rejoin");
+        await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await page.Keyboard.PressAsync("1");
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+
+        Volatile.Write(ref linkDown, true);
+        List<(IWebSocketRoute Page, IWebSocketRoute Server)> open;
+        lock (connected)
+        {
+            open = [.. connected];
+            connected.Clear();
+        }
+        foreach (var (pageSide, serverSide) in open)
+        {
+            await serverSide.CloseAsync();
+            await pageSide.CloseAsync();
+        }
+        const string rejoining = "() => document.getElementById('components-reconnect-modal')?.style.display === 'block'";
+        await page.WaitForFunctionAsync(rejoining);
+        var down = System.Diagnostics.Stopwatch.StartNew();
+        while (Volatile.Read(ref refused) < 21) // past Blazor's ten quick tries and its ten 5 s apart
+        {
+            Assert.True(down.Elapsed < TimeSpan.FromSeconds(120), $"only {refused} tries in {down.Elapsed.TotalSeconds:0} s");
+            await Task.Delay(200);
+        }
+
+        Volatile.Write(ref linkDown, false);
+        var back = System.Diagnostics.Stopwatch.StartNew();
+        await page.WaitForFunctionAsync($"() => !({rejoining})()", null, new() { Timeout = 45_000 }); // Blazor's own: within 30 s
+        Assert.True(back.Elapsed < TimeSpan.FromSeconds(10),
+            $"rejoined {back.Elapsed.TotalSeconds:0.0} s after the link was back ({refused} tries refused in {down.Elapsed.TotalSeconds:0} s)");
+        Console.WriteLine($"rejoined {back.Elapsed.TotalSeconds:0.0} s after the link was back ({refused} tries refused in {down.Elapsed.TotalSeconds:0} s)");
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        var decisions = (await GetItemAsync(plate)).GetProperty("decisions");
+        Assert.Equal(1, decisions.GetArrayLength());
+        Assert.Equal("LikeNew", decisions[0].GetProperty("grade").GetString());
+    }
+
+    /// <summary>
     /// A list keeps the focus after a pointer choice, as after a keyboard one (review-desk pass, 2026-12-05): MudSelect 9
     /// replaces the focused element when a value is chosen, and after a click on "Wrong grade" the focus fell to the
     /// page's body; the next Tab went back into the list, so the note typed there changed the reason (its letters) and the
