@@ -248,12 +248,32 @@ function showPending(text) {
   status.hidden = !text;
 }
 
+/** Whether Blazor is rejoining the server: its reconnection display (blazor.web.js's own, ADR 0060) is shown. */
+function rejoining() {
+  return document.getElementById("components-reconnect-modal")?.style.display === "block";
+}
+
 function submit() {
+  // While the page is rejoining the server (its connection lost, not merely slow) a call from here is never sent and
+  // never answered: "Saving…" promised a save that never came (soak pass, 2026-12-07: shown until the page reloaded,
+  // the grade not saved). Said plainly instead; the choices stay on the page, and in its draft.
+  if (rejoining()) {
+    const notSaved = "Not saved: the station has lost the server. Your choices are kept: press Enter again when it is back.";
+    showPending(notSaved);
+    // once it is back the item, still open, says it is not saved; the words go, so that no later save finds them
+    const watch = setInterval(() => {
+      if (rejoining()) return;
+      clearInterval(watch);
+      if (document.querySelector("[data-pending-action]")?.textContent === notSaved) showPending("");
+    }, 500);
+    return;
+  }
+  const saving = station.invokeMethodAsync("OnSubmitKey");
   pendingSaves++;
   const timer = setTimeout(() => showPending(navigator.onLine
     ? "Saving… the server has not answered yet. Keep this page open."
     : "No connection. The grade is saved when the connection is back: keep this page open."), pendingAfterMs);
-  station.invokeMethodAsync("OnSubmitKey").then(() => {
+  saving.then(() => {
     clearTimeout(timer);
     if (--pendingSaves === 0) showPending("");
   }, () => {
