@@ -1025,19 +1025,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     [Fact]
     public async Task AfterAMinuteWithoutTheServer_TheStationIsBackWithinSecondsOfItsLink()
     {
-        var plate = ApiJson.UniquePlate("E2E");
-        await Fixture.App.ApiClient().CreateItemAsync(plate);
-        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        var link = await CuttableLink.OnAsync(page);
-        await BrowserAppFixture.SignInAsync(page, "/station", "Rita Rejoin");
-        await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
-        await page.Keyboard.TypeAsync(plate);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
-        await page.Keyboard.PressAsync("1");
-        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+        var (page, link, plate) = await StationWithCuttableLinkAsync("Rita Rejoin");
 
         await link.CutAsync();
         await page.WaitForFunctionAsync(CuttableLink.Rejoining);
@@ -1070,19 +1058,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
     [Fact]
     public async Task EnterWhileTheStationIsRejoining_SaysNotSaved_AndTheNextEnterSavesOnce()
     {
-        var plate = ApiJson.UniquePlate("E2E");
-        await Fixture.App.ApiClient().CreateItemAsync(plate);
-        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
-        var page = await context.NewPageAsync();
-        page.SetDefaultTimeout(15_000);
-        var link = await CuttableLink.OnAsync(page);
-        await BrowserAppFixture.SignInAsync(page, "/station", "Nora Notsaved");
-        await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
-        await page.Keyboard.TypeAsync(plate);
-        await page.Keyboard.PressAsync("Enter");
-        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
-        await page.Keyboard.PressAsync("1");
-        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+        var (page, link, plate) = await StationWithCuttableLinkAsync("Nora Notsaved");
 
         await link.CutAsync();
         await page.WaitForFunctionAsync(CuttableLink.Rejoining);
@@ -1103,6 +1079,25 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         var decisions = (await GetItemAsync(plate)).GetProperty("decisions");
         Assert.Equal(1, decisions.GetArrayLength());
         Assert.Equal("LikeNew", decisions[0].GetProperty("grade").GetString());
+    }
+
+    /// <summary>A station page whose link can be cut, with a new item open and Like new chosen (key 1), nothing saved.</summary>
+    private async Task<(IPage Page, CuttableLink Link, string Plate)> StationWithCuttableLinkAsync(string associate)
+    {
+        var plate = ApiJson.UniquePlate("E2E");
+        await Fixture.App.ApiClient().CreateItemAsync(plate);
+        var context = await Fixture.NewContextAsync(new BrowserNewContextOptions { BaseURL = Fixture.BaseAddress.ToString() });
+        var page = await context.NewPageAsync();
+        page.SetDefaultTimeout(15_000);
+        var link = await CuttableLink.OnAsync(page);
+        await BrowserAppFixture.SignInAsync(page, "/station", associate);
+        await Assertions.Expect(page.Locator("#scan")).ToBeFocusedAsync();
+        await page.Keyboard.TypeAsync(plate);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await page.Keyboard.PressAsync("1");
+        await Assertions.Expect(page.Locator("[data-grade=LikeNew]")).ToHaveAttributeAsync("aria-checked", "true");
+        return (page, link, plate);
     }
 
     /// <summary>
