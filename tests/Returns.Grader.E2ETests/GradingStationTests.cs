@@ -1081,6 +1081,33 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
         Assert.Equal("LikeNew", decisions[0].GetProperty("grade").GetString());
     }
 
+    /// <summary>
+    /// A save whose message was lost as the link dropped says "Saving…" while nothing is known, and not after the station
+    /// is back (it did, for an item still open and not saved: soak follow-up, 2026-12-07): then it says the save was not
+    /// confirmed, the item still open shows it was not saved, and the next Enter saves it once and clears the words.
+    /// </summary>
+    [Fact]
+    public async Task ASaveLostAsTheLinkDrops_IsNoLongerSaidToBeSaving_OnceTheStationIsBack()
+    {
+        var (page, link, plate) = await StationWithCuttableLinkAsync("Lars Lostsave");
+        link.Stall();
+        await page.Keyboard.PressAsync("Enter");
+        var pending = page.Locator("[data-pending-action]");
+        await Assertions.Expect(pending).ToContainTextAsync("Saving");
+        await link.CutAsync();
+        await page.WaitForFunctionAsync(CuttableLink.Rejoining);
+
+        link.Restore();
+        await page.WaitForFunctionAsync($"() => !({CuttableLink.Rejoining})()");
+        await Assertions.Expect(page.GetByTestId("item-return-id")).ToHaveTextAsync(plate);
+        await Assertions.Expect(pending).ToContainTextAsync("The connection dropped before this save was confirmed");
+        Assert.Equal(0, (await GetItemAsync(plate)).GetProperty("decisions").GetArrayLength());
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.GetByTestId("item")).ToHaveCountAsync(0);
+        await Assertions.Expect(pending).ToBeHiddenAsync();
+        Assert.Equal(1, (await GetItemAsync(plate)).GetProperty("decisions").GetArrayLength());
+    }
+
     /// <summary>A station page whose link can be cut, with a new item open and Like new chosen (key 1), nothing saved.</summary>
     private async Task<(IPage Page, CuttableLink Link, string Plate)> StationWithCuttableLinkAsync(string associate)
     {
@@ -1111,6 +1138,7 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
 
         private readonly List<(IWebSocketRoute Page, IWebSocketRoute Server)> _connected = [];
         private int _cut;
+        private int _stalled;
         private int _refusedTries;
 
         /// <summary>Tries refused while cut (a try starts with its negotiation).</summary>
@@ -1127,6 +1155,21 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
                     return;
                 }
                 var server = socket.ConnectToServer();
+                socket.OnMessage(frame =>
+                {
+                    if (Volatile.Read(ref link._stalled) == 1)
+                    {
+                        return; // lost on a link that is about to drop
+                    }
+                    if (frame.Binary is { } binary)
+                    {
+                        server.Send(binary);
+                    }
+                    else
+                    {
+                        server.Send(frame.Text ?? "");
+                    }
+                });
                 lock (link._connected)
                 {
                     link._connected.Add((socket, server));
@@ -1164,7 +1207,14 @@ public sealed class GradingStationTests(BrowserAppFixture fixture, ITestOutputHe
             }
         }
 
-        public void Restore() => Volatile.Write(ref _cut, 0);
+        /// <summary>From now on the page's messages are lost, as on a link in the moment before it drops.</summary>
+        public void Stall() => Volatile.Write(ref _stalled, 1);
+
+        public void Restore()
+        {
+            Volatile.Write(ref _stalled, 0);
+            Volatile.Write(ref _cut, 0);
+        }
     }
 
     /// <summary>

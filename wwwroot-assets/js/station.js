@@ -273,14 +273,27 @@ function submit() {
   const timer = setTimeout(() => showPending(navigator.onLine
     ? "Saving… the server has not answered yet. Keep this page open."
     : "No connection. The grade is saved when the connection is back: keep this page open."), pendingAfterMs);
-  saving.then(() => {
+  // A save sent as the link dropped is never answered (its message, or its answer, went with the link): "Saving…"
+  // stayed after the station was back, for an item still open and not saved (soak follow-up, 2026-12-07). Once the
+  // station has rejoined, the page shows what the server has, and the words say so.
+  let sawRejoining = false;
+  const watch = setInterval(() => {
+    if (rejoining()) sawRejoining = true;
+    else if (sawRejoining) settle("The connection dropped before this save was confirmed. If the item is still open, it " +
+      "was not saved: press Enter again.");
+  }, 500);
+  let settled = false;
+  function settle(message) {
+    if (settled) return;
+    settled = true;
     clearTimeout(timer);
-    if (--pendingSaves === 0) showPending("");
-  }, () => {
-    clearTimeout(timer);
+    clearInterval(watch);
     pendingSaves--;
-    showPending("The grade did not reach the server. Reload the page (your choices come back), then press Enter again.");
-  });
+    if (message) showPending(message);
+    else if (pendingSaves === 0) showPending("");
+  }
+  saving.then(() => settle(null),
+    () => settle("The grade did not reach the server. Reload the page (your choices come back), then press Enter again."));
 }
 
 const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
