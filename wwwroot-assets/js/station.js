@@ -253,6 +253,34 @@ function rejoining() {
   return document.getElementById("components-reconnect-modal")?.style.display === "block";
 }
 
+// How many times the page has lost the server, counted as the reconnection display is shown: a save compares it with
+// the count when it was sent. Seen as it happens, not polled: a rejoin can take less than any poll's interval.
+let linkDrops = 0;
+let watchingLinkDrops = false;
+
+function watchLinkDrops() {
+  if (watchingLinkDrops) return;
+  watchingLinkDrops = true;
+  const watch = (host) => {
+    if (host.style.display === "block") linkDrops++;
+    new MutationObserver(() => { if (host.style.display === "block") linkDrops++; })
+      .observe(host, { attributes: true, attributeFilter: ["style"] });
+  };
+  const host = document.getElementById("components-reconnect-modal");
+  if (host) {
+    watch(host);
+    return;
+  }
+  // blazor.web.js adds its display to the body at the first drop
+  const bodyWatch = new MutationObserver(() => {
+    const added = document.getElementById("components-reconnect-modal");
+    if (!added) return;
+    bodyWatch.disconnect();
+    watch(added);
+  });
+  bodyWatch.observe(document.body, { childList: true });
+}
+
 function submit() {
   // While the page is rejoining the server (its connection lost, not merely slow) a call from here is never sent and
   // never answered: "Saving…" promised a save that never came (soak pass, 2026-12-07: shown until the page reloaded,
@@ -276,11 +304,12 @@ function submit() {
   // A save sent as the link dropped is never answered (its message, or its answer, went with the link): "Saving…"
   // stayed after the station was back, for an item still open and not saved (soak follow-up, 2026-12-07). Once the
   // station has rejoined, the page shows what the server has, and the words say so.
-  let sawRejoining = false;
+  const dropsWhenSent = linkDrops;
   const watch = setInterval(() => {
-    if (rejoining()) sawRejoining = true;
-    else if (sawRejoining) settle("The connection dropped before this save was confirmed. If the item is still open, it " +
-      "was not saved: press Enter again.");
+    if (linkDrops > dropsWhenSent && !rejoining()) {
+      settle("The connection dropped before this save was confirmed. If the item is still open, it was not saved: " +
+        "press Enter again.");
+    }
   }, 500);
   let settled = false;
   function settle(message) {
@@ -770,6 +799,7 @@ function onEnterOnClosedList(event) {
 export function attach(dotNetStation) {
   detach();
   station = dotNetStation;
+  watchLinkDrops();
   window.addEventListener("beforeunload", onBeforeUnload);
   window.addEventListener("keydown", onEnterOnClosedList, true);
   window.addEventListener("keydown", onTabKey);
