@@ -289,9 +289,9 @@ function submit() {
     const notSaved = "Not saved: the station has lost the server. Your choices are kept: press Enter again when it is back.";
     showPending(notSaved);
     // once it is back the item, still open, says it is not saved; the words go, so that no later save finds them
-    const watch = setInterval(() => {
+    const clearWhenBack = setInterval(() => {
       if (rejoining()) return;
-      clearInterval(watch);
+      clearInterval(clearWhenBack);
       if (document.querySelector("[data-pending-action]")?.textContent === notSaved) showPending("");
     }, 500);
     return;
