@@ -378,13 +378,17 @@ def augment_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, rot
 
 
 def zoom_out_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, share: float, max_zoom: float,
-                    backgrounds: torch.Tensor | None = None, exact_zoom: bool = False):
+                    backgrounds: torch.Tensor | None = None, exact_zoom: bool = False, clutter: list | None = None,
+                    max_clutter: int = 0):
     """The localizer's view of a photo taken from further away (issue 17's too-small-item warning): for a --share of
     the photos x (normalized NCHW, square), the photo shrunk by k (log-uniform in [1, max_zoom], area filter) and put
     at a random place on a canvas of its own size, with its item box (normalized x0, y0, x1, y1) moved to match.
     The canvas is a random crop of one of ``backgrounds`` (normalized [3, H, W] each, at least x's size; real scenes)
     or, without them or for a third of the photos, the photo's own border colour (median of its edge pixels).
-    exact_zoom: every chosen photo shrunk by max_zoom itself (for measuring)."""
+    exact_zoom: every chosen photo shrunk by max_zoom itself (for measuring).
+    clutter: objects ([4, h, w] each: normalized RGB and alpha in 0..1; real cut-out photos) of which 0 to max_clutter
+    are laid on a scene canvas first, each at 0.3-1.2x the shrunk photo's side, anywhere: other things on the surface
+    around the item, which its box must leave out (candidate O). Never on a border-colour canvas."""
     n, _, side, _ = x.shape
     x, box = x.clone(), box.clone()
     chosen = torch.nonzero(torch.rand(n, generator=gen) < share).flatten().tolist()
@@ -399,6 +403,8 @@ def zoom_out_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, sh
             by = int(torch.randint(bg.shape[1] - side + 1, (1,), generator=gen))
             bx = int(torch.randint(bg.shape[2] - side + 1, (1,), generator=gen))
             canvas = bg[:, by:by + side, bx:bx + side].clone()
+            if clutter and max_clutter > 0:
+                lay_clutter(canvas, clutter, int(torch.randint(max_clutter + 1, (1,), generator=gen)), s, gen)
         else:
             edge = torch.cat([x[i, :, 0], x[i, :, -1], x[i, :, :, 0], x[i, :, :, -1]], dim=1)
             canvas = edge.median(dim=1).values.view(3, 1, 1).expand(3, side, side).clone()
@@ -409,6 +415,27 @@ def zoom_out_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, sh
         f = s / side
         box[i] = box[i] * f + torch.tensor([ox / side, oy / side, ox / side, oy / side])
     return x, box
+
+
+def lay_clutter(canvas: torch.Tensor, clutter: list, count: int, item_side: int, gen: torch.Generator):
+    """Lay ``count`` of the clutter objects ([4, h, w]: normalized RGB, alpha) on canvas ([3, S, S], in place), each
+    with its long side 0.3-1.2x item_side, at a random place (cut at the canvas' edge)."""
+    side = canvas.shape[1]
+    for _ in range(count):
+        obj = clutter[int(torch.randint(len(clutter), (1,), generator=gen))]
+        long = max(2, round(item_side * (0.3 + 0.9 * float(torch.rand(1, generator=gen)))))
+        h, w = obj.shape[1:]
+        f = long / max(h, w)
+        oh, ow = max(1, round(h * f)), max(1, round(w * f))
+        o = F.interpolate(obj.unsqueeze(0), size=(oh, ow), mode="area")[0]
+        y = int(torch.randint(-oh // 2, side - oh // 2 + 1, (1,), generator=gen))
+        x = int(torch.randint(-ow // 2, side - ow // 2 + 1, (1,), generator=gen))
+        y0, x0, y1, x1 = max(y, 0), max(x, 0), min(y + oh, side), min(x + ow, side)
+        if y1 <= y0 or x1 <= x0:
+            continue
+        part = o[:, y0 - y:y1 - y, x0 - x:x1 - x]
+        alpha = part[3:4]
+        canvas[:, y0:y1, x0:x1] = alpha * part[:3] + (1 - alpha) * canvas[:, y0:y1, x0:x1]
 
 
 def zoom_in_frames(x: torch.Tensor, box: torch.Tensor, gen: torch.Generator, share: float, max_zoom: float):

@@ -42,11 +42,13 @@ def box_iou(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     return inter / (item_share(a) + item_share(b) - inter).clamp(min=1e-9)
 
 
-def train_backgrounds(root: str, side: int, limit: int, cache: str, scales=(2.0,), textures: int = 0) -> list:
+def train_backgrounds(root: str, side: int, limit: int, cache: str, scales=(2.0,), textures: int = 0,
+                      extra: bool = False) -> list:
     """Train-side real scenes as the localizer sees them, normalized [3, H, W] each, at least side x side: each
     wallpaper with its short side at each of ``scales`` x the view (1: the whole wallpaper behind the item, as
     item_size_study.py's scenes are; 4: a sixteenth of it, finer and busier), and up to ``textures`` train-side GIMP
-    patterns tiled over 2x the view (wood, stone, fabric: surfaces an item stands on)."""
+    patterns tiled over 2x the view (wood, stone, fabric: surfaces an item stands on). extra: the train-only extra
+    wallpapers (at the same scales) and surfaces (every one, tiled) of realsrc.py --extra as well (candidate O)."""
     out = []
 
     def normalized(arr: np.ndarray, short: int) -> torch.Tensor:
@@ -56,13 +58,35 @@ def train_backgrounds(root: str, side: int, limit: int, cache: str, scales=(2.0,
         t = F.interpolate(t, size=(max(short, round(h * f)), max(short, round(w * f))), mode="area")[0]
         return (t - 0.5) / 0.5
 
-    for _, path in realsrc.backgrounds(root, "train")[:limit]:
+    def tiled(tile: np.ndarray) -> torch.Tensor:
+        reps = (2 * side) // min(tile.shape[:2]) + 1
+        return normalized(np.tile(tile, (reps, reps, 1))[: 2 * side, : 2 * side], 2 * side)
+
+    walls = realsrc.backgrounds(root, "train")[:limit] + (realsrc.extra_background_files(root) if extra else [])
+    for _, path in walls:
         im = realsrc.load_background(path, os.path.join(cache, "real-backgrounds"))
         out.extend(normalized(im, round(k * side)) for k in scales)
-    for _, path in realsrc.textures(root, "train")[:textures]:
-        tile = realsrc.read_gimp_pattern(path)
-        reps = (2 * side) // min(tile.shape[:2]) + 1
-        out.append(normalized(np.tile(tile, (reps, reps, 1))[: 2 * side, : 2 * side], 2 * side))
+    out.extend(tiled(realsrc.read_gimp_pattern(path)) for _, path in realsrc.textures(root, "train")[:textures])
+    if extra:
+        out.extend(tiled(realsrc.read_texture(path)) for _, path in realsrc.extra_textures(root))
+    return out
+
+
+def clutter_objects(root: str, max_side: int = 96) -> list:
+    """The train-side object photos (Tux Paint's cut-outs, realsrc.objects) as clutter for zoom_out_frames: [4, h, w]
+    each (normalized RGB and alpha), the long side at most max_side px."""
+    out = []
+    for _, path in realsrc.objects(root, "train"):
+        loaded = realsrc.load_object(path)
+        if loaded is None:
+            continue
+        rgb, alpha = loaded
+        t = torch.from_numpy(np.concatenate([(rgb - 0.5) / 0.5, alpha[..., None]], axis=2)).permute(2, 0, 1).float()
+        f = min(1.0, max_side / max(t.shape[1:]))
+        if f < 1:
+            t = F.interpolate(t.unsqueeze(0), size=(max(1, round(t.shape[1] * f)), max(1, round(t.shape[2] * f))),
+                              mode="area")[0]
+        out.append(t)
     return out
 
 
@@ -113,6 +137,11 @@ def main():
     ap.add_argument("--scene-scales", default="2", help="comma-separated: each wallpaper's short side as a multiple "
                     "of the localizer's view, aspect kept (F and earlier: 2, stretched to a square)")
     ap.add_argument("--textures", type=int, default=0, help="train-side GIMP patterns as scenes too, at most this many")
+    ap.add_argument("--extra-scenes", action="store_true",
+                    help="the train-only extra wallpapers and surfaces (realsrc.py --extra) as scenes too (candidate O)")
+    ap.add_argument("--clutter", type=int, default=0,
+                    help="lay up to this many train-side object photos on each scene canvas around the zoomed-out "
+                         "photo (dataset.zoom_out_frames): things near the item its box must leave out (candidate O)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--as-size-localizer", action="store_true",
                     help="train a second localizer for the item_box output only; the crop localizer, and so every "
@@ -188,8 +217,10 @@ def main():
     train_x, train_b = views("train")
     val_x, val_b = views("validation")
     bgs = train_backgrounds(a.real, side, a.backgrounds, a.cache,
-                            tuple(float(k) for k in a.scene_scales.split(",")), a.textures)
-    print(f"{len(train_x)} training views, {len(val_x)} validation views, {len(bgs)} scenes", flush=True)
+                            tuple(float(k) for k in a.scene_scales.split(",")), a.textures, a.extra_scenes)
+    clutter = clutter_objects(a.real) if a.clutter else None
+    print(f"{len(train_x)} training views, {len(val_x)} validation views, {len(bgs)} scenes"
+          + (f", {len(clutter)} clutter objects" if clutter else ""), flush=True)
     zooms = (1.0, 2.0, 3.0, 4.0)
     target = model.size_localizer if cfg.size_localizer else model.localizer
     before = [evaluate(target, val_x, val_b, z, bgs) for z in zooms]
@@ -217,10 +248,11 @@ def main():
             # close-ups and zoomed-out views are drawn for different photos: a photo is one or the other, or as it is
             close = torch.rand(len(idx), generator=gen) < a.close_up_share
             xc, bc = zoom_in_frames(x[close], b[close], gen, 1.0, a.max_close_up)
-            xf, bf = zoom_out_frames(x[~close], b[~close], gen, a.zoom_share / (1 - a.close_up_share), a.max_zoom, bgs)
+            xf, bf = zoom_out_frames(x[~close], b[~close], gen, a.zoom_share / (1 - a.close_up_share), a.max_zoom, bgs,
+                                     clutter=clutter, max_clutter=a.clutter)
             x, b = torch.cat([xc, xf]), torch.cat([bc, bf])
         else:
-            x, b = zoom_out_frames(x, b, gen, a.zoom_share, a.max_zoom, bgs)
+            x, b = zoom_out_frames(x, b, gen, a.zoom_share, a.max_zoom, bgs, clutter=clutter, max_clutter=a.clutter)
         x, b = augment_frames(x, b, gen)
         pred = target(x)
         loss = (pred - b).abs().mean()
@@ -274,6 +306,7 @@ def main():
         "max_zoom": a.max_zoom, "close_up_share": a.close_up_share, "max_close_up": a.max_close_up,
         "scenes": len(bgs), "scene_scales": a.scene_scales, "textures": a.textures, "view": side,
         "share_loss": a.share_loss, "clip_grad": a.clip_grad, "size_stem": a.size_stem,
+        "extra_scenes": a.extra_scenes, "clutter": a.clutter,
         "packages": [os.path.basename(p.rstrip("/")) for p in a.data],
         "validation_before": before, "validation_after": after})
     torch.save(ck, os.path.join(a.out, "final.pt"))

@@ -17,6 +17,7 @@
 #                              # realcheck-v6 and site-check-v5, whose photos the study leaves out)
 #   ./make_data.sh n-checks    # candidate N's judging sets (realcheck-v8, site-check-v7, synth-v1g-test; with m-checks'
 #                              # realcheck-v7 and site-check-v6, whose photos the study leaves out)
+#   ./make_data.sh o-checks    # candidate O's (realcheck-v9, site-check-v8, synth-v1h-test; with n-checks' v8 and v7)
 #
 # (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
 # packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
@@ -35,6 +36,18 @@ build() {   # build OUT COMMAND...: run the command unless data/OUT exists
   fi
   echo "==> data/$out"
   "${python[@]}" "$@"
+}
+
+judging_sets() {   # judging_sets V REPEATS SITE_V SITE_REPEATS SEED LETTER: a too-small candidate's fresh takes
+  # realcheck-vV+1 (REPEATS takes) and site-check-vSITE_V+1 (SITE_REPEATS takes) are judged without the takes before
+  # them (item_size_study.py --not-in realcheck-vV / site-check-vSITE_V, built here too), with synth-v1LETTER-test
+  local v=$1 repeats=$2 sv=$3 site_repeats=$4 seed=$5 letter=$6
+  real
+  build "realcheck-v$v" realmix.py --real data/real --out "data/realcheck-v$v" --check --check-repeats $((repeats - 4)) --workers 2
+  build "realcheck-v$((v + 1))" realmix.py --real data/real --out "data/realcheck-v$((v + 1))" --check --check-repeats "$repeats" --workers 2
+  build "site-check-v$sv" realmix.py --real data/real --out "data/site-check-v$sv" --check --content site --check-repeats $((site_repeats - 1)) --workers 2
+  build "site-check-v$((sv + 1))" realmix.py --real data/real --out "data/site-check-v$((sv + 1))" --check --content site --check-repeats "$site_repeats" --workers 2
+  build "synth-v1$letter-test" synth.py --out "data/synth-v1$letter-test" --items 2500 --seed "$seed" --prefix "syn$seed" --only-split test --workers 2
 }
 
 real() {
@@ -90,24 +103,11 @@ for target in "${@:-checks}"; do
       build realcheck-v6 realmix.py --real data/real --out data/realcheck-v6 --check --check-repeats 20 --workers 2
       build site-check-v5 realmix.py --real data/real --out data/site-check-v5 --check --content site --check-repeats 5 --workers 2
       build synth-v1e-test synth.py --out data/synth-v1e-test --items 2500 --seed 5 --prefix syn5 --only-split test --workers 2 ;;
-    m-checks)
-      # candidate M's judging sets: the takes after K's (the study leaves out realcheck-v6's and site-check-v5's photos)
-      real
-      build realcheck-v6 realmix.py --real data/real --out data/realcheck-v6 --check --check-repeats 20 --workers 2
-      build realcheck-v7 realmix.py --real data/real --out data/realcheck-v7 --check --check-repeats 24 --workers 2
-      build site-check-v5 realmix.py --real data/real --out data/site-check-v5 --check --content site --check-repeats 5 --workers 2
-      build site-check-v6 realmix.py --real data/real --out data/site-check-v6 --check --content site --check-repeats 6 --workers 2
-      build synth-v1f-test synth.py --out data/synth-v1f-test --items 2500 --seed 6 --prefix syn6 --only-split test --workers 2 ;;
-    n-checks)
-      # candidate N's judging sets: the takes after M's (the study leaves out realcheck-v7's and site-check-v6's photos)
-      real
-      build realcheck-v7 realmix.py --real data/real --out data/realcheck-v7 --check --check-repeats 24 --workers 2
-      build realcheck-v8 realmix.py --real data/real --out data/realcheck-v8 --check --check-repeats 28 --workers 2
-      build site-check-v6 realmix.py --real data/real --out data/site-check-v6 --check --content site --check-repeats 6 --workers 2
-      build site-check-v7 realmix.py --real data/real --out data/site-check-v7 --check --content site --check-repeats 7 --workers 2
-      build synth-v1g-test synth.py --out data/synth-v1g-test --items 2500 --seed 7 --prefix syn7 --only-split test --workers 2 ;;
+    m-checks) judging_sets 6 24 5 6 6 f ;;   # candidate M's: the takes after K's
+    n-checks) judging_sets 7 28 6 7 7 g ;;   # candidate N's: the takes after M's
+    o-checks) judging_sets 8 32 7 8 8 h ;;   # candidate O's: the takes after N's
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks, n-checks)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks, n-checks, o-checks)" >&2
       exit 2 ;;
   esac
 done

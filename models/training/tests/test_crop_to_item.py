@@ -125,6 +125,30 @@ def test_zooming_out_shrinks_the_item_onto_a_canvas_and_moves_its_box_to_match()
             assert torch.equal(bz[i], box[i])
 
 
+def test_clutter_lies_on_scene_canvases_around_the_photo_and_the_box_stays_on_the_item():
+    gen = torch.Generator().manual_seed(3)
+    x = -torch.ones(60, 3, 80, 80)
+    x[:, :, 16:72, 8:40] = 1.0                                         # the "item": x 0.1-0.5, y 0.2-0.9
+    box = torch.tensor([[0.1, 0.2, 0.5, 0.9]]).repeat(60, 1)
+    backgrounds = torch.full((2, 3, 160, 160), -0.5)
+    clutter = [torch.cat([torch.full((3, 20, 30), 0.25), torch.ones(1, 20, 30)])]   # an opaque object, value 0.25
+    xz, bz = zoom_out_frames(x, box, gen, share=1.0, max_zoom=4.0, backgrounds=backgrounds, exact_zoom=True,
+                             clutter=clutter, max_clutter=4)
+    with_clutter = 0
+    for i in range(60):
+        on_scene = bool((xz[i, 0] == -0.5).any())
+        has_clutter = bool((xz[i, 0] == 0.25).any())
+        assert on_scene or not has_clutter                             # never on a border-colour canvas
+        with_clutter += has_clutter
+        if on_scene:                                                   # the shrunk photo's own background, whole
+            ys, xs = torch.nonzero(xz[i, 0] == -1.0, as_tuple=True)
+            assert (xs.max() + 1 - xs.min(), ys.max() + 1 - ys.min()) == (20, 20)
+        ys, xs = torch.nonzero(xz[i, 0] > 0.5, as_tuple=True)          # the item: not covered, its box moved with it
+        seen = torch.tensor([xs.min() / 80, ys.min() / 80, (xs.max() + 1) / 80, (ys.max() + 1) / 80])
+        assert torch.allclose(seen, bz[i], atol=1.5 / 80)
+    assert 20 <= with_clutter < 60                                     # 0-4 objects on the scene two thirds of the time
+
+
 def test_a_close_up_enlarges_part_of_the_item_and_cuts_its_box_to_the_window():
     gen = torch.Generator().manual_seed(4)
     x = -torch.ones(30, 3, 80, 80)
