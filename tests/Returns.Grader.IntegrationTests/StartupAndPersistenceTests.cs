@@ -169,6 +169,7 @@ public sealed class StartupAndPersistenceTests
     [Theory]
     [InlineData("Development", "Grader:TimeZone", "Mars/Base", "Grader:TimeZone 'Mars/Base' is not a time zone")]
     [InlineData("Production", "Grader:TimeZone", "", "No Entra ID settings (AzureAd:Instance")]
+    [InlineData("Development", "Grader:Photos:MaxByte", "1000", "Grader:Photos has 'MaxByte': this version has no such setting")]
     public async Task ARefusedSetting_EndsTheProcessWithExitCode1_AndTheReasonInWords(string environment, string key, string value, string said)
     {
         var data = GraderAppFactory.NewTemporaryDirectory();
@@ -293,6 +294,13 @@ public sealed class StartupAndPersistenceTests
     [InlineData("Grader:Photos:MinShortSide=4096;Grader:Photos:MaxSide=1000", "Grader:Photos:MinShortSide (4096) is larger than Grader:Photos:MaxSide")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT=collector:4317", "OTEL_EXPORTER_OTLP_ENDPOINT 'collector:4317' is not an http or https address")]
     [InlineData("OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4317;OTEL_EXPORTER_OTLP_PROTOCOL=smoke-signals", "OTEL_EXPORTER_OTLP_PROTOCOL 'smoke-signals'")]
+    // A setting no version has was dropped without a word and the default kept (ADR 0061): misspelt, in a misspelt
+    // section, one level too high, inside a list's item, and in the Database section
+    [InlineData("Grader:Review:RouteUnfamilar=true", "Grader:Review has 'RouteUnfamilar': this version has no such setting")]
+    [InlineData("Grader:Photo:MaxBytes=1000", "Grader:Photo: this version has no such setting")]
+    [InlineData("Grader:KnownProxies=10.0.0.4", "Grader:KnownProxies: this version has no such setting")]
+    [InlineData("Grader:Dispositions:Rules:0:Grade=LikeNew", "Grader:Dispositions has 'Grade'")]
+    [InlineData("Database:Provder=Postgres", "Database has 'Provder'")]
     public void AWrongSetting_StopsTheStartWithTheKeyNamed(string settings, string named)
     {
         using var app = new GraderAppFactory();

@@ -33,7 +33,7 @@ public static partial class DataRegistration
 
     public static WebApplicationBuilder AddGraderData(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<DatabaseOptions>().BindConfigurationStrictly(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 
         var provider = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>()?.Provider ?? DatabaseProvider.Sqlite;
         var configured = builder.Configuration.GetConnectionString(ConnectionStringName);

@@ -22,7 +22,7 @@ public static class CircuitHosting
     /// <summary>Blazor Server's interactive circuits, on this node or through Azure SignalR Service (issue 18).</summary>
     public static WebApplicationBuilder AddGraderCircuits(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<CircuitOptions>().BindConfiguration(CircuitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<CircuitOptions>().BindConfigurationStrictly(CircuitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddScoped<Components.CircuitConnection>();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Server.Circuits.CircuitHandler>(services => services.GetRequiredService<Components.CircuitConnection>());

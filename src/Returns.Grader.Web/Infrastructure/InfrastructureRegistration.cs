@@ -16,7 +16,7 @@ public static partial class InfrastructureRegistration
         builder.Services.AddOptions<GraderOptions>().BindConfiguration(GraderOptions.Section)
             // "Grader__TimeZone=" (empty) is "not set", the server's zone, as the README says; it was refused as a zone named ''
             .PostConfigure(o => o.TimeZone = string.IsNullOrWhiteSpace(o.TimeZone) ? null : o.TimeZone.Trim())
-            .ValidateDataAnnotations().ValidateOnStart();
+            .AddGraderSectionCheck().ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<TimeProvider>(MicrosecondClock.Instance);
         builder.Services.AddSingleton<SiteTime>();
         builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = RequestErrors.Customize);
@@ -40,7 +40,7 @@ public static partial class InfrastructureRegistration
         builder.Services.AddExceptionHandler<DomainProblemHandler>();
         builder.Services.AddExceptionHandler<TransientStoreFailureHandler>();
         builder.Services.AddAntiforgery(o => o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest);
-        builder.Services.AddOptions<ProxyOptions>().BindConfiguration(ProxyOptions.Section)
+        builder.Services.AddOptions<ProxyOptions>().BindConfigurationStrictly(ProxyOptions.Section)
             .Configure<IConfiguration>(ProxyOptions.AddListsWrittenAsOneValue)
             .ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddOptions<ForwardedHeadersOptions>().Configure<IOptions<ProxyOptions>>((forwarded, proxy) =>

@@ -48,7 +48,7 @@ public static class KeyRing
 {
     public static WebApplicationBuilder AddGraderKeyRing(this WebApplicationBuilder builder, string dataDirectory)
     {
-        builder.Services.AddOptions<KeyRingOptions>().BindConfiguration(KeyRingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<KeyRingOptions>().BindConfigurationStrictly(KeyRingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var options = builder.Configuration.GetSection(KeyRingOptions.Section).Get<KeyRingOptions>() ?? new KeyRingOptions();
         var keys = builder.Services.AddDataProtection().SetApplicationName("Returns.Grader");
         if (options.KeyStore == KeyStore.Database)

@@ -20,7 +20,7 @@ public sealed class ProxyOptions : IValidatableObject
     public List<string> KnownNetworks { get; set; } = [];
 
     /// <summary>
-    /// "Grader__KnownProxies=10.0.0.4" (one value, no index) or "10.0.0.4,10.0.0.5": the configuration binder fills a
+    /// "Grader__Proxy__KnownProxies=10.0.0.4" (one value, no index) or "10.0.0.4,10.0.0.5": the configuration binder fills a
     /// list only from indexed keys ("…__0"), so a single value was ignored without a word and the proxy not trusted
     /// (operator pass, 2026-12-05: the sign-in cookie lost Secure). A value at the list's own key is read as a list.
     /// </summary>

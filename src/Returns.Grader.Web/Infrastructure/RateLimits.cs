@@ -71,7 +71,7 @@ public static partial class RateLimits
     /// <summary>ASP.NET Core's rate limiter with the app's policies, and the per-address limit on failed credentials.</summary>
     public static WebApplicationBuilder AddGraderRateLimits(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<RateLimitOptions>().BindConfigurationStrictly(RateLimitOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<FailedCredentialsLimiter>();
         builder.Services.AddRateLimiter(limiter =>
         {

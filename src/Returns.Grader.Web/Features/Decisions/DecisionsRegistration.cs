@@ -1,3 +1,5 @@
+using Returns.Grader.Web.Infrastructure;
+
 namespace Returns.Grader.Web.Features.Decisions;
 
 public static class DecisionsRegistration
@@ -5,7 +7,7 @@ public static class DecisionsRegistration
     /// <summary>The decision ledger and the review routing settings it applies to each decision (ADR 0027).</summary>
     public static WebApplicationBuilder AddGraderDecisions(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<ReviewOptions>().BindConfiguration(ReviewOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<ReviewOptions>().BindConfigurationStrictly(ReviewOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<DecisionLedger>();
         return builder;
     }

@@ -11,7 +11,7 @@ public static class ExportRegistration
     public static WebApplicationBuilder AddGraderExports(this WebApplicationBuilder builder)
     {
         var development = builder.Environment.IsDevelopment();
-        builder.Services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section).ValidateDataAnnotations()
+        builder.Services.AddOptions<ExportOptions>().BindConfigurationStrictly(ExportOptions.Section).ValidateDataAnnotations()
             .Validate(o => development || o.SnapshotSettle >= ExportOptions.ShortestSettle,
                 $"Grader:Exports:SnapshotSettle must be at least {ExportOptions.ShortestSettle.TotalSeconds:0} s outside Development: a grade may reach " +
                 $"its commit up to {Infrastructure.RowStamps.LatestCommitAfterStamp.TotalSeconds:0} s after its stamp, and an export started sooner can leave it out (ADR 0048).")

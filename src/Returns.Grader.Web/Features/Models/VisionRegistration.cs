@@ -1,10 +1,12 @@
+using Returns.Grader.Web.Infrastructure;
+
 namespace Returns.Grader.Web.Features.Models;
 
 public static class VisionRegistration
 {
     public static WebApplicationBuilder AddGraderVision(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<VisionOptions>().BindConfiguration(VisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<VisionOptions>().BindConfigurationStrictly(VisionOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ModelRegistry>();
         builder.Services.AddHostedService<ModelRegistrySync>();
         builder.Services.AddSingleton<ModelComparison>();

@@ -10,8 +10,8 @@ public static class PhotoRegistration
 {
     public static WebApplicationBuilder AddGraderPhotos(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<PhotoOptions>().BindConfiguration(PhotoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section)
+        builder.Services.AddOptions<PhotoOptions>().BindConfigurationStrictly(PhotoOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<StorageOptions>().BindConfigurationStrictly(StorageOptions.Section)
             .Configure<IConfiguration>((storage, configuration) => storage.ConnectionString = configuration.GetConnectionString(StorageOptions.ConnectionStringName))
             .ValidateDataAnnotations().ValidateOnStart();
         // One client for the app's container (photos and, under exports/, the packages); only made on the AzureBlob provider.

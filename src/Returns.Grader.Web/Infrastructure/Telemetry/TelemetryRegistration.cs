@@ -19,7 +19,7 @@ public static partial class TelemetryRegistration
 
     public static WebApplicationBuilder AddGraderTelemetry(this WebApplicationBuilder builder)
     {
-        builder.Services.AddOptions<TelemetryOptions>().BindConfiguration(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<TelemetryOptions>().BindConfigurationStrictly(TelemetryOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddSingleton<ReviewQueueReading>();
         builder.Services.AddSingleton<GraderMetrics>();
 
