@@ -48,7 +48,8 @@ def train_backgrounds(root: str, side: int, limit: int, cache: str, scales=(2.0,
     wallpaper with its short side at each of ``scales`` x the view (1: the whole wallpaper behind the item, as
     item_size_study.py's scenes are; 4: a sixteenth of it, finer and busier), and up to ``textures`` train-side GIMP
     patterns tiled over 2x the view (wood, stone, fabric: surfaces an item stands on). extra: the train-only extra
-    wallpapers (at the same scales) and surfaces (every one, tiled) of realsrc.py --extra as well (candidate O)."""
+    surfaces of realsrc.py --extra (every one, tiled) and its extra wallpapers' 'localizer' half (at the same scales; the
+    other half is size_rule.py's, realsrc.extra_background_half) as well (candidate O)."""
     out = []
 
     def normalized(arr: np.ndarray, short: int) -> torch.Tensor:
@@ -62,7 +63,7 @@ def train_backgrounds(root: str, side: int, limit: int, cache: str, scales=(2.0,
         reps = (2 * side) // min(tile.shape[:2]) + 1
         return normalized(np.tile(tile, (reps, reps, 1))[: 2 * side, : 2 * side], 2 * side)
 
-    walls = realsrc.backgrounds(root, "train")[:limit] + (realsrc.extra_background_files(root) if extra else [])
+    walls = realsrc.backgrounds(root, "train")[:limit] + (realsrc.extra_background_half(root, "localizer") if extra else [])
     for _, path in walls:
         im = realsrc.load_background(path, os.path.join(cache, "real-backgrounds"))
         out.extend(normalized(im, round(k * side)) for k in scales)
@@ -138,7 +139,8 @@ def main():
                     "of the localizer's view, aspect kept (F and earlier: 2, stretched to a square)")
     ap.add_argument("--textures", type=int, default=0, help="train-side GIMP patterns as scenes too, at most this many")
     ap.add_argument("--extra-scenes", action="store_true",
-                    help="the train-only extra wallpapers and surfaces (realsrc.py --extra) as scenes too (candidate O)")
+                    help="the train-only extra surfaces and half the extra wallpapers (realsrc.py --extra) as scenes "
+                         "too; the other half is left for size_rule.py --scenes-half rule (candidate O)")
     ap.add_argument("--clutter", type=int, default=0,
                     help="lay up to this many train-side object photos on each scene canvas around the zoomed-out "
                          "photo (dataset.zoom_out_frames): things near the item its box must leave out (candidate O)")

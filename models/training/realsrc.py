@@ -263,6 +263,17 @@ def extra_background_files(root: str) -> list:
     return files
 
 
+def extra_background_half(root: str, half: str) -> list:
+    """One half of the train-only wallpapers, fixed by a hash of the name (as side_of): 'localizer', the scenes a size
+    localizer may train on (candidate O, localizer_zoom.py --extra-scenes), or 'rule', the others, which size_rule.py
+    --scenes-half rule fits the too-small line on, so that it is still fitted on scenes the localizer has not seen."""
+    if half not in ("localizer", "rule"):
+        raise ValueError(f"half is 'localizer' or 'rule', not {half!r}")
+    bucket = {"localizer": 0, "rule": 1}[half]
+    return [(n, p) for n, p in extra_background_files(root)
+            if int(hashlib.sha256(n.encode("utf-8")).hexdigest()[8:16], 16) % 2 == bucket]
+
+
 def extra_object_files(root: str) -> list:
     """[(name, path)] of the train-only objects: Oxygen's 256 px icons of OXYGEN_FOLDERS and Open Clip Art's PNGs."""
     x = os.path.join(root, "x")

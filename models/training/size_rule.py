@@ -59,12 +59,15 @@ def main():
     ap.add_argument("--min-photos", type=int, default=1,
                     help="how many of an item's photos must be under the line before the app flags any (the manifest's "
                          "item_size.min_photos; 2 for a rule judged per item, REPORT.md 'Candidate I')")
+    ap.add_argument("--scenes-half", choices=("all", "rule"), default="all",
+                    help="rule: only the half of the train-only wallpapers a localizer trained with --extra-scenes has not "
+                         "seen (realsrc.extra_background_half; candidate O); all: every one (H to N)")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, ck = load_checkpoint(a.ckpt)
     model.eval()
-    files = realsrc.extra_background_files(a.real)
+    files = realsrc.extra_background_files(a.real) if a.scenes_half == "all" else realsrc.extra_background_half(a.real, "rule")
     if not files:
         ap.error(f"no train-only wallpapers under {a.real}: run realsrc.py --extra first")
     scenes = [realsrc.load_background(p, os.path.join(HERE, "data", "cache", "real-backgrounds")) for _, p in files]

@@ -81,6 +81,22 @@ def test_content_sides_are_fixed_by_name_and_split_objects_textures_and_backgrou
     assert realsrc.load_object(os.path.join(real_root, STAMPS, "household/icon.png")) is None   # too small
 
 
+def test_the_extra_wallpapers_halves_are_fixed_by_name_disjoint_and_whole(tmp_path):
+    # candidate O: a size localizer trains on one half, the too-small line is fitted on the other (size_rule.py)
+    for pkg in ("mate-backgrounds", "gnome-backgrounds", "lomiri-wallpapers"):
+        folder = tmp_path / "x" / pkg / "usr" / "share" / "backgrounds"
+        folder.mkdir(parents=True)
+        for i in range(12):
+            (folder / f"wall{i}.jpg").write_bytes(b"\0" * 50_001)
+    every = realsrc.extra_background_files(str(tmp_path))
+    ours, rules = (realsrc.extra_background_half(str(tmp_path), h) for h in ("localizer", "rule"))
+    assert len(every) == 36 and sorted(ours + rules) == sorted(every) and not set(ours) & set(rules)
+    assert 8 <= len(ours) <= 28                                      # a hash, not a count: about half each
+    assert realsrc.extra_background_half(str(tmp_path), "rule") == rules   # the same every time
+    with pytest.raises(ValueError):
+        realsrc.extra_background_half(str(tmp_path), "check")
+
+
 def test_reserved_packages_are_refused():
     with pytest.raises(ValueError, match="reserved"):
         realsrc.load_object("/usr/share/doc/python3-skimage/data/astronaut.png")
