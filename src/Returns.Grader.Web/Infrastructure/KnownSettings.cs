@@ -55,7 +55,7 @@ public static class KnownSettings
                 configuration.GetSection(section).Get<T>(binder => binder.ErrorOnUnknownConfiguration = true);
                 return ValidateOptionsResult.Success;
             }
-            catch (InvalidOperationException e) when (e.Message.StartsWith("'ErrorOnUnknownConfiguration'", StringComparison.Ordinal))
+            catch (InvalidOperationException e)
             {
                 // "... the following properties were not found on the instance of <type>: 'MaxByte', 'Foo'"; inside a list's
                 // item the binder wraps that in "... binding has failed", so the innermost message says the names
@@ -64,9 +64,11 @@ public static class KnownSettings
                 {
                     said = inner.Message;
                 }
-                var names = said.Contains("were not found", StringComparison.Ordinal)
-                    ? said[(said.LastIndexOf(": ", StringComparison.Ordinal) + 2)..] : "a setting";
-                return ValidateOptionsResult.Fail($"{section} has {names}: {Advice}.");
+                // Anything else is about a value, which the ordinary binding has judged already: strictly bound, a list
+                // written as one value (ProxyOptions.AddListsWrittenAsOneValue) fails to convert, and it is allowed.
+                return said.Contains("were not found on the instance of", StringComparison.Ordinal)
+                    ? ValidateOptionsResult.Fail($"{section} has {said[(said.LastIndexOf(": ", StringComparison.Ordinal) + 2)..]}: {Advice}.")
+                    : ValidateOptionsResult.Success;
             }
         }
     }
