@@ -20,14 +20,19 @@ public sealed partial class AuthTests(GraderAppFactory app) : IClassFixture<Grad
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Null(response.Headers.Location);
+        // RFC 9110 15.5.2: a 401 says which credentials to send (it had no WWW-Authenticate): here the development key
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal(("ApiKey", "header=\"X-Api-Key\""), (challenge.Scheme, challenge.Parameter));
     }
 
     [Fact]
-    public async Task Api_WithUnknownKey_Is401()
+    public async Task Api_WithUnknownKey_Is401_SayingTheKeyIsInvalid()
     {
         var response = await app.ApiClient("not-a-key").GetAsync($"/api/v1/returns/{Guid.NewGuid()}");
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var challenge = Assert.Single(response.Headers.WwwAuthenticate);
+        Assert.Equal(("ApiKey", "header=\"X-Api-Key\", error=\"invalid_key\""), (challenge.Scheme, challenge.Parameter));
     }
 
     [Fact]

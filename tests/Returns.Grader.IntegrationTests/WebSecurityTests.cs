@@ -464,6 +464,8 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
 
         var refused = await anonymous.GetAsync("/api/v1/review-queue");
         Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        // RFC 9110 15.5.2: a 401 says which credentials to send; it had no WWW-Authenticate at all
+        Assert.Equal("Bearer", Assert.Single(refused.Headers.WwwAuthenticate).Scheme);
         var detail = (await refused.ReadJsonAsync()).GetProperty("detail").GetString()!;
         Assert.Contains("Authorization: Bearer", detail, StringComparison.Ordinal);
         Assert.DoesNotContain("X-Api-Key", detail, StringComparison.Ordinal);

@@ -107,7 +107,7 @@ public static class AuthRegistration
                 context.Request.Headers.ContainsKey(DevApiKeyHandler.HeaderName)
                     ? DevApiKeyHandler.SchemeName
                     : CookieAuthenticationDefaults.AuthenticationScheme)
-            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, ConfigureCookie)
+            .AddCookie(CookieAuthenticationDefaults.AuthenticationScheme, cookie => ConfigureCookie(cookie, DevApiKeyHandler.Challenge))
             .AddScheme<AuthenticationSchemeOptions, DevApiKeyHandler>(DevApiKeyHandler.SchemeName, _ => { });
     }
 
@@ -127,13 +127,19 @@ public static class AuthRegistration
             })
             .AddMicrosoftIdentityWebApp(section, OpenIdConnectDefaults.AuthenticationScheme, CookieAuthenticationDefaults.AuthenticationScheme);
         builder.Services.AddAuthentication().AddMicrosoftIdentityWebApi(section, JwtBearerDefaults.AuthenticationScheme);
-        builder.Services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme, ConfigureCookie);
+        builder.Services.Configure<CookieAuthenticationOptions>(CookieAuthenticationDefaults.AuthenticationScheme,
+            cookie => ConfigureCookie(cookie, JwtBearerDefaults.AuthenticationScheme));
         // Entra unreachable: a 503 page in words instead of an empty 500. First among the exception handlers, so that
         // nothing registered earlier answers it first.
         builder.Services.Insert(0, ServiceDescriptor.Singleton<Microsoft.AspNetCore.Diagnostics.IExceptionHandler, SignInUnavailablePage>());
     }
 
-    private static void ConfigureCookie(CookieAuthenticationOptions cookie)
+    /// <param name="apiChallenge">
+    /// What an API call without credentials is told to bring, in its 401's WWW-Authenticate (RFC 9110 15.5.2: a 401
+    /// without one is malformed, and a client library cannot tell which credentials to send): a bearer token with Entra
+    /// ID, the development key locally.
+    /// </param>
+    private static void ConfigureCookie(CookieAuthenticationOptions cookie, string apiChallenge)
     {
         cookie.Cookie.Name = "grader.auth";
         cookie.Cookie.HttpOnly = true;
@@ -160,7 +166,14 @@ public static class AuthRegistration
                 await SignInSessions.RejectSignedOutAsync(context);
             }
         };
-        cookie.Events.OnRedirectToLogin = context => StatusInsteadOfRedirectForApi(context, StatusCodes.Status401Unauthorized);
+        cookie.Events.OnRedirectToLogin = context =>
+        {
+            if (IsApiRequest(context.Request))
+            {
+                context.Response.Headers.WWWAuthenticate = apiChallenge;
+            }
+            return StatusInsteadOfRedirectForApi(context, StatusCodes.Status401Unauthorized);
+        };
         cookie.Events.OnRedirectToAccessDenied = context => StatusInsteadOfRedirectForApi(context, StatusCodes.Status403Forbidden);
     }
 

@@ -15,6 +15,9 @@ public sealed class DevApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions
     public const string SchemeName = "DevApiKey";
     public const string HeaderName = "X-Api-Key";
 
+    /// <summary>A 401's WWW-Authenticate where the development key is what to send (no registered scheme names a header key).</summary>
+    public const string Challenge = $"ApiKey header=\"{HeaderName}\"";
+
     public static readonly IReadOnlyDictionary<string, string> KeysToRoles = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["dev-grader"] = Roles.Grader,
@@ -42,5 +45,13 @@ public sealed class DevApiKeyHandler(IOptionsMonitor<AuthenticationSchemeOptions
             ],
             SchemeName);
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+    }
+
+    /// <summary>An unknown key's 401 says what is expected (RFC 9110 15.5.2: a 401 carries WWW-Authenticate).</summary>
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = $"{Challenge}, error=\"invalid_key\"";
+        return Task.CompletedTask;
     }
 }
