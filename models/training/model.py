@@ -81,6 +81,9 @@ class ModelConfig:
     size_localizer_stem: str = "conv"  # (size_localizer) "conv": Localizer's own small convolutions, trained here;
                                    # "resnet18": ImageNet-trained ResNet-18 stages, frozen, under a trained head
                                    # (PretrainedLocalizer; candidate N)
+    size_second_look: float = 0.0  # (size_localizer) > 0: it looks a second time, at the photo cropped around its
+                                   # first box grown by this share of the box on each side (at least crop_min_size),
+                                   # and item_box is the second box, mapped back to the photo (candidate P)
     familiarity: bool = False      # a third output: how close the photo's features lie to the training photos'
                                    # (familiarity.py fits it after training; the export names it in the manifest)
 
@@ -402,6 +405,7 @@ class GraderViT(nn.Module):
         self._item_box = None
         self._localizer_view = None
         self._size_view = None
+        self._frames = None
         nn.init.trunc_normal_(self.pos_embed, std=0.02)
         nn.init.trunc_normal_(self.cls_token, std=0.02)
         self.apply(self._init)
@@ -449,8 +453,23 @@ class GraderViT(nn.Module):
         exported item_box output (issue 17's too-small-item warning); None for a model that does not crop. A model
         with a size localizer answers with its box instead (the crop's box is left as it was)."""
         if self.cfg.size_localizer:
-            return self.size_localizer(self._size_view)
+            box = self.size_localizer(self._size_view)
+            return self.second_look(box) if self.cfg.size_second_look > 0 else box
         return self._item_box
+
+    def second_look(self, box):
+        """The size localizer again, on the last input cropped around its first ``box`` (grown by size_second_look
+        of its size on each side, at least crop_min_size, clipped to the photo) at the size localizer's view; its box
+        mapped back to the photo. Why (candidate P): a far-away item covers ~20 px of the 160 px view, and every
+        localizer boxed it at ~2x its area on busy scenes; in the crop it covers several times that. A first box that
+        (grown) covers the whole photo gives the same view again, so a photo whose item fills it is looked at twice
+        alike. Resampled at frame_size and average-pooled as localizer_view does, so that view is the same (to float
+        rounding in grid_sample's coordinates)."""
+        crop = expand_box(box, self.cfg.size_second_look, self.cfg.crop_min_size)
+        view = localizer_view(crop_pixels(self._frames, crop, self.cfg.frame_size), self.cfg, self.cfg.size_view_size)
+        inner = self.size_localizer(view)
+        origin, size = crop[:, 0:2], crop[:, 2:4] - crop[:, 0:2]
+        return torch.cat([origin + inner[:, 0:2] * size, origin + inner[:, 2:4] * size], dim=1)
 
     @property
     def feature_dim(self) -> int:
@@ -477,6 +496,7 @@ class GraderViT(nn.Module):
             self._size_view = (localizer_view(pixel_values, self.cfg, self.cfg.size_view_size)
                                if self.cfg.size_view_size != self.cfg.localizer_size else self._localizer_view)
             self._item_box = self.localizer(self._localizer_view)
+            self._frames = pixel_values if self.cfg.size_second_look > 0 else None
             crop = self.crop_of(self._item_box)
             out = self.forward_crop(crop_pixels(pixel_values, crop, self.cfg.image_size), return_counts)
             damage = crop_map_to_frame(out[1], crop, self.cfg.damage_grid, self.cfg.frame_grid)

@@ -62,10 +62,17 @@ def main():
     ap.add_argument("--scenes-half", choices=("all", "rule"), default="all",
                     help="rule: only the half of the train-only wallpapers a localizer trained with --extra-scenes has not "
                          "seen (realsrc.extra_background_half; candidate O); all: every one (H to N)")
+    ap.add_argument("--second-look", type=float, default=0.0, metavar="MARGIN",
+                    help="the size localizer looks again at the photo cropped around its first box grown by MARGIN of "
+                         "the box on each side (ModelConfig.size_second_look, candidate P); written into the checkpoint")
     ap.add_argument("--threads", type=int, default=1)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     model, ck = load_checkpoint(a.ckpt)
+    if a.second_look:
+        if not model.cfg.size_localizer:
+            ap.error("--second-look needs a checkpoint with a size localizer")
+        model.cfg.size_second_look = a.second_look
     model.eval()
     files = realsrc.extra_background_files(a.real) if a.scenes_half == "all" else realsrc.extra_background_half(a.real, "rule")
     if not files:
@@ -97,7 +104,7 @@ def main():
     }
     print("item_size", json.dumps(item_size), flush=True)
     os.makedirs(os.path.dirname(os.path.abspath(a.out)), exist_ok=True)
-    torch.save(dict(ck, calibration=dict(ck["calibration"], item_size=item_size)), a.out)
+    torch.save(dict(ck, config=model.cfg.to_dict(), calibration=dict(ck["calibration"], item_size=item_size)), a.out)
 
 
 if __name__ == "__main__":

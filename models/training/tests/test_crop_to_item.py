@@ -303,6 +303,45 @@ def test_a_size_localizer_with_its_own_view_sees_the_photo_at_that_size():
         GraderViT(ModelConfig.from_dict(dict(cfg.to_dict(), size_localizer=True, size_localizer_size=40)))
 
 
+class _BoxesInTurn(torch.nn.Module):
+    """A size localizer that answers the given boxes in turn and keeps the views it was shown: the second look's
+    geometry, apart from what a trained localizer would answer."""
+
+    def __init__(self, *boxes):
+        super().__init__()
+        self.boxes, self.views = list(boxes), []
+
+    def forward(self, view):
+        self.views.append(view.clone())
+        return torch.tensor([self.boxes[len(self.views) - 1]]).expand(view.shape[0], 4)
+
+
+def test_a_second_look_crops_around_the_first_box_and_maps_its_box_back_to_the_photo():
+    torch.manual_seed(0)
+    sized = GraderViT(tiny_crop_cfg(size_localizer=True, size_second_look=0.5)).eval()
+    sized.size_localizer = _BoxesInTurn([0.40, 0.40, 0.50, 0.50], [0.20, 0.40, 0.60, 0.80])
+    x = torch.randn(2, 3, 96, 96)
+    with torch.no_grad():
+        sized(x)
+        box = sized.item_box()
+    # the first box grown by half its size on each side is 0.2 wide, under crop_min_size (0.25): 0.325-0.575
+    crop = torch.tensor([[0.325, 0.325, 0.575, 0.575]]).expand(2, 4)
+    assert torch.equal(sized.size_localizer.views[1], localizer_view(crop_pixels(x, crop, 96), sized.cfg))
+    assert torch.allclose(box, torch.tensor([[0.375, 0.425, 0.475, 0.525]]).expand(2, 4))
+
+
+def test_a_second_look_at_an_item_that_fills_the_photo_sees_the_same_view_and_answers_the_same_box():
+    sized = GraderViT(tiny_crop_cfg(size_localizer=True, size_second_look=0.5)).eval()
+    sized.size_localizer = _BoxesInTurn([0.10, 0.20, 0.90, 0.80], [0.10, 0.20, 0.90, 0.80])
+    x = torch.randn(1, 3, 96, 96)
+    with torch.no_grad():
+        sized(x)
+        box = sized.item_box()
+    first, second = sized.size_localizer.views
+    assert torch.allclose(first, second, atol=1e-5)   # grown, the box covers the photo: the crop is the photo itself
+    assert torch.allclose(box, torch.tensor([[0.10, 0.20, 0.90, 0.80]]))
+
+
 def test_only_a_crop_model_can_export_an_item_box():
     from export import export_onnx
     with pytest.raises(ValueError, match="only a crop-to-item model"):
