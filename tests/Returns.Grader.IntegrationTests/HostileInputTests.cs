@@ -203,6 +203,9 @@ public sealed class HostileInputTests(HostileInputTests.Fixture fixture) : IClas
     [InlineData("/api/v1/returns", """{"returnId": "LP-T1", "sku": "S", "title": "T", "category": "C", "unitValue": "abc"}""", "unitValue", "a finite number in range")]
     [InlineData("/api/v1/returns", """{"returnId": "LP-T2", "sku": "S", "title": "T", "category": "C", "unitValue": 1e300}""", "unitValue", "a finite number in range")]
     [InlineData("/api/v1/returns", """{"returnId": "LP-T4", "sku": "S", "title": "T", "category": "C", "unitValue": "10"}""", "unitValue", "a finite number in range")]
+    // Read as 0 and as 0.10 without a word before the check: "at most two decimals" could not see what was lost.
+    [InlineData("/api/v1/returns", """{"returnId": "LP-T5", "sku": "S", "title": "T", "category": "C", "unitValue": 1e-31}""", "unitValue", "cannot be held exactly")]
+    [InlineData("/api/v1/returns", """{"returnId": "LP-T6", "sku": "S", "title": "T", "category": "C", "unitValue": 0.1000000000000000000000000000001}""", "unitValue", "cannot be held exactly")]
     [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "damage": [{"type": "dent", "photoId": "0197a0a0-0000-7000-8000-000000000001", "box": ["1", 2, 3, 4]}]}""", "damage[0].box[0]", "a whole number in range")]
     [InlineData("/api/v1/returns/{item}/grade", """{"grade": 3, "disposition": "restock"}""", "grade", "a string")]
     [InlineData("/api/v1/returns/{item}/grade", """{"grade": "Good", "disposition": "restock", "itemVersion": 123}""", "itemVersion", "a GUID")]

@@ -35,6 +35,7 @@ public static partial class InfrastructureRegistration
             // were stored where the README promises a refusal naming the field (security pass, 2026-12-07).
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.Strict;
             o.SerializerOptions.Converters.Add(new NoNulCharacters.JsonConverter());
+            o.SerializerOptions.Converters.Add(new ExactDecimalConverter());
         });
         builder.Services.AddExceptionHandler<BadRequestExceptionHandler>();
         builder.Services.AddExceptionHandler<DomainProblemHandler>();

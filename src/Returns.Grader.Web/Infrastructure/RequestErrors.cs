@@ -199,6 +199,10 @@ public static partial class RequestErrors
         {
             return NoNulCharacters.DirectionReason;
         }
+        if (json.Message.StartsWith(ExactDecimalConverter.Reason, StringComparison.Ordinal))
+        {
+            return ExactDecimalConverter.Reason;
+        }
         if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
         {
             return "This request has no such field: check its spelling against the API's documentation.";
