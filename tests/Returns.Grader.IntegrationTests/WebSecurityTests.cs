@@ -254,6 +254,32 @@ public sealed partial class WebSecurityTests(GraderAppFactory app) : IClassFixtu
     }
 
     /// <summary>
+    /// The sign-out address opened in the browser (typed, bookmarked) asks and signs out with that page's own form; it
+    /// answered "Page not found" for an address that exists. A GET alone still signs nobody out (a page elsewhere could).
+    /// </summary>
+    [Fact]
+    public async Task TheSignOutAddressInTheBrowser_AsksFirst_AndItsFormSignsOut()
+    {
+        var (session, _) = await SignedInAsync("/station");
+
+        var asked = await session.Client.GetAsync("/account/logout");
+        var page = await asked.Content.ReadAsStringAsync();
+        Assert.Equal(HttpStatusCode.OK, asked.StatusCode);
+        Assert.Contains("data-testid=\"sign-out-confirm\"", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"not-found\"", page, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await session.Client.GetAsync("/review")).StatusCode); // still signed in
+
+        var token = WebUtility.HtmlDecode(HiddenToken().Match(page).Groups[1].Value);
+        var signOut = await session.Client.PostAsync("/account/logout", new FormUrlEncodedContent(new Dictionary<string, string> { ["__RequestVerificationToken"] = token }));
+        Assert.Equal(HttpStatusCode.Redirect, signOut.StatusCode);
+        Assert.StartsWith("/account/login", signOut.Headers.Location!.OriginalString, StringComparison.Ordinal);
+
+        var afterwards = await (await session.Client.GetAsync("/account/logout")).Content.ReadAsStringAsync();
+        Assert.Contains("data-testid=\"sign-in-link\"", afterwards, StringComparison.Ordinal);
+        Assert.DoesNotContain("sign-out-confirm", afterwards, StringComparison.Ordinal);
+    }
+
+    /// <summary>
     /// Signing out ends the sign-in everywhere, not only in the browser that asked (ADR 0041): a copy of the same cookie
     /// (another tab's requests, another machine) is refused after the sign-out, and a new sign-in works. Cookies are
     /// stateless, so before the sign-out was written down the copy went on working for the whole shift.

@@ -249,7 +249,10 @@ public static class AuthRegistration
                 return Results.Empty;
             }
             return Results.LocalRedirect(LocalSignInPath);
-        }).RequireAuthorization();
+        }).RequireAuthorization()
+            // Before the sign-out page (Components/Pages/Logout.razor, the same address for a GET): page endpoints take
+            // POST too (form posts), and two endpoints for one POST is an ambiguous match, a 500.
+            .WithOrder(-1);
 
         return app;
     }
