@@ -19,6 +19,7 @@
 #                              # realcheck-v7 and site-check-v6, whose photos the study leaves out)
 #   ./make_data.sh o-checks    # candidate O's (realcheck-v9, site-check-v8, synth-v1h-test; with n-checks' v8 and v7)
 #   ./make_data.sh p-checks    # candidate P's (realcheck-v10, site-check-v9, synth-v1i-test; with o-checks' v9 and v8)
+#   ./make_data.sh q-checks    # O's judging for shipping (ADR 0063; realcheck-v11, site-check-v10, synth-v1j-test)
 #
 # (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
 # packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
@@ -108,8 +109,9 @@ for target in "${@:-checks}"; do
     n-checks) judging_sets 7 28 6 7 7 g ;;   # candidate N's: the takes after M's
     o-checks) judging_sets 8 32 7 8 8 h ;;   # candidate O's: the takes after N's
     p-checks) judging_sets 9 36 8 9 9 i ;;   # candidate P's: the takes after O's
+    q-checks) judging_sets 10 40 9 10 10 j ;;   # O's, for shipping under ADR 0063: the takes after P's
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks, n-checks, o-checks, p-checks)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks, n-checks, o-checks, p-checks, q-checks)" >&2
       exit 2 ;;
   esac
 done
