@@ -6,8 +6,8 @@ namespace Returns.Grader.IntegrationTests.Vision;
 
 /// <summary>
 /// A model with an item_size rule (tests/fixtures/tiny-item-size, written by the training code's export): ONNX Runtime
-/// gives the item box PyTorch computed, and the suggestion carries its share and the rule's verdict. No shipped model
-/// has the rule yet, so the golden test cannot cover this output.
+/// gives the item box PyTorch computed, and the suggestion carries its share and the rule's verdict, on a rule that calls
+/// every item too small (the shipped model's rule, since 4.2.0, is covered by the golden test).
 /// </summary>
 public sealed class ItemBoxOutputTests
 {
@@ -44,15 +44,30 @@ public sealed class ItemBoxOutputTests
         Assert.True(suggestion.ItemTooSmall);
     }
 
+    /// <summary>The same graph (an item_box output and all) with its manifest's item_size section taken out: the box is
+    /// not read and the suggestion says nothing about the item's size (ADR 0029: no rule, no guess).</summary>
     [Fact]
     public void AModelWithoutTheRule_SaysNothingAboutItemSize()
     {
-        using var model = GradeModel.Load(Path.Combine(RepositoryPaths.Root, "models", "grader-vit-v1"), new InferenceSettings(1, 1, 8));
-        var output = model.Run([new float[Preprocessing.TensorLength(model.Manifest.Input)]])[0];
-        var suggestion = model.Interpret(output, 640, 480);
+        var folder = Directory.CreateTempSubdirectory("grader-no-rule-");
+        try
+        {
+            File.Copy(Path.Combine(Fixture, "model.onnx"), Path.Combine(folder.FullName, "model.onnx"));
+            var manifest = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(Fixture, "model.json")))!.AsObject();
+            Assert.True(manifest.Remove("item_size"));
+            File.WriteAllText(Path.Combine(folder.FullName, "model.json"), manifest.ToJsonString());
+            using var model = GradeModel.Load(folder.FullName, new InferenceSettings(1, 1, 8));
+            var output = model.Run([new float[Preprocessing.TensorLength(model.Manifest.Input)]])[0];
+            var suggestion = model.Interpret(output, 640, 480);
 
-        Assert.Null(output.ItemBox);
-        Assert.Null(suggestion.ItemShare);
-        Assert.Null(suggestion.ItemTooSmall);
+            Assert.Null(model.Manifest.ItemSize);
+            Assert.Null(output.ItemBox);
+            Assert.Null(suggestion.ItemShare);
+            Assert.Null(suggestion.ItemTooSmall);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 }

@@ -114,7 +114,9 @@ public sealed class ModelGoldenTests : IDisposable
             Assert.Contains(manifest.Outputs, o => o.Name == sized.Output);
             Assert.Equal(itemSize.GetProperty("too_small_below").GetDouble(), sized.TooSmallBelow);
         }
-        Assert.True(new FileInfo(Path.Combine(ModelDirectory, "model.onnx")).Length <= 12 * 1024 * 1024, "model.onnx must stay within 12 MB");
+        // 12 MB until 4.2.0; its size localizer carries three stages of an ImageNet ResNet-18 (11 MB in float32, the
+        // pretrained part issue 15 asked for and ADR 0063 ships): a guard against an accidental doubling, not a target.
+        Assert.True(new FileInfo(Path.Combine(ModelDirectory, "model.onnx")).Length <= 24 * 1024 * 1024, "model.onnx must stay within 24 MB");
     }
 
     private float[] TensorOf(JsonElement golden)
