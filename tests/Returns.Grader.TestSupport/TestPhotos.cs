@@ -257,6 +257,38 @@ public static class TestPhotos
     /// <summary>The product photo two stops over-exposed: intake flags it over-exposed.</summary>
     public static byte[] OverExposedJpeg() => OverExposed(ProductJpeg(), 2);
 
+    /// <summary>
+    /// The photo as if taken <paramref name="k"/> times further away: shrunk by k in the middle of a canvas of its own
+    /// size, filled with its border's median colour (models/training/item_size_study.py's zoomed_out), as a JPEG q92.
+    /// </summary>
+    public static byte[] ZoomedOut(byte[] jpeg, int k)
+    {
+        using var source = SKBitmap.Decode(jpeg);
+        var border = new List<SKColor>();
+        for (var x = 0; x < source.Width; x++)
+        {
+            border.Add(source.GetPixel(x, 0));
+            border.Add(source.GetPixel(x, source.Height - 1));
+        }
+        for (var y = 0; y < source.Height; y++)
+        {
+            border.Add(source.GetPixel(0, y));
+            border.Add(source.GetPixel(source.Width - 1, y));
+        }
+        static byte Median(IEnumerable<byte> values) => values.Order().ElementAt(values.Count() / 2);
+        var fill = new SKColor(Median(border.Select(c => c.Red)), Median(border.Select(c => c.Green)), Median(border.Select(c => c.Blue)));
+        using var far = new SKBitmap(new SKImageInfo(source.Width, source.Height, SKColorType.Rgba8888, SKAlphaType.Premul));
+        using (var canvas = new SKCanvas(far))
+        {
+            canvas.Clear(fill);
+            using var image = SKImage.FromBitmap(source);
+            var (w, h) = ((float)Math.Round(source.Width / (double)k), (float)Math.Round(source.Height / (double)k));
+            var (left, top) = ((source.Width - w) / 2, (source.Height - h) / 2);
+            canvas.DrawImage(image, SKRect.Create(left, top, w, h), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+        }
+        return Encode(far, SKEncodedImageFormat.Jpeg, 92);
+    }
+
     /// <summary>The same photo blurred (Gaussian, σ in pixels of the photo as it is), as a JPEG q90.</summary>
     public static byte[] Blurred(byte[] jpeg, float sigma)
     {
