@@ -316,14 +316,19 @@ class _BoxesInTurn(torch.nn.Module):
         return torch.tensor([self.boxes[len(self.views) - 1]]).expand(view.shape[0], 4)
 
 
-def test_a_second_look_crops_around_the_first_box_and_maps_its_box_back_to_the_photo():
-    torch.manual_seed(0)
+def _looked_twice(first_box, second_box, x):
+    """A model with a second look whose size localizer answers first_box, then second_box: (model, item_box for x)."""
     sized = GraderViT(tiny_crop_cfg(size_localizer=True, size_second_look=0.5)).eval()
-    sized.size_localizer = _BoxesInTurn([0.40, 0.40, 0.50, 0.50], [0.20, 0.40, 0.60, 0.80])
-    x = torch.randn(2, 3, 96, 96)
+    sized.size_localizer = _BoxesInTurn(first_box, second_box)
     with torch.no_grad():
         sized(x)
-        box = sized.item_box()
+        return sized, sized.item_box()
+
+
+def test_a_second_look_crops_around_the_first_box_and_maps_its_box_back_to_the_photo():
+    torch.manual_seed(0)
+    x = torch.randn(2, 3, 96, 96)
+    sized, box = _looked_twice([0.40, 0.40, 0.50, 0.50], [0.20, 0.40, 0.60, 0.80], x)
     # the first box grown by half its size on each side is 0.2 wide, under crop_min_size (0.25): 0.325-0.575
     crop = torch.tensor([[0.325, 0.325, 0.575, 0.575]]).expand(2, 4)
     assert torch.equal(sized.size_localizer.views[1], localizer_view(crop_pixels(x, crop, 96), sized.cfg))
@@ -331,12 +336,7 @@ def test_a_second_look_crops_around_the_first_box_and_maps_its_box_back_to_the_p
 
 
 def test_a_second_look_at_an_item_that_fills_the_photo_sees_the_same_view_and_answers_the_same_box():
-    sized = GraderViT(tiny_crop_cfg(size_localizer=True, size_second_look=0.5)).eval()
-    sized.size_localizer = _BoxesInTurn([0.10, 0.20, 0.90, 0.80], [0.10, 0.20, 0.90, 0.80])
-    x = torch.randn(1, 3, 96, 96)
-    with torch.no_grad():
-        sized(x)
-        box = sized.item_box()
+    sized, box = _looked_twice([0.10, 0.20, 0.90, 0.80], [0.10, 0.20, 0.90, 0.80], torch.randn(1, 3, 96, 96))
     first, second = sized.size_localizer.views
     assert torch.allclose(first, second, atol=1e-5)   # grown, the box covers the photo: the crop is the photo itself
     assert torch.allclose(box, torch.tensor([[0.10, 0.20, 0.90, 0.80]]))
