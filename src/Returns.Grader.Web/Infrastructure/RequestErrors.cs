@@ -181,6 +181,9 @@ public static partial class RequestErrors
     public static string JsonField(string? path) =>
         string.IsNullOrEmpty(path) || path == "$" ? BodyField : path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : path.TrimStart('$');
 
+    /// <summary>The reasons this app's own JSON converters refuse a value with, shown as they are.</summary>
+    private static readonly string[] OwnConverterReasons = [NoNulCharacters.Reason, NoNulCharacters.DirectionReason, ExactDecimalConverter.Reason];
+
     private static string JsonReason(JsonException json, Type? bodyType)
     {
         var conversion = JsonConversion().Match(json.Message);
@@ -191,17 +194,10 @@ public static partial class RequestErrors
             var fieldType = named.StartsWith("Returns.Grader.", StringComparison.Ordinal) && bodyType is not null ? TypeAt(bodyType, json.Path) : null;
             return $"The value must be {Expected(fieldType is null ? named : TypeName(fieldType))}.";
         }
-        if (json.Message.StartsWith(NoNulCharacters.Reason, StringComparison.Ordinal))
+        // The serializer appends the path to a converter's own message: the reason is what it starts with.
+        if (Array.Find(OwnConverterReasons, own => json.Message.StartsWith(own, StringComparison.Ordinal)) is { } reason)
         {
-            return NoNulCharacters.Reason;
-        }
-        if (json.Message.StartsWith(NoNulCharacters.DirectionReason, StringComparison.Ordinal))
-        {
-            return NoNulCharacters.DirectionReason;
-        }
-        if (json.Message.StartsWith(ExactDecimalConverter.Reason, StringComparison.Ordinal))
-        {
-            return ExactDecimalConverter.Reason;
+            return reason;
         }
         if (json.Message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
         {
