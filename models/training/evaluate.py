@@ -178,9 +178,14 @@ def realcheck(model, cal: dict, package: str, cache: str | None = None) -> dict:
     confidently wrong (confidence >= 0.9 and two or more grades off), region recall/precision, familiar share. Per
     object: the item grades (station rule) of its clean and heavy versions, and whether heavy is graded worse."""
     cfg = model.cfg
-    grid = cfg.output_grid
-    d = load_splits([package], "test", cfg.input_size, grid, cache)
+    d = load_splits([package], "test", cfg.input_size, cfg.output_grid, cache)
     g, dm, fam = predict_with_familiarity(model, d["pixels"])
+    return realcheck_of_outputs(g, dm, fam, d, cal, package, cfg.output_grid)
+
+
+def realcheck_of_outputs(g, dm, fam, d: dict, cal: dict, package: str, grid: int) -> dict:
+    """realcheck's figures from a model's outputs on the check's photos (grade logits, damage logits, familiarity
+    scores or None) and the loaded split ``d``: so a study can put other grade logits in the same measure."""
     probs = sigmoid(dm)
     t = cal["temperature"]
     gm = grade_metrics(g, d["grade"], t, len(GRADES))

@@ -20,6 +20,7 @@
 #   ./make_data.sh o-checks    # candidate O's (realcheck-v9, site-check-v8, synth-v1h-test; with n-checks' v8 and v7)
 #   ./make_data.sh p-checks    # candidate P's (realcheck-v10, site-check-v9, synth-v1i-test; with o-checks' v9 and v8)
 #   ./make_data.sh q-checks    # O's judging for shipping (ADR 0063; realcheck-v11, site-check-v10, synth-v1j-test)
+#   ./make_data.sh q-fit       # candidate Q's fit photos (issue 15): realmix-q1 and synth-q1, packages no model trained on
 #
 # (Times measured on this project's 2-core machines.) Several targets may be named at once; a package that already exists is left as it is. Run from anywhere; the
 # packages go to models/training/data/. The reserved Debian packages (python3-skimage, opencv-doc) are never fetched.
@@ -110,8 +111,12 @@ for target in "${@:-checks}"; do
     o-checks) judging_sets 8 32 7 8 8 h ;;   # candidate O's: the takes after N's
     p-checks) judging_sets 9 36 8 9 9 i ;;   # candidate P's: the takes after O's
     q-checks) judging_sets 10 40 9 10 10 j ;;   # O's, for shipping under ADR 0063: the takes after P's
+    q-fit)
+      real
+      build realmix-q1 realmix.py --real data/real --out data/realmix-q1 --items 1200 --seed 81 --prefix rq81 --workers 2
+      build synth-q1 synth.py --out data/synth-q1 --items 400 --seed 91 --prefix syn91 --only-split train --workers 2 ;;
     *)
-      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks, n-checks, o-checks, p-checks, q-checks)" >&2
+      echo "unknown target '$target' (checks, train, synth-tests, site, synth-full, extra, pairs, objects, size-checks, k-checks, m-checks, n-checks, o-checks, p-checks, q-checks, q-fit)" >&2
       exit 2 ;;
   esac
 done
