@@ -30,7 +30,7 @@ import torch
 from dataset import load_splits
 from evaluate import CLEAN_CALLED_CLEAN, DAMAGED, check_variant, predict_with_familiarity, sigmoid
 from item_rule import item_grades, item_views
-from metrics import expected_calibration_error, softmax
+from metrics import expected_calibration_error, quadratic_weighted_kappa, softmax
 from train import HERE, load_checkpoint
 
 RENDERING = re.compile(r"-r\d+$")
@@ -76,6 +76,7 @@ def figures(t: dict, truth: np.ndarray, variant: np.ndarray, objects: np.ndarray
         "heavy_graded_worse_than_clean": float(np.mean([t["worse"][r] for r in renderings])),
         "confidently_wrong": float(((conf >= 0.9) & (np.abs(pred - y) >= 2)).mean()),
         "ece": expected_calibration_error(p, y),
+        "quadratic_weighted_kappa": quadratic_weighted_kappa(y, pred, p.shape[1]),
         "wrong_prefills_per_100_photos": 100 * float((t["prefilled"][photos] & wrong).mean()),
     }
 
