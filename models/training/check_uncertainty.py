@@ -62,8 +62,7 @@ def photo_table(model, cal: dict, d: dict) -> dict:
             "prefilled": prefilled}
 
 
-def figures(t: dict, truth: np.ndarray, variant: np.ndarray, objects: np.ndarray, photos: np.ndarray,
-            renderings: list) -> dict:
+def figures(t: dict, truth: np.ndarray, variant: np.ndarray, photos: np.ndarray, renderings: list) -> dict:
     """The check's figures over the photos indexed by ``photos`` (repeats allowed) and the renderings listed."""
     p = t["probs"][photos]
     y, v = truth[photos], variant[photos]
@@ -123,13 +122,13 @@ def main():
     draws = object_resamples(objects, a.reps, a.seed)
     everything = np.arange(len(truth))
     all_renders = sorted(set(renders))
-    point = {n: figures(t, truth, variant, objects, everything, all_renders) for n, t in tables.items()}
+    point = {n: figures(t, truth, variant, everything, all_renders) for n, t in tables.items()}
     boot = {n: {k: [] for k in point[n]} for n in tables}
     for draw in draws:
         photos = np.concatenate([photos_of[o] for o in draw])
         rs = [r for o in draw for r in renders_of[o]]
         for n, t in tables.items():
-            for k, v in figures(t, truth, variant, objects, photos, rs).items():
+            for k, v in figures(t, truth, variant, photos, rs).items():
                 boot[n][k].append(v)
     ref = models[0][0]
     clean = variant == "clean"

@@ -31,18 +31,17 @@ def test_figures_read_the_photos_they_are_given_repeats_included():
     # two objects, one rendering each: a clean photo and a heavy photo per object
     truth = np.array([0, 4, 0, 4])
     variant = np.array(["clean", "heavy", "clean", "heavy"])
-    objects = np.array(["a", "a", "b", "b"])
     t = _table(pred=[0, 4, 3, 1], conf=[0.8, 0.95, 0.95, 0.6], worse={"a": True, "b": False},
                prefilled=[True, True, True, False])
-    whole = figures(t, truth, variant, objects, np.arange(4), ["a", "b"])
+    whole = figures(t, truth, variant, np.arange(4), ["a", "b"])
     assert whole["clean_called_clean"] == 0.5
     assert whole["heavy_called_damaged"] == 0.5
     assert whole["heavy_graded_worse_than_clean"] == 0.5
     assert whole["confidently_wrong"] == 0.25               # b's clean photo: 0.95 sure, three grades off
     assert whole["wrong_prefills_per_100_photos"] == 25.0   # b's heavy photo is wrong but was not prefilled
     assert whole["quadratic_weighted_kappa"] < 1.0 and figures(
-        t, truth, variant, objects, np.array([0, 1, 0, 1]), ["a", "a"])["quadratic_weighted_kappa"] == 1.0
-    twice_b = figures(t, truth, variant, objects, np.array([2, 3, 2, 3]), ["b", "b"])
+        t, truth, variant, np.array([0, 1, 0, 1]), ["a", "a"])["quadratic_weighted_kappa"] == 1.0
+    twice_b = figures(t, truth, variant, np.array([2, 3, 2, 3]), ["b", "b"])
     assert twice_b["clean_called_clean"] == 0.0
     assert twice_b["heavy_graded_worse_than_clean"] == 0.0
 
