@@ -235,6 +235,15 @@ def calibrate(model, val: dict, grid: int, earlier_thresholds: list | None = Non
     return out
 
 
+def carried_calibration(ck: dict, model) -> dict:
+    """The parts of --init's calibration that a run here neither refits nor invalidates: the too-small rule
+    (``item_size``) of a model with a size localizer, which train.py never trains (frozen in build_model), so its box
+    and the line fitted on it hold as they were. Without it a site's retrain of 4.2.0 exported no item_box output and
+    the promoted model lost the station's too-small warning."""
+    cal = ck.get("calibration") or {}
+    return {"item_size": cal["item_size"]} if model.cfg.size_localizer and cal.get("item_size") else {}
+
+
 def calibrate_only(a: TrainConfig) -> None:
     """No training: refit temperature, region thresholds and item rule of --init on the validation photos."""
     model, ck = load_checkpoint(a.init)
@@ -245,7 +254,8 @@ def calibrate_only(a: TrainConfig) -> None:
     ck["config"] = model.cfg.to_dict()
     val = load_splits([a.data] + a.extra_validation, "validation", model.cfg.input_size, model.cfg.output_grid, a.cache,
                       model_boxes=a.model_boxes)
-    ck["calibration"] = calibrate(model, val, model.cfg.output_grid, ck.get("calibration", {}).get("thresholds"))
+    ck["calibration"] = dict(calibrate(model, val, model.cfg.output_grid, ck.get("calibration", {}).get("thresholds")),
+                             **carried_calibration(ck, model))
     ck["state_dict"] = model.state_dict()
     os.makedirs(a.out, exist_ok=True)
     torch.save(ck, os.path.join(a.out, "final.pt"))
@@ -258,6 +268,10 @@ def build_model(a: TrainConfig):
     if a.init:
         model, ck = load_checkpoint(a.init, a.stem, a.stem_stages)
         cfg = model.cfg
+        if cfg.size_localizer:
+            # the size localizer reads only the photo and feeds no other output (ADR 0029): it keeps the weights its
+            # too-small line was fitted on, and that line is carried to the new checkpoint (carried_calibration)
+            model.size_localizer.requires_grad_(False)
         print(f"fine-tuning from {a.init}" + (f" with a new {cfg.stem} stem" if "transplanted_from" in ck else ""))
     else:
         ck = {}
@@ -452,6 +466,7 @@ def run(a: TrainConfig, model, ck: dict, channels_last: bool, train: dict, val: 
     cpu_minutes = (time.process_time() - cpu_start) / 60
 
     cal = calibrate(model, val, out_grid, ck.get("calibration", {}).get("thresholds") if a.init else None)
+    cal.update(carried_calibration(ck, model))
     if cfg.familiarity and a.init and ck.get("calibration", {}).get("familiarity"):
         # the buffers still hold the init's familiarity statistics; familiarity.py refits them on this run's photos
         # and blends in these (retrain.py runs it), so the record of what they were fitted on travels along
