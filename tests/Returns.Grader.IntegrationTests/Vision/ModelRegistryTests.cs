@@ -264,6 +264,22 @@ public sealed class ModelRegistryTests : IDisposable
         Assert.True((await _app.Services.GetRequiredService<ModelRegistry>().ListAsync(CancellationToken.None)).Single(m => m.ModelVersion == candidateVersion).RolledBackFrom);
     }
 
+    /// <summary>
+    /// Whether a model runs the station's too-small warning is in its summary: a site's retrain of 4.2.0 dropped the rule
+    /// until 2026-12-07 (REPORT.md, "The site loop at length"), and promoting such a model switched the warning off unsaid.
+    /// </summary>
+    [Fact]
+    public async Task EachModelsSummary_SaysWhetherTheTooSmallWarningRunsOnIt()
+    {
+        var data = _app.ApiClient("dev-data");
+        var shipped = (await (await data.GetAsync("/api/v1/models")).ReadJsonAsync()).EnumerateArray().Single(m => m.GetProperty("modelVersion").GetString() == ShippedVersion);
+        Assert.True(shipped.GetProperty("summary").GetProperty("tooSmallWarning").GetBoolean());
+
+        var upload = await data.PostAsync("/api/v1/models", Upload("4.2.0-no-size-rule", m => m.AsObject().Remove("item_size"), state: "retired"));
+        Assert.Equal(HttpStatusCode.Created, upload.StatusCode);
+        Assert.False((await upload.ReadJsonAsync()).GetProperty("summary").GetProperty("tooSmallWarning").GetBoolean());
+    }
+
     [Fact]
     public async Task EachModelsItemRule_TravelsInItsManifest_ToTheItemSuggestionsOfItsPredictions()
     {

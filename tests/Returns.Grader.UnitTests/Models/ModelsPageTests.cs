@@ -92,6 +92,30 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
         page.WaitForAssertion(() => Assert.Equal("active", page.Find(row).GetAttribute("data-state")));
     }
 
+    /// <summary>
+    /// A model without the too-small rule (a site's retrain of 4.2.0 wrote one until 2026-12-07) says so on its row, and
+    /// promoting it over a model with the rule says, before the switch, that the warning goes off.
+    /// </summary>
+    [Fact]
+    public async Task AModelWithoutTheTooSmallRule_SaysSo_AndItsPromotionSaysTheWarningGoesOff()
+    {
+        var plain = await ShippedModelTwin.RegisterAsync(Registry, App.Services.GetRequiredService<SamplePhoto>(), DataScientist, "9.0.3-no-size-rule",
+            withoutTooSmallRule: true);
+        var twin = await RegisterSameFileAsync("9.0.4-twin");
+        var page = Render<ModelsPage>();
+        var active = Registry.Active!.Manifest.ModelVersion;
+
+        Assert.Equal("no too-small warning", page.Find($"tr[data-model-version='{plain.ModelVersion}'] [data-testid=too-small-warning]").TextContent.Trim());
+        Assert.Equal("too-small warning on", page.Find($"tr[data-model-version='{active}'] [data-testid=too-small-warning]").TextContent.Trim());
+
+        page.Find($"tr[data-model-version='{plain.ModelVersion}'] [data-testid=promote]").Click();
+        Assert.Contains($"{plain.ModelVersion} has no too-small warning", page.Find("[data-testid=confirm-change]").TextContent, StringComparison.Ordinal);
+        page.Find("[data-testid=confirm-no]").Click();
+
+        page.Find($"tr[data-model-version='{twin.ModelVersion}'] [data-testid=promote]").Click();
+        Assert.DoesNotContain("too-small", page.Find("[data-testid=confirm-change]").TextContent, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Rollback_AsksFirst()
     {

@@ -478,6 +478,9 @@ public sealed partial class ModelRegistry(
     {
         manifest.Name, manifest.Version, manifest.RubricVersion, input = new { manifest.Input.Width, manifest.Input.Height },
         regions = manifest.HasDamageMap, metrics = manifest.Metrics,
+        // whether the station's too-small warning runs on this model (ADR 0029): a model without it switches the
+        // warning off when promoted, which the Models page says before it asks
+        tooSmallWarning = manifest.ItemSize is not null,
     }, ExportJson);
 
     private static AuditEvent Audit(DateTime at, string actorId, string actorName, string action, string version, object data) => new()

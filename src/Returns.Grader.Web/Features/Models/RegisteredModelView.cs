@@ -12,6 +12,16 @@ public sealed record RegisteredModelView(
     /// <summary>Rolled back from since it was last active: a rollback goes past it (<see cref="ModelRegistry.RollbackAsync"/>).</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public bool RolledBackFrom { get; init; }
+
+    /// <summary>Whether the station's too-small warning runs on this model (its manifest has an <c>item_size</c> rule);
+    /// null for a model registered before the registry recorded it. Read from <see cref="Summary"/>, which the API
+    /// shows as <c>tooSmallWarning</c>.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool? TooSmallWarning =>
+        Summary is { ValueKind: JsonValueKind.Object } summary && summary.TryGetProperty("tooSmallWarning", out var on)
+            && on.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? on.GetBoolean()
+            : null;
 }
 
 /// <summary>The upload was read but is not a model this app can use; the message says why in plain words.</summary>
