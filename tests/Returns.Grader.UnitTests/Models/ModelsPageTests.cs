@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json.Nodes;
 using Bunit;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Returns.Grader.TestSupport;
 using Returns.Grader.Web.Auth;
@@ -114,6 +115,35 @@ public sealed class ModelsPageTests() : RealAppTestBase(DataScientist.Name, Data
 
         page.Find($"tr[data-model-version='{twin.ModelVersion}'] [data-testid=promote]").Click();
         Assert.DoesNotContain("too-small", page.Find("[data-testid=confirm-change]").TextContent, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// A database that predates the flag: the running model's row has none, and its loaded manifest answers for it, so
+    /// promoting a model without the rule over it still says so. A row without the flag that no node runs shows nothing.
+    /// </summary>
+    [Fact]
+    public async Task OnRowsRegisteredBeforeTheFlag_TheRunningModelsManifestAnswers_AndUnknownIsNotOff()
+    {
+        var plain = await ShippedModelTwin.RegisterAsync(Registry, App.Services.GetRequiredService<SamplePhoto>(), DataScientist, "9.0.5-no-size-rule",
+            withoutTooSmallRule: true);
+        var older = await RegisterSameFileAsync("9.0.6-older-row");
+        var active = Registry.Active!.Manifest.ModelVersion;
+        await using (var db = await App.Services.GetRequiredService<IDbContextFactory<GraderDb>>().CreateDbContextAsync())
+        {
+            foreach (var row in await db.RegisteredModels.Where(m => m.ModelVersion == active || m.ModelVersion == older.ModelVersion).ToListAsync())
+            {
+                var summary = JsonNode.Parse(row.ManifestSummaryJson!)!.AsObject();
+                Assert.True(summary.Remove("tooSmallWarning"));
+                row.ManifestSummaryJson = summary.ToJsonString();
+            }
+            await db.SaveChangesAsync();
+        }
+        var page = Render<ModelsPage>();
+
+        Assert.Equal("too-small warning on", page.Find($"tr[data-model-version='{active}'] [data-testid=too-small-warning]").TextContent.Trim());
+        Assert.Empty(page.FindAll($"tr[data-model-version='{older.ModelVersion}'] [data-testid=too-small-warning]"));
+        page.Find($"tr[data-model-version='{plain.ModelVersion}'] [data-testid=promote]").Click();
+        Assert.Contains($"{plain.ModelVersion} has no too-small warning", page.Find("[data-testid=confirm-change]").TextContent, StringComparison.Ordinal);
     }
 
     [Fact]
