@@ -67,6 +67,8 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         await page.GetByTestId("upload").ClickAsync();
         var row = page.Locator($"[data-testid=models] tr[data-model-version='grader-vit-v1@{version}']");
         await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "shadow", new() { Timeout = 30_000 });
+        // The retrain keeps the shipped model's too-small warning: it dropped it until 2026-12-07 (ADR 0064).
+        await Assertions.Expect(row.GetByTestId("too-small-warning")).ToHaveTextAsync("too-small warning on");
 
         // 5. More items, photographed (both models predict) and reviewed by a supervisor (final labels).
         for (var n = 0; n < 4; n++)
@@ -86,6 +88,7 @@ public sealed class RetrainingLoopTests(BrowserAppWithModelFixture fixture, ITes
         await page.Locator($"[data-testid=models] tr[data-model-version='grader-vit-v1@{version}'] [data-testid=promote]").ClickAsync();
         // Promotion asks first: nothing changes on the click alone.
         await Assertions.Expect(page.GetByTestId("confirm-change")).ToContainTextAsync($"Promote grader-vit-v1@{version}?");
+        await Assertions.Expect(page.GetByTestId("confirm-change")).Not.ToContainTextAsync("too-small");
         Assert.Equal("shadow", await row.GetAttributeAsync("data-state"));
         await page.GetByTestId("confirm-yes").ClickAsync();
         await Assertions.Expect(row).ToHaveAttributeAsync("data-state", "active");

@@ -452,3 +452,19 @@ def test_retrain_py_passes_its_choice_to_train_py_and_the_card_says_how_many(tmp
                               {"types": {"scratch": 0.7}, "kept_from": "the checkpoint trained from"})
     assert ("Region thresholds not fitted (no person's box of the type in the validation photos): scratch 0.7, kept "
             "from the checkpoint trained from.") in not_fitted
+
+
+def test_the_card_says_how_many_photos_the_prefill_cut_off_was_fitted_on_and_warns_when_few(tiny_package):
+    metrics = {"split": "test", "images": 1, "items": 1,
+               "grade": {"accuracy": 1.0, "quadratic_weighted_kappa": 1.0, "ece": 0.0},
+               "regions": {"recall": 1.0, "precision": 1.0}}
+    manifest = {"name": "grader-vit-v1", "version": "9.9.9", "familiarity": {"prefill_min_confidence": 0.6253}}
+
+    def card(validation_images):
+        return retrain.card(manifest, metrics, open_package(tiny_package).manifest, tiny_package, None, 1.0,
+                            "site-labels", [], None, None, validation_images)
+    few, enough = card(29), card(retrain.FEW_VALIDATION_PHOTOS)
+    assert "- Temperature and the station's prefill cut-off (0.625) fitted on the package's 29 validation photos." in few
+    assert "The prefill cut-off was fitted on only 29 validation photos." in few
+    assert "fitted on the package's 80 validation photos." in enough and "fitted on only" not in enough
+    assert "validation photos" not in card(None)   # an older training summary: nothing claimed
