@@ -28,8 +28,8 @@ import numpy as np
 import torch
 
 from dataset import load_splits
-from evaluate import CLEAN_CALLED_CLEAN, DAMAGED, check_variant, predict_with_familiarity, sigmoid
-from item_rule import item_grades, item_views
+from evaluate import (CLEAN_CALLED_CLEAN, DAMAGED, check_objects, check_variant, heavy_worse_than_clean,
+                      predict_with_familiarity, sigmoid)
 from metrics import expected_calibration_error, quadratic_weighted_kappa, softmax
 from train import HERE, load_checkpoint
 
@@ -44,22 +44,13 @@ def base_object(obj: str) -> str:
 def photo_table(model, cal: dict, d: dict) -> dict:
     """Per photo of the check: what the figures need (arrays in the split's order), and per rendering whether its
     heavy item is graded worse than its clean one by the station's item rule."""
-    cfg = model.cfg
     g, dm, fam = predict_with_familiarity(model, d["pixels"])
     p = softmax(g, cal["temperature"])
-    items = item_views(g, sigmoid(dm), d["meta"], d["grade"], cal["temperature"], cal["thresholds"],
-                       cal["min_cells"], cfg.output_grid)
-    item_ids = list(dict.fromkeys(m["item_id"] for m in d["meta"]))
-    _, item_pred = item_grades(items, cal.get("item_rule", {}).get("confident_damage_score"))
-    graded = {}
-    for item_id, ip in zip(item_ids, item_pred):
-        obj, variant = check_variant(item_id)
-        graded.setdefault(obj, {})[variant] = int(ip)
+    by_object, _, _ = check_objects(g, sigmoid(dm), d["meta"], d["grade"], cal, model.cfg.output_grid)
     fam_cal = cal.get("familiarity") or {}
     familiar = fam >= fam_cal["threshold"] if fam is not None and "threshold" in fam_cal else np.ones(len(p), bool)
     prefilled = familiar & (p.max(1) >= fam_cal.get("prefill_min_confidence", 0.0))
-    return {"probs": p, "worse": {o: v["heavy"] > v["clean"] for o, v in graded.items() if {"clean", "heavy"} <= set(v)},
-            "prefilled": prefilled}
+    return {"probs": p, "worse": heavy_worse_than_clean(by_object), "prefilled": prefilled}
 
 
 def figures(t: dict, truth: np.ndarray, variant: np.ndarray, photos: np.ndarray, renderings: list) -> dict:

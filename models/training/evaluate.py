@@ -183,6 +183,25 @@ def realcheck(model, cal: dict, package: str, cache: str | None = None) -> dict:
     return realcheck_of_outputs(g, dm, fam, d, cal, package, cfg.output_grid)
 
 
+def check_objects(g, probs, meta: list, grades, cal: dict, grid: int):
+    """The check's items graded as the station grades an item (item_rule.py): (per object, {variant: {"true",
+    "predicted"}}; the items' true grades; their suggested grades), items in first-seen order."""
+    items = item_views(g, probs, meta, grades, cal["temperature"], cal["thresholds"], cal["min_cells"], grid)
+    item_ids = list(dict.fromkeys(m["item_id"] for m in meta))   # item_views keeps first-seen order
+    _, item_pred = item_grades(items, cal.get("item_rule", {}).get("confident_damage_score"))
+    by_object: dict[str, dict] = {}
+    for item_id, ip, (tg, _, _) in zip(item_ids, item_pred, items):
+        obj, variant = check_variant(item_id)
+        by_object.setdefault(obj, {})[variant] = {"true": GRADES[tg], "predicted": GRADES[int(ip)]}
+    return by_object, np.array([it[0] for it in items]), item_pred
+
+
+def heavy_worse_than_clean(by_object: dict) -> dict:
+    """Per object with both versions: is its heavy item graded worse than its clean one?"""
+    return {o: GRADES.index(v["heavy"]["predicted"]) > GRADES.index(v["clean"]["predicted"])
+            for o, v in by_object.items() if "clean" in v and "heavy" in v}
+
+
 def realcheck_of_outputs(g, dm, fam, d: dict, cal: dict, package: str, grid: int) -> dict:
     """realcheck's figures from a model's outputs on the check's photos (grade logits, damage logits, familiarity
     scores or None) and the loaded split ``d``: so a study can put other grade logits in the same measure."""
@@ -196,18 +215,9 @@ def realcheck_of_outputs(g, dm, fam, d: dict, cal: dict, package: str, grid: int
 
     def share(mask):
         return round(float(mask.mean()), 4) if len(mask) else None
-    items = item_views(g, probs, d["meta"], d["grade"], t, cal["thresholds"], cal["min_cells"], grid)
-    item_ids = list(dict.fromkeys(m["item_id"] for m in d["meta"]))   # item_views keeps first-seen order
-    _, item_pred = item_grades(items, cal.get("item_rule", {}).get("confident_damage_score"))
-    by_object: dict[str, dict] = {}
-    for item_id, ip, (tg, _, _) in zip(item_ids, item_pred, items):
-        obj, variant = check_variant(item_id)
-        by_object.setdefault(obj, {})[variant] = {"true": GRADES[tg], "predicted": GRADES[int(ip)]}
-    complete = [o for o, v in by_object.items() if "clean" in v and "heavy" in v]
-    worse = [GRADES.index(by_object[o]["heavy"]["predicted"]) > GRADES.index(by_object[o]["clean"]["predicted"])
-             for o in complete]
-    item_truth = np.array([it[0] for it in items])
-    item_var = np.array([check_variant(i)[1] for i in item_ids])
+    by_object, item_truth, item_pred = check_objects(g, probs, d["meta"], d["grade"], cal, grid)
+    worse = list(heavy_worse_than_clean(by_object).values())
+    item_var = np.array([check_variant(i)[1] for i in dict.fromkeys(m["item_id"] for m in d["meta"])])
     out = {
         "package": package, "photos": int(len(truth)), "objects": len(by_object),
         "clean_called_clean": share(np.isin(pred[variants == "clean"], CLEAN_CALLED_CLEAN)),
